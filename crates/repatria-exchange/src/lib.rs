@@ -1,0 +1,1 @@
+//! Prisoner-exchange planner: scenario in, optimal plan and reasons out. Pure: no I/O.

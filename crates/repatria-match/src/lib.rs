@@ -1,0 +1,1 @@
+//! Person-matching engine across scripts (Cyrillic, Latin transliterations, Hangul). Pure: no I/O.
