@@ -1,1 +1,28 @@
-//! Domain types and Geneva Convention III rules. Pure: no I/O, no clock, no async.
+//! Domain types and Geneva Convention III rules of Repatria.
+//!
+//! This crate is pure: it does no I/O, never reads the clock (callers pass the current
+//! time in) and does not know about HTTP, JSON or SQL. Raw input is validated once, at the
+//! edge, into the types here; inside the system those types are trusted.
+
+pub mod captive;
+pub mod date;
+pub mod deadlines;
+pub mod error;
+pub mod ids;
+pub mod names;
+pub mod party;
+
+pub use captive::{
+    Captive, CaptureReport, ClaimSource, Coordinates, CustodyEvent, CustodyEventKind,
+    CustodyStatus, Document, FacilityKind, HealthCategory, HealthRecord, IdentityClaim, Interview,
+    NewCaptive, RepatriationWish, WishRecord,
+};
+pub use date::PartialDate;
+pub use deadlines::{deadlines, Deadline, DeadlineKind, DeadlineState};
+pub use error::{DomainError, FieldError};
+pub use ids::{CaptiveId, ClaimId, EventId, InterviewId};
+pub use names::{fold_for_search, search_tokens, PersonName};
+pub use party::{Party, PartyCode};
+
+/// Instants are UTC throughout; local times are a presentation concern.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -5,7 +5,11 @@ mod commands;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "repatria", version, about = "Prisoner-of-war information bureau and exchange planning")]
+#[command(
+    name = "repatria",
+    version,
+    about = "Prisoner-of-war information bureau and exchange planning"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -1,0 +1,52 @@
+//! Identifiers of domain entities. They are created by the store (which owns the clock
+//! and the randomness); the domain only carries them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(transparent))]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map($name)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A captive (prisoner of war) in the registry.
+    CaptiveId
+);
+id_type!(
+    /// One identity claim about a captive.
+    ClaimId
+);
+id_type!(
+    /// One event of a custody timeline.
+    EventId
+);
+id_type!(
+    /// One interview of a captive.
+    InterviewId
+);
