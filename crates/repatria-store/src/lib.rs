@@ -1,1 +1,232 @@
-//! placeholder
+//! Persistence for Repatria.
+//!
+//! [`Store`] is the set of domain operations the rest of the system may perform on stored
+//! data. Two backends implement it: SQLite (the embedded default, created and migrated on
+//! first start) and PostgreSQL (selected by a `postgres://` URL). Each owns its migrations
+//! under `migrations/<backend>/`; both share the statement code in `sql.rs`, which keeps
+//! to the SQL the two have in common, and differ where they must (connection setup,
+//! locking) in `backend.rs`.
+//!
+//! Every write runs in one transaction together with the audit event that records it;
+//! the audit log is append-only and hash-chained (see `audit.rs`).
+
+mod audit;
+mod backend;
+mod sql;
+
+use async_trait::async_trait;
+use repatria_core::{
+    Captive, CaptiveId, ClaimId, CustodyEvent, CustodyStatus, DomainError, HealthRecord,
+    IdentityClaim, Interview, NewCaptive, Party, PartyCode, Timestamp, WishRecord,
+};
+
+pub use audit::{AuditEvent, VerifyReport};
+pub use backend::{Backend, SqlStore};
+
+/// Who performs an operation, recorded in its audit event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The account name (or `system` for the server's own work, `cli` for the command line).
+    pub user: String,
+    /// The request that caused the operation, to correlate the audit log with server logs.
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn new(user: impl Into<String>) -> Actor {
+        Actor {
+            user: user.into(),
+            request_id: None,
+        }
+    }
+
+    pub fn with_request(mut self, request_id: impl Into<String>) -> Actor {
+        self.request_id = Some(request_id.into());
+        self
+    }
+}
+
+/// Filters and paging for the captive list.
+#[derive(Debug, Clone, Default)]
+pub struct CaptiveQuery {
+    /// Words of a name in any script; each must begin a word of one of the captive's
+    /// names (case and diacritics ignored).
+    pub name: Option<String>,
+    pub status: Option<CustodyStatus>,
+    pub power_of_origin: Option<PartyCode>,
+    pub detaining_power: Option<PartyCode>,
+    /// Opaque position returned as `next` by the previous page.
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub next: Option<String>,
+}
+
+/// A change to one captive's record; each is one audited operation.
+#[derive(Debug, Clone)]
+pub enum CaptiveChange {
+    AddIdentityClaim(IdentityClaim),
+    SetAssessedIdentity(ClaimId),
+    AddCustodyEvent(CustodyEvent),
+    RecordHealth(HealthRecord),
+    RecordInterview(Interview),
+    RecordRepatriationWish(WishRecord),
+    SetLanguages {
+        languages: Vec<String>,
+        interpreter_required: bool,
+    },
+    RecordCaptureCardSent {
+        sent_at: Timestamp,
+    },
+}
+
+impl CaptiveChange {
+    /// The audit action name.
+    pub fn action(&self) -> &'static str {
+        match self {
+            CaptiveChange::AddIdentityClaim(_) => "captive.identity_claim.add",
+            CaptiveChange::SetAssessedIdentity(_) => "captive.assessed_identity.set",
+            CaptiveChange::AddCustodyEvent(_) => "captive.custody_event.add",
+            CaptiveChange::RecordHealth(_) => "captive.health.record",
+            CaptiveChange::RecordInterview(_) => "captive.interview.record",
+            CaptiveChange::RecordRepatriationWish(_) => "captive.repatriation_wish.record",
+            CaptiveChange::SetLanguages { .. } => "captive.languages.set",
+            CaptiveChange::RecordCaptureCardSent { .. } => "captive.capture_card.sent",
+        }
+    }
+
+    /// What the audit event says about the change: identifiers and categories, never
+    /// names, dates of birth or interview contents, so that the audit log does not become
+    /// a second copy of the personal data it protects.
+    pub fn audit_detail(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            CaptiveChange::AddIdentityClaim(c) => json!({ "claim_id": c.id, "source": c.source }),
+            CaptiveChange::SetAssessedIdentity(id) => json!({ "claim_id": id }),
+            CaptiveChange::AddCustodyEvent(e) => json!({ "event_id": e.id, "kind": e.kind }),
+            CaptiveChange::RecordHealth(h) => json!({
+                "category": h.category,
+                "eligible_for_direct_repatriation": h.eligible_for_direct_repatriation,
+            }),
+            CaptiveChange::RecordInterview(i) => {
+                json!({ "interview_id": i.id, "language": i.language })
+            }
+            CaptiveChange::RecordRepatriationWish(w) => json!({ "wish": w.wish }),
+            CaptiveChange::SetLanguages {
+                languages,
+                interpreter_required,
+            } => {
+                json!({ "languages": languages, "interpreter_required": interpreter_required })
+            }
+            CaptiveChange::RecordCaptureCardSent { sent_at } => json!({ "sent_at": sent_at }),
+        }
+    }
+
+    /// Applies the change to the aggregate, enforcing the domain's rules.
+    pub fn apply(self, captive: &mut Captive, now: Timestamp) -> Result<(), DomainError> {
+        match self {
+            CaptiveChange::AddIdentityClaim(c) => captive.add_claim(c, now),
+            CaptiveChange::SetAssessedIdentity(id) => captive.set_assessed_identity(id, now),
+            CaptiveChange::AddCustodyEvent(e) => captive.add_custody_event(e, now),
+            CaptiveChange::RecordHealth(h) => captive.record_health(h, now),
+            CaptiveChange::RecordInterview(i) => captive.record_interview(i, now),
+            CaptiveChange::RecordRepatriationWish(w) => {
+                captive.record_repatriation_wish(w, now);
+                Ok(())
+            }
+            CaptiveChange::SetLanguages {
+                languages,
+                interpreter_required,
+            } => {
+                captive.set_languages(languages, interpreter_required, now);
+                Ok(())
+            }
+            CaptiveChange::RecordCaptureCardSent { sent_at } => {
+                captive.record_capture_card_sent(sent_at, now)
+            }
+        }
+    }
+}
+
+/// Errors of the store: a small set the API maps to status codes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The operation collides with stored data (a party code already taken).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The operation breaks a domain rule or refers to something that does not exist.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The stored data is not what this version expects (for example a record written
+    /// by a newer version).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The domain operations on stored data. Every method that changes data takes the
+/// acting [`Actor`] and the current time, and writes its audit event in the same
+/// transaction as the change.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+
+    async fn create_party(&self, actor: &Actor, party: Party, now: Timestamp) -> Result<Party>;
+    async fn list_parties(&self) -> Result<Vec<Party>>;
+
+    /// Opens a captive's record. The ids inside `new` (claims) and `id` are chosen by the
+    /// caller; the capture report becomes the first custody event with `capture_event`.
+    async fn create_captive(
+        &self,
+        actor: &Actor,
+        id: CaptiveId,
+        capture_event: repatria_core::EventId,
+        new: NewCaptive,
+        now: Timestamp,
+    ) -> Result<Captive>;
+
+    /// Opens many records at once, atomically: all or none, one audit event each.
+    async fn create_captives(
+        &self,
+        actor: &Actor,
+        records: Vec<(CaptiveId, repatria_core::EventId, NewCaptive)>,
+        now: Timestamp,
+    ) -> Result<usize>;
+
+    async fn get_captive(&self, id: CaptiveId) -> Result<Captive>;
+    async fn list_captives(&self, query: &CaptiveQuery) -> Result<Page<Captive>>;
+
+    /// Applies one change to a captive's record under a row lock, with its audit event.
+    async fn change_captive(
+        &self,
+        actor: &Actor,
+        id: CaptiveId,
+        change: CaptiveChange,
+        now: Timestamp,
+    ) -> Result<Captive>;
+
+    /// Audit events, oldest first, optionally for one entity.
+    async fn audit_events(
+        &self,
+        entity: Option<(&str, &str)>,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>>;
+
+    /// Recomputes the whole hash chain.
+    async fn verify_audit(&self) -> Result<VerifyReport>;
+}

@@ -1,0 +1,215 @@
+//! The audit log's hash chain.
+//!
+//! Each event stores the hash of its predecessor and its own hash, the SHA-256 of the
+//! predecessor's hash and a canonical encoding of the event. A changed event no longer
+//! matches its hash; a deleted, inserted or reordered event breaks the link or the
+//! numbering; deleting the newest events is caught by the head row, which holds the
+//! number and hash of the last event.
+
+use sha2::{Digest, Sha256};
+
+/// The hash before the first event.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One event of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEvent {
+    pub seq: u64,
+    /// RFC 3339 UTC, microseconds.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub request_id: Option<String>,
+    /// JSON text.
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEvent {
+    /// The hash this event must carry given its content and its predecessor's hash.
+    pub fn compute_hash(&self) -> String {
+        let canonical = serde_json::json!([
+            self.seq,
+            self.at,
+            self.actor,
+            self.action,
+            self.entity_type,
+            self.entity_id,
+            self.request_id,
+            self.detail,
+        ]);
+        let mut hasher = Sha256::new();
+        hasher.update(self.prev_hash.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(canonical.to_string().as_bytes());
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// The outcome of checking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub events_checked: u64,
+    /// The first event found broken, with the reason; `None` when the chain is intact.
+    pub broken: Option<(u64, String)>,
+}
+
+/// Walks events in storage order and finds the first break.
+#[derive(Debug)]
+pub struct ChainVerifier {
+    expected_seq: u64,
+    prev_hash: String,
+    checked: u64,
+    broken: Option<(u64, String)>,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        ChainVerifier {
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+            checked: 0,
+            broken: None,
+        }
+    }
+}
+
+impl ChainVerifier {
+    /// Feeds the next event; returns false once the chain is broken.
+    pub fn push(&mut self, event: &AuditEvent) -> bool {
+        if self.broken.is_some() {
+            return false;
+        }
+        let problem = if event.seq != self.expected_seq {
+            Some(format!(
+                "event number {} found where {} was expected: events were deleted, inserted or reordered",
+                event.seq, self.expected_seq
+            ))
+        } else if event.prev_hash != self.prev_hash {
+            Some("its link to the previous event does not match: an event before it was changed, deleted, inserted or reordered".to_string())
+        } else if event.compute_hash() != event.hash {
+            Some("its content does not match its hash: the event was changed".to_string())
+        } else {
+            None
+        };
+        match problem {
+            Some(reason) => {
+                self.broken = Some((event.seq, reason));
+                false
+            }
+            None => {
+                self.checked += 1;
+                self.expected_seq += 1;
+                self.prev_hash = event.hash.clone();
+                true
+            }
+        }
+    }
+
+    /// Compares the end of the chain with the head row and reports.
+    pub fn finish(mut self, head_seq: u64, head_hash: &str) -> VerifyReport {
+        if self.broken.is_none() && (head_seq != self.checked || head_hash != self.prev_hash) {
+            self.broken = Some((
+                head_seq,
+                format!(
+                    "the log ends at event {} but its head records event {head_seq}: the newest events were deleted or the head was changed",
+                    self.checked
+                ),
+            ));
+        }
+        VerifyReport {
+            events_checked: self.checked,
+            broken: self.broken,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: u64) -> Vec<AuditEvent> {
+        let mut prev = GENESIS_HASH.to_string();
+        (1..=n)
+            .map(|seq| {
+                let mut e = AuditEvent {
+                    seq,
+                    at: format!("2025-01-0{seq}T00:00:00.000000Z"),
+                    actor: "registrar".into(),
+                    action: "captive.create".into(),
+                    entity_type: "captive".into(),
+                    entity_id: format!("c{seq}"),
+                    request_id: None,
+                    detail: "{}".into(),
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                };
+                e.hash = e.compute_hash();
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    fn check(events: &[AuditEvent], head: (u64, &str), expect: Result<u64, (u64, &str)>) {
+        let mut verifier = ChainVerifier::default();
+        for e in events {
+            if !verifier.push(e) {
+                break;
+            }
+        }
+        let report = verifier.finish(head.0, head.1);
+        match expect {
+            Ok(n) => assert_eq!(
+                report,
+                VerifyReport {
+                    events_checked: n,
+                    broken: None
+                }
+            ),
+            Err((seq, fragment)) => {
+                let (got_seq, reason) = report.broken.expect("chain should be broken");
+                assert_eq!(got_seq, seq, "{reason}");
+                assert!(reason.contains(fragment), "{reason} lacks {fragment:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let events = chain(4);
+        check(&events, (4, &events[3].hash.clone()), Ok(4));
+        check(&[], (0, GENESIS_HASH), Ok(0));
+    }
+
+    #[test]
+    fn every_kind_of_tampering_is_detected() {
+        let events = chain(4);
+        let head = (4, events[3].hash.as_str());
+
+        let mut changed = events.clone();
+        changed[1].actor = "someone else".into();
+        check(&changed, head, Err((2, "content does not match")));
+
+        let mut deleted = events.clone();
+        deleted.remove(1);
+        check(&deleted, head, Err((3, "found where 2 was expected")));
+
+        let mut reordered = events.clone();
+        reordered.swap(1, 2);
+        check(&reordered, head, Err((3, "found where 2 was expected")));
+
+        // A forged event renumbered to fit still fails its link.
+        let mut inserted = events.clone();
+        let mut forged = events[1].clone();
+        forged.entity_id = "forged".into();
+        forged.hash = forged.compute_hash();
+        inserted[1] = forged;
+        check(&inserted, head, Err((3, "link to the previous event")));
+
+        check(&events[..3], head, Err((4, "newest events were deleted")));
+    }
+}

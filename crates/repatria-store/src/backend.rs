@@ -1,0 +1,184 @@
+//! Connecting to a database: choosing the backend from the URL, the per-backend
+//! connection settings and migrations, and how writers are serialised on each.
+
+use std::str::FromStr;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyConnection;
+use sqlx::{AnyPool, Executor};
+
+use crate::{Result, StoreError};
+
+/// The database behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file: the default, for a bureau on one machine.
+    Sqlite,
+    /// A PostgreSQL server, for larger deployments with replication and backups.
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The store over either database. The SQL it runs is written once, in the dialect both
+/// backends share (`$1` parameters, text instants); the differences live here.
+pub struct SqlStore {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    /// SQLite allows one writer at a time; taking turns here, rather than in SQLite's
+    /// busy handler, keeps concurrent requests from failing with "database is locked".
+    /// PostgreSQL serialises writers on the audit head's row lock instead.
+    pub(crate) writer: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a database URL points.
+fn parse_url(url: &str) -> Result<(Backend, String)> {
+    let url = url.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let path = rest.trim_start_matches("//");
+        if path.is_empty() {
+            return Err(StoreError::Corrupt("the sqlite URL names no file".into()));
+        }
+        return Ok((Backend::Sqlite, sqlite_url(path)));
+    }
+    if url.contains("://") {
+        return Err(StoreError::Database(sqlx::Error::Configuration(
+            format!("unsupported database URL {url:?}: use a file path, sqlite://FILE or postgres://...").into(),
+        )));
+    }
+    // A bare path is a SQLite file.
+    Ok((Backend::Sqlite, sqlite_url(url)))
+}
+
+fn sqlite_url(path: &str) -> String {
+    if path.contains('?') {
+        format!("sqlite://{path}")
+    } else {
+        format!("sqlite://{path}?mode=rwc")
+    }
+}
+
+impl SqlStore {
+    /// Connects to `url` (a SQLite file path, `sqlite://FILE` or `postgres://...`),
+    /// creating a SQLite file if needed, and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = parse_url(url)?;
+        let options = match backend {
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(4)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlite_settings(conn).await?;
+                        Ok(())
+                    })
+                }),
+            Backend::Postgres => AnyPoolOptions::new().max_connections(10),
+        };
+        let pool = options.connect(&url).await?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
+        }
+        Ok(SqlStore {
+            pool,
+            backend,
+            writer: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The underlying pool, for tests that need to reach past the store (to tamper
+    /// with the audit log, for example).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Serialises writers where the database needs it.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        }
+    }
+
+    /// `FOR UPDATE` where the database has row locks.
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+/// WAL lets readers proceed while one writer commits; `synchronous = FULL` makes every
+/// commit durable before it is acknowledged, which the audit log needs.
+async fn sqlite_settings(conn: &mut AnyConnection) -> std::result::Result<(), sqlx::Error> {
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute("PRAGMA synchronous = FULL").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    Ok(())
+}
+
+impl FromStr for Backend {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" => Ok(Backend::Postgres),
+            other => Err(format!("unknown backend {other:?}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_scheme_selects_the_backend() {
+        let check = |url: &str, backend: Backend, expect: &str| {
+            let (b, u) = parse_url(url).unwrap();
+            assert_eq!((b, u.as_str()), (backend, expect), "{url}");
+        };
+        check(
+            "repatria.db",
+            Backend::Sqlite,
+            "sqlite://repatria.db?mode=rwc",
+        );
+        check(
+            "sqlite:///var/lib/r.db",
+            Backend::Sqlite,
+            "sqlite:///var/lib/r.db?mode=rwc",
+        );
+        check("sqlite://r.db", Backend::Sqlite, "sqlite://r.db?mode=rwc");
+        check(
+            "postgres://postgres@127.0.0.1/test",
+            Backend::Postgres,
+            "postgres://postgres@127.0.0.1/test",
+        );
+        assert!(parse_url("mysql://x").is_err());
+    }
+}

@@ -1,0 +1,712 @@
+//! Store scenarios, run against every backend: SQLite always, PostgreSQL when
+//! `REPATRIA_TEST_PG_URL` is set (each test gets its own schema).
+
+use chrono::{Duration, TimeZone, Utc};
+use repatria_core::{
+    CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind, CustodyStatus,
+    EventId, FacilityKind, IdentityClaim, NewCaptive, Party, PartyCode, PersonName, Timestamp,
+};
+use repatria_store::{Actor, Backend, CaptiveChange, CaptiveQuery, SqlStore, Store, StoreError};
+use uuid::Uuid;
+
+/// A fresh, migrated store of one backend, or `None` (with a printed notice) when that
+/// backend is not available to this test run.
+struct TestDb {
+    store: SqlStore,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn open(backend: Backend) -> Option<TestDb> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("test.db");
+            let store = SqlStore::connect(path.to_str().unwrap()).await.unwrap();
+            Some(TestDb {
+                store,
+                _dir: Some(dir),
+            })
+        }
+        Backend::Postgres => {
+            let Ok(url) = std::env::var("REPATRIA_TEST_PG_URL") else {
+                eprintln!("notice: REPATRIA_TEST_PG_URL is not set; skipping the PostgreSQL run of this scenario");
+                return None;
+            };
+            Some(TestDb {
+                store: SqlStore::connect(&pg_schema_url(&url).await).await.unwrap(),
+                _dir: None,
+            })
+        }
+    }
+}
+
+/// Creates a schema of its own for one test and returns a URL that uses it.
+async fn pg_schema_url(url: &str) -> String {
+    use sqlx::Connection;
+    let schema = format!("t_{}", Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to REPATRIA_TEST_PG_URL");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}")
+}
+
+fn t(day: u32, hour: u32) -> Timestamp {
+    Utc.with_ymd_and_hms(2025, 1, day, hour, 0, 0).unwrap()
+}
+
+fn now() -> Timestamp {
+    t(28, 0)
+}
+
+fn actor() -> Actor {
+    Actor::new("registrar-1").with_request("req-1")
+}
+
+fn id() -> Uuid {
+    Uuid::now_v7()
+}
+
+fn claim(family: &str, given: &str) -> IdentityClaim {
+    IdentityClaim {
+        id: ClaimId(id()),
+        source: ClaimSource::DocumentFound,
+        name: PersonName {
+            family: Some(family.into()),
+            given: Some(given.into()),
+            patronymic: None,
+        },
+        date_of_birth: None,
+        place_of_birth: None,
+        nationality: None,
+        rank: None,
+        service_number: None,
+        unit: None,
+        document: None,
+        confidence: 0.6,
+        document_not_bearers: false,
+        refused_fields: vec![],
+        note: None,
+        recorded_at: t(10, 0),
+        recorded_by: "registrar-1".into(),
+    }
+}
+
+fn new_captive(origin: &str, family: &str, given: &str) -> NewCaptive {
+    NewCaptive {
+        power_of_origin: PartyCode::parse(origin).unwrap(),
+        detaining_power: PartyCode::parse("UA").unwrap(),
+        capture: CaptureReport {
+            captured_at: t(9, 6),
+            place: "Border region".into(),
+            coordinates: None,
+            capturing_unit: Some("Unit 1".into()),
+            condition: Some("wounded".into()),
+        },
+        claims: vec![claim(family, given)],
+        assessed_claim: None,
+        languages: vec!["ko".into()],
+        interpreter_required: true,
+        health: None,
+    }
+}
+
+async fn with_parties(store: &SqlStore) {
+    for (code, name) in [
+        ("UA", "Ukraine"),
+        ("RU", "Russian Federation"),
+        ("KP", "DPRK"),
+    ] {
+        store
+            .create_party(&actor(), Party::new(code, name).unwrap(), now())
+            .await
+            .unwrap();
+    }
+}
+
+async fn create(
+    store: &SqlStore,
+    origin: &str,
+    family: &str,
+    given: &str,
+) -> repatria_core::Captive {
+    store
+        .create_captive(
+            &actor(),
+            CaptiveId(id()),
+            EventId(id()),
+            new_captive(origin, family, given),
+            now(),
+        )
+        .await
+        .unwrap()
+}
+
+async fn audit_count(store: &SqlStore) -> u64 {
+    store.verify_audit().await.unwrap().events_checked
+}
+
+async fn names(store: &SqlStore, query: CaptiveQuery) -> Vec<String> {
+    let mut found: Vec<String> = store
+        .list_captives(&CaptiveQuery {
+            limit: 500,
+            ..query
+        })
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|c| c.assessed_identity().unwrap().name.family.clone().unwrap())
+        .collect();
+    found.sort();
+    found
+}
+
+fn by_name(name: &str) -> CaptiveQuery {
+    CaptiveQuery {
+        name: Some(name.into()),
+        ..Default::default()
+    }
+}
+
+/// Runs tampering SQL as an attacker with database access would: past the append-only
+/// triggers.
+async fn tamper(store: &SqlStore, statements: &[&str]) {
+    let disable = match store.backend() {
+        Backend::Sqlite => vec![
+            "DROP TRIGGER audit_events_no_update",
+            "DROP TRIGGER audit_events_no_delete",
+        ],
+        Backend::Postgres => {
+            vec!["ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"]
+        }
+    };
+    for sql in disable.iter().chain(statements) {
+        sqlx::query(sql)
+            .execute(store.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+macro_rules! scenarios {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let db = super::open(repatria_store::Backend::Sqlite).await.unwrap();
+                super::$name(&db.store).await;
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(db) = super::open(repatria_store::Backend::Postgres).await {
+                    super::$name(&db.store).await;
+                }
+            })+
+        }
+    };
+}
+
+scenarios!(
+    a_new_captive_is_stored_with_its_assessed_identity_capture_event_and_audit_event,
+    a_captive_of_an_unknown_party_is_refused_naming_the_field_and_nothing_is_written,
+    a_party_code_can_be_taken_only_once,
+    name_search_ignores_case_and_diacritics_in_every_script,
+    filters_and_pages_cover_every_matching_captive_exactly_once,
+    changes_are_applied_audited_and_searchable,
+    a_refused_change_leaves_the_record_and_the_audit_log_untouched,
+    the_audit_log_refuses_updates_and_deletes,
+    a_changed_audit_event_is_detected,
+    a_deleted_audit_event_is_detected,
+    reordered_audit_events_are_detected,
+    an_inserted_audit_event_is_detected,
+    deleting_the_newest_audit_events_is_detected,
+    concurrent_writes_keep_the_chain_intact,
+    a_bulk_creation_is_all_or_nothing,
+    an_unknown_captive_is_not_found,
+);
+
+async fn a_new_captive_is_stored_with_its_assessed_identity_capture_event_and_audit_event(
+    store: &SqlStore,
+) {
+    with_parties(store).await;
+    let created = create(store, "KP", "Kim", "Chol-su").await;
+    let loaded = store.get_captive(created.id).await.unwrap();
+    assert_eq!(loaded, created);
+    assert_eq!(
+        loaded.assessed_identity().unwrap().name.family.as_deref(),
+        Some("Kim")
+    );
+    assert_eq!(loaded.timeline.len(), 1);
+    assert_eq!(loaded.timeline[0].kind, CustodyEventKind::Captured);
+    assert_eq!(loaded.status(), CustodyStatus::InCustody);
+    let events = store
+        .audit_events(Some(("captive", &created.id.to_string())), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (events[0].action.as_str(), events[0].actor.as_str()),
+        ("captive.create", "registrar-1")
+    );
+    assert_eq!(events[0].request_id.as_deref(), Some("req-1"));
+    assert!(
+        !events[0].detail.contains("Kim"),
+        "audit detail must not copy names: {}",
+        events[0].detail
+    );
+    assert_eq!(audit_count(store).await, 4, "three parties and one captive");
+}
+
+async fn a_captive_of_an_unknown_party_is_refused_naming_the_field_and_nothing_is_written(
+    store: &SqlStore,
+) {
+    with_parties(store).await;
+    let before = audit_count(store).await;
+    let error = store
+        .create_captive(
+            &actor(),
+            CaptiveId(id()),
+            EventId(id()),
+            new_captive("XX", "Kim", "Il"),
+            now(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("power_of_origin: no party with code XX"),
+        "{error}"
+    );
+    assert_eq!(
+        store
+            .list_captives(&CaptiveQuery::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(audit_count(store).await, before);
+}
+
+async fn a_party_code_can_be_taken_only_once(store: &SqlStore) {
+    with_parties(store).await;
+    let error = store
+        .create_party(&actor(), Party::new("UA", "Again").unwrap(), now())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+    let parties = store.list_parties().await.unwrap();
+    assert_eq!(
+        parties.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        vec!["KP", "RU", "UA"]
+    );
+    assert_eq!(parties[2].name, "Ukraine");
+}
+
+async fn name_search_ignores_case_and_diacritics_in_every_script(store: &SqlStore) {
+    with_parties(store).await;
+    create(store, "UA", "Шевченко", "Тарас").await;
+    create(store, "RU", "Фёдоров", "Иван").await;
+    create(store, "KP", "김", "철수").await;
+    create(store, "UA", "Dvořák", "Jiří").await;
+    create(store, "UA", "Шевчук", "Марʼяна").await;
+
+    assert_eq!(names(store, by_name("шевченко")).await, vec!["Шевченко"]);
+    assert_eq!(
+        names(store, by_name("ШЕВЧ")).await,
+        vec!["Шевченко", "Шевчук"]
+    );
+    assert_eq!(names(store, by_name("шевч тарас")).await, vec!["Шевченко"]);
+    assert_eq!(
+        names(store, by_name("Тарас Шевченко")).await,
+        vec!["Шевченко"],
+        "word order does not matter"
+    );
+    assert_eq!(names(store, by_name("федоров")).await, vec!["Фёдоров"]);
+    assert_eq!(names(store, by_name("DVORAK jiri")).await, vec!["Dvořák"]);
+    assert_eq!(names(store, by_name("김")).await, vec!["김"]);
+    assert_eq!(names(store, by_name("Мар'яна")).await, vec!["Шевчук"]);
+    assert!(
+        names(store, by_name("ченко")).await.is_empty(),
+        "search is by word prefix, not any substring"
+    );
+    assert!(names(store, by_name("Petrenko")).await.is_empty());
+}
+
+async fn filters_and_pages_cover_every_matching_captive_exactly_once(store: &SqlStore) {
+    with_parties(store).await;
+    for i in 0..23 {
+        create(
+            store,
+            if i % 3 == 0 { "RU" } else { "KP" },
+            &format!("Family{i:02}"),
+            "Given",
+        )
+        .await;
+    }
+    let query = |origin: &str, limit: u32| CaptiveQuery {
+        power_of_origin: Some(PartyCode::parse(origin).unwrap()),
+        limit,
+        ..Default::default()
+    };
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_captives(&CaptiveQuery {
+                cursor: cursor.clone(),
+                ..query("KP", 5)
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.total, 15);
+        assert!(page.items.len() <= 5);
+        seen.extend(page.items.iter().map(|c| c.id));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 15);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 15, "a captive appeared on two pages");
+    assert_eq!(
+        store.list_captives(&query("RU", 50)).await.unwrap().total,
+        8
+    );
+    let hospital = CaptiveQuery {
+        status: Some(CustodyStatus::InHospital),
+        ..Default::default()
+    };
+    assert_eq!(store.list_captives(&hospital).await.unwrap().total, 0);
+    let in_ua = CaptiveQuery {
+        detaining_power: Some(PartyCode::parse("UA").unwrap()),
+        limit: 1,
+        ..Default::default()
+    };
+    let page = store.list_captives(&in_ua).await.unwrap();
+    assert_eq!(
+        (page.total, page.items.len(), page.next.is_some()),
+        (23, 1, true)
+    );
+}
+
+fn event(kind: CustodyEventKind, day: u32, facility: FacilityKind) -> CustodyEvent {
+    CustodyEvent {
+        id: EventId(id()),
+        kind,
+        at: t(day, 12),
+        place: Some("Hospital No. 3".into()),
+        facility: Some(facility),
+        note: None,
+        recorded_by: "registrar-1".into(),
+    }
+}
+
+async fn changes_are_applied_audited_and_searchable(store: &SqlStore) {
+    with_parties(store).await;
+    let c = create(store, "KP", "Kim", "Chol-su").await;
+    let second = claim("Ри", "Чол Су");
+    let second_id = second.id;
+    store
+        .change_captive(
+            &actor(),
+            c.id,
+            CaptiveChange::AddIdentityClaim(second),
+            now(),
+        )
+        .await
+        .unwrap();
+    store
+        .change_captive(
+            &actor(),
+            c.id,
+            CaptiveChange::SetAssessedIdentity(second_id),
+            now(),
+        )
+        .await
+        .unwrap();
+    let admitted = CaptiveChange::AddCustodyEvent(event(
+        CustodyEventKind::AdmittedToHospital,
+        10,
+        FacilityKind::Hospital,
+    ));
+    store
+        .change_captive(&actor(), c.id, admitted, now())
+        .await
+        .unwrap();
+
+    let loaded = store.get_captive(c.id).await.unwrap();
+    assert_eq!(loaded.claims.len(), 2);
+    assert_eq!(loaded.assessed_identity().unwrap().id, second_id);
+    assert_eq!(loaded.status(), CustodyStatus::InHospital);
+    assert_eq!(
+        names(store, by_name("ри")).await,
+        vec!["Ри"],
+        "found by the new claim's name"
+    );
+    let hospital = CaptiveQuery {
+        status: Some(CustodyStatus::InHospital),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.list_captives(&hospital).await.unwrap().total,
+        1,
+        "status column follows the timeline"
+    );
+
+    let actions: Vec<String> = store
+        .audit_events(Some(("captive", &c.id.to_string())), 0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "captive.create",
+            "captive.identity_claim.add",
+            "captive.assessed_identity.set",
+            "captive.custody_event.add"
+        ]
+    );
+    assert!(store.verify_audit().await.unwrap().broken.is_none());
+}
+
+async fn a_refused_change_leaves_the_record_and_the_audit_log_untouched(store: &SqlStore) {
+    with_parties(store).await;
+    let c = create(store, "KP", "Kim", "Il").await;
+    let before = audit_count(store).await;
+    let discharge = CaptiveChange::AddCustodyEvent(event(
+        CustodyEventKind::Discharged,
+        10,
+        FacilityKind::Hospital,
+    ));
+    let error = store
+        .change_captive(&actor(), c.id, discharge, now())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StoreError::Domain(_)), "{error:?}");
+    assert_eq!(store.get_captive(c.id).await.unwrap(), c);
+    assert_eq!(audit_count(store).await, before);
+}
+
+async fn the_audit_log_refuses_updates_and_deletes(store: &SqlStore) {
+    with_parties(store).await;
+    for sql in [
+        "UPDATE audit_events SET actor = 'x' WHERE seq = 1",
+        "DELETE FROM audit_events WHERE seq = 1",
+    ] {
+        let error = sqlx::query(sql).execute(store.pool()).await.unwrap_err();
+        assert!(error.to_string().contains("append-only"), "{sql}: {error}");
+    }
+    assert_eq!(audit_count(store).await, 3);
+}
+
+async fn broken_at(store: &SqlStore) -> (u64, String) {
+    store
+        .verify_audit()
+        .await
+        .unwrap()
+        .broken
+        .expect("tampering went unnoticed")
+}
+
+async fn a_changed_audit_event_is_detected(store: &SqlStore) {
+    with_parties(store).await;
+    create(store, "KP", "Kim", "Il").await;
+    tamper(
+        store,
+        &["UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2"],
+    )
+    .await;
+    let (seq, reason) = broken_at(store).await;
+    assert_eq!(seq, 2, "{reason}");
+    assert!(reason.contains("changed"), "{reason}");
+}
+
+async fn a_deleted_audit_event_is_detected(store: &SqlStore) {
+    with_parties(store).await;
+    create(store, "KP", "Kim", "Il").await;
+    tamper(store, &["DELETE FROM audit_events WHERE seq = 2"]).await;
+    assert_eq!(broken_at(store).await.0, 3);
+}
+
+async fn reordered_audit_events_are_detected(store: &SqlStore) {
+    with_parties(store).await;
+    create(store, "KP", "Kim", "Il").await;
+    // Swap the numbers of events 2 and 3, keeping each one's content and hashes.
+    tamper(
+        store,
+        &[
+            "UPDATE audit_events SET seq = 1000 WHERE seq = 2",
+            "UPDATE audit_events SET seq = 2 WHERE seq = 3",
+            "UPDATE audit_events SET seq = 3 WHERE seq = 1000",
+        ],
+    )
+    .await;
+    assert_eq!(broken_at(store).await.0, 2);
+}
+
+async fn an_inserted_audit_event_is_detected(store: &SqlStore) {
+    with_parties(store).await;
+    create(store, "KP", "Kim", "Il").await;
+    // Make room after event 1 and insert a forged event that copies event 2's link.
+    tamper(
+        store,
+        &[
+            "UPDATE audit_events SET seq = seq + 100 WHERE seq >= 2",
+            "UPDATE audit_events SET seq = seq - 99 WHERE seq >= 102",
+            "INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, request_id, detail, prev_hash, hash) \
+             SELECT 2, at, 'forger', action, entity_type, 'forged', request_id, detail, prev_hash, hash FROM audit_events WHERE seq = 3",
+        ],
+    )
+    .await;
+    assert_eq!(broken_at(store).await.0, 2);
+}
+
+async fn deleting_the_newest_audit_events_is_detected(store: &SqlStore) {
+    with_parties(store).await;
+    create(store, "KP", "Kim", "Il").await;
+    tamper(store, &["DELETE FROM audit_events WHERE seq = 4"]).await;
+    let (_, reason) = broken_at(store).await;
+    assert!(reason.contains("newest events were deleted"), "{reason}");
+}
+
+async fn concurrent_writes_keep_the_chain_intact(store: &SqlStore) {
+    with_parties(store).await;
+    let c = create(store, "KP", "Kim", "Il").await;
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let change = CaptiveChange::AddIdentityClaim(claim(&format!("Family{i}"), "Given"));
+        let other = new_captive("RU", &format!("Other{i}"), "Given");
+        tasks.push(async move {
+            store
+                .change_captive(&actor(), c.id, change, now())
+                .await
+                .unwrap();
+            store
+                .create_captive(&actor(), CaptiveId(id()), EventId(id()), other, now())
+                .await
+                .unwrap();
+        });
+    }
+    futures_join_all(tasks).await;
+    assert_eq!(
+        store.get_captive(c.id).await.unwrap().claims.len(),
+        13,
+        "an update was lost"
+    );
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!((report.events_checked, report.broken), (3 + 1 + 24, None));
+}
+
+async fn futures_join_all<F: std::future::Future<Output = ()>>(tasks: Vec<F>) {
+    // Polls all tasks together on this task; enough to interleave their awaits.
+    let mut set = Vec::new();
+    for task in tasks {
+        set.push(Box::pin(task));
+    }
+    std::future::poll_fn(|cx| {
+        set.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if set.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+async fn a_bulk_creation_is_all_or_nothing(store: &SqlStore) {
+    with_parties(store).await;
+    let mut records: Vec<_> = (0..5)
+        .map(|i| {
+            (
+                CaptiveId(id()),
+                EventId(id()),
+                new_captive("RU", &format!("Bulk{i}"), "Given"),
+            )
+        })
+        .collect();
+    let mut bad = new_captive("RU", "Late", "Given");
+    bad.capture.captured_at = now() + Duration::days(3);
+    records.insert(3, (CaptiveId(id()), EventId(id()), bad));
+    let before = audit_count(store).await;
+    let error = store
+        .create_captives(&actor(), records.clone(), now())
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("records[3].capture.captured_at"),
+        "{error}"
+    );
+    assert_eq!(
+        store
+            .list_captives(&CaptiveQuery::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(audit_count(store).await, before);
+
+    records.remove(3);
+    assert_eq!(
+        store
+            .create_captives(&actor(), records, now())
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(
+        store
+            .list_captives(&CaptiveQuery::default())
+            .await
+            .unwrap()
+            .total,
+        5
+    );
+    assert_eq!(audit_count(store).await, before + 5);
+}
+
+async fn an_unknown_captive_is_not_found(store: &SqlStore) {
+    with_parties(store).await;
+    let unknown = CaptiveId(id());
+    assert!(matches!(
+        store.get_captive(unknown).await,
+        Err(StoreError::NotFound)
+    ));
+    let change = CaptiveChange::SetAssessedIdentity(ClaimId(id()));
+    assert!(matches!(
+        store.change_captive(&actor(), unknown, change, now()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn a_sqlite_file_is_created_on_first_start_and_reopened_with_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested.db");
+    let url = path.to_str().unwrap().to_string();
+    {
+        let store = SqlStore::connect(&url).await.unwrap();
+        with_parties(&store).await;
+        store.close().await;
+    }
+    assert!(path.exists());
+    let store = SqlStore::connect(&url).await.unwrap();
+    assert_eq!(store.list_parties().await.unwrap().len(), 3);
+    assert_eq!(store.verify_audit().await.unwrap().events_checked, 3);
+}
