@@ -1,1 +1,73 @@
-//! placeholder
+//! The HTTP server of Repatria: the JSON API under `/api`, its OpenAPI document, and
+//! the health check. Handlers validate requests into domain values (`dto.rs`), call the
+//! [`Store`], and render views; they hold no domain rules of their own.
+
+mod dto;
+mod error;
+mod extract;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use repatria_store::Store;
+
+pub use error::{ApiError, ErrorBody};
+pub use routes::ApiDoc;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+}
+
+/// The request id, taken from `X-Request-Id` when a proxy set one, otherwise new. It is
+/// recorded in audit events and returned in the response.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 100 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(String::from)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID.clone(), value);
+    }
+    response
+}
+
+/// The whole application: API, OpenAPI document, health check.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/api", routes::api())
+        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .layer(axum::middleware::from_fn(request_id))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,732 @@
+//! The JSON shapes of the API: requests, validated into domain values once, here; and
+//! views of domain values. Only this crate knows them.
+
+use chrono::{DateTime, Utc};
+use repatria_core::captive::{parse_confidence, parse_language, parse_nationality, required, text};
+use repatria_core::error::Validator;
+use repatria_core::{
+    CaptiveId, Captive, CaptureReport, ClaimId, ClaimSource, Coordinates, CustodyEvent,
+    CustodyEventKind, Deadline, Document, EventId, FacilityKind, FieldError, HealthCategory,
+    HealthRecord, IdentityClaim, Interview, InterviewId, NewCaptive, PartialDate, Party, PartyCode,
+    PersonName, RepatriationWish, Timestamp, WishRecord,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A new id: time-ordered, so that lists sorted by id are in order of creation.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+fn parse_instant(input: &str) -> Result<Timestamp, FieldError> {
+    DateTime::parse_from_rfc3339(input.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| FieldError::new("", format!("expected an RFC 3339 time such as 2025-01-09T06:30:00Z, got {input:?}")))
+}
+
+fn parse_word<T: std::str::FromStr<Err = FieldError>>(input: &str) -> Result<T, FieldError> {
+    input.parse()
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPartyRequest {
+    /// 2 to 16 characters A-Z, 0-9 or `-`, such as `UA`.
+    pub code: String,
+    pub name: String,
+}
+
+impl NewPartyRequest {
+    pub fn validate(self) -> Result<Party, repatria_core::DomainError> {
+        Party::new(&self.code, &self.name)
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentInput {
+    /// Such as `military_id`, `passport`.
+    pub kind: Option<String>,
+    pub number: Option<String>,
+    pub issuer: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityClaimInput {
+    /// `document_found`, `self_declared`, `other_party_list`, `family` or
+    /// `investigator_assessment`.
+    pub source: String,
+    /// Names in their original script.
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+    pub patronymic: Option<String>,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    pub place_of_birth: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub nationality: Option<String>,
+    pub rank: Option<String>,
+    pub service_number: Option<String>,
+    pub unit: Option<String>,
+    pub document: Option<DocumentInput>,
+    /// In [0, 1]; default 0.5.
+    pub confidence: Option<f64>,
+    /// The document does not belong to its bearer.
+    #[serde(default)]
+    pub document_not_bearers: bool,
+    /// Art. 17 particulars the captive refused to give: `family_name`, `given_name`,
+    /// `rank`, `date_of_birth`, `service_number`.
+    #[serde(default)]
+    pub refused_fields: Vec<String>,
+    pub note: Option<String>,
+}
+
+impl IdentityClaimInput {
+    pub fn validate(self, actor: &str, now: Timestamp) -> Result<IdentityClaim, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let source = v.check(parse_word::<ClaimSource>(&self.source).map_err(|e| e.within("source")));
+        let name = match PersonName::new(self.family_name.as_deref(), self.given_name.as_deref(), self.patronymic.as_deref()) {
+            Ok(name) => name,
+            Err(errors) => {
+                v.extend("", errors);
+                PersonName::default()
+            }
+        };
+        let mut field = |value: Option<String>, name: &str, max: usize| {
+            v.check(text(value.as_deref(), max).map_err(|e| e.within(name))).flatten()
+        };
+        let place_of_birth = field(self.place_of_birth, "place_of_birth", 200);
+        let rank = field(self.rank, "rank", 80);
+        let service_number = field(self.service_number, "service_number", 80);
+        let unit = field(self.unit, "unit", 200);
+        let note = field(self.note, "note", 2000);
+        let document = self.document.map(|d| Document {
+            kind: field(d.kind, "document.kind", 80),
+            number: field(d.number, "document.number", 80),
+            issuer: field(d.issuer, "document.issuer", 200),
+        });
+        let date_of_birth = match self.date_of_birth.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => v.check(PartialDate::parse(s).map_err(|e| e.within("date_of_birth"))),
+        };
+        let nationality = match self.nationality.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => v.check(parse_nationality(s).map_err(|e| e.within("nationality"))),
+        };
+        let confidence = v.check(parse_confidence(self.confidence.unwrap_or(0.5)).map_err(|e| e.within("confidence")));
+        v.finish().map_err(errors_of)?;
+        Ok(IdentityClaim {
+            id: ClaimId(new_id()),
+            source: source.expect("checked"),
+            name,
+            date_of_birth,
+            place_of_birth,
+            nationality,
+            rank,
+            service_number,
+            unit,
+            document,
+            confidence: confidence.expect("checked"),
+            document_not_bearers: self.document_not_bearers,
+            refused_fields: self.refused_fields,
+            note,
+            recorded_at: now,
+            recorded_by: actor.to_string(),
+        })
+    }
+}
+
+fn errors_of(error: repatria_core::DomainError) -> Vec<FieldError> {
+    match error {
+        repatria_core::DomainError::Invalid(errors) => errors,
+        repatria_core::DomainError::Rule { field, reason } => vec![FieldError::new(field, reason)],
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureInput {
+    /// RFC 3339.
+    pub captured_at: String,
+    pub place: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub capturing_unit: Option<String>,
+    /// Condition at capture, in words.
+    pub condition: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthInput {
+    /// As on the capture card: `good_health`, `not_wounded`, `recovered`,
+    /// `convalescent`, `sick`, `slightly_wounded`, `seriously_wounded`.
+    pub category: String,
+    /// Meets the conditions of GC III Art. 110 for direct repatriation.
+    #[serde(default)]
+    pub eligible_for_direct_repatriation: bool,
+    pub note: Option<String>,
+    /// RFC 3339; default now.
+    pub assessed_at: Option<String>,
+}
+
+impl HealthInput {
+    pub fn validate(self, actor: &str, now: Timestamp) -> Result<HealthRecord, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let category = v.check(parse_word::<HealthCategory>(&self.category).map_err(|e| e.within("category")));
+        let note = v.check(text(self.note.as_deref(), 2000).map_err(|e| e.within("note"))).flatten();
+        let assessed_at = match &self.assessed_at {
+            Some(s) => v.check(parse_instant(s).map_err(|e| e.within("assessed_at"))),
+            None => Some(now),
+        };
+        v.finish().map_err(errors_of)?;
+        Ok(HealthRecord {
+            category: category.expect("checked"),
+            eligible_for_direct_repatriation: self.eligible_for_direct_repatriation,
+            note,
+            assessed_at: assessed_at.expect("checked"),
+            recorded_by: actor.to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCaptiveRequest {
+    pub power_of_origin: String,
+    pub detaining_power: String,
+    pub capture: CaptureInput,
+    #[serde(default)]
+    pub identity_claims: Vec<IdentityClaimInput>,
+    /// Index into `identity_claims` of the assessed identity; default the first.
+    pub assessed_claim: Option<usize>,
+    /// ISO 639 codes of the languages the captive understands.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub interpreter_required: bool,
+    pub health: Option<HealthInput>,
+}
+
+impl NewCaptiveRequest {
+    pub fn validate(self, actor: &str, now: Timestamp) -> Result<NewCaptive, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let origin = v.check(PartyCode::parse(&self.power_of_origin).map_err(|e| e.within("power_of_origin")));
+        let detaining = v.check(PartyCode::parse(&self.detaining_power).map_err(|e| e.within("detaining_power")));
+        let capture = self.capture;
+        let captured_at = v.check(parse_instant(&capture.captured_at).map_err(|e| e.within("capture.captured_at")));
+        let place = v.check(required(&capture.place, 200).map_err(|e| e.within("capture.place")));
+        let capturing_unit =
+            v.check(text(capture.capturing_unit.as_deref(), 200).map_err(|e| e.within("capture.capturing_unit"))).flatten();
+        let condition = v.check(text(capture.condition.as_deref(), 2000).map_err(|e| e.within("capture.condition"))).flatten();
+        let coordinates = match (capture.latitude, capture.longitude) {
+            (None, None) => None,
+            (Some(lat), Some(lon)) => match Coordinates::new(lat, lon) {
+                Ok(c) => Some(c),
+                Err(errors) => {
+                    v.extend("capture", errors);
+                    None
+                }
+            },
+            _ => {
+                v.push(FieldError::new("capture.longitude", "give both latitude and longitude, or neither"));
+                None
+            }
+        };
+        let mut claims = Vec::new();
+        for (index, claim) in self.identity_claims.into_iter().enumerate() {
+            match claim.validate(actor, now) {
+                Ok(claim) => claims.push(claim),
+                Err(errors) => v.extend(&format!("identity_claims[{index}]"), errors),
+            }
+        }
+        if let Some(index) = self.assessed_claim {
+            if index >= claims.len().max(1) {
+                v.push(FieldError::new("assessed_claim", format!("there is no identity claim number {index}")));
+            }
+        }
+        let mut languages = Vec::new();
+        for (index, code) in self.languages.iter().enumerate() {
+            if let Some(code) = v.check(parse_language(code).map_err(|e| e.within(&format!("languages[{index}]")))) {
+                languages.push(code);
+            }
+        }
+        let health = match self.health.map(|h| h.validate(actor, now)) {
+            Some(Ok(h)) => Some(h),
+            Some(Err(errors)) => {
+                v.extend("health", errors);
+                None
+            }
+            None => None,
+        };
+        v.finish().map_err(errors_of)?;
+        Ok(NewCaptive {
+            power_of_origin: origin.expect("checked"),
+            detaining_power: detaining.expect("checked"),
+            capture: CaptureReport {
+                captured_at: captured_at.expect("checked"),
+                place: place.expect("checked"),
+                coordinates,
+                capturing_unit,
+                condition,
+            },
+            claims,
+            assessed_claim: self.assessed_claim,
+            languages,
+            interpreter_required: self.interpreter_required,
+            health,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessedIdentityRequest {
+    pub claim_id: String,
+}
+
+impl AssessedIdentityRequest {
+    pub fn validate(self) -> Result<ClaimId, Vec<FieldError>> {
+        self.claim_id
+            .trim()
+            .parse()
+            .map_err(|_| vec![FieldError::new("claim_id", format!("{:?} is not a claim id", self.claim_id))])
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustodyEventInput {
+    /// `captured`, `evacuated`, `admitted_to_hospital`, `discharged`, `transferred`,
+    /// `interviewed`, `visited_by_icrc`, `released`, `repatriated`, `escaped` or `died`.
+    pub kind: String,
+    /// RFC 3339.
+    pub at: String,
+    pub place: Option<String>,
+    /// `battlefield`, `field_hospital`, `hospital`, `transit_camp`, `camp`,
+    /// `detention_site`, `crossing` or `other`.
+    pub facility: Option<String>,
+    pub note: Option<String>,
+}
+
+impl CustodyEventInput {
+    pub fn validate(self, actor: &str) -> Result<CustodyEvent, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let kind = v.check(parse_word::<CustodyEventKind>(&self.kind).map_err(|e| e.within("kind")));
+        let at = v.check(parse_instant(&self.at).map_err(|e| e.within("at")));
+        let place = v.check(text(self.place.as_deref(), 200).map_err(|e| e.within("place"))).flatten();
+        let facility = match self.facility.as_deref() {
+            None => None,
+            Some(f) => v.check(parse_word::<FacilityKind>(f).map_err(|e| e.within("facility"))),
+        };
+        let note = v.check(text(self.note.as_deref(), 2000).map_err(|e| e.within("note"))).flatten();
+        v.finish().map_err(errors_of)?;
+        Ok(CustodyEvent {
+            id: EventId(new_id()),
+            kind: kind.expect("checked"),
+            at: at.expect("checked"),
+            place,
+            facility,
+            note,
+            recorded_by: actor.to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterviewInput {
+    /// RFC 3339.
+    pub at: String,
+    pub interviewer: String,
+    /// ISO 639 code of the language the questions were put in.
+    pub language: String,
+    /// Name of the interpreter, if one was used.
+    pub interpreter: Option<String>,
+    /// Restricted to the roles that may read interviews.
+    pub summary: Option<String>,
+}
+
+impl InterviewInput {
+    pub fn validate(self, actor: &str) -> Result<Interview, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let at = v.check(parse_instant(&self.at).map_err(|e| e.within("at")));
+        let interviewer = v.check(required(&self.interviewer, 200).map_err(|e| e.within("interviewer")));
+        let language = v.check(parse_language(&self.language).map_err(|e| e.within("language")));
+        let interpreter = v.check(text(self.interpreter.as_deref(), 200).map_err(|e| e.within("interpreter"))).flatten();
+        let summary = v.check(text(self.summary.as_deref(), 20_000).map_err(|e| e.within("summary"))).flatten();
+        v.finish().map_err(errors_of)?;
+        Ok(Interview {
+            id: InterviewId(new_id()),
+            at: at.expect("checked"),
+            interviewer: interviewer.expect("checked"),
+            language: language.expect("checked"),
+            interpreter,
+            summary,
+            recorded_by: actor.to_string(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepatriationWishInput {
+    /// `unknown`, `wishes` or `refuses`.
+    pub wish: String,
+    pub note: Option<String>,
+}
+
+impl RepatriationWishInput {
+    pub fn validate(self, actor: &str, now: Timestamp) -> Result<WishRecord, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let wish = v.check(parse_word::<RepatriationWish>(&self.wish).map_err(|e| e.within("wish")));
+        let note = v.check(text(self.note.as_deref(), 2000).map_err(|e| e.within("note"))).flatten();
+        v.finish().map_err(errors_of)?;
+        Ok(WishRecord { wish: wish.expect("checked"), recorded_at: now, recorded_by: actor.to_string(), note })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguagesInput {
+    /// ISO 639 codes.
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub interpreter_required: bool,
+}
+
+impl LanguagesInput {
+    pub fn validate(self) -> Result<(Vec<String>, bool), Vec<FieldError>> {
+        let mut v = Validator::new();
+        let languages: Vec<String> = self
+            .languages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, code)| v.check(parse_language(code).map_err(|e| e.within(&format!("languages[{i}]")))))
+            .collect();
+        v.finish().map_err(errors_of)?;
+        Ok((languages, self.interpreter_required))
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureCardInput {
+    /// RFC 3339; when the capture card was sent to the family and the Central Agency.
+    pub sent_at: String,
+}
+
+impl CaptureCardInput {
+    pub fn validate(self) -> Result<Timestamp, Vec<FieldError>> {
+        parse_instant(&self.sent_at).map_err(|e| vec![e.within("sent_at")])
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Views
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartyView {
+    pub code: String,
+    pub name: String,
+}
+
+impl From<&Party> for PartyView {
+    fn from(p: &Party) -> Self {
+        PartyView { code: p.code.to_string(), name: p.name.clone() }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentView {
+    pub kind: Option<String>,
+    pub number: Option<String>,
+    pub issuer: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdentityClaimView {
+    pub id: Uuid,
+    pub source: String,
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+    pub patronymic: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub place_of_birth: Option<String>,
+    pub nationality: Option<String>,
+    pub rank: Option<String>,
+    pub service_number: Option<String>,
+    pub unit: Option<String>,
+    pub document: Option<DocumentView>,
+    pub confidence: f64,
+    pub document_not_bearers: bool,
+    pub refused_fields: Vec<String>,
+    pub note: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+impl From<&IdentityClaim> for IdentityClaimView {
+    fn from(c: &IdentityClaim) -> Self {
+        IdentityClaimView {
+            id: c.id.as_uuid(),
+            source: c.source.to_string(),
+            family_name: c.name.family.clone(),
+            given_name: c.name.given.clone(),
+            patronymic: c.name.patronymic.clone(),
+            date_of_birth: c.date_of_birth.map(|d| d.to_string()),
+            place_of_birth: c.place_of_birth.clone(),
+            nationality: c.nationality.clone(),
+            rank: c.rank.clone(),
+            service_number: c.service_number.clone(),
+            unit: c.unit.clone(),
+            document: c.document.as_ref().map(|d| DocumentView {
+                kind: d.kind.clone(),
+                number: d.number.clone(),
+                issuer: d.issuer.clone(),
+            }),
+            confidence: c.confidence,
+            document_not_bearers: c.document_not_bearers,
+            refused_fields: c.refused_fields.clone(),
+            note: c.note.clone(),
+            recorded_at: c.recorded_at,
+            recorded_by: c.recorded_by.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptureView {
+    pub captured_at: DateTime<Utc>,
+    pub place: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub capturing_unit: Option<String>,
+    pub condition: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustodyEventView {
+    pub id: Uuid,
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub place: Option<String>,
+    pub facility: Option<String>,
+    pub note: Option<String>,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthView {
+    pub category: String,
+    pub eligible_for_direct_repatriation: bool,
+    pub note: Option<String>,
+    pub assessed_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+impl From<&HealthRecord> for HealthView {
+    fn from(h: &HealthRecord) -> Self {
+        HealthView {
+            category: h.category.to_string(),
+            eligible_for_direct_repatriation: h.eligible_for_direct_repatriation,
+            note: h.note.clone(),
+            assessed_at: h.assessed_at,
+            recorded_by: h.recorded_by.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InterviewView {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub interviewer: String,
+    pub language: String,
+    pub interpreter: Option<String>,
+    pub summary: Option<String>,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WishView {
+    pub wish: String,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadlineView {
+    /// `capture_card` (Art. 70) or `health_report` (Art. 122).
+    pub kind: &'static str,
+    pub article: &'static str,
+    /// Unknown while the clock has not started (no arrival at a camp yet).
+    pub due_at: Option<DateTime<Utc>>,
+    /// `met`, `pending` or `overdue`.
+    pub state: &'static str,
+}
+
+impl From<&Deadline> for DeadlineView {
+    fn from(d: &Deadline) -> Self {
+        DeadlineView { kind: d.kind.as_str(), article: d.kind.article(), due_at: d.due_at, state: d.state.as_str() }
+    }
+}
+
+/// A captive's whole record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptiveView {
+    pub id: Uuid,
+    pub power_of_origin: String,
+    pub detaining_power: String,
+    /// Derived from the custody timeline.
+    pub status: String,
+    pub assessed_claim_id: Option<Uuid>,
+    pub identity_claims: Vec<IdentityClaimView>,
+    pub capture: CaptureView,
+    pub timeline: Vec<CustodyEventView>,
+    /// The current state of health (the newest assessment).
+    pub health: Option<HealthView>,
+    pub health_history: Vec<HealthView>,
+    pub languages: Vec<String>,
+    pub interpreter_required: bool,
+    pub interviews: Vec<InterviewView>,
+    pub repatriation_wish: Option<WishView>,
+    pub capture_card_sent_at: Option<DateTime<Utc>>,
+    /// GC III deadlines as of the time of the request.
+    pub deadlines: Vec<DeadlineView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CaptiveView {
+    pub fn new(c: &Captive, now: Timestamp) -> CaptiveView {
+        CaptiveView {
+            id: c.id.as_uuid(),
+            power_of_origin: c.power_of_origin.to_string(),
+            detaining_power: c.detaining_power.to_string(),
+            status: c.status().to_string(),
+            assessed_claim_id: c.assessed_claim.map(|id| id.as_uuid()),
+            identity_claims: c.claims.iter().map(IdentityClaimView::from).collect(),
+            capture: CaptureView {
+                captured_at: c.capture.captured_at,
+                place: c.capture.place.clone(),
+                latitude: c.capture.coordinates.map(|x| x.latitude),
+                longitude: c.capture.coordinates.map(|x| x.longitude),
+                capturing_unit: c.capture.capturing_unit.clone(),
+                condition: c.capture.condition.clone(),
+            },
+            timeline: c
+                .timeline
+                .iter()
+                .map(|e| CustodyEventView {
+                    id: e.id.as_uuid(),
+                    kind: e.kind.to_string(),
+                    at: e.at,
+                    place: e.place.clone(),
+                    facility: e.facility.map(|f| f.to_string()),
+                    note: e.note.clone(),
+                    recorded_by: e.recorded_by.clone(),
+                })
+                .collect(),
+            health: c.current_health().map(HealthView::from),
+            health_history: c.health.iter().map(HealthView::from).collect(),
+            languages: c.languages.clone(),
+            interpreter_required: c.interpreter_required,
+            interviews: c
+                .interviews
+                .iter()
+                .map(|i| InterviewView {
+                    id: i.id.as_uuid(),
+                    at: i.at,
+                    interviewer: i.interviewer.clone(),
+                    language: i.language.clone(),
+                    interpreter: i.interpreter.clone(),
+                    summary: i.summary.clone(),
+                    recorded_by: i.recorded_by.clone(),
+                })
+                .collect(),
+            repatriation_wish: c.repatriation_wish.as_ref().map(|w| WishView {
+                wish: w.wish.to_string(),
+                recorded_at: w.recorded_at,
+                recorded_by: w.recorded_by.clone(),
+                note: w.note.clone(),
+            }),
+            capture_card_sent_at: c.capture_card_sent_at,
+            deadlines: repatria_core::deadlines(c, now).iter().map(DeadlineView::from).collect(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A captive as listed: the assessed identity and where he stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptiveSummary {
+    pub id: Uuid,
+    /// The assessed identity's name, family name first.
+    pub name: String,
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+    pub patronymic: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub power_of_origin: String,
+    pub detaining_power: String,
+    pub status: String,
+    pub health: Option<String>,
+    pub captured_at: DateTime<Utc>,
+}
+
+impl From<&Captive> for CaptiveSummary {
+    fn from(c: &Captive) -> Self {
+        let assessed = c.assessed_identity();
+        let name = assessed.map(|a| a.name.clone()).unwrap_or_default();
+        CaptiveSummary {
+            id: c.id.as_uuid(),
+            name: name.display(),
+            family_name: name.family,
+            given_name: name.given,
+            patronymic: name.patronymic,
+            date_of_birth: assessed.and_then(|a| a.date_of_birth).map(|d| d.to_string()),
+            power_of_origin: c.power_of_origin.to_string(),
+            detaining_power: c.detaining_power.to_string(),
+            status: c.status().to_string(),
+            health: c.current_health().map(|h| h.category.to_string()),
+            captured_at: c.capture.captured_at,
+        }
+    }
+}
+
+/// A page of a list: `{"items", "total", "next"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptivePage {
+    pub items: Vec<CaptiveSummary>,
+    pub total: u64,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    pub seq: u64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub request_id: Option<String>,
+    /// JSON text.
+    pub detail: String,
+    pub hash: String,
+}
+
+pub fn captive_id(raw: &str) -> Result<CaptiveId, crate::error::ApiError> {
+    raw.parse().map_err(|_| crate::error::ApiError::not_found("captive", raw))
+}

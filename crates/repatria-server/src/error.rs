@@ -1,0 +1,112 @@
+//! The API's one error type: every failure becomes a status code and a JSON body that
+//! says what was wrong. Server faults are logged and reveal nothing.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use repatria_core::{DomainError, FieldError};
+use repatria_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request cannot be read at all (malformed JSON, bad query string).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request is readable but some fields are invalid.
+    #[error("validation failed")]
+    Invalid(Vec<FieldError>),
+    /// The request breaks a rule given the current state of the record.
+    #[error("{reason}")]
+    Rule { field: String, reason: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The error body: `{"error": {"code", "message", "fields"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code: `bad_request`, `validation_failed`,
+    /// `rule_violated`, `not_found`, `conflict`, `internal`.
+    pub code: &'static str,
+    pub message: String,
+    /// Field path → what is wrong with it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ApiError {
+        ApiError::Invalid(vec![FieldError::new(field, reason)])
+    }
+
+    pub fn not_found(what: &str, id: &str) -> ApiError {
+        ApiError::NotFound(format!("no {what} with id {id:?}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, fields) = match self {
+            ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message, BTreeMap::new()),
+            ApiError::Invalid(errors) => {
+                let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+                let mut fields = BTreeMap::new();
+                for e in errors {
+                    fields.entry(e.field).or_insert(e.reason);
+                }
+                (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message, fields)
+            }
+            ApiError::Rule { field, reason } => {
+                let message = format!("{field}: {reason}");
+                (StatusCode::UNPROCESSABLE_ENTITY, "rule_violated", message, BTreeMap::from([(field, reason)]))
+            }
+            ApiError::NotFound(message) => (StatusCode::NOT_FOUND, "not_found", message, BTreeMap::new()),
+            ApiError::Conflict(message) => (StatusCode::CONFLICT, "conflict", message, BTreeMap::new()),
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log".to_string(), BTreeMap::new())
+            }
+        };
+        (status, axum::Json(ErrorBody { error: ErrorDetail { code, message, fields } })).into_response()
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid(errors) => ApiError::Invalid(errors),
+            DomainError::Rule { field, reason } => ApiError::Rule { field, reason },
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => ApiError::NotFound("not found".into()),
+            StoreError::Conflict(message) => ApiError::Conflict(message),
+            StoreError::Domain(error) => error.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<Vec<FieldError>> for ApiError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        ApiError::Invalid(errors)
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,241 @@
+//! The registry of captives: create, read, list and search, and the changes to a record.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use repatria_core::error::Validator;
+use repatria_core::{CaptiveId, CustodyStatus, EventId, PartyCode};
+use repatria_store::{CaptiveChange, CaptiveQuery};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::audit::parse_number;
+use super::CurrentActor;
+use crate::dto::*;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Json, Query};
+use crate::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Name words in any script; each must begin a word of one of the captive's names.
+    /// Case and diacritics are ignored.
+    pub q: Option<String>,
+    /// `in_custody`, `in_hospital`, `escaped`, `released`, `repatriated` or `deceased`.
+    pub status: Option<String>,
+    pub power_of_origin: Option<String>,
+    pub detaining_power: Option<String>,
+    /// Page size, default 50, at most 500.
+    pub limit: Option<String>,
+    /// `next` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    fn validate(self) -> ApiResult<CaptiveQuery> {
+        let mut v = Validator::new();
+        let status = self
+            .status
+            .filter(|s| !s.is_empty())
+            .and_then(|s| v.check(s.parse::<CustodyStatus>().map_err(|e| e.within("status"))));
+        let mut party = |raw: Option<String>, field: &str| {
+            raw.filter(|s| !s.is_empty()).and_then(|s| v.check(PartyCode::parse(&s).map_err(|e| e.within(field))))
+        };
+        let power_of_origin = party(self.power_of_origin, "power_of_origin");
+        let detaining_power = party(self.detaining_power, "detaining_power");
+        let name = self.q.filter(|q| !q.trim().is_empty());
+        if let Some(q) = &name {
+            if repatria_core::fold_for_search(q).chars().all(|c| !c.is_alphanumeric()) {
+                v.push(repatria_core::FieldError::new("q", "contains no letters or digits to search for"));
+            }
+            if q.chars().count() > 200 {
+                v.push(repatria_core::FieldError::new("q", "must be at most 200 characters"));
+            }
+        }
+        let cursor = self.cursor.filter(|c| !c.is_empty());
+        if let Some(c) = &cursor {
+            if c.parse::<CaptiveId>().is_err() {
+                v.push(repatria_core::FieldError::new("cursor", "is not a cursor this server gave out"));
+            }
+        }
+        let errors = v.into_errors();
+        let limit = match parse_number(self.limit.as_deref(), "limit", 500) {
+            Ok(Some(0)) => return Err(ApiError::invalid("limit", "must be at least 1")),
+            Ok(limit) => limit.unwrap_or(50) as u32,
+            Err(e) => return Err(e),
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::Invalid(errors));
+        }
+        Ok(CaptiveQuery { name, status, power_of_origin, detaining_power, cursor, limit })
+    }
+}
+
+/// Lists and searches captives, 50 a page by default.
+#[utoipa::path(get, path = "/api/captives", tag = "captives", params(ListQuery),
+    responses((status = 200, body = CaptivePage), (status = 422, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>) -> ApiResult<axum::Json<CaptivePage>> {
+    let query = query.validate()?;
+    let page = state.store.list_captives(&query).await?;
+    Ok(axum::Json(CaptivePage {
+        items: page.items.iter().map(CaptiveSummary::from).collect(),
+        total: page.total,
+        next: page.next,
+    }))
+}
+
+/// Opens a captive's record. The capture report becomes the first custody event; the
+/// first identity claim is the assessed identity unless `assessed_claim` says otherwise.
+#[utoipa::path(post, path = "/api/captives", tag = "captives", request_body = NewCaptiveRequest,
+    responses(
+        (status = 201, body = CaptiveView),
+        (status = 400, description = "malformed JSON", body = ErrorBody),
+        (status = 422, description = "invalid field", body = ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Json(body): Json<NewCaptiveRequest>,
+) -> ApiResult<(StatusCode, axum::Json<CaptiveView>)> {
+    let now = Utc::now();
+    let new = body.validate(&actor.user, now)?;
+    let captive = state.store.create_captive(&actor, CaptiveId(new_id()), EventId(new_id()), new, now).await?;
+    Ok((StatusCode::CREATED, axum::Json(CaptiveView::new(&captive, now))))
+}
+
+/// One captive's whole record, with deadlines as of now.
+#[utoipa::path(get, path = "/api/captives/{id}", tag = "captives",
+    params(("id" = String, Path, description = "captive id")),
+    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<axum::Json<CaptiveView>> {
+    let id = captive_id(&id)?;
+    let captive = state.store.get_captive(id).await.map_err(|e| not_found(e, &id))?;
+    Ok(axum::Json(CaptiveView::new(&captive, Utc::now())))
+}
+
+fn not_found(error: repatria_store::StoreError, id: &CaptiveId) -> ApiError {
+    match error {
+        repatria_store::StoreError::NotFound => ApiError::not_found("captive", &id.to_string()),
+        other => other.into(),
+    }
+}
+
+async fn change(state: &AppState, actor: &repatria_store::Actor, id: &str, change: CaptiveChange) -> ApiResult<axum::Json<CaptiveView>> {
+    let id = captive_id(id)?;
+    let now = Utc::now();
+    let captive = state.store.change_captive(actor, id, change, now).await.map_err(|e| not_found(e, &id))?;
+    Ok(axum::Json(CaptiveView::new(&captive, now)))
+}
+
+/// Adds an identity claim (a document found, the captive's own statement, another
+/// party's list, the family, an investigator's assessment).
+#[utoipa::path(post, path = "/api/captives/{id}/identity-claims", tag = "captives", request_body = IdentityClaimInput,
+    params(("id" = String, Path, description = "captive id")),
+    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_identity_claim(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<IdentityClaimInput>,
+) -> ApiResult<axum::Json<CaptiveView>> {
+    let claim = body.validate(&actor.user, Utc::now())?;
+    change(&state, &actor, &id, CaptiveChange::AddIdentityClaim(claim)).await
+}
+
+/// Marks one of the captive's identity claims as the assessed identity.
+#[utoipa::path(put, path = "/api/captives/{id}/assessed-identity", tag = "captives", request_body = AssessedIdentityRequest,
+    params(("id" = String, Path, description = "captive id")),
+    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_assessed_identity(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<AssessedIdentityRequest>,
+) -> ApiResult<axum::Json<CaptiveView>> {
+    let claim = body.validate()?;
+    change(&state, &actor, &id, CaptiveChange::SetAssessedIdentity(claim)).await
+}
+
+/// Adds an event to the custody timeline; the status follows from the timeline.
+#[utoipa::path(post, path = "/api/captives/{id}/custody-events", tag = "captives", request_body = CustodyEventInput,
+    params(("id" = String, Path, description = "captive id")),
+    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_custody_event(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<CustodyEventInput>,
+) -> ApiResult<axum::Json<CaptiveView>> {
+    let event = body.validate(&actor.user)?;
+    change(&state, &actor, &id, CaptiveChange::AddCustodyEvent(event)).await
+}
+
+/// Records a health assessment (categories of the GC III Annex IV capture card).
+#[utoipa::path(post, path = "/api/captives/{id}/health", tag = "captives", request_body = HealthInput,
+    params(("id" = String, Path, description = "captive id")),
+    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_health(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<HealthInput>,
+) -> ApiResult<axum::Json<CaptiveView>> {
+    let record = body.validate(&actor.user, Utc::now())?;
+    change(&state, &actor, &id, CaptiveChange::RecordHealth(record)).await
+}
+
+/// Records an interview, in a language the captive understands (GC III Art. 17).
+#[utoipa::path(post, path = "/api/captives/{id}/interviews", tag = "captives", request_body = InterviewInput,
+    params(("id" = String, Path, description = "captive id")),
+    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_interview(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<InterviewInput>,
+) -> ApiResult<axum::Json<CaptiveView>> {
+    let interview = body.validate(&actor.user)?;
+    change(&state, &actor, &id, CaptiveChange::RecordInterview(interview)).await
+}
+
+/// Records the captive's wish about repatriation (GC III Art. 109).
+#[utoipa::path(put, path = "/api/captives/{id}/repatriation-wish", tag = "captives", request_body = RepatriationWishInput,
+    params(("id" = String, Path, description = "captive id")),
+    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_repatriation_wish(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<RepatriationWishInput>,
+) -> ApiResult<axum::Json<CaptiveView>> {
+    let wish = body.validate(&actor.user, Utc::now())?;
+    change(&state, &actor, &id, CaptiveChange::RecordRepatriationWish(wish)).await
+}
+
+/// Sets the languages the captive understands and whether he needs an interpreter.
+#[utoipa::path(put, path = "/api/captives/{id}/languages", tag = "captives", request_body = LanguagesInput,
+    params(("id" = String, Path, description = "captive id")),
+    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_languages(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<LanguagesInput>,
+) -> ApiResult<axum::Json<CaptiveView>> {
+    let (languages, interpreter_required) = body.validate()?;
+    change(&state, &actor, &id, CaptiveChange::SetLanguages { languages, interpreter_required }).await
+}
+
+/// Records that the capture card was sent (GC III Art. 70).
+#[utoipa::path(post, path = "/api/captives/{id}/capture-card", tag = "captives", request_body = CaptureCardInput,
+    params(("id" = String, Path, description = "captive id")),
+    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_capture_card_sent(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Path(id): Path<String>,
+    Json(body): Json<CaptureCardInput>,
+) -> ApiResult<axum::Json<CaptiveView>> {
+    let sent_at = body.validate()?;
+    change(&state, &actor, &id, CaptiveChange::RecordCaptureCardSent { sent_at }).await
+}

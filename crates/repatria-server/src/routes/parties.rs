@@ -1,0 +1,35 @@
+//! Parties to the conflict.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use super::CurrentActor;
+use crate::dto::{NewPartyRequest, PartyView};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::Json;
+use crate::AppState;
+
+/// All parties, by code.
+#[utoipa::path(get, path = "/api/parties", tag = "parties",
+    responses((status = 200, body = Vec<PartyView>)))]
+pub async fn list(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<PartyView>>> {
+    let parties = state.store.list_parties().await?;
+    Ok(axum::Json(parties.iter().map(PartyView::from).collect()))
+}
+
+/// Adds a party.
+#[utoipa::path(post, path = "/api/parties", tag = "parties", request_body = NewPartyRequest,
+    responses(
+        (status = 201, body = PartyView),
+        (status = 409, description = "the code is taken", body = ErrorBody),
+        (status = 422, description = "invalid field", body = ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    CurrentActor(actor): CurrentActor,
+    Json(body): Json<NewPartyRequest>,
+) -> ApiResult<(StatusCode, axum::Json<PartyView>)> {
+    let party = body.validate()?;
+    let party = state.store.create_party(&actor, party, chrono::Utc::now()).await?;
+    Ok((StatusCode::CREATED, axum::Json(PartyView::from(&party))))
+}
