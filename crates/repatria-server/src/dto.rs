@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use repatria_core::captive::{parse_confidence, parse_language, parse_nationality, required, text};
 use repatria_core::error::Validator;
 use repatria_core::{
-    CaptiveId, Captive, CaptureReport, ClaimId, ClaimSource, Coordinates, CustodyEvent,
+    Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, Coordinates, CustodyEvent,
     CustodyEventKind, Deadline, Document, EventId, FacilityKind, FieldError, HealthCategory,
     HealthRecord, IdentityClaim, Interview, InterviewId, NewCaptive, PartialDate, Party, PartyCode,
     PersonName, RepatriationWish, Timestamp, WishRecord,
@@ -22,7 +22,12 @@ pub fn new_id() -> Uuid {
 fn parse_instant(input: &str) -> Result<Timestamp, FieldError> {
     DateTime::parse_from_rfc3339(input.trim())
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| FieldError::new("", format!("expected an RFC 3339 time such as 2025-01-09T06:30:00Z, got {input:?}")))
+        .map_err(|_| {
+            FieldError::new(
+                "",
+                format!("expected an RFC 3339 time such as 2025-01-09T06:30:00Z, got {input:?}"),
+            )
+        })
 }
 
 fn parse_word<T: std::str::FromStr<Err = FieldError>>(input: &str) -> Result<T, FieldError> {
@@ -90,8 +95,13 @@ pub struct IdentityClaimInput {
 impl IdentityClaimInput {
     pub fn validate(self, actor: &str, now: Timestamp) -> Result<IdentityClaim, Vec<FieldError>> {
         let mut v = Validator::new();
-        let source = v.check(parse_word::<ClaimSource>(&self.source).map_err(|e| e.within("source")));
-        let name = match PersonName::new(self.family_name.as_deref(), self.given_name.as_deref(), self.patronymic.as_deref()) {
+        let source =
+            v.check(parse_word::<ClaimSource>(&self.source).map_err(|e| e.within("source")));
+        let name = match PersonName::new(
+            self.family_name.as_deref(),
+            self.given_name.as_deref(),
+            self.patronymic.as_deref(),
+        ) {
             Ok(name) => name,
             Err(errors) => {
                 v.extend("", errors);
@@ -99,7 +109,8 @@ impl IdentityClaimInput {
             }
         };
         let mut field = |value: Option<String>, name: &str, max: usize| {
-            v.check(text(value.as_deref(), max).map_err(|e| e.within(name))).flatten()
+            v.check(text(value.as_deref(), max).map_err(|e| e.within(name)))
+                .flatten()
         };
         let place_of_birth = field(self.place_of_birth, "place_of_birth", 200);
         let rank = field(self.rank, "rank", 80);
@@ -119,7 +130,9 @@ impl IdentityClaimInput {
             None | Some("") => None,
             Some(s) => v.check(parse_nationality(s).map_err(|e| e.within("nationality"))),
         };
-        let confidence = v.check(parse_confidence(self.confidence.unwrap_or(0.5)).map_err(|e| e.within("confidence")));
+        let confidence = v.check(
+            parse_confidence(self.confidence.unwrap_or(0.5)).map_err(|e| e.within("confidence")),
+        );
         v.finish().map_err(errors_of)?;
         Ok(IdentityClaim {
             id: ClaimId(new_id()),
@@ -179,8 +192,11 @@ pub struct HealthInput {
 impl HealthInput {
     pub fn validate(self, actor: &str, now: Timestamp) -> Result<HealthRecord, Vec<FieldError>> {
         let mut v = Validator::new();
-        let category = v.check(parse_word::<HealthCategory>(&self.category).map_err(|e| e.within("category")));
-        let note = v.check(text(self.note.as_deref(), 2000).map_err(|e| e.within("note"))).flatten();
+        let category =
+            v.check(parse_word::<HealthCategory>(&self.category).map_err(|e| e.within("category")));
+        let note = v
+            .check(text(self.note.as_deref(), 2000).map_err(|e| e.within("note")))
+            .flatten();
         let assessed_at = match &self.assessed_at {
             Some(s) => v.check(parse_instant(s).map_err(|e| e.within("assessed_at"))),
             None => Some(now),
@@ -217,14 +233,28 @@ pub struct NewCaptiveRequest {
 impl NewCaptiveRequest {
     pub fn validate(self, actor: &str, now: Timestamp) -> Result<NewCaptive, Vec<FieldError>> {
         let mut v = Validator::new();
-        let origin = v.check(PartyCode::parse(&self.power_of_origin).map_err(|e| e.within("power_of_origin")));
-        let detaining = v.check(PartyCode::parse(&self.detaining_power).map_err(|e| e.within("detaining_power")));
+        let origin = v.check(
+            PartyCode::parse(&self.power_of_origin).map_err(|e| e.within("power_of_origin")),
+        );
+        let detaining = v.check(
+            PartyCode::parse(&self.detaining_power).map_err(|e| e.within("detaining_power")),
+        );
         let capture = self.capture;
-        let captured_at = v.check(parse_instant(&capture.captured_at).map_err(|e| e.within("capture.captured_at")));
+        let captured_at = v.check(
+            parse_instant(&capture.captured_at).map_err(|e| e.within("capture.captured_at")),
+        );
         let place = v.check(required(&capture.place, 200).map_err(|e| e.within("capture.place")));
-        let capturing_unit =
-            v.check(text(capture.capturing_unit.as_deref(), 200).map_err(|e| e.within("capture.capturing_unit"))).flatten();
-        let condition = v.check(text(capture.condition.as_deref(), 2000).map_err(|e| e.within("capture.condition"))).flatten();
+        let capturing_unit = v
+            .check(
+                text(capture.capturing_unit.as_deref(), 200)
+                    .map_err(|e| e.within("capture.capturing_unit")),
+            )
+            .flatten();
+        let condition = v
+            .check(
+                text(capture.condition.as_deref(), 2000).map_err(|e| e.within("capture.condition")),
+            )
+            .flatten();
         let coordinates = match (capture.latitude, capture.longitude) {
             (None, None) => None,
             (Some(lat), Some(lon)) => match Coordinates::new(lat, lon) {
@@ -235,7 +265,10 @@ impl NewCaptiveRequest {
                 }
             },
             _ => {
-                v.push(FieldError::new("capture.longitude", "give both latitude and longitude, or neither"));
+                v.push(FieldError::new(
+                    "capture.longitude",
+                    "give both latitude and longitude, or neither",
+                ));
                 None
             }
         };
@@ -248,12 +281,17 @@ impl NewCaptiveRequest {
         }
         if let Some(index) = self.assessed_claim {
             if index >= claims.len().max(1) {
-                v.push(FieldError::new("assessed_claim", format!("there is no identity claim number {index}")));
+                v.push(FieldError::new(
+                    "assessed_claim",
+                    format!("there is no identity claim number {index}"),
+                ));
             }
         }
         let mut languages = Vec::new();
         for (index, code) in self.languages.iter().enumerate() {
-            if let Some(code) = v.check(parse_language(code).map_err(|e| e.within(&format!("languages[{index}]")))) {
+            if let Some(code) =
+                v.check(parse_language(code).map_err(|e| e.within(&format!("languages[{index}]"))))
+            {
                 languages.push(code);
             }
         }
@@ -293,10 +331,12 @@ pub struct AssessedIdentityRequest {
 
 impl AssessedIdentityRequest {
     pub fn validate(self) -> Result<ClaimId, Vec<FieldError>> {
-        self.claim_id
-            .trim()
-            .parse()
-            .map_err(|_| vec![FieldError::new("claim_id", format!("{:?} is not a claim id", self.claim_id))])
+        self.claim_id.trim().parse().map_err(|_| {
+            vec![FieldError::new(
+                "claim_id",
+                format!("{:?} is not a claim id", self.claim_id),
+            )]
+        })
     }
 }
 
@@ -318,14 +358,19 @@ pub struct CustodyEventInput {
 impl CustodyEventInput {
     pub fn validate(self, actor: &str) -> Result<CustodyEvent, Vec<FieldError>> {
         let mut v = Validator::new();
-        let kind = v.check(parse_word::<CustodyEventKind>(&self.kind).map_err(|e| e.within("kind")));
+        let kind =
+            v.check(parse_word::<CustodyEventKind>(&self.kind).map_err(|e| e.within("kind")));
         let at = v.check(parse_instant(&self.at).map_err(|e| e.within("at")));
-        let place = v.check(text(self.place.as_deref(), 200).map_err(|e| e.within("place"))).flatten();
+        let place = v
+            .check(text(self.place.as_deref(), 200).map_err(|e| e.within("place")))
+            .flatten();
         let facility = match self.facility.as_deref() {
             None => None,
             Some(f) => v.check(parse_word::<FacilityKind>(f).map_err(|e| e.within("facility"))),
         };
-        let note = v.check(text(self.note.as_deref(), 2000).map_err(|e| e.within("note"))).flatten();
+        let note = v
+            .check(text(self.note.as_deref(), 2000).map_err(|e| e.within("note")))
+            .flatten();
         v.finish().map_err(errors_of)?;
         Ok(CustodyEvent {
             id: EventId(new_id()),
@@ -357,10 +402,15 @@ impl InterviewInput {
     pub fn validate(self, actor: &str) -> Result<Interview, Vec<FieldError>> {
         let mut v = Validator::new();
         let at = v.check(parse_instant(&self.at).map_err(|e| e.within("at")));
-        let interviewer = v.check(required(&self.interviewer, 200).map_err(|e| e.within("interviewer")));
+        let interviewer =
+            v.check(required(&self.interviewer, 200).map_err(|e| e.within("interviewer")));
         let language = v.check(parse_language(&self.language).map_err(|e| e.within("language")));
-        let interpreter = v.check(text(self.interpreter.as_deref(), 200).map_err(|e| e.within("interpreter"))).flatten();
-        let summary = v.check(text(self.summary.as_deref(), 20_000).map_err(|e| e.within("summary"))).flatten();
+        let interpreter = v
+            .check(text(self.interpreter.as_deref(), 200).map_err(|e| e.within("interpreter")))
+            .flatten();
+        let summary = v
+            .check(text(self.summary.as_deref(), 20_000).map_err(|e| e.within("summary")))
+            .flatten();
         v.finish().map_err(errors_of)?;
         Ok(Interview {
             id: InterviewId(new_id()),
@@ -385,10 +435,18 @@ pub struct RepatriationWishInput {
 impl RepatriationWishInput {
     pub fn validate(self, actor: &str, now: Timestamp) -> Result<WishRecord, Vec<FieldError>> {
         let mut v = Validator::new();
-        let wish = v.check(parse_word::<RepatriationWish>(&self.wish).map_err(|e| e.within("wish")));
-        let note = v.check(text(self.note.as_deref(), 2000).map_err(|e| e.within("note"))).flatten();
+        let wish =
+            v.check(parse_word::<RepatriationWish>(&self.wish).map_err(|e| e.within("wish")));
+        let note = v
+            .check(text(self.note.as_deref(), 2000).map_err(|e| e.within("note")))
+            .flatten();
         v.finish().map_err(errors_of)?;
-        Ok(WishRecord { wish: wish.expect("checked"), recorded_at: now, recorded_by: actor.to_string(), note })
+        Ok(WishRecord {
+            wish: wish.expect("checked"),
+            recorded_at: now,
+            recorded_by: actor.to_string(),
+            note,
+        })
     }
 }
 
@@ -408,7 +466,9 @@ impl LanguagesInput {
             .languages
             .iter()
             .enumerate()
-            .filter_map(|(i, code)| v.check(parse_language(code).map_err(|e| e.within(&format!("languages[{i}]")))))
+            .filter_map(|(i, code)| {
+                v.check(parse_language(code).map_err(|e| e.within(&format!("languages[{i}]"))))
+            })
             .collect();
         v.finish().map_err(errors_of)?;
         Ok((languages, self.interpreter_required))
@@ -440,7 +500,10 @@ pub struct PartyView {
 
 impl From<&Party> for PartyView {
     fn from(p: &Party) -> Self {
-        PartyView { code: p.code.to_string(), name: p.name.clone() }
+        PartyView {
+            code: p.code.to_string(),
+            name: p.name.clone(),
+        }
     }
 }
 
@@ -576,7 +639,12 @@ pub struct DeadlineView {
 
 impl From<&Deadline> for DeadlineView {
     fn from(d: &Deadline) -> Self {
-        DeadlineView { kind: d.kind.as_str(), article: d.kind.article(), due_at: d.due_at, state: d.state.as_str() }
+        DeadlineView {
+            kind: d.kind.as_str(),
+            article: d.kind.article(),
+            due_at: d.due_at,
+            state: d.state.as_str(),
+        }
     }
 }
 
@@ -660,7 +728,10 @@ impl CaptiveView {
                 note: w.note.clone(),
             }),
             capture_card_sent_at: c.capture_card_sent_at,
-            deadlines: repatria_core::deadlines(c, now).iter().map(DeadlineView::from).collect(),
+            deadlines: repatria_core::deadlines(c, now)
+                .iter()
+                .map(DeadlineView::from)
+                .collect(),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -694,7 +765,9 @@ impl From<&Captive> for CaptiveSummary {
             family_name: name.family,
             given_name: name.given,
             patronymic: name.patronymic,
-            date_of_birth: assessed.and_then(|a| a.date_of_birth).map(|d| d.to_string()),
+            date_of_birth: assessed
+                .and_then(|a| a.date_of_birth)
+                .map(|d| d.to_string()),
             power_of_origin: c.power_of_origin.to_string(),
             detaining_power: c.detaining_power.to_string(),
             status: c.status().to_string(),
@@ -728,5 +801,6 @@ pub struct AuditEventView {
 }
 
 pub fn captive_id(raw: &str) -> Result<CaptiveId, crate::error::ApiError> {
-    raw.parse().map_err(|_| crate::error::ApiError::not_found("captive", raw))
+    raw.parse()
+        .map_err(|_| crate::error::ApiError::not_found("captive", raw))
 }

@@ -59,27 +59,65 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message, fields) = match self {
-            ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message, BTreeMap::new()),
+            ApiError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                message,
+                BTreeMap::new(),
+            ),
             ApiError::Invalid(errors) => {
-                let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+                let message = errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 let mut fields = BTreeMap::new();
                 for e in errors {
                     fields.entry(e.field).or_insert(e.reason);
                 }
-                (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message, fields)
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    message,
+                    fields,
+                )
             }
             ApiError::Rule { field, reason } => {
                 let message = format!("{field}: {reason}");
-                (StatusCode::UNPROCESSABLE_ENTITY, "rule_violated", message, BTreeMap::from([(field, reason)]))
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "rule_violated",
+                    message,
+                    BTreeMap::from([(field, reason)]),
+                )
             }
-            ApiError::NotFound(message) => (StatusCode::NOT_FOUND, "not_found", message, BTreeMap::new()),
-            ApiError::Conflict(message) => (StatusCode::CONFLICT, "conflict", message, BTreeMap::new()),
+            ApiError::NotFound(message) => {
+                (StatusCode::NOT_FOUND, "not_found", message, BTreeMap::new())
+            }
+            ApiError::Conflict(message) => {
+                (StatusCode::CONFLICT, "conflict", message, BTreeMap::new())
+            }
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log".to_string(), BTreeMap::new())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; see the server log".to_string(),
+                    BTreeMap::new(),
+                )
             }
         };
-        (status, axum::Json(ErrorBody { error: ErrorDetail { code, message, fields } })).into_response()
+        (
+            status,
+            axum::Json(ErrorBody {
+                error: ErrorDetail {
+                    code,
+                    message,
+                    fields,
+                },
+            }),
+        )
+            .into_response()
     }
 }
 

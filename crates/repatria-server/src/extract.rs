@@ -32,14 +32,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let path = error.path().to_string();
             let inner = error.into_inner();
             match inner.classify() {
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
-                    Err(ApiError::BadRequest(format!("the body is not valid JSON: {inner}")))
-                }
+                serde_json::error::Category::Syntax
+                | serde_json::error::Category::Eof
+                | serde_json::error::Category::Io => Err(ApiError::BadRequest(format!(
+                    "the body is not valid JSON: {inner}"
+                ))),
                 serde_json::error::Category::Data => {
                     let field = if path == "." { String::new() } else { path };
                     // serde's message ends with "at line 1 column 20", which says nothing to an API user.
                     let message = inner.to_string();
-                    let reason = message.split(" at line ").next().unwrap_or(&message).to_string();
+                    let reason = message
+                        .split(" at line ")
+                        .next()
+                        .unwrap_or(&message)
+                        .to_string();
                     Err(ApiError::invalid(field, reason))
                 }
             }

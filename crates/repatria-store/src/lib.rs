@@ -13,6 +13,8 @@
 mod audit;
 mod backend;
 mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use async_trait::async_trait;
 use repatria_core::{
@@ -199,11 +201,12 @@ pub trait Store: Send + Sync {
         now: Timestamp,
     ) -> Result<Captive>;
 
-    /// Opens many records at once, atomically: all or none, one audit event each.
-    async fn create_captives(
+    /// Stores many records built by the caller with the domain's operations (an import,
+    /// the demo), atomically: all or none, one audit event each.
+    async fn import_captives(
         &self,
         actor: &Actor,
-        records: Vec<(CaptiveId, repatria_core::EventId, NewCaptive)>,
+        captives: Vec<Captive>,
         now: Timestamp,
     ) -> Result<usize>;
 

@@ -322,45 +322,53 @@ impl Store for SqlStore {
         Ok(captive)
     }
 
-    async fn create_captives(
+    async fn import_captives(
         &self,
         actor: &Actor,
-        records: Vec<(CaptiveId, EventId, NewCaptive)>,
+        captives: Vec<Captive>,
         now: Timestamp,
     ) -> Result<usize> {
         let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         let mut audit = AuditWriter::begin(self, &mut tx).await?;
-        let count = records.len();
-        for (index, (id, event, new)) in records.into_iter().enumerate() {
-            let prefix = format!("records[{index}]");
-            let located = |e: StoreError| match e {
-                StoreError::Domain(DomainError::Invalid(errors)) => StoreError::Domain(
-                    DomainError::Invalid(errors.into_iter().map(|f| f.within(&prefix)).collect()),
-                ),
-                other => other,
-            };
-            self.check_parties_exist(&mut tx, &new)
-                .await
-                .map_err(located)?;
-            let captive =
-                Captive::open(id, new, event, &actor.user, now).map_err(|e| located(e.into()))?;
-            self.insert_captive(&mut tx, &captive).await?;
+        let mut known_parties = std::collections::HashSet::new();
+        for (index, captive) in captives.iter().enumerate() {
+            for (field, code) in [
+                ("power_of_origin", &captive.power_of_origin),
+                ("detaining_power", &captive.detaining_power),
+            ] {
+                if known_parties.contains(code) {
+                    continue;
+                }
+                let found = sqlx::query("SELECT code FROM parties WHERE code = $1")
+                    .bind(code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if found.is_none() {
+                    return Err(DomainError::invalid(
+                        format!("records[{index}].{field}"),
+                        format!("no party with code {code} exists; create it first"),
+                    )
+                    .into());
+                }
+                known_parties.insert(code.clone());
+            }
+            self.insert_captive(&mut tx, captive).await?;
             audit
                 .append(
                     &mut tx,
                     actor,
-                    "captive.create",
+                    "captive.import",
                     "captive",
-                    &id.to_string(),
-                    create_detail(&captive),
+                    &captive.id.to_string(),
+                    create_detail(captive),
                     now,
                 )
                 .await?;
         }
         audit.finish(&mut tx).await?;
         tx.commit().await?;
-        Ok(count)
+        Ok(captives.len())
     }
 
     async fn get_captive(&self, id: CaptiveId) -> Result<Captive> {

@@ -1,11 +1,12 @@
 //! Store scenarios, run against every backend: SQLite always, PostgreSQL when
 //! `REPATRIA_TEST_PG_URL` is set (each test gets its own schema).
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use repatria_core::{
     CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind, CustodyStatus,
     EventId, FacilityKind, IdentityClaim, NewCaptive, Party, PartyCode, PersonName, Timestamp,
 };
+use repatria_store::testing::TestDatabase;
 use repatria_store::{Actor, Backend, CaptiveChange, CaptiveQuery, SqlStore, Store, StoreError};
 use uuid::Uuid;
 
@@ -13,46 +14,15 @@ use uuid::Uuid;
 /// backend is not available to this test run.
 struct TestDb {
     store: SqlStore,
-    _dir: Option<tempfile::TempDir>,
+    _db: TestDatabase,
 }
 
 async fn open(backend: Backend) -> Option<TestDb> {
-    match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("test.db");
-            let store = SqlStore::connect(path.to_str().unwrap()).await.unwrap();
-            Some(TestDb {
-                store,
-                _dir: Some(dir),
-            })
-        }
-        Backend::Postgres => {
-            let Ok(url) = std::env::var("REPATRIA_TEST_PG_URL") else {
-                eprintln!("notice: REPATRIA_TEST_PG_URL is not set; skipping the PostgreSQL run of this scenario");
-                return None;
-            };
-            Some(TestDb {
-                store: SqlStore::connect(&pg_schema_url(&url).await).await.unwrap(),
-                _dir: None,
-            })
-        }
-    }
-}
-
-/// Creates a schema of its own for one test and returns a URL that uses it.
-async fn pg_schema_url(url: &str) -> String {
-    use sqlx::Connection;
-    let schema = format!("t_{}", Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(url)
-        .await
-        .expect("connect to REPATRIA_TEST_PG_URL");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options=-c%20search_path%3D{schema}")
+    let db = TestDatabase::create(backend).await?;
+    Some(TestDb {
+        store: db.store().await,
+        _db: db,
+    })
 }
 
 fn t(day: u32, hour: u32) -> Timestamp {
@@ -631,25 +601,25 @@ async fn futures_join_all<F: std::future::Future<Output = ()>>(tasks: Vec<F>) {
 
 async fn a_bulk_creation_is_all_or_nothing(store: &SqlStore) {
     with_parties(store).await;
-    let mut records: Vec<_> = (0..5)
-        .map(|i| {
-            (
-                CaptiveId(id()),
-                EventId(id()),
-                new_captive("RU", &format!("Bulk{i}"), "Given"),
-            )
-        })
-        .collect();
-    let mut bad = new_captive("RU", "Late", "Given");
-    bad.capture.captured_at = now() + Duration::days(3);
-    records.insert(3, (CaptiveId(id()), EventId(id()), bad));
+    let open = |origin: &str, family: &str| {
+        repatria_core::Captive::open(
+            CaptiveId(id()),
+            new_captive(origin, family, "Given"),
+            EventId(id()),
+            "importer",
+            now(),
+        )
+        .unwrap()
+    };
+    let mut captives: Vec<_> = (0..5).map(|i| open("RU", &format!("Bulk{i}"))).collect();
+    captives.insert(3, open("XX", "Stranger"));
     let before = audit_count(store).await;
     let error = store
-        .create_captives(&actor(), records.clone(), now())
+        .import_captives(&actor(), captives.clone(), now())
         .await
         .unwrap_err();
     assert!(
-        error.to_string().contains("records[3].capture.captured_at"),
+        error.to_string().contains("records[3].power_of_origin"),
         "{error}"
     );
     assert_eq!(
@@ -662,10 +632,10 @@ async fn a_bulk_creation_is_all_or_nothing(store: &SqlStore) {
     );
     assert_eq!(audit_count(store).await, before);
 
-    records.remove(3);
+    captives.remove(3);
     assert_eq!(
         store
-            .create_captives(&actor(), records, now())
+            .import_captives(&actor(), captives, now())
             .await
             .unwrap(),
         5
@@ -678,6 +648,7 @@ async fn a_bulk_creation_is_all_or_nothing(store: &SqlStore) {
             .total,
         5
     );
+    assert_eq!(names(store, by_name("bulk3")).await, vec!["Bulk3"]);
     assert_eq!(audit_count(store).await, before + 5);
 }
 

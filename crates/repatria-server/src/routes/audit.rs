@@ -23,13 +23,21 @@ pub struct AuditQuery {
 /// Audit events, oldest first.
 #[utoipa::path(get, path = "/api/audit/events", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Vec<AuditEventView>), (status = 422, body = crate::ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Query(query): Query<AuditQuery>) -> ApiResult<axum::Json<Vec<AuditEventView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<axum::Json<Vec<AuditEventView>>> {
     let after = parse_number(query.after.as_deref(), "after", u64::MAX)?.unwrap_or(0);
     let limit = parse_number(query.limit.as_deref(), "limit", 1000)?.unwrap_or(100) as u32;
     let entity = match (&query.entity_type, &query.entity_id) {
         (Some(kind), Some(id)) => Some((kind.as_str(), id.as_str())),
         (None, None) => None,
-        _ => return Err(ApiError::invalid("entity_id", "give entity_type and entity_id together")),
+        _ => {
+            return Err(ApiError::invalid(
+                "entity_id",
+                "give entity_type and entity_id together",
+            ))
+        }
     };
     let events = state.store.audit_events(entity, after, limit).await?;
     Ok(axum::Json(
@@ -57,7 +65,10 @@ pub fn parse_number(raw: Option<&str>, field: &str, max: u64) -> ApiResult<Optio
         Some(s) => match s.parse::<u64>() {
             Ok(n) if n <= max => Ok(Some(n)),
             Ok(_) => Err(ApiError::invalid(field, format!("must be at most {max}"))),
-            Err(_) => Err(ApiError::invalid(field, format!("must be a non-negative integer, got {s:?}"))),
+            Err(_) => Err(ApiError::invalid(
+                field,
+                format!("must be a non-negative integer, got {s:?}"),
+            )),
         },
     }
 }

@@ -39,23 +39,36 @@ impl ListQuery {
             .filter(|s| !s.is_empty())
             .and_then(|s| v.check(s.parse::<CustodyStatus>().map_err(|e| e.within("status"))));
         let mut party = |raw: Option<String>, field: &str| {
-            raw.filter(|s| !s.is_empty()).and_then(|s| v.check(PartyCode::parse(&s).map_err(|e| e.within(field))))
+            raw.filter(|s| !s.is_empty())
+                .and_then(|s| v.check(PartyCode::parse(&s).map_err(|e| e.within(field))))
         };
         let power_of_origin = party(self.power_of_origin, "power_of_origin");
         let detaining_power = party(self.detaining_power, "detaining_power");
         let name = self.q.filter(|q| !q.trim().is_empty());
         if let Some(q) = &name {
-            if repatria_core::fold_for_search(q).chars().all(|c| !c.is_alphanumeric()) {
-                v.push(repatria_core::FieldError::new("q", "contains no letters or digits to search for"));
+            if repatria_core::fold_for_search(q)
+                .chars()
+                .all(|c| !c.is_alphanumeric())
+            {
+                v.push(repatria_core::FieldError::new(
+                    "q",
+                    "contains no letters or digits to search for",
+                ));
             }
             if q.chars().count() > 200 {
-                v.push(repatria_core::FieldError::new("q", "must be at most 200 characters"));
+                v.push(repatria_core::FieldError::new(
+                    "q",
+                    "must be at most 200 characters",
+                ));
             }
         }
         let cursor = self.cursor.filter(|c| !c.is_empty());
         if let Some(c) = &cursor {
             if c.parse::<CaptiveId>().is_err() {
-                v.push(repatria_core::FieldError::new("cursor", "is not a cursor this server gave out"));
+                v.push(repatria_core::FieldError::new(
+                    "cursor",
+                    "is not a cursor this server gave out",
+                ));
             }
         }
         let errors = v.into_errors();
@@ -67,14 +80,24 @@ impl ListQuery {
         if !errors.is_empty() {
             return Err(ApiError::Invalid(errors));
         }
-        Ok(CaptiveQuery { name, status, power_of_origin, detaining_power, cursor, limit })
+        Ok(CaptiveQuery {
+            name,
+            status,
+            power_of_origin,
+            detaining_power,
+            cursor,
+            limit,
+        })
     }
 }
 
 /// Lists and searches captives, 50 a page by default.
 #[utoipa::path(get, path = "/api/captives", tag = "captives", params(ListQuery),
     responses((status = 200, body = CaptivePage), (status = 422, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>) -> ApiResult<axum::Json<CaptivePage>> {
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<axum::Json<CaptivePage>> {
     let query = query.validate()?;
     let page = state.store.list_captives(&query).await?;
     Ok(axum::Json(CaptivePage {
@@ -99,17 +122,30 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, axum::Json<CaptiveView>)> {
     let now = Utc::now();
     let new = body.validate(&actor.user, now)?;
-    let captive = state.store.create_captive(&actor, CaptiveId(new_id()), EventId(new_id()), new, now).await?;
-    Ok((StatusCode::CREATED, axum::Json(CaptiveView::new(&captive, now))))
+    let captive = state
+        .store
+        .create_captive(&actor, CaptiveId(new_id()), EventId(new_id()), new, now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(CaptiveView::new(&captive, now)),
+    ))
 }
 
 /// One captive's whole record, with deadlines as of now.
 #[utoipa::path(get, path = "/api/captives/{id}", tag = "captives",
     params(("id" = String, Path, description = "captive id")),
     responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<axum::Json<CaptiveView>> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<CaptiveView>> {
     let id = captive_id(&id)?;
-    let captive = state.store.get_captive(id).await.map_err(|e| not_found(e, &id))?;
+    let captive = state
+        .store
+        .get_captive(id)
+        .await
+        .map_err(|e| not_found(e, &id))?;
     Ok(axum::Json(CaptiveView::new(&captive, Utc::now())))
 }
 
@@ -120,10 +156,19 @@ fn not_found(error: repatria_store::StoreError, id: &CaptiveId) -> ApiError {
     }
 }
 
-async fn change(state: &AppState, actor: &repatria_store::Actor, id: &str, change: CaptiveChange) -> ApiResult<axum::Json<CaptiveView>> {
+async fn change(
+    state: &AppState,
+    actor: &repatria_store::Actor,
+    id: &str,
+    change: CaptiveChange,
+) -> ApiResult<axum::Json<CaptiveView>> {
     let id = captive_id(id)?;
     let now = Utc::now();
-    let captive = state.store.change_captive(actor, id, change, now).await.map_err(|e| not_found(e, &id))?;
+    let captive = state
+        .store
+        .change_captive(actor, id, change, now)
+        .await
+        .map_err(|e| not_found(e, &id))?;
     Ok(axum::Json(CaptiveView::new(&captive, now)))
 }
 
@@ -153,7 +198,13 @@ pub async fn set_assessed_identity(
     Json(body): Json<AssessedIdentityRequest>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
     let claim = body.validate()?;
-    change(&state, &actor, &id, CaptiveChange::SetAssessedIdentity(claim)).await
+    change(
+        &state,
+        &actor,
+        &id,
+        CaptiveChange::SetAssessedIdentity(claim),
+    )
+    .await
 }
 
 /// Adds an event to the custody timeline; the status follows from the timeline.
@@ -195,7 +246,13 @@ pub async fn record_interview(
     Json(body): Json<InterviewInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
     let interview = body.validate(&actor.user)?;
-    change(&state, &actor, &id, CaptiveChange::RecordInterview(interview)).await
+    change(
+        &state,
+        &actor,
+        &id,
+        CaptiveChange::RecordInterview(interview),
+    )
+    .await
 }
 
 /// Records the captive's wish about repatriation (GC III Art. 109).
@@ -209,7 +266,13 @@ pub async fn record_repatriation_wish(
     Json(body): Json<RepatriationWishInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
     let wish = body.validate(&actor.user, Utc::now())?;
-    change(&state, &actor, &id, CaptiveChange::RecordRepatriationWish(wish)).await
+    change(
+        &state,
+        &actor,
+        &id,
+        CaptiveChange::RecordRepatriationWish(wish),
+    )
+    .await
 }
 
 /// Sets the languages the captive understands and whether he needs an interpreter.
@@ -223,7 +286,16 @@ pub async fn set_languages(
     Json(body): Json<LanguagesInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
     let (languages, interpreter_required) = body.validate()?;
-    change(&state, &actor, &id, CaptiveChange::SetLanguages { languages, interpreter_required }).await
+    change(
+        &state,
+        &actor,
+        &id,
+        CaptiveChange::SetLanguages {
+            languages,
+            interpreter_required,
+        },
+    )
+    .await
 }
 
 /// Records that the capture card was sent (GC III Art. 70).
@@ -237,5 +309,11 @@ pub async fn record_capture_card_sent(
     Json(body): Json<CaptureCardInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
     let sent_at = body.validate()?;
-    change(&state, &actor, &id, CaptiveChange::RecordCaptureCardSent { sent_at }).await
+    change(
+        &state,
+        &actor,
+        &id,
+        CaptiveChange::RecordCaptureCardSent { sent_at },
+    )
+    .await
 }

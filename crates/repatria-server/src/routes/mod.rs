@@ -35,14 +35,32 @@ pub fn api() -> Router<AppState> {
         .route("/parties", get(parties::list).post(parties::create))
         .route("/captives", get(captives::list).post(captives::create))
         .route("/captives/{id}", get(captives::get))
-        .route("/captives/{id}/identity-claims", post(captives::add_identity_claim))
-        .route("/captives/{id}/assessed-identity", put(captives::set_assessed_identity))
-        .route("/captives/{id}/custody-events", post(captives::add_custody_event))
+        .route(
+            "/captives/{id}/identity-claims",
+            post(captives::add_identity_claim),
+        )
+        .route(
+            "/captives/{id}/assessed-identity",
+            put(captives::set_assessed_identity),
+        )
+        .route(
+            "/captives/{id}/custody-events",
+            post(captives::add_custody_event),
+        )
         .route("/captives/{id}/health", post(captives::record_health))
-        .route("/captives/{id}/interviews", post(captives::record_interview))
-        .route("/captives/{id}/repatriation-wish", put(captives::record_repatriation_wish))
+        .route(
+            "/captives/{id}/interviews",
+            post(captives::record_interview),
+        )
+        .route(
+            "/captives/{id}/repatriation-wish",
+            put(captives::record_repatriation_wish),
+        )
         .route("/captives/{id}/languages", put(captives::set_languages))
-        .route("/captives/{id}/capture-card", post(captives::record_capture_card_sent))
+        .route(
+            "/captives/{id}/capture-card",
+            post(captives::record_capture_card_sent),
+        )
         .route("/audit/events", get(audit::list))
 }
 

@@ -30,6 +30,9 @@ pub async fn create(
     Json(body): Json<NewPartyRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<PartyView>)> {
     let party = body.validate()?;
-    let party = state.store.create_party(&actor, party, chrono::Utc::now()).await?;
+    let party = state
+        .store
+        .create_party(&actor, party, chrono::Utc::now())
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(PartyView::from(&party))))
 }
