@@ -1,4 +1,6 @@
 //! One module per group of subcommands.
 
+pub mod audit;
 pub mod matching;
 pub mod plan;
+pub mod serve;

@@ -1,0 +1,837 @@
+//! The fictional demo scenario: the story of DESIGN.md (two wounded foreign soldiers,
+//! one with another man's papers, one with none; an interpreter for a third language;
+//! hospital, transfer to the capital, interviews) and a generated registry around it.
+//!
+//! Every name here is a fictional combination of common names; no record describes a
+//! real person.
+
+use chrono::{Duration, Timelike};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use repatria_core::{
+    Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind,
+    Document, EventId, FacilityKind, HealthCategory, HealthRecord, IdentityClaim, Interview,
+    InterviewId, NewCaptive, PartialDate, Party, PartyCode, PersonName, RepatriationWish,
+    Timestamp, WishRecord,
+};
+use repatria_store::{Actor, SqlStore, Store};
+use uuid::Uuid;
+
+const UA_FAMILY: &[&str] = &[
+    "Шевченко",
+    "Коваленко",
+    "Бондаренко",
+    "Ткаченко",
+    "Кравченко",
+    "Олійник",
+    "Шевчук",
+    "Поліщук",
+    "Бойко",
+    "Мельник",
+    "Лисенко",
+    "Мороз",
+    "Савченко",
+    "Руденко",
+    "Марченко",
+    "Петренко",
+    "Кузьменко",
+    "Павленко",
+    "Гончаренко",
+    "Коваль",
+    "Левченко",
+    "Ткачук",
+    "Клименко",
+    "Романенко",
+    "Сидоренко",
+    "Гаврилюк",
+    "Федорчук",
+    "Присяжнюк",
+    "Дячук",
+    "Вербицький",
+];
+/// Ukrainian given names with the patronymic formed from each.
+const UA_GIVEN: &[(&str, &str)] = &[
+    ("Олександр", "Олександрович"),
+    ("Андрій", "Андрійович"),
+    ("Микола", "Миколайович"),
+    ("Сергій", "Сергійович"),
+    ("Іван", "Іванович"),
+    ("Василь", "Васильович"),
+    ("Дмитро", "Дмитрович"),
+    ("Юрій", "Юрійович"),
+    ("Олег", "Олегович"),
+    ("Тарас", "Тарасович"),
+    ("Богдан", "Богданович"),
+    ("Максим", "Максимович"),
+    ("Віталій", "Віталійович"),
+    ("Михайло", "Михайлович"),
+    ("Володимир", "Володимирович"),
+    ("Петро", "Петрович"),
+    ("Євген", "Євгенович"),
+    ("Артем", "Артемович"),
+    ("Роман", "Романович"),
+    ("Ярослав", "Ярославович"),
+];
+const RU_FAMILY: &[&str] = &[
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Андреев",
+    "Макаров",
+    "Никитин",
+    "Захаров",
+    "Зайцев",
+    "Соловьёв",
+    "Борисов",
+    "Яковлев",
+    "Григорьев",
+];
+const RU_GIVEN: &[(&str, &str)] = &[
+    ("Александр", "Александрович"),
+    ("Сергей", "Сергеевич"),
+    ("Дмитрий", "Дмитриевич"),
+    ("Андрей", "Андреевич"),
+    ("Алексей", "Алексеевич"),
+    ("Максим", "Максимович"),
+    ("Евгений", "Евгеньевич"),
+    ("Иван", "Иванович"),
+    ("Михаил", "Михайлович"),
+    ("Николай", "Николаевич"),
+    ("Артём", "Артёмович"),
+    ("Владимир", "Владимирович"),
+    ("Павел", "Павлович"),
+    ("Денис", "Денисович"),
+    ("Роман", "Романович"),
+    ("Игорь", "Игоревич"),
+    ("Виктор", "Викторович"),
+    ("Юрий", "Юрьевич"),
+    ("Олег", "Олегович"),
+    ("Кирилл", "Кириллович"),
+];
+const KO_FAMILY: &[(&str, &str)] = &[
+    ("김", "Kim"),
+    ("리", "Ri"),
+    ("박", "Pak"),
+    ("최", "Choe"),
+    ("정", "Jong"),
+    ("강", "Kang"),
+    ("조", "Jo"),
+    ("윤", "Yun"),
+    ("장", "Jang"),
+    ("한", "Han"),
+    ("림", "Rim"),
+    ("오", "O"),
+    ("신", "Sin"),
+    ("서", "So"),
+    ("권", "Kwon"),
+];
+const KO_GIVEN: &[(&str, &str)] = &[
+    ("철수", "Chol Su"),
+    ("영호", "Yong Ho"),
+    ("명철", "Myong Chol"),
+    ("광혁", "Kwang Hyok"),
+    ("성진", "Song Jin"),
+    ("정남", "Jong Nam"),
+    ("혁철", "Hyok Chol"),
+    ("은성", "Un Song"),
+    ("금철", "Kum Chol"),
+    ("진혁", "Jin Hyok"),
+    ("영남", "Yong Nam"),
+    ("경호", "Kyong Ho"),
+    ("명수", "Myong Su"),
+    ("충혁", "Chung Hyok"),
+    ("일남", "Il Nam"),
+    ("대성", "Tae Song"),
+    ("광철", "Kwang Chol"),
+    ("용수", "Yong Su"),
+    ("성민", "Song Min"),
+    ("국철", "Kuk Chol"),
+];
+const RANKS: &[&str] = &[
+    "private",
+    "private",
+    "private",
+    "private",
+    "nco",
+    "nco",
+    "lieutenant",
+    "captain",
+    "major",
+];
+const PLACES: &[&str] = &[
+    "Sector North-1",
+    "Sector North-2",
+    "Sector East-4",
+    "Sector East-7",
+    "Sector South-3",
+    "Border crossing area",
+    "Forest near Point 112",
+    "Village outskirts, Sector East-2",
+];
+
+fn id() -> Uuid {
+    Uuid::now_v7()
+}
+
+fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
+    &items[rng.gen_range(0..items.len())]
+}
+
+/// Loads the scenario into an empty store and returns the number of captives created.
+pub async fn load(
+    store: &SqlStore,
+    generated: usize,
+    seed: u64,
+    now: Timestamp,
+) -> anyhow::Result<usize> {
+    let actor = Actor::new("demo-loader");
+    for (code, name) in [
+        ("UA", "Ukraine"),
+        ("RU", "Russian Federation"),
+        ("KP", "Democratic People's Republic of Korea"),
+        ("BY", "Republic of Belarus"),
+    ] {
+        store
+            .create_party(&actor, Party::new(code, name)?, now)
+            .await?;
+    }
+    let now = now.with_nanosecond(0).unwrap_or(now);
+    let mut captives = story(now)?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    for _ in 0..generated {
+        captives.push(generated_captive(&mut rng, now)?);
+    }
+    let count = captives.len();
+    // One transaction per thousand keeps memory flat and lets the log show progress.
+    let mut batch = Vec::new();
+    for captive in captives {
+        batch.push(captive);
+        if batch.len() == 1000 {
+            store
+                .import_captives(&actor, std::mem::take(&mut batch), now)
+                .await?;
+        }
+    }
+    store.import_captives(&actor, batch, now).await?;
+    Ok(count)
+}
+
+fn party(code: &str) -> PartyCode {
+    PartyCode::parse(code).expect("demo party codes are valid")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn claim(
+    source: ClaimSource,
+    family: &str,
+    given: &str,
+    patronymic: Option<&str>,
+    date_of_birth: Option<PartialDate>,
+    confidence: f64,
+    at: Timestamp,
+    by: &str,
+) -> IdentityClaim {
+    IdentityClaim {
+        id: ClaimId(id()),
+        source,
+        name: PersonName {
+            family: Some(family.into()),
+            given: Some(given.into()),
+            patronymic: patronymic.map(String::from),
+        },
+        date_of_birth,
+        place_of_birth: None,
+        nationality: None,
+        rank: None,
+        service_number: None,
+        unit: None,
+        document: None,
+        confidence,
+        document_not_bearers: false,
+        refused_fields: vec![],
+        note: None,
+        recorded_at: at,
+        recorded_by: by.into(),
+    }
+}
+
+fn event(
+    kind: CustodyEventKind,
+    at: Timestamp,
+    place: &str,
+    facility: FacilityKind,
+    by: &str,
+) -> CustodyEvent {
+    CustodyEvent {
+        id: EventId(id()),
+        kind,
+        at,
+        place: Some(place.into()),
+        facility: Some(facility),
+        note: None,
+        recorded_by: by.into(),
+    }
+}
+
+fn health(category: HealthCategory, eligible: bool, at: Timestamp, note: &str) -> HealthRecord {
+    HealthRecord {
+        category,
+        eligible_for_direct_repatriation: eligible,
+        note: Some(note.into()).filter(|n: &String| !n.is_empty()),
+        assessed_at: at,
+        recorded_by: "medical-officer-1".into(),
+    }
+}
+
+/// The two soldiers of DESIGN.md's story.
+fn story(now: Timestamp) -> anyhow::Result<Vec<Captive>> {
+    let day = |n: i64| now - Duration::days(n);
+    let capture = |at| CaptureReport {
+        captured_at: at,
+        place: "Border region, Sector North-1".into(),
+        coordinates: Some(repatria_core::Coordinates {
+            latitude: 51.62,
+            longitude: 34.95,
+        }),
+        capturing_unit: Some("Special operations unit 7 (fictional)".into()),
+        condition: Some("wounded, unable to walk unaided".into()),
+    };
+
+    // The first carries a military ID of the other army under a name and birthplace
+    // that are not his own.
+    let mut papers = claim(
+        ClaimSource::DocumentFound,
+        "Кимов",
+        "Алексей",
+        Some("Петрович"),
+        PartialDate::parse("1999-03-14").ok(),
+        0.2,
+        day(40),
+        "registrar-1",
+    );
+    papers.place_of_birth = Some("Тыва, Российская Федерация".into());
+    papers.nationality = Some("RU".into());
+    papers.document = Some(Document {
+        kind: Some("military_id".into()),
+        number: Some("АА 0000001".into()),
+        issuer: Some("Military commissariat (fictional)".into()),
+    });
+    papers.document_not_bearers = true;
+    papers.note = Some("Photo does not match; bearer does not understand Russian".into());
+    let mut assessed = claim(
+        ClaimSource::InvestigatorAssessment,
+        "리",
+        "정철",
+        None,
+        PartialDate::parse("2001").ok(),
+        0.7,
+        day(30),
+        "investigator-1",
+    );
+    assessed.nationality = Some("KP".into());
+    assessed.rank = Some("private".into());
+    assessed.unit = Some("Unit under investigation".into());
+    let assessed_index = 1;
+    let mut first = Captive::open(
+        CaptiveId(id()),
+        NewCaptive {
+            power_of_origin: party("KP"),
+            detaining_power: party("UA"),
+            capture: capture(day(41)),
+            claims: vec![papers, assessed],
+            assessed_claim: Some(assessed_index),
+            languages: vec!["ko".into()],
+            interpreter_required: true,
+            health: Some(health(
+                HealthCategory::SeriouslyWounded,
+                false,
+                day(41),
+                "Jaw and leg wounds",
+            )),
+        },
+        EventId(id()),
+        "registrar-1",
+        now,
+    )?;
+
+    // The second carries no papers at all and gives only part of his particulars.
+    let mut declared = claim(
+        ClaimSource::SelfDeclared,
+        "백",
+        "광남",
+        None,
+        PartialDate::parse("2005").ok(),
+        0.5,
+        day(39),
+        "investigator-1",
+    );
+    declared.refused_fields = vec!["service_number".into()];
+    declared.nationality = Some("KP".into());
+    let mut second = Captive::open(
+        CaptiveId(id()),
+        NewCaptive {
+            power_of_origin: party("KP"),
+            detaining_power: party("UA"),
+            capture: capture(day(41)),
+            claims: vec![declared],
+            assessed_claim: None,
+            languages: vec!["ko".into()],
+            interpreter_required: true,
+            health: Some(health(
+                HealthCategory::SlightlyWounded,
+                false,
+                day(41),
+                "Hand wound",
+            )),
+        },
+        EventId(id()),
+        "registrar-1",
+        now,
+    )?;
+
+    for captive in [&mut first, &mut second] {
+        use CustodyEventKind as K;
+        use FacilityKind as F;
+        captive.add_custody_event(
+            event(
+                K::Evacuated,
+                day(41) + Duration::hours(6),
+                "Field hospital, Sector North",
+                F::FieldHospital,
+                "registrar-1",
+            ),
+            now,
+        )?;
+        captive.add_custody_event(
+            event(
+                K::AdmittedToHospital,
+                day(40),
+                "Regional hospital No. 2",
+                F::Hospital,
+                "registrar-1",
+            ),
+            now,
+        )?;
+        captive.add_custody_event(
+            event(
+                K::Transferred,
+                day(33),
+                "Hospital in the capital",
+                F::Hospital,
+                "registrar-1",
+            ),
+            now,
+        )?;
+        captive.add_custody_event(
+            event(
+                K::Interviewed,
+                day(30),
+                "Hospital in the capital",
+                F::Hospital,
+                "investigator-1",
+            ),
+            now,
+        )?;
+        captive.record_interview(
+            Interview {
+                id: InterviewId(id()),
+                at: day(30),
+                interviewer: "investigator-1".into(),
+                language: "ko".into(),
+                interpreter: Some("Interpreter for Korean (fictional)".into()),
+                summary: Some("Restricted summary of the interview (fictional).".into()),
+                recorded_by: "investigator-1".into(),
+            },
+            now,
+        )?;
+        captive.add_custody_event(
+            event(
+                K::VisitedByIcrc,
+                day(20),
+                "Hospital in the capital",
+                F::Hospital,
+                "registrar-1",
+            ),
+            now,
+        )?;
+    }
+    first.record_health(
+        health(
+            HealthCategory::SeriouslyWounded,
+            true,
+            day(9),
+            "Slow recovery; meets Art. 110 criteria",
+        ),
+        now,
+    )?;
+    second.add_custody_event(
+        event(
+            CustodyEventKind::Discharged,
+            day(25),
+            "Hospital in the capital",
+            FacilityKind::Hospital,
+            "registrar-1",
+        ),
+        now,
+    )?;
+    second.add_custody_event(
+        event(
+            CustodyEventKind::Transferred,
+            day(24),
+            "Detention site in the capital",
+            FacilityKind::DetentionSite,
+            "registrar-1",
+        ),
+        now,
+    )?;
+    second.record_health(health(HealthCategory::Recovered, false, day(24), ""), now)?;
+    first.record_repatriation_wish(
+        WishRecord {
+            wish: RepatriationWish::Wishes,
+            recorded_at: day(20),
+            recorded_by: "registrar-1".into(),
+            note: None,
+        },
+        now,
+    );
+    second.record_capture_card_sent(day(22), now)?;
+    Ok(vec![first, second])
+}
+
+/// One generated captive with a plausible record.
+fn generated_captive(rng: &mut StdRng, now: Timestamp) -> anyhow::Result<Captive> {
+    use CustodyEventKind as K;
+    use FacilityKind as F;
+    let roll: f64 = rng.gen();
+    let (origin, detaining, language) = if roll < 0.45 {
+        ("RU", "UA", "ru")
+    } else if roll < 0.6 {
+        ("KP", "UA", "ko")
+    } else if roll < 0.97 {
+        ("UA", "RU", "uk")
+    } else {
+        ("BY", "UA", "ru")
+    };
+    let date_of_birth = {
+        let year = rng.gen_range(1970..=2006);
+        let precision: f64 = rng.gen();
+        if precision < 0.1 {
+            PartialDate::year_only(year)
+        } else if precision < 0.25 {
+            PartialDate::year_month(year, rng.gen_range(1..=12))
+        } else {
+            PartialDate::full(year, rng.gen_range(1..=12), rng.gen_range(1..=28))
+        }
+        .ok()
+    };
+    let captured_at = now - Duration::minutes(rng.gen_range(60 * 24 * 3..60 * 24 * 720));
+    let recorder = "registrar-1";
+    let mut claims = Vec::new();
+    match origin {
+        "KP" => {
+            let (family, family_latin) = *pick(rng, KO_FAMILY);
+            let (given, given_latin) = *pick(rng, KO_GIVEN);
+            claims.push(claim(
+                ClaimSource::SelfDeclared,
+                family,
+                given,
+                None,
+                date_of_birth,
+                0.6,
+                captured_at,
+                recorder,
+            ));
+            if rng.gen_bool(0.3) {
+                claims.push(claim(
+                    ClaimSource::OtherPartyList,
+                    family_latin,
+                    given_latin,
+                    None,
+                    date_of_birth,
+                    0.5,
+                    captured_at,
+                    recorder,
+                ));
+            }
+        }
+        "UA" => {
+            let family = *pick(rng, UA_FAMILY);
+            let (given, _) = *pick(rng, UA_GIVEN);
+            let (_, patronymic) = *pick(rng, UA_GIVEN);
+            claims.push(claim(
+                ClaimSource::OtherPartyList,
+                family,
+                given,
+                Some(patronymic),
+                date_of_birth,
+                0.7,
+                captured_at,
+                recorder,
+            ));
+        }
+        _ => {
+            let family = *pick(rng, RU_FAMILY);
+            let (given, _) = *pick(rng, RU_GIVEN);
+            let (_, patronymic) = *pick(rng, RU_GIVEN);
+            let source = if rng.gen_bool(0.6) {
+                ClaimSource::DocumentFound
+            } else {
+                ClaimSource::SelfDeclared
+            };
+            claims.push(claim(
+                source,
+                family,
+                given,
+                Some(patronymic),
+                date_of_birth,
+                0.8,
+                captured_at,
+                recorder,
+            ));
+        }
+    }
+    for c in &mut claims {
+        c.rank = Some(pick(rng, RANKS).to_string());
+        c.service_number = Some(format!("{}-{:06}", origin, rng.gen_range(0..1_000_000)));
+        c.unit = Some(format!("Unit {} (fictional)", rng.gen_range(100..999)));
+        c.nationality = Some(origin.to_string());
+    }
+    let wounded = rng.gen_bool(0.3);
+    let initial_health = if wounded {
+        *pick(
+            rng,
+            &[
+                HealthCategory::SlightlyWounded,
+                HealthCategory::SlightlyWounded,
+                HealthCategory::SeriouslyWounded,
+            ],
+        )
+    } else {
+        *pick(
+            rng,
+            &[
+                HealthCategory::GoodHealth,
+                HealthCategory::NotWounded,
+                HealthCategory::Sick,
+            ],
+        )
+    };
+    let mut captive = Captive::open(
+        CaptiveId(id()),
+        NewCaptive {
+            power_of_origin: party(origin),
+            detaining_power: party(detaining),
+            capture: CaptureReport {
+                captured_at,
+                place: pick(rng, PLACES).to_string(),
+                coordinates: None,
+                capturing_unit: Some(format!("Unit {} (fictional)", rng.gen_range(100..999))),
+                condition: Some(if wounded { "wounded" } else { "unhurt" }.into()),
+            },
+            claims,
+            assessed_claim: None,
+            languages: vec![language.into()],
+            interpreter_required: origin == "KP" && rng.gen_bool(0.9),
+            health: Some(health(initial_health, false, captured_at, "")),
+        },
+        EventId(id()),
+        recorder,
+        now,
+    )?;
+
+    // Walk a plausible timeline forward from the capture, never past now.
+    let mut at = captured_at;
+    let mut step = |rng: &mut StdRng, hours: std::ops::Range<i64>| {
+        at += Duration::hours(rng.gen_range(hours));
+        (at < now).then_some(at)
+    };
+    let add = |captive: &mut Captive,
+               kind,
+               when: Option<Timestamp>,
+               place: &str,
+               facility|
+     -> anyhow::Result<bool> {
+        match when {
+            Some(when) => {
+                captive.add_custody_event(event(kind, when, place, facility, recorder), now)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    };
+    let camp = format!("Camp {} (fictional)", rng.gen_range(1..9));
+    'timeline: {
+        if wounded {
+            if !add(
+                &mut captive,
+                K::AdmittedToHospital,
+                step(rng, 2..24),
+                "Military hospital (fictional)",
+                F::Hospital,
+            )? {
+                break 'timeline;
+            }
+            if initial_health == HealthCategory::SeriouslyWounded && rng.gen_bool(0.4) {
+                break 'timeline; // still in hospital
+            }
+            if !add(
+                &mut captive,
+                K::Discharged,
+                step(rng, 72..600),
+                "Military hospital (fictional)",
+                F::Hospital,
+            )? {
+                break 'timeline;
+            }
+        } else if !add(
+            &mut captive,
+            K::Evacuated,
+            step(rng, 2..48),
+            "Transit point (fictional)",
+            F::TransitCamp,
+        )? {
+            break 'timeline;
+        }
+        let arrival = step(rng, 12..96);
+        if !add(&mut captive, K::Transferred, arrival, &camp, F::Camp)? {
+            break 'timeline;
+        }
+        if let Some(arrived) = arrival {
+            if rng.gen_bool(0.85) {
+                let sent = arrived + Duration::hours(rng.gen_range(6..150));
+                if sent < now {
+                    captive.record_capture_card_sent(sent, now)?;
+                }
+            }
+        }
+        if rng.gen_bool(0.5)
+            && !add(
+                &mut captive,
+                K::VisitedByIcrc,
+                step(rng, 200..2000),
+                &camp,
+                F::Camp,
+            )?
+        {
+            break 'timeline;
+        }
+        let fate: f64 = rng.gen();
+        let (kind, place, facility) = if fate < 0.08 {
+            (K::Repatriated, "Exchange crossing (fictional)", F::Crossing)
+        } else if fate < 0.09 {
+            (K::Died, camp.as_str(), F::Camp)
+        } else if fate < 0.095 {
+            (K::Escaped, camp.as_str(), F::Camp)
+        } else {
+            break 'timeline;
+        };
+        add(&mut captive, kind, step(rng, 500..5000), place, facility)?;
+    }
+    let wish: f64 = rng.gen();
+    if wish < 0.75 {
+        let recorded_at = captured_at + Duration::days(2);
+        if recorded_at < now {
+            let value = if wish < 0.03 {
+                RepatriationWish::Refuses
+            } else {
+                RepatriationWish::Wishes
+            };
+            captive.record_repatriation_wish(
+                WishRecord {
+                    wish: value,
+                    recorded_at,
+                    recorded_by: recorder.into(),
+                    note: None,
+                },
+                now,
+            );
+        }
+    }
+    Ok(captive)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use repatria_core::CustodyStatus;
+
+    #[test]
+    fn the_generator_is_reproducible_and_varied() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let run = |seed| {
+            let mut rng = StdRng::seed_from_u64(seed);
+            (0..400)
+                .map(|_| generated_captive(&mut rng, now).unwrap())
+                .collect::<Vec<_>>()
+        };
+        let a = run(7);
+        let b = run(7);
+        let names = |v: &[Captive]| {
+            v.iter()
+                .map(|c| c.assessed_identity().unwrap().name.display())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&a), names(&b));
+        for origin in ["RU", "UA", "KP"] {
+            assert!(
+                a.iter()
+                    .filter(|c| c.power_of_origin.as_str() == origin)
+                    .count()
+                    > 30,
+                "few captives of {origin}"
+            );
+        }
+        for status in [
+            CustodyStatus::InCustody,
+            CustodyStatus::InHospital,
+            CustodyStatus::Repatriated,
+        ] {
+            assert!(
+                a.iter().any(|c| c.status() == status),
+                "no captive {status}"
+            );
+        }
+        assert!(a.iter().all(|c| c.timeline.iter().all(|e| e.at <= now)));
+    }
+
+    #[test]
+    fn the_story_has_a_disowned_document_and_a_prisoner_without_papers() {
+        let now = chrono::Utc::now();
+        let story = story(now).unwrap();
+        let first = &story[0];
+        assert!(first
+            .claims
+            .iter()
+            .any(|c| c.document_not_bearers && c.source == ClaimSource::DocumentFound));
+        assert_eq!(
+            first.assessed_identity().unwrap().source,
+            ClaimSource::InvestigatorAssessment
+        );
+        assert!(story[1].claims.iter().all(|c| c.document.is_none()));
+        assert!(story.iter().all(
+            |c| c.interpreter_required && c.interviews.iter().all(|i| i.interpreter.is_some())
+        ));
+        assert_eq!(story[0].status(), CustodyStatus::InHospital);
+        assert_eq!(story[1].status(), CustodyStatus::InCustody);
+    }
+}
