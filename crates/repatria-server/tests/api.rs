@@ -1,0 +1,684 @@
+//! The API end to end: the real router on a free port against a fresh database, on
+//! SQLite and (when `REPATRIA_TEST_PG_URL` is set) on PostgreSQL.
+
+use std::sync::Arc;
+
+use repatria_server::AppState;
+use repatria_store::testing::TestDatabase;
+use repatria_store::Backend;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    _db: TestDatabase,
+}
+
+async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let db = TestDatabase::create(backend).await?;
+    let store = db.store().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState {
+        store: Arc::new(store),
+    };
+    tokio::spawn(repatria_server::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    Some(TestApp {
+        base,
+        client: reqwest::Client::new(),
+        _db: db,
+    })
+}
+
+struct Answer {
+    status: StatusCode,
+    body: Value,
+    request_id: Option<String>,
+}
+
+impl TestApp {
+    async fn send(&self, method: &str, path: &str, body: Option<&str>) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .map(|v| v.to_str().unwrap().to_string());
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Answer {
+            status,
+            body,
+            request_id,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        self.send("GET", path, None).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send("POST", path, Some(&body.to_string())).await
+    }
+
+    async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send("PUT", path, Some(&body.to_string())).await
+    }
+
+    async fn with_parties(&self) {
+        for (code, name) in [
+            ("UA", "Ukraine"),
+            ("RU", "Russian Federation"),
+            ("KP", "DPRK"),
+        ] {
+            let answer = self
+                .post("/api/parties", json!({ "code": code, "name": name }))
+                .await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        }
+    }
+
+    async fn create_captive(&self, body: Value) -> String {
+        let answer = self.post("/api/captives", body).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        answer.body["id"].as_str().unwrap().to_string()
+    }
+}
+
+fn captive(family: &str, given: &str, origin: &str) -> Value {
+    json!({
+        "power_of_origin": origin,
+        "detaining_power": "UA",
+        "capture": {
+            "captured_at": "2025-01-09T06:30:00Z",
+            "place": "Border region",
+            "latitude": 51.6, "longitude": 34.9,
+            "capturing_unit": "Unit 1",
+            "condition": "wounded"
+        },
+        "identity_claims": [{
+            "source": "document_found",
+            "family_name": family,
+            "given_name": given,
+            "date_of_birth": "1999-03",
+            "nationality": "ru",
+            "document": { "kind": "military_id", "number": "AA 1" },
+            "document_not_bearers": true,
+            "confidence": 0.2
+        }],
+        "languages": ["ko"],
+        "interpreter_required": true,
+        "health": { "category": "seriously_wounded", "assessed_at": "2025-01-09T08:00:00Z" }
+    })
+}
+
+fn field_error<'a>(answer: &'a Answer, field: &str) -> &'a str {
+    answer.body["error"]["fields"][field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error for field {field:?} in {}", answer.body))
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let app = super::spawn_app(repatria_store::Backend::Sqlite).await.unwrap();
+                super::$name(&app).await;
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(app) = super::spawn_app(repatria_store::Backend::Postgres).await {
+                    super::$name(&app).await;
+                }
+            })+
+        }
+    };
+}
+
+on_both_backends!(
+    health_check_and_openapi_document_need_no_setup,
+    a_created_captive_can_be_read_back_with_its_claims_timeline_and_deadlines,
+    invalid_fields_are_422_and_each_is_named,
+    malformed_json_is_400_and_a_wrong_type_names_its_path,
+    a_captive_of_an_unknown_party_is_422_naming_the_field,
+    unknown_ids_are_404,
+    search_finds_captives_by_any_name_in_any_script,
+    filters_and_paging_work_together,
+    a_record_is_changed_step_by_step_and_every_change_is_audited,
+    domain_rules_are_422_with_the_reason,
+    a_party_code_taken_twice_is_409,
+    no_bad_request_to_any_endpoint_is_a_500,
+);
+
+async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    let doc = app.get("/api/openapi.json").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc.body["paths"].as_object().unwrap();
+    for path in [
+        "/api/captives",
+        "/api/captives/{id}",
+        "/api/captives/{id}/identity-claims",
+        "/api/captives/{id}/assessed-identity",
+        "/api/captives/{id}/custody-events",
+        "/api/captives/{id}/health",
+        "/api/captives/{id}/interviews",
+        "/api/captives/{id}/repatriation-wish",
+        "/api/parties",
+        "/api/audit/events",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc.body["components"]["schemas"]["NewCaptiveRequest"].is_object());
+}
+
+async fn a_created_captive_can_be_read_back_with_its_claims_timeline_and_deadlines(app: &TestApp) {
+    app.with_parties().await;
+    let answer = app
+        .post("/api/captives", captive("Кимов", "Алексей", "KP"))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let id = answer.body["id"].as_str().unwrap();
+    let record = app.get(&format!("/api/captives/{id}")).await;
+    assert_eq!(record.status, StatusCode::OK);
+    let body = &record.body;
+    for part in [
+        "id",
+        "identity_claims",
+        "timeline",
+        "capture",
+        "health",
+        "created_at",
+    ] {
+        assert_eq!(
+            body[part], answer.body[part],
+            "{part} differs between the created and the read record"
+        );
+    }
+    assert_eq!(body["status"], "in_custody");
+    assert_eq!(body["identity_claims"][0]["family_name"], "Кимов");
+    assert_eq!(body["identity_claims"][0]["date_of_birth"], "1999-03");
+    assert_eq!(body["identity_claims"][0]["nationality"], "RU");
+    assert_eq!(body["identity_claims"][0]["document_not_bearers"], true);
+    assert_eq!(body["assessed_claim_id"], body["identity_claims"][0]["id"]);
+    assert_eq!(body["timeline"][0]["kind"], "captured");
+    assert_eq!(body["capture"]["latitude"], 51.6);
+    assert_eq!(body["health"]["category"], "seriously_wounded");
+    let kinds: Vec<&str> = body["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["capture_card", "health_report"]);
+    assert_eq!(
+        body["deadlines"][1]["state"], "overdue",
+        "the weekly report of January 2025 is long overdue"
+    );
+}
+
+async fn invalid_fields_are_422_and_each_is_named(app: &TestApp) {
+    app.with_parties().await;
+    let mut body = captive("Кимов", "Алексей", "KP");
+    body["identity_claims"][0]["date_of_birth"] = json!("1999-02-30");
+    body["identity_claims"][0]["source"] = json!("rumour");
+    body["identity_claims"][0]["confidence"] = json!(1.5);
+    body["capture"]["captured_at"] = json!("yesterday");
+    body["capture"]["latitude"] = json!(95.0);
+    body["languages"] = json!(["korean"]);
+    body["power_of_origin"] = json!("kp");
+    let answer = app.post("/api/captives", body).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.body["error"]["code"], "validation_failed");
+    assert!(
+        field_error(&answer, "identity_claims[0].date_of_birth").contains("not a calendar date")
+    );
+    assert!(field_error(&answer, "identity_claims[0].source").contains("document_found"));
+    assert!(field_error(&answer, "identity_claims[0].confidence").contains("between 0 and 1"));
+    assert!(field_error(&answer, "capture.captured_at").contains("RFC 3339"));
+    assert!(field_error(&answer, "capture.latitude").contains("-90 and 90"));
+    assert!(field_error(&answer, "languages[0]").contains("ISO 639"));
+    assert!(field_error(&answer, "power_of_origin").contains("A-Z"));
+
+    let mut future = captive("Кимов", "Алексей", "KP");
+    future["capture"]["captured_at"] = json!("2999-01-01T00:00:00Z");
+    let answer = app.post("/api/captives", future).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_error(&answer, "capture.captured_at").contains("future"));
+    assert_eq!(
+        app.get("/api/captives").await.body["total"],
+        0,
+        "nothing was written"
+    );
+}
+
+async fn malformed_json_is_400_and_a_wrong_type_names_its_path(app: &TestApp) {
+    app.with_parties().await;
+    let answer = app
+        .send("POST", "/api/captives", Some("{\"power_of_origin\": "))
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.body["error"]["code"], "bad_request");
+    assert!(answer.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not valid JSON"));
+
+    let mut body = captive("Кимов", "Алексей", "KP");
+    body["identity_claims"][0]["confidence"] = json!("high");
+    let answer = app.post("/api/captives", body).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_error(&answer, "identity_claims[0].confidence").contains("invalid type"));
+
+    let mut body = captive("Кимов", "Алексей", "KP");
+    body["identity_claims"][0]["surname"] = json!("typo");
+    let answer = app.post("/api/captives", body).await;
+    assert!(
+        field_error(&answer, "identity_claims[0].surname").contains("unknown field `surname`"),
+        "{}",
+        answer.body
+    );
+}
+
+async fn a_captive_of_an_unknown_party_is_422_naming_the_field(app: &TestApp) {
+    app.with_parties().await;
+    let answer = app
+        .post("/api/captives", captive("Кимов", "Алексей", "XX"))
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_error(&answer, "power_of_origin").contains("no party with code XX"));
+}
+
+async fn unknown_ids_are_404(app: &TestApp) {
+    app.with_parties().await;
+    let unknown = uuid::Uuid::now_v7();
+    for path in [
+        format!("/api/captives/{unknown}"),
+        "/api/captives/not-an-id".to_string(),
+        "/api/nothing-here".to_string(),
+    ] {
+        let answer = app.get(&path).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(answer.body["error"]["code"], "not_found");
+    }
+    let answer = app
+        .post(
+            &format!("/api/captives/{unknown}/custody-events"),
+            json!({"kind": "transferred", "at": "2025-01-10T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}
+
+async fn names_found(app: &TestApp, query: &str) -> Vec<String> {
+    let answer = app
+        .get(&format!("/api/captives?q={}", urlencode(query)))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let mut names: Vec<String> = answer.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["family_name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn search_finds_captives_by_any_name_in_any_script(app: &TestApp) {
+    app.with_parties().await;
+    let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    app.create_captive(captive("Шевченко", "Тарас", "RU")).await;
+    app.create_captive(captive("Fëdorov", "Ivan", "RU")).await;
+    let claim = json!({ "source": "investigator_assessment", "family_name": "리", "given_name": "정철", "confidence": 0.7 });
+    assert_eq!(
+        app.post(&format!("/api/captives/{id}/identity-claims"), claim)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    assert_eq!(names_found(app, "КИМОВ").await, vec!["Кимов"]);
+    assert_eq!(
+        names_found(app, "정철").await,
+        vec!["Кимов"],
+        "found under his other claim's name"
+    );
+    assert_eq!(names_found(app, "тарас шевч").await, vec!["Шевченко"]);
+    assert_eq!(names_found(app, "fedorov").await, vec!["Fëdorov"]);
+    assert!(names_found(app, "Petrenko").await.is_empty());
+    let answer = app.get("/api/captives?q=%21%21").await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_error(&answer, "q").contains("no letters"));
+}
+
+async fn filters_and_paging_work_together(app: &TestApp) {
+    app.with_parties().await;
+    for i in 0..7 {
+        app.create_captive(captive(
+            &format!("Family{i}"),
+            "Given",
+            if i < 5 { "RU" } else { "KP" },
+        ))
+        .await;
+    }
+    let mut seen = 0;
+    let mut path = "/api/captives?power_of_origin=RU&limit=2".to_string();
+    loop {
+        let page = app.get(&path).await;
+        assert_eq!(page.body["total"], 5);
+        seen += page.body["items"].as_array().unwrap().len();
+        match page.body["next"].as_str() {
+            Some(next) => path = format!("/api/captives?power_of_origin=RU&limit=2&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, 5);
+    assert_eq!(
+        app.get("/api/captives?status=in_hospital").await.body["total"],
+        0
+    );
+    assert_eq!(
+        app.get("/api/captives?detaining_power=UA&status=in_custody")
+            .await
+            .body["total"],
+        7
+    );
+    for (query, field) in [
+        ("status=lost", "status"),
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=x", "limit"),
+        ("cursor=zzz", "cursor"),
+        ("power_of_origin=u", "power_of_origin"),
+    ] {
+        let answer = app.get(&format!("/api/captives?{query}")).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        field_error(&answer, field);
+    }
+}
+
+async fn a_record_is_changed_step_by_step_and_every_change_is_audited(app: &TestApp) {
+    app.with_parties().await;
+    let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let path = |tail: &str| format!("/api/captives/{id}{tail}");
+
+    let claim = json!({ "source": "investigator_assessment", "family_name": "리", "given_name": "정철", "date_of_birth": "2001" });
+    let record = app.post(&path("/identity-claims"), claim).await.body;
+    let claim_id = record["identity_claims"][1]["id"].clone();
+    let record = app
+        .put(&path("/assessed-identity"), json!({ "claim_id": claim_id }))
+        .await
+        .body;
+    assert_eq!(record["assessed_claim_id"], claim_id);
+
+    let record = app.post(&path("/custody-events"), json!({ "kind": "admitted_to_hospital", "at": "2025-01-10T10:00:00Z", "place": "Hospital No. 2", "facility": "hospital" })).await.body;
+    assert_eq!(record["status"], "in_hospital");
+    let record = app.post(&path("/custody-events"), json!({ "kind": "transferred", "at": "2025-01-15T10:00:00Z", "place": "Hospital in the capital", "facility": "hospital" })).await.body;
+    assert_eq!(record["timeline"].as_array().unwrap().len(), 3);
+
+    let record = app
+        .post(
+            &path("/health"),
+            json!({ "category": "convalescent", "eligible_for_direct_repatriation": true }),
+        )
+        .await
+        .body;
+    assert_eq!(record["health"]["category"], "convalescent");
+    assert_eq!(record["health_history"].as_array().unwrap().len(), 2);
+    assert!(record["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["kind"] != "health_report"));
+
+    let interview = json!({ "at": "2025-01-16T10:00:00Z", "interviewer": "Investigator 1", "language": "ko", "interpreter": "Interpreter 1", "summary": "restricted" });
+    let record = app.post(&path("/interviews"), interview).await.body;
+    assert_eq!(record["interviews"][0]["interpreter"], "Interpreter 1");
+
+    let record = app
+        .put(&path("/repatriation-wish"), json!({ "wish": "wishes" }))
+        .await
+        .body;
+    assert_eq!(record["repatriation_wish"]["wish"], "wishes");
+    let record = app
+        .put(
+            &path("/languages"),
+            json!({ "languages": ["ko", "ru"], "interpreter_required": false }),
+        )
+        .await
+        .body;
+    assert_eq!(record["languages"], json!(["ko", "ru"]));
+    let answer = app
+        .post(
+            &path("/capture-card"),
+            json!({ "sent_at": "2025-01-11T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body["deadlines"][0]["state"], "met");
+
+    let events = app
+        .get(&format!(
+            "/api/audit/events?entity_type=captive&entity_id={id}"
+        ))
+        .await;
+    let actions: Vec<&str> = events
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "captive.create",
+            "captive.identity_claim.add",
+            "captive.assessed_identity.set",
+            "captive.custody_event.add",
+            "captive.custody_event.add",
+            "captive.health.record",
+            "captive.interview.record",
+            "captive.repatriation_wish.record",
+            "captive.languages.set",
+            "captive.capture_card.sent",
+        ]
+    );
+    assert_eq!(
+        events.body[9]["request_id"].as_str(),
+        answer.request_id.as_deref(),
+        "audit events carry the request id"
+    );
+}
+
+async fn domain_rules_are_422_with_the_reason(app: &TestApp) {
+    app.with_parties().await;
+    let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let path = |tail: &str| format!("/api/captives/{id}{tail}");
+    let cases = [
+        (
+            path("/custody-events"),
+            json!({ "kind": "discharged", "at": "2025-01-10T10:00:00Z" }),
+            "kind",
+            "not possible",
+        ),
+        (
+            path("/custody-events"),
+            json!({ "kind": "transferred", "at": "2024-12-31T10:00:00Z" }),
+            "at",
+            "before the capture",
+        ),
+        (
+            path("/interviews"),
+            json!({ "at": "2025-01-16T10:00:00Z", "interviewer": "I", "language": "uk", "interpreter": "X" }),
+            "language",
+            "Art. 17",
+        ),
+        (
+            path("/interviews"),
+            json!({ "at": "2025-01-16T10:00:00Z", "interviewer": "I", "language": "ko" }),
+            "interpreter",
+            "interpreter",
+        ),
+        (
+            path("/assessed-identity"),
+            json!({ "claim_id": uuid::Uuid::now_v7().to_string() }),
+            "claim_id",
+            "no identity claim",
+        ),
+        (
+            path("/identity-claims"),
+            json!({ "source": "family", "document_not_bearers": true }),
+            "document_not_bearers",
+            "has a document",
+        ),
+    ];
+    for (url, body, field, fragment) in cases {
+        let method = if url.ends_with("assessed-identity") {
+            "PUT"
+        } else {
+            "POST"
+        };
+        let answer = app.send(method, &url, Some(&body.to_string())).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{url} {body}: {}",
+            answer.body
+        );
+        assert!(
+            field_error(&answer, field).contains(fragment),
+            "{url} {body}: {}",
+            answer.body
+        );
+    }
+    let record = app.get(&path("")).await.body;
+    assert_eq!(
+        record["timeline"].as_array().unwrap().len(),
+        1,
+        "refused changes left no trace"
+    );
+    assert_eq!(record["interviews"].as_array().unwrap().len(), 0);
+}
+
+async fn a_party_code_taken_twice_is_409(app: &TestApp) {
+    app.with_parties().await;
+    let answer = app
+        .post("/api/parties", json!({ "code": "UA", "name": "Again" }))
+        .await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.body["error"]["code"], "conflict");
+    let answer = app
+        .post("/api/parties", json!({ "code": "", "name": "" }))
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    field_error(&answer, "code");
+    field_error(&answer, "name");
+    let parties = app.get("/api/parties").await.body;
+    assert_eq!(parties.as_array().unwrap().len(), 3);
+}
+
+async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
+    app.with_parties().await;
+    let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let endpoints = [
+        ("POST", "/api/parties".to_string()),
+        ("POST", "/api/captives".to_string()),
+        ("POST", format!("/api/captives/{id}/identity-claims")),
+        ("PUT", format!("/api/captives/{id}/assessed-identity")),
+        ("POST", format!("/api/captives/{id}/custody-events")),
+        ("POST", format!("/api/captives/{id}/health")),
+        ("POST", format!("/api/captives/{id}/interviews")),
+        ("PUT", format!("/api/captives/{id}/repatriation-wish")),
+        ("PUT", format!("/api/captives/{id}/languages")),
+        ("POST", format!("/api/captives/{id}/capture-card")),
+    ];
+    let long = "я".repeat(30_000);
+    let bodies = [
+        String::new(),
+        "null".into(),
+        "[]".into(),
+        "{}".into(),
+        "\"text\"".into(),
+        "{\"a\":".into(),
+        json!({ "code": 1, "kind": [], "source": {}, "at": 5, "wish": null, "languages": "ko", "claim_id": 7, "sent_at": true }).to_string(),
+        json!({ "code": long, "name": long, "kind": long, "at": long, "source": long, "category": long, "wish": long, "languages": [long], "claim_id": long, "sent_at": long, "interviewer": long, "language": long }).to_string(),
+        json!({ "confidence": 1e308, "latitude": -1e308, "at": "2025-13-45T99:99:99Z", "date_of_birth": "0000-00-00" }).to_string(),
+        "\u{0}\u{1}binary".into(),
+    ];
+    for (method, path) in &endpoints {
+        for body in &bodies {
+            let answer = app.send(method, path, Some(body)).await;
+            assert!(
+                answer.status.is_client_error(),
+                "{method} {path} with {body:.60}: {} {}",
+                answer.status,
+                answer.body
+            );
+            assert!(
+                answer.body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{method} {path}: {}",
+                answer.body
+            );
+        }
+        for bad_id in [
+            "x",
+            "00000000-0000-0000-0000-000000000000",
+            "%00",
+            "..%2F..%2Fetc",
+        ] {
+            let path = path.replace(&id, bad_id);
+            if path.contains(bad_id) {
+                let answer = app.send(method, &path, Some("{}")).await;
+                assert!(
+                    answer.status.is_client_error(),
+                    "{method} {path}: {}",
+                    answer.status
+                );
+            }
+        }
+    }
+    let answer = app.send("DELETE", "/api/captives", None).await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+    let record = app.get(&format!("/api/captives/{id}")).await.body;
+    assert_eq!(
+        record["identity_claims"].as_array().unwrap().len(),
+        1,
+        "no bad request changed the record"
+    );
+}
