@@ -93,7 +93,16 @@ impl SqlStore {
                 }),
             Backend::Postgres => AnyPoolOptions::new().max_connections(10),
         };
-        let pool = options.connect(&url).await?;
+        // One plain connection first: a server that is down or a wrong password fails
+        // here at once, where the pool would keep retrying until its timeout.
+        {
+            use sqlx::Connection;
+            AnyConnection::connect(&url).await?.close().await?;
+        }
+        let pool = options
+            .acquire_timeout(std::time::Duration::from_secs(15))
+            .connect(&url)
+            .await?;
         match backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,

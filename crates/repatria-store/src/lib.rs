@@ -73,7 +73,7 @@ pub struct Page<T> {
 /// A change to one captive's record; each is one audited operation.
 #[derive(Debug, Clone)]
 pub enum CaptiveChange {
-    AddIdentityClaim(IdentityClaim),
+    AddIdentityClaim(Box<IdentityClaim>),
     SetAssessedIdentity(ClaimId),
     AddCustodyEvent(CustodyEvent),
     RecordHealth(HealthRecord),
@@ -133,7 +133,7 @@ impl CaptiveChange {
     /// Applies the change to the aggregate, enforcing the domain's rules.
     pub fn apply(self, captive: &mut Captive, now: Timestamp) -> Result<(), DomainError> {
         match self {
-            CaptiveChange::AddIdentityClaim(c) => captive.add_claim(c, now),
+            CaptiveChange::AddIdentityClaim(c) => captive.add_claim(*c, now),
             CaptiveChange::SetAssessedIdentity(id) => captive.set_assessed_identity(id, now),
             CaptiveChange::AddCustodyEvent(e) => captive.add_custody_event(e, now),
             CaptiveChange::RecordHealth(h) => captive.record_health(h, now),

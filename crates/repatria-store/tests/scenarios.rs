@@ -392,7 +392,7 @@ async fn changes_are_applied_audited_and_searchable(store: &SqlStore) {
         .change_captive(
             &actor(),
             c.id,
-            CaptiveChange::AddIdentityClaim(second),
+            CaptiveChange::AddIdentityClaim(Box::new(second)),
             now(),
         )
         .await
@@ -559,7 +559,8 @@ async fn concurrent_writes_keep_the_chain_intact(store: &SqlStore) {
     let c = create(store, "KP", "Kim", "Il").await;
     let mut tasks = Vec::new();
     for i in 0..12 {
-        let change = CaptiveChange::AddIdentityClaim(claim(&format!("Family{i}"), "Given"));
+        let change =
+            CaptiveChange::AddIdentityClaim(Box::new(claim(&format!("Family{i}"), "Given")));
         let other = new_captive("RU", &format!("Other{i}"), "Given");
         tasks.push(async move {
             store

@@ -184,7 +184,13 @@ pub async fn add_identity_claim(
     Json(body): Json<IdentityClaimInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
     let claim = body.validate(&actor.user, Utc::now())?;
-    change(&state, &actor, &id, CaptiveChange::AddIdentityClaim(claim)).await
+    change(
+        &state,
+        &actor,
+        &id,
+        CaptiveChange::AddIdentityClaim(Box::new(claim)),
+    )
+    .await
 }
 
 /// Marks one of the captive's identity claims as the assessed identity.

@@ -1,0 +1,261 @@
+//! The `repatria` command line, run as a user runs it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use chrono::Utc;
+use repatria_core::{CaptiveId, CaptureReport, EventId, NewCaptive, Party, PartyCode};
+use repatria_store::testing::TestDatabase;
+use repatria_store::{Actor, Backend, Store};
+
+fn repatria() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_repatria"))
+}
+
+/// A database with three parties and two captives: five audit events.
+async fn populated(backend: Backend) -> Option<TestDatabase> {
+    let db = TestDatabase::create(backend).await?;
+    let store = db.store().await;
+    let actor = Actor::new("registrar-1");
+    let now = Utc::now();
+    for code in ["UA", "RU", "KP"] {
+        store
+            .create_party(&actor, Party::new(code, "Party").unwrap(), now)
+            .await
+            .unwrap();
+    }
+    for _ in 0..2 {
+        let new = NewCaptive {
+            power_of_origin: PartyCode::parse("KP").unwrap(),
+            detaining_power: PartyCode::parse("UA").unwrap(),
+            capture: CaptureReport {
+                captured_at: now,
+                place: "Sector 1".into(),
+                coordinates: None,
+                capturing_unit: None,
+                condition: None,
+            },
+            claims: vec![],
+            assessed_claim: None,
+            languages: vec![],
+            interpreter_required: false,
+            health: None,
+        };
+        store
+            .create_captive(
+                &actor,
+                CaptiveId(uuid::Uuid::now_v7()),
+                EventId(uuid::Uuid::now_v7()),
+                new,
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    store.close().await;
+    Some(db)
+}
+
+fn verify(db: &TestDatabase) -> (bool, String, String) {
+    let output = repatria()
+        .args(["audit", "verify", "--db", &db.url])
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
+}
+
+async fn tamper(db: &TestDatabase, statements: &[&str]) {
+    let store = db.store().await;
+    let disable: &[&str] = match db.backend() {
+        Backend::Sqlite => &[
+            "DROP TRIGGER audit_events_no_update",
+            "DROP TRIGGER audit_events_no_delete",
+        ],
+        Backend::Postgres => &["ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"],
+    };
+    for sql in disable.iter().chain(statements) {
+        sqlx::query(sql)
+            .execute(store.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    store.close().await;
+}
+
+/// `audit verify` passes on an intact log, then fails, naming the event, after each kind
+/// of tampering.
+async fn audit_verify_detects_tampering(backend: Backend) {
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            "changed",
+            &["UPDATE audit_events SET actor = 'someone-else' WHERE seq = 5"],
+            "broken at event 5",
+        ),
+        (
+            "deleted",
+            &["DELETE FROM audit_events WHERE seq = 4"],
+            "broken at event 5",
+        ),
+        (
+            "reordered",
+            &[
+                "UPDATE audit_events SET seq = 1000 WHERE seq = 4",
+                "UPDATE audit_events SET seq = 4 WHERE seq = 5",
+                "UPDATE audit_events SET seq = 5 WHERE seq = 1000",
+            ],
+            "broken at event 4",
+        ),
+    ];
+    for (what, statements, expect) in cases {
+        let Some(db) = populated(backend).await else {
+            return;
+        };
+        let (ok, stdout, stderr) = verify(&db);
+        assert!(ok, "intact log failed: {stderr}");
+        assert_eq!(stdout.trim(), "audit log intact: 5 events checked");
+        tamper(&db, statements).await;
+        let (ok, _, stderr) = verify(&db);
+        assert!(!ok, "{what} event went unnoticed");
+        assert!(stderr.contains(expect), "{what}: {stderr}");
+        assert_eq!(
+            stderr.trim().lines().count(),
+            1,
+            "the reason is one line: {stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_detects_a_changed_deleted_or_reordered_event_on_sqlite() {
+    audit_verify_detects_tampering(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn audit_verify_detects_a_changed_deleted_or_reordered_event_on_postgres() {
+    audit_verify_detects_tampering(Backend::Postgres).await;
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_a_one_line_error() {
+    let output = repatria()
+        .args(["audit", "verify", "--db", "mysql://nowhere/db"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unsupported database URL"), "{stderr}");
+    let output = repatria()
+        .args([
+            "audit",
+            "verify",
+            "--db",
+            "postgres://u:secret@127.0.0.1:1/x",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && !stderr.contains("secret"),
+        "the password leaked: {stderr}"
+    );
+}
+
+/// A server process that is killed when the test ends.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `repatria ARGS --addr 127.0.0.1:0` and waits for the line with its URL.
+fn start(args: &[&str], dir: &std::path::Path) -> Server {
+    let mut child = repatria()
+        .args(args)
+        .args(["--addr", "127.0.0.1:0"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let line = lines.next().expect("the server printed nothing").unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    // Keep draining stdout so that the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, base }
+}
+
+async fn get_json(url: String) -> serde_json::Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn serve_creates_the_default_sqlite_file_and_answers_health_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&["serve"], dir.path());
+    let health = reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(
+        dir.path().join("repatria.db").exists(),
+        "the default database file was not created"
+    );
+}
+
+#[tokio::test]
+async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&["demo"], dir.path());
+    let list = get_json(format!("{}/api/captives?limit=5", server.base)).await;
+    assert!(list["total"].as_u64().unwrap() >= 2000, "{}", list["total"]);
+    for origin in ["RU", "UA", "KP"] {
+        let page = get_json(format!(
+            "{}/api/captives?power_of_origin={origin}&limit=1",
+            server.base
+        ))
+        .await;
+        assert!(
+            page["total"].as_u64().unwrap() > 100,
+            "few captives from {origin}"
+        );
+    }
+    // The soldier with another man's papers is found under the name in those papers,
+    // and his record says the document is not his.
+    let found = get_json(format!(
+        "{}/api/captives?q=%D0%9A%D0%B8%D0%BC%D0%BE%D0%B2",
+        server.base
+    ))
+    .await;
+    assert_eq!(found["total"], 1, "{found}");
+    let id = found["items"][0]["id"].as_str().unwrap();
+    let record = get_json(format!("{}/api/captives/{id}", server.base)).await;
+    let claims = record["identity_claims"].as_array().unwrap();
+    assert!(claims.iter().any(|c| c["document_not_bearers"] == true));
+    assert_eq!(record["interpreter_required"], true);
+    assert!(record["interviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| !i["interpreter"].is_null()));
+    assert!(
+        dir.path().read_dir().unwrap().next().is_none(),
+        "the demo wrote into the working directory"
+    );
+}

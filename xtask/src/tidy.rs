@@ -1,0 +1,232 @@
+//! Architecture rules checked by machine rather than by memory (ARCHITECTURE.md,
+//! Invariants).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context;
+
+/// The engines: pure libraries that never do I/O nor read the clock.
+pub const ENGINES: &[&str] = &["repatria-core", "repatria-match", "repatria-exchange"];
+
+/// Crates that mean I/O, async runtimes or databases; none may reach an engine.
+const FORBIDDEN_IN_ENGINES: &[&str] = &[
+    "tokio",
+    "async-std",
+    "mio",
+    "sqlx",
+    "rusqlite",
+    "postgres",
+    "tokio-postgres",
+    "axum",
+    "hyper",
+    "reqwest",
+    "tower",
+    "tracing-subscriber",
+];
+
+/// Source patterns that mean I/O or the clock.
+const FORBIDDEN_CALLS: &[&str] = &[
+    "std::fs",
+    "std::net",
+    "std::process",
+    "std::env::var",
+    "Utc::now",
+    "Local::now",
+    "SystemTime::now",
+    "Instant::now",
+    "File::open",
+    "File::create",
+    "thread_rng",
+    "now_v7",
+    "new_v4",
+];
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_path_buf()
+}
+
+/// Every problem found; empty when the tree is tidy.
+pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
+    let mut problems = engine_dependencies(root)?;
+    for engine in ENGINES {
+        problems.extend(engine_sources(
+            &root.join("crates").join(engine).join("src"),
+            engine,
+        )?);
+    }
+    problems.extend(module_docs(&root.join("crates"))?);
+    Ok(problems)
+}
+
+/// The normal (non-dev) dependency closure of each engine holds no forbidden crate.
+fn engine_dependencies(root: &Path) -> anyhow::Result<Vec<String>> {
+    let host = host_triple()?;
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--filter-platform",
+            &host,
+        ])
+        .current_dir(root)
+        .output()
+        .context("cannot run cargo metadata")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let names: HashMap<&str, &str> = metadata["packages"]
+        .as_array()
+        .context("packages")?
+        .iter()
+        .filter_map(|p| Some((p["id"].as_str()?, p["name"].as_str()?)))
+        .collect();
+    let nodes: HashMap<&str, Vec<&str>> = metadata["resolve"]["nodes"]
+        .as_array()
+        .context("resolve")?
+        .iter()
+        .filter_map(|node| {
+            let deps = node["deps"]
+                .as_array()?
+                .iter()
+                .filter(|d| {
+                    d["dep_kinds"]
+                        .as_array()
+                        .is_some_and(|kinds| kinds.iter().any(|k| k["kind"].is_null()))
+                })
+                .filter_map(|d| d["pkg"].as_str())
+                .collect();
+            Some((node["id"].as_str()?, deps))
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for engine in ENGINES {
+        let Some((start, _)) = names.iter().find(|(_, name)| *name == engine) else {
+            continue;
+        };
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![*start];
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            stack.extend(nodes.get(id).into_iter().flatten());
+        }
+        for id in seen {
+            let name = names.get(id).copied().unwrap_or_default();
+            if FORBIDDEN_IN_ENGINES.contains(&name) {
+                problems.push(format!(
+                    "engine {engine} depends on {name}, which does I/O; engines stay pure"
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+fn host_triple() -> anyhow::Result<String> {
+    let output = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .arg("-vV")
+        .output()
+        .context("cannot run rustc -vV")?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(String::from))
+        .context("rustc -vV printed no host")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            rust_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Engine sources call nothing that does I/O or reads the clock (test modules included:
+/// engine tests run on data, not on resources).
+fn engine_sources(dir: &Path, engine: &str) -> anyhow::Result<Vec<String>> {
+    let mut files = Vec::new();
+    rust_files(dir, &mut files)?;
+    let mut problems = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)?;
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for pattern in FORBIDDEN_CALLS {
+                if code.contains(pattern) {
+                    problems.push(format!(
+                        "{}:{}: engine {engine} uses {pattern}; pass data and time in instead",
+                        file.display(),
+                        number + 1
+                    ));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// Every source file starts with a `//!` line saying what it is for.
+fn module_docs(crates: &Path) -> anyhow::Result<Vec<String>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(crates)? {
+        rust_files(&entry?.path().join("src"), &mut files)?;
+    }
+    let mut problems = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)?;
+        if !text.trim_start().starts_with("//!") {
+            problems.push(format!(
+                "{}: start the file with a //! line saying what it is for",
+                file.display()
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tree_is_tidy() {
+        let problems = check(&workspace_root()).unwrap();
+        assert!(
+            problems.is_empty(),
+            "tidy problems:\n{}",
+            problems.join("\n")
+        );
+    }
+
+    #[test]
+    fn forbidden_calls_in_an_engine_are_reported() {
+        let dir = std::env::temp_dir().join(format!("repatria-tidy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("lib.rs"),
+            "//! x\nfn f() { let t = chrono::Utc::now(); }\n// Utc::now in a comment is fine\n",
+        )
+        .unwrap();
+        let problems = engine_sources(&dir, "repatria-core").unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("lib.rs:2") && problems[0].contains("Utc::now"));
+    }
+}
