@@ -50,7 +50,7 @@ pub fn plan_validated(valid: &Validated<'_>, options: &PlanOptions) -> Plan {
     let scenario = valid.scenario;
     let mut fates = Vec::with_capacity(valid.prisoners.len());
     let mut candidates = Vec::new();
-    for (i, (raw, prisoner)) in scenario.prisoners.iter().zip(&valid.prisoners).enumerate() {
+    for (raw, prisoner) in scenario.prisoners.iter().zip(&valid.prisoners) {
         let fate = if raw.refuses_repatriation {
             // Nobody is repatriated against his will (Art. 109); this wins over every other rule.
             Fate::Stays(Reason::RefusesRepatriation)
