@@ -77,7 +77,12 @@ pub fn solve(sides: usize, candidates: &[Candidate], tolerance: u64) -> Vec<bool
     let mut pairs: Vec<Pair> = buckets
         .into_iter()
         .map(|mut order| {
-            order.sort_unstable_by(|&a, &b| profit_of(b).cmp(&profit_of(a)).then(a.cmp(&b)));
+            // Best first: demanded, then longest in captivity, then scenario order. One integer
+            // key per candidate keeps the sort of a million candidates cheap.
+            order.sort_by_cached_key(|&c| {
+                let candidate = &candidates[c as usize];
+                (!candidate.demanded, u64::MAX - candidate.days, c)
+            });
             let profit: Vec<Cost> = order.iter().map(|&c| profit_of(c)).collect();
             let n = order.len();
             let mut run_start = vec![0u32; n];

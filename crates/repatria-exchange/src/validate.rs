@@ -52,7 +52,8 @@ pub struct Validated<'a> {
     pub max_total: Option<u64>,
 }
 
-/// Parses a `YYYY-MM-DD` date strictly (four-digit year, two-digit month and day).
+/// Parses a `YYYY-MM-DD` date strictly (four-digit year, two-digit month and day). Written by
+/// hand because it runs once per prisoner and a format-string parser is several times slower.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let bytes = text.as_bytes();
     let shape_ok = bytes.len() == 10
@@ -62,7 +63,25 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     if !shape_ok {
         return Err(format!("{text:?} is not a date of the form YYYY-MM-DD"));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("{text:?} is not a valid date"))
+    let number = |range: std::ops::Range<usize>| bytes[range].iter().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    NaiveDate::from_ymd_opt(number(0..4) as i32, number(5..7), number(8..10))
+        .ok_or_else(|| format!("{text:?} is not a valid date"))
+}
+
+/// Finds parties by id: a linear scan for the usual handful of parties, a hash map beyond.
+struct PartyIndex<'a> {
+    ids: Vec<&'a str>,
+    map: HashMap<&'a str, usize>,
+}
+
+impl<'a> PartyIndex<'a> {
+    fn get(&self, id: &str) -> Option<usize> {
+        if self.ids.len() <= 32 {
+            self.ids.iter().position(|&p| p == id)
+        } else {
+            self.map.get(id).copied()
+        }
+    }
 }
 
 /// Checks the scenario; `default_as_of` stands in for a missing `terms.as_of`.
@@ -77,13 +96,14 @@ pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result
         }
     }
 
+    let party_index = PartyIndex { ids: scenario.parties.iter().map(|p| p.id.as_str()).collect(), map: party_index };
     let mut side_of_party = vec![None; scenario.parties.len()];
     for (s, side) in scenario.sides.iter().enumerate() {
         if side.is_empty() {
             return Err(ScenarioError::new(format!("sides[{s}]"), "a side needs at least one party"));
         }
         for (j, id) in side.iter().enumerate() {
-            let Some(&p) = party_index.get(id.as_str()) else {
+            let Some(p) = party_index.get(id) else {
                 return Err(ScenarioError::new(format!("sides[{s}][{j}]"), format!("unknown party {id:?}")));
             };
             match side_of_party[p] {
@@ -125,13 +145,13 @@ pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result
                 format!("duplicate prisoner id {:?} (first at prisoners[{first}])", prisoner.id),
             ));
         }
-        let Some(&held_by) = party_index.get(prisoner.held_by.as_str()) else {
+        let Some(held_by) = party_index.get(&prisoner.held_by) else {
             return Err(ScenarioError::new(
                 format!("prisoners[{i}].held_by"),
                 format!("unknown party {:?}", prisoner.held_by),
             ));
         };
-        let Some(&belongs_to) = party_index.get(prisoner.belongs_to.as_str()) else {
+        let Some(belongs_to) = party_index.get(&prisoner.belongs_to) else {
             return Err(ScenarioError::new(
                 format!("prisoners[{i}].belongs_to"),
                 format!("unknown party {:?}", prisoner.belongs_to),
