@@ -77,12 +77,18 @@ pub fn solve(sides: usize, candidates: &[Candidate], tolerance: u64) -> Vec<bool
     let mut pairs: Vec<Pair> = buckets
         .into_iter()
         .map(|mut order| {
-            // Best first: demanded, then longest in captivity, then scenario order. One integer
-            // key per candidate keeps the sort of a million candidates cheap.
-            order.sort_by_cached_key(|&c| {
-                let candidate = &candidates[c as usize];
-                (!candidate.demanded, u64::MAX - candidate.days, c)
-            });
+            // Best first: demanded, then longest in captivity, then scenario order, packed into one
+            // integer per candidate (days < 2^31 since years have four digits) so that sorting a
+            // million candidates is cheap.
+            let mut keys: Vec<u64> = order
+                .iter()
+                .map(|&c| {
+                    let candidate = &candidates[c as usize];
+                    (u64::from(!candidate.demanded) << 63) | ((0x7fff_ffff - candidate.days) << 32) | u64::from(c)
+                })
+                .collect();
+            keys.sort_unstable();
+            order = keys.iter().map(|&k| k as u32).collect();
             let profit: Vec<Cost> = order.iter().map(|&c| profit_of(c)).collect();
             let n = order.len();
             let mut run_start = vec![0u32; n];

@@ -120,10 +120,12 @@ fn assemble(valid: &Validated<'_>, fates: &[Fate], candidates: &[Candidate], cho
     let mut not_moved = Vec::new();
     for (i, fate) in fates.iter().enumerate() {
         let raw = &scenario.prisoners[i];
+        let valid_prisoner = &valid.prisoners[i];
+        // Party ids are copied from the (few, cache-hot) parties rather than from each prisoner.
         let transfer = |counts_toward_balance| Transfer {
             prisoner: raw.id.clone(),
-            from: raw.held_by.clone(),
-            to: raw.belongs_to.clone(),
+            from: scenario.parties[valid_prisoner.held_by].id.clone(),
+            to: scenario.parties[valid_prisoner.belongs_to].id.clone(),
             counts_toward_balance,
         };
         match *fate {

@@ -1,7 +1,9 @@
 //! Validation at the edge: a raw [`Scenario`] becomes a [`Validated`] one, or an error that
 //! names the offending field. Everything after this module trusts its input.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use foldhash::{HashMap, HashMapExt};
 
 use chrono::NaiveDate;
 
@@ -29,6 +31,10 @@ impl ScenarioError {
 /// One prisoner, with parties and sides resolved to indices.
 #[derive(Debug, Clone)]
 pub struct ValidPrisoner {
+    /// Index of the detaining power in `Scenario::parties`.
+    pub held_by: usize,
+    /// Index of the power of origin in `Scenario::parties`.
+    pub belongs_to: usize,
     /// Side of the detaining power, if it is in the agreement.
     pub holder_side: Option<usize>,
     /// Side of the power of origin, if it is in the agreement.
@@ -68,22 +74,6 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
         .ok_or_else(|| format!("{text:?} is not a valid date"))
 }
 
-/// Finds parties by id: a linear scan for the usual handful of parties, a hash map beyond.
-struct PartyIndex<'a> {
-    ids: Vec<&'a str>,
-    map: HashMap<&'a str, usize>,
-}
-
-impl<'a> PartyIndex<'a> {
-    fn get(&self, id: &str) -> Option<usize> {
-        if self.ids.len() <= 32 {
-            self.ids.iter().position(|&p| p == id)
-        } else {
-            self.map.get(id).copied()
-        }
-    }
-}
-
 /// Checks the scenario; `default_as_of` stands in for a missing `terms.as_of`.
 pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result<Validated<'_>, ScenarioError> {
     let mut party_index: HashMap<&str, usize> = HashMap::with_capacity(scenario.parties.len());
@@ -96,14 +86,13 @@ pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result
         }
     }
 
-    let party_index = PartyIndex { ids: scenario.parties.iter().map(|p| p.id.as_str()).collect(), map: party_index };
     let mut side_of_party = vec![None; scenario.parties.len()];
     for (s, side) in scenario.sides.iter().enumerate() {
         if side.is_empty() {
             return Err(ScenarioError::new(format!("sides[{s}]"), "a side needs at least one party"));
         }
         for (j, id) in side.iter().enumerate() {
-            let Some(p) = party_index.get(id) else {
+            let Some(&p) = party_index.get(id.as_str()) else {
                 return Err(ScenarioError::new(format!("sides[{s}][{j}]"), format!("unknown party {id:?}")));
             };
             match side_of_party[p] {
@@ -133,25 +122,24 @@ pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result
         (None, None) => return Err(ScenarioError::new("terms.as_of", "missing reference date (YYYY-MM-DD)")),
     };
 
-    let mut prisoner_ids: HashMap<&str, usize> = HashMap::with_capacity(scenario.prisoners.len());
+    if let Some((i, first)) = first_duplicate(scenario.prisoners.iter().map(|p| p.id.as_str())) {
+        return Err(ScenarioError::new(
+            format!("prisoners[{i}].id"),
+            format!("duplicate prisoner id {:?} (first at prisoners[{first}])", scenario.prisoners[i].id),
+        ));
+    }
     let mut prisoners = Vec::with_capacity(scenario.prisoners.len());
     for (i, prisoner) in scenario.prisoners.iter().enumerate() {
         if prisoner.id.is_empty() {
             return Err(ScenarioError::new(format!("prisoners[{i}].id"), "empty prisoner id"));
         }
-        if let Some(first) = prisoner_ids.insert(prisoner.id.as_str(), i) {
-            return Err(ScenarioError::new(
-                format!("prisoners[{i}].id"),
-                format!("duplicate prisoner id {:?} (first at prisoners[{first}])", prisoner.id),
-            ));
-        }
-        let Some(held_by) = party_index.get(&prisoner.held_by) else {
+        let Some(&held_by) = party_index.get(prisoner.held_by.as_str()) else {
             return Err(ScenarioError::new(
                 format!("prisoners[{i}].held_by"),
                 format!("unknown party {:?}", prisoner.held_by),
             ));
         };
-        let Some(belongs_to) = party_index.get(&prisoner.belongs_to) else {
+        let Some(&belongs_to) = party_index.get(prisoner.belongs_to.as_str()) else {
             return Err(ScenarioError::new(
                 format!("prisoners[{i}].belongs_to"),
                 format!("unknown party {:?}", prisoner.belongs_to),
@@ -170,6 +158,8 @@ pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result
             Balance::Value => prisoner.rank.as_ref().and_then(|rank| terms.values.get(rank)).copied().unwrap_or(1),
         };
         prisoners.push(ValidPrisoner {
+            held_by,
+            belongs_to,
             holder_side: side_of_party[held_by],
             origin_side: side_of_party[belongs_to],
             value,
@@ -183,4 +173,32 @@ pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result
         tolerance: terms.tolerance,
         max_total: terms.max_total,
     })
+}
+
+/// The first repeated id in list order, with the index of its first occurrence. Sorting hashes
+/// instead of filling a hash set keeps memory access sequential, which matters for a million ids.
+fn first_duplicate<'a>(ids: impl Iterator<Item = &'a str>) -> Option<(usize, usize)> {
+    let ids: Vec<&str> = ids.collect();
+    let hasher = foldhash::fast::RandomState::default();
+    let mut hashes: Vec<(u64, u32)> = ids.iter().enumerate().map(|(i, id)| (hasher.hash_one(id), i as u32)).collect();
+    hashes.sort_unstable();
+    let mut found: Option<(usize, usize)> = None;
+    let mut start = 0;
+    while start < hashes.len() {
+        let mut end = start + 1;
+        while end < hashes.len() && hashes[end].0 == hashes[start].0 {
+            end += 1;
+        }
+        // Equal hashes: compare the ids themselves (rarely more than one).
+        for a in start..end {
+            for b in start..a {
+                let (first, later) = (hashes[b].1 as usize, hashes[a].1 as usize);
+                if ids[first] == ids[later] && found.is_none_or(|(i, _)| later < i) {
+                    found = Some((later, first));
+                }
+            }
+        }
+        start = end;
+    }
+    found
 }
