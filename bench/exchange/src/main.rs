@@ -32,7 +32,7 @@ struct GenArgs {
 
 fn usage() -> &'static str {
     "usage:\n  repatria-bench-exchange gen --prisoners N --parties P --sides S --balance count|value \
-     [--tolerance T] [--max-total M] [--seed X] --out FILE\n  repatria-bench-exchange run --scenario FILE [--repeat K]"
+     [--tolerance T] [--max-total M] [--seed X] --out FILE\n  repatria-bench-exchange run --scenario FILE [--repeat K] [--time-limit SECONDS]"
 }
 
 fn main() -> anyhow::Result<()> {
@@ -77,7 +77,8 @@ fn main() -> anyhow::Result<()> {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
             let scenario = repatria_exchange::parse_scenario(&text)?;
             let parse_seconds = started.elapsed().as_secs_f64();
-            let options = PlanOptions { time_limit_seconds: Some(600.0) };
+            let time_limit: f64 = value_of("--time-limit").unwrap_or("600").parse().context("--time-limit")?;
+            let options = PlanOptions { time_limit_seconds: Some(time_limit) };
             let mut times = Vec::new();
             let mut plan = None;
             for _ in 0..repeat.max(1) {

@@ -19,9 +19,15 @@
 
 use std::collections::HashMap;
 
+use std::time::Instant;
+
+#[cfg(feature = "highs")]
+use good_lp::highs as solver;
+#[cfg(not(feature = "highs"))]
+use good_lp::microlp as solver;
 use good_lp::{
-    microlp, variable, Expression, ProblemVariables, ResolutionError, Solution, SolutionStatus, SolverModel,
-    Variable, WithInitialSolution, WithTimeLimit,
+    variable, Expression, ProblemVariables, ResolutionError, Solution, SolutionStatus, SolverModel, Variable,
+    WithInitialSolution, WithTimeLimit,
 };
 
 use crate::planner::Candidate;
@@ -68,7 +74,9 @@ struct Model<'a> {
     sides: usize,
     tolerance: u64,
     max_total: Option<u64>,
-    time_limit_seconds: Option<f64>,
+    /// When the time budget for all integer programs of this plan runs out. The clock serves
+    /// only this computing budget, never a date of the domain.
+    deadline: Option<Instant>,
 }
 
 struct StageResult {
@@ -88,7 +96,8 @@ pub fn solve(
     time_limit_seconds: Option<f64>,
 ) -> (Vec<bool>, bool) {
     let classes = classify(candidates);
-    let model = Model { classes: &classes, sides, tolerance, max_total, time_limit_seconds };
+    let deadline = time_limit_seconds.map(|s| Instant::now() + std::time::Duration::from_secs_f64(s.clamp(0.0, 1e9)));
+    let model = Model { classes: &classes, sides, tolerance, max_total, deadline };
     let (counts, proven) = model.lexicographic();
     let mut chosen = vec![false; candidates.len()];
     for (class, &count) in classes.iter().zip(&counts) {
@@ -260,9 +269,13 @@ impl Model<'_> {
             }),
         };
 
-        let mut problem = vars.maximise(objective).using(microlp);
-        if let Some(seconds) = self.time_limit_seconds {
-            problem = problem.with_time_limit(seconds);
+        let mut problem = vars.maximise(objective).using(solver);
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(Instant::now()).as_secs_f64();
+            if left <= 0.0 {
+                return Err(ResolutionError::Str("time budget spent".to_string()));
+            }
+            problem = problem.with_time_limit(left);
         }
         if let Some(warm) = warm {
             let mut start: Vec<(Variable, f64)> = counts.iter().zip(warm).map(|(&v, &n)| (v, n as f64)).collect();

@@ -34,7 +34,7 @@ enum Fate {
 /// Options of the planner that are not part of the scenario.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlanOptions {
-    /// Time budget, in seconds, for each integer program the planner solves. When it runs out
+    /// Time budget, in seconds, for all the integer programs of one plan. When it runs out
     /// the plan is the best found and says `optimal: false`. `None` waits for the proof.
     pub time_limit_seconds: Option<f64>,
 }

@@ -15,7 +15,7 @@ pub struct PlanArgs {
     /// Print a summary a negotiator can read.
     #[arg(long)]
     pub explain: bool,
-    /// Time budget in seconds for each integer program; when it runs out the best plan found is
+    /// Time budget in seconds for the integer programs; when it runs out the best plan found is
     /// written with `"optimal": false`.
     #[arg(long, default_value_t = 60.0)]
     pub time_limit: f64,
