@@ -38,7 +38,10 @@ fn usage() -> &'static str {
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value_of = |name: &str| -> Option<&str> {
-        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(String::as_str)
     };
     match args.first().map(String::as_str) {
         Some("gen") => {
@@ -58,7 +61,10 @@ fn main() -> anyhow::Result<()> {
                     Some(other) => bail!("--balance: {other:?} is neither count nor value"),
                 },
                 tolerance: number("--tolerance", Some(0))?,
-                max_total: value_of("--max-total").map(str::parse).transpose().context("--max-total")?,
+                max_total: value_of("--max-total")
+                    .map(str::parse)
+                    .transpose()
+                    .context("--max-total")?,
                 seed: number("--seed", Some(1))?,
                 out: value_of("--out").context("--out is required")?.to_string(),
             };
@@ -72,13 +78,22 @@ fn main() -> anyhow::Result<()> {
         }
         Some("run") => {
             let path = value_of("--scenario").context("--scenario is required")?;
-            let repeat: usize = value_of("--repeat").unwrap_or("3").parse().context("--repeat")?;
+            let repeat: usize = value_of("--repeat")
+                .unwrap_or("3")
+                .parse()
+                .context("--repeat")?;
             let started = Instant::now();
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
             let scenario = repatria_exchange::parse_scenario(&text)?;
             let parse_seconds = started.elapsed().as_secs_f64();
-            let time_limit: f64 = value_of("--time-limit").unwrap_or("600").parse().context("--time-limit")?;
-            let options = PlanOptions { time_limit_seconds: Some(time_limit) };
+            let time_limit: f64 = value_of("--time-limit")
+                .unwrap_or("600")
+                .parse()
+                .context("--time-limit")?;
+            let options = PlanOptions {
+                time_limit_seconds: Some(time_limit),
+            };
             let mut times = Vec::new();
             let mut plan = None;
             for _ in 0..repeat.max(1) {
@@ -88,10 +103,17 @@ fn main() -> anyhow::Result<()> {
             }
             let plan = plan.expect("at least one run");
             if let Err(problems) = repatria_exchange::check_plan(&scenario, &plan) {
-                bail!("plan breaks the rules: {:?}", &problems[..problems.len().min(5)]);
+                bail!(
+                    "plan breaks the rules: {:?}",
+                    &problems[..problems.len().min(5)]
+                );
             }
             times.sort_by(f64::total_cmp);
-            let counted = plan.transfers.iter().filter(|t| t.counts_toward_balance).count();
+            let counted = plan
+                .transfers
+                .iter()
+                .filter(|t| t.counts_toward_balance)
+                .count();
             println!(
                 "{}",
                 serde_json::json!({
@@ -126,10 +148,13 @@ fn generate(args: &GenArgs) -> Scenario {
         sides[i % args.sides].push(id.clone());
     }
     sides.retain(|s| !s.is_empty());
-    let side_of: Vec<Option<usize>> =
-        (0..args.parties).map(|i| (i < members).then_some(i % args.sides)).collect();
+    let side_of: Vec<Option<usize>> = (0..args.parties)
+        .map(|i| (i < members).then_some(i % args.sides))
+        .collect();
     // Uneven sizes of armies and of their captures.
-    let weight: Vec<f64> = (0..args.parties).map(|_| rng.gen_range(1.0..10.0)).collect();
+    let weight: Vec<f64> = (0..args.parties)
+        .map(|_| rng.gen_range(1.0..10.0))
+        .collect();
     let total_weight: f64 = weight.iter().sum();
     let pick = |rng: &mut SmallRng| -> usize {
         let mut x = rng.gen_range(0.0..total_weight);
@@ -172,17 +197,28 @@ fn generate(args: &GenArgs) -> Scenario {
                 refuses_repatriation: rng.gen_bool(0.02),
                 held_for_proceedings: rng.gen_bool(0.03),
                 demanded: rng.gen_bool(0.10),
-                captured_on: (as_of - chrono::Days::new(days)).format("%Y-%m-%d").to_string(),
+                captured_on: (as_of - chrono::Days::new(days))
+                    .format("%Y-%m-%d")
+                    .to_string(),
             }
         })
         .collect();
     Scenario {
-        parties: ids.iter().map(|id| Party { id: id.clone(), name: format!("Party {id}") }).collect(),
+        parties: ids
+            .iter()
+            .map(|id| Party {
+                id: id.clone(),
+                name: format!("Party {id}"),
+            })
+            .collect(),
         sides,
         prisoners,
         terms: Terms {
             balance: args.balance,
-            values: RANKS.iter().map(|(name, value, _)| (name.to_string(), *value)).collect(),
+            values: RANKS
+                .iter()
+                .map(|(name, value, _)| (name.to_string(), *value))
+                .collect(),
             tolerance: args.tolerance,
             max_total: args.max_total,
             as_of: Some("2026-11-27".to_string()),

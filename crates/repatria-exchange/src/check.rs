@@ -69,7 +69,10 @@ pub fn check_plan(scenario: &Scenario, plan: &Plan) -> Result<(), Vec<String>> {
             (None, None) => problems.push(format!("{id} is neither moved nor in not_moved")),
             (Some(t), _) => {
                 if t.from != p.held_by || t.to != p.belongs_to {
-                    problems.push(format!("{id} moves {} -> {}, not held_by -> belongs_to", t.from, t.to));
+                    problems.push(format!(
+                        "{id} moves {} -> {}, not held_by -> belongs_to",
+                        t.from, t.to
+                    ));
                 }
                 if let Some(reason) = expected_fixed {
                     problems.push(format!("{id} moves but must stay ({})", reason.as_str()));
@@ -78,12 +81,20 @@ pub fn check_plan(scenario: &Scenario, plan: &Plan) -> Result<(), Vec<String>> {
                     continue;
                 }
                 if t.counts_toward_balance == p.seriously_wounded_or_sick {
-                    problems.push(format!("{id}: counts_toward_balance must be {}", !p.seriously_wounded_or_sick));
+                    problems.push(format!(
+                        "{id}: counts_toward_balance must be {}",
+                        !p.seriously_wounded_or_sick
+                    ));
                 }
                 if t.counts_toward_balance {
                     let worth = match terms.balance {
                         Balance::Count => 1,
-                        Balance::Value => p.rank.as_ref().and_then(|r| terms.values.get(r)).copied().unwrap_or(1),
+                        Balance::Value => p
+                            .rank
+                            .as_ref()
+                            .and_then(|r| terms.values.get(r))
+                            .copied()
+                            .unwrap_or(1),
                     };
                     counted += 1;
                     value += worth;
@@ -100,11 +111,17 @@ pub fn check_plan(scenario: &Scenario, plan: &Plan) -> Result<(), Vec<String>> {
             }
             (None, Some(&reason)) => match expected_fixed {
                 Some(expected) if expected != reason => {
-                    problems.push(format!("{id}: reason {} but expected {}", reason.as_str(), expected.as_str()));
+                    problems.push(format!(
+                        "{id}: reason {} but expected {}",
+                        reason.as_str(),
+                        expected.as_str()
+                    ));
                 }
                 Some(_) => {}
                 None if p.seriously_wounded_or_sick => {
-                    problems.push(format!("{id} is seriously wounded or sick and must move (Arts. 109-110)"));
+                    problems.push(format!(
+                        "{id} is seriously wounded or sick and must move (Arts. 109-110)"
+                    ));
                 }
                 None => left_for_numbers.push((id, reason)),
             },
@@ -113,19 +130,31 @@ pub fn check_plan(scenario: &Scenario, plan: &Plan) -> Result<(), Vec<String>> {
 
     for (s, (g, r)) in gives.iter().zip(&receives).enumerate() {
         if g.abs_diff(*r) > terms.tolerance {
-            problems.push(format!("side {s} gives {g} and receives {r}, beyond tolerance {}", terms.tolerance));
+            problems.push(format!(
+                "side {s} gives {g} and receives {r}, beyond tolerance {}",
+                terms.tolerance
+            ));
         }
         match plan.sides.get(s) {
             Some(reported) => {
-                if reported.parties != scenario.sides[s] || reported.gives != *g || reported.receives != *r {
-                    problems.push(format!("sides[{s}] reported as {reported:?}, computed gives {g} receives {r}"));
+                if reported.parties != scenario.sides[s]
+                    || reported.gives != *g
+                    || reported.receives != *r
+                {
+                    problems.push(format!(
+                        "sides[{s}] reported as {reported:?}, computed gives {g} receives {r}"
+                    ));
                 }
             }
             None => problems.push(format!("sides[{s}] missing from the plan")),
         }
     }
     if plan.sides.len() != scenario.sides.len() {
-        problems.push(format!("plan has {} sides, scenario {}", plan.sides.len(), scenario.sides.len()));
+        problems.push(format!(
+            "plan has {} sides, scenario {}",
+            plan.sides.len(),
+            scenario.sides.len()
+        ));
     }
     let at_cap = terms.max_total.is_some_and(|cap| counted >= cap);
     if let Some(cap) = terms.max_total {
@@ -134,14 +163,29 @@ pub fn check_plan(scenario: &Scenario, plan: &Plan) -> Result<(), Vec<String>> {
         }
     }
     for (id, reason) in left_for_numbers {
-        let expected = if at_cap { Reason::MaxTotal } else { Reason::Balance };
+        let expected = if at_cap {
+            Reason::MaxTotal
+        } else {
+            Reason::Balance
+        };
         if reason != expected {
-            problems.push(format!("{id}: reason {} but expected {}", reason.as_str(), expected.as_str()));
+            problems.push(format!(
+                "{id}: reason {} but expected {}",
+                reason.as_str(),
+                expected.as_str()
+            ));
         }
     }
     let objective = &plan.objective;
-    if (objective.demanded, objective.value, objective.days_in_captivity) != (demanded, value, days) {
-        problems.push(format!("objective reported {objective:?}, computed ({demanded}, {value}, {days})"));
+    if (
+        objective.demanded,
+        objective.value,
+        objective.days_in_captivity,
+    ) != (demanded, value, days)
+    {
+        problems.push(format!(
+            "objective reported {objective:?}, computed ({demanded}, {value}, {days})"
+        ));
     }
     if problems.is_empty() {
         Ok(())

@@ -17,15 +17,26 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
         Balance::Count => "by count",
         Balance::Value => "by value of rank",
     };
-    let cap = terms.max_total.map_or_else(|| "no cap".to_string(), |c| format!("at most {c} counted moves"));
+    let cap = terms.max_total.map_or_else(
+        || "no cap".to_string(),
+        |c| format!("at most {c} counted moves"),
+    );
     let _ = writeln!(
         out,
         "Exchange plan ({}), balanced {unit}, tolerance {}, {cap}, as of {}.",
-        if plan.optimal { "proven optimal" } else { "best found, optimality not proven" },
+        if plan.optimal {
+            "proven optimal"
+        } else {
+            "best found, optimality not proven"
+        },
         terms.tolerance,
         terms.as_of.as_deref().unwrap_or("today"),
     );
-    let counted = plan.transfers.iter().filter(|t| t.counts_toward_balance).count();
+    let counted = plan
+        .transfers
+        .iter()
+        .filter(|t| t.counts_toward_balance)
+        .count();
     let uncounted = plan.transfers.len() - counted;
     let _ = writeln!(
         out,
@@ -44,13 +55,18 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
         .flat_map(|(s, parties)| parties.iter().map(move |p| (p.as_str(), s)))
         .collect();
     let side_name = |s: usize| format!("[{}]", scenario.sides[s].join(", "));
-    let prisoner_of: HashMap<&str, &crate::contract::Prisoner> =
-        scenario.prisoners.iter().map(|p| (p.id.as_str(), p)).collect();
+    let prisoner_of: HashMap<&str, &crate::contract::Prisoner> = scenario
+        .prisoners
+        .iter()
+        .map(|p| (p.id.as_str(), p))
+        .collect();
 
     // Per direction between parties: counted and uncounted moves.
     let mut directions: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
     for t in &plan.transfers {
-        let entry = directions.entry((t.from.as_str(), t.to.as_str())).or_default();
+        let entry = directions
+            .entry((t.from.as_str(), t.to.as_str()))
+            .or_default();
         if t.counts_toward_balance {
             entry.0 += 1;
         } else {
@@ -59,13 +75,23 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
     }
     let _ = writeln!(out, "\nPer side (counted moves, {unit}):");
     for (s, balance) in plan.sides.iter().enumerate() {
-        let _ = writeln!(out, "  {}: gives {}, receives {}", side_name(s), balance.gives, balance.receives);
+        let _ = writeln!(
+            out,
+            "  {}: gives {}, receives {}",
+            side_name(s),
+            balance.gives,
+            balance.receives
+        );
         for ((from, to), (n_counted, n_uncounted)) in &directions {
             if side_of.get(from) == Some(&s) {
                 let _ = writeln!(
                     out,
                     "    {from} -> {to}: {n_counted} traded{}",
-                    if *n_uncounted > 0 { format!(", {n_uncounted} wounded or sick") } else { String::new() }
+                    if *n_uncounted > 0 {
+                        format!(", {n_uncounted} wounded or sick")
+                    } else {
+                        String::new()
+                    }
                 );
             }
         }
@@ -75,7 +101,10 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
     let mut left_by_numbers: Vec<(usize, usize)> = vec![(0, 0); scenario.sides.len()];
     let mut by_reason: BTreeMap<Reason, Vec<&str>> = BTreeMap::new();
     for entry in &plan.not_moved {
-        by_reason.entry(entry.reason).or_default().push(entry.prisoner.as_str());
+        by_reason
+            .entry(entry.reason)
+            .or_default()
+            .push(entry.prisoner.as_str());
         if matches!(entry.reason, Reason::Balance | Reason::MaxTotal) {
             if let Some(p) = prisoner_of.get(entry.prisoner.as_str()) {
                 if let Some(&s) = side_of.get(p.held_by.as_str()) {
@@ -93,8 +122,10 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
         let _ = writeln!(out, "  - the cap of {} counted moves is reached.", counted);
         limits += 1;
     }
-    let exhausted: Vec<String> =
-        (0..scenario.sides.len()).filter(|&s| left_by_numbers[s].0 == 0).map(side_name).collect();
+    let exhausted: Vec<String> = (0..scenario.sides.len())
+        .filter(|&s| left_by_numbers[s].0 == 0)
+        .map(side_name)
+        .collect();
     for (s, &(left, left_demanded)) in left_by_numbers.iter().enumerate() {
         if left > 0 {
             let _ = writeln!(
@@ -108,7 +139,10 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
         }
     }
     if limits == 0 {
-        let _ = writeln!(out, "  - nothing: every prisoner who may be traded is traded.");
+        let _ = writeln!(
+            out,
+            "  - nothing: every prisoner who may be traded is traded."
+        );
     }
 
     let _ = writeln!(out, "\nLeft out ({}):", plan.not_moved.len());
@@ -131,7 +165,11 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
             "  {} {why}: {}{}",
             ids.len(),
             shown.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         );
     }
     out

@@ -84,7 +84,9 @@ pub fn solve(sides: usize, candidates: &[Candidate], tolerance: u64) -> Vec<bool
                 .iter()
                 .map(|&c| {
                     let candidate = &candidates[c as usize];
-                    (u64::from(!candidate.demanded) << 63) | ((0x7fff_ffff - candidate.days) << 32) | u64::from(c)
+                    (u64::from(!candidate.demanded) << 63)
+                        | ((0x7fff_ffff - candidate.days) << 32)
+                        | u64::from(c)
                 })
                 .collect();
             keys.sort_unstable();
@@ -105,7 +107,13 @@ pub fn solve(sides: usize, candidates: &[Candidate], tolerance: u64) -> Vec<bool
                 }
                 i = j;
             }
-            Pair { order, profit, run_start, run_end, taken: n }
+            Pair {
+                order,
+                profit,
+                run_start,
+                run_end,
+                taken: n,
+            }
         })
         .collect();
 
@@ -128,7 +136,12 @@ pub fn solve(sides: usize, candidates: &[Candidate], tolerance: u64) -> Vec<bool
     let mut potential = vec![[0i64; 3]; nodes];
 
     // The cheapest residual arc u -> v: (cost, capacity, kind).
-    let arc = |pairs: &[Pair], excess: &[i64], to_slack: &[i64], u: usize, v: usize| -> Option<(Cost, i64, Arc)> {
+    let arc = |pairs: &[Pair],
+               excess: &[i64],
+               to_slack: &[i64],
+               u: usize,
+               v: usize|
+     -> Option<(Cost, i64, Arc)> {
         if u == v || v == source || u == sink {
             return None;
         }
@@ -150,12 +163,20 @@ pub fn solve(sides: usize, candidates: &[Candidate], tolerance: u64) -> Vec<bool
         let forward = &pairs[u * sides + v];
         if forward.taken < forward.order.len() {
             let t = forward.taken;
-            best = Some((neg(forward.profit[t]), i64::from(forward.run_end[t]) - t as i64, Arc::Retake));
+            best = Some((
+                neg(forward.profit[t]),
+                i64::from(forward.run_end[t]) - t as i64,
+                Arc::Retake,
+            ));
         }
         let backward = &pairs[v * sides + u];
         if backward.taken > 0 {
             let t = backward.taken - 1;
-            let candidate = (backward.profit[t], backward.taken as i64 - i64::from(backward.run_start[t]), Arc::Undo);
+            let candidate = (
+                backward.profit[t],
+                backward.taken as i64 - i64::from(backward.run_start[t]),
+                Arc::Undo,
+            );
             if best.is_none_or(|b| candidate.0 < b.0) {
                 best = Some(candidate);
             }
@@ -225,7 +246,8 @@ pub fn solve(sides: usize, candidates: &[Candidate], tolerance: u64) -> Vec<bool
             .iter()
             .rev()
             .map(|&(u, v)| {
-                let (_, capacity, kind) = arc(&pairs, &excess, &to_slack, u, v).unwrap_or(([0; 3], 0, Arc::Terminal));
+                let (_, capacity, kind) =
+                    arc(&pairs, &excess, &to_slack, u, v).unwrap_or(([0; 3], 0, Arc::Terminal));
                 (u, v, capacity, kind)
             })
             .collect();

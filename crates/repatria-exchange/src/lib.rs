@@ -20,10 +20,11 @@ mod mip;
 mod planner;
 mod validate;
 
-pub use chrono::NaiveDate;
 pub use check::check_plan;
+pub use chrono::NaiveDate;
 pub use contract::{
-    Balance, NotMoved, Objective, Party, Plan, Prisoner, Reason, Scenario, SideBalance, Terms, Transfer,
+    Balance, NotMoved, Objective, Party, Plan, Prisoner, Reason, Scenario, SideBalance, Terms,
+    Transfer,
 };
 pub use explain::explain;
 pub use planner::PlanOptions;
@@ -46,7 +47,10 @@ pub fn plan_with(
 }
 
 /// Checks a scenario without planning it.
-pub fn validate_scenario(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result<(), ScenarioError> {
+pub fn validate_scenario(
+    scenario: &Scenario,
+    default_as_of: Option<NaiveDate>,
+) -> Result<(), ScenarioError> {
     validate::validate(scenario, default_as_of).map(|_| ())
 }
 
@@ -54,12 +58,19 @@ pub fn validate_scenario(scenario: &Scenario, default_as_of: Option<NaiveDate>) 
 /// `prisoners[2].demanded: invalid type: string "yes", expected a boolean at line 9 column 25`.
 pub fn parse_scenario(json: &str) -> Result<Scenario, ScenarioError> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
-    let scenario: Scenario = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let field = if path == "." || path.is_empty() { "scenario".to_string() } else { path };
-        ScenarioError::new(field, error.into_inner().to_string())
-    })?;
-    deserializer.end().map_err(|error| ScenarioError::new("scenario", error.to_string()))?;
+    let scenario: Scenario =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let field = if path == "." || path.is_empty() {
+                "scenario".to_string()
+            } else {
+                path
+            };
+            ScenarioError::new(field, error.into_inner().to_string())
+        })?;
+    deserializer
+        .end()
+        .map_err(|error| ScenarioError::new("scenario", error.to_string()))?;
     Ok(scenario)
 }
 

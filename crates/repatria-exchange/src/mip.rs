@@ -26,8 +26,8 @@ use good_lp::highs as solver;
 #[cfg(not(feature = "highs"))]
 use good_lp::microlp as solver;
 use good_lp::{
-    variable, Expression, ProblemVariables, ResolutionError, Solution, SolutionStatus, SolverModel, Variable,
-    WithInitialSolution, WithTimeLimit,
+    variable, Expression, ProblemVariables, ResolutionError, Solution, SolutionStatus, SolverModel,
+    Variable, WithInitialSolution, WithTimeLimit,
 };
 
 use crate::planner::Candidate;
@@ -96,8 +96,15 @@ pub fn solve(
     time_limit_seconds: Option<f64>,
 ) -> (Vec<bool>, bool) {
     let classes = classify(candidates);
-    let deadline = time_limit_seconds.map(|s| Instant::now() + std::time::Duration::from_secs_f64(s.clamp(0.0, 1e9)));
-    let model = Model { classes: &classes, sides, tolerance, max_total, deadline };
+    let deadline = time_limit_seconds
+        .map(|s| Instant::now() + std::time::Duration::from_secs_f64(s.clamp(0.0, 1e9)));
+    let model = Model {
+        classes: &classes,
+        sides,
+        tolerance,
+        max_total,
+        deadline,
+    };
     let (counts, proven) = model.lexicographic();
     let mut chosen = vec![false; candidates.len()];
     for (class, &count) in classes.iter().zip(&counts) {
@@ -112,7 +119,12 @@ fn classify(candidates: &[Candidate]) -> Vec<Class> {
     let mut index: HashMap<(usize, usize, u64, bool), usize> = HashMap::new();
     let mut classes: Vec<Class> = Vec::new();
     for (c, candidate) in candidates.iter().enumerate() {
-        let key = (candidate.holder_side, candidate.origin_side, candidate.value, candidate.demanded);
+        let key = (
+            candidate.holder_side,
+            candidate.origin_side,
+            candidate.value,
+            candidate.demanded,
+        );
         let k = *index.entry(key).or_insert_with(|| {
             classes.push(Class {
                 holder_side: key.0,
@@ -128,7 +140,9 @@ fn classify(candidates: &[Candidate]) -> Vec<Class> {
     }
     for class in &mut classes {
         // Longest in captivity first; scenario order among equals keeps plans reproducible.
-        class.members.sort_unstable_by(|&a, &b| candidates[b].days.cmp(&candidates[a].days).then(a.cmp(&b)));
+        class
+            .members
+            .sort_unstable_by(|&a, &b| candidates[b].days.cmp(&candidates[a].days).then(a.cmp(&b)));
         class.prefix_days = std::iter::once(0)
             .chain(class.members.iter().scan(0u64, |sum, &c| {
                 *sum += candidates[c].days;
@@ -198,15 +212,28 @@ impl Model<'_> {
     }
 
     fn demanded_of(&self, counts: &[u64]) -> u64 {
-        self.classes.iter().zip(counts).filter(|(c, _)| c.demanded).map(|(_, &n)| n).sum()
+        self.classes
+            .iter()
+            .zip(counts)
+            .filter(|(c, _)| c.demanded)
+            .map(|(_, &n)| n)
+            .sum()
     }
 
     fn value_of(&self, counts: &[u64]) -> u64 {
-        self.classes.iter().zip(counts).map(|(c, &n)| c.value * n).sum()
+        self.classes
+            .iter()
+            .zip(counts)
+            .map(|(c, &n)| c.value * n)
+            .sum()
     }
 
     fn days_of(&self, counts: &[u64]) -> u64 {
-        self.classes.iter().zip(counts).map(|(c, &n)| c.prefix_days[n as usize]).sum()
+        self.classes
+            .iter()
+            .zip(counts)
+            .map(|(c, &n)| c.prefix_days[n as usize])
+            .sum()
     }
 
     /// Checks a solution in exact integer arithmetic, so that solver tolerances never leak into
@@ -220,8 +247,12 @@ impl Model<'_> {
             net[class.holder_side] += i128::from(class.value * n);
             net[class.origin_side] -= i128::from(class.value * n);
         }
-        let balanced = net.iter().all(|d| d.unsigned_abs() <= u128::from(self.tolerance));
-        let capped = self.max_total.is_none_or(|cap| counts.iter().sum::<u64>() <= cap);
+        let balanced = net
+            .iter()
+            .all(|d| d.unsigned_abs() <= u128::from(self.tolerance));
+        let capped = self
+            .max_total
+            .is_none_or(|cap| counts.iter().sum::<u64>() <= cap);
         let floors_kept = floors.0.is_none_or(|d| self.demanded_of(counts) >= d)
             && floors.1.is_none_or(|v| self.value_of(counts) >= v);
         balanced && capped && floors_kept
@@ -235,10 +266,16 @@ impl Model<'_> {
         warm: Option<&[u64]>,
     ) -> Result<StageResult, ResolutionError> {
         let mut vars = ProblemVariables::new();
-        let counts: Vec<Variable> =
-            self.classes.iter().map(|c| vars.add(variable().integer().min(0).max(c.size() as f64))).collect();
+        let counts: Vec<Variable> = self
+            .classes
+            .iter()
+            .map(|c| vars.add(variable().integer().min(0).max(c.size() as f64)))
+            .collect();
         let days: Vec<Variable> = if stage == Stage::Days {
-            self.classes.iter().map(|c| vars.add(variable().min(0).max(c.prefix_days[c.size()] as f64))).collect()
+            self.classes
+                .iter()
+                .map(|c| vars.add(variable().min(0).max(c.prefix_days[c.size()] as f64)))
+                .collect()
         } else {
             Vec::new()
         };
@@ -271,14 +308,20 @@ impl Model<'_> {
 
         let mut problem = vars.maximise(objective).using(solver);
         if let Some(deadline) = self.deadline {
-            let left = deadline.saturating_duration_since(Instant::now()).as_secs_f64();
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .as_secs_f64();
             if left <= 0.0 {
                 return Err(ResolutionError::Str("time budget spent".to_string()));
             }
             problem = problem.with_time_limit(left);
         }
         if let Some(warm) = warm {
-            let mut start: Vec<(Variable, f64)> = counts.iter().zip(warm).map(|(&v, &n)| (v, n as f64)).collect();
+            let mut start: Vec<(Variable, f64)> = counts
+                .iter()
+                .zip(warm)
+                .map(|(&v, &n)| (v, n as f64))
+                .collect();
             for ((&t, class), &n) in days.iter().zip(self.classes).zip(warm) {
                 start.push((t, class.prefix_days[n as usize] as f64));
             }
@@ -323,7 +366,9 @@ impl Model<'_> {
             counts: counts
                 .iter()
                 .zip(self.classes)
-                .map(|(&n, class)| (solution.value(n).round().max(0.0) as u64).min(class.size() as u64))
+                .map(|(&n, class)| {
+                    (solution.value(n).round().max(0.0) as u64).min(class.size() as u64)
+                })
                 .collect(),
             days_estimate: days.iter().map(|&t| solution.value(t)).collect(),
             proven,
@@ -342,7 +387,10 @@ fn add_tangents(class: &Class, n: usize, cuts: &mut Vec<Cut>) {
         slopes.push(class.slope_after(n) as f64);
     }
     for slope in slopes {
-        let cut = Cut { intercept: at - slope * n as f64, slope };
+        let cut = Cut {
+            intercept: at - slope * n as f64,
+            slope,
+        };
         if !cuts.contains(&cut) {
             cuts.push(cut);
         }

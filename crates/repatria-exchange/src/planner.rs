@@ -41,7 +41,9 @@ pub struct PlanOptions {
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { time_limit_seconds: Some(60.0) }
+        PlanOptions {
+            time_limit_seconds: Some(60.0),
+        }
     }
 }
 
@@ -86,7 +88,12 @@ pub fn plan_validated(valid: &Validated<'_>, options: &PlanOptions) -> Plan {
 
 /// Picks the counted moves: the min-cost circulation when it is exact, the integer program
 /// otherwise.
-fn choose(valid: &Validated<'_>, options: &PlanOptions, sides: usize, candidates: &[Candidate]) -> (Vec<bool>, bool) {
+fn choose(
+    valid: &Validated<'_>,
+    options: &PlanOptions,
+    sides: usize,
+    candidates: &[Candidate],
+) -> (Vec<bool>, bool) {
     if candidates.is_empty() {
         return (Vec::new(), true);
     }
@@ -98,10 +105,22 @@ fn choose(valid: &Validated<'_>, options: &PlanOptions, sides: usize, candidates
             return (chosen, true);
         }
     }
-    mip::solve(sides, candidates, valid.tolerance, valid.max_total, options.time_limit_seconds)
+    mip::solve(
+        sides,
+        candidates,
+        valid.tolerance,
+        valid.max_total,
+        options.time_limit_seconds,
+    )
 }
 
-fn assemble(valid: &Validated<'_>, fates: &[Fate], candidates: &[Candidate], chosen: &[bool], optimal: bool) -> Plan {
+fn assemble(
+    valid: &Validated<'_>,
+    fates: &[Fate],
+    candidates: &[Candidate],
+    chosen: &[bool],
+    optimal: bool,
+) -> Plan {
     let scenario = valid.scenario;
     let counted_moves = chosen.iter().filter(|&&c| c).count() as u64;
     // When the cap is reached, no further prisoner can be added whatever the balance, so the cap
@@ -114,7 +133,11 @@ fn assemble(valid: &Validated<'_>, fates: &[Fate], candidates: &[Candidate], cho
     let mut side_balance: Vec<SideBalance> = scenario
         .sides
         .iter()
-        .map(|parties| SideBalance { parties: parties.clone(), gives: 0, receives: 0 })
+        .map(|parties| SideBalance {
+            parties: parties.clone(),
+            gives: 0,
+            receives: 0,
+        })
         .collect();
     let mut transfers = Vec::new();
     let mut not_moved = Vec::new();
@@ -129,7 +152,10 @@ fn assemble(valid: &Validated<'_>, fates: &[Fate], candidates: &[Candidate], cho
             counts_toward_balance,
         };
         match *fate {
-            Fate::Stays(reason) => not_moved.push(NotMoved { prisoner: raw.id.clone(), reason }),
+            Fate::Stays(reason) => not_moved.push(NotMoved {
+                prisoner: raw.id.clone(),
+                reason,
+            }),
             Fate::MovesUncounted => transfers.push(transfer(false)),
             Fate::Candidate(c) if chosen[c] => {
                 let candidate = &candidates[c];
@@ -140,8 +166,17 @@ fn assemble(valid: &Validated<'_>, fates: &[Fate], candidates: &[Candidate], cho
                 side_balance[candidate.origin_side].receives += candidate.value;
                 transfers.push(transfer(true));
             }
-            Fate::Candidate(_) => not_moved.push(NotMoved { prisoner: raw.id.clone(), reason: leftover_reason }),
+            Fate::Candidate(_) => not_moved.push(NotMoved {
+                prisoner: raw.id.clone(),
+                reason: leftover_reason,
+            }),
         }
     }
-    Plan { optimal, objective, transfers, sides: side_balance, not_moved }
+    Plan {
+        optimal,
+        objective,
+        transfers,
+        sides: side_balance,
+        not_moved,
+    }
 }

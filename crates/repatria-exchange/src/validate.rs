@@ -24,7 +24,10 @@ pub struct ScenarioError {
 
 impl ScenarioError {
     pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ScenarioError { field: field.into(), message: message.into() }
+        ScenarioError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -65,42 +68,70 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let shape_ok = bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
-        && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
     if !shape_ok {
         return Err(format!("{text:?} is not a date of the form YYYY-MM-DD"));
     }
-    let number = |range: std::ops::Range<usize>| bytes[range].iter().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    let number = |range: std::ops::Range<usize>| {
+        bytes[range]
+            .iter()
+            .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+    };
     NaiveDate::from_ymd_opt(number(0..4) as i32, number(5..7), number(8..10))
         .ok_or_else(|| format!("{text:?} is not a valid date"))
 }
 
 /// Checks the scenario; `default_as_of` stands in for a missing `terms.as_of`.
-pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result<Validated<'_>, ScenarioError> {
+pub fn validate(
+    scenario: &Scenario,
+    default_as_of: Option<NaiveDate>,
+) -> Result<Validated<'_>, ScenarioError> {
     let mut party_index: HashMap<&str, usize> = HashMap::with_capacity(scenario.parties.len());
     for (i, party) in scenario.parties.iter().enumerate() {
         if party.id.is_empty() {
-            return Err(ScenarioError::new(format!("parties[{i}].id"), "empty party id"));
+            return Err(ScenarioError::new(
+                format!("parties[{i}].id"),
+                "empty party id",
+            ));
         }
         if party_index.insert(party.id.as_str(), i).is_some() {
-            return Err(ScenarioError::new(format!("parties[{i}].id"), format!("duplicate party {:?}", party.id)));
+            return Err(ScenarioError::new(
+                format!("parties[{i}].id"),
+                format!("duplicate party {:?}", party.id),
+            ));
         }
     }
 
     let mut side_of_party = vec![None; scenario.parties.len()];
     for (s, side) in scenario.sides.iter().enumerate() {
         if side.is_empty() {
-            return Err(ScenarioError::new(format!("sides[{s}]"), "a side needs at least one party"));
+            return Err(ScenarioError::new(
+                format!("sides[{s}]"),
+                "a side needs at least one party",
+            ));
         }
         for (j, id) in side.iter().enumerate() {
             let Some(&p) = party_index.get(id.as_str()) else {
-                return Err(ScenarioError::new(format!("sides[{s}][{j}]"), format!("unknown party {id:?}")));
+                return Err(ScenarioError::new(
+                    format!("sides[{s}][{j}]"),
+                    format!("unknown party {id:?}"),
+                ));
             };
             match side_of_party[p] {
                 Some(other) if other == s => {
-                    return Err(ScenarioError::new(format!("sides[{s}]"), format!("party {id:?} is named twice")));
+                    return Err(ScenarioError::new(
+                        format!("sides[{s}]"),
+                        format!("party {id:?} is named twice"),
+                    ));
                 }
                 Some(_) => {
-                    return Err(ScenarioError::new(format!("sides[{s}]"), format!("party {id:?} is on two sides")));
+                    return Err(ScenarioError::new(
+                        format!("sides[{s}]"),
+                        format!("party {id:?} is on two sides"),
+                    ));
                 }
                 None => side_of_party[p] = Some(s),
             }
@@ -119,19 +150,30 @@ pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result
     let as_of = match (&terms.as_of, default_as_of) {
         (Some(text), _) => parse_date(text).map_err(|m| ScenarioError::new("terms.as_of", m))?,
         (None, Some(date)) => date,
-        (None, None) => return Err(ScenarioError::new("terms.as_of", "missing reference date (YYYY-MM-DD)")),
+        (None, None) => {
+            return Err(ScenarioError::new(
+                "terms.as_of",
+                "missing reference date (YYYY-MM-DD)",
+            ))
+        }
     };
 
     if let Some((i, first)) = first_duplicate(scenario.prisoners.iter().map(|p| p.id.as_str())) {
         return Err(ScenarioError::new(
             format!("prisoners[{i}].id"),
-            format!("duplicate prisoner id {:?} (first at prisoners[{first}])", scenario.prisoners[i].id),
+            format!(
+                "duplicate prisoner id {:?} (first at prisoners[{first}])",
+                scenario.prisoners[i].id
+            ),
         ));
     }
     let mut prisoners = Vec::with_capacity(scenario.prisoners.len());
     for (i, prisoner) in scenario.prisoners.iter().enumerate() {
         if prisoner.id.is_empty() {
-            return Err(ScenarioError::new(format!("prisoners[{i}].id"), "empty prisoner id"));
+            return Err(ScenarioError::new(
+                format!("prisoners[{i}].id"),
+                "empty prisoner id",
+            ));
         }
         let Some(&held_by) = party_index.get(prisoner.held_by.as_str()) else {
             return Err(ScenarioError::new(
@@ -155,7 +197,12 @@ pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result
         }
         let value = match terms.balance {
             Balance::Count => 1,
-            Balance::Value => prisoner.rank.as_ref().and_then(|rank| terms.values.get(rank)).copied().unwrap_or(1),
+            Balance::Value => prisoner
+                .rank
+                .as_ref()
+                .and_then(|rank| terms.values.get(rank))
+                .copied()
+                .unwrap_or(1),
         };
         prisoners.push(ValidPrisoner {
             held_by,
@@ -180,7 +227,11 @@ pub fn validate(scenario: &Scenario, default_as_of: Option<NaiveDate>) -> Result
 fn first_duplicate<'a>(ids: impl Iterator<Item = &'a str>) -> Option<(usize, usize)> {
     let ids: Vec<&str> = ids.collect();
     let hasher = foldhash::fast::RandomState::default();
-    let mut hashes: Vec<(u64, u32)> = ids.iter().enumerate().map(|(i, id)| (hasher.hash_one(id), i as u32)).collect();
+    let mut hashes: Vec<(u64, u32)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (hasher.hash_one(id), i as u32))
+        .collect();
     hashes.sort_unstable();
     let mut found: Option<(usize, usize)> = None;
     let mut start = 0;

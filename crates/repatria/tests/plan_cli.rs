@@ -45,29 +45,63 @@ fn plan(dir: &std::path::Path, scenario: &str, extra: &[&str]) -> Output {
 fn plan_writes_the_plan_and_explains_it() {
     let dir = workdir("ok");
     let output = plan(&dir, SCENARIO, &["--explain"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap();
     assert_eq!(plan["optimal"], true);
     assert_eq!(plan["objective"]["demanded"], 0);
     assert_eq!(plan["objective"]["value"], 2);
-    let moved: Vec<&str> = plan["transfers"].as_array().unwrap().iter().map(|t| t["prisoner"].as_str().unwrap()).collect();
+    let moved: Vec<&str> = plan["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["prisoner"].as_str().unwrap())
+        .collect();
     assert_eq!(moved, ["kp-1", "ua-1", "ua-3"]);
     assert_eq!(plan["not_moved"][0]["prisoner"], "ua-2");
     assert_eq!(plan["not_moved"][0]["reason"], "balance");
     assert_eq!(plan["not_moved"][1]["reason"], "refuses_repatriation");
     let summary = String::from_utf8(output.stdout).unwrap();
-    assert!(summary.contains("[RU, KP]: gives 1, receives 1"), "{summary}");
-    assert!(summary.contains("refuses repatriation (GC III Art. 109): ua-4"), "{summary}");
+    assert!(
+        summary.contains("[RU, KP]: gives 1, receives 1"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("refuses repatriation (GC III Art. 109): ua-4"),
+        "{summary}"
+    );
 }
 
 #[test]
 fn a_bad_scenario_is_refused_with_one_line_naming_the_field_and_no_output() {
     let cases = [
-        (SCENARIO.replace(r#""held_by": "RU", "belongs_to": "UA", "rank": "nco""#, r#""held_by": "XX", "belongs_to": "UA", "rank": "nco""#), "prisoners[2].held_by: unknown party \"XX\""),
-        (SCENARIO.replace("ua-2", "ua-1"), "prisoners[2].id: duplicate prisoner id \"ua-1\""),
-        (SCENARIO.replace("2025-01-09", "2025-13-09"), "prisoners[0].captured_on"),
-        (SCENARIO.replace(r#"["RU", "KP"]"#, r#"["RU", "KP", "UA"]"#), "sides[1]: party \"UA\" is on two sides"),
-        (SCENARIO.replace(r#""tolerance": 0"#, r#""tolerance": "none""#), "terms.tolerance"),
+        (
+            SCENARIO.replace(
+                r#""held_by": "RU", "belongs_to": "UA", "rank": "nco""#,
+                r#""held_by": "XX", "belongs_to": "UA", "rank": "nco""#,
+            ),
+            "prisoners[2].held_by: unknown party \"XX\"",
+        ),
+        (
+            SCENARIO.replace("ua-2", "ua-1"),
+            "prisoners[2].id: duplicate prisoner id \"ua-1\"",
+        ),
+        (
+            SCENARIO.replace("2025-01-09", "2025-13-09"),
+            "prisoners[0].captured_on",
+        ),
+        (
+            SCENARIO.replace(r#"["RU", "KP"]"#, r#"["RU", "KP", "UA"]"#),
+            "sides[1]: party \"UA\" is on two sides",
+        ),
+        (
+            SCENARIO.replace(r#""tolerance": 0"#, r#""tolerance": "none""#),
+            "terms.tolerance",
+        ),
         ("{ not json".to_string(), "scenario"),
     ];
     for (i, (scenario, needle)) in cases.iter().enumerate() {

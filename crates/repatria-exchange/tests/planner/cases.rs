@@ -18,7 +18,10 @@ fn three_party_exchange_returns_korean_soldiers_for_ukrainian_ones() {
             prisoner("ua-3", "RU", "UA").captured("2025-06-01"),
         ],
     );
-    let plan = check(&s, "kp-1 counted\nkp-2 counted\nua-1 counted\nua-2 counted\nua-3 balance");
+    let plan = check(
+        &s,
+        "kp-1 counted\nkp-2 counted\nua-1 counted\nua-2 counted\nua-3 balance",
+    );
     assert_eq!(plan.sides[1].parties, ["RU", "KP"]);
     assert_eq!((plan.sides[1].gives, plan.sides[1].receives), (2, 2));
     let text = explain(&s, &plan);
@@ -30,7 +33,11 @@ fn three_party_exchange_returns_korean_soldiers_for_ukrainian_ones() {
 fn cycle(held: [usize; 3]) -> repatria_exchange::Scenario {
     // A holds B's, B holds C's, C holds A's.
     let mut prisoners = Vec::new();
-    for (holder, origin, n) in [("A", "B", held[0]), ("B", "C", held[1]), ("C", "A", held[2])] {
+    for (holder, origin, n) in [
+        ("A", "B", held[0]),
+        ("B", "C", held[1]),
+        ("C", "A", held[2]),
+    ] {
         for i in 0..n {
             prisoners.push(prisoner(&format!("{origin}-{i}"), holder, origin));
         }
@@ -58,23 +65,37 @@ fn a_cap_that_is_not_a_multiple_of_the_cycle_is_met_by_whole_cycles() {
     repatria_exchange::check_plan(&s, &capped).unwrap();
     assert!(capped.optimal);
     assert_eq!(capped.objective.value, 3);
-    assert!(capped.not_moved.iter().all(|n| n.reason.as_str() == "balance"));
+    assert!(capped
+        .not_moved
+        .iter()
+        .all(|n| n.reason.as_str() == "balance"));
     s.terms.max_total = Some(3);
     let capped = plan(&s).unwrap();
     assert_eq!(capped.objective.value, 3);
-    assert!(capped.not_moved.iter().all(|n| n.reason.as_str() == "max_total"));
+    assert!(capped
+        .not_moved
+        .iter()
+        .all(|n| n.reason.as_str() == "max_total"));
 }
 
 #[test]
 fn cycle_and_pairs_combine_by_value() {
     let mut s = cycle([2, 2, 2]);
-    s.prisoners.push(prisoner("back-1", "B", "A").rank("colonel"));
+    s.prisoners
+        .push(prisoner("back-1", "B", "A").rank("colonel"));
     s.terms.balance = Balance::Value;
     s.terms.values = rank_values();
     s.terms.tolerance = 0;
     let plan = plan(&s).unwrap();
     repatria_exchange::check_plan(&s, &plan).unwrap();
-    assert_eq!(plan.objective, repatria_exchange::Objective { demanded: 0, value: 6, days_in_captivity: 6 * 365 });
+    assert_eq!(
+        plan.objective,
+        repatria_exchange::Objective {
+            demanded: 0,
+            value: 6,
+            days_in_captivity: 6 * 365
+        }
+    );
     assert_eq!(per_prisoner_objective(&s), objective_of(&plan));
 }
 

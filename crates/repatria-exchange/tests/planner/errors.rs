@@ -33,7 +33,10 @@ fn bad_scenarios_name_the_field_at_fault() {
 
     let mut s = base();
     s.prisoners[1].id = "a".into();
-    rejects(&s, r#"prisoners[1].id: duplicate prisoner id "a" (first at prisoners[0])"#);
+    rejects(
+        &s,
+        r#"prisoners[1].id: duplicate prisoner id "a" (first at prisoners[0])"#,
+    );
 
     let mut s = base();
     s.parties[2].id = "UA".into();
@@ -41,15 +44,24 @@ fn bad_scenarios_name_the_field_at_fault() {
 
     let mut s = base();
     s.prisoners[0].captured_on = "2025-02-30".into();
-    rejects(&s, r#"prisoners[0].captured_on: "2025-02-30" is not a valid date"#);
+    rejects(
+        &s,
+        r#"prisoners[0].captured_on: "2025-02-30" is not a valid date"#,
+    );
 
     let mut s = base();
     s.prisoners[1].captured_on = "2025-1-9".into();
-    rejects(&s, r#"prisoners[1].captured_on: "2025-1-9" is not a date of the form YYYY-MM-DD"#);
+    rejects(
+        &s,
+        r#"prisoners[1].captured_on: "2025-1-9" is not a date of the form YYYY-MM-DD"#,
+    );
 
     let mut s = base();
     s.prisoners[1].captured_on = "2026-06-01".into();
-    rejects(&s, "prisoners[1].captured_on: 2026-06-01 is after terms.as_of 2026-01-01");
+    rejects(
+        &s,
+        "prisoners[1].captured_on: 2026-06-01 is after terms.as_of 2026-01-01",
+    );
 
     let mut s = base();
     s.sides[1].push("UA".into());
@@ -65,7 +77,10 @@ fn bad_scenarios_name_the_field_at_fault() {
 
     let mut s = base();
     s.terms.values.insert("major".into(), 0);
-    rejects(&s, "terms.values.major: must be a positive integer of at most 1000000, not 0");
+    rejects(
+        &s,
+        "terms.values.major: must be a positive integer of at most 1000000, not 0",
+    );
 
     let mut s = base();
     s.terms.as_of = None;
@@ -73,7 +88,10 @@ fn bad_scenarios_name_the_field_at_fault() {
 
     let mut s = base();
     s.terms.as_of = Some("27.11.2026".into());
-    rejects(&s, r#"terms.as_of: "27.11.2026" is not a date of the form YYYY-MM-DD"#);
+    rejects(
+        &s,
+        r#"terms.as_of: "27.11.2026" is not a date of the form YYYY-MM-DD"#,
+    );
 }
 
 #[test]
@@ -89,11 +107,18 @@ fn malformed_json_names_the_field() {
     assert_eq!(error.field, "prisoners[0]");
     assert!(error.message.contains("captured_on"), "{error}");
 
-    let bad_balance = r#"{"parties": [], "sides": [], "prisoners": [], "terms": {"balance": "weight"}}"#;
-    assert_eq!(parse_scenario(bad_balance).unwrap_err().field, "terms.balance");
+    let bad_balance =
+        r#"{"parties": [], "sides": [], "prisoners": [], "terms": {"balance": "weight"}}"#;
+    assert_eq!(
+        parse_scenario(bad_balance).unwrap_err().field,
+        "terms.balance"
+    );
 
     let negative = r#"{"parties": [], "sides": [], "prisoners": [], "terms": {"tolerance": -1}}"#;
-    assert_eq!(parse_scenario(negative).unwrap_err().field, "terms.tolerance");
+    assert_eq!(
+        parse_scenario(negative).unwrap_err().field,
+        "terms.tolerance"
+    );
 
     assert_eq!(plan_json("not json").unwrap_err().field, "scenario");
     assert_eq!(plan_json("{} {}").unwrap_err().field, "scenario");
@@ -103,5 +128,10 @@ fn malformed_json_names_the_field() {
 fn an_empty_scenario_is_an_empty_plan() {
     let s = scenario(&[], &[], Vec::new());
     let plan = plan(&s).unwrap();
-    assert!(plan.optimal && plan.transfers.is_empty() && plan.not_moved.is_empty() && plan.sides.is_empty());
+    assert!(
+        plan.optimal
+            && plan.transfers.is_empty()
+            && plan.not_moved.is_empty()
+            && plan.sides.is_empty()
+    );
 }

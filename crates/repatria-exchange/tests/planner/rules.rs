@@ -16,7 +16,10 @@ fn a_prisoner_who_refuses_never_moves_even_when_sick() {
             prisoner("d", "RU", "UA"),
         ],
     );
-    check(&s, "a refuses_repatriation\nb refuses_repatriation\nc counted\nd counted");
+    check(
+        &s,
+        "a refuses_repatriation\nb refuses_repatriation\nc counted\nd counted",
+    );
 }
 
 #[test]
@@ -41,7 +44,10 @@ fn a_sick_prisoner_stays_when_he_cannot_move_at_all() {
     let s = scenario(
         &["UA", "RU", "BY"],
         &[&["UA"], &["RU"]],
-        vec![prisoner("a", "UA", "BY").sick(), prisoner("b", "BY", "UA").sick()],
+        vec![
+            prisoner("a", "UA", "BY").sick(),
+            prisoner("b", "BY", "UA").sick(),
+        ],
     );
     check(&s, "a party_not_in_agreement\nb party_not_in_agreement");
 }
@@ -51,7 +57,11 @@ fn a_prisoner_held_for_proceedings_stays() {
     let s = scenario(
         &["UA", "RU"],
         &[&["UA"], &["RU"]],
-        vec![prisoner("a", "UA", "RU").proceedings(), prisoner("b", "UA", "RU"), prisoner("c", "RU", "UA")],
+        vec![
+            prisoner("a", "UA", "RU").proceedings(),
+            prisoner("b", "UA", "RU"),
+            prisoner("c", "RU", "UA"),
+        ],
     );
     check(&s, "a held_for_proceedings\nb counted\nc counted");
 }
@@ -61,9 +71,17 @@ fn a_party_on_no_side_keeps_its_prisoners_and_gets_none() {
     let s = scenario(
         &["UA", "RU", "BY"],
         &[&["UA"], &["RU"]],
-        vec![prisoner("a", "BY", "RU"), prisoner("b", "UA", "BY"), prisoner("c", "UA", "RU"), prisoner("d", "RU", "UA")],
+        vec![
+            prisoner("a", "BY", "RU"),
+            prisoner("b", "UA", "BY"),
+            prisoner("c", "UA", "RU"),
+            prisoner("d", "RU", "UA"),
+        ],
     );
-    check(&s, "a party_not_in_agreement\nb party_not_in_agreement\nc counted\nd counted");
+    check(
+        &s,
+        "a party_not_in_agreement\nb party_not_in_agreement\nc counted\nd counted",
+    );
 }
 
 #[test]
@@ -96,7 +114,12 @@ fn tolerance_allows_a_bounded_imbalance() {
     let mut s = scenario(
         &["UA", "RU"],
         &[&["UA"], &["RU"]],
-        vec![prisoner("a", "UA", "RU"), prisoner("b", "UA", "RU"), prisoner("c", "UA", "RU"), prisoner("d", "RU", "UA")],
+        vec![
+            prisoner("a", "UA", "RU"),
+            prisoner("b", "UA", "RU"),
+            prisoner("c", "UA", "RU"),
+            prisoner("d", "RU", "UA"),
+        ],
     );
     s.terms.tolerance = 2;
     check(&s, "a counted\nb counted\nc counted\nd counted");
@@ -141,8 +164,12 @@ fn demanded_prisoners_come_first_then_value_then_days() {
         &["UA", "RU"],
         &[&["UA"], &["RU"]],
         vec![
-            prisoner("a", "UA", "RU").rank("major").captured("2025-01-01"),
-            prisoner("b", "UA", "RU").rank("major").captured("2024-01-01"),
+            prisoner("a", "UA", "RU")
+                .rank("major")
+                .captured("2025-01-01"),
+            prisoner("b", "UA", "RU")
+                .rank("major")
+                .captured("2024-01-01"),
             prisoner("c", "UA", "RU").rank("private"),
             prisoner("d", "RU", "UA").rank("major"),
         ],
@@ -151,7 +178,14 @@ fn demanded_prisoners_come_first_then_value_then_days() {
     s.terms.values = rank_values();
     s.terms.tolerance = 1;
     let plan = check(&s, "a balance\nb counted\nc counted\nd counted");
-    assert_eq!(plan.objective, Objective { demanded: 0, value: 17, days_in_captivity: 731 + 365 + 365 });
+    assert_eq!(
+        plan.objective,
+        Objective {
+            demanded: 0,
+            value: 17,
+            days_in_captivity: 731 + 365 + 365
+        }
+    );
 }
 
 #[test]
@@ -183,7 +217,10 @@ fn balance_by_count_ignores_rank_values() {
     let mut s = scenario(
         &["UA", "RU"],
         &[&["UA"], &["RU"]],
-        vec![prisoner("a", "UA", "RU").rank("general"), prisoner("b", "RU", "UA").rank("private")],
+        vec![
+            prisoner("a", "UA", "RU").rank("general"),
+            prisoner("b", "RU", "UA").rank("private"),
+        ],
     );
     s.terms.values = rank_values();
     let plan = check(&s, "a counted\nb counted");
@@ -203,7 +240,10 @@ fn every_prisoner_appears_exactly_once_in_scenario_order() {
             prisoner("e", "RU", "UA"),
         ],
     );
-    let plan = check(&s, "a counted\nb party_not_in_agreement\nc uncounted\nd refuses_repatriation\ne counted");
+    let plan = check(
+        &s,
+        "a counted\nb party_not_in_agreement\nc uncounted\nd refuses_repatriation\ne counted",
+    );
     let moved: Vec<&str> = plan.transfers.iter().map(|t| t.prisoner.as_str()).collect();
     assert_eq!(moved, ["a", "c", "e"]);
     assert_eq!(plan.transfers[0].from, "UA");

@@ -59,26 +59,54 @@ impl PrisonerExt for Prisoner {
 
 pub fn scenario(parties: &[&str], sides: &[&[&str]], prisoners: Vec<Prisoner>) -> Scenario {
     Scenario {
-        parties: parties.iter().map(|id| Party { id: id.to_string(), name: format!("Party {id}") }).collect(),
-        sides: sides.iter().map(|side| side.iter().map(|p| p.to_string()).collect()).collect(),
+        parties: parties
+            .iter()
+            .map(|id| Party {
+                id: id.to_string(),
+                name: format!("Party {id}"),
+            })
+            .collect(),
+        sides: sides
+            .iter()
+            .map(|side| side.iter().map(|p| p.to_string()).collect())
+            .collect(),
         prisoners,
-        terms: Terms { as_of: Some(AS_OF.to_string()), ..Terms::default() },
+        terms: Terms {
+            as_of: Some(AS_OF.to_string()),
+            ..Terms::default()
+        },
     }
 }
 
 /// Standard rank values of the contract's example.
 pub fn rank_values() -> std::collections::BTreeMap<String, u64> {
-    [("private", 1), ("nco", 2), ("lieutenant", 4), ("captain", 6), ("major", 8), ("colonel", 15), ("general", 40)]
-        .into_iter()
-        .map(|(r, v)| (r.to_string(), v))
-        .collect()
+    [
+        ("private", 1),
+        ("nco", 2),
+        ("lieutenant", 4),
+        ("captain", 6),
+        ("major", 8),
+        ("colonel", 15),
+        ("general", 40),
+    ]
+    .into_iter()
+    .map(|(r, v)| (r.to_string(), v))
+    .collect()
 }
 
 /// Each prisoner's outcome in scenario order: `counted`, `uncounted`, or the reason he stays.
 pub fn outcomes(scenario: &Scenario, plan: &Plan) -> Vec<(String, String)> {
     let mut by_id: HashMap<&str, String> = HashMap::new();
     for t in &plan.transfers {
-        by_id.insert(&t.prisoner, if t.counts_toward_balance { "counted" } else { "uncounted" }.to_string());
+        by_id.insert(
+            &t.prisoner,
+            if t.counts_toward_balance {
+                "counted"
+            } else {
+                "uncounted"
+            }
+            .to_string(),
+        );
     }
     for n in &plan.not_moved {
         by_id.insert(&n.prisoner, n.reason.as_str().to_string());
@@ -86,7 +114,15 @@ pub fn outcomes(scenario: &Scenario, plan: &Plan) -> Vec<(String, String)> {
     scenario
         .prisoners
         .iter()
-        .map(|p| (p.id.clone(), by_id.get(p.id.as_str()).cloned().unwrap_or_else(|| "MISSING".to_string())))
+        .map(|p| {
+            (
+                p.id.clone(),
+                by_id
+                    .get(p.id.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| "MISSING".to_string()),
+            )
+        })
         .collect()
 }
 
@@ -97,8 +133,16 @@ pub fn check(scenario: &Scenario, expect: &str) -> Plan {
     if let Err(problems) = repatria_exchange::check_plan(scenario, &plan) {
         panic!("plan breaks the rules: {problems:#?}");
     }
-    let got: Vec<String> = outcomes(scenario, &plan).into_iter().map(|(id, o)| format!("{id} {o}")).collect();
-    let want: Vec<String> = expect.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+    let got: Vec<String> = outcomes(scenario, &plan)
+        .into_iter()
+        .map(|(id, o)| format!("{id} {o}"))
+        .collect();
+    let want: Vec<String> = expect
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
     assert_eq!(got, want, "outcomes differ");
     plan
 }
@@ -114,22 +158,33 @@ pub struct RefCandidate {
 
 /// The rules, written again from the contract, independently of the planner.
 pub fn reference_candidates(scenario: &Scenario) -> Vec<RefCandidate> {
-    let side_of = |party: &str| scenario.sides.iter().position(|s| s.iter().any(|p| p == party));
+    let side_of = |party: &str| {
+        scenario
+            .sides
+            .iter()
+            .position(|s| s.iter().any(|p| p == party))
+    };
     let as_of = parse_date(scenario.terms.as_of.as_deref().unwrap()).unwrap();
     scenario
         .prisoners
         .iter()
         .filter_map(|p| {
             let (h, o) = (side_of(&p.held_by)?, side_of(&p.belongs_to)?);
-            let counted = h != o && !p.refuses_repatriation && !p.seriously_wounded_or_sick && !p.held_for_proceedings;
+            let counted = h != o
+                && !p.refuses_repatriation
+                && !p.seriously_wounded_or_sick
+                && !p.held_for_proceedings;
             counted.then(|| RefCandidate {
                 holder_side: h,
                 origin_side: o,
                 value: match scenario.terms.balance {
                     Balance::Count => 1,
-                    Balance::Value => {
-                        p.rank.as_ref().and_then(|r| scenario.terms.values.get(r)).copied().unwrap_or(1)
-                    }
+                    Balance::Value => p
+                        .rank
+                        .as_ref()
+                        .and_then(|r| scenario.terms.values.get(r))
+                        .copied()
+                        .unwrap_or(1),
                 },
                 demanded: p.demanded,
                 days: (as_of - parse_date(&p.captured_on).unwrap()).num_days() as u64,
@@ -141,7 +196,10 @@ pub fn reference_candidates(scenario: &Scenario) -> Vec<RefCandidate> {
 /// Lexicographic optimum by trying every subset of candidates (tiny scenarios only).
 pub fn brute_force_objective(scenario: &Scenario) -> (u64, u64, u64) {
     let candidates = reference_candidates(scenario);
-    assert!(candidates.len() <= 16, "too many candidates for brute force");
+    assert!(
+        candidates.len() <= 16,
+        "too many candidates for brute force"
+    );
     let sides = scenario.sides.len();
     let mut best = (0, 0, 0);
     for mask in 0u32..(1 << candidates.len()) {
@@ -157,7 +215,9 @@ pub fn brute_force_objective(scenario: &Scenario) -> (u64, u64, u64) {
                 objective.2 += c.days;
             }
         }
-        let balanced = net.iter().all(|d| d.unsigned_abs() <= scenario.terms.tolerance);
+        let balanced = net
+            .iter()
+            .all(|d| d.unsigned_abs() <= scenario.terms.tolerance);
         if balanced && scenario.terms.max_total.is_none_or(|cap| count <= cap) && objective > best {
             best = objective;
         }
@@ -173,7 +233,10 @@ pub fn per_prisoner_objective(scenario: &Scenario) -> (u64, u64, u64) {
     let mut result = (0, 0, 0);
     for level in 0..3 {
         let mut vars = ProblemVariables::new();
-        let x: Vec<Variable> = candidates.iter().map(|_| vars.add(variable().binary())).collect();
+        let x: Vec<Variable> = candidates
+            .iter()
+            .map(|_| vars.add(variable().binary()))
+            .collect();
         let weight = |c: &RefCandidate, level: usize| match level {
             0 => f64::from(u8::from(c.demanded)),
             1 => c.value as f64,
@@ -224,5 +287,9 @@ pub fn per_prisoner_objective(scenario: &Scenario) -> (u64, u64, u64) {
 }
 
 pub fn objective_of(plan: &Plan) -> (u64, u64, u64) {
-    (plan.objective.demanded, plan.objective.value, plan.objective.days_in_captivity)
+    (
+        plan.objective.demanded,
+        plan.objective.value,
+        plan.objective.days_in_captivity,
+    )
 }

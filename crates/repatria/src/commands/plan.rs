@@ -27,7 +27,8 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
     let scenario = repatria_exchange::parse_scenario(&input)
         .with_context(|| format!("invalid scenario {}", args.scenario.display()))?;
     let options = repatria_exchange::PlanOptions {
-        time_limit_seconds: (args.time_limit.is_finite() && args.time_limit > 0.0).then_some(args.time_limit),
+        time_limit_seconds: (args.time_limit.is_finite() && args.time_limit > 0.0)
+            .then_some(args.time_limit),
     };
     // The engine never reads the clock: a scenario without `terms.as_of` is planned as of today.
     let today = chrono::Utc::now().date_naive();
@@ -35,7 +36,8 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
         .with_context(|| format!("invalid scenario {}", args.scenario.display()))?;
     let mut json = serde_json::to_string_pretty(&plan).context("cannot encode the plan")?;
     json.push('\n');
-    std::fs::write(&args.out, json).with_context(|| format!("cannot write plan {}", args.out.display()))?;
+    std::fs::write(&args.out, json)
+        .with_context(|| format!("cannot write plan {}", args.out.display()))?;
     if args.explain {
         print!("{}", repatria_exchange::explain(&scenario, &plan));
     }
