@@ -118,8 +118,9 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
     let _ = writeln!(out, "\nWhat limited the exchange:");
     let counted = counted as u64;
     let mut limits = 0;
-    if terms.max_total.is_some_and(|c| counted >= c) {
-        let _ = writeln!(out, "  - the cap of {} counted moves is reached.", counted);
+    let at_cap = terms.max_total.is_some_and(|c| counted >= c);
+    if at_cap {
+        let _ = writeln!(out, "  - the cap of {counted} counted moves is reached.");
         limits += 1;
     }
     let exhausted: Vec<String> = (0..scenario.sides.len())
@@ -127,16 +128,25 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
         .map(side_name)
         .collect();
     for (s, &(left, left_demanded)) in left_by_numbers.iter().enumerate() {
-        if left > 0 {
-            let _ = writeln!(
-                out,
-                "  - {} still holds {left} prisoner(s) who could go home ({left_demanded} demanded), \
-                 but nothing more can be received in return within the tolerance{}.",
-                side_name(s),
-                if exhausted.is_empty() { String::new() } else { format!("; {} give all they can", exhausted.join(", ")) },
-            );
-            limits += 1;
+        if left == 0 {
+            continue;
         }
+        let why = if at_cap {
+            "left out by the cap".to_string()
+        } else if exhausted.is_empty() {
+            "but nothing more can be received in return within the tolerance".to_string()
+        } else {
+            format!(
+                "but nothing more can be received in return within the tolerance; nothing more to give from {}",
+                exhausted.join(", ")
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  - {} still holds {left} prisoner(s) who could go home ({left_demanded} demanded), {why}.",
+            side_name(s),
+        );
+        limits += 1;
     }
     if limits == 0 {
         let _ = writeln!(
