@@ -1,1 +1,82 @@
 //! Prisoner-exchange planner: scenario in, optimal plan and reasons out. Pure: no I/O.
+//!
+//! The exchange format is `contracts/EXCHANGE.md`: a [`Scenario`] (parties, sides, prisoners,
+//! terms) comes in, a [`Plan`] goes out, with every prisoner either in `transfers` or in
+//! `not_moved` with a [`Reason`]. The CLI (`repatria plan`) and the API
+//! (`POST /api/exchange/plan`) both go through [`plan_with`].
+//!
+//! How it works: rules that do not depend on numbers (refusal, Art. 109; sick and wounded,
+//! Arts. 109–110; proceedings, Art. 115; parties outside the agreement) are applied first. The
+//! remaining candidates are chosen by an exact solver for the lexicographic objective
+//! (demanded, then value, then days in captivity): a min-cost circulation over the sides when
+//! balancing by count, an integer program over classes of interchangeable prisoners otherwise
+//! (see the `flow` and `mip` modules).
+
+mod check;
+mod contract;
+mod explain;
+mod flow;
+mod mip;
+mod planner;
+mod validate;
+
+pub use check::check_plan;
+pub use chrono::NaiveDate;
+pub use contract::{
+    Balance, NotMoved, Objective, Party, Plan, Prisoner, Reason, Scenario, SideBalance, Terms,
+    Transfer,
+};
+pub use explain::explain;
+pub use planner::PlanOptions;
+pub use validate::{parse_date, ScenarioError, MAX_RANK_VALUE};
+
+/// Plans a scenario whose `terms.as_of` is given, with default options.
+pub fn plan(scenario: &Scenario) -> Result<Plan, ScenarioError> {
+    plan_with(scenario, &PlanOptions::default(), None)
+}
+
+/// Plans a scenario. `default_as_of` is used when the scenario has no `terms.as_of` (the CLI
+/// and the server pass today's date: the engine itself never reads the clock).
+pub fn plan_with(
+    scenario: &Scenario,
+    options: &PlanOptions,
+    default_as_of: Option<NaiveDate>,
+) -> Result<Plan, ScenarioError> {
+    let valid = validate::validate(scenario, default_as_of)?;
+    Ok(planner::plan_validated(&valid, options))
+}
+
+/// Checks a scenario without planning it.
+pub fn validate_scenario(
+    scenario: &Scenario,
+    default_as_of: Option<NaiveDate>,
+) -> Result<(), ScenarioError> {
+    validate::validate(scenario, default_as_of).map(|_| ())
+}
+
+/// Reads a scenario from JSON; a malformed document gives an error naming the field, such as
+/// `prisoners[2].demanded: invalid type: string "yes", expected a boolean at line 9 column 25`.
+pub fn parse_scenario(json: &str) -> Result<Scenario, ScenarioError> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let scenario: Scenario =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let field = if path == "." || path.is_empty() {
+                "scenario".to_string()
+            } else {
+                path
+            };
+            ScenarioError::new(field, error.into_inner().to_string())
+        })?;
+    deserializer
+        .end()
+        .map_err(|error| ScenarioError::new("scenario", error.to_string()))?;
+    Ok(scenario)
+}
+
+/// JSON in, JSON out: the whole contract in one call (`terms.as_of` required).
+pub fn plan_json(input: &str) -> Result<String, ScenarioError> {
+    let scenario = parse_scenario(input)?;
+    let plan = plan(&scenario)?;
+    Ok(serde_json::to_string_pretty(&plan).expect("a plan always serializes"))
+}

@@ -682,3 +682,73 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
         "no bad request changed the record"
     );
 }
+
+/// The three-party case of contracts/EXCHANGE.md through the API: UA holds KP soldiers,
+/// RU holds UA soldiers; sides `[UA]` and `[RU, KP]`.
+fn three_party_scenario() -> Value {
+    let prisoner = |id: &str, held_by: &str, belongs_to: &str| json!({ "id": id, "held_by": held_by, "belongs_to": belongs_to, "rank": "private", "captured_on": "2025-01-09" });
+    json!({
+        "parties": [{ "id": "UA", "name": "Ukraine" }, { "id": "RU", "name": "Russian Federation" }, { "id": "KP", "name": "DPRK" }],
+        "sides": [["UA"], ["RU", "KP"]],
+        "prisoners": [
+            prisoner("kp-1", "UA", "KP"),
+            prisoner("kp-2", "UA", "KP"),
+            prisoner("ua-1", "RU", "UA"),
+            { "id": "ua-2", "held_by": "RU", "belongs_to": "UA", "captured_on": "2025-02-01", "refuses_repatriation": true },
+        ],
+        "terms": { "balance": "count", "tolerance": 0, "as_of": "2026-11-27" }
+    })
+}
+
+#[tokio::test]
+async fn the_exchange_planner_answers_over_the_api_with_the_contract_shape() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let answer = app.post("/api/exchange/plan", three_party_scenario()).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let plan = &answer.body;
+    assert_eq!(plan["optimal"], true);
+    let moved: Vec<&str> = plan["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["prisoner"].as_str().unwrap())
+        .collect();
+    assert_eq!(moved.len(), 2, "one for one: {plan}");
+    assert!(moved.contains(&"ua-1"));
+    let reasons: Vec<(&str, &str)> = plan["not_moved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["prisoner"].as_str().unwrap(),
+                n["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        reasons.contains(&("ua-2", "refuses_repatriation")),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        moved.len() + reasons.len(),
+        4,
+        "every prisoner appears exactly once"
+    );
+
+    let mut bad = three_party_scenario();
+    bad["prisoners"][1]["held_by"] = json!("XX");
+    let answer = app.post("/api/exchange/plan", bad).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        answer.body["error"]["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("prisoners[1]")),
+        "{}",
+        answer.body
+    );
+    let answer = app.send("POST", "/api/exchange/plan", Some("{")).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+}

@@ -2,6 +2,7 @@
 
 mod audit;
 mod captives;
+mod exchange;
 mod parties;
 
 use axum::extract::FromRequestParts;
@@ -62,6 +63,12 @@ pub fn api() -> Router<AppState> {
             post(captives::record_capture_card_sent),
         )
         .route("/audit/events", get(audit::list))
+        .route(
+            "/exchange/plan",
+            post(exchange::plan).layer(axum::extract::DefaultBodyLimit::max(
+                exchange::MAX_SCENARIO_BYTES,
+            )),
+        )
 }
 
 #[derive(OpenApi)]
@@ -85,11 +92,13 @@ pub fn api() -> Router<AppState> {
         captives::set_languages,
         captives::record_capture_card_sent,
         audit::list,
+        exchange::plan,
     ),
     tags(
         (name = "captives", description = "The registry of prisoners of war"),
         (name = "parties", description = "Parties to the conflict"),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "exchange", description = "Exchange planning (contracts/EXCHANGE.md)"),
     )
 )]
 pub struct ApiDoc;

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
+
 #[derive(clap::Args)]
 pub struct PlanArgs {
     /// Scenario JSON (contracts/EXCHANGE.md).
@@ -13,8 +15,31 @@ pub struct PlanArgs {
     /// Print a summary a negotiator can read.
     #[arg(long)]
     pub explain: bool,
+    /// Time budget in seconds for the integer programs; when it runs out the best plan found is
+    /// written with `"optimal": false`.
+    #[arg(long, default_value_t = 60.0)]
+    pub time_limit: f64,
 }
 
-pub fn run(_args: PlanArgs) -> anyhow::Result<()> {
-    anyhow::bail!("exchange planning is not available in this build yet")
+pub fn run(args: PlanArgs) -> anyhow::Result<()> {
+    let input = std::fs::read_to_string(&args.scenario)
+        .with_context(|| format!("cannot read scenario {}", args.scenario.display()))?;
+    let scenario = repatria_exchange::parse_scenario(&input)
+        .with_context(|| format!("invalid scenario {}", args.scenario.display()))?;
+    let options = repatria_exchange::PlanOptions {
+        time_limit_seconds: (args.time_limit.is_finite() && args.time_limit > 0.0)
+            .then_some(args.time_limit),
+    };
+    // The engine never reads the clock: a scenario without `terms.as_of` is planned as of today.
+    let today = chrono::Utc::now().date_naive();
+    let plan = repatria_exchange::plan_with(&scenario, &options, Some(today))
+        .with_context(|| format!("invalid scenario {}", args.scenario.display()))?;
+    let mut json = serde_json::to_string_pretty(&plan).context("cannot encode the plan")?;
+    json.push('\n');
+    std::fs::write(&args.out, json)
+        .with_context(|| format!("cannot write plan {}", args.out.display()))?;
+    if args.explain {
+        print!("{}", repatria_exchange::explain(&scenario, &plan));
+    }
+    Ok(())
 }

@@ -1,0 +1,184 @@
+//! The planner's exchange format (contracts/EXCHANGE.md): the scenario that comes in and the plan
+//! that goes out, exactly as the CLI and the API read and write them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the planner needs to know: who takes part, who balances with whom, the prisoners
+/// and the agreed terms. Read as is from JSON; [`crate::plan`] validates it before planning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Every party (state or armed force) the scenario mentions.
+    pub parties: Vec<Party>,
+    /// The sides of the agreement: each side is a list of party ids that balance as one
+    /// (a coalition is one side). A party on no side is not in the agreement.
+    pub sides: Vec<Vec<String>>,
+    /// The prisoners held by any of the parties.
+    pub prisoners: Vec<Prisoner>,
+    /// The agreed terms: how to balance, tolerance, cap and reference date.
+    #[serde(default)]
+    pub terms: Terms,
+}
+
+/// A party to the conflict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Party {
+    /// Short unique id, e.g. `"UA"`.
+    pub id: String,
+    /// Name shown to people.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// One prisoner of war as the planner sees him.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prisoner {
+    /// Unique id within the scenario.
+    pub id: String,
+    /// The detaining power (a party id).
+    pub held_by: String,
+    /// The power of origin (a party id): where the prisoner goes when he moves.
+    pub belongs_to: String,
+    /// A key of `terms.values`; a missing or unknown rank is worth 1.
+    #[serde(default)]
+    pub rank: Option<String>,
+    /// Qualifies for direct repatriation (GC III Arts. 109–110).
+    #[serde(default)]
+    pub seriously_wounded_or_sick: bool,
+    /// Does not wish to be repatriated (GC III Art. 109): never moves.
+    #[serde(default)]
+    pub refuses_repatriation: bool,
+    /// Held back for judicial proceedings (GC III Art. 115).
+    #[serde(default)]
+    pub held_for_proceedings: bool,
+    /// Named on the other side's demand list.
+    #[serde(default)]
+    pub demanded: bool,
+    /// Date of capture, `YYYY-MM-DD`.
+    pub captured_on: String,
+}
+
+/// How the sides balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Balance {
+    /// One prisoner is worth one prisoner.
+    #[default]
+    Count,
+    /// A prisoner is worth the value of his rank in `terms.values`.
+    Value,
+}
+
+/// The terms of the agreement.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Terms {
+    /// Balance by count (default) or by value.
+    #[serde(default)]
+    pub balance: Balance,
+    /// Worth of each rank when balancing by value; positive integers.
+    #[serde(default)]
+    pub values: BTreeMap<String, u64>,
+    /// Largest allowed |gives − receives| for every side; default 0.
+    #[serde(default)]
+    pub tolerance: u64,
+    /// Cap on the number of moved prisoners that count toward balance; default none.
+    #[serde(default)]
+    pub max_total: Option<u64>,
+    /// Reference date for days in captivity, `YYYY-MM-DD`. Required by [`crate::plan`];
+    /// [`crate::plan_with_default_date`] fills it in when absent.
+    #[serde(default)]
+    pub as_of: Option<String>,
+}
+
+/// The plan: who moves, the balance achieved, and why everybody else stays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// True when the plan is proven optimal for the lexicographic objective.
+    pub optimal: bool,
+    /// The objective achieved by the plan.
+    pub objective: Objective,
+    /// Every prisoner who moves, in scenario order.
+    pub transfers: Vec<Transfer>,
+    /// Per side of the agreement, in scenario order: what it gives and receives (counted moves,
+    /// by count or value as the terms say).
+    pub sides: Vec<SideBalance>,
+    /// Every prisoner who stays, in scenario order, with the reason.
+    pub not_moved: Vec<NotMoved>,
+}
+
+/// The lexicographic objective, most important first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct Objective {
+    /// Counted moved prisoners with `demanded: true`.
+    pub demanded: u64,
+    /// Total value of counted moved prisoners (their number when balancing by count).
+    pub value: u64,
+    /// Total days in captivity of counted moved prisoners.
+    pub days_in_captivity: u64,
+}
+
+/// One prisoner moving from his detaining power to his power of origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// Prisoner id.
+    pub prisoner: String,
+    /// The detaining power (`held_by`).
+    pub from: String,
+    /// The power of origin (`belongs_to`).
+    pub to: String,
+    /// False for the seriously wounded and sick, who move regardless of numbers (Arts. 109–110).
+    pub counts_toward_balance: bool,
+}
+
+/// What one side gives and receives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SideBalance {
+    /// The parties of the side, as in the scenario.
+    pub parties: Vec<String>,
+    /// Sum of values of counted moved prisoners held by a party of the side.
+    pub gives: u64,
+    /// Sum of values of counted moved prisoners belonging to a party of the side.
+    pub receives: u64,
+}
+
+/// A prisoner who stays, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotMoved {
+    /// Prisoner id.
+    pub prisoner: String,
+    /// Why he stays.
+    pub reason: Reason,
+}
+
+/// Why a prisoner stays. When several apply, the first in this order is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// He does not wish to be repatriated (GC III Art. 109).
+    RefusesRepatriation,
+    /// His detaining power or his power of origin is on no side of the agreement.
+    PartyNotInAgreement,
+    /// His detaining power and his power of origin are on the same side.
+    SameSide,
+    /// Held back for judicial proceedings (GC III Art. 115) and not seriously wounded or sick.
+    HeldForProceedings,
+    /// He could move, but moving him would break the balance or lower the objective.
+    Balance,
+    /// He could move, but the plan already moves `max_total` counted prisoners.
+    MaxTotal,
+}
+
+impl Reason {
+    /// The reason as written in the plan JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::RefusesRepatriation => "refuses_repatriation",
+            Reason::PartyNotInAgreement => "party_not_in_agreement",
+            Reason::SameSide => "same_side",
+            Reason::HeldForProceedings => "held_for_proceedings",
+            Reason::Balance => "balance",
+            Reason::MaxTotal => "max_total",
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! Exact solver for balance by value (and for balance by count under a binding `max_total`): a
+//! small integer program over counts of interchangeable prisoners.
+//!
+//! Candidates with the same holder side, origin side, value and demanded flag weigh the same on
+//! every constraint and on the first two objective levels, so they form one class and the
+//! decision is how many of each class move. Within a class the longest in captivity go first,
+//! so the days gained by moving `n` of a class are the sum of its `n` largest, a concave
+//! function `F(n)`. The lexicographic objective is solved in three stages, each fixing the
+//! optimum of the previous one as a constraint, so no weights are needed and f64 never has to
+//! hold a number the size of their product:
+//!
+//! 1. maximise the number of demanded prisoners moved;
+//! 2. keeping that, maximise the total value moved;
+//! 3. keeping both, maximise Σ F(n) over classes.
+//!
+//! Stage 3 models each `F` from above by tangent lines (`t ≤ F(m) + slope·(n − m)`), adding the
+//! tangents at the solution whenever `t` overestimates `F(n)` there. Since `F` is the minimum of
+//! all its tangents, the loop ends with the exact optimum, usually after a few rounds.
+
+use std::collections::HashMap;
+
+use std::time::Instant;
+
+#[cfg(feature = "highs")]
+use good_lp::highs as solver;
+#[cfg(not(feature = "highs"))]
+use good_lp::microlp as solver;
+use good_lp::{
+    variable, Expression, ProblemVariables, ResolutionError, Solution, SolutionStatus, SolverModel,
+    Variable, WithInitialSolution, WithTimeLimit,
+};
+
+use crate::planner::Candidate;
+
+/// Interchangeable candidates: same sides, value and demanded flag.
+struct Class {
+    holder_side: usize,
+    origin_side: usize,
+    value: u64,
+    demanded: bool,
+    /// Candidate indices, longest in captivity first.
+    members: Vec<usize>,
+    /// `prefix_days[n]` = days of the first `n` members.
+    prefix_days: Vec<u64>,
+}
+
+impl Class {
+    fn size(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Days of the `i`-th best member (the slope of `F` just after `i`).
+    fn slope_after(&self, i: usize) -> u64 {
+        self.prefix_days[i + 1] - self.prefix_days[i]
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stage {
+    Demanded,
+    Value,
+    Days,
+}
+
+/// A tangent `t ≤ intercept + slope · n` to a class's days function.
+#[derive(Clone, Copy, PartialEq)]
+struct Cut {
+    intercept: f64,
+    slope: f64,
+}
+
+struct Model<'a> {
+    classes: &'a [Class],
+    sides: usize,
+    tolerance: u64,
+    max_total: Option<u64>,
+    /// When the time budget for all integer programs of this plan runs out. The clock serves
+    /// only this computing budget, never a date of the domain.
+    deadline: Option<Instant>,
+}
+
+struct StageResult {
+    counts: Vec<u64>,
+    /// The `t` variables of stage 3 (empty otherwise).
+    days_estimate: Vec<f64>,
+    proven: bool,
+}
+
+/// Chooses the counted moves. Returns, per candidate, whether it moves, and whether the
+/// solver proved optimality.
+pub fn solve(
+    sides: usize,
+    candidates: &[Candidate],
+    tolerance: u64,
+    max_total: Option<u64>,
+    time_limit_seconds: Option<f64>,
+) -> (Vec<bool>, bool) {
+    let classes = classify(candidates);
+    let deadline = time_limit_seconds
+        .map(|s| Instant::now() + std::time::Duration::from_secs_f64(s.clamp(0.0, 1e9)));
+    let model = Model {
+        classes: &classes,
+        sides,
+        tolerance,
+        max_total,
+        deadline,
+    };
+    let (counts, proven) = model.lexicographic();
+    let mut chosen = vec![false; candidates.len()];
+    for (class, &count) in classes.iter().zip(&counts) {
+        for &c in &class.members[..count as usize] {
+            chosen[c] = true;
+        }
+    }
+    (chosen, proven)
+}
+
+fn classify(candidates: &[Candidate]) -> Vec<Class> {
+    let mut index: HashMap<(usize, usize, u64, bool), usize> = HashMap::new();
+    let mut classes: Vec<Class> = Vec::new();
+    for (c, candidate) in candidates.iter().enumerate() {
+        let key = (
+            candidate.holder_side,
+            candidate.origin_side,
+            candidate.value,
+            candidate.demanded,
+        );
+        let k = *index.entry(key).or_insert_with(|| {
+            classes.push(Class {
+                holder_side: key.0,
+                origin_side: key.1,
+                value: key.2,
+                demanded: key.3,
+                members: Vec::new(),
+                prefix_days: Vec::new(),
+            });
+            classes.len() - 1
+        });
+        classes[k].members.push(c);
+    }
+    for class in &mut classes {
+        // Longest in captivity first; scenario order among equals keeps plans reproducible.
+        class
+            .members
+            .sort_unstable_by(|&a, &b| candidates[b].days.cmp(&candidates[a].days).then(a.cmp(&b)));
+        class.prefix_days = std::iter::once(0)
+            .chain(class.members.iter().scan(0u64, |sum, &c| {
+                *sum += candidates[c].days;
+                Some(*sum)
+            }))
+            .collect();
+    }
+    classes
+}
+
+impl Model<'_> {
+    fn lexicographic(&self) -> (Vec<u64>, bool) {
+        let zero = vec![0u64; self.classes.len()];
+        let mut proven = true;
+        let mut best = zero;
+
+        let mut floors = (None, None);
+        if self.classes.iter().any(|c| c.demanded) {
+            match self.run(Stage::Demanded, floors, &[], Some(&best)) {
+                Ok(result) if self.feasible(&result.counts, floors) => {
+                    proven &= result.proven;
+                    best = result.counts;
+                }
+                _ => return (best, false),
+            }
+        }
+        floors.0 = Some(self.demanded_of(&best));
+        match self.run(Stage::Value, floors, &[], Some(&best)) {
+            Ok(result) if self.feasible(&result.counts, floors) => {
+                proven &= result.proven;
+                best = result.counts;
+            }
+            _ => return (best, false),
+        }
+        floors.1 = Some(self.value_of(&best));
+
+        let mut cuts: Vec<Vec<Cut>> = self.classes.iter().map(|_| Vec::new()).collect();
+        for (k, class) in self.classes.iter().enumerate() {
+            let n = class.size();
+            for at in [0, n / 4, n / 2, 3 * n / 4, n, best[k] as usize] {
+                add_tangents(class, at, &mut cuts[k]);
+            }
+        }
+        // Each round adds at least one tangent that was missing, so this ends; the bound is a
+        // safety net against numerical trouble.
+        for _ in 0..200 {
+            let result = match self.run(Stage::Days, floors, &cuts, Some(&best)) {
+                Ok(result) if self.feasible(&result.counts, floors) => result,
+                _ => return (best, false),
+            };
+            if self.days_of(&result.counts) >= self.days_of(&best) {
+                best = result.counts.clone();
+            }
+            let mut exact = true;
+            for (k, class) in self.classes.iter().enumerate() {
+                let n = result.counts[k] as usize;
+                if result.days_estimate[k] > class.prefix_days[n] as f64 + 0.5 {
+                    exact = false;
+                    add_tangents(class, n, &mut cuts[k]);
+                }
+            }
+            if exact {
+                return (best, proven && result.proven);
+            }
+        }
+        (best, false)
+    }
+
+    fn demanded_of(&self, counts: &[u64]) -> u64 {
+        self.classes
+            .iter()
+            .zip(counts)
+            .filter(|(c, _)| c.demanded)
+            .map(|(_, &n)| n)
+            .sum()
+    }
+
+    fn value_of(&self, counts: &[u64]) -> u64 {
+        self.classes
+            .iter()
+            .zip(counts)
+            .map(|(c, &n)| c.value * n)
+            .sum()
+    }
+
+    fn days_of(&self, counts: &[u64]) -> u64 {
+        self.classes
+            .iter()
+            .zip(counts)
+            .map(|(c, &n)| c.prefix_days[n as usize])
+            .sum()
+    }
+
+    /// Checks a solution in exact integer arithmetic, so that solver tolerances never leak into
+    /// the plan.
+    fn feasible(&self, counts: &[u64], floors: (Option<u64>, Option<u64>)) -> bool {
+        let mut net = vec![0i128; self.sides];
+        for (class, &n) in self.classes.iter().zip(counts) {
+            if n as usize > class.size() {
+                return false;
+            }
+            net[class.holder_side] += i128::from(class.value * n);
+            net[class.origin_side] -= i128::from(class.value * n);
+        }
+        let balanced = net
+            .iter()
+            .all(|d| d.unsigned_abs() <= u128::from(self.tolerance));
+        let capped = self
+            .max_total
+            .is_none_or(|cap| counts.iter().sum::<u64>() <= cap);
+        let floors_kept = floors.0.is_none_or(|d| self.demanded_of(counts) >= d)
+            && floors.1.is_none_or(|v| self.value_of(counts) >= v);
+        balanced && capped && floors_kept
+    }
+
+    fn run(
+        &self,
+        stage: Stage,
+        floors: (Option<u64>, Option<u64>),
+        cuts: &[Vec<Cut>],
+        warm: Option<&[u64]>,
+    ) -> Result<StageResult, ResolutionError> {
+        let mut vars = ProblemVariables::new();
+        let counts: Vec<Variable> = self
+            .classes
+            .iter()
+            .map(|c| vars.add(variable().integer().min(0).max(c.size() as f64)))
+            .collect();
+        let days: Vec<Variable> = if stage == Stage::Days {
+            self.classes
+                .iter()
+                .map(|c| vars.add(variable().min(0).max(c.prefix_days[c.size()] as f64)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+
+        let mut demanded = Expression::default();
+        let mut value = Expression::default();
+        let mut total = Expression::default();
+        let mut net: Vec<Expression> = (0..self.sides).map(|_| Expression::default()).collect();
+        let mut side_involved = vec![false; self.sides];
+        for (class, &n) in self.classes.iter().zip(&counts) {
+            let worth = class.value as f64;
+            if class.demanded {
+                demanded.add_mul(1.0, n);
+            }
+            value.add_mul(worth, n);
+            total.add_mul(1.0, n);
+            net[class.holder_side].add_mul(worth, n);
+            net[class.origin_side].add_mul(-worth, n);
+            side_involved[class.holder_side] = true;
+            side_involved[class.origin_side] = true;
+        }
+        let objective = match stage {
+            Stage::Demanded => demanded.clone(),
+            Stage::Value => value.clone(),
+            Stage::Days => days.iter().fold(Expression::default(), |mut e, &t| {
+                e.add_mul(1.0, t);
+                e
+            }),
+        };
+
+        let mut problem = vars.maximise(objective).using(solver);
+        if let Some(deadline) = self.deadline {
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .as_secs_f64();
+            if left <= 0.0 {
+                return Err(ResolutionError::Str("time budget spent".to_string()));
+            }
+            problem = problem.with_time_limit(left);
+        }
+        if let Some(warm) = warm {
+            let mut start: Vec<(Variable, f64)> = counts
+                .iter()
+                .zip(warm)
+                .map(|(&v, &n)| (v, n as f64))
+                .collect();
+            for ((&t, class), &n) in days.iter().zip(self.classes).zip(warm) {
+                start.push((t, class.prefix_days[n as usize] as f64));
+            }
+            problem = problem.with_initial_solution(start);
+        }
+        let tolerance = self.tolerance as f64;
+        let total_value: u64 = self.classes.iter().map(|c| c.value * c.size() as u64).sum();
+        // Rule 5: |gives − receives| ≤ tolerance for every side. Skipped when it cannot bind.
+        if self.tolerance < total_value {
+            for (expression, involved) in net.into_iter().zip(side_involved) {
+                if involved {
+                    problem.add_constraint(expression.clone().leq(tolerance));
+                    problem.add_constraint(expression.geq(-tolerance));
+                }
+            }
+        }
+        // Rule 6: at most max_total counted moves.
+        if let Some(cap) = self.max_total {
+            let candidates: u64 = self.classes.iter().map(|c| c.size() as u64).sum();
+            if cap < candidates {
+                problem.add_constraint(total.leq(cap as f64));
+            }
+        }
+        if let Some(floor) = floors.0 {
+            problem.add_constraint(demanded.geq(floor as f64));
+        }
+        if let Some(floor) = floors.1 {
+            problem.add_constraint(value.geq(floor as f64));
+        }
+        for ((class_cuts, &n), &t) in cuts.iter().zip(&counts).zip(&days) {
+            for cut in class_cuts {
+                let mut line = Expression::default();
+                line.add_mul(1.0, t);
+                line.add_mul(-cut.slope, n);
+                problem.add_constraint(line.leq(cut.intercept));
+            }
+        }
+
+        let solution = problem.solve()?;
+        let proven = matches!(solution.status(), SolutionStatus::Optimal);
+        Ok(StageResult {
+            counts: counts
+                .iter()
+                .zip(self.classes)
+                .map(|(&n, class)| {
+                    (solution.value(n).round().max(0.0) as u64).min(class.size() as u64)
+                })
+                .collect(),
+            days_estimate: days.iter().map(|&t| solution.value(t)).collect(),
+            proven,
+        })
+    }
+}
+
+/// Adds the tangents of `F` at `n` (the slopes of the segments left and right of it).
+fn add_tangents(class: &Class, n: usize, cuts: &mut Vec<Cut>) {
+    let at = class.prefix_days[n] as f64;
+    let mut slopes = Vec::with_capacity(2);
+    if n > 0 {
+        slopes.push(class.slope_after(n - 1) as f64);
+    }
+    if n < class.size() {
+        slopes.push(class.slope_after(n) as f64);
+    }
+    for slope in slopes {
+        let cut = Cut {
+            intercept: at - slope * n as f64,
+            slope,
+        };
+        if !cuts.contains(&cut) {
+            cuts.push(cut);
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! One table case per rule and per reason of the contract.
+
+use repatria_exchange::{Balance, Objective};
+
+use crate::support::*;
+
+#[test]
+fn a_prisoner_who_refuses_never_moves_even_when_sick() {
+    let s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU").refuses(),
+            prisoner("b", "UA", "RU").refuses().sick(),
+            prisoner("c", "UA", "RU"),
+            prisoner("d", "RU", "UA"),
+        ],
+    );
+    check(
+        &s,
+        "a refuses_repatriation\nb refuses_repatriation\nc counted\nd counted",
+    );
+}
+
+#[test]
+fn the_seriously_wounded_and_sick_move_regardless_of_numbers_and_are_not_counted() {
+    let mut s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU").sick(),
+            prisoner("b", "UA", "RU").sick().proceedings(),
+            prisoner("c", "UA", "RU"),
+            prisoner("d", "RU", "UA"),
+        ],
+    );
+    s.terms.max_total = Some(2);
+    let plan = check(&s, "a uncounted\nb uncounted\nc counted\nd counted");
+    assert_eq!((plan.sides[0].gives, plan.sides[0].receives), (1, 1));
+}
+
+#[test]
+fn a_sick_prisoner_stays_when_he_cannot_move_at_all() {
+    let s = scenario(
+        &["UA", "RU", "BY"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "BY").sick(),
+            prisoner("b", "BY", "UA").sick(),
+        ],
+    );
+    check(&s, "a party_not_in_agreement\nb party_not_in_agreement");
+}
+
+#[test]
+fn a_prisoner_held_for_proceedings_stays() {
+    let s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU").proceedings(),
+            prisoner("b", "UA", "RU"),
+            prisoner("c", "RU", "UA"),
+        ],
+    );
+    check(&s, "a held_for_proceedings\nb counted\nc counted");
+}
+
+#[test]
+fn a_party_on_no_side_keeps_its_prisoners_and_gets_none() {
+    let s = scenario(
+        &["UA", "RU", "BY"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "BY", "RU"),
+            prisoner("b", "UA", "BY"),
+            prisoner("c", "UA", "RU"),
+            prisoner("d", "RU", "UA"),
+        ],
+    );
+    check(
+        &s,
+        "a party_not_in_agreement\nb party_not_in_agreement\nc counted\nd counted",
+    );
+}
+
+#[test]
+fn coalition_partners_do_not_exchange_among_themselves() {
+    let s = scenario(
+        &["UA", "RU", "KP"],
+        &[&["UA"], &["RU", "KP"]],
+        vec![prisoner("a", "RU", "KP"), prisoner("b", "UA", "UA")],
+    );
+    check(&s, "a same_side\nb same_side");
+}
+
+#[test]
+fn moves_that_would_break_balance_are_left_out_for_balance() {
+    let s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU").captured("2025-06-01"),
+            prisoner("b", "UA", "RU").captured("2024-06-01"),
+            prisoner("c", "RU", "UA"),
+        ],
+    );
+    // b has been held longer, so b goes.
+    check(&s, "a balance\nb counted\nc counted");
+}
+
+#[test]
+fn tolerance_allows_a_bounded_imbalance() {
+    let mut s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU"),
+            prisoner("b", "UA", "RU"),
+            prisoner("c", "UA", "RU"),
+            prisoner("d", "RU", "UA"),
+        ],
+    );
+    s.terms.tolerance = 2;
+    check(&s, "a counted\nb counted\nc counted\nd counted");
+    s.terms.tolerance = 1;
+    check(&s, "a counted\nb counted\nc balance\nd counted");
+}
+
+#[test]
+fn the_cap_limits_counted_moves_and_is_given_as_the_reason() {
+    let mut s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU"),
+            prisoner("b", "UA", "RU").captured("2024-01-01"),
+            prisoner("c", "RU", "UA").captured("2024-01-01"),
+            prisoner("d", "RU", "UA"),
+        ],
+    );
+    s.terms.max_total = Some(2);
+    check(&s, "a max_total\nb counted\nc counted\nd max_total");
+    s.terms.max_total = Some(0);
+    check(&s, "a max_total\nb max_total\nc max_total\nd max_total");
+}
+
+#[test]
+fn demanded_prisoners_come_first_then_value_then_days() {
+    let mut s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU").captured("2022-03-01"),
+            prisoner("b", "UA", "RU").demanded().captured("2025-12-01"),
+            prisoner("c", "RU", "UA"),
+        ],
+    );
+    check(&s, "a balance\nb counted\nc counted");
+
+    // By value: the tolerance leaves room for one extra value point, which only a private
+    // can use, so a major and a private go for a major; days decide among equals.
+    s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU")
+                .rank("major")
+                .captured("2025-01-01"),
+            prisoner("b", "UA", "RU")
+                .rank("major")
+                .captured("2024-01-01"),
+            prisoner("c", "UA", "RU").rank("private"),
+            prisoner("d", "RU", "UA").rank("major"),
+        ],
+    );
+    s.terms.balance = Balance::Value;
+    s.terms.values = rank_values();
+    s.terms.tolerance = 1;
+    let plan = check(&s, "a balance\nb counted\nc counted\nd counted");
+    assert_eq!(
+        plan.objective,
+        Objective {
+            demanded: 0,
+            value: 17,
+            days_in_captivity: 731 + 365 + 365
+        }
+    );
+}
+
+#[test]
+fn balance_by_value_trades_one_officer_for_several_privates() {
+    let mut s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU").rank("major"),
+            prisoner("b", "RU", "UA").rank("private"),
+            prisoner("c", "RU", "UA").rank("nco"),
+            prisoner("d", "RU", "UA").rank("captain"),
+        ],
+    );
+    s.terms.balance = Balance::Value;
+    s.terms.values = rank_values();
+    // Only captain (6) + nco (2) make a major (8).
+    let plan = check(&s, "a counted\nb balance\nc counted\nd counted");
+    assert_eq!(plan.objective.value, 16);
+    assert_eq!((plan.sides[0].gives, plan.sides[0].receives), (8, 8));
+
+    // A rank missing from the values is worth 1, like a private.
+    s.prisoners.push(prisoner("e", "UA", "RU").rank("cook"));
+    check(&s, "a counted\nb counted\nc counted\nd counted\ne counted");
+}
+
+#[test]
+fn balance_by_count_ignores_rank_values() {
+    let mut s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU").rank("general"),
+            prisoner("b", "RU", "UA").rank("private"),
+        ],
+    );
+    s.terms.values = rank_values();
+    let plan = check(&s, "a counted\nb counted");
+    assert_eq!(plan.objective.value, 2);
+}
+
+#[test]
+fn every_prisoner_appears_exactly_once_in_scenario_order() {
+    let s = scenario(
+        &["UA", "RU", "BY"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU"),
+            prisoner("b", "BY", "UA"),
+            prisoner("c", "RU", "UA").sick(),
+            prisoner("d", "RU", "UA").refuses(),
+            prisoner("e", "RU", "UA"),
+        ],
+    );
+    let plan = check(
+        &s,
+        "a counted\nb party_not_in_agreement\nc uncounted\nd refuses_repatriation\ne counted",
+    );
+    let moved: Vec<&str> = plan.transfers.iter().map(|t| t.prisoner.as_str()).collect();
+    assert_eq!(moved, ["a", "c", "e"]);
+    assert_eq!(plan.transfers[0].from, "UA");
+    assert_eq!(plan.transfers[0].to, "RU");
+}
