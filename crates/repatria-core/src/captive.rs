@@ -246,6 +246,35 @@ pub struct IdentityClaim {
 }
 
 impl IdentityClaim {
+    /// A claim of a name alone, with a middling confidence; the other particulars are
+    /// filled in by the caller as they are known.
+    pub fn new(
+        id: ClaimId,
+        source: ClaimSource,
+        name: PersonName,
+        recorded_at: Timestamp,
+        recorded_by: &str,
+    ) -> IdentityClaim {
+        IdentityClaim {
+            id,
+            source,
+            name,
+            date_of_birth: None,
+            place_of_birth: None,
+            nationality: None,
+            rank: None,
+            service_number: None,
+            unit: None,
+            document: None,
+            confidence: 0.5,
+            document_not_bearers: false,
+            refused_fields: Vec::new(),
+            note: None,
+            recorded_at,
+            recorded_by: recorded_by.to_string(),
+        }
+    }
+
     /// Cross-field rules of a claim.
     pub fn check(&self) -> Result<(), DomainError> {
         if self.document_not_bearers && self.document.is_none() {
@@ -735,28 +764,18 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn claim(n: u128, family: &str) -> IdentityClaim {
-        IdentityClaim {
-            id: ClaimId(Uuid::from_u128(n)),
-            source: ClaimSource::SelfDeclared,
-            name: PersonName {
-                family: Some(family.into()),
-                given: None,
-                patronymic: None,
-            },
-            date_of_birth: None,
-            place_of_birth: None,
-            nationality: None,
-            rank: None,
-            service_number: None,
-            unit: None,
-            document: None,
-            confidence: 0.5,
-            document_not_bearers: false,
-            refused_fields: vec![],
-            note: None,
-            recorded_at: at(9, 0),
-            recorded_by: "registrar".into(),
-        }
+        let name = PersonName {
+            family: Some(family.into()),
+            given: None,
+            patronymic: None,
+        };
+        IdentityClaim::new(
+            ClaimId(Uuid::from_u128(n)),
+            ClaimSource::SelfDeclared,
+            name,
+            at(9, 0),
+            "registrar",
+        )
     }
 
     pub(crate) fn captive() -> Captive {

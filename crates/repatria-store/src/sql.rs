@@ -144,17 +144,31 @@ fn query_words(name: &str) -> Vec<String> {
 }
 
 impl SqlStore {
-    async fn check_parties_exist(&self, conn: &mut AnyConnection, new: &NewCaptive) -> Result<()> {
+    /// Checks that both parties of a captive exist, naming the field of each missing
+    /// one. `known` remembers codes already found, so that a bulk import asks once per
+    /// party rather than once per record.
+    async fn check_parties_exist(
+        &self,
+        conn: &mut AnyConnection,
+        power_of_origin: &PartyCode,
+        detaining_power: &PartyCode,
+        known: &mut std::collections::HashSet<PartyCode>,
+    ) -> Result<()> {
         let mut errors = Vec::new();
         for (field, code) in [
-            ("power_of_origin", &new.power_of_origin),
-            ("detaining_power", &new.detaining_power),
+            ("power_of_origin", power_of_origin),
+            ("detaining_power", detaining_power),
         ] {
+            if known.contains(code) {
+                continue;
+            }
             let found = sqlx::query("SELECT code FROM parties WHERE code = $1")
                 .bind(code.as_str())
                 .fetch_optional(&mut *conn)
                 .await?;
-            if found.is_none() {
+            if found.is_some() {
+                known.insert(code.clone());
+            } else {
                 errors.push(repatria_core::FieldError::new(
                     field,
                     format!("no party with code {code} exists; create it first"),
@@ -302,7 +316,13 @@ impl Store for SqlStore {
     ) -> Result<Captive> {
         let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
-        self.check_parties_exist(&mut tx, &new).await?;
+        self.check_parties_exist(
+            &mut tx,
+            &new.power_of_origin,
+            &new.detaining_power,
+            &mut Default::default(),
+        )
+        .await?;
         let captive = Captive::open(id, new, capture_event, &actor.user, now)?;
         self.insert_captive(&mut tx, &captive).await?;
         let mut audit = AuditWriter::begin(self, &mut tx).await?;
@@ -333,26 +353,24 @@ impl Store for SqlStore {
         let mut audit = AuditWriter::begin(self, &mut tx).await?;
         let mut known_parties = std::collections::HashSet::new();
         for (index, captive) in captives.iter().enumerate() {
-            for (field, code) in [
-                ("power_of_origin", &captive.power_of_origin),
-                ("detaining_power", &captive.detaining_power),
-            ] {
-                if known_parties.contains(code) {
-                    continue;
+            self.check_parties_exist(
+                &mut tx,
+                &captive.power_of_origin,
+                &captive.detaining_power,
+                &mut known_parties,
+            )
+            .await
+            .map_err(|error| match error {
+                StoreError::Domain(DomainError::Invalid(errors)) => {
+                    StoreError::Domain(DomainError::Invalid(
+                        errors
+                            .into_iter()
+                            .map(|e| e.within(&format!("records[{index}]")))
+                            .collect(),
+                    ))
                 }
-                let found = sqlx::query("SELECT code FROM parties WHERE code = $1")
-                    .bind(code.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if found.is_none() {
-                    return Err(DomainError::invalid(
-                        format!("records[{index}].{field}"),
-                        format!("no party with code {code} exists; create it first"),
-                    )
-                    .into());
-                }
-                known_parties.insert(code.clone());
-            }
+                other => other,
+            })?;
             self.insert_captive(&mut tx, captive).await?;
             audit
                 .append(

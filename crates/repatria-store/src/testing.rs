@@ -75,6 +75,24 @@ impl TestDatabase {
     }
 }
 
+/// Runs `statements` as an attacker with direct database access would: past the
+/// append-only triggers of the audit log. For tests that prove tampering is detected.
+pub async fn tamper(store: &SqlStore, statements: &[&str]) {
+    let disable: &[&str] = match store.backend {
+        Backend::Sqlite => &[
+            "DROP TRIGGER audit_events_no_update",
+            "DROP TRIGGER audit_events_no_delete",
+        ],
+        Backend::Postgres => &["ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"],
+    };
+    for sql in disable.iter().chain(statements) {
+        sqlx::query(sql)
+            .execute(store.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some((server, schema)) = self.pg.take() else {

@@ -6,7 +6,7 @@ use repatria_core::{
     CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind, CustodyStatus,
     EventId, FacilityKind, IdentityClaim, NewCaptive, Party, PartyCode, PersonName, Timestamp,
 };
-use repatria_store::testing::TestDatabase;
+use repatria_store::testing::{tamper, TestDatabase};
 use repatria_store::{Actor, Backend, CaptiveChange, CaptiveQuery, SqlStore, Store, StoreError};
 use uuid::Uuid;
 
@@ -42,28 +42,18 @@ fn id() -> Uuid {
 }
 
 fn claim(family: &str, given: &str) -> IdentityClaim {
-    IdentityClaim {
-        id: ClaimId(id()),
-        source: ClaimSource::DocumentFound,
-        name: PersonName {
-            family: Some(family.into()),
-            given: Some(given.into()),
-            patronymic: None,
-        },
-        date_of_birth: None,
-        place_of_birth: None,
-        nationality: None,
-        rank: None,
-        service_number: None,
-        unit: None,
-        document: None,
-        confidence: 0.6,
-        document_not_bearers: false,
-        refused_fields: vec![],
-        note: None,
-        recorded_at: t(10, 0),
-        recorded_by: "registrar-1".into(),
-    }
+    let name = PersonName {
+        family: Some(family.into()),
+        given: Some(given.into()),
+        patronymic: None,
+    };
+    IdentityClaim::new(
+        ClaimId(id()),
+        ClaimSource::DocumentFound,
+        name,
+        t(10, 0),
+        "registrar-1",
+    )
 }
 
 fn new_captive(origin: &str, family: &str, given: &str) -> NewCaptive {
@@ -140,26 +130,6 @@ fn by_name(name: &str) -> CaptiveQuery {
     CaptiveQuery {
         name: Some(name.into()),
         ..Default::default()
-    }
-}
-
-/// Runs tampering SQL as an attacker with database access would: past the append-only
-/// triggers.
-async fn tamper(store: &SqlStore, statements: &[&str]) {
-    let disable = match store.backend() {
-        Backend::Sqlite => vec![
-            "DROP TRIGGER audit_events_no_update",
-            "DROP TRIGGER audit_events_no_delete",
-        ],
-        Backend::Postgres => {
-            vec!["ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"]
-        }
-    };
-    for sql in disable.iter().chain(statements) {
-        sqlx::query(sql)
-            .execute(store.pool())
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 }
 

@@ -249,27 +249,15 @@ fn claim(
     at: Timestamp,
     by: &str,
 ) -> IdentityClaim {
+    let name = PersonName {
+        family: Some(family.into()),
+        given: Some(given.into()),
+        patronymic: patronymic.map(String::from),
+    };
     IdentityClaim {
-        id: ClaimId(id()),
-        source,
-        name: PersonName {
-            family: Some(family.into()),
-            given: Some(given.into()),
-            patronymic: patronymic.map(String::from),
-        },
         date_of_birth,
-        place_of_birth: None,
-        nationality: None,
-        rank: None,
-        service_number: None,
-        unit: None,
-        document: None,
         confidence,
-        document_not_bearers: false,
-        refused_fields: vec![],
-        note: None,
-        recorded_at: at,
-        recorded_by: by.into(),
+        ..IdentityClaim::new(ClaimId(id()), source, name, at, by)
     }
 }
 

@@ -70,19 +70,7 @@ fn verify(db: &TestDatabase) -> (bool, String, String) {
 
 async fn tamper(db: &TestDatabase, statements: &[&str]) {
     let store = db.store().await;
-    let disable: &[&str] = match db.backend() {
-        Backend::Sqlite => &[
-            "DROP TRIGGER audit_events_no_update",
-            "DROP TRIGGER audit_events_no_delete",
-        ],
-        Backend::Postgres => &["ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"],
-    };
-    for sql in disable.iter().chain(statements) {
-        sqlx::query(sql)
-            .execute(store.pool())
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
+    repatria_store::testing::tamper(&store, statements).await;
     store.close().await;
 }
 
