@@ -170,7 +170,9 @@ fn explain_tells_who_was_left_out_and_why() {
 fn a_spent_time_budget_gives_a_valid_plan_that_does_not_claim_optimality() {
     let mut s = cycle([2, 3, 4]);
     s.terms.balance = Balance::Value;
-    let options = repatria_exchange::PlanOptions { time_limit_seconds: Some(0.0) };
+    let options = repatria_exchange::PlanOptions {
+        time_limit_seconds: Some(0.0),
+    };
     let plan = repatria_exchange::plan_with(&s, &options, None).unwrap();
     assert!(!plan.optimal);
     repatria_exchange::check_plan(&s, &plan).unwrap();
