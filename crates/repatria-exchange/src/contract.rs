@@ -86,7 +86,7 @@ pub struct Terms {
     #[serde(default)]
     pub max_total: Option<u64>,
     /// Reference date for days in captivity, `YYYY-MM-DD`. Required by [`crate::plan`];
-    /// [`crate::plan_with_default_date`] fills it in when absent.
+    /// [`crate::plan_with`] takes a date to use when it is absent.
     #[serde(default)]
     pub as_of: Option<String>,
 }

@@ -3,14 +3,29 @@
 //! The exchange format is `contracts/EXCHANGE.md`: a [`Scenario`] (parties, sides, prisoners,
 //! terms) comes in, a [`Plan`] goes out, with every prisoner either in `transfers` or in
 //! `not_moved` with a [`Reason`]. The CLI (`repatria plan`) and the API
-//! (`POST /api/exchange/plan`) both go through [`plan_with`].
+//! (`POST /api/exchange/plan`) both go through [`parse_scenario`] and [`plan_with`].
 //!
 //! How it works: rules that do not depend on numbers (refusal, Art. 109; sick and wounded,
 //! Arts. 109–110; proceedings, Art. 115; parties outside the agreement) are applied first. The
 //! remaining candidates are chosen by an exact solver for the lexicographic objective
 //! (demanded, then value, then days in captivity): a min-cost circulation over the sides when
 //! balancing by count, an integer program over classes of interchangeable prisoners otherwise
-//! (see the `flow` and `mip` modules).
+//! (balance by value, or a `max_total` that binds); see the `flow` and `mip` modules.
+//!
+//! Decisions the contract leaves open:
+//! - when several reasons apply to a prisoner who stays, the first in the order of [`Reason`]
+//!   is given (refusal, party not in the agreement, same side, proceedings, then the numbers);
+//! - a prisoner who could move but is left out gets `max_total` when the plan moves exactly
+//!   `max_total` counted prisoners (adding him is then impossible whatever the balance), and
+//!   `balance` otherwise;
+//! - a scenario without `terms.as_of` is refused by [`plan`]; [`plan_with`] takes the date to
+//!   use instead (the CLI passes today's date), since the engine never reads the clock;
+//! - the integer programs share one time budget ([`PlanOptions`], 60 s by default); when it
+//!   runs out the plan is the best found, valid, and says `"optimal": false`. The clock is read
+//!   for that budget only.
+//!
+//! The integer programs use microlp (pure Rust). The `highs` cargo feature swaps in HiGHS,
+//! which is much stronger on balance by value with many sides.
 
 mod check;
 mod contract;

@@ -2,6 +2,7 @@
 
 mod cases;
 mod errors;
+mod purity;
 mod random;
 mod rules;
 mod support;
