@@ -2,7 +2,6 @@
 
 mod cases;
 mod errors;
-mod purity;
 mod random;
 mod rules;
 mod support;
