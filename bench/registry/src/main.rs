@@ -148,6 +148,22 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("set REPATRIA_TEST_PG_URL for the PostgreSQL run")?;
     let store = db.store().await;
+    // The benchmark acts as a registrar with a session token, as a real client would.
+    let password = "benchmark password, not a secret";
+    let user = repatria_store::User {
+        username: "bench".into(),
+        role: repatria_core::Role::Admin,
+        password_hash: repatria_server::hash_password(password)
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        disabled: false,
+    };
+    repatria_store::Store::create_user(
+        &store,
+        &repatria_store::Actor::new("bench"),
+        user,
+        chrono::Utc::now(),
+    )
+    .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(repatria_server::serve(
@@ -157,7 +173,23 @@ async fn main() -> anyhow::Result<()> {
         },
         std::future::pending(),
     ));
-    let client = reqwest::Client::new();
+    let login: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({ "username": "bench", "password": password }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let token = login["token"].as_str().context("no token")?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?;
     for (code, name) in [("UA", "Ukraine"), ("RU", "Russian Federation")] {
         client
             .post(format!("{base}/api/parties"))

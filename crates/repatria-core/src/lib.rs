@@ -4,6 +4,7 @@
 //! time in) and does not know about HTTP, JSON or SQL. Raw input is validated once, at the
 //! edge, into the types here; inside the system those types are trusted.
 
+pub mod access;
 pub mod captive;
 pub mod date;
 pub mod deadlines;
@@ -12,6 +13,7 @@ pub mod ids;
 pub mod names;
 pub mod party;
 
+pub use access::{check_new_password, parse_username, Permission, Role};
 pub use captive::{
     Captive, CaptureReport, ClaimSource, Coordinates, CustodyEvent, CustodyEventKind,
     CustodyStatus, Document, FacilityKind, HealthCategory, HealthRecord, IdentityClaim, Interview,

@@ -8,7 +8,7 @@ use repatria_core::{
     Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, Coordinates, CustodyEvent,
     CustodyEventKind, Deadline, Document, EventId, FacilityKind, FieldError, HealthCategory,
     HealthRecord, IdentityClaim, Interview, InterviewId, NewCaptive, PartialDate, Party, PartyCode,
-    PersonName, RepatriationWish, Timestamp, WishRecord,
+    Permission, PersonName, RepatriationWish, Role, Timestamp, WishRecord,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -595,12 +595,17 @@ pub struct HealthView {
     pub recorded_by: String,
 }
 
-impl From<&HealthRecord> for HealthView {
-    fn from(h: &HealthRecord) -> Self {
+impl HealthView {
+    /// Medical notes only for the roles that may read them; the category is on the
+    /// capture card and visible to every reader of the record.
+    fn new(h: &HealthRecord, role: Role) -> Self {
         HealthView {
             category: h.category.to_string(),
             eligible_for_direct_repatriation: h.eligible_for_direct_repatriation,
-            note: h.note.clone(),
+            note: h
+                .note
+                .clone()
+                .filter(|_| role.can(Permission::ReadMedicalNotes)),
             assessed_at: h.assessed_at,
             recorded_by: h.recorded_by.clone(),
         }
@@ -675,7 +680,8 @@ pub struct CaptiveView {
 }
 
 impl CaptiveView {
-    pub fn new(c: &Captive, now: Timestamp) -> CaptiveView {
+    /// The record as `role` may see it.
+    pub fn new(c: &Captive, now: Timestamp, role: Role) -> CaptiveView {
         CaptiveView {
             id: c.id.as_uuid(),
             power_of_origin: c.power_of_origin.to_string(),
@@ -704,8 +710,8 @@ impl CaptiveView {
                     recorded_by: e.recorded_by.clone(),
                 })
                 .collect(),
-            health: c.current_health().map(HealthView::from),
-            health_history: c.health.iter().map(HealthView::from).collect(),
+            health: c.current_health().map(|h| HealthView::new(h, role)),
+            health_history: c.health.iter().map(|h| HealthView::new(h, role)).collect(),
             languages: c.languages.clone(),
             interpreter_required: c.interpreter_required,
             interviews: c
@@ -717,7 +723,10 @@ impl CaptiveView {
                     interviewer: i.interviewer.clone(),
                     language: i.language.clone(),
                     interpreter: i.interpreter.clone(),
-                    summary: i.summary.clone(),
+                    summary: i
+                        .summary
+                        .clone()
+                        .filter(|_| role.can(Permission::ReadInterviewSummaries)),
                     recorded_by: i.recorded_by.clone(),
                 })
                 .collect(),

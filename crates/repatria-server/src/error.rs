@@ -21,6 +21,12 @@ pub enum ApiError {
     /// The request breaks a rule given the current state of the record.
     #[error("{reason}")]
     Rule { field: String, reason: String },
+    /// No credential, or one that is unknown, expired or revoked.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated, but the role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -38,7 +44,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable machine-readable code: `bad_request`, `validation_failed`,
-    /// `rule_violated`, `not_found`, `conflict`, `internal`.
+    /// `rule_violated`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `internal`.
     pub code: &'static str,
     pub message: String,
     /// Field path → what is wrong with it.
@@ -90,6 +96,15 @@ impl IntoResponse for ApiError {
                     message,
                     BTreeMap::from([(field, reason)]),
                 )
+            }
+            ApiError::Unauthorized(message) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                message,
+                BTreeMap::new(),
+            ),
+            ApiError::Forbidden(message) => {
+                (StatusCode::FORBIDDEN, "forbidden", message, BTreeMap::new())
             }
             ApiError::NotFound(message) => {
                 (StatusCode::NOT_FOUND, "not_found", message, BTreeMap::new())

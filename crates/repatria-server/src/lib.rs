@@ -2,6 +2,7 @@
 //! the health check. Handlers validate requests into domain values (`dto.rs`), call the
 //! [`Store`], and render views; they hold no domain rules of their own.
 
+mod auth;
 mod dto;
 mod error;
 mod extract;
@@ -18,6 +19,7 @@ use axum::routing::get;
 use axum::Router;
 use repatria_store::Store;
 
+pub use auth::{hash_password, CurrentUser};
 pub use error::{ApiError, ErrorBody};
 pub use routes::ApiDoc;
 
@@ -54,7 +56,7 @@ async fn request_id(mut request: Request, next: Next) -> Response {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .nest("/api", routes::api())
+        .nest("/api", routes::api(state.clone()))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .layer(axum::middleware::from_fn(request_id))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -3,36 +3,80 @@
 
 use std::sync::Arc;
 
+use repatria_core::Role;
+use repatria_server::hash_password;
 use repatria_server::AppState;
 use repatria_store::testing::TestDatabase;
-use repatria_store::Backend;
+use repatria_store::{Actor, Backend, Store, User};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 struct TestApp {
     base: String,
     client: reqwest::Client,
+    /// The bearer token requests are sent with (an admin's unless changed).
+    token: Option<String>,
+    store: Arc<dyn Store>,
     _db: TestDatabase,
 }
 
+const PASSWORD: &str = "a long test password";
+
 async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let db = TestDatabase::create(backend).await?;
-    let store = db.store().await;
+    let store: Arc<dyn Store> = Arc::new(db.store().await);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState {
-        store: Arc::new(store),
+        store: store.clone(),
     };
     tokio::spawn(repatria_server::serve(
         listener,
         state,
         std::future::pending(),
     ));
-    Some(TestApp {
+    let mut app = TestApp {
         base,
         client: reqwest::Client::new(),
+        token: None,
+        store,
         _db: db,
-    })
+    };
+    app.token = Some(app.user("admin-1", Role::Admin).await);
+    Some(app)
+}
+
+impl TestApp {
+    /// Creates an account with `role` and returns a session token for it.
+    async fn user(&self, username: &str, role: Role) -> String {
+        let user = User {
+            username: username.into(),
+            role,
+            password_hash: hash_password(PASSWORD).unwrap(),
+            disabled: false,
+        };
+        self.store
+            .create_user(&Actor::new("test"), user, chrono::Utc::now())
+            .await
+            .unwrap();
+        let answer = self
+            .anonymous(
+                "POST",
+                "/api/auth/login",
+                Some(&json!({ "username": username, "password": PASSWORD }).to_string()),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.body["token"].as_str().unwrap().to_string()
+    }
+
+    async fn anonymous(&self, method: &str, path: &str, body: Option<&str>) -> Answer {
+        self.request(method, path, body, None).await
+    }
+
+    async fn as_token(&self, token: &str, method: &str, path: &str, body: Option<&str>) -> Answer {
+        self.request(method, path, body, Some(token)).await
+    }
 }
 
 struct Answer {
@@ -43,8 +87,22 @@ struct Answer {
 
 impl TestApp {
     async fn send(&self, method: &str, path: &str, body: Option<&str>) -> Answer {
+        self.request(method, path, body, self.token.as_deref())
+            .await
+    }
+
+    async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> Answer {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
         if let Some(body) = body {
             request = request
                 .header("content-type", "application/json")

@@ -10,6 +10,7 @@
 //! Every write runs in one transaction together with the audit event that records it;
 //! the audit log is append-only and hash-chained (see `audit.rs`).
 
+mod accounts;
 mod audit;
 mod backend;
 mod sql;
@@ -22,6 +23,7 @@ use repatria_core::{
     IdentityClaim, Interview, NewCaptive, Party, PartyCode, Timestamp, WishRecord,
 };
 
+pub use accounts::{Credential, User};
 pub use audit::{AuditEvent, VerifyReport};
 pub use backend::{Backend, SqlStore};
 
@@ -221,6 +223,30 @@ pub trait Store: Send + Sync {
         change: CaptiveChange,
         now: Timestamp,
     ) -> Result<Captive>;
+
+    /// Creates an account; the name must be new.
+    async fn create_user(&self, actor: &Actor, user: User, now: Timestamp) -> Result<()>;
+    async fn get_user(&self, username: &str) -> Result<Option<User>>;
+    /// Stores a new session or API token (by its hash).
+    async fn create_credential(
+        &self,
+        actor: &Actor,
+        credential: Credential,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// The credential with this hash and its user, unless revoked or expired.
+    async fn find_credential(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(Credential, User)>>;
+    /// Revokes a credential; `NotFound` when there is no live one with this hash.
+    async fn revoke_credential(
+        &self,
+        actor: &Actor,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<()>;
 
     /// Audit events, oldest first, optionally for one entity.
     async fn audit_events(

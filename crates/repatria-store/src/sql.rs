@@ -144,6 +144,25 @@ fn query_words(name: &str) -> Vec<String> {
 }
 
 impl SqlStore {
+    /// Appends one audit event inside the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn audit_in(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        action: &str,
+        entity_type: &str,
+        entity_id: &str,
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut audit = AuditWriter::begin(self, conn).await?;
+        audit
+            .append(conn, actor, action, entity_type, entity_id, detail, now)
+            .await?;
+        audit.finish(conn).await
+    }
+
     /// Checks that both parties of a captive exist, naming the field of each missing
     /// one. `known` remembers codes already found, so that a bulk import asks once per
     /// party rather than once per record.
@@ -479,6 +498,40 @@ impl Store for SqlStore {
         audit.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(captive)
+    }
+
+    async fn create_user(&self, actor: &Actor, user: crate::User, now: Timestamp) -> Result<()> {
+        self.insert_user(actor, &user, now).await
+    }
+
+    async fn get_user(&self, username: &str) -> Result<Option<crate::User>> {
+        self.select_user(username).await
+    }
+
+    async fn create_credential(
+        &self,
+        actor: &Actor,
+        credential: crate::Credential,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.insert_credential(actor, &credential, now).await
+    }
+
+    async fn find_credential(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(crate::Credential, crate::User)>> {
+        self.select_credential(token_hash, now).await
+    }
+
+    async fn revoke_credential(
+        &self,
+        actor: &Actor,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.update_revoke(actor, token_hash, now).await
     }
 
     async fn audit_events(

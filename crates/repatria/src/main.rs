@@ -47,6 +47,11 @@ enum Command {
         #[arg(long, default_value_t = 1949)]
         seed: u64,
     },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -60,6 +65,21 @@ enum Command {
     Compare(commands::matching::CompareArgs),
     /// Compute an exchange plan from a scenario (see contracts/EXCHANGE.md).
     Plan(commands::plan::PlanArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Add {
+        /// User name: a-z, 0-9, '.', '_' or '-'.
+        name: String,
+        /// admin, registrar, investigator, medical, tracing_officer, negotiator,
+        /// media_officer, auditor, icrc_delegate or journalist.
+        #[arg(long)]
+        role: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,6 +103,9 @@ fn main() -> ExitCode {
             captives,
             seed,
         } => runtime().and_then(|rt| rt.block_on(commands::serve::demo(addr, captives, seed))),
+        Command::User {
+            command: UserCommand::Add { name, role, db },
+        } => runtime().and_then(|rt| rt.block_on(commands::user::add(&db.db, &name, &role))),
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => runtime().and_then(|rt| rt.block_on(commands::audit::verify(&db.db))),

@@ -156,6 +156,8 @@ fn a_database_that_cannot_be_opened_is_a_one_line_error() {
 struct Server {
     child: Child,
     base: String,
+    /// `account ROLE USERNAME PASSWORD` lines printed after the URL.
+    accounts: Vec<(String, String, String)>,
 }
 
 impl Drop for Server {
@@ -165,8 +167,9 @@ impl Drop for Server {
     }
 }
 
-/// Starts `repatria ARGS --addr 127.0.0.1:0` and waits for the line with its URL.
-fn start(args: &[&str], dir: &std::path::Path) -> Server {
+/// Starts `repatria ARGS --addr 127.0.0.1:0`, waits for the line with its URL and reads
+/// the `expected_accounts` account lines that follow it.
+fn start(args: &[&str], dir: &std::path::Path, expected_accounts: usize) -> Server {
     let mut child = repatria()
         .args(args)
         .args(["--addr", "127.0.0.1:0"])
@@ -184,19 +187,55 @@ fn start(args: &[&str], dir: &std::path::Path) -> Server {
         .unwrap_or_else(|| panic!("no URL in {line:?}"))
         .trim_end_matches('/')
         .to_string();
+    let mut accounts = Vec::new();
+    for _ in 0..expected_accounts {
+        let line = lines.next().expect("an account line").unwrap();
+        let words: Vec<&str> = line.split(' ').collect();
+        assert!(
+            words.len() == 4 && words[0] == "account",
+            "not an account line: {line:?}"
+        );
+        accounts.push((
+            words[1].to_string(),
+            words[2].to_string(),
+            words[3].to_string(),
+        ));
+    }
     // Keep draining stdout so that the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, base }
+    Server {
+        child,
+        base,
+        accounts,
+    }
 }
 
-async fn get_json(url: String) -> serde_json::Value {
-    reqwest::get(url).await.unwrap().json().await.unwrap()
+/// Logs in and returns the session token.
+async fn login(base: &str, username: &str, password: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{base}/api/auth/login"))
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get_json(url: String, token: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn serve_creates_the_default_sqlite_file_and_answers_health_checks() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(&["serve"], dir.path());
+    let server = start(&["serve"], dir.path(), 0);
     let health = reqwest::get(format!("{}/healthz", server.base))
         .await
         .unwrap();
@@ -210,14 +249,49 @@ async fn serve_creates_the_default_sqlite_file_and_answers_health_checks() {
 #[tokio::test]
 async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(&["demo"], dir.path());
-    let list = get_json(format!("{}/api/captives?limit=5", server.base)).await;
+    let server = start(&["demo"], dir.path(), 10);
+    let roles: Vec<&str> = server
+        .accounts
+        .iter()
+        .map(|(role, _, _)| role.as_str())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "admin",
+            "registrar",
+            "investigator",
+            "medical",
+            "tracing_officer",
+            "negotiator",
+            "media_officer",
+            "auditor",
+            "icrc_delegate",
+            "journalist"
+        ]
+    );
+    let passwords: std::collections::HashSet<&str> =
+        server.accounts.iter().map(|(_, _, p)| p.as_str()).collect();
+    assert_eq!(passwords.len(), 10, "every account has its own password");
+    let (_, registrar, password) = &server.accounts[1];
+    let answer = login(&server.base, registrar, "wrong password").await;
+    assert_eq!(answer.status(), 401);
+    let answer: serde_json::Value = login(&server.base, registrar, password)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = answer["token"].as_str().unwrap().to_string();
+    let list = get_json(format!("{}/api/captives?limit=5", server.base), &token).await;
     assert!(list["total"].as_u64().unwrap() >= 2000, "{}", list["total"]);
     for origin in ["RU", "UA", "KP"] {
-        let page = get_json(format!(
-            "{}/api/captives?power_of_origin={origin}&limit=1",
-            server.base
-        ))
+        let page = get_json(
+            format!(
+                "{}/api/captives?power_of_origin={origin}&limit=1",
+                server.base
+            ),
+            &token,
+        )
         .await;
         assert!(
             page["total"].as_u64().unwrap() > 100,
@@ -226,14 +300,17 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
     }
     // The soldier with another man's papers is found under the name in those papers,
     // and his record says the document is not his.
-    let found = get_json(format!(
-        "{}/api/captives?q=%D0%9A%D0%B8%D0%BC%D0%BE%D0%B2",
-        server.base
-    ))
+    let found = get_json(
+        format!(
+            "{}/api/captives?q=%D0%9A%D0%B8%D0%BC%D0%BE%D0%B2",
+            server.base
+        ),
+        &token,
+    )
     .await;
     assert_eq!(found["total"], 1, "{found}");
     let id = found["items"][0]["id"].as_str().unwrap();
-    let record = get_json(format!("{}/api/captives/{id}", server.base)).await;
+    let record = get_json(format!("{}/api/captives/{id}", server.base), &token).await;
     let claims = record["identity_claims"].as_array().unwrap();
     assert!(claims.iter().any(|c| c["document_not_bearers"] == true));
     assert_eq!(record["interpreter_required"], true);
@@ -246,4 +323,58 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
         dir.path().read_dir().unwrap().next().is_none(),
         "the demo wrote into the working directory"
     );
+}
+
+fn user_add(db: &str, name: &str, role: &str, password: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = repatria()
+        .args(["user", "add", name, "--role", role, "--db", db])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn user_add_reads_the_password_from_stdin_and_refuses_duplicates_and_unknown_roles() {
+    let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let ok = user_add(&db.url, "registrar-7", "registrar", "a good long password");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let store = db.store().await;
+    let user = store.get_user("registrar-7").await.unwrap().unwrap();
+    assert_eq!(user.role, repatria_core::Role::Registrar);
+    assert!(
+        user.password_hash.starts_with("$argon2id$"),
+        "stored as an Argon2id hash"
+    );
+    assert!(!user.password_hash.contains("a good long password"));
+
+    for (name, role, password, expect) in [
+        (
+            "registrar-7",
+            "registrar",
+            "a good long password",
+            "exists already",
+        ),
+        ("someone", "king", "a good long password", "--role"),
+        ("someone", "registrar", "short", "at least 12"),
+        ("Some One", "registrar", "a good long password", "NAME"),
+    ] {
+        let output = user_add(&db.url, name, role, password);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name} {role} accepted");
+        assert!(stderr.contains(expect), "{name} {role}: {stderr}");
+    }
 }

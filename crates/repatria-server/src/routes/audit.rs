@@ -4,6 +4,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::Auth;
 use crate::dto::AuditEventView;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
@@ -26,7 +27,9 @@ pub struct AuditQuery {
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<AuditQuery>,
+    Auth(user): Auth,
 ) -> ApiResult<axum::Json<Vec<AuditEventView>>> {
+    user.require(repatria_core::Permission::ReadAudit)?;
     let after = parse_number(query.after.as_deref(), "after", u64::MAX)?.unwrap_or(0);
     let limit = parse_number(query.limit.as_deref(), "limit", 1000)?.unwrap_or(100) as u32;
     let entity = match (&query.entity_type, &query.entity_id) {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::audit::parse_number;
-use super::CurrentActor;
+use super::Auth;
 use crate::dto::*;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
@@ -97,7 +97,20 @@ impl ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
+    Auth(user): Auth,
 ) -> ApiResult<axum::Json<CaptivePage>> {
+    // A journalist sees only what a media-access decision released (Art. 13); without
+    // one, the registry is empty to him rather than forbidden, so that nothing about
+    // its contents is disclosed.
+    if user.role == repatria_core::Role::Journalist {
+        query.validate()?;
+        return Ok(axum::Json(CaptivePage {
+            items: Vec::new(),
+            total: 0,
+            next: None,
+        }));
+    }
+    user.require(repatria_core::Permission::ReadCaptives)?;
     let query = query.validate()?;
     let page = state.store.list_captives(&query).await?;
     Ok(axum::Json(CaptivePage {
@@ -117,9 +130,11 @@ pub async fn list(
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    Auth(user): Auth,
     Json(body): Json<NewCaptiveRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<CaptiveView>)> {
+    user.require(repatria_core::Permission::CreateCaptives)?;
+    let actor = user.actor();
     let now = Utc::now();
     let new = body.validate(&actor.user, now)?;
     let captive = state
@@ -128,7 +143,7 @@ pub async fn create(
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(CaptiveView::new(&captive, now)),
+        axum::Json(CaptiveView::new(&captive, now, user.role)),
     ))
 }
 
@@ -139,14 +154,23 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Auth(user): Auth,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    if user.role == repatria_core::Role::Journalist {
+        return Err(ApiError::not_found("captive", &id));
+    }
+    user.require(repatria_core::Permission::ReadCaptives)?;
     let id = captive_id(&id)?;
     let captive = state
         .store
         .get_captive(id)
         .await
         .map_err(|e| not_found(e, &id))?;
-    Ok(axum::Json(CaptiveView::new(&captive, Utc::now())))
+    Ok(axum::Json(CaptiveView::new(
+        &captive,
+        Utc::now(),
+        user.role,
+    )))
 }
 
 fn not_found(error: repatria_store::StoreError, id: &CaptiveId) -> ApiError {
@@ -159,6 +183,7 @@ fn not_found(error: repatria_store::StoreError, id: &CaptiveId) -> ApiError {
 async fn change(
     state: &AppState,
     actor: &repatria_store::Actor,
+    role: repatria_core::Role,
     id: &str,
     change: CaptiveChange,
 ) -> ApiResult<axum::Json<CaptiveView>> {
@@ -169,7 +194,7 @@ async fn change(
         .change_captive(actor, id, change, now)
         .await
         .map_err(|e| not_found(e, &id))?;
-    Ok(axum::Json(CaptiveView::new(&captive, now)))
+    Ok(axum::Json(CaptiveView::new(&captive, now, role)))
 }
 
 /// Adds an identity claim (a document found, the captive's own statement, another
@@ -179,14 +204,17 @@ async fn change(
     responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_identity_claim(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    Auth(user): Auth,
     Path(id): Path<String>,
     Json(body): Json<IdentityClaimInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    user.require(repatria_core::Permission::EditIdentity)?;
+    let actor = user.actor();
     let claim = body.validate(&actor.user, Utc::now())?;
     change(
         &state,
         &actor,
+        user.role,
         &id,
         CaptiveChange::AddIdentityClaim(Box::new(claim)),
     )
@@ -199,14 +227,17 @@ pub async fn add_identity_claim(
     responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_assessed_identity(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    Auth(user): Auth,
     Path(id): Path<String>,
     Json(body): Json<AssessedIdentityRequest>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    user.require(repatria_core::Permission::EditIdentity)?;
+    let actor = user.actor();
     let claim = body.validate()?;
     change(
         &state,
         &actor,
+        user.role,
         &id,
         CaptiveChange::SetAssessedIdentity(claim),
     )
@@ -219,12 +250,21 @@ pub async fn set_assessed_identity(
     responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_custody_event(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    Auth(user): Auth,
     Path(id): Path<String>,
     Json(body): Json<CustodyEventInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    user.require(repatria_core::Permission::EditCustody)?;
+    let actor = user.actor();
     let event = body.validate(&actor.user)?;
-    change(&state, &actor, &id, CaptiveChange::AddCustodyEvent(event)).await
+    change(
+        &state,
+        &actor,
+        user.role,
+        &id,
+        CaptiveChange::AddCustodyEvent(event),
+    )
+    .await
 }
 
 /// Records a health assessment (categories of the GC III Annex IV capture card).
@@ -233,12 +273,21 @@ pub async fn add_custody_event(
     responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_health(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    Auth(user): Auth,
     Path(id): Path<String>,
     Json(body): Json<HealthInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    user.require(repatria_core::Permission::RecordHealth)?;
+    let actor = user.actor();
     let record = body.validate(&actor.user, Utc::now())?;
-    change(&state, &actor, &id, CaptiveChange::RecordHealth(record)).await
+    change(
+        &state,
+        &actor,
+        user.role,
+        &id,
+        CaptiveChange::RecordHealth(record),
+    )
+    .await
 }
 
 /// Records an interview, in a language the captive understands (GC III Art. 17).
@@ -247,14 +296,17 @@ pub async fn record_health(
     responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_interview(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    Auth(user): Auth,
     Path(id): Path<String>,
     Json(body): Json<InterviewInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    user.require(repatria_core::Permission::RecordInterview)?;
+    let actor = user.actor();
     let interview = body.validate(&actor.user)?;
     change(
         &state,
         &actor,
+        user.role,
         &id,
         CaptiveChange::RecordInterview(interview),
     )
@@ -267,14 +319,17 @@ pub async fn record_interview(
     responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_repatriation_wish(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    Auth(user): Auth,
     Path(id): Path<String>,
     Json(body): Json<RepatriationWishInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    user.require(repatria_core::Permission::RecordWish)?;
+    let actor = user.actor();
     let wish = body.validate(&actor.user, Utc::now())?;
     change(
         &state,
         &actor,
+        user.role,
         &id,
         CaptiveChange::RecordRepatriationWish(wish),
     )
@@ -287,14 +342,17 @@ pub async fn record_repatriation_wish(
     responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_languages(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    Auth(user): Auth,
     Path(id): Path<String>,
     Json(body): Json<LanguagesInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    user.require(repatria_core::Permission::EditLanguages)?;
+    let actor = user.actor();
     let (languages, interpreter_required) = body.validate()?;
     change(
         &state,
         &actor,
+        user.role,
         &id,
         CaptiveChange::SetLanguages {
             languages,
@@ -310,14 +368,17 @@ pub async fn set_languages(
     responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_capture_card_sent(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    Auth(user): Auth,
     Path(id): Path<String>,
     Json(body): Json<CaptureCardInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    user.require(repatria_core::Permission::EditCustody)?;
+    let actor = user.actor();
     let sent_at = body.validate()?;
     change(
         &state,
         &actor,
+        user.role,
         &id,
         CaptiveChange::RecordCaptureCardSent { sent_at },
     )

@@ -5,6 +5,7 @@ use axum::body::Bytes;
 use chrono::Utc;
 use repatria_exchange::{parse_scenario, plan_with, PlanOptions, ScenarioError};
 
+use super::Auth;
 use crate::error::{ApiError, ApiResult};
 
 /// Largest scenario accepted: a million prisoners fit with room to spare.
@@ -23,7 +24,8 @@ fn invalid(error: ScenarioError) -> ApiError {
         (status = 400, description = "malformed JSON", body = crate::ErrorBody),
         (status = 422, description = "a bad scenario; the field is named", body = crate::ErrorBody),
     ))]
-pub async fn plan(body: Bytes) -> ApiResult<axum::Json<repatria_exchange::Plan>> {
+pub async fn plan(Auth(user): Auth, body: Bytes) -> ApiResult<axum::Json<repatria_exchange::Plan>> {
+    user.require(repatria_core::Permission::PlanExchange)?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
     if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(text) {

@@ -1,6 +1,7 @@
 //! The API's routes and their OpenAPI description.
 
 mod audit;
+mod auth;
 mod captives;
 mod exchange;
 mod parties;
@@ -9,30 +10,34 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::routing::{get, post, put};
 use axum::Router;
-use repatria_store::Actor;
 use utoipa::OpenApi;
 
-use crate::{AppState, RequestId};
+use crate::auth::CurrentUser;
+use crate::AppState;
 
-/// The acting user of a request, for the audit log. Until accounts exist every request
-/// acts as `local`, which is why the server listens on the loopback interface by default.
-pub struct CurrentActor(pub Actor);
+/// The authenticated user, put in place by [`crate::auth::authenticate`].
+pub struct Auth(pub CurrentUser);
 
-impl<S: Send + Sync> FromRequestParts<S> for CurrentActor {
-    type Rejection = std::convert::Infallible;
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = crate::ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let mut actor = Actor::new("local");
-        if let Some(RequestId(id)) = parts.extensions.get::<RequestId>() {
-            actor = actor.with_request(id.clone());
-        }
-        Ok(CurrentActor(actor))
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .map(Auth)
+            .ok_or_else(|| crate::ApiError::Unauthorized("log in first".into()))
     }
 }
 
-pub fn api() -> Router<AppState> {
-    Router::new()
+pub fn api(state: AppState) -> Router<AppState> {
+    let public = Router::new()
         .route("/openapi.json", get(openapi))
+        .route("/auth/login", post(auth::login));
+    let protected = Router::new()
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/tokens", post(auth::create_token))
         .route("/parties", get(parties::list).post(parties::create))
         .route("/captives", get(captives::list).post(captives::create))
         .route("/captives/{id}", get(captives::get))
@@ -69,6 +74,11 @@ pub fn api() -> Router<AppState> {
                 exchange::MAX_SCENARIO_BYTES,
             )),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::auth::authenticate,
+        ));
+    public.merge(protected)
 }
 
 #[derive(OpenApi)]
@@ -78,6 +88,9 @@ pub fn api() -> Router<AppState> {
         description = "Prisoner-of-war information bureau (GC III Art. 122) and exchange planning."
     ),
     paths(
+        auth::login,
+        auth::logout,
+        auth::create_token,
         parties::list,
         parties::create,
         captives::list,
@@ -95,6 +108,7 @@ pub fn api() -> Router<AppState> {
         exchange::plan,
     ),
     tags(
+        (name = "auth", description = "Logging in and out; personal API tokens"),
         (name = "captives", description = "The registry of prisoners of war"),
         (name = "parties", description = "Parties to the conflict"),
         (name = "audit", description = "The hash-chained audit log"),

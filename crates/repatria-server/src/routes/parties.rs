@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::CurrentActor;
+use super::Auth;
 use crate::dto::{NewPartyRequest, PartyView};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
@@ -12,7 +12,11 @@ use crate::AppState;
 /// All parties, by code.
 #[utoipa::path(get, path = "/api/parties", tag = "parties",
     responses((status = 200, body = Vec<PartyView>)))]
-pub async fn list(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<PartyView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+) -> ApiResult<axum::Json<Vec<PartyView>>> {
+    user.require(repatria_core::Permission::ReadParties)?;
     let parties = state.store.list_parties().await?;
     Ok(axum::Json(parties.iter().map(PartyView::from).collect()))
 }
@@ -26,9 +30,11 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<Par
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    CurrentActor(actor): CurrentActor,
+    Auth(user): Auth,
     Json(body): Json<NewPartyRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<PartyView>)> {
+    user.require(repatria_core::Permission::ManageParties)?;
+    let actor = user.actor();
     let party = body.validate()?;
     let party = state
         .store

@@ -4,3 +4,4 @@ pub mod audit;
 pub mod matching;
 pub mod plan;
 pub mod serve;
+pub mod user;

@@ -14,7 +14,7 @@ pub async fn serve(db: &str, addr: SocketAddr) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot open the database {}", redact(db)))?;
     tracing::info!(backend = store_backend(&store), "database ready");
-    run(store, addr, None).await
+    run(store, addr, None, Vec::new()).await
 }
 
 pub async fn demo(addr: SocketAddr, captives: usize, seed: u64) -> anyhow::Result<()> {
@@ -35,7 +35,10 @@ pub async fn demo(addr: SocketAddr, captives: usize, seed: u64) -> anyhow::Resul
         elapsed_ms = started.elapsed().as_millis() as u64,
         "demo scenario loaded"
     );
-    run(store, addr, Some(dir)).await
+    let accounts = crate::demo::accounts(&store, chrono::Utc::now())
+        .await
+        .context("cannot create the demo accounts")?;
+    run(store, addr, Some(dir), accounts).await
 }
 
 fn store_backend(store: &SqlStore) -> &'static str {
@@ -47,12 +50,21 @@ async fn run(
     store: SqlStore,
     addr: SocketAddr,
     _keep: Option<tempfile::TempDir>,
+    accounts: Vec<(repatria_core::Role, String, String)>,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     println!("Repatria is listening on http://{local}/ (API at http://{local}/api/openapi.json)");
+    // Exactly `account ROLE USERNAME PASSWORD`, one per line, for scripts (contracts/CLI.md).
+    for (role, username, password) in &accounts {
+        println!("account {role} {username} {password}");
+    }
+    use std::io::Write;
+    std::io::stdout()
+        .flush()
+        .context("cannot write to standard output")?;
     let state = AppState {
         store: Arc::new(store),
     };

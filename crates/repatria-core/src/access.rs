@@ -1,0 +1,234 @@
+//! Roles and what each may do: the permission matrix of `docs/permissions.md`, as code.
+//! Default deny: a permission not listed for a role is refused.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::FieldError;
+
+/// The roles of the bureau's users, and of the two kinds of outside reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    Registrar,
+    Investigator,
+    Medical,
+    TracingOfficer,
+    Negotiator,
+    MediaOfficer,
+    Auditor,
+    /// A delegate of the ICRC's Central Agency: reads what GC III lets the Agency see.
+    IcrcDelegate,
+    /// Sees only what a media-access decision released (GC III Art. 13).
+    Journalist,
+}
+
+impl Role {
+    pub const ALL: &'static [Role] = &[
+        Role::Admin,
+        Role::Registrar,
+        Role::Investigator,
+        Role::Medical,
+        Role::TracingOfficer,
+        Role::Negotiator,
+        Role::MediaOfficer,
+        Role::Auditor,
+        Role::IcrcDelegate,
+        Role::Journalist,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Registrar => "registrar",
+            Role::Investigator => "investigator",
+            Role::Medical => "medical",
+            Role::TracingOfficer => "tracing_officer",
+            Role::Negotiator => "negotiator",
+            Role::MediaOfficer => "media_officer",
+            Role::Auditor => "auditor",
+            Role::IcrcDelegate => "icrc_delegate",
+            Role::Journalist => "journalist",
+        }
+    }
+
+    /// Whether this role holds `permission`.
+    pub fn can(&self, permission: Permission) -> bool {
+        use Permission as P;
+        use Role as R;
+        match self {
+            R::Admin => true,
+            R::Registrar => matches!(
+                permission,
+                P::ReadParties
+                    | P::ManageParties
+                    | P::ReadCaptives
+                    | P::CreateCaptives
+                    | P::EditIdentity
+                    | P::EditCustody
+                    | P::RecordWish
+                    | P::EditLanguages
+            ),
+            R::Investigator => matches!(
+                permission,
+                P::ReadParties
+                    | P::ReadCaptives
+                    | P::EditIdentity
+                    | P::RecordInterview
+                    | P::ReadInterviewSummaries
+            ),
+            R::Medical => matches!(
+                permission,
+                P::ReadParties
+                    | P::ReadCaptives
+                    | P::RecordHealth
+                    | P::ReadMedicalNotes
+                    | P::EditLanguages
+            ),
+            R::TracingOfficer => matches!(permission, P::ReadParties | P::ReadCaptives),
+            R::Negotiator => matches!(
+                permission,
+                P::ReadParties | P::ReadCaptives | P::PlanExchange
+            ),
+            R::MediaOfficer => matches!(permission, P::ReadParties),
+            R::Auditor => matches!(permission, P::ReadParties | P::ReadAudit),
+            R::IcrcDelegate => matches!(
+                permission,
+                P::ReadParties | P::ReadCaptives | P::ReadMedicalNotes
+            ),
+            R::Journalist => false,
+        }
+    }
+}
+
+/// Something a user may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    ReadParties,
+    ManageParties,
+    /// Read captives' records (fields further limited by the permissions below).
+    ReadCaptives,
+    CreateCaptives,
+    /// Add identity claims and choose the assessed identity.
+    EditIdentity,
+    /// Add custody events, record the capture card sent.
+    EditCustody,
+    RecordHealth,
+    RecordInterview,
+    RecordWish,
+    EditLanguages,
+    /// Read interview summaries.
+    ReadInterviewSummaries,
+    /// Read medical notes (categories are visible to every reader of the record).
+    ReadMedicalNotes,
+    ReadAudit,
+    PlanExchange,
+    ManageUsers,
+}
+
+impl FromStr for Role {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| {
+                let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                FieldError::new(
+                    "",
+                    format!("expected one of {}, got {s:?}", names.join(", ")),
+                )
+            })
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Validates a user name: 2 to 64 characters, lower-case Latin letters, digits, `.`,
+/// `_` and `-`, starting with a letter.
+pub fn parse_username(input: &str) -> Result<String, FieldError> {
+    let name = input.trim();
+    let ok = (2..=64).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        });
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(FieldError::new("", format!("a user name is 2 to 64 characters a-z, 0-9, '.', '_' or '-', starting with a letter; got {input:?}")))
+    }
+}
+
+/// Checks a new password: long enough to resist guessing, and not blank.
+pub fn check_new_password(password: &str) -> Result<(), FieldError> {
+    if password.chars().count() < 12 {
+        return Err(FieldError::new(
+            "",
+            "a password must have at least 12 characters",
+        ));
+    }
+    if password.trim().is_empty() {
+        return Err(FieldError::new("", "a password must not be blank"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_deny_with_the_documented_exceptions() {
+        use Permission as P;
+        let check = |role: Role, permission: P, expect: bool| {
+            assert_eq!(role.can(permission), expect, "{role} {permission:?}");
+        };
+        check(Role::Admin, P::ManageUsers, true);
+        check(Role::Registrar, P::ManageUsers, false);
+        check(Role::Registrar, P::ReadInterviewSummaries, false);
+        check(Role::Investigator, P::ReadInterviewSummaries, true);
+        check(Role::Medical, P::ReadMedicalNotes, true);
+        check(Role::IcrcDelegate, P::ReadMedicalNotes, true);
+        check(Role::IcrcDelegate, P::ReadInterviewSummaries, false);
+        check(Role::Auditor, P::ReadAudit, true);
+        check(Role::Auditor, P::ReadCaptives, false);
+        check(Role::Negotiator, P::PlanExchange, true);
+        for permission in [
+            P::ReadParties,
+            P::ReadCaptives,
+            P::ReadAudit,
+            P::PlanExchange,
+        ] {
+            check(Role::Journalist, permission, false);
+        }
+    }
+
+    #[test]
+    fn user_names_and_passwords_are_checked() {
+        assert_eq!(parse_username(" registrar-1 ").unwrap(), "registrar-1");
+        for bad in ["", "a", "Admin", "1abc", "with space", "ім'я"] {
+            assert!(parse_username(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(check_new_password("short").is_err());
+        assert!(check_new_password("            ").is_err());
+        assert!(check_new_password("twelve chars").is_ok());
+    }
+
+    #[test]
+    fn roles_parse_from_their_names() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), *role);
+        }
+        assert!("root"
+            .parse::<Role>()
+            .unwrap_err()
+            .reason
+            .contains("tracing_officer"));
+    }
+}

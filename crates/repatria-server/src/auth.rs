@@ -1,0 +1,202 @@
+//! Authentication: password hashing (Argon2id), tokens, and the middleware that turns a
+//! bearer token or session cookie into the acting user.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{Request, State};
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+use rand::RngCore;
+use repatria_core::{Permission, Role};
+use repatria_store::Actor;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::{AppState, RequestId};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "repatria_session";
+/// The header that must repeat a cookie session's CSRF token on unsafe methods.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Hashes a password with Argon2id and a random salt, as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::Internal(format!("cannot hash a password: {e}")))
+}
+
+/// Checks a password against a stored hash. A missing user is checked against a fixed
+/// hash, so that the answer takes as long whether or not the user exists.
+pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default());
+    let hash = stored.unwrap_or(dummy);
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+        && stored.is_some()
+}
+
+/// A new random token (shown to its owner once) and the hash under which it is stored.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Compares two strings in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The authenticated user of a request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub username: String,
+    pub role: Role,
+    /// Hash of the credential used, so that logout can revoke exactly it.
+    pub credential_hash: String,
+    pub request_id: Option<String>,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        let actor = Actor::new(self.username.clone());
+        match &self.request_id {
+            Some(id) => actor.with_request(id.clone()),
+            None => actor,
+        }
+    }
+
+    /// 403 unless the role holds `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.role.can(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "the role {} may not do this",
+                self.role
+            )))
+        }
+    }
+}
+
+fn bearer(request: &Request) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    value.strip_prefix("Bearer ").map(str::trim)
+}
+
+fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Requires a live credential on every request it guards: `Authorization: Bearer`, or
+/// the session cookie with its CSRF token repeated in `X-CSRF-Token` on unsafe methods.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let (token, from_cookie) = match bearer(&request) {
+        Some(token) => (token.to_string(), false),
+        None => match cookie(&request, SESSION_COOKIE) {
+            Some(token) => (token.to_string(), true),
+            None => {
+                return Err(ApiError::Unauthorized(
+                    "log in first: send a bearer token or the session cookie".into(),
+                ))
+            }
+        },
+    };
+    let hash = token_hash(&token);
+    let found = state
+        .store
+        .find_credential(&hash, chrono::Utc::now())
+        .await?;
+    let Some((credential, user)) = found.filter(|(_, user)| !user.disabled) else {
+        return Err(ApiError::Unauthorized(
+            "the token or session is unknown, expired or revoked".into(),
+        ));
+    };
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if from_cookie && unsafe_method {
+        let sent = request
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let expected = credential.csrf_token.as_deref().unwrap_or_default();
+        if expected.is_empty() || !constant_time_eq(sent, expected) {
+            return Err(ApiError::Forbidden(
+                "missing or wrong X-CSRF-Token for a cookie session".into(),
+            ));
+        }
+    }
+    let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
+    request.extensions_mut().insert(CurrentUser {
+        username: user.username,
+        role: user.role,
+        credential_hash: credential.token_hash,
+        request_id,
+    });
+    Ok(next.run(request).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", Some(&hash)));
+        assert!(!verify_password("wrong horse", Some(&hash)));
+        assert!(!verify_password("correct horse", None));
+        assert!(!verify_password("x", Some("not a hash")));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_by_hash() {
+        let (a, hash_a) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(token_hash(&a), hash_a);
+        assert!(
+            constant_time_eq(&a, &a.clone())
+                && !constant_time_eq(&a, &b)
+                && !constant_time_eq("a", "ab")
+        );
+    }
+}
