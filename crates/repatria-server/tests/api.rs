@@ -221,6 +221,12 @@ on_both_backends!(
     domain_rules_are_422_with_the_reason,
     a_party_code_taken_twice_is_409,
     no_bad_request_to_any_endpoint_is_a_500,
+    requests_without_a_valid_credential_are_401_and_public_endpoints_stay_open,
+    login_sets_a_strict_cookie_and_logout_revokes_the_session,
+    a_cookie_session_needs_its_csrf_token_for_writes,
+    every_endpoint_answers_every_role_as_the_permission_matrix_says,
+    restricted_fields_are_absent_for_roles_that_may_not_read_them,
+    reads_of_a_record_are_audited,
 );
 
 async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
@@ -809,4 +815,425 @@ async fn the_exchange_planner_answers_over_the_api_with_the_contract_shape() {
     );
     let answer = app.send("POST", "/api/exchange/plan", Some("{")).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+}
+
+async fn requests_without_a_valid_credential_are_401_and_public_endpoints_stay_open(app: &TestApp) {
+    for (method, path) in [
+        ("GET", "/api/captives"),
+        ("POST", "/api/captives"),
+        ("GET", "/api/parties"),
+        ("GET", "/api/audit/events"),
+        ("POST", "/api/exchange/plan"),
+    ] {
+        let answer = app.anonymous(method, path, Some("{}")).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        assert_eq!(answer.body["error"]["code"], "unauthorized");
+        let answer = app.as_token("not-a-token", method, path, Some("{}")).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} with a made-up token"
+        );
+    }
+    assert_eq!(
+        app.anonymous("GET", "/healthz", None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.anonymous("GET", "/api/openapi.json", None).await.status,
+        StatusCode::OK
+    );
+}
+
+async fn login_sets_a_strict_cookie_and_logout_revokes_the_session(app: &TestApp) {
+    app.user("registrar-1", Role::Registrar).await;
+    let bad =
+        |user: &str, password: &str| json!({ "username": user, "password": password }).to_string();
+    let wrong = app
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&bad("registrar-1", "wrong password here")),
+        )
+        .await;
+    let unknown = app
+        .anonymous("POST", "/api/auth/login", Some(&bad("nobody", PASSWORD)))
+        .await;
+    assert_eq!(
+        (wrong.status, unknown.status),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(
+        wrong.body, unknown.body,
+        "an unknown user and a wrong password look the same"
+    );
+
+    let response = app
+        .client
+        .post(format!("{}/api/auth/login", app.base))
+        .json(&json!({ "username": "registrar-1", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(flag), "cookie lacks {flag}: {cookie}");
+    }
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["user"]["role"], "registrar");
+    let token = body["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.as_token(&token, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.as_token(&token, "POST", "/api/auth/logout", None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.as_token(&token, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked session still works"
+    );
+
+    // A personal API token works until it is revoked the same way.
+    let created = app
+        .send(
+            "POST",
+            "/api/auth/tokens",
+            Some(&json!({ "name": "nightly import" }).to_string()),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let api_token = created.body["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.as_token(&api_token, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    app.as_token(&api_token, "POST", "/api/auth/logout", None)
+        .await;
+    assert_eq!(
+        app.as_token(&api_token, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn a_cookie_session_needs_its_csrf_token_for_writes(app: &TestApp) {
+    let login: Value = app
+        .client
+        .post(format!("{}/api/auth/login", app.base))
+        .json(&json!({ "username": "admin-1", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cookie = format!("repatria_session={}", login["token"].as_str().unwrap());
+    let csrf = login["csrf_token"].as_str().unwrap();
+    let party = |code: &str| json!({ "code": code, "name": "Party" });
+    let send = |csrf: Option<&str>, body: Value| {
+        let mut request = app
+            .client
+            .post(format!("{}/api/parties", app.base))
+            .header("cookie", &cookie)
+            .json(&body);
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        request.send()
+    };
+    assert_eq!(
+        send(None, party("AA")).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(Some("forged"), party("AA")).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(Some(csrf), party("AA")).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    let read = app
+        .client
+        .get(format!("{}/api/parties", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK, "reads need no CSRF token");
+}
+
+/// Every endpoint × every role: the status each role gets.
+async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &TestApp) {
+    app.with_parties().await;
+    let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let claim_id = app.get(&format!("/api/captives/{id}")).await.body["identity_claims"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let roles = [
+        ("admin", Role::Admin),
+        ("registrar", Role::Registrar),
+        ("investigator", Role::Investigator),
+        ("medical", Role::Medical),
+        ("tracing_officer", Role::TracingOfficer),
+        ("negotiator", Role::Negotiator),
+        ("media_officer", Role::MediaOfficer),
+        ("auditor", Role::Auditor),
+        ("icrc_delegate", Role::IcrcDelegate),
+        ("journalist", Role::Journalist),
+    ];
+    let mut tokens = Vec::new();
+    for (name, role) in roles {
+        tokens.push((
+            name,
+            app.user(&format!("user-{}", name.replace('_', "-")), role)
+                .await,
+        ));
+    }
+    let c = |tail: &str| format!("/api/captives/{id}{tail}");
+    // (method, path, body, roles allowed); journalists get 404 for captives they were not shown.
+    let all = "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate";
+    let readers = "admin registrar investigator medical tracing_officer negotiator icrc_delegate";
+    let endpoints: Vec<(&str, String, Box<dyn Fn() -> Value>, &str)> = vec![
+        ("GET", "/api/parties".into(), Box::new(|| Value::Null), all),
+        (
+            "POST",
+            "/api/parties".into(),
+            Box::new(|| Value::Null),
+            "admin registrar",
+        ),
+        (
+            "GET",
+            "/api/captives".into(),
+            Box::new(|| Value::Null),
+            readers,
+        ),
+        ("GET", c(""), Box::new(|| Value::Null), readers),
+        (
+            "POST",
+            "/api/captives".into(),
+            Box::new(|| captive("Петренко", "Іван", "RU")),
+            "admin registrar",
+        ),
+        (
+            "POST",
+            c("/identity-claims"),
+            Box::new(|| json!({ "source": "family", "family_name": "Кім" })),
+            "admin registrar investigator",
+        ),
+        (
+            "PUT",
+            c("/assessed-identity"),
+            Box::new(move || json!({ "claim_id": claim_id })),
+            "admin registrar investigator",
+        ),
+        (
+            "POST",
+            c("/custody-events"),
+            Box::new(|| json!({ "kind": "interviewed", "at": "2025-01-20T10:00:00Z" })),
+            "admin registrar",
+        ),
+        (
+            "POST",
+            c("/health"),
+            Box::new(|| json!({ "category": "sick", "note": "fever" })),
+            "admin medical",
+        ),
+        (
+            "POST",
+            c("/interviews"),
+            Box::new(
+                || json!({ "at": "2025-01-16T10:00:00Z", "interviewer": "I", "language": "ko", "interpreter": "X" }),
+            ),
+            "admin investigator",
+        ),
+        (
+            "PUT",
+            c("/repatriation-wish"),
+            Box::new(|| json!({ "wish": "wishes" })),
+            "admin registrar",
+        ),
+        (
+            "PUT",
+            c("/languages"),
+            Box::new(|| json!({ "languages": ["ko"], "interpreter_required": true })),
+            "admin registrar medical",
+        ),
+        (
+            "POST",
+            c("/capture-card"),
+            Box::new(|| json!({ "sent_at": "2025-01-11T00:00:00Z" })),
+            "admin registrar",
+        ),
+        (
+            "GET",
+            "/api/audit/events".into(),
+            Box::new(|| Value::Null),
+            "admin auditor",
+        ),
+        (
+            "POST",
+            "/api/exchange/plan".into(),
+            Box::new(three_party_scenario),
+            "admin negotiator",
+        ),
+    ];
+    let mut party = 0;
+    for (method, path, body, allowed) in &endpoints {
+        for (role, token) in &tokens {
+            let mut body = body();
+            if path == "/api/parties" && *method == "POST" {
+                party += 1;
+                body = json!({ "code": format!("P{party}"), "name": "Party" });
+            }
+            let body = (!body.is_null()).then(|| body.to_string());
+            let answer = app.as_token(token, method, path, body.as_deref()).await;
+            let allowed = allowed.split(' ').any(|r| r == *role);
+            let journalist_on_captive =
+                *role == "journalist" && path.starts_with(&format!("/api/captives/{id}"));
+            let expect = if allowed {
+                answer.status.is_success()
+            } else if journalist_on_captive {
+                answer.status == StatusCode::NOT_FOUND
+            } else if *role == "journalist" && *method == "GET" && path == "/api/captives" {
+                answer.status == StatusCode::OK
+                    && answer.body["total"] == 0
+                    && answer.body["items"] == json!([])
+            } else {
+                answer.status == StatusCode::FORBIDDEN
+            };
+            assert!(
+                expect,
+                "{role} {method} {path}: {} {}",
+                answer.status, answer.body
+            );
+        }
+    }
+}
+
+async fn restricted_fields_are_absent_for_roles_that_may_not_read_them(app: &TestApp) {
+    app.with_parties().await;
+    let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let interview = json!({ "at": "2025-01-16T10:00:00Z", "interviewer": "I", "language": "ko", "interpreter": "X", "summary": "SECRET-SUMMARY" });
+    assert_eq!(
+        app.post(&format!("/api/captives/{id}/interviews"), interview)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let health = json!({ "category": "sick", "note": "SECRET-MEDICAL-NOTE" });
+    assert_eq!(
+        app.post(&format!("/api/captives/{id}/health"), health)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let cases = [
+        (Role::Registrar, false, false),
+        (Role::Investigator, true, false),
+        (Role::Medical, false, true),
+        (Role::IcrcDelegate, false, true),
+        (Role::TracingOfficer, false, false),
+        (Role::Admin, true, true),
+    ];
+    for (n, (role, summary, note)) in cases.into_iter().enumerate() {
+        let token = app.user(&format!("reader-{n}"), role).await;
+        let answer = app
+            .as_token(&token, "GET", &format!("/api/captives/{id}"), None)
+            .await;
+        assert_eq!(answer.status, StatusCode::OK);
+        let text = answer.body.to_string();
+        assert_eq!(
+            text.contains("SECRET-SUMMARY"),
+            summary,
+            "{role}: interview summary"
+        );
+        assert_eq!(
+            text.contains("SECRET-MEDICAL-NOTE"),
+            note,
+            "{role}: medical note"
+        );
+        assert_eq!(
+            answer.body["health"]["category"], "sick",
+            "{role}: the category is on the capture card"
+        );
+    }
+    let journalist = app.user("press-1", Role::Journalist).await;
+    let answer = app
+        .as_token(&journalist, "GET", &format!("/api/captives/{id}"), None)
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    let text = answer.body.to_string();
+    for secret in ["1999-03", "Кимов", "SECRET", "Unit 1"] {
+        assert!(!text.contains(secret), "a journalist saw {secret}: {text}");
+    }
+}
+
+async fn reads_of_a_record_are_audited(app: &TestApp) {
+    app.with_parties().await;
+    let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let reader = app.user("tracer-1", Role::TracingOfficer).await;
+    let answer = app
+        .as_token(&reader, "GET", &format!("/api/captives/{id}"), None)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    app.as_token(
+        &reader,
+        "GET",
+        "/api/captives?q=%D0%BA%D0%B8%D0%BC%D0%BE%D0%B2",
+        None,
+    )
+    .await;
+    let events = app.get("/api/audit/events?limit=1000").await.body;
+    let reads: Vec<&Value> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "tracer-1")
+        .collect();
+    let actions: Vec<&str> = reads
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"captive.read") && actions.contains(&"captive.list"),
+        "{actions:?}"
+    );
+    let read = reads
+        .iter()
+        .find(|e| e["action"] == "captive.read")
+        .unwrap();
+    assert_eq!(read["entity_id"], id.as_str());
+    assert_eq!(read["request_id"].as_str(), answer.request_id.as_deref());
+    let list = reads
+        .iter()
+        .find(|e| e["action"] == "captive.list")
+        .unwrap();
+    assert!(
+        list["detail"].as_str().unwrap().contains(&id),
+        "the list audit names what was shown"
+    );
+    assert!(
+        !list["detail"].as_str().unwrap().contains("кимов"),
+        "the search words are not copied"
+    );
 }

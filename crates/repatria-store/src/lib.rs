@@ -248,6 +248,18 @@ pub trait Store: Send + Sync {
         now: Timestamp,
     ) -> Result<()>;
 
+    /// Records a read of personal data (a captive's record, a search of the registry) in
+    /// the audit log: every read of a person's record is attributable.
+    async fn record_read(
+        &self,
+        actor: &Actor,
+        action: &str,
+        entity_type: &str,
+        entity_id: &str,
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<()>;
+
     /// Audit events, oldest first, optionally for one entity.
     async fn audit_events(
         &self,

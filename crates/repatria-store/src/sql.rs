@@ -534,6 +534,23 @@ impl Store for SqlStore {
         self.update_revoke(actor, token_hash, now).await
     }
 
+    async fn record_read(
+        &self,
+        actor: &Actor,
+        action: &str,
+        entity_type: &str,
+        entity_id: &str,
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<()> {
+        let _turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        self.audit_in(&mut tx, actor, action, entity_type, entity_id, detail, now)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn audit_events(
         &self,
         entity: Option<(&str, &str)>,

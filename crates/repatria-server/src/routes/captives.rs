@@ -113,6 +113,20 @@ pub async fn list(
     user.require(repatria_core::Permission::ReadCaptives)?;
     let query = query.validate()?;
     let page = state.store.list_captives(&query).await?;
+    // The search words are names, so the audit records what was shown (the ids), not
+    // what was asked.
+    let shown: Vec<String> = page.items.iter().map(|c| c.id.to_string()).collect();
+    state
+        .store
+        .record_read(
+            &user.actor(),
+            "captive.list",
+            "registry",
+            "captives",
+            serde_json::json!({ "shown": shown }),
+            Utc::now(),
+        )
+        .await?;
     Ok(axum::Json(CaptivePage {
         items: page.items.iter().map(CaptiveSummary::from).collect(),
         total: page.total,
@@ -166,11 +180,28 @@ pub async fn get(
         .get_captive(id)
         .await
         .map_err(|e| not_found(e, &id))?;
-    Ok(axum::Json(CaptiveView::new(
-        &captive,
-        Utc::now(),
-        user.role,
-    )))
+    let now = Utc::now();
+    state
+        .store
+        .record_read(
+            &user.actor(),
+            "captive.read",
+            "captive",
+            &id.to_string(),
+            serde_json::json!({}),
+            now,
+        )
+        .await?;
+    Ok(axum::Json(CaptiveView::new(&captive, now, user.role)))
+}
+
+/// A journalist learns nothing of a captive that no media-access decision released, not
+/// even that he exists (Art. 13): 404, as for an unknown id.
+fn hide_from_journalists(user: &crate::auth::CurrentUser, id: &str) -> ApiResult<()> {
+    if user.role == repatria_core::Role::Journalist {
+        return Err(ApiError::not_found("captive", id));
+    }
+    Ok(())
 }
 
 fn not_found(error: repatria_store::StoreError, id: &CaptiveId) -> ApiError {
@@ -208,6 +239,7 @@ pub async fn add_identity_claim(
     Path(id): Path<String>,
     Json(body): Json<IdentityClaimInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    hide_from_journalists(&user, &id)?;
     user.require(repatria_core::Permission::EditIdentity)?;
     let actor = user.actor();
     let claim = body.validate(&actor.user, Utc::now())?;
@@ -231,6 +263,7 @@ pub async fn set_assessed_identity(
     Path(id): Path<String>,
     Json(body): Json<AssessedIdentityRequest>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    hide_from_journalists(&user, &id)?;
     user.require(repatria_core::Permission::EditIdentity)?;
     let actor = user.actor();
     let claim = body.validate()?;
@@ -254,6 +287,7 @@ pub async fn add_custody_event(
     Path(id): Path<String>,
     Json(body): Json<CustodyEventInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    hide_from_journalists(&user, &id)?;
     user.require(repatria_core::Permission::EditCustody)?;
     let actor = user.actor();
     let event = body.validate(&actor.user)?;
@@ -277,6 +311,7 @@ pub async fn record_health(
     Path(id): Path<String>,
     Json(body): Json<HealthInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    hide_from_journalists(&user, &id)?;
     user.require(repatria_core::Permission::RecordHealth)?;
     let actor = user.actor();
     let record = body.validate(&actor.user, Utc::now())?;
@@ -300,6 +335,7 @@ pub async fn record_interview(
     Path(id): Path<String>,
     Json(body): Json<InterviewInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    hide_from_journalists(&user, &id)?;
     user.require(repatria_core::Permission::RecordInterview)?;
     let actor = user.actor();
     let interview = body.validate(&actor.user)?;
@@ -323,6 +359,7 @@ pub async fn record_repatriation_wish(
     Path(id): Path<String>,
     Json(body): Json<RepatriationWishInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    hide_from_journalists(&user, &id)?;
     user.require(repatria_core::Permission::RecordWish)?;
     let actor = user.actor();
     let wish = body.validate(&actor.user, Utc::now())?;
@@ -346,6 +383,7 @@ pub async fn set_languages(
     Path(id): Path<String>,
     Json(body): Json<LanguagesInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    hide_from_journalists(&user, &id)?;
     user.require(repatria_core::Permission::EditLanguages)?;
     let actor = user.actor();
     let (languages, interpreter_required) = body.validate()?;
@@ -372,6 +410,7 @@ pub async fn record_capture_card_sent(
     Path(id): Path<String>,
     Json(body): Json<CaptureCardInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    hide_from_journalists(&user, &id)?;
     user.require(repatria_core::Permission::EditCustody)?;
     let actor = user.actor();
     let sent_at = body.validate()?;
