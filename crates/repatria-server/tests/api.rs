@@ -1013,7 +1013,8 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
     // (method, path, body, roles allowed); journalists get 404 for captives they were not shown.
     let all = "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate";
     let readers = "admin registrar investigator medical tracing_officer negotiator icrc_delegate";
-    let endpoints: Vec<(&str, String, Box<dyn Fn() -> Value>, &str)> = vec![
+    type MakeBody = Box<dyn Fn() -> Value>;
+    let endpoints: Vec<(&str, String, MakeBody, &str)> = vec![
         ("GET", "/api/parties".into(), Box::new(|| Value::Null), all),
         (
             "POST",

@@ -756,6 +756,33 @@ fn generated_captive(rng: &mut StdRng, now: Timestamp) -> anyhow::Result<Captive
     Ok(captive)
 }
 
+/// One account per role with a fresh random password: the demo has no default password.
+/// Returns `(role, user name, password)` for printing.
+pub async fn accounts(
+    store: &SqlStore,
+    now: Timestamp,
+) -> anyhow::Result<Vec<(repatria_core::Role, String, String)>> {
+    use rand::distributions::{Alphanumeric, DistString};
+    let mut accounts = Vec::new();
+    for role in repatria_core::Role::ALL {
+        let username = format!("demo-{}", role.as_str().replace('_', "-"));
+        let password = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 20);
+        let password_hash =
+            repatria_server::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let user = repatria_store::User {
+            username: username.clone(),
+            role: *role,
+            password_hash,
+            disabled: false,
+        };
+        store
+            .create_user(&Actor::new("demo-loader"), user, now)
+            .await?;
+        accounts.push((*role, username, password));
+    }
+    Ok(accounts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -822,31 +849,4 @@ mod tests {
         assert_eq!(story[0].status(), CustodyStatus::InHospital);
         assert_eq!(story[1].status(), CustodyStatus::InCustody);
     }
-}
-
-/// One account per role with a fresh random password: the demo has no default password.
-/// Returns `(role, user name, password)` for printing.
-pub async fn accounts(
-    store: &SqlStore,
-    now: Timestamp,
-) -> anyhow::Result<Vec<(repatria_core::Role, String, String)>> {
-    use rand::distributions::{Alphanumeric, DistString};
-    let mut accounts = Vec::new();
-    for role in repatria_core::Role::ALL {
-        let username = format!("demo-{}", role.as_str().replace('_', "-"));
-        let password = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 20);
-        let password_hash =
-            repatria_server::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let user = repatria_store::User {
-            username: username.clone(),
-            role: *role,
-            password_hash,
-            disabled: false,
-        };
-        store
-            .create_user(&Actor::new("demo-loader"), user, now)
-            .await?;
-        accounts.push((*role, username, password));
-    }
-    Ok(accounts)
 }
