@@ -168,9 +168,7 @@ async fn main() -> anyhow::Result<()> {
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(repatria_server::serve(
         listener,
-        AppState {
-            store: Arc::new(store),
-        },
+        AppState::new(Arc::new(store)),
         std::future::pending(),
     ));
     let login: serde_json::Value = reqwest::Client::new()

@@ -29,6 +29,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// Too many failed logins; try again later.
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("{0}")]
     Conflict(String),
     #[error("internal error")]
@@ -97,6 +100,12 @@ impl IntoResponse for ApiError {
                     BTreeMap::from([(field, reason)]),
                 )
             }
+            ApiError::TooManyRequests(message) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                message,
+                BTreeMap::new(),
+            ),
             ApiError::Unauthorized(message) => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",

@@ -6,6 +6,7 @@ mod auth;
 mod dto;
 mod error;
 mod extract;
+mod limit;
 mod routes;
 
 use std::net::SocketAddr;
@@ -27,6 +28,16 @@ pub use routes::ApiDoc;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub login_limiter: Arc<limit::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        AppState {
+            store,
+            login_limiter: Arc::default(),
+        }
+    }
 }
 
 /// The request id, taken from `X-Request-Id` when a proxy set one, otherwise new. It is
@@ -52,6 +63,28 @@ async fn request_id(mut request: Request, next: Next) -> Response {
     response
 }
 
+/// Headers that keep browsers from sniffing, framing or caching personal data.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        (
+            "content-security-policy",
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        ),
+        ("cache-control", "no-store"),
+    ] {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    response
+}
+
 /// The whole application: API, OpenAPI document, health check.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -59,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", routes::api(state.clone()))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .layer(axum::middleware::from_fn(request_id))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

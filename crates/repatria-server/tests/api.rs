@@ -27,9 +27,7 @@ async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let store: Arc<dyn Store> = Arc::new(db.store().await);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState {
-        store: store.clone(),
-    };
+    let state = AppState::new(store.clone());
     tokio::spawn(repatria_server::serve(
         listener,
         state,
@@ -1237,4 +1235,53 @@ async fn reads_of_a_record_are_audited(app: &TestApp) {
         !list["detail"].as_str().unwrap().contains("кимов"),
         "the search words are not copied"
     );
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_slowed_down_and_answers_carry_security_headers() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = &app;
+    let attempt = |password: &'static str| {
+        let body = json!({ "username": "admin-1", "password": password }).to_string();
+        async move {
+            app.anonymous("POST", "/api/auth/login", Some(&body))
+                .await
+                .status
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            attempt("wrong password here").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        attempt("wrong password here").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        attempt(PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+
+    let response = app
+        .client
+        .get(format!("{}/api/parties", app.base))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("cache-control", "no-store"),
+    ] {
+        assert_eq!(
+            response.headers().get(name).and_then(|v| v.to_str().ok()),
+            Some(value),
+            "{name}"
+        );
+    }
+    assert!(response.headers().contains_key("content-security-policy"));
 }

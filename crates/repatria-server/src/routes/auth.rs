@@ -42,12 +42,24 @@ pub struct LoginResponse {
 
 /// Logs in with a password: a session token in the body and an HttpOnly cookie.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
+        (status = 429, description = "too many failed logins", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     request_id: Option<axum::Extension<RequestId>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<Response> {
+    let mut keys = vec![format!("user:{}", body.username.trim())];
+    if let Some(axum::Extension(axum::extract::ConnectInfo(addr))) = peer {
+        keys.push(format!("ip:{}", addr.ip()));
+    }
+    let started = std::time::Instant::now();
+    if state.login_limiter.is_blocked(&keys, started) {
+        return Err(ApiError::TooManyRequests(
+            "too many failed logins; wait 15 minutes and try again".into(),
+        ));
+    }
     let user = state.store.get_user(body.username.trim()).await?;
     let hash = user
         .as_ref()
@@ -58,9 +70,13 @@ pub async fn login(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let Some(user) = user.filter(|_| ok) else {
+        state
+            .login_limiter
+            .record_failure(&keys, std::time::Instant::now());
         tracing::info!("failed login");
         return Err(ApiError::Unauthorized("wrong user name or password".into()));
     };
+    state.login_limiter.record_success(&keys[..1]);
     let (token, token_hash) = new_token();
     let (csrf_token, _) = new_token();
     let now = Utc::now();

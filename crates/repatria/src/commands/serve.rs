@@ -65,9 +65,7 @@ async fn run(
     std::io::stdout()
         .flush()
         .context("cannot write to standard output")?;
-    let state = AppState {
-        store: Arc::new(store),
-    };
+    let state = AppState::new(Arc::new(store));
     repatria_server::serve(listener, state, shutdown_signal())
         .await
         .context("server failed")?;
