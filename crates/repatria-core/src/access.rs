@@ -90,7 +90,7 @@ impl Role {
                 permission,
                 P::ReadParties | P::ReadCaptives | P::PlanExchange
             ),
-            R::MediaOfficer => matches!(permission, P::ReadParties),
+            R::MediaOfficer => matches!(permission, P::ReadParties | P::ManageMedia),
             R::Auditor => matches!(permission, P::ReadParties | P::ReadAudit),
             R::IcrcDelegate => matches!(
                 permission,
@@ -124,6 +124,8 @@ pub enum Permission {
     ReadAudit,
     PlanExchange,
     ManageUsers,
+    /// Record media-access requests, decide them and log visits (Art. 13).
+    ManageMedia,
 }
 
 impl FromStr for Role {

@@ -10,6 +10,7 @@ pub mod date;
 pub mod deadlines;
 pub mod error;
 pub mod ids;
+pub mod media;
 pub mod names;
 pub mod party;
 
@@ -23,6 +24,7 @@ pub use date::PartialDate;
 pub use deadlines::{deadlines, Deadline, DeadlineKind, DeadlineState};
 pub use error::{DomainError, FieldError};
 pub use ids::{CaptiveId, ClaimId, EventId, InterviewId};
+pub use media::{MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Release};
 pub use names::{fold_for_search, search_tokens, PersonName};
 pub use party::{Party, PartyCode};
 

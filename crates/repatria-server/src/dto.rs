@@ -747,6 +747,109 @@ impl CaptiveView {
     }
 }
 
+/// The placeholder shown where a decision withholds names.
+pub const NAME_WITHHELD: &str = "(name withheld)";
+
+impl CaptiveView {
+    /// The record as a media-access decision releases it to a journalist (Art. 13): the
+    /// assessed name unless withheld, the parties, the status, the capture date; never
+    /// date of birth, unit, service number, documents, interviews, health or places.
+    pub fn for_journalist(
+        c: &Captive,
+        now: Timestamp,
+        release: &repatria_core::Release,
+    ) -> CaptiveView {
+        let mut view = CaptiveView::new(c, now, Role::Journalist);
+        let assessed = c.assessed_claim.map(|id| id.as_uuid());
+        view.identity_claims
+            .retain(|claim| Some(claim.id) == assessed);
+        for claim in &mut view.identity_claims {
+            let (family, given, patronymic) = (
+                claim.family_name.take(),
+                claim.given_name.take(),
+                claim.patronymic.take(),
+            );
+            *claim = IdentityClaimView {
+                family_name: if release.names_withheld {
+                    Some(NAME_WITHHELD.into())
+                } else {
+                    family
+                },
+                given_name: given.filter(|_| !release.names_withheld),
+                patronymic: patronymic.filter(|_| !release.names_withheld),
+                date_of_birth: None,
+                place_of_birth: None,
+                nationality: None,
+                rank: None,
+                service_number: None,
+                unit: None,
+                document: None,
+                note: None,
+                refused_fields: Vec::new(),
+                ..std::mem::replace(claim, IdentityClaimView::empty())
+            };
+        }
+        view.capture = CaptureView {
+            captured_at: view.capture.captured_at,
+            place: "(withheld)".into(),
+            latitude: None,
+            longitude: None,
+            capturing_unit: None,
+            condition: None,
+        };
+        view.timeline.clear();
+        view.interviews.clear();
+        view.health = None;
+        view.health_history.clear();
+        view.languages.clear();
+        view.repatriation_wish = None;
+        view.capture_card_sent_at = None;
+        view.deadlines.clear();
+        view
+    }
+}
+
+impl IdentityClaimView {
+    fn empty() -> IdentityClaimView {
+        IdentityClaimView {
+            id: Uuid::nil(),
+            source: String::new(),
+            family_name: None,
+            given_name: None,
+            patronymic: None,
+            date_of_birth: None,
+            place_of_birth: None,
+            nationality: None,
+            rank: None,
+            service_number: None,
+            unit: None,
+            document: None,
+            confidence: 0.0,
+            document_not_bearers: false,
+            refused_fields: Vec::new(),
+            note: None,
+            recorded_at: DateTime::<Utc>::MIN_UTC,
+            recorded_by: String::new(),
+        }
+    }
+}
+
+impl CaptiveSummary {
+    /// A list entry as a media-access decision releases it (see [`CaptiveView::for_journalist`]).
+    pub fn for_journalist(c: &Captive, release: &repatria_core::Release) -> CaptiveSummary {
+        let mut summary = CaptiveSummary::from(c);
+        summary.date_of_birth = None;
+        summary.health = None;
+        if release.names_withheld {
+            summary.name = NAME_WITHHELD.into();
+            summary.family_name = None;
+            summary.given_name = None;
+            summary.patronymic = None;
+        }
+        summary
+    }
+}
+
 /// A captive as listed: the assessed identity and where he stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaptiveSummary {

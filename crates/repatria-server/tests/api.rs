@@ -225,6 +225,7 @@ on_both_backends!(
     every_endpoint_answers_every_role_as_the_permission_matrix_says,
     restricted_fields_are_absent_for_roles_that_may_not_read_them,
     reads_of_a_record_are_audited,
+    a_journalist_sees_only_what_an_approved_decision_released,
 );
 
 async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
@@ -1008,6 +1009,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         ));
     }
     let c = |tail: &str| format!("/api/captives/{id}{tail}");
+    let media_captive = id.clone();
     // (method, path, body, roles allowed); journalists get 404 for captives they were not shown.
     let all = "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate";
     let readers = "admin registrar investigator medical tracing_officer negotiator icrc_delegate";
@@ -1094,6 +1096,21 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             "/api/exchange/plan".into(),
             Box::new(three_party_scenario),
             "admin negotiator",
+        ),
+        (
+            "GET",
+            "/api/media/requests".into(),
+            Box::new(|| Value::Null),
+            "admin media_officer journalist",
+        ),
+        (
+            "POST",
+            "/api/media/requests".into(),
+            Box::new(move || {
+                json!({ "outlet": "O", "journalist": "user-journalist", "purpose": "p", "captives": [media_captive],
+                        "wanted_from": "2026-01-01", "wanted_until": "2026-01-02" })
+            }),
+            "admin media_officer",
         ),
     ];
     let mut party = 0;
@@ -1284,4 +1301,162 @@ async fn repeated_failed_logins_are_slowed_down_and_answers_carry_security_heade
         );
     }
     assert!(response.headers().contains_key("content-security-policy"));
+}
+
+async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp) {
+    app.with_parties().await;
+    let released = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let other = app.create_captive(captive("Шевченко", "Тарас", "RU")).await;
+    let interview = json!({ "at": "2025-01-16T10:00:00Z", "interviewer": "I", "language": "ko", "interpreter": "X", "summary": "SECRET" });
+    app.post(&format!("/api/captives/{released}/interviews"), interview)
+        .await;
+    let media = app.user("media-1", Role::MediaOfficer).await;
+    let press = app.user("press-1", Role::Journalist).await;
+    let today = chrono::Utc::now().date_naive();
+    let request = json!({
+        "outlet": "Outlet (fictional)", "journalist": "press-1", "purpose": "report on conditions",
+        "captives": [released, other], "wanted_from": today.to_string(), "wanted_until": (today + chrono::Duration::days(3)).to_string()
+    });
+    let mut to_a_non_journalist = request.clone();
+    to_a_non_journalist["journalist"] = json!("media-1");
+    let bad = app
+        .as_token(
+            &media,
+            "POST",
+            "/api/media/requests",
+            Some(&to_a_non_journalist.to_string()),
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "only a journalist account can be granted access: {}",
+        bad.body
+    );
+    assert_eq!(
+        app.as_token(
+            &press,
+            "POST",
+            "/api/media/requests",
+            Some(&request.to_string())
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let created = app
+        .as_token(
+            &media,
+            "POST",
+            "/api/media/requests",
+            Some(&request.to_string()),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let request_id = created.body["id"].as_str().unwrap().to_string();
+
+    // Before the decision the journalist sees nothing.
+    assert_eq!(
+        app.as_token(&press, "GET", "/api/captives", None)
+            .await
+            .body["total"],
+        0
+    );
+    assert_eq!(
+        app.as_token(&press, "GET", &format!("/api/captives/{released}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let decision = |consent: Vec<&str>| {
+        json!({
+            "approved": true, "faces_blurred": true, "names_withheld": true, "consent_recorded": consent,
+            "valid_from": today.to_string(), "valid_until": (today + chrono::Duration::days(2)).to_string()
+        })
+    };
+    let path = format!("/api/media/requests/{request_id}/decision");
+    let refused = app
+        .as_token(&media, "POST", &path, Some(&decision(vec![]).to_string()))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "approval without consent: {}",
+        refused.body
+    );
+    let decided = app
+        .as_token(
+            &media,
+            "POST",
+            &path,
+            Some(&decision(vec![&released]).to_string()),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+
+    let list = app
+        .as_token(&press, "GET", "/api/captives", None)
+        .await
+        .body;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["id"], released.as_str());
+    assert_eq!(list["items"][0]["name"], "(name withheld)");
+    let record = app
+        .as_token(&press, "GET", &format!("/api/captives/{released}"), None)
+        .await;
+    assert_eq!(record.status, StatusCode::OK);
+    let text = record.body.to_string();
+    for secret in [
+        "Кимов",
+        "Алексей",
+        "1999-03",
+        "Unit 1",
+        "AA 1",
+        "SECRET",
+        "Border region",
+        "military_id",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "the journalist saw {secret}: {text}"
+        );
+    }
+    assert_eq!(
+        app.as_token(&press, "GET", &format!("/api/captives/{other}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "no consent recorded"
+    );
+
+    let visit = json!({ "captive": released, "at": chrono::Utc::now().to_rfc3339() });
+    let logged = app
+        .as_token(
+            &media,
+            "POST",
+            &format!("/api/media/requests/{request_id}/visits"),
+            Some(&visit.to_string()),
+        )
+        .await;
+    assert_eq!(logged.status, StatusCode::OK, "{}", logged.body);
+    assert_eq!(logged.body["visits"].as_array().unwrap().len(), 1);
+    let unvisitable = json!({ "captive": other, "at": chrono::Utc::now().to_rfc3339() });
+    let refused = app
+        .as_token(
+            &media,
+            "POST",
+            &format!("/api/media/requests/{request_id}/visits"),
+            Some(&unvisitable.to_string()),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let own = app
+        .as_token(&press, "GET", "/api/media/requests", None)
+        .await;
+    assert_eq!(
+        own.body.as_array().unwrap().len(),
+        1,
+        "a journalist sees his own requests"
+    );
 }

@@ -13,6 +13,7 @@
 mod accounts;
 mod audit;
 mod backend;
+mod media;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -26,6 +27,7 @@ use repatria_core::{
 pub use accounts::{Credential, User};
 pub use audit::{AuditEvent, VerifyReport};
 pub use backend::{Backend, SqlStore};
+pub use media::MediaChange;
 
 /// Who performs an operation, recorded in its audit event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,6 +249,27 @@ pub trait Store: Send + Sync {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<()>;
+
+    /// Records a media-access request; every captive it names must exist.
+    async fn create_media_request(
+        &self,
+        actor: &Actor,
+        request: repatria_core::MediaRequest,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// Decides a request or logs a visit, under the domain's rules (Art. 13).
+    async fn change_media_request(
+        &self,
+        actor: &Actor,
+        id: repatria_core::MediaRequestId,
+        change: MediaChange,
+        now: Timestamp,
+    ) -> Result<repatria_core::MediaRequest>;
+    /// All requests, or those of one journalist, oldest first.
+    async fn media_requests(
+        &self,
+        journalist: Option<&str>,
+    ) -> Result<Vec<repatria_core::MediaRequest>>;
 
     /// Records a read of personal data (a captive's record, a search of the registry) in
     /// the audit log: every read of a person's record is attributable.

@@ -534,6 +534,32 @@ impl Store for SqlStore {
         self.update_revoke(actor, token_hash, now).await
     }
 
+    async fn create_media_request(
+        &self,
+        actor: &Actor,
+        request: repatria_core::MediaRequest,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.insert_media_request(actor, &request, now).await
+    }
+
+    async fn change_media_request(
+        &self,
+        actor: &Actor,
+        id: repatria_core::MediaRequestId,
+        change: crate::MediaChange,
+        now: Timestamp,
+    ) -> Result<repatria_core::MediaRequest> {
+        self.update_media_request(actor, id, change, now).await
+    }
+
+    async fn media_requests(
+        &self,
+        journalist: Option<&str>,
+    ) -> Result<Vec<repatria_core::MediaRequest>> {
+        self.select_media_requests(journalist).await
+    }
+
     async fn record_read(
         &self,
         actor: &Actor,

@@ -99,14 +99,31 @@ pub async fn list(
     Query(query): Query<ListQuery>,
     Auth(user): Auth,
 ) -> ApiResult<axum::Json<CaptivePage>> {
-    // A journalist sees only what a media-access decision released (Art. 13); without
-    // one, the registry is empty to him rather than forbidden, so that nothing about
-    // its contents is disclosed.
+    // A journalist sees only what media-access decisions released (Art. 13); the rest
+    // of the registry is absent rather than forbidden, so that nothing about its
+    // contents is disclosed.
     if user.role == repatria_core::Role::Journalist {
         query.validate()?;
+        let mut items = Vec::new();
+        for (id, release) in super::media::releases(&state, &user.username).await? {
+            let captive = state.store.get_captive(id).await?;
+            items.push(CaptiveSummary::for_journalist(&captive, &release));
+        }
+        let shown: Vec<String> = items.iter().map(|c| c.id.to_string()).collect();
+        state
+            .store
+            .record_read(
+                &user.actor(),
+                "captive.list",
+                "registry",
+                "captives",
+                serde_json::json!({ "shown": shown }),
+                Utc::now(),
+            )
+            .await?;
         return Ok(axum::Json(CaptivePage {
-            items: Vec::new(),
-            total: 0,
+            total: items.len() as u64,
+            items,
             next: None,
         }));
     }
@@ -171,7 +188,7 @@ pub async fn get(
     Auth(user): Auth,
 ) -> ApiResult<axum::Json<CaptiveView>> {
     if user.role == repatria_core::Role::Journalist {
-        return Err(ApiError::not_found("captive", &id));
+        return journalist_view(&state, &user, &id).await;
     }
     user.require(repatria_core::Permission::ReadCaptives)?;
     let id = captive_id(&id)?;
@@ -193,6 +210,39 @@ pub async fn get(
         )
         .await?;
     Ok(axum::Json(CaptiveView::new(&captive, now, user.role)))
+}
+
+/// A captive's record as released to a journalist, or 404 as for an unknown id.
+async fn journalist_view(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    raw: &str,
+) -> ApiResult<axum::Json<CaptiveView>> {
+    let id = captive_id(raw)?;
+    let released = super::media::releases(state, &user.username).await?;
+    let Some((_, release)) = released.iter().find(|(c, _)| *c == id) else {
+        return Err(ApiError::not_found("captive", raw));
+    };
+    let captive = state
+        .store
+        .get_captive(id)
+        .await
+        .map_err(|e| not_found(e, &id))?;
+    let now = Utc::now();
+    state
+        .store
+        .record_read(
+            &user.actor(),
+            "captive.read",
+            "captive",
+            &id.to_string(),
+            serde_json::json!({ "media": true }),
+            now,
+        )
+        .await?;
+    Ok(axum::Json(CaptiveView::for_journalist(
+        &captive, now, release,
+    )))
 }
 
 /// A journalist learns nothing of a captive that no media-access decision released, not

@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 mod captives;
 mod exchange;
+mod media;
 mod parties;
 
 use axum::extract::FromRequestParts;
@@ -68,6 +69,9 @@ pub fn api(state: AppState) -> Router<AppState> {
             post(captives::record_capture_card_sent),
         )
         .route("/audit/events", get(audit::list))
+        .route("/media/requests", get(media::list).post(media::create))
+        .route("/media/requests/{id}/decision", post(media::decide))
+        .route("/media/requests/{id}/visits", post(media::record_visit))
         .route(
             "/exchange/plan",
             post(exchange::plan).layer(axum::extract::DefaultBodyLimit::max(
@@ -106,12 +110,17 @@ pub fn api(state: AppState) -> Router<AppState> {
         captives::record_capture_card_sent,
         audit::list,
         exchange::plan,
+        media::create,
+        media::list,
+        media::decide,
+        media::record_visit,
     ),
     tags(
         (name = "auth", description = "Logging in and out; personal API tokens"),
         (name = "captives", description = "The registry of prisoners of war"),
         (name = "parties", description = "Parties to the conflict"),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "media", description = "Media access under GC III Art. 13"),
         (name = "exchange", description = "Exchange planning (contracts/EXCHANGE.md)"),
     )
 )]

@@ -1,0 +1,345 @@
+//! Media access (GC III Art. 13): requests, decisions with conditions, visits.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{NaiveDate, Utc};
+use repatria_core::error::Validator;
+use repatria_core::{
+    CaptiveId, FieldError, MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Permission,
+    Role,
+};
+use repatria_store::MediaChange;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Auth;
+use crate::dto::new_id;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::Json;
+use crate::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMediaRequest {
+    pub outlet: String,
+    /// The journalist's account name.
+    pub journalist: String,
+    pub purpose: String,
+    /// Ids of the captives the journalist asks to see.
+    pub captives: Vec<String>,
+    /// `YYYY-MM-DD`.
+    pub wanted_from: String,
+    pub wanted_until: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    pub approved: bool,
+    #[serde(default)]
+    pub faces_blurred: bool,
+    #[serde(default)]
+    pub names_withheld: bool,
+    /// Ids of the captives whose own consent was recorded; only they are released.
+    #[serde(default)]
+    pub consent_recorded: Vec<String>,
+    /// `YYYY-MM-DD`; the window in which the decision releases anything.
+    pub valid_from: String,
+    pub valid_until: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitInput {
+    pub captive: String,
+    /// RFC 3339.
+    pub at: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionView {
+    pub approved: bool,
+    pub faces_blurred: bool,
+    pub names_withheld: bool,
+    pub consent_recorded: Vec<String>,
+    pub valid_from: String,
+    pub valid_until: String,
+    pub note: Option<String>,
+    pub decided_by: String,
+    pub decided_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitView {
+    pub captive: String,
+    pub at: chrono::DateTime<Utc>,
+    pub note: Option<String>,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaRequestView {
+    pub id: String,
+    pub outlet: String,
+    pub journalist: String,
+    pub purpose: String,
+    pub captives: Vec<String>,
+    pub wanted_from: String,
+    pub wanted_until: String,
+    pub requested_by: String,
+    pub requested_at: chrono::DateTime<Utc>,
+    pub decision: Option<DecisionView>,
+    pub visits: Vec<VisitView>,
+}
+
+impl From<&MediaRequest> for MediaRequestView {
+    fn from(r: &MediaRequest) -> Self {
+        MediaRequestView {
+            id: r.id.0.to_string(),
+            outlet: r.outlet.clone(),
+            journalist: r.journalist.clone(),
+            purpose: r.purpose.clone(),
+            captives: r.captives.iter().map(ToString::to_string).collect(),
+            wanted_from: r.wanted_from.to_string(),
+            wanted_until: r.wanted_until.to_string(),
+            requested_by: r.requested_by.clone(),
+            requested_at: r.requested_at,
+            decision: r.decision.as_ref().map(|d| DecisionView {
+                approved: d.approved,
+                faces_blurred: d.faces_blurred,
+                names_withheld: d.names_withheld,
+                consent_recorded: d.consent_recorded.iter().map(ToString::to_string).collect(),
+                valid_from: d.valid_from.to_string(),
+                valid_until: d.valid_until.to_string(),
+                note: d.note.clone(),
+                decided_by: d.decided_by.clone(),
+                decided_at: d.decided_at,
+            }),
+            visits: r
+                .visits
+                .iter()
+                .map(|v| VisitView {
+                    captive: v.captive.to_string(),
+                    at: v.at,
+                    note: v.note.clone(),
+                    recorded_by: v.recorded_by.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn date(input: &str, field: &str) -> Result<NaiveDate, FieldError> {
+    NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d")
+        .map_err(|_| FieldError::new(field, format!("expected a date YYYY-MM-DD, got {input:?}")))
+}
+
+fn captive_ids(v: &mut Validator, ids: &[String], field: &str) -> Vec<CaptiveId> {
+    ids.iter()
+        .enumerate()
+        .filter_map(|(i, id)| {
+            v.check(
+                id.trim()
+                    .parse::<CaptiveId>()
+                    .map_err(|_| FieldError::new(format!("{field}[{i}]"), "is not a captive id")),
+            )
+        })
+        .collect()
+}
+
+fn text(v: &mut Validator, input: &str, field: &str, max: usize) -> Option<String> {
+    v.check(repatria_core::captive::required(input, max).map_err(|e| e.within(field)))
+}
+
+/// Records a media-access request for a journalist's account.
+#[utoipa::path(post, path = "/api/media/requests", tag = "media", request_body = NewMediaRequest,
+    responses((status = 201, body = MediaRequestView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Json(body): Json<NewMediaRequest>,
+) -> ApiResult<(StatusCode, axum::Json<MediaRequestView>)> {
+    user.require(Permission::ManageMedia)?;
+    let mut v = Validator::new();
+    let outlet = text(&mut v, &body.outlet, "outlet", 200);
+    let purpose = text(&mut v, &body.purpose, "purpose", 2000);
+    let captives = captive_ids(&mut v, &body.captives, "captives");
+    let wanted_from = v.check(date(&body.wanted_from, "wanted_from"));
+    let wanted_until = v.check(date(&body.wanted_until, "wanted_until"));
+    let journalist = body.journalist.trim().to_string();
+    match state.store.get_user(&journalist).await? {
+        Some(account) if account.role == Role::Journalist => {}
+        _ => v.push(FieldError::new(
+            "journalist",
+            "no journalist account has this name",
+        )),
+    }
+    v.finish()?;
+    let now = Utc::now();
+    let request = MediaRequest {
+        id: MediaRequestId(new_id()),
+        outlet: outlet.expect("checked"),
+        journalist,
+        purpose: purpose.expect("checked"),
+        captives,
+        wanted_from: wanted_from.expect("checked"),
+        wanted_until: wanted_until.expect("checked"),
+        requested_by: user.username.clone(),
+        requested_at: now,
+        decision: None,
+        visits: Vec::new(),
+    };
+    state
+        .store
+        .create_media_request(&user.actor(), request.clone(), now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(MediaRequestView::from(&request)),
+    ))
+}
+
+/// Media-access requests: all of them for media officers, his own for a journalist.
+#[utoipa::path(get, path = "/api/media/requests", tag = "media",
+    responses((status = 200, body = Vec<MediaRequestView>), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+) -> ApiResult<axum::Json<Vec<MediaRequestView>>> {
+    let requests = if user.role == Role::Journalist {
+        state.store.media_requests(Some(&user.username)).await?
+    } else {
+        user.require(Permission::ManageMedia)?;
+        state.store.media_requests(None).await?
+    };
+    Ok(axum::Json(
+        requests.iter().map(MediaRequestView::from).collect(),
+    ))
+}
+
+fn request_id(raw: &str) -> ApiResult<MediaRequestId> {
+    raw.parse::<uuid::Uuid>()
+        .map(MediaRequestId)
+        .map_err(|_| ApiError::not_found("media request", raw))
+}
+
+async fn change(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    id: &str,
+    change: MediaChange,
+) -> ApiResult<axum::Json<MediaRequestView>> {
+    let id = request_id(id)?;
+    let request = state
+        .store
+        .change_media_request(&user.actor(), id, change, Utc::now())
+        .await
+        .map_err(|e| match e {
+            repatria_store::StoreError::NotFound => {
+                ApiError::not_found("media request", &id.0.to_string())
+            }
+            other => other.into(),
+        })?;
+    Ok(axum::Json(MediaRequestView::from(&request)))
+}
+
+/// Approves or denies a request, with its conditions.
+#[utoipa::path(post, path = "/api/media/requests/{id}/decision", tag = "media", request_body = DecisionInput,
+    params(("id" = String, Path, description = "media request id")),
+    responses((status = 200, body = MediaRequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Path(id): Path<String>,
+    Json(body): Json<DecisionInput>,
+) -> ApiResult<axum::Json<MediaRequestView>> {
+    user.require(Permission::ManageMedia)?;
+    let mut v = Validator::new();
+    let consent_recorded = captive_ids(&mut v, &body.consent_recorded, "consent_recorded");
+    let valid_from = v.check(date(&body.valid_from, "valid_from"));
+    let valid_until = v.check(date(&body.valid_until, "valid_until"));
+    let note = v
+        .check(
+            repatria_core::captive::text(body.note.as_deref(), 2000).map_err(|e| e.within("note")),
+        )
+        .flatten();
+    v.finish()?;
+    let decision = MediaDecision {
+        approved: body.approved,
+        faces_blurred: body.faces_blurred,
+        names_withheld: body.names_withheld,
+        consent_recorded,
+        valid_from: valid_from.expect("checked"),
+        valid_until: valid_until.expect("checked"),
+        note,
+        decided_by: user.username.clone(),
+        decided_at: Utc::now(),
+    };
+    change(&state, &user, &id, MediaChange::Decide(decision)).await
+}
+
+/// Logs a visit made under an approved decision.
+#[utoipa::path(post, path = "/api/media/requests/{id}/visits", tag = "media", request_body = VisitInput,
+    params(("id" = String, Path, description = "media request id")),
+    responses((status = 200, body = MediaRequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_visit(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Path(id): Path<String>,
+    Json(body): Json<VisitInput>,
+) -> ApiResult<axum::Json<MediaRequestView>> {
+    user.require(Permission::ManageMedia)?;
+    let mut v = Validator::new();
+    let captive = v.check(
+        body.captive
+            .trim()
+            .parse::<CaptiveId>()
+            .map_err(|_| FieldError::new("captive", "is not a captive id")),
+    );
+    let at = v.check(
+        chrono::DateTime::parse_from_rfc3339(body.at.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| FieldError::new("at", "expected an RFC 3339 time")),
+    );
+    let note = v
+        .check(
+            repatria_core::captive::text(body.note.as_deref(), 2000).map_err(|e| e.within("note")),
+        )
+        .flatten();
+    v.finish()?;
+    let visit = MediaVisit {
+        captive: captive.expect("checked"),
+        at: at.expect("checked"),
+        note,
+        recorded_by: user.username.clone(),
+    };
+    change(&state, &user, &id, MediaChange::RecordVisit(visit)).await
+}
+
+/// What approved decisions release to this journalist today: captive → conditions.
+pub async fn releases(
+    state: &AppState,
+    journalist: &str,
+) -> ApiResult<Vec<(CaptiveId, repatria_core::Release)>> {
+    let today = Utc::now().date_naive();
+    let requests = state.store.media_requests(Some(journalist)).await?;
+    let mut released: Vec<(CaptiveId, repatria_core::Release)> = Vec::new();
+    for request in &requests {
+        for captive in &request.captives {
+            if let Some(release) = request.release(*captive, today) {
+                match released.iter_mut().find(|(c, _)| c == captive) {
+                    // Two decisions on one captive: the stricter conditions hold.
+                    Some((_, held)) => {
+                        held.faces_blurred |= release.faces_blurred;
+                        held.names_withheld |= release.names_withheld;
+                        held.valid_until = held.valid_until.min(release.valid_until);
+                    }
+                    None => released.push((*captive, release)),
+                }
+            }
+        }
+    }
+    Ok(released)
+}
