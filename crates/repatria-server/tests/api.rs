@@ -226,6 +226,7 @@ on_both_backends!(
     restricted_fields_are_absent_for_roles_that_may_not_read_them,
     reads_of_a_record_are_audited,
     a_journalist_sees_only_what_an_approved_decision_released,
+    an_auditor_filters_the_log_by_actor_action_and_entity,
 );
 
 async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
@@ -1459,4 +1460,55 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
         1,
         "a journalist sees his own requests"
     );
+}
+
+async fn an_auditor_filters_the_log_by_actor_action_and_entity(app: &TestApp) {
+    app.with_parties().await;
+    let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let reader = app.user("tracer-2", Role::TracingOfficer).await;
+    app.as_token(&reader, "GET", &format!("/api/captives/{id}"), None)
+        .await;
+    let auditor = app.user("auditor-1", Role::Auditor).await;
+    let events = |query: &str| {
+        let path = format!("/api/audit/events?{query}");
+        let auditor = auditor.clone();
+        async move {
+            let answer = app.as_token(&auditor, "GET", &path, None).await;
+            assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
+            answer
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["actor"].as_str().unwrap().to_string(),
+                        e["action"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        events("actor=tracer-2&action=captive.").await,
+        vec![("tracer-2".to_string(), "captive.read".to_string())]
+    );
+    let about_him = events(&format!("entity_type=captive&entity_id={id}")).await;
+    assert_eq!(
+        about_him
+            .iter()
+            .map(|(_, a)| a.as_str())
+            .collect::<Vec<_>>(),
+        vec!["captive.create", "captive.read"]
+    );
+    assert!(events("action=party.")
+        .await
+        .iter()
+        .all(|(_, a)| a == "party.create"));
+    assert_eq!(events("action=party.").await.len(), 3);
+    assert_eq!(events("limit=2").await.len(), 2);
+    let answer = app
+        .as_token(&auditor, "GET", "/api/audit/events?after=x", None)
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -66,6 +66,29 @@ pub struct CaptiveQuery {
     pub limit: u32,
 }
 
+/// Which audit events to list; every field narrows the selection.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// `(entity_type, entity_id)`.
+    pub entity: Option<(String, String)>,
+    pub actor: Option<String>,
+    /// An action or the start of one: `captive.` selects every captive action.
+    pub action_prefix: Option<String>,
+    /// Events after this sequence number (for paging).
+    pub after_seq: u64,
+    pub limit: u32,
+}
+
+impl AuditFilter {
+    pub fn entity(kind: &str, id: &str) -> AuditFilter {
+        AuditFilter {
+            entity: Some((kind.into(), id.into())),
+            limit: 1000,
+            ..Default::default()
+        }
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -284,12 +307,7 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
 
     /// Audit events, oldest first, optionally for one entity.
-    async fn audit_events(
-        &self,
-        entity: Option<(&str, &str)>,
-        after_seq: u64,
-        limit: u32,
-    ) -> Result<Vec<AuditEvent>>;
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>>;
 
     /// Recomputes the whole hash chain.
     async fn verify_audit(&self) -> Result<VerifyReport>;

@@ -577,22 +577,30 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn audit_events(
-        &self,
-        entity: Option<(&str, &str)>,
-        after_seq: u64,
-        limit: u32,
-    ) -> Result<Vec<AuditEvent>> {
+    async fn audit_events(&self, filter: &crate::AuditFilter) -> Result<Vec<AuditEvent>> {
         let mut sql = Sql::default();
         sql.push("SELECT seq, at, actor, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_events WHERE seq > ");
-        sql.push(&(after_seq as i64).to_string());
-        if let Some((kind, id)) = entity {
+        sql.push(&(filter.after_seq.min(i64::MAX as u64) as i64).to_string());
+        if let Some((kind, id)) = &filter.entity {
             sql.push(" AND entity_type = ")
-                .param(kind)
+                .param(kind.as_str())
                 .push(" AND entity_id = ")
-                .param(id);
+                .param(id.as_str());
         }
-        sql.push(&format!(" ORDER BY seq LIMIT {}", limit.clamp(1, 10_000)));
+        if let Some(actor) = &filter.actor {
+            sql.push(" AND actor = ").param(actor.as_str());
+        }
+        if let Some(prefix) = &filter.action_prefix {
+            let upper = format!("{prefix}{AFTER_PREFIX}");
+            sql.push(" AND action >= ")
+                .param(prefix.as_str())
+                .push(" AND action < ")
+                .param(upper);
+        }
+        sql.push(&format!(
+            " ORDER BY seq LIMIT {}",
+            filter.limit.clamp(1, 10_000)
+        ));
         let rows = sql.query().fetch_all(&self.pool).await?;
         rows.iter().map(audit_event).collect()
     }

@@ -7,7 +7,9 @@ use repatria_core::{
     EventId, FacilityKind, IdentityClaim, NewCaptive, Party, PartyCode, PersonName, Timestamp,
 };
 use repatria_store::testing::{tamper, TestDatabase};
-use repatria_store::{Actor, Backend, CaptiveChange, CaptiveQuery, SqlStore, Store, StoreError};
+use repatria_store::{
+    Actor, AuditFilter, Backend, CaptiveChange, CaptiveQuery, SqlStore, Store, StoreError,
+};
 use uuid::Uuid;
 
 /// A fresh, migrated store of one backend, or `None` (with a printed notice) when that
@@ -187,7 +189,7 @@ async fn a_new_captive_is_stored_with_its_assessed_identity_capture_event_and_au
     assert_eq!(loaded.timeline[0].kind, CustodyEventKind::Captured);
     assert_eq!(loaded.status(), CustodyStatus::InCustody);
     let events = store
-        .audit_events(Some(("captive", &created.id.to_string())), 0, 10)
+        .audit_events(&AuditFilter::entity("captive", &created.id.to_string()))
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
@@ -406,7 +408,7 @@ async fn changes_are_applied_audited_and_searchable(store: &SqlStore) {
     );
 
     let actions: Vec<String> = store
-        .audit_events(Some(("captive", &c.id.to_string())), 0, 10)
+        .audit_events(&AuditFilter::entity("captive", &c.id.to_string()))
         .await
         .unwrap()
         .into_iter()

@@ -75,9 +75,9 @@ async fn tamper(db: &TestDatabase, statements: &[&str]) {
 }
 
 /// `audit verify` passes on an intact log, then fails, naming the event, after each kind
-/// of tampering.
+/// of tampering: a changed, deleted, reordered or inserted event.
 async fn audit_verify_detects_tampering(backend: Backend) {
-    let cases: [(&str, &[&str], &str); 3] = [
+    let cases: [(&str, &[&str], &str); 4] = [
         (
             "changed",
             &["UPDATE audit_events SET actor = 'someone-else' WHERE seq = 5"],
@@ -96,6 +96,16 @@ async fn audit_verify_detects_tampering(backend: Backend) {
                 "UPDATE audit_events SET seq = 5 WHERE seq = 1000",
             ],
             "broken at event 4",
+        ),
+        (
+            "inserted",
+            &[
+                "UPDATE audit_events SET seq = seq + 100 WHERE seq >= 3",
+                "UPDATE audit_events SET seq = seq - 99 WHERE seq >= 103",
+                "INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, request_id, detail, prev_hash, hash) \
+                 SELECT 3, at, 'forger', action, entity_type, 'forged', request_id, detail, prev_hash, hash FROM audit_events WHERE seq = 4",
+            ],
+            "broken at event 3",
         ),
     ];
     for (what, statements, expect) in cases {
@@ -118,12 +128,12 @@ async fn audit_verify_detects_tampering(backend: Backend) {
 }
 
 #[tokio::test]
-async fn audit_verify_detects_a_changed_deleted_or_reordered_event_on_sqlite() {
+async fn audit_verify_detects_a_changed_deleted_reordered_or_inserted_event_on_sqlite() {
     audit_verify_detects_tampering(Backend::Sqlite).await;
 }
 
 #[tokio::test]
-async fn audit_verify_detects_a_changed_deleted_or_reordered_event_on_postgres() {
+async fn audit_verify_detects_a_changed_deleted_reordered_or_inserted_event_on_postgres() {
     audit_verify_detects_tampering(Backend::Postgres).await;
 }
 

@@ -15,6 +15,10 @@ pub struct AuditQuery {
     /// Only events about this kind of entity (`captive`, `party`); needs `entity_id`.
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
+    /// Only events of this account.
+    pub actor: Option<String>,
+    /// Only actions that start with this, such as `captive.read` or `media_request.`.
+    pub action: Option<String>,
     /// Events after this sequence number (for paging).
     pub after: Option<String>,
     /// At most this many events (default 100, max 1000).
@@ -33,7 +37,7 @@ pub async fn list(
     let after = parse_number(query.after.as_deref(), "after", u64::MAX)?.unwrap_or(0);
     let limit = parse_number(query.limit.as_deref(), "limit", 1000)?.unwrap_or(100) as u32;
     let entity = match (&query.entity_type, &query.entity_id) {
-        (Some(kind), Some(id)) => Some((kind.as_str(), id.as_str())),
+        (Some(kind), Some(id)) => Some((kind.clone(), id.clone())),
         (None, None) => None,
         _ => {
             return Err(ApiError::invalid(
@@ -42,7 +46,14 @@ pub async fn list(
             ))
         }
     };
-    let events = state.store.audit_events(entity, after, limit).await?;
+    let filter = repatria_store::AuditFilter {
+        entity,
+        actor: query.actor.filter(|a| !a.is_empty()),
+        action_prefix: query.action.filter(|a| !a.is_empty()),
+        after_seq: after,
+        limit,
+    };
+    let events = state.store.audit_events(&filter).await?;
     Ok(axum::Json(
         events
             .into_iter()
