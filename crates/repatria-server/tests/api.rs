@@ -989,6 +989,20 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         .as_str()
         .unwrap()
         .to_string();
+    let interview = json!({ "at": "2025-01-12T10:00:00Z", "interviewer": "I", "language": "ko", "interpreter": "X", "summary": "MATRIX-SUMMARY" });
+    assert_eq!(
+        app.post(&format!("/api/captives/{id}/interviews"), interview)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let health = json!({ "category": "sick", "note": "MATRIX-NOTE" });
+    assert_eq!(
+        app.post(&format!("/api/captives/{id}/health"), health)
+            .await
+            .status,
+        StatusCode::OK
+    );
     let roles = [
         ("admin", Role::Admin),
         ("registrar", Role::Registrar),
@@ -1143,6 +1157,26 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                 "{role} {method} {path}: {} {}",
                 answer.status, answer.body
             );
+            // Whatever the endpoint answers, it carries no field the role may not read.
+            let text = answer.body.to_string();
+            let reads_interviews = ["admin", "investigator"].contains(role);
+            let reads_medical = ["admin", "medical", "icrc_delegate"].contains(role);
+            assert!(
+                reads_interviews || !text.contains("MATRIX-SUMMARY"),
+                "{role} {method} {path} saw an interview summary"
+            );
+            assert!(
+                reads_medical || !text.contains("MATRIX-NOTE"),
+                "{role} {method} {path} saw a medical note"
+            );
+            if *role == "journalist" {
+                for secret in ["1999-03", "Unit 1", "Border region", "Кимов"] {
+                    assert!(
+                        !text.contains(secret),
+                        "journalist {method} {path} saw {secret}"
+                    );
+                }
+            }
         }
     }
 }
