@@ -1,10 +1,13 @@
 //! Development automation: `cargo xtask <task>`.
 
+mod names;
+
 fn main() -> anyhow::Result<()> {
-    let task = std::env::args().nth(1);
-    match task.as_deref() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("names") => names::run(&args[1..]),
         _ => {
-            eprintln!("tasks: (none yet)");
+            eprintln!("tasks: names");
             Ok(())
         }
     }

@@ -1,0 +1,427 @@
+//! Blocking, linking two lists, deduplicating one, and the in-memory index.
+//!
+//! Candidate pairs come from a union of blocking keys (both names in either order,
+//! one name with the year of birth, a name with the other name's initial, the service
+//! number). A key shared by more records than the cap is too common to block on and
+//! is skipped, so that "Kim" alone never produces millions of pairs.
+
+use crate::compare::{compare, dates_conflict, Feature, Prepared, FEATURES};
+use crate::frequency::TermFrequencies;
+use crate::model::{estimate, Matcher, Scored, SplitMix64, TrainingOptions};
+use crate::record::{PartialDate, Record, Sex};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+/// Records sharing a blocking key beyond this many are not compared on that key alone.
+pub const DEFAULT_BLOCK_CAP: usize = 200;
+
+/// A link between a record of the left list and one of the right list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    pub left: usize,
+    pub right: usize,
+    pub scored: Scored,
+}
+
+/// A stable hash: `DefaultHasher::new()` uses fixed keys, so blocking is deterministic.
+fn key_hash(parts: &[&[u8]]) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    for part in parts {
+        part.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// Blocking keys of a prepared record.
+pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
+    let mut keys = Vec::with_capacity(12);
+    let name_key = |i: Option<u8>| p.name(i).filter(|k| !k.initial);
+    let main_key = |k: &crate::compare::NameKey| -> String {
+        match (p.korean, k.korean_surname) {
+            (true, Some(group)) => format!("k#{group}"),
+            (true, None) => format!("k:{}", k.korean),
+            _ => k.canonical.clone(),
+        }
+    };
+    for &(f, g) in &p.readings {
+        match (name_key(f), name_key(g)) {
+            (Some(f), Some(g)) => {
+                let (a, b) = (main_key(f), main_key(g));
+                let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+                keys.push(key_hash(&[b"n", lo.as_bytes(), hi.as_bytes()]));
+                let (a, b) = (&f.phonetic, &g.phonetic);
+                let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+                keys.push(key_hash(&[b"p", lo.as_bytes(), hi.as_bytes()]));
+                if p.korean {
+                    // Korean given names romanized beyond our folding still meet via the
+                    // loose skeleton, and Cyrillic spellings of the surname via its group.
+                    keys.push(key_hash(&[b"s", f.skeleton.as_bytes(), g.skeleton.as_bytes()]));
+                    keys.push(key_hash(&[b"s", g.skeleton.as_bytes(), f.skeleton.as_bytes()]));
+                }
+                // A name with the other's initial: covers initials and variant forms.
+                keys.push(key_hash(&[b"i", main_key(f).as_bytes(), &g.skeleton.as_bytes()[..1]]));
+                keys.push(key_hash(&[b"i", main_key(g).as_bytes(), &f.skeleton.as_bytes()[..1]]));
+            }
+            (Some(one), None) | (None, Some(one)) => {
+                keys.push(key_hash(&[b"o", main_key(one).as_bytes()]));
+            }
+            (None, None) => {}
+        }
+        if let Some(date) = &p.date_of_birth {
+            let year = date.year.to_le_bytes();
+            for k in [name_key(f), name_key(g)].into_iter().flatten() {
+                keys.push(key_hash(&[b"y", main_key(k).as_bytes(), &year]));
+            }
+        }
+    }
+    // Initials written on this side: the full name of the other side has the keys above.
+    for &(f, g) in &p.readings {
+        if let (Some(full), Some(short)) = (name_key(f), p.name(g).filter(|k| k.initial)) {
+            keys.push(key_hash(&[b"i", main_key(full).as_bytes(), &short.skeleton.as_bytes()[..1]]));
+        }
+        if let (Some(full), Some(short)) = (name_key(g), p.name(f).filter(|k| k.initial)) {
+            keys.push(key_hash(&[b"i", main_key(full).as_bytes(), &short.skeleton.as_bytes()[..1]]));
+        }
+    }
+    if let Some(number) = &p.service_number {
+        keys.push(key_hash(&[b"sn", number.as_bytes()]));
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// An inverted index from blocking key to record positions.
+#[derive(Debug, Default)]
+struct Blocks {
+    buckets: HashMap<u64, Vec<u32>>,
+}
+
+impl Blocks {
+    fn build(records: &[Prepared]) -> Blocks {
+        let mut blocks = Blocks::default();
+        for (i, p) in records.iter().enumerate() {
+            blocks.insert(i as u32, p);
+        }
+        blocks
+    }
+
+    fn insert(&mut self, position: u32, p: &Prepared) {
+        for key in blocking_keys(p) {
+            self.buckets.entry(key).or_default().push(position);
+        }
+    }
+
+    /// Positions sharing a key with `p`, skipping keys shared by more than `cap`.
+    fn candidates(&self, p: &Prepared, cap: usize, out: &mut Vec<u32>) {
+        out.clear();
+        for key in blocking_keys(p) {
+            if let Some(bucket) = self.buckets.get(&key) {
+                if bucket.len() <= cap {
+                    out.extend_from_slice(bucket);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+fn frequency_counts(records: &[Prepared], counts: &mut HashMap<String, u32>) {
+    for p in records {
+        if let Some(&(f, g)) = p.readings.first() {
+            for (index, role) in [(f, Feature::FamilyName), (g, Feature::GivenName)] {
+                if let Some(key) = p.name(index).filter(|k| !k.initial) {
+                    *counts.entry(key.frequency_key(p.korean, role)).or_default() += 1;
+                }
+            }
+        }
+    }
+}
+
+fn random_comparisons(
+    left: &[Prepared],
+    right: &[Prepared],
+    same_list: bool,
+    options: &TrainingOptions,
+) -> Vec<[u8; FEATURES.len()]> {
+    let mut rng = SplitMix64::new(options.seed);
+    let mut out = Vec::with_capacity(options.random_pairs);
+    if left.is_empty() || right.is_empty() || (same_list && left.len() < 2) {
+        return out;
+    }
+    while out.len() < options.random_pairs {
+        let (i, j) = (rng.below(left.len()), rng.below(right.len()));
+        if same_list && i == j {
+            continue;
+        }
+        out.push(compare(&left[i], &right[j]).levels);
+    }
+    out
+}
+
+/// Candidate pairs (left, right); for one list, only pairs with left < right.
+fn candidate_pairs(left: &[Prepared], blocks: &Blocks, same_list: bool, cap: usize) -> Vec<(u32, u32)> {
+    let mut pairs = Vec::new();
+    let mut candidates = Vec::new();
+    for (i, p) in left.iter().enumerate() {
+        blocks.candidates(p, cap, &mut candidates);
+        for &j in &candidates {
+            if !same_list || j > i as u32 {
+                pairs.push((i as u32, j));
+            }
+        }
+    }
+    pairs
+}
+
+fn train(
+    left: &[Prepared],
+    right: &[Prepared],
+    same_list: bool,
+    pairs: &[(u32, u32)],
+    options: &TrainingOptions,
+) -> Matcher {
+    let randoms = random_comparisons(left, right, same_list, options);
+    let mut rng = SplitMix64::new(options.seed ^ 0x5EED);
+    let step = (pairs.len() / options.em_pairs.max(1)).max(1);
+    let offset = rng.below(step);
+    let candidates: Vec<[u8; FEATURES.len()]> = pairs
+        .iter()
+        .skip(offset)
+        .step_by(step)
+        .map(|&(i, j)| compare(&left[i as usize], &right[j as usize]).levels)
+        .collect();
+    let total_pairs = if same_list {
+        left.len() as f64 * (left.len() as f64 - 1.0) / 2.0
+    } else {
+        left.len() as f64 * right.len() as f64
+    };
+    let mut counts = HashMap::new();
+    frequency_counts(left, &mut counts);
+    if !same_list {
+        frequency_counts(right, &mut counts);
+    }
+    let records = if same_list { left.len() } else { left.len() + right.len() };
+    let frequencies = if records >= 1000 {
+        TermFrequencies::from_counts(counts, records)
+    } else {
+        TermFrequencies::builtin()
+    };
+    estimate(&randoms, &candidates, total_pairs, pairs.len(), options, frequencies)
+}
+
+/// Estimates a model for deduplicating `records`, without labels.
+pub fn train_dedupe(records: &[Record], options: &TrainingOptions) -> Matcher {
+    let prepared: Vec<Prepared> = records.iter().map(Prepared::new).collect();
+    let blocks = Blocks::build(&prepared);
+    let pairs = candidate_pairs(&prepared, &blocks, true, DEFAULT_BLOCK_CAP);
+    train(&prepared, &prepared, true, &pairs, options)
+}
+
+/// Estimates a model for linking `left` to `right`, without labels.
+pub fn train_link(left: &[Record], right: &[Record], options: &TrainingOptions) -> Matcher {
+    let left: Vec<Prepared> = left.iter().map(Prepared::new).collect();
+    let right: Vec<Prepared> = right.iter().map(Prepared::new).collect();
+    let blocks = Blocks::build(&right);
+    let pairs = candidate_pairs(&left, &blocks, false, DEFAULT_BLOCK_CAP);
+    train(&left, &right, false, &pairs, options)
+}
+
+impl Matcher {
+    /// Every pair of `left` × `right` among the blocked candidates scoring at least
+    /// `threshold`, ordered by left then right position.
+    pub fn link(&self, left: &[Record], right: &[Record], threshold: f64) -> Vec<Link> {
+        let left: Vec<Prepared> = left.iter().map(Prepared::new).collect();
+        let right: Vec<Prepared> = right.iter().map(Prepared::new).collect();
+        let blocks = Blocks::build(&right);
+        let mut links = Vec::new();
+        let mut candidates = Vec::new();
+        for (i, p) in left.iter().enumerate() {
+            blocks.candidates(p, DEFAULT_BLOCK_CAP, &mut candidates);
+            for &j in &candidates {
+                let scored = self.score_prepared(p, &right[j as usize]);
+                if scored.probability >= threshold {
+                    links.push(Link { left: i, right: j as usize, scored });
+                }
+            }
+        }
+        links
+    }
+
+    /// Links within one list scoring at least `threshold` (`left` < `right`).
+    pub fn duplicate_links(&self, records: &[Record], threshold: f64) -> Vec<Link> {
+        let prepared: Vec<Prepared> = records.iter().map(Prepared::new).collect();
+        self.duplicate_links_prepared(&prepared, threshold)
+    }
+
+    fn duplicate_links_prepared(&self, prepared: &[Prepared], threshold: f64) -> Vec<Link> {
+        let blocks = Blocks::build(prepared);
+        let mut links = Vec::new();
+        let mut candidates = Vec::new();
+        for (i, p) in prepared.iter().enumerate() {
+            blocks.candidates(p, DEFAULT_BLOCK_CAP, &mut candidates);
+            for &j in candidates.iter().filter(|&&j| j as usize > i) {
+                let scored = self.score_prepared(p, &prepared[j as usize]);
+                if scored.probability >= threshold {
+                    links.push(Link { left: i, right: j as usize, scored });
+                }
+            }
+        }
+        links
+    }
+
+    /// Clusters of one list: `result[i]` is the position of the first record of
+    /// record `i`'s cluster. Links are taken strongest first; a link that would put
+    /// two records whose dates of birth conflict, or whose sexes differ, into one
+    /// cluster is refused, so a chain of weak links cannot merge different people.
+    pub fn dedupe(&self, records: &[Record], threshold: f64) -> Vec<usize> {
+        let prepared: Vec<Prepared> = records.iter().map(Prepared::new).collect();
+        let mut links = self.duplicate_links_prepared(&prepared, threshold);
+        links.sort_by(|a, b| {
+            b.scored
+                .probability
+                .total_cmp(&a.scored.probability)
+                .then(a.left.cmp(&b.left))
+                .then(a.right.cmp(&b.right))
+        });
+        let mut clusters = Clusters::new(&prepared);
+        for link in &links {
+            clusters.try_union(link.left, link.right);
+        }
+        (0..records.len()).map(|i| clusters.first_member(i)).collect()
+    }
+}
+
+/// Union–find whose roots remember the distinct dates of birth and sexes of members.
+struct Clusters {
+    parent: Vec<usize>,
+    dates: Vec<Vec<PartialDate>>,
+    sexes: Vec<Vec<Sex>>,
+    first: Vec<usize>,
+}
+
+impl Clusters {
+    fn new(records: &[Prepared]) -> Clusters {
+        Clusters {
+            parent: (0..records.len()).collect(),
+            dates: records.iter().map(|p| p.date_of_birth.into_iter().collect()).collect(),
+            sexes: records.iter().map(|p| p.sex.into_iter().collect()).collect(),
+            first: (0..records.len()).collect(),
+        }
+    }
+
+    fn root(&mut self, mut x: usize) -> usize {
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
+        }
+        x
+    }
+
+    fn try_union(&mut self, a: usize, b: usize) -> bool {
+        let (ra, rb) = (self.root(a), self.root(b));
+        if ra == rb {
+            return true;
+        }
+        let date_conflict = self.dates[ra]
+            .iter()
+            .any(|x| self.dates[rb].iter().any(|y| dates_conflict(x, y)));
+        let sex_conflict = self.sexes[ra].iter().any(|x| self.sexes[rb].iter().any(|y| x != y));
+        if date_conflict || sex_conflict {
+            return false;
+        }
+        let (keep, merge) = if self.dates[ra].len() >= self.dates[rb].len() { (ra, rb) } else { (rb, ra) };
+        self.parent[merge] = keep;
+        let dates = std::mem::take(&mut self.dates[merge]);
+        for d in dates {
+            if !self.dates[keep].contains(&d) {
+                self.dates[keep].push(d);
+            }
+        }
+        let sexes = std::mem::take(&mut self.sexes[merge]);
+        for s in sexes {
+            if !self.sexes[keep].contains(&s) {
+                self.sexes[keep].push(s);
+            }
+        }
+        self.first[keep] = self.first[keep].min(self.first[merge]);
+        true
+    }
+
+    fn first_member(&mut self, x: usize) -> usize {
+        let root = self.root(x);
+        self.first[root]
+    }
+}
+
+/// An in-memory index of records for incremental use: insert records one by one and
+/// find the best matches of a new record by any spelling.
+#[derive(Debug)]
+pub struct Index {
+    matcher: Matcher,
+    ids: Vec<String>,
+    records: Vec<Prepared>,
+    blocks: Blocks,
+    /// Candidates examined per query at most, taken from the rarest keys first.
+    pub max_candidates: usize,
+}
+
+impl Index {
+    pub fn new(matcher: Matcher) -> Index {
+        Index {
+            matcher,
+            ids: Vec::new(),
+            records: Vec::new(),
+            blocks: Blocks::default(),
+            max_candidates: 2000,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    pub fn insert(&mut self, record: &Record) {
+        let prepared = Prepared::new(record);
+        let position = self.records.len() as u32;
+        self.blocks.insert(position, &prepared);
+        self.ids.push(record.id.clone());
+        self.records.push(prepared);
+    }
+
+    /// The `k` best-scoring indexed records for `record`, best first (ties by
+    /// insertion order).
+    pub fn query(&self, record: &Record, k: usize) -> Vec<(String, Scored)> {
+        let prepared = Prepared::new(record);
+        let mut buckets: Vec<&Vec<u32>> = blocking_keys(&prepared)
+            .into_iter()
+            .filter_map(|key| self.blocks.buckets.get(&key))
+            .collect();
+        buckets.sort_by_key(|b| b.len());
+        let mut candidates: Vec<u32> = Vec::new();
+        for bucket in buckets {
+            if candidates.len() >= self.max_candidates {
+                break;
+            }
+            let room = self.max_candidates - candidates.len();
+            candidates.extend(bucket.iter().take(room));
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut scored: Vec<(u32, Scored)> = candidates
+            .into_iter()
+            .map(|j| (j, self.matcher.score_prepared(&prepared, &self.records[j as usize])))
+            .collect();
+        scored.sort_by(|a, b| b.1.match_weight.total_cmp(&a.1.match_weight).then(a.0.cmp(&b.0)));
+        scored.truncate(k);
+        scored
+            .into_iter()
+            .map(|(j, s)| (self.ids[j as usize].clone(), s))
+            .collect()
+    }
+}
