@@ -6,7 +6,9 @@
 
 use crate::names::equivalences;
 use crate::record::{PartialDate, Record, Sex};
-use crate::script::{has_hangul, is_hangul_syllable, korean_key, korean_surname_group, phonetic, skeleton};
+use crate::script::{
+    has_hangul, is_hangul_syllable, korean_key, korean_surname_group, phonetic, skeleton,
+};
 use std::fmt;
 
 /// A compared field of a record.
@@ -35,7 +37,14 @@ pub(crate) const FEATURES: [Feature; 9] = [
     Feature::ServiceNumber,
 ];
 
-const NAME_LEVELS: &[&str] = &["exact", "equivalent", "similar", "loosely similar", "initial", "different"];
+const NAME_LEVELS: &[&str] = &[
+    "exact",
+    "equivalent",
+    "similar",
+    "loosely similar",
+    "initial",
+    "different",
+];
 const DATE_LEVELS: &[&str] = &[
     "exact",
     "compatible partial date",
@@ -129,7 +138,11 @@ impl NameKey {
         let letters = text.chars().filter(|c| c.is_alphabetic()).count();
         let initial = letters == 1 && !has_hangul(text);
         let table = equivalences();
-        let group = if initial { None } else { table.group_of(&skeleton) };
+        let group = if initial {
+            None
+        } else {
+            table.group_of(&skeleton)
+        };
         let canonical = match group {
             Some(g) => table.groups[g as usize].canonical.clone(),
             None => skeleton.clone(),
@@ -184,8 +197,27 @@ pub(crate) struct Prepared {
 }
 
 const PATRONYMIC_ENDINGS: &[&str] = &[
-    "ович", "евич", "івич", "йович", "ьович", "овна", "евна", "івна", "ївна", "ична", "інічна",
-    "ovich", "evich", "ovych", "evych", "ivich", "ovitch", "ovna", "evna", "ivna", "ichna",
+    "ович",
+    "евич",
+    "івич",
+    "йович",
+    "ьович",
+    "овна",
+    "евна",
+    "івна",
+    "ївна",
+    "ична",
+    "інічна",
+    "ovich",
+    "evich",
+    "ovych",
+    "evych",
+    "ivich",
+    "ovitch",
+    "ovna",
+    "evna",
+    "ivna",
+    "ichna",
 ];
 
 fn looks_like_patronymic(token: &str) -> bool {
@@ -199,7 +231,10 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
 
 /// Letters and digits only, lowercase: "3rd Bn." and "3 rd bn" compare equal.
 fn alphanumeric(text: &str) -> String {
-    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl Prepared {
@@ -228,7 +263,9 @@ impl Prepared {
                 .map(str::to_owned)
                 .collect();
             // Hangul names are usually written without a space: 김정은 = 김 + 정은.
-            if tokens.len() == 1 && tokens[0].chars().filter(|&c| is_hangul_syllable(c)).count() >= 2 {
+            if tokens.len() == 1
+                && tokens[0].chars().filter(|&c| is_hangul_syllable(c)).count() >= 2
+            {
                 let first: String = tokens[0].chars().take(1).collect();
                 let rest: String = tokens[0].chars().skip(1).collect();
                 tokens = vec![first, rest];
@@ -256,7 +293,15 @@ impl Prepared {
                 2 => {
                     let a = push(&mut names, &tokens[0]);
                     let b = push(&mut names, &tokens[1]);
-                    readings.push((a, b));
+                    // A token known as a given name (it has Ukrainian/Russian forms)
+                    // next to one that is not: Western order, given name first.
+                    let known =
+                        |i: Option<u8>| i.is_some_and(|i| names[i as usize].group.is_some());
+                    if known(a) && !known(b) {
+                        readings.push((b, a));
+                    } else {
+                        readings.push((a, b));
+                    }
                 }
                 n => {
                     // Family first (Korean and Slavic lists) or family last (Western order).
@@ -285,10 +330,16 @@ impl Prepared {
             patronymic,
             date_of_birth: record.date_of_birth,
             sex: record.sex,
-            place_of_birth: non_empty(&record.place_of_birth).map(skeleton).filter(|s| !s.is_empty()),
+            place_of_birth: non_empty(&record.place_of_birth)
+                .map(skeleton)
+                .filter(|s| !s.is_empty()),
             nationality,
-            unit: non_empty(&record.unit).map(alphanumeric).filter(|s| !s.is_empty()),
-            service_number: non_empty(&record.service_number).map(alphanumeric).filter(|s| !s.is_empty()),
+            unit: non_empty(&record.unit)
+                .map(alphanumeric)
+                .filter(|s| !s.is_empty()),
+            service_number: non_empty(&record.service_number)
+                .map(alphanumeric)
+                .filter(|s| !s.is_empty()),
             korean,
         }
     }
@@ -302,7 +353,7 @@ impl Prepared {
 #[derive(Clone, Debug)]
 pub(crate) struct Comparison {
     pub levels: [u8; FEATURES.len()],
-    /// Frequency keys of the family and given names when they agree.
+    /// Frequency keys of the family and given names when they agree at any similar level.
     pub family_value: Option<String>,
     pub given_value: Option<String>,
 }
@@ -316,7 +367,11 @@ pub(crate) fn compare_names(a: &NameKey, b: &NameKey, role: Feature, korean: boo
     if a.initial || b.initial {
         let (short, long) = if a.initial { (a, b) } else { (b, a) };
         let letter = short.skeleton.as_bytes()[0];
-        return if long.initials().contains(&letter) { INITIAL } else { DIFFERENT };
+        return if long.initials().contains(&letter) {
+            INITIAL
+        } else {
+            DIFFERENT
+        };
     }
     if korean {
         if role == Feature::FamilyName {
@@ -326,7 +381,11 @@ pub(crate) fn compare_names(a: &NameKey, b: &NameKey, role: Feature, korean: boo
         }
         if role != Feature::Patronymic {
             // A Korean given name differing by one syllable is another person's name.
-            return if a.korean == b.korean { EXACT } else { DIFFERENT };
+            return if a.korean == b.korean {
+                EXACT
+            } else {
+                DIFFERENT
+            };
         }
     }
     if a.skeleton == b.skeleton {
@@ -335,7 +394,8 @@ pub(crate) fn compare_names(a: &NameKey, b: &NameKey, role: Feature, korean: boo
     if a.group.is_some() && a.group == b.group {
         return EQUIVALENT;
     }
-    let similarity = jaro_winkler(&a.skeleton, &b.skeleton).max(jaro_winkler(&a.canonical, &b.canonical));
+    let similarity =
+        jaro_winkler(&a.skeleton, &b.skeleton).max(jaro_winkler(&a.canonical, &b.canonical));
     if similarity >= 0.92 {
         SIMILAR
     } else if similarity >= 0.84 || a.phonetic == b.phonetic {
@@ -359,7 +419,11 @@ pub(crate) fn compare_dates(a: &PartialDate, b: &PartialDate) -> u8 {
     if a.year == b.year && full(a) && full(b) && a.day == b.month && a.month == b.day {
         return SWAPPED;
     }
-    let differing = da[..common].bytes().zip(db[..common].bytes()).filter(|(x, y)| x != y).count();
+    let differing = da[..common]
+        .bytes()
+        .zip(db[..common].bytes())
+        .filter(|(x, y)| x != y)
+        .count();
     if differing == 1 {
         return ONE_DIGIT;
     }
@@ -398,10 +462,13 @@ fn both<'a, T>(a: Option<&'a T>, b: Option<&'a T>) -> Option<(&'a T, &'a T)> {
     Some((a?, b?))
 }
 
+type BestReading = (u32, u8, u8, Option<String>, Option<String>);
+
 pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Comparison {
     let korean = a.korean || b.korean;
     let mut levels = [NULL; FEATURES.len()];
-    let mut best: Option<(u32, u8, u8, Option<String>, Option<String>)> = None;
+    // (rank, family level, given level, family value, given value) of the best reading.
+    let mut best: Option<BestReading> = None;
     let level_of = |x: Option<&NameKey>, y: Option<&NameKey>, role| match both(x, y) {
         Some((x, y)) => compare_names(x, y, role, korean),
         None => NULL,
@@ -416,7 +483,7 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Comparison {
                 let rank = reading_rank(family) * 10 + reading_rank(given);
                 if best.as_ref().is_none_or(|(r, ..)| rank > *r) {
                     let agreed = |level: u8, key: Option<&NameKey>, role| {
-                        (level <= name_level::EQUIVALENT)
+                        (level <= name_level::LOOSE)
                             .then(|| key.map(|k| k.frequency_key(korean, role)))
                             .flatten()
                     };
@@ -434,32 +501,36 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Comparison {
         Some((x, y)) => compare_names(x, y, Feature::Patronymic, false),
         None => NULL,
     };
-    levels[Feature::DateOfBirth.index()] = match both(a.date_of_birth.as_ref(), b.date_of_birth.as_ref()) {
-        Some((x, y)) => compare_dates(x, y),
-        None => NULL,
-    };
+    levels[Feature::DateOfBirth.index()] =
+        match both(a.date_of_birth.as_ref(), b.date_of_birth.as_ref()) {
+            Some((x, y)) => compare_dates(x, y),
+            None => NULL,
+        };
     levels[Feature::Sex.index()] = match both(a.sex.as_ref(), b.sex.as_ref()) {
         Some((x, y)) => u8::from(x != y),
         None => NULL,
     };
-    levels[Feature::PlaceOfBirth.index()] = match both(a.place_of_birth.as_ref(), b.place_of_birth.as_ref()) {
-        Some((x, y)) if x == y => 0,
-        Some((x, y)) if jaro_winkler(x, y) >= 0.9 => 1,
-        Some(_) => 2,
-        None => NULL,
-    };
-    levels[Feature::Nationality.index()] = match both(a.nationality.as_ref(), b.nationality.as_ref()) {
-        Some((x, y)) => u8::from(x != y),
-        None => NULL,
-    };
+    levels[Feature::PlaceOfBirth.index()] =
+        match both(a.place_of_birth.as_ref(), b.place_of_birth.as_ref()) {
+            Some((x, y)) if x == y => 0,
+            Some((x, y)) if jaro_winkler(x, y) >= 0.9 => 1,
+            Some(_) => 2,
+            None => NULL,
+        };
+    levels[Feature::Nationality.index()] =
+        match both(a.nationality.as_ref(), b.nationality.as_ref()) {
+            Some((x, y)) => u8::from(x != y),
+            None => NULL,
+        };
     levels[Feature::Unit.index()] = match both(a.unit.as_ref(), b.unit.as_ref()) {
         Some((x, y)) => u8::from(x != y),
         None => NULL,
     };
-    levels[Feature::ServiceNumber.index()] = match both(a.service_number.as_ref(), b.service_number.as_ref()) {
-        Some((x, y)) => compare_service_numbers(x, y),
-        None => NULL,
-    };
+    levels[Feature::ServiceNumber.index()] =
+        match both(a.service_number.as_ref(), b.service_number.as_ref()) {
+            Some((x, y)) => compare_service_numbers(x, y),
+            None => NULL,
+        };
     Comparison {
         levels,
         family_value,
@@ -477,8 +548,16 @@ mod tests {
 
     fn check_dates(a: &str, b: &str, expect: &str) {
         let level = compare_dates(&date(a), &date(b));
-        assert_eq!(Feature::DateOfBirth.levels()[level as usize], expect, "{a} vs {b}");
-        assert_eq!(compare_dates(&date(b), &date(a)), level, "symmetry {a} vs {b}");
+        assert_eq!(
+            Feature::DateOfBirth.levels()[level as usize],
+            expect,
+            "{a} vs {b}"
+        );
+        assert_eq!(
+            compare_dates(&date(b), &date(a)),
+            level,
+            "symmetry {a} vs {b}"
+        );
     }
 
     #[test]
@@ -502,7 +581,11 @@ mod tests {
     }
 
     fn check_names(a: &str, b: &str, expect: &str) {
-        assert_eq!(name_level(a, b, Feature::GivenName, false), expect, "{a} vs {b}");
+        assert_eq!(
+            name_level(a, b, Feature::GivenName, false),
+            expect,
+            "{a} vs {b}"
+        );
     }
 
     #[test]
@@ -521,11 +604,23 @@ mod tests {
 
     #[test]
     fn korean_given_names_one_syllable_apart_differ() {
-        assert_eq!(name_level("정은", "Jong-un", Feature::GivenName, true), "exact");
-        assert_eq!(name_level("Jong-un", "Jong-il", Feature::GivenName, true), "different");
+        assert_eq!(
+            name_level("정은", "Jong-un", Feature::GivenName, true),
+            "exact"
+        );
+        assert_eq!(
+            name_level("Jong-un", "Jong-il", Feature::GivenName, true),
+            "different"
+        );
         assert_eq!(name_level("Ri", "Lee", Feature::FamilyName, true), "exact");
-        assert_eq!(name_level("Choe", "Цой", Feature::FamilyName, true), "exact");
-        assert_eq!(name_level("Pak", "Kim", Feature::FamilyName, true), "different");
+        assert_eq!(
+            name_level("Choe", "Цой", Feature::FamilyName, true),
+            "exact"
+        );
+        assert_eq!(
+            name_level("Pak", "Kim", Feature::FamilyName, true),
+            "different"
+        );
     }
 
     fn prepared(full_name: &str) -> Prepared {
@@ -535,7 +630,10 @@ mod tests {
     #[test]
     fn full_names_are_read_in_either_order_with_patronymic() {
         let a = prepared("Шевченко Олександр Петрович");
-        assert_eq!(a.patronymic.as_ref().unwrap().skeleton, skeleton("Petrovych"));
+        assert_eq!(
+            a.patronymic.as_ref().unwrap().skeleton,
+            skeleton("Petrovych")
+        );
         let b = prepared("Aleksandr Petrovich Shevchenko");
         assert!(b.patronymic.is_some());
         let c = compare(&a, &b);

@@ -55,12 +55,28 @@ pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
                 if p.korean {
                     // Korean given names romanized beyond our folding still meet via the
                     // loose skeleton, and Cyrillic spellings of the surname via its group.
-                    keys.push(key_hash(&[b"s", f.skeleton.as_bytes(), g.skeleton.as_bytes()]));
-                    keys.push(key_hash(&[b"s", g.skeleton.as_bytes(), f.skeleton.as_bytes()]));
+                    keys.push(key_hash(&[
+                        b"s",
+                        f.skeleton.as_bytes(),
+                        g.skeleton.as_bytes(),
+                    ]));
+                    keys.push(key_hash(&[
+                        b"s",
+                        g.skeleton.as_bytes(),
+                        f.skeleton.as_bytes(),
+                    ]));
                 }
                 // A name with the other's initial: covers initials and variant forms.
-                keys.push(key_hash(&[b"i", main_key(f).as_bytes(), &g.skeleton.as_bytes()[..1]]));
-                keys.push(key_hash(&[b"i", main_key(g).as_bytes(), &f.skeleton.as_bytes()[..1]]));
+                keys.push(key_hash(&[
+                    b"i",
+                    main_key(f).as_bytes(),
+                    &g.skeleton.as_bytes()[..1],
+                ]));
+                keys.push(key_hash(&[
+                    b"i",
+                    main_key(g).as_bytes(),
+                    &f.skeleton.as_bytes()[..1],
+                ]));
             }
             (Some(one), None) | (None, Some(one)) => {
                 keys.push(key_hash(&[b"o", main_key(one).as_bytes()]));
@@ -77,10 +93,18 @@ pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
     // Initials written on this side: the full name of the other side has the keys above.
     for &(f, g) in &p.readings {
         if let (Some(full), Some(short)) = (name_key(f), p.name(g).filter(|k| k.initial)) {
-            keys.push(key_hash(&[b"i", main_key(full).as_bytes(), &short.skeleton.as_bytes()[..1]]));
+            keys.push(key_hash(&[
+                b"i",
+                main_key(full).as_bytes(),
+                &short.skeleton.as_bytes()[..1],
+            ]));
         }
         if let (Some(full), Some(short)) = (name_key(g), p.name(f).filter(|k| k.initial)) {
-            keys.push(key_hash(&[b"i", main_key(full).as_bytes(), &short.skeleton.as_bytes()[..1]]));
+            keys.push(key_hash(&[
+                b"i",
+                main_key(full).as_bytes(),
+                &short.skeleton.as_bytes()[..1],
+            ]));
         }
     }
     if let Some(number) = &p.service_number {
@@ -161,7 +185,12 @@ fn random_comparisons(
 }
 
 /// Candidate pairs (left, right); for one list, only pairs with left < right.
-fn candidate_pairs(left: &[Prepared], blocks: &Blocks, same_list: bool, cap: usize) -> Vec<(u32, u32)> {
+fn candidate_pairs(
+    left: &[Prepared],
+    blocks: &Blocks,
+    same_list: bool,
+    cap: usize,
+) -> Vec<(u32, u32)> {
     let mut pairs = Vec::new();
     let mut candidates = Vec::new();
     for (i, p) in left.iter().enumerate() {
@@ -202,13 +231,24 @@ fn train(
     if !same_list {
         frequency_counts(right, &mut counts);
     }
-    let records = if same_list { left.len() } else { left.len() + right.len() };
+    let records = if same_list {
+        left.len()
+    } else {
+        left.len() + right.len()
+    };
     let frequencies = if records >= 1000 {
         TermFrequencies::from_counts(counts, records)
     } else {
         TermFrequencies::builtin()
     };
-    estimate(&randoms, &candidates, total_pairs, pairs.len(), options, frequencies)
+    estimate(
+        &randoms,
+        &candidates,
+        total_pairs,
+        pairs.len(),
+        options,
+        frequencies,
+    )
 }
 
 /// Estimates a model for deduplicating `records`, without labels.
@@ -242,7 +282,11 @@ impl Matcher {
             for &j in &candidates {
                 let scored = self.score_prepared(p, &right[j as usize]);
                 if scored.probability >= threshold {
-                    links.push(Link { left: i, right: j as usize, scored });
+                    links.push(Link {
+                        left: i,
+                        right: j as usize,
+                        scored,
+                    });
                 }
             }
         }
@@ -264,7 +308,11 @@ impl Matcher {
             for &j in candidates.iter().filter(|&&j| j as usize > i) {
                 let scored = self.score_prepared(p, &prepared[j as usize]);
                 if scored.probability >= threshold {
-                    links.push(Link { left: i, right: j as usize, scored });
+                    links.push(Link {
+                        left: i,
+                        right: j as usize,
+                        scored,
+                    });
                 }
             }
         }
@@ -289,7 +337,9 @@ impl Matcher {
         for link in &links {
             clusters.try_union(link.left, link.right);
         }
-        (0..records.len()).map(|i| clusters.first_member(i)).collect()
+        (0..records.len())
+            .map(|i| clusters.first_member(i))
+            .collect()
     }
 }
 
@@ -305,8 +355,14 @@ impl Clusters {
     fn new(records: &[Prepared]) -> Clusters {
         Clusters {
             parent: (0..records.len()).collect(),
-            dates: records.iter().map(|p| p.date_of_birth.into_iter().collect()).collect(),
-            sexes: records.iter().map(|p| p.sex.into_iter().collect()).collect(),
+            dates: records
+                .iter()
+                .map(|p| p.date_of_birth.into_iter().collect())
+                .collect(),
+            sexes: records
+                .iter()
+                .map(|p| p.sex.into_iter().collect())
+                .collect(),
             first: (0..records.len()).collect(),
         }
     }
@@ -327,11 +383,17 @@ impl Clusters {
         let date_conflict = self.dates[ra]
             .iter()
             .any(|x| self.dates[rb].iter().any(|y| dates_conflict(x, y)));
-        let sex_conflict = self.sexes[ra].iter().any(|x| self.sexes[rb].iter().any(|y| x != y));
+        let sex_conflict = self.sexes[ra]
+            .iter()
+            .any(|x| self.sexes[rb].iter().any(|y| x != y));
         if date_conflict || sex_conflict {
             return false;
         }
-        let (keep, merge) = if self.dates[ra].len() >= self.dates[rb].len() { (ra, rb) } else { (rb, ra) };
+        let (keep, merge) = if self.dates[ra].len() >= self.dates[rb].len() {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
         self.parent[merge] = keep;
         let dates = std::mem::take(&mut self.dates[merge]);
         for d in dates {
@@ -415,9 +477,19 @@ impl Index {
         candidates.dedup();
         let mut scored: Vec<(u32, Scored)> = candidates
             .into_iter()
-            .map(|j| (j, self.matcher.score_prepared(&prepared, &self.records[j as usize])))
+            .map(|j| {
+                (
+                    j,
+                    self.matcher
+                        .score_prepared(&prepared, &self.records[j as usize]),
+                )
+            })
             .collect();
-        scored.sort_by(|a, b| b.1.match_weight.total_cmp(&a.1.match_weight).then(a.0.cmp(&b.0)));
+        scored.sort_by(|a, b| {
+            b.1.match_weight
+                .total_cmp(&a.1.match_weight)
+                .then(a.0.cmp(&b.0))
+        });
         scored.truncate(k);
         scored
             .into_iter()

@@ -7,7 +7,9 @@
 //! agreement on a family or given name uses the frequency of that very name as `u`, so
 //! "Kim" agreeing counts for less than a rare name agreeing.
 
-use crate::compare::{compare, date_level, name_level, Comparison, Feature, Prepared, FEATURES, NULL};
+use crate::compare::{
+    compare, date_level, name_level, Comparison, Feature, Prepared, FEATURES, NULL,
+};
 use crate::frequency::TermFrequencies;
 use crate::record::Record;
 use std::fmt;
@@ -30,7 +32,7 @@ impl Default for Parameters {
         let name_m = vec![0.78, 0.08, 0.07, 0.03, 0.02, 0.02];
         let m = vec![
             name_m.clone(),
-            vec![0.70, 0.14, 0.07, 0.03, 0.04, 0.02],
+            vec![0.716, 0.14, 0.07, 0.03, 0.04, 0.004],
             vec![0.72, 0.14, 0.06, 0.03, 0.03, 0.02],
             vec![0.72, 0.10, 0.03, 0.07, 0.04, 0.04],
             vec![0.98, 0.02],
@@ -121,7 +123,10 @@ fn log2_odds(p: f64) -> f64 {
 
 impl Matcher {
     pub fn new(parameters: Parameters, frequencies: TermFrequencies) -> Matcher {
-        Matcher { parameters, frequencies }
+        Matcher {
+            parameters,
+            frequencies,
+        }
     }
 
     /// Scores two records: the probability that they describe the same person.
@@ -140,7 +145,7 @@ impl Matcher {
         if let Some(share) = value.and_then(|v| self.frequencies.share(v)) {
             // The frequency of the agreeing name replaces the average u of the level.
             let average_share = self.parameters.u[i][name_level::EXACT as usize];
-            u = (u * share / average_share).max(MIN_FREQUENCY_U).min(1.0);
+            u = (u * share / average_share).clamp(MIN_FREQUENCY_U, 1.0);
         }
         (m.max(1e-12) / u.max(1e-12)).log2()
     }
@@ -311,9 +316,17 @@ pub(crate) fn estimate(
     let expected_matches = candidate_prior * candidates_total as f64;
     matcher.parameters.prior = (expected_matches / total_pairs.max(1.0)).clamp(1e-12, 0.5);
     // Sanity: agreement must stay evidence for a match on names and dates.
-    for feature in [Feature::FamilyName, Feature::GivenName, Feature::DateOfBirth] {
+    for feature in [
+        Feature::FamilyName,
+        Feature::GivenName,
+        Feature::DateOfBirth,
+    ] {
         let i = feature.index();
-        let exact = if feature == Feature::DateOfBirth { date_level::EXACT } else { name_level::EXACT } as usize;
+        let exact = if feature == Feature::DateOfBirth {
+            date_level::EXACT
+        } else {
+            name_level::EXACT
+        } as usize;
         if matcher.parameters.m[i][exact] <= matcher.parameters.u[i][exact] {
             matcher.parameters.m[i] = defaults.m[i].clone();
         }
@@ -374,11 +387,31 @@ mod tests {
 
     #[test]
     fn common_surname_counts_for_less_than_a_rare_one() {
-        let common = check(&person("1", "Иванов", "Сергей", ""), &person("2", "Ivanov", "Sergei", ""), 0.0, 1.0);
-        let rare = check(&person("1", "Вахромеев", "Сергей", ""), &person("2", "Vakhromeev", "Sergei", ""), 0.0, 1.0);
+        let common = check(
+            &person("1", "Иванов", "Сергей", ""),
+            &person("2", "Ivanov", "Sergei", ""),
+            0.0,
+            1.0,
+        );
+        let rare = check(
+            &person("1", "Вахромеев", "Сергей", ""),
+            &person("2", "Vakhromeev", "Sergei", ""),
+            0.0,
+            1.0,
+        );
         assert!(common.probability < rare.probability, "{common} / {rare}");
-        let kim = check(&person("1", "김", "정은", "1984"), &person("2", "Kim", "Jong-un", "1984"), 0.0, 1.0);
-        let maeng = check(&person("1", "맹", "정은", "1984"), &person("2", "Maeng", "Jong-un", "1984"), 0.0, 1.0);
+        let kim = check(
+            &person("1", "김", "정은", "1984"),
+            &person("2", "Kim", "Jong-un", "1984"),
+            0.0,
+            1.0,
+        );
+        let maeng = check(
+            &person("1", "맹", "정은", "1984"),
+            &person("2", "Maeng", "Jong-un", "1984"),
+            0.0,
+            1.0,
+        );
         assert!(kim.match_weight < maeng.match_weight, "{kim} / {maeng}");
     }
 
@@ -390,10 +423,17 @@ mod tests {
         b.sex = Some(Sex::Male);
         let scored = check(&a, &b, 0.5, 1.0);
         let text = scored.explanation();
-        for expected in ["family_name exact", "given_name equivalent", "date_of_birth day and month swapped", "sex same", "prior"] {
+        for expected in [
+            "family_name exact",
+            "given_name equivalent",
+            "date_of_birth day and month swapped",
+            "sex same",
+            "prior",
+        ] {
             assert!(text.contains(expected), "{text}");
         }
-        let total: f64 = scored.contributions.iter().map(|c| c.weight).sum::<f64>() + scored.prior_weight;
+        let total: f64 =
+            scored.contributions.iter().map(|c| c.weight).sum::<f64>() + scored.prior_weight;
         assert!((total - scored.match_weight).abs() < 1e-9);
     }
 }

@@ -113,7 +113,10 @@ impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RecordError::BadDate(text) => {
-                write!(f, "bad date of birth {text:?} (expected YYYY, YYYY-MM or YYYY-MM-DD)")
+                write!(
+                    f,
+                    "bad date of birth {text:?} (expected YYYY, YYYY-MM or YYYY-MM-DD)"
+                )
             }
             RecordError::BadSex(text) => write!(f, "bad sex {text:?} (expected m, f or empty)"),
         }
@@ -156,7 +159,9 @@ mod tests {
     use super::*;
 
     fn check(text: &str, expect: Result<(u16, Option<u8>, Option<u8>), ()>) {
-        let got = PartialDate::parse(text).map(|d| (d.year, d.month, d.day)).map_err(|_| ());
+        let got = PartialDate::parse(text)
+            .map(|d| (d.year, d.month, d.day))
+            .map_err(|_| ());
         assert_eq!(got, expect, "{text}");
     }
 
@@ -176,6 +181,9 @@ mod tests {
 
     #[test]
     fn partial_dates_print_as_parsed() {
-        assert_eq!(PartialDate::parse("1994-03").unwrap().to_string(), "1994-03");
+        assert_eq!(
+            PartialDate::parse("1994-03").unwrap().to_string(),
+            "1994-03"
+        );
     }
 }

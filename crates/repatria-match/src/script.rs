@@ -264,10 +264,8 @@ fn fold_symbols(symbols: &[u8]) -> String {
 pub fn phonetic(skeleton: &str) -> String {
     let mut out = String::with_capacity(skeleton.len());
     for (i, b) in skeleton.bytes().enumerate() {
-        if i == 0 || !is_vowel_symbol(b) {
-            if out.as_bytes().last() != Some(&b) {
-                out.push(b as char);
-            }
+        if (i == 0 || !is_vowel_symbol(b)) && out.as_bytes().last() != Some(&b) {
+            out.push(b as char);
         }
     }
     out
@@ -325,7 +323,9 @@ pub fn korean_key(name: &str) -> String {
                 b's' => b"S",
                 b'h' => {
                     // An h after a consonant marks aspiration (Чхве, ch'oe), not a sound.
-                    if out.last().is_some_and(|&p| !matches!(p, b'A' | b'E' | b'I' | b'O' | b'U' | b'Y' | b'W')) {
+                    if out.last().is_some_and(|&p| {
+                        !matches!(p, b'A' | b'E' | b'I' | b'O' | b'U' | b'Y' | b'W')
+                    }) {
                         b""
                     } else {
                         b"H"
@@ -345,7 +345,7 @@ pub fn korean_key(name: &str) -> String {
             };
             (symbol, 1)
         };
-        if out.last().map(|l| std::slice::from_ref(l)) != Some(symbol) || symbol.is_empty() {
+        if out.last().map(std::slice::from_ref) != Some(symbol) || symbol.is_empty() {
             out.extend_from_slice(symbol);
         }
         i += len;
@@ -357,10 +357,16 @@ pub fn korean_key(name: &str) -> String {
 /// romanizations, and Cyrillic. The first spelling names the group.
 const KOREAN_SURNAMES: &[&[&str]] = &[
     &["Kim", "Gim", "Ким", "김"],
-    &["Lee", "Yi", "Ri", "Rhee", "I", "Rhie", "Li", "Rii", "Ли", "Ри", "И", "이", "리"],
+    &[
+        "Lee", "Yi", "Ri", "Rhee", "I", "Rhie", "Li", "Rii", "Ли", "Ри", "И", "이", "리",
+    ],
     &["Park", "Pak", "Bak", "Pack", "Пак", "박"],
-    &["Choi", "Choe", "Chwe", "Choy", "Tsoi", "Цой", "Чхве", "Чой", "최"],
-    &["Jung", "Jeong", "Chung", "Chong", "Jong", "Чон", "Чонг", "정"],
+    &[
+        "Choi", "Choe", "Chwe", "Choy", "Tsoi", "Цой", "Чхве", "Чой", "최",
+    ],
+    &[
+        "Jung", "Jeong", "Chung", "Chong", "Jong", "Чон", "Чонг", "정",
+    ],
     &["Kang", "Gang", "Кан", "Канг", "강"],
     &["Cho", "Jo", "Чо", "조"],
     &["Yoon", "Yun", "Юн", "윤"],
@@ -404,7 +410,9 @@ fn korean_surname_table() -> &'static std::collections::HashMap<String, u16> {
         for (group, spellings) in KOREAN_SURNAMES.iter().enumerate() {
             for spelling in *spellings {
                 // The first group that claims a folded key keeps it (Сон: Song, not Son).
-                table.entry(surname_lookup_key(spelling)).or_insert(group as u16);
+                table
+                    .entry(surname_lookup_key(spelling))
+                    .or_insert(group as u16);
             }
         }
         table
@@ -419,7 +427,9 @@ fn surname_lookup_key(spelling: &str) -> String {
 
 /// The group of a Korean surname spelling, if it is a known one.
 pub fn korean_surname_group(token: &str) -> Option<u16> {
-    korean_surname_table().get(&surname_lookup_key(token)).copied()
+    korean_surname_table()
+        .get(&surname_lookup_key(token))
+        .copied()
 }
 
 /// True when the token contains Hangul.
@@ -447,9 +457,21 @@ mod tests {
 
     #[test]
     fn transliteration_standards_fold_to_one_skeleton() {
-        check_same(&["Шевченко", "Shevchenko", "Schewtschenko", "Ševčenko", "Szewczenko"]);
+        check_same(&[
+            "Шевченко",
+            "Shevchenko",
+            "Schewtschenko",
+            "Ševčenko",
+            "Szewczenko",
+        ]);
         check_same(&["Хрущов", "Khrushchov", "Hrushchov", "Chruschtschow"]);
-        check_same(&["Зеленський", "Zelenskyi", "Zelenskyy", "Zelenskij", "Zelensky"]);
+        check_same(&[
+            "Зеленський",
+            "Zelenskyi",
+            "Zelenskyy",
+            "Zelenskij",
+            "Zelensky",
+        ]);
         check_same(&["Юрій", "Yurii", "Iurii", "Jurij", "Yuriy"]);
         check_same(&["Євген", "Yevhen", "Evhen", "Jewhen"]);
         check_same(&["Олександр", "Oleksandr"]);
@@ -467,12 +489,22 @@ mod tests {
 
     #[test]
     fn phonetic_key_ignores_vowels() {
-        assert_eq!(phonetic(&skeleton("Хрущёв")), phonetic(&skeleton("Khrushchov")));
+        assert_eq!(
+            phonetic(&skeleton("Хрущёв")),
+            phonetic(&skeleton("Khrushchov"))
+        );
     }
 
     #[test]
     fn korean_keys_fold_romanizations_and_cyrillic() {
-        check_korean_same(&["정은", "Jeong-eun", "Chŏng-ŭn", "Jong Un", "Jongun", "Чон Ын"]);
+        check_korean_same(&[
+            "정은",
+            "Jeong-eun",
+            "Chŏng-ŭn",
+            "Jong Un",
+            "Jongun",
+            "Чон Ын",
+        ]);
         check_korean_same(&["철수", "Cheol-su", "Chŏl-su", "Chol Su", "Чхольсу"]);
         assert_ne!(korean_key("Jong-un"), korean_key("Jong-il"));
         assert_ne!(korean_key("정은"), korean_key("정일"));
