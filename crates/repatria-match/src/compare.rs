@@ -319,10 +319,8 @@ impl Prepared {
         }
         let nationality = non_empty(&record.nationality).map(|s| s.to_ascii_uppercase());
         let korean_nationality = matches!(nationality.as_deref(), Some("KR" | "KP"));
-        let korean_surname = readings
-            .iter()
-            .filter_map(|(f, _)| *f)
-            .any(|f| names[f as usize].korean_surname.is_some());
+        // Any name part, since the family and given names may have been swapped.
+        let korean_surname = names.iter().any(|n| n.korean_surname.is_some());
         let korean = any_hangul || korean_nationality || (patronymic.is_none() && korean_surname);
         Prepared {
             names,

@@ -148,6 +148,8 @@ fn latin_symbols(word: &[u8], out: &mut Vec<u8>) {
                 b't' => b"T",
                 b'u' => b"U",
                 b'v' | b'w' => b"V",
+                // GOST 7.79 writes х as x (Xarkiv); elsewhere x is ks (Maxim).
+                b'x' if i == 0 => b"H",
                 b'x' => b"KZ",
                 _ => b"",
             };
@@ -478,6 +480,8 @@ mod tests {
         check_same(&["Марія", "Мария", "Mariia", "Mariya", "Maria"]);
         check_same(&["Георгій", "Heorhii", "Georgij", "Georgiy"]);
         check_same(&["Цой", "Tsoi", "Tsoy", "Zoj"]);
+        check_same(&["Харченко", "Kharchenko", "Xarchenko"]);
+        check_same(&["Максим", "Maksim", "Maxim"]);
     }
 
     #[test]
