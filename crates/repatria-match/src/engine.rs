@@ -8,7 +8,7 @@
 use crate::compare::{compare, dates_conflict, Feature, Prepared, FEATURES};
 use crate::frequency::TermFrequencies;
 use crate::model::{estimate, Matcher, Scored, SplitMix64, TrainingOptions};
-use crate::record::{PartialDate, Record, Sex};
+use crate::record::Record;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
@@ -24,12 +24,27 @@ pub struct Link {
 }
 
 /// A stable hash: `DefaultHasher::new()` uses fixed keys, so blocking is deterministic.
+/// The lowest bit marks a *strong* key (both names, or the service number), which may
+/// gather up to the full cap; weak keys (one name with a year or an initial) are
+/// capped at [`WEAK_KEY_CAP_DIVISOR`] times less, since they meet many more strangers.
 fn key_hash(parts: &[&[u8]]) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
     for part in parts {
         part.hash(&mut hasher);
     }
-    hasher.finish()
+    let strong = matches!(parts.first(), Some(&(b"n" | b"p" | b"s" | b"sn")));
+    (hasher.finish() & !1) | u64::from(strong)
+}
+
+/// Weak blocking keys get the cap divided by this.
+pub const WEAK_KEY_CAP_DIVISOR: usize = 5;
+
+fn key_cap(key: u64, cap: usize) -> usize {
+    if key & 1 == 1 {
+        cap
+    } else {
+        cap / WEAK_KEY_CAP_DIVISOR
+    }
 }
 
 /// Blocking keys of a prepared record.
@@ -141,7 +156,7 @@ impl Blocks {
         out.clear();
         for key in blocking_keys(p) {
             if let Some(bucket) = self.buckets.get(&key) {
-                if bucket.len() <= cap {
+                if bucket.len() <= key_cap(key, cap) {
                     out.extend_from_slice(bucket);
                 }
             }
@@ -151,7 +166,7 @@ impl Blocks {
     }
 }
 
-fn frequency_counts(records: &[Prepared], counts: &mut HashMap<String, u32>) {
+fn frequency_counts(records: &[Prepared], counts: &mut HashMap<u64, u32>) {
     for p in records {
         if let Some(&(f, g)) = p.readings.first() {
             for (index, role) in [(f, Feature::FamilyName), (g, Feature::GivenName)] {
@@ -320,9 +335,10 @@ impl Matcher {
     }
 
     /// Clusters of one list: `result[i]` is the position of the first record of
-    /// record `i`'s cluster. Links are taken strongest first; a link that would put
-    /// two records whose dates of birth conflict, or whose sexes differ, into one
-    /// cluster is refused, so a chain of weak links cannot merge different people.
+    /// record `i`'s cluster. Links are taken strongest first. Two clusters merge only
+    /// when no pair across them conflicts on date of birth or sex and no pair across
+    /// them scores far below the threshold, so a chain of links through an incomplete
+    /// record cannot merge different people.
     pub fn dedupe(&self, records: &[Record], threshold: f64) -> Vec<usize> {
         let prepared: Vec<Prepared> = records.iter().map(Prepared::new).collect();
         let mut links = self.duplicate_links_prepared(&prepared, threshold);
@@ -333,9 +349,25 @@ impl Matcher {
                 .then(a.left.cmp(&b.left))
                 .then(a.right.cmp(&b.right))
         });
-        let mut clusters = Clusters::new(&prepared);
+        let threshold_weight = {
+            let p = threshold.clamp(1e-12, 1.0 - 1e-12);
+            (p / (1.0 - p)).log2()
+        };
+        let compatible = |x: usize, y: usize| -> bool {
+            let (a, b) = (&prepared[x], &prepared[y]);
+            if let (Some(da), Some(db)) = (&a.date_of_birth, &b.date_of_birth) {
+                if dates_conflict(da, db) {
+                    return false;
+                }
+            }
+            if matches!((a.sex, b.sex), (Some(sa), Some(sb)) if sa != sb) {
+                return false;
+            }
+            self.score_prepared(a, b).match_weight >= threshold_weight - CHAIN_MARGIN_BITS
+        };
+        let mut clusters = Clusters::new(records.len());
         for link in &links {
-            clusters.try_union(link.left, link.right);
+            clusters.try_union(link.left, link.right, compatible);
         }
         (0..records.len())
             .map(|i| clusters.first_member(i))
@@ -343,27 +375,25 @@ impl Matcher {
     }
 }
 
-/// Union–find whose roots remember the distinct dates of birth and sexes of members.
+/// A member of a merged cluster may score this many bits below the threshold against
+/// another member (they are joined through a third record), but not more.
+const CHAIN_MARGIN_BITS: f64 = 8.0;
+
+/// Merging clusters whose cross pairs exceed this is refused: one person listed
+/// dozens of times is far less likely than a runaway chain.
+const MAX_CROSS_PAIRS: usize = 2_500;
+
+/// Union–find whose roots keep their members.
 struct Clusters {
     parent: Vec<usize>,
-    dates: Vec<Vec<PartialDate>>,
-    sexes: Vec<Vec<Sex>>,
-    first: Vec<usize>,
+    members: Vec<Vec<usize>>,
 }
 
 impl Clusters {
-    fn new(records: &[Prepared]) -> Clusters {
+    fn new(len: usize) -> Clusters {
         Clusters {
-            parent: (0..records.len()).collect(),
-            dates: records
-                .iter()
-                .map(|p| p.date_of_birth.into_iter().collect())
-                .collect(),
-            sexes: records
-                .iter()
-                .map(|p| p.sex.into_iter().collect())
-                .collect(),
-            first: (0..records.len()).collect(),
+            parent: (0..len).collect(),
+            members: (0..len).map(|i| vec![i]).collect(),
         }
     }
 
@@ -375,45 +405,34 @@ impl Clusters {
         x
     }
 
-    fn try_union(&mut self, a: usize, b: usize) -> bool {
+    fn try_union(&mut self, a: usize, b: usize, compatible: impl Fn(usize, usize) -> bool) -> bool {
         let (ra, rb) = (self.root(a), self.root(b));
         if ra == rb {
             return true;
         }
-        let date_conflict = self.dates[ra]
-            .iter()
-            .any(|x| self.dates[rb].iter().any(|y| dates_conflict(x, y)));
-        let sex_conflict = self.sexes[ra]
-            .iter()
-            .any(|x| self.sexes[rb].iter().any(|y| x != y));
-        if date_conflict || sex_conflict {
+        if self.members[ra].len() * self.members[rb].len() > MAX_CROSS_PAIRS {
             return false;
         }
-        let (keep, merge) = if self.dates[ra].len() >= self.dates[rb].len() {
+        let fits = self.members[ra]
+            .iter()
+            .all(|&x| self.members[rb].iter().all(|&y| compatible(x, y)));
+        if !fits {
+            return false;
+        }
+        let (keep, merge) = if self.members[ra].len() >= self.members[rb].len() {
             (ra, rb)
         } else {
             (rb, ra)
         };
         self.parent[merge] = keep;
-        let dates = std::mem::take(&mut self.dates[merge]);
-        for d in dates {
-            if !self.dates[keep].contains(&d) {
-                self.dates[keep].push(d);
-            }
-        }
-        let sexes = std::mem::take(&mut self.sexes[merge]);
-        for s in sexes {
-            if !self.sexes[keep].contains(&s) {
-                self.sexes[keep].push(s);
-            }
-        }
-        self.first[keep] = self.first[keep].min(self.first[merge]);
+        let moved = std::mem::take(&mut self.members[merge]);
+        self.members[keep].extend(moved);
         true
     }
 
     fn first_member(&mut self, x: usize) -> usize {
         let root = self.root(x);
-        self.first[root]
+        self.members[root].iter().copied().min().unwrap_or(x)
     }
 }
 

@@ -84,7 +84,7 @@ const GIVEN: &[(&str, f64)] = &[
 /// Shares of name values, keyed by [`NameKey::frequency_key`].
 #[derive(Clone, Debug, Default)]
 pub struct TermFrequencies {
-    shares: HashMap<String, f64>,
+    shares: HashMap<u64, f64>,
 }
 
 impl TermFrequencies {
@@ -109,7 +109,7 @@ impl TermFrequencies {
     }
 
     /// Counts name values of a data set; values seen once keep the model's general `u`.
-    pub(crate) fn from_counts(counts: HashMap<String, u32>, records: usize) -> TermFrequencies {
+    pub(crate) fn from_counts(counts: HashMap<u64, u32>, records: usize) -> TermFrequencies {
         let total = records.max(1) as f64;
         let shares = counts
             .into_iter()
@@ -119,8 +119,18 @@ impl TermFrequencies {
         TermFrequencies { shares }
     }
 
-    /// The share of a value, if it is known.
-    pub fn share(&self, key: &str) -> Option<f64> {
-        self.shares.get(key).copied()
+    /// The share of a value (a hashed frequency key), if it is known.
+    pub(crate) fn share(&self, key: u64) -> Option<f64> {
+        self.shares.get(&key).copied()
+    }
+
+    /// The share of a name, in any script, as a family name or a given name.
+    pub fn share_of(&self, name: &str, korean: bool, family: bool) -> Option<f64> {
+        let role = if family {
+            Feature::FamilyName
+        } else {
+            Feature::GivenName
+        };
+        NameKey::new(name).and_then(|key| self.share(key.frequency_key(korean, role)))
     }
 }

@@ -138,7 +138,7 @@ impl Matcher {
         self.score_comparison(&compare(a, b))
     }
 
-    fn level_weight(&self, feature: Feature, level: u8, value: Option<&String>) -> f64 {
+    fn level_weight(&self, feature: Feature, level: u8, value: Option<u64>) -> f64 {
         let i = feature.index();
         let m = self.parameters.m[i][level as usize];
         let mut u = self.parameters.u[i][level as usize];
@@ -160,8 +160,8 @@ impl Matcher {
                 continue;
             }
             let value = match feature {
-                Feature::FamilyName => comparison.family_value.as_ref(),
-                Feature::GivenName => comparison.given_value.as_ref(),
+                Feature::FamilyName => comparison.family_value,
+                Feature::GivenName => comparison.given_value,
                 _ => None,
             };
             let weight = self.level_weight(feature, level, value);

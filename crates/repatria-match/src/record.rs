@@ -70,13 +70,26 @@ impl PartialDate {
         Ok(PartialDate { year, month, day })
     }
 
-    /// The digits known, `YYYY`, `YYYYMM` or `YYYYMMDD`, for digit-level comparison.
-    pub(crate) fn digits(&self) -> String {
-        match (self.month, self.day) {
-            (Some(m), Some(d)) => format!("{:04}{:02}{:02}", self.year, m, d),
-            (Some(m), None) => format!("{:04}{:02}", self.year, m),
-            _ => format!("{:04}", self.year),
+    /// The digits known, `YYYY`, `YYYYMM` or `YYYYMMDD`, and how many there are.
+    pub(crate) fn digit_array(&self) -> ([u8; 8], usize) {
+        let mut digits = [0u8; 8];
+        let y = self.year;
+        digits[..4].copy_from_slice(&[
+            (y / 1000) as u8,
+            (y / 100 % 10) as u8,
+            (y / 10 % 10) as u8,
+            (y % 10) as u8,
+        ]);
+        let mut len = 4;
+        if let Some(m) = self.month {
+            digits[4..6].copy_from_slice(&[m / 10, m % 10]);
+            len = 6;
+            if let Some(d) = self.day {
+                digits[6..8].copy_from_slice(&[d / 10, d % 10]);
+                len = 8;
+            }
         }
+        (digits, len)
     }
 }
 

@@ -26,6 +26,11 @@ pub struct MatchArgs {
     /// Seed of the random pairs drawn by `--train`.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Prior probability that two records are the same person. Default: one match
+    /// per record of the larger list, 1 / max(records, 10000); `compare` uses 1e-4,
+    /// so the two give the same scores for lists of up to 10,000 records.
+    #[arg(long)]
+    pub prior: Option<f64>,
 }
 
 #[derive(clap::Args)]
@@ -42,6 +47,11 @@ pub struct DedupeArgs {
     /// Seed of the random pairs drawn by `--train`.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Prior probability that two records are the same person. Default: one match
+    /// per record of the larger list, 1 / max(records, 10000); `compare` uses 1e-4,
+    /// so the two give the same scores for lists of up to 10,000 records.
+    #[arg(long)]
+    pub prior: Option<f64>,
 }
 
 #[derive(clap::Args)]
@@ -53,6 +63,9 @@ pub struct CompareArgs {
     /// Add a column `explanation` with each feature's contribution.
     #[arg(long)]
     pub explain: bool,
+    /// Prior probability that two records are the same person (default 1e-4).
+    #[arg(long)]
+    pub prior: Option<f64>,
 }
 
 /// The record columns of contracts/CLI.md (besides `id`).
@@ -209,6 +222,25 @@ fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> anyhow::Re
     Ok(())
 }
 
+/// The prior of an untrained model: about one match per record of the larger list,
+/// never above the built-in prior of 1e-4 (lists of 10,000).
+fn untrained_matcher(prior: Option<f64>, largest_list: usize) -> anyhow::Result<Matcher> {
+    let mut matcher = Matcher::default();
+    let default = matcher
+        .parameters
+        .prior
+        .min(1.0 / largest_list.max(1) as f64);
+    matcher.parameters.prior = check_prior(prior)?.unwrap_or(default);
+    Ok(matcher)
+}
+
+fn check_prior(prior: Option<f64>) -> anyhow::Result<Option<f64>> {
+    match prior {
+        Some(p) if !(p > 0.0 && p < 1.0) => bail!("prior {p} is not a probability in (0, 1)"),
+        other => Ok(other),
+    }
+}
+
 fn score_text(probability: f64) -> String {
     format!("{probability:.6}")
 }
@@ -222,9 +254,13 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
             seed: args.seed,
             ..TrainingOptions::default()
         };
-        repatria_match::train_link(&left, &right, &options)
+        let mut matcher = repatria_match::train_link(&left, &right, &options);
+        if let Some(prior) = check_prior(args.prior)? {
+            matcher.parameters.prior = prior;
+        }
+        matcher
     } else {
-        Matcher::default()
+        untrained_matcher(args.prior, left.len().max(right.len()))?
     };
     let links = matcher.link(&left, &right, args.threshold);
     let mut header = vec!["left_id", "right_id", "score"];
@@ -256,9 +292,13 @@ pub fn run_dedupe(args: DedupeArgs) -> anyhow::Result<()> {
             seed: args.seed,
             ..TrainingOptions::default()
         };
-        repatria_match::train_dedupe(&records, &options)
+        let mut matcher = repatria_match::train_dedupe(&records, &options);
+        if let Some(prior) = check_prior(args.prior)? {
+            matcher.parameters.prior = prior;
+        }
+        matcher
     } else {
-        Matcher::default()
+        untrained_matcher(args.prior, records.len())?
     };
     let clusters = matcher.dedupe(&records, args.threshold);
     let rows = records
@@ -296,7 +336,10 @@ pub fn run_compare(args: CompareArgs) -> anyhow::Result<()> {
         })
         .collect();
     let pairs = check_rows(&args.input, read)?;
-    let matcher = Matcher::default();
+    let mut matcher = Matcher::default();
+    if let Some(prior) = check_prior(args.prior)? {
+        matcher.parameters.prior = prior;
+    }
     let mut header = vec!["pair_id", "score"];
     if args.explain {
         header.push("explanation");
