@@ -172,6 +172,12 @@ fn main() -> anyhow::Result<()> {
         Some("evaluate-dedupe") => evaluate_dedupe(&args)?,
         Some("evaluate-link") => evaluate_link(&args)?,
         Some("lookup") => lookup(&args)?,
+        Some("train-link") => {
+            let (left, _) = read_list(&arg(&args, "--left")?)?;
+            let (right, _) = read_list(&arg(&args, "--right")?)?;
+            let matcher = repatria_match::train_link(&left, &right, &Default::default());
+            println!("{:#?}", matcher.parameters);
+        }
         _ => bail!(
             "tasks: generate-dedupe --seed S --records N --out F | generate-link --seed S --left N --right M --out-left F --out-right G | evaluate-dedupe --truth F --clusters F | evaluate-link --left F --right G --links F [--threshold T] | lookup --index F --queries F"
         ),

@@ -7,7 +7,7 @@
 
 use crate::compare::{compare, dates_conflict, Feature, Prepared, FEATURES};
 use crate::frequency::TermFrequencies;
-use crate::model::{estimate, Matcher, Scored, SplitMix64, TrainingOptions};
+use crate::model::{estimate, Matcher, Scored, Session, SplitMix64, TrainingOptions};
 use crate::record::Record;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -199,48 +199,86 @@ fn random_comparisons(
     out
 }
 
-/// Candidate pairs (left, right); for one list, only pairs with left < right.
-fn candidate_pairs(
+/// Pairs of `left` × `right` that share a value of `key`, at most `per_value` records
+/// per value and `limit` pairs in all (every `step`-th pair, from a seeded offset).
+fn pairs_sharing<K: Hash + Eq>(
     left: &[Prepared],
-    blocks: &Blocks,
+    right: &[Prepared],
     same_list: bool,
-    cap: usize,
+    key: impl Fn(&Prepared) -> Option<K>,
+    limit: usize,
+    rng: &mut SplitMix64,
 ) -> Vec<(u32, u32)> {
+    const PER_VALUE: usize = 50;
+    let mut by_value: HashMap<K, Vec<u32>> = HashMap::new();
+    for (j, p) in right.iter().enumerate() {
+        if let Some(k) = key(p) {
+            by_value.entry(k).or_default().push(j as u32);
+        }
+    }
     let mut pairs = Vec::new();
-    let mut candidates = Vec::new();
     for (i, p) in left.iter().enumerate() {
-        blocks.candidates(p, cap, &mut candidates);
-        for &j in &candidates {
+        let Some(bucket) = key(p).and_then(|k| by_value.get(&k)) else {
+            continue;
+        };
+        for &j in bucket.iter().take(PER_VALUE) {
             if !same_list || j > i as u32 {
                 pairs.push((i as u32, j));
             }
         }
     }
-    pairs
+    let step = (pairs.len() / limit.max(1)).max(1);
+    let offset = rng.below(step);
+    pairs.into_iter().skip(offset).step_by(step).collect()
 }
 
 fn train(
     left: &[Prepared],
     right: &[Prepared],
     same_list: bool,
-    pairs: &[(u32, u32)],
     options: &TrainingOptions,
 ) -> Matcher {
     let randoms = random_comparisons(left, right, same_list, options);
     let mut rng = SplitMix64::new(options.seed ^ 0x5EED);
-    let step = (pairs.len() / options.em_pairs.max(1)).max(1);
-    let offset = rng.below(step);
-    let candidates: Vec<[u8; FEATURES.len()]> = pairs
-        .iter()
-        .skip(offset)
-        .step_by(step)
-        .map(|&(i, j)| compare(&left[i as usize], &right[j as usize]).levels)
-        .collect();
-    let total_pairs = if same_list {
-        left.len() as f64 * (left.len() as f64 - 1.0) / 2.0
-    } else {
-        left.len() as f64 * right.len() as f64
+    let comparisons = |pairs: Vec<(u32, u32)>| -> Vec<[u8; FEATURES.len()]> {
+        pairs
+            .into_iter()
+            .map(|(i, j)| compare(&left[i as usize], &right[j as usize]).levels)
+            .collect()
     };
+    let full_date = |p: &Prepared| p.date_of_birth.filter(|d| d.day.is_some());
+    let both_names = |p: &Prepared| -> Option<(String, String)> {
+        let &(f, g) = p.readings.first()?;
+        let (f, g) = (p.name(f)?, p.name(g)?);
+        let (a, b) = (f.canonical.clone(), g.canonical.clone());
+        Some(if a <= b { (a, b) } else { (b, a) })
+    };
+    let by_date = pairs_sharing(
+        left,
+        right,
+        same_list,
+        full_date,
+        options.em_pairs,
+        &mut rng,
+    );
+    let by_names = pairs_sharing(
+        left,
+        right,
+        same_list,
+        both_names,
+        options.em_pairs,
+        &mut rng,
+    );
+    let sessions = [
+        Session {
+            comparisons: comparisons(by_date),
+            fixed: &[Feature::DateOfBirth],
+        },
+        Session {
+            comparisons: comparisons(by_names),
+            fixed: &[Feature::FamilyName, Feature::GivenName],
+        },
+    ];
     let mut counts = HashMap::new();
     frequency_counts(left, &mut counts);
     if !same_list {
@@ -256,31 +294,21 @@ fn train(
     } else {
         TermFrequencies::builtin()
     };
-    estimate(
-        &randoms,
-        &candidates,
-        total_pairs,
-        pairs.len(),
-        options,
-        frequencies,
-    )
+    let prior = 1.0 / left.len().max(right.len()).max(2) as f64;
+    estimate(&randoms, &sessions, prior, options, frequencies)
 }
 
 /// Estimates a model for deduplicating `records`, without labels.
 pub fn train_dedupe(records: &[Record], options: &TrainingOptions) -> Matcher {
     let prepared: Vec<Prepared> = records.iter().map(Prepared::new).collect();
-    let blocks = Blocks::build(&prepared);
-    let pairs = candidate_pairs(&prepared, &blocks, true, DEFAULT_BLOCK_CAP);
-    train(&prepared, &prepared, true, &pairs, options)
+    train(&prepared, &prepared, true, options)
 }
 
 /// Estimates a model for linking `left` to `right`, without labels.
 pub fn train_link(left: &[Record], right: &[Record], options: &TrainingOptions) -> Matcher {
     let left: Vec<Prepared> = left.iter().map(Prepared::new).collect();
     let right: Vec<Prepared> = right.iter().map(Prepared::new).collect();
-    let blocks = Blocks::build(&right);
-    let pairs = candidate_pairs(&left, &blocks, false, DEFAULT_BLOCK_CAP);
-    train(&left, &right, false, &pairs, options)
+    train(&left, &right, false, options)
 }
 
 impl Matcher {

@@ -247,14 +247,24 @@ impl SplitMix64 {
 /// drifting when a feature is rare in the data.
 const M_PSEUDO_COUNT: f64 = 50.0;
 
-/// Estimates `u` from random pairs and `m` and the prior by EM over candidate pairs,
-/// with no labels. `random_pair` draws one random pair of prepared records;
-/// `candidates` are blocked pairs; `total_pairs` is the number of possible pairs.
+/// One EM session: candidate pairs selected by agreeing on some features, whose `m`
+/// is therefore biased and stays fixed in this session.
+pub(crate) struct Session {
+    pub comparisons: Vec<[u8; FEATURES.len()]>,
+    pub fixed: &'static [Feature],
+}
+
+/// Estimates `u` from random pairs and `m` by EM over candidate pairs, with no labels.
+///
+/// As in Splink, each EM session uses pairs selected by agreement on some features
+/// (a shared date of birth; shared names) and estimates `m` only for the other
+/// features, since the selection makes the agreement on the selecting features
+/// uninformative. The prior among all pairs is not estimated: one match per record
+/// of the larger list (`prior`), the assumption of a list of prisoners.
 pub(crate) fn estimate(
     random_comparisons: &[[u8; FEATURES.len()]],
-    candidate_comparisons: &[[u8; FEATURES.len()]],
-    total_pairs: f64,
-    candidates_total: usize,
+    sessions: &[Session],
+    prior: f64,
     options: &TrainingOptions,
     frequencies: TermFrequencies,
 ) -> Matcher {
@@ -279,42 +289,49 @@ pub(crate) fn estimate(
             }
         }
     }
-    // m and the prior among candidates: EM with u fixed.
     let mut matcher = Matcher::new(parameters, TermFrequencies::default());
-    let mut candidate_prior = 0.1;
-    for _ in 0..options.em_iterations {
-        if candidate_comparisons.len() < 100 {
-            break;
+    for session in sessions {
+        if session.comparisons.len() < 100 {
+            continue;
         }
-        let mut m_counts: Vec<Vec<f64>> = defaults
-            .m
-            .iter()
-            .map(|levels| levels.iter().map(|m| m * M_PSEUDO_COUNT).collect())
-            .collect();
-        let mut posterior_sum = 0.0;
-        matcher.parameters.prior = candidate_prior;
-        for c in candidate_comparisons {
-            let p = probability(matcher.plain_weight(c));
-            posterior_sum += p;
-            for feature in FEATURES {
-                let i = feature.index();
-                if c[i] != NULL {
-                    m_counts[i][c[i] as usize] += p;
+        let mut session_prior = 0.1;
+        for _ in 0..options.em_iterations {
+            let mut m_counts: Vec<Vec<f64>> = defaults
+                .m
+                .iter()
+                .map(|levels| levels.iter().map(|m| m * M_PSEUDO_COUNT).collect())
+                .collect();
+            let mut posterior_sum = 0.0;
+            matcher.parameters.prior = session_prior;
+            for c in &session.comparisons {
+                // The selecting features say nothing here: leave them out of the E-step.
+                let mut levels = *c;
+                for f in session.fixed {
+                    levels[f.index()] = NULL;
+                }
+                let p = probability(matcher.plain_weight(&levels));
+                posterior_sum += p;
+                for feature in FEATURES {
+                    let i = feature.index();
+                    if levels[i] != NULL {
+                        m_counts[i][levels[i] as usize] += p;
+                    }
                 }
             }
-        }
-        for (i, counts) in m_counts.iter().enumerate() {
-            let total: f64 = counts.iter().sum();
-            for (level, count) in counts.iter().enumerate() {
-                matcher.parameters.m[i][level] = count / total;
+            for feature in FEATURES {
+                if session.fixed.contains(&feature) {
+                    continue;
+                }
+                let i = feature.index();
+                let total: f64 = m_counts[i].iter().sum();
+                for (level, count) in m_counts[i].iter().enumerate() {
+                    matcher.parameters.m[i][level] = count / total;
+                }
             }
+            session_prior = (posterior_sum / session.comparisons.len() as f64).clamp(1e-6, 0.999);
         }
-        candidate_prior = (posterior_sum / candidate_comparisons.len() as f64).clamp(1e-6, 0.999);
     }
-    // The prior among all pairs: the expected matches, all assumed to be among the
-    // candidates, over every possible pair.
-    let expected_matches = candidate_prior * candidates_total as f64;
-    matcher.parameters.prior = (expected_matches / total_pairs.max(1.0)).clamp(1e-12, 0.5);
+    matcher.parameters.prior = prior.clamp(1e-12, 0.5);
     // Sanity: agreement must stay evidence for a match on names and dates.
     for feature in [
         Feature::FamilyName,
