@@ -483,7 +483,7 @@ impl Index {
             ids: Vec::new(),
             records: Vec::new(),
             blocks: Blocks::default(),
-            max_candidates: 2000,
+            max_candidates: 500,
         }
     }
 
