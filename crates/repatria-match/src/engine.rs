@@ -15,6 +15,47 @@ use std::hash::{Hash, Hasher};
 /// Records sharing a blocking key beyond this many are not compared on that key alone.
 pub const DEFAULT_BLOCK_CAP: usize = 200;
 
+/// The match weight (log2 odds) of a probability threshold.
+fn weight_of(threshold: f64) -> f64 {
+    let p = threshold.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).log2()
+}
+
+/// Prepares records, in parallel when the `parallel` feature is on.
+fn prepare_all(records: &[Record]) -> Vec<Prepared> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        records.par_iter().map(Prepared::new).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        records.iter().map(Prepared::new).collect()
+    }
+}
+
+/// Runs `work` for every record position and concatenates the links in position
+/// order, so the result is the same with or without the `parallel` feature.
+fn per_record<F>(len: usize, work: F) -> Vec<Link>
+where
+    F: Fn(usize, &mut Vec<u32>) -> Vec<Link> + Sync,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        let parts: Vec<Vec<Link>> = (0..len)
+            .into_par_iter()
+            .map_init(Vec::new, |candidates, i| work(i, candidates))
+            .collect();
+        parts.concat()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        let mut candidates = Vec::new();
+        (0..len).flat_map(|i| work(i, &mut candidates)).collect()
+    }
+}
+
 /// A link between a record of the left list and one of the right list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
@@ -300,14 +341,14 @@ fn train(
 
 /// Estimates a model for deduplicating `records`, without labels.
 pub fn train_dedupe(records: &[Record], options: &TrainingOptions) -> Matcher {
-    let prepared: Vec<Prepared> = records.iter().map(Prepared::new).collect();
+    let prepared = prepare_all(records);
     train(&prepared, &prepared, true, options)
 }
 
 /// Estimates a model for linking `left` to `right`, without labels.
 pub fn train_link(left: &[Record], right: &[Record], options: &TrainingOptions) -> Matcher {
-    let left: Vec<Prepared> = left.iter().map(Prepared::new).collect();
-    let right: Vec<Prepared> = right.iter().map(Prepared::new).collect();
+    let left = prepare_all(left);
+    let right = prepare_all(right);
     train(&left, &right, false, options)
 }
 
@@ -315,48 +356,53 @@ impl Matcher {
     /// Every pair of `left` × `right` among the blocked candidates scoring at least
     /// `threshold`, ordered by left then right position.
     pub fn link(&self, left: &[Record], right: &[Record], threshold: f64) -> Vec<Link> {
-        let left: Vec<Prepared> = left.iter().map(Prepared::new).collect();
-        let right: Vec<Prepared> = right.iter().map(Prepared::new).collect();
+        let left = prepare_all(left);
+        let right = prepare_all(right);
         let blocks = Blocks::build(&right);
-        let mut links = Vec::new();
-        let mut candidates = Vec::new();
-        for (i, p) in left.iter().enumerate() {
-            blocks.candidates(p, DEFAULT_BLOCK_CAP, &mut candidates);
-            for &j in &candidates {
-                let scored = self.score_prepared(p, &right[j as usize]);
-                if scored.probability >= threshold {
-                    links.push(Link {
-                        left: i,
-                        right: j as usize,
-                        scored,
-                    });
-                }
-            }
-        }
-        links
+        let threshold_weight = weight_of(threshold);
+        per_record(left.len(), |i, candidates| {
+            let p = &left[i];
+            blocks.candidates(p, DEFAULT_BLOCK_CAP, candidates);
+            self.links_of(i, p, candidates, &right, threshold_weight)
+        })
     }
 
     /// Links within one list scoring at least `threshold` (`left` < `right`).
     pub fn duplicate_links(&self, records: &[Record], threshold: f64) -> Vec<Link> {
-        let prepared: Vec<Prepared> = records.iter().map(Prepared::new).collect();
+        let prepared = prepare_all(records);
         self.duplicate_links_prepared(&prepared, threshold)
     }
 
     fn duplicate_links_prepared(&self, prepared: &[Prepared], threshold: f64) -> Vec<Link> {
         let blocks = Blocks::build(prepared);
+        let threshold_weight = weight_of(threshold);
+        per_record(prepared.len(), |i, candidates| {
+            let p = &prepared[i];
+            blocks.candidates(p, DEFAULT_BLOCK_CAP, candidates);
+            candidates.retain(|&j| j as usize > i);
+            self.links_of(i, p, candidates, prepared, threshold_weight)
+        })
+    }
+
+    /// Scores `p` against its candidates; only pairs at or above the threshold get
+    /// the full explanation built.
+    fn links_of(
+        &self,
+        i: usize,
+        p: &Prepared,
+        candidates: &[u32],
+        others: &[Prepared],
+        threshold_weight: f64,
+    ) -> Vec<Link> {
         let mut links = Vec::new();
-        let mut candidates = Vec::new();
-        for (i, p) in prepared.iter().enumerate() {
-            blocks.candidates(p, DEFAULT_BLOCK_CAP, &mut candidates);
-            for &j in candidates.iter().filter(|&&j| j as usize > i) {
-                let scored = self.score_prepared(p, &prepared[j as usize]);
-                if scored.probability >= threshold {
-                    links.push(Link {
-                        left: i,
-                        right: j as usize,
-                        scored,
-                    });
-                }
+        for &j in candidates {
+            let comparison = compare(p, &others[j as usize]);
+            if self.comparison_weight(&comparison) >= threshold_weight {
+                links.push(Link {
+                    left: i,
+                    right: j as usize,
+                    scored: self.score_comparison(&comparison),
+                });
             }
         }
         links
@@ -368,7 +414,7 @@ impl Matcher {
     /// them scores far below the threshold, so a chain of links through an incomplete
     /// record cannot merge different people.
     pub fn dedupe(&self, records: &[Record], threshold: f64) -> Vec<usize> {
-        let prepared: Vec<Prepared> = records.iter().map(Prepared::new).collect();
+        let prepared = prepare_all(records);
         let mut links = self.duplicate_links_prepared(&prepared, threshold);
         links.sort_by(|a, b| {
             b.scored
@@ -377,10 +423,7 @@ impl Matcher {
                 .then(a.left.cmp(&b.left))
                 .then(a.right.cmp(&b.right))
         });
-        let threshold_weight = {
-            let p = threshold.clamp(1e-12, 1.0 - 1e-12);
-            (p / (1.0 - p)).log2()
-        };
+        let threshold_weight = weight_of(threshold);
         let compatible = |x: usize, y: usize| -> bool {
             let (a, b) = (&prepared[x], &prepared[y]);
             if let (Some(da), Some(db)) = (&a.date_of_birth, &b.date_of_birth) {
@@ -391,7 +434,7 @@ impl Matcher {
             if matches!((a.sex, b.sex), (Some(sa), Some(sb)) if sa != sb) {
                 return false;
             }
-            self.score_prepared(a, b).match_weight >= threshold_weight - CHAIN_MARGIN_BITS
+            self.comparison_weight(&compare(a, b)) >= threshold_weight - CHAIN_MARGIN_BITS
         };
         let mut clusters = Clusters::new(records.len());
         for link in &links {
@@ -522,25 +565,24 @@ impl Index {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let mut scored: Vec<(u32, Scored)> = candidates
+        // Weights first; the explanation is built for the k best only.
+        let mut weighted: Vec<(u32, f64)> = candidates
             .into_iter()
             .map(|j| {
-                (
-                    j,
-                    self.matcher
-                        .score_prepared(&prepared, &self.records[j as usize]),
-                )
+                let comparison = compare(&prepared, &self.records[j as usize]);
+                (j, self.matcher.comparison_weight(&comparison))
             })
             .collect();
-        scored.sort_by(|a, b| {
-            b.1.match_weight
-                .total_cmp(&a.1.match_weight)
-                .then(a.0.cmp(&b.0))
-        });
-        scored.truncate(k);
-        scored
+        weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        weighted.truncate(k);
+        weighted
             .into_iter()
-            .map(|(j, s)| (self.ids[j as usize].clone(), s))
+            .map(|(j, _)| {
+                let scored = self
+                    .matcher
+                    .score_prepared(&prepared, &self.records[j as usize]);
+                (self.ids[j as usize].clone(), scored)
+            })
             .collect()
     }
 }

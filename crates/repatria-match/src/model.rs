@@ -180,6 +180,24 @@ impl Matcher {
         }
     }
 
+    /// The match weight of a comparison, without building its explanation.
+    pub(crate) fn comparison_weight(&self, comparison: &Comparison) -> f64 {
+        let mut weight = log2_odds(self.parameters.prior);
+        for feature in FEATURES {
+            let level = comparison.levels[feature.index()];
+            if level == NULL {
+                continue;
+            }
+            let value = match feature {
+                Feature::FamilyName => comparison.family_value,
+                Feature::GivenName => comparison.given_value,
+                _ => None,
+            };
+            weight += self.level_weight(feature, level, value);
+        }
+        weight
+    }
+
     /// Weight without term frequencies, used while estimating the parameters.
     fn plain_weight(&self, levels: &[u8]) -> f64 {
         let mut weight = log2_odds(self.parameters.prior);
