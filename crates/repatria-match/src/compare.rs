@@ -129,6 +129,9 @@ pub(crate) struct NameKey {
     pub initial: bool,
     /// Hashed frequency keys: plain, Korean family name, Korean given name.
     pub frequency: [u64; 3],
+    /// Letter sets of the skeleton and of the canonical skeleton.
+    pub letters: u32,
+    pub canonical_letters: u32,
 }
 
 impl NameKey {
@@ -160,6 +163,8 @@ impl NameKey {
             frequency_hash("k:", &korean),
         ];
         Some(NameKey {
+            letters: letter_set(&skeleton),
+            canonical_letters: letter_set(&canonical),
             phonetic: phonetic(&canonical),
             canonical,
             group,
@@ -375,6 +380,36 @@ pub(crate) struct Comparison {
     pub given_value: Option<u64>,
 }
 
+const LOOSE_SIMILARITY: f64 = 0.84;
+
+/// The set of letters of a skeleton (A–Z), one bit each.
+fn letter_set(skeleton: &str) -> u32 {
+    skeleton
+        .bytes()
+        .filter(u8::is_ascii_uppercase)
+        .fold(0, |set, b| set | 1 << (b - b'A'))
+}
+
+/// Jaro–Winkler similarity of `a` and `b`, or 0 when a cheap upper bound shows it is
+/// below `floor`: most compared names share too few letters to be similar, and this
+/// skips the quadratic part for them.
+fn similarity_at_least(a: &str, b_letters: u32, b: &str, floor: f64) -> f64 {
+    let (la, lb) = (a.len() as f64, b.len() as f64);
+    if la == 0.0 || lb == 0.0 {
+        return 0.0;
+    }
+    let shared = a
+        .bytes()
+        .filter(|c| c.is_ascii_uppercase() && b_letters & (1 << (c - b'A')) != 0)
+        .count() as f64;
+    let matches = shared.min(la).min(lb);
+    let jaro_bound = (matches / la + matches / lb + 1.0) / 3.0;
+    if jaro_bound + 0.4 * (1.0 - jaro_bound) < floor {
+        return 0.0;
+    }
+    jaro_winkler(a, b)
+}
+
 /// Jaro–Winkler similarity of two skeletons. Skeletons are short ASCII strings, so
 /// this byte version avoids the per-character decoding of a generic one: it is the
 /// innermost loop of every comparison.
@@ -457,11 +492,19 @@ pub(crate) fn compare_names(a: &NameKey, b: &NameKey, role: Feature, korean: boo
     if a.group.is_some() && a.group == b.group {
         return EQUIVALENT;
     }
-    let similarity =
-        jaro_winkler(&a.skeleton, &b.skeleton).max(jaro_winkler(&a.canonical, &b.canonical));
+    let mut similarity = similarity_at_least(&a.skeleton, b.letters, &b.skeleton, LOOSE_SIMILARITY);
+    if a.group.is_some() || b.group.is_some() {
+        let canonical = similarity_at_least(
+            &a.canonical,
+            b.canonical_letters,
+            &b.canonical,
+            LOOSE_SIMILARITY,
+        );
+        similarity = similarity.max(canonical);
+    }
     if similarity >= 0.92 {
         SIMILAR
-    } else if similarity >= 0.84 || a.phonetic == b.phonetic {
+    } else if similarity >= LOOSE_SIMILARITY || a.phonetic == b.phonetic {
         LOOSE
     } else {
         DIFFERENT
@@ -654,6 +697,32 @@ mod tests {
             expect,
             "{a} vs {b}"
         );
+    }
+
+    #[test]
+    fn the_similarity_bound_never_hides_a_similar_pair() {
+        let names = [
+            "SEVSENKO",
+            "SEVSUK",
+            "BONDARENKO",
+            "BONDARSUK",
+            "KIM",
+            "LI",
+            "OLEKZANDR",
+            "ALEKZANDER",
+            "HRUSOV",
+            "HRISOV",
+        ];
+        for a in names {
+            for b in names {
+                let exact = jaro_winkler(a, b);
+                let bounded = similarity_at_least(a, letter_set(b), b, LOOSE_SIMILARITY);
+                assert!(
+                    bounded == exact || (bounded == 0.0 && exact < LOOSE_SIMILARITY),
+                    "{a} {b}"
+                );
+            }
+        }
     }
 
     #[test]

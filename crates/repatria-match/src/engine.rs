@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 /// Records sharing a blocking key beyond this many are not compared on that key alone.
-pub const DEFAULT_BLOCK_CAP: usize = 200;
+pub const DEFAULT_BLOCK_CAP: usize = 100;
 
 /// The match weight (log2 odds) of a probability threshold.
 fn weight_of(threshold: f64) -> f64 {
@@ -171,39 +171,102 @@ pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
     keys
 }
 
-/// An inverted index from blocking key to record positions.
+/// Blocking keys are already hashes: the maps use them as they are.
+#[derive(Clone, Copy, Debug, Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// An inverted index from blocking key to record positions, growing one record at a
+/// time (the [`Index`]).
 #[derive(Debug, Default)]
 struct Blocks {
-    buckets: HashMap<u64, Vec<u32>>,
+    buckets: KeyMap<Vec<u32>>,
 }
 
 impl Blocks {
-    fn build(records: &[Prepared]) -> Blocks {
-        let mut blocks = Blocks::default();
-        for (i, p) in records.iter().enumerate() {
-            blocks.insert(i as u32, p);
-        }
-        blocks
-    }
-
     fn insert(&mut self, position: u32, p: &Prepared) {
         for key in blocking_keys(p) {
             self.buckets.entry(key).or_default().push(position);
         }
     }
+}
 
-    /// Positions sharing a key with `p`, skipping keys shared by more than `cap`.
+/// The same index built once for a whole list: all (key, position) pairs sorted, and
+/// each key's run found by its offset, which avoids a vector per key.
+#[derive(Debug, Default)]
+struct FrozenBlocks {
+    runs: KeyMap<(u32, u32)>,
+    positions: Vec<u32>,
+}
+
+impl FrozenBlocks {
+    fn build(records: &[Prepared]) -> FrozenBlocks {
+        let keys: Vec<Vec<u64>> = map_all(records, blocking_keys);
+        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(keys.iter().map(Vec::len).sum());
+        for (i, record_keys) in keys.iter().enumerate() {
+            pairs.extend(record_keys.iter().map(|&k| (k, i as u32)));
+        }
+        drop(keys);
+        pairs.sort_unstable();
+        let mut runs = KeyMap::default();
+        let mut start = 0usize;
+        while start < pairs.len() {
+            let key = pairs[start].0;
+            let mut end = start;
+            while end < pairs.len() && pairs[end].0 == key {
+                end += 1;
+            }
+            runs.insert(key, (start as u32, (end - start) as u32));
+            start = end;
+        }
+        FrozenBlocks {
+            runs,
+            positions: pairs.into_iter().map(|(_, i)| i).collect(),
+        }
+    }
+
+    /// Positions sharing a key with `p`, skipping keys shared by more than their cap.
     fn candidates(&self, p: &Prepared, cap: usize, out: &mut Vec<u32>) {
         out.clear();
         for key in blocking_keys(p) {
-            if let Some(bucket) = self.buckets.get(&key) {
-                if bucket.len() <= key_cap(key, cap) {
-                    out.extend_from_slice(bucket);
+            if let Some(&(start, len)) = self.runs.get(&key) {
+                if len as usize <= key_cap(key, cap) {
+                    out.extend_from_slice(&self.positions[start as usize..(start + len) as usize]);
                 }
             }
         }
         out.sort_unstable();
         out.dedup();
+    }
+}
+
+/// Maps every record, in parallel when the `parallel` feature is on.
+fn map_all<T: Send>(records: &[Prepared], f: impl Fn(&Prepared) -> T + Sync + Send) -> Vec<T> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        records.par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        records.iter().map(f).collect()
     }
 }
 
@@ -358,7 +421,7 @@ impl Matcher {
     pub fn link(&self, left: &[Record], right: &[Record], threshold: f64) -> Vec<Link> {
         let left = prepare_all(left);
         let right = prepare_all(right);
-        let blocks = Blocks::build(&right);
+        let blocks = FrozenBlocks::build(&right);
         let threshold_weight = weight_of(threshold);
         per_record(left.len(), |i, candidates| {
             let p = &left[i];
@@ -374,7 +437,7 @@ impl Matcher {
     }
 
     fn duplicate_links_prepared(&self, prepared: &[Prepared], threshold: f64) -> Vec<Link> {
-        let blocks = Blocks::build(prepared);
+        let blocks = FrozenBlocks::build(prepared);
         let threshold_weight = weight_of(threshold);
         per_record(prepared.len(), |i, candidates| {
             let p = &prepared[i];
