@@ -140,7 +140,8 @@ impl NameKey {
         if skeleton.is_empty() {
             return None;
         }
-        let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+        // Only whether there is more than one letter matters.
+        let letters = text.chars().filter(|c| c.is_alphabetic()).take(2).count();
         let initial = letters == 1 && !has_hangul(text);
         let table = equivalences();
         let group = if initial {

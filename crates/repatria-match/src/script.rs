@@ -24,6 +24,15 @@ use unicode_normalization::UnicodeNormalization;
 /// Hushing letters with a caron or acute (č, š, ž, ś, ź, ż, ć) are spelled out first,
 /// because stripping the mark would turn them into plain c, s, z.
 fn latin_letters(input: &str) -> String {
+    if input.is_ascii() {
+        // The common case (and every Cyrillic or Hangul name already romanized by us):
+        // no diacritics to strip, so no normalization pass.
+        return input
+            .bytes()
+            .filter(u8::is_ascii_alphabetic)
+            .map(|b| b.to_ascii_lowercase() as char)
+            .collect();
+    }
     let mut spelled = String::with_capacity(input.len());
     for c in input.chars().flat_map(char::to_lowercase) {
         match c {
@@ -38,6 +47,20 @@ fn latin_letters(input: &str) -> String {
         .filter(|c| !is_combining_mark(*c))
         .filter(|c| c.is_alphabetic())
         .collect()
+}
+
+/// Lowercase of one letter, with a fast path for ASCII and the Cyrillic alphabets,
+/// which make up nearly every name; other scripts go through the Unicode tables.
+pub(crate) fn lowercase(c: char) -> char {
+    match c as u32 {
+        0x41..=0x5A => (c as u8 + 32) as char,
+        0..=0x7F => c,
+        0x410..=0x42F => char::from_u32(c as u32 + 0x20).unwrap_or(c),
+        0x400..=0x40F => char::from_u32(c as u32 + 0x50).unwrap_or(c),
+        0x490 => '\u{491}',
+        0x430..=0x45F | 0x491 | 0xAC00..=0xD7A3 => c,
+        _ => c.to_lowercase().next().unwrap_or(c),
+    }
 }
 
 pub(crate) fn is_cyrillic(c: char) -> bool {
@@ -223,7 +246,7 @@ pub fn skeleton(token: &str) -> String {
             latin.clear();
         }
     };
-    for c in token.chars().flat_map(char::to_lowercase) {
+    for c in token.chars().map(lowercase) {
         if is_cyrillic(c) {
             flush(&mut latin, &mut symbols);
             symbols.extend_from_slice(cyrillic_symbols(c).as_bytes());
@@ -278,7 +301,7 @@ pub fn phonetic(skeleton: &str) -> String {
 /// agree, while `Jong-il` stays different.
 pub fn korean_key(name: &str) -> String {
     let mut latin = String::with_capacity(name.len() * 2);
-    for c in name.chars().flat_map(char::to_lowercase) {
+    for c in name.chars().map(lowercase) {
         if is_hangul_syllable(c) {
             hangul_syllable_latin(c, &mut latin);
         } else if is_cyrillic(c) {
@@ -482,6 +505,13 @@ mod tests {
         check_same(&["Цой", "Tsoi", "Tsoy", "Zoj"]);
         check_same(&["Харченко", "Kharchenko", "Xarchenko"]);
         check_same(&["Максим", "Maksim", "Maxim"]);
+    }
+
+    #[test]
+    fn fast_lowercase_agrees_with_unicode() {
+        for c in "AZaz09 ĀÀÉŠАЯЁЇІЄҐабвяёїієґ김Ω".chars() {
+            assert_eq!(lowercase(c), c.to_lowercase().next().unwrap(), "{c}");
+        }
     }
 
     #[test]
