@@ -402,31 +402,78 @@ fn train(
     estimate(&randoms, &sessions, prior, options, frequencies)
 }
 
+/// A list of records normalised once, to be trained on and then linked or
+/// deduplicated without preparing the records again.
+#[derive(Debug)]
+pub struct PreparedList {
+    records: Vec<Prepared>,
+}
+
+impl PreparedList {
+    pub fn new(records: &[Record]) -> PreparedList {
+        PreparedList {
+            records: prepare_all(records),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
 /// Estimates a model for deduplicating `records`, without labels.
 pub fn train_dedupe(records: &[Record], options: &TrainingOptions) -> Matcher {
-    let prepared = prepare_all(records);
-    train(&prepared, &prepared, true, options)
+    train_dedupe_prepared(&PreparedList::new(records), options)
+}
+
+/// [`train_dedupe`] on a list already prepared.
+pub fn train_dedupe_prepared(list: &PreparedList, options: &TrainingOptions) -> Matcher {
+    train(&list.records, &list.records, true, options)
 }
 
 /// Estimates a model for linking `left` to `right`, without labels.
 pub fn train_link(left: &[Record], right: &[Record], options: &TrainingOptions) -> Matcher {
-    let left = prepare_all(left);
-    let right = prepare_all(right);
-    train(&left, &right, false, options)
+    train_link_prepared(&PreparedList::new(left), &PreparedList::new(right), options)
+}
+
+/// [`train_link`] on lists already prepared.
+pub fn train_link_prepared(
+    left: &PreparedList,
+    right: &PreparedList,
+    options: &TrainingOptions,
+) -> Matcher {
+    train(&left.records, &right.records, false, options)
 }
 
 impl Matcher {
     /// Every pair of `left` × `right` among the blocked candidates scoring at least
     /// `threshold`, ordered by left then right position.
     pub fn link(&self, left: &[Record], right: &[Record], threshold: f64) -> Vec<Link> {
-        let left = prepare_all(left);
-        let right = prepare_all(right);
-        let blocks = FrozenBlocks::build(&right);
+        self.link_prepared(
+            &PreparedList::new(left),
+            &PreparedList::new(right),
+            threshold,
+        )
+    }
+
+    /// [`Matcher::link`] on lists already prepared.
+    pub fn link_prepared(
+        &self,
+        left: &PreparedList,
+        right: &PreparedList,
+        threshold: f64,
+    ) -> Vec<Link> {
+        let (left, right) = (&left.records, &right.records);
+        let blocks = FrozenBlocks::build(right);
         let threshold_weight = weight_of(threshold);
         per_record(left.len(), |i, candidates| {
             let p = &left[i];
             blocks.candidates(p, DEFAULT_BLOCK_CAP, candidates);
-            self.links_of(i, p, candidates, &right, threshold_weight)
+            self.links_of(i, p, candidates, right, threshold_weight)
         })
     }
 
@@ -477,8 +524,13 @@ impl Matcher {
     /// them scores far below the threshold, so a chain of links through an incomplete
     /// record cannot merge different people.
     pub fn dedupe(&self, records: &[Record], threshold: f64) -> Vec<usize> {
-        let prepared = prepare_all(records);
-        let mut links = self.duplicate_links_prepared(&prepared, threshold);
+        self.dedupe_prepared(&PreparedList::new(records), threshold)
+    }
+
+    /// [`Matcher::dedupe`] on a list already prepared.
+    pub fn dedupe_prepared(&self, list: &PreparedList, threshold: f64) -> Vec<usize> {
+        let prepared = &list.records;
+        let mut links = self.duplicate_links_prepared(prepared, threshold);
         links.sort_by(|a, b| {
             b.scored
                 .probability
@@ -499,11 +551,11 @@ impl Matcher {
             }
             self.comparison_weight(&compare(a, b)) >= threshold_weight - CHAIN_MARGIN_BITS
         };
-        let mut clusters = Clusters::new(records.len());
+        let mut clusters = Clusters::new(prepared.len());
         for link in &links {
             clusters.try_union(link.left, link.right, compatible);
         }
-        (0..records.len())
+        (0..prepared.len())
             .map(|i| clusters.first_member(i))
             .collect()
     }

@@ -9,7 +9,9 @@
 //! clusters one, and [`Index`] serves incremental look-ups.
 //!
 //! The engine never reads files, the clock or the environment, and is deterministic:
-//! training is seeded ([`TrainingOptions::seed`]).
+//! training is seeded ([`TrainingOptions::seed`]). With the default feature `parallel`,
+//! preparing and scoring a list spread over all cores (rayon); the results are the
+//! same, in the same order, without it.
 //!
 //! ```
 //! use repatria_match::{Index, Matcher, Record};
@@ -30,7 +32,10 @@ mod record;
 pub mod script;
 
 pub use compare::Feature;
-pub use engine::{train_dedupe, train_link, Index, Link, DEFAULT_BLOCK_CAP};
+pub use engine::{
+    train_dedupe, train_dedupe_prepared, train_link, train_link_prepared, Index, Link,
+    PreparedList, DEFAULT_BLOCK_CAP,
+};
 pub use frequency::TermFrequencies;
 pub use model::{Contribution, Matcher, Parameters, Scored, TrainingOptions};
 pub use record::{PartialDate, Record, RecordError, Sex};

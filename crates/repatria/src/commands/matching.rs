@@ -2,7 +2,7 @@
 //! the work done by `repatria-match`.
 
 use anyhow::{bail, Context};
-use repatria_match::{Matcher, PartialDate, Record, Sex, TrainingOptions};
+use repatria_match::{Matcher, PartialDate, PreparedList, Record, Sex, TrainingOptions};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -249,12 +249,14 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
     check_threshold(args.threshold)?;
     let left = read_records(&args.left)?;
     let right = read_records(&args.right)?;
+    // Prepared once: training and linking share the normalised records.
+    let (left_list, right_list) = (PreparedList::new(&left), PreparedList::new(&right));
     let matcher = if args.train {
         let options = TrainingOptions {
             seed: args.seed,
             ..TrainingOptions::default()
         };
-        let mut matcher = repatria_match::train_link(&left, &right, &options);
+        let mut matcher = repatria_match::train_link_prepared(&left_list, &right_list, &options);
         if let Some(prior) = check_prior(args.prior)? {
             matcher.parameters.prior = prior;
         }
@@ -262,7 +264,7 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
     } else {
         untrained_matcher(args.prior, left.len().max(right.len()))?
     };
-    let links = matcher.link(&left, &right, args.threshold);
+    let links = matcher.link_prepared(&left_list, &right_list, args.threshold);
     let mut header = vec!["left_id", "right_id", "score"];
     if args.explain {
         header.push("explanation");
@@ -287,12 +289,13 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
 pub fn run_dedupe(args: DedupeArgs) -> anyhow::Result<()> {
     check_threshold(args.threshold)?;
     let records = read_records(&args.input)?;
+    let list = PreparedList::new(&records);
     let matcher = if args.train {
         let options = TrainingOptions {
             seed: args.seed,
             ..TrainingOptions::default()
         };
-        let mut matcher = repatria_match::train_dedupe(&records, &options);
+        let mut matcher = repatria_match::train_dedupe_prepared(&list, &options);
         if let Some(prior) = check_prior(args.prior)? {
             matcher.parameters.prior = prior;
         }
@@ -300,7 +303,7 @@ pub fn run_dedupe(args: DedupeArgs) -> anyhow::Result<()> {
     } else {
         untrained_matcher(args.prior, records.len())?
     };
-    let clusters = matcher.dedupe(&records, args.threshold);
+    let clusters = matcher.dedupe_prepared(&list, args.threshold);
     let rows = records
         .iter()
         .zip(clusters)
