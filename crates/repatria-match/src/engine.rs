@@ -641,7 +641,7 @@ impl Index {
             ids: Vec::new(),
             records: Vec::new(),
             blocks: Blocks::default(),
-            max_candidates: 500,
+            max_candidates: 200,
         }
     }
 
