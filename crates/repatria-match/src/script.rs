@@ -452,6 +452,11 @@ fn surname_lookup_key(spelling: &str) -> String {
 
 /// The group of a Korean surname spelling, if it is a known one.
 pub fn korean_surname_group(token: &str) -> Option<u16> {
+    // No spelling in the table is longer than six letters: skip the lookup (and its
+    // normalisation) for the long Slavic names that make up most lists.
+    if token.chars().nth(7).is_some() {
+        return None;
+    }
     korean_surname_table()
         .get(&surname_lookup_key(token))
         .copied()
