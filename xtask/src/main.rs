@@ -2,12 +2,15 @@
 //!
 //! - `cargo xtask tidy`: checks the rules that keep the architecture honest (also run
 //!   as a test, so `cargo test --workspace` enforces them).
+//! - `cargo xtask names ...`: converts name-equivalence data into the table embedded in
+//!   `repatria-match` (see `crates/repatria-match/data/SOURCES.md`).
 
+mod names;
 mod tidy;
 
 fn main() -> anyhow::Result<()> {
-    let task = std::env::args().nth(1);
-    match task.as_deref() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
         Some("tidy") => {
             let problems = tidy::check(&tidy::workspace_root())?;
             if problems.is_empty() {
@@ -20,8 +23,11 @@ fn main() -> anyhow::Result<()> {
                 anyhow::bail!("{} tidy problem(s)", problems.len())
             }
         }
+        Some("names") => names::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <task>\n\ntasks:\n  tidy    check architecture rules (engine purity, module docs)");
+            eprintln!(
+                "usage: cargo xtask <task>\n\ntasks:\n  tidy    check architecture rules (engine purity, module docs)\n  names   convert name-equivalence data for repatria-match"
+            );
             std::process::exit(2);
         }
     }

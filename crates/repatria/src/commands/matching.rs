@@ -1,6 +1,10 @@
-//! `repatria match`, `dedupe` and `compare` (contracts/CLI.md, Matching).
+//! `repatria match`, `dedupe` and `compare` (contracts/CLI.md, Matching): CSV in, CSV out,
+//! the work done by `repatria-match`.
 
-use std::path::PathBuf;
+use anyhow::{bail, Context};
+use repatria_match::{Matcher, PartialDate, PreparedList, Record, Sex, TrainingOptions};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct MatchArgs {
@@ -12,8 +16,21 @@ pub struct MatchArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f64,
+    /// Add a column `explanation` with each feature's contribution.
     #[arg(long)]
     pub explain: bool,
+    /// Estimate the model from the two lists (u from random pairs, m by EM) instead
+    /// of the built-in parameters. Scores then differ from `compare`'s.
+    #[arg(long)]
+    pub train: bool,
+    /// Seed of the random pairs drawn by `--train`.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Prior probability that two records are the same person. Default: one match
+    /// per record of the larger list, 1 / max(records, 10000); `compare` uses 1e-4,
+    /// so the two give the same scores for lists of up to 10,000 records.
+    #[arg(long)]
+    pub prior: Option<f64>,
 }
 
 #[derive(clap::Args)]
@@ -24,6 +41,17 @@ pub struct DedupeArgs {
     pub out: PathBuf,
     #[arg(long, default_value_t = 0.5)]
     pub threshold: f64,
+    /// Estimate the model from the list (u from random pairs, m by EM).
+    #[arg(long)]
+    pub train: bool,
+    /// Seed of the random pairs drawn by `--train`.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Prior probability that two records are the same person. Default: one match
+    /// per record of the larger list, 1 / max(records, 10000); `compare` uses 1e-4,
+    /// so the two give the same scores for lists of up to 10,000 records.
+    #[arg(long)]
+    pub prior: Option<f64>,
 }
 
 #[derive(clap::Args)]
@@ -32,18 +60,303 @@ pub struct CompareArgs {
     pub input: PathBuf,
     #[arg(long)]
     pub out: PathBuf,
+    /// Add a column `explanation` with each feature's contribution.
     #[arg(long)]
     pub explain: bool,
+    /// Prior probability that two records are the same person (default 1e-4).
+    #[arg(long)]
+    pub prior: Option<f64>,
 }
 
-pub fn run_match(_args: MatchArgs) -> anyhow::Result<()> {
-    anyhow::bail!("matching is not available in this build yet")
+/// The record columns of contracts/CLI.md (besides `id`).
+const COLUMNS: [&str; 10] = [
+    "full_name",
+    "family_name",
+    "given_name",
+    "patronymic",
+    "date_of_birth",
+    "sex",
+    "place_of_birth",
+    "nationality",
+    "unit",
+    "service_number",
+];
+
+/// A row that could not be read: its line number and why.
+struct BadRow {
+    line: u64,
+    reason: String,
 }
 
-pub fn run_dedupe(_args: DedupeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("matching is not available in this build yet")
+/// Reads a record from `row`, its columns found under `prefix` (`""`, `left_`, `right_`).
+fn read_record(
+    headers: &HashMap<String, usize>,
+    row: &csv::StringRecord,
+    prefix: &str,
+    id: String,
+) -> Result<Record, String> {
+    let field = |name: &str| -> Option<String> {
+        let index = headers.get(&format!("{prefix}{name}"))?;
+        let value = row.get(*index)?.trim();
+        (!value.is_empty()).then(|| value.to_owned())
+    };
+    let mut record = Record {
+        id,
+        full_name: field(COLUMNS[0]),
+        family_name: field(COLUMNS[1]),
+        given_name: field(COLUMNS[2]),
+        patronymic: field(COLUMNS[3]),
+        place_of_birth: field(COLUMNS[6]),
+        nationality: field(COLUMNS[7]),
+        unit: field(COLUMNS[8]),
+        service_number: field(COLUMNS[9]),
+        ..Record::default()
+    };
+    let side = |e: repatria_match::RecordError| match prefix {
+        "" => e.to_string(),
+        _ => format!("{}: {e}", prefix.trim_end_matches('_')),
+    };
+    if let Some(date) = field("date_of_birth") {
+        record.date_of_birth = Some(PartialDate::parse(&date).map_err(side)?);
+    }
+    if let Some(sex) = field("sex") {
+        record.sex = Some(Sex::parse(&sex).map_err(side)?);
+    }
+    Ok(record)
 }
 
-pub fn run_compare(_args: CompareArgs) -> anyhow::Result<()> {
-    anyhow::bail!("matching is not available in this build yet")
+struct Table {
+    headers: HashMap<String, usize>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+fn read_table(path: &Path) -> anyhow::Result<Table> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let headers = reader
+        .headers()
+        .with_context(|| format!("reading the header of {}", path.display()))?
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_owned(), i))
+        .collect();
+    let mut rows = Vec::new();
+    for row in reader.records() {
+        let row = row.with_context(|| format!("reading {}", path.display()))?;
+        let line = row.position().map_or(0, |p| p.line());
+        rows.push((line, row));
+    }
+    Ok(Table { headers, rows })
+}
+
+/// Fails with every bad row reported on stderr, or returns the rows read.
+fn check_rows<T>(path: &Path, read: Vec<Result<T, BadRow>>) -> anyhow::Result<Vec<T>> {
+    let mut good = Vec::with_capacity(read.len());
+    let mut bad = 0usize;
+    for item in read {
+        match item {
+            Ok(value) => good.push(value),
+            Err(row) => {
+                eprintln!("{}:{}: {}", path.display(), row.line, row.reason);
+                bad += 1;
+            }
+        }
+    }
+    if bad > 0 {
+        bail!(
+            "{bad} row(s) of {} could not be read; nothing written",
+            path.display()
+        );
+    }
+    Ok(good)
+}
+
+/// Reads a list of records, requiring a unique non-empty `id`.
+fn read_records(path: &Path) -> anyhow::Result<Vec<Record>> {
+    let table = read_table(path)?;
+    let Some(&id_column) = table.headers.get("id") else {
+        bail!("{}: missing column id", path.display());
+    };
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let read = table
+        .rows
+        .iter()
+        .map(|(line, row)| {
+            let bad = |reason: String| BadRow {
+                line: *line,
+                reason,
+            };
+            let id = row.get(id_column).unwrap_or("").trim().to_owned();
+            if id.is_empty() {
+                return Err(bad("missing id".into()));
+            }
+            if let Some(first) = seen.get(&id) {
+                return Err(bad(format!("duplicate id {id:?} (first on line {first})")));
+            }
+            seen.insert(id.clone(), *line);
+            read_record(&table.headers, row, "", id).map_err(bad)
+        })
+        .collect();
+    check_rows(path, read)
+}
+
+fn check_threshold(threshold: f64) -> anyhow::Result<()> {
+    if !(0.0..=1.0).contains(&threshold) {
+        bail!("threshold {threshold} is not a probability in [0, 1]");
+    }
+    Ok(())
+}
+
+fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> anyhow::Result<()> {
+    let mut writer =
+        csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(&row)?;
+    }
+    writer
+        .flush()
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// The prior of an untrained model: about one match per record of the larger list,
+/// never above the built-in prior of 1e-4 (lists of 10,000).
+fn untrained_matcher(prior: Option<f64>, largest_list: usize) -> anyhow::Result<Matcher> {
+    let mut matcher = Matcher::default();
+    let default = matcher
+        .parameters
+        .prior
+        .min(1.0 / largest_list.max(1) as f64);
+    matcher.parameters.prior = check_prior(prior)?.unwrap_or(default);
+    Ok(matcher)
+}
+
+fn check_prior(prior: Option<f64>) -> anyhow::Result<Option<f64>> {
+    match prior {
+        Some(p) if !(p > 0.0 && p < 1.0) => bail!("prior {p} is not a probability in (0, 1)"),
+        other => Ok(other),
+    }
+}
+
+fn score_text(probability: f64) -> String {
+    format!("{probability:.6}")
+}
+
+pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
+    check_threshold(args.threshold)?;
+    let left = read_records(&args.left)?;
+    let right = read_records(&args.right)?;
+    // Prepared once: training and linking share the normalised records.
+    let (left_list, right_list) = (PreparedList::new(&left), PreparedList::new(&right));
+    let matcher = if args.train {
+        let options = TrainingOptions {
+            seed: args.seed,
+            ..TrainingOptions::default()
+        };
+        let mut matcher = repatria_match::train_link_prepared(&left_list, &right_list, &options);
+        if let Some(prior) = check_prior(args.prior)? {
+            matcher.parameters.prior = prior;
+        }
+        matcher
+    } else {
+        untrained_matcher(args.prior, left.len().max(right.len()))?
+    };
+    let links = matcher.link_prepared(&left_list, &right_list, args.threshold);
+    let mut header = vec!["left_id", "right_id", "score"];
+    if args.explain {
+        header.push("explanation");
+    }
+    let rows = links
+        .into_iter()
+        .map(|link| {
+            let mut row = vec![
+                left[link.left].id.clone(),
+                right[link.right].id.clone(),
+                score_text(link.scored.probability),
+            ];
+            if args.explain {
+                row.push(link.scored.explanation());
+            }
+            row
+        })
+        .collect();
+    write_csv(&args.out, &header, rows)
+}
+
+pub fn run_dedupe(args: DedupeArgs) -> anyhow::Result<()> {
+    check_threshold(args.threshold)?;
+    let records = read_records(&args.input)?;
+    let list = PreparedList::new(&records);
+    let matcher = if args.train {
+        let options = TrainingOptions {
+            seed: args.seed,
+            ..TrainingOptions::default()
+        };
+        let mut matcher = repatria_match::train_dedupe_prepared(&list, &options);
+        if let Some(prior) = check_prior(args.prior)? {
+            matcher.parameters.prior = prior;
+        }
+        matcher
+    } else {
+        untrained_matcher(args.prior, records.len())?
+    };
+    let clusters = matcher.dedupe_prepared(&list, args.threshold);
+    let rows = records
+        .iter()
+        .zip(clusters)
+        .map(|(record, first)| vec![record.id.clone(), records[first].id.clone()])
+        .collect();
+    write_csv(&args.out, &["id", "cluster_id"], rows)
+}
+
+pub fn run_compare(args: CompareArgs) -> anyhow::Result<()> {
+    let table = read_table(&args.input)?;
+    let Some(&pair_column) = table.headers.get("pair_id") else {
+        bail!("{}: missing column pair_id", args.input.display());
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    let read = table
+        .rows
+        .iter()
+        .map(|(line, row)| {
+            let bad = |reason: String| BadRow {
+                line: *line,
+                reason,
+            };
+            let pair_id = row.get(pair_column).unwrap_or("").trim().to_owned();
+            if pair_id.is_empty() {
+                return Err(bad("missing pair_id".into()));
+            }
+            if !seen.insert(pair_id.clone()) {
+                return Err(bad(format!("duplicate pair_id {pair_id:?}")));
+            }
+            let left = read_record(&table.headers, row, "left_", format!("{pair_id}/left"));
+            let right = read_record(&table.headers, row, "right_", format!("{pair_id}/right"));
+            Ok((pair_id, left.map_err(bad)?, right.map_err(bad)?))
+        })
+        .collect();
+    let pairs = check_rows(&args.input, read)?;
+    let mut matcher = Matcher::default();
+    if let Some(prior) = check_prior(args.prior)? {
+        matcher.parameters.prior = prior;
+    }
+    let mut header = vec!["pair_id", "score"];
+    if args.explain {
+        header.push("explanation");
+    }
+    let rows = pairs
+        .into_iter()
+        .map(|(pair_id, left, right)| {
+            let scored = matcher.score_pair(&left, &right);
+            let mut row = vec![pair_id, score_text(scored.probability)];
+            if args.explain {
+                row.push(scored.explanation());
+            }
+            row
+        })
+        .collect();
+    write_csv(&args.out, &header, rows)
 }

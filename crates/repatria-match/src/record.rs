@@ -1,0 +1,202 @@
+//! The input of the engine: a person record as it arrives on a list, validated at the edge.
+
+use std::fmt;
+
+/// Sex as written on a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    /// Parses `m` or `f` (case-insensitive).
+    pub fn parse(text: &str) -> Result<Sex, RecordError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "m" => Ok(Sex::Male),
+            "f" => Ok(Sex::Female),
+            other => Err(RecordError::BadSex(other.to_owned())),
+        }
+    }
+}
+
+/// A date of birth known to the year, the month or the day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PartialDate {
+    pub year: u16,
+    pub month: Option<u8>,
+    pub day: Option<u8>,
+}
+
+impl PartialDate {
+    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, rejecting impossible months and days.
+    pub fn parse(text: &str) -> Result<PartialDate, RecordError> {
+        let bad = || RecordError::BadDate(text.to_owned());
+        let parts: Vec<&str> = text.trim().split('-').collect();
+        let number = |s: &str, len: usize| -> Result<u32, RecordError> {
+            if s.len() != len || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            s.parse().map_err(|_| bad())
+        };
+        let year = number(parts[0], 4)? as u16;
+        if year == 0 {
+            return Err(bad());
+        }
+        let month = match parts.get(1) {
+            Some(m) => {
+                let m = number(m, 2)?;
+                if !(1..=12).contains(&m) {
+                    return Err(bad());
+                }
+                Some(m as u8)
+            }
+            None => None,
+        };
+        let day = match parts.get(2) {
+            Some(d) => {
+                let d = number(d, 2)?;
+                let month = month.unwrap_or(1);
+                if d == 0 || d > days_in_month(year, month) as u32 {
+                    return Err(bad());
+                }
+                Some(d as u8)
+            }
+            None => None,
+        };
+        if parts.len() > 3 {
+            return Err(bad());
+        }
+        Ok(PartialDate { year, month, day })
+    }
+
+    /// The digits known, `YYYY`, `YYYYMM` or `YYYYMMDD`, and how many there are.
+    pub(crate) fn digit_array(&self) -> ([u8; 8], usize) {
+        let mut digits = [0u8; 8];
+        let y = self.year;
+        digits[..4].copy_from_slice(&[
+            (y / 1000) as u8,
+            (y / 100 % 10) as u8,
+            (y / 10 % 10) as u8,
+            (y % 10) as u8,
+        ]);
+        let mut len = 4;
+        if let Some(m) = self.month {
+            digits[4..6].copy_from_slice(&[m / 10, m % 10]);
+            len = 6;
+            if let Some(d) = self.day {
+                digits[6..8].copy_from_slice(&[d / 10, d % 10]);
+                len = 8;
+            }
+        }
+        (digits, len)
+    }
+}
+
+impl fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}", self.year)?;
+        if let Some(m) = self.month {
+            write!(f, "-{m:02}")?;
+        }
+        if let Some(d) = self.day {
+            write!(f, "-{d:02}")?;
+        }
+        Ok(())
+    }
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Why a field of a record could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecordError {
+    BadDate(String),
+    BadSex(String),
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordError::BadDate(text) => {
+                write!(
+                    f,
+                    "bad date of birth {text:?} (expected YYYY, YYYY-MM or YYYY-MM-DD)"
+                )
+            }
+            RecordError::BadSex(text) => write!(f, "bad sex {text:?} (expected m, f or empty)"),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+/// One person as a list describes him or her. Names may be in any script; when
+/// `full_name` is given together with name parts, the parts win.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    pub id: String,
+    pub full_name: Option<String>,
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+    pub patronymic: Option<String>,
+    pub date_of_birth: Option<PartialDate>,
+    pub sex: Option<Sex>,
+    pub place_of_birth: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub nationality: Option<String>,
+    pub unit: Option<String>,
+    pub service_number: Option<String>,
+}
+
+impl Record {
+    /// A record with only an id and a full name, the shape of a tracing request.
+    pub fn with_full_name(id: &str, full_name: &str) -> Record {
+        Record {
+            id: id.to_owned(),
+            full_name: Some(full_name.to_owned()),
+            ..Record::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expect: Result<(u16, Option<u8>, Option<u8>), ()>) {
+        let got = PartialDate::parse(text)
+            .map(|d| (d.year, d.month, d.day))
+            .map_err(|_| ());
+        assert_eq!(got, expect, "{text}");
+    }
+
+    #[test]
+    fn partial_dates_parse_and_validate() {
+        check("1994", Ok((1994, None, None)));
+        check("1994-03", Ok((1994, Some(3), None)));
+        check("1994-03-17", Ok((1994, Some(3), Some(17))));
+        check("2000-02-29", Ok((2000, Some(2), Some(29))));
+        check("1999-02-29", Err(()));
+        check("1994-13-01", Err(()));
+        check("1994-3-1", Err(()));
+        check("17.03.1994", Err(()));
+        check("", Err(()));
+        check("1994-03-17-01", Err(()));
+    }
+
+    #[test]
+    fn partial_dates_print_as_parsed() {
+        assert_eq!(
+            PartialDate::parse("1994-03").unwrap().to_string(),
+            "1994-03"
+        );
+    }
+}
