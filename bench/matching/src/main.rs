@@ -5,7 +5,7 @@
 mod generate;
 
 use anyhow::{bail, Context};
-use repatria_match::{Index, Matcher, PartialDate, Record, Sex};
+use repatria_match::{Index, Matcher, Record, Sex};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -37,7 +37,9 @@ fn read_list(path: &str) -> anyhow::Result<(Vec<Record>, Vec<usize>)> {
             family_name: text(1),
             given_name: text(2),
             patronymic: text(3),
-            date_of_birth: text(4).map(|d| PartialDate::parse(&d)).transpose()?,
+            date_of_birth: text(4)
+                .map(|d| repatria_match::parse_date(&d))
+                .transpose()?,
             sex: text(5).map(|s| Sex::parse(&s)).transpose()?,
             ..Record::default()
         });

@@ -10,9 +10,10 @@ use crate::error::FieldError;
 /// `YYYY-MM-DD`. A day is never known without its month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PartialDate {
-    year: i32,
-    month: Option<u32>,
-    day: Option<u32>,
+    // Compact on purpose: the matching engine holds millions of these in memory.
+    year: u16,
+    month: Option<u8>,
+    day: Option<u8>,
 }
 
 impl PartialDate {
@@ -47,7 +48,7 @@ impl PartialDate {
     pub fn year_only(year: i32) -> Result<PartialDate, FieldError> {
         check_year(year)?;
         Ok(PartialDate {
-            year,
+            year: year as u16,
             month: None,
             day: None,
         })
@@ -62,8 +63,8 @@ impl PartialDate {
             ));
         }
         Ok(PartialDate {
-            year,
-            month: Some(month),
+            year: year as u16,
+            month: Some(month as u8),
             day: None,
         })
     }
@@ -77,52 +78,48 @@ impl PartialDate {
             ));
         }
         Ok(PartialDate {
-            year,
-            month: Some(month),
-            day: Some(day),
+            year: year as u16,
+            month: Some(month as u8),
+            day: Some(day as u8),
         })
     }
 
-    pub fn from_naive(date: NaiveDate) -> PartialDate {
-        use chrono::Datelike;
-        PartialDate {
-            year: date.year(),
-            month: Some(date.month()),
-            day: Some(date.day()),
-        }
-    }
-
     pub fn year(&self) -> i32 {
-        self.year
+        self.year as i32
     }
 
     pub fn month(&self) -> Option<u32> {
-        self.month
+        self.month.map(u32::from)
     }
 
     pub fn day(&self) -> Option<u32> {
-        self.day
+        self.day.map(u32::from)
     }
 
     /// The first day the date can denote.
     pub fn earliest(&self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month.unwrap_or(1), self.day.unwrap_or(1))
-            .expect("validated on construction")
+        NaiveDate::from_ymd_opt(
+            self.year(),
+            self.month().unwrap_or(1),
+            self.day().unwrap_or(1),
+        )
+        .expect("validated on construction")
     }
 
     /// The last day the date can denote.
     pub fn latest(&self) -> NaiveDate {
-        match (self.month, self.day) {
-            (Some(m), Some(d)) => NaiveDate::from_ymd_opt(self.year, m, d),
+        let year = self.year();
+        match (self.month(), self.day()) {
+            (Some(m), Some(d)) => NaiveDate::from_ymd_opt(year, m, d),
             (Some(m), None) => {
                 let (ny, nm) = if m == 12 {
-                    (self.year + 1, 1)
+                    (year + 1, 1)
                 } else {
-                    (self.year, m + 1)
+                    (year, m + 1)
                 };
                 NaiveDate::from_ymd_opt(ny, nm, 1).and_then(|d| d.pred_opt())
             }
-            _ => NaiveDate::from_ymd_opt(self.year, 12, 31),
+            _ => NaiveDate::from_ymd_opt(year, 12, 31),
         }
         .expect("validated on construction")
     }

@@ -514,17 +514,17 @@ pub(crate) fn compare_names(a: &NameKey, b: &NameKey, role: Feature, korean: boo
 
 pub(crate) fn compare_dates(a: &PartialDate, b: &PartialDate) -> u8 {
     use date_level::*;
-    let full = |d: &PartialDate| d.month.is_some() && d.day.is_some();
+    let full = |d: &PartialDate| d.month().is_some() && d.day().is_some();
     if a == b && full(a) {
         return EXACT;
     }
-    let (da, la) = a.digit_array();
-    let (db, lb) = b.digit_array();
+    let (da, la) = crate::record::digit_array(a);
+    let (db, lb) = crate::record::digit_array(b);
     let common = la.min(lb);
     if da[..common] == db[..common] {
         return COMPATIBLE;
     }
-    if a.year == b.year && full(a) && full(b) && a.day == b.month && a.month == b.day {
+    if a.year() == b.year() && full(a) && full(b) && a.day() == b.month() && a.month() == b.day() {
         return SWAPPED;
     }
     let differing = da[..common]
@@ -536,7 +536,7 @@ pub(crate) fn compare_dates(a: &PartialDate, b: &PartialDate) -> u8 {
         return ONE_DIGIT;
     }
     let rest_agrees = da[4..common] == db[4..common];
-    if a.year.abs_diff(b.year) == 1 && rest_agrees {
+    if a.year().abs_diff(b.year()) == 1 && rest_agrees {
         return ONE_YEAR;
     }
     DIFFERENT

@@ -140,7 +140,7 @@ pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
             (None, None) => {}
         }
         if let Some(date) = &p.date_of_birth {
-            let year = date.year.to_le_bytes();
+            let year = (date.year() as u16).to_le_bytes();
             for k in [name_key(f), name_key(g)].into_iter().flatten() {
                 keys.push(key_hash(&[b"y", main_key(k).as_bytes(), &year]));
             }
@@ -350,7 +350,7 @@ fn train(
             .map(|(i, j)| compare(&left[i as usize], &right[j as usize]).levels)
             .collect()
     };
-    let full_date = |p: &Prepared| p.date_of_birth.filter(|d| d.day.is_some());
+    let full_date = |p: &Prepared| p.date_of_birth.filter(|d| d.day().is_some());
     let both_names = |p: &Prepared| -> Option<(String, String)> {
         let &(f, g) = p.readings.first()?;
         let (f, g) = (p.name(f)?, p.name(g)?);

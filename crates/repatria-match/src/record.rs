@@ -20,99 +20,36 @@ impl Sex {
     }
 }
 
-/// A date of birth known to the year, the month or the day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct PartialDate {
-    pub year: u16,
-    pub month: Option<u8>,
-    pub day: Option<u8>,
+/// A date of birth known to the year, the month or the day: the domain's own type.
+pub use repatria_core::PartialDate;
+
+/// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, rejecting impossible months and days.
+pub fn parse_date(text: &str) -> Result<PartialDate, RecordError> {
+    PartialDate::parse(text).map_err(|_| RecordError::BadDate(text.to_owned()))
 }
 
-impl PartialDate {
-    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, rejecting impossible months and days.
-    pub fn parse(text: &str) -> Result<PartialDate, RecordError> {
-        let bad = || RecordError::BadDate(text.to_owned());
-        let parts: Vec<&str> = text.trim().split('-').collect();
-        let number = |s: &str, len: usize| -> Result<u32, RecordError> {
-            if s.len() != len || !s.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad());
-            }
-            s.parse().map_err(|_| bad())
-        };
-        let year = number(parts[0], 4)? as u16;
-        if year == 0 {
-            return Err(bad());
+/// The digits known of a date, `YYYY`, `YYYYMM` or `YYYYMMDD`, and how many there are.
+pub(crate) fn digit_array(date: &PartialDate) -> ([u8; 8], usize) {
+    let mut digits = [0u8; 8];
+    let y = date.year() as u16;
+    digits[..4].copy_from_slice(&[
+        (y / 1000) as u8,
+        (y / 100 % 10) as u8,
+        (y / 10 % 10) as u8,
+        (y % 10) as u8,
+    ]);
+    let mut len = 4;
+    if let Some(m) = date.month() {
+        let m = m as u8;
+        digits[4..6].copy_from_slice(&[m / 10, m % 10]);
+        len = 6;
+        if let Some(d) = date.day() {
+            let d = d as u8;
+            digits[6..8].copy_from_slice(&[d / 10, d % 10]);
+            len = 8;
         }
-        let month = match parts.get(1) {
-            Some(m) => {
-                let m = number(m, 2)?;
-                if !(1..=12).contains(&m) {
-                    return Err(bad());
-                }
-                Some(m as u8)
-            }
-            None => None,
-        };
-        let day = match parts.get(2) {
-            Some(d) => {
-                let d = number(d, 2)?;
-                let month = month.unwrap_or(1);
-                if d == 0 || d > days_in_month(year, month) as u32 {
-                    return Err(bad());
-                }
-                Some(d as u8)
-            }
-            None => None,
-        };
-        if parts.len() > 3 {
-            return Err(bad());
-        }
-        Ok(PartialDate { year, month, day })
     }
-
-    /// The digits known, `YYYY`, `YYYYMM` or `YYYYMMDD`, and how many there are.
-    pub(crate) fn digit_array(&self) -> ([u8; 8], usize) {
-        let mut digits = [0u8; 8];
-        let y = self.year;
-        digits[..4].copy_from_slice(&[
-            (y / 1000) as u8,
-            (y / 100 % 10) as u8,
-            (y / 10 % 10) as u8,
-            (y % 10) as u8,
-        ]);
-        let mut len = 4;
-        if let Some(m) = self.month {
-            digits[4..6].copy_from_slice(&[m / 10, m % 10]);
-            len = 6;
-            if let Some(d) = self.day {
-                digits[6..8].copy_from_slice(&[d / 10, d % 10]);
-                len = 8;
-            }
-        }
-        (digits, len)
-    }
-}
-
-impl fmt::Display for PartialDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}", self.year)?;
-        if let Some(m) = self.month {
-            write!(f, "-{m:02}")?;
-        }
-        if let Some(d) = self.day {
-            write!(f, "-{d:02}")?;
-        }
-        Ok(())
-    }
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
-    }
+    (digits, len)
 }
 
 /// Why a field of a record could not be read.
@@ -172,8 +109,14 @@ mod tests {
     use super::*;
 
     fn check(text: &str, expect: Result<(u16, Option<u8>, Option<u8>), ()>) {
-        let got = PartialDate::parse(text)
-            .map(|d| (d.year, d.month, d.day))
+        let got = parse_date(text)
+            .map(|d| {
+                (
+                    d.year() as u16,
+                    d.month().map(|m| m as u8),
+                    d.day().map(|d| d as u8),
+                )
+            })
             .map_err(|_| ());
         assert_eq!(got, expect, "{text}");
     }

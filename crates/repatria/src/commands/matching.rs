@@ -2,7 +2,7 @@
 //! the work done by `repatria-match`.
 
 use anyhow::{bail, Context};
-use repatria_match::{Matcher, PartialDate, PreparedList, Record, Sex, TrainingOptions};
+use repatria_match::{Matcher, PreparedList, Record, Sex, TrainingOptions};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -117,7 +117,7 @@ fn read_record(
         _ => format!("{}: {e}", prefix.trim_end_matches('_')),
     };
     if let Some(date) = field("date_of_birth") {
-        record.date_of_birth = Some(PartialDate::parse(&date).map_err(side)?);
+        record.date_of_birth = Some(repatria_match::parse_date(&date).map_err(side)?);
     }
     if let Some(sex) = field("sex") {
         record.sex = Some(Sex::parse(&sex).map_err(side)?);
