@@ -86,8 +86,9 @@ pub fn plan_validated(valid: &Validated<'_>, options: &PlanOptions) -> Plan {
     assemble(valid, &fates, &candidates, &chosen, optimal)
 }
 
-/// Picks the counted moves: the min-cost circulation when it is exact, the integer program
-/// otherwise.
+/// Picks the counted moves: the min-cost circulation when balancing by count (with a Lagrangian
+/// penalty on the moves when `max_total` binds), the integer program otherwise or when the
+/// relaxation cannot certify the capped optimum.
 fn choose(
     valid: &Validated<'_>,
     options: &PlanOptions,
@@ -101,8 +102,14 @@ fn choose(
         let chosen = flow::solve(sides, candidates, valid.tolerance);
         let moved = chosen.iter().filter(|&&c| c).count() as u64;
         // The uncapped optimum is also optimal under any cap it respects.
-        if valid.max_total.is_none_or(|cap| moved <= cap) {
-            return (chosen, true);
+        match valid.max_total {
+            None => return (chosen, true),
+            Some(cap) if moved <= cap => return (chosen, true),
+            Some(cap) => {
+                if let Some(chosen) = flow::solve_capped(sides, candidates, valid.tolerance, cap) {
+                    return (chosen, true);
+                }
+            }
         }
     }
     mip::solve(
