@@ -42,8 +42,6 @@ struct Pair {
     order: Vec<u32>,
     /// Profit of each entry of `order` (non-increasing).
     profit: Vec<Cost>,
-    /// `prefix[n]` = profit of the first `n` entries.
-    prefix: Vec<Cost>,
     /// For each position, where its run of equal profit starts and ends.
     run_start: Vec<u32>,
     run_end: Vec<u32>,
@@ -151,13 +149,6 @@ impl Network {
                 order = keys.iter().map(|&k| k as u32).collect();
                 let profit: Vec<Cost> = order.iter().map(|&c| profit_of(c)).collect();
                 let count = order.len();
-                let mut prefix = Vec::with_capacity(count + 1);
-                prefix.push(0);
-                let mut sum = 0;
-                for &p in &profit {
-                    sum += p;
-                    prefix.push(sum);
-                }
                 let mut run_start = vec![0u32; count];
                 let mut run_end = vec![0u32; count];
                 let mut i = 0;
@@ -175,7 +166,6 @@ impl Network {
                 Pair {
                     order,
                     profit,
-                    prefix,
                     run_start,
                     run_end,
                 }
@@ -198,7 +188,7 @@ impl Network {
         self.pairs
             .iter()
             .zip(taken)
-            .map(|(pair, &t)| pair.prefix[t])
+            .map(|(pair, &t)| pair.profit[..t].iter().sum::<Cost>())
             .sum()
     }
 

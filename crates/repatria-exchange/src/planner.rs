@@ -51,7 +51,7 @@ impl Default for PlanOptions {
 pub fn plan_validated(valid: &Validated<'_>, options: &PlanOptions) -> Plan {
     let scenario = valid.scenario;
     let mut fates = Vec::with_capacity(valid.prisoners.len());
-    let mut candidates = Vec::new();
+    let mut candidates = Vec::with_capacity(valid.prisoners.len());
     for (raw, prisoner) in scenario.prisoners.iter().zip(&valid.prisoners) {
         let fate = if raw.refuses_repatriation {
             // Nobody is repatriated against his will (Art. 109); this wins over every other rule.
@@ -146,8 +146,17 @@ fn assemble(
             receives: 0,
         })
         .collect();
-    let mut transfers = Vec::new();
-    let mut not_moved = Vec::new();
+    // Sized up front: at a million prisoners, growing these would copy them several times.
+    let moving = fates
+        .iter()
+        .filter(|fate| match fate {
+            Fate::Stays(_) => false,
+            Fate::MovesUncounted => true,
+            Fate::Candidate(c) => chosen[*c],
+        })
+        .count();
+    let mut transfers = Vec::with_capacity(moving);
+    let mut not_moved = Vec::with_capacity(fates.len() - moving);
     for (i, fate) in fates.iter().enumerate() {
         let raw = &scenario.prisoners[i];
         let valid_prisoner = &valid.prisoners[i];
