@@ -14,7 +14,7 @@
 //! graph has a handful of nodes, so Dijkstra runs on a dense matrix; only the marginal arc of
 //! each pair is looked at, since moves are always taken as a prefix.
 //!
-//! `max_total` is a side constraint, carried by Lagrangian relaxation ([`solve_capped`]): every
+//! `max_total` is a side constraint, carried by Lagrangian relaxation ([`solve`]): every
 //! counted move pays a penalty `λ ≥ 0`, and `λ` is searched so that the penalised optimum moves
 //! exactly `max_total`. The scale `S` is twice the least common multiple of 1..=sides, so every
 //! value of `λ` where the optimal number of moves changes (a cycle of the residual graph whose
@@ -108,7 +108,13 @@ fn total(taken: &[usize]) -> i64 {
 
 impl Network {
     /// Groups and sorts the candidates; `None` when the exact integer weights would not fit.
-    fn new(sides: usize, candidates: &[Candidate], tolerance: u64) -> Option<Network> {
+    /// `penalised`: whether penalties on the moves will be used (they need the scale `S`).
+    fn new(
+        sides: usize,
+        candidates: &[Candidate],
+        tolerance: u64,
+        penalised: bool,
+    ) -> Option<Network> {
         // Keep every sum well inside i64: tolerance beyond the number of candidates changes
         // nothing.
         let tolerance = tolerance.min(candidates.len() as u64) as i64;
@@ -117,7 +123,11 @@ impl Network {
         // Weights: W2 above any sum of days, W1 above any sum of value·W2 + days.
         let w2 = total_days + 1;
         let w1 = w2.checked_mul(n + 1)?;
-        let scale = 2 * lcm_up_to(sides.max(1))?;
+        let scale = if penalised {
+            2 * lcm_up_to(sides.max(1))?
+        } else {
+            1
+        };
         let max_profit = scale.checked_mul(w1.checked_add(w2)?.checked_add(total_days)?)?;
         let max_penalty = max_profit.checked_mul(sides as i128 + 2)? | 1;
         // Sums over all candidates, penalties and potentials stay far below i128::MAX.
@@ -437,97 +447,100 @@ impl Network {
     }
 }
 
-/// Chooses the counted moves for balance by count without a cap. Returns, for every candidate,
-/// whether it moves. Exact for the lexicographic objective.
-pub fn solve(sides: usize, candidates: &[Candidate], tolerance: u64) -> Vec<bool> {
-    let network = Network::new(sides, candidates, tolerance);
-    let taken = network
-        .as_ref()
-        .and_then(|network| network.optimum(0, &network.full_bounds()));
-    match (network, taken) {
-        (Some(network), Some(taken)) => network.chosen(&taken, candidates.len()),
-        // Weights too large to be exact (a very large number of sides): move nobody rather
-        // than claim an optimum; not reached by scenarios of realistic size.
-        _ => vec![false; candidates.len()],
-    }
-}
-
-/// Chooses the counted moves for balance by count with at most `cap` of them. Exact when it
-/// returns a choice; `None` when the branch and bound would take too long (the caller then
-/// solves the integer program).
-pub fn solve_capped(
+/// Chooses the counted moves for balance by count, with at most `max_total` of them. Returns,
+/// for every candidate, whether it moves; exact for the lexicographic objective. `None` when a
+/// binding cap would need too large a branch and bound, or the exact weights would overflow (far
+/// beyond any real scenario): the caller then solves the integer program.
+pub fn solve(
     sides: usize,
     candidates: &[Candidate],
     tolerance: u64,
-    cap: u64,
+    max_total: Option<u64>,
 ) -> Option<Vec<bool>> {
-    let network = Network::new(sides, candidates, tolerance)?;
-    let cap = i64::try_from(cap).ok()?;
-    let mut best: Option<(Cost, Vec<usize>)> = None;
-    let keep = |taken: Vec<usize>, best: &mut Option<(Cost, Vec<usize>)>| {
-        let profit = network.profit(&taken);
-        if best.as_ref().is_none_or(|b| profit > b.0) {
-            *best = Some((profit, taken));
+    let network = Network::new(sides, candidates, tolerance, max_total.is_some())?;
+    let taken = network.optimum(0, &network.full_bounds())?;
+    match max_total {
+        // The uncapped optimum is also optimal under any cap it respects.
+        Some(cap) if total(&taken) as u64 > cap => {
+            let taken = network.capped(cap)?;
+            Some(network.chosen(&taken, candidates.len()))
         }
-    };
-    let mut stack = vec![network.full_bounds()];
-    let mut nodes = 0;
-    while let Some(bounds) = stack.pop() {
-        nodes += 1;
-        if nodes > NODE_LIMIT {
-            return None;
-        }
-        let (over, under, bound) = match network.relax(&bounds, cap) {
-            Relaxed::Infeasible => continue,
-            Relaxed::Solved(taken) => {
-                keep(taken, &mut best);
-                continue;
+        _ => Some(network.chosen(&taken, candidates.len())),
+    }
+}
+
+impl Network {
+    /// The best choice with at most `cap` moves, by branch and bound over the Lagrangian
+    /// relaxation; `None` past [`NODE_LIMIT`] nodes.
+    fn capped(&self, cap: u64) -> Option<Vec<usize>> {
+        let network = self;
+        let cap = i64::try_from(cap).ok()?;
+        let mut best: Option<(Cost, Vec<usize>)> = None;
+        let keep = |taken: Vec<usize>, best: &mut Option<(Cost, Vec<usize>)>| {
+            let profit = network.profit(&taken);
+            if best.as_ref().is_none_or(|b| profit > b.0) {
+                *best = Some((profit, taken));
             }
-            Relaxed::Gap { over, under, bound } => (over, under, bound),
         };
-        keep(under.clone(), &mut best);
-        // Profits are multiples of the scale: prune when nothing here can beat the best by one.
-        if best.as_ref().is_some_and(|b| bound < b.0 + network.scale) {
-            continue;
-        }
-        if let Some(taken) = walk(sides, &under, &over, cap) {
-            if network.feasible(&taken, &bounds) && total(&taken) == cap {
-                // Optimal at the penalty with exactly the cap: its profit is the bound.
-                keep(taken, &mut best);
-                continue;
+        let mut stack = vec![network.full_bounds()];
+        let mut nodes = 0;
+        while let Some(bounds) = stack.pop() {
+            nodes += 1;
+            if nodes > NODE_LIMIT {
+                return None;
             }
-        }
-        // Branch on a pair that the relaxation's optimum (the mix of `under` and `over` that
-        // moves exactly `cap`) takes a fractional number of.
-        let (t_under, t_over) = (total(&under), total(&over));
-        let span = t_over - t_under;
-        let mix = |p: usize| -> (i64, i64) {
-            let numerator =
-                under[p] as i64 * span + (cap - t_under) * (over[p] as i64 - under[p] as i64);
-            (numerator.div_euclid(span), numerator.rem_euclid(span))
-        };
-        match (0..under.len()).find(|&p| mix(p).1 != 0) {
-            Some(p) => {
-                let floor = mix(p).0 as usize;
-                let mut down = bounds.clone();
-                down[p].1 = floor;
-                let mut up = bounds;
-                up[p].0 = floor + 1;
-                stack.push(up);
-                stack.push(down);
-            }
-            None => {
-                // The mix is integral, balanced and optimal at the penalty.
-                let taken: Vec<usize> = (0..under.len()).map(|p| mix(p).0 as usize).collect();
-                if network.feasible(&taken, &bounds) && total(&taken) == cap {
+            let (over, under, bound) = match network.relax(&bounds, cap) {
+                Relaxed::Infeasible => continue,
+                Relaxed::Solved(taken) => {
                     keep(taken, &mut best);
-                } else {
-                    return None;
+                    continue;
+                }
+                Relaxed::Gap { over, under, bound } => (over, under, bound),
+            };
+            keep(under.clone(), &mut best);
+            // Profits are multiples of the scale: prune when nothing here can beat the best by one.
+            if best.as_ref().is_some_and(|b| bound < b.0 + network.scale) {
+                continue;
+            }
+            if let Some(taken) = walk(self.sides, &under, &over, cap) {
+                if network.feasible(&taken, &bounds) && total(&taken) == cap {
+                    // Optimal at the penalty with exactly the cap: its profit is the bound.
+                    keep(taken, &mut best);
+                    continue;
+                }
+            }
+            // Branch on a pair that the relaxation's optimum (the mix of `under` and `over` that
+            // moves exactly `cap`) takes a fractional number of.
+            let (t_under, t_over) = (total(&under), total(&over));
+            let span = t_over - t_under;
+            let mix = |p: usize| -> (i64, i64) {
+                let numerator =
+                    under[p] as i64 * span + (cap - t_under) * (over[p] as i64 - under[p] as i64);
+                (numerator.div_euclid(span), numerator.rem_euclid(span))
+            };
+            match (0..under.len()).find(|&p| mix(p).1 != 0) {
+                Some(p) => {
+                    let floor = mix(p).0 as usize;
+                    let mut down = bounds.clone();
+                    down[p].1 = floor;
+                    let mut up = bounds;
+                    up[p].0 = floor + 1;
+                    stack.push(up);
+                    stack.push(down);
+                }
+                None => {
+                    // The mix is integral, balanced and optimal at the penalty.
+                    let taken: Vec<usize> = (0..under.len()).map(|p| mix(p).0 as usize).collect();
+                    if network.feasible(&taken, &bounds) && total(&taken) == cap {
+                        keep(taken, &mut best);
+                    } else {
+                        return None;
+                    }
                 }
             }
         }
+        best.map(|(_, taken)| taken)
     }
-    best.map(|(_, taken)| network.chosen(&taken, candidates.len()))
 }
 
 /// One arc of the difference between two choices: pair `pair` (or the slack arc of a side when

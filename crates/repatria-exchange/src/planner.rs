@@ -99,17 +99,8 @@ fn choose(
         return (Vec::new(), true);
     }
     if valid.scenario.terms.balance == Balance::Count {
-        let chosen = flow::solve(sides, candidates, valid.tolerance);
-        let moved = chosen.iter().filter(|&&c| c).count() as u64;
-        // The uncapped optimum is also optimal under any cap it respects.
-        match valid.max_total {
-            None => return (chosen, true),
-            Some(cap) if moved <= cap => return (chosen, true),
-            Some(cap) => {
-                if let Some(chosen) = flow::solve_capped(sides, candidates, valid.tolerance, cap) {
-                    return (chosen, true);
-                }
-            }
+        if let Some(chosen) = flow::solve(sides, candidates, valid.tolerance, valid.max_total) {
+            return (chosen, true);
         }
     }
     mip::solve(
