@@ -422,9 +422,26 @@ impl Network {
             return Relaxed::Infeasible;
         }
         let mut over = at_one;
+        let mut bisect = false;
         while hi - lo > 2 {
-            // Odd midpoint.
-            let mid = lo + 2 * ((hi - lo) / 4);
+            // Where the lines of the two optima (profit − penalty · moves) cross is where the
+            // dual function has its minimum when no other optimum lies between them: try the
+            // odd penalty just below it (a cutting-plane step), and bisect after a step that
+            // did not halve the interval, so the search never takes more than twice the steps
+            // of plain bisection.
+            let width = hi - lo;
+            let mid = if bisect {
+                lo + 2 * (width / 4)
+            } else {
+                let (p_over, p_under) = (self.profit(&over), self.profit(&under));
+                let cross = (p_over - p_under).div_euclid(Cost::from(total(&over) - total(&under)));
+                let odd = if cross.rem_euclid(2) == 0 {
+                    cross - 1
+                } else {
+                    cross
+                };
+                odd.clamp(lo + 2, hi - 2)
+            };
             let Some(taken) = self.optimum(mid, bounds) else {
                 return Relaxed::Infeasible;
             };
@@ -440,6 +457,7 @@ impl Network {
                 hi = mid;
                 under = taken;
             }
+            bisect = !bisect && 2 * (hi - lo) > width;
         }
         let penalty = lo + 1;
         let bound = self.profit(&under) - penalty * (total(&under) as Cost - cap as Cost);
