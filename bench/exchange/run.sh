@@ -8,7 +8,8 @@
 #
 # Environment: BENCH=path of repatria-bench-exchange, PYTHON=python with highspy,
 # SIZES="1000 100000 1000000", HIGHS_MAX=largest size given to HiGHS (default 100000),
-# HIGHS_TIME_LIMIT (default 900 s per level), PLAN_TIME_LIMIT (default 60 s per plan).
+# HIGHS_TIME_LIMIT (default 900 s per level), PLAN_TIME_LIMIT (default 60 s per plan),
+# CASES="2p2s-count 12p4s-count-cap ..." to run only the named cases (default: all).
 set -euo pipefail
 
 data=${1:?usage: run.sh DATA_DIR}
@@ -35,6 +36,7 @@ cases=(
 for n in $sizes; do
   for case in "${cases[@]}"; do
     read -r name parties sides balance tolerance cap <<<"$case"
+    if [ -n "${CASES:-}" ] && [[ " $CASES " != *" $name "* ]]; then continue; fi
     file="$data/$n-$name.json"
     cap_args=()
     if [ "$cap" != 0 ]; then cap_args=(--max-total $((n * cap / 100))); fi

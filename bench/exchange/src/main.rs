@@ -97,6 +97,8 @@ fn main() -> anyhow::Result<()> {
             let mut times = Vec::new();
             let mut plan = None;
             for _ in 0..repeat.max(1) {
+                // Free the previous run's plan outside the timing.
+                drop(plan.take());
                 let started = Instant::now();
                 plan = Some(repatria_exchange::plan_with(&scenario, &options, None)?);
                 times.push(started.elapsed().as_secs_f64());

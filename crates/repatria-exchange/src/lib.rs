@@ -9,8 +9,10 @@
 //! Arts. 109–110; proceedings, Art. 115; parties outside the agreement) are applied first. The
 //! remaining candidates are chosen by an exact solver for the lexicographic objective
 //! (demanded, then value, then days in captivity): a min-cost circulation over the sides when
-//! balancing by count, an integer program over classes of interchangeable prisoners otherwise
-//! (balance by value, or a `max_total` that binds); see the `flow` and `mip` modules.
+//! balancing by count (a binding `max_total` is carried by a Lagrangian penalty on the moves,
+//! with a small branch and bound where the relaxation leaves a gap), an integer program over
+//! classes of interchangeable prisoners when balancing by value; see the `flow` and `mip`
+//! modules.
 //!
 //! Decisions the contract leaves open:
 //! - when several reasons apply to a prisoner who stays, the first in the order of [`Reason`]

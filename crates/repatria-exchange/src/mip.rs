@@ -1,5 +1,6 @@
-//! Exact solver for balance by value (and for balance by count under a binding `max_total`): a
-//! small integer program over counts of interchangeable prisoners.
+//! Exact solver for balance by value (and for balance by count under a binding `max_total` when
+//! the circulation's branch and bound gives up): a small integer program over counts of
+//! interchangeable prisoners.
 //!
 //! Candidates with the same holder side, origin side, value and demanded flag weigh the same on
 //! every constraint and on the first two objective levels, so they form one class and the

@@ -51,7 +51,7 @@ impl Default for PlanOptions {
 pub fn plan_validated(valid: &Validated<'_>, options: &PlanOptions) -> Plan {
     let scenario = valid.scenario;
     let mut fates = Vec::with_capacity(valid.prisoners.len());
-    let mut candidates = Vec::new();
+    let mut candidates = Vec::with_capacity(valid.prisoners.len());
     for (raw, prisoner) in scenario.prisoners.iter().zip(&valid.prisoners) {
         let fate = if raw.refuses_repatriation {
             // Nobody is repatriated against his will (Art. 109); this wins over every other rule.
@@ -86,8 +86,9 @@ pub fn plan_validated(valid: &Validated<'_>, options: &PlanOptions) -> Plan {
     assemble(valid, &fates, &candidates, &chosen, optimal)
 }
 
-/// Picks the counted moves: the min-cost circulation when it is exact, the integer program
-/// otherwise.
+/// Picks the counted moves: the min-cost circulation when balancing by count (with a Lagrangian
+/// penalty on the moves when `max_total` binds), the integer program otherwise or when the
+/// relaxation cannot certify the capped optimum.
 fn choose(
     valid: &Validated<'_>,
     options: &PlanOptions,
@@ -98,10 +99,7 @@ fn choose(
         return (Vec::new(), true);
     }
     if valid.scenario.terms.balance == Balance::Count {
-        let chosen = flow::solve(sides, candidates, valid.tolerance);
-        let moved = chosen.iter().filter(|&&c| c).count() as u64;
-        // The uncapped optimum is also optimal under any cap it respects.
-        if valid.max_total.is_none_or(|cap| moved <= cap) {
+        if let Some(chosen) = flow::solve(sides, candidates, valid.tolerance, valid.max_total) {
             return (chosen, true);
         }
     }
@@ -139,8 +137,17 @@ fn assemble(
             receives: 0,
         })
         .collect();
-    let mut transfers = Vec::new();
-    let mut not_moved = Vec::new();
+    // Sized up front: at a million prisoners, growing these would copy them several times.
+    let moving = fates
+        .iter()
+        .filter(|fate| match fate {
+            Fate::Stays(_) => false,
+            Fate::MovesUncounted => true,
+            Fate::Candidate(c) => chosen[*c],
+        })
+        .count();
+    let mut transfers = Vec::with_capacity(moving);
+    let mut not_moved = Vec::with_capacity(fates.len() - moving);
     for (i, fate) in fates.iter().enumerate() {
         let raw = &scenario.prisoners[i];
         let valid_prisoner = &valid.prisoners[i];

@@ -135,3 +135,22 @@ fn an_empty_scenario_is_an_empty_plan() {
             && plan.sides.is_empty()
     );
 }
+
+#[test]
+fn the_first_repeated_prisoner_id_in_list_order_is_named() {
+    let mut s = base();
+    let template = s.prisoners[0].clone();
+    s.prisoners = (0..5000)
+        .map(|i| {
+            let mut p = template.clone();
+            p.id = format!("p{i}");
+            p
+        })
+        .collect();
+    s.prisoners[4000].id = "p17".into();
+    s.prisoners[3000].id = "p2999".into();
+    rejects(
+        &s,
+        r#"prisoners[3000].id: duplicate prisoner id "p2999" (first at prisoners[2999])"#,
+    );
+}

@@ -23,7 +23,7 @@ const RANKS: [&str; 8] = [
 /// one.
 #[derive(Debug, Clone)]
 struct Shape {
-    /// Side of each party: 0..=2, or 3 for none.
+    /// Side of each party: 0..=2 (or 4..=6 for more sides), or 3 for none.
     party_sides: Vec<u8>,
     /// (holder, origin, rank, flags, days before as_of); flags: 1 sick, 2 refuses,
     /// 4 proceedings, 8 demanded (sick, refuses and proceedings are made rare).
@@ -37,9 +37,9 @@ fn build(shape: &Shape) -> Scenario {
     let ids: Vec<String> = (0..shape.party_sides.len())
         .map(|i| format!("P{i}"))
         .collect();
-    let mut sides: Vec<Vec<String>> = vec![Vec::new(); 3];
+    let mut sides: Vec<Vec<String>> = vec![Vec::new(); 7];
     for (i, &side) in shape.party_sides.iter().enumerate() {
-        if side < 3 {
+        if side != 3 {
             sides[side as usize].push(ids[i].clone());
         }
     }
@@ -206,4 +206,59 @@ fn more_parties_and_prisoners_still_match_the_per_prisoner_model() {
             "round {round}\n{shape:?}"
         );
     }
+}
+
+#[test]
+fn a_binding_cap_under_balance_by_count_matches_the_per_prisoner_model_and_brute_force() {
+    let mut rng = SmallRng::seed_from_u64(1127);
+    let (mut compared, mut brute_forced) = (0, 0);
+    for round in 0..300 {
+        let mut shape = random_shape(&mut rng, 36);
+        shape.by_value = false;
+        shape.max_total = None;
+        if round % 2 == 1 {
+            // Up to six sides, for cycles longer than three.
+            shape.party_sides = (0..rng.gen_range(3..=8))
+                .map(|_| [0, 1, 2, 4, 5, 6][rng.gen_range(0..6)])
+                .collect();
+        }
+        let uncapped = plan(&build(&shape)).unwrap();
+        let moved = uncapped
+            .transfers
+            .iter()
+            .filter(|t| t.counts_toward_balance)
+            .count() as u64;
+        if moved == 0 {
+            continue;
+        }
+        shape.max_total = Some(rng.gen_range(0..moved));
+        let s = build(&shape);
+        let plan = plan(&s).unwrap();
+        assert!(plan.optimal);
+        if let Err(problems) = check_plan(&s, &plan) {
+            panic!("round {round}: {problems:#?}\n{shape:?}");
+        }
+        assert_eq!(
+            objective_of(&plan),
+            per_prisoner_objective(&s),
+            "round {round}: per-prisoner model disagrees\n{shape:?}"
+        );
+        compared += 1;
+        if reference_candidates(&s).len() <= 12 {
+            assert_eq!(
+                objective_of(&plan),
+                brute_force_objective(&s),
+                "round {round}: brute force disagrees\n{shape:?}"
+            );
+            brute_forced += 1;
+        }
+    }
+    assert!(
+        compared > 150,
+        "only {compared} scenarios had a binding cap"
+    );
+    assert!(
+        brute_forced > 20,
+        "only {brute_forced} were small enough for brute force"
+    );
 }
