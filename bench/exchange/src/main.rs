@@ -93,6 +93,7 @@ fn main() -> anyhow::Result<()> {
                 .context("--time-limit")?;
             let options = PlanOptions {
                 time_limit_seconds: Some(time_limit),
+                clock: Some(monotonic_seconds),
             };
             let mut times = Vec::new();
             let mut plan = None;
@@ -230,4 +231,10 @@ fn generate(args: &GenArgs) -> Scenario {
             as_of: Some("2026-11-27".to_string()),
         },
     }
+}
+
+/// The planner's clock for its time budget (the engine reads none of its own).
+fn monotonic_seconds() -> f64 {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64()
 }

@@ -20,8 +20,6 @@
 
 use std::collections::HashMap;
 
-use std::time::Instant;
-
 #[cfg(feature = "highs")]
 use good_lp::highs as solver;
 #[cfg(not(feature = "highs"))]
@@ -75,10 +73,14 @@ struct Model<'a> {
     sides: usize,
     tolerance: u64,
     max_total: Option<u64>,
-    /// When the time budget for all integer programs of this plan runs out. The clock serves
-    /// only this computing budget, never a date of the domain.
-    deadline: Option<Instant>,
+    /// The time budget for all integer programs of this plan: seconds, and the caller's
+    /// clock with the reading at which the budget ends. The clock serves only this computing
+    /// budget, never a date of the domain.
+    budget: Option<Budget>,
 }
+
+/// Seconds allowed, and when a clock was given, the clock and its reading at the end.
+type Budget = (f64, Option<(fn() -> f64, f64)>);
 
 struct StageResult {
     counts: Vec<u64>,
@@ -95,16 +97,19 @@ pub fn solve(
     tolerance: u64,
     max_total: Option<u64>,
     time_limit_seconds: Option<f64>,
+    clock: Option<fn() -> f64>,
 ) -> (Vec<bool>, bool) {
     let classes = classify(candidates);
-    let deadline = time_limit_seconds
-        .map(|s| Instant::now() + std::time::Duration::from_secs_f64(s.clamp(0.0, 1e9)));
+    let budget = time_limit_seconds.map(|s| {
+        let s = s.clamp(0.0, 1e9);
+        (s, clock.map(|now| (now, now() + s)))
+    });
     let model = Model {
         classes: &classes,
         sides,
         tolerance,
         max_total,
-        deadline,
+        budget,
     };
     let (counts, proven) = model.lexicographic();
     let mut chosen = vec![false; candidates.len()];
@@ -334,10 +339,11 @@ impl Model<'_> {
             .using(solver)
             .with_mip_gap((0.5 / largest.max(1.0)) as f32)
             .map_err(|error| ResolutionError::Str(error.to_string()))?;
-        if let Some(deadline) = self.deadline {
-            let left = deadline
-                .saturating_duration_since(Instant::now())
-                .as_secs_f64();
+        if let Some((seconds, clock)) = self.budget {
+            let left = match clock {
+                Some((now, deadline)) => deadline - now(),
+                None => seconds,
+            };
             if left <= 0.0 {
                 return Err(ResolutionError::Str("time budget spent".to_string()));
             }

@@ -32,17 +32,22 @@ enum Fate {
 }
 
 /// Options of the planner that are not part of the scenario.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct PlanOptions {
     /// Time budget, in seconds, for all the integer programs of one plan. When it runs out
     /// the plan is the best found and says `optimal: false`. `None` waits for the proof.
     pub time_limit_seconds: Option<f64>,
+    /// Seconds on a monotonic clock, supplied by the caller: the engine reads no clock of
+    /// its own. With it the budget is shared by all integer programs of a plan; without
+    /// it each program may use the whole budget.
+    pub clock: Option<fn() -> f64>,
 }
 
 impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
             time_limit_seconds: Some(60.0),
+            clock: None,
         }
     }
 }
@@ -109,6 +114,7 @@ fn choose(
         valid.tolerance,
         valid.max_total,
         options.time_limit_seconds,
+        options.clock,
     )
 }
 

@@ -40,6 +40,16 @@ impl AppState {
     }
 }
 
+/// Seconds on a monotonic clock since first asked: the clock that engines with a time
+/// budget (the exchange planner) are given, since they read none of their own.
+pub fn monotonic_seconds() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+}
+
 /// The request id, taken from `X-Request-Id` when a proxy set one, otherwise new. It is
 /// recorded in audit events and returned in the response.
 #[derive(Debug, Clone)]

@@ -172,6 +172,7 @@ fn a_spent_time_budget_gives_a_valid_plan_that_does_not_claim_optimality() {
     s.terms.balance = Balance::Value;
     let options = repatria_exchange::PlanOptions {
         time_limit_seconds: Some(0.0),
+        clock: None,
     };
     let plan = repatria_exchange::plan_with(&s, &options, None).unwrap();
     assert!(!plan.optimal);

@@ -37,7 +37,11 @@ pub async fn plan(Auth(user): Auth, body: Bytes) -> ApiResult<axum::Json<repatri
     let today = Utc::now().date_naive();
     // Planning a large scenario takes CPU time; keep it off the request threads.
     let plan = tokio::task::spawn_blocking(move || {
-        plan_with(&scenario, &PlanOptions::default(), Some(today))
+        let options = PlanOptions {
+            clock: Some(crate::monotonic_seconds),
+            ..PlanOptions::default()
+        };
+        plan_with(&scenario, &options, Some(today))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("planner task failed: {e}")))?
