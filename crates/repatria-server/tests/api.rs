@@ -1127,7 +1127,30 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             }),
             "admin media_officer",
         ),
+        // A fresh request for each call (a request is decided once), approved for the
+        // visit, so that an allowed call can succeed; the path is filled in below.
+        (
+            "POST",
+            "DECISION".into(),
+            Box::new(|| Value::Null),
+            "admin media_officer",
+        ),
+        (
+            "POST",
+            "VISIT".into(),
+            Box::new(|| Value::Null),
+            "admin media_officer",
+        ),
     ];
+    let today = chrono::Utc::now().date_naive().to_string();
+    let decision = json!({ "approved": true, "consent_recorded": [id], "valid_from": today, "valid_until": today });
+    let new_request = || async {
+        let request = json!({ "outlet": "O", "journalist": "user-journalist", "purpose": "p", "captives": [id],
+                              "wanted_from": today, "wanted_until": today });
+        let created = app.post("/api/media/requests", request).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        created.body["id"].as_str().unwrap().to_string()
+    };
     let mut party = 0;
     for (method, path, body, allowed) in &endpoints {
         for (role, token) in &tokens {
@@ -1136,6 +1159,23 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                 party += 1;
                 body = json!({ "code": format!("P{party}"), "name": "Party" });
             }
+            let mut path = path.clone();
+            if path == "DECISION" {
+                path = format!("/api/media/requests/{}/decision", new_request().await);
+                body = decision.clone();
+            } else if path == "VISIT" {
+                let request = new_request().await;
+                let decided = app
+                    .post(
+                        &format!("/api/media/requests/{request}/decision"),
+                        decision.clone(),
+                    )
+                    .await;
+                assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+                path = format!("/api/media/requests/{request}/visits");
+                body = json!({ "captive": id, "at": chrono::Utc::now().to_rfc3339() });
+            }
+            let path = &path;
             let body = (!body.is_null()).then(|| body.to_string());
             let answer = app.as_token(token, method, path, body.as_deref()).await;
             let allowed = allowed.split(' ').any(|r| r == *role);
