@@ -1,4 +1,4 @@
-"""Turns the JSON lines of run.sh into the markdown table of bench/RESULTS-exchange.md.
+"""Turns the JSON lines of run.sh into the markdown table of bench/RESULTS.md (section "Exchange planner").
 
 Usage: python3 report.py results.jsonl
 """

@@ -1,6 +1,6 @@
 //! Benchmark harness of the matching engine: generates lists, evaluates links and
 //! clusters against the true identities, and measures look-up latency.
-//! See bench/RESULTS-matching.md for the commands and figures.
+//! See bench/RESULTS.md (section "Matching benchmark") for the commands and figures.
 
 mod generate;
 
