@@ -1141,6 +1141,9 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             Box::new(|| Value::Null),
             "admin media_officer",
         ),
+        ("POST", "/api/auth/tokens".into(), Box::new(|| json!({ "name": "script" })), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
+        // Last: logging out revokes the token the rest of the table uses.
+        ("POST", "/api/auth/logout".into(), Box::new(|| Value::Null), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
     ];
     let today = chrono::Utc::now().date_naive().to_string();
     let decision = json!({ "approved": true, "consent_recorded": [id], "valid_from": today, "valid_until": today });
