@@ -254,6 +254,14 @@ async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
         );
     }
     assert!(doc.body["components"]["schemas"]["NewCaptiveRequest"].is_object());
+    assert_eq!(
+        doc.body["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(
+        doc.body["components"]["securitySchemes"]["session_cookie"]["in"],
+        "cookie"
+    );
 }
 
 async fn a_created_captive_can_be_read_back_with_its_claims_timeline_and_deadlines(app: &TestApp) {

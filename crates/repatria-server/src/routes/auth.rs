@@ -41,7 +41,7 @@ pub struct LoginResponse {
 }
 
 /// Logs in with a password: a session token in the body and an HttpOnly cookie.
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest, security(()),
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
         (status = 429, description = "too many failed logins", body = ErrorBody)))]
 pub async fn login(

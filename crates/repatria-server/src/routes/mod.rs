@@ -122,9 +122,34 @@ pub fn api(state: AppState) -> Router<AppState> {
         (name = "audit", description = "The hash-chained audit log"),
         (name = "media", description = "Media access under GC III Art. 13"),
         (name = "exchange", description = "Exchange planning (contracts/EXCHANGE.md)"),
-    )
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("session_cookie" = []))
 )]
 pub struct ApiDoc;
+
+/// Declares how to authenticate: a bearer token (session or personal API token) or the
+/// session cookie, whose CSRF token goes in `X-CSRF-Token` on unsafe requests.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
 
 async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(ApiDoc::openapi())
