@@ -13,6 +13,7 @@ pub mod ids;
 pub mod media;
 pub mod names;
 pub mod party;
+pub mod tracing_request;
 
 pub use access::{check_new_password, parse_username, Permission, Role};
 pub use captive::{
@@ -27,6 +28,9 @@ pub use ids::{CaptiveId, ClaimId, EventId, InterviewId};
 pub use media::{MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Release};
 pub use names::{fold_for_search, search_tokens, PersonName};
 pub use party::{Party, PartyCode};
+pub use tracing_request::{
+    Inquirer, SoughtPerson, TracingAnswer, TracingRequest, TracingRequestId, TracingStatus,
+};
 
 /// Instants are UTC throughout; local times are a presentation concern.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

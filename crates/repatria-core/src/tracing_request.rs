@@ -1,0 +1,261 @@
+//! Tracing requests: a family asks after a person; the bureau must answer every enquiry
+//! (GC III Art. 122). A request moves open → candidates found → confirmed (linked to a
+//! captive) or closed, and every answer given to the family is recorded.
+
+use crate::date::PartialDate;
+use crate::error::DomainError;
+use crate::ids::CaptiveId;
+use crate::names::PersonName;
+use crate::Timestamp;
+
+/// Identifies a tracing request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
+pub struct TracingRequestId(pub uuid::Uuid);
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum TracingStatus {
+    Open,
+    CandidatesFound,
+    Confirmed,
+    Closed,
+}
+
+impl TracingStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TracingStatus::Open => "open",
+            TracingStatus::CandidatesFound => "candidates_found",
+            TracingStatus::Confirmed => "confirmed",
+            TracingStatus::Closed => "closed",
+        }
+    }
+}
+
+/// The person sought, as the family describes him.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SoughtPerson {
+    pub name: PersonName,
+    pub date_of_birth: Option<PartialDate>,
+    pub unit: Option<String>,
+    pub last_seen_place: Option<String>,
+    pub last_seen_on: Option<PartialDate>,
+}
+
+/// Who asks; the contact is restricted to tracing officers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Inquirer {
+    pub name: String,
+    /// Relation to the person sought: mother, wife, brother, …
+    pub relation: String,
+    pub contact: String,
+}
+
+/// An answer given to the family: when, by whom, what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TracingAnswer {
+    pub at: Timestamp,
+    pub by: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct TracingRequest {
+    pub id: TracingRequestId,
+    pub sought: SoughtPerson,
+    pub inquirer: Inquirer,
+    /// The inquirer agreed that the description be matched against the registry and lists.
+    pub consent_to_matching: bool,
+    pub status: TracingStatus,
+    pub candidates: Vec<CaptiveId>,
+    pub linked_captive: Option<CaptiveId>,
+    pub answers: Vec<TracingAnswer>,
+    pub created_at: Timestamp,
+    pub created_by: String,
+}
+
+impl TracingRequest {
+    /// Records the candidates found by matching. Without the inquirer's consent nothing
+    /// is matched; a confirmed or closed request keeps its outcome.
+    pub fn record_candidates(&mut self, candidates: Vec<CaptiveId>) -> Result<(), DomainError> {
+        if !self.consent_to_matching {
+            return Err(DomainError::rule(
+                "consent_to_matching",
+                "the inquirer did not consent to matching",
+            ));
+        }
+        match self.status {
+            TracingStatus::Open | TracingStatus::CandidatesFound => {
+                self.status = if candidates.is_empty() {
+                    TracingStatus::Open
+                } else {
+                    TracingStatus::CandidatesFound
+                };
+                self.candidates = candidates;
+                Ok(())
+            }
+            TracingStatus::Confirmed | TracingStatus::Closed => Err(DomainError::rule(
+                "status",
+                format!(
+                    "the request is {}; reopen it before matching again",
+                    self.status.as_str()
+                ),
+            )),
+        }
+    }
+
+    /// Links the request to the captive it is about.
+    pub fn confirm(&mut self, captive: CaptiveId) -> Result<(), DomainError> {
+        if self.status == TracingStatus::Closed {
+            return Err(DomainError::rule("status", "the request is closed"));
+        }
+        self.linked_captive = Some(captive);
+        self.status = TracingStatus::Confirmed;
+        Ok(())
+    }
+
+    /// Undoes a confirmation made in error: back to its candidates.
+    pub fn undo_confirmation(&mut self) -> Result<(), DomainError> {
+        if self.status != TracingStatus::Confirmed {
+            return Err(DomainError::rule(
+                "status",
+                "only a confirmed request can be unconfirmed",
+            ));
+        }
+        self.linked_captive = None;
+        self.status = if self.candidates.is_empty() {
+            TracingStatus::Open
+        } else {
+            TracingStatus::CandidatesFound
+        };
+        Ok(())
+    }
+
+    pub fn record_answer(&mut self, answer: TracingAnswer) -> Result<(), DomainError> {
+        if answer.text.trim().is_empty() {
+            return Err(DomainError::invalid("text", "must not be empty"));
+        }
+        self.answers.push(answer);
+        Ok(())
+    }
+
+    /// Closes the request. The bureau answers every enquiry (Art. 122): a request is
+    /// closed only once an answer has been given.
+    pub fn close(&mut self) -> Result<(), DomainError> {
+        if self.answers.is_empty() {
+            return Err(DomainError::rule(
+                "answers",
+                "record the answer given to the family before closing (Art. 122)",
+            ));
+        }
+        self.status = TracingStatus::Closed;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    fn request(consent: bool) -> TracingRequest {
+        TracingRequest {
+            id: TracingRequestId(Uuid::from_u128(1)),
+            sought: SoughtPerson {
+                name: PersonName {
+                    family: Some("Шевченко".into()),
+                    given: Some("Тарас".into()),
+                    patronymic: None,
+                },
+                ..SoughtPerson::default()
+            },
+            inquirer: Inquirer {
+                name: "Mother".into(),
+                relation: "mother".into(),
+                contact: "restricted".into(),
+            },
+            consent_to_matching: consent,
+            status: TracingStatus::Open,
+            candidates: vec![],
+            linked_captive: None,
+            answers: vec![],
+            created_at: chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            created_by: "tracer-1".into(),
+        }
+    }
+
+    fn captive(n: u128) -> CaptiveId {
+        CaptiveId(Uuid::from_u128(n))
+    }
+
+    fn answer() -> TracingAnswer {
+        TracingAnswer {
+            at: chrono::Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap(),
+            by: "tracer-1".into(),
+            text: "He is alive and held.".into(),
+        }
+    }
+
+    #[test]
+    fn a_request_moves_from_open_through_candidates_to_confirmed() {
+        let mut r = request(true);
+        r.record_candidates(vec![]).unwrap();
+        assert_eq!(r.status, TracingStatus::Open);
+        r.record_candidates(vec![captive(1), captive(2)]).unwrap();
+        assert_eq!(r.status, TracingStatus::CandidatesFound);
+        r.confirm(captive(2)).unwrap();
+        assert_eq!(
+            (r.status, r.linked_captive),
+            (TracingStatus::Confirmed, Some(captive(2)))
+        );
+        assert!(
+            r.record_candidates(vec![captive(3)]).is_err(),
+            "a confirmed request keeps its outcome"
+        );
+        r.undo_confirmation().unwrap();
+        assert_eq!(
+            (r.status, r.linked_captive),
+            (TracingStatus::CandidatesFound, None)
+        );
+    }
+
+    #[test]
+    fn no_matching_without_consent() {
+        let mut r = request(false);
+        let error = r.record_candidates(vec![captive(1)]).unwrap_err();
+        assert!(error.to_string().contains("consent"), "{error}");
+        assert!(r.candidates.is_empty());
+    }
+
+    #[test]
+    fn a_request_is_closed_only_after_an_answer() {
+        let mut r = request(true);
+        assert!(r.close().unwrap_err().to_string().contains("Art. 122"));
+        assert!(r
+            .record_answer(TracingAnswer {
+                text: "  ".into(),
+                ..answer()
+            })
+            .is_err());
+        r.record_answer(answer()).unwrap();
+        r.close().unwrap();
+        assert_eq!(r.status, TracingStatus::Closed);
+        assert!(r.confirm(captive(1)).is_err());
+        assert!(r.undo_confirmation().is_err());
+    }
+}
