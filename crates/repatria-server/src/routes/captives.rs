@@ -261,21 +261,28 @@ fn not_found(error: repatria_store::StoreError, id: &CaptiveId) -> ApiError {
     }
 }
 
+/// Every change to a captive's record, in one order: hidden from journalists (404),
+/// then the role's permission (403), then the body's validation (422, by `make`, which is
+/// given the acting user's name), then the store under its rules.
 async fn change(
     state: &AppState,
-    actor: &repatria_store::Actor,
-    role: repatria_core::Role,
+    user: &crate::auth::CurrentUser,
+    permission: repatria_core::Permission,
     id: &str,
-    change: CaptiveChange,
+    make: impl FnOnce(&str) -> ApiResult<CaptiveChange>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
+    hide_from_journalists(user, id)?;
+    user.require(permission)?;
+    let actor = user.actor();
+    let change = make(&actor.user)?;
     let id = captive_id(id)?;
     let now = Utc::now();
     let captive = state
         .store
-        .change_captive(actor, id, change, now)
+        .change_captive(&actor, id, change, now)
         .await
         .map_err(|e| not_found(e, &id))?;
-    Ok(axum::Json(CaptiveView::new(&captive, now, role)))
+    Ok(axum::Json(CaptiveView::new(&captive, now, user.role)))
 }
 
 /// Adds an identity claim (a document found, the captive's own statement, another
@@ -289,16 +296,15 @@ pub async fn add_identity_claim(
     Path(id): Path<String>,
     Json(body): Json<IdentityClaimInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
-    hide_from_journalists(&user, &id)?;
-    user.require(repatria_core::Permission::EditIdentity)?;
-    let actor = user.actor();
-    let claim = body.validate(&actor.user, Utc::now())?;
     change(
         &state,
-        &actor,
-        user.role,
+        &user,
+        repatria_core::Permission::EditIdentity,
         &id,
-        CaptiveChange::AddIdentityClaim(Box::new(claim)),
+        |by| {
+            let claim = body.validate(by, Utc::now())?;
+            Ok(CaptiveChange::AddIdentityClaim(Box::new(claim)))
+        },
     )
     .await
 }
@@ -313,16 +319,15 @@ pub async fn set_assessed_identity(
     Path(id): Path<String>,
     Json(body): Json<AssessedIdentityRequest>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
-    hide_from_journalists(&user, &id)?;
-    user.require(repatria_core::Permission::EditIdentity)?;
-    let actor = user.actor();
-    let claim = body.validate()?;
     change(
         &state,
-        &actor,
-        user.role,
+        &user,
+        repatria_core::Permission::EditIdentity,
         &id,
-        CaptiveChange::SetAssessedIdentity(claim),
+        |_| {
+            let claim = body.validate()?;
+            Ok(CaptiveChange::SetAssessedIdentity(claim))
+        },
     )
     .await
 }
@@ -337,16 +342,15 @@ pub async fn add_custody_event(
     Path(id): Path<String>,
     Json(body): Json<CustodyEventInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
-    hide_from_journalists(&user, &id)?;
-    user.require(repatria_core::Permission::EditCustody)?;
-    let actor = user.actor();
-    let event = body.validate(&actor.user)?;
     change(
         &state,
-        &actor,
-        user.role,
+        &user,
+        repatria_core::Permission::EditCustody,
         &id,
-        CaptiveChange::AddCustodyEvent(event),
+        |by| {
+            let event = body.validate(by)?;
+            Ok(CaptiveChange::AddCustodyEvent(event))
+        },
     )
     .await
 }
@@ -361,16 +365,15 @@ pub async fn record_health(
     Path(id): Path<String>,
     Json(body): Json<HealthInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
-    hide_from_journalists(&user, &id)?;
-    user.require(repatria_core::Permission::RecordHealth)?;
-    let actor = user.actor();
-    let record = body.validate(&actor.user, Utc::now())?;
     change(
         &state,
-        &actor,
-        user.role,
+        &user,
+        repatria_core::Permission::RecordHealth,
         &id,
-        CaptiveChange::RecordHealth(record),
+        |by| {
+            let record = body.validate(by, Utc::now())?;
+            Ok(CaptiveChange::RecordHealth(record))
+        },
     )
     .await
 }
@@ -385,16 +388,15 @@ pub async fn record_interview(
     Path(id): Path<String>,
     Json(body): Json<InterviewInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
-    hide_from_journalists(&user, &id)?;
-    user.require(repatria_core::Permission::RecordInterview)?;
-    let actor = user.actor();
-    let interview = body.validate(&actor.user)?;
     change(
         &state,
-        &actor,
-        user.role,
+        &user,
+        repatria_core::Permission::RecordInterview,
         &id,
-        CaptiveChange::RecordInterview(interview),
+        |by| {
+            let interview = body.validate(by)?;
+            Ok(CaptiveChange::RecordInterview(interview))
+        },
     )
     .await
 }
@@ -409,16 +411,15 @@ pub async fn record_repatriation_wish(
     Path(id): Path<String>,
     Json(body): Json<RepatriationWishInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
-    hide_from_journalists(&user, &id)?;
-    user.require(repatria_core::Permission::RecordWish)?;
-    let actor = user.actor();
-    let wish = body.validate(&actor.user, Utc::now())?;
     change(
         &state,
-        &actor,
-        user.role,
+        &user,
+        repatria_core::Permission::RecordWish,
         &id,
-        CaptiveChange::RecordRepatriationWish(wish),
+        |by| {
+            let wish = body.validate(by, Utc::now())?;
+            Ok(CaptiveChange::RecordRepatriationWish(wish))
+        },
     )
     .await
 }
@@ -433,18 +434,17 @@ pub async fn set_languages(
     Path(id): Path<String>,
     Json(body): Json<LanguagesInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
-    hide_from_journalists(&user, &id)?;
-    user.require(repatria_core::Permission::EditLanguages)?;
-    let actor = user.actor();
-    let (languages, interpreter_required) = body.validate()?;
     change(
         &state,
-        &actor,
-        user.role,
+        &user,
+        repatria_core::Permission::EditLanguages,
         &id,
-        CaptiveChange::SetLanguages {
-            languages,
-            interpreter_required,
+        |_| {
+            let (languages, interpreter_required) = body.validate()?;
+            Ok(CaptiveChange::SetLanguages {
+                languages,
+                interpreter_required,
+            })
         },
     )
     .await
@@ -460,16 +460,15 @@ pub async fn record_capture_card_sent(
     Path(id): Path<String>,
     Json(body): Json<CaptureCardInput>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
-    hide_from_journalists(&user, &id)?;
-    user.require(repatria_core::Permission::EditCustody)?;
-    let actor = user.actor();
-    let sent_at = body.validate()?;
     change(
         &state,
-        &actor,
-        user.role,
+        &user,
+        repatria_core::Permission::EditCustody,
         &id,
-        CaptiveChange::RecordCaptureCardSent { sent_at },
+        |_| {
+            let sent_at = body.validate()?;
+            Ok(CaptiveChange::RecordCaptureCardSent { sent_at })
+        },
     )
     .await
 }
