@@ -48,8 +48,7 @@ impl SqlStore {
         user: &User,
         now: Timestamp,
     ) -> Result<()> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let exists = sqlx::query("SELECT username FROM users WHERE username = $1")
             .bind(&user.username)
             .fetch_optional(&mut *tx)
@@ -98,8 +97,7 @@ impl SqlStore {
         credential: &Credential,
         now: Timestamp,
     ) -> Result<()> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO credentials (token_hash, username, kind, name, csrf_token, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -171,8 +169,7 @@ impl SqlStore {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<()> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT username, kind FROM credentials WHERE token_hash = $1 AND revoked_at IS NULL",
         )

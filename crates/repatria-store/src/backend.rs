@@ -124,12 +124,20 @@ impl SqlStore {
         self.pool.close().await;
     }
 
-    /// Serialises writers where the database needs it.
-    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match self.backend {
+    /// Begins a write transaction, first taking the writer's turn where the database
+    /// needs one. Every write starts here, so that no writer can forget the turn; keep the
+    /// guard alive until the transaction has committed.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<(
+        Option<tokio::sync::MutexGuard<'_, ()>>,
+        sqlx::Transaction<'static, sqlx::Any>,
+    )> {
+        let turn = match self.backend {
             Backend::Sqlite => Some(self.writer.lock().await),
             Backend::Postgres => None,
-        }
+        };
+        Ok((turn, self.pool.begin().await?))
     }
 
     /// `FOR UPDATE` where the database has row locks.

@@ -32,8 +32,7 @@ impl SqlStore {
         now: Timestamp,
     ) -> Result<()> {
         request.check()?;
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         for (index, captive) in request.captives.iter().enumerate() {
             let found = sqlx::query("SELECT id FROM captives WHERE id = $1")
                 .bind(captive.to_string())
@@ -78,8 +77,7 @@ impl SqlStore {
         change: MediaChange,
         now: Timestamp,
     ) -> Result<MediaRequest> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let sql = format!(
             "SELECT record FROM media_requests WHERE id = $1{}",
             self.for_update()

@@ -274,8 +274,7 @@ impl Store for SqlStore {
     }
 
     async fn create_party(&self, actor: &Actor, party: Party, now: Timestamp) -> Result<Party> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let exists = sqlx::query("SELECT code FROM parties WHERE code = $1")
             .bind(party.code.as_str())
             .fetch_optional(&mut *tx)
@@ -333,8 +332,7 @@ impl Store for SqlStore {
         new: NewCaptive,
         now: Timestamp,
     ) -> Result<Captive> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         self.check_parties_exist(
             &mut tx,
             &new.power_of_origin,
@@ -367,8 +365,7 @@ impl Store for SqlStore {
         captives: Vec<Captive>,
         now: Timestamp,
     ) -> Result<usize> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let mut audit = AuditWriter::begin(self, &mut tx).await?;
         let mut known_parties = std::collections::HashSet::new();
         for (index, captive) in captives.iter().enumerate() {
@@ -456,8 +453,7 @@ impl Store for SqlStore {
         change: CaptiveChange,
         now: Timestamp,
     ) -> Result<Captive> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let sql = format!(
             "SELECT record FROM captives WHERE id = $1{}",
             self.for_update()
@@ -569,8 +565,7 @@ impl Store for SqlStore {
         detail: serde_json::Value,
         now: Timestamp,
     ) -> Result<()> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         self.audit_in(&mut tx, actor, action, entity_type, entity_id, detail, now)
             .await?;
         tx.commit().await?;
