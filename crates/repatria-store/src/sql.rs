@@ -291,19 +291,16 @@ impl Store for SqlStore {
             .bind(instant(now))
             .execute(&mut *tx)
             .await?;
-        let mut audit = AuditWriter::begin(self, &mut tx).await?;
-        audit
-            .append(
-                &mut tx,
-                actor,
-                "party.create",
-                "party",
-                party.code.as_str(),
-                serde_json::json!({ "name": party.name }),
-                now,
-            )
-            .await?;
-        audit.finish(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            "party.create",
+            "party",
+            party.code.as_str(),
+            serde_json::json!({ "name": party.name }),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(party)
     }
@@ -342,19 +339,16 @@ impl Store for SqlStore {
         .await?;
         let captive = Captive::open(id, new, capture_event, &actor.user, now)?;
         self.insert_captive(&mut tx, &captive).await?;
-        let mut audit = AuditWriter::begin(self, &mut tx).await?;
-        audit
-            .append(
-                &mut tx,
-                actor,
-                "captive.create",
-                "captive",
-                &id.to_string(),
-                create_detail(&captive),
-                now,
-            )
-            .await?;
-        audit.finish(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            "captive.create",
+            "captive",
+            &id.to_string(),
+            create_detail(&captive),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(captive)
     }
@@ -479,19 +473,16 @@ impl Store for SqlStore {
         if names_changed {
             self.write_tokens(&mut tx, &captive).await?;
         }
-        let mut audit = AuditWriter::begin(self, &mut tx).await?;
-        audit
-            .append(
-                &mut tx,
-                actor,
-                action,
-                "captive",
-                &id.to_string(),
-                detail,
-                now,
-            )
-            .await?;
-        audit.finish(&mut tx).await?;
+        self.audit_in(
+            &mut tx,
+            actor,
+            action,
+            "captive",
+            &id.to_string(),
+            detail,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(captive)
     }
