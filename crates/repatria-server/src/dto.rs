@@ -764,30 +764,22 @@ impl CaptiveView {
         view.identity_claims
             .retain(|claim| Some(claim.id) == assessed);
         for claim in &mut view.identity_claims {
-            let (family, given, patronymic) = (
-                claim.family_name.take(),
-                claim.given_name.take(),
-                claim.patronymic.take(),
-            );
-            *claim = IdentityClaimView {
-                family_name: if release.names_withheld {
-                    Some(NAME_WITHHELD.into())
-                } else {
-                    family
-                },
-                given_name: given.filter(|_| !release.names_withheld),
-                patronymic: patronymic.filter(|_| !release.names_withheld),
-                date_of_birth: None,
-                place_of_birth: None,
-                nationality: None,
-                rank: None,
-                service_number: None,
-                unit: None,
-                document: None,
-                note: None,
-                refused_fields: Vec::new(),
-                ..std::mem::replace(claim, IdentityClaimView::empty())
-            };
+            if release.names_withheld {
+                claim.family_name = Some(NAME_WITHHELD.into());
+                claim.given_name = None;
+                claim.patronymic = None;
+            }
+            claim.date_of_birth = None;
+            claim.place_of_birth = None;
+            claim.nationality = None;
+            claim.rank = None;
+            claim.service_number = None;
+            claim.unit = None;
+            claim.document = None;
+            claim.document_not_bearers = false;
+            claim.refused_fields.clear();
+            claim.note = None;
+            claim.recorded_by.clear();
         }
         view.capture = CaptureView {
             captured_at: view.capture.captured_at,
@@ -806,31 +798,6 @@ impl CaptiveView {
         view.capture_card_sent_at = None;
         view.deadlines.clear();
         view
-    }
-}
-
-impl IdentityClaimView {
-    fn empty() -> IdentityClaimView {
-        IdentityClaimView {
-            id: Uuid::nil(),
-            source: String::new(),
-            family_name: None,
-            given_name: None,
-            patronymic: None,
-            date_of_birth: None,
-            place_of_birth: None,
-            nationality: None,
-            rank: None,
-            service_number: None,
-            unit: None,
-            document: None,
-            confidence: 0.0,
-            document_not_bearers: false,
-            refused_fields: Vec::new(),
-            note: None,
-            recorded_at: DateTime::<Utc>::MIN_UTC,
-            recorded_by: String::new(),
-        }
     }
 }
 

@@ -1502,12 +1502,17 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
         "SECRET",
         "Border region",
         "military_id",
+        "admin-1",
     ] {
         assert!(
             !text.contains(secret),
             "the journalist saw {secret}: {text}"
         );
     }
+    assert_eq!(
+        record.body["identity_claims"][0]["document_not_bearers"], false,
+        "investigative findings stay hidden"
+    );
     assert_eq!(
         app.as_token(&press, "GET", &format!("/api/captives/{other}"), None)
             .await
