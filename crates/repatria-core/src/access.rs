@@ -68,6 +68,8 @@ impl Role {
                     | P::EditCustody
                     | P::RecordWish
                     | P::EditLanguages
+                    | P::ImportLists
+                    | P::ReviewMatches
             ),
             R::Investigator => matches!(
                 permission,
@@ -85,7 +87,16 @@ impl Role {
                     | P::ReadMedicalNotes
                     | P::EditLanguages
             ),
-            R::TracingOfficer => matches!(permission, P::ReadParties | P::ReadCaptives),
+            R::TracingOfficer => matches!(
+                permission,
+                P::ReadParties
+                    | P::ReadCaptives
+                    | P::ReadTracing
+                    | P::ManageTracing
+                    | P::ReadTracingContact
+                    | P::ReviewMatches
+                    | P::ImportLists
+            ),
             R::Negotiator => matches!(
                 permission,
                 P::ReadParties | P::ReadCaptives | P::PlanExchange
@@ -94,7 +105,7 @@ impl Role {
             R::Auditor => matches!(permission, P::ReadParties | P::ReadAudit),
             R::IcrcDelegate => matches!(
                 permission,
-                P::ReadParties | P::ReadCaptives | P::ReadMedicalNotes
+                P::ReadParties | P::ReadCaptives | P::ReadMedicalNotes | P::ReadTracing
             ),
             R::Journalist => false,
         }
@@ -126,6 +137,16 @@ pub enum Permission {
     ManageUsers,
     /// Record media-access requests, decide them and log visits (Art. 13).
     ManageMedia,
+    /// Tracing requests and the matches proposed for them (not the inquirer's contact).
+    ReadTracing,
+    /// Record tracing requests, answers to families, and close requests.
+    ManageTracing,
+    /// The inquirer's contact details on a tracing request.
+    ReadTracingContact,
+    /// Confirm, reject or undo links proposed by matching.
+    ReviewMatches,
+    /// Import lists (and tracing requests in bulk) and read their reconciliation reports.
+    ImportLists,
 }
 
 impl FromStr for Role {
@@ -201,11 +222,20 @@ mod tests {
         check(Role::Auditor, P::ReadAudit, true);
         check(Role::Auditor, P::ReadCaptives, false);
         check(Role::Negotiator, P::PlanExchange, true);
+        check(Role::TracingOfficer, P::ReadTracingContact, true);
+        check(Role::TracingOfficer, P::ReviewMatches, true);
+        check(Role::IcrcDelegate, P::ReadTracing, true);
+        check(Role::IcrcDelegate, P::ReadTracingContact, false);
+        check(Role::Registrar, P::ImportLists, true);
+        check(Role::Registrar, P::ManageTracing, false);
+        check(Role::Investigator, P::ReadTracing, false);
         for permission in [
             P::ReadParties,
             P::ReadCaptives,
             P::ReadAudit,
             P::PlanExchange,
+            P::ReadTracing,
+            P::ImportLists,
         ] {
             check(Role::Journalist, permission, false);
         }

@@ -50,3 +50,11 @@ id_type!(
     /// One interview of a captive.
     InterviewId
 );
+id_type!(
+    /// One imported list (a file received from a party, a unit or families).
+    ImportId
+);
+id_type!(
+    /// One proposed or decided link between two records found by matching.
+    LinkId
+);

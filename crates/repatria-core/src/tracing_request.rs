@@ -5,6 +5,7 @@
 use crate::date::PartialDate;
 use crate::error::DomainError;
 use crate::ids::CaptiveId;
+use crate::matching::{LinkState, LinkSubject, LinkTarget, MatchLink};
 use crate::names::PersonName;
 use crate::Timestamp;
 
@@ -145,6 +146,41 @@ impl TracingRequest {
         Ok(())
     }
 
+    /// Brings the candidates and status in line with the links matching proposed for
+    /// this request and the decisions taken on them: candidates are the captives of
+    /// every link not rejected, best first; a confirmed link confirms the request; undoing
+    /// it returns the request to its candidates. A closed request keeps its status.
+    pub fn sync_with_links(&mut self, links: &[MatchLink]) {
+        let mut own: Vec<(&MatchLink, CaptiveId)> = links
+            .iter()
+            .filter(|l| l.subject == LinkSubject::Request { id: self.id })
+            .filter(|l| l.state != LinkState::Rejected)
+            .filter_map(|l| match l.target {
+                LinkTarget::Captive { id } => Some((l, id)),
+                LinkTarget::Request { .. } => None,
+            })
+            .collect();
+        own.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(a.1.cmp(&b.1)));
+        self.candidates = own.iter().map(|(_, id)| *id).collect();
+        if self.status == TracingStatus::Closed {
+            return;
+        }
+        match own.iter().find(|(l, _)| l.state == LinkState::Confirmed) {
+            Some((_, captive)) => {
+                self.linked_captive = Some(*captive);
+                self.status = TracingStatus::Confirmed;
+            }
+            None => {
+                self.linked_captive = None;
+                self.status = if self.candidates.is_empty() {
+                    TracingStatus::Open
+                } else {
+                    TracingStatus::CandidatesFound
+                };
+            }
+        }
+    }
+
     pub fn record_answer(&mut self, answer: TracingAnswer) -> Result<(), DomainError> {
         if answer.text.trim().is_empty() {
             return Err(DomainError::invalid("text", "must not be empty"));
@@ -257,5 +293,46 @@ mod tests {
         assert_eq!(r.status, TracingStatus::Closed);
         assert!(r.confirm(captive(1)).is_err());
         assert!(r.undo_confirmation().is_err());
+    }
+
+    #[test]
+    fn links_drive_candidates_and_confirmation() {
+        use crate::ids::LinkId;
+        let mut r = request(true);
+        let link = |n: u128, score: f64, state: LinkState| MatchLink {
+            id: LinkId(Uuid::from_u128(100 + n)),
+            subject: LinkSubject::Request { id: r.id },
+            target: LinkTarget::Captive {
+                id: CaptiveId(Uuid::from_u128(n)),
+            },
+            score,
+            explanation: String::new(),
+            state,
+            created_at: r.created_at,
+            decided_by: None,
+            decided_at: None,
+        };
+        let mut links = vec![
+            link(1, 0.6, LinkState::Review),
+            link(2, 0.9, LinkState::Review),
+            link(3, 0.99, LinkState::Rejected),
+        ];
+        r.sync_with_links(&links);
+        assert_eq!(r.status, TracingStatus::CandidatesFound);
+        assert_eq!(
+            r.candidates,
+            vec![CaptiveId(Uuid::from_u128(2)), CaptiveId(Uuid::from_u128(1))]
+        );
+        links[0].state = LinkState::Confirmed;
+        r.sync_with_links(&links);
+        assert_eq!(r.status, TracingStatus::Confirmed);
+        assert_eq!(r.linked_captive, Some(CaptiveId(Uuid::from_u128(1))));
+        links[0].state = LinkState::Review;
+        r.sync_with_links(&links);
+        assert_eq!(r.status, TracingStatus::CandidatesFound);
+        assert_eq!(r.linked_captive, None);
+        r.sync_with_links(&[]);
+        assert_eq!(r.status, TracingStatus::Open);
+        assert!(r.candidates.is_empty());
     }
 }

@@ -17,6 +17,7 @@ mod media;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tracing;
 
 use async_trait::async_trait;
 use repatria_core::{
@@ -28,6 +29,7 @@ pub use accounts::{Credential, User};
 pub use audit::{AuditEvent, VerifyReport};
 pub use backend::{Backend, SqlStore};
 pub use media::MediaChange;
+pub use tracing::{LinkFilter, TracingChange};
 
 /// Who performs an operation, recorded in its audit event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +185,18 @@ impl CaptiveChange {
     }
 }
 
+/// An imported file with everything it creates, stored in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewImport {
+    pub import: repatria_core::ListImport,
+    /// The rows of a list (empty for an import of tracing requests).
+    pub entries: Vec<repatria_core::ListEntry>,
+    /// The requests of an import of tracing requests.
+    pub requests: Vec<repatria_core::TracingRequest>,
+    /// What matching found for the rows or requests.
+    pub links: Vec<repatria_core::MatchLink>,
+}
+
 /// Errors of the store: a small set the API maps to status codes.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -293,6 +307,66 @@ pub trait Store: Send + Sync {
         &self,
         journalist: Option<&str>,
     ) -> Result<Vec<repatria_core::MediaRequest>>;
+
+    /// Every captive, in id order (to build the matching index).
+    async fn all_captives(&self) -> Result<Vec<Captive>>;
+
+    /// Records a tracing request.
+    async fn create_tracing_request(
+        &self,
+        actor: &Actor,
+        request: repatria_core::TracingRequest,
+        now: Timestamp,
+    ) -> Result<()>;
+    async fn get_tracing_request(
+        &self,
+        id: repatria_core::TracingRequestId,
+    ) -> Result<repatria_core::TracingRequest>;
+    /// Requests, oldest first, optionally in one status.
+    async fn tracing_requests(
+        &self,
+        status: Option<repatria_core::TracingStatus>,
+    ) -> Result<Vec<repatria_core::TracingRequest>>;
+    /// Records an answer or closes a request, under the domain's rules.
+    async fn change_tracing_request(
+        &self,
+        actor: &Actor,
+        id: repatria_core::TracingRequestId,
+        change: TracingChange,
+        now: Timestamp,
+    ) -> Result<repatria_core::TracingRequest>;
+
+    /// The import of the file with this content hash, if any.
+    async fn find_import(&self, content_hash: &str) -> Result<Option<repatria_core::ListImport>>;
+    async fn get_import(&self, id: repatria_core::ImportId) -> Result<repatria_core::ListImport>;
+    /// Every import, oldest first.
+    async fn imports(&self) -> Result<Vec<repatria_core::ListImport>>;
+    /// The rows of one imported list, by line.
+    async fn list_entries(
+        &self,
+        id: repatria_core::ImportId,
+    ) -> Result<Vec<repatria_core::ListEntry>>;
+    /// Stores an import atomically; `Conflict` when the same file was imported before.
+    async fn import_list(&self, actor: &Actor, import: NewImport, now: Timestamp) -> Result<()>;
+
+    /// Records links proposed by matching (see `tracing.rs` for how existing pairs and
+    /// decisions are kept), and brings the requests concerned up to date.
+    async fn propose_links(
+        &self,
+        actor: &Actor,
+        replace: Option<repatria_core::LinkSubject>,
+        links: Vec<repatria_core::MatchLink>,
+        now: Timestamp,
+    ) -> Result<Vec<repatria_core::MatchLink>>;
+    async fn match_links(&self, filter: &LinkFilter) -> Result<Vec<repatria_core::MatchLink>>;
+    /// A person's decision on a link: confirm, reject or undo, audited with who and when.
+    async fn decide_link(
+        &self,
+        actor: &Actor,
+        id: repatria_core::LinkId,
+        decision: repatria_core::Decision,
+        now: Timestamp,
+    ) -> Result<repatria_core::MatchLink>;
 
     /// Records a read of personal data (a captive's record, a search of the registry) in
     /// the audit log: every read of a person's record is attributable.

@@ -20,13 +20,13 @@ pub(crate) fn instant(t: Timestamp) -> String {
 }
 
 /// Where the audit chain stands inside one write transaction.
-struct AuditWriter {
+pub(crate) struct AuditWriter {
     seq: u64,
     hash: String,
 }
 
 impl AuditWriter {
-    async fn begin(store: &SqlStore, conn: &mut AnyConnection) -> Result<AuditWriter> {
+    pub(crate) async fn begin(store: &SqlStore, conn: &mut AnyConnection) -> Result<AuditWriter> {
         let sql = format!(
             "SELECT seq, hash FROM audit_head WHERE id = 1{}",
             store.for_update()
@@ -39,7 +39,7 @@ impl AuditWriter {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn append(
+    pub(crate) async fn append(
         &mut self,
         conn: &mut AnyConnection,
         actor: &Actor,
@@ -83,7 +83,7 @@ impl AuditWriter {
         Ok(())
     }
 
-    async fn finish(self, conn: &mut AnyConnection) -> Result<()> {
+    pub(crate) async fn finish(self, conn: &mut AnyConnection) -> Result<()> {
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(self.seq as i64)
             .bind(&self.hash)
@@ -545,6 +545,111 @@ impl Store for SqlStore {
         journalist: Option<&str>,
     ) -> Result<Vec<repatria_core::MediaRequest>> {
         self.select_media_requests(journalist).await
+    }
+
+    async fn all_captives(&self) -> Result<Vec<Captive>> {
+        let rows = sqlx::query("SELECT record FROM captives ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| decode_captive(&row.try_get::<String, _>("record")?))
+            .collect()
+    }
+
+    async fn create_tracing_request(
+        &self,
+        actor: &Actor,
+        request: repatria_core::TracingRequest,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.insert_tracing_request(actor, &request, now).await
+    }
+
+    async fn get_tracing_request(
+        &self,
+        id: repatria_core::TracingRequestId,
+    ) -> Result<repatria_core::TracingRequest> {
+        self.select_tracing_request(id).await
+    }
+
+    async fn tracing_requests(
+        &self,
+        status: Option<repatria_core::TracingStatus>,
+    ) -> Result<Vec<repatria_core::TracingRequest>> {
+        self.select_tracing_requests(status).await
+    }
+
+    async fn change_tracing_request(
+        &self,
+        actor: &Actor,
+        id: repatria_core::TracingRequestId,
+        change: crate::TracingChange,
+        now: Timestamp,
+    ) -> Result<repatria_core::TracingRequest> {
+        self.update_tracing_request(actor, id, change, now).await
+    }
+
+    async fn find_import(&self, content_hash: &str) -> Result<Option<repatria_core::ListImport>> {
+        self.select_import_by_hash(content_hash).await
+    }
+
+    async fn get_import(&self, id: repatria_core::ImportId) -> Result<repatria_core::ListImport> {
+        self.select_import(id).await
+    }
+
+    async fn imports(&self) -> Result<Vec<repatria_core::ListImport>> {
+        self.select_imports().await
+    }
+
+    async fn list_entries(
+        &self,
+        id: repatria_core::ImportId,
+    ) -> Result<Vec<repatria_core::ListEntry>> {
+        self.select_entries(id).await
+    }
+
+    async fn import_list(
+        &self,
+        actor: &Actor,
+        import: crate::NewImport,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.insert_import(
+            actor,
+            &import.import,
+            &import.entries,
+            &import.requests,
+            &import.links,
+            now,
+        )
+        .await
+    }
+
+    async fn propose_links(
+        &self,
+        actor: &Actor,
+        replace: Option<repatria_core::LinkSubject>,
+        links: Vec<repatria_core::MatchLink>,
+        now: Timestamp,
+    ) -> Result<Vec<repatria_core::MatchLink>> {
+        self.propose(actor, replace, &links, now).await
+    }
+
+    async fn match_links(
+        &self,
+        filter: &crate::LinkFilter,
+    ) -> Result<Vec<repatria_core::MatchLink>> {
+        self.select_links(filter).await
+    }
+
+    async fn decide_link(
+        &self,
+        actor: &Actor,
+        id: repatria_core::LinkId,
+        decision: repatria_core::Decision,
+        now: Timestamp,
+    ) -> Result<repatria_core::MatchLink> {
+        self.update_decision(actor, id, decision, now).await
     }
 
     async fn record_read(

@@ -172,6 +172,9 @@ scenarios!(
     concurrent_writes_keep_the_chain_intact,
     a_bulk_creation_is_all_or_nothing,
     an_unknown_captive_is_not_found,
+    tracing_requests_are_stored_answered_and_closed_only_once_answered,
+    links_drive_the_request_and_a_rejected_pair_is_never_proposed_again,
+    an_import_is_atomic_and_recognised_by_its_content,
 );
 
 async fn a_new_captive_is_stored_with_its_assessed_identity_capture_event_and_audit_event(
@@ -653,4 +656,333 @@ async fn a_sqlite_file_is_created_on_first_start_and_reopened_with_its_data() {
     let store = SqlStore::connect(&url).await.unwrap();
     assert_eq!(store.list_parties().await.unwrap().len(), 3);
     assert_eq!(store.verify_audit().await.unwrap().events_checked, 3);
+}
+
+fn tracing_request(family: &str, given: &str) -> repatria_core::TracingRequest {
+    use repatria_core::{Inquirer, SoughtPerson, TracingRequest, TracingRequestId, TracingStatus};
+    TracingRequest {
+        id: TracingRequestId(id()),
+        sought: SoughtPerson {
+            name: PersonName {
+                family: Some(family.into()),
+                given: Some(given.into()),
+                patronymic: None,
+            },
+            ..SoughtPerson::default()
+        },
+        inquirer: Inquirer {
+            name: "Inquirer".into(),
+            relation: "mother".into(),
+            contact: "+000 000 0000".into(),
+        },
+        consent_to_matching: true,
+        status: TracingStatus::Open,
+        candidates: vec![],
+        linked_captive: None,
+        answers: vec![],
+        created_at: now(),
+        created_by: "tracer-1".into(),
+    }
+}
+
+fn proposal(
+    subject: repatria_core::LinkSubject,
+    captive: CaptiveId,
+    score: f64,
+) -> repatria_core::MatchLink {
+    use repatria_core::{LinkId, LinkPolicy, LinkTarget, MatchLink};
+    MatchLink {
+        id: LinkId(id()),
+        subject,
+        target: LinkTarget::Captive { id: captive },
+        score,
+        explanation: format!("names agree ({score})"),
+        state: LinkPolicy::default().state_for(score).unwrap(),
+        created_at: now(),
+        decided_by: None,
+        decided_at: None,
+    }
+}
+
+async fn tracing_requests_are_stored_answered_and_closed_only_once_answered(store: &SqlStore) {
+    use repatria_core::{TracingAnswer, TracingStatus};
+    use repatria_store::TracingChange;
+    let request = tracing_request("Шевченко", "Тарас");
+    let before = audit_count(store).await;
+    store
+        .create_tracing_request(&actor(), request.clone(), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_tracing_request(request.id).await.unwrap(),
+        request
+    );
+    let closing = store
+        .change_tracing_request(&actor(), request.id, TracingChange::Close, now())
+        .await;
+    assert!(matches!(closing, Err(StoreError::Domain(_))), "{closing:?}");
+    let answer = TracingAnswer {
+        at: now(),
+        by: "tracer-1".into(),
+        text: "No record so far; we will write again.".into(),
+    };
+    store
+        .change_tracing_request(
+            &actor(),
+            request.id,
+            TracingChange::RecordAnswer(answer),
+            now(),
+        )
+        .await
+        .unwrap();
+    let closed = store
+        .change_tracing_request(&actor(), request.id, TracingChange::Close, now())
+        .await
+        .unwrap();
+    assert_eq!(closed.status, TracingStatus::Closed);
+    assert_eq!(closed.answers.len(), 1);
+    assert_eq!(
+        store
+            .tracing_requests(Some(TracingStatus::Closed))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(store
+        .tracing_requests(Some(TracingStatus::Open))
+        .await
+        .unwrap()
+        .is_empty());
+    // create, answer, close: three events; the refused close wrote none.
+    assert_eq!(audit_count(store).await, before + 3);
+    let events = store
+        .audit_events(&AuditFilter::entity(
+            "tracing_request",
+            &request.id.0.to_string(),
+        ))
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "tracing_request.create",
+            "tracing_request.answer",
+            "tracing_request.close"
+        ]
+    );
+    assert!(events
+        .iter()
+        .all(|e| !e.detail.contains("Шевченко") && !e.detail.contains("+000")));
+}
+
+async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(store: &SqlStore) {
+    use repatria_core::{Decision, LinkState, LinkSubject, TracingStatus};
+    use repatria_store::LinkFilter;
+    with_parties(store).await;
+    let a = create(store, "KP", "Kim", "Chol").await;
+    let b = create(store, "KP", "Kim", "Chul").await;
+    let request = tracing_request("Kim", "Chol");
+    store
+        .create_tracing_request(&actor(), request.clone(), now())
+        .await
+        .unwrap();
+    let subject = LinkSubject::Request { id: request.id };
+    let stored = store
+        .propose_links(
+            &actor(),
+            Some(subject),
+            vec![proposal(subject, a.id, 0.97), proposal(subject, b.id, 0.6)],
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored[0].state, LinkState::Linked);
+    assert_eq!(stored[1].state, LinkState::Review);
+    let found = store.get_tracing_request(request.id).await.unwrap();
+    assert_eq!(found.status, TracingStatus::CandidatesFound);
+    assert_eq!(found.candidates, vec![a.id, b.id]);
+
+    // The review queue holds the one in the band.
+    let queue = store
+        .match_links(&LinkFilter {
+            state: Some(LinkState::Review),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].id, stored[1].id);
+
+    // Reject b; confirm a; the request follows.
+    let rejected = store
+        .decide_link(&actor(), stored[1].id, Decision::Reject, t(28, 5))
+        .await
+        .unwrap();
+    assert_eq!(rejected.decided_by.as_deref(), Some("registrar-1"));
+    assert_eq!(rejected.decided_at, Some(t(28, 5)));
+    store
+        .decide_link(&actor(), stored[0].id, Decision::Confirm, t(28, 6))
+        .await
+        .unwrap();
+    let found = store.get_tracing_request(request.id).await.unwrap();
+    assert_eq!(found.status, TracingStatus::Confirmed);
+    assert_eq!(found.linked_captive, Some(a.id));
+    assert_eq!(found.candidates, vec![a.id]);
+    // Confirming twice is refused, and so is a second confirmed candidate.
+    assert!(store
+        .decide_link(&actor(), stored[0].id, Decision::Confirm, now())
+        .await
+        .is_err());
+
+    // Proposing both again: the rejected pair stays rejected, the confirmed one confirmed.
+    let again = store
+        .propose_links(
+            &actor(),
+            Some(subject),
+            vec![proposal(subject, a.id, 0.99), proposal(subject, b.id, 0.99)],
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again[0].state, LinkState::Confirmed);
+    assert_eq!(again[1].state, LinkState::Rejected);
+    assert_eq!(again[1].id, stored[1].id);
+    let all = store
+        .match_links(&LinkFilter {
+            subject: Some(subject),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+
+    // Undo the confirmation: back to candidates, and recorded.
+    store
+        .decide_link(&actor(), stored[0].id, Decision::Undo, t(28, 7))
+        .await
+        .unwrap();
+    let found = store.get_tracing_request(request.id).await.unwrap();
+    assert_eq!(found.status, TracingStatus::CandidatesFound);
+    assert_eq!(found.linked_captive, None);
+    let actions: Vec<String> = store
+        .audit_events(&AuditFilter::entity(
+            "match_link",
+            &stored[0].id.to_string(),
+        ))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} by {}", e.action, e.actor))
+        .collect();
+    assert_eq!(
+        actions,
+        ["match.confirm by registrar-1", "match.undo by registrar-1"]
+    );
+
+    // Recomputing with nothing above the band removes the undecided link only.
+    store
+        .propose_links(&actor(), Some(subject), vec![], now())
+        .await
+        .unwrap();
+    let left: Vec<LinkState> = store
+        .match_links(&LinkFilter {
+            subject: Some(subject),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.state)
+        .collect();
+    assert_eq!(left, vec![LinkState::Rejected]);
+    let found = store.get_tracing_request(request.id).await.unwrap();
+    assert_eq!(found.status, TracingStatus::Open);
+    assert!(store.verify_audit().await.unwrap().broken.is_none());
+}
+
+async fn an_import_is_atomic_and_recognised_by_its_content(store: &SqlStore) {
+    use repatria_core::{ImportId, ImportKind, LinkSubject, ListEntry, ListImport};
+    use repatria_store::{LinkFilter, NewImport};
+    with_parties(store).await;
+    let held = create(store, "RU", "Иванов", "Иван").await;
+    let import = ListImport {
+        id: ImportId(id()),
+        content_hash: "ab".repeat(32),
+        kind: ImportKind::List,
+        format: "csv".into(),
+        source: Some(PartyCode::parse("RU").unwrap()),
+        file_name: "list.csv".into(),
+        rows: 450,
+        created_at: now(),
+        created_by: "registrar-1".into(),
+    };
+    let entries: Vec<ListEntry> = (0..450)
+        .map(|i| ListEntry {
+            line: i + 2,
+            full_name: Some(format!("Person {i}")),
+            ..ListEntry::default()
+        })
+        .collect();
+    let subject = LinkSubject::Entry {
+        import: import.id,
+        line: 2,
+    };
+    let new = NewImport {
+        import: import.clone(),
+        entries: entries.clone(),
+        requests: vec![],
+        links: vec![proposal(subject, held.id, 0.99)],
+    };
+    let before = audit_count(store).await;
+    store
+        .import_list(&actor(), new.clone(), now())
+        .await
+        .unwrap();
+    assert_eq!(store.list_entries(import.id).await.unwrap(), entries);
+    assert_eq!(
+        store.find_import(&import.content_hash).await.unwrap(),
+        Some(import.clone())
+    );
+    assert_eq!(store.imports().await.unwrap(), vec![import.clone()]);
+    let links = store
+        .match_links(&LinkFilter {
+            import: Some(import.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 1);
+    // list.import and one match.propose
+    assert_eq!(audit_count(store).await, before + 2);
+
+    // The same content again is a conflict and changes nothing.
+    let mut again = new.clone();
+    again.import.id = ImportId(id());
+    let result = store.import_list(&actor(), again.clone(), now()).await;
+    assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+    assert_eq!(store.imports().await.unwrap().len(), 1);
+
+    // A failure half-way (a link to a duplicate line breaks nothing: use a duplicate
+    // entry line, which the primary key refuses) leaves nothing behind.
+    let mut broken = new;
+    broken.import.id = ImportId(id());
+    broken.import.content_hash = "cd".repeat(32);
+    broken.entries.push(broken.entries[0].clone());
+    assert!(store
+        .import_list(&actor(), broken.clone(), now())
+        .await
+        .is_err());
+    assert!(store
+        .find_import(&broken.import.content_hash)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .list_entries(broken.import.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(audit_count(store).await, before + 2);
 }
