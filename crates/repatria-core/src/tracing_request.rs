@@ -10,7 +10,7 @@ use crate::names::PersonName;
 use crate::Timestamp;
 
 /// Identifies a tracing request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),

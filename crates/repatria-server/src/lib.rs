@@ -7,6 +7,7 @@ mod dto;
 mod error;
 mod extract;
 mod limit;
+pub mod matching;
 mod routes;
 
 use std::net::SocketAddr;
@@ -29,6 +30,8 @@ pub use routes::ApiDoc;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub login_limiter: Arc<limit::LoginLimiter>,
+    /// The matching engine's index of the registry and open tracing requests.
+    pub matching: Arc<matching::Matching>,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
         AppState {
             store,
             login_limiter: Arc::default(),
+            matching: Arc::default(),
         }
     }
 }

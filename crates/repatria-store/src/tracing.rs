@@ -470,7 +470,7 @@ impl SqlStore {
         }
         audit.finish(conn).await?;
         let mut requests: Vec<_> = requests.into_iter().collect();
-        requests.sort_by_key(|id| id.0);
+        requests.sort();
         for id in requests {
             self.sync_request(conn, id).await?;
         }
