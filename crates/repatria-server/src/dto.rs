@@ -832,6 +832,10 @@ pub struct CaptiveSummary {
     pub status: String,
     pub health: Option<String>,
     pub captured_at: DateTime<Utc>,
+    /// For a name search: the matching engine's probability that this captive is the
+    /// person searched for (absent for a match on the beginning of a word only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 impl From<&Captive> for CaptiveSummary {
@@ -852,6 +856,7 @@ impl From<&Captive> for CaptiveSummary {
             status: c.status().to_string(),
             health: c.current_health().map(|h| h.category.to_string()),
             captured_at: c.capture.captured_at,
+            score: None,
         }
     }
 }

@@ -64,7 +64,8 @@ impl ListQuery {
         }
         let cursor = self.cursor.filter(|c| !c.is_empty());
         if let Some(c) = &cursor {
-            if c.parse::<CaptiveId>().is_err() {
+            let position = c.strip_prefix('@').is_some_and(|n| n.parse::<usize>().is_ok());
+            if c.parse::<CaptiveId>().is_err() && !position {
                 v.push(repatria_core::FieldError::new(
                     "cursor",
                     "is not a cursor this server gave out",
@@ -129,7 +130,17 @@ pub async fn list(
     }
     user.require(repatria_core::Permission::ReadCaptives)?;
     let query = query.validate()?;
-    let page = state.store.list_captives(&query).await?;
+    let page = match &query.name {
+        Some(name) => search(&state, name, &query).await?,
+        None => {
+            let page = state.store.list_captives(&query).await?;
+            SummaryPage {
+                items: page.items.iter().map(CaptiveSummary::from).collect(),
+                total: page.total,
+                next: page.next,
+            }
+        }
+    };
     // The search words are names, so the audit records what was shown (the ids), not
     // what was asked.
     let shown: Vec<String> = page.items.iter().map(|c| c.id.to_string()).collect();
@@ -145,10 +156,81 @@ pub async fn list(
         )
         .await?;
     Ok(axum::Json(CaptivePage {
-        items: page.items.iter().map(CaptiveSummary::from).collect(),
+        items: page.items,
         total: page.total,
         next: page.next,
     }))
+}
+
+struct SummaryPage {
+    items: Vec<CaptiveSummary>,
+    total: u64,
+    next: Option<String>,
+}
+
+/// Results of a name search considered at most.
+const SEARCH_RESULTS: usize = 500;
+
+/// A name search: the matching engine's candidates in any spelling, best first, then
+/// captives with a name word beginning with the words typed; the other filters apply to
+/// both. Pages by position (`@N` cursors).
+async fn search(state: &AppState, name: &str, query: &CaptiveQuery) -> ApiResult<SummaryPage> {
+    state.matching.ensure(&*state.store).await?;
+    let ranked = state
+        .matching
+        .read(|index| index.search(name, SEARCH_RESULTS))
+        .unwrap_or_default();
+    let prefix = state
+        .store
+        .list_captives(&CaptiveQuery {
+            cursor: None,
+            limit: SEARCH_RESULTS as u32,
+            ..query.clone()
+        })
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    let mut items = Vec::new();
+    for (id, score) in ranked {
+        let captive = match state.store.get_captive(id).await {
+            Ok(c) => c,
+            Err(repatria_store::StoreError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let wanted = query.status.is_none_or(|s| captive.status() == s)
+            && query
+                .power_of_origin
+                .as_ref()
+                .is_none_or(|p| &captive.power_of_origin == p)
+            && query
+                .detaining_power
+                .as_ref()
+                .is_none_or(|p| &captive.detaining_power == p);
+        if wanted && seen.insert(id) {
+            let mut summary = CaptiveSummary::from(&captive);
+            summary.score = Some(score);
+            items.push(summary);
+        }
+    }
+    for captive in &prefix.items {
+        if seen.insert(captive.id) {
+            items.push(CaptiveSummary::from(captive));
+        }
+    }
+    let start = query
+        .cursor
+        .as_deref()
+        .and_then(|c| c.strip_prefix('@'))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(items.len());
+    let end = (start + query.limit as usize).min(items.len());
+    let total = items.len() as u64;
+    let next = (end < items.len()).then(|| format!("@{end}"));
+    Ok(SummaryPage {
+        items: items.drain(start..end).collect(),
+        total,
+        next,
+    })
 }
 
 /// Opens a captive's record. The capture report becomes the first custody event; the
@@ -172,6 +254,7 @@ pub async fn create(
         .store
         .create_captive(&actor, CaptiveId(new_id()), EventId(new_id()), new, now)
         .await?;
+    rematch(&state, &actor, &captive).await;
     Ok((
         StatusCode::CREATED,
         axum::Json(CaptiveView::new(&captive, now, user.role)),
@@ -245,6 +328,19 @@ async fn journalist_view(
     )))
 }
 
+/// Recomputes the tracing candidates a new or renamed captive meets. The change itself
+/// is stored already; a failure here is logged (without names) and the candidates are
+/// recomputed at the next change of the captive or the request.
+async fn rematch(state: &AppState, actor: &repatria_store::Actor, captive: &repatria_core::Captive) {
+    if let Err(error) = state
+        .matching
+        .captive_changed(&*state.store, actor, captive, Utc::now())
+        .await
+    {
+        tracing::warn!(captive = %captive.id, %error, "matching after a change failed");
+    }
+}
+
 /// A journalist learns nothing of a captive that no media-access decision released, not
 /// even that he exists (Art. 13): 404, as for an unknown id.
 fn hide_from_journalists(user: &crate::auth::CurrentUser, id: &str) -> ApiResult<()> {
@@ -275,6 +371,7 @@ async fn change(
     user.require(permission)?;
     let actor = user.actor();
     let change = make(&actor.user)?;
+    let names_changed = matches!(change, CaptiveChange::AddIdentityClaim(_));
     let id = captive_id(id)?;
     let now = Utc::now();
     let captive = state
@@ -282,6 +379,9 @@ async fn change(
         .change_captive(&actor, id, change, now)
         .await
         .map_err(|e| not_found(e, &id))?;
+    if names_changed {
+        rematch(state, &actor, &captive).await;
+    }
     Ok(axum::Json(CaptiveView::new(&captive, now, user.role)))
 }
 
