@@ -1,0 +1,398 @@
+//! Which column holds which field: proposed from the header names, then corrected by the user.
+
+use crate::{Field, ListError};
+
+/// Column index → field. A column holds at most one field and a field comes from at
+/// most one column.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Mapping {
+    /// `(column index, field)`, in column order.
+    pub columns: Vec<(usize, Field)>,
+}
+
+/// Header names per field, written as [`header_key`] folds them: lower case, without
+/// spaces, punctuation or a parenthesised remark. Several lists label the same field
+/// differently; these are the labels seen in English, Ukrainian and Russian lists (and
+/// the field names themselves, so that a list in the CSV contract's columns maps).
+const SYNONYMS: &[(Field, &[&str])] = &[
+    (
+        Field::ExternalId,
+        &[
+            "id",
+            "№",
+            "no",
+            "nr",
+            "#",
+            "№пп",
+            "пп",
+            "recordid",
+            "externalid",
+            "number",
+            "personrecordid",
+            "номер",
+            "номерзапису",
+            "номерзаписи",
+        ],
+    ),
+    (
+        Field::FullName,
+        &[
+            "fullname",
+            "name",
+            "піб",
+            "піп",
+            "фио",
+            "прізвищеімяпобатькові",
+            "прізвищеімя",
+            "фамилияимяотчество",
+            "фамилияимя",
+            "повнеімя",
+            "полноеимя",
+            "імя та прізвище",
+            "nameandsurname",
+            "surnameandname",
+        ],
+    ),
+    (
+        Field::FamilyName,
+        &["familyname", "surname", "lastname", "прізвище", "фамилия"],
+    ),
+    (
+        Field::GivenName,
+        &["givenname", "firstname", "forename", "імя", "имя"],
+    ),
+    (
+        Field::Patronymic,
+        &[
+            "patronymic",
+            "middlename",
+            "fathersname",
+            "побатькові",
+            "отчество",
+        ],
+    ),
+    (
+        Field::DateOfBirth,
+        &[
+            "dateofbirth",
+            "dob",
+            "birthdate",
+            "born",
+            "датанародження",
+            "датарождения",
+            "рікнародження",
+            "годрождения",
+            "yearofbirth",
+            "народився",
+            "родился",
+        ],
+    ),
+    (Field::Sex, &["sex", "gender", "стать", "пол"]),
+    (
+        Field::PlaceOfBirth,
+        &[
+            "placeofbirth",
+            "birthplace",
+            "місценародження",
+            "месторождения",
+        ],
+    ),
+    (
+        Field::Nationality,
+        &["nationality", "citizenship", "громадянство", "гражданство"],
+    ),
+    (
+        Field::Unit,
+        &[
+            "unit",
+            "militaryunit",
+            "військовачастина",
+            "воинскаячасть",
+            "вч",
+            "частина",
+            "часть",
+            "підрозділ",
+            "подразделение",
+        ],
+    ),
+    (
+        Field::ServiceNumber,
+        &[
+            "servicenumber",
+            "personalnumber",
+            "serviceno",
+            "особистийномер",
+            "личныйномер",
+            "жетон",
+            "номержетона",
+            "номержетону",
+        ],
+    ),
+    (
+        Field::Rank,
+        &[
+            "rank",
+            "звання",
+            "звание",
+            "військовезвання",
+            "воинскоезвание",
+        ],
+    ),
+    (
+        Field::LastSeenPlace,
+        &[
+            "lastseenplace",
+            "placelastseen",
+            "lastknownlocation",
+            "lastseenat",
+            "місцезникнення",
+            "останнєвідомемісцеперебування",
+            "останнємісцеперебування",
+            "местоисчезновения",
+            "последнееизвестноеместонахождения",
+            "последнееместонахождения",
+            "местопропажи",
+        ],
+    ),
+    (
+        Field::LastSeenDate,
+        &[
+            "lastseendate",
+            "datelastseen",
+            "lastseenon",
+            "датазникнення",
+            "датаисчезновения",
+            "датапропажи",
+            "датаостанньогоконтакту",
+            "датапоследнегоконтакта",
+        ],
+    ),
+    (
+        Field::InquirerName,
+        &[
+            "inquirername",
+            "inquirer",
+            "enquirer",
+            "requester",
+            "requestedby",
+            "заявник",
+            "заявитель",
+            "пібзаявника",
+            "фиозаявителя",
+            "хтошукає",
+            "ктоищет",
+        ],
+    ),
+    (
+        Field::InquirerRelation,
+        &[
+            "inquirerrelation",
+            "relation",
+            "relationship",
+            "kinship",
+            "ступіньспорідненості",
+            "спорідненість",
+            "родство",
+            "степеньродства",
+            "ктоприходится",
+            "ктоприходитсязаявитель",
+        ],
+    ),
+    (
+        Field::InquirerContact,
+        &[
+            "inquirercontact",
+            "contact",
+            "contacts",
+            "phone",
+            "telephone",
+            "email",
+            "телефон",
+            "контакт",
+            "контакти",
+            "контакты",
+            "телефонзаявника",
+            "електроннапошта",
+            "электроннаяпочта",
+        ],
+    ),
+    (
+        Field::Note,
+        &[
+            "note",
+            "notes",
+            "remark",
+            "remarks",
+            "comment",
+            "comments",
+            "description",
+            "примітка",
+            "примітки",
+            "примечание",
+            "примечания",
+            "коментар",
+            "комментарий",
+        ],
+    ),
+];
+
+/// A header folded for comparison: lower case, `ё` as `е`, a parenthesised remark
+/// dropped (`Дата рождения (ДД.ММ.ГГГГ)`), and only letters, digits, `№` and `#` kept,
+/// so that `Date of birth`, `DATE_OF_BIRTH` and `date-of-birth` are one key and
+/// `Ім'я` is `імя`, `в/ч` is `вч`.
+pub(crate) fn header_key(header: &str) -> String {
+    let mut key = String::new();
+    let mut depth = 0usize;
+    for c in header.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            'ё' | 'Ё' => key.push('е'),
+            '№' | '#' => key.push(c),
+            _ if c.is_alphanumeric() => key.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    if key.is_empty() {
+        // A header that is all remark, like "(ID)", keeps its inside.
+        return header
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '№' | '#'))
+            .flat_map(char::to_lowercase)
+            .collect();
+    }
+    key
+}
+
+/// The field a header names, if it is one we know.
+fn field_of_header(header: &str) -> Option<Field> {
+    let key = header_key(header);
+    if key.is_empty() {
+        return None;
+    }
+    SYNONYMS
+        .iter()
+        .find(|(_, names)| names.iter().any(|name| header_key(name) == key))
+        .map(|(field, _)| *field)
+}
+
+/// Proposes a mapping from header names in English, Ukrainian and Russian, ignoring
+/// case, spaces and punctuation. Unknown headers stay unmapped; when two columns name
+/// the same field, the first wins.
+pub fn propose_mapping(headers: &[String]) -> Mapping {
+    let mut mapping = Mapping::default();
+    for (column, header) in headers.iter().enumerate() {
+        if let Some(field) = field_of_header(header) {
+            if mapping.column_of(field).is_none() {
+                mapping.columns.push((column, field));
+            }
+        }
+    }
+    mapping
+}
+
+impl Mapping {
+    /// Applies the user's corrections, each `HEADER=field`, or `HEADER=` or
+    /// `HEADER=ignore` to leave the column unmapped. `HEADER` is the column's header as
+    /// written, or folded as in [`propose_mapping`] when no header is written so; a
+    /// field taken from another column leaves that column unmapped. The error names the
+    /// unknown header or field.
+    pub fn with_overrides(
+        mut self,
+        headers: &[String],
+        overrides: &[String],
+    ) -> Result<Mapping, ListError> {
+        for item in overrides {
+            let (header, field) = item
+                .rsplit_once('=')
+                .ok_or_else(|| ListError::BadOverride(item.clone()))?;
+            let header = header.trim();
+            let column = headers
+                .iter()
+                .position(|h| h.trim() == header)
+                .or_else(|| {
+                    let key = header_key(header);
+                    headers.iter().position(|h| header_key(h) == key)
+                })
+                .filter(|_| !header.is_empty())
+                .ok_or_else(|| ListError::UnknownHeader(header.to_string()))?;
+            let field = field.trim();
+            let field = if field.is_empty() || field.eq_ignore_ascii_case("ignore") {
+                None
+            } else {
+                Some(Field::parse(field).ok_or_else(|| ListError::UnknownField(field.into()))?)
+            };
+            self.columns
+                .retain(|&(c, f)| c != column && Some(f) != field);
+            if let Some(field) = field {
+                self.columns.push((column, field));
+            }
+        }
+        self.columns.sort_by_key(|&(column, _)| column);
+        Ok(self)
+    }
+
+    /// The field read from `column`, if any.
+    pub fn field_of(&self, column: usize) -> Option<Field> {
+        self.columns
+            .iter()
+            .find(|&&(c, _)| c == column)
+            .map(|&(_, field)| field)
+    }
+
+    /// The column `field` is read from, if any.
+    pub fn column_of(&self, field: Field) -> Option<usize> {
+        self.columns
+            .iter()
+            .find(|&&(_, f)| f == field)
+            .map(|&(column, _)| column)
+    }
+
+    /// One line per header, `HEADER → field` or `HEADER → (ignored)`, for showing the
+    /// user what will be read before anything is.
+    pub fn describe(&self, headers: &[String]) -> Vec<String> {
+        headers
+            .iter()
+            .enumerate()
+            .map(|(column, header)| match self.field_of(column) {
+                Some(field) => format!("{header} → {field}"),
+                None => format!("{header} → (ignored)"),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_keys_ignore_case_spacing_punctuation_and_remarks() {
+        assert_eq!(header_key("Date of birth"), "dateofbirth");
+        assert_eq!(header_key("DATE_OF_BIRTH"), "dateofbirth");
+        assert_eq!(header_key("Ім'я"), "імя");
+        assert_eq!(header_key("в/ч"), "вч");
+        assert_eq!(header_key("Дата рождения (ДД.ММ.ГГГГ)"), "датарождения");
+        assert_eq!(header_key("№ п/п"), "№пп");
+        assert_eq!(header_key("(ID)"), "id");
+        assert_eq!(header_key("Отчёт"), "отчет");
+    }
+
+    #[test]
+    fn every_synonym_is_a_folded_key_and_names_one_field() {
+        let mut seen = std::collections::HashMap::new();
+        for (field, names) in SYNONYMS {
+            for name in *names {
+                let key = header_key(name);
+                assert!(!key.is_empty(), "{name:?}");
+                if let Some(other) = seen.insert(key.clone(), *field) {
+                    assert_eq!(other, *field, "{name:?} names both {other} and {field}");
+                }
+            }
+        }
+        for field in Field::ALL {
+            assert_eq!(field_of_header(field.as_str()), Some(field), "{field}");
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Reading a CSV file or an XLSX workbook's first worksheet into a table of text cells.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::{Format, ListError};
+
+/// A table read from CSV or XLSX: the header row and the data rows, every cell as text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Table {
+    /// Header names, trimmed.
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// One data row, with the 1-based line it starts on: the CSV line (a quoted line break
+/// inside a cell makes the next row start further down), or the spreadsheet row number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: u64,
+    /// Cells as written, untrimmed; a row may be shorter or longer than the header.
+    pub cells: Vec<String>,
+}
+
+/// Reads a CSV file (UTF-8, RFC 4180 quoting, separated by commas, semicolons or tabs)
+/// or the first worksheet of an XLSX workbook. The first non-empty row is the header.
+/// PFIF is not a table: [`crate::read_pfif`] reads it.
+pub fn read_table(format: Format, bytes: &[u8]) -> Result<Table, ListError> {
+    match format {
+        Format::Csv => read_csv(bytes),
+        Format::Xlsx => read_xlsx(bytes),
+        Format::Pfif => Err(ListError::WrongFormat(Format::Pfif)),
+    }
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
+    let unreadable = |why: String| ListError::Unreadable(format!("not a CSV file: {why}"));
+    if bytes.starts_with(ZIP_MAGIC) {
+        return Err(unreadable(
+            "this is a ZIP archive, perhaps an XLSX workbook (format xlsx)".into(),
+        ));
+    }
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    // Lists from Ukrainian and Russian offices are often in Windows-1251; reading them
+    // as UTF-8 would garble every name, so refuse and say where.
+    if let Err(error) = std::str::from_utf8(bytes) {
+        let line = line_at(bytes, error.valid_up_to());
+        return Err(unreadable(format!(
+            "line {line} is not UTF-8 text; save the list as UTF-8"
+        )));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniff_delimiter(bytes))
+        .from_reader(bytes);
+    let mut record = csv::StringRecord::new();
+    let mut headers: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                let line = error
+                    .position()
+                    .map(|p| p.line())
+                    .unwrap_or_else(|| reader.position().line());
+                return Err(unreadable(format!("line {line}: {error}")));
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        match headers {
+            None if cells.iter().all(|c| c.trim().is_empty()) => {}
+            None => headers = Some(cells.iter().map(|c| c.trim().to_string()).collect()),
+            Some(_) => rows.push(Row { line, cells }),
+        }
+    }
+    let headers = headers.ok_or(ListError::NoHeader)?;
+    Ok(Table { headers, rows })
+}
+
+/// The 1-based line on which byte `offset` lies.
+pub(crate) fn line_at(bytes: &[u8], offset: usize) -> u64 {
+    let offset = offset.min(bytes.len());
+    1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// The separator of the header line: a comma unless semicolons (what a spreadsheet
+/// saves in locales with the decimal comma, Ukrainian and Russian among them) or tabs
+/// outnumber commas. Quoted text does not count.
+fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &byte in bytes {
+        match byte {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => break,
+            _ if !quoted => {
+                if let Some((_, count)) = counts.iter_mut().find(|(d, _)| *d == byte) {
+                    *count += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    // The first maximum wins, and the comma comes first.
+    let mut best = counts[0];
+    for candidate in counts {
+        if candidate.1 > best.1 {
+            best = candidate;
+        }
+    }
+    best.0
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, ListError> {
+    let unreadable = |why: String| ListError::Unreadable(format!("not an XLSX workbook: {why}"));
+    if !bytes.starts_with(ZIP_MAGIC) {
+        return Err(unreadable(
+            "an XLSX file is a ZIP archive and this is not one (an old .xls? save it as .xlsx)"
+                .into(),
+        ));
+    }
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| unreadable("it has no worksheet".into()))?
+        .map_err(|e| unreadable(e.to_string()))?;
+    let Some((first_row, _)) = range.start() else {
+        return Err(ListError::NoHeader);
+    };
+    let mut headers: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    for (index, cells) in range.rows().enumerate() {
+        if cells.iter().all(|cell| cell_text(cell).trim().is_empty()) {
+            continue;
+        }
+        let line = u64::from(first_row) + index as u64 + 1;
+        let cells: Vec<String> = cells.iter().map(cell_text).collect();
+        match headers {
+            None => headers = Some(cells.iter().map(|c| c.trim().to_string()).collect()),
+            Some(_) => rows.push(Row { line, cells }),
+        }
+    }
+    let headers = headers.ok_or(ListError::NoHeader)?;
+    Ok(Table { headers, rows })
+}
+
+/// A cell as the text a person would type: whole numbers without `.0` (service numbers
+/// are often stored as numbers), dates as `YYYY-MM-DD`.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) => text.clone(),
+        Data::Int(number) => number.to_string(),
+        Data::Float(number) if number.fract() == 0.0 && number.abs() < 1e15 => {
+            format!("{}", *number as i64)
+        }
+        Data::Float(number) => number.to_string(),
+        Data::Bool(value) => value.to_string(),
+        Data::DateTime(date_time) if date_time.is_datetime() => {
+            let (year, month, day, hour, minute, second, _) = date_time.to_ymd_hms_milli();
+            if (hour, minute, second) == (0, 0, 0) {
+                format!("{year:04}-{month:02}-{day:02}")
+            } else {
+                format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}")
+            }
+        }
+        Data::DateTime(duration) => duration.as_f64().to_string(),
+        Data::DateTimeIso(text) => text.strip_suffix("T00:00:00").unwrap_or(text).to_string(),
+        Data::DurationIso(text) => text.clone(),
+        Data::Error(error) => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delimiter_is_what_the_header_line_uses_most() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1;2;3;4;5\n"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;c\n1,2\n"), b';');
+        assert_eq!(sniff_delimiter(b"\"a;x;y\",b\n"), b',');
+        assert_eq!(sniff_delimiter(b"a\tb\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"name\n"), b',');
+    }
+
+    #[test]
+    fn line_at_counts_line_breaks_before_the_offset() {
+        assert_eq!(line_at(b"ab\ncd\nef", 0), 1);
+        assert_eq!(line_at(b"ab\ncd\nef", 4), 2);
+        assert_eq!(line_at(b"ab\ncd\nef", 100), 3);
+    }
+}
