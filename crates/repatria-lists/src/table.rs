@@ -61,19 +61,20 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
     let mut record = csv::StringRecord::new();
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
+    let mut lines = LineCounter::new(bytes);
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(error) => {
-                let line = error
+                let offset = error
                     .position()
-                    .map(|p| p.line())
-                    .unwrap_or_else(|| reader.position().line());
+                    .map_or(reader.position().byte(), |p| p.byte());
+                let line = lines.record_line(offset);
                 return Err(unreadable(format!("line {line}: {error}")));
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = lines.record_line(record.position().map_or(0, |p| p.byte()));
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         match headers {
             None if cells.iter().all(|c| c.trim().is_empty()) => {}
@@ -83,6 +84,43 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
     }
     let headers = headers.ok_or(ListError::NoHeader)?;
     Ok(Table { headers, rows })
+}
+
+/// Lines of CSV records, counted once through the file. The csv crate's own line
+/// numbers are off after blank lines and with CRLF line ends: it counts a record from
+/// the end of the previous one, so the line breaks in between belong to it.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record starting at byte `offset`, past the line breaks before
+    /// its first character. Offsets must not decrease from call to call.
+    fn record_line(&mut self, offset: u64) -> u64 {
+        let mut start =
+            usize::try_from(offset).map_or(self.bytes.len(), |o| o.min(self.bytes.len()));
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start >= self.offset {
+            self.line += self.bytes[self.offset..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.offset = start;
+        }
+        self.line
+    }
 }
 
 /// The 1-based line on which byte `offset` lies.
