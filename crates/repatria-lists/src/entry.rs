@@ -38,7 +38,7 @@ impl Sex {
 }
 
 /// One person on a list, validated. Text is trimmed; an empty cell is `None`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Entry {
     /// Where the person's row (or PFIF `<person>` element) starts, 1-based.
     pub line: u64,
@@ -108,6 +108,8 @@ impl Entry {
 }
 
 pub(crate) const NO_NAME: &str = "no name: a row needs a full_name, family_name or given_name";
+const NO_NAME_COLUMN: &str = "no name: no column is mapped to full_name, family_name or \
+     given_name, and every row needs one (map a column with HEADER=field)";
 
 /// Reads every row of `table` through `mapping` into entries. All bad rows are reported,
 /// each with its line and, where one is at fault, its field:
@@ -123,6 +125,11 @@ pub fn read_entries(table: &Table, mapping: &Mapping) -> Result<Vec<Entry>, Vec<
     let mut entries = Vec::with_capacity(table.rows.len());
     let mut errors = Vec::new();
     let mut lines_of_ids: HashMap<String, u64> = HashMap::new();
+    // Without a name column every row lacks a name; say so once, not once per row.
+    let name_is_mapped = [Field::FullName, Field::FamilyName, Field::GivenName]
+        .into_iter()
+        .any(|field| mapping.column_of(field).is_some());
+    let mut unmapped_name_reported = false;
     for row in &table.rows {
         if row.cells.iter().all(|cell| cell.trim().is_empty()) {
             continue;
@@ -138,8 +145,15 @@ pub fn read_entries(table: &Table, mapping: &Mapping) -> Result<Vec<Entry>, Vec<
                 errors.push(RowError::new(row.line, Some(field.as_str()), reason));
             }
         }
+        let mut accepted = true;
         if !entry.has_name() {
-            errors.push(RowError::new(row.line, None, NO_NAME));
+            accepted = false;
+            if name_is_mapped {
+                errors.push(RowError::new(row.line, None, NO_NAME));
+            } else if !unmapped_name_reported {
+                unmapped_name_reported = true;
+                errors.push(RowError::new(row.line, None, NO_NAME_COLUMN));
+            }
         }
         if let Some(id) = &entry.external_id {
             if let Some(first) = lines_of_ids.get(id) {
@@ -152,7 +166,7 @@ pub fn read_entries(table: &Table, mapping: &Mapping) -> Result<Vec<Entry>, Vec<
                 lines_of_ids.insert(id.clone(), row.line);
             }
         }
-        if errors.len() == errors_before {
+        if accepted && errors.len() == errors_before {
             entries.push(entry);
         }
     }

@@ -280,10 +280,21 @@ fn field_of_header(header: &str) -> Option<Field> {
 /// Proposes a mapping from header names in English, Ukrainian and Russian, ignoring
 /// case, spaces and punctuation. Unknown headers stay unmapped; when two columns name
 /// the same field, the first wins.
+///
+/// A column headed just `Name` beside a family-name column holds the given name (a
+/// translation of `Ім'я`/`Имя` next to `Surname`); elsewhere it holds the full name.
 pub fn propose_mapping(headers: &[String]) -> Mapping {
+    let mut fields: Vec<Option<Field>> = headers.iter().map(|h| field_of_header(h)).collect();
+    let has_family_name = fields.contains(&Some(Field::FamilyName));
+    let has_given_name = fields.contains(&Some(Field::GivenName));
+    if has_family_name && !has_given_name {
+        if let Some(column) = headers.iter().position(|h| header_key(h) == "name") {
+            fields[column] = Some(Field::GivenName);
+        }
+    }
     let mut mapping = Mapping::default();
-    for (column, header) in headers.iter().enumerate() {
-        if let Some(field) = field_of_header(header) {
+    for (column, field) in fields.into_iter().enumerate() {
+        if let Some(field) = field {
             if mapping.column_of(field).is_none() {
                 mapping.columns.push((column, field));
             }
@@ -313,7 +324,8 @@ impl Mapping {
                 .position(|h| h.trim() == header)
                 .or_else(|| {
                     let key = header_key(header);
-                    headers.iter().position(|h| header_key(h) == key)
+                    let known = !key.is_empty();
+                    headers.iter().position(|h| known && header_key(h) == key)
                 })
                 .filter(|_| !header.is_empty())
                 .ok_or_else(|| ListError::UnknownHeader(header.to_string()))?;

@@ -32,7 +32,7 @@ const READ_NAMESPACES: [&str; 4] = [
 ];
 
 /// A person record to export.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PfifPerson {
     /// `domain/unique`, such as `repatria.example/captive.<uuid>`; PFIF requires the
     /// domain of the repository that made the record.
@@ -53,7 +53,7 @@ pub struct PfifPerson {
 }
 
 /// A note on a person record, written inside its `<pfif:person>`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PfifNote {
     /// `domain/unique`, like a person record id.
     pub note_record_id: String,

@@ -44,7 +44,21 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
             "this is a ZIP archive, perhaps an XLSX workbook (format xlsx)".into(),
         ));
     }
-    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    // Excel's "Unicode text" is UTF-16 with a byte order mark.
+    let utf16 = match bytes {
+        [0xFF, 0xFE, rest @ ..] => Some(decode_utf16(rest, u16::from_le_bytes)),
+        [0xFE, 0xFF, rest @ ..] => Some(decode_utf16(rest, u16::from_be_bytes)),
+        _ => None,
+    };
+    let bytes = match &utf16 {
+        Some(Ok(text)) => text.as_bytes(),
+        Some(Err(line)) => {
+            return Err(unreadable(format!(
+                "line {line} is not UTF-16 text, though the file starts as UTF-16"
+            )))
+        }
+        None => bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes),
+    };
     // Lists from Ukrainian and Russian offices are often in Windows-1251; reading them
     // as UTF-8 would garble every name, so refuse and say where.
     if let Err(error) = std::str::from_utf8(bytes) {
@@ -53,15 +67,20 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
             "line {line} is not UTF-8 text; save the list as UTF-8"
         )));
     }
+    // Excel reads, and some exports write, a first line `sep=;` naming the separator.
+    let (bytes, delimiter, first_line) = match separator_line(bytes) {
+        Some((delimiter, rest)) => (rest, delimiter, 2),
+        None => (bytes, sniff_delimiter(bytes), 1),
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(bytes))
+        .delimiter(delimiter)
         .from_reader(bytes);
     let mut record = csv::StringRecord::new();
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
-    let mut lines = LineCounter::new(bytes);
+    let mut lines = LineCounter::new(bytes, first_line);
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -96,11 +115,11 @@ struct LineCounter<'a> {
 }
 
 impl<'a> LineCounter<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    fn new(bytes: &'a [u8], first_line: u64) -> Self {
         LineCounter {
             bytes,
             offset: 0,
-            line: 1,
+            line: first_line,
         }
     }
 
@@ -121,6 +140,32 @@ impl<'a> LineCounter<'a> {
         }
         self.line
     }
+}
+
+/// UTF-16 text (after its byte order mark) as UTF-8, or the line where it is not UTF-16.
+fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, u64> {
+    let units = bytes.chunks(2).map(|pair| match pair {
+        [a, b] => unit([*a, *b]),
+        // An odd byte at the end: no UTF-16 unit, so no character either.
+        _ => 0xDC00,
+    });
+    let mut text = String::with_capacity(bytes.len());
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c) => text.push(c),
+            Err(_) => return Err(1 + text.matches('\n').count() as u64),
+        }
+    }
+    Ok(text)
+}
+
+/// A first line `sep=X`: the separator `X` and the text after that line.
+fn separator_line(bytes: &[u8]) -> Option<(u8, &[u8])> {
+    let rest = bytes.strip_prefix(b"sep=")?;
+    let (&delimiter, rest) = rest.split_first()?;
+    let rest = rest.strip_prefix(b"\r").unwrap_or(rest);
+    let rest = rest.strip_prefix(b"\n")?;
+    (delimiter.is_ascii() && delimiter != b'"').then_some((delimiter, rest))
 }
 
 /// The 1-based line on which byte `offset` lies.

@@ -236,8 +236,22 @@ fn russian_headers_are_mapped() {
 fn a_field_named_twice_is_taken_from_the_first_column() {
     use Field::*;
     check_mapping(
-        &["Фамилия", "Surname", "Name", "ПІБ"],
+        &["Фамилия", "Surname", "ПІБ", "Full name"],
         &[Some(FamilyName), None, Some(FullName), None],
+    );
+}
+
+#[test]
+fn name_beside_a_surname_is_the_given_name() {
+    use Field::*;
+    check_mapping(
+        &["Surname", "Name", "Patronymic"],
+        &[Some(FamilyName), Some(GivenName), Some(Patronymic)],
+    );
+    check_mapping(&["Name", "Unit"], &[Some(FullName), Some(Unit)]);
+    check_mapping(
+        &["Surname", "First name", "Name"],
+        &[Some(FamilyName), Some(GivenName), Some(FullName)],
     );
 }
 
@@ -402,6 +416,49 @@ fn semicolon_separated_csv_with_a_byte_order_mark_reads() {
     assert_eq!(entries[0].family_name.as_deref(), Some("Сидоренко"));
     assert_eq!(entries[0].date_of_birth, Some(date("1995-02-01")));
     assert_eq!(entries[0].line, 2);
+}
+
+#[test]
+fn a_sep_line_names_the_separator_and_counts_as_a_line() {
+    let table = csv_table("sep=;\r\nsurname;name,with comma\r\nHrytsenko;Ivan, Jr\r\n");
+    assert_eq!(table.headers, ["surname", "name,with comma"]);
+    assert_eq!(table.rows[0].line, 3);
+    assert_eq!(table.rows[0].cells, ["Hrytsenko", "Ivan, Jr"]);
+}
+
+#[test]
+fn utf16_text_as_excel_saves_it_reads() {
+    let text = "Прізвище\tІм'я\r\nДорошенко\tМарія\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let table = read_table(Format::Csv, &bytes).unwrap();
+    assert_eq!(table.headers, ["Прізвище", "Ім'я"]);
+    assert_eq!(table.rows[0].cells, ["Дорошенко", "Марія"]);
+    assert_eq!(table.rows[0].line, 2);
+    // A lone surrogate on line 2.
+    let mut broken = vec![0xFF, 0xFE];
+    broken.extend("a\nb".encode_utf16().flat_map(u16::to_le_bytes));
+    broken.extend(0xD800u16.to_le_bytes());
+    let error = read_table(Format::Csv, &broken).unwrap_err();
+    assert!(
+        error.to_string().contains("line 2 is not UTF-16"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_list_without_a_name_column_is_reported_once() {
+    let table =
+        csv_table("id,Позивний,date_of_birth\n1,Сокіл,1990\n2,Грім,31.02.1990\n3,Вітер,1991\n");
+    let errors = read_entries(&table, &propose_mapping(&table.headers)).unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].line, 2);
+    assert!(
+        errors[0].reason.contains("no column is mapped"),
+        "{errors:?}"
+    );
+    assert_eq!(errors[1].line, 3);
+    assert_eq!(errors[1].field.as_deref(), Some("date_of_birth"));
 }
 
 #[test]
