@@ -261,24 +261,25 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
                 );
                 open.pop();
             }
-            Event::Text(ref text) => {
-                if let Some(field_text) = field_text(&mut person, open.len()) {
-                    match text.xml10_content() {
-                        Ok(text) => field_text.push_str(&text),
-                        Err(error) => {
-                            errors.push(RowError::new(
-                                line_at(bytes, position),
-                                None,
-                                format!("not well-formed XML: {error}"),
-                            ));
-                            return Err(errors);
-                        }
+            Event::Text(_) | Event::CData(_) => {
+                let Some(field_text) = field_text(&mut person, open.len()) else {
+                    continue;
+                };
+                let content = match &event {
+                    Event::Text(text) => text.xml10_content(),
+                    Event::CData(data) => data.xml10_content(),
+                    _ => unreachable!("matched above"),
+                };
+                match content {
+                    Ok(content) => field_text.push_str(&content),
+                    Err(error) => {
+                        errors.push(RowError::new(
+                            line_at(bytes, position),
+                            None,
+                            format!("not well-formed XML: {error}"),
+                        ));
+                        return Err(errors);
                     }
-                }
-            }
-            Event::CData(ref data) => {
-                if let Some(field_text) = field_text(&mut person, open.len()) {
-                    field_text.push_str(&String::from_utf8_lossy(data.as_ref()));
                 }
             }
             Event::GeneralRef(ref reference) => {

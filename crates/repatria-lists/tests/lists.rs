@@ -803,6 +803,27 @@ fn pfif_1_2_records_with_first_and_last_names_read() {
 }
 
 #[test]
+fn pfif_in_a_default_namespace_and_another_encoding_reads() {
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<pfif xmlns="http://zesty.ca/pfif/1.4/">
+  <person><person_record_id>d.example/1</person_record_id><full_name>Ivan Sirko</full_name></person>
+</pfif>"#;
+    let entries = read_pfif(xml.as_bytes()).unwrap();
+    assert_eq!(entries[0].full_name.as_deref(), Some("Ivan Sirko"));
+    assert_eq!(entries[0].line, 3);
+
+    // "Сірко" in Windows-1251, as the declaration says.
+    let mut cp1251 = b"<?xml version=\"1.0\" encoding=\"windows-1251\"?>\n\
+        <pfif:pfif xmlns:pfif=\"http://zesty.ca/pfif/1.3\"><pfif:person>\
+        <pfif:person_record_id>d.example/2</pfif:person_record_id><pfif:full_name>"
+        .to_vec();
+    cp1251.extend([0xD1, 0xB3, 0xF0, 0xEA, 0xEE]);
+    cp1251.extend(b"</pfif:full_name></pfif:person></pfif:pfif>");
+    let entries = read_pfif(&cp1251).unwrap();
+    assert_eq!(entries[0].full_name.as_deref(), Some("Сірко"));
+}
+
+#[test]
 fn every_bad_pfif_record_is_reported_with_its_line() {
     let xml = r#"<pfif:pfif xmlns:pfif="http://zesty.ca/pfif/1.4">
   <pfif:person>
