@@ -16,7 +16,7 @@ use quick_xml::NsReader;
 use repatria_core::PartialDate;
 
 use crate::entry::{parse_country, NO_NAME};
-use crate::table::line_at;
+use crate::table::Lines;
 use crate::{Entry, Field, RowError, Sex};
 
 /// The namespace of PFIF 1.4, which [`write_pfif`] writes.
@@ -185,6 +185,7 @@ struct PersonInProgress {
 /// naming the line where it goes wrong.
 pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
     let mut reader = NsReader::from_reader(bytes);
+    let mut lines = Lines::new(bytes, 1);
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     let mut lines_of_ids: HashMap<String, u64> = HashMap::new();
@@ -197,7 +198,7 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
         let (pfif, event) = match reader.read_resolved_event() {
             Ok((namespace, event)) => (is_pfif(&namespace), event),
             Err(error) => {
-                let line = line_at(bytes, reader.error_position() as usize);
+                let line = lines.line_of(reader.error_position() as usize);
                 errors.push(RowError::new(
                     line,
                     None,
@@ -209,7 +210,7 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
         match event {
             Event::Start(ref start) | Event::Empty(ref start) => {
                 let is_empty = matches!(event, Event::Empty(_));
-                let line = line_at(bytes, position);
+                let line = lines.line_of(position);
                 let local = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 let qualified = String::from_utf8_lossy(start.name().as_ref()).into_owned();
                 if open.is_empty() && !(pfif && local == "pfif") {
@@ -274,7 +275,7 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
                     Ok(content) => field_text.push_str(&content),
                     Err(error) => {
                         errors.push(RowError::new(
-                            line_at(bytes, position),
+                            lines.line_of(position),
                             None,
                             format!("not well-formed XML: {error}"),
                         ));
@@ -283,7 +284,7 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
                 }
             }
             Event::GeneralRef(ref reference) => {
-                let line = line_at(bytes, position);
+                let line = lines.line_of(position);
                 let resolved = match reference.resolve_char_ref() {
                     Ok(Some(c)) => Some(c.to_string()),
                     Ok(None) => reference

@@ -62,7 +62,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
     // Lists from Ukrainian and Russian offices are often in Windows-1251; reading them
     // as UTF-8 would garble every name, so refuse and say where.
     if let Err(error) = std::str::from_utf8(bytes) {
-        let line = line_at(bytes, error.valid_up_to());
+        let line = Lines::new(bytes, 1).line_of(error.valid_up_to());
         return Err(unreadable(format!(
             "line {line} is not UTF-8 text; save the list as UTF-8"
         )));
@@ -80,7 +80,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
     let mut record = csv::StringRecord::new();
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
-    let mut lines = LineCounter::new(bytes, first_line);
+    let mut lines = Lines::new(bytes, first_line);
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -105,41 +105,53 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
     Ok(Table { headers, rows })
 }
 
-/// Lines of CSV records, counted once through the file. The csv crate's own line
-/// numbers are off after blank lines and with CRLF line ends: it counts a record from
-/// the end of the previous one, so the line breaks in between belong to it.
-struct LineCounter<'a> {
+/// Line numbers of byte offsets, counted once through the text as the offsets grow
+/// (an offset before the last one asked is counted afresh).
+pub(crate) struct Lines<'a> {
     bytes: &'a [u8],
+    first_line: u64,
     offset: usize,
     line: u64,
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(bytes: &'a [u8], first_line: u64) -> Self {
-        LineCounter {
+impl<'a> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8], first_line: u64) -> Self {
+        Lines {
             bytes,
+            first_line,
             offset: 0,
             line: first_line,
         }
     }
 
-    /// The line of the record starting at byte `offset`, past the line breaks before
-    /// its first character. Offsets must not decrease from call to call.
+    /// The 1-based line on which byte `offset` lies.
+    pub(crate) fn line_of(&mut self, offset: usize) -> u64 {
+        let offset = offset.min(self.bytes.len());
+        if offset < self.offset {
+            (self.offset, self.line) = (0, self.first_line);
+        }
+        self.line += newlines(&self.bytes[self.offset..offset]);
+        self.offset = offset;
+        self.line
+    }
+
+    /// The line of the CSV record the csv crate places at byte `offset`. Its own line
+    /// numbers are off after blank lines and with CRLF line ends: it counts a record
+    /// from the end of the previous one, so the line breaks in between belong to it.
+    /// The record's line is that of its first character.
     fn record_line(&mut self, offset: u64) -> u64 {
-        let mut start =
-            usize::try_from(offset).map_or(self.bytes.len(), |o| o.min(self.bytes.len()));
+        let mut start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
         while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
             start += 1;
         }
-        if start >= self.offset {
-            self.line += self.bytes[self.offset..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            self.offset = start;
-        }
-        self.line
+        self.line_of(start)
     }
+}
+
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// UTF-16 text (after its byte order mark) as UTF-8, or the line where it is not UTF-16.
@@ -166,12 +178,6 @@ fn separator_line(bytes: &[u8]) -> Option<(u8, &[u8])> {
     let rest = rest.strip_prefix(b"\r").unwrap_or(rest);
     let rest = rest.strip_prefix(b"\n")?;
     (delimiter.is_ascii() && delimiter != b'"').then_some((delimiter, rest))
-}
-
-/// The 1-based line on which byte `offset` lies.
-pub(crate) fn line_at(bytes: &[u8], offset: usize) -> u64 {
-    let offset = offset.min(bytes.len());
-    1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// The separator of the header line: a comma unless semicolons (what a spreadsheet
@@ -277,9 +283,13 @@ mod tests {
     }
 
     #[test]
-    fn line_at_counts_line_breaks_before_the_offset() {
-        assert_eq!(line_at(b"ab\ncd\nef", 0), 1);
-        assert_eq!(line_at(b"ab\ncd\nef", 4), 2);
-        assert_eq!(line_at(b"ab\ncd\nef", 100), 3);
+    fn lines_count_line_breaks_before_the_offset() {
+        let mut lines = Lines::new(b"ab\ncd\nef", 1);
+        assert_eq!(lines.line_of(0), 1);
+        assert_eq!(lines.line_of(4), 2);
+        assert_eq!(lines.line_of(100), 3);
+        assert_eq!(lines.line_of(2), 1, "an earlier offset");
+        assert_eq!(lines.line_of(3), 2);
+        assert_eq!(Lines::new(b"\r\n\nx", 2).record_line(0), 4);
     }
 }

@@ -676,6 +676,24 @@ fn pfif_written_and_read_back_gives_the_same_entries() {
 }
 
 #[test]
+fn a_long_pfif_export_reads_back_with_every_line() {
+    let persons: Vec<PfifPerson> = (0..5000)
+        .map(|i| PfifPerson {
+            date_of_birth: Some(date(&format!("{}", 1960 + i % 40))),
+            ..person(&format!("{i:05}"), &format!("Person {i}"))
+        })
+        .collect();
+    let xml = write_pfif(&persons);
+    let entries = read_pfif(xml.as_bytes()).unwrap();
+    assert_eq!(entries.len(), 5000);
+    // Each person takes 8 lines after the 2 opening lines.
+    for (i, entry) in entries.iter().enumerate() {
+        assert_eq!(entry.line, 3 + 8 * i as u64);
+    }
+    assert_eq!(entries[4999].full_name.as_deref(), Some("Person 4999"));
+}
+
+#[test]
 fn pfif_is_written_in_the_namespace_order_and_escaping_of_the_specification() {
     let xml = write_pfif(&[PfifPerson {
         sex: Some(Sex::Female),
