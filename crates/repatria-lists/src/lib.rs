@@ -13,7 +13,8 @@
 //!    that an import can be all or nothing.
 //!
 //! PFIF files skip the table: [`read_pfif`] reads them straight into entries, and
-//! [`write_pfif`] writes PFIF 1.4 for export.
+//! [`write_pfif`] writes PFIF 1.4 for export. [`read_list`] takes any of the three
+//! formats from bytes to entries in one call.
 //!
 //! The crate is pure, like the engines: it takes bytes and returns values. It reads no
 //! files, no clock and no environment; callers read the file and pass times in.
@@ -120,6 +121,46 @@ pub enum ListError {
     /// A function was given a format it does not read (PFIF is not a table).
     #[error("{0} cannot be read as a table; read PFIF with read_pfif")]
     WrongFormat(Format),
+    /// Column overrides were given for a format without columns.
+    #[error("a {0} list names its own fields; column overrides apply to csv and xlsx lists")]
+    OverridesNotApplicable(Format),
+}
+
+/// Why [`read_list`] read no entries: the file or mapping is unusable, or rows are bad.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    List(#[from] ListError),
+    /// Every rejected row; displayed one per line.
+    #[error("{}", join_lines(.0))]
+    Rows(Vec<RowError>),
+}
+
+fn join_lines(errors: &[RowError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The whole way from a file's bytes to its entries, for callers that need no step in
+/// between: a table read with the proposed mapping corrected by `overrides`
+/// ([`Mapping::with_overrides`]), or a PFIF document (which takes no overrides).
+pub fn read_list(
+    format: Format,
+    bytes: &[u8],
+    overrides: &[String],
+) -> Result<Vec<Entry>, ReadError> {
+    if format == Format::Pfif {
+        if !overrides.is_empty() {
+            return Err(ListError::OverridesNotApplicable(format).into());
+        }
+        return read_pfif(bytes).map_err(ReadError::Rows);
+    }
+    let table = read_table(format, bytes)?;
+    let mapping = propose_mapping(&table.headers).with_overrides(&table.headers, overrides)?;
+    read_entries(&table, &mapping).map_err(ReadError::Rows)
 }
 
 /// A rejected row: its line, the field at fault (if one), and why.

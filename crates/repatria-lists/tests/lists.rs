@@ -2,8 +2,8 @@
 
 use repatria_core::PartialDate;
 use repatria_lists::{
-    propose_mapping, read_entries, read_pfif, read_table, write_pfif, Entry, Field, Format,
-    ListError, Mapping, PfifNote, PfifPerson, RowError, Sex, Table,
+    propose_mapping, read_entries, read_list, read_pfif, read_table, write_pfif, Entry, Field,
+    Format, ListError, Mapping, PfifNote, PfifPerson, ReadError, RowError, Sex, Table,
 };
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -906,4 +906,44 @@ fn pfif_that_is_not_well_formed_is_reported_with_a_line() {
     );
     check("", 1, "not a PFIF document");
     check("id,name\n1,x\n", 1, "not a PFIF document");
+}
+
+// ---------------------------------------------------------------------------------------
+// All steps at once
+
+#[test]
+fn read_list_takes_a_file_from_bytes_to_entries() {
+    let csv = "Позивний,Прізвище\nСокіл,Ткач\nГрім,\n";
+    let entries = read_list(Format::Csv, csv.as_bytes(), &strings(&["Позивний=note"]));
+    assert_eq!(
+        entries.unwrap_err().to_string(),
+        format!("line 3: {NO_NAME}")
+    );
+    let entries = read_list(
+        Format::Csv,
+        csv.as_bytes(),
+        &strings(&["Позивний=full_name", "Прізвище=family_name"]),
+    )
+    .unwrap();
+    assert_eq!(entries[1].full_name.as_deref(), Some("Грім"));
+    assert_eq!(
+        read_list(Format::Csv, csv.as_bytes(), &strings(&["Звання=rank"])),
+        Err(ReadError::List(ListError::UnknownHeader("Звання".into())))
+    );
+
+    let entries = read_list(Format::Xlsx, XLSX, &strings(&["Дата народження="]));
+    assert_eq!(
+        entries.unwrap_err().to_string(),
+        format!("line 7: {NO_NAME}")
+    );
+
+    let pfif = write_pfif(&[person("1", "Stepan Koval")]);
+    let entries = read_list(Format::Pfif, pfif.as_bytes(), &[]).unwrap();
+    assert_eq!(entries[0].full_name.as_deref(), Some("Stepan Koval"));
+    assert_eq!(
+        read_list(Format::Pfif, pfif.as_bytes(), &strings(&["a=note"])),
+        Err(ReadError::List(ListError::OverridesNotApplicable(
+            Format::Pfif
+        )))
+    );
 }
