@@ -152,7 +152,14 @@ pub fn read_entries(table: &Table, mapping: &Mapping) -> Result<Vec<Entry>, Vec<
                 errors.push(RowError::new(row.line, None, NO_NAME));
             } else if !unmapped_name_reported {
                 unmapped_name_reported = true;
-                errors.push(RowError::new(row.line, None, NO_NAME_COLUMN));
+                // A title line above the real header is a common cause; show what was
+                // taken for the header.
+                let headers = table.headers.join(" | ");
+                errors.push(RowError::new(
+                    row.line,
+                    None,
+                    format!("{NO_NAME_COLUMN}; the header row read is: {headers}"),
+                ));
             }
         }
         if let Some(id) = &entry.external_id {

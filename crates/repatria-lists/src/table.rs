@@ -228,11 +228,11 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ListError> {
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for (index, cells) in range.rows().enumerate() {
-        if cells.iter().all(|cell| cell_text(cell).trim().is_empty()) {
+        let cells: Vec<String> = cells.iter().map(cell_text).collect();
+        if cells.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
         let line = u64::from(first_row) + index as u64 + 1;
-        let cells: Vec<String> = cells.iter().map(cell_text).collect();
         match headers {
             None => headers = Some(cells.iter().map(|c| c.trim().to_string()).collect()),
             Some(_) => rows.push(Row { line, cells }),

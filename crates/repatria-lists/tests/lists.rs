@@ -457,6 +457,12 @@ fn a_list_without_a_name_column_is_reported_once() {
         errors[0].reason.contains("no column is mapped"),
         "{errors:?}"
     );
+    assert!(
+        errors[0]
+            .reason
+            .ends_with("the header row read is: id | Позивний | date_of_birth"),
+        "{errors:?}"
+    );
     assert_eq!(errors[1].line, 3);
     assert_eq!(errors[1].field.as_deref(), Some("date_of_birth"));
 }
