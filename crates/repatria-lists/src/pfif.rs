@@ -181,11 +181,20 @@ struct PersonInProgress {
 /// the nationality) map to the fields of the same meaning. `description` (`other`),
 /// `alternate_names` and a home country that is no ISO code are kept in `note`.
 ///
-/// Every bad record is reported; XML that is not well-formed ends reading with an error
-/// naming the line where it goes wrong.
+/// The document must be UTF-8. Every bad record is reported; XML that is not
+/// well-formed ends reading with an error naming the line where it goes wrong.
 pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
-    let mut reader = NsReader::from_reader(bytes);
+    // PFIF is UTF-8 (XML's default); a byte order mark is allowed.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut lines = Lines::new(bytes, 1);
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        vec![RowError::new(
+            lines.line_of(error.valid_up_to()),
+            None,
+            "not UTF-8 text; PFIF documents are UTF-8",
+        )]
+    })?;
+    let mut reader = NsReader::from_str(text);
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     let mut lines_of_ids: HashMap<String, u64> = HashMap::new();
@@ -211,8 +220,8 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
             Event::Start(ref start) | Event::Empty(ref start) => {
                 let is_empty = matches!(event, Event::Empty(_));
                 let line = lines.line_of(position);
-                let local = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
-                let qualified = String::from_utf8_lossy(start.name().as_ref()).into_owned();
+                let local = start.local_name().as_ref().to_string();
+                let qualified = start.name().as_ref().to_string();
                 if open.is_empty() && !(pfif && local == "pfif") {
                     errors.push(RowError::new(
                         line,
@@ -262,44 +271,27 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
                 );
                 open.pop();
             }
-            Event::Text(_) | Event::CData(_) => {
-                let Some(field_text) = field_text(&mut person, open.len()) else {
-                    continue;
-                };
-                let content = match &event {
-                    Event::Text(text) => text.xml10_content(),
-                    Event::CData(data) => data.xml10_content(),
-                    _ => unreachable!("matched above"),
-                };
-                match content {
-                    Ok(content) => field_text.push_str(&content),
-                    Err(error) => {
-                        errors.push(RowError::new(
-                            lines.line_of(position),
-                            None,
-                            format!("not well-formed XML: {error}"),
-                        ));
-                        return Err(errors);
-                    }
+            Event::Text(ref text) => {
+                if let Some(field_text) = field_text(&mut person, open.len()) {
+                    field_text.push_str(&text.xml10_content());
+                }
+            }
+            Event::CData(ref data) => {
+                if let Some(field_text) = field_text(&mut person, open.len()) {
+                    field_text.push_str(&data.xml10_content());
                 }
             }
             Event::GeneralRef(ref reference) => {
-                let line = lines.line_of(position);
                 let resolved = match reference.resolve_char_ref() {
                     Ok(Some(c)) => Some(c.to_string()),
-                    Ok(None) => reference
-                        .decode()
-                        .ok()
-                        .and_then(|name| resolve_predefined_entity(&name))
-                        .map(str::to_string),
+                    Ok(None) => resolve_predefined_entity(reference).map(str::to_string),
                     Err(_) => None,
                 };
                 let Some(resolved) = resolved else {
-                    let name = String::from_utf8_lossy(reference.as_ref()).into_owned();
                     errors.push(RowError::new(
-                        line,
+                        lines.line_of(position),
                         None,
-                        format!("not well-formed XML: unknown entity &{name};"),
+                        format!("not well-formed XML: unknown entity &{};", &**reference),
                     ));
                     return Err(errors);
                 };
@@ -336,9 +328,7 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
 fn is_pfif(namespace: &ResolveResult<'_>) -> bool {
     match namespace {
         ResolveResult::Bound(namespace) => {
-            let uri = String::from_utf8_lossy(namespace.as_ref());
-            let uri = uri.trim_end_matches('/');
-            READ_NAMESPACES.contains(&uri)
+            READ_NAMESPACES.contains(&namespace.as_ref().trim_end_matches('/'))
         }
         _ => false,
     }

@@ -827,24 +827,30 @@ fn pfif_1_2_records_with_first_and_last_names_read() {
 }
 
 #[test]
-fn pfif_in_a_default_namespace_and_another_encoding_reads() {
-    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
-<pfif xmlns="http://zesty.ca/pfif/1.4/">
-  <person><person_record_id>d.example/1</person_record_id><full_name>Ivan Sirko</full_name></person>
-</pfif>"#;
+fn pfif_in_a_default_namespace_with_a_byte_order_mark_reads() {
+    let xml = "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<pfif xmlns=\"http://zesty.ca/pfif/1.4/\">
+  <person><person_record_id>d.example/1</person_record_id><full_name>Іван Сірко</full_name></person>
+</pfif>";
     let entries = read_pfif(xml.as_bytes()).unwrap();
-    assert_eq!(entries[0].full_name.as_deref(), Some("Ivan Sirko"));
+    assert_eq!(entries[0].full_name.as_deref(), Some("Іван Сірко"));
     assert_eq!(entries[0].line, 3);
+}
 
-    // "Сірко" in Windows-1251, as the declaration says.
+#[test]
+fn pfif_that_is_not_utf8_is_refused_with_the_line() {
+    // "Сірко" in Windows-1251 on line 2.
     let mut cp1251 = b"<?xml version=\"1.0\" encoding=\"windows-1251\"?>\n\
         <pfif:pfif xmlns:pfif=\"http://zesty.ca/pfif/1.3\"><pfif:person>\
         <pfif:person_record_id>d.example/2</pfif:person_record_id><pfif:full_name>"
         .to_vec();
     cp1251.extend([0xD1, 0xB3, 0xF0, 0xEA, 0xEE]);
     cp1251.extend(b"</pfif:full_name></pfif:person></pfif:pfif>");
-    let entries = read_pfif(&cp1251).unwrap();
-    assert_eq!(entries[0].full_name.as_deref(), Some("Сірко"));
+    let errors = read_pfif(&cp1251).unwrap_err();
+    assert_eq!(
+        displayed(&errors),
+        ["line 2: not UTF-8 text; PFIF documents are UTF-8"]
+    );
 }
 
 #[test]
