@@ -582,6 +582,45 @@ fn an_xlsx_list_is_validated_like_a_csv_list() {
     assert_eq!(with_dates[2].date_of_birth, Some(date("1990")));
 }
 
+#[test]
+fn a_workbook_with_shared_strings_and_date_times_reads() {
+    let bytes = include_bytes!("fixtures/list-shared-strings.xlsx");
+    let table = read_table(Format::Xlsx, bytes).unwrap();
+    assert_eq!(
+        table.headers,
+        [
+            "ФИО",
+            "Дата рождения",
+            "Последнее место нахождения",
+            "Дата исчезновения"
+        ]
+    );
+    assert_eq!(
+        table.rows[0].cells,
+        [
+            "Иванов Иван Иванович",
+            "1985-12-31",
+            "Харьков",
+            "2026-03-08T14:30:00"
+        ]
+    );
+    let entries = read_entries(&table, &propose_mapping(&table.headers)).unwrap();
+    assert_eq!(
+        entries[0],
+        Entry {
+            line: 2,
+            full_name: Some("Иванов Иван Иванович".into()),
+            date_of_birth: Some(date("1985-12-31")),
+            last_seen_place: Some("Харьков".into()),
+            last_seen_date: Some(date("2026-03-08")),
+            ..Entry::default()
+        }
+    );
+    assert_eq!(entries[1].line, 3);
+    assert_eq!(entries[1].full_name, entries[0].full_name);
+    assert_eq!(entries[1].date_of_birth, Some(date("1986")));
+}
+
 fn table_without_line(table: &Table, line: u64) -> Table {
     let mut table = table.clone();
     table.rows.retain(|row| row.line != line);
