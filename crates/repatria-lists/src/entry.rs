@@ -189,36 +189,51 @@ pub fn read_entries(table: &Table, mapping: &Mapping) -> Result<Vec<Entry>, Vec<
 /// (`1990-04-12T10:00:00`, `1990-04-12 10:00`), of which the date is kept.
 pub(crate) fn parse_date(text: &str) -> Result<PartialDate, String> {
     let text = text.trim();
-    let bad = || format!("not a date (YYYY, YYYY-MM or YYYY-MM-DD): {text}");
-    if let Ok(date) = PartialDate::parse(text) {
-        return Ok(date);
-    }
-    let digits = |part: &str, min: usize, max: usize| -> Option<u32> {
-        let ok = (min..=max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
-        ok.then(|| part.parse().ok()).flatten()
-    };
-    let parts: Vec<&str> = text.split('.').collect();
-    let date = match parts.as_slice() {
-        [day, month, year] => digits(day, 1, 2)
-            .zip(digits(month, 1, 2))
-            .zip(digits(year, 4, 4))
-            .and_then(|((d, m), y)| PartialDate::full(y as i32, m, d).ok()),
-        [month, year] => digits(month, 1, 2)
-            .zip(digits(year, 4, 4))
-            .and_then(|(m, y)| PartialDate::year_month(y as i32, m).ok()),
-        _ => None,
-    };
-    if let Some(date) = date {
-        return Ok(date);
-    }
-    if let (Some(date), Some(b'T' | b' ')) = (text.get(..10), text.as_bytes().get(10)) {
-        if let Ok(date) = PartialDate::parse(date) {
-            if date.day().is_some() {
-                return Ok(date);
-            }
+    let candidates = [
+        Some(PartialDate::parse(text)),
+        dotted_date(text),
+        text.get(..10)
+            .filter(|_| matches!(text.as_bytes().get(10), Some(b'T' | b' ')))
+            .map(PartialDate::parse),
+    ];
+    let mut out_of_range = None;
+    for candidate in candidates.into_iter().flatten() {
+        match candidate {
+            Ok(date) => return Ok(date),
+            // A year out of the range PartialDate accepts is worth saying; that the
+            // text fits no form is said anyway.
+            Err(error) if error.reason.starts_with("year ") => out_of_range = Some(error.reason),
+            Err(_) => {}
         }
     }
-    Err(bad())
+    let reason = format!("not a date (YYYY, YYYY-MM or YYYY-MM-DD): {text}");
+    Err(match out_of_range {
+        Some(detail) => format!("{reason}; {detail}"),
+        None => reason,
+    })
+}
+
+/// `DD.MM.YYYY` or `MM.YYYY`, day and month of one or two digits; `None` when the text
+/// has another form.
+fn dotted_date(text: &str) -> Option<Result<PartialDate, repatria_core::FieldError>> {
+    let number = |part: &str, max_digits: usize| -> Option<u32> {
+        let digits =
+            (1..=max_digits).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| part.parse().ok()).flatten()
+    };
+    let year = |part: &str| number(part, 4).filter(|_| part.len() == 4);
+    let parts: Vec<&str> = text.split('.').collect();
+    match parts.as_slice() {
+        [day, month, y] => {
+            let (d, m, y) = (number(day, 2)?, number(month, 2)?, year(y)?);
+            Some(PartialDate::full(y as i32, m, d))
+        }
+        [month, y] => {
+            let (m, y) = (number(month, 2)?, year(y)?);
+            Some(PartialDate::year_month(y as i32, m))
+        }
+        _ => None,
+    }
 }
 
 /// An ISO 3166-1 alpha-2 country code, upper-cased; `ua` is `UA`.
@@ -275,6 +290,24 @@ mod tests {
         check_date("1990-04-12x", None);
         check_date("12.04.90", None);
         check_date("1990-4-12", None);
+        check_date("1990-04-31T00:00:00", None);
+    }
+
+    #[test]
+    fn a_year_out_of_range_is_named() {
+        assert_eq!(
+            parse_date("1850-01-01"),
+            Err("not a date (YYYY, YYYY-MM or YYYY-MM-DD): 1850-01-01; \
+                 year 1850 is not between 1900 and 2100"
+                .into())
+        );
+        assert!(parse_date("01.01.2150")
+            .unwrap_err()
+            .ends_with("2150 is not between 1900 and 2100"));
+        assert_eq!(
+            parse_date("31.02.1990"),
+            Err("not a date (YYYY, YYYY-MM or YYYY-MM-DD): 31.02.1990".into())
+        );
     }
 
     #[test]
