@@ -108,16 +108,28 @@ fn field_of_header(header: &str) -> Option<Field> {
     if key.is_empty() {
         return None;
     }
-    SYNONYMS
+    let exact = SYNONYMS
         .iter()
         .find(|(_, names)| names.contains(&key.as_str()))
-        .map(|(field, _)| *field)
+        .map(|(field, _)| *field);
+    // "ПІБ полоненого", "ФИО военнослужащего", "Прізвище, ім'я та по батькові": the
+    // full-name abbreviations and phrases are unambiguous at the start of a header.
+    exact.or_else(|| {
+        FULL_NAME_PREFIXES
+            .iter()
+            .any(|prefix| key.starts_with(prefix))
+            .then_some(Field::FullName)
+    })
 }
+
+const FULL_NAME_PREFIXES: &[&str] = &["піб", "фио", "прізвищеімя", "фамилияимя"];
 
 /// Proposes a mapping from header names in English, Ukrainian and Russian, ignoring
 /// case, spaces and punctuation. Unknown headers stay unmapped; when two columns name
 /// the same field, the first wins.
 ///
+/// A header that starts with a full-name abbreviation or phrase (`ПІБ полоненого`,
+/// `ФИО военнослужащего`, `Прізвище, ім'я та по батькові`) names the full name.
 /// A column headed just `Name` beside a family-name column holds the given name (a
 /// translation of `Ім'я`/`Имя` next to `Surname`); elsewhere it holds the full name.
 pub fn propose_mapping(headers: &[String]) -> Mapping {

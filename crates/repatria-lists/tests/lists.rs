@@ -179,6 +179,11 @@ fn ukrainian_headers_are_mapped() {
         ],
     );
     check_mapping(
+        &["ПІБ полоненого", "Прізвище, ім'я та по батькові"],
+        &[Some(FullName), None],
+    );
+    check_mapping(&["Прізвище, ім'я та по батькові"], &[Some(FullName)]);
+    check_mapping(
         &["ПІБ", "в/ч", "Жетон", "Ім’я"],
         &[
             Some(FullName),
@@ -229,6 +234,10 @@ fn russian_headers_are_mapped() {
     check_mapping(
         &["ФИО", "Дата Рождения"],
         &[Some(FullName), Some(DateOfBirth)],
+    );
+    check_mapping(
+        &["Фамилия, имя, отчество военнослужащего", "Фамилия"],
+        &[Some(FullName), Some(FamilyName)],
     );
 }
 
