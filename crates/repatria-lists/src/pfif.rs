@@ -6,8 +6,11 @@
 //! (plus `entry_date` from a repository); a note has `note_record_id`, `author_name` and
 //! `source_date`. Elements appear in the specification's order.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
 
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
@@ -37,8 +40,9 @@ pub struct PfifPerson {
     /// `domain/unique`, such as `repatria.example/captive.<uuid>`; PFIF requires the
     /// domain of the repository that made the record.
     pub person_record_id: String,
-    /// When the record was last changed here, RFC 3339 in UTC (`2026-11-27T14:00:00Z`).
-    /// Also written as `source_date`: the bureau is the record's original source.
+    /// When the record was last changed here, RFC 3339 (`2026-11-27T14:00:00Z`); written
+    /// in UTC to the second, as PFIF has it. Also written as `source_date`: the bureau
+    /// is the record's original source.
     pub entry_date: String,
     pub source_name: String,
     pub full_name: String,
@@ -57,7 +61,7 @@ pub struct PfifPerson {
 pub struct PfifNote {
     /// `domain/unique`, like a person record id.
     pub note_record_id: String,
-    /// RFC 3339 in UTC; also written as `source_date`.
+    /// RFC 3339, written as [`PfifPerson::entry_date`] is; also written as `source_date`.
     pub entry_date: String,
     pub author_name: String,
     /// A PFIF status: `information_sought`, `is_note_author`, `believed_alive`,
@@ -69,81 +73,81 @@ pub struct PfifNote {
 /// Writes a PFIF 1.4 document (UTF-8): one `<pfif:person>` per person, its notes
 /// inside it. Text is escaped, and characters XML 1.0 cannot carry are left out.
 pub fn write_pfif(persons: &[PfifPerson]) -> String {
-    let mut out = String::new();
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<pfif:pfif xmlns:pfif=\"{PFIF_1_4_NAMESPACE}\">");
+    let mut xml = XmlText(String::new());
+    xml.0
+        .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(xml.0, "<pfif:pfif xmlns:pfif=\"{PFIF_1_4_NAMESPACE}\">");
     for person in persons {
-        out.push_str("  <pfif:person>\n");
+        xml.0.push_str("  <pfif:person>\n");
         let indent = "    ";
-        element(
-            &mut out,
-            indent,
-            "person_record_id",
-            &person.person_record_id,
-        );
-        element(&mut out, indent, "entry_date", &person.entry_date);
-        element(&mut out, indent, "source_name", &person.source_name);
-        element(&mut out, indent, "source_date", &person.entry_date);
-        element(&mut out, indent, "full_name", &person.full_name);
-        optional(&mut out, indent, "given_name", person.given_name.as_deref());
-        optional(
-            &mut out,
-            indent,
-            "family_name",
-            person.family_name.as_deref(),
-        );
-        optional(
-            &mut out,
-            indent,
-            "description",
-            person.description.as_deref(),
-        );
+        let entry_date = pfif_instant(&person.entry_date);
+        xml.field(indent, "person_record_id", &person.person_record_id);
+        xml.field(indent, "entry_date", &entry_date);
+        xml.field(indent, "source_name", &person.source_name);
+        xml.field(indent, "source_date", &entry_date);
+        xml.field(indent, "full_name", &person.full_name);
+        xml.optional(indent, "given_name", person.given_name.as_deref());
+        xml.optional(indent, "family_name", person.family_name.as_deref());
+        xml.optional(indent, "description", person.description.as_deref());
         let sex = person.sex.map(|sex| match sex {
             Sex::Male => "male",
             Sex::Female => "female",
         });
-        optional(&mut out, indent, "sex", sex);
+        xml.optional(indent, "sex", sex);
         let date_of_birth = person.date_of_birth.map(|date| date.to_string());
-        optional(&mut out, indent, "date_of_birth", date_of_birth.as_deref());
-        optional(
-            &mut out,
-            indent,
-            "home_country",
-            person.home_country.as_deref(),
-        );
+        xml.optional(indent, "date_of_birth", date_of_birth.as_deref());
+        xml.optional(indent, "home_country", person.home_country.as_deref());
         for note in &person.notes {
-            out.push_str("    <pfif:note>\n");
+            xml.0.push_str("    <pfif:note>\n");
             let indent = "      ";
-            element(&mut out, indent, "note_record_id", &note.note_record_id);
-            element(
-                &mut out,
-                indent,
-                "person_record_id",
-                &person.person_record_id,
-            );
-            element(&mut out, indent, "entry_date", &note.entry_date);
-            element(&mut out, indent, "author_name", &note.author_name);
-            element(&mut out, indent, "source_date", &note.entry_date);
-            optional(&mut out, indent, "status", note.status.as_deref());
-            element(&mut out, indent, "text", &note.text);
-            out.push_str("    </pfif:note>\n");
+            let entry_date = pfif_instant(&note.entry_date);
+            xml.field(indent, "note_record_id", &note.note_record_id);
+            xml.field(indent, "person_record_id", &person.person_record_id);
+            xml.field(indent, "entry_date", &entry_date);
+            xml.field(indent, "author_name", &note.author_name);
+            xml.field(indent, "source_date", &entry_date);
+            xml.optional(indent, "status", note.status.as_deref());
+            xml.field(indent, "text", &note.text);
+            xml.0.push_str("    </pfif:note>\n");
         }
-        out.push_str("  </pfif:person>\n");
+        xml.0.push_str("  </pfif:person>\n");
     }
-    out.push_str("</pfif:pfif>\n");
-    out
+    xml.0.push_str("</pfif:pfif>\n");
+    xml.0
 }
 
-fn optional(out: &mut String, indent: &str, name: &str, value: Option<&str>) {
-    if let Some(value) = value.filter(|v| !v.is_empty()) {
-        element(out, indent, name, value);
+/// An instant as PFIF writes it, `yyyy-mm-ddThh:mm:ssZ`: an RFC 3339 instant is turned
+/// to UTC and loses its fraction of a second (the store keeps microseconds). Text that
+/// is no RFC 3339 instant is written as given.
+fn pfif_instant(text: &str) -> Cow<'_, str> {
+    match DateTime::parse_from_rfc3339(text.trim()) {
+        Ok(instant) => Cow::Owned(
+            instant
+                .with_timezone(&Utc)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+        ),
+        Err(_) => Cow::Borrowed(text),
     }
 }
 
-fn element(out: &mut String, indent: &str, name: &str, value: &str) {
-    let _ = write!(out, "{indent}<pfif:{name}>");
-    escape_into(out, value);
-    let _ = writeln!(out, "</pfif:{name}>");
+/// A PFIF document being written.
+struct XmlText(String);
+
+impl XmlText {
+    /// `<pfif:NAME>value</pfif:NAME>` on a line of its own.
+    fn field(&mut self, indent: &str, name: &str, value: &str) {
+        let _ = write!(self.0, "{indent}<pfif:{name}>");
+        escape_into(&mut self.0, value);
+        let _ = writeln!(self.0, "</pfif:{name}>");
+    }
+
+    /// A field that is left out when it has no value, as PFIF leaves out unknowns.
+    fn optional(&mut self, indent: &str, name: &str, value: Option<&str>) {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            self.field(indent, name, value);
+        }
+    }
 }
 
 /// Escapes text content. A carriage return is written as a reference, or a reader

@@ -787,6 +787,25 @@ fn pfif_is_written_in_the_namespace_order_and_escaping_of_the_specification() {
     assert_eq!(write_pfif(&[]).lines().count(), 3);
 }
 
+#[test]
+fn pfif_instants_are_written_in_utc_to_the_second() {
+    let xml = write_pfif(&[PfifPerson {
+        entry_date: "2026-11-27T16:00:00.123456+02:00".into(),
+        notes: vec![PfifNote {
+            note_record_id: "repatria.example/note.1".into(),
+            entry_date: "2026-11-27T14:05:00.5Z".into(),
+            author_name: "Registrar".into(),
+            status: None,
+            text: "x".into(),
+        }],
+        ..person("1", "Taras Koval")
+    }]);
+    assert!(xml.contains("<pfif:entry_date>2026-11-27T14:00:00Z</pfif:entry_date>"));
+    assert!(xml.contains("<pfif:source_date>2026-11-27T14:00:00Z</pfif:source_date>"));
+    assert!(xml.contains("<pfif:entry_date>2026-11-27T14:05:00Z</pfif:entry_date>"));
+    assert!(!xml.contains(".5Z") && !xml.contains("+02:00"), "{xml}");
+}
+
 /// A hand-written PFIF 1.4 feed, as another repository would send it.
 const PFIF_SAMPLE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <!-- A fictional feed. -->
