@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
-
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -96,7 +95,9 @@ pub fn write_pfif(persons: &[PfifPerson]) -> String {
         xml.optional(indent, "sex", sex);
         let date_of_birth = person.date_of_birth.map(|date| date.to_string());
         xml.optional(indent, "date_of_birth", date_of_birth.as_deref());
-        xml.optional(indent, "home_country", person.home_country.as_deref());
+        // PFIF has the code in upper case.
+        let home_country = person.home_country.as_deref().map(str::to_ascii_uppercase);
+        xml.optional(indent, "home_country", home_country.as_deref());
         for note in &person.notes {
             xml.0.push_str("    <pfif:note>\n");
             let indent = "      ";

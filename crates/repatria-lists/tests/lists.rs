@@ -678,7 +678,7 @@ fn pfif_written_and_read_back_gives_the_same_entries() {
             family_name: Some("Гончаренко".into()),
             sex: Some(Sex::Male),
             date_of_birth: Some(date("1994-03")),
-            home_country: Some("UA".into()),
+            home_country: Some("ua".into()),
             description: Some("Wounded <left arm> & treated;\r\nmoved to \"site 2\"".into()),
             notes: vec![PfifNote {
                 note_record_id: "repatria.example/note.1".into(),
