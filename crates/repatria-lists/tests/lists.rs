@@ -696,6 +696,10 @@ fn pfif_written_and_read_back_gives_the_same_entries() {
         },
     ];
     let xml = write_pfif(&persons);
+    assert!(
+        xml.contains("<pfif:home_country>UA</pfif:home_country>"),
+        "{xml}"
+    );
     let entries = read_pfif(xml.as_bytes()).unwrap();
     assert_eq!(
         entries,
