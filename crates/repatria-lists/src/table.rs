@@ -1,5 +1,6 @@
 //! Reading a CSV file or an XLSX workbook's first worksheet into a table of text cells.
 
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
@@ -19,13 +20,16 @@ pub struct Table {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub line: u64,
-    /// Cells as written, untrimmed; a row may be shorter or longer than the header.
+    /// Cells as written, untrimmed. A CSV row may be shorter or longer than the header;
+    /// a worksheet row ends at its last cell under a header (a cell right of the last
+    /// header has no header to be mapped by).
     pub cells: Vec<String>,
 }
 
-/// Reads a CSV file (UTF-8, RFC 4180 quoting, separated by commas, semicolons or tabs)
-/// or the first worksheet of an XLSX workbook. The first non-empty row is the header.
-/// PFIF is not a table: [`crate::read_pfif`] reads it.
+/// Reads a CSV file (UTF-8 or UTF-16 with a byte order mark, RFC 4180 quoting,
+/// separated by commas, semicolons or tabs, or as a first `sep=` line says) or the first
+/// worksheet of an XLSX workbook. The first non-empty row is the header; empty rows are
+/// left out. PFIF is not a table: [`crate::read_pfif`] reads it.
 pub fn read_table(format: Format, bytes: &[u8]) -> Result<Table, ListError> {
     match format {
         Format::Csv => read_csv(bytes),
@@ -208,6 +212,11 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
     best.0
 }
 
+/// The most cells a worksheet may spread over (rows times header width): a list of a
+/// hundred thousand people with fifty columns fits, a workbook made to exhaust memory
+/// does not.
+const MAX_XLSX_CELLS: usize = 20_000_000;
+
 fn read_xlsx(bytes: &[u8]) -> Result<Table, ListError> {
     let unreadable = |why: String| ListError::Unreadable(format!("not an XLSX workbook: {why}"));
     if !bytes.starts_with(ZIP_MAGIC) {
@@ -216,30 +225,80 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ListError> {
                 .into(),
         ));
     }
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| unreadable("it has no worksheet".into()))?
-        .map_err(|e| unreadable(e.to_string()))?;
-    let Some((first_row, _)) = range.start() else {
-        return Err(ListError::NoHeader);
-    };
-    let mut headers: Option<Vec<String>> = None;
-    let mut rows = Vec::new();
-    for (index, cells) in range.rows().enumerate() {
-        let cells: Vec<String> = cells.iter().map(cell_text).collect();
-        if cells.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        let line = u64::from(first_row) + index as u64 + 1;
-        match headers {
-            None => headers = Some(cells.iter().map(|c| c.trim().to_string()).collect()),
-            Some(_) => rows.push(Row { line, cells }),
+    // calamine can panic on a damaged workbook (an absurd cell reference overflows its
+    // arithmetic where overflow is checked); a damaged upload is an error, not a crash.
+    let cells = std::panic::catch_unwind(|| first_sheet_cells(bytes))
+        .unwrap_or_else(|_| Err("the workbook is damaged".into()))
+        .map_err(unreadable)?;
+    // Columns count from the leftmost used one, as a person reading the sheet would.
+    let first_column = cells
+        .values()
+        .flatten()
+        .map(|&(column, _)| column)
+        .min()
+        .unwrap_or(0);
+    let mut rows_by_number = cells.into_iter();
+    let (_, header_cells) = rows_by_number.next().ok_or(ListError::NoHeader)?;
+    let headers: Vec<String> = dense_row(&header_cells, first_column, usize::MAX)
+        .into_iter()
+        .map(|header| header.trim().to_string())
+        .collect();
+    if rows_by_number.len().saturating_mul(headers.len()) > MAX_XLSX_CELLS {
+        return Err(unreadable(format!(
+            "the first worksheet spreads over more than {MAX_XLSX_CELLS} cells"
+        )));
+    }
+    let rows = rows_by_number
+        .map(|(row, cells)| Row {
+            line: u64::from(row) + 1,
+            cells: dense_row(&cells, first_column, headers.len()),
+        })
+        .filter(|row| row.cells.iter().any(|cell| !cell.trim().is_empty()))
+        .collect();
+    Ok(Table { headers, rows })
+}
+
+/// The non-empty cells of the first worksheet as text, by row number then column
+/// (0-based), read one by one: calamine's ranges are dense, and two cells far apart
+/// would make one of billions of cells.
+fn first_sheet_cells(bytes: &[u8]) -> Result<BTreeMap<u32, Vec<(u32, String)>>, String> {
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let name = workbook
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| "it has no worksheet".to_string())?;
+    let mut reader = workbook
+        .worksheet_cells_reader(&name)
+        .map_err(|e| e.to_string())?;
+    let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
+    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+        let (row, column) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if !text.trim().is_empty() {
+            rows.entry(row).or_default().push((column, text));
         }
     }
-    let headers = headers.ok_or(ListError::NoHeader)?;
-    Ok(Table { headers, rows })
+    Ok(rows)
+}
+
+/// A row's cells from `first_column` on, empty where the sheet has none, at most
+/// `width` of them: a cell right of the last header has no header to be mapped by.
+fn dense_row(cells: &[(u32, String)], first_column: u32, width: usize) -> Vec<String> {
+    let index = |column: u32| (column - first_column) as usize;
+    let used = cells
+        .iter()
+        .map(|&(column, _)| index(column) + 1)
+        .filter(|&end| end <= width)
+        .max()
+        .unwrap_or(0);
+    let mut row = vec![String::new(); used];
+    for (column, text) in cells {
+        if let Some(cell) = row.get_mut(index(*column)) {
+            cell.clone_from(text);
+        }
+    }
+    row
 }
 
 /// A cell as the text a person would type: whole numbers without `.0` (service numbers

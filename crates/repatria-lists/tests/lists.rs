@@ -3,7 +3,7 @@
 use repatria_core::PartialDate;
 use repatria_lists::{
     propose_mapping, read_entries, read_list, read_pfif, read_table, write_pfif, Entry, Field,
-    Format, ListError, Mapping, PfifNote, PfifPerson, ReadError, RowError, Sex, Table,
+    Format, ListError, Mapping, PfifNote, PfifPerson, ReadError, Row, RowError, Sex, Table,
 };
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -1029,4 +1029,64 @@ fn read_list_takes_a_file_from_bytes_to_entries() {
             Format::Pfif
         )))
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Robustness: no input makes a reader panic
+
+#[test]
+fn a_workbook_with_cells_far_apart_reads_without_a_grid_of_them() {
+    // A1, A2 and XFD1048576 (fixtures/make_workbook.py).
+    let table = read_table(Format::Xlsx, include_bytes!("fixtures/sparse.xlsx")).unwrap();
+    assert_eq!(table.headers, ["full_name"]);
+    assert_eq!(
+        table.rows,
+        [Row {
+            line: 2,
+            cells: vec!["Остап Вишня".into()]
+        }],
+        "the far cell has no header and is not read"
+    );
+}
+
+#[test]
+fn a_worksheet_spreading_over_too_many_cells_is_refused() {
+    // A header from A1 to XFD1 over 1300 rows (fixtures/make_workbook.py).
+    let error = read_table(Format::Xlsx, include_bytes!("fixtures/wide.xlsx")).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "not an XLSX workbook: the first worksheet spreads over more than 20000000 cells"
+    );
+}
+
+#[test]
+fn a_damaged_workbook_is_an_error_not_a_crash() {
+    // A cell reference with sixteen column letters (fixtures/make_workbook.py).
+    let damaged = include_bytes!("fixtures/damaged.xlsx");
+    let error = read_table(Format::Xlsx, damaged).unwrap_err();
+    assert!(
+        matches!(&error, ListError::Unreadable(why) if why.starts_with("not an XLSX workbook: ")),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn truncated_and_corrupted_files_are_errors_not_panics() {
+    let pfif = write_pfif(&[PfifPerson {
+        description: Some("a & b".into()),
+        ..person("1", "Ілля Мельник")
+    }]);
+    let csv = "id,full_name,note\n1,\"Мельник, Ілля\",\"two\nlines\"\n2,Іван,\n";
+    for format in [Format::Csv, Format::Xlsx, Format::Pfif] {
+        for bytes in [XLSX, pfif.as_bytes(), csv.as_bytes()] {
+            for end in (0..bytes.len()).step_by(7) {
+                let _ = read_list(format, &bytes[..end], &[]);
+            }
+            for position in (0..bytes.len()).step_by(13) {
+                let mut corrupted = bytes.to_vec();
+                corrupted[position] ^= 0x5A;
+                let _ = read_list(format, &corrupted, &[]);
+            }
+        }
+    }
 }
