@@ -272,10 +272,18 @@ fn first_sheet_cells(bytes: &[u8]) -> Result<BTreeMap<u32, Vec<(u32, String)>>, 
         .worksheet_cells_reader(&name)
         .map_err(|e| e.to_string())?;
     let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
+    let mut count = 0usize;
     while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
         let (row, column) = cell.get_position();
         let text = cell_text(&Data::from(cell.get_value().clone()));
         if !text.trim().is_empty() {
+            count += 1;
+            if count > MAX_XLSX_CELLS {
+                // A compressed sheet can unpack to far more than its file's size.
+                return Err(format!(
+                    "the first worksheet has more than {MAX_XLSX_CELLS} cells"
+                ));
+            }
             rows.entry(row).or_default().push((column, text));
         }
     }
