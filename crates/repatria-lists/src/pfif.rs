@@ -1,0 +1,465 @@
+//! PFIF, the People Finder Interchange Format: reading person records (versions 1.1 to
+//! 1.4) into entries, and writing PFIF 1.4 for export.
+//!
+//! Field names and the required fields follow the PFIF 1.4 specification: a person
+//! record has `person_record_id` (`domain/unique`), `source_date` and `full_name`
+//! (plus `entry_date` from a repository); a note has `note_record_id`, `author_name` and
+//! `source_date`. Elements appear in the specification's order.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Utc};
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+use repatria_core::PartialDate;
+
+use crate::entry::{parse_country, NO_NAME};
+use crate::table::Lines;
+use crate::{Entry, Field, RowError, Sex};
+
+/// The namespace of PFIF 1.4, which [`write_pfif`] writes.
+pub const PFIF_1_4_NAMESPACE: &str = "http://zesty.ca/pfif/1.4";
+
+/// Namespaces [`read_pfif`] accepts. The element names it reads are those of 1.4 and
+/// their earlier names (`first_name`, `last_name`, `other`).
+const READ_NAMESPACES: [&str; 4] = [
+    "http://zesty.ca/pfif/1.1",
+    "http://zesty.ca/pfif/1.2",
+    "http://zesty.ca/pfif/1.3",
+    PFIF_1_4_NAMESPACE,
+];
+
+/// A person record to export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PfifPerson {
+    /// `domain/unique`, such as `repatria.example/captive.<uuid>`; PFIF requires the
+    /// domain of the repository that made the record.
+    pub person_record_id: String,
+    /// When the record was last changed here, RFC 3339 (`2026-11-27T14:00:00Z`); written
+    /// in UTC to the second, as PFIF has it. Also written as `source_date`: the bureau
+    /// is the record's original source.
+    pub entry_date: String,
+    pub source_name: String,
+    pub full_name: String,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub sex: Option<Sex>,
+    pub date_of_birth: Option<PartialDate>,
+    /// ISO 3166-1 alpha-2.
+    pub home_country: Option<String>,
+    pub description: Option<String>,
+    pub notes: Vec<PfifNote>,
+}
+
+/// A note on a person record, written inside its `<pfif:person>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PfifNote {
+    /// `domain/unique`, like a person record id.
+    pub note_record_id: String,
+    /// RFC 3339, written as [`PfifPerson::entry_date`] is; also written as `source_date`.
+    pub entry_date: String,
+    pub author_name: String,
+    /// A PFIF status: `information_sought`, `is_note_author`, `believed_alive`,
+    /// `believed_missing` or `believed_dead`.
+    pub status: Option<String>,
+    pub text: String,
+}
+
+/// Writes a PFIF 1.4 document (UTF-8): one `<pfif:person>` per person, its notes
+/// inside it. Text is escaped, and characters XML 1.0 cannot carry are left out.
+pub fn write_pfif(persons: &[PfifPerson]) -> String {
+    let mut xml = XmlText(String::new());
+    xml.0
+        .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(xml.0, "<pfif:pfif xmlns:pfif=\"{PFIF_1_4_NAMESPACE}\">");
+    for person in persons {
+        xml.0.push_str("  <pfif:person>\n");
+        let indent = "    ";
+        let entry_date = pfif_instant(&person.entry_date);
+        xml.field(indent, "person_record_id", &person.person_record_id);
+        xml.field(indent, "entry_date", &entry_date);
+        xml.field(indent, "source_name", &person.source_name);
+        xml.field(indent, "source_date", &entry_date);
+        xml.field(indent, "full_name", &person.full_name);
+        xml.optional(indent, "given_name", person.given_name.as_deref());
+        xml.optional(indent, "family_name", person.family_name.as_deref());
+        xml.optional(indent, "description", person.description.as_deref());
+        let sex = person.sex.map(|sex| match sex {
+            Sex::Male => "male",
+            Sex::Female => "female",
+        });
+        xml.optional(indent, "sex", sex);
+        let date_of_birth = person.date_of_birth.map(|date| date.to_string());
+        xml.optional(indent, "date_of_birth", date_of_birth.as_deref());
+        // PFIF has the code in upper case.
+        let home_country = person.home_country.as_deref().map(str::to_ascii_uppercase);
+        xml.optional(indent, "home_country", home_country.as_deref());
+        for note in &person.notes {
+            xml.0.push_str("    <pfif:note>\n");
+            let indent = "      ";
+            let entry_date = pfif_instant(&note.entry_date);
+            xml.field(indent, "note_record_id", &note.note_record_id);
+            xml.field(indent, "person_record_id", &person.person_record_id);
+            xml.field(indent, "entry_date", &entry_date);
+            xml.field(indent, "author_name", &note.author_name);
+            xml.field(indent, "source_date", &entry_date);
+            xml.optional(indent, "status", note.status.as_deref());
+            xml.field(indent, "text", &note.text);
+            xml.0.push_str("    </pfif:note>\n");
+        }
+        xml.0.push_str("  </pfif:person>\n");
+    }
+    xml.0.push_str("</pfif:pfif>\n");
+    xml.0
+}
+
+/// An instant as PFIF writes it, `yyyy-mm-ddThh:mm:ssZ`: an RFC 3339 instant is turned
+/// to UTC and loses its fraction of a second (the store keeps microseconds). Text that
+/// is no RFC 3339 instant is written as given.
+fn pfif_instant(text: &str) -> Cow<'_, str> {
+    match DateTime::parse_from_rfc3339(text.trim()) {
+        Ok(instant) => Cow::Owned(
+            instant
+                .with_timezone(&Utc)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+        ),
+        Err(_) => Cow::Borrowed(text),
+    }
+}
+
+/// A PFIF document being written.
+struct XmlText(String);
+
+impl XmlText {
+    /// `<pfif:NAME>value</pfif:NAME>` on a line of its own.
+    fn field(&mut self, indent: &str, name: &str, value: &str) {
+        let _ = write!(self.0, "{indent}<pfif:{name}>");
+        escape_into(&mut self.0, value);
+        let _ = writeln!(self.0, "</pfif:{name}>");
+    }
+
+    /// A field that is left out when it has no value, as PFIF leaves out unknowns.
+    fn optional(&mut self, indent: &str, name: &str, value: Option<&str>) {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            self.field(indent, name, value);
+        }
+    }
+}
+
+/// Escapes text content. A carriage return is written as a reference, or a reader
+/// would turn `\r\n` into `\n`; characters XML 1.0 forbids are dropped.
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' | '\n' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+}
+
+/// A `<pfif:person>` being read.
+struct PersonInProgress {
+    line: u64,
+    /// Depth of the open-element stack with the person element on it.
+    depth: usize,
+    fields: Vec<(String, String)>,
+    /// The PFIF field element open directly under the person, with its text so far.
+    field: Option<(String, String)>,
+}
+
+/// Reads the `<pfif:person>` records of a PFIF document (1.1 to 1.4) into entries;
+/// notes and unknown elements are ignored. `line` is where each person element starts.
+///
+/// `person_record_id` becomes `external_id` (required, unique in the file);
+/// `full_name`, `given_name` (`first_name`), `family_name` (`last_name`), `sex` (`male`,
+/// `female`; `other` leaves it unset), `date_of_birth` and `home_country` (an ISO code:
+/// the nationality) map to the fields of the same meaning. `description` (`other`),
+/// `alternate_names` and a home country that is no ISO code are kept in `note`.
+///
+/// The document must be UTF-8. Every bad record is reported; XML that is not
+/// well-formed ends reading with an error naming the line where it goes wrong.
+pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
+    // PFIF is UTF-8 (XML's default); a byte order mark is allowed.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut lines = Lines::new(bytes, 1);
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        vec![RowError::new(
+            lines.line_of(error.valid_up_to()),
+            None,
+            "not UTF-8 text; PFIF documents are UTF-8",
+        )]
+    })?;
+    let mut reader = NsReader::from_str(text);
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    let mut lines_of_ids: HashMap<String, u64> = HashMap::new();
+    // Each open element's qualified name and line.
+    let mut open: Vec<(String, u64)> = Vec::new();
+    let mut person: Option<PersonInProgress> = None;
+    let mut saw_root = false;
+    loop {
+        let position = reader.buffer_position() as usize;
+        let (pfif, event) = match reader.read_resolved_event() {
+            Ok((namespace, event)) => (is_pfif(&namespace), event),
+            Err(error) => {
+                let line = lines.line_of(reader.error_position() as usize);
+                errors.push(RowError::new(
+                    line,
+                    None,
+                    format!("not well-formed XML: {error}"),
+                ));
+                return Err(errors);
+            }
+        };
+        match event {
+            Event::Start(ref start) | Event::Empty(ref start) => {
+                let is_empty = matches!(event, Event::Empty(_));
+                let line = lines.line_of(position);
+                let local = start.local_name().as_ref().to_string();
+                let qualified = start.name().as_ref().to_string();
+                if open.is_empty() && !(pfif && local == "pfif") {
+                    errors.push(RowError::new(
+                        line,
+                        None,
+                        format!(
+                            "not a PFIF document: the root element is <{qualified}>, not \
+                             <pfif:pfif xmlns:pfif=\"{PFIF_1_4_NAMESPACE}\">"
+                        ),
+                    ));
+                    return Err(errors);
+                }
+                saw_root = true;
+                match &mut person {
+                    None if pfif && local == "person" => {
+                        person = Some(PersonInProgress {
+                            line,
+                            depth: open.len() + 1,
+                            fields: Vec::new(),
+                            field: None,
+                        });
+                    }
+                    Some(current) if pfif && open.len() == current.depth => {
+                        current.field = Some((local, String::new()));
+                    }
+                    _ => {}
+                }
+                if is_empty {
+                    // An empty element opens and closes at once.
+                    close(
+                        open.len() + 1,
+                        &mut person,
+                        &mut entries,
+                        &mut errors,
+                        &mut lines_of_ids,
+                    );
+                } else {
+                    open.push((qualified, line));
+                }
+            }
+            Event::End(_) => {
+                close(
+                    open.len(),
+                    &mut person,
+                    &mut entries,
+                    &mut errors,
+                    &mut lines_of_ids,
+                );
+                open.pop();
+            }
+            Event::Text(ref text) => {
+                if let Some(field_text) = field_text(&mut person, open.len()) {
+                    field_text.push_str(&text.xml10_content());
+                }
+            }
+            Event::CData(ref data) => {
+                if let Some(field_text) = field_text(&mut person, open.len()) {
+                    field_text.push_str(&data.xml10_content());
+                }
+            }
+            Event::GeneralRef(ref reference) => {
+                let resolved = match reference.resolve_char_ref() {
+                    Ok(Some(c)) => Some(c.to_string()),
+                    Ok(None) => resolve_predefined_entity(reference).map(str::to_string),
+                    Err(_) => None,
+                };
+                let Some(resolved) = resolved else {
+                    errors.push(RowError::new(
+                        lines.line_of(position),
+                        None,
+                        format!("not well-formed XML: unknown entity &{};", &**reference),
+                    ));
+                    return Err(errors);
+                };
+                if let Some(field_text) = field_text(&mut person, open.len()) {
+                    field_text.push_str(&resolved);
+                }
+            }
+            Event::Eof => {
+                if let Some((name, line)) = open.last() {
+                    errors.push(RowError::new(
+                        *line,
+                        None,
+                        format!("not well-formed XML: <{name}> is never closed"),
+                    ));
+                } else if !saw_root {
+                    errors.push(RowError::new(
+                        1,
+                        None,
+                        "not a PFIF document: it has no root element",
+                    ));
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(entries)
+    } else {
+        Err(errors)
+    }
+}
+
+fn is_pfif(namespace: &ResolveResult<'_>) -> bool {
+    match namespace {
+        ResolveResult::Bound(namespace) => {
+            READ_NAMESPACES.contains(&namespace.as_ref().trim_end_matches('/'))
+        }
+        _ => false,
+    }
+}
+
+/// The text of the field being read, if the reader is directly inside one.
+fn field_text(person: &mut Option<PersonInProgress>, depth: usize) -> Option<&mut String> {
+    let person = person.as_mut()?;
+    if depth != person.depth + 1 {
+        return None;
+    }
+    person.field.as_mut().map(|(_, text)| text)
+}
+
+/// Handles the end of the element at `depth` (1 = the root): a field ends, or a person.
+fn close(
+    depth: usize,
+    person: &mut Option<PersonInProgress>,
+    entries: &mut Vec<Entry>,
+    errors: &mut Vec<RowError>,
+    lines_of_ids: &mut HashMap<String, u64>,
+) {
+    let Some(current) = person else { return };
+    if depth == current.depth + 1 {
+        if let Some(field) = current.field.take() {
+            current.fields.push(field);
+        }
+    } else if depth == current.depth {
+        let done = person.take().expect("checked above");
+        match person_entry(&done, lines_of_ids) {
+            Ok(entry) => entries.push(entry),
+            Err(mut record_errors) => errors.append(&mut record_errors),
+        }
+    }
+}
+
+/// Validates one person record's fields into an entry.
+fn person_entry(
+    person: &PersonInProgress,
+    lines_of_ids: &mut HashMap<String, u64>,
+) -> Result<Entry, Vec<RowError>> {
+    let line = person.line;
+    let mut entry = Entry {
+        line,
+        ..Entry::default()
+    };
+    let mut errors = Vec::new();
+    let mut description = None;
+    let mut alternate_names = None;
+    let mut home_country_text = None;
+    for (name, text) in &person.fields {
+        let field = match name.as_str() {
+            "person_record_id" => Some(Field::ExternalId),
+            "full_name" => Some(Field::FullName),
+            "given_name" | "first_name" => Some(Field::GivenName),
+            "family_name" | "last_name" => Some(Field::FamilyName),
+            "date_of_birth" => Some(Field::DateOfBirth),
+            "sex" => {
+                match text.trim() {
+                    "male" => entry.sex = Some(Sex::Male),
+                    "female" => entry.sex = Some(Sex::Female),
+                    "other" | "" => {}
+                    other => errors.push(RowError::new(
+                        line,
+                        Some("sex"),
+                        format!("not a PFIF sex (male, female or other): {other}"),
+                    )),
+                }
+                None
+            }
+            "home_country" => {
+                let text = text.trim();
+                match parse_country(text) {
+                    Ok(code) => entry.nationality = Some(code),
+                    Err(_) if !text.is_empty() => home_country_text = Some(text),
+                    Err(_) => {}
+                }
+                None
+            }
+            "description" | "other" => {
+                description = Some(text.trim()).filter(|t| !t.is_empty());
+                None
+            }
+            "alternate_names" => {
+                alternate_names = Some(text.trim()).filter(|t| !t.is_empty());
+                None
+            }
+            _ => None,
+        };
+        if let Some(field) = field {
+            if let Err(reason) = entry.set(field, text) {
+                errors.push(RowError::new(line, Some(name), reason));
+            }
+        }
+    }
+    let mut note_parts = Vec::new();
+    note_parts.extend(description.map(str::to_string));
+    note_parts.extend(alternate_names.map(|names| format!("alternate names: {names}")));
+    note_parts.extend(home_country_text.map(|country| format!("home country: {country}")));
+    if !note_parts.is_empty() {
+        entry.note = Some(note_parts.join("\n"));
+    }
+    if !entry.has_name() {
+        errors.push(RowError::new(line, None, NO_NAME));
+    }
+    match &entry.external_id {
+        None => errors.push(RowError::new(
+            line,
+            Some("person_record_id"),
+            "missing; every PFIF person record has one",
+        )),
+        Some(id) => {
+            if let Some(first) = lines_of_ids.get(id) {
+                errors.push(RowError::new(
+                    line,
+                    Some("person_record_id"),
+                    format!("{id} is already on line {first}"),
+                ));
+            } else {
+                lines_of_ids.insert(id.clone(), line);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(entry)
+    } else {
+        Err(errors)
+    }
+}
