@@ -6,6 +6,7 @@ mod auth;
 mod dto;
 mod error;
 mod extract;
+pub mod imports;
 mod limit;
 pub mod matching;
 mod routes;
