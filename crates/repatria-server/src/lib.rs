@@ -33,6 +33,8 @@ pub struct AppState {
     pub login_limiter: Arc<limit::LoginLimiter>,
     /// The matching engine's index of the registry and open tracing requests.
     pub matching: Arc<matching::Matching>,
+    /// Import jobs running or finished in this process.
+    pub jobs: Arc<routes::tracing::Jobs>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
             store,
             login_limiter: Arc::default(),
             matching: Arc::default(),
+            jobs: Arc::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ mod captives;
 mod exchange;
 mod media;
 mod parties;
+pub mod tracing;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -69,6 +70,29 @@ pub fn api(state: AppState) -> Router<AppState> {
             post(captives::record_capture_card_sent),
         )
         .route("/audit/events", get(audit::list))
+        .route(
+            "/tracing/requests",
+            get(tracing::list).post(tracing::create),
+        )
+        .route("/tracing/requests/{id}", get(tracing::get))
+        .route("/tracing/requests/{id}/answers", post(tracing::answer))
+        .route("/tracing/requests/{id}/close", post(tracing::close))
+        .route("/matches", get(tracing::links))
+        .route("/matches/{id}/decision", post(tracing::decide))
+        .route(
+            "/imports",
+            get(tracing::list_imports).post(tracing::start).layer(
+                axum::extract::DefaultBodyLimit::max(tracing::MAX_IMPORT_BYTES),
+            ),
+        )
+        .route(
+            "/imports/preview",
+            post(tracing::preview).layer(axum::extract::DefaultBodyLimit::max(
+                tracing::MAX_IMPORT_BYTES,
+            )),
+        )
+        .route("/imports/jobs/{id}", get(tracing::job))
+        .route("/imports/{id}/report", get(tracing::report))
         .route("/media/requests", get(media::list).post(media::create))
         .route("/media/requests/{id}/decision", post(media::decide))
         .route("/media/requests/{id}/visits", post(media::record_visit))
@@ -114,6 +138,18 @@ pub fn api(state: AppState) -> Router<AppState> {
         media::list,
         media::decide,
         media::record_visit,
+        tracing::create,
+        tracing::list,
+        tracing::get,
+        tracing::answer,
+        tracing::close,
+        tracing::links,
+        tracing::decide,
+        tracing::preview,
+        tracing::start,
+        tracing::job,
+        tracing::list_imports,
+        tracing::report,
     ),
     tags(
         (name = "auth", description = "Logging in and out; personal API tokens"),
@@ -121,6 +157,7 @@ pub fn api(state: AppState) -> Router<AppState> {
         (name = "parties", description = "Parties to the conflict"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "media", description = "Media access under GC III Art. 13"),
+        (name = "tracing", description = "Tracing requests (Art. 122), match review, list imports and reconciliation"),
         (name = "exchange", description = "Exchange planning (contracts/EXCHANGE.md)"),
     ),
     modifiers(&Security),
