@@ -246,12 +246,11 @@ pub async fn import(
             ))
         })?,
     };
-    let entries = repatria_lists::read_list(format, &input.bytes, &input.overrides).map_err(
-        |e| match e {
+    let entries =
+        repatria_lists::read_list(format, &input.bytes, &input.overrides).map_err(|e| match e {
             ReadError::List(e) => ImportError::File(e.to_string()),
             ReadError::Rows(rows) => ImportError::Rows(rows),
-        },
-    )?;
+        })?;
     let import = ListImport {
         id: ImportId(uuid::Uuid::now_v7()),
         content_hash: hash,

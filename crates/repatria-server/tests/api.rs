@@ -180,6 +180,67 @@ fn captive(family: &str, given: &str, origin: &str) -> Value {
     })
 }
 
+fn tracing_request(family: &str, given: &str, contact: &str) -> Value {
+    json!({
+        "family_name": family,
+        "given_name": given,
+        "date_of_birth": "1999-03",
+        "inquirer_name": "Inquirer",
+        "inquirer_relation": "mother",
+        "inquirer_contact": contact,
+        "consent_to_matching": true
+    })
+}
+
+const MATRIX_LIST: &str = "№,Прізвище,Ім'я,Дата народження\n1,Kimov,Aleksei,1999-03\n";
+
+impl TestApp {
+    /// Sends a file as it is (not JSON).
+    async fn upload(&self, path: &str, file: &str) -> Answer {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(self.token.as_deref().unwrap())
+            .header("content-type", "text/csv")
+            .body(file.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        Answer {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            request_id: None,
+        }
+    }
+
+    /// Polls an import job until it is no longer running.
+    async fn finished_job(&self, job: &str) -> Value {
+        for _ in 0..600 {
+            let answer = self.get(&format!("/api/imports/jobs/{job}")).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            if answer.body["state"] != "running" {
+                return answer.body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("import job {job} did not finish");
+    }
+}
+
+/// Imports a file as the admin and returns (import id, job id) once done.
+async fn import_and_wait(app: &TestApp, name: &str, file: &str, extra: &str) -> (String, String) {
+    let started = app
+        .upload(&format!("/api/imports?file_name={name}{extra}"), file)
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    let job_id = started.body["id"].as_str().unwrap().to_string();
+    let job = app.finished_job(&job_id).await;
+    assert_eq!(job["state"], "done", "{job}");
+    (job["import"]["id"].as_str().unwrap().to_string(), job_id)
+}
+
 fn field_error<'a>(answer: &'a Answer, field: &str) -> &'a str {
     answer.body["error"]["fields"][field]
         .as_str()
@@ -227,6 +288,11 @@ on_both_backends!(
     reads_of_a_record_are_audited,
     a_journalist_sees_only_what_an_approved_decision_released,
     an_auditor_filters_the_log_by_actor_action_and_entity,
+    a_tracing_request_is_matched_reviewed_answered_and_closed,
+    a_search_in_another_spelling_finds_the_captive_ranked_by_score,
+    a_list_is_imported_reconciled_and_the_same_file_again_creates_nothing,
+    a_list_with_bad_rows_is_refused_whole_with_every_line_named,
+    a_new_captive_is_proposed_to_the_open_request_that_seeks_him,
 );
 
 async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
@@ -697,6 +763,17 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
         ("PUT", format!("/api/captives/{id}/repatriation-wish")),
         ("PUT", format!("/api/captives/{id}/languages")),
         ("POST", format!("/api/captives/{id}/capture-card")),
+        ("POST", "/api/tracing/requests".to_string()),
+        (
+            "POST",
+            "/api/matches/00000000-0000-0000-0000-000000000000/decision".to_string(),
+        ),
+        ("POST", "/api/imports".to_string()),
+        (
+            "POST",
+            "/api/imports?file_name=x.csv&as=nothing".to_string(),
+        ),
+        ("POST", "/api/imports/preview?file_name=x.csv".to_string()),
     ];
     let long = "я".repeat(30_000);
     let bodies = [
@@ -1033,6 +1110,23 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
     }
     let c = |tail: &str| format!("/api/captives/{id}{tail}");
     let media_captive = id.clone();
+    let request = app
+        .post(
+            "/api/tracing/requests",
+            tracing_request("Кимов", "Алексей", "MATRIX-CONTACT"),
+        )
+        .await;
+    assert_eq!(request.status, StatusCode::CREATED, "{}", request.body);
+    let rid = request.body["id"].as_str().unwrap().to_string();
+    let link_id = request.body["candidates"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no candidate in {}", request.body))
+        .to_string();
+    let r = |tail: &str| format!("/api/tracing/requests/{rid}{tail}");
+    let (import_id, job_id) = import_and_wait(app, "matrix.csv", MATRIX_LIST, "").await;
+    let tracers = "admin tracing_officer";
+    let tracing_readers = "admin tracing_officer icrc_delegate";
+    let importers = "admin registrar tracing_officer";
     // (method, path, body, roles allowed); journalists get 404 for captives they were not shown.
     let all = "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate";
     let readers = "admin registrar investigator medical tracing_officer negotiator icrc_delegate";
@@ -1149,6 +1243,44 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             Box::new(|| Value::Null),
             "admin media_officer",
         ),
+        ("GET", "/api/tracing/requests".into(), Box::new(|| Value::Null), tracing_readers),
+        ("GET", r(""), Box::new(|| Value::Null), tracing_readers),
+        (
+            "POST",
+            "/api/tracing/requests".into(),
+            Box::new(|| tracing_request("Петренко", "Іван", "MATRIX-CONTACT")),
+            tracers,
+        ),
+        (
+            "POST",
+            r("/answers"),
+            Box::new(|| json!({ "text": "We are looking." })),
+            tracers,
+        ),
+        ("POST", r("/close"), Box::new(|| Value::Null), tracers),
+        ("GET", "/api/matches?state=review".into(), Box::new(|| Value::Null), importers),
+        ("POST", "DECIDE".into(), Box::new(|| Value::Null), importers),
+        (
+            "POST",
+            "/api/imports/preview?file_name=m.csv".into(),
+            Box::new(|| Value::String(MATRIX_LIST.into())),
+            importers,
+        ),
+        (
+            "POST",
+            "/api/imports?file_name=matrix.csv".into(),
+            Box::new(|| Value::String(MATRIX_LIST.into())),
+            importers,
+        ),
+        ("GET", "/api/imports".into(), Box::new(|| Value::Null), importers),
+        ("GET", format!("/api/imports/jobs/{job_id}"), Box::new(|| Value::Null), importers),
+        ("GET", format!("/api/imports/{import_id}/report"), Box::new(|| Value::Null), importers),
+        (
+            "GET",
+            format!("/api/imports/{import_id}/report?format=csv"),
+            Box::new(|| Value::Null),
+            importers,
+        ),
         ("POST", "/api/auth/tokens".into(), Box::new(|| json!({ "name": "script" })), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
         // Last: logging out revokes the token the rest of the table uses.
         ("POST", "/api/auth/logout".into(), Box::new(|| Value::Null), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
@@ -1186,8 +1318,29 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                 path = format!("/api/media/requests/{request}/visits");
                 body = json!({ "captive": id, "at": chrono::Utc::now().to_rfc3339() });
             }
+            if path == "DECIDE" {
+                // Confirm the link when it is undecided, undo it when it is decided, so
+                // that every allowed call can succeed.
+                let queue = app.get("/api/matches?limit=1000").await;
+                let link = queue
+                    .body
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["id"] == link_id.as_str())
+                    .cloned()
+                    .unwrap();
+                let decided = ["confirmed", "rejected"].contains(&link["state"].as_str().unwrap());
+                path = format!("/api/matches/{link_id}/decision");
+                body = json!({ "decision": if decided { "undo" } else { "confirm" } });
+            }
             let path = &path;
-            let body = (!body.is_null()).then(|| body.to_string());
+            // A file is sent as it is, not as a JSON string.
+            let body = match &body {
+                Value::Null => None,
+                Value::String(file) => Some(file.clone()),
+                other => Some(other.to_string()),
+            };
             let answer = app.as_token(token, method, path, body.as_deref()).await;
             let allowed = allowed.split(' ').any(|r| r == *role);
             let journalist_on_captive =
@@ -1219,6 +1372,10 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             assert!(
                 reads_medical || !text.contains("MATRIX-NOTE"),
                 "{role} {method} {path} saw a medical note"
+            );
+            assert!(
+                ["admin", "tracing_officer"].contains(role) || !text.contains("MATRIX-CONTACT"),
+                "{role} {method} {path} saw an inquirer's contact"
             );
             if *role == "journalist" {
                 for secret in ["1999-03", "Unit 1", "Border region", "Кимов"] {
@@ -1601,4 +1758,361 @@ async fn an_auditor_filters_the_log_by_actor_action_and_entity(app: &TestApp) {
         .as_token(&auditor, "GET", "/api/audit/events?after=x", None)
         .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+fn held(family: &str, given: &str, born: &str) -> Value {
+    let mut c = captive(family, given, "RU");
+    c["identity_claims"][0]["date_of_birth"] = json!(born);
+    c["identity_claims"][0]["document_not_bearers"] = json!(false);
+    c
+}
+
+async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp) {
+    app.with_parties().await;
+    let id = app
+        .create_captive(held("Шевченко", "Олександр", "1998-04-12"))
+        .await;
+    app.create_captive(held("Бондаренко", "Петро", "1990-01-01"))
+        .await;
+    let tracer = app.user("tracer-1", Role::TracingOfficer).await;
+    let mut body = tracing_request("Shevchenko", "Aleksandr", "+000 111");
+    body["date_of_birth"] = json!("1998-04-12");
+    let created = app
+        .as_token(
+            &tracer,
+            "POST",
+            "/api/tracing/requests",
+            Some(&body.to_string()),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let rid = created.body["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        created.body["status"], "candidates_found",
+        "{}",
+        created.body
+    );
+    let candidates = created.body["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 1, "{}", created.body);
+    assert_eq!(candidates[0]["target_id"], id.as_str());
+    assert!(candidates[0]["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("family_name"));
+    let link = candidates[0]["id"].as_str().unwrap().to_string();
+
+    // Without consent nothing is matched.
+    let mut no_consent = body.clone();
+    no_consent["consent_to_matching"] = json!(false);
+    let quiet = app.post("/api/tracing/requests", no_consent).await;
+    assert_eq!(quiet.status, StatusCode::CREATED);
+    assert_eq!(quiet.body["status"], "open");
+
+    let decide = |decision: &'static str| {
+        let (tracer, link) = (tracer.clone(), link.clone());
+        async move {
+            app.as_token(
+                &tracer,
+                "POST",
+                &format!("/api/matches/{link}/decision"),
+                Some(&json!({ "decision": decision }).to_string()),
+            )
+            .await
+        }
+    };
+    let confirmed = decide("confirm").await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert_eq!(confirmed.body["decided_by"], "tracer-1");
+    let request = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
+    assert_eq!(request["status"], "confirmed");
+    assert_eq!(request["linked_captive"], id.as_str());
+    assert_eq!(
+        decide("confirm").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(decide("undo").await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/api/tracing/requests/{rid}")).await.body["status"],
+        "candidates_found"
+    );
+    assert_eq!(decide("reject").await.status, StatusCode::OK);
+    let request = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
+    assert_eq!(request["status"], "open", "{request}");
+
+    // Closing needs an answer to the family first (Art. 122).
+    let close = format!("/api/tracing/requests/{rid}/close");
+    let refused = app.as_token(&tracer, "POST", &close, None).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    let answered = app
+        .as_token(
+            &tracer,
+            "POST",
+            &format!("/api/tracing/requests/{rid}/answers"),
+            Some(&json!({ "text": "Not found in the registry so far." }).to_string()),
+        )
+        .await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+    assert_eq!(answered.body["answers"][0]["by"], "tracer-1");
+    let closed = app.as_token(&tracer, "POST", &close, None).await;
+    assert_eq!(closed.status, StatusCode::OK);
+    assert_eq!(closed.body["status"], "closed");
+
+    // Every step is in the audit log with who did it.
+    let events = app
+        .get("/api/audit/events?action=match.&limit=100")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["action"].as_str().unwrap(),
+                e["actor"].as_str().unwrap()
+            )
+        })
+        .collect::<Vec<_>>();
+    for expected in [
+        "match.confirm tracer-1",
+        "match.undo tracer-1",
+        "match.reject tracer-1",
+    ] {
+        assert!(
+            events.contains(&expected.to_string()),
+            "{expected} not in {events:?}"
+        );
+    }
+
+    // Bad input is named.
+    let mut bad = tracing_request("", "", "");
+    bad["date_of_birth"] = json!("1998-13");
+    let answer = app.post("/api/tracing/requests", bad).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["date_of_birth", "inquirer_contact", "family_name"] {
+        field_error(&answer, field);
+    }
+    let answer = app
+        .post(
+            &format!("/api/matches/{link}/decision"),
+            json!({ "decision": "maybe" }),
+        )
+        .await;
+    assert_eq!(
+        field_error(&answer, "decision"),
+        "expected confirm, reject or undo"
+    );
+}
+
+async fn a_search_in_another_spelling_finds_the_captive_ranked_by_score(app: &TestApp) {
+    app.with_parties().await;
+    let id = app
+        .create_captive(held("Шевченко", "Олександр", "1998-04-12"))
+        .await;
+    app.create_captive(held("Шевчук", "Олег", "1991-01-01"))
+        .await;
+    for query in [
+        "Shevchenko Oleksandr",
+        "Александр Шевченко",
+        "Shevchenko Aleksandr 1998",
+    ] {
+        let answer = app
+            .get(&format!("/api/captives?q={}", urlencode(query)))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let items = answer.body["items"].as_array().unwrap();
+        assert_eq!(items[0]["id"], id.as_str(), "{query}: {}", answer.body);
+        assert!(items[0]["score"].as_f64().unwrap() > 0.0, "{query}");
+    }
+    // Paging over the ranked results.
+    let first = app
+        .get("/api/captives?q=Shevchenko%20Oleksandr&limit=1")
+        .await
+        .body;
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    if let Some(next) = first["next"].as_str() {
+        let second = app
+            .get(&format!(
+                "/api/captives?q=Shevchenko%20Oleksandr&limit=1&cursor={}",
+                urlencode(next)
+            ))
+            .await;
+        assert_eq!(second.status, StatusCode::OK);
+        assert_ne!(second.body["items"][0]["id"], first["items"][0]["id"]);
+    }
+}
+
+async fn a_list_is_imported_reconciled_and_the_same_file_again_creates_nothing(app: &TestApp) {
+    app.with_parties().await;
+    let held_id = app
+        .create_captive(held("Шевченко", "Олександр", "1998-04-12"))
+        .await;
+    let mut sought = tracing_request("Kovalenko", "Mykola", "+000 222");
+    sought["date_of_birth"] = json!("1995-02-03");
+    let request = app.post("/api/tracing/requests", sought).await;
+    assert_eq!(request.status, StatusCode::CREATED);
+    let rid = request.body["id"].as_str().unwrap().to_string();
+    let list = "№,Прізвище,Ім'я,Дата народження\n\
+                1,Shevchenko,Oleksandr,1998-04-12\n\
+                2,Коваленко,Николай,1995-02-03\n\
+                3,Новенко,Степан,1980\n";
+    let preview = app
+        .upload("/api/imports/preview?file_name=list.csv", list)
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert_eq!(
+        preview.body["fields"],
+        json!(["external_id", "family_name", "given_name", "date_of_birth"])
+    );
+    let (import_id, _) = import_and_wait(app, "list.csv", list, "&source=RU").await;
+    let report = app.get(&format!("/api/imports/{import_id}/report")).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert_eq!(
+        report.body["counts"],
+        json!({ "captive": 1, "tracing_request": 1, "new": 1, "ambiguous": 0 }),
+        "{}",
+        report.body
+    );
+    let items = report.body["items"].as_array().unwrap();
+    assert_eq!(items[0]["category"], "captive");
+    assert_eq!(items[0]["candidates"][0]["id"], held_id.as_str());
+    assert!(!items[0]["candidates"][0]["explanation"]
+        .as_str()
+        .unwrap()
+        .is_empty());
+    assert_eq!(items[1]["category"], "tracing_request");
+    assert_eq!(items[1]["candidates"][0]["id"], rid.as_str());
+    assert_eq!(items[2]["category"], "new");
+    assert_eq!(items[2]["external_id"], "3");
+
+    let csv = app
+        .get(&format!("/api/imports/{import_id}/report?format=csv"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.body.as_str().unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].starts_with("line,external_id,name,date_of_birth,category"));
+    assert!(lines[1].contains(",captive,") && lines[1].contains(&held_id));
+    assert!(lines[3].contains(",new,"));
+
+    // The same file again: recognised, nothing new.
+    let before = app
+        .get("/api/audit/events?action=list.&limit=100")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .len();
+    let started = app.upload("/api/imports?file_name=again.csv", list).await;
+    let job = app.finished_job(started.body["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["import"]["created"], false);
+    assert_eq!(job["import"]["id"], import_id.as_str());
+    assert_eq!(
+        app.get("/api/imports").await.body.as_array().unwrap().len(),
+        1
+    );
+    let after = app
+        .get("/api/audit/events?action=list.&limit=100")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+
+    // Tracing requests in bulk.
+    let requests = "Прізвище,Ім'я,Дата народження,Хто шукає,Ступінь спорідненості,Телефон\n\
+                    Шевченко,Олександр,1998-04-12,Шевченко Марія,мати,+000 333\n";
+    let (_, _) = import_and_wait(app, "requests.csv", requests, "&as=tracing&consent=true").await;
+    let all = app.get("/api/tracing/requests").await.body;
+    let imported = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["inquirer_contact"] == "+000 333")
+        .unwrap_or_else(|| panic!("{all}"));
+    assert_eq!(imported["status"], "candidates_found", "{imported}");
+}
+
+async fn a_list_with_bad_rows_is_refused_whole_with_every_line_named(app: &TestApp) {
+    let list = "Прізвище,Ім'я,Дата народження,Стать\n\
+                Шевченко,Олександр,1998-04-12,ч\n\
+                Коваленко,Микола,1995-13-01,ч\n\
+                ,,1980,\n\
+                Новенко,Степан,1980,x\n";
+    let started = app.upload("/api/imports?file_name=bad.csv", list).await;
+    assert_eq!(started.status, StatusCode::ACCEPTED);
+    let job = app.finished_job(started.body["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "failed", "{job}");
+    let rows: Vec<(u64, String)> = job["rejected_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["field"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (3, "date_of_birth".into()),
+            (4, String::new()),
+            (5, "sex".into())
+        ],
+        "{job}"
+    );
+    assert!(app
+        .get("/api/imports")
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // Not a spreadsheet, an unknown format, a missing name: 422 or a failed job, never 500.
+    let answer = app.upload("/api/imports?file_name=list.txt", "a,b\n").await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    field_error(&answer, "file_name");
+    let answer = app
+        .upload("/api/imports?file_name=l.csv&as=people", "a\n")
+        .await;
+    field_error(&answer, "as");
+    let started = app
+        .upload("/api/imports?file_name=l.xlsx", "not a workbook")
+        .await;
+    let job = app.finished_job(started.body["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "failed");
+    assert!(job["error"].as_str().unwrap().contains("XLSX"), "{job}");
+}
+
+async fn a_new_captive_is_proposed_to_the_open_request_that_seeks_him(app: &TestApp) {
+    app.with_parties().await;
+    let mut sought = tracing_request("Kovalenko", "Mykola", "+000 444");
+    sought["date_of_birth"] = json!("1995-02-03");
+    let request = app.post("/api/tracing/requests", sought).await;
+    let rid = request.body["id"].as_str().unwrap().to_string();
+    assert_eq!(request.body["status"], "open");
+    let id = app
+        .create_captive(held("Коваленко", "Николай", "1995-02-03"))
+        .await;
+    let found = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
+    assert_eq!(found["status"], "candidates_found", "{found}");
+    assert_eq!(found["candidates"][0]["target_id"], id.as_str());
+    // A second claim under another spelling does not duplicate the pair.
+    let claim = json!({ "source": "other_party_list", "family_name": "Kovalenko", "given_name": "Nikolai", "date_of_birth": "1995-02-03" });
+    let added = app
+        .post(&format!("/api/captives/{id}/identity-claims"), claim)
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let found = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
+    assert_eq!(found["candidates"].as_array().unwrap().len(), 1, "{found}");
 }

@@ -64,7 +64,9 @@ impl ListQuery {
         }
         let cursor = self.cursor.filter(|c| !c.is_empty());
         if let Some(c) = &cursor {
-            let position = c.strip_prefix('@').is_some_and(|n| n.parse::<usize>().is_ok());
+            let position = c
+                .strip_prefix('@')
+                .is_some_and(|n| n.parse::<usize>().is_ok());
             if c.parse::<CaptiveId>().is_err() && !position {
                 v.push(repatria_core::FieldError::new(
                     "cursor",
@@ -331,7 +333,11 @@ async fn journalist_view(
 /// Recomputes the tracing candidates a new or renamed captive meets. The change itself
 /// is stored already; a failure here is logged (without names) and the candidates are
 /// recomputed at the next change of the captive or the request.
-async fn rematch(state: &AppState, actor: &repatria_store::Actor, captive: &repatria_core::Captive) {
+async fn rematch(
+    state: &AppState,
+    actor: &repatria_store::Actor,
+    captive: &repatria_core::Captive,
+) {
     if let Err(error) = state
         .matching
         .captive_changed(&*state.store, actor, captive, Utc::now())

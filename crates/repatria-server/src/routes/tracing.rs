@@ -29,7 +29,10 @@ use crate::AppState;
 fn optional(v: &mut Validator, input: &Option<String>, field: &str, max: usize) -> Option<String> {
     let text = input.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
     if text.chars().count() > max {
-        v.push(FieldError::new(field, format!("must be at most {max} characters")));
+        v.push(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
         return None;
     }
     Some(text.to_string())
@@ -434,7 +437,12 @@ pub async fn links(
 ) -> ApiResult<axum::Json<Vec<LinkView>>> {
     user.require(Permission::ReviewMatches)?;
     let mut v = Validator::new();
-    let link_state = match query.state.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let link_state = match query
+        .state
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(raw) => {
             let parsed = LinkState::parse(raw);
             if parsed.is_none() {
@@ -567,12 +575,7 @@ impl Jobs {
     }
 
     fn update(&self, id: &str, f: impl FnOnce(&mut JobView)) {
-        if let Some(job) = self
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_mut(id)
-        {
+        if let Some(job) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get_mut(id) {
             f(job);
         }
     }
@@ -601,6 +604,14 @@ pub struct ImportQuery {
     pub map: Option<String>,
     /// For tracing requests: the inquirers consented to matching.
     pub consent: Option<bool>,
+}
+
+/// The query of an upload, read after the body (so that a bad query still lets the
+/// client finish sending the file).
+fn import_query(uri: &axum::http::Uri) -> ApiResult<ImportQuery> {
+    axum::extract::Query::<ImportQuery>::try_from_uri(uri)
+        .map(|q| q.0)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
 fn import_input(query: ImportQuery, bytes: Vec<u8>) -> ApiResult<ImportInput> {
@@ -678,10 +689,11 @@ pub struct MappingPreview {
     responses((status = 200, body = MappingPreview), (status = 422, body = ErrorBody)))]
 pub async fn preview(
     Auth(user): Auth,
-    Query(query): Query<ImportQuery>,
+    uri: axum::http::Uri,
     body: Bytes,
 ) -> ApiResult<axum::Json<MappingPreview>> {
     user.require(Permission::ImportLists)?;
+    let query = import_query(&uri)?;
     let input = import_input(query, body.to_vec())?;
     let format = input
         .format
@@ -698,6 +710,20 @@ pub async fn preview(
     let mapping = repatria_lists::propose_mapping(&table.headers)
         .with_overrides(&table.headers, &input.overrides)
         .map_err(|e| ApiError::invalid("map", e.to_string()))?;
+    let names = [
+        repatria_lists::Field::FullName,
+        repatria_lists::Field::FamilyName,
+        repatria_lists::Field::GivenName,
+    ];
+    if names.iter().all(|f| mapping.column_of(*f).is_none()) {
+        return Err(ApiError::invalid(
+            "map",
+            format!(
+                "no column is mapped to a name (full_name, family_name or given_name); the header row read is: {}",
+                table.headers.join(", ")
+            ),
+        ));
+    }
     Ok(axum::Json(MappingPreview {
         format: format.as_str().to_string(),
         fields: (0..table.headers.len())
@@ -733,10 +759,11 @@ fn import_view(summary: &imports::ImportSummary) -> ImportView {
 pub async fn start(
     State(state): State<AppState>,
     Auth(user): Auth,
-    Query(query): Query<ImportQuery>,
+    uri: axum::http::Uri,
     body: Bytes,
 ) -> ApiResult<(StatusCode, axum::Json<JobView>)> {
     user.require(Permission::ImportLists)?;
+    let query = import_query(&uri)?;
     let input = import_input(query, body.to_vec())?;
     if input.kind == ImportKind::Tracing {
         user.require(Permission::ManageTracing)?;
