@@ -65,6 +65,53 @@ enum Command {
     Compare(commands::matching::CompareArgs),
     /// Compute an exchange plan from a scenario (see contracts/EXCHANGE.md).
     Plan(commands::plan::PlanArgs),
+    /// Import a list (CSV, XLSX, PFIF) or tracing requests, match and reconcile it.
+    Import(commands::tracing::ImportArgs),
+    /// Export the registry.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Tracing requests.
+    Tracing {
+        #[command(subcommand)]
+        command: TracingCommand,
+    },
+    /// Search the registry by a name in any script or spelling.
+    Search {
+        /// The name (a year or date of birth may be among the words).
+        name: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// PFIF 1.4 XML: one person per captive, with a note on his status.
+    Pfif {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The domain of the record ids (`DOMAIN/captive.ID`).
+        #[arg(long, default_value = "repatria.example")]
+        domain: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TracingCommand {
+    /// List tracing requests.
+    List {
+        /// open, candidates_found, confirmed or closed.
+        #[arg(long)]
+        status: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -94,26 +141,40 @@ enum AuditCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let result = match cli.command {
-        Command::Serve { db, addr } => {
-            runtime().and_then(|rt| rt.block_on(commands::serve::serve(&db.db, addr)))
-        }
-        Command::Demo {
-            addr,
-            captives,
-            seed,
-        } => runtime().and_then(|rt| rt.block_on(commands::serve::demo(addr, captives, seed))),
-        Command::User {
-            command: UserCommand::Add { name, role, db },
-        } => runtime().and_then(|rt| rt.block_on(commands::user::add(&db.db, &name, &role))),
-        Command::Audit {
-            command: AuditCommand::Verify { db },
-        } => runtime().and_then(|rt| rt.block_on(commands::audit::verify(&db.db))),
-        Command::Match(args) => commands::matching::run_match(args),
-        Command::Dedupe(args) => commands::matching::run_dedupe(args),
-        Command::Compare(args) => commands::matching::run_compare(args),
-        Command::Plan(args) => commands::plan::run(args),
-    };
+    let result =
+        match cli.command {
+            Command::Serve { db, addr } => {
+                runtime().and_then(|rt| rt.block_on(commands::serve::serve(&db.db, addr)))
+            }
+            Command::Demo {
+                addr,
+                captives,
+                seed,
+            } => runtime().and_then(|rt| rt.block_on(commands::serve::demo(addr, captives, seed))),
+            Command::User {
+                command: UserCommand::Add { name, role, db },
+            } => runtime().and_then(|rt| rt.block_on(commands::user::add(&db.db, &name, &role))),
+            Command::Audit {
+                command: AuditCommand::Verify { db },
+            } => runtime().and_then(|rt| rt.block_on(commands::audit::verify(&db.db))),
+            Command::Match(args) => commands::matching::run_match(args),
+            Command::Dedupe(args) => commands::matching::run_dedupe(args),
+            Command::Compare(args) => commands::matching::run_compare(args),
+            Command::Plan(args) => commands::plan::run(args),
+            Command::Import(args) => {
+                runtime().and_then(|rt| rt.block_on(commands::tracing::import(args)))
+            }
+            Command::Export {
+                command: ExportCommand::Pfif { out, domain, db },
+            } => runtime()
+                .and_then(|rt| rt.block_on(commands::tracing::export_pfif(&db.db, &out, &domain))),
+            Command::Tracing {
+                command: TracingCommand::List { status, db },
+            } => runtime()
+                .and_then(|rt| rt.block_on(commands::tracing::list(&db.db, status.as_deref()))),
+            Command::Search { name, limit, db } => runtime()
+                .and_then(|rt| rt.block_on(commands::tracing::search(&db.db, &name, limit))),
+        };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

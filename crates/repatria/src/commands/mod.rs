@@ -4,4 +4,5 @@ pub mod audit;
 pub mod matching;
 pub mod plan;
 pub mod serve;
+pub mod tracing;
 pub mod user;

@@ -1,0 +1,314 @@
+//! `repatria import`, `repatria export pfif`, `repatria tracing list` and
+//! `repatria search`: the registry's lists and tracing requests from the command line.
+//! The work is done by `repatria_server::imports` and `repatria_server::matching`, the
+//! same code the API runs.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use repatria_core::{ImportKind, PartyCode, TracingStatus};
+use repatria_server::imports::{self, ImportError, ImportInput};
+use repatria_server::matching::Matching;
+use repatria_store::{Actor, SqlStore, Store};
+
+use super::audit::redact;
+use crate::DbArgs;
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The file: CSV, XLSX or PFIF 1.4 XML.
+    pub file: PathBuf,
+    /// csv, xlsx or pfif; guessed from the extension when omitted.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// `list` (persons listed by a party or a unit) or `tracing` (tracing requests).
+    #[arg(long = "as", default_value = "list")]
+    pub kind: String,
+    /// The party that sent the list (its code).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Corrects the proposed column mapping: `--map "Прізвище=family_name"`; a field of
+    /// `ignore` drops the column. Repeatable.
+    #[arg(long = "map")]
+    pub overrides: Vec<String>,
+    /// For tracing requests: the inquirers consented to matching (recorded on the forms).
+    #[arg(long)]
+    pub consent: bool,
+    /// Also write the reconciliation report (CSV) of the list here.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+async fn open(db: &str) -> anyhow::Result<SqlStore> {
+    SqlStore::connect(db)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(db)))
+}
+
+/// Imports a list or tracing requests; prints the mapping used, a progress bar on a
+/// terminal, and the summary. Any bad row: each printed with its line, nothing imported.
+pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let format = match &args.format {
+        Some(raw) => Some(
+            repatria_lists::Format::parse(raw)
+                .with_context(|| format!("--format: expected csv, xlsx or pfif, got {raw:?}"))?,
+        ),
+        None => None,
+    };
+    let kind = ImportKind::parse(&args.kind)
+        .with_context(|| format!("--as: expected list or tracing, got {:?}", args.kind))?;
+    let source = match &args.source {
+        Some(code) => {
+            Some(PartyCode::parse(code).map_err(|e| anyhow::anyhow!("--source: {}", e.reason))?)
+        }
+        None => None,
+    };
+    // Show the mapping a table will be read with, so that a wrong guess is seen.
+    let table_format = format.or_else(|| repatria_lists::Format::from_file_name(&file_name));
+    if let Some(f @ (repatria_lists::Format::Csv | repatria_lists::Format::Xlsx)) = table_format {
+        if let Ok(table) = repatria_lists::read_table(f, &bytes) {
+            if let Ok(mapping) = repatria_lists::propose_mapping(&table.headers)
+                .with_overrides(&table.headers, &args.overrides)
+            {
+                eprintln!("columns:");
+                for line in mapping.describe(&table.headers) {
+                    eprintln!("  {line}");
+                }
+            }
+        }
+    }
+    let store = open(&args.db.db).await?;
+    let matching = Matching::default();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "matching {bar:40} {pos}/{len} rows ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let input = ImportInput {
+        file_name,
+        bytes,
+        format,
+        kind,
+        source,
+        overrides: args.overrides.clone(),
+        consent_to_matching: args.consent,
+    };
+    let result = imports::import(
+        &store,
+        &matching,
+        &Actor::new("cli"),
+        input,
+        chrono::Utc::now(),
+        &progress,
+    )
+    .await;
+    bar.finish_and_clear();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(ImportError::Rows(rows)) => {
+            for row in &rows {
+                eprintln!("{row}");
+            }
+            bail!(
+                "{} rows rejected; nothing was imported from {}",
+                rows.len(),
+                args.file.display()
+            );
+        }
+        Err(ImportError::File(reason)) => bail!("{}: {reason}", args.file.display()),
+        Err(ImportError::Store(e)) => return Err(e).context("the import could not be stored"),
+    };
+    let import = &summary.import;
+    if !summary.created {
+        println!(
+            "already imported on {} as {} ({} rows): nothing new created",
+            import.created_at.format("%Y-%m-%d %H:%M UTC"),
+            import.id,
+            import.rows
+        );
+    } else {
+        match import.kind {
+            ImportKind::List => println!(
+                "imported {}: {} rows read, {} created, {} matched (captive {}, tracing request {}), {} new, {} ambiguous, 0 rejected",
+                import.id,
+                summary.rows,
+                summary.rows,
+                summary.counts.captive + summary.counts.tracing_request,
+                summary.counts.captive,
+                summary.counts.tracing_request,
+                summary.counts.new,
+                summary.counts.ambiguous
+            ),
+            ImportKind::Tracing => println!(
+                "imported {}: {} rows read, {} tracing requests created, 0 rejected",
+                import.id, summary.rows, summary.requests
+            ),
+        }
+    }
+    if let Some(path) = &args.report {
+        if import.kind != ImportKind::List {
+            bail!("--report: an import of tracing requests has no reconciliation report");
+        }
+        let report = imports::report(&store, import).await?;
+        std::fs::write(path, imports::report_csv(&report))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!("reconciliation report written to {}", path.display());
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Writes the registry as PFIF 1.4: one person per captive (the assessed identity),
+/// with a note on where he stands.
+pub async fn export_pfif(db: &str, out: &PathBuf, domain: &str) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    let captives = store.all_captives().await?;
+    let now = chrono::Utc::now();
+    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let persons: Vec<repatria_lists::PfifPerson> = captives
+        .iter()
+        .map(|c| {
+            let assessed = c.assessed_identity();
+            let name = assessed.map(|a| a.name.clone()).unwrap_or_default();
+            repatria_lists::PfifPerson {
+                person_record_id: format!("{domain}/captive.{}", c.id),
+                entry_date: stamp.clone(),
+                source_name: "Repatria".into(),
+                full_name: name.display(),
+                given_name: name.given.clone(),
+                family_name: name.family.clone(),
+                sex: None,
+                date_of_birth: assessed.and_then(|a| a.date_of_birth),
+                home_country: assessed.and_then(|a| a.nationality.clone()),
+                description: None,
+                notes: vec![repatria_lists::PfifNote {
+                    note_record_id: format!("{domain}/status.{}", c.id),
+                    entry_date: stamp.clone(),
+                    author_name: "Repatria".into(),
+                    status: Some("believed_alive".into())
+                        .filter(|_| c.status() != repatria_core::CustodyStatus::Deceased),
+                    text: format!("custody status: {}", c.status()),
+                }],
+            }
+        })
+        .collect();
+    std::fs::write(out, repatria_lists::write_pfif(&persons))
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    store
+        .record_read(
+            &Actor::new("cli"),
+            "registry.export",
+            "registry",
+            "pfif",
+            serde_json::json!({ "persons": persons.len() }),
+            now,
+        )
+        .await?;
+    println!("{} persons written to {}", persons.len(), out.display());
+    store.close().await;
+    Ok(())
+}
+
+/// Prints the tracing requests, optionally in one status.
+pub async fn list(db: &str, status: Option<&str>) -> anyhow::Result<()> {
+    let status = match status {
+        None => None,
+        Some(raw) => Some(
+            [
+                TracingStatus::Open,
+                TracingStatus::CandidatesFound,
+                TracingStatus::Confirmed,
+                TracingStatus::Closed,
+            ]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .with_context(|| {
+                format!(
+                    "--status: expected open, candidates_found, confirmed or closed, got {raw:?}"
+                )
+            })?,
+        ),
+    };
+    let store = open(db).await?;
+    let requests = store.tracing_requests(status).await?;
+    println!("id\tstatus\tcandidates\tanswers\tcreated_at\tperson sought");
+    for r in &requests {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            r.id.0,
+            r.status.as_str(),
+            r.candidates.len(),
+            r.answers.len(),
+            r.created_at.format("%Y-%m-%d"),
+            r.sought.name.display()
+        );
+    }
+    store
+        .record_read(
+            &Actor::new("cli"),
+            "tracing_request.list",
+            "tracing",
+            "requests",
+            serde_json::json!({ "shown": requests.len() }),
+            chrono::Utc::now(),
+        )
+        .await?;
+    store.close().await;
+    Ok(())
+}
+
+/// Searches the registry by a name in any spelling, best first.
+pub async fn search(db: &str, name: &str, limit: usize) -> anyhow::Result<()> {
+    if name.trim().is_empty() {
+        bail!("give a name to search for");
+    }
+    let store = open(db).await?;
+    let matching = Matching::default();
+    matching.ensure(&store).await?;
+    let found = matching
+        .read(|index| index.search(name, limit))
+        .unwrap_or_default();
+    println!("score\tid\tname\tdate_of_birth\tstatus");
+    let mut shown = Vec::new();
+    for (id, score) in found {
+        let captive = store.get_captive(id).await?;
+        let assessed = captive.assessed_identity();
+        println!(
+            "{score:.3}\t{id}\t{}\t{}\t{}",
+            assessed.map(|a| a.name.display()).unwrap_or_default(),
+            assessed
+                .and_then(|a| a.date_of_birth)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            captive.status()
+        );
+        shown.push(id.to_string());
+    }
+    store
+        .record_read(
+            &Actor::new("cli"),
+            "captive.list",
+            "registry",
+            "captives",
+            serde_json::json!({ "shown": shown }),
+            chrono::Utc::now(),
+        )
+        .await?;
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! `repatria import`, `export pfif`, `tracing list` and `search`, run as a user runs them,
+//! on SQLite and (when `REPATRIA_TEST_PG_URL` is set) PostgreSQL.
+
+use std::process::Command;
+
+use chrono::Utc;
+use repatria_core::{
+    CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive,
+    PartialDate, Party, PartyCode, PersonName,
+};
+use repatria_store::testing::TestDatabase;
+use repatria_store::{Actor, Backend, Store};
+
+fn repatria() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_repatria"))
+}
+
+/// A registry holding one captive, Шевченко Олександр, born 1998-04-12.
+async fn registry(backend: Backend) -> Option<(TestDatabase, CaptiveId)> {
+    let db = TestDatabase::create(backend).await?;
+    let store = db.store().await;
+    let actor = Actor::new("registrar-1");
+    let now = Utc::now();
+    for code in ["UA", "RU"] {
+        store
+            .create_party(&actor, Party::new(code, "Party").unwrap(), now)
+            .await
+            .unwrap();
+    }
+    let mut claim = IdentityClaim::new(
+        ClaimId(uuid::Uuid::now_v7()),
+        ClaimSource::SelfDeclared,
+        PersonName {
+            family: Some("Шевченко".into()),
+            given: Some("Олександр".into()),
+            patronymic: None,
+        },
+        now,
+        "registrar-1",
+    );
+    claim.date_of_birth = Some(PartialDate::parse("1998-04-12").unwrap());
+    let id = CaptiveId(uuid::Uuid::now_v7());
+    let new = NewCaptive {
+        power_of_origin: PartyCode::parse("RU").unwrap(),
+        detaining_power: PartyCode::parse("UA").unwrap(),
+        capture: CaptureReport {
+            captured_at: now,
+            place: "Sector 1".into(),
+            coordinates: None,
+            capturing_unit: None,
+            condition: None,
+        },
+        claims: vec![claim],
+        assessed_claim: None,
+        languages: vec![],
+        interpreter_required: false,
+        health: None,
+    };
+    store
+        .create_captive(&actor, id, EventId(uuid::Uuid::now_v7()), new, now)
+        .await
+        .unwrap();
+    store.close().await;
+    Some((db, id))
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let output = repatria().args(args).output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn a_list_is_imported_once_and_reconciled(backend: Backend) {
+    let Some((db, held)) = registry(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(
+        &list,
+        "ПІБ,Дата рождения,Воинская часть\n\
+         Shevchenko Oleksandr,1998-04-12,\n\
+         Новенко Степан,1980,в/ч 0001\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report.csv");
+    let (ok, out, err) = run(&[
+        "import",
+        list.to_str().unwrap(),
+        "--source",
+        "RU",
+        "--report",
+        report.to_str().unwrap(),
+        "--db",
+        &db.url,
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("2 rows read, 2 created, 1 matched (captive 1, tracing request 0), 1 new, 0 ambiguous, 0 rejected"), "{out}");
+    assert!(err.contains("ПІБ → full_name"), "{err}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[1].contains(",captive,") && lines[1].contains(&held.to_string()),
+        "{text}"
+    );
+    assert!(lines[2].contains(",new,"), "{text}");
+
+    // The same file again creates nothing new.
+    let (ok, out, _) = run(&["import", list.to_str().unwrap(), "--db", &db.url]);
+    assert!(ok);
+    assert!(
+        out.contains("already imported") && out.contains("nothing new created"),
+        "{out}"
+    );
+
+    // Searching by other spellings finds him, with his score.
+    for name in ["Олександр Шевченко", "Aleksandr Shevchenko"] {
+        let (ok, out, err) = run(&["search", name, "--db", &db.url]);
+        assert!(ok, "{err}");
+        let first = out
+            .lines()
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name}: {out}"));
+        assert!(first.contains(&held.to_string()), "{name}: {out}");
+    }
+
+    // PFIF export of the registry, readable back.
+    let pfif = dir.path().join("registry.xml");
+    let (ok, out, err) = run(&[
+        "export",
+        "pfif",
+        "--out",
+        pfif.to_str().unwrap(),
+        "--db",
+        &db.url,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("1 persons written"), "{out}");
+    let entries = repatria_lists::read_pfif(&std::fs::read(&pfif).unwrap()).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].family_name.as_deref(), Some("Шевченко"));
+    assert_eq!(
+        entries[0].external_id.as_deref(),
+        Some(format!("repatria.example/captive.{held}").as_str())
+    );
+}
+
+async fn a_list_with_a_bad_row_imports_nothing(backend: Backend) {
+    let Some((db, _)) = registry(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("bad.csv");
+    std::fs::write(
+        &list,
+        "family_name,given_name,date_of_birth\nКоваленко,Микола,1995-02-30\nБондар,Іван,1990\n,,\nПетренко,,19x0\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(&["import", list.to_str().unwrap(), "--db", &db.url]);
+    assert!(!ok, "{out}");
+    assert!(err.contains("line 2: date_of_birth:"), "{err}");
+    assert!(err.contains("line 5: date_of_birth:"), "{err}");
+    assert!(
+        err.contains("2 rows rejected; nothing was imported"),
+        "{err}"
+    );
+    let store = db.store().await;
+    assert!(store.imports().await.unwrap().is_empty());
+    // Tracing requests need their inquirer; with one, and consent, they are matched.
+    let requests = dir.path().join("requests.csv");
+    std::fs::write(
+        &requests,
+        "Фамилия,Имя,Дата рождения,Кто ищет,Родство,Телефон\nШевченко,Александр,1998-04-12,Шевченко Мария,мать,+000 555\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(&[
+        "import",
+        requests.to_str().unwrap(),
+        "--as",
+        "tracing",
+        "--consent",
+        "--db",
+        &db.url,
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("1 tracing requests created"), "{out}");
+    let (ok, out, _) = run(&[
+        "tracing",
+        "list",
+        "--status",
+        "candidates_found",
+        "--db",
+        &db.url,
+    ]);
+    assert!(ok);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (ok, _, err) = run(&[
+        "import",
+        requests.to_str().unwrap(),
+        "--as",
+        "people",
+        "--db",
+        &db.url,
+    ]);
+    assert!(!ok);
+    assert!(err.contains("--as: expected list or tracing"), "{err}");
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(repatria_store::Backend::Sqlite).await;
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(repatria_store::Backend::Postgres).await;
+            })+
+        }
+    };
+}
+
+on_both_backends!(
+    a_list_is_imported_once_and_reconciled,
+    a_list_with_a_bad_row_imports_nothing,
+);
