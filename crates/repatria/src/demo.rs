@@ -231,7 +231,87 @@ pub async fn load(
         }
     }
     store.import_captives(&actor, batch, now).await?;
+    tracing_scenario(store, now).await?;
     Ok(count)
+}
+
+/// Two families' enquiries and a list received from the other side, matched against the
+/// registry as they would be in use: one request finds the Korean soldier under his
+/// assessed name in a romanisation, one finds nobody yet, and the list's rows come out as
+/// captives we hold, an open request, and someone new.
+async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> anyhow::Result<()> {
+    use repatria_core::{Inquirer, SoughtPerson, TracingRequest, TracingRequestId, TracingStatus};
+    let tracer = Actor::new("tracer-1");
+    let matching = repatria_server::matching::Matching::default();
+    let requests = [
+        (
+            "Ri",
+            "Jong Chol",
+            Some("2001"),
+            "Ri Son Hui",
+            "mother",
+            "via ICRC delegation (fictional)",
+        ),
+        (
+            "Вернигора",
+            "Остап",
+            Some("1997-06-02"),
+            "Вернигора Олена",
+            "mother",
+            "+000 000 0001 (fictional)",
+        ),
+    ];
+    for (family, given, born, inquirer, relation, contact) in requests {
+        let request = TracingRequest {
+            id: TracingRequestId(id()),
+            sought: SoughtPerson {
+                name: PersonName {
+                    family: Some(family.into()),
+                    given: Some(given.into()),
+                    patronymic: None,
+                },
+                date_of_birth: born.and_then(|b| PartialDate::parse(b).ok()),
+                ..SoughtPerson::default()
+            },
+            inquirer: Inquirer {
+                name: inquirer.into(),
+                relation: relation.into(),
+                contact: contact.into(),
+            },
+            consent_to_matching: true,
+            status: TracingStatus::Open,
+            candidates: Vec::new(),
+            linked_captive: None,
+            answers: Vec::new(),
+            created_at: now,
+            created_by: "tracer-1".into(),
+        };
+        store
+            .create_tracing_request(&tracer, request.clone(), now)
+            .await?;
+        matching
+            .request_changed(store, &tracer, &request, now)
+            .await?;
+    }
+    let list = "№,Фамилия,Имя,Отчество,Дата рождения\n\
+                1,Кимов,Алексей,Петрович,14.03.1999\n\
+                2,Пэк,Кван Нам,,2005\n\
+                3,Вернигора,Остап,,02.06.1997\n\
+                4,Сидоренко,Павел,Игоревич,1988\n\
+                5,Загорулько,Мирослав,,1979\n";
+    let input = repatria_server::imports::ImportInput {
+        file_name: "list-from-RU.csv".into(),
+        bytes: list.as_bytes().to_vec(),
+        format: None,
+        kind: repatria_core::ImportKind::List,
+        source: Some(party("RU")),
+        overrides: Vec::new(),
+        consent_to_matching: false,
+    };
+    repatria_server::imports::import(store, &matching, &tracer, input, now, &|_, _| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("demo list: {e}"))?;
+    Ok(())
 }
 
 fn party(code: &str) -> PartyCode {

@@ -329,6 +329,42 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
         .unwrap()
         .iter()
         .all(|i| !i["interpreter"].is_null()));
+    // The tracing part: two enquiries, one with a candidate, and a reconciled list.
+    let (_, tracer, password) = &server.accounts[4];
+    let answer: serde_json::Value = login(&server.base, tracer, password)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tracer_token = answer["token"].as_str().unwrap().to_string();
+    let requests = get_json(
+        format!("{}/api/tracing/requests", server.base),
+        &tracer_token,
+    )
+    .await;
+    let statuses: Vec<&str> = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["candidates_found", "open"], "{requests}");
+    let imports = get_json(format!("{}/api/imports", server.base), &tracer_token).await;
+    let import = imports[0]["id"].as_str().unwrap();
+    let report = get_json(
+        format!("{}/api/imports/{import}/report", server.base),
+        &tracer_token,
+    )
+    .await;
+    let categories: Vec<&str> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(categories[0], "captive", "{report}");
+    assert_eq!(categories[2], "tracing_request", "{report}");
+    assert_eq!(categories[4], "new", "{report}");
     assert!(
         dir.path().read_dir().unwrap().next().is_none(),
         "the demo wrote into the working directory"

@@ -147,6 +147,13 @@ async fn a_list_is_imported_once_and_reconciled(backend: Backend) {
         entries[0].external_id.as_deref(),
         Some(format!("repatria.example/captive.{held}").as_str())
     );
+    // and importable as a list: its one person is the captive we hold.
+    let (ok, out, err) = run(&["import", pfif.to_str().unwrap(), "--db", &db.url]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("1 rows read, 1 created, 1 matched (captive 1"),
+        "{out}"
+    );
 }
 
 async fn a_list_with_a_bad_row_imports_nothing(backend: Backend) {

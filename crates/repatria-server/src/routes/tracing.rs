@@ -563,7 +563,8 @@ pub struct ImportView {
     pub created_by: String,
     /// False when the same file had been imported before (nothing new was created).
     pub created: bool,
-    pub counts: imports::Counts,
+    /// How the rows came out (on a finished job; the report has them for every list).
+    pub counts: Option<imports::Counts>,
 }
 
 impl Jobs {
@@ -746,7 +747,7 @@ fn import_view(summary: &imports::ImportSummary) -> ImportView {
         created_at: i.created_at,
         created_by: i.created_by.clone(),
         created: summary.created,
-        counts: summary.counts,
+        counts: (i.kind == ImportKind::List).then_some(summary.counts),
     }
 }
 
@@ -859,13 +860,15 @@ pub async fn list_imports(
         imports
             .into_iter()
             .map(|import| {
-                import_view(&imports::ImportSummary {
+                let mut view = import_view(&imports::ImportSummary {
                     rows: import.rows,
                     requests: 0,
                     created: true,
                     counts: imports::Counts::default(),
                     import,
-                })
+                });
+                view.counts = None;
+                view
             })
             .collect(),
     ))
