@@ -124,7 +124,8 @@ impl LinkState {
 pub enum Decision {
     Confirm,
     Reject,
-    /// Takes back a confirmation or a rejection: the link returns to review.
+    /// Takes back a confirmation, a rejection or a link made automatically: the link
+    /// returns to review.
     Undo,
 }
 
@@ -188,7 +189,7 @@ pub struct MatchLink {
 
 impl MatchLink {
     /// Applies a person's decision. Confirming or rejecting needs an undecided link;
-    /// undoing needs a decided one, which goes back to review.
+    /// undoing needs a decided or automatic one, which goes back to review.
     pub fn decide(
         &mut self,
         decision: Decision,
@@ -198,7 +199,9 @@ impl MatchLink {
         let next = match (decision, self.state) {
             (Decision::Confirm, LinkState::Linked | LinkState::Review) => LinkState::Confirmed,
             (Decision::Reject, LinkState::Linked | LinkState::Review) => LinkState::Rejected,
-            (Decision::Undo, LinkState::Confirmed | LinkState::Rejected) => LinkState::Review,
+            (Decision::Undo, LinkState::Confirmed | LinkState::Rejected | LinkState::Linked) => {
+                LinkState::Review
+            }
             (decision, state) => {
                 return Err(DomainError::rule(
                     "state",
@@ -260,8 +263,8 @@ mod tests {
             (Confirmed, Confirm, None),
             (Rejected, Confirm, None),
             (Confirmed, Reject, None),
+            (Linked, Undo, Some(Review)),
             (Review, Undo, None),
-            (Linked, Undo, None),
         ];
         for (from, decision, to) in table {
             let mut l = link(from);

@@ -331,8 +331,9 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Records the links matching proposes. An existing pair keeps its row: decided
-    /// links stay as they are; undecided ones take the new score and state. With
+    /// Records the links matching proposes. An existing pair keeps its row: links a
+    /// person decided or sent back to review stay as they are; the engine's own
+    /// proposals take the new score and state. With
     /// `replace`, the undecided links of that subject not proposed again are removed.
     pub(crate) async fn propose(
         &self,
@@ -387,7 +388,9 @@ impl SqlStore {
                 Some(row) => {
                     let mut old: MatchLink =
                         decode("match link", &row.try_get::<String, _>("record")?)?;
-                    if !old.state.is_decided() {
+                    // A link a person touched keeps its state: only the engine's own
+                    // proposals are revised.
+                    if !old.state.is_decided() && old.decided_by.is_none() {
                         old.score = link.score;
                         old.explanation = link.explanation.clone();
                         old.state = link.state;
@@ -429,15 +432,15 @@ impl SqlStore {
         let mut removed = 0usize;
         if let Some(subject) = replace {
             let rows = sqlx::query(
-                "SELECT id, target_kind, target_key, state FROM match_links WHERE subject_kind = $1 AND subject_key = $2",
+                "SELECT id, target_kind, target_key, record FROM match_links WHERE subject_kind = $1 AND subject_key = $2",
             )
             .bind(subject.kind())
             .bind(subject.key())
             .fetch_all(&mut *conn)
             .await?;
             for row in rows {
-                let state: String = row.try_get("state")?;
-                let decided = LinkState::parse(&state).is_some_and(|s| s.is_decided());
+                let link: MatchLink = decode("match link", &row.try_get::<String, _>("record")?)?;
+                let decided = link.state.is_decided() || link.decided_by.is_some();
                 let target = format!(
                     "{}:{}",
                     row.try_get::<String, _>("target_kind")?,

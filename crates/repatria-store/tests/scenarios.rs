@@ -881,7 +881,21 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
         ["match.confirm by registrar-1", "match.undo by registrar-1"]
     );
 
-    // Recomputing with nothing above the band removes the undecided link only.
+    // The link undone stays in review when the engine proposes it again.
+    let again = store
+        .propose_links(
+            &actor(),
+            Some(subject),
+            vec![proposal(subject, a.id, 0.99)],
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again[0].state, LinkState::Review);
+    assert_eq!(again[0].decided_by.as_deref(), Some("registrar-1"));
+
+    // Recomputing with nothing above the band removes only links nobody touched:
+    // here none, since a person undid the one and rejected the other.
     store
         .propose_links(&actor(), Some(subject), vec![], now())
         .await
@@ -896,9 +910,36 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
         .into_iter()
         .map(|l| l.state)
         .collect();
-    assert_eq!(left, vec![LinkState::Rejected]);
+    assert_eq!(left, vec![LinkState::Review, LinkState::Rejected]);
     let found = store.get_tracing_request(request.id).await.unwrap();
-    assert_eq!(found.status, TracingStatus::Open);
+    assert_eq!(found.status, TracingStatus::CandidatesFound);
+    // A proposal nobody touched is removed when no longer proposed.
+    let c = create(store, "KP", "Kim", "Chan").await;
+    store
+        .propose_links(
+            &actor(),
+            Some(subject),
+            vec![proposal(subject, c.id, 0.5)],
+            now(),
+        )
+        .await
+        .unwrap();
+    store
+        .propose_links(&actor(), Some(subject), vec![], now())
+        .await
+        .unwrap();
+    let targets: Vec<repatria_core::LinkTarget> = store
+        .match_links(&LinkFilter {
+            subject: Some(subject),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.target)
+        .collect();
+    assert!(!targets.contains(&repatria_core::LinkTarget::Captive { id: c.id }));
+    assert_eq!(targets.len(), 2);
     assert!(store.verify_audit().await.unwrap().broken.is_none());
 }
 
