@@ -48,17 +48,17 @@ pub use planner::PlanOptions;
 pub use validate::{parse_date, ScenarioError, MAX_RANK_VALUE};
 
 /// Plans a scenario whose `terms.as_of` is given, with default options.
-pub fn plan(scenario: &Scenario) -> Result<Plan, ScenarioError> {
+pub fn plan(scenario: &Scenario) -> Result<Plan<'_>, ScenarioError> {
     plan_with(scenario, &PlanOptions::default(), None)
 }
 
 /// Plans a scenario. `default_as_of` is used when the scenario has no `terms.as_of` (the CLI
 /// and the server pass today's date: the engine itself never reads the clock).
-pub fn plan_with(
-    scenario: &Scenario,
+pub fn plan_with<'a>(
+    scenario: &'a Scenario,
     options: &PlanOptions,
     default_as_of: Option<NaiveDate>,
-) -> Result<Plan, ScenarioError> {
+) -> Result<Plan<'a>, ScenarioError> {
     let valid = validate::validate(scenario, default_as_of)?;
     Ok(planner::plan_validated(&valid, options))
 }

@@ -126,9 +126,9 @@ fn classify(candidates: &[Candidate]) -> Vec<Class> {
     let mut classes: Vec<Class> = Vec::new();
     for (c, candidate) in candidates.iter().enumerate() {
         let key = (
-            candidate.holder_side,
-            candidate.origin_side,
-            candidate.value,
+            candidate.holder(),
+            candidate.origin(),
+            candidate.value(),
             candidate.demanded,
         );
         let k = *index.entry(key).or_insert_with(|| {
@@ -151,7 +151,7 @@ fn classify(candidates: &[Candidate]) -> Vec<Class> {
             .sort_unstable_by(|&a, &b| candidates[b].days.cmp(&candidates[a].days).then(a.cmp(&b)));
         class.prefix_days = std::iter::once(0)
             .chain(class.members.iter().scan(0u64, |sum, &c| {
-                *sum += candidates[c].days;
+                *sum += candidates[c].days();
                 Some(*sum)
             }))
             .collect();

@@ -222,7 +222,8 @@ fn a_binding_cap_under_balance_by_count_matches_the_per_prisoner_model_and_brute
                 .map(|_| [0, 1, 2, 4, 5, 6][rng.gen_range(0..6)])
                 .collect();
         }
-        let uncapped = plan(&build(&shape)).unwrap();
+        let uncapped_scenario = build(&shape);
+        let uncapped = plan(&uncapped_scenario).unwrap();
         let moved = uncapped
             .transfers
             .iter()

@@ -244,7 +244,7 @@ fn every_prisoner_appears_exactly_once_in_scenario_order() {
         &s,
         "a counted\nb party_not_in_agreement\nc uncounted\nd refuses_repatriation\ne counted",
     );
-    let moved: Vec<&str> = plan.transfers.iter().map(|t| t.prisoner.as_str()).collect();
+    let moved: Vec<&str> = plan.transfers.iter().map(|t| &*t.prisoner).collect();
     assert_eq!(moved, ["a", "c", "e"]);
     assert_eq!(plan.transfers[0].from, "UA");
     assert_eq!(plan.transfers[0].to, "RU");
