@@ -10,9 +10,10 @@
 //! remaining candidates are chosen by an exact solver for the lexicographic objective
 //! (demanded, then value, then days in captivity): a min-cost circulation over the sides when
 //! balancing by count (a binding `max_total` is carried by a Lagrangian penalty on the moves,
-//! with a small branch and bound where the relaxation leaves a gap), an integer program over
-//! classes of interchangeable prisoners when balancing by value; see the `flow` and `mip`
-//! modules.
+//! with a small branch and bound where the relaxation leaves a gap), a knapsack over the values
+//! of each direction when balancing by value between two sides, and an integer program over
+//! classes of interchangeable prisoners when balancing by value between more sides; see the
+//! `flow`, `bilateral` and `mip` modules.
 //!
 //! Decisions the contract leaves open:
 //! - when several reasons apply to a prisoner who stays, the first in the order of [`Reason`]
@@ -29,6 +30,7 @@
 //! The integer programs use microlp (pure Rust). The `highs` cargo feature swaps in HiGHS,
 //! which is much stronger on balance by value with many sides.
 
+mod bilateral;
 mod check;
 mod contract;
 mod explain;

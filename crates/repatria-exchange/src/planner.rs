@@ -7,7 +7,7 @@ use crate::contract::{
     Balance, NotMoved, Objective, Plan, Prisoner, Reason, Scenario, SideBalance, Transfer,
 };
 use crate::validate::{ValidPrisoner, Validated};
-use crate::{flow, mip};
+use crate::{bilateral, flow, mip};
 
 /// A prisoner who may move and whose move counts toward balance: the planner's decision variable.
 /// Candidates are listed in scenario order, which solvers use to break ties reproducibly. Kept
@@ -123,8 +123,9 @@ pub fn plan_validated<'a>(valid: &Validated<'a>, options: &PlanOptions) -> Plan<
 }
 
 /// Picks the counted moves: the min-cost circulation when balancing by count (with a Lagrangian
-/// penalty on the moves when `max_total` binds), the integer program otherwise or when the
-/// relaxation cannot certify the capped optimum.
+/// penalty on the moves when `max_total` binds), the knapsack per direction when balancing by
+/// value between two sides, and the integer program otherwise or when these give up (a capped
+/// optimum the relaxation cannot certify, a binding cap between two sides, a huge range).
 fn choose(
     valid: &Validated<'_>,
     options: &PlanOptions,
@@ -134,9 +135,16 @@ fn choose(
     if candidates.is_empty() {
         return (Vec::new(), true);
     }
-    if valid.scenario.terms.balance == Balance::Count {
-        if let Some(chosen) = flow::solve(sides, candidates, valid.tolerance, valid.max_total) {
-            return (chosen, true);
+    match valid.scenario.terms.balance {
+        Balance::Count => {
+            if let Some(chosen) = flow::solve(sides, candidates, valid.tolerance, valid.max_total) {
+                return (chosen, true);
+            }
+        }
+        Balance::Value => {
+            if let Some(chosen) = bilateral::solve(candidates, valid.tolerance, valid.max_total) {
+                return (chosen, true);
+            }
         }
     }
     mip::solve(
