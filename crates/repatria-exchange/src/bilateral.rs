@@ -27,9 +27,10 @@ type Cost = i128;
 /// below 2^110, checked when the weights are made), and far below overflow when costs are added.
 const UNREACHABLE: Cost = 1 << 120;
 
-/// Largest range tabulated (entries per direction); beyond it the caller uses the integer
-/// program. About 16 million entries: 256 MiB of costs per direction.
-const MAX_RANGE: u64 = 1 << 24;
+/// Largest table: range × classes, each entry a cost per direction (16 bytes) and a count per
+/// class (4 bytes). Beyond it the caller uses the integer program. 2^26 entries: 256 MiB of
+/// counts; a million prisoners between two sides need a few million.
+const MAX_ENTRIES: u64 = 1 << 26;
 
 /// Candidates of one direction with equal value and demanded flag.
 struct Class {
@@ -221,8 +222,9 @@ pub fn solve(
         .saturating_add(4 * largest_value)
         .saturating_add(64)
         .min(largest);
+    let classes = (forward.classes.len() + backward.classes.len()) as u64;
     loop {
-        if range > MAX_RANGE {
+        if (range + 1).saturating_mul(classes + 2) > MAX_ENTRIES {
             return None;
         }
         let (forward_cost, forward_left) = forward.leave_behind(weights, range as usize);
