@@ -9,7 +9,7 @@ use crate::validate::parse_date;
 
 /// Returns every way in which `plan` breaks the contract for `scenario` (empty when none).
 /// Optimality is not checked, only the rules, the reasons and the reported figures.
-pub fn check_plan(scenario: &Scenario, plan: &Plan) -> Result<(), Vec<String>> {
+pub fn check_plan(scenario: &Scenario, plan: &Plan<'_>) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
     let terms = &scenario.terms;
     let mut side_of: HashMap<&str, usize> = HashMap::new();
@@ -25,16 +25,16 @@ pub fn check_plan(scenario: &Scenario, plan: &Plan) -> Result<(), Vec<String>> {
     let mut transfer_of = HashMap::new();
     let mut reason_of = HashMap::new();
     for transfer in &plan.transfers {
-        if !seen.insert(transfer.prisoner.as_str()) {
+        if !seen.insert(&*transfer.prisoner) {
             problems.push(format!("{} appears more than once", transfer.prisoner));
         }
-        transfer_of.insert(transfer.prisoner.as_str(), transfer);
+        transfer_of.insert(&*transfer.prisoner, transfer);
     }
     for entry in &plan.not_moved {
-        if !seen.insert(entry.prisoner.as_str()) {
+        if !seen.insert(&*entry.prisoner) {
             problems.push(format!("{} appears more than once", entry.prisoner));
         }
-        reason_of.insert(entry.prisoner.as_str(), entry.reason);
+        reason_of.insert(&*entry.prisoner, entry.reason);
     }
     let known: HashSet<&str> = scenario.prisoners.iter().map(|p| p.id.as_str()).collect();
     for id in &seen {

@@ -1,6 +1,7 @@
 //! The planner's exchange format (contracts/EXCHANGE.md): the scenario that comes in and the plan
 //! that goes out, exactly as the CLI and the API read and write them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -92,19 +93,53 @@ pub struct Terms {
 }
 
 /// The plan: who moves, the balance achieved, and why everybody else stays.
+///
+/// The ids in `transfers` and `not_moved` borrow from the [`Scenario`] that was planned (a plan
+/// names every prisoner once, and copying a million ids would cost as much as the planning);
+/// [`Plan::into_owned`] makes a plan that outlives its scenario. A plan read from JSON owns its
+/// ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Plan {
+pub struct Plan<'a> {
     /// True when the plan is proven optimal for the lexicographic objective.
     pub optimal: bool,
     /// The objective achieved by the plan.
     pub objective: Objective,
     /// Every prisoner who moves, in scenario order.
-    pub transfers: Vec<Transfer>,
+    pub transfers: Vec<Transfer<'a>>,
     /// Per side of the agreement, in scenario order: what it gives and receives (counted moves,
     /// by count or value as the terms say).
     pub sides: Vec<SideBalance>,
     /// Every prisoner who stays, in scenario order, with the reason.
-    pub not_moved: Vec<NotMoved>,
+    pub not_moved: Vec<NotMoved<'a>>,
+}
+
+impl Plan<'_> {
+    /// The same plan with its own copy of every id, independent of the scenario.
+    pub fn into_owned(self) -> Plan<'static> {
+        Plan {
+            optimal: self.optimal,
+            objective: self.objective,
+            transfers: self
+                .transfers
+                .into_iter()
+                .map(|t| Transfer {
+                    prisoner: Cow::Owned(t.prisoner.into_owned()),
+                    from: Cow::Owned(t.from.into_owned()),
+                    to: Cow::Owned(t.to.into_owned()),
+                    counts_toward_balance: t.counts_toward_balance,
+                })
+                .collect(),
+            sides: self.sides,
+            not_moved: self
+                .not_moved
+                .into_iter()
+                .map(|n| NotMoved {
+                    prisoner: Cow::Owned(n.prisoner.into_owned()),
+                    reason: n.reason,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The lexicographic objective, most important first.
@@ -120,13 +155,13 @@ pub struct Objective {
 
 /// One prisoner moving from his detaining power to his power of origin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Transfer {
+pub struct Transfer<'a> {
     /// Prisoner id.
-    pub prisoner: String,
+    pub prisoner: Cow<'a, str>,
     /// The detaining power (`held_by`).
-    pub from: String,
+    pub from: Cow<'a, str>,
     /// The power of origin (`belongs_to`).
-    pub to: String,
+    pub to: Cow<'a, str>,
     /// False for the seriously wounded and sick, who move regardless of numbers (Arts. 109–110).
     pub counts_toward_balance: bool,
 }
@@ -144,9 +179,9 @@ pub struct SideBalance {
 
 /// A prisoner who stays, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotMoved {
+pub struct NotMoved<'a> {
     /// Prisoner id.
-    pub prisoner: String,
+    pub prisoner: Cow<'a, str>,
     /// Why he stays.
     pub reason: Reason,
 }

@@ -10,7 +10,7 @@ use crate::contract::{Balance, Plan, Reason, Scenario};
 const IDS_SHOWN: usize = 10;
 
 /// Writes a summary of `plan` for `scenario` that a negotiator can read.
-pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
+pub fn explain(scenario: &Scenario, plan: &Plan<'_>) -> String {
     let terms = &scenario.terms;
     let mut out = String::new();
     let unit = match terms.balance {
@@ -64,9 +64,7 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
     // Per direction between parties: counted and uncounted moves.
     let mut directions: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
     for t in &plan.transfers {
-        let entry = directions
-            .entry((t.from.as_str(), t.to.as_str()))
-            .or_default();
+        let entry = directions.entry((&*t.from, &*t.to)).or_default();
         if t.counts_toward_balance {
             entry.0 += 1;
         } else {
@@ -104,9 +102,9 @@ pub fn explain(scenario: &Scenario, plan: &Plan) -> String {
         by_reason
             .entry(entry.reason)
             .or_default()
-            .push(entry.prisoner.as_str());
+            .push(&*entry.prisoner);
         if matches!(entry.reason, Reason::Balance | Reason::MaxTotal) {
-            if let Some(p) = prisoner_of.get(entry.prisoner.as_str()) {
+            if let Some(p) = prisoner_of.get(&*entry.prisoner) {
                 if let Some(&s) = side_of.get(p.held_by.as_str()) {
                     left_by_numbers[s].0 += 1;
                     left_by_numbers[s].1 += usize::from(p.demanded);

@@ -141,7 +141,7 @@ impl Network {
         };
         let mut buckets: Vec<Vec<u32>> = vec![Vec::new(); sides * sides];
         for (c, candidate) in candidates.iter().enumerate() {
-            buckets[candidate.holder_side * sides + candidate.origin_side].push(c as u32);
+            buckets[candidate.holder() * sides + candidate.origin()].push(c as u32);
         }
         let pairs: Vec<Pair> = buckets
             .into_iter()
@@ -154,7 +154,7 @@ impl Network {
                     .map(|&c| {
                         let candidate = &candidates[c as usize];
                         (u64::from(!candidate.demanded) << 63)
-                            | ((0x7fff_ffff - candidate.days) << 32)
+                            | ((0x7fff_ffff - candidate.days()) << 32)
                             | u64::from(c)
                     })
                     .collect();

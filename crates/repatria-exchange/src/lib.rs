@@ -10,9 +10,10 @@
 //! remaining candidates are chosen by an exact solver for the lexicographic objective
 //! (demanded, then value, then days in captivity): a min-cost circulation over the sides when
 //! balancing by count (a binding `max_total` is carried by a Lagrangian penalty on the moves,
-//! with a small branch and bound where the relaxation leaves a gap), an integer program over
-//! classes of interchangeable prisoners when balancing by value; see the `flow` and `mip`
-//! modules.
+//! with a small branch and bound where the relaxation leaves a gap), a knapsack over the values
+//! of each direction when balancing by value between two sides, and an integer program over
+//! classes of interchangeable prisoners when balancing by value between more sides; see the
+//! `flow`, `bilateral` and `mip` modules.
 //!
 //! Decisions the contract leaves open:
 //! - when several reasons apply to a prisoner who stays, the first in the order of [`Reason`]
@@ -26,9 +27,10 @@
 //!   runs out the plan is the best found, valid, and says `"optimal": false`. The clock is read
 //!   for that budget only.
 //!
-//! The integer programs use microlp (pure Rust). The `highs` cargo feature swaps in HiGHS,
-//! which is much stronger on balance by value with many sides.
+//! The integer programs use microlp (pure Rust). The `highs` cargo feature swaps in HiGHS; on
+//! these small aggregated programs, re-solved round after round, it measured slower.
 
+mod bilateral;
 mod check;
 mod contract;
 mod explain;
@@ -48,17 +50,17 @@ pub use planner::PlanOptions;
 pub use validate::{parse_date, ScenarioError, MAX_RANK_VALUE};
 
 /// Plans a scenario whose `terms.as_of` is given, with default options.
-pub fn plan(scenario: &Scenario) -> Result<Plan, ScenarioError> {
+pub fn plan(scenario: &Scenario) -> Result<Plan<'_>, ScenarioError> {
     plan_with(scenario, &PlanOptions::default(), None)
 }
 
 /// Plans a scenario. `default_as_of` is used when the scenario has no `terms.as_of` (the CLI
 /// and the server pass today's date: the engine itself never reads the clock).
-pub fn plan_with(
-    scenario: &Scenario,
+pub fn plan_with<'a>(
+    scenario: &'a Scenario,
     options: &PlanOptions,
     default_as_of: Option<NaiveDate>,
-) -> Result<Plan, ScenarioError> {
+) -> Result<Plan<'a>, ScenarioError> {
     let valid = validate::validate(scenario, default_as_of)?;
     Ok(planner::plan_validated(&valid, options))
 }

@@ -15,8 +15,9 @@
 //! 3. keeping both, maximise Σ F(n) over classes.
 //!
 //! Stage 3 models each `F` from above by tangent lines (`t ≤ F(m) + slope·(n − m)`), adding the
-//! tangents at the solution whenever `t` overestimates `F(n)` there. Since `F` is the minimum of
-//! all its tangents, the loop ends with the exact optimum, usually after a few rounds.
+//! tangents at the solution, and on a ladder of distances around it, whenever `t` overestimates
+//! `F(n)` there. Since `F` is the minimum of all its tangents, the loop ends with the exact
+//! optimum, usually after a few rounds.
 
 use std::collections::HashMap;
 
@@ -53,6 +54,12 @@ impl Class {
         self.prefix_days[i + 1] - self.prefix_days[i]
     }
 }
+
+/// Stage 3 adds tangents at the solution and at distances 1, 2, 4, ... (powers of this) on both
+/// sides of it: cheap rows that spare most rounds of the loop, each a whole integer program
+/// (with tangents at the solution only, 100,000 prisoners on 4 sides took 10 rounds and 1.7 s,
+/// on 11 sides no proof within a minute; with the ladder 3–4 rounds, 0.4 s and 16 s).
+const LADDER: usize = 2;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Stage {
@@ -126,9 +133,9 @@ fn classify(candidates: &[Candidate]) -> Vec<Class> {
     let mut classes: Vec<Class> = Vec::new();
     for (c, candidate) in candidates.iter().enumerate() {
         let key = (
-            candidate.holder_side,
-            candidate.origin_side,
-            candidate.value,
+            candidate.holder(),
+            candidate.origin(),
+            candidate.value(),
             candidate.demanded,
         );
         let k = *index.entry(key).or_insert_with(|| {
@@ -151,7 +158,7 @@ fn classify(candidates: &[Candidate]) -> Vec<Class> {
             .sort_unstable_by(|&a, &b| candidates[b].days.cmp(&candidates[a].days).then(a.cmp(&b)));
         class.prefix_days = std::iter::once(0)
             .chain(class.members.iter().scan(0u64, |sum, &c| {
-                *sum += candidates[c].days;
+                *sum += candidates[c].days();
                 Some(*sum)
             }))
             .collect();
@@ -188,9 +195,10 @@ impl Model<'_> {
         let mut cuts: Vec<Vec<Cut>> = self.classes.iter().map(|_| Vec::new()).collect();
         for (k, class) in self.classes.iter().enumerate() {
             let n = class.size();
-            for at in [0, n / 4, n / 2, 3 * n / 4, n, best[k] as usize] {
+            for at in [0, n / 4, n / 2, 3 * n / 4, n] {
                 add_tangents(class, at, &mut cuts[k]);
             }
+            add_ladder(class, best[k] as usize, &mut cuts[k]);
         }
         // Each round adds at least one tangent that was missing, so this ends; the bound is a
         // safety net against numerical trouble.
@@ -207,7 +215,7 @@ impl Model<'_> {
                 let n = result.counts[k] as usize;
                 if result.days_estimate[k] > class.prefix_days[n] as f64 + 0.5 {
                     exact = false;
-                    add_tangents(class, n, &mut cuts[k]);
+                    add_ladder(class, n, &mut cuts[k]);
                 }
             }
             if exact {
@@ -363,9 +371,16 @@ impl Model<'_> {
         let tolerance = self.tolerance as f64;
         let total_value: u64 = self.classes.iter().map(|c| c.value * c.size() as u64).sum();
         // Rule 5: |gives − receives| ≤ tolerance for every side. Skipped when it cannot bind.
+        // The nets of all sides sum to zero, so with two sides, or with tolerance 0, the last
+        // involved side is balanced when the others are: its rows would only be redundant, and
+        // redundant rows make the relaxations degenerate and the branch and bound slow.
         if self.tolerance < total_value {
-            for (expression, involved) in net.into_iter().zip(side_involved) {
-                if involved {
+            let involved: Vec<usize> = (0..self.sides).filter(|&s| side_involved[s]).collect();
+            let redundant = (involved.len() == 2 || self.tolerance == 0)
+                .then(|| involved.last().copied())
+                .flatten();
+            for (s, expression) in net.into_iter().enumerate() {
+                if side_involved[s] && Some(s) != redundant {
                     problem.add_constraint(expression.clone().leq(tolerance));
                     problem.add_constraint(expression.geq(-tolerance));
                 }
@@ -409,6 +424,21 @@ impl Model<'_> {
             days_estimate: days.iter().map(|&t| solution.value(t)).collect(),
             proven,
         })
+    }
+}
+
+/// Adds the tangents of `F` at `n` and at distances 1, 2, 4, ... on both sides of it.
+fn add_ladder(class: &Class, n: usize, cuts: &mut Vec<Cut>) {
+    add_tangents(class, n, cuts);
+    let mut step = 1;
+    while step < class.size() {
+        if step <= n {
+            add_tangents(class, n - step, cuts);
+        }
+        if n + step <= class.size() {
+            add_tangents(class, n + step, cuts);
+        }
+        step *= LADDER;
     }
 }
 

@@ -1,34 +1,80 @@
 //! The planner proper: applies the rules that do not depend on numbers, picks the counted moves
 //! with the exact solver that fits the terms, and writes the plan with a reason for everybody.
 
-use crate::contract::{Balance, NotMoved, Objective, Plan, Reason, SideBalance, Transfer};
-use crate::validate::Validated;
-use crate::{flow, mip};
+use std::borrow::Cow;
+
+use crate::contract::{
+    Balance, NotMoved, Objective, Plan, Prisoner, Reason, Scenario, SideBalance, Transfer,
+};
+use crate::validate::{ValidPrisoner, Validated};
+use crate::{bilateral, flow, mip};
 
 /// A prisoner who may move and whose move counts toward balance: the planner's decision variable.
-/// Candidates are listed in scenario order, which solvers use to break ties reproducibly.
+/// Candidates are listed in scenario order, which solvers use to break ties reproducibly. Kept
+/// small (20 bytes), since there is one per prisoner.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate {
     /// Side of the detaining power.
-    pub holder_side: usize,
+    pub holder_side: u32,
     /// Side of the power of origin.
-    pub origin_side: usize,
+    pub origin_side: u32,
     /// Worth toward balance.
-    pub value: u64,
+    pub value: u32,
+    /// Days in captivity.
+    pub days: u32,
     /// On the other side's demand list.
     pub demanded: bool,
-    /// Days in captivity.
-    pub days: u64,
+}
+
+impl Candidate {
+    pub fn holder(&self) -> usize {
+        self.holder_side as usize
+    }
+
+    pub fn origin(&self) -> usize {
+        self.origin_side as usize
+    }
+
+    pub fn value(&self) -> u64 {
+        u64::from(self.value)
+    }
+
+    pub fn days(&self) -> u64 {
+        u64::from(self.days)
+    }
 }
 
 /// What the rules alone decide for one prisoner.
+#[derive(Clone, Copy)]
 enum Fate {
     /// Stays for a reason that no choice of the planner can change.
     Stays(Reason),
     /// Moves regardless of numbers and is not counted (GC III Arts. 109–110).
     MovesUncounted,
-    /// Up to the optimisation: index into the candidate list.
-    Candidate(usize),
+    /// Up to the optimisation, from the holder's side to the origin's side.
+    Candidate(usize, usize),
+}
+
+/// Applies the rules that do not depend on numbers. Computed twice per prisoner (to list the
+/// candidates, then to write the plan) rather than stored: it is cheaper than a list the size
+/// of the scenario.
+fn fate(raw: &Prisoner, prisoner: &ValidPrisoner, side_of_party: &[Option<usize>]) -> Fate {
+    if raw.refuses_repatriation {
+        // Nobody is repatriated against his will (Art. 109); this wins over every other rule.
+        return Fate::Stays(Reason::RefusesRepatriation);
+    }
+    let holder_side = side_of_party[prisoner.held_by as usize];
+    let origin_side = side_of_party[prisoner.belongs_to as usize];
+    match (holder_side, origin_side) {
+        (None, _) | (_, None) => Fate::Stays(Reason::PartyNotInAgreement),
+        (Some(h), Some(o)) if h == o => Fate::Stays(Reason::SameSide),
+        // The seriously wounded and sick are repatriated regardless of number or rank and are
+        // never traded man for man (Arts. 109–110), even when held for proceedings.
+        _ if raw.seriously_wounded_or_sick => Fate::MovesUncounted,
+        // Those held for judicial proceedings may be kept back (Art. 115).
+        _ if raw.held_for_proceedings => Fate::Stays(Reason::HeldForProceedings),
+        (Some(h), Some(o)) => Fate::Candidate(h, o),
+    }
 }
 
 /// Options of the planner that are not part of the scenario.
@@ -53,47 +99,33 @@ impl Default for PlanOptions {
 }
 
 /// Plans a validated scenario.
-pub fn plan_validated(valid: &Validated<'_>, options: &PlanOptions) -> Plan {
+pub fn plan_validated<'a>(valid: &Validated<'a>, options: &PlanOptions) -> Plan<'a> {
     let scenario = valid.scenario;
-    let mut fates = Vec::with_capacity(valid.prisoners.len());
-    let mut candidates = Vec::with_capacity(valid.prisoners.len());
-    for (raw, prisoner) in scenario.prisoners.iter().zip(&valid.prisoners) {
-        let fate = if raw.refuses_repatriation {
-            // Nobody is repatriated against his will (Art. 109); this wins over every other rule.
-            Fate::Stays(Reason::RefusesRepatriation)
-        } else {
-            match (prisoner.holder_side, prisoner.origin_side) {
-                (None, _) | (_, None) => Fate::Stays(Reason::PartyNotInAgreement),
-                (Some(h), Some(o)) if h == o => Fate::Stays(Reason::SameSide),
-                // The seriously wounded and sick are repatriated regardless of number or rank
-                // and are never traded man for man (Arts. 109–110), even when held for
-                // proceedings.
-                _ if raw.seriously_wounded_or_sick => Fate::MovesUncounted,
-                // Those held for judicial proceedings may be kept back (Art. 115).
-                _ if raw.held_for_proceedings => Fate::Stays(Reason::HeldForProceedings),
-                (Some(h), Some(o)) => {
-                    candidates.push(Candidate {
-                        holder_side: h,
-                        origin_side: o,
-                        value: prisoner.value,
-                        demanded: raw.demanded,
-                        days: prisoner.days,
-                    });
-                    Fate::Candidate(candidates.len() - 1)
-                }
-            }
-        };
-        fates.push(fate);
-    }
-
     let sides = scenario.sides.len();
+    let mut candidates = Vec::new();
+    let mut uncounted = 0;
+    for (raw, prisoner) in scenario.prisoners.iter().zip(&valid.prisoners) {
+        match fate(raw, prisoner, &valid.side_of_party) {
+            Fate::Candidate(h, o) => candidates.push(Candidate {
+                // Sides fit in u32: each has a party of its own, and validation caps the parties.
+                holder_side: h as u32,
+                origin_side: o as u32,
+                value: prisoner.value,
+                days: prisoner.days,
+                demanded: raw.demanded,
+            }),
+            Fate::MovesUncounted => uncounted += 1,
+            Fate::Stays(_) => {}
+        }
+    }
     let (chosen, optimal) = choose(valid, options, sides, &candidates);
-    assemble(valid, &fates, &candidates, &chosen, optimal)
+    assemble(valid, &candidates, &chosen, uncounted, optimal)
 }
 
 /// Picks the counted moves: the min-cost circulation when balancing by count (with a Lagrangian
-/// penalty on the moves when `max_total` binds), the integer program otherwise or when the
-/// relaxation cannot certify the capped optimum.
+/// penalty on the moves when `max_total` binds), the knapsack per direction when balancing by
+/// value between two sides, and the integer program otherwise or when these give up (a capped
+/// optimum the relaxation cannot certify, a binding cap between two sides, a huge range).
 fn choose(
     valid: &Validated<'_>,
     options: &PlanOptions,
@@ -103,9 +135,16 @@ fn choose(
     if candidates.is_empty() {
         return (Vec::new(), true);
     }
-    if valid.scenario.terms.balance == Balance::Count {
-        if let Some(chosen) = flow::solve(sides, candidates, valid.tolerance, valid.max_total) {
-            return (chosen, true);
+    match valid.scenario.terms.balance {
+        Balance::Count => {
+            if let Some(chosen) = flow::solve(sides, candidates, valid.tolerance, valid.max_total) {
+                return (chosen, true);
+            }
+        }
+        Balance::Value => {
+            if let Some(chosen) = bilateral::solve(candidates, valid.tolerance, valid.max_total) {
+                return (chosen, true);
+            }
         }
     }
     mip::solve(
@@ -118,14 +157,14 @@ fn choose(
     )
 }
 
-fn assemble(
-    valid: &Validated<'_>,
-    fates: &[Fate],
+fn assemble<'a>(
+    valid: &Validated<'a>,
     candidates: &[Candidate],
     chosen: &[bool],
+    uncounted: usize,
     optimal: bool,
-) -> Plan {
-    let scenario = valid.scenario;
+) -> Plan<'a> {
+    let scenario: &'a Scenario = valid.scenario;
     let counted_moves = chosen.iter().filter(|&&c| c).count() as u64;
     // When the cap is reached, no further prisoner can be added whatever the balance, so the cap
     // is the reason given; below the cap it is the balance (or the objective) that kept him.
@@ -143,48 +182,45 @@ fn assemble(
             receives: 0,
         })
         .collect();
-    // Sized up front: at a million prisoners, growing these would copy them several times.
-    let moving = fates
-        .iter()
-        .filter(|fate| match fate {
-            Fate::Stays(_) => false,
-            Fate::MovesUncounted => true,
-            Fate::Candidate(c) => chosen[*c],
-        })
-        .count();
+    for (candidate, _) in candidates.iter().zip(chosen).filter(|(_, &c)| c) {
+        objective.demanded += u64::from(candidate.demanded);
+        objective.value += candidate.value();
+        objective.days_in_captivity += candidate.days();
+        side_balance[candidate.holder()].gives += candidate.value();
+        side_balance[candidate.origin()].receives += candidate.value();
+    }
+    // Sized up front: at a million prisoners, growing these would copy them several times. The
+    // ids are borrowed from the scenario, not copied.
+    let moving = uncounted + counted_moves as usize;
     let mut transfers = Vec::with_capacity(moving);
-    let mut not_moved = Vec::with_capacity(fates.len() - moving);
-    for (i, fate) in fates.iter().enumerate() {
-        let raw = &scenario.prisoners[i];
-        let valid_prisoner = &valid.prisoners[i];
-        // Party ids are copied from the (few, cache-hot) parties rather than from each prisoner.
+    let mut not_moved = Vec::with_capacity(scenario.prisoners.len() - moving);
+    let mut next_candidate = 0;
+    for (raw, prisoner) in scenario.prisoners.iter().zip(&valid.prisoners) {
         let transfer = |counts_toward_balance| Transfer {
-            prisoner: raw.id.clone(),
-            from: scenario.parties[valid_prisoner.held_by].id.clone(),
-            to: scenario.parties[valid_prisoner.belongs_to].id.clone(),
+            prisoner: Cow::Borrowed(raw.id.as_str()),
+            from: Cow::Borrowed(scenario.parties[prisoner.held_by as usize].id.as_str()),
+            to: Cow::Borrowed(scenario.parties[prisoner.belongs_to as usize].id.as_str()),
             counts_toward_balance,
         };
-        match *fate {
-            Fate::Stays(reason) => not_moved.push(NotMoved {
-                prisoner: raw.id.clone(),
-                reason,
-            }),
+        let stays = |reason| NotMoved {
+            prisoner: Cow::Borrowed(raw.id.as_str()),
+            reason,
+        };
+        match fate(raw, prisoner, &valid.side_of_party) {
+            Fate::Stays(reason) => not_moved.push(stays(reason)),
             Fate::MovesUncounted => transfers.push(transfer(false)),
-            Fate::Candidate(c) if chosen[c] => {
-                let candidate = &candidates[c];
-                objective.demanded += u64::from(candidate.demanded);
-                objective.value += candidate.value;
-                objective.days_in_captivity += candidate.days;
-                side_balance[candidate.holder_side].gives += candidate.value;
-                side_balance[candidate.origin_side].receives += candidate.value;
-                transfers.push(transfer(true));
+            Fate::Candidate(..) => {
+                // Candidates were listed in scenario order: this is the next one.
+                if chosen[next_candidate] {
+                    transfers.push(transfer(true));
+                } else {
+                    not_moved.push(stays(leftover_reason));
+                }
+                next_candidate += 1;
             }
-            Fate::Candidate(_) => not_moved.push(NotMoved {
-                prisoner: raw.id.clone(),
-                reason: leftover_reason,
-            }),
         }
     }
+    debug_assert_eq!(next_candidate, candidates.len());
     Plan {
         optimal,
         objective,

@@ -127,12 +127,27 @@ fn the_contract_example_round_trips_through_json() {
     }"#;
     let output = plan_json(input).unwrap();
     let plan: Plan = serde_json::from_str(&output).unwrap();
+    // The exact text: the plan's ids are borrowed from the scenario, and must print as before.
+    assert_eq!(
+        serde_json::to_string(&plan).unwrap(),
+        concat!(
+            r#"{"optimal":true,"objective":{"demanded":1,"value":2,"days_in_captivity":2113},"#,
+            r#""transfers":[{"prisoner":"p-0001","from":"UA","to":"KP","counts_toward_balance":true},"#,
+            r#"{"prisoner":"p-0003","from":"RU","to":"UA","counts_toward_balance":true}],"#,
+            r#""sides":[{"parties":["UA"],"gives":1,"receives":1},"#,
+            r#"{"parties":["RU","KP"],"gives":1,"receives":1}],"#,
+            r#""not_moved":[{"prisoner":"p-0002","reason":"refuses_repatriation"}]}"#
+        )
+    );
+    let scenario = parse_scenario(input).unwrap();
+    let planned = repatria_exchange::plan(&scenario).unwrap();
+    assert_eq!(serde_json::to_string_pretty(&planned).unwrap(), output);
+    assert_eq!(planned.clone().into_owned(), planned);
     let value: serde_json::Value = serde_json::from_str(&output).unwrap();
     assert_eq!(value["objective"]["days_in_captivity"], 687 + 1426);
     assert_eq!(value["not_moved"][0]["reason"], "refuses_repatriation");
     assert_eq!(value["transfers"][0]["counts_toward_balance"], true);
     assert_eq!(value["sides"][1]["parties"][1], "KP");
-    let scenario = parse_scenario(input).unwrap();
     repatria_exchange::check_plan(&scenario, &plan).unwrap();
     assert_eq!(plan.objective.demanded, 1);
 }

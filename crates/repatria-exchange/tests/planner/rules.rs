@@ -1,6 +1,6 @@
 //! One table case per rule and per reason of the contract.
 
-use repatria_exchange::{Balance, Objective};
+use repatria_exchange::{check_plan, plan, Balance, Objective, Scenario};
 
 use crate::support::*;
 
@@ -244,8 +244,48 @@ fn every_prisoner_appears_exactly_once_in_scenario_order() {
         &s,
         "a counted\nb party_not_in_agreement\nc uncounted\nd refuses_repatriation\ne counted",
     );
-    let moved: Vec<&str> = plan.transfers.iter().map(|t| t.prisoner.as_str()).collect();
+    let moved: Vec<&str> = plan.transfers.iter().map(|t| &*t.prisoner).collect();
     assert_eq!(moved, ["a", "c", "e"]);
     assert_eq!(plan.transfers[0].from, "UA");
     assert_eq!(plan.transfers[0].to, "RU");
+}
+
+#[test]
+fn between_two_sides_by_value_demanded_prisoners_are_left_when_nothing_else_balances() {
+    // UA holds 100 demanded RU generals (worth 40 each), RU holds 3,000 UA privates: only 75
+    // generals can be matched, so 25 demanded prisoners stay, and the knapsack must look far
+    // beyond the difference of what the sides hold to prove it.
+    let mut prisoners = Vec::new();
+    for i in 0..100 {
+        prisoners.push(
+            prisoner(&format!("g{i:03}"), "UA", "RU")
+                .rank("general")
+                .demanded(),
+        );
+    }
+    for i in 0..3000 {
+        prisoners.push(prisoner(&format!("p{i:04}"), "RU", "UA").rank("private"));
+    }
+    let mut s = scenario(&["UA", "RU"], &[&["UA"], &["RU"]], prisoners);
+    s.terms.balance = Balance::Value;
+    s.terms.values = rank_values();
+    let plan = plan(&s).unwrap();
+    assert!(plan.optimal);
+    check_plan(&s, &plan).unwrap();
+    assert_eq!((plan.objective.demanded, plan.objective.value), (75, 6000));
+    assert_eq!(plan.objective.days_in_captivity, 3075 * 365);
+    // With room for one more general, the 40 privates it needs are found.
+    s.terms.tolerance = 39;
+    let plan = plan_of(&s);
+    assert_eq!((plan.objective.demanded, plan.objective.value), (75, 6000));
+    s.terms.tolerance = 40;
+    let plan = plan_of(&s);
+    assert_eq!((plan.objective.demanded, plan.objective.value), (76, 6040));
+}
+
+fn plan_of(s: &Scenario) -> repatria_exchange::Plan<'_> {
+    let plan = plan(s).unwrap();
+    assert!(plan.optimal);
+    check_plan(s, &plan).unwrap();
+    plan
 }

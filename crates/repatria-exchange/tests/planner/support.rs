@@ -128,7 +128,7 @@ pub fn outcomes(scenario: &Scenario, plan: &Plan) -> Vec<(String, String)> {
 
 /// Plans, checks the plan with the independent checker, and compares outcomes with `expect`
 /// given as `"id outcome"` lines.
-pub fn check(scenario: &Scenario, expect: &str) -> Plan {
+pub fn check<'a>(scenario: &'a Scenario, expect: &str) -> Plan<'a> {
     let plan = plan(scenario).expect("scenario is valid");
     if let Err(problems) = repatria_exchange::check_plan(scenario, &plan) {
         panic!("plan breaks the rules: {problems:#?}");

@@ -24,7 +24,10 @@ fn invalid(error: ScenarioError) -> ApiError {
         (status = 400, description = "malformed JSON", body = crate::ErrorBody),
         (status = 422, description = "a bad scenario; the field is named", body = crate::ErrorBody),
     ))]
-pub async fn plan(Auth(user): Auth, body: Bytes) -> ApiResult<axum::Json<repatria_exchange::Plan>> {
+pub async fn plan(
+    Auth(user): Auth,
+    body: Bytes,
+) -> ApiResult<axum::Json<repatria_exchange::Plan<'static>>> {
     user.require(repatria_core::Permission::PlanExchange)?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
@@ -41,7 +44,8 @@ pub async fn plan(Auth(user): Auth, body: Bytes) -> ApiResult<axum::Json<repatri
             clock: Some(crate::monotonic_seconds),
             ..PlanOptions::default()
         };
-        plan_with(&scenario, &options, Some(today))
+        // The plan borrows its ids from the scenario, which ends with this task.
+        plan_with(&scenario, &options, Some(today)).map(repatria_exchange::Plan::into_owned)
     })
     .await
     .map_err(|e| ApiError::Internal(format!("planner task failed: {e}")))?
