@@ -215,6 +215,38 @@ async fn a_list_with_a_bad_row_imports_nothing(backend: Backend) {
     ]);
     assert!(!ok);
     assert!(err.contains("--as: expected list or tracing"), "{err}");
+    // A workbook: its bad row is named by its spreadsheet row; nothing is imported.
+    let workbook = dir.path().join("list.xlsx");
+    std::fs::write(
+        &workbook,
+        include_bytes!("../../repatria-lists/tests/fixtures/list.xlsx"),
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["import", workbook.to_str().unwrap(), "--db", &db.url]);
+    assert!(!ok);
+    assert!(
+        err.contains("line 7: date_of_birth: not a date (YYYY, YYYY-MM or YYYY-MM-DD): 31.02.1990"),
+        "{err}"
+    );
+    assert_eq!(
+        store.imports().await.unwrap().len(),
+        1,
+        "only the tracing import"
+    );
+    // Ignoring the date column leaves the row's other fault: it names nobody.
+    let (ok, out, err) = run(&[
+        "import",
+        workbook.to_str().unwrap(),
+        "--map",
+        "Дата народження=ignore",
+        "--db",
+        &db.url,
+    ]);
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("line 7:") && !err.contains("date_of_birth"),
+        "{err}"
+    );
 }
 
 macro_rules! on_both_backends {
