@@ -327,7 +327,24 @@ pub async fn import(
     };
     let requests = new.requests.clone();
     let rows = import.rows;
-    store.import_list(actor, new, now).await?;
+    match store.import_list(actor, new, now).await {
+        Ok(()) => {}
+        // The same file, imported by someone else while this one was being matched.
+        Err(StoreError::Conflict(reason)) => {
+            let Some(earlier) = store.find_import(&import.content_hash).await? else {
+                return Err(StoreError::Conflict(reason).into());
+            };
+            let counts = report(store, &earlier).await?.counts;
+            return Ok(ImportSummary {
+                rows: earlier.rows,
+                requests: 0,
+                import: earlier,
+                created: false,
+                counts,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    }
     matching.add_requests(&requests);
     let counts = match import.kind {
         ImportKind::List => report(store, &import).await?.counts,
