@@ -66,6 +66,20 @@ async fn run(
         .flush()
         .context("cannot write to standard output")?;
     let state = AppState::new(Arc::new(store));
+    // Build the matching index now, not at the first search or change.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match warm.matching.ensure(&*warm.store).await {
+            Ok(()) => tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "matching index ready"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "matching index not built; it is built at first use")
+            }
+        }
+    });
     repatria_server::serve(listener, state, shutdown_signal())
         .await
         .context("server failed")?;
