@@ -192,6 +192,9 @@ impl TracingRequest {
     /// Closes the request. The bureau answers every enquiry (Art. 122): a request is
     /// closed only once an answer has been given.
     pub fn close(&mut self) -> Result<(), DomainError> {
+        if self.status == TracingStatus::Closed {
+            return Err(DomainError::rule("status", "the request is already closed"));
+        }
         if self.answers.is_empty() {
             return Err(DomainError::rule(
                 "answers",
@@ -291,6 +294,7 @@ mod tests {
         r.record_answer(answer()).unwrap();
         r.close().unwrap();
         assert_eq!(r.status, TracingStatus::Closed);
+        assert!(r.close().is_err(), "closing twice is refused");
         assert!(r.confirm(captive(1)).is_err());
         assert!(r.undo_confirmation().is_err());
     }

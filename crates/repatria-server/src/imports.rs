@@ -6,7 +6,7 @@
 //! (`matching.rs`), and stores the rows, requests and links in one transaction. Used by
 //! the API (as a background job with progress) and by `repatria import`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -19,7 +19,7 @@ use repatria_lists::{Entry, Format, ReadError, RowError};
 use repatria_store::{Actor, LinkFilter, NewImport, Store, StoreError};
 use sha2::{Digest, Sha256};
 
-use crate::matching::Matching;
+use crate::matching::{heavy, Matching};
 
 /// What to import.
 #[derive(Debug, Clone)]
@@ -274,18 +274,30 @@ pub async fn import(
     let new = match input.kind {
         ImportKind::List => {
             let entries: Vec<ListEntry> = entries.into_iter().map(list_entry).collect();
-            let links = matching
-                .read(|index| {
-                    entries
-                        .par_iter()
-                        .flat_map_iter(|entry| {
-                            let links = index.entry_links(import.id, entry, now);
-                            tick();
-                            links
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
+            let mut open = HashSet::new();
+            for status in [TracingStatus::Open, TracingStatus::CandidatesFound] {
+                open.extend(
+                    store
+                        .tracing_requests(Some(status))
+                        .await?
+                        .iter()
+                        .map(|r| r.id),
+                );
+            }
+            let links = heavy(|| {
+                matching
+                    .read(|index| {
+                        entries
+                            .par_iter()
+                            .flat_map_iter(|entry| {
+                                let links = index.entry_links(import.id, entry, &open, now);
+                                tick();
+                                links
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+            });
             NewImport {
                 import: import.clone(),
                 entries,
@@ -305,18 +317,20 @@ pub async fn import(
             if !errors.is_empty() {
                 return Err(ImportError::Rows(errors));
             }
-            let links = matching
-                .read(|index| {
-                    requests
-                        .par_iter()
-                        .flat_map_iter(|request| {
-                            let links = index.request_links(request, now);
-                            tick();
-                            links
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
+            let links = heavy(|| {
+                matching
+                    .read(|index| {
+                        requests
+                            .par_iter()
+                            .flat_map_iter(|request| {
+                                let links = index.request_links(request, now);
+                                tick();
+                                links
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+            });
             NewImport {
                 import: import.clone(),
                 entries: Vec::new(),

@@ -184,9 +184,10 @@ impl RegistryIndex {
         best
     }
 
-    /// The indexed requests most like `record`.
+    /// The indexed requests most like `record` (requests closed or confirmed since they
+    /// were indexed included: callers keep the open ones).
     pub fn request_candidates(&self, record: &Record) -> Vec<(TracingRequestId, Scored)> {
-        let found = self.requests.query(record, CANDIDATES);
+        let found = self.requests.query(record, CANDIDATES * 4);
         best_per(found, |id| {
             id.parse::<uuid::Uuid>().ok().map(TracingRequestId)
         })
@@ -197,6 +198,7 @@ impl RegistryIndex {
     /// the cut is on the evidence of the names ([`SEARCH_MIN_EVIDENCE`]).
     pub fn search(&self, text: &str, limit: usize) -> Vec<(CaptiveId, f64)> {
         let record = search_record(text);
+        let limit = limit.min(1000);
         let found = self.captives.query(&record, limit * 2);
         best_per(found, |id| id.parse::<CaptiveId>().ok())
             .into_iter()
@@ -244,11 +246,12 @@ impl RegistryIndex {
         self.proposals(LinkSubject::Request { id: request.id }, candidates, now)
     }
 
-    /// The links a list row proposes to captives and to open requests.
+    /// The links a list row proposes to captives and to the requests still `open`.
     pub fn entry_links(
         &self,
         import: repatria_core::ImportId,
         entry: &ListEntry,
+        open: &HashSet<TracingRequestId>,
         now: Timestamp,
     ) -> Vec<MatchLink> {
         let record = entry_record(entry);
@@ -259,6 +262,8 @@ impl RegistryIndex {
         let requests = self
             .request_candidates(&record)
             .into_iter()
+            .filter(|(id, _)| open.contains(id))
+            .take(CANDIDATES)
             .map(|(id, s)| (LinkTarget::Request { id }, s));
         self.proposals(
             LinkSubject::Entry {
@@ -309,11 +314,26 @@ impl RegistryIndex {
 #[derive(Debug, Default)]
 pub struct Matching {
     index: RwLock<Option<RegistryIndex>>,
+    /// Held while the index is built, so that it is built once.
+    building: tokio::sync::Mutex<()>,
+}
+
+/// Runs CPU-heavy work without stalling the async runtime's other tasks, where the
+/// runtime allows it (a multi-threaded one).
+pub fn heavy<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
 }
 
 impl Matching {
     /// Builds the index from the store unless it exists.
     pub async fn ensure(&self, store: &dyn Store) -> Result<(), StoreError> {
+        if self.read(|_| ()).is_some() {
+            return Ok(());
+        }
+        let _building = self.building.lock().await;
         if self.read(|_| ()).is_some() {
             return Ok(());
         }
@@ -324,7 +344,7 @@ impl Matching {
                 .tracing_requests(Some(TracingStatus::CandidatesFound))
                 .await?,
         );
-        let built = RegistryIndex::build(&captives, &requests);
+        let built = heavy(|| RegistryIndex::build(&captives, &requests));
         let mut guard = self.index.write().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             *guard = Some(built);

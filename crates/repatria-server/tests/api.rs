@@ -192,6 +192,8 @@ fn tracing_request(family: &str, given: &str, contact: &str) -> Value {
     })
 }
 
+const MATRIX_REQUESTS: &str = "Прізвище,Ім'я,Хто шукає,Ступінь спорідненості,Контакт\nКимов,Алексей,Kimova,mother,MATRIX-CONTACT\n";
+
 const MATRIX_LIST: &str = "№,Прізвище,Ім'я,Дата народження\n1,Kimov,Aleksei,1999-03\n";
 
 impl TestApp {
@@ -1272,6 +1274,12 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             Box::new(|| Value::String(MATRIX_LIST.into())),
             importers,
         ),
+        (
+            "POST",
+            "/api/imports?file_name=requests.csv&as=tracing&consent=true".into(),
+            Box::new(|| Value::String(MATRIX_REQUESTS.into())),
+            tracers,
+        ),
         ("GET", "/api/imports".into(), Box::new(|| Value::Null), importers),
         ("GET", format!("/api/imports/jobs/{job_id}"), Box::new(|| Value::Null), importers),
         ("GET", format!("/api/imports/{import_id}/report"), Box::new(|| Value::Null), importers),
@@ -1935,7 +1943,12 @@ async fn a_search_in_another_spelling_finds_the_captive_ranked_by_score(app: &Te
         .await
         .body;
     assert_eq!(first["items"].as_array().unwrap().len(), 1);
-    if let Some(next) = first["next"].as_str() {
+    let next = first["next"].as_str();
+    assert!(
+        next.is_some(),
+        "two captives share the family name: {first}"
+    );
+    if let Some(next) = next {
         let second = app
             .get(&format!(
                 "/api/captives?q=Shevchenko%20Oleksandr&limit=1&cursor={}",

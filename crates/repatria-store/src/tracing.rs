@@ -178,6 +178,9 @@ impl SqlStore {
         now: Timestamp,
     ) -> Result<TracingRequest> {
         let (_turn, mut tx) = self.begin_write().await?;
+        // The audit head first, as every tracing write takes it: one lock order, no
+        // deadlock between writers on PostgreSQL.
+        let mut audit = AuditWriter::begin(self, &mut tx).await?;
         let mut request = self.request_in(&mut tx, id).await?;
         let (action, detail) = match change {
             TracingChange::RecordAnswer(answer) => {
@@ -191,16 +194,18 @@ impl SqlStore {
             }
         };
         Self::write_request(&mut tx, &request, false).await?;
-        self.audit_in(
-            &mut tx,
-            actor,
-            action,
-            "tracing_request",
-            &id.0.to_string(),
-            detail,
-            now,
-        )
-        .await?;
+        audit
+            .append(
+                &mut tx,
+                actor,
+                action,
+                "tracing_request",
+                &id.0.to_string(),
+                detail,
+                now,
+            )
+            .await?;
+        audit.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(request)
     }
@@ -255,6 +260,9 @@ impl SqlStore {
         now: Timestamp,
     ) -> Result<()> {
         let (_turn, mut tx) = self.begin_write().await?;
+        // Under the audit head's lock, so that of two imports of one file the second
+        // sees the first.
+        let mut audit = AuditWriter::begin(self, &mut tx).await?;
         let taken = sqlx::query("SELECT id FROM list_imports WHERE content_hash = $1")
             .bind(&import.content_hash)
             .fetch_optional(&mut *tx)
@@ -292,7 +300,6 @@ impl SqlStore {
             }
             query.execute(&mut *tx).await?;
         }
-        let mut audit = AuditWriter::begin(self, &mut tx).await?;
         audit
             .append(
                 &mut tx,
@@ -569,6 +576,9 @@ impl SqlStore {
         now: Timestamp,
     ) -> Result<MatchLink> {
         let (_turn, mut tx) = self.begin_write().await?;
+        // The audit head first (one lock order for every tracing write); it also
+        // serialises decisions, so two candidates cannot both be confirmed.
+        let mut audit = AuditWriter::begin(self, &mut tx).await?;
         let sql = format!(
             "SELECT record FROM match_links WHERE id = $1{}",
             self.for_update()
@@ -603,16 +613,18 @@ impl SqlStore {
         Self::update_link(&mut tx, &link).await?;
         let mut detail = link_detail(&link);
         detail["from"] = serde_json::json!(from.as_str());
-        self.audit_in(
-            &mut tx,
-            actor,
-            &format!("match.{}", decision.as_str()),
-            "match_link",
-            &id.to_string(),
-            detail,
-            now,
-        )
-        .await?;
+        audit
+            .append(
+                &mut tx,
+                actor,
+                &format!("match.{}", decision.as_str()),
+                "match_link",
+                &id.to_string(),
+                detail,
+                now,
+            )
+            .await?;
+        audit.finish(&mut tx).await?;
         if let LinkSubject::Request { id } = link.subject {
             self.sync_request(&mut tx, id).await?;
         }

@@ -835,6 +835,19 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
         .decide_link(&actor(), stored[0].id, Decision::Confirm, now())
         .await
         .is_err());
+    let d = create(store, "KP", "Kim", "Cheol").await;
+    let other = store
+        .propose_links(&actor(), None, vec![proposal(subject, d.id, 0.6)], now())
+        .await
+        .unwrap();
+    let second = store
+        .decide_link(&actor(), other[0].id, Decision::Confirm, now())
+        .await;
+    assert!(matches!(second, Err(StoreError::Domain(_))), "{second:?}");
+    store
+        .decide_link(&actor(), other[0].id, Decision::Reject, now())
+        .await
+        .unwrap();
 
     // Proposing both again: the rejected pair stays rejected, the confirmed one confirmed.
     let again = store

@@ -64,9 +64,10 @@ impl ListQuery {
         }
         let cursor = self.cursor.filter(|c| !c.is_empty());
         if let Some(c) = &cursor {
-            let position = c
-                .strip_prefix('@')
-                .is_some_and(|n| n.parse::<usize>().is_ok());
+            // `@N` positions page a name search only.
+            let position = name.is_some()
+                && c.strip_prefix('@')
+                    .is_some_and(|n| n.parse::<usize>().is_ok());
             if c.parse::<CaptiveId>().is_err() && !position {
                 v.push(repatria_core::FieldError::new(
                     "cursor",

@@ -258,10 +258,19 @@ pub async fn create(
         .store
         .create_tracing_request(&actor, request.clone(), now)
         .await?;
-    let links = state
+    // The request is stored; a failure to match it now is logged (without names) and
+    // does not undo it: its candidates are found at the next recomputation.
+    let links = match state
         .matching
         .request_changed(&*state.store, &actor, &request, now)
-        .await?;
+        .await
+    {
+        Ok(links) => links,
+        Err(error) => {
+            tracing::warn!(request = %request.id.0, %error, "matching a new tracing request failed");
+            Vec::new()
+        }
+    };
     let stored = state.store.get_tracing_request(request.id).await?;
     Ok((
         StatusCode::CREATED,
