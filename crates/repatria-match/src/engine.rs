@@ -173,7 +173,7 @@ pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
 
 /// Blocking keys are already hashes: the maps use them as they are.
 #[derive(Clone, Copy, Debug, Default)]
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -191,7 +191,7 @@ impl Hasher for KeyHasher {
     }
 }
 
-type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+pub(crate) type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// An inverted index from blocking key to record positions, growing one record at a
 /// time (the [`Index`]).
@@ -270,7 +270,7 @@ fn map_all<T: Send>(records: &[Prepared], f: impl Fn(&Prepared) -> T + Sync + Se
     }
 }
 
-fn frequency_counts(records: &[Prepared], counts: &mut HashMap<u64, u32>) {
+fn frequency_counts(records: &[Prepared], counts: &mut KeyMap<u32>) {
     for p in records {
         if let Some(&(f, g)) = p.readings.first() {
             for (index, role) in [(f, Feature::FamilyName), (g, Feature::GivenName)] {
@@ -282,50 +282,98 @@ fn frequency_counts(records: &[Prepared], counts: &mut HashMap<u64, u32>) {
     }
 }
 
-fn random_comparisons(
+/// Compares the given pairs of `left` × `right`, in parallel when the `parallel`
+/// feature is on; the comparisons come back in the order of `pairs`.
+fn compare_pairs(
     left: &[Prepared],
     right: &[Prepared],
+    pairs: &[(u32, u32)],
+) -> Vec<[u8; FEATURES.len()]> {
+    let one = |&(i, j): &(u32, u32)| compare(&left[i as usize], &right[j as usize]).levels;
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        pairs.par_iter().map(one).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        pairs.iter().map(one).collect()
+    }
+}
+
+/// Sorts in parallel when the `parallel` feature is on. The elements are distinct or
+/// equal only when identical, so the order is the same either way.
+fn sort_all<T: Ord + Send>(items: &mut [T]) {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.par_sort_unstable();
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.sort_unstable();
+    }
+}
+
+/// Positions of random pairs of `left` × `right` (never a record with itself within
+/// one list), drawn from the seed alone.
+fn random_pairs(
+    left: usize,
+    right: usize,
     same_list: bool,
     options: &TrainingOptions,
-) -> Vec<[u8; FEATURES.len()]> {
+) -> Vec<(u32, u32)> {
     let mut rng = SplitMix64::new(options.seed);
     let mut out = Vec::with_capacity(options.random_pairs);
-    if left.is_empty() || right.is_empty() || (same_list && left.len() < 2) {
+    if left == 0 || right == 0 || (same_list && left < 2) {
         return out;
     }
     while out.len() < options.random_pairs {
-        let (i, j) = (rng.below(left.len()), rng.below(right.len()));
+        let (i, j) = (rng.below(left), rng.below(right));
         if same_list && i == j {
             continue;
         }
-        out.push(compare(&left[i], &right[j]).levels);
+        out.push((i as u32, j as u32));
     }
     out
 }
 
-/// Pairs of `left` × `right` that share a value of `key`, at most `per_value` records
-/// per value and `limit` pairs in all (every `step`-th pair, from a seeded offset).
-fn pairs_sharing<K: Hash + Eq>(
+/// Pairs of `left` × `right` that share a value of `key` (a hash), at most
+/// `PER_VALUE` records of `right` per value (the first in list order) and `limit`
+/// pairs in all (every `step`-th pair, from a seeded offset).
+fn pairs_sharing(
     left: &[Prepared],
     right: &[Prepared],
     same_list: bool,
-    key: impl Fn(&Prepared) -> Option<K>,
+    key: impl Fn(&Prepared) -> Option<u64> + Sync + Send,
     limit: usize,
     rng: &mut SplitMix64,
 ) -> Vec<(u32, u32)> {
     const PER_VALUE: usize = 50;
-    let mut by_value: HashMap<K, Vec<u32>> = HashMap::new();
-    for (j, p) in right.iter().enumerate() {
-        if let Some(k) = key(p) {
-            by_value.entry(k).or_default().push(j as u32);
-        }
-    }
+    let right_keys = map_all(right, &key);
+    // (value, position), sorted: each value's positions form a run in list order.
+    let mut by_value: Vec<(u64, u32)> = right_keys
+        .iter()
+        .enumerate()
+        .filter_map(|(j, k)| k.map(|k| (k, j as u32)))
+        .collect();
+    sort_all(&mut by_value);
+    let left_keys = if same_list {
+        right_keys
+    } else {
+        map_all(left, &key)
+    };
     let mut pairs = Vec::new();
-    for (i, p) in left.iter().enumerate() {
-        let Some(bucket) = key(p).and_then(|k| by_value.get(&k)) else {
+    for (i, value) in left_keys.iter().enumerate() {
+        let Some(value) = *value else {
             continue;
         };
-        for &j in bucket.iter().take(PER_VALUE) {
+        let start = by_value.partition_point(|&(v, _)| v < value);
+        let run = by_value[start..]
+            .iter()
+            .take(PER_VALUE)
+            .take_while(|&&(v, _)| v == value);
+        for &(_, j) in run {
             if !same_list || j > i as u32 {
                 pairs.push((i as u32, j));
             }
@@ -336,32 +384,42 @@ fn pairs_sharing<K: Hash + Eq>(
     pairs.into_iter().skip(offset).step_by(step).collect()
 }
 
+/// The full date of birth as a number (`YYYYMMDD`), the value of one EM session.
+fn full_date_value(p: &Prepared) -> Option<u64> {
+    let date = p.date_of_birth?;
+    let (month, day) = (date.month()?, date.day()?);
+    Some(date.year() as u64 * 10_000 + month as u64 * 100 + day as u64)
+}
+
+/// Both names of the first reading, in either order, hashed: the value of the other.
+fn both_names_value(p: &Prepared) -> Option<u64> {
+    let &(f, g) = p.readings.first()?;
+    let (f, g) = (p.name(f)?, p.name(g)?);
+    let (a, b) = (f.canonical.as_bytes(), g.canonical.as_bytes());
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let mut hasher = std::hash::DefaultHasher::new();
+    lo.hash(&mut hasher);
+    hi.hash(&mut hasher);
+    Some(hasher.finish())
+}
+
 fn train(
     left: &[Prepared],
     right: &[Prepared],
     same_list: bool,
     options: &TrainingOptions,
 ) -> Matcher {
-    let randoms = random_comparisons(left, right, same_list, options);
+    let randoms = compare_pairs(
+        left,
+        right,
+        &random_pairs(left.len(), right.len(), same_list, options),
+    );
     let mut rng = SplitMix64::new(options.seed ^ 0x5EED);
-    let comparisons = |pairs: Vec<(u32, u32)>| -> Vec<[u8; FEATURES.len()]> {
-        pairs
-            .into_iter()
-            .map(|(i, j)| compare(&left[i as usize], &right[j as usize]).levels)
-            .collect()
-    };
-    let full_date = |p: &Prepared| p.date_of_birth.filter(|d| d.day().is_some());
-    let both_names = |p: &Prepared| -> Option<(String, String)> {
-        let &(f, g) = p.readings.first()?;
-        let (f, g) = (p.name(f)?, p.name(g)?);
-        let (a, b) = (f.canonical.clone(), g.canonical.clone());
-        Some(if a <= b { (a, b) } else { (b, a) })
-    };
     let by_date = pairs_sharing(
         left,
         right,
         same_list,
-        full_date,
+        full_date_value,
         options.em_pairs,
         &mut rng,
     );
@@ -369,21 +427,21 @@ fn train(
         left,
         right,
         same_list,
-        both_names,
+        both_names_value,
         options.em_pairs,
         &mut rng,
     );
     let sessions = [
         Session {
-            comparisons: comparisons(by_date),
+            comparisons: compare_pairs(left, right, &by_date),
             fixed: &[Feature::DateOfBirth],
         },
         Session {
-            comparisons: comparisons(by_names),
+            comparisons: compare_pairs(left, right, &by_names),
             fixed: &[Feature::FamilyName, Feature::GivenName],
         },
     ];
-    let mut counts = HashMap::new();
+    let mut counts = KeyMap::default();
     frequency_counts(left, &mut counts);
     if !same_list {
         frequency_counts(right, &mut counts);
@@ -699,5 +757,46 @@ impl Index {
                 (self.ids[j as usize].clone(), scored)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn born(date: &str) -> Prepared {
+        Prepared::new(&Record {
+            id: date.into(),
+            family_name: Some("Шевченко".into()),
+            given_name: Some("Олександр".into()),
+            date_of_birth: crate::record::parse_date(date).ok(),
+            ..Record::default()
+        })
+    }
+
+    #[test]
+    fn pairs_sharing_a_value_keep_list_order_and_skip_partial_values() {
+        let left = [born("1990-01-02"), born("1990"), born("1985-05-05")];
+        let right = [
+            born("1985-05-05"),
+            born("1990-01-02"),
+            born("1970-07-07"),
+            born("1990-01-02"),
+        ];
+        let mut rng = SplitMix64::new(1);
+        let pairs = pairs_sharing(&left, &right, false, full_date_value, 100, &mut rng);
+        assert_eq!(pairs, [(0, 1), (0, 3), (2, 0)]);
+        // Within one list, each pair once and never a record with itself.
+        let pairs = pairs_sharing(&right, &right, true, full_date_value, 100, &mut rng);
+        assert_eq!(pairs, [(1, 3)]);
+        // Both names in either order are one value.
+        let swapped = Prepared::new(&Record {
+            id: "s".into(),
+            family_name: Some("Олександр".into()),
+            given_name: Some("Шевченко".into()),
+            ..Record::default()
+        });
+        assert_eq!(both_names_value(&swapped), both_names_value(&left[0]));
+        assert_ne!(both_names_value(&swapped), None);
     }
 }
