@@ -9,7 +9,9 @@ use crate::record::{PartialDate, Record, Sex};
 use crate::script::{
     has_hangul, is_hangul_syllable, korean_key, korean_surname_group, phonetic, skeleton,
 };
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// A compared field of a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -204,14 +206,33 @@ fn frequency_hash(kind: &str, value: &str) -> u64 {
     hasher.finish()
 }
 
+/// Name keys already computed, by the text they were computed from. A list repeats
+/// the same names far more often than it has different ones, and a shared key also
+/// saves the memory of its copies.
+#[derive(Debug, Default)]
+pub(crate) struct NameCache {
+    keys: HashMap<String, Option<Arc<NameKey>>>,
+}
+
+impl NameCache {
+    pub fn key(&mut self, text: &str) -> Option<Arc<NameKey>> {
+        if let Some(key) = self.keys.get(text) {
+            return key.clone();
+        }
+        let key = NameKey::new(text).map(Arc::new);
+        self.keys.insert(text.to_owned(), key.clone());
+        key
+    }
+}
+
 /// A record prepared for comparison.
 #[derive(Clone, Debug)]
 pub(crate) struct Prepared {
-    pub names: Vec<NameKey>,
+    pub names: Vec<Arc<NameKey>>,
     /// Readings of the name as (family, given) indices into `names`; a full name
     /// without parts can have more than one.
     pub readings: Vec<(Option<u8>, Option<u8>)>,
-    pub patronymic: Option<NameKey>,
+    pub patronymic: Option<Arc<NameKey>>,
     pub date_of_birth: Option<PartialDate>,
     pub sex: Option<Sex>,
     pub place_of_birth: Option<String>,
@@ -264,21 +285,26 @@ fn alphanumeric(text: &str) -> String {
 
 impl Prepared {
     pub fn new(record: &Record) -> Prepared {
-        let mut names: Vec<NameKey> = Vec::new();
+        Prepared::with_cache(record, &mut NameCache::default())
+    }
+
+    /// [`Prepared::new`], taking the keys of names seen before from `cache`.
+    pub fn with_cache(record: &Record, cache: &mut NameCache) -> Prepared {
+        let mut names: Vec<Arc<NameKey>> = Vec::new();
         let mut readings: Vec<(Option<u8>, Option<u8>)> = Vec::new();
-        let mut patronymic = non_empty(&record.patronymic).and_then(NameKey::new);
-        let push = |names: &mut Vec<NameKey>, text: &str| -> Option<u8> {
-            let key = NameKey::new(text)?;
+        let mut patronymic = non_empty(&record.patronymic).and_then(|t| cache.key(t));
+        fn push(names: &mut Vec<Arc<NameKey>>, cache: &mut NameCache, text: &str) -> Option<u8> {
+            let key = cache.key(text)?;
             names.push(key);
             Some((names.len() - 1) as u8)
-        };
+        }
         let family = non_empty(&record.family_name);
         let given = non_empty(&record.given_name);
         let mut any_hangul = false;
         if family.is_some() || given.is_some() {
             any_hangul = family.is_some_and(has_hangul) || given.is_some_and(has_hangul);
-            let f = family.and_then(|t| push(&mut names, t));
-            let g = given.and_then(|t| push(&mut names, t));
+            let f = family.and_then(|t| push(&mut names, cache, t));
+            let g = given.and_then(|t| push(&mut names, cache, t));
             readings.push((f, g));
         } else if let Some(full) = non_empty(&record.full_name) {
             any_hangul = has_hangul(full);
@@ -306,18 +332,18 @@ impl Prepared {
                     None
                 };
                 if let Some(at) = at {
-                    patronymic = NameKey::new(&tokens.remove(at));
+                    patronymic = cache.key(&tokens.remove(at));
                 }
             }
             match tokens.len() {
                 0 => {}
                 1 => {
-                    let t = push(&mut names, &tokens[0]);
+                    let t = push(&mut names, cache, &tokens[0]);
                     readings.push((t, None));
                 }
                 2 => {
-                    let a = push(&mut names, &tokens[0]);
-                    let b = push(&mut names, &tokens[1]);
+                    let a = push(&mut names, cache, &tokens[0]);
+                    let b = push(&mut names, cache, &tokens[1]);
                     // A token known as a given name (it has Ukrainian/Russian forms)
                     // next to one that is not: Western order, given name first.
                     let known =
@@ -330,10 +356,10 @@ impl Prepared {
                 }
                 n => {
                     // Family first (Korean and Slavic lists) or family last (Western order).
-                    let first = push(&mut names, &tokens[0]);
-                    let rest_after_first = push(&mut names, &tokens[1..].join(" "));
-                    let last = push(&mut names, &tokens[n - 1]);
-                    let rest_before_last = push(&mut names, &tokens[..n - 1].join(" "));
+                    let first = push(&mut names, cache, &tokens[0]);
+                    let rest_after_first = push(&mut names, cache, &tokens[1..].join(" "));
+                    let last = push(&mut names, cache, &tokens[n - 1]);
+                    let rest_before_last = push(&mut names, cache, &tokens[..n - 1].join(" "));
                     readings.push((first, rest_after_first));
                     readings.push((last, rest_before_last));
                 }
@@ -368,7 +394,7 @@ impl Prepared {
     }
 
     pub fn name(&self, index: Option<u8>) -> Option<&NameKey> {
-        index.map(|i| &self.names[i as usize])
+        index.map(|i| &*self.names[i as usize])
     }
 }
 
@@ -609,10 +635,11 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Comparison {
     let (_, family, given, family_value, given_value) = best.unwrap_or((0, NULL, NULL, None, None));
     levels[Feature::FamilyName.index()] = family;
     levels[Feature::GivenName.index()] = given;
-    levels[Feature::Patronymic.index()] = match both(a.patronymic.as_ref(), b.patronymic.as_ref()) {
-        Some((x, y)) => compare_names(x, y, Feature::Patronymic, false),
-        None => NULL,
-    };
+    levels[Feature::Patronymic.index()] =
+        match both(a.patronymic.as_deref(), b.patronymic.as_deref()) {
+            Some((x, y)) => compare_names(x, y, Feature::Patronymic, false),
+            None => NULL,
+        };
     levels[Feature::DateOfBirth.index()] =
         match both(a.date_of_birth.as_ref(), b.date_of_birth.as_ref()) {
             Some((x, y)) => compare_dates(x, y),
@@ -685,6 +712,41 @@ mod tests {
         check_dates("1999", "2000", "one year apart");
         check_dates("1994-03-17", "1971-08-02", "different");
         check_dates("1994-03", "1994-11-02", "different");
+    }
+
+    #[test]
+    fn records_prepared_with_a_shared_cache_compare_as_if_prepared_alone() {
+        let person = |id: &str, full_name: &str, patronymic: &str| Record {
+            id: id.into(),
+            full_name: Some(full_name.into()),
+            patronymic: Some(patronymic.into()),
+            ..Record::default()
+        };
+        let records = [
+            person("1", "Шевченко Олександр", "Петрович"),
+            person("2", "Shevchenko Oleksandr", "Petrovych"),
+            person("3", "Олександр Шевченко", "Петрович"),
+            person("4", "김정은", ""),
+        ];
+        let mut cache = NameCache::default();
+        let shared: Vec<Prepared> = records
+            .iter()
+            .map(|r| Prepared::with_cache(r, &mut cache))
+            .collect();
+        let alone: Vec<Prepared> = records.iter().map(Prepared::new).collect();
+        assert!(Arc::ptr_eq(&shared[0].names[0], &shared[2].names[1]));
+        assert!(Arc::ptr_eq(
+            shared[0].patronymic.as_ref().unwrap(),
+            shared[2].patronymic.as_ref().unwrap()
+        ));
+        for (a, a_alone) in shared.iter().zip(&alone) {
+            for (b, b_alone) in shared.iter().zip(&alone) {
+                let (with_cache, without) = (compare(a, b), compare(a_alone, b_alone));
+                assert_eq!(with_cache.levels, without.levels);
+                assert_eq!(with_cache.family_value, without.family_value);
+                assert_eq!(with_cache.given_value, without.given_value);
+            }
+        }
     }
 
     fn name_level(a: &str, b: &str, role: Feature, korean: bool) -> &'static str {

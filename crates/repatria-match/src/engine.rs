@@ -5,7 +5,7 @@
 //! number). A key shared by more records than the cap is too common to block on and
 //! is skipped, so that "Kim" alone never produces millions of pairs.
 
-use crate::compare::{compare, dates_conflict, Feature, Prepared, FEATURES};
+use crate::compare::{compare, dates_conflict, Feature, NameCache, Prepared, FEATURES};
 use crate::frequency::TermFrequencies;
 use crate::model::{estimate, Matcher, Scored, Session, SplitMix64, TrainingOptions};
 use crate::record::Record;
@@ -21,16 +21,33 @@ fn weight_of(threshold: f64) -> f64 {
     (p / (1.0 - p)).log2()
 }
 
+/// Records prepared with one cache of name keys: large enough that most names are
+/// met again inside it, small enough to share the work among cores.
+const PREPARE_CHUNK: usize = 1 << 15;
+
 /// Prepares records, in parallel when the `parallel` feature is on.
 fn prepare_all(records: &[Record]) -> Vec<Prepared> {
+    let prepare_chunk = |chunk: &[Record]| -> Vec<Prepared> {
+        let mut cache = NameCache::default();
+        chunk
+            .iter()
+            .map(|record| Prepared::with_cache(record, &mut cache))
+            .collect()
+    };
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        records.par_iter().map(Prepared::new).collect()
+        records
+            .par_chunks(PREPARE_CHUNK)
+            .flat_map_iter(prepare_chunk)
+            .collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
-        records.iter().map(Prepared::new).collect()
+        records
+            .chunks(PREPARE_CHUNK)
+            .flat_map(prepare_chunk)
+            .collect()
     }
 }
 
@@ -217,14 +234,23 @@ struct FrozenBlocks {
 }
 
 impl FrozenBlocks {
-    fn build(records: &[Prepared]) -> FrozenBlocks {
-        let keys: Vec<Vec<u64>> = map_all(records, blocking_keys);
+    /// The index of `records`, holding only the keys in `wanted` when it is given
+    /// (the keys the other list will look up): a key's run is kept whole or not at
+    /// all, so candidates and caps are the same as with every key.
+    fn build(records: &[Prepared], wanted: Option<&KeyMap<()>>) -> FrozenBlocks {
+        let keys: Vec<Vec<u64>> = map_all(records, |p| {
+            let mut keys = blocking_keys(p);
+            if let Some(wanted) = wanted {
+                keys.retain(|key| wanted.contains_key(key));
+            }
+            keys
+        });
         let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(keys.iter().map(Vec::len).sum());
         for (i, record_keys) in keys.iter().enumerate() {
             pairs.extend(record_keys.iter().map(|&k| (k, i as u32)));
         }
         drop(keys);
-        pairs.sort_unstable();
+        sort_all(&mut pairs);
         let mut runs = KeyMap::default();
         let mut start = 0usize;
         while start < pairs.len() {
@@ -242,10 +268,11 @@ impl FrozenBlocks {
         }
     }
 
-    /// Positions sharing a key with `p`, skipping keys shared by more than their cap.
-    fn candidates(&self, p: &Prepared, cap: usize, out: &mut Vec<u32>) {
+    /// Positions sharing one of `keys` (a record's blocking keys), skipping keys shared
+    /// by more than their cap.
+    fn candidates(&self, keys: &[u64], cap: usize, out: &mut Vec<u32>) {
         out.clear();
-        for key in blocking_keys(p) {
+        for &key in keys {
             if let Some(&(start, len)) = self.runs.get(&key) {
                 if len as usize <= key_cap(key, cap) {
                     out.extend_from_slice(&self.positions[start as usize..(start + len) as usize]);
@@ -526,11 +553,16 @@ impl Matcher {
         threshold: f64,
     ) -> Vec<Link> {
         let (left, right) = (&left.records, &right.records);
-        let blocks = FrozenBlocks::build(right);
+        // Only keys of the left list are ever looked up: the index of the right list
+        // (often the far larger) leaves out the others.
+        let left_keys: Vec<Vec<u64>> = map_all(left, blocking_keys);
+        let wanted: KeyMap<()> = left_keys.iter().flatten().map(|&key| (key, ())).collect();
+        let blocks = FrozenBlocks::build(right, Some(&wanted));
+        drop(wanted);
         let threshold_weight = weight_of(threshold);
         per_record(left.len(), |i, candidates| {
             let p = &left[i];
-            blocks.candidates(p, DEFAULT_BLOCK_CAP, candidates);
+            blocks.candidates(&left_keys[i], DEFAULT_BLOCK_CAP, candidates);
             self.links_of(i, p, candidates, right, threshold_weight)
         })
     }
@@ -542,11 +574,11 @@ impl Matcher {
     }
 
     fn duplicate_links_prepared(&self, prepared: &[Prepared], threshold: f64) -> Vec<Link> {
-        let blocks = FrozenBlocks::build(prepared);
+        let blocks = FrozenBlocks::build(prepared, None);
         let threshold_weight = weight_of(threshold);
         per_record(prepared.len(), |i, candidates| {
             let p = &prepared[i];
-            blocks.candidates(p, DEFAULT_BLOCK_CAP, candidates);
+            blocks.candidates(&blocking_keys(p), DEFAULT_BLOCK_CAP, candidates);
             candidates.retain(|&j| j as usize > i);
             self.links_of(i, p, candidates, prepared, threshold_weight)
         })
