@@ -225,13 +225,66 @@ impl NameCache {
     }
 }
 
+/// A reading of a name as (family, given) indices into [`Prepared::names`].
+pub(crate) type Reading = (Option<u8>, Option<u8>);
+
+/// The one or two readings of a record's name, kept inside the record: comparing two
+/// records reads them first, and a separate allocation would cost a cache miss on
+/// every comparison.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Readings {
+    items: [Reading; 2],
+    len: u8,
+}
+
+impl Readings {
+    fn push(&mut self, reading: Reading) {
+        self.items[self.len as usize] = reading;
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for Readings {
+    type Target = [Reading];
+
+    fn deref(&self) -> &[Reading] {
+        &self.items[..self.len as usize]
+    }
+}
+
+/// The name keys of a record (at most four: a full name of three or more words is
+/// read two ways), kept inside the record for the same reason as [`Readings`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Names {
+    /// The keys, then `None`.
+    items: [Option<Arc<NameKey>>; 4],
+}
+
+impl Names {
+    fn push(&mut self, key: Arc<NameKey>) -> u8 {
+        let at = self.iter().count();
+        self.items[at] = Some(key);
+        at as u8
+    }
+
+    pub fn get(&self, index: u8) -> &Arc<NameKey> {
+        self.items[index as usize]
+            .as_ref()
+            .expect("a reading points at a name of its record")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<NameKey>> {
+        self.items.iter().map_while(Option::as_ref)
+    }
+}
+
 /// A record prepared for comparison.
 #[derive(Clone, Debug)]
 pub(crate) struct Prepared {
-    pub names: Vec<Arc<NameKey>>,
+    pub names: Names,
     /// Readings of the name as (family, given) indices into `names`; a full name
     /// without parts can have more than one.
-    pub readings: Vec<(Option<u8>, Option<u8>)>,
+    pub readings: Readings,
     pub patronymic: Option<Arc<NameKey>>,
     pub date_of_birth: Option<PartialDate>,
     pub sex: Option<Sex>,
@@ -290,13 +343,11 @@ impl Prepared {
 
     /// [`Prepared::new`], taking the keys of names seen before from `cache`.
     pub fn with_cache(record: &Record, cache: &mut NameCache) -> Prepared {
-        let mut names: Vec<Arc<NameKey>> = Vec::new();
-        let mut readings: Vec<(Option<u8>, Option<u8>)> = Vec::new();
+        let mut names = Names::default();
+        let mut readings = Readings::default();
         let mut patronymic = non_empty(&record.patronymic).and_then(|t| cache.key(t));
-        fn push(names: &mut Vec<Arc<NameKey>>, cache: &mut NameCache, text: &str) -> Option<u8> {
-            let key = cache.key(text)?;
-            names.push(key);
-            Some((names.len() - 1) as u8)
+        fn push(names: &mut Names, cache: &mut NameCache, text: &str) -> Option<u8> {
+            Some(names.push(cache.key(text)?))
         }
         let family = non_empty(&record.family_name);
         let given = non_empty(&record.given_name);
@@ -346,8 +397,7 @@ impl Prepared {
                     let b = push(&mut names, cache, &tokens[1]);
                     // A token known as a given name (it has Ukrainian/Russian forms)
                     // next to one that is not: Western order, given name first.
-                    let known =
-                        |i: Option<u8>| i.is_some_and(|i| names[i as usize].group.is_some());
+                    let known = |i: Option<u8>| i.is_some_and(|i| names.get(i).group.is_some());
                     if known(a) && !known(b) {
                         readings.push((b, a));
                     } else {
@@ -394,7 +444,7 @@ impl Prepared {
     }
 
     pub fn name(&self, index: Option<u8>) -> Option<&NameKey> {
-        index.map(|i| &*self.names[i as usize])
+        index.map(|i| &**self.names.get(i))
     }
 }
 
@@ -607,8 +657,8 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Comparison {
         Some((x, y)) => compare_names(x, y, role, korean),
         None => NULL,
     };
-    'readings: for &(af, ag) in &a.readings {
-        for &(bf, bg) in &b.readings {
+    'readings: for &(af, ag) in a.readings.iter() {
+        for &(bf, bg) in b.readings.iter() {
             // Straight, then with the name order swapped on one side.
             for (bf, bg) in [(bf, bg), (bg, bf)] {
                 let (xf, xg, yf, yg) = (a.name(af), a.name(ag), b.name(bf), b.name(bg));
@@ -734,7 +784,7 @@ mod tests {
             .map(|r| Prepared::with_cache(r, &mut cache))
             .collect();
         let alone: Vec<Prepared> = records.iter().map(Prepared::new).collect();
-        assert!(Arc::ptr_eq(&shared[0].names[0], &shared[2].names[1]));
+        assert!(Arc::ptr_eq(shared[0].names.get(0), shared[2].names.get(1)));
         assert!(Arc::ptr_eq(
             shared[0].patronymic.as_ref().unwrap(),
             shared[2].patronymic.as_ref().unwrap()

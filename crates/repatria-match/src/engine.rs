@@ -5,10 +5,13 @@
 //! number). A key shared by more records than the cap is too common to block on and
 //! is skipped, so that "Kim" alone never produces millions of pairs.
 
-use crate::compare::{compare, dates_conflict, Feature, NameCache, Prepared, FEATURES};
+use crate::compare::{
+    compare, dates_conflict, Feature, NameCache, NameKey, Prepared, FEATURES, NULL,
+};
 use crate::frequency::TermFrequencies;
 use crate::model::{estimate, Matcher, Scored, Session, SplitMix64, TrainingOptions};
 use crate::record::Record;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
@@ -109,14 +112,16 @@ fn key_cap(key: u64, cap: usize) -> usize {
 pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
     let mut keys = Vec::with_capacity(12);
     let name_key = |i: Option<u8>| p.name(i).filter(|k| !k.initial);
-    let main_key = |k: &crate::compare::NameKey| -> String {
-        match (p.korean, k.korean_surname) {
-            (true, Some(group)) => format!("k#{group}"),
-            (true, None) => format!("k:{}", k.korean),
-            _ => k.canonical.clone(),
+    // Borrowed in the common case: blocking keys are computed for every record.
+    fn key_of(korean: bool, k: &NameKey) -> Cow<'_, str> {
+        match (korean, k.korean_surname) {
+            (true, Some(group)) => Cow::Owned(format!("k#{group}")),
+            (true, None) => Cow::Owned(format!("k:{}", k.korean)),
+            _ => Cow::Borrowed(k.canonical.as_str()),
         }
-    };
-    for &(f, g) in &p.readings {
+    }
+    let main_key = |k| key_of(p.korean, k);
+    for &(f, g) in p.readings.iter() {
         match (name_key(f), name_key(g)) {
             (Some(f), Some(g)) => {
                 let (a, b) = (main_key(f), main_key(g));
@@ -164,7 +169,7 @@ pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
         }
     }
     // Initials written on this side: the full name of the other side has the keys above.
-    for &(f, g) in &p.readings {
+    for &(f, g) in p.readings.iter() {
         if let (Some(full), Some(short)) = (name_key(f), p.name(g).filter(|k| k.initial)) {
             keys.push(key_hash(&[
                 b"i",
@@ -316,16 +321,29 @@ fn compare_pairs(
     right: &[Prepared],
     pairs: &[(u32, u32)],
 ) -> Vec<[u8; FEATURES.len()]> {
-    let one = |&(i, j): &(u32, u32)| compare(&left[i as usize], &right[j as usize]).levels;
+    // Compared in the order of the right list's positions, which walks its records
+    // (and their name keys, allocated in list order) forward instead of at random.
+    let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
+    order.sort_unstable_by_key(|&k| {
+        let (i, j) = pairs[k as usize];
+        (j, i, k)
+    });
+    let one = |&k: &u32| {
+        let (i, j) = pairs[k as usize];
+        compare(&left[i as usize], &right[j as usize]).levels
+    };
     #[cfg(feature = "parallel")]
-    {
+    let in_order: Vec<[u8; FEATURES.len()]> = {
         use rayon::prelude::*;
-        pairs.par_iter().map(one).collect()
-    }
+        order.par_iter().map(one).collect()
+    };
     #[cfg(not(feature = "parallel"))]
-    {
-        pairs.iter().map(one).collect()
+    let in_order: Vec<[u8; FEATURES.len()]> = order.iter().map(one).collect();
+    let mut comparisons = vec![[NULL; FEATURES.len()]; pairs.len()];
+    for (&k, levels) in order.iter().zip(in_order) {
+        comparisons[k as usize] = levels;
     }
+    comparisons
 }
 
 /// Sorts in parallel when the `parallel` feature is on. The elements are distinct or
