@@ -9,7 +9,9 @@ use crate::record::{PartialDate, Record, Sex};
 use crate::script::{
     has_hangul, is_hangul_syllable, korean_key, korean_surname_group, phonetic, skeleton,
 };
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// A compared field of a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -132,6 +134,10 @@ pub(crate) struct NameKey {
     /// Letter sets of the skeleton and of the canonical skeleton.
     pub letters: u32,
     pub canonical_letters: u32,
+    /// Hashes of the skeleton, the phonetic key and the Korean key: two names almost
+    /// always differ, and comparing hashes first settles that without reading the
+    /// strings (a cache miss apiece when scanning a large list).
+    pub text_hashes: [u64; 3],
 }
 
 impl NameKey {
@@ -163,10 +169,17 @@ impl NameKey {
             },
             frequency_hash("k:", &korean),
         ];
+        let phonetic = phonetic(&canonical);
+        let text_hashes = [
+            frequency_hash("", &skeleton),
+            frequency_hash("", &phonetic),
+            frequency_hash("", &korean),
+        ];
         Some(NameKey {
+            text_hashes,
             letters: letter_set(&skeleton),
             canonical_letters: letter_set(&canonical),
-            phonetic: phonetic(&canonical),
+            phonetic,
             canonical,
             group,
             korean,
@@ -204,14 +217,86 @@ fn frequency_hash(kind: &str, value: &str) -> u64 {
     hasher.finish()
 }
 
+/// Name keys already computed, by the text they were computed from. A list repeats
+/// the same names far more often than it has different ones, and a shared key also
+/// saves the memory of its copies.
+#[derive(Debug, Default)]
+pub(crate) struct NameCache {
+    keys: HashMap<String, Option<Arc<NameKey>>>,
+}
+
+impl NameCache {
+    pub fn key(&mut self, text: &str) -> Option<Arc<NameKey>> {
+        if let Some(key) = self.keys.get(text) {
+            return key.clone();
+        }
+        let key = NameKey::new(text).map(Arc::new);
+        self.keys.insert(text.to_owned(), key.clone());
+        key
+    }
+}
+
+/// A reading of a name as (family, given) indices into [`Prepared::names`].
+pub(crate) type Reading = (Option<u8>, Option<u8>);
+
+/// The one or two readings of a record's name, kept inside the record: comparing two
+/// records reads them first, and a separate allocation would cost a cache miss on
+/// every comparison.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Readings {
+    items: [Reading; 2],
+    len: u8,
+}
+
+impl Readings {
+    fn push(&mut self, reading: Reading) {
+        self.items[self.len as usize] = reading;
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for Readings {
+    type Target = [Reading];
+
+    fn deref(&self) -> &[Reading] {
+        &self.items[..self.len as usize]
+    }
+}
+
+/// The name keys of a record (at most four: a full name of three or more words is
+/// read two ways), kept inside the record for the same reason as [`Readings`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Names {
+    /// The keys, then `None`.
+    items: [Option<Arc<NameKey>>; 4],
+}
+
+impl Names {
+    fn push(&mut self, key: Arc<NameKey>) -> u8 {
+        let at = self.iter().count();
+        self.items[at] = Some(key);
+        at as u8
+    }
+
+    pub fn get(&self, index: u8) -> &Arc<NameKey> {
+        self.items[index as usize]
+            .as_ref()
+            .expect("a reading points at a name of its record")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<NameKey>> {
+        self.items.iter().map_while(Option::as_ref)
+    }
+}
+
 /// A record prepared for comparison.
 #[derive(Clone, Debug)]
 pub(crate) struct Prepared {
-    pub names: Vec<NameKey>,
+    pub names: Names,
     /// Readings of the name as (family, given) indices into `names`; a full name
     /// without parts can have more than one.
-    pub readings: Vec<(Option<u8>, Option<u8>)>,
-    pub patronymic: Option<NameKey>,
+    pub readings: Readings,
+    pub patronymic: Option<Arc<NameKey>>,
     pub date_of_birth: Option<PartialDate>,
     pub sex: Option<Sex>,
     pub place_of_birth: Option<String>,
@@ -264,21 +349,24 @@ fn alphanumeric(text: &str) -> String {
 
 impl Prepared {
     pub fn new(record: &Record) -> Prepared {
-        let mut names: Vec<NameKey> = Vec::new();
-        let mut readings: Vec<(Option<u8>, Option<u8>)> = Vec::new();
-        let mut patronymic = non_empty(&record.patronymic).and_then(NameKey::new);
-        let push = |names: &mut Vec<NameKey>, text: &str| -> Option<u8> {
-            let key = NameKey::new(text)?;
-            names.push(key);
-            Some((names.len() - 1) as u8)
-        };
+        Prepared::with_cache(record, &mut NameCache::default())
+    }
+
+    /// [`Prepared::new`], taking the keys of names seen before from `cache`.
+    pub fn with_cache(record: &Record, cache: &mut NameCache) -> Prepared {
+        let mut names = Names::default();
+        let mut readings = Readings::default();
+        let mut patronymic = non_empty(&record.patronymic).and_then(|t| cache.key(t));
+        fn push(names: &mut Names, cache: &mut NameCache, text: &str) -> Option<u8> {
+            Some(names.push(cache.key(text)?))
+        }
         let family = non_empty(&record.family_name);
         let given = non_empty(&record.given_name);
         let mut any_hangul = false;
         if family.is_some() || given.is_some() {
             any_hangul = family.is_some_and(has_hangul) || given.is_some_and(has_hangul);
-            let f = family.and_then(|t| push(&mut names, t));
-            let g = given.and_then(|t| push(&mut names, t));
+            let f = family.and_then(|t| push(&mut names, cache, t));
+            let g = given.and_then(|t| push(&mut names, cache, t));
             readings.push((f, g));
         } else if let Some(full) = non_empty(&record.full_name) {
             any_hangul = has_hangul(full);
@@ -306,22 +394,21 @@ impl Prepared {
                     None
                 };
                 if let Some(at) = at {
-                    patronymic = NameKey::new(&tokens.remove(at));
+                    patronymic = cache.key(&tokens.remove(at));
                 }
             }
             match tokens.len() {
                 0 => {}
                 1 => {
-                    let t = push(&mut names, &tokens[0]);
+                    let t = push(&mut names, cache, &tokens[0]);
                     readings.push((t, None));
                 }
                 2 => {
-                    let a = push(&mut names, &tokens[0]);
-                    let b = push(&mut names, &tokens[1]);
+                    let a = push(&mut names, cache, &tokens[0]);
+                    let b = push(&mut names, cache, &tokens[1]);
                     // A token known as a given name (it has Ukrainian/Russian forms)
                     // next to one that is not: Western order, given name first.
-                    let known =
-                        |i: Option<u8>| i.is_some_and(|i| names[i as usize].group.is_some());
+                    let known = |i: Option<u8>| i.is_some_and(|i| names.get(i).group.is_some());
                     if known(a) && !known(b) {
                         readings.push((b, a));
                     } else {
@@ -330,10 +417,10 @@ impl Prepared {
                 }
                 n => {
                     // Family first (Korean and Slavic lists) or family last (Western order).
-                    let first = push(&mut names, &tokens[0]);
-                    let rest_after_first = push(&mut names, &tokens[1..].join(" "));
-                    let last = push(&mut names, &tokens[n - 1]);
-                    let rest_before_last = push(&mut names, &tokens[..n - 1].join(" "));
+                    let first = push(&mut names, cache, &tokens[0]);
+                    let rest_after_first = push(&mut names, cache, &tokens[1..].join(" "));
+                    let last = push(&mut names, cache, &tokens[n - 1]);
+                    let rest_before_last = push(&mut names, cache, &tokens[..n - 1].join(" "));
                     readings.push((first, rest_after_first));
                     readings.push((last, rest_before_last));
                 }
@@ -368,7 +455,7 @@ impl Prepared {
     }
 
     pub fn name(&self, index: Option<u8>) -> Option<&NameKey> {
-        index.map(|i| &self.names[i as usize])
+        index.map(|i| &**self.names.get(i))
     }
 }
 
@@ -480,14 +567,14 @@ pub(crate) fn compare_names(a: &NameKey, b: &NameKey, role: Feature, korean: boo
         }
         if role != Feature::Patronymic {
             // A Korean given name differing by one syllable is another person's name.
-            return if a.korean == b.korean {
+            return if a.text_hashes[2] == b.text_hashes[2] && a.korean == b.korean {
                 EXACT
             } else {
                 DIFFERENT
             };
         }
     }
-    if a.skeleton == b.skeleton {
+    if a.text_hashes[0] == b.text_hashes[0] && a.skeleton == b.skeleton {
         return EXACT;
     }
     if a.group.is_some() && a.group == b.group {
@@ -505,7 +592,9 @@ pub(crate) fn compare_names(a: &NameKey, b: &NameKey, role: Feature, korean: boo
     }
     if similarity >= 0.92 {
         SIMILAR
-    } else if similarity >= LOOSE_SIMILARITY || a.phonetic == b.phonetic {
+    } else if similarity >= LOOSE_SIMILARITY
+        || (a.text_hashes[1] == b.text_hashes[1] && a.phonetic == b.phonetic)
+    {
         LOOSE
     } else {
         DIFFERENT
@@ -581,8 +670,8 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Comparison {
         Some((x, y)) => compare_names(x, y, role, korean),
         None => NULL,
     };
-    'readings: for &(af, ag) in &a.readings {
-        for &(bf, bg) in &b.readings {
+    'readings: for &(af, ag) in a.readings.iter() {
+        for &(bf, bg) in b.readings.iter() {
             // Straight, then with the name order swapped on one side.
             for (bf, bg) in [(bf, bg), (bg, bf)] {
                 let (xf, xg, yf, yg) = (a.name(af), a.name(ag), b.name(bf), b.name(bg));
@@ -609,10 +698,11 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Comparison {
     let (_, family, given, family_value, given_value) = best.unwrap_or((0, NULL, NULL, None, None));
     levels[Feature::FamilyName.index()] = family;
     levels[Feature::GivenName.index()] = given;
-    levels[Feature::Patronymic.index()] = match both(a.patronymic.as_ref(), b.patronymic.as_ref()) {
-        Some((x, y)) => compare_names(x, y, Feature::Patronymic, false),
-        None => NULL,
-    };
+    levels[Feature::Patronymic.index()] =
+        match both(a.patronymic.as_deref(), b.patronymic.as_deref()) {
+            Some((x, y)) => compare_names(x, y, Feature::Patronymic, false),
+            None => NULL,
+        };
     levels[Feature::DateOfBirth.index()] =
         match both(a.date_of_birth.as_ref(), b.date_of_birth.as_ref()) {
             Some((x, y)) => compare_dates(x, y),
@@ -685,6 +775,41 @@ mod tests {
         check_dates("1999", "2000", "one year apart");
         check_dates("1994-03-17", "1971-08-02", "different");
         check_dates("1994-03", "1994-11-02", "different");
+    }
+
+    #[test]
+    fn records_prepared_with_a_shared_cache_compare_as_if_prepared_alone() {
+        let person = |id: &str, full_name: &str, patronymic: &str| Record {
+            id: id.into(),
+            full_name: Some(full_name.into()),
+            patronymic: Some(patronymic.into()),
+            ..Record::default()
+        };
+        let records = [
+            person("1", "Шевченко Олександр", "Петрович"),
+            person("2", "Shevchenko Oleksandr", "Petrovych"),
+            person("3", "Олександр Шевченко", "Петрович"),
+            person("4", "김정은", ""),
+        ];
+        let mut cache = NameCache::default();
+        let shared: Vec<Prepared> = records
+            .iter()
+            .map(|r| Prepared::with_cache(r, &mut cache))
+            .collect();
+        let alone: Vec<Prepared> = records.iter().map(Prepared::new).collect();
+        assert!(Arc::ptr_eq(shared[0].names.get(0), shared[2].names.get(1)));
+        assert!(Arc::ptr_eq(
+            shared[0].patronymic.as_ref().unwrap(),
+            shared[2].patronymic.as_ref().unwrap()
+        ));
+        for (a, a_alone) in shared.iter().zip(&alone) {
+            for (b, b_alone) in shared.iter().zip(&alone) {
+                let (with_cache, without) = (compare(a, b), compare(a_alone, b_alone));
+                assert_eq!(with_cache.levels, without.levels);
+                assert_eq!(with_cache.family_value, without.family_value);
+                assert_eq!(with_cache.given_value, without.given_value);
+            }
+        }
     }
 
     fn name_level(a: &str, b: &str, role: Feature, korean: bool) -> &'static str {

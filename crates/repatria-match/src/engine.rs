@@ -5,10 +5,13 @@
 //! number). A key shared by more records than the cap is too common to block on and
 //! is skipped, so that "Kim" alone never produces millions of pairs.
 
-use crate::compare::{compare, dates_conflict, Feature, Prepared, FEATURES};
+use crate::compare::{
+    compare, dates_conflict, Feature, NameCache, NameKey, Prepared, FEATURES, NULL,
+};
 use crate::frequency::TermFrequencies;
 use crate::model::{estimate, Matcher, Scored, Session, SplitMix64, TrainingOptions};
 use crate::record::Record;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
@@ -21,16 +24,33 @@ fn weight_of(threshold: f64) -> f64 {
     (p / (1.0 - p)).log2()
 }
 
+/// Records prepared with one cache of name keys: large enough that most names are
+/// met again inside it, small enough to share the work among cores.
+const PREPARE_CHUNK: usize = 1 << 15;
+
 /// Prepares records, in parallel when the `parallel` feature is on.
 fn prepare_all(records: &[Record]) -> Vec<Prepared> {
+    let prepare_chunk = |chunk: &[Record]| -> Vec<Prepared> {
+        let mut cache = NameCache::default();
+        chunk
+            .iter()
+            .map(|record| Prepared::with_cache(record, &mut cache))
+            .collect()
+    };
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        records.par_iter().map(Prepared::new).collect()
+        records
+            .par_chunks(PREPARE_CHUNK)
+            .flat_map_iter(prepare_chunk)
+            .collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
-        records.iter().map(Prepared::new).collect()
+        records
+            .chunks(PREPARE_CHUNK)
+            .flat_map(prepare_chunk)
+            .collect()
     }
 }
 
@@ -92,14 +112,16 @@ fn key_cap(key: u64, cap: usize) -> usize {
 pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
     let mut keys = Vec::with_capacity(12);
     let name_key = |i: Option<u8>| p.name(i).filter(|k| !k.initial);
-    let main_key = |k: &crate::compare::NameKey| -> String {
-        match (p.korean, k.korean_surname) {
-            (true, Some(group)) => format!("k#{group}"),
-            (true, None) => format!("k:{}", k.korean),
-            _ => k.canonical.clone(),
+    // Borrowed in the common case: blocking keys are computed for every record.
+    fn key_of(korean: bool, k: &NameKey) -> Cow<'_, str> {
+        match (korean, k.korean_surname) {
+            (true, Some(group)) => Cow::Owned(format!("k#{group}")),
+            (true, None) => Cow::Owned(format!("k:{}", k.korean)),
+            _ => Cow::Borrowed(k.canonical.as_str()),
         }
-    };
-    for &(f, g) in &p.readings {
+    }
+    let main_key = |k| key_of(p.korean, k);
+    for &(f, g) in p.readings.iter() {
         match (name_key(f), name_key(g)) {
             (Some(f), Some(g)) => {
                 let (a, b) = (main_key(f), main_key(g));
@@ -147,7 +169,7 @@ pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
         }
     }
     // Initials written on this side: the full name of the other side has the keys above.
-    for &(f, g) in &p.readings {
+    for &(f, g) in p.readings.iter() {
         if let (Some(full), Some(short)) = (name_key(f), p.name(g).filter(|k| k.initial)) {
             keys.push(key_hash(&[
                 b"i",
@@ -173,7 +195,7 @@ pub(crate) fn blocking_keys(p: &Prepared) -> Vec<u64> {
 
 /// Blocking keys are already hashes: the maps use them as they are.
 #[derive(Clone, Copy, Debug, Default)]
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -191,7 +213,7 @@ impl Hasher for KeyHasher {
     }
 }
 
-type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+pub(crate) type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
 /// An inverted index from blocking key to record positions, growing one record at a
 /// time (the [`Index`]).
@@ -217,14 +239,23 @@ struct FrozenBlocks {
 }
 
 impl FrozenBlocks {
-    fn build(records: &[Prepared]) -> FrozenBlocks {
-        let keys: Vec<Vec<u64>> = map_all(records, blocking_keys);
+    /// The index of `records`, holding only the keys in `wanted` when it is given
+    /// (the keys the other list will look up): a key's run is kept whole or not at
+    /// all, so candidates and caps are the same as with every key.
+    fn build(records: &[Prepared], wanted: Option<&KeyMap<()>>) -> FrozenBlocks {
+        let keys: Vec<Vec<u64>> = map_all(records, |p| {
+            let mut keys = blocking_keys(p);
+            if let Some(wanted) = wanted {
+                keys.retain(|key| wanted.contains_key(key));
+            }
+            keys
+        });
         let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(keys.iter().map(Vec::len).sum());
         for (i, record_keys) in keys.iter().enumerate() {
             pairs.extend(record_keys.iter().map(|&k| (k, i as u32)));
         }
         drop(keys);
-        pairs.sort_unstable();
+        sort_all(&mut pairs);
         let mut runs = KeyMap::default();
         let mut start = 0usize;
         while start < pairs.len() {
@@ -242,10 +273,11 @@ impl FrozenBlocks {
         }
     }
 
-    /// Positions sharing a key with `p`, skipping keys shared by more than their cap.
-    fn candidates(&self, p: &Prepared, cap: usize, out: &mut Vec<u32>) {
+    /// Positions sharing one of `keys` (a record's blocking keys), skipping keys shared
+    /// by more than their cap.
+    fn candidates(&self, keys: &[u64], cap: usize, out: &mut Vec<u32>) {
         out.clear();
-        for key in blocking_keys(p) {
+        for &key in keys {
             if let Some(&(start, len)) = self.runs.get(&key) {
                 if len as usize <= key_cap(key, cap) {
                     out.extend_from_slice(&self.positions[start as usize..(start + len) as usize]);
@@ -270,7 +302,7 @@ fn map_all<T: Send>(records: &[Prepared], f: impl Fn(&Prepared) -> T + Sync + Se
     }
 }
 
-fn frequency_counts(records: &[Prepared], counts: &mut HashMap<u64, u32>) {
+fn frequency_counts(records: &[Prepared], counts: &mut KeyMap<u32>) {
     for p in records {
         if let Some(&(f, g)) = p.readings.first() {
             for (index, role) in [(f, Feature::FamilyName), (g, Feature::GivenName)] {
@@ -282,50 +314,111 @@ fn frequency_counts(records: &[Prepared], counts: &mut HashMap<u64, u32>) {
     }
 }
 
-fn random_comparisons(
+/// Compares the given pairs of `left` × `right`, in parallel when the `parallel`
+/// feature is on; the comparisons come back in the order of `pairs`.
+fn compare_pairs(
     left: &[Prepared],
     right: &[Prepared],
+    pairs: &[(u32, u32)],
+) -> Vec<[u8; FEATURES.len()]> {
+    // Compared in the order of the right list's positions, which walks its records
+    // (and their name keys, allocated in list order) forward instead of at random.
+    let mut order: Vec<u32> = (0..pairs.len() as u32).collect();
+    order.sort_unstable_by_key(|&k| {
+        let (i, j) = pairs[k as usize];
+        (j, i, k)
+    });
+    let one = |&k: &u32| {
+        let (i, j) = pairs[k as usize];
+        compare(&left[i as usize], &right[j as usize]).levels
+    };
+    #[cfg(feature = "parallel")]
+    let in_order: Vec<[u8; FEATURES.len()]> = {
+        use rayon::prelude::*;
+        order.par_iter().map(one).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let in_order: Vec<[u8; FEATURES.len()]> = order.iter().map(one).collect();
+    let mut comparisons = vec![[NULL; FEATURES.len()]; pairs.len()];
+    for (&k, levels) in order.iter().zip(in_order) {
+        comparisons[k as usize] = levels;
+    }
+    comparisons
+}
+
+/// Sorts in parallel when the `parallel` feature is on. The elements are distinct or
+/// equal only when identical, so the order is the same either way.
+fn sort_all<T: Ord + Send>(items: &mut [T]) {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.par_sort_unstable();
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.sort_unstable();
+    }
+}
+
+/// Positions of random pairs of `left` × `right` (never a record with itself within
+/// one list), drawn from the seed alone.
+fn random_pairs(
+    left: usize,
+    right: usize,
     same_list: bool,
     options: &TrainingOptions,
-) -> Vec<[u8; FEATURES.len()]> {
+) -> Vec<(u32, u32)> {
     let mut rng = SplitMix64::new(options.seed);
     let mut out = Vec::with_capacity(options.random_pairs);
-    if left.is_empty() || right.is_empty() || (same_list && left.len() < 2) {
+    if left == 0 || right == 0 || (same_list && left < 2) {
         return out;
     }
     while out.len() < options.random_pairs {
-        let (i, j) = (rng.below(left.len()), rng.below(right.len()));
+        let (i, j) = (rng.below(left), rng.below(right));
         if same_list && i == j {
             continue;
         }
-        out.push(compare(&left[i], &right[j]).levels);
+        out.push((i as u32, j as u32));
     }
     out
 }
 
-/// Pairs of `left` × `right` that share a value of `key`, at most `per_value` records
-/// per value and `limit` pairs in all (every `step`-th pair, from a seeded offset).
-fn pairs_sharing<K: Hash + Eq>(
+/// Pairs of `left` × `right` that share a value of `key` (a hash), at most
+/// `PER_VALUE` records of `right` per value (the first in list order) and `limit`
+/// pairs in all (every `step`-th pair, from a seeded offset).
+fn pairs_sharing(
     left: &[Prepared],
     right: &[Prepared],
     same_list: bool,
-    key: impl Fn(&Prepared) -> Option<K>,
+    key: impl Fn(&Prepared) -> Option<u64> + Sync + Send,
     limit: usize,
     rng: &mut SplitMix64,
 ) -> Vec<(u32, u32)> {
     const PER_VALUE: usize = 50;
-    let mut by_value: HashMap<K, Vec<u32>> = HashMap::new();
-    for (j, p) in right.iter().enumerate() {
-        if let Some(k) = key(p) {
-            by_value.entry(k).or_default().push(j as u32);
-        }
-    }
+    let right_keys = map_all(right, &key);
+    // (value, position), sorted: each value's positions form a run in list order.
+    let mut by_value: Vec<(u64, u32)> = right_keys
+        .iter()
+        .enumerate()
+        .filter_map(|(j, k)| k.map(|k| (k, j as u32)))
+        .collect();
+    sort_all(&mut by_value);
+    let left_keys = if same_list {
+        right_keys
+    } else {
+        map_all(left, &key)
+    };
     let mut pairs = Vec::new();
-    for (i, p) in left.iter().enumerate() {
-        let Some(bucket) = key(p).and_then(|k| by_value.get(&k)) else {
+    for (i, value) in left_keys.iter().enumerate() {
+        let Some(value) = *value else {
             continue;
         };
-        for &j in bucket.iter().take(PER_VALUE) {
+        let start = by_value.partition_point(|&(v, _)| v < value);
+        let run = by_value[start..]
+            .iter()
+            .take(PER_VALUE)
+            .take_while(|&&(v, _)| v == value);
+        for &(_, j) in run {
             if !same_list || j > i as u32 {
                 pairs.push((i as u32, j));
             }
@@ -336,32 +429,42 @@ fn pairs_sharing<K: Hash + Eq>(
     pairs.into_iter().skip(offset).step_by(step).collect()
 }
 
+/// The full date of birth as a number (`YYYYMMDD`), the value of one EM session.
+fn full_date_value(p: &Prepared) -> Option<u64> {
+    let date = p.date_of_birth?;
+    let (month, day) = (date.month()?, date.day()?);
+    Some(date.year() as u64 * 10_000 + month as u64 * 100 + day as u64)
+}
+
+/// Both names of the first reading, in either order, hashed: the value of the other.
+fn both_names_value(p: &Prepared) -> Option<u64> {
+    let &(f, g) = p.readings.first()?;
+    let (f, g) = (p.name(f)?, p.name(g)?);
+    let (a, b) = (f.canonical.as_bytes(), g.canonical.as_bytes());
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let mut hasher = std::hash::DefaultHasher::new();
+    lo.hash(&mut hasher);
+    hi.hash(&mut hasher);
+    Some(hasher.finish())
+}
+
 fn train(
     left: &[Prepared],
     right: &[Prepared],
     same_list: bool,
     options: &TrainingOptions,
 ) -> Matcher {
-    let randoms = random_comparisons(left, right, same_list, options);
+    let randoms = compare_pairs(
+        left,
+        right,
+        &random_pairs(left.len(), right.len(), same_list, options),
+    );
     let mut rng = SplitMix64::new(options.seed ^ 0x5EED);
-    let comparisons = |pairs: Vec<(u32, u32)>| -> Vec<[u8; FEATURES.len()]> {
-        pairs
-            .into_iter()
-            .map(|(i, j)| compare(&left[i as usize], &right[j as usize]).levels)
-            .collect()
-    };
-    let full_date = |p: &Prepared| p.date_of_birth.filter(|d| d.day().is_some());
-    let both_names = |p: &Prepared| -> Option<(String, String)> {
-        let &(f, g) = p.readings.first()?;
-        let (f, g) = (p.name(f)?, p.name(g)?);
-        let (a, b) = (f.canonical.clone(), g.canonical.clone());
-        Some(if a <= b { (a, b) } else { (b, a) })
-    };
     let by_date = pairs_sharing(
         left,
         right,
         same_list,
-        full_date,
+        full_date_value,
         options.em_pairs,
         &mut rng,
     );
@@ -369,21 +472,21 @@ fn train(
         left,
         right,
         same_list,
-        both_names,
+        both_names_value,
         options.em_pairs,
         &mut rng,
     );
     let sessions = [
         Session {
-            comparisons: comparisons(by_date),
+            comparisons: compare_pairs(left, right, &by_date),
             fixed: &[Feature::DateOfBirth],
         },
         Session {
-            comparisons: comparisons(by_names),
+            comparisons: compare_pairs(left, right, &by_names),
             fixed: &[Feature::FamilyName, Feature::GivenName],
         },
     ];
-    let mut counts = HashMap::new();
+    let mut counts = KeyMap::default();
     frequency_counts(left, &mut counts);
     if !same_list {
         frequency_counts(right, &mut counts);
@@ -468,11 +571,16 @@ impl Matcher {
         threshold: f64,
     ) -> Vec<Link> {
         let (left, right) = (&left.records, &right.records);
-        let blocks = FrozenBlocks::build(right);
+        // Only keys of the left list are ever looked up: the index of the right list
+        // (often the far larger) leaves out the others.
+        let left_keys: Vec<Vec<u64>> = map_all(left, blocking_keys);
+        let wanted: KeyMap<()> = left_keys.iter().flatten().map(|&key| (key, ())).collect();
+        let blocks = FrozenBlocks::build(right, Some(&wanted));
+        drop(wanted);
         let threshold_weight = weight_of(threshold);
         per_record(left.len(), |i, candidates| {
             let p = &left[i];
-            blocks.candidates(p, DEFAULT_BLOCK_CAP, candidates);
+            blocks.candidates(&left_keys[i], DEFAULT_BLOCK_CAP, candidates);
             self.links_of(i, p, candidates, right, threshold_weight)
         })
     }
@@ -484,11 +592,11 @@ impl Matcher {
     }
 
     fn duplicate_links_prepared(&self, prepared: &[Prepared], threshold: f64) -> Vec<Link> {
-        let blocks = FrozenBlocks::build(prepared);
+        let blocks = FrozenBlocks::build(prepared, None);
         let threshold_weight = weight_of(threshold);
         per_record(prepared.len(), |i, candidates| {
             let p = &prepared[i];
-            blocks.candidates(p, DEFAULT_BLOCK_CAP, candidates);
+            blocks.candidates(&blocking_keys(p), DEFAULT_BLOCK_CAP, candidates);
             candidates.retain(|&j| j as usize > i);
             self.links_of(i, p, candidates, prepared, threshold_weight)
         })
@@ -699,5 +807,46 @@ impl Index {
                 (self.ids[j as usize].clone(), scored)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn born(date: &str) -> Prepared {
+        Prepared::new(&Record {
+            id: date.into(),
+            family_name: Some("Шевченко".into()),
+            given_name: Some("Олександр".into()),
+            date_of_birth: crate::record::parse_date(date).ok(),
+            ..Record::default()
+        })
+    }
+
+    #[test]
+    fn pairs_sharing_a_value_keep_list_order_and_skip_partial_values() {
+        let left = [born("1990-01-02"), born("1990"), born("1985-05-05")];
+        let right = [
+            born("1985-05-05"),
+            born("1990-01-02"),
+            born("1970-07-07"),
+            born("1990-01-02"),
+        ];
+        let mut rng = SplitMix64::new(1);
+        let pairs = pairs_sharing(&left, &right, false, full_date_value, 100, &mut rng);
+        assert_eq!(pairs, [(0, 1), (0, 3), (2, 0)]);
+        // Within one list, each pair once and never a record with itself.
+        let pairs = pairs_sharing(&right, &right, true, full_date_value, 100, &mut rng);
+        assert_eq!(pairs, [(1, 3)]);
+        // Both names in either order are one value.
+        let swapped = Prepared::new(&Record {
+            id: "s".into(),
+            family_name: Some("Олександр".into()),
+            given_name: Some("Шевченко".into()),
+            ..Record::default()
+        });
+        assert_eq!(both_names_value(&swapped), both_names_value(&left[0]));
+        assert_ne!(both_names_value(&swapped), None);
     }
 }

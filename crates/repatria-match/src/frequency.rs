@@ -7,7 +7,7 @@
 //! name statistics. Names not in the table use the model's general `u` probability.
 
 use crate::compare::{Feature, NameKey};
-use std::collections::HashMap;
+use crate::engine::KeyMap;
 
 /// Approximate population shares of common Korean surnames (South Korean census 2015).
 const KOREAN_FAMILY: &[(&str, f64)] = &[
@@ -84,13 +84,14 @@ const GIVEN: &[(&str, f64)] = &[
 /// Shares of name values, keyed by [`NameKey::frequency_key`].
 #[derive(Clone, Debug, Default)]
 pub struct TermFrequencies {
-    shares: HashMap<u64, f64>,
+    /// Keyed by hashes already, so the map does not hash them again.
+    shares: KeyMap<f64>,
 }
 
 impl TermFrequencies {
     /// The built-in table of common names.
     pub fn builtin() -> TermFrequencies {
-        let mut shares = HashMap::new();
+        let mut shares = KeyMap::default();
         let mut add = |name: &str, share: f64, korean: bool, role: Feature| {
             if let Some(key) = NameKey::new(name) {
                 shares.insert(key.frequency_key(korean, role), share);
@@ -109,7 +110,7 @@ impl TermFrequencies {
     }
 
     /// Counts name values of a data set; values seen once keep the model's general `u`.
-    pub(crate) fn from_counts(counts: HashMap<u64, u32>, records: usize) -> TermFrequencies {
+    pub(crate) fn from_counts(counts: KeyMap<u32>, records: usize) -> TermFrequencies {
         let total = records.max(1) as f64;
         let shares = counts
             .into_iter()

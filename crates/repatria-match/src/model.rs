@@ -197,18 +197,6 @@ impl Matcher {
         }
         weight
     }
-
-    /// Weight without term frequencies, used while estimating the parameters.
-    fn plain_weight(&self, levels: &[u8]) -> f64 {
-        let mut weight = log2_odds(self.parameters.prior);
-        for feature in FEATURES {
-            let level = levels[feature.index()];
-            if level != NULL {
-                weight += self.level_weight(feature, level, None);
-            }
-        }
-        weight
-    }
 }
 
 fn probability(match_weight: f64) -> f64 {
@@ -321,13 +309,29 @@ pub(crate) fn estimate(
                 .collect();
             let mut posterior_sum = 0.0;
             matcher.parameters.prior = session_prior;
+            // The weight of every level, computed once per iteration rather than per pair.
+            let prior_weight = log2_odds(session_prior);
+            let level_weights: Vec<Vec<f64>> = FEATURES
+                .iter()
+                .map(|&feature| {
+                    (0..feature.levels().len())
+                        .map(|level| matcher.level_weight(feature, level as u8, None))
+                        .collect()
+                })
+                .collect();
             for c in &session.comparisons {
                 // The selecting features say nothing here: leave them out of the E-step.
                 let mut levels = *c;
                 for f in session.fixed {
                     levels[f.index()] = NULL;
                 }
-                let p = probability(matcher.plain_weight(&levels));
+                let mut weight = prior_weight;
+                for (i, &level) in levels.iter().enumerate() {
+                    if level != NULL {
+                        weight += level_weights[i][level as usize];
+                    }
+                }
+                let p = probability(weight);
                 posterior_sum += p;
                 for feature in FEATURES {
                     let i = feature.index();

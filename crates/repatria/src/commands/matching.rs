@@ -88,41 +88,83 @@ struct BadRow {
     reason: String,
 }
 
-/// Reads a record from `row`, its columns found under `prefix` (`""`, `left_`, `right_`).
+/// Where the record columns are in a table, under one prefix (`""`, `left_`, `right_`):
+/// looked up once per table rather than once per row.
+struct RecordColumns<'a> {
+    prefix: &'a str,
+    /// Positions of [`COLUMNS`], in that order.
+    positions: [Option<usize>; COLUMNS.len()],
+}
+
+impl<'a> RecordColumns<'a> {
+    fn new(headers: &HashMap<String, usize>, prefix: &'a str) -> RecordColumns<'a> {
+        RecordColumns {
+            prefix,
+            positions: COLUMNS.map(|name| headers.get(&format!("{prefix}{name}")).copied()),
+        }
+    }
+}
+
+/// Reads a record from `row`.
 fn read_record(
-    headers: &HashMap<String, usize>,
+    columns: &RecordColumns,
     row: &csv::StringRecord,
-    prefix: &str,
     id: String,
 ) -> Result<Record, String> {
-    let field = |name: &str| -> Option<String> {
-        let index = headers.get(&format!("{prefix}{name}"))?;
-        let value = row.get(*index)?.trim();
-        (!value.is_empty()).then(|| value.to_owned())
+    let field = |column: usize| -> Option<&str> {
+        let value = row.get(columns.positions[column]?)?.trim();
+        (!value.is_empty()).then_some(value)
     };
+    let owned = |column: usize| field(column).map(str::to_owned);
     let mut record = Record {
         id,
-        full_name: field(COLUMNS[0]),
-        family_name: field(COLUMNS[1]),
-        given_name: field(COLUMNS[2]),
-        patronymic: field(COLUMNS[3]),
-        place_of_birth: field(COLUMNS[6]),
-        nationality: field(COLUMNS[7]),
-        unit: field(COLUMNS[8]),
-        service_number: field(COLUMNS[9]),
+        full_name: owned(0),
+        family_name: owned(1),
+        given_name: owned(2),
+        patronymic: owned(3),
+        place_of_birth: owned(6),
+        nationality: owned(7),
+        unit: owned(8),
+        service_number: owned(9),
         ..Record::default()
     };
-    let side = |e: repatria_match::RecordError| match prefix {
+    let side = |e: repatria_match::RecordError| match columns.prefix {
         "" => e.to_string(),
-        _ => format!("{}: {e}", prefix.trim_end_matches('_')),
+        prefix => format!("{}: {e}", prefix.trim_end_matches('_')),
     };
-    if let Some(date) = field("date_of_birth") {
-        record.date_of_birth = Some(repatria_match::parse_date(&date).map_err(side)?);
+    if let Some(date) = field(4) {
+        record.date_of_birth = Some(repatria_match::parse_date(date).map_err(side)?);
     }
-    if let Some(sex) = field("sex") {
-        record.sex = Some(Sex::parse(&sex).map_err(side)?);
+    if let Some(sex) = field(5) {
+        record.sex = Some(Sex::parse(sex).map_err(side)?);
     }
     Ok(record)
+}
+
+/// `convert` applied to every row, on all cores, in row order.
+fn map_rows<T: Send>(
+    rows: &[(u64, csv::StringRecord)],
+    convert: impl Fn(u64, &csv::StringRecord) -> T + Sync,
+) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = rows.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = rows
+            .chunks(chunk)
+            .map(|part| {
+                let convert = &convert;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(line, row)| convert(*line, row))
+                        .collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a row conversion panicked"))
+            .collect()
+    })
 }
 
 struct Table {
@@ -179,27 +221,44 @@ fn read_records(path: &Path) -> anyhow::Result<Vec<Record>> {
     let Some(&id_column) = table.headers.get("id") else {
         bail!("{}: missing column id", path.display());
     };
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let read = table
-        .rows
-        .iter()
-        .map(|(line, row)| {
-            let bad = |reason: String| BadRow {
-                line: *line,
-                reason,
-            };
-            let id = row.get(id_column).unwrap_or("").trim().to_owned();
-            if id.is_empty() {
-                return Err(bad("missing id".into()));
-            }
-            if let Some(first) = seen.get(&id) {
-                return Err(bad(format!("duplicate id {id:?} (first on line {first})")));
-            }
-            seen.insert(id.clone(), *line);
-            read_record(&table.headers, row, "", id).map_err(bad)
-        })
-        .collect();
-    check_rows(path, read)
+    let columns = RecordColumns::new(&table.headers, "");
+    let parsed = map_rows(&table.rows, |_, row| {
+        let id = row.get(id_column).unwrap_or("").trim().to_owned();
+        read_record(&columns, row, id.clone()).map_err(|reason| (id, reason))
+    });
+    // Missing and duplicate ids come first, then the fields, as a row is read.
+    let mut seen: HashMap<&str, u64> = HashMap::with_capacity(parsed.len());
+    let mut read = Vec::with_capacity(parsed.len());
+    for ((line, _), record) in table.rows.iter().zip(&parsed) {
+        let bad = |reason: String| BadRow {
+            line: *line,
+            reason,
+        };
+        let id = match record {
+            Ok(record) => record.id.as_str(),
+            Err((id, _)) => id.as_str(),
+        };
+        if id.is_empty() {
+            read.push(Err(bad("missing id".into())));
+            continue;
+        }
+        if let Some(first) = seen.get(id) {
+            read.push(Err(bad(format!(
+                "duplicate id {id:?} (first on line {first})"
+            ))));
+            continue;
+        }
+        seen.insert(id, *line);
+        read.push(
+            record
+                .as_ref()
+                .map(|_| ())
+                .map_err(|(_, reason)| bad(reason.clone())),
+        );
+    }
+    drop(seen);
+    check_rows(path, read)?;
+    Ok(parsed.into_iter().filter_map(Result::ok).collect())
 }
 
 fn check_threshold(threshold: f64) -> anyhow::Result<()> {
@@ -317,6 +376,10 @@ pub fn run_compare(args: CompareArgs) -> anyhow::Result<()> {
     let Some(&pair_column) = table.headers.get("pair_id") else {
         bail!("{}: missing column pair_id", args.input.display());
     };
+    let (left_columns, right_columns) = (
+        RecordColumns::new(&table.headers, "left_"),
+        RecordColumns::new(&table.headers, "right_"),
+    );
     let mut seen: HashSet<String> = HashSet::new();
     let read = table
         .rows
@@ -333,8 +396,8 @@ pub fn run_compare(args: CompareArgs) -> anyhow::Result<()> {
             if !seen.insert(pair_id.clone()) {
                 return Err(bad(format!("duplicate pair_id {pair_id:?}")));
             }
-            let left = read_record(&table.headers, row, "left_", format!("{pair_id}/left"));
-            let right = read_record(&table.headers, row, "right_", format!("{pair_id}/right"));
+            let left = read_record(&left_columns, row, format!("{pair_id}/left"));
+            let right = read_record(&right_columns, row, format!("{pair_id}/right"));
             Ok((pair_id, left.map_err(bad)?, right.map_err(bad)?))
         })
         .collect();
