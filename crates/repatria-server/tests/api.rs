@@ -1259,7 +1259,8 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             Box::new(|| json!({ "text": "We are looking." })),
             tracers,
         ),
-        ("POST", r("/close"), Box::new(|| Value::Null), tracers),
+        // A fresh, answered request for each call (a request is closed once).
+        ("POST", "CLOSE".into(), Box::new(|| Value::Null), tracers),
         ("GET", "/api/matches?state=review".into(), Box::new(|| Value::Null), importers),
         ("POST", "DECIDE".into(), Box::new(|| Value::Null), importers),
         (
@@ -1325,6 +1326,23 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                 assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
                 path = format!("/api/media/requests/{request}/visits");
                 body = json!({ "captive": id, "at": chrono::Utc::now().to_rfc3339() });
+            }
+            if path == "CLOSE" {
+                let fresh = app
+                    .post(
+                        "/api/tracing/requests",
+                        tracing_request("Петренко", "Іван", "MATRIX-CONTACT"),
+                    )
+                    .await;
+                let fresh = fresh.body["id"].as_str().unwrap().to_string();
+                let answered = app
+                    .post(
+                        &format!("/api/tracing/requests/{fresh}/answers"),
+                        json!({ "text": "Not found so far." }),
+                    )
+                    .await;
+                assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+                path = format!("/api/tracing/requests/{fresh}/close");
             }
             if path == "DECIDE" {
                 // Confirm the link when it is undecided, undo it when it is decided, so
@@ -1937,7 +1955,9 @@ async fn a_search_in_another_spelling_finds_the_captive_ranked_by_score(app: &Te
         assert_eq!(items[0]["id"], id.as_str(), "{query}: {}", answer.body);
         assert!(items[0]["score"].as_f64().unwrap() > 0.0, "{query}");
     }
-    // Paging over the ranked results.
+    // Paging over the ranked results: a namesake born another year.
+    app.create_captive(held("Шевченко", "Олександр", "1990-01-01"))
+        .await;
     let first = app
         .get("/api/captives?q=Shevchenko%20Oleksandr&limit=1")
         .await
