@@ -869,7 +869,7 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
         })
         .await
         .unwrap();
-    assert_eq!(all.len(), 2);
+    assert_eq!(all.len(), 3, "a, b and the rejected second candidate d");
 
     // Undo the confirmation: back to candidates, and recorded.
     store
@@ -923,7 +923,10 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
         .into_iter()
         .map(|l| l.state)
         .collect();
-    assert_eq!(left, vec![LinkState::Review, LinkState::Rejected]);
+    assert_eq!(
+        left,
+        vec![LinkState::Review, LinkState::Rejected, LinkState::Rejected]
+    );
     let found = store.get_tracing_request(request.id).await.unwrap();
     assert_eq!(found.status, TracingStatus::CandidatesFound);
     // A proposal nobody touched is removed when no longer proposed.
@@ -952,7 +955,7 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
         .map(|l| l.target)
         .collect();
     assert!(!targets.contains(&repatria_core::LinkTarget::Captive { id: c.id }));
-    assert_eq!(targets.len(), 2);
+    assert_eq!(targets.len(), 3);
     assert!(store.verify_audit().await.unwrap().broken.is_none());
 }
 
