@@ -541,6 +541,8 @@ pub struct Jobs(Mutex<HashMap<String, JobView>>);
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct JobView {
     pub id: String,
+    /// The account that started the import; only it (and admins) can follow the job.
+    pub started_by: String,
     /// `running`, `done` or `failed`.
     pub state: String,
     pub rows_done: u64,
@@ -577,11 +579,15 @@ pub struct ImportView {
 }
 
 impl Jobs {
+    /// Jobs kept at most; finished ones are forgotten first when the limit is reached.
+    const KEPT: usize = 1000;
+
     fn set(&self, job: JobView) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(job.id.clone(), job);
+        let mut jobs = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if jobs.len() >= Self::KEPT {
+            jobs.retain(|_, j| j.state == "running");
+        }
+        jobs.insert(job.id.clone(), job);
     }
 
     fn update(&self, id: &str, f: impl FnOnce(&mut JobView)) {
@@ -781,6 +787,7 @@ pub async fn start(
     let id = crate::dto::new_id().to_string();
     let job = JobView {
         id: id.clone(),
+        started_by: user.username.clone(),
         state: "running".into(),
         rows_done: 0,
         rows_total: 0,
@@ -839,7 +846,8 @@ pub async fn start(
     Ok((StatusCode::ACCEPTED, axum::Json(job)))
 }
 
-/// Where an import job stands: progress, then the import or every rejected row.
+/// Where an import job stands: progress, then the import or every rejected row. Only
+/// the account that started it (and admins) can see it; to others it does not exist.
 #[utoipa::path(get, path = "/api/imports/jobs/{id}", tag = "tracing",
     params(("id" = String, Path, description = "job id")),
     responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
@@ -852,6 +860,7 @@ pub async fn job(
     state
         .jobs
         .get(&id)
+        .filter(|job| job.started_by == user.username || user.role == repatria_core::Role::Admin)
         .map(axum::Json)
         .ok_or_else(|| ApiError::not_found("import job", &id))
 }
