@@ -15,6 +15,7 @@ use repatria_core::{
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::sql::{instant, AuditWriter};
@@ -44,8 +45,15 @@ pub struct LinkFilter {
 /// Rows per multi-row `INSERT` of list entries.
 const ENTRY_BATCH: usize = 200;
 
-fn decode<T: DeserializeOwned>(what: &str, record: &str) -> Result<T> {
-    serde_json::from_str(record).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+/// The document in a row's `record` column.
+fn decode<T: DeserializeOwned>(what: &str, row: &AnyRow) -> Result<T> {
+    let record: String = row.try_get("record")?;
+    serde_json::from_str(&record).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// The documents of many rows.
+fn decode_all<T: DeserializeOwned>(what: &str, rows: &[AnyRow]) -> Result<Vec<T>> {
+    rows.iter().map(|row| decode(what, row)).collect()
 }
 
 fn encode<T: Serialize>(what: &str, value: &T) -> Result<String> {
@@ -131,7 +139,7 @@ impl SqlStore {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(StoreError::NotFound)?;
-        decode("tracing request", &row.try_get::<String, _>("record")?)
+        decode("tracing request", &row)
     }
 
     pub(crate) async fn select_tracing_request(
@@ -144,7 +152,7 @@ impl SqlStore {
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(StoreError::NotFound)?;
-        decode("tracing request", &row.try_get::<String, _>("record")?)
+        decode("tracing request", &row)
     }
 
     pub(crate) async fn select_tracing_requests(
@@ -165,9 +173,7 @@ impl SqlStore {
                         .await?
                 }
             };
-        rows.iter()
-            .map(|row| decode("tracing request", &row.try_get::<String, _>("record")?))
-            .collect()
+        decode_all("tracing request", &rows)
     }
 
     pub(crate) async fn update_tracing_request(
@@ -215,8 +221,7 @@ impl SqlStore {
             .bind(hash)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|row| decode("list import", &row.try_get::<String, _>("record")?))
-            .transpose()
+        row.map(|row| decode("list import", &row)).transpose()
     }
 
     pub(crate) async fn select_import(&self, id: ImportId) -> Result<ListImport> {
@@ -225,16 +230,14 @@ impl SqlStore {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        decode("list import", &row.try_get::<String, _>("record")?)
+        decode("list import", &row)
     }
 
     pub(crate) async fn select_imports(&self) -> Result<Vec<ListImport>> {
         let rows = sqlx::query("SELECT record FROM list_imports ORDER BY created_at, id")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| decode("list import", &row.try_get::<String, _>("record")?))
-            .collect()
+        decode_all("list import", &rows)
     }
 
     pub(crate) async fn select_entries(&self, id: ImportId) -> Result<Vec<ListEntry>> {
@@ -243,9 +246,7 @@ impl SqlStore {
                 .bind(id.to_string())
                 .fetch_all(&self.pool)
                 .await?;
-        rows.iter()
-            .map(|row| decode("list entry", &row.try_get::<String, _>("record")?))
-            .collect()
+        decode_all("list entry", &rows)
     }
 
     /// Stores an imported file with its rows, the requests it creates and the links
@@ -393,8 +394,7 @@ impl SqlStore {
             let counts = per_subject.entry(link.subject).or_default();
             match existing {
                 Some(row) => {
-                    let mut old: MatchLink =
-                        decode("match link", &row.try_get::<String, _>("record")?)?;
+                    let mut old: MatchLink = decode("match link", &row)?;
                     // A link a person touched keeps its state: only the engine's own
                     // proposals are revised.
                     if !old.state.is_decided() && old.decided_by.is_none() {
@@ -446,7 +446,7 @@ impl SqlStore {
             .fetch_all(&mut *conn)
             .await?;
             for row in rows {
-                let link: MatchLink = decode("match link", &row.try_get::<String, _>("record")?)?;
+                let link: MatchLink = decode("match link", &row)?;
                 let decided = link.state.is_decided() || link.decided_by.is_some();
                 let target = format!(
                     "{}:{}",
@@ -511,10 +511,7 @@ impl SqlStore {
         .bind(id.0.to_string())
         .fetch_all(&mut *conn)
         .await?;
-        let links = rows
-            .iter()
-            .map(|row| decode("match link", &row.try_get::<String, _>("record")?))
-            .collect::<Result<Vec<MatchLink>>>()?;
+        let links: Vec<MatchLink> = decode_all("match link", &rows)?;
         let before = (
             request.status,
             request.candidates.clone(),
@@ -563,9 +560,7 @@ impl SqlStore {
             query = query.bind(p.as_str());
         }
         let rows = query.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| decode("match link", &row.try_get::<String, _>("record")?))
-            .collect()
+        decode_all("match link", &rows)
     }
 
     pub(crate) async fn update_decision(
@@ -588,7 +583,7 @@ impl SqlStore {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let mut link: MatchLink = decode("match link", &row.try_get::<String, _>("record")?)?;
+        let mut link: MatchLink = decode("match link", &row)?;
         let from = link.state;
         if decision == Decision::Confirm {
             // One person has one confirmed link per request or list row.
