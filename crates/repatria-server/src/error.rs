@@ -63,6 +63,14 @@ impl ApiError {
     pub fn not_found(what: &str, id: &str) -> ApiError {
         ApiError::NotFound(format!("no {what} with id {id:?}"))
     }
+
+    /// A store error, where "not found" names what was looked for.
+    pub fn store(what: &str, id: &str, error: StoreError) -> ApiError {
+        match error {
+            StoreError::NotFound => ApiError::not_found(what, id),
+            other => other.into(),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {

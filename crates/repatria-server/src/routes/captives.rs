@@ -358,10 +358,7 @@ fn hide_from_journalists(user: &crate::auth::CurrentUser, id: &str) -> ApiResult
 }
 
 fn not_found(error: repatria_store::StoreError, id: &CaptiveId) -> ApiError {
-    match error {
-        repatria_store::StoreError::NotFound => ApiError::not_found("captive", &id.to_string()),
-        other => other.into(),
-    }
+    ApiError::store("captive", &id.to_string(), error)
 }
 
 /// Every change to a captive's record, in one order: hidden from journalists (404),

@@ -236,12 +236,7 @@ async fn change(
         .store
         .change_media_request(&user.actor(), id, change, Utc::now())
         .await
-        .map_err(|e| match e {
-            repatria_store::StoreError::NotFound => {
-                ApiError::not_found("media request", &id.0.to_string())
-            }
-            other => other.into(),
-        })?;
+        .map_err(|e| ApiError::store("media request", &id.0.to_string(), e))?;
     Ok(axum::Json(MediaRequestView::from(&request)))
 }
 

@@ -179,10 +179,7 @@ fn request_id(raw: &str) -> ApiResult<TracingRequestId> {
 }
 
 fn request_not_found(e: repatria_store::StoreError, raw: &str) -> ApiError {
-    match e {
-        repatria_store::StoreError::NotFound => ApiError::not_found("tracing request", raw),
-        other => other.into(),
-    }
+    ApiError::store("tracing request", raw, e)
 }
 
 /// Records a tracing request; its candidates are found at once when the inquirer
@@ -526,10 +523,7 @@ pub async fn decide(
         .store
         .decide_link(&user.actor(), id, decision, Utc::now())
         .await
-        .map_err(|e| match e {
-            repatria_store::StoreError::NotFound => ApiError::not_found("match", &raw),
-            other => other.into(),
-        })?;
+        .map_err(|e| ApiError::store("match", &raw, e))?;
     Ok(axum::Json(LinkView::from(&link)))
 }
 
@@ -919,10 +913,11 @@ pub async fn report(
         .parse::<uuid::Uuid>()
         .map(ImportId)
         .map_err(|_| ApiError::not_found("import", &raw))?;
-    let import = state.store.get_import(id).await.map_err(|e| match e {
-        repatria_store::StoreError::NotFound => ApiError::not_found("import", &raw),
-        other => other.into(),
-    })?;
+    let import = state
+        .store
+        .get_import(id)
+        .await
+        .map_err(|e| ApiError::store("import", &raw, e))?;
     let report: Report = imports::report(&*state.store, &import).await?;
     state
         .store
