@@ -334,8 +334,57 @@ impl SqlStore {
                 .await?;
         }
         audit.finish(&mut tx).await?;
-        self.write_links(&mut tx, actor, None, links, now).await?;
+        // The rows and requests are new, so are their links: inserted in batches, counted
+        // in the `list.import` event above.
+        Self::insert_new_links(&mut tx, links).await?;
+        let mut requests: Vec<TracingRequestId> = links
+            .iter()
+            .filter_map(|l| match l.subject {
+                LinkSubject::Request { id } => Some(id),
+                LinkSubject::Entry { .. } => None,
+            })
+            .collect();
+        requests.sort();
+        requests.dedup();
+        for id in requests {
+            self.sync_request(&mut tx, id).await?;
+        }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Inserts links of subjects that have none yet, many per statement.
+    async fn insert_new_links(conn: &mut AnyConnection, links: &[MatchLink]) -> Result<()> {
+        const COLUMNS: usize = 10;
+        for chunk in links.chunks(ENTRY_BATCH) {
+            let mut sql = String::from(
+                "INSERT INTO match_links (id, subject_kind, subject_key, import_id, target_kind, target_key, score, state, created_at, record) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let params: Vec<String> = (1..=COLUMNS)
+                    .map(|c| format!("${}", i * COLUMNS + c))
+                    .collect();
+                sql.push_str(&format!("({})", params.join(", ")));
+            }
+            let mut query = sqlx::query(&sql);
+            for link in chunk {
+                query = query
+                    .bind(link.id.to_string())
+                    .bind(link.subject.kind())
+                    .bind(link.subject.key())
+                    .bind(import_of(&link.subject))
+                    .bind(link.target.kind())
+                    .bind(link.target.key())
+                    .bind(link.score)
+                    .bind(link.state.as_str())
+                    .bind(instant(link.created_at))
+                    .bind(encode("match link", link)?);
+            }
+            query.execute(&mut *conn).await?;
+        }
         Ok(())
     }
 
