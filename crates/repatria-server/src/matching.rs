@@ -108,12 +108,10 @@ pub fn search_record(text: &str) -> Record {
 
 /// Keeps the best score per key, best first.
 fn best_per<K: Copy + Eq + std::hash::Hash + Ord>(
-    found: Vec<(String, Scored)>,
-    key: impl Fn(&str) -> Option<K>,
+    found: impl IntoIterator<Item = (K, Scored)>,
 ) -> Vec<(K, Scored)> {
     let mut best: HashMap<K, Scored> = HashMap::new();
-    for (id, scored) in found {
-        let Some(k) = key(&id) else { continue };
+    for (k, scored) in found {
         match best.get(&k) {
             Some(b) if b.probability >= scored.probability => {}
             _ => {
@@ -128,6 +126,13 @@ fn best_per<K: Copy + Eq + std::hash::Hash + Ord>(
             .then(a.0.cmp(&b.0))
     });
     out
+}
+
+/// The engine's answers with their ids parsed as `K` (ids that do not parse are left out).
+fn keyed<K: std::str::FromStr>(found: Vec<(String, Scored)>) -> impl Iterator<Item = (K, Scored)> {
+    found
+        .into_iter()
+        .filter_map(|(id, scored)| Some((id.parse::<K>().ok()?, scored)))
 }
 
 impl RegistryIndex {
@@ -179,7 +184,7 @@ impl RegistryIndex {
     /// The captives most like `record`, one score per captive (its best claim).
     pub fn captive_candidates(&self, record: &Record) -> Vec<(CaptiveId, Scored)> {
         let found = self.captives.query(record, CANDIDATES * 4);
-        let mut best = best_per(found, |id| id.parse::<CaptiveId>().ok());
+        let mut best = best_per(keyed::<CaptiveId>(found));
         best.truncate(CANDIDATES);
         best
     }
@@ -188,9 +193,7 @@ impl RegistryIndex {
     /// were indexed included: callers keep the open ones).
     pub fn request_candidates(&self, record: &Record) -> Vec<(TracingRequestId, Scored)> {
         let found = self.requests.query(record, CANDIDATES * 4);
-        best_per(found, |id| {
-            id.parse::<uuid::Uuid>().ok().map(TracingRequestId)
-        })
+        best_per(keyed::<uuid::Uuid>(found).map(|(id, s)| (TracingRequestId(id), s)))
     }
 
     /// Captives whose names match a typed search in any spelling, best first, with
@@ -200,7 +203,7 @@ impl RegistryIndex {
         let record = search_record(text);
         let limit = limit.min(1000);
         let found = self.captives.query(&record, limit * 2);
-        best_per(found, |id| id.parse::<CaptiveId>().ok())
+        best_per(keyed::<CaptiveId>(found))
             .into_iter()
             .filter(|(_, s)| s.match_weight - s.prior_weight >= SEARCH_MIN_EVIDENCE)
             .take(limit)
@@ -275,34 +278,32 @@ impl RegistryIndex {
         )
     }
 
-    /// The links from open requests to a captive, for each of his claims.
+    /// The indexed requests most like any of a captive's claims, one score per request
+    /// (his best claim).
+    pub fn captive_request_candidates(&self, captive: &Captive) -> Vec<(TracingRequestId, Scored)> {
+        best_per(
+            captive
+                .claims
+                .iter()
+                .flat_map(|claim| self.request_candidates(&claim_record(captive, claim))),
+        )
+    }
+
+    /// The links from the requests among `candidates` that are still `open` to a captive.
     pub fn captive_links(
         &self,
         captive: &Captive,
-        open: &HashMap<TracingRequestId, TracingRequest>,
+        candidates: &[(TracingRequestId, Scored)],
+        open: &HashSet<TracingRequestId>,
         now: Timestamp,
     ) -> Vec<MatchLink> {
-        let mut best: HashMap<TracingRequestId, Scored> = HashMap::new();
-        for claim in &captive.claims {
-            for (id, scored) in self.request_candidates(&claim_record(captive, claim)) {
-                if !open.contains_key(&id) {
-                    continue;
-                }
-                match best.get(&id) {
-                    Some(b) if b.probability >= scored.probability => {}
-                    _ => {
-                        best.insert(id, scored);
-                    }
-                }
-            }
-        }
-        let mut best: Vec<_> = best.into_iter().collect();
-        best.sort_by_key(|(id, _)| id.0);
-        best.into_iter()
+        candidates
+            .iter()
+            .filter(|(id, _)| open.contains(id))
             .flat_map(|(id, scored)| {
                 self.proposals(
-                    LinkSubject::Request { id },
-                    [(LinkTarget::Captive { id: captive.id }, scored)],
+                    LinkSubject::Request { id: *id },
+                    [(LinkTarget::Captive { id: captive.id }, scored.clone())],
                     now,
                 )
             })
@@ -376,36 +377,29 @@ impl Matching {
     ) -> Result<Vec<MatchLink>, StoreError> {
         self.ensure(store).await?;
         self.write(|index| index.add_captive(captive));
-        let candidates = self
+        let candidates: Vec<(TracingRequestId, Scored)> = self
             .read(|index| {
-                let mut ids = Vec::new();
-                for claim in &captive.claims {
-                    ids.extend(
-                        index
-                            .request_candidates(&claim_record(captive, claim))
-                            .into_iter()
-                            .filter(|(_, s)| s.probability >= index.policy.review)
-                            .map(|(id, _)| id),
-                    );
-                }
-                ids
+                let mut found = index.captive_request_candidates(captive);
+                found.retain(|(_, s)| s.probability >= index.policy.review);
+                found
             })
             .unwrap_or_default();
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
-        let mut open = HashMap::new();
-        for id in candidates {
-            let request = store.get_tracing_request(id).await?;
+        // The index keeps requests closed or confirmed since: the store says which are open.
+        let mut open = HashSet::new();
+        for (id, _) in &candidates {
+            let request = store.get_tracing_request(*id).await?;
             if matches!(
                 request.status,
                 TracingStatus::Open | TracingStatus::CandidatesFound
             ) {
-                open.insert(id, request);
+                open.insert(*id);
             }
         }
         let links = self
-            .read(|index| index.captive_links(captive, &open, now))
+            .read(|index| index.captive_links(captive, &candidates, &open, now))
             .unwrap_or_default();
         if links.is_empty() {
             return Ok(links);
@@ -597,12 +591,15 @@ mod tests {
         index.add_request(&r);
         let c = captive(9, "Коваленко", "Николай", "1995-02-03");
         index.add_captive(&c);
-        let open = HashMap::from([(r.id, r.clone())]);
-        let links = index.captive_links(&c, &open, at());
+        let open = HashSet::from([r.id]);
+        let candidates = index.captive_request_candidates(&c);
+        let links = index.captive_links(&c, &candidates, &open, at());
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].subject, LinkSubject::Request { id: r.id });
         assert_eq!(links[0].target, LinkTarget::Captive { id: c.id });
         // A request closed in the meantime is not proposed.
-        assert!(index.captive_links(&c, &HashMap::new(), at()).is_empty());
+        assert!(index
+            .captive_links(&c, &candidates, &HashSet::new(), at())
+            .is_empty());
     }
 }
