@@ -126,6 +126,39 @@ pub fn categorize(links: &[&MatchLink]) -> Category {
     }
 }
 
+impl Counts {
+    fn add(&mut self, category: Category) {
+        match category {
+            Category::Captive => self.captive += 1,
+            Category::TracingRequest => self.tracing_request += 1,
+            Category::New => self.new += 1,
+            Category::Ambiguous => self.ambiguous += 1,
+        }
+    }
+}
+
+/// The links of a list's rows, by line.
+fn links_by_line(links: &[MatchLink]) -> HashMap<u64, Vec<&MatchLink>> {
+    let mut by_line: HashMap<u64, Vec<&MatchLink>> = HashMap::new();
+    for link in links {
+        if let LinkSubject::Entry { line, .. } = link.subject {
+            by_line.entry(line).or_default().push(link);
+        }
+    }
+    by_line
+}
+
+/// How the rows at `lines` came out, from their links.
+fn count(lines: impl Iterator<Item = u64>, links: &[MatchLink]) -> Counts {
+    let by_line = links_by_line(links);
+    let mut counts = Counts::default();
+    for line in lines {
+        let links = by_line.get(&line).map(Vec::as_slice).unwrap_or_default();
+        counts.add(categorize(links));
+    }
+    counts
+}
+
 /// SHA-256 of the file, hex.
 pub fn content_hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -341,6 +374,11 @@ pub async fn import(
     };
     let requests = new.requests.clone();
     let rows = import.rows;
+    // A new list's links are all proposals: counted here rather than read back.
+    let counts = match import.kind {
+        ImportKind::List => count(new.entries.iter().map(|e| e.line), &new.links),
+        ImportKind::Tracing => Counts::default(),
+    };
     match store.import_list(actor, new, now).await {
         Ok(()) => {}
         // The same file, imported by someone else while this one was being matched.
@@ -360,10 +398,6 @@ pub async fn import(
         Err(e) => return Err(e.into()),
     }
     matching.add_requests(&requests);
-    let counts = match import.kind {
-        ImportKind::List => report(store, &import).await?.counts,
-        ImportKind::Tracing => Counts::default(),
-    };
     Ok(ImportSummary {
         import,
         created: true,
@@ -417,23 +451,13 @@ pub async fn report(store: &dyn Store, import: &ListImport) -> Result<Report, St
             ..Default::default()
         })
         .await?;
-    let mut by_line: HashMap<u64, Vec<&MatchLink>> = HashMap::new();
-    for link in &links {
-        if let LinkSubject::Entry { line, .. } = link.subject {
-            by_line.entry(line).or_default().push(link);
-        }
-    }
+    let mut by_line = links_by_line(&links);
     let mut counts = Counts::default();
     let mut items = Vec::with_capacity(entries.len());
     for entry in &entries {
         let links = by_line.remove(&entry.line).unwrap_or_default();
         let category = categorize(&links);
-        match category {
-            Category::Captive => counts.captive += 1,
-            Category::TracingRequest => counts.tracing_request += 1,
-            Category::New => counts.new += 1,
-            Category::Ambiguous => counts.ambiguous += 1,
-        }
+        counts.add(category);
         let candidates = links
             .iter()
             .filter(|l| l.state != LinkState::Rejected)

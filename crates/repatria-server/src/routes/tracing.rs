@@ -744,8 +744,12 @@ pub async fn preview(
     }))
 }
 
-fn import_view(summary: &imports::ImportSummary) -> ImportView {
-    let i = &summary.import;
+/// An import as listed; `created` and `counts` are known on a finished job only.
+fn import_view(
+    i: &repatria_core::ListImport,
+    created: bool,
+    counts: Option<imports::Counts>,
+) -> ImportView {
     ImportView {
         id: i.id.to_string(),
         file_name: i.file_name.clone(),
@@ -755,8 +759,8 @@ fn import_view(summary: &imports::ImportSummary) -> ImportView {
         rows: i.rows,
         created_at: i.created_at,
         created_by: i.created_by.clone(),
-        created: summary.created,
-        counts: (i.kind == ImportKind::List).then_some(summary.counts),
+        created,
+        counts,
     }
 }
 
@@ -813,7 +817,8 @@ pub async fn start(
                 job.state = "done".into();
                 job.rows_done = summary.rows;
                 job.rows_total = summary.rows;
-                job.import = Some(import_view(&summary));
+                let counts = (summary.import.kind == ImportKind::List).then_some(summary.counts);
+                job.import = Some(import_view(&summary.import, summary.created, counts));
             }
             Err(error) => {
                 job.state = "failed".into();
@@ -871,17 +876,7 @@ pub async fn list_imports(
     Ok(axum::Json(
         imports
             .into_iter()
-            .map(|import| {
-                let mut view = import_view(&imports::ImportSummary {
-                    rows: import.rows,
-                    requests: 0,
-                    created: true,
-                    counts: imports::Counts::default(),
-                    import,
-                });
-                view.counts = None;
-                view
-            })
+            .map(|import| import_view(&import, true, None))
             .collect(),
     ))
 }
