@@ -252,6 +252,8 @@ pub trait Store: Send + Sync {
     ) -> Result<usize>;
 
     async fn get_captive(&self, id: CaptiveId) -> Result<Captive>;
+    /// The captives with these ids, in the order given; unknown ids are left out.
+    async fn get_captives(&self, ids: &[CaptiveId]) -> Result<Vec<Captive>>;
     async fn list_captives(&self, query: &CaptiveQuery) -> Result<Page<Captive>>;
 
     /// Applies one change to a captive's record under a row lock, with its audit event.

@@ -408,6 +408,26 @@ impl Store for SqlStore {
         decode_captive(&row.try_get::<String, _>("record")?)
     }
 
+    async fn get_captives(&self, ids: &[CaptiveId]) -> Result<Vec<Captive>> {
+        let mut found = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::default();
+            sql.push("SELECT record FROM captives WHERE id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.param(id.to_string());
+            }
+            sql.push(")");
+            for row in sql.query().fetch_all(&self.pool).await? {
+                let captive = decode_captive(&row.try_get::<String, _>("record")?)?;
+                found.insert(captive.id, captive);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     async fn list_captives(&self, query: &CaptiveQuery) -> Result<Page<Captive>> {
         let limit = query.limit.clamp(1, 500);
         let mut count = Sql::default();

@@ -631,6 +631,19 @@ async fn a_bulk_creation_is_all_or_nothing(store: &SqlStore) {
 async fn an_unknown_captive_is_not_found(store: &SqlStore) {
     with_parties(store).await;
     let unknown = CaptiveId(id());
+    // Many at once: in the order asked, unknown ids left out.
+    let (a, b) = (
+        create(store, "KP", "A", "A").await,
+        create(store, "KP", "B", "B").await,
+    );
+    let found: Vec<CaptiveId> = store
+        .get_captives(&[b.id, unknown, a.id])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(found, vec![b.id, a.id]);
     assert!(matches!(
         store.get_captive(unknown).await,
         Err(StoreError::NotFound)

@@ -193,12 +193,10 @@ async fn search(state: &AppState, name: &str, query: &CaptiveQuery) -> ApiResult
         .await?;
     let mut seen = std::collections::HashSet::new();
     let mut items = Vec::new();
-    for (id, score) in ranked {
-        let captive = match state.store.get_captive(id).await {
-            Ok(c) => c,
-            Err(repatria_store::StoreError::NotFound) => continue,
-            Err(e) => return Err(e.into()),
-        };
+    let ids: Vec<CaptiveId> = ranked.iter().map(|(id, _)| *id).collect();
+    let scores: std::collections::HashMap<CaptiveId, f64> = ranked.into_iter().collect();
+    for captive in state.store.get_captives(&ids).await? {
+        let (id, score) = (captive.id, scores[&captive.id]);
         let wanted = query.status.is_none_or(|s| captive.status() == s)
             && query
                 .power_of_origin

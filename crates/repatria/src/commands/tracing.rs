@@ -285,8 +285,10 @@ pub async fn search(db: &str, name: &str, limit: usize) -> anyhow::Result<()> {
         .unwrap_or_default();
     println!("score\tid\tname\tdate_of_birth\tstatus");
     let mut shown = Vec::new();
-    for (id, score) in found {
-        let captive = store.get_captive(id).await?;
+    let ids: Vec<_> = found.iter().map(|(id, _)| *id).collect();
+    let scores: std::collections::HashMap<_, _> = found.into_iter().collect();
+    for captive in store.get_captives(&ids).await? {
+        let (id, score) = (captive.id, scores[&captive.id]);
         let assessed = captive.assessed_identity();
         println!(
             "{score:.3}\t{id}\t{}\t{}\t{}",
