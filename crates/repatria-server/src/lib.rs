@@ -10,6 +10,7 @@ pub mod imports;
 mod limit;
 pub mod matching;
 mod routes;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -103,24 +104,10 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// What a person sees who opens the server's address in a browser, until the web
-/// interface exists: where the API is and how to log in.
-async fn landing() -> axum::response::Html<&'static str> {
-    axum::response::Html(concat!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Repatria</title></head><body>",
-        "<h1>Repatria</h1>",
-        "<p>Prisoner-of-war information bureau (GC III Art. 122) and exchange planning.</p>",
-        "<p>The JSON API is described at <a href=\"/api/openapi.json\">/api/openapi.json</a>. ",
-        "Log in with <code>POST /api/auth/login</code> and send the token as ",
-        "<code>Authorization: Bearer TOKEN</code>.</p>",
-        "</body></html>"
-    ))
-}
-
-/// The whole application: API, OpenAPI document, health check.
+/// The whole application: web interface, API, OpenAPI document, health check.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(landing))
+        .merge(web::router(&state))
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api", routes::api(state.clone()))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })

@@ -1,0 +1,9 @@
+//! Pages: dashboard.
+
+use axum::Router;
+
+use crate::AppState;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+}

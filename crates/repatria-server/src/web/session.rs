@@ -1,0 +1,579 @@
+//! The visitor's session in the web interface ([`Ui`]), the in-process API calls made
+//! with it, rendering, and the login, logout and language pages.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use minijinja::context;
+use repatria_core::{Permission, Role};
+use serde::Deserialize;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use super::i18n::{tr, Lang};
+use super::Web;
+use crate::auth::{token_hash, CurrentUser, SESSION_COOKIE};
+use crate::{AppState, RequestId};
+
+/// The interface language's cookie (`en` or `uk`).
+pub const LANG_COOKIE: &str = "repatria_lang";
+
+/// A logged-in visitor of a page: who, in which language, and the means to call the API
+/// as them. Pages that need no login take [`Visitor`] instead.
+pub struct Ui {
+    web: Arc<Web>,
+    pub user: CurrentUser,
+    token: String,
+    /// The session's CSRF token, put in every form as `_csrf`.
+    pub csrf: String,
+    pub lang: Lang,
+    /// The page's path and query, to come back to.
+    pub path: String,
+    request_id: Option<String>,
+}
+
+/// Anyone, logged in or not: the language and the templates.
+pub struct Visitor {
+    web: Arc<Web>,
+    pub lang: Lang,
+    request_id: Option<String>,
+    peer: Option<SocketAddr>,
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(Lang::from_accept_language)
+                .unwrap_or(Lang::En)
+        })
+}
+
+fn web_of(parts: &Parts) -> Arc<Web> {
+    parts
+        .extensions
+        .get::<Arc<Web>>()
+        .cloned()
+        .expect("the web router adds its state")
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Visitor {
+            web: web_of(parts),
+            lang: lang_of(&parts.headers),
+            request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()),
+            peer: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Ui {
+    /// Not logged in (or the session ended): to the login page, and back here after.
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let to_login = || login_redirect(&path);
+        let token = cookie(&parts.headers, SESSION_COOKIE)
+            .ok_or_else(to_login)?
+            .to_string();
+        let found = state
+            .store
+            .find_credential(&token_hash(&token), chrono::Utc::now())
+            .await
+            .map_err(|e| crate::ApiError::from(e).into_response())?;
+        let Some((credential, user)) = found.filter(|(_, user)| !user.disabled) else {
+            return Err(to_login());
+        };
+        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone());
+        Ok(Ui {
+            web: web_of(parts),
+            user: CurrentUser {
+                username: user.username,
+                role: user.role,
+                credential_hash: credential.token_hash,
+                request_id: request_id.clone(),
+            },
+            token,
+            csrf: credential.csrf_token.unwrap_or_default(),
+            lang: lang_of(&parts.headers),
+            path,
+            request_id,
+        })
+    }
+}
+
+fn login_redirect(back: &str) -> Response {
+    let next: String = url_escape(back);
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+/// Percent-encodes a query value.
+pub fn url_escape(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A path on this site to return to: only local paths, never `//elsewhere`.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.into(),
+        _ => "/".into(),
+    }
+}
+
+/// What the API answered when it did not succeed: its status, message and field errors.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub message: String,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Failure {
+    fn from_answer(status: StatusCode, body: &[u8]) -> Failure {
+        let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let error = &value["error"];
+        let message = error["message"]
+            .as_str()
+            .map(String::from)
+            .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+        let fields = error["fields"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Failure {
+            status,
+            message,
+            fields,
+        }
+    }
+
+    /// A form's own inputs that could not be read (a number that is not one).
+    pub fn unreadable(errors: Vec<(String, String)>) -> Failure {
+        Failure {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: "validation failed".into(),
+            fields: errors.into_iter().collect(),
+        }
+    }
+
+    /// Whether the page should show the form again with these errors (as opposed to an
+    /// error page).
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self.status,
+            StatusCode::BAD_REQUEST
+                | StatusCode::UNPROCESSABLE_ENTITY
+                | StatusCode::CONFLICT
+                | StatusCode::PAYLOAD_TOO_LARGE
+        )
+    }
+}
+
+/// An answer of the API: status, headers and body.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Web {
+    /// Calls the API in process.
+    async fn call(&self, request: axum::http::Request<Body>) -> Answer {
+        let response = self
+            .api
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|never| match never {});
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    fn render(&self, name: &str, lang: Lang, ctx: minijinja::Value) -> Response {
+        let ctx = context! { lang => lang.code(), ..ctx };
+        match self
+            .templates
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+        {
+            Ok(html) => Html(html).into_response(),
+            Err(error) => {
+                ::tracing::error!(template = name, %error, "a page failed to render");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Html(format!(
+                        "<!doctype html><title>Repatria</title><p>{}</p>",
+                        tr(lang, "error.render")
+                    )),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// What the navigation and pages ask of the role: `can.read_audit` and so on.
+fn permissions(role: Role) -> BTreeMap<&'static str, bool> {
+    use Permission::*;
+    [
+        ("read_captives", ReadCaptives),
+        ("create_captives", CreateCaptives),
+        ("edit_identity", EditIdentity),
+        ("edit_custody", EditCustody),
+        ("record_health", RecordHealth),
+        ("record_interview", RecordInterview),
+        ("record_wish", RecordWish),
+        ("edit_languages", EditLanguages),
+        ("read_interview_summaries", ReadInterviewSummaries),
+        ("read_medical_notes", ReadMedicalNotes),
+        ("read_audit", ReadAudit),
+        ("plan_exchange", PlanExchange),
+        ("manage_users", ManageUsers),
+        ("manage_media", ManageMedia),
+        ("read_tracing", ReadTracing),
+        ("manage_tracing", ManageTracing),
+        ("read_tracing_contact", ReadTracingContact),
+        ("review_matches", ReviewMatches),
+        ("import_lists", ImportLists),
+        ("read_parties", ReadParties),
+    ]
+    .into_iter()
+    .map(|(name, p)| (name, role.can(p)))
+    .chain([("journalist", role == Role::Journalist)])
+    .collect()
+}
+
+impl Ui {
+    fn request(&self, method: Method, path: &str, csrf: Option<&str>) -> axum::http::request::Builder {
+        let mut builder = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::COOKIE, format!("{SESSION_COOKIE}={}", self.token));
+        if let Some(csrf) = csrf {
+            builder = builder.header(crate::auth::CSRF_HEADER, csrf);
+        }
+        if let Some(id) = &self.request_id {
+            builder = builder.extension(RequestId(id.clone()));
+        }
+        builder
+    }
+
+    /// `GET` an API path (`/api/captives?q=…`) as this user.
+    pub async fn get(&self, path: &str) -> Result<Value, Failure> {
+        let request = self
+            .request(Method::GET, path, None)
+            .body(Body::empty())
+            .expect("a valid request");
+        let answer = self.web.call(request).await;
+        json_of(answer)
+    }
+
+    /// `GET` an API path and keep the raw answer (a CSV download).
+    pub async fn get_raw(&self, path: &str) -> Answer {
+        let request = self
+            .request(Method::GET, path, None)
+            .body(Body::empty())
+            .expect("a valid request");
+        self.web.call(request).await
+    }
+
+    /// Sends a JSON body with the form's CSRF token, which the API checks against the
+    /// session's: a form from elsewhere cannot act as this user.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+        csrf: &str,
+    ) -> Result<Value, Failure> {
+        let request = self
+            .request(method, path, Some(csrf))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("a valid request");
+        json_of(self.web.call(request).await)
+    }
+
+    /// Sends raw bytes (an uploaded file) with the form's CSRF token.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        bytes: Bytes,
+        csrf: &str,
+    ) -> Result<Value, Failure> {
+        let request = self
+            .request(method, path, Some(csrf))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(bytes))
+            .expect("a valid request");
+        json_of(self.web.call(request).await)
+    }
+
+    /// Renders a page with the layout's context: user, permissions, language, CSRF token.
+    pub fn render(&self, name: &str, ctx: minijinja::Value) -> Response {
+        let ctx = context! {
+            user => context! { username => self.user.username, role => self.user.role.to_string() },
+            can => permissions(self.user.role),
+            csrf => self.csrf,
+            path => self.path,
+            ..ctx
+        };
+        self.web.render(name, self.lang, ctx)
+    }
+
+    /// The page for an API failure that is not the visitor's input: log in again, not
+    /// permitted, not found, or a fault.
+    pub fn fail(&self, failure: Failure) -> Response {
+        if failure.status == StatusCode::UNAUTHORIZED {
+            return login_redirect(&self.path);
+        }
+        let title = match failure.status {
+            StatusCode::FORBIDDEN => "error.forbidden",
+            StatusCode::NOT_FOUND => "error.not_found",
+            s if s.is_client_error() => "error.bad_request",
+            _ => "error.internal",
+        };
+        let mut response = self.render(
+            "error.html",
+            context! { title => tr(self.lang, title), message => failure.message, status => failure.status.as_u16() },
+        );
+        *response.status_mut() = failure.status;
+        response
+    }
+
+    /// Text of the interface in the visitor's language.
+    pub fn t(&self, key: &str) -> String {
+        tr(self.lang, key)
+    }
+}
+
+fn json_of(answer: Answer) -> Result<Value, Failure> {
+    if answer.status.is_success() {
+        if answer.body.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&answer.body).map_err(|e| Failure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: format!("the API's answer is not JSON: {e}"),
+            fields: BTreeMap::new(),
+        })
+    } else {
+        Err(Failure::from_answer(answer.status, &answer.body))
+    }
+}
+
+/// A form's fields in order, as posted (repeated names kept).
+pub type Fields = Vec<(String, String)>;
+
+/// The value of a form field, if given.
+pub fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The posted fields, by name, to fill the form again after an error.
+pub fn values(fields: &Fields) -> BTreeMap<String, String> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.split(':').next().unwrap_or(k).to_string(), v.clone()))
+        .collect()
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lang", get(switch_language))
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(visitor: Visitor, Query(query): Query<NextQuery>) -> Response {
+    visitor.web.render(
+        "login.html",
+        visitor.lang,
+        context! { next => local_path(query.next.as_deref()) },
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
+    let next = local_path(form.next.as_deref());
+    let body = serde_json::json!({ "username": form.username, "password": form.password });
+    let mut request = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/api/auth/login")
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(id) = &visitor.request_id {
+        request = request.extension(RequestId(id.clone()));
+    }
+    if let Some(peer) = visitor.peer {
+        // The login limiter counts failures per address too.
+        request = request.extension(ConnectInfo(peer));
+    }
+    let answer = visitor
+        .web
+        .call(request.body(Body::from(body.to_string())).expect("a valid request"))
+        .await;
+    if answer.status.is_success() {
+        let mut response = Redirect::to(&next).into_response();
+        if let Some(cookie) = answer.headers.get(header::SET_COOKIE) {
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, cookie.clone());
+        }
+        return response;
+    }
+    let message = match answer.status {
+        StatusCode::TOO_MANY_REQUESTS => tr(visitor.lang, "login.too_many"),
+        StatusCode::UNAUTHORIZED | StatusCode::UNPROCESSABLE_ENTITY => {
+            tr(visitor.lang, "login.wrong")
+        }
+        _ => Failure::from_answer(answer.status, &answer.body).message,
+    };
+    let mut response = visitor.web.render(
+        "login.html",
+        visitor.lang,
+        context! { next => next, username => form.username, error => message },
+    );
+    *response.status_mut() = if answer.status == StatusCode::TOO_MANY_REQUESTS {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    response
+}
+
+async fn logout(ui: Ui, Form(fields): Form<Fields>) -> Response {
+    let csrf = field(&fields, "_csrf").unwrap_or_default();
+    if let Err(failure) = ui
+        .send(Method::POST, "/api/auth/logout", &Value::Null, csrf)
+        .await
+    {
+        return ui.fail(failure);
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "repatria_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    response
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    to: String,
+    back: Option<String>,
+}
+
+/// Switches the interface language (a preference, kept in a cookie for a year).
+async fn switch_language(Query(query): Query<LangQuery>) -> Response {
+    let lang = Lang::parse(&query.to).unwrap_or(Lang::En);
+    let mut response = Redirect::to(&local_path(query.back.as_deref())).into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    )) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_returned_to() {
+        assert_eq!(local_path(Some("/captives?q=x")), "/captives?q=x");
+        assert_eq!(local_path(Some("//evil.example/")), "/");
+        assert_eq!(local_path(Some("https://evil.example/")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+        assert_eq!(url_escape("/captives?q=Іван"), "/captives%3Fq%3D%D0%86%D0%B2%D0%B0%D0%BD");
+    }
+
+    #[test]
+    fn api_failures_keep_their_field_errors() {
+        let body = br#"{"error":{"code":"validation_failed","message":"validation failed","fields":{"capture.place":"is required"}}}"#;
+        let failure = Failure::from_answer(StatusCode::UNPROCESSABLE_ENTITY, body);
+        assert!(failure.is_input_error());
+        assert_eq!(failure.fields["capture.place"], "is required");
+        let failure = Failure::from_answer(StatusCode::FORBIDDEN, b"{\"error\":{\"message\":\"no\"}}");
+        assert!(!failure.is_input_error());
+        assert_eq!(failure.message, "no");
+    }
+}
