@@ -15,6 +15,7 @@ pub mod matching;
 pub mod media;
 pub mod names;
 pub mod party;
+pub mod stats;
 pub mod tracing_request;
 
 pub use access::{check_new_password, parse_username, Permission, Role};

@@ -33,6 +33,13 @@ pub enum TracingStatus {
 }
 
 impl TracingStatus {
+    pub const ALL: &'static [TracingStatus] = &[
+        TracingStatus::Open,
+        TracingStatus::CandidatesFound,
+        TracingStatus::Confirmed,
+        TracingStatus::Closed,
+    ];
+
     pub fn as_str(&self) -> &'static str {
         match self {
             TracingStatus::Open => "open",

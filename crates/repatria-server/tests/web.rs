@@ -30,7 +30,12 @@ async fn login_logout_and_redirects(app: &WebApp) {
         .unwrap();
     assert_eq!(login.status(), StatusCode::OK);
     let html = login.text().await.unwrap();
-    assert!(html.contains("name=\"password\"") && html.contains("value=\"/captives\""));
+    assert!(html.contains("name=\"password\""), "{html}");
+    assert_eq!(
+        support::unescape(&html).matches("name=\"next\" value=\"/captives\"").count(),
+        1,
+        "{html}"
+    );
 
     let browser = app.login_as("reg-1", Role::Registrar).await;
     assert!(browser.cookie.starts_with("repatria_session="));
@@ -50,4 +55,173 @@ async fn login_logout_and_redirects(app: &WebApp) {
     assert_eq!(after.status, StatusCode::SEE_OTHER);
 }
 
-on_both_backends!(login_logout_and_redirects);
+
+/// The fields of the registration form for a captive with two identity claims: what he
+/// declares, in Ukrainian, and what a found document says, in Russian spelling.
+fn two_claims() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("power_of_origin", "UA"),
+        ("detaining_power", "RU"),
+        ("capture.captured_at:datetime", "2026-11-20T06:40"),
+        ("capture.place", "Vovchansk"),
+        ("identity_claims[0].source", "self_declared"),
+        ("identity_claims[0].family_name", "Шевченко"),
+        ("identity_claims[0].given_name", "Тарас"),
+        ("identity_claims[0].date_of_birth", "1998-03-09"),
+        ("identity_claims[0].nationality", "UA"),
+        ("identity_claims[0].confidence:number", ""),
+        ("identity_claims[1].source", "document_found"),
+        ("identity_claims[1].family_name", "Шевченко"),
+        ("identity_claims[1].given_name", "Тарас"),
+        ("identity_claims[1].nationality", "RU"),
+        ("identity_claims[1].document.kind", "passport"),
+        ("languages:list", "uk, ru"),
+        ("interpreter_required:bool", "false"),
+    ]
+}
+
+async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
+    let browser = app.login_as("reg-1", Role::Registrar).await;
+    let form = browser.get("/captives/new").await;
+    form.assert_ok();
+    assert!(form.html.contains("name=\"identity_claims[1].family_name\""));
+
+    // A wrong date of birth comes back next to its field, with what was typed kept.
+    let mut fields = two_claims();
+    fields[7].1 = "1998-13-40";
+    let refused = browser.post("/captives/new", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+    let at = refused
+        .html
+        .find("id=\"f-identity_claims-0-date_of_birth-note\"")
+        .expect("the error is next to the date of birth");
+    assert!(refused.html[at - 20..at].contains("class=\"error\""));
+    assert_eq!(
+        refused.input_value("identity_claims[0].family_name:").as_deref(),
+        None
+    );
+    assert!(refused.html.contains("value=\"1998-13-40\""));
+    assert!(refused.html.contains("value=\"Vovchansk\""));
+    let none = app
+        .store
+        .list_captives(&repatria_store::CaptiveQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(none.items.len(), 0, "nothing is stored from a refused form");
+
+    // Registered with both claims.
+    let created = browser.post("/captives/new", &two_claims()).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let location = created.location.clone().unwrap();
+    assert!(location.starts_with("/captives/") && location.ends_with("?saved=1"));
+    let id = location["/captives/".len()..location.len() - "?saved=1".len()].to_string();
+    let page = browser.get(&location).await;
+    page.assert_ok();
+    let text = page.text();
+    assert!(text.contains("Saved."), "{text}");
+    assert!(text.contains("Self-declared") && text.contains("Document found"), "{text}");
+    assert!(text.contains("1998-03-09"));
+    assert!(text.contains("UA → RU"));
+    assert_eq!(page.html.matches("<article class=\"claim").count(), 2);
+    assert_eq!(page.html.matches("class=\"claim assessed\"").count(), 1);
+    let stored = app
+        .store
+        .get_captive(id.parse::<uuid::Uuid>().map(repatria_core::CaptiveId).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.claims.len(), 2);
+    assert_eq!(stored.languages, ["uk", "ru"]);
+    assert!(!stored.interpreter_required);
+
+    // Found by a Latin transliteration of his name, with its score.
+    let found = browser.get("/captives?q=Shevchenko+Taras").await;
+    found.assert_ok();
+    assert!(found.html.contains(&format!("href=\"/captives/{id}\"")), "{}", found.text());
+    assert!(found.text().contains("Match"));
+    let missed = browser.get("/captives?q=Kovalenko").await;
+    assert!(missed.text().contains("No captive matches."));
+
+    // Changes through the record's forms: the second claim becomes the assessed one,
+    // a custody event with a bad facility is refused next to its field.
+    let second = stored.claims[1].id.to_string();
+    let chosen = browser
+        .post(&format!("/captives/{id}/edit/assessed"), &[("claim_id", second.as_str())])
+        .await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.html);
+    let bad = browser
+        .post(
+            &format!("/captives/{id}/edit/custody"),
+            &[("kind", "transferred"), ("at:datetime", "2026-11-21T08:00"), ("facility", "castle")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("id=\"f-facility-note\""), "{}", bad.html);
+    let moved = browser
+        .post(
+            &format!("/captives/{id}/edit/custody"),
+            &[("kind", "transferred"), ("at:datetime", "2026-11-21T08:00"), ("place", "Camp 4"), ("facility", "camp")],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
+    let stored = app
+        .store
+        .get_captive(id.parse::<uuid::Uuid>().map(repatria_core::CaptiveId).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(stored.assessed_claim, Some(stored.claims[1].id));
+    assert_eq!(stored.timeline.len(), 2);
+    let page = browser.get(&format!("/captives/{id}")).await;
+    assert!(page.text().contains("Camp 4"));
+    // A registrar may not read the audit log, so the record's trail is not shown.
+    assert!(!page.text().contains("audit trail"));
+
+    // An unknown record or form is a 404 page, not a 500.
+    let unknown = browser.get("/captives/00000000-0000-0000-0000-000000000000").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let nonsense = browser.get("/captives/not-an-id").await;
+    assert!(nonsense.status.is_client_error(), "{}", nonsense.status);
+    let no_form = browser.get(&format!("/captives/{id}/edit/delete")).await;
+    assert_eq!(no_form.status, StatusCode::NOT_FOUND);
+}
+
+async fn the_dashboard_counts_and_speaks_ukrainian(app: &WebApp) {
+    let registrar = app.login_as("reg-1", Role::Registrar).await;
+    let created = registrar.post("/captives/new", &two_claims()).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let admin = app.login_as("admin-1", Role::Admin).await;
+    let page = admin.get("/").await;
+    page.assert_ok();
+    let text = page.text();
+    assert!(text.contains("Captives registered: 1"), "{text}");
+    assert!(text.contains("in custody 1"), "{text}");
+    // Documents say RU, the assessed (first) claim UA.
+    assert!(text.contains("Documents disagree with the assessed nationality 1"), "{text}");
+    assert!(page.html.contains("<svg"), "the captures chart");
+    assert!(page.html.contains("2026-11: 1"));
+    assert!(text.contains("Tracing pipeline"), "an admin reads tracing");
+    let uk = admin.get_uk("/").await;
+    assert!(uk.text().contains("Зареєстровано полонених: 1"), "{}", uk.text());
+    assert!(uk.html.starts_with("<!doctype html>\n<html lang=\"uk\">"));
+
+    // A journalist has no dashboard: to the released captives instead.
+    let journalist = app.login_as("press-1", Role::Journalist).await;
+    let start = journalist.get("/").await;
+    assert_eq!(start.status, StatusCode::SEE_OTHER);
+    assert_eq!(start.location.as_deref(), Some("/captives"));
+    let list = journalist.get("/captives").await;
+    list.assert_ok();
+    assert!(list.text().contains("No captive matches."), "nothing released yet");
+    assert!(!list.text().contains("Шевченко"));
+    // Nor may she open the registration form's API: the page says not permitted.
+    let form = journalist.post("/captives/new", &two_claims()).await;
+    assert_eq!(form.status, StatusCode::FORBIDDEN);
+}
+
+on_both_backends!(
+    login_logout_and_redirects,
+    a_registrar_registers_finds_and_updates_a_captive,
+    the_dashboard_counts_and_speaks_ukrainian,
+);

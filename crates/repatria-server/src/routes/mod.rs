@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod captives;
+mod dashboard;
 mod exchange;
 mod media;
 mod parties;
@@ -69,6 +70,7 @@ pub fn api(state: AppState) -> Router<AppState> {
             "/captives/{id}/capture-card",
             post(captives::record_capture_card_sent),
         )
+        .route("/dashboard", get(dashboard::get))
         .route("/audit/events", get(audit::list))
         .route(
             "/tracing/requests",
@@ -132,6 +134,7 @@ pub fn api(state: AppState) -> Router<AppState> {
         captives::record_repatriation_wish,
         captives::set_languages,
         captives::record_capture_card_sent,
+        dashboard::get,
         audit::list,
         exchange::plan,
         media::create,

@@ -1,9 +1,361 @@
-//! Pages: captives.
+//! Captives: the list with search in any script and filters, the captive's page (assessed
+//! identity beside the other claims, custody timeline, health, languages, interviews,
+//! media decisions, the record's audit trail), and the forms that create and change a
+//! record. Every form posts to the API endpoint of the same change.
 
-use axum::Router;
+use axum::extract::{Path, Query};
+use axum::http::Method;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use minijinja::context;
+use repatria_core::captive::{
+    ClaimSource, CustodyEventKind, FacilityKind, HealthCategory, RepatriationWish,
+};
+use repatria_core::Permission;
+use serde::Deserialize;
+use serde_json::Value;
 
+use super::form::to_json;
+use super::session::{field, url_escape, values, Fields};
+use super::{Failure, Ui};
 use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/captives", get(list))
+        .route("/captives/new", get(new_form).post(create))
+        .route("/captives/{id}", get(show))
+        .route("/captives/{id}/edit/{form}", get(edit_form).post(edit))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListParams {
+    q: Option<String>,
+    status: Option<String>,
+    power_of_origin: Option<String>,
+    detaining_power: Option<String>,
+    after: Option<String>,
+}
+
+impl ListParams {
+    /// The query string of these filters (without the page position).
+    fn query(&self) -> String {
+        [
+            ("q", &self.q),
+            ("status", &self.status),
+            ("power_of_origin", &self.power_of_origin),
+            ("detaining_power", &self.detaining_power),
+        ]
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", url_escape(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// The parties, as `[code, "code — name"]` options; empty for roles that may not read them.
+async fn party_options(ui: &Ui) -> Vec<(String, String)> {
+    match ui.get("/api/parties").await {
+        Ok(Value::Array(parties)) => parties
+            .iter()
+            .map(|p| {
+                let code = p["code"].as_str().unwrap_or_default().to_string();
+                let name = p["name"].as_str().unwrap_or_default();
+                (code.clone(), format!("{code} — {name}"))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `[word, translated label]` for every word of a closed set.
+fn options(ui: &Ui, prefix: &str, words: impl IntoIterator<Item = &'static str>) -> Vec<(String, String)> {
+    words
+        .into_iter()
+        .map(|w| (w.to_string(), ui.t(&format!("{prefix}.{w}"))))
+        .collect()
+}
+
+async fn list(ui: Ui, Query(params): Query<ListParams>) -> Response {
+    let filters = params.query();
+    let mut api = format!("/api/captives?limit=50&{filters}");
+    if let Some(after) = params.after.as_deref().filter(|a| !a.is_empty()) {
+        api.push_str(&format!("&cursor={}", url_escape(after)));
+    }
+    let (page, errors) = match ui.get(&api).await {
+        Ok(page) => (page, Default::default()),
+        Err(failure) if failure.is_input_error() => (Value::Null, failure.fields),
+        Err(failure) => return ui.fail(failure),
+    };
+    let statuses = options(
+        &ui,
+        "status",
+        repatria_core::CustodyStatus::ALL.iter().map(|s| s.as_str()),
+    );
+    ui.render(
+        "captives/list.html",
+        context! {
+            page => page,
+            errors => errors,
+            params => context! {
+                q => params.q, status => params.status,
+                power_of_origin => params.power_of_origin, detaining_power => params.detaining_power,
+            },
+            base => format!("/captives?{filters}"),
+            after => params.after,
+            parties => party_options(&ui).await,
+            statuses => statuses,
+        },
+    )
+}
+
+/// The closed sets the forms choose from.
+fn choices(ui: &Ui) -> minijinja::Value {
+    context! {
+        sources => options(ui, "source", ClaimSource::ALL.iter().map(|s| s.as_str())),
+        health => options(ui, "health", HealthCategory::ALL.iter().map(|s| s.as_str())),
+        custody_kinds => options(
+            ui,
+            "custody",
+            CustodyEventKind::ALL
+                .iter()
+                .filter(|k| **k != CustodyEventKind::Captured)
+                .map(|s| s.as_str()),
+        ),
+        facilities => options(ui, "facility", FacilityKind::ALL.iter().map(|s| s.as_str())),
+        wishes => options(ui, "wish", RepatriationWish::ALL.iter().map(|s| s.as_str())),
+        refusable => options(
+            ui,
+            "refused",
+            ["family_name", "given_name", "rank", "date_of_birth", "service_number"],
+        ),
+    }
+}
+
+async fn new_form(ui: Ui) -> Response {
+    new_page(&ui, Default::default(), Default::default()).await
+}
+
+async fn new_page(
+    ui: &Ui,
+    values: std::collections::BTreeMap<String, String>,
+    errors: std::collections::BTreeMap<String, String>,
+) -> Response {
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = ui.render(
+        "captives/new.html",
+        context! {
+            values => values, errors => errors,
+            parties => party_options(ui).await,
+            choices => choices(ui),
+        },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
+    let csrf = field(&fields, "_csrf").unwrap_or_default().to_string();
+    let answer = match to_json(&fields) {
+        Ok(body) => ui.send(Method::POST, "/api/captives", &body, &csrf).await,
+        Err(errors) => Err(Failure::unreadable(errors)),
+    };
+    match answer {
+        Ok(created) => {
+            let id = created["id"].as_str().unwrap_or_default();
+            Redirect::to(&format!("/captives/{id}?saved=1")).into_response()
+        }
+        Err(failure) if failure.is_input_error() => {
+            let mut errors = failure.fields.clone();
+            if errors.is_empty() {
+                errors.insert("_".into(), failure.message);
+            }
+            new_page(&ui, values(&fields), errors).await
+        }
+        Err(failure) => ui.fail(failure),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ShowParams {
+    saved: Option<String>,
+}
+
+async fn show(ui: Ui, Path(id): Path<String>, Query(params): Query<ShowParams>) -> Response {
+    let id = url_escape(&id);
+    let captive = match ui.get(&format!("/api/captives/{id}")).await {
+        Ok(captive) => captive,
+        Err(failure) => return ui.fail(failure),
+    };
+    let role = ui.user.role;
+    let audit = if role.can(Permission::ReadAudit) {
+        ui.get(&format!(
+            "/api/audit/events?entity_type=captive&entity_id={id}&limit=200"
+        ))
+        .await
+        .ok()
+    } else {
+        None
+    };
+    let media = if role.can(Permission::ManageMedia) {
+        match ui.get("/api/media/requests").await {
+            Ok(Value::Array(requests)) => Some(
+                requests
+                    .into_iter()
+                    .filter(|r| {
+                        r["captives"]
+                            .as_array()
+                            .is_some_and(|ids| ids.iter().any(|c| c.as_str() == Some(&id)))
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    ui.render(
+        "captives/show.html",
+        context! { captive => captive, audit => audit, media => media, saved => params.saved.is_some() },
+    )
+}
+
+/// The forms that change a record: name → (method, API path under the captive, title).
+const FORMS: &[(&str, &str, &str)] = &[
+    ("claim", "POST", "identity-claims"),
+    ("assessed", "PUT", "assessed-identity"),
+    ("custody", "POST", "custody-events"),
+    ("health", "POST", "health"),
+    ("interview", "POST", "interviews"),
+    ("wish", "PUT", "repatriation-wish"),
+    ("languages", "PUT", "languages"),
+    ("capture_card", "POST", "capture-card"),
+];
+
+fn form_of(name: &str) -> Option<(Method, &'static str)> {
+    FORMS.iter().find(|(n, _, _)| *n == name).map(|(_, m, p)| {
+        (
+            if *m == "PUT" { Method::PUT } else { Method::POST },
+            *p,
+        )
+    })
+}
+
+async fn edit_form(ui: Ui, Path((id, form)): Path<(String, String)>) -> Response {
+    edit_page(&ui, &id, &form, None, Default::default()).await
+}
+
+async fn edit_page(
+    ui: &Ui,
+    id: &str,
+    form: &str,
+    posted: Option<std::collections::BTreeMap<String, String>>,
+    errors: std::collections::BTreeMap<String, String>,
+) -> Response {
+    if form_of(form).is_none() {
+        return ui.fail(Failure {
+            status: axum::http::StatusCode::NOT_FOUND,
+            message: format!("no form {form:?}"),
+            fields: Default::default(),
+        });
+    }
+    let id = url_escape(id);
+    let captive = match ui.get(&format!("/api/captives/{id}")).await {
+        Ok(captive) => captive,
+        Err(failure) => return ui.fail(failure),
+    };
+    // Forms that replace a value start from the current one.
+    let values = posted.unwrap_or_else(|| {
+        let mut v = std::collections::BTreeMap::new();
+        if form == "languages" {
+            let langs: Vec<&str> = captive["languages"]
+                .as_array()
+                .map(|l| l.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            v.insert("languages".into(), langs.join(", "));
+            if captive["interpreter_required"] == Value::Bool(true) {
+                v.insert("interpreter_required".into(), "true".into());
+            }
+        }
+        if form == "wish" {
+            if let Some(wish) = captive["repatriation_wish"]["wish"].as_str() {
+                v.insert("wish".into(), wish.into());
+            }
+        }
+        v
+    });
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = ui.render(
+        "captives/edit.html",
+        context! { captive => captive, form => form, values => values, errors => errors, choices => choices(ui) },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+async fn edit(ui: Ui, Path((id, form)): Path<(String, String)>, Form(fields): Form<Fields>) -> Response {
+    let Some((method, api)) = form_of(&form) else {
+        return edit_page(&ui, &id, &form, None, Default::default()).await;
+    };
+    let csrf = field(&fields, "_csrf").unwrap_or_default().to_string();
+    let path = format!("/api/captives/{}/{api}", url_escape(&id));
+    let answer = match to_json(&fields) {
+        Ok(body) => ui.send(method, &path, &body, &csrf).await,
+        Err(errors) => Err(Failure::unreadable(errors)),
+    };
+    match answer {
+        Ok(_) => Redirect::to(&format!("/captives/{}?saved=1", url_escape(&id))).into_response(),
+        Err(failure) if failure.is_input_error() => {
+            let mut errors = failure.fields.clone();
+            if errors.is_empty() {
+                errors.insert("_".into(), failure.message);
+            }
+            edit_page(&ui, &id, &form, Some(values(&fields)), errors).await
+        }
+        Err(failure) => ui.fail(failure),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_make_a_query_string_without_empty_values() {
+        let params = ListParams {
+            q: Some(" Шевченко Тарас ".into()),
+            status: Some(String::new()),
+            detaining_power: Some("UA".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            params.query(),
+            "q=%D0%A8%D0%B5%D0%B2%D1%87%D0%B5%D0%BD%D0%BA%D0%BE%20%D0%A2%D0%B0%D1%80%D0%B0%D1%81&detaining_power=UA"
+        );
+        assert_eq!(ListParams::default().query(), "");
+    }
+
+    #[test]
+    fn every_form_names_an_api_change() {
+        for (name, _, _) in FORMS {
+            assert!(form_of(name).is_some());
+        }
+        assert_eq!(form_of("health").unwrap().1, "health");
+        assert_eq!(form_of("wish").unwrap().0, Method::PUT);
+        assert!(form_of("delete").is_none());
+    }
 }

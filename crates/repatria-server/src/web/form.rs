@@ -3,7 +3,8 @@
 //! A form's inputs are named by the JSON path of the API field they fill
 //! (`identity_claims[1].family_name`, `capture.place`), so that the API's field errors,
 //! which name the same path, are shown next to the input. A type after a colon converts
-//! the text: `confidence:number`, `interpreter_required:bool` (a checkbox),
+//! the text: `confidence:number`, `interpreter_required:bool` (a checkbox; unchecked is left out, as the API's flags
+//! default to false),
 //! `capture.captured_at:datetime` (a `datetime-local` input, read as UTC), `languages:list`
 //! (words separated by commas or spaces). `name[]` appends (checkbox groups). Empty inputs
 //! are left out, and so are objects and trailing array items left entirely empty (the
@@ -51,7 +52,8 @@ fn parse_path(path: &str) -> Option<Vec<Step>> {
 fn convert(kind: &str, text: &str) -> Result<Option<Value>, String> {
     let text = text.trim();
     if text.is_empty() {
-        return Ok(None);
+        // An empty list input means an empty list; other empty inputs are left out.
+        return Ok((kind == "list").then(|| Value::Array(Vec::new())));
     }
     match kind {
         "" => Ok(Some(Value::String(text.to_string()))),
@@ -66,7 +68,8 @@ fn convert(kind: &str, text: &str) -> Result<Option<Value>, String> {
             .parse::<i64>()
             .map(|n| Some(Value::from(n)))
             .map_err(|_| "must be a whole number".to_string()),
-        "bool" => Ok(Some(Value::Bool(matches!(text, "on" | "true" | "yes" | "1")))),
+        // An unchecked box is left out: the API's flags default to false.
+        "bool" => Ok(matches!(text, "on" | "true" | "yes" | "1").then_some(Value::Bool(true))),
         "datetime" => {
             // `datetime-local` gives `2026-11-27T10:30` (or with seconds): read as UTC.
             let iso = match text.len() {
@@ -201,7 +204,8 @@ fn prune(node: &mut Value) -> bool {
                     *item = Value::Object(Map::new());
                 }
             }
-            len > 0
+            // An array is kept even when empty: `languages: []` clears a list.
+            true
         }
         _ => true,
     }

@@ -107,10 +107,18 @@ mod tests {
                 let text = std::str::from_utf8(bytes).unwrap();
                 for quote in ['"', '\''] {
                     let open = format!("t({quote}");
-                    for piece in text.split(open.as_str()).skip(1) {
-                        if let Some(end) = piece.find(quote) {
+                    let mut pieces = text.split(open.as_str());
+                    let mut before = pieces.next().unwrap_or_default();
+                    for piece in pieces {
+                        // `t(` itself, not the end of `select(`.
+                        let standalone = !before
+                            .chars()
+                            .next_back()
+                            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+                        if let (true, Some(end)) = (standalone, piece.find(quote)) {
                             used.push((path.to_string(), piece[..end].to_string()));
                         }
+                        before = piece;
                     }
                 }
             }
@@ -119,14 +127,20 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
-            for piece in text.split("tr(").skip(1) {
+            let mut pieces = text.split("tr(");
+            let mut before = pieces.next().unwrap_or_default();
+            for piece in pieces {
+                let standalone = !before
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_');
+                before = piece;
                 // tr(lang, "key") or tr(ui.lang, "key")
-                let Some(start) = piece.find(", \"") else { continue };
-                if start > 20 {
+                let Some(start) = piece.find(", \"").filter(|s| standalone && *s <= 20) else {
                     continue;
-                }
+                };
                 let rest = &piece[start + 3..];
-                if let Some(end) = rest.find('"') {
+                if let Some(end) = rest.find('"').filter(|end| *end > 0) {
                     used.push((path.display().to_string(), rest[..end].to_string()));
                 }
             }
@@ -142,6 +156,13 @@ mod tests {
         let mut missing = Vec::new();
         for (file, key) in &used {
             if key == "key" {
+                continue;
+            }
+            if key.ends_with('.') {
+                // `t("status." ~ word)`: the words are checked where they are listed.
+                if !catalog.keys().any(|k| k.starts_with(key.as_str())) {
+                    missing.push(format!("{file}: {key}…"));
+                }
                 continue;
             }
             match catalog.get(key) {

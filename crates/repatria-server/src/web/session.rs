@@ -253,11 +253,18 @@ impl Web {
         {
             Ok(html) => Html(html).into_response(),
             Err(error) => {
-                ::tracing::error!(template = name, %error, "a page failed to render");
+                ::tracing::error!(template = name, error = format!("{error:#}"), "a page failed to render");
+                // Debug builds (tests, development) show the template's fault; release
+                // builds only say where to look.
+                let detail = if cfg!(debug_assertions) {
+                    format!("<pre>{}</pre>", minijinja::HtmlEscape(&format!("{error:#}")))
+                } else {
+                    String::new()
+                };
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     Html(format!(
-                        "<!doctype html><title>Repatria</title><p>{}</p>",
+                        "<!doctype html><title>Repatria</title><p>{}</p>{detail}",
                         tr(lang, "error.render")
                     )),
                 )

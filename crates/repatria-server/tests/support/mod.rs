@@ -95,7 +95,7 @@ impl WebApp {
         let page = browser.get("/captives").await;
         browser.csrf = page
             .input_value("_csrf")
-            .expect("every page of the layout carries the CSRF token");
+            .unwrap_or_else(|| panic!("every page of the layout carries the CSRF token: {page:?}"));
         Ok(browser)
     }
 }
@@ -136,7 +136,7 @@ impl Page {
         let tag_end = at + self.html[at..].find('>')?;
         let tag = &self.html[tag_start..tag_end];
         let value = tag.split("value=\"").nth(1)?;
-        Some(value[..value.find('"')?].to_string())
+        Some(unescape(&value[..value.find('"')?]))
     }
 
     /// The page's text without tags (for "contains" checks that ignore markup).
@@ -154,13 +154,23 @@ impl Page {
                 _ => {}
             }
         }
-        out.split_whitespace().collect::<Vec<_>>().join(" ")
+        unescape(&out.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 
     pub fn assert_ok(&self) -> &Page {
         assert_eq!(self.status, StatusCode::OK, "{}", self.html);
         self
     }
+}
+
+/// Decodes the entities the templates' escaping writes.
+pub fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 impl Browser {

@@ -1,0 +1,165 @@
+//! The bureau's overview: the registry by status and detaining power, captures per month,
+//! overdue GC III deadlines, nationality disagreements, and the tracing pipeline.
+
+use axum::extract::State;
+use chrono::Utc;
+use repatria_core::stats::{summarize, RegistryStats};
+use repatria_core::{CaptiveId, Permission};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::Auth;
+use crate::error::ApiResult;
+use crate::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Count {
+    /// A status word, party code or month (`YYYY-MM`).
+    pub key: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverdueView {
+    pub captive_id: String,
+    /// The assessed identity's name as recorded.
+    pub name: String,
+    /// `capture_card` or `health_report`.
+    pub kind: String,
+    /// `GC III Art. 70` …
+    pub article: String,
+    pub due_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisagreementView {
+    pub captive_id: String,
+    pub name: String,
+    /// The assessed identity's nationality.
+    pub assessed: String,
+    /// Other nationalities found documents claim.
+    pub documents: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TracingPipeline {
+    /// Requests by status: open, candidates_found, confirmed, closed.
+    pub by_status: Vec<Count>,
+    /// Proposed links waiting for a person's decision.
+    pub review_queue: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardView {
+    pub as_of: chrono::DateTime<Utc>,
+    pub total: usize,
+    pub by_status: Vec<Count>,
+    pub by_detaining_power: Vec<Count>,
+    /// Every month from the first capture to the last.
+    pub captures_by_month: Vec<Count>,
+    pub overdue_count: usize,
+    /// The most overdue first (at most 50).
+    pub overdue: Vec<OverdueView>,
+    pub nationality_disagreements: usize,
+    /// At most 50.
+    pub disagreements: Vec<DisagreementView>,
+    /// Present for roles that may read tracing requests.
+    pub tracing: Option<TracingPipeline>,
+}
+
+fn counts<K: ToString>(items: impl IntoIterator<Item = (K, usize)>) -> Vec<Count> {
+    items
+        .into_iter()
+        .map(|(key, count)| Count {
+            key: key.to_string(),
+            count,
+        })
+        .collect()
+}
+
+/// The overview of the registry.
+#[utoipa::path(get, path = "/api/dashboard", tag = "captives",
+    responses((status = 200, body = DashboardView), (status = 403, body = crate::ErrorBody)))]
+pub async fn get(State(state): State<AppState>, Auth(user): Auth) -> ApiResult<axum::Json<DashboardView>> {
+    user.require(Permission::ReadCaptives)?;
+    let now = Utc::now();
+    let captives = state.store.all_captives().await?;
+    let stats: RegistryStats = crate::matching::heavy(|| summarize(&captives, now));
+    let name_of = |id: CaptiveId| {
+        captives
+            .binary_search_by_key(&id, |c| c.id)
+            .ok()
+            .and_then(|i| captives[i].assessed_identity())
+            .map(|claim| claim.name.display())
+            .unwrap_or_default()
+    };
+    let overdue: Vec<OverdueView> = stats
+        .overdue
+        .iter()
+        .map(|o| OverdueView {
+            captive_id: o.captive.to_string(),
+            name: name_of(o.captive),
+            kind: o.kind.as_str().into(),
+            article: o.kind.article().into(),
+            due_at: o.due_at,
+        })
+        .collect();
+    let disagreements: Vec<DisagreementView> = stats
+        .disagreements
+        .iter()
+        .map(|d| DisagreementView {
+            captive_id: d.captive.to_string(),
+            name: name_of(d.captive),
+            assessed: d.assessed.clone(),
+            documents: d.documents.clone(),
+        })
+        .collect();
+    let tracing = if user.role.can(Permission::ReadTracing) {
+        let requests = state.store.tracing_requests(None).await?;
+        let by_status = repatria_core::TracingStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), requests.iter().filter(|r| r.status == *s).count()));
+        let review = state
+            .store
+            .match_links(&repatria_store::LinkFilter {
+                state: Some(repatria_core::LinkState::Review),
+                ..Default::default()
+            })
+            .await?;
+        Some(TracingPipeline {
+            by_status: counts(by_status),
+            review_queue: review.len(),
+        })
+    } else {
+        None
+    };
+    // The names shown are a read of those records.
+    let shown: Vec<&str> = overdue
+        .iter()
+        .map(|o| o.captive_id.as_str())
+        .chain(disagreements.iter().map(|d| d.captive_id.as_str()))
+        .collect();
+    state
+        .store
+        .record_read(
+            &user.actor(),
+            "captive.list",
+            "registry",
+            "dashboard",
+            serde_json::json!({ "shown": shown }),
+            now,
+        )
+        .await?;
+    Ok(axum::Json(DashboardView {
+        as_of: now,
+        total: stats.total,
+        by_status: counts(stats.by_status),
+        by_detaining_power: counts(stats.by_detaining_power),
+        captures_by_month: counts(stats.captures_by_month),
+        overdue_count: stats.overdue_count,
+        overdue,
+        nationality_disagreements: stats.nationality_disagreements,
+        disagreements,
+        tracing,
+    }))
+}
