@@ -1211,6 +1211,12 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             "admin auditor",
         ),
         (
+            "GET",
+            "/api/dashboard".into(),
+            Box::new(|| Value::Null),
+            "admin registrar investigator medical tracing_officer negotiator icrc_delegate",
+        ),
+        (
             "POST",
             "/api/exchange/plan".into(),
             Box::new(three_party_scenario),

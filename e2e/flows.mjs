@@ -1,0 +1,175 @@
+// End-to-end flows of the web interface in real headless Chromium, against a running
+// `repatria demo` (REPATRIA_URL, REPATRIA_ACCOUNTS). Each flow prints `ok NAME` or fails
+// the process with what went wrong and a screenshot in e2e/failures/.
+import { mkdirSync } from "node:fs";
+import { launch, loginAs, api, base, check } from "./lib.mjs";
+
+const browser = await launch();
+const results = [];
+let failed = 0;
+
+async function flow(name, body) {
+  const started = Date.now();
+  const pages = [];
+  try {
+    await body(pages);
+    results.push(`ok ${name} (${Date.now() - started} ms)`);
+    console.log(`ok ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAILED ${name}: ${error.stack || error}`);
+    mkdirSync("failures", { recursive: true });
+    for (const [i, page] of pages.entries()) {
+      try {
+        await page.screenshot({ path: `failures/${name}-${i}.png`, fullPage: true });
+        console.log(`  at ${page.url()}; screenshot failures/${name}-${i}.png`);
+      } catch {}
+    }
+  } finally {
+    for (const page of pages) await page.context().close().catch(() => {});
+  }
+}
+
+const family = "Кузьмичёв";
+const given = "Аркадий";
+
+await flow("log_in", async (pages) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  pages.push(page);
+  await page.goto(`${base}/captives`);
+  check(page.url().includes("/login?next="), `not sent to the login page: ${page.url()}`);
+  await page.getByLabel("User name").fill("demo-registrar");
+  await page.getByLabel("Password").fill("not the password at all");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("alert").filter({ hasText: "Wrong user name or password" }).waitFor();
+  const { page: logged } = await loginAs(browser, "registrar");
+  pages.push(logged);
+  await logged.getByRole("heading", { name: "Dashboard" }).waitFor();
+  check(await logged.getByText("Captives registered").isVisible(), "the dashboard shows the registry's size");
+});
+
+let createdUrl;
+await flow("create_captive_with_two_identity_claims", async (pages) => {
+  const { page } = await loginAs(browser, "registrar");
+  pages.push(page);
+  await page.getByRole("link", { name: "Captives", exact: true }).click();
+  await page.getByRole("link", { name: "Register a captive" }).click();
+  await page.getByLabel("Power of origin").selectOption("RU");
+  await page.getByLabel("Detaining power").selectOption("UA");
+  await page.getByLabel("Captured at").fill("2026-11-20T06:40");
+  await page.getByLabel("Place", { exact: true }).fill("Kupiansk district");
+  const first = page.getByRole("group", { name: "Identity claim", exact: true });
+  await first.getByLabel("Source").selectOption("self_declared");
+  await first.getByLabel("Family name").fill(family);
+  await first.getByLabel("Given name").fill(given);
+  await first.getByLabel("Date of birth").fill("1994-02-17");
+  await first.getByLabel("Nationality").fill("RU");
+  const second = page.getByRole("group", { name: /Second identity claim/ });
+  await second.getByLabel("Source").selectOption("document_found");
+  await second.getByLabel("Family name").fill("Кузьмичев");
+  await second.getByLabel("Given name").fill(given);
+  await second.getByLabel("Nationality").fill("BY");
+  await second.getByLabel("Document kind").fill("passport");
+  // A wrong date first: the error appears next to the field and the form keeps its input.
+  await first.getByLabel("Date of birth").fill("1994-02-31");
+  await page.getByRole("button", { name: "Register" }).click();
+  const dob = page.getByRole("group", { name: "Identity claim", exact: true }).getByLabel("Date of birth");
+  check((await dob.getAttribute("aria-invalid")) === "true", "the bad date is marked invalid");
+  check(await dob.evaluate((el) => el === document.activeElement), "the focus is on the field to correct");
+  check((await page.getByLabel("Place", { exact: true }).inputValue()) === "Kupiansk district", "the form keeps what was typed");
+  await dob.fill("1994-02-17");
+  await dob.press("Enter");
+  await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  createdUrl = page.url().replace(/\?.*$/, "");
+  const claims = page.locator("article.claim");
+  check((await claims.count()) === 2, `two identity claims shown, got ${await claims.count()}`);
+  check((await page.locator("article.claim.assessed").count()) === 1, "one assessed identity");
+  check(await page.getByText("Self-declared").isVisible(), "the self-declared claim");
+  check(await page.getByText("Document found").isVisible(), "the document's claim");
+});
+
+await flow("find_by_transliterated_name", async (pages) => {
+  check(createdUrl, "the captive was created");
+  const { page } = await loginAs(browser, "registrar");
+  pages.push(page);
+  await page.goto(`${base}/captives`);
+  // "/" jumps to the search box; typing searches as you type.
+  await page.locator("body").press("/");
+  const search = page.getByLabel("Search by name");
+  check(await search.evaluate((el) => el === document.activeElement), "/ focuses the search");
+  await search.pressSequentially("Kuzmichev Arkadii", { delay: 30 });
+  const link = page.locator("#results").getByRole("link", { name: new RegExp(`${family}|Кузьмичев`) });
+  await link.first().waitFor({ timeout: 10000 });
+  check(page.url().includes("q=Kuzmichev"), `the address keeps the search: ${page.url()}`);
+  await link.first().click();
+  await page.waitForURL(createdUrl);
+});
+
+await flow("review_and_confirm_a_match", async (pages) => {
+  const { page } = await loginAs(browser, "tracing_officer");
+  pages.push(page);
+  await page.getByRole("link", { name: "Match review" }).click();
+  const confirm = page.getByRole("button", { name: "Confirm" });
+  await confirm.first().waitFor();
+  const before = await confirm.count();
+  const review = await api("tracing_officer", "GET", "/api/matches?state=review");
+  await confirm.first().click();
+  await page.waitForLoadState("networkidle");
+  const after = await page.getByRole("button", { name: "Confirm" }).count();
+  check(after === before - 1, `one fewer link to review: ${before} → ${after}`);
+  const confirmed = await api("tracing_officer", "GET", "/api/matches?state=confirmed");
+  const items = confirmed.items || confirmed;
+  const reviewItems = review.items || review;
+  check(items.some((l) => reviewItems.some((r) => r.id === l.id)), "a link of the queue is now confirmed");
+});
+
+await flow("three_party_exchange_plan", async (pages) => {
+  const { page } = await loginAs(browser, "negotiator");
+  pages.push(page);
+  await page.getByRole("link", { name: "Exchange" }).click();
+  // Sides [UA] and [RU, KP]: UA holds Korean soldiers, Russia holds Ukrainian ones.
+  await page.getByLabel("UA", { exact: false }).first().selectOption("1");
+  await page.getByLabel("RU", { exact: false }).first().selectOption("2");
+  await page.getByLabel("KP", { exact: false }).first().selectOption("2");
+  await page.getByRole("button", { name: /Run the planner/ }).click();
+  await page.getByRole("heading", { name: /Plan/ }).first().waitFor();
+  const text = await page.locator("main").innerText();
+  check(/KP/.test(text) && /UA/.test(text), "the plan names the parties");
+  check(/optimal/i.test(text), "the plan says whether it is optimal");
+  const csv = page.getByRole("link", { name: /CSV/ }).first();
+  check(await csv.isVisible(), "the lists can be downloaded as CSV");
+});
+
+await flow("journalist_sees_no_date_of_birth", async (pages) => {
+  // Precondition through the API: a media officer approves a visit to one captive.
+  const list = await api("admin", "GET", "/api/captives?limit=5&status=in_custody");
+  const captive = await api("admin", "GET", `/api/captives/${list.items[0].id}`);
+  const dob = captive.identity_claims.map((c) => c.date_of_birth).find(Boolean);
+  check(dob, "the chosen captive has a date of birth on record");
+  const today = new Date().toISOString().slice(0, 10);
+  const until = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
+  const request = await api("media_officer", "POST", "/api/media/requests", {
+    journalist: "demo-journalist", outlet: "Fictional Daily", purpose: "interview",
+    captives: [captive.id], wanted_from: today, wanted_until: until,
+  });
+  await api("media_officer", "POST", `/api/media/requests/${request.id}/decision`, {
+    approved: true, consent_recorded: [captive.id], faces_blurred: true, names_withheld: false,
+    valid_from: today, valid_until: until,
+  });
+  const { page } = await loginAs(browser, "journalist");
+  pages.push(page);
+  await page.waitForURL(/\/captives/);
+  const rows = page.locator("#results tbody tr");
+  check((await rows.count()) === 1, `exactly the released captive is listed, got ${await rows.count()}`);
+  check(!(await page.getByRole("columnheader", { name: "Date of birth" }).count()), "no date-of-birth column");
+  await rows.first().getByRole("link").click();
+  const body = await page.locator("main").innerText();
+  check(!body.includes(dob), `the date of birth ${dob} is not shown`);
+  check(!/Date of birth/.test(body), "no date-of-birth field");
+  check(!(await page.getByRole("link", { name: "Dashboard" }).count()), "no dashboard link");
+});
+
+await browser.close();
+console.log(`${results.length} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,62 @@
+// What the browser tests and the screenshot script share: Debian's Chromium driven by
+// playwright-core, and logging in through the login form.
+import { chromium } from "playwright-core";
+
+export const base = process.env.REPATRIA_URL;
+if (!base) throw new Error("REPATRIA_URL is not set (the address of a running `repatria demo`)");
+
+/** role → { username, password }, from `account ROLE USERNAME PASSWORD` lines. */
+export const accounts = JSON.parse(process.env.REPATRIA_ACCOUNTS || "{}");
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.REPATRIA_CHROMIUM || "/usr/bin/chromium",
+    // Root in containers and CI has no user namespaces for Chromium's sandbox.
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
+}
+
+/** A new browser context logged in as `role` through the login form. */
+export async function loginAs(browser, role, options = {}) {
+  const account = accounts[role];
+  if (!account) throw new Error(`no demo account for the role ${role}`);
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 860 },
+    locale: options.locale || "en-GB",
+    ...options,
+  });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.getByLabel(/User name|Ім'я користувача/).fill(account.username);
+  await page.getByLabel(/^Password|^Пароль/).fill(account.password);
+  await page.keyboard.press("Enter");
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  return { context, page };
+}
+
+/** Calls the JSON API with a bearer token of `role` (for a scenario's preconditions). */
+export async function api(role, method, path, body) {
+  const account = accounts[role];
+  if (!api.tokens) api.tokens = {};
+  if (!api.tokens[role]) {
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: account.username, password: account.password }),
+    });
+    if (!login.ok) throw new Error(`API login as ${role}: ${login.status}`);
+    api.tokens[role] = (await login.json()).token;
+  }
+  const answer = await fetch(`${base}${path}`, {
+    method,
+    headers: { "content-type": "application/json", authorization: `Bearer ${api.tokens[role]}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await answer.text();
+  if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+export function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
