@@ -97,11 +97,7 @@ impl Uploads {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let mut map = self.lock();
         while map.len() >= Self::KEPT {
-            let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, u)| u.at)
-                .map(|(k, _)| k.clone())
-            else {
+            let Some(oldest) = map.iter().min_by_key(|(_, u)| u.at).map(|(k, _)| k.clone()) else {
                 break;
             };
             map.remove(&oldest);
@@ -128,7 +124,9 @@ impl Uploads {
 
 /// `page=N` (1-based).
 fn page_of(raw: Option<&str>) -> usize {
-    raw.and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1)
+    raw.and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1)
 }
 
 #[derive(Deserialize)]
@@ -240,7 +238,9 @@ async fn preview(ui: Ui, multipart: Multipart) -> Response {
             })
         }
     };
-    let csrf = session::field(&fields, "_csrf").unwrap_or_default().to_string();
+    let csrf = session::field(&fields, "_csrf")
+        .unwrap_or_default()
+        .to_string();
     let upload = Upload {
         owner: ui.user.username.clone(),
         // The name only tells the format; the path a browser may send is dropped.
@@ -322,10 +322,7 @@ fn render_preview(
             })
         })
         .collect();
-    let status = refused
-        .as_ref()
-        .map(|f| f.status)
-        .unwrap_or(StatusCode::OK);
+    let status = refused.as_ref().map(|f| f.status).unwrap_or(StatusCode::OK);
     let mut response = ui.render(
         "imports/preview.html",
         context! {
@@ -506,7 +503,10 @@ fn chart(counts: &[Value]) -> Vec<Value> {
 /// The API's CSV, with its content type and file name.
 async fn report_csv(ui: Ui, Path(id): Path<String>) -> Response {
     let answer = ui
-        .get_raw(&format!("/api/imports/{}/report?format=csv", url_escape(&id)))
+        .get_raw(&format!(
+            "/api/imports/{}/report?format=csv",
+            url_escape(&id)
+        ))
         .await;
     if !answer.status.is_success() {
         let value: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
@@ -537,7 +537,10 @@ mod tests {
     fn the_chosen_columns_make_the_apis_map() {
         let headers = vec![json!("№"), json!("Прізвище"), json!(""), json!("a;b")];
         let chosen = ["external_id", "given_name", "unit", "ignore"].map(String::from);
-        assert_eq!(mapping(&headers, &chosen), "№=external_id;Прізвище=given_name");
+        assert_eq!(
+            mapping(&headers, &chosen),
+            "№=external_id;Прізвище=given_name"
+        );
     }
 
     #[test]
@@ -568,7 +571,11 @@ mod tests {
     fn every_word_of_the_api_has_its_text() {
         let mut keys: Vec<String> = Vec::new();
         keys.extend(CATEGORIES.iter().map(|c| format!("imports.category.{c}")));
-        keys.extend(["list", "tracing"].iter().map(|k| format!("imports.kind.{k}")));
+        keys.extend(
+            ["list", "tracing"]
+                .iter()
+                .map(|k| format!("imports.kind.{k}")),
+        );
         keys.extend(
             repatria_lists::Field::ALL
                 .iter()
@@ -589,7 +596,11 @@ mod tests {
                 .iter()
                 .map(|k| format!("match.kind.{k}")),
         );
-        keys.extend(["running", "done", "failed"].iter().map(|s| format!("imports.job.state.{s}")));
+        keys.extend(
+            ["running", "done", "failed"]
+                .iter()
+                .map(|s| format!("imports.job.state.{s}")),
+        );
         for key in keys {
             let (en, uk) = (tr(Lang::En, &key), tr(Lang::Uk, &key));
             assert!(en != key && uk != key && en != uk, "{key}: {en} / {uk}");

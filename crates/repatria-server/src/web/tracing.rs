@@ -89,7 +89,9 @@ pub(super) fn with_features(mut link: Value) -> Value {
 
 /// `page=N` (1-based) of a list.
 fn page_of(raw: Option<&str>) -> usize {
-    raw.and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1)
+    raw.and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1)
 }
 
 #[derive(Deserialize)]
@@ -219,7 +221,9 @@ async fn captive_summary(ui: &Ui, id: &str) -> Value {
                 "href": format!("/captives/{id}"),
             })
         }
-        Err(_) => json!({ "kind": "captive", "id": id, "found": false, "href": format!("/captives/{id}") }),
+        Err(_) => {
+            json!({ "kind": "captive", "id": id, "found": false, "href": format!("/captives/{id}") })
+        }
     }
 }
 
@@ -238,7 +242,9 @@ async fn request_summary(ui: &Ui, id: &str) -> Value {
             "last_seen_place": r["last_seen_place"],
             "href": format!("/tracing/{id}"),
         }),
-        Err(_) => json!({ "kind": "request", "id": id, "found": false, "href": format!("/tracing/{id}") }),
+        Err(_) => {
+            json!({ "kind": "request", "id": id, "found": false, "href": format!("/tracing/{id}") })
+        }
     }
 }
 
@@ -267,7 +273,11 @@ async fn render_request(ui: &Ui, id: &str, refused: Option<(StatusCode, Value)>)
         Err(failure) => return ui.fail(failure),
     };
     let mut candidates = Vec::new();
-    for link in request["candidates"].as_array().cloned().unwrap_or_default() {
+    for link in request["candidates"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
         let target_id = link["target_id"].as_str().unwrap_or_default().to_string();
         let target = if link["target_kind"] == "captive" {
             captive_summary(ui, &target_id).await
@@ -366,10 +376,7 @@ async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure
     // The API has no cursor for links: ask for one more than this page needs, to know
     // whether there is a next page.
     let wanted = (page * LINKS_PAGE + 1).min(LINKS_MAX);
-    let path = format!(
-        "/api/matches?state={}&limit={wanted}",
-        url_escape(state)
-    );
+    let path = format!("/api/matches?state={}&limit={wanted}", url_escape(state));
     let (links, errors) = match ui.get(&path).await {
         Ok(items) => (items.as_array().cloned().unwrap_or_default(), None),
         Err(failure) if failure.is_input_error() => (Vec::new(), Some(failure.fields)),
@@ -404,10 +411,7 @@ async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure
     }
     let back = format!("/matches?state={}&page={page}", url_escape(state));
     let base = format!("/matches?state={}&", url_escape(state));
-    let status = refused
-        .as_ref()
-        .map(|f| f.status)
-        .unwrap_or(StatusCode::OK);
+    let status = refused.as_ref().map(|f| f.status).unwrap_or(StatusCode::OK);
     let mut response = ui.render(
         "tracing/matches.html",
         context! {
@@ -426,11 +430,7 @@ async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure
 }
 
 /// A row of an imported list (`IMPORT:LINE`), from its import's report.
-async fn entry_summary(
-    ui: &Ui,
-    key: &str,
-    reports: &mut HashMap<String, Option<Value>>,
-) -> Value {
+async fn entry_summary(ui: &Ui, key: &str, reports: &mut HashMap<String, Option<Value>>) -> Value {
     let (import, line) = key.rsplit_once(':').unwrap_or((key, ""));
     if !reports.contains_key(import) {
         let report = ui
@@ -443,7 +443,7 @@ async fn entry_summary(
         report["items"]
             .as_array()?
             .iter()
-            .find(|row| row["line"].to_string() == line)
+            .find(|row| row["line"].as_u64().map(|n| n.to_string()).as_deref() == Some(line))
             .cloned()
     });
     let href = format!("/imports/{import}/report");
