@@ -590,6 +590,35 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &WebApp) {
         failed.text()
     );
 
+    // A PFIF document names its own fields: no mapping to check, straight to the import.
+    let pfif = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+        <pfif:pfif xmlns:pfif=\"http://zesty.ca/pfif/1.4\">\n\
+        <pfif:person><pfif:person_record_id>example.org/1</pfif:person_record_id>\
+        <pfif:source_date>2025-01-01T00:00:00Z</pfif:source_date>\
+        <pfif:full_name>Petro Bondarenko</pfif:full_name></pfif:person>\n\
+        </pfif:pfif>\n";
+    let preview = tracer
+        .post_multipart(
+            "/imports/preview",
+            upload("people.xml", pfif, &[("as", "list")]),
+        )
+        .await;
+    preview.assert_ok();
+    assert!(
+        !preview.html.contains("name=\"field_0\""),
+        "{}",
+        preview.html
+    );
+    let upload_id = preview.input_value("upload").unwrap();
+    let started = tracer
+        .post(
+            "/imports/start",
+            &[("upload", upload_id.as_str()), ("action", "start")],
+        )
+        .await;
+    let done = finished(&tracer, started.location.as_deref().unwrap()).await;
+    assert!(done.html.contains("data-state=\"done\""), "{}", done.html);
+
     // A file the API cannot read: its message next to the file input.
     let unreadable = tracer
         .post_multipart(

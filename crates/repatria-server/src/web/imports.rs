@@ -3,7 +3,8 @@
 //! - `/imports`: the imports (newest first) and the upload form (`multipart/form-data`:
 //!   the file, list or tracing requests, the sending party, the inquirers' consent).
 //! - `POST /imports/preview`: the file's header read by `POST /api/imports/preview`, with
-//!   the proposed column mapping and a select per column to correct it; "check again"
+//!   the proposed column mapping and a select per column to correct it (a PFIF document,
+//!   which names its own fields, goes straight to "start"); "check again"
 //!   asks the API with the corrections (`map=HEADER=field;…`), "start" posts the file to
 //!   `POST /api/imports` (202 with a job).
 //! - `/imports/jobs/{id}`: the job, polled every second with htmx (and a plain refresh
@@ -15,8 +16,9 @@
 //! **The uploaded file between preview and start** is kept on the server, not sent back
 //! to the browser: a small in-memory map ([`Uploads`]) keyed by a random id, owned by the
 //! account that uploaded it (another account's id finds nothing), forgotten after 30
-//! minutes, when the import starts, or when more than [`Uploads::KEPT`] files are held
-//! (the oldest goes first; each file is bounded by the API's own upload limit). A file
+//! minutes, when the import starts, or when more than [`Uploads::KEPT`] files or
+//! [`Uploads::BYTES`] bytes are held (the oldest goes first; each file is bounded by the
+//! API's own upload limit). A file
 //! that was forgotten is asked for again. A restart forgets them all, which only costs a
 //! new upload.
 
@@ -79,6 +81,8 @@ struct Uploads(Mutex<HashMap<String, Upload>>);
 impl Uploads {
     /// Files kept at most, all accounts together.
     const KEPT: usize = 8;
+    /// Bytes kept at most, all files together (one file may be as large as the API takes).
+    const BYTES: usize = 512 * 1024 * 1024;
     /// How long a file waits for its import to start.
     const FOR: Duration = Duration::from_secs(30 * 60);
 
@@ -96,7 +100,11 @@ impl Uploads {
     fn put(&self, upload: Upload) -> String {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let mut map = self.lock();
-        while map.len() >= Self::KEPT {
+        let held =
+            |map: &HashMap<String, Upload>| map.values().map(|u| u.bytes.len()).sum::<usize>();
+        while map.len() >= Self::KEPT
+            || (!map.is_empty() && held(&map) + upload.bytes.len() > Self::BYTES)
+        {
             let Some(oldest) = map.iter().min_by_key(|(_, u)| u.at).map(|(k, _)| k.clone()) else {
                 break;
             };
@@ -281,11 +289,22 @@ async fn preview(ui: Ui, multipart: Multipart) -> Response {
             let id = Uploads::get().put(upload.clone());
             render_preview(&ui, &id, &upload, &fields_now, None)
         }
+        // A PFIF document names its own fields: nothing to map, ready to start.
+        Err(failure) if failure.fields.contains_key("format") && is_pfif(&upload.file_name) => {
+            let mut upload = upload;
+            upload.preview = json!({ "format": "pfif", "headers": [], "fields": [], "rows": null });
+            let id = Uploads::get().put(upload.clone());
+            render_preview(&ui, &id, &upload, &json!([]), None)
+        }
         Err(failure) if failure.is_input_error() => {
             render_list(&ui, 1, Some((file_errors(failure), values))).await
         }
         Err(failure) => ui.fail(failure),
     }
+}
+
+fn is_pfif(file_name: &str) -> bool {
+    file_name.to_ascii_lowercase().ends_with(".xml")
 }
 
 /// The API names the file `file_name`, `body` or `format`; the form calls it `file`.

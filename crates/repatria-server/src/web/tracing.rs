@@ -2,7 +2,9 @@
 //!
 //! - `/tracing`: the requests, filtered by status, fifty a page (the API answers them
 //!   all, oldest first; the page slices).
-//! - `/tracing/new`: a family's request, posted to `POST /api/tracing/requests`.
+//! - `/tracing/new`: a family's request, posted to `POST /api/tracing/requests`. The
+//!   empty form is refused up front to a role without `ManageTracing` (there is no API
+//!   call to ask without recording something); what is posted is the API's to decide.
 //! - `/tracing/{id}`: the request (the inquirer's contact only when the API gives it),
 //!   its candidates with their evidence, and the forms to record an answer to the family
 //!   and to close it (the API refuses to close before an answer: its message is shown).
@@ -221,9 +223,11 @@ async fn captive_summary(ui: &Ui, id: &str) -> Value {
                 "href": format!("/captives/{id}"),
             })
         }
-        Err(_) => {
-            json!({ "kind": "captive", "id": id, "found": false, "href": format!("/captives/{id}") })
-        }
+        Err(failure) => json!({
+            "kind": "captive", "id": id, "found": false,
+            "forbidden": failure.status == StatusCode::FORBIDDEN,
+            "href": format!("/captives/{id}"),
+        }),
     }
 }
 
@@ -242,9 +246,11 @@ async fn request_summary(ui: &Ui, id: &str) -> Value {
             "last_seen_place": r["last_seen_place"],
             "href": format!("/tracing/{id}"),
         }),
-        Err(_) => {
-            json!({ "kind": "request", "id": id, "found": false, "href": format!("/tracing/{id}") })
-        }
+        Err(failure) => json!({
+            "kind": "request", "id": id, "found": false,
+            "forbidden": failure.status == StatusCode::FORBIDDEN,
+            "href": format!("/tracing/{id}"),
+        }),
     }
 }
 
