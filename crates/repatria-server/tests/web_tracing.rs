@@ -107,6 +107,10 @@ async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_i
     form.assert_ok();
     assert!(form.html.contains("autofocus"), "{}", form.html);
     assert!(form.html.contains("action=\"/tracing/new\""));
+    assert!(
+        !form.html.contains("checked"),
+        "consent is not given in advance"
+    );
 
     // A date of birth that is no date: the API's error next to the field, input kept.
     let refused = tracer

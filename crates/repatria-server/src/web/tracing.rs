@@ -159,7 +159,8 @@ async fn new_form(ui: Ui) -> Response {
     }
     ui.render(
         "tracing/new.html",
-        context! { values => context! { consent_to_matching => "true" }, errors => context! {} },
+        // Consent is the inquirer's to give: never ticked in advance.
+        context! { values => context! {}, errors => context! {} },
     )
 }
 
