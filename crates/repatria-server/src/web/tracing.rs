@@ -1,9 +1,540 @@
-//! Pages: tracing.
+//! Pages: tracing requests (GC III Art. 122) and the match review queue.
+//!
+//! - `/tracing`: the requests, filtered by status, fifty a page (the API answers them
+//!   all, oldest first; the page slices).
+//! - `/tracing/new`: a family's request, posted to `POST /api/tracing/requests`. The
+//!   empty form is refused up front to a role without `ManageTracing` (there is no API
+//!   call to ask without recording something); what is posted is the API's to decide.
+//! - `/tracing/{id}`: the request (the inquirer's contact only when the API gives it),
+//!   its candidates with their evidence, and the forms to record an answer to the family
+//!   and to close it (the API refuses to close before an answer: its message is shown).
+//! - `/matches`: the links found by matching, by state (`review` by default), each with
+//!   both sides summarised, the score and every feature's contribution; Confirm, Reject
+//!   and Undo post to `POST /api/matches/{id}/decision` and come back to the queue.
 
-use axum::Router;
+use std::collections::HashMap;
 
+use axum::extract::{Path, Query};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use minijinja::context;
+use repatria_core::Permission;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::form;
+use super::session::{self, url_escape, Fields, Ui};
+use super::Failure;
 use crate::AppState;
+
+/// Requests shown on a page of the list.
+const REQUESTS_PAGE: usize = 50;
+/// Links shown on a page of the review queue.
+const LINKS_PAGE: usize = 25;
+/// The API gives at most this many links at once.
+const LINKS_MAX: usize = 1000;
+
+const STATUSES: [&str; 4] = ["open", "candidates_found", "confirmed", "closed"];
+const LINK_STATES: [&str; 4] = ["review", "linked", "confirmed", "rejected"];
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/tracing", get(list))
+        .route("/tracing/new", get(new_form).post(create))
+        .route("/tracing/{id}", get(show))
+        .route("/tracing/{id}/answer", post(answer))
+        .route("/tracing/{id}/close", post(close))
+        .route("/matches", get(queue))
+        .route("/matches/{id}/decision", post(decide))
+}
+
+/// One feature's part in a score: `family_name exact +8.6`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(super) struct Feature {
+    pub name: String,
+    pub level: String,
+    pub weight: String,
+    pub positive: bool,
+}
+
+/// The engine's explanation (`family_name exact +8.6; given_name equivalent +4.2;
+/// prior -3.1`), one feature a row; text it cannot read is kept whole as a feature.
+pub(super) fn features(explanation: &str) -> Vec<Feature> {
+    explanation
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|part| {
+            let (head, weight) = match part.rsplit_once(' ') {
+                Some((head, w)) if w.parse::<f64>().is_ok() => (head, w),
+                _ => (part, ""),
+            };
+            let (name, level) = head.split_once(' ').unwrap_or((head, ""));
+            Feature {
+                name: name.to_string(),
+                level: level.to_string(),
+                weight: weight.to_string(),
+                positive: !weight.starts_with('-'),
+            }
+        })
+        .collect()
+}
+
+/// Adds each link's features (`features`) next to its `explanation`.
+pub(super) fn with_features(mut link: Value) -> Value {
+    let parsed = features(link["explanation"].as_str().unwrap_or_default());
+    link["features"] = serde_json::to_value(parsed).unwrap_or(Value::Null);
+    link
+}
+
+/// `page=N` (1-based) of a list.
+fn page_of(raw: Option<&str>) -> usize {
+    raw.and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    page: Option<String>,
+}
+
+async fn list(ui: Ui, Query(query): Query<ListQuery>) -> Response {
+    let status = query.status.unwrap_or_default();
+    let page = page_of(query.page.as_deref());
+    let path = if status.is_empty() {
+        "/api/tracing/requests".to_string()
+    } else {
+        format!("/api/tracing/requests?status={}", url_escape(&status))
+    };
+    let (all, errors) = match ui.get(&path).await {
+        Ok(items) => (items.as_array().cloned().unwrap_or_default(), None),
+        Err(failure) if failure.is_input_error() => (Vec::new(), Some(failure.fields)),
+        Err(failure) => return ui.fail(failure),
+    };
+    // Newest first reads best for a desk working through its requests.
+    let total = all.len();
+    let items: Vec<Value> = all
+        .into_iter()
+        .rev()
+        .skip((page - 1) * REQUESTS_PAGE)
+        .take(REQUESTS_PAGE)
+        .map(|mut r| {
+            r["name"] = json!(name_of(&r));
+            r
+        })
+        .collect();
+    let status_options: Vec<[String; 2]> = STATUSES
+        .iter()
+        .map(|s| [s.to_string(), ui.t(&format!("tracing.status.{s}"))])
+        .collect();
+    let base = if status.is_empty() {
+        "/tracing?".to_string()
+    } else {
+        format!("/tracing?status={}&", url_escape(&status))
+    };
+    ui.render(
+        "tracing/list.html",
+        context! {
+            items, total, page, status, errors,
+            status_options,
+            prev => (page > 1).then(|| format!("{base}page={}", page - 1)),
+            next => (page * REQUESTS_PAGE < total).then(|| format!("{base}page={}", page + 1)),
+        },
+    )
+}
+
+/// The form is a page of its own; the API decides on what is posted. A role that may
+/// not record requests is told so here rather than after filling it in.
+async fn new_form(ui: Ui) -> Response {
+    if !ui.user.role.can(Permission::ManageTracing) {
+        return ui.fail(Failure {
+            status: StatusCode::FORBIDDEN,
+            message: ui.t("tracing.new.forbidden"),
+            fields: Default::default(),
+        });
+    }
+    ui.render(
+        "tracing/new.html",
+        // Consent is the inquirer's to give: never ticked in advance.
+        context! { values => context! {}, errors => context! {} },
+    )
+}
+
+async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
+    let csrf = session::field(&fields, "_csrf").unwrap_or_default();
+    let result = match form::to_json(&fields) {
+        Ok(mut body) => {
+            // Required text left empty is sent empty, so that the API names it.
+            for name in ["inquirer_name", "inquirer_relation", "inquirer_contact"] {
+                if body.get(name).is_none() {
+                    body[name] = json!("");
+                }
+            }
+            if body.get("consent_to_matching").is_none() {
+                body["consent_to_matching"] = json!(false);
+            }
+            ui.send(Method::POST, "/api/tracing/requests", &body, csrf)
+                .await
+        }
+        Err(errors) => Err(Failure::unreadable(errors)),
+    };
+    match result {
+        Ok(created) => {
+            let id = created["id"].as_str().unwrap_or_default();
+            Redirect::to(&format!("/tracing/{}", url_escape(id))).into_response()
+        }
+        Err(failure) if failure.is_input_error() => {
+            let mut response = ui.render(
+                "tracing/new.html",
+                context! {
+                    errors => failure.fields,
+                    values => session::values(&fields),
+                    message => failure.message,
+                },
+            );
+            *response.status_mut() = failure.status;
+            response
+        }
+        Err(failure) => ui.fail(failure),
+    }
+}
+
+/// A captive as the API gives it, in a line: the assessed (or first) identity claim.
+async fn captive_summary(ui: &Ui, id: &str) -> Value {
+    match ui.get(&format!("/api/captives/{}", url_escape(id))).await {
+        Ok(c) => {
+            let claims = c["identity_claims"].as_array().cloned().unwrap_or_default();
+            let claim = claims
+                .iter()
+                .find(|claim| claim["id"] == c["assessed_claim_id"])
+                .or_else(|| claims.first())
+                .cloned()
+                .unwrap_or(Value::Null);
+            json!({
+                "kind": "captive", "id": id, "found": true,
+                "name": name_of(&claim),
+                "date_of_birth": claim["date_of_birth"],
+                "unit": claim["unit"],
+                "status": c["status"],
+                "power_of_origin": c["power_of_origin"],
+                "href": format!("/captives/{id}"),
+            })
+        }
+        Err(failure) => json!({
+            "kind": "captive", "id": id, "found": false,
+            "forbidden": failure.status == StatusCode::FORBIDDEN,
+            "href": format!("/captives/{id}"),
+        }),
+    }
+}
+
+/// A tracing request in a line (the API decides whether this user may read it).
+async fn request_summary(ui: &Ui, id: &str) -> Value {
+    match ui
+        .get(&format!("/api/tracing/requests/{}", url_escape(id)))
+        .await
+    {
+        Ok(r) => json!({
+            "kind": "request", "id": id, "found": true,
+            "name": name_of(&r),
+            "date_of_birth": r["date_of_birth"],
+            "unit": r["unit"],
+            "status": r["status"],
+            "last_seen_place": r["last_seen_place"],
+            "href": format!("/tracing/{id}"),
+        }),
+        Err(failure) => json!({
+            "kind": "request", "id": id, "found": false,
+            "forbidden": failure.status == StatusCode::FORBIDDEN,
+            "href": format!("/tracing/{id}"),
+        }),
+    }
+}
+
+/// `family given patronymic` of a claim or a request.
+fn name_of(v: &Value) -> String {
+    ["family_name", "given_name", "patronymic"]
+        .iter()
+        .filter_map(|k| v[*k].as_str())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn show(ui: Ui, Path(id): Path<String>) -> Response {
+    render_request(&ui, &id, None).await
+}
+
+/// The request's page, with a form's errors (`form`: the form's fields, errors and
+/// message) when one was refused.
+async fn render_request(ui: &Ui, id: &str, refused: Option<(StatusCode, Value)>) -> Response {
+    let request = match ui
+        .get(&format!("/api/tracing/requests/{}", url_escape(id)))
+        .await
+    {
+        Ok(r) => r,
+        Err(failure) => return ui.fail(failure),
+    };
+    let mut candidates = Vec::new();
+    for link in request["candidates"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let target_id = link["target_id"].as_str().unwrap_or_default().to_string();
+        let target = if link["target_kind"] == "captive" {
+            captive_summary(ui, &target_id).await
+        } else {
+            request_summary(ui, &target_id).await
+        };
+        let mut link = with_features(link);
+        link["target"] = target;
+        candidates.push(link);
+    }
+    let (status, form) = match refused {
+        Some((status, form)) => (status, form),
+        None => (StatusCode::OK, Value::Null),
+    };
+    let mut response = ui.render(
+        "tracing/show.html",
+        context! {
+            r => request,
+            name => name_of(&request),
+            candidates,
+            form,
+            back => format!("/tracing/{id}"),
+        },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+async fn answer(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> Response {
+    let csrf = session::field(&fields, "_csrf").unwrap_or_default();
+    let text = session::field(&fields, "text").unwrap_or_default();
+    let result = ui
+        .send(
+            Method::POST,
+            &format!("/api/tracing/requests/{}/answers", url_escape(&id)),
+            &json!({ "text": text }),
+            csrf,
+        )
+        .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/tracing/{}#answers", url_escape(&id))).into_response(),
+        Err(failure) if failure.is_input_error() => {
+            let form = json!({
+                "which": "answer",
+                "errors": failure.fields,
+                "message": failure.message,
+                "values": { "text": text },
+            });
+            render_request(&ui, &id, Some((failure.status, form))).await
+        }
+        Err(failure) => ui.fail(failure),
+    }
+}
+
+async fn close(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> Response {
+    let csrf = session::field(&fields, "_csrf").unwrap_or_default();
+    let result = ui
+        .send(
+            Method::POST,
+            &format!("/api/tracing/requests/{}/close", url_escape(&id)),
+            &Value::Null,
+            csrf,
+        )
+        .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/tracing/{}", url_escape(&id))).into_response(),
+        Err(failure) if failure.is_input_error() => {
+            let form = json!({
+                "which": "close",
+                "errors": failure.fields,
+                "message": failure.message,
+            });
+            render_request(&ui, &id, Some((failure.status, form))).await
+        }
+        Err(failure) => ui.fail(failure),
+    }
+}
+
+#[derive(Deserialize)]
+struct QueueQuery {
+    state: Option<String>,
+    page: Option<String>,
+}
+
+async fn queue(ui: Ui, Query(query): Query<QueueQuery>) -> Response {
+    let state = query
+        .state
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "review".into());
+    let page = page_of(query.page.as_deref());
+    render_queue(&ui, &state, page, None).await
+}
+
+/// The review queue; `refused`: a decision the API refused, with its message.
+async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure>) -> Response {
+    // The API has no cursor for links: ask for one more than this page needs, to know
+    // whether there is a next page.
+    let wanted = (page * LINKS_PAGE + 1).min(LINKS_MAX);
+    let path = format!("/api/matches?state={}&limit={wanted}", url_escape(state));
+    let (links, errors) = match ui.get(&path).await {
+        Ok(items) => (items.as_array().cloned().unwrap_or_default(), None),
+        Err(failure) if failure.is_input_error() => (Vec::new(), Some(failure.fields)),
+        Err(failure) => return ui.fail(failure),
+    };
+    let more = links.len() > page * LINKS_PAGE;
+    let shown: Vec<Value> = links
+        .into_iter()
+        .skip((page - 1) * LINKS_PAGE)
+        .take(LINKS_PAGE)
+        .collect();
+    // Rows of imported lists are summarised from their import's report, read once a page.
+    let mut reports: HashMap<String, Option<Value>> = HashMap::new();
+    let mut items = Vec::with_capacity(shown.len());
+    for link in shown {
+        let subject_id = link["subject_id"].as_str().unwrap_or_default().to_string();
+        let subject = if link["subject_kind"] == "request" {
+            request_summary(ui, &subject_id).await
+        } else {
+            entry_summary(ui, &subject_id, &mut reports).await
+        };
+        let target_id = link["target_id"].as_str().unwrap_or_default().to_string();
+        let target = if link["target_kind"] == "captive" {
+            captive_summary(ui, &target_id).await
+        } else {
+            request_summary(ui, &target_id).await
+        };
+        let mut link = with_features(link);
+        link["subject"] = subject;
+        link["target"] = target;
+        items.push(link);
+    }
+    let back = format!("/matches?state={}&page={page}", url_escape(state));
+    let base = format!("/matches?state={}&", url_escape(state));
+    let status = refused.as_ref().map(|f| f.status).unwrap_or(StatusCode::OK);
+    let mut response = ui.render(
+        "tracing/matches.html",
+        context! {
+            items, state, page, errors, back,
+            refused => refused.map(|f| f.message),
+            state_options => LINK_STATES
+                .iter()
+                .map(|s| [s.to_string(), ui.t(&format!("match.state.{s}"))])
+                .collect::<Vec<_>>(),
+            prev => (page > 1).then(|| format!("{base}page={}", page - 1)),
+            next => more.then(|| format!("{base}page={}", page + 1)),
+        },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+/// A row of an imported list (`IMPORT:LINE`), from its import's report.
+async fn entry_summary(ui: &Ui, key: &str, reports: &mut HashMap<String, Option<Value>>) -> Value {
+    let (import, line) = key.rsplit_once(':').unwrap_or((key, ""));
+    if !reports.contains_key(import) {
+        let report = ui
+            .get(&format!("/api/imports/{}/report", url_escape(import)))
+            .await
+            .ok();
+        reports.insert(import.to_string(), report);
+    }
+    let row = reports[import].as_ref().and_then(|report| {
+        report["items"]
+            .as_array()?
+            .iter()
+            .find(|row| row["line"].as_u64().map(|n| n.to_string()).as_deref() == Some(line))
+            .cloned()
+    });
+    let href = format!("/imports/{import}/report");
+    match row {
+        Some(row) => json!({
+            "kind": "entry", "id": key, "found": true, "line": line,
+            "name": row["name"], "date_of_birth": row["date_of_birth"],
+            "external_id": row["external_id"], "file_name": reports[import].as_ref().map(|r| r["file_name"].clone()),
+            "href": href,
+        }),
+        None => json!({ "kind": "entry", "id": key, "found": false, "line": line, "href": href }),
+    }
+}
+
+async fn decide(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> Response {
+    let csrf = session::field(&fields, "_csrf").unwrap_or_default();
+    let decision = session::field(&fields, "decision").unwrap_or_default();
+    let back = session::local_path(session::field(&fields, "back"));
+    let result = ui
+        .send(
+            Method::POST,
+            &format!("/api/matches/{}/decision", url_escape(&id)),
+            &json!({ "decision": decision }),
+            csrf,
+        )
+        .await;
+    match result {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(failure) if failure.is_input_error() => {
+            if let Some(request) = back.strip_prefix("/tracing/") {
+                let form = json!({ "which": "decision", "message": failure.message });
+                let request = request.split(['?', '#']).next().unwrap_or_default();
+                return render_request(&ui, request, Some((failure.status, form))).await;
+            }
+            let query = back.split_once('?').map(|(_, q)| q).unwrap_or_default();
+            let state = query_value(query, "state").unwrap_or_else(|| "review".into());
+            let page = page_of(query_value(query, "page").as_deref());
+            render_queue(&ui, &state, page, Some(failure)).await
+        }
+        Err(failure) => ui.fail(failure),
+    }
+}
+
+/// A value of a URL query (`state=review&page=2`), decoded.
+fn query_value(query: &str, name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(query);
+    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
+        &format!("/?{query}").parse().unwrap_or_default(),
+    )
+    .map(|q| q.0)
+    .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_explanation_reads_as_one_feature_a_row() {
+        let f = features("family_name exact +8.6; given_name equivalent +4.2; prior -3.1");
+        assert_eq!(f.len(), 3);
+        assert_eq!(f[0].name, "family_name");
+        assert_eq!(f[0].level, "exact");
+        assert_eq!(f[0].weight, "+8.6");
+        assert!(f[0].positive);
+        assert_eq!(f[2].name, "prior");
+        assert_eq!(f[2].level, "");
+        assert!(!f[2].positive);
+        let odd = features("something else");
+        assert_eq!(odd[0].name, "something");
+        assert_eq!(odd[0].weight, "");
+        assert!(features("").is_empty());
+    }
+
+    #[test]
+    fn the_queue_comes_back_to_its_filter() {
+        assert_eq!(
+            query_value("state=confirmed&page=2", "state").as_deref(),
+            Some("confirmed")
+        );
+        assert_eq!(query_value("state=review", "page"), None);
+    }
 }
