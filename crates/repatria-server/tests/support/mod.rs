@@ -92,10 +92,16 @@ impl WebApp {
             cookie,
             csrf: String::new(),
         };
-        let page = browser.get("/captives").await;
-        browser.csrf = page
-            .input_value("_csrf")
-            .expect("every page of the layout carries the CSRF token");
+        // Any page of the layout carries the CSRF token (an error page too); the first of
+        // these that this build serves.
+        let mut csrf = None;
+        for path in ["/captives", "/audit"] {
+            csrf = browser.get(path).await.input_value("_csrf");
+            if csrf.is_some() {
+                break;
+            }
+        }
+        browser.csrf = csrf.expect("every page of the layout carries the CSRF token");
         Ok(browser)
     }
 }
