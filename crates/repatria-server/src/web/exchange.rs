@@ -317,6 +317,29 @@ mod tests {
     }
 
     #[test]
+    fn every_reason_and_rank_has_its_words() {
+        use super::super::i18n::{catalog, Lang};
+        use repatria_exchange::Reason::*;
+        let reasons = [
+            RefusesRepatriation,
+            HeldForProceedings,
+            PartyNotInAgreement,
+            SameSide,
+            Balance,
+            MaxTotal,
+        ];
+        let keys = reasons
+            .iter()
+            .map(|r| format!("exchange.reason.{}", r.as_str()))
+            .chain(RANKS.iter().map(|(r, _)| format!("exchange.rank.{r}")));
+        for key in keys {
+            let (en, uk) = catalog().get(&key).unwrap_or_else(|| panic!("no {key}"));
+            assert!(!en.is_empty() && !uk.is_empty(), "{key}");
+        }
+        assert_eq!(super::super::i18n::tr(Lang::Uk, "exchange.reason.balance"), "його переміщення порушило б баланс");
+    }
+
+    #[test]
     fn csv_cells_are_quoted_and_defused() {
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("say \"x\""), "\"say \"\"x\"\"\"");
