@@ -1421,7 +1421,10 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             );
             // Whatever the endpoint answers, it carries no field the role may not read.
             let text = answer.body.to_string();
-            assert!(!text.contains("$argon2"), "{role} {method} {path}: a password hash");
+            assert!(
+                !text.contains("$argon2"),
+                "{role} {method} {path}: a password hash"
+            );
             let reads_interviews = ["admin", "investigator"].contains(role);
             let reads_medical = ["admin", "medical", "icrc_delegate"].contains(role);
             assert!(
@@ -2185,9 +2188,17 @@ async fn a_new_captive_is_proposed_to_the_open_request_that_seeks_him(app: &Test
 
 async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
     let short = app
-        .post("/api/users", json!({ "username": "Bad Name", "role": "chief", "password": "short" }))
+        .post(
+            "/api/users",
+            json!({ "username": "Bad Name", "role": "chief", "password": "short" }),
+        )
         .await;
-    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", short.body);
+    assert_eq!(
+        short.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        short.body
+    );
     for field in ["username", "role", "password"] {
         field_error(&short, field);
     }
@@ -2195,42 +2206,92 @@ async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
         .post("/api/users", json!({ "username": "reg-2", "role": "registrar", "password": "a long enough password" }))
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    assert_eq!(created.body, json!({ "username": "reg-2", "role": "registrar", "disabled": false }));
+    assert_eq!(
+        created.body,
+        json!({ "username": "reg-2", "role": "registrar", "disabled": false })
+    );
     let again = app
-        .post("/api/users", json!({ "username": "reg-2", "role": "auditor", "password": "a long enough password" }))
+        .post(
+            "/api/users",
+            json!({ "username": "reg-2", "role": "auditor", "password": "a long enough password" }),
+        )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
     let list = app.get("/api/users").await;
     assert_eq!(list.status, StatusCode::OK);
-    let names: Vec<&str> = list.body.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["admin-1", "reg-2"]);
     assert!(!list.body.to_string().contains("argon2"));
 
     let login = app
-        .anonymous("POST", "/api/auth/login", Some(&json!({ "username": "reg-2", "password": "a long enough password" }).to_string()))
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&json!({ "username": "reg-2", "password": "a long enough password" }).to_string()),
+        )
         .await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.body);
     let token = login.body["token"].as_str().unwrap().to_string();
-    assert_eq!(app.as_token(&token, "GET", "/api/parties", None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.as_token(&token, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
 
-    let own = app.post("/api/users/admin-1/disabled", json!({ "disabled": true })).await;
+    let own = app
+        .post("/api/users/admin-1/disabled", json!({ "disabled": true }))
+        .await;
     assert_eq!(own.status, StatusCode::CONFLICT, "{}", own.body);
-    let unknown = app.post("/api/users/nobody/disabled", json!({ "disabled": true })).await;
+    let unknown = app
+        .post("/api/users/nobody/disabled", json!({ "disabled": true }))
+        .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    let disabled = app.post("/api/users/reg-2/disabled", json!({ "disabled": true })).await;
+    let disabled = app
+        .post("/api/users/reg-2/disabled", json!({ "disabled": true }))
+        .await;
     assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
     assert_eq!(disabled.body["disabled"], true);
     // Its session stops at once, and it cannot log in again.
-    assert_eq!(app.as_token(&token, "GET", "/api/parties", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.as_token(&token, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
     let refused = app
-        .anonymous("POST", "/api/auth/login", Some(&json!({ "username": "reg-2", "password": "a long enough password" }).to_string()))
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&json!({ "username": "reg-2", "password": "a long enough password" }).to_string()),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
-    let enabled = app.post("/api/users/reg-2/disabled", json!({ "disabled": false })).await;
+    let enabled = app
+        .post("/api/users/reg-2/disabled", json!({ "disabled": false }))
+        .await;
     assert_eq!(enabled.body["disabled"], false);
-    let events = app.get("/api/audit/events?entity_type=user&entity_id=reg-2").await.body;
-    let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert!(actions.starts_with(&["user.create"]) && actions.ends_with(&["user.disable", "user.enable"]), "{actions:?}");
+    let events = app
+        .get("/api/audit/events?entity_type=user&entity_id=reg-2")
+        .await
+        .body;
+    let actions: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.starts_with(&["user.create"])
+            && actions.ends_with(&["user.disable", "user.enable"]),
+        "{actions:?}"
+    );
 }
 
 async fn the_captives_held_are_planned_for_exchange(app: &TestApp) {
@@ -2245,28 +2306,65 @@ async fn the_captives_held_are_planned_for_exchange(app: &TestApp) {
     let ua_1 = app.create_captive(ua.clone()).await;
     let released = app.create_captive(ua).await;
     let event = json!({ "kind": "released", "at": "2025-02-01T10:00:00Z" });
-    let answer = app.post(&format!("/api/captives/{released}/custody-events"), event).await;
+    let answer = app
+        .post(&format!("/api/captives/{released}/custody-events"), event)
+        .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     let plan = app
-        .post("/api/exchange/plan-held", json!({ "sides": [["UA"], ["RU", "KP"]], "terms": { "as_of": "2026-11-27" } }))
+        .post(
+            "/api/exchange/plan-held",
+            json!({ "sides": [["UA"], ["RU", "KP"]], "terms": { "as_of": "2026-11-27" } }),
+        )
         .await;
     assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
     let plan = plan.body;
     assert_eq!(plan["optimal"], true);
-    let moved: Vec<&str> = plan["transfers"].as_array().unwrap().iter().map(|t| t["prisoner"].as_str().unwrap()).collect();
+    let moved: Vec<&str> = plan["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["prisoner"].as_str().unwrap())
+        .collect();
     assert_eq!(moved.len(), 2, "{plan}");
     assert!(moved.contains(&ua_1.as_str()));
-    let left: Vec<(&str, &str)> = plan["not_moved"].as_array().unwrap().iter().map(|n| (n["prisoner"].as_str().unwrap(), n["reason"].as_str().unwrap())).collect();
+    let left: Vec<(&str, &str)> = plan["not_moved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["prisoner"].as_str().unwrap(),
+                n["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
     assert_eq!(left.len(), 1, "{plan}");
     assert!([kp_1.as_str(), kp_2.as_str()].contains(&left[0].0) && left[0].1 == "balance");
-    assert!(!plan.to_string().contains(&released), "a released captive is not held");
+    assert!(
+        !plan.to_string().contains(&released),
+        "a released captive is not held"
+    );
     let bad = app
-        .post("/api/exchange/plan-held", json!({ "sides": [["UA"], ["XX"]], "terms": { "tolerance": -1 } }))
+        .post(
+            "/api/exchange/plan-held",
+            json!({ "sides": [["UA"], ["XX"]], "terms": { "tolerance": -1 } }),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     let bad = app
-        .post("/api/exchange/plan-held", json!({ "sides": [["UA"], ["XX"]] }))
+        .post(
+            "/api/exchange/plan-held",
+            json!({ "sides": [["UA"], ["XX"]] }),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
-    assert!(bad.body["error"]["fields"].as_object().unwrap().keys().any(|k| k.starts_with("sides")), "{}", bad.body);
+    assert!(
+        bad.body["error"]["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("sides")),
+        "{}",
+        bad.body
+    );
 }

@@ -5,8 +5,8 @@ mod support;
 
 use chrono::{TimeZone, Utc};
 use repatria_core::{
-    CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive,
-    PartyCode, PersonName, Role,
+    CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive, PartyCode,
+    PersonName, Role,
 };
 use repatria_store::Actor;
 use reqwest::StatusCode;
@@ -65,8 +65,14 @@ async fn a_negotiator_plans_the_three_party_exchange_from_the_page(app: &WebApp)
 
     let form = browser.get("/exchange").await;
     form.assert_ok();
-    assert!(form.html.contains("name=\"side.KP\""), "one select per party");
-    assert_eq!(form.input_value("terms.tolerance:int").as_deref(), Some("0"));
+    assert!(
+        form.html.contains("name=\"side.KP\""),
+        "one select per party"
+    );
+    assert_eq!(
+        form.input_value("terms.tolerance:int").as_deref(),
+        Some("0")
+    );
 
     let fields = [
         ("side.UA", "1"),
@@ -84,58 +90,116 @@ async fn a_negotiator_plans_the_three_party_exchange_from_the_page(app: &WebApp)
     assert!(text.contains("proven optimal"), "{text}");
     assert!(text.contains("2 move: 2 traded"), "{text}");
     // Side 1 [UA] gives one and receives one; so does side 2 [RU, KP].
-    assert!(text.contains("1 UA 1 1") && text.contains("2 RU, KP 1 1"), "{text}");
-    let moved = &page.html[page.html.find("id=\"moved\"").unwrap()..page.html.find("id=\"left\"").unwrap()];
+    assert!(
+        text.contains("1 UA 1 1") && text.contains("2 RU, KP 1 1"),
+        "{text}"
+    );
+    let moved =
+        &page.html[page.html.find("id=\"moved\"").unwrap()..page.html.find("id=\"left\"").unwrap()];
     let left = &page.html[page.html.find("id=\"left\"").unwrap()..];
     assert!(moved.contains(&ua_1), "the only UA soldier held moves");
-    let (moved_kp, stays_kp) = if moved.contains(&kp_1) { (&kp_1, &kp_2) } else { (&kp_2, &kp_1) };
+    let (moved_kp, stays_kp) = if moved.contains(&kp_1) {
+        (&kp_1, &kp_2)
+    } else {
+        (&kp_2, &kp_1)
+    };
     assert!(moved.contains(moved_kp.as_str()) && !moved.contains(stays_kp.as_str()));
     assert!(left.contains(stays_kp.as_str()));
-    assert!(left.contains("moving him would break the balance"), "the reason is shown");
+    assert!(
+        left.contains("moving him would break the balance"),
+        "the reason is shown"
+    );
 
     let csv = browser.post("/exchange/moved.csv", &fields).await;
     csv.assert_ok();
     let lines: Vec<&str> = csv.html.lines().collect();
     assert_eq!(lines[0], "captive,from,to,counts_toward_balance");
     assert_eq!(lines.len(), 3, "{}", csv.html);
-    assert!(lines.contains(&format!("{ua_1},RU,UA,true").as_str()), "{}", csv.html);
-    assert!(lines.contains(&format!("{moved_kp},UA,KP,true").as_str()), "{}", csv.html);
+    assert!(
+        lines.contains(&format!("{ua_1},RU,UA,true").as_str()),
+        "{}",
+        csv.html
+    );
+    assert!(
+        lines.contains(&format!("{moved_kp},UA,KP,true").as_str()),
+        "{}",
+        csv.html
+    );
     let csv = browser.post("/exchange/left.csv", &fields).await;
-    assert_eq!(csv.html, format!("captive,reason\r\n{stays_kp},balance\r\n"));
+    assert_eq!(
+        csv.html,
+        format!("captive,reason\r\n{stays_kp},balance\r\n")
+    );
 
     // Ukrainian, and a bad input lands next to its field.
     let uk = browser.get_uk("/exchange").await;
     assert!(uk.text().contains("Планувальник обміну"));
     let bad = browser
-        .post("/exchange", &[("side.UA", "1"), ("side.RU", "2"), ("terms.tolerance:int", "-1")])
+        .post(
+            "/exchange",
+            &[
+                ("side.UA", "1"),
+                ("side.RU", "2"),
+                ("terms.tolerance:int", "-1"),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.html);
-    assert!(bad.html.contains("id=\"f-terms-tolerance-note\""), "{}", bad.html);
+    assert!(
+        bad.html.contains("id=\"f-terms-tolerance-note\""),
+        "{}",
+        bad.html
+    );
 }
 
 async fn an_auditor_filters_the_log_by_action(app: &WebApp) {
     let admin = app.login_as("admin-1", Role::Admin).await;
     let created = admin
-        .post("/users", &[("username", "reg-9"), ("role", "registrar"), ("password", "a long enough password")])
+        .post(
+            "/users",
+            &[
+                ("username", "reg-9"),
+                ("role", "registrar"),
+                ("password", "a long enough password"),
+            ],
+        )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
     let auditor = app.login_as("aud-1", Role::Auditor).await;
     let all = auditor.get("/audit").await;
     all.assert_ok();
-    assert!(all.text().contains("credential.session.create"), "{}", all.text());
+    assert!(
+        all.text().contains("credential.session.create"),
+        "{}",
+        all.text()
+    );
     let page = auditor.get("/audit?action=user.create").await;
     page.assert_ok();
     let text = page.text();
-    assert!(text.contains("user.create") && text.contains("reg-9"), "{text}");
-    assert!(!text.contains("credential.session.create"), "filtered by action: {text}");
+    assert!(
+        text.contains("user.create") && text.contains("reg-9"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("credential.session.create"),
+        "filtered by action: {text}"
+    );
     assert_eq!(page.input_value("action").as_deref(), Some("user.create"));
     let by_actor = auditor.get("/audit?actor=admin-1&action=user.").await;
     let text = by_actor.text();
-    assert!(text.contains("reg-9") && !text.contains("aud-1 user.create"), "{text}");
+    assert!(
+        text.contains("reg-9") && !text.contains("aud-1 user.create"),
+        "{text}"
+    );
     // An entity id without its type is the API's 422, shown on the form.
     let half = auditor.get("/audit?entity_id=reg-9").await;
     assert_eq!(half.status, StatusCode::OK);
-    assert!(half.html.contains("give entity_type and entity_id together"), "{}", half.html);
+    assert!(
+        half.html
+            .contains("give entity_type and entity_id together"),
+        "{}",
+        half.html
+    );
 }
 
 async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &WebApp) {
@@ -145,47 +209,108 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Web
     assert!(form.text().contains("admin-1"));
 
     let short = admin
-        .post("/users", &[("username", "inv-7"), ("role", "investigator"), ("password", "short")])
+        .post(
+            "/users",
+            &[
+                ("username", "inv-7"),
+                ("role", "investigator"),
+                ("password", "short"),
+            ],
+        )
         .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(short.html.contains("id=\"f-password-note\">a password must have at least 12 characters"), "{}", short.html);
+    assert!(
+        short
+            .html
+            .contains("id=\"f-password-note\">a password must have at least 12 characters"),
+        "{}",
+        short.html
+    );
     assert_eq!(short.input_value("username").as_deref(), Some("inv-7"));
-    assert_eq!(short.input_value("password").as_deref(), Some(""), "the password is not sent back");
+    assert_eq!(
+        short.input_value("password").as_deref(),
+        Some(""),
+        "the password is not sent back"
+    );
 
     let created = admin
-        .post("/users", &[("username", "inv-7"), ("role", "investigator"), ("password", "a long enough password")])
+        .post(
+            "/users",
+            &[
+                ("username", "inv-7"),
+                ("role", "investigator"),
+                ("password", "a long enough password"),
+            ],
+        )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER);
     assert_eq!(created.location.as_deref(), Some("/users?created=inv-7"));
     let taken = admin
-        .post("/users", &[("username", "inv-7"), ("role", "auditor"), ("password", "a long enough password")])
+        .post(
+            "/users",
+            &[
+                ("username", "inv-7"),
+                ("role", "auditor"),
+                ("password", "a long enough password"),
+            ],
+        )
         .await;
     assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(taken.html.contains("id=\"f-username-note\">a user named inv-7 exists already"), "{}", taken.html);
+    assert!(
+        taken
+            .html
+            .contains("id=\"f-username-note\">a user named inv-7 exists already"),
+        "{}",
+        taken.html
+    );
 
-    let investigator = app.login("inv-7", "a long enough password").await.expect("the new user logs in");
-    assert_eq!(investigator.get("/audit").await.status, StatusCode::FORBIDDEN);
+    let investigator = app
+        .login("inv-7", "a long enough password")
+        .await
+        .expect("the new user logs in");
+    assert_eq!(
+        investigator.get("/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
 
     let listed = admin.get("/users").await.text();
     assert!(listed.contains("inv-7 investigator active"), "{listed}");
     assert!(!admin.get("/users").await.html.contains("argon2"));
 
     // One cannot disable oneself.
-    let own = admin.post("/users/admin-1/disabled", &[("disabled", "true")]).await;
+    let own = admin
+        .post("/users/admin-1/disabled", &[("disabled", "true")])
+        .await;
     assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(own.text().contains("you cannot disable your own account"));
 
-    let disabled = admin.post("/users/inv-7/disabled", &[("disabled", "true")]).await;
+    let disabled = admin
+        .post("/users/inv-7/disabled", &[("disabled", "true")])
+        .await;
     assert_eq!(disabled.status, StatusCode::SEE_OTHER, "{}", disabled.html);
-    assert!(admin.get("/users").await.text().contains("inv-7 investigator disabled"));
+    assert!(admin
+        .get("/users")
+        .await
+        .text()
+        .contains("inv-7 investigator disabled"));
     // The open session ends, and logging in again is refused.
-    assert_eq!(investigator.get("/audit").await.status, StatusCode::SEE_OTHER);
-    let refused = app.login("inv-7", "a long enough password").await.unwrap_err();
+    assert_eq!(
+        investigator.get("/audit").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let refused = app
+        .login("inv-7", "a long enough password")
+        .await
+        .unwrap_err();
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
 
-    let enabled = admin.post("/users/inv-7/disabled", &[("disabled", "false")]).await;
+    let enabled = admin
+        .post("/users/inv-7/disabled", &[("disabled", "false")])
+        .await;
     assert_eq!(enabled.status, StatusCode::SEE_OTHER);
-    app.login("inv-7", "a long enough password").await.expect("enabled again");
+    app.login("inv-7", "a long enough password")
+        .await
+        .expect("enabled again");
 }
 
 async fn a_media_officer_records_and_decides_a_request(app: &WebApp) {
@@ -195,45 +320,108 @@ async fn a_media_officer_records_and_decides_a_request(app: &WebApp) {
     let today = Utc::now().date_naive().to_string();
 
     let unknown = officer
-        .post("/media", &[("outlet", "Kyiv Daily"), ("journalist", "nobody"), ("purpose", "Report"),
-            ("captives:list", &captive), ("wanted_from", &today), ("wanted_until", &today)])
+        .post(
+            "/media",
+            &[
+                ("outlet", "Kyiv Daily"),
+                ("journalist", "nobody"),
+                ("purpose", "Report"),
+                ("captives:list", &captive),
+                ("wanted_from", &today),
+                ("wanted_until", &today),
+            ],
+        )
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(unknown.html.contains("id=\"f-journalist-note\">no journalist account has this name"), "{}", unknown.html);
+    assert!(
+        unknown
+            .html
+            .contains("id=\"f-journalist-note\">no journalist account has this name"),
+        "{}",
+        unknown.html
+    );
 
     let created = officer
-        .post("/media", &[("outlet", "Kyiv Daily"), ("journalist", "jour-1"), ("purpose", "Report"),
-            ("captives:list", &captive), ("wanted_from", &today), ("wanted_until", &today)])
+        .post(
+            "/media",
+            &[
+                ("outlet", "Kyiv Daily"),
+                ("journalist", "jour-1"),
+                ("purpose", "Report"),
+                ("captives:list", &captive),
+                ("wanted_from", &today),
+                ("wanted_until", &today),
+            ],
+        )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
     let detail_path = created.location.unwrap();
     let detail = officer.get(&detail_path).await;
     detail.assert_ok();
     assert!(detail.text().contains("awaiting decision"));
-    assert!(officer.get("/media").await.text().contains("Kyiv Daily jour-1"));
+    assert!(officer
+        .get("/media")
+        .await
+        .text()
+        .contains("Kyiv Daily jour-1"));
 
     let decided = officer
-        .post(&format!("{detail_path}/decision"), &[("approved:bool", "true"), ("consent_recorded[]", &captive),
-            ("faces_blurred:bool", "false"), ("faces_blurred:bool", "true"), ("names_withheld:bool", "false"),
-            ("valid_from", &today), ("valid_until", &today), ("note", "")])
+        .post(
+            &format!("{detail_path}/decision"),
+            &[
+                ("approved:bool", "true"),
+                ("consent_recorded[]", &captive),
+                ("faces_blurred:bool", "false"),
+                ("faces_blurred:bool", "true"),
+                ("names_withheld:bool", "false"),
+                ("valid_from", &today),
+                ("valid_until", &today),
+                ("note", ""),
+            ],
+        )
         .await;
     assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.html);
     let detail = officer.get(&detail_path).await.text();
-    assert!(detail.contains("approved") && detail.contains("Faces blurred yes") && detail.contains("Names withheld no"), "{detail}");
+    assert!(
+        detail.contains("approved")
+            && detail.contains("Faces blurred yes")
+            && detail.contains("Names withheld no"),
+        "{detail}"
+    );
 
     let now = Utc::now().format("%Y-%m-%dT%H:%M").to_string();
     let visit = officer
-        .post(&format!("{detail_path}/visits"), &[("captive", &captive), ("at:datetime", &now), ("note", "Camp 1")])
+        .post(
+            &format!("{detail_path}/visits"),
+            &[
+                ("captive", &captive),
+                ("at:datetime", &now),
+                ("note", "Camp 1"),
+            ],
+        )
         .await;
     assert_eq!(visit.status, StatusCode::SEE_OTHER, "{}", visit.html);
-    assert!(officer.get(&detail_path).await.text().contains("Camp 1 media-1"));
+    assert!(officer
+        .get(&detail_path)
+        .await
+        .text()
+        .contains("Camp 1 media-1"));
 
     // The journalist sees his own request, and no forms.
     let mine = journalist.get("/media").await;
     mine.assert_ok();
     assert!(mine.text().contains("Kyiv Daily") && mine.text().contains("approved"));
     assert!(!mine.html.contains("action=\"/media\""));
-    assert_eq!(journalist.post(&format!("{detail_path}/visits"), &[("captive", &captive), ("at:datetime", &now)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        journalist
+            .post(
+                &format!("{detail_path}/visits"),
+                &[("captive", &captive), ("at:datetime", &now)]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 async fn roles_without_permission_get_the_403_page(app: &WebApp) {
@@ -249,21 +437,54 @@ async fn roles_without_permission_get_the_403_page(app: &WebApp) {
     ] {
         let page = browser.get(path).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}: {}", page.html);
-        assert!(page.text().contains("Not permitted"), "{path}: {}", page.html);
-        assert!(page.html.contains("name=\"_csrf\""), "the layout's error page");
+        assert!(
+            page.text().contains("Not permitted"),
+            "{path}: {}",
+            page.html
+        );
+        assert!(
+            page.html.contains("name=\"_csrf\""),
+            "the layout's error page"
+        );
     }
     let today = Utc::now().date_naive().to_string();
     let forms: [(&str, Vec<(&str, &str)>); 4] = [
         ("/exchange", vec![("side.UA", "1"), ("side.RU", "2")]),
-        ("/exchange/moved.csv", vec![("side.UA", "1"), ("side.RU", "2")]),
-        ("/users", vec![("username", "reg-5"), ("role", "admin"), ("password", "a long enough password")]),
-        ("/media", vec![("outlet", "O"), ("journalist", "jour-2"), ("purpose", "p"), ("wanted_from", &today), ("wanted_until", &today)]),
+        (
+            "/exchange/moved.csv",
+            vec![("side.UA", "1"), ("side.RU", "2")],
+        ),
+        (
+            "/users",
+            vec![
+                ("username", "reg-5"),
+                ("role", "admin"),
+                ("password", "a long enough password"),
+            ],
+        ),
+        (
+            "/media",
+            vec![
+                ("outlet", "O"),
+                ("journalist", "jour-2"),
+                ("purpose", "p"),
+                ("wanted_from", &today),
+                ("wanted_until", &today),
+            ],
+        ),
     ];
     for (path, fields) in forms {
         let page = registrar.post(path, &fields).await;
-        assert_eq!(page.status, StatusCode::FORBIDDEN, "POST {path}: {}", page.html);
+        assert_eq!(
+            page.status,
+            StatusCode::FORBIDDEN,
+            "POST {path}: {}",
+            page.html
+        );
     }
-    let page = registrar.post("/users/reg-1/disabled", &[("disabled", "true")]).await;
+    let page = registrar
+        .post("/users/reg-1/disabled", &[("disabled", "true")])
+        .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
 

@@ -121,7 +121,11 @@ impl SqlStore {
             .bind(username)
             .execute(&mut *tx)
             .await?;
-        let action = if disabled { "user.disable" } else { "user.enable" };
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
         self.audit_in(
             &mut tx,
             actor,

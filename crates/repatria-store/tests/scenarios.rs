@@ -1112,7 +1112,10 @@ async fn accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_st
         .await
         .unwrap();
     let last = events.last().unwrap();
-    assert_eq!((last.action.as_str(), last.actor.as_str()), ("user.disable", "admin-1"));
+    assert_eq!(
+        (last.action.as_str(), last.actor.as_str()),
+        ("user.disable", "admin-1")
+    );
     // The session is still found, but as a disabled user's: callers refuse it.
     let (_, found) = store
         .find_credential(&"f".repeat(64), now())
@@ -1139,6 +1142,10 @@ async fn accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_st
         .await
         .unwrap_err();
     assert!(matches!(unknown, StoreError::NotFound), "{unknown:?}");
-    assert_eq!(audit_count(store).await, before + 2, "nothing audited for nobody");
+    assert_eq!(
+        audit_count(store).await,
+        before + 2,
+        "nothing audited for nobody"
+    );
     store.verify_audit().await.unwrap();
 }

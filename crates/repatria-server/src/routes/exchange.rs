@@ -95,8 +95,7 @@ pub fn held_scenario(
                 .map(|rank| rank.trim().to_lowercase())
                 .filter(|rank| !rank.is_empty()),
             seriously_wounded_or_sick: c.current_health().is_some_and(|h| {
-                h.category == HealthCategory::SeriouslyWounded
-                    || h.eligible_for_direct_repatriation
+                h.category == HealthCategory::SeriouslyWounded || h.eligible_for_direct_repatriation
             }),
             refuses_repatriation: c
                 .repatriation_wish
@@ -308,13 +307,22 @@ mod tests {
             "released, repatriated and dead captives are not held"
         );
         let p = &scenario.prisoners;
-        assert_eq!((p[0].held_by.as_str(), p[0].belongs_to.as_str()), ("UA", "KP"));
+        assert_eq!(
+            (p[0].held_by.as_str(), p[0].belongs_to.as_str()),
+            ("UA", "KP")
+        );
         assert_eq!(p[0].rank.as_deref(), Some("private"));
         assert_eq!(p[0].captured_on, "2025-01-09");
         assert!(!p[0].seriously_wounded_or_sick && !p[0].refuses_repatriation);
-        assert!(!p[1].seriously_wounded_or_sick, "the latest record says sick");
+        assert!(
+            !p[1].seriously_wounded_or_sick,
+            "the latest record says sick"
+        );
         assert_eq!(p[1].rank, None);
-        assert!(p[2].seriously_wounded_or_sick, "eligible for direct repatriation");
+        assert!(
+            p[2].seriously_wounded_or_sick,
+            "eligible for direct repatriation"
+        );
         assert_eq!(p[2].rank.as_deref(), Some("captain"));
         assert!(p[3].refuses_repatriation);
         assert_eq!(scenario.parties.len(), 3);
@@ -326,7 +334,11 @@ mod tests {
         let moved: Vec<&str> = plan.transfers.iter().map(|t| &*t.prisoner).collect();
         assert!(moved.contains(&recovered.id.to_string().as_str()));
         assert!(!moved.contains(&refuses.id.to_string().as_str()));
-        let counted = plan.transfers.iter().filter(|t| t.counts_toward_balance).count();
+        let counted = plan
+            .transfers
+            .iter()
+            .filter(|t| t.counts_toward_balance)
+            .count();
         assert_eq!(counted, 2, "{plan:?}");
     }
 }

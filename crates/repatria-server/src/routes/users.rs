@@ -96,10 +96,9 @@ pub async fn create(
         .create_user(&user.actor(), account.clone(), Utc::now())
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(_) => ApiError::Conflict(format!(
-                "a user named {} exists already",
-                account.username
-            )),
+            StoreError::Conflict(_) => {
+                ApiError::Conflict(format!("a user named {} exists already", account.username))
+            }
             other => other.into(),
         })?;
     Ok((StatusCode::CREATED, axum::Json(UserView::from(&account))))

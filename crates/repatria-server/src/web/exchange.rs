@@ -127,9 +127,11 @@ async fn render(
         .collect();
     let summary = plan.as_ref().map(|plan| {
         let moved = plan["transfers"].as_array().map_or(0, Vec::len);
-        let counted = plan["transfers"]
-            .as_array()
-            .map_or(0, |t| t.iter().filter(|t| t["counts_toward_balance"] == true).count());
+        let counted = plan["transfers"].as_array().map_or(0, |t| {
+            t.iter()
+                .filter(|t| t["counts_toward_balance"] == true)
+                .count()
+        });
         json!({ "moved": moved, "counted": counted, "uncounted": moved - counted,
                 "left": plan["not_moved"].as_array().map_or(0, Vec::len) })
     });
@@ -309,11 +311,17 @@ mod tests {
                 "terms": { "balance": "value", "values": { "private": 1 }, "tolerance": 2, "as_of": "2026-11-27" }
             })
         );
-        let errors = plan_body(&fields(&[("side.UA", "first"), ("terms.tolerance:int", "x")]))
-            .unwrap_err();
+        let errors = plan_body(&fields(&[
+            ("side.UA", "first"),
+            ("terms.tolerance:int", "x"),
+        ]))
+        .unwrap_err();
         let names: Vec<&str> = errors.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["terms.tolerance", "side.UA"]);
-        assert_eq!(plan_body(&fields(&[])).unwrap(), json!({ "sides": [], "terms": {} }));
+        assert_eq!(
+            plan_body(&fields(&[])).unwrap(),
+            json!({ "sides": [], "terms": {} })
+        );
     }
 
     #[test]
@@ -336,7 +344,10 @@ mod tests {
             let (en, uk) = catalog().get(&key).unwrap_or_else(|| panic!("no {key}"));
             assert!(!en.is_empty() && !uk.is_empty(), "{key}");
         }
-        assert_eq!(super::super::i18n::tr(Lang::Uk, "exchange.reason.balance"), "його переміщення порушило б баланс");
+        assert_eq!(
+            super::super::i18n::tr(Lang::Uk, "exchange.reason.balance"),
+            "його переміщення порушило б баланс"
+        );
     }
 
     #[test]

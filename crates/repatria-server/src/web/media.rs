@@ -59,11 +59,18 @@ async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
     let body = match form::to_json(&fields) {
         Ok(body) => body,
         Err(errors) => {
-            return show_list(&ui, session::values(&fields), Failure::unreadable(errors).fields)
-                .await
+            return show_list(
+                &ui,
+                session::values(&fields),
+                Failure::unreadable(errors).fields,
+            )
+            .await
         }
     };
-    match ui.send(Method::POST, "/api/media/requests", &body, csrf).await {
+    match ui
+        .send(Method::POST, "/api/media/requests", &body, csrf)
+        .await
+    {
         Ok(request) => {
             let id = request["id"].as_str().unwrap_or_default();
             Redirect::to(&format!("/media/{}", url_escape(id))).into_response()

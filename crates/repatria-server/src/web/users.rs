@@ -33,7 +33,12 @@ struct Done {
 fn roles(ui: &Ui) -> Vec<(String, String)> {
     Role::ALL
         .iter()
-        .map(|r| (r.as_str().to_string(), ui.t(&format!("role.{}", r.as_str()))))
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                ui.t(&format!("role.{}", r.as_str())),
+            )
+        })
         .collect()
 }
 
@@ -72,7 +77,9 @@ async fn list(ui: Ui, Query(done): Query<Done>) -> Response {
     let notice = done
         .created
         .map(|name| format!("{} {name}", ui.t("users.created")))
-        .or(done.changed.map(|name| format!("{} {name}", ui.t("users.changed"))));
+        .or(done
+            .changed
+            .map(|name| format!("{} {name}", ui.t("users.changed"))));
     show(&ui, BTreeMap::new(), BTreeMap::new(), notice, None).await
 }
 
@@ -126,7 +133,14 @@ async fn set_disabled(
     {
         Ok(_) => Redirect::to(&format!("/users?changed={}", url_escape(&username))).into_response(),
         Err(failure) if failure.is_input_error() => {
-            show(&ui, BTreeMap::new(), BTreeMap::new(), None, Some(failure.message)).await
+            show(
+                &ui,
+                BTreeMap::new(),
+                BTreeMap::new(),
+                None,
+                Some(failure.message),
+            )
+            .await
         }
         Err(failure) => ui.fail(failure),
     }
