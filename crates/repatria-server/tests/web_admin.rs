@@ -185,6 +185,12 @@ async fn an_auditor_filters_the_log_by_action(app: &WebApp) {
         "filtered by action: {text}"
     );
     assert_eq!(page.input_value("action").as_deref(), Some("user.create"));
+    assert!(
+        page.html
+            .contains("{&quot;role&quot;:&quot;registrar&quot;}"),
+        "the detail, once encoded: {}",
+        page.html
+    );
     let by_actor = auditor.get("/audit?actor=admin-1&action=user.").await;
     let text = by_actor.text();
     assert!(

@@ -52,12 +52,12 @@ async fn page(ui: Ui, Query(query): Query<BTreeMap<String, String>>) -> Response
         .into_iter()
         .map(|mut e| {
             // The detail as one line of JSON, to read, not to parse.
-            let detail = e["detail"].to_string();
-            e["detail_text"] = serde_json::Value::String(if detail == "null" {
-                String::new()
-            } else {
-                detail
-            });
+            let detail = match &e["detail"] {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            e["detail_text"] = serde_json::Value::String(detail);
             e
         })
         .collect();
