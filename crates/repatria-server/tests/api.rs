@@ -295,6 +295,8 @@ on_both_backends!(
     a_list_is_imported_reconciled_and_the_same_file_again_creates_nothing,
     a_list_with_bad_rows_is_refused_whole_with_every_line_named,
     a_new_captive_is_proposed_to_the_open_request_that_seeks_him,
+    accounts_are_created_listed_and_disabled_by_an_admin,
+    the_captives_held_are_planned_for_exchange,
 );
 
 async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
@@ -776,6 +778,10 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
             "/api/imports?file_name=x.csv&as=nothing".to_string(),
         ),
         ("POST", "/api/imports/preview?file_name=x.csv".to_string()),
+        ("POST", "/api/exchange/plan-held".to_string()),
+        ("POST", "/api/users".to_string()),
+        ("POST", "/api/users/admin-1/disabled".to_string()),
+        ("POST", "/api/users/nobody/disabled".to_string()),
     ];
     let long = "я".repeat(30_000);
     let bodies = [
@@ -1110,6 +1116,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                 .await,
         ));
     }
+    app.user("user-target", Role::Registrar).await;
     let c = |tail: &str| format!("/api/captives/{id}{tail}");
     let media_captive = id.clone();
     let request = app
@@ -1223,6 +1230,21 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             "admin negotiator",
         ),
         (
+            "POST",
+            "/api/exchange/plan-held".into(),
+            Box::new(|| json!({ "sides": [["UA"], ["RU", "KP"]], "terms": { "balance": "count", "as_of": "2026-11-27" } })),
+            "admin negotiator",
+        ),
+        ("GET", "/api/users".into(), Box::new(|| Value::Null), "admin"),
+        // A new name for each call; the path and body are filled in below.
+        ("POST", "NEWUSER".into(), Box::new(|| Value::Null), "admin"),
+        (
+            "POST",
+            "/api/users/user-target/disabled".into(),
+            Box::new(|| json!({ "disabled": true })),
+            "admin",
+        ),
+        (
             "GET",
             "/api/media/requests".into(),
             Box::new(|| Value::Null),
@@ -1318,6 +1340,11 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                 body = json!({ "code": format!("P{party}"), "name": "Party" });
             }
             let mut path = path.clone();
+            if path == "NEWUSER" {
+                party += 1;
+                path = "/api/users".into();
+                body = json!({ "username": format!("new-user-{party}"), "role": "registrar", "password": "a long enough password" });
+            }
             if path == "DECISION" {
                 path = format!("/api/media/requests/{}/decision", new_request().await);
                 body = decision.clone();
@@ -1400,6 +1427,10 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             );
             // Whatever the endpoint answers, it carries no field the role may not read.
             let text = answer.body.to_string();
+            assert!(
+                !text.contains("$argon2"),
+                "{role} {method} {path}: a password hash"
+            );
             let reads_interviews = ["admin", "investigator"].contains(role);
             let reads_medical = ["admin", "medical", "icrc_delegate"].contains(role);
             assert!(
@@ -2159,4 +2190,187 @@ async fn a_new_captive_is_proposed_to_the_open_request_that_seeks_him(app: &Test
     assert_eq!(added.status, StatusCode::OK, "{}", added.body);
     let found = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
     assert_eq!(found["candidates"].as_array().unwrap().len(), 1, "{found}");
+}
+
+async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
+    let short = app
+        .post(
+            "/api/users",
+            json!({ "username": "Bad Name", "role": "chief", "password": "short" }),
+        )
+        .await;
+    assert_eq!(
+        short.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        short.body
+    );
+    for field in ["username", "role", "password"] {
+        field_error(&short, field);
+    }
+    let created = app
+        .post("/api/users", json!({ "username": "reg-2", "role": "registrar", "password": "a long enough password" }))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(
+        created.body,
+        json!({ "username": "reg-2", "role": "registrar", "disabled": false })
+    );
+    let again = app
+        .post(
+            "/api/users",
+            json!({ "username": "reg-2", "role": "auditor", "password": "a long enough password" }),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let list = app.get("/api/users").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let names: Vec<&str> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["admin-1", "reg-2"]);
+    assert!(!list.body.to_string().contains("argon2"));
+
+    let login = app
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&json!({ "username": "reg-2", "password": "a long enough password" }).to_string()),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    let token = login.body["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.as_token(&token, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let own = app
+        .post("/api/users/admin-1/disabled", json!({ "disabled": true }))
+        .await;
+    assert_eq!(own.status, StatusCode::CONFLICT, "{}", own.body);
+    let unknown = app
+        .post("/api/users/nobody/disabled", json!({ "disabled": true }))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let disabled = app
+        .post("/api/users/reg-2/disabled", json!({ "disabled": true }))
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
+    assert_eq!(disabled.body["disabled"], true);
+    // Its session stops at once, and it cannot log in again.
+    assert_eq!(
+        app.as_token(&token, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let refused = app
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&json!({ "username": "reg-2", "password": "a long enough password" }).to_string()),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let enabled = app
+        .post("/api/users/reg-2/disabled", json!({ "disabled": false }))
+        .await;
+    assert_eq!(enabled.body["disabled"], false);
+    let events = app
+        .get("/api/audit/events?entity_type=user&entity_id=reg-2")
+        .await
+        .body;
+    let actions: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.starts_with(&["user.create"])
+            && actions.ends_with(&["user.disable", "user.enable"]),
+        "{actions:?}"
+    );
+}
+
+async fn the_captives_held_are_planned_for_exchange(app: &TestApp) {
+    app.with_parties().await;
+    let mut kp = captive("Кимов", "Алексей", "KP");
+    kp["health"] = json!({ "category": "good_health", "assessed_at": "2025-01-09T08:00:00Z" });
+    let kp_1 = app.create_captive(kp.clone()).await;
+    let kp_2 = app.create_captive(kp.clone()).await;
+    let mut ua = kp.clone();
+    ua["power_of_origin"] = json!("UA");
+    ua["detaining_power"] = json!("RU");
+    let ua_1 = app.create_captive(ua.clone()).await;
+    let released = app.create_captive(ua).await;
+    let event = json!({ "kind": "released", "at": "2025-02-01T10:00:00Z" });
+    let answer = app
+        .post(&format!("/api/captives/{released}/custody-events"), event)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let plan = app
+        .post(
+            "/api/exchange/plan-held",
+            json!({ "sides": [["UA"], ["RU", "KP"]], "terms": { "as_of": "2026-11-27" } }),
+        )
+        .await;
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
+    let plan = plan.body;
+    assert_eq!(plan["optimal"], true);
+    let moved: Vec<&str> = plan["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["prisoner"].as_str().unwrap())
+        .collect();
+    assert_eq!(moved.len(), 2, "{plan}");
+    assert!(moved.contains(&ua_1.as_str()));
+    let left: Vec<(&str, &str)> = plan["not_moved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["prisoner"].as_str().unwrap(),
+                n["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(left.len(), 1, "{plan}");
+    assert!([kp_1.as_str(), kp_2.as_str()].contains(&left[0].0) && left[0].1 == "balance");
+    assert!(
+        !plan.to_string().contains(&released),
+        "a released captive is not held"
+    );
+    let bad = app
+        .post(
+            "/api/exchange/plan-held",
+            json!({ "sides": [["UA"], ["XX"]], "terms": { "tolerance": -1 } }),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let bad = app
+        .post(
+            "/api/exchange/plan-held",
+            json!({ "sides": [["UA"], ["XX"]] }),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body["error"]["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("sides")),
+        "{}",
+        bad.body
+    );
 }

@@ -91,6 +91,56 @@ impl SqlStore {
         row.as_ref().map(user_from).transpose()
     }
 
+    pub(crate) async fn select_users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(
+            "SELECT username, role, password_hash, disabled FROM users ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_from).collect()
+    }
+
+    pub(crate) async fn update_user_disabled(
+        &self,
+        actor: &Actor,
+        username: &str,
+        disabled: bool,
+        now: Timestamp,
+    ) -> Result<User> {
+        let (_turn, mut tx) = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT username, role, password_hash, disabled FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let mut user = user_from(&row)?;
+        sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
+            .bind(disabled as i64)
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        self.audit_in(
+            &mut tx,
+            actor,
+            action,
+            "user",
+            username,
+            serde_json::json!({ "was_disabled": user.disabled }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        user.disabled = disabled;
+        Ok(user)
+    }
+
     pub(crate) async fn insert_credential(
         &self,
         actor: &Actor,

@@ -268,6 +268,18 @@ pub trait Store: Send + Sync {
     /// Creates an account; the name must be new.
     async fn create_user(&self, actor: &Actor, user: User, now: Timestamp) -> Result<()>;
     async fn get_user(&self, username: &str) -> Result<Option<User>>;
+    /// Every account, by name.
+    async fn list_users(&self) -> Result<Vec<User>>;
+    /// Disables or re-enables an account, with its audit event (`user.disable`,
+    /// `user.enable`); `NotFound` for an unknown name. A disabled account's credentials
+    /// stop working at once ([`Store::find_credential`] callers check `disabled`).
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        username: &str,
+        disabled: bool,
+        now: Timestamp,
+    ) -> Result<User>;
     /// Stores a new session or API token (by its hash).
     async fn create_credential(
         &self,

@@ -515,6 +515,21 @@ impl Store for SqlStore {
         self.select_user(username).await
     }
 
+    async fn list_users(&self) -> Result<Vec<crate::User>> {
+        self.select_users().await
+    }
+
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        username: &str,
+        disabled: bool,
+        now: Timestamp,
+    ) -> Result<crate::User> {
+        self.update_user_disabled(actor, username, disabled, now)
+            .await
+    }
+
     async fn create_credential(
         &self,
         actor: &Actor,

@@ -175,6 +175,7 @@ scenarios!(
     tracing_requests_are_stored_answered_and_closed_only_once_answered,
     links_drive_the_request_and_a_rejected_pair_is_never_proposed_again,
     an_import_is_atomic_and_recognised_by_its_content,
+    accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_stop,
 );
 
 async fn a_new_captive_is_stored_with_its_assessed_identity_capture_event_and_audit_event(
@@ -1064,4 +1065,87 @@ async fn an_import_is_atomic_and_recognised_by_its_content(store: &SqlStore) {
         .unwrap()
         .is_empty());
     assert_eq!(audit_count(store).await, before + 1);
+}
+
+async fn accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_stop(
+    store: &SqlStore,
+) {
+    use repatria_core::Role;
+    use repatria_store::{Credential, User};
+    let admin = Actor::new("admin-1");
+    for (name, role) in [("zed", Role::Auditor), ("amy", Role::Registrar)] {
+        let user = User {
+            username: name.into(),
+            role,
+            password_hash: format!("$argon2id$hash-of-{name}"),
+            disabled: false,
+        };
+        store.create_user(&admin, user, now()).await.unwrap();
+    }
+    let users = store.list_users().await.unwrap();
+    let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
+    assert_eq!(names, ["amy", "zed"], "by name");
+    assert_eq!(users[0].role, Role::Registrar);
+    assert!(users.iter().all(|u| !u.disabled));
+
+    let credential = Credential {
+        token_hash: "f".repeat(64),
+        username: "amy".into(),
+        kind: "session".into(),
+        name: None,
+        csrf_token: Some("c".repeat(64)),
+        expires_at: None,
+    };
+    store
+        .create_credential(&admin, credential, now())
+        .await
+        .unwrap();
+    let before = audit_count(store).await;
+    let amy = store
+        .set_user_disabled(&admin, "amy", true, now())
+        .await
+        .unwrap();
+    assert!(amy.disabled);
+    assert_eq!(audit_count(store).await, before + 1);
+    let events = store
+        .audit_events(&AuditFilter::entity("user", "amy"))
+        .await
+        .unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.actor.as_str()),
+        ("user.disable", "admin-1")
+    );
+    // The session is still found, but as a disabled user's: callers refuse it.
+    let (_, found) = store
+        .find_credential(&"f".repeat(64), now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(found.disabled);
+    assert!(store.get_user("amy").await.unwrap().unwrap().disabled);
+    assert!(!store.get_user("zed").await.unwrap().unwrap().disabled);
+
+    let amy = store
+        .set_user_disabled(&admin, "amy", false, now())
+        .await
+        .unwrap();
+    assert!(!amy.disabled);
+    let events = store
+        .audit_events(&AuditFilter::entity("user", "amy"))
+        .await
+        .unwrap();
+    assert_eq!(events.last().unwrap().action, "user.enable");
+
+    let unknown = store
+        .set_user_disabled(&admin, "nobody", true, now())
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, StoreError::NotFound), "{unknown:?}");
+    assert_eq!(
+        audit_count(store).await,
+        before + 2,
+        "nothing audited for nobody"
+    );
+    store.verify_audit().await.unwrap();
 }

@@ -8,6 +8,7 @@ mod exchange;
 mod media;
 mod parties;
 pub mod tracing;
+mod users;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -104,6 +105,9 @@ pub fn api(state: AppState) -> Router<AppState> {
                 exchange::MAX_SCENARIO_BYTES,
             )),
         )
+        .route("/exchange/plan-held", post(exchange::plan_held))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{username}/disabled", post(users::set_disabled))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             crate::auth::authenticate,
@@ -137,6 +141,10 @@ pub fn api(state: AppState) -> Router<AppState> {
         dashboard::get,
         audit::list,
         exchange::plan,
+        exchange::plan_held,
+        users::list,
+        users::create,
+        users::set_disabled,
         media::create,
         media::list,
         media::decide,
@@ -162,6 +170,7 @@ pub fn api(state: AppState) -> Router<AppState> {
         (name = "media", description = "Media access under GC III Art. 13"),
         (name = "tracing", description = "Tracing requests (Art. 122), match review, list imports and reconciliation"),
         (name = "exchange", description = "Exchange planning (contracts/EXCHANGE.md)"),
+        (name = "users", description = "User accounts (administrators)"),
     ),
     modifiers(&Security),
     security(("bearer" = []), ("session_cookie" = []))

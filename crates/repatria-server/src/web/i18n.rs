@@ -107,18 +107,16 @@ mod tests {
                 let text = std::str::from_utf8(bytes).unwrap();
                 for quote in ['"', '\''] {
                     let open = format!("t({quote}");
-                    let mut pieces = text.split(open.as_str());
-                    let mut before = pieces.next().unwrap_or_default();
-                    for piece in pieces {
-                        // `t(` itself, not the end of `select(`.
-                        let standalone = !before
-                            .chars()
-                            .next_back()
-                            .is_some_and(|c| c.is_alphanumeric() || c == '_');
-                        if let (true, Some(end)) = (standalone, piece.find(quote)) {
+                    for (at, _) in text.match_indices(open.as_str()) {
+                        // `t(` itself, not the end of `input(` or `select(`.
+                        let before = text[..at].chars().next_back();
+                        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                            continue;
+                        }
+                        let piece = &text[at + open.len()..];
+                        if let Some(end) = piece.find(quote) {
                             used.push((path.to_string(), piece[..end].to_string()));
                         }
-                        before = piece;
                     }
                 }
             }
@@ -155,7 +153,7 @@ mod tests {
         assert!(used.len() > 20, "the scan found too few messages: {used:?}");
         let mut missing = Vec::new();
         for (file, key) in &used {
-            if key == "key" {
+            if key == "key" || key.is_empty() {
                 continue;
             }
             if key.ends_with('.') {

@@ -1,9 +1,172 @@
-//! Pages: media.
+//! Pages: media access (GC III Art. 13) — requests, decisions with their conditions, and
+//! visits. A journalist sees his own requests; media officers see and decide all.
 
-use axum::Router;
+use std::collections::BTreeMap;
 
+use axum::extract::Path;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use minijinja::context;
+use serde_json::Value;
+
+use super::form;
+use super::session::{self, url_escape, Fields, Ui};
+use super::Failure;
 use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/media", get(list).post(create))
+        .route("/media/{id}", get(detail))
+        .route("/media/{id}/decision", post(decide))
+        .route("/media/{id}/visits", post(visit))
+}
+
+fn today() -> String {
+    chrono::Utc::now().date_naive().to_string()
+}
+
+async fn show_list(
+    ui: &Ui,
+    values: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+) -> Response {
+    let requests = match ui.get("/api/media/requests").await {
+        Ok(requests) => requests,
+        Err(failure) => return ui.fail(failure),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = ui.render(
+        "media/list.html",
+        context! { requests => requests, values => values, errors => errors, today => today() },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+async fn list(ui: Ui) -> Response {
+    show_list(&ui, BTreeMap::new(), BTreeMap::new()).await
+}
+
+async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
+    let csrf = session::field(&fields, "_csrf").unwrap_or_default();
+    let body = match form::to_json(&fields) {
+        Ok(body) => body,
+        Err(errors) => {
+            return show_list(
+                &ui,
+                session::values(&fields),
+                Failure::unreadable(errors).fields,
+            )
+            .await
+        }
+    };
+    match ui
+        .send(Method::POST, "/api/media/requests", &body, csrf)
+        .await
+    {
+        Ok(request) => {
+            let id = request["id"].as_str().unwrap_or_default();
+            Redirect::to(&format!("/media/{}", url_escape(id))).into_response()
+        }
+        Err(failure) if failure.is_input_error() => {
+            show_list(&ui, session::values(&fields), failure.fields).await
+        }
+        Err(failure) => ui.fail(failure),
+    }
+}
+
+/// Which form of the detail page the values and errors belong to.
+#[derive(Default)]
+struct FormState {
+    which: &'static str,
+    values: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+}
+
+async fn show_detail(ui: &Ui, id: &str, state: FormState) -> Response {
+    let requests = match ui.get("/api/media/requests").await {
+        Ok(requests) => requests,
+        Err(failure) => return ui.fail(failure),
+    };
+    let Some(request) = requests
+        .as_array()
+        .and_then(|all| all.iter().find(|r| r["id"] == id))
+        .cloned()
+    else {
+        return ui.fail(Failure {
+            status: StatusCode::NOT_FOUND,
+            message: ui.t("media.no_such_request"),
+            fields: BTreeMap::new(),
+        });
+    };
+    let released: Vec<Value> = request["decision"]["consent_recorded"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let status = if state.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = ui.render(
+        "media/detail.html",
+        context! {
+            request => request,
+            released => released,
+            form => state.which,
+            values => state.values,
+            errors => state.errors,
+            today => today(),
+            now => chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string(),
+        },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+async fn detail(ui: Ui, Path(id): Path<String>) -> Response {
+    show_detail(&ui, &id, FormState::default()).await
+}
+
+async fn change(ui: Ui, id: String, fields: Fields, which: &'static str) -> Response {
+    let csrf = session::field(&fields, "_csrf").unwrap_or_default();
+    let again = |errors| FormState {
+        which,
+        values: session::values(&fields),
+        errors,
+    };
+    let body = match form::to_json(&fields) {
+        Ok(body) => body,
+        Err(errors) => {
+            return show_detail(&ui, &id, again(Failure::unreadable(errors).fields)).await
+        }
+    };
+    let path = format!("/api/media/requests/{}/{which}", url_escape(&id));
+    match ui.send(Method::POST, &path, &body, csrf).await {
+        Ok(_) => Redirect::to(&format!("/media/{}", url_escape(&id))).into_response(),
+        Err(failure) if failure.is_input_error() => {
+            let mut errors = failure.fields.clone();
+            if errors.is_empty() {
+                // A rule of the domain (a visit outside the window): shown above the form.
+                errors.insert("_".into(), failure.message.clone());
+            }
+            show_detail(&ui, &id, again(errors)).await
+        }
+        Err(failure) => ui.fail(failure),
+    }
+}
+
+async fn decide(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> Response {
+    change(ui, id, fields, "decision").await
+}
+
+async fn visit(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> Response {
+    change(ui, id, fields, "visits").await
 }

@@ -1,9 +1,147 @@
-//! Pages: users.
+//! Pages: user administration — the accounts, a new account with its role and initial
+//! password, disabling and re-enabling an account.
 
-use axum::Router;
+use std::collections::BTreeMap;
 
+use axum::extract::{Path, Query};
+use axum::http::Method;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use minijinja::context;
+use repatria_core::Role;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::session::{self, url_escape, Fields, Ui};
+use super::Failure;
 use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/users", get(list).post(create))
+        .route("/users/{username}/disabled", post(set_disabled))
+}
+
+#[derive(Deserialize)]
+struct Done {
+    created: Option<String>,
+    changed: Option<String>,
+}
+
+/// The role choices, in the matrix's order, named in the visitor's language.
+fn roles(ui: &Ui) -> Vec<(String, String)> {
+    Role::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                ui.t(&format!("role.{}", r.as_str())),
+            )
+        })
+        .collect()
+}
+
+async fn show(
+    ui: &Ui,
+    values: BTreeMap<String, String>,
+    errors: BTreeMap<String, String>,
+    notice: Option<String>,
+    alert: Option<String>,
+) -> Response {
+    let users = match ui.get("/api/users").await {
+        Ok(users) => users,
+        Err(failure) => return ui.fail(failure),
+    };
+    let status = if errors.is_empty() && alert.is_none() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = ui.render(
+        "users/list.html",
+        context! {
+            users => users,
+            roles => roles(ui),
+            values => values,
+            errors => errors,
+            notice => notice,
+            alert => alert,
+        },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+async fn list(ui: Ui, Query(done): Query<Done>) -> Response {
+    let notice = done
+        .created
+        .map(|name| format!("{} {name}", ui.t("users.created")))
+        .or(done
+            .changed
+            .map(|name| format!("{} {name}", ui.t("users.changed"))));
+    show(&ui, BTreeMap::new(), BTreeMap::new(), notice, None).await
+}
+
+async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
+    let csrf = session::field(&fields, "_csrf").unwrap_or_default();
+    let body = json!({
+        "username": session::field(&fields, "username").unwrap_or_default().trim(),
+        "role": session::field(&fields, "role").unwrap_or_default(),
+        "password": session::field(&fields, "password").unwrap_or_default(),
+    });
+    match ui.send(Method::POST, "/api/users", &body, csrf).await {
+        Ok(user) => {
+            let name = user["username"].as_str().unwrap_or_default();
+            Redirect::to(&format!("/users?created={}", url_escape(name))).into_response()
+        }
+        Err(failure) if failure.is_input_error() => {
+            // The password is never sent back to the browser.
+            let mut values = session::values(&fields);
+            values.remove("password");
+            let mut errors = failure.fields.clone();
+            if errors.is_empty() {
+                // A name taken already (409) belongs next to the name.
+                errors.insert("username".into(), failure.message.clone());
+            }
+            show(&ui, values, errors, None, None).await
+        }
+        Err(failure) => ui.fail(failure),
+    }
+}
+
+async fn set_disabled(
+    ui: Ui,
+    Path(username): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let csrf = session::field(&fields, "_csrf").unwrap_or_default();
+    let disabled = match session::field(&fields, "disabled") {
+        Some("true") => true,
+        Some("false") => false,
+        _ => {
+            return ui.fail(Failure::unreadable(vec![(
+                "disabled".into(),
+                "must be true or false".into(),
+            )]))
+        }
+    };
+    let path = format!("/api/users/{}/disabled", url_escape(&username));
+    match ui
+        .send(Method::POST, &path, &json!({ "disabled": disabled }), csrf)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/users?changed={}", url_escape(&username))).into_response(),
+        Err(failure) if failure.is_input_error() => {
+            show(
+                &ui,
+                BTreeMap::new(),
+                BTreeMap::new(),
+                None,
+                Some(failure.message),
+            )
+            .await
+        }
+        Err(failure) => ui.fail(failure),
+    }
 }
