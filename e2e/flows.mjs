@@ -1,7 +1,7 @@
 // End-to-end flows of the web interface in real headless Chromium, against a running
 // `repatria demo` (REPATRIA_URL, REPATRIA_ACCOUNTS). Each flow prints `ok NAME` or fails
 // the process with what went wrong and a screenshot in e2e/failures/.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { launch, loginAs, api, base, check } from "./lib.mjs";
 
 const browser = await launch();
@@ -58,26 +58,26 @@ await flow("create_captive_with_two_identity_claims", async (pages) => {
   await page.getByLabel("Power of origin").selectOption("RU");
   await page.getByLabel("Detaining power").selectOption("UA");
   await page.getByLabel("Captured at").fill("2026-11-20T06:40");
-  await page.getByLabel("Place", { exact: true }).fill("Kupiansk district");
+  await page.getByRole("textbox", { name: "Place", exact: true }).fill("Kupiansk district");
   const first = page.getByRole("group", { name: "Identity claim", exact: true });
   await first.getByLabel("Source").selectOption("self_declared");
-  await first.getByLabel("Family name").fill(family);
-  await first.getByLabel("Given name").fill(given);
-  await first.getByLabel("Date of birth").fill("1994-02-17");
-  await first.getByLabel("Nationality").fill("RU");
+  await first.getByRole("textbox", { name: "Family name", exact: true }).fill(family);
+  await first.getByRole("textbox", { name: "Given name", exact: true }).fill(given);
+  await first.getByRole("textbox", { name: "Date of birth", exact: true }).fill("1994-02-17");
+  await first.getByRole("textbox", { name: "Nationality", exact: true }).fill("RU");
   const second = page.getByRole("group", { name: /Second identity claim/ });
   await second.getByLabel("Source").selectOption("document_found");
-  await second.getByLabel("Family name").fill("Кузьмичев");
-  await second.getByLabel("Given name").fill(given);
-  await second.getByLabel("Nationality").fill("BY");
-  await second.getByLabel("Document kind").fill("passport");
+  await second.getByRole("textbox", { name: "Family name", exact: true }).fill("Кузьмичев");
+  await second.getByRole("textbox", { name: "Given name", exact: true }).fill(given);
+  await second.getByRole("textbox", { name: "Nationality", exact: true }).fill("BY");
+  await second.getByRole("textbox", { name: "Document kind", exact: true }).fill("passport");
   // A wrong date first: the error appears next to the field and the form keeps its input.
-  await first.getByLabel("Date of birth").fill("1994-02-31");
+  await first.getByRole("textbox", { name: "Date of birth", exact: true }).fill("1994-02-31");
   await page.getByRole("button", { name: "Register" }).click();
-  const dob = page.getByRole("group", { name: "Identity claim", exact: true }).getByLabel("Date of birth");
+  const dob = page.getByRole("group", { name: "Identity claim", exact: true }).getByRole("textbox", { name: "Date of birth", exact: true });
   check((await dob.getAttribute("aria-invalid")) === "true", "the bad date is marked invalid");
   check(await dob.evaluate((el) => el === document.activeElement), "the focus is on the field to correct");
-  check((await page.getByLabel("Place", { exact: true }).inputValue()) === "Kupiansk district", "the form keeps what was typed");
+  check((await page.getByRole("textbox", { name: "Place", exact: true }).inputValue()) === "Kupiansk district", "the form keeps what was typed");
   await dob.fill("1994-02-17");
   await dob.press("Enter");
   await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
@@ -95,12 +95,15 @@ await flow("find_by_transliterated_name", async (pages) => {
   pages.push(page);
   await page.goto(`${base}/captives`);
   // "/" jumps to the search box; typing searches as you type.
-  await page.locator("body").press("/");
+  // The search box has the focus when the page opens; Escape leaves it, "/" comes back.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("/");
   const search = page.getByLabel("Search by name");
   check(await search.evaluate((el) => el === document.activeElement), "/ focuses the search");
   await search.pressSequentially("Kuzmichev Arkadii", { delay: 30 });
-  const link = page.locator("#results").getByRole("link", { name: new RegExp(`${family}|Кузьмичев`) });
+  const link = page.locator(`#results a[href="${new URL(createdUrl).pathname}"]`);
   await link.first().waitFor({ timeout: 10000 });
+  check(new RegExp(`${family}|Кузьмичев`).test(await link.first().innerText()), "the result shows his name");
   check(page.url().includes("q=Kuzmichev"), `the address keeps the search: ${page.url()}`);
   await link.first().click();
   await page.waitForURL(createdUrl);
@@ -137,8 +140,14 @@ await flow("three_party_exchange_plan", async (pages) => {
   const text = await page.locator("main").innerText();
   check(/KP/.test(text) && /UA/.test(text), "the plan names the parties");
   check(/optimal/i.test(text), "the plan says whether it is optimal");
-  const csv = page.getByRole("link", { name: /CSV/ }).first();
-  check(await csv.isVisible(), "the lists can be downloaded as CSV");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: /who moves \(CSV\)/ }).click(),
+  ]);
+  const csv = readFileSync(await download.path(), "utf8");
+  const lines = csv.trim().split("\n");
+  check(lines.length > 1, `the CSV of who moves has rows: ${csv.slice(0, 200)}`);
+  check(/KP/.test(csv) && /UA/.test(csv), "the CSV names where prisoners go");
 });
 
 await flow("journalist_sees_no_date_of_birth", async (pages) => {
