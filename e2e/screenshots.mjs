@@ -1,0 +1,110 @@
+// Screenshots of every page of the web interface, into docs/screenshots/, from a running
+// `repatria demo` (REPATRIA_URL, REPATRIA_ACCOUNTS). Run by `cargo xtask screenshots`.
+import { mkdirSync } from "node:fs";
+import { launch, loginAs, api, base } from "./lib.mjs";
+
+const out = process.env.REPATRIA_SCREENSHOTS || "../docs/screenshots";
+mkdirSync(out, { recursive: true });
+const browser = await launch();
+const taken = [];
+
+async function shot(page, name) {
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+  taken.push(name);
+  console.log(`${name}.png  ${page.url().replace(base, "")}`);
+}
+
+// Anonymous: the login page.
+{
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await shot(page, "01-login");
+  await context.close();
+}
+
+// What the pages show: a captive with several identity claims, a tracing request, a list.
+const story = await api("admin", "GET", "/api/captives?q=Ri+Jong+Chol&limit=1");
+const captiveId = (story.items[0] || (await api("admin", "GET", "/api/captives?limit=1")).items[0]).id;
+const requests = await api("admin", "GET", "/api/tracing/requests");
+const requestId = (requests.items || requests)[0].id;
+const imports = await api("admin", "GET", "/api/imports");
+const importId = (imports.items || imports)[0].id;
+const today = new Date().toISOString().slice(0, 10);
+const until = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
+const media = await api("media_officer", "POST", "/api/media/requests", {
+  journalist: "demo-journalist", outlet: "Fictional Daily", purpose: "A report on conditions in camps",
+  captives: [captiveId], wanted_from: today, wanted_until: until,
+});
+await api("media_officer", "POST", `/api/media/requests/${media.id}/decision`, {
+  approved: true, consent_recorded: [captiveId], faces_blurred: true, names_withheld: false,
+  valid_from: today, valid_until: until,
+});
+
+const { context, page } = await loginAs(browser, "admin");
+await shot(page, "02-dashboard");
+await page.goto(`${base}/captives`);
+await shot(page, "03-captives");
+await page.goto(`${base}/captives?q=${encodeURIComponent("Ri Jong Chol")}`);
+await shot(page, "04-captives-search-transliterated");
+await page.goto(`${base}/captives/${captiveId}`);
+await shot(page, "05-captive");
+await page.goto(`${base}/captives/new`);
+await shot(page, "06-captive-new");
+await page.getByRole("button", { name: "Register" }).click();
+await shot(page, "07-captive-new-errors");
+await page.goto(`${base}/captives/${captiveId}/edit/custody`);
+await shot(page, "08-captive-custody-event");
+await page.goto(`${base}/tracing`);
+await shot(page, "09-tracing-requests");
+await page.goto(`${base}/tracing/${requestId}`);
+await shot(page, "10-tracing-request");
+await page.goto(`${base}/tracing/new`);
+await shot(page, "11-tracing-request-new");
+await page.goto(`${base}/matches`);
+await shot(page, "12-match-review");
+await page.goto(`${base}/imports`);
+await shot(page, "13-imports");
+await page.setInputFiles("input[type=file]", {
+  name: "list-example.csv",
+  mimeType: "text/csv",
+  buffer: Buffer.from("№,Фамилия,Имя,Отчество,Дата рождения,Часть\n1,Кимов,Алексей,Петрович,14.03.1999,\n2,Пак,Ён Су,,2003,\n"),
+});
+await page.locator("form[enctype='multipart/form-data'] button[type=submit]").click();
+await shot(page, "14-import-mapping");
+await page.goto(`${base}/imports/${importId}/report`);
+await shot(page, "15-import-report");
+await page.goto(`${base}/exchange`);
+await shot(page, "16-exchange");
+await page.locator("#f-side-UA").selectOption("1");
+await page.locator("#f-side-RU").selectOption("2");
+await page.locator("#f-side-KP").selectOption("2");
+await page.locator("main form button[type=submit].primary").click();
+await shot(page, "17-exchange-plan");
+await page.goto(`${base}/media`);
+await shot(page, "18-media-requests");
+await page.goto(`${base}/media/${media.id}`);
+await shot(page, "19-media-request");
+await page.goto(`${base}/audit`);
+await shot(page, "20-audit-log");
+await page.goto(`${base}/users`);
+await shot(page, "21-users");
+await context.close();
+
+const uk = await loginAs(browser, "registrar", { locale: "uk-UA" });
+await uk.page.goto(`${base}/lang?to=uk&back=/`);
+await shot(uk.page, "22-dashboard-ukrainian");
+await uk.page.goto(`${base}/captives/${captiveId}`);
+await shot(uk.page, "23-captive-ukrainian");
+await uk.context.close();
+
+const press = await loginAs(browser, "journalist");
+await press.page.goto(`${base}/captives`);
+await shot(press.page, "24-journalist-captives");
+await press.page.goto(`${base}/captives/${captiveId}`);
+await shot(press.page, "25-journalist-captive");
+await press.context.close();
+
+await browser.close();
+console.log(`${taken.length} screenshots in ${out}`);
