@@ -21,12 +21,24 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             bail!("npm ci failed in e2e/");
         }
     }
-    let chromium = std::env::var("REPATRIA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let chromium =
+        std::env::var("REPATRIA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !Path::new(&chromium).exists() {
         bail!("no Chromium at {chromium}: apt-get install chromium (or set REPATRIA_CHROMIUM)");
     }
     let mut demo = Command::new("cargo")
-        .args(["run", "--quiet", "-p", "repatria", "--", "demo", "--addr", "127.0.0.1:0", "--captives", "300"])
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "repatria",
+            "--",
+            "demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--captives",
+            "300",
+        ])
         .current_dir(root)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -42,7 +54,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
                 .next()
                 .context("the demo stopped before printing its accounts")??;
             if let Some(rest) = line.strip_prefix("Repatria is listening on ") {
-                url = rest.split_whitespace().next().map(|u| u.trim_end_matches('/').to_string());
+                url = rest
+                    .split_whitespace()
+                    .next()
+                    .map(|u| u.trim_end_matches('/').to_string());
             } else if let Some(rest) = line.strip_prefix("account ") {
                 let parts: Vec<&str> = rest.split(' ').collect();
                 if let [role, username, password] = parts[..] {
@@ -59,7 +74,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
             .arg("screenshots.mjs")
             .current_dir(&e2e)
             .env("REPATRIA_URL", &url)
-            .env("REPATRIA_ACCOUNTS", serde_json::Value::Object(accounts).to_string())
+            .env(
+                "REPATRIA_ACCOUNTS",
+                serde_json::Value::Object(accounts).to_string(),
+            )
             .env("REPATRIA_SCREENSHOTS", root.join("docs/screenshots"))
             .status()
             .context("cannot run node")?;

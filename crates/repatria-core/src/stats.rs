@@ -80,7 +80,10 @@ pub fn summarize(captives: &[Captive], now: Timestamp) -> RegistryStats {
                 });
             }
         }
-        if let Some(assessed) = captive.assessed_identity().and_then(|c| c.nationality.clone()) {
+        if let Some(assessed) = captive
+            .assessed_identity()
+            .and_then(|c| c.nationality.clone())
+        {
             let mut documents: Vec<String> = captive
                 .claims
                 .iter()
@@ -154,7 +157,9 @@ mod tests {
     use uuid::Uuid;
 
     fn at(month: u32, day: u32) -> Timestamp {
-        chrono::Utc.with_ymd_and_hms(2025, month, day, 12, 0, 0).unwrap()
+        chrono::Utc
+            .with_ymd_and_hms(2025, month, day, 12, 0, 0)
+            .unwrap()
     }
 
     #[test]
@@ -204,7 +209,12 @@ mod tests {
             .collect();
         assert_eq!(
             months,
-            [("2025-01", 1), ("2025-02", 0), ("2025-03", 0), ("2025-04", 1)]
+            [
+                ("2025-01", 1),
+                ("2025-02", 0),
+                ("2025-03", 0),
+                ("2025-04", 1)
+            ]
         );
         assert_eq!(stats.overdue_count, 1, "{:?}", stats.overdue);
         assert_eq!(stats.overdue[0].captive, a.id);

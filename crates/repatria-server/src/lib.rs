@@ -110,7 +110,6 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router(&state))
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api", routes::api(state.clone()))
-        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .layer(axum::middleware::from_fn(request_id))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -32,7 +32,9 @@ async fn login_logout_and_redirects(app: &WebApp) {
     let html = login.text().await.unwrap();
     assert!(html.contains("name=\"password\""), "{html}");
     assert_eq!(
-        support::unescape(&html).matches("name=\"next\" value=\"/captives\"").count(),
+        support::unescape(&html)
+            .matches("name=\"next\" value=\"/captives\"")
+            .count(),
         1,
         "{html}"
     );
@@ -42,7 +44,11 @@ async fn login_logout_and_redirects(app: &WebApp) {
     assert_eq!(browser.csrf.len(), 64);
     let refused = app.login("reg-1", "not the password").await.unwrap_err();
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
-    assert!(refused.text().contains("Wrong user name or password"), "{}", refused.html);
+    assert!(
+        refused.text().contains("Wrong user name or password"),
+        "{}",
+        refused.html
+    );
     assert_eq!(refused.input_value("username").as_deref(), Some("reg-1"));
 
     // Logging out needs the form's CSRF token, then the session is gone.
@@ -53,8 +59,30 @@ async fn login_logout_and_redirects(app: &WebApp) {
     assert_eq!(out.location.as_deref(), Some("/login"));
     let after = browser.get("/captives").await;
     assert_eq!(after.status, StatusCode::SEE_OTHER);
-}
 
+    // Unknown addresses: a page in the browser, the API's JSON under /api.
+    let page = anonymous
+        .get(format!("{}/no/such/page", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("There is no page at this address."));
+    let api = anonymous
+        .get(format!("{}/api/nothing", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        api.json::<serde_json::Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
+}
 
 /// The fields of the registration form for a captive with two identity claims: what he
 /// declares, in Ukrainian, and what a found document says, in Russian spelling.
@@ -84,20 +112,29 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
     let browser = app.login_as("reg-1", Role::Registrar).await;
     let form = browser.get("/captives/new").await;
     form.assert_ok();
-    assert!(form.html.contains("name=\"identity_claims[1].family_name\""));
+    assert!(form
+        .html
+        .contains("name=\"identity_claims[1].family_name\""));
 
     // A wrong date of birth comes back next to its field, with what was typed kept.
     let mut fields = two_claims();
     fields[7].1 = "1998-13-40";
     let refused = browser.post("/captives/new", &fields).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.html
+    );
     let at = refused
         .html
         .find("id=\"f-identity_claims-0-date_of_birth-note\"")
         .expect("the error is next to the date of birth");
     assert!(refused.html[at - 20..at].contains("class=\"error\""));
     assert_eq!(
-        refused.input_value("identity_claims[0].family_name:").as_deref(),
+        refused
+            .input_value("identity_claims[0].family_name:")
+            .as_deref(),
         None
     );
     assert!(refused.html.contains("value=\"1998-13-40\""));
@@ -122,14 +159,21 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
     page.assert_ok();
     let text = page.text();
     assert!(text.contains("Saved."), "{text}");
-    assert!(text.contains("Self-declared") && text.contains("Document found"), "{text}");
+    assert!(
+        text.contains("Self-declared") && text.contains("Document found"),
+        "{text}"
+    );
     assert!(text.contains("1998-03-09"));
     assert!(text.contains("UA → RU"));
     assert_eq!(page.html.matches("<article class=\"claim").count(), 2);
     assert_eq!(page.html.matches("class=\"claim assessed\"").count(), 1);
     let stored = app
         .store
-        .get_captive(id.parse::<uuid::Uuid>().map(repatria_core::CaptiveId).unwrap())
+        .get_captive(
+            id.parse::<uuid::Uuid>()
+                .map(repatria_core::CaptiveId)
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(stored.claims.len(), 2);
@@ -139,7 +183,11 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
     // Found by a Latin transliteration of his name, with its score.
     let found = browser.get("/captives?q=Shevchenko+Taras").await;
     found.assert_ok();
-    assert!(found.html.contains(&format!("href=\"/captives/{id}\"")), "{}", found.text());
+    assert!(
+        found.html.contains(&format!("href=\"/captives/{id}\"")),
+        "{}",
+        found.text()
+    );
     assert!(found.text().contains("Match"));
     let missed = browser.get("/captives?q=Kovalenko").await;
     assert!(missed.text().contains("No captive matches."));
@@ -148,13 +196,20 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
     // a custody event with a bad facility is refused next to its field.
     let second = stored.claims[1].id.to_string();
     let chosen = browser
-        .post(&format!("/captives/{id}/edit/assessed"), &[("claim_id", second.as_str())])
+        .post(
+            &format!("/captives/{id}/edit/assessed"),
+            &[("claim_id", second.as_str())],
+        )
         .await;
     assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.html);
     let bad = browser
         .post(
             &format!("/captives/{id}/edit/custody"),
-            &[("kind", "transferred"), ("at:datetime", "2026-11-21T08:00"), ("facility", "castle")],
+            &[
+                ("kind", "transferred"),
+                ("at:datetime", "2026-11-21T08:00"),
+                ("facility", "castle"),
+            ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -162,13 +217,22 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
     let moved = browser
         .post(
             &format!("/captives/{id}/edit/custody"),
-            &[("kind", "transferred"), ("at:datetime", "2026-11-21T08:00"), ("place", "Camp 4"), ("facility", "camp")],
+            &[
+                ("kind", "transferred"),
+                ("at:datetime", "2026-11-21T08:00"),
+                ("place", "Camp 4"),
+                ("facility", "camp"),
+            ],
         )
         .await;
     assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
     let stored = app
         .store
-        .get_captive(id.parse::<uuid::Uuid>().map(repatria_core::CaptiveId).unwrap())
+        .get_captive(
+            id.parse::<uuid::Uuid>()
+                .map(repatria_core::CaptiveId)
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(stored.assessed_claim, Some(stored.claims[1].id));
@@ -179,7 +243,9 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
     assert!(!page.text().contains("audit trail"));
 
     // An unknown record or form is a 404 page, not a 500.
-    let unknown = browser.get("/captives/00000000-0000-0000-0000-000000000000").await;
+    let unknown = browser
+        .get("/captives/00000000-0000-0000-0000-000000000000")
+        .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     let nonsense = browser.get("/captives/not-an-id").await;
     assert!(nonsense.status.is_client_error(), "{}", nonsense.status);
@@ -198,12 +264,19 @@ async fn the_dashboard_counts_and_speaks_ukrainian(app: &WebApp) {
     assert!(text.contains("Captives registered: 1"), "{text}");
     assert!(text.contains("in custody 1"), "{text}");
     // Documents say RU, the assessed (first) claim UA.
-    assert!(text.contains("Documents disagree with the assessed nationality 1"), "{text}");
+    assert!(
+        text.contains("Documents disagree with the assessed nationality 1"),
+        "{text}"
+    );
     assert!(page.html.contains("<svg"), "the captures chart");
     assert!(page.html.contains("2026-11: 1"));
     assert!(text.contains("Tracing pipeline"), "an admin reads tracing");
     let uk = admin.get_uk("/").await;
-    assert!(uk.text().contains("Зареєстровано полонених: 1"), "{}", uk.text());
+    assert!(
+        uk.text().contains("Зареєстровано полонених: 1"),
+        "{}",
+        uk.text()
+    );
     assert!(uk.html.starts_with("<!doctype html>\n<html lang=\"uk\">"));
 
     // A journalist has no dashboard: to the released captives instead.
@@ -213,14 +286,150 @@ async fn the_dashboard_counts_and_speaks_ukrainian(app: &WebApp) {
     assert_eq!(start.location.as_deref(), Some("/captives"));
     let list = journalist.get("/captives").await;
     list.assert_ok();
-    assert!(list.text().contains("No captive matches."), "nothing released yet");
+    assert!(
+        list.text().contains("No captive matches."),
+        "nothing released yet"
+    );
     assert!(!list.text().contains("Шевченко"));
     // Nor may she open the registration form's API: the page says not permitted.
     let form = journalist.post("/captives/new", &two_claims()).await;
     assert_eq!(form.status, StatusCode::FORBIDDEN);
 }
 
+/// Every form of the interface, sent nonsense: an answer that says what is wrong, never
+/// a server error, and nothing half written.
+async fn no_bad_form_is_a_server_error(app: &WebApp) {
+    let admin = app.login_as("admin-1", Role::Admin).await;
+    let created = admin.post("/captives/new", &two_claims()).await;
+    let captive = created.location.unwrap();
+    let captive = captive.trim_end_matches("?saved=1").to_string();
+    let zero = "00000000-0000-0000-0000-000000000000";
+    let mut paths = vec![
+        "/login".to_string(),
+        "/captives/new".into(),
+        "/tracing/new".into(),
+        format!("/tracing/{zero}/answer"),
+        format!("/tracing/{zero}/close"),
+        "/tracing/x/answer".into(),
+        format!("/matches/{zero}/decision"),
+        "/imports/preview".into(),
+        "/imports/start".into(),
+        "/exchange".into(),
+        "/exchange/moved.csv".into(),
+        "/exchange/left.csv".into(),
+        "/media".into(),
+        format!("/media/{zero}/decision"),
+        format!("/media/{zero}/visits"),
+        "/users".into(),
+        "/users/nobody/disabled".into(),
+        "/users/%00/disabled".into(),
+    ];
+    for form in [
+        "claim",
+        "assessed",
+        "custody",
+        "health",
+        "interview",
+        "wish",
+        "languages",
+        "capture_card",
+        "nothing",
+    ] {
+        paths.push(format!("{captive}/edit/{form}"));
+    }
+    paths.push(format!("/captives/{zero}/edit/health"));
+    let long = "я".repeat(20_000);
+    let bodies: Vec<Vec<(&str, &str)>> = vec![
+        vec![],
+        vec![("zzz", "1")],
+        vec![("a..b", "1"), ("c[99999]", "x"), ("d[", "x")],
+        vec![
+            ("confidence:number", "high"),
+            ("n:int", "x"),
+            ("x:weird", "1"),
+        ],
+        vec![
+            ("kind", &long),
+            ("at:datetime", "yesterday"),
+            ("sides[UA]", "9"),
+        ],
+        vec![
+            ("power_of_origin", "\u{0}"),
+            ("identity_claims[0].source", "rumour"),
+        ],
+    ];
+    let events_before = app
+        .store
+        .audit_events(&repatria_store::AuditFilter {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len();
+    for path in &paths {
+        for body in &bodies {
+            let page = admin.post(path, body).await;
+            assert!(
+                page.status.is_client_error()
+                    || page.status.is_redirection()
+                    || page.status == StatusCode::OK,
+                "POST {path} with {body:?}: {} {}",
+                page.status,
+                page.html
+            );
+        }
+        // A form from elsewhere (no CSRF token) changes nothing either.
+        let forged = admin.post_raw(path, &[("wish", "refuses")]).await;
+        assert!(
+            !forged.status.is_server_error(),
+            "POST {path} without a token: {}",
+            forged.status
+        );
+    }
+    let captive_id = captive.trim_start_matches("/captives/");
+    let stored = app
+        .store
+        .get_captive(
+            captive_id
+                .parse::<uuid::Uuid>()
+                .map(repatria_core::CaptiveId)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.claims.len(), 2, "no claim added by nonsense");
+    assert_eq!(
+        stored.timeline.len(),
+        1,
+        "no custody event added by nonsense"
+    );
+    assert!(stored.repatriation_wish.is_none());
+    // Reads are audited, failed writes are not written: only reads were added.
+    let events = app
+        .store
+        .audit_events(&repatria_store::AuditFilter {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        events[events_before..]
+            .iter()
+            .all(|e| e.action.ends_with(".read")
+                || e.action.ends_with(".list")
+                || e.action.starts_with("auth.")),
+        "{:?}",
+        events[events_before..]
+            .iter()
+            .map(|e| &e.action)
+            .collect::<Vec<_>>()
+    );
+}
+
 on_both_backends!(
+    no_bad_form_is_a_server_error,
     login_logout_and_redirects,
     a_registrar_registers_finds_and_updates_a_captive,
     the_dashboard_counts_and_speaks_ukrainian,

@@ -18,14 +18,20 @@ fn repo_root() -> PathBuf {
 
 /// Why the browser tests cannot run here, if they cannot.
 fn missing_prerequisite() -> Option<String> {
-    let chromium = std::env::var("REPATRIA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let chromium =
+        std::env::var("REPATRIA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !Path::new(&chromium).exists() {
-        return Some(format!("no Chromium at {chromium} (apt-get install chromium)"));
+        return Some(format!(
+            "no Chromium at {chromium} (apt-get install chromium)"
+        ));
     }
     if Command::new("node").arg("--version").output().is_err() {
         return Some("no node on the PATH".into());
     }
-    if !repo_root().join("e2e/node_modules/playwright-core").exists() {
+    if !repo_root()
+        .join("e2e/node_modules/playwright-core")
+        .exists()
+    {
         return Some("e2e/node_modules is missing (cd e2e && npm ci)".into());
     }
     None
@@ -48,7 +54,13 @@ impl Drop for Demo {
 
 pub fn start_demo(captives: usize) -> Demo {
     let mut child = Command::new(env!("CARGO_BIN_EXE_repatria"))
-        .args(["demo", "--addr", "127.0.0.1:0", "--captives", &captives.to_string()])
+        .args([
+            "demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--captives",
+            &captives.to_string(),
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -64,7 +76,10 @@ pub fn start_demo(captives: usize) -> Demo {
             .expect("the demo prints its address and ten accounts")
             .expect("readable output");
         if let Some(rest) = line.strip_prefix("Repatria is listening on ") {
-            url = rest.split_whitespace().next().map(|u| u.trim_end_matches('/').to_string());
+            url = rest
+                .split_whitespace()
+                .next()
+                .map(|u| u.trim_end_matches('/').to_string());
         } else if let Some(rest) = line.strip_prefix("account ") {
             let parts: Vec<&str> = rest.split(' ').collect();
             assert_eq!(parts.len(), 3, "account line: {line}");
@@ -130,7 +145,9 @@ fn the_web_interface_works_in_a_real_browser() {
         "journalist_sees_no_date_of_birth",
     ] {
         assert!(
-            stdout.lines().any(|l| l.starts_with(&format!("ok {flow} "))),
+            stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("ok {flow} "))),
             "flow {flow} did not pass:\n{stdout}"
         );
     }

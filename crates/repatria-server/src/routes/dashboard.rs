@@ -80,7 +80,10 @@ fn counts<K: ToString>(items: impl IntoIterator<Item = (K, usize)>) -> Vec<Count
 /// The overview of the registry.
 #[utoipa::path(get, path = "/api/dashboard", tag = "captives",
     responses((status = 200, body = DashboardView), (status = 403, body = crate::ErrorBody)))]
-pub async fn get(State(state): State<AppState>, Auth(user): Auth) -> ApiResult<axum::Json<DashboardView>> {
+pub async fn get(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+) -> ApiResult<axum::Json<DashboardView>> {
     user.require(Permission::ReadCaptives)?;
     let now = Utc::now();
     let captives = state.store.all_captives().await?;
@@ -116,9 +119,12 @@ pub async fn get(State(state): State<AppState>, Auth(user): Auth) -> ApiResult<a
         .collect();
     let tracing = if user.role.can(Permission::ReadTracing) {
         let requests = state.store.tracing_requests(None).await?;
-        let by_status = repatria_core::TracingStatus::ALL
-            .iter()
-            .map(|s| (s.as_str(), requests.iter().filter(|r| r.status == *s).count()));
+        let by_status = repatria_core::TracingStatus::ALL.iter().map(|s| {
+            (
+                s.as_str(),
+                requests.iter().filter(|r| r.status == *s).count(),
+            )
+        });
         let review = state
             .store
             .match_links(&repatria_store::LinkFilter {

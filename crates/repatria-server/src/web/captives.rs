@@ -75,7 +75,11 @@ async fn party_options(ui: &Ui) -> Vec<(String, String)> {
 }
 
 /// `[word, translated label]` for every word of a closed set.
-fn options(ui: &Ui, prefix: &str, words: impl IntoIterator<Item = &'static str>) -> Vec<(String, String)> {
+fn options(
+    ui: &Ui,
+    prefix: &str,
+    words: impl IntoIterator<Item = &'static str>,
+) -> Vec<(String, String)> {
     words
         .into_iter()
         .map(|w| (w.to_string(), ui.t(&format!("{prefix}.{w}"))))
@@ -245,7 +249,11 @@ const FORMS: &[(&str, &str, &str)] = &[
 fn form_of(name: &str) -> Option<(Method, &'static str)> {
     FORMS.iter().find(|(n, _, _)| *n == name).map(|(_, m, p)| {
         (
-            if *m == "PUT" { Method::PUT } else { Method::POST },
+            if *m == "PUT" {
+                Method::PUT
+            } else {
+                Method::POST
+            },
             *p,
         )
     })
@@ -307,7 +315,11 @@ async fn edit_page(
     response
 }
 
-async fn edit(ui: Ui, Path((id, form)): Path<(String, String)>, Form(fields): Form<Fields>) -> Response {
+async fn edit(
+    ui: Ui,
+    Path((id, form)): Path<(String, String)>,
+    Form(fields): Form<Fields>,
+) -> Response {
     let Some((method, api)) = form_of(&form) else {
         return edit_page(&ui, &id, &form, None, Default::default()).await;
     };

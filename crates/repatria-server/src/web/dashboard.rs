@@ -107,7 +107,9 @@ mod tests {
         assert_eq!(drawn[2].height, CHART_HEIGHT / 2.0);
         assert!(drawn[1].x > drawn[0].x && drawn[2].x > drawn[1].x);
         assert!(drawn.iter().all(|b| b.labelled));
-        let long: Vec<Value> = (0..36).map(|i| json!({"key": format!("m{i}"), "count": i})).collect();
+        let long: Vec<Value> = (0..36)
+            .map(|i| json!({"key": format!("m{i}"), "count": i}))
+            .collect();
         assert_eq!(bars(&long).iter().filter(|b| b.labelled).count(), 12);
         assert!(bars(&[]).is_empty());
     }

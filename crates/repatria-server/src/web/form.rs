@@ -259,11 +259,7 @@ mod tests {
 
     #[test]
     fn an_empty_item_between_filled_ones_keeps_the_indices() {
-        let body = to_json(&pairs(&[
-            ("claims[0].a", ""),
-            ("claims[1].a", "x"),
-        ]))
-        .unwrap();
+        let body = to_json(&pairs(&[("claims[0].a", ""), ("claims[1].a", "x")])).unwrap();
         assert_eq!(body, json!({"claims": [{}, {"a": "x"}]}));
     }
 

@@ -168,12 +168,18 @@ mod tests {
                 _ => missing.push(format!("{file}: {key}")),
             }
         }
-        assert!(missing.is_empty(), "messages missing a language: {missing:#?}");
+        assert!(
+            missing.is_empty(),
+            "messages missing a language: {missing:#?}"
+        );
     }
 
     #[test]
     fn languages_come_from_the_cookie_or_the_browser() {
-        assert_eq!(Lang::from_accept_language("uk-UA,uk;q=0.9,en;q=0.8"), Lang::Uk);
+        assert_eq!(
+            Lang::from_accept_language("uk-UA,uk;q=0.9,en;q=0.8"),
+            Lang::Uk
+        );
         assert_eq!(Lang::from_accept_language("de-DE, en;q=0.5"), Lang::En);
         assert_eq!(Lang::from_accept_language("fr"), Lang::En);
         assert_eq!(Lang::parse("uk"), Some(Lang::Uk));

@@ -71,7 +71,7 @@ fn templates() -> minijinja::Environment<'static> {
     env
 }
 
-/// The pages, the static files and the language switch.
+/// The pages, the static files, the language switch, and the answer to unknown addresses.
 pub fn router(state: &AppState) -> Router<AppState> {
     let web = Arc::new(Web::new(state));
     Router::new()
@@ -85,7 +85,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(media::routes())
         .merge(audit::routes())
         .merge(users::routes())
+        .fallback(not_found)
         .layer(Extension(web))
+}
+
+/// An unknown address: the API's JSON error under `/api`, a page elsewhere.
+pub async fn not_found(uri: axum::http::Uri, visitor: session::Visitor) -> Response {
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        return crate::ApiError::NotFound("no such endpoint".into()).into_response();
+    }
+    let mut response = visitor.render("not_found.html", minijinja::context! {});
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response
 }
 
 async fn static_file(Path(file): Path<String>) -> Response {
@@ -103,10 +114,9 @@ async fn static_file(Path(file): Path<String>) -> Response {
         _ => "application/octet-stream",
     };
     let mut response = bytes.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -195,8 +205,14 @@ mod tests {
             filters::datetime(Value::from("2026-11-27T10:30:05.5Z")),
             "2026-11-27 10:30 UTC"
         );
-        assert_eq!(filters::date(Value::from("2026-11-27T10:30:05Z")), "2026-11-27");
-        assert_eq!(filters::word(Value::from("seriously_wounded")), "seriously wounded");
+        assert_eq!(
+            filters::date(Value::from("2026-11-27T10:30:05Z")),
+            "2026-11-27"
+        );
+        assert_eq!(
+            filters::word(Value::from("seriously_wounded")),
+            "seriously wounded"
+        );
     }
 
     use minijinja::value::Value;

@@ -79,6 +79,13 @@ fn web_of(parts: &Parts) -> Arc<Web> {
         .expect("the web router adds its state")
 }
 
+impl Visitor {
+    /// Renders a page that needs no login (no layout: it has no user to show).
+    pub fn render(&self, name: &str, ctx: minijinja::Value) -> Response {
+        self.web.render(name, self.lang, ctx)
+    }
+}
+
 impl FromRequestParts<AppState> for Visitor {
     type Rejection = std::convert::Infallible;
 
@@ -253,11 +260,18 @@ impl Web {
         {
             Ok(html) => Html(html).into_response(),
             Err(error) => {
-                ::tracing::error!(template = name, error = format!("{error:#}"), "a page failed to render");
+                ::tracing::error!(
+                    template = name,
+                    error = format!("{error:#}"),
+                    "a page failed to render"
+                );
                 // Debug builds (tests, development) show the template's fault; release
                 // builds only say where to look.
                 let detail = if cfg!(debug_assertions) {
-                    format!("<pre>{}</pre>", minijinja::HtmlEscape(&format!("{error:#}")))
+                    format!(
+                        "<pre>{}</pre>",
+                        minijinja::HtmlEscape(&format!("{error:#}"))
+                    )
                 } else {
                     String::new()
                 };
@@ -306,7 +320,12 @@ fn permissions(role: Role) -> BTreeMap<&'static str, bool> {
 }
 
 impl Ui {
-    fn request(&self, method: Method, path: &str, csrf: Option<&str>) -> axum::http::request::Builder {
+    fn request(
+        &self,
+        method: Method,
+        path: &str,
+        csrf: Option<&str>,
+    ) -> axum::http::request::Builder {
         let mut builder = axum::http::Request::builder()
             .method(method)
             .uri(path)
@@ -491,7 +510,11 @@ async fn login(visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
     }
     let answer = visitor
         .web
-        .call(request.body(Body::from(body.to_string())).expect("a valid request"))
+        .call(
+            request
+                .body(Body::from(body.to_string()))
+                .expect("a valid request"),
+        )
         .await;
     if answer.status.is_success() {
         let mut response = Redirect::to(&next).into_response();
@@ -570,7 +593,10 @@ mod tests {
         assert_eq!(local_path(Some("https://evil.example/")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
         assert_eq!(local_path(None), "/");
-        assert_eq!(url_escape("/captives?q=Іван"), "/captives%3Fq%3D%D0%86%D0%B2%D0%B0%D0%BD");
+        assert_eq!(
+            url_escape("/captives?q=Іван"),
+            "/captives%3Fq%3D%D0%86%D0%B2%D0%B0%D0%BD"
+        );
     }
 
     #[test]
@@ -579,7 +605,8 @@ mod tests {
         let failure = Failure::from_answer(StatusCode::UNPROCESSABLE_ENTITY, body);
         assert!(failure.is_input_error());
         assert_eq!(failure.fields["capture.place"], "is required");
-        let failure = Failure::from_answer(StatusCode::FORBIDDEN, b"{\"error\":{\"message\":\"no\"}}");
+        let failure =
+            Failure::from_answer(StatusCode::FORBIDDEN, b"{\"error\":{\"message\":\"no\"}}");
         assert!(!failure.is_input_error());
         assert_eq!(failure.message, "no");
     }

@@ -32,7 +32,11 @@ pub async fn spawn(backend: Backend) -> Option<WebApp> {
         AppState::new(store.clone()),
         std::future::pending(),
     ));
-    for (code, name) in [("UA", "Ukraine"), ("RU", "Russian Federation"), ("KP", "DPRK")] {
+    for (code, name) in [
+        ("UA", "Ukraine"),
+        ("RU", "Russian Federation"),
+        ("KP", "DPRK"),
+    ] {
         store
             .create_party(
                 &Actor::new("test"),
@@ -62,7 +66,9 @@ impl WebApp {
             .create_user(&Actor::new("test"), user, chrono::Utc::now())
             .await
             .unwrap();
-        self.login(username, PASSWORD).await.expect("the login succeeds")
+        self.login(username, PASSWORD)
+            .await
+            .expect("the login succeeds")
     }
 
     /// Logs in through the form; `Err` with the page when it is refused.
@@ -73,7 +79,11 @@ impl WebApp {
             .unwrap();
         let response = client
             .post(format!("{}/login", self.base))
-            .form(&[("username", username), ("password", password), ("next", "/captives")])
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("next", "/captives"),
+            ])
             .send()
             .await
             .unwrap();
