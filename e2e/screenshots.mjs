@@ -52,6 +52,17 @@ await page.goto(`${base}/captives/${captiveId}`);
 await shot(page, "05-captive");
 await page.goto(`${base}/captives/new`);
 await shot(page, "06-captive-new");
+// The browser asks for the required fields; the server checks the rest and answers next
+// to each field.
+await page.getByLabel("Power of origin").selectOption("RU");
+await page.getByLabel("Detaining power").selectOption("UA");
+await page.getByLabel("Captured at").fill("2026-11-26T05:10");
+await page.getByRole("textbox", { name: "Place", exact: true }).fill("Kupiansk district");
+const claim = page.getByRole("group", { name: "Identity claim", exact: true });
+await claim.getByLabel("Source").selectOption("self_declared");
+await claim.getByRole("textbox", { name: "Family name", exact: true }).fill("Кузьмичёв");
+await claim.getByRole("textbox", { name: "Date of birth", exact: true }).fill("1994-02-31");
+await claim.getByRole("textbox", { name: "Nationality", exact: true }).fill("Russia");
 await page.getByRole("button", { name: "Register" }).click();
 await shot(page, "07-captive-new-errors");
 await page.goto(`${base}/captives/${captiveId}/edit/custody`);

@@ -191,7 +191,7 @@ impl Failure {
             .as_object()
             .map(|m| {
                 m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .map(|(k, v)| field_of(k, v.as_str().unwrap_or_default()))
                     .collect()
             })
             .unwrap_or_default();
@@ -221,6 +221,20 @@ impl Failure {
                 | StatusCode::CONFLICT
                 | StatusCode::PAYLOAD_TOO_LARGE
         )
+    }
+}
+
+/// The form input an API field error belongs to. A body missing a required field is
+/// reported on the object that lacks it (`capture`: "missing field `place`"); the form
+/// shows it on the input itself (`capture.place`: "is required").
+fn field_of(path: &str, message: &str) -> (String, String) {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'));
+    match missing {
+        Some(name) if path.is_empty() || path == "." => (name.to_string(), "is required".into()),
+        Some(name) => (format!("{path}.{name}"), "is required".into()),
+        None => (path.to_string(), message.to_string()),
     }
 }
 
@@ -605,6 +619,11 @@ mod tests {
         let failure = Failure::from_answer(StatusCode::UNPROCESSABLE_ENTITY, body);
         assert!(failure.is_input_error());
         assert_eq!(failure.fields["capture.place"], "is required");
+        let body = br#"{"error":{"code":"validation_failed","message":"validation failed","fields":{"":"missing field `power_of_origin`","capture":"missing field `place`"}}}"#;
+        let failure = Failure::from_answer(StatusCode::UNPROCESSABLE_ENTITY, body);
+        assert_eq!(failure.fields["power_of_origin"], "is required");
+        assert_eq!(failure.fields["capture.place"], "is required");
+        assert_eq!(failure.fields.len(), 2);
         let failure =
             Failure::from_answer(StatusCode::FORBIDDEN, b"{\"error\":{\"message\":\"no\"}}");
         assert!(!failure.is_input_error());
