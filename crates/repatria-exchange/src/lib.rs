@@ -36,6 +36,7 @@ mod contract;
 mod explain;
 mod flow;
 mod mip;
+mod network;
 mod planner;
 mod validate;
 

@@ -7,7 +7,7 @@ use crate::contract::{
     Balance, NotMoved, Objective, Plan, Prisoner, Reason, Scenario, SideBalance, Transfer,
 };
 use crate::validate::{ValidPrisoner, Validated};
-use crate::{bilateral, flow, mip};
+use crate::{bilateral, flow, mip, network};
 
 /// A prisoner who may move and whose move counts toward balance: the planner's decision variable.
 /// Candidates are listed in scenario order, which solvers use to break ties reproducibly. Kept
@@ -143,6 +143,11 @@ fn choose(
         }
         Balance::Value => {
             if let Some(chosen) = bilateral::solve(candidates, valid.tolerance, valid.max_total) {
+                return (chosen, true);
+            }
+            if let Some(chosen) =
+                network::solve(sides, candidates, valid.tolerance, valid.max_total)
+            {
                 return (chosen, true);
             }
         }

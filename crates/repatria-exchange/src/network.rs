@@ -1,0 +1,542 @@
+//! Exact solver for balance by value between three or more sides: a knapsack per pair of sides,
+//! coupled by the balance of every side through Lagrangian prices, and an exact search for the
+//! remaining duality gap.
+//!
+//! As in the bilateral case we start from "everybody moves" and decide what to leave behind. The
+//! candidates held by side `h` and belonging to side `o` form the arc `h → o`; leaving `r` of
+//! value behind on it costs at least `C(r)`, the cheapest way to leave exactly `r` behind (a
+//! knapsack over the arc's classes, tabulated for every `r` by the `bilateral` module's
+//! convolution), in the exact lexicographic cost `demanded · W1 + value · W2 + days`. With `e(s)`
+//! what side `s` gives beyond what it receives when everybody moves, a plan is balanced when the
+//! values left behind form a flow with divergence `e(s)` at every side (within the tolerance,
+//! carried by a slack arc from every side to an extra node). The problem is thus a min-cost flow
+//! whose arc costs `C` are not convex.
+//!
+//! 1. The convex hull of every `C` gives a min-cost flow, solved by successive shortest paths
+//!    (in floating point: it only serves to find good prices and a first plan).
+//! 2. Its node potentials, rounded to integers, are prices `π`. For every arc, `p = π(o) − π(h)`
+//!    and `red(r) = C(r) − p·r − min over r' of (C(r') − p·r')` ≥ 0. For every balanced choice
+//!    the prices cancel out: its cost is a constant plus the sum of `red` over the arcs, in exact
+//!    integers whatever the prices. The flow of step 1 is a first plan; most arcs sit at a corner
+//!    of their hull, where `red` is 0.
+//! 3. A depth-first search over the arcs finds the balanced choice of least total `red`: a choice
+//!    beating the best known has every `red` below that best, which leaves few values per arc,
+//!    and the search closes one side after another (the last open arc of a side is forced by its
+//!    balance), pruning with the range each open side can still reach. Exhaustive under the
+//!    bound, so the result is optimal.
+//!
+//! The search is bounded: beyond a number of steps, or when the tables would be too large, the
+//! caller falls back to the integer program. A binding `max_total` also goes there.
+
+use crate::bilateral::{counts, Cost, Direction, Weights, UNREACHABLE};
+use crate::planner::Candidate;
+
+/// Largest table in all: sum over arcs of range × (classes + 2), as in `bilateral`.
+const MAX_ENTRIES: u64 = 1 << 26;
+
+/// More sides than this go to the integer program (the search recurses once per arc).
+const MAX_SIDES: usize = 40;
+
+/// What may be left behind between two nodes, and at what cost.
+struct Arc {
+    from: usize,
+    to: usize,
+    /// `cost[r]`: least cost of leaving exactly `r` behind (`UNREACHABLE` when impossible).
+    cost: Vec<Cost>,
+    /// The classes and their choices, for a real arc; `None` for a slack arc.
+    table: Option<(Direction, Vec<Vec<u32>>)>,
+}
+
+/// Chooses the counted moves when balancing by value between any number of sides. Returns, per
+/// candidate, whether it moves; exact for the lexicographic objective. `None` when the tables
+/// or the search would be too large, or when the optimum moves more than `max_total`.
+pub fn solve(
+    sides: usize,
+    candidates: &[Candidate],
+    tolerance: u64,
+    max_total: Option<u64>,
+) -> Option<Vec<bool>> {
+    if sides > MAX_SIDES || candidates.is_empty() {
+        return None;
+    }
+    let mut by_pair: Vec<Vec<u32>> = vec![Vec::new(); sides * sides];
+    for (c, candidate) in candidates.iter().enumerate() {
+        by_pair[candidate.holder() * sides + candidate.origin()].push(c as u32);
+    }
+    let total_days: Cost = candidates.iter().map(|c| Cost::from(c.days)).sum();
+    let total_value: Cost = candidates.iter().map(|c| Cost::from(c.value)).sum();
+    let demanded = candidates.iter().filter(|c| c.demanded).count() as Cost;
+    let w2 = total_days + 1;
+    let w1 = w2.checked_mul(total_value + 1)?;
+    // Every cost stays below 2^100, far below UNREACHABLE, and prices times values below 2^127.
+    if w1.checked_mul(demanded + 1)? >= 1 << 100 {
+        return None;
+    }
+    let weights = Weights { w1, w2 };
+
+    let mut directions = Vec::new();
+    let mut entries: u64 = 0;
+    for (pair, members) in by_pair.into_iter().enumerate() {
+        if members.is_empty() {
+            continue;
+        }
+        let direction = Direction::new(candidates, members);
+        entries = entries.saturating_add(
+            (direction.total_value + 1).saturating_mul(direction.classes.len() as u64 + 2),
+        );
+        directions.push((pair / sides, pair % sides, direction));
+    }
+    let slack = tolerance.min(total_value as u64) as usize;
+    entries = entries.saturating_add((2 * slack as u64 + 1) * sides as u64);
+    if entries > MAX_ENTRIES {
+        return None;
+    }
+
+    // Nodes: the sides, then the slack node. `target[s]`: required divergence of what is left.
+    let nodes = sides + 1;
+    let mut target = vec![0i64; nodes];
+    let mut involved = vec![false; sides];
+    let mut arcs = Vec::with_capacity(directions.len() + sides);
+    for (from, to, direction) in directions {
+        let value = direction.total_value as i64;
+        target[from] += value;
+        target[to] -= value;
+        involved[from] = true;
+        involved[to] = true;
+        let (cost, left) = direction.leave_behind(weights, direction.total_value as usize);
+        arcs.push(Arc {
+            from,
+            to,
+            cost,
+            table: Some((direction, left)),
+        });
+    }
+    if slack > 0 {
+        // A side's imbalance `d` in [−slack, slack] is `r − slack` on its slack arc, r in
+        // [0, 2·slack]: the targets shift by the offset.
+        for s in (0..sides).filter(|&s| involved[s]) {
+            target[s] += slack as i64;
+            target[sides] -= slack as i64;
+            arcs.push(Arc {
+                from: s,
+                to: sides,
+                cost: vec![0; 2 * slack + 1],
+                table: None,
+            });
+        }
+    }
+
+    let choice = optimum(nodes, &arcs, &target)?;
+
+    let mut chosen = vec![false; candidates.len()];
+    let mut moved = 0u64;
+    for (arc, &r) in arcs.iter().zip(&choice) {
+        if let Some((direction, left)) = &arc.table {
+            let left = counts(direction, left, r as usize);
+            for (class, n) in direction.classes.iter().zip(left) {
+                let stays = class.members.len() - n as usize;
+                for &c in &class.members[..stays] {
+                    chosen[c as usize] = true;
+                }
+                moved += stays as u64;
+            }
+        }
+    }
+    // The cap would need one more dimension: leave a binding one to the integer program. An
+    // optimum that keeps the cap is optimal under it.
+    if max_total.is_some_and(|cap| moved > cap) {
+        return None;
+    }
+    Some(chosen)
+}
+
+/// Costs of the convex problems are the real costs times this scale (at most), so that hull
+/// slopes rounded down to integers lose less than one real unit over all the arcs.
+const MAX_SCALE_BITS: u32 = 32;
+
+/// Depth of the branching, and steps in all, before giving up (the integer program then takes
+/// over).
+const MAX_DEPTH: usize = 2_000;
+const MAX_STEPS: u64 = 200_000;
+
+/// Finds what to leave behind on every arc: the balanced choice of least total cost.
+fn optimum(nodes: usize, arcs: &[Arc], target: &[i64]) -> Option<Vec<usize>> {
+    let largest = arcs
+        .iter()
+        .flat_map(|a| a.cost.iter().copied().filter(|&c| c < UNREACHABLE))
+        .max()
+        .unwrap_or(0);
+    let widths: u64 = arcs.iter().map(|a| a.cost.len() as u64).sum();
+    let bits = (96 - (Cost::BITS - largest.leading_zeros()) as i64).min(i64::from(MAX_SCALE_BITS));
+    // The rounding must cost less than one real unit: 2^bits above the sum of the widths.
+    if bits < 1 || (1u64 << bits.min(63)) <= 4 * widths {
+        return None;
+    }
+    let scale: Cost = 1 << bits;
+
+    // 1. The hull flow with the full tables, for prices and a first plan.
+    let root: Vec<Convex> = arcs
+        .iter()
+        .map(|arc| {
+            let points = arc
+                .cost
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c < UNREACHABLE)
+                .map(|(r, &c)| (r, c * scale));
+            Convex::new(arc.from, arc.to, points).expect("r = 0 is reachable")
+        })
+        .collect();
+    let (flow, _, potential) = convex_flow(nodes, &root, target)?;
+
+    // 2. Reduced costs: real cost times the scale, minus price times value, minus the least of
+    // that over the arc's values. Never negative.
+    let mut reduced: Vec<Vec<Cost>> = Vec::with_capacity(arcs.len());
+    for arc in arcs {
+        let price = potential[arc.to].checked_sub(potential[arc.from])?;
+        price
+            .checked_mul(arc.cost.len() as Cost)
+            .filter(|x| x.unsigned_abs() < 1 << 120)?;
+        let shifted: Vec<Cost> = arc
+            .cost
+            .iter()
+            .enumerate()
+            .map(|(r, &c)| {
+                if c < UNREACHABLE {
+                    c * scale - price * r as Cost
+                } else {
+                    Cost::MAX
+                }
+            })
+            .collect();
+        let least = *shifted.iter().min().expect("r = 0 is reachable");
+        reduced.push(
+            shifted
+                .into_iter()
+                .map(|c| if c == Cost::MAX { c } else { c - least })
+                .collect(),
+        );
+    }
+
+    // 3. Branch on the arcs whose hull hides a gap.
+    let first: Option<Cost> = flow
+        .iter()
+        .zip(&reduced)
+        .map(|(&r, red)| (red[r] != Cost::MAX).then_some(red[r]))
+        .sum();
+    let mut branching = Branching {
+        nodes,
+        arcs,
+        target,
+        reduced: &reduced,
+        scale,
+        best: first.unwrap_or(Cost::MAX),
+        best_choice: first.map(|_| flow.clone()),
+        steps_left: MAX_STEPS,
+        gave_up: false,
+    };
+    let mut low = vec![0usize; arcs.len()];
+    let mut high: Vec<usize> = arcs.iter().map(|a| a.cost.len() - 1).collect();
+    branching.explore(&mut low, &mut high, 0);
+    if branching.gave_up {
+        return None;
+    }
+    branching.best_choice
+}
+
+struct Branching<'a> {
+    nodes: usize,
+    arcs: &'a [Arc],
+    target: &'a [i64],
+    /// Per arc and value left behind, the reduced cost (`Cost::MAX` when unreachable).
+    reduced: &'a [Vec<Cost>],
+    scale: Cost,
+    /// Least total reduced cost found, and its choice. Two choices differ by a multiple of
+    /// `scale`, so only a total below `best − scale + 1` can beat it.
+    best: Cost,
+    best_choice: Option<Vec<usize>>,
+    steps_left: u64,
+    gave_up: bool,
+}
+
+impl Branching<'_> {
+    /// Explores the choices with every arc's value in `low[a]..=high[a]`.
+    fn explore(&mut self, low: &mut [usize], high: &mut [usize], depth: usize) {
+        if self.gave_up {
+            return;
+        }
+        if self.steps_left == 0 || depth > MAX_DEPTH {
+            self.gave_up = true;
+            return;
+        }
+        self.steps_left -= 1;
+        // Values whose reduced cost alone reaches the bound cannot be part of a better choice.
+        let limit = self.best.saturating_sub(self.scale);
+        let mut convex = Vec::with_capacity(self.arcs.len());
+        let saved: Vec<(usize, usize)> = low.iter().copied().zip(high.iter().copied()).collect();
+        for (a, arc) in self.arcs.iter().enumerate() {
+            let red = &self.reduced[a];
+            let points = (low[a]..=high[a])
+                .filter(|&r| red[r] <= limit)
+                .map(|r| (r, red[r]));
+            let Some(hull) = Convex::new(arc.from, arc.to, points) else {
+                return;
+            };
+            low[a] = hull.start;
+            high[a] = hull.start + hull.len();
+            convex.push(hull);
+        }
+        let mut need: Vec<i64> = self.target.to_vec();
+        for hull in &convex {
+            need[hull.from] -= hull.start as i64;
+            need[hull.to] += hull.start as i64;
+        }
+        let done = |low: &mut [usize], high: &mut [usize]| {
+            for (a, &(l, h)) in saved.iter().enumerate() {
+                low[a] = l;
+                high[a] = h;
+            }
+        };
+        let Some((offset, cost, _)) = convex_flow(self.nodes, &convex, &need) else {
+            return done(low, high);
+        };
+        let bound: Cost = convex.iter().map(|h| h.base).sum::<Cost>() + cost;
+        if bound > limit {
+            return done(low, high);
+        }
+        // The relaxation's choice, its real reduced cost, and the arc whose hull is furthest
+        // below its real cost there.
+        let choice: Vec<usize> = convex.iter().zip(&offset).map(|(h, &q)| h.start + q).collect();
+        let mut total: Cost = 0;
+        let mut widest: Option<(Cost, usize)> = None;
+        for (a, (hull, &q)) in convex.iter().zip(&offset).enumerate() {
+            let real = self.reduced[a][choice[a]];
+            let gap = if real == Cost::MAX {
+                Cost::MAX
+            } else {
+                total = total.saturating_add(real);
+                real - hull.base - hull.cost_of(q)
+            };
+            if gap > 0 && widest.is_none_or(|(g, _)| gap > g) {
+                widest = Some((gap, a));
+            }
+        }
+        let reachable = choice
+            .iter()
+            .enumerate()
+            .all(|(a, &r)| self.reduced[a][r] != Cost::MAX);
+        if reachable && total < self.best {
+            self.best = total;
+            self.best_choice = Some(choice.clone());
+        }
+        if bound > self.best.saturating_sub(self.scale) {
+            return done(low, high);
+        }
+        let Some((_, a)) = widest else {
+            return done(low, high);
+        };
+        // Split the arc's values at the relaxation's: up to it (where it is a corner of the
+        // hull, so exact) and above it.
+        let r = choice[a];
+        let (l, h) = (low[a], high[a]);
+        let keep_r = self.reduced[a][r] != Cost::MAX;
+        if keep_r || r > l {
+            high[a] = if keep_r { r } else { r - 1 };
+            self.explore(low, high, depth + 1);
+            high[a] = h;
+        }
+        if r < h {
+            low[a] = r + 1;
+            self.explore(low, high, depth + 1);
+            low[a] = l;
+        }
+        done(low, high);
+    }
+}
+
+/// One arc of a convex flow problem: its flow runs from `start` to `start + len()`, in segments
+/// of nondecreasing integer cost per unit.
+struct Convex {
+    from: usize,
+    to: usize,
+    start: usize,
+    /// Cost at `start`.
+    base: Cost,
+    /// End of each segment, as an offset from `start`.
+    ends: Vec<usize>,
+    /// Cost per unit along each segment.
+    unit: Vec<Cost>,
+}
+
+impl Convex {
+    /// The lower convex hull of the points `(r, cost)`, `r` increasing, with its slopes rounded
+    /// down: never above the points. `None` without points.
+    fn new(from: usize, to: usize, points: impl Iterator<Item = (usize, Cost)>) -> Option<Convex> {
+        let mut corners: Vec<(usize, Cost)> = Vec::new();
+        for (r, c) in points {
+            while corners.len() >= 2 {
+                let (ra, ca) = corners[corners.len() - 2];
+                let (rb, cb) = corners[corners.len() - 1];
+                // b on or above the segment from a to r: not a corner.
+                if (cb - ca) * (r - ra) as Cost >= (c - ca) * (rb - ra) as Cost {
+                    corners.pop();
+                } else {
+                    break;
+                }
+            }
+            corners.push((r, c));
+        }
+        let &(start, base) = corners.first()?;
+        let ends = corners.windows(2).map(|w| w[1].0 - start).collect();
+        let unit = corners
+            .windows(2)
+            .map(|w| (w[1].1 - w[0].1).div_euclid((w[1].0 - w[0].0) as Cost))
+            .collect();
+        Some(Convex {
+            from,
+            to,
+            start,
+            base,
+            ends,
+            unit,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.ends.last().copied().unwrap_or(0)
+    }
+
+    /// Cost of the first `q` units above the base.
+    fn cost_of(&self, q: usize) -> Cost {
+        let mut cost = 0;
+        let mut begin = 0;
+        for (&end, &unit) in self.ends.iter().zip(&self.unit) {
+            if q <= begin {
+                break;
+            }
+            cost += unit * (end.min(q) - begin) as Cost;
+            begin = end;
+        }
+        cost
+    }
+}
+
+/// Min-cost flow over convex arcs with divergence `need` at every node (flow out minus flow in),
+/// by successive shortest paths, in exact integers. Returns each arc's flow, the total cost above
+/// the bases, and node potentials: every arc's `potential[to] − potential[from]` lies between
+/// its slopes left and right of its flow. `None` when no flow meets `need`.
+fn convex_flow(
+    nodes: usize,
+    arcs: &[Convex],
+    need: &[i64],
+) -> Option<(Vec<usize>, Cost, Vec<Cost>)> {
+    // Every arc starts at its least cost, where no residual edge costs less than zero: then no
+    // cycle does, and each shortest path keeps it so.
+    let mut used: Vec<usize> = arcs
+        .iter()
+        .map(|arc| arc.unit.partition_point(|&u| u < 0))
+        .collect();
+    let mut offset: Vec<usize> = arcs
+        .iter()
+        .zip(&used)
+        .map(|(arc, &k)| if k == 0 { 0 } else { arc.ends[k - 1] })
+        .collect();
+    let mut remaining = need.to_vec();
+    let mut total: Cost = 0;
+    for (arc, &q) in arcs.iter().zip(&offset) {
+        total += arc.cost_of(q);
+        remaining[arc.from] -= q as i64;
+        remaining[arc.to] += q as i64;
+    }
+    // Residual edges: (tail, head, cost, capacity, arc, forward).
+    let residual = |offset: &[usize], used: &[usize]| {
+        let mut edges = Vec::with_capacity(2 * arcs.len());
+        for (a, arc) in arcs.iter().enumerate() {
+            let (q, k) = (offset[a], used[a]);
+            if k < arc.ends.len() {
+                edges.push((arc.from, arc.to, arc.unit[k], arc.ends[k] - q, a, true));
+            }
+            if q > 0 {
+                let below = if k > 0 && (k == arc.ends.len() || arc.ends[k - 1] == q) {
+                    k - 1
+                } else {
+                    k
+                };
+                let begin = if below == 0 { 0 } else { arc.ends[below - 1] };
+                edges.push((arc.to, arc.from, -arc.unit[below], q - begin, a, false));
+            }
+        }
+        edges
+    };
+    let shortest = |edges: &[(usize, usize, Cost, usize, usize, bool)], dist: &mut [Option<Cost>]| {
+        let mut pred = vec![usize::MAX; nodes];
+        for _ in 0..nodes {
+            let mut changed = false;
+            for (e, &(u, v, c, _, _, _)) in edges.iter().enumerate() {
+                if let Some(du) = dist[u] {
+                    if dist[v].is_none_or(|dv| du + c < dv) {
+                        dist[v] = Some(du + c);
+                        pred[v] = e;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        pred
+    };
+    let mut rounds = 0;
+    while remaining.iter().any(|&x| x > 0) {
+        rounds += 1;
+        if rounds > 1_000_000 {
+            return None;
+        }
+        let edges = residual(&offset, &used);
+        let mut dist: Vec<Option<Cost>> = remaining.iter().map(|&x| (x > 0).then_some(0)).collect();
+        let pred = shortest(&edges, &mut dist);
+        let sink = (0..nodes)
+            .filter(|&v| remaining[v] < 0)
+            .filter_map(|v| dist[v].map(|d| (d, v)))
+            .min()?
+            .1;
+        let mut path = Vec::new();
+        let mut v = sink;
+        while pred[v] != usize::MAX {
+            path.push(pred[v]);
+            v = edges[pred[v]].0;
+            if path.len() > nodes {
+                return None;
+            }
+        }
+        let source = v;
+        if remaining[source] <= 0 {
+            return None;
+        }
+        let mut amount = remaining[source].min(-remaining[sink]) as usize;
+        for &e in &path {
+            amount = amount.min(edges[e].3);
+        }
+        for &e in &path {
+            let (_, _, cost, _, a, forward) = edges[e];
+            total += cost * amount as Cost;
+            if forward {
+                offset[a] += amount;
+            } else {
+                offset[a] -= amount;
+            }
+            used[a] = arcs[a].ends.partition_point(|&end| end <= offset[a]);
+        }
+        remaining[source] -= amount as i64;
+        remaining[sink] += amount as i64;
+    }
+    if remaining.iter().any(|&x| x != 0) {
+        return None;
+    }
+    let edges = residual(&offset, &used);
+    let mut dist = vec![Some(0); nodes];
+    shortest(&edges, &mut dist);
+    let potential = dist.into_iter().map(|d| d.unwrap_or(0)).collect();
+    Some((offset, total, potential))
+}
