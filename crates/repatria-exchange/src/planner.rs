@@ -124,8 +124,10 @@ pub fn plan_validated<'a>(valid: &Validated<'a>, options: &PlanOptions) -> Plan<
 
 /// Picks the counted moves: the min-cost circulation when balancing by count (with a Lagrangian
 /// penalty on the moves when `max_total` binds), the knapsack per direction when balancing by
-/// value between two sides, and the integer program otherwise or when these give up (a capped
-/// optimum the relaxation cannot certify, a binding cap between two sides, a huge range).
+/// value between two sides, the knapsack per pair of sides coupled by a flow when balancing by
+/// value between more sides, and the integer program when these give up (a capped optimum the
+/// relaxation cannot certify, a binding cap under balance by value, a huge range, a branching
+/// too long).
 fn choose(
     valid: &Validated<'_>,
     options: &PlanOptions,
@@ -135,6 +137,8 @@ fn choose(
     if candidates.is_empty() {
         return (Vec::new(), true);
     }
+    // The network solver, when it gives up, spends part of the budget of the integer program.
+    let started = options.clock.map(|now| now());
     match valid.scenario.terms.balance {
         Balance::Count => {
             if let Some(chosen) = flow::solve(sides, candidates, valid.tolerance, valid.max_total) {
@@ -152,12 +156,16 @@ fn choose(
             }
         }
     }
+    let time_limit_seconds = match (options.time_limit_seconds, options.clock, started) {
+        (Some(limit), Some(now), Some(started)) => Some((limit - (now() - started)).max(0.0)),
+        (limit, ..) => limit,
+    };
     mip::solve(
         sides,
         candidates,
         valid.tolerance,
         valid.max_total,
-        options.time_limit_seconds,
+        time_limit_seconds,
         options.clock,
     )
 }
