@@ -179,6 +179,8 @@ fn optimum(nodes: usize, arcs: &[Arc], target: &[i64]) -> Option<Vec<usize>> {
     if bits < 1 || (1u64 << bits.min(63)) <= 4 * widths {
         return None;
     }
+    // Scaled costs stay below 2^96 and reduced ones below 2^98 (prices times values are kept
+    // below 2^96): their products with values (below 2^26, the size of the tables) fit.
     let scale: Cost = 1 << bits;
 
     // 1. The hull flow with the full tables, for prices and a first plan.
@@ -203,7 +205,7 @@ fn optimum(nodes: usize, arcs: &[Arc], target: &[i64]) -> Option<Vec<usize>> {
         let price = potential[arc.to].checked_sub(potential[arc.from])?;
         price
             .checked_mul(arc.cost.len() as Cost)
-            .filter(|x| x.unsigned_abs() < 1 << 120)?;
+            .filter(|x| x.unsigned_abs() < 1 << 96)?;
         let shifted: Vec<Cost> = arc
             .cost
             .iter()
@@ -281,14 +283,21 @@ impl Branching<'_> {
         let limit = self.best.saturating_sub(self.scale);
         let mut convex = Vec::with_capacity(self.arcs.len());
         let saved: Vec<(usize, usize)> = low.iter().copied().zip(high.iter().copied()).collect();
+        let done = |low: &mut [usize], high: &mut [usize]| {
+            for (a, &(l, h)) in saved.iter().enumerate() {
+                low[a] = l;
+                high[a] = h;
+            }
+        };
         for (a, arc) in self.arcs.iter().enumerate() {
             let red = &self.reduced[a];
             let points = (low[a]..=high[a])
                 .filter(|&r| red[r] <= limit)
                 .map(|r| (r, red[r]));
             let Some(hull) = Convex::new(arc.from, arc.to, points) else {
-                return;
+                return done(low, high);
             };
+            // The values dropped at both ends are of no use here.
             low[a] = hull.start;
             high[a] = hull.start + hull.len();
             convex.push(hull);
@@ -298,12 +307,6 @@ impl Branching<'_> {
             need[hull.from] -= hull.start as i64;
             need[hull.to] += hull.start as i64;
         }
-        let done = |low: &mut [usize], high: &mut [usize]| {
-            for (a, &(l, h)) in saved.iter().enumerate() {
-                low[a] = l;
-                high[a] = h;
-            }
-        };
         let Some((offset, cost, _)) = convex_flow(self.nodes, &convex, &need) else {
             return done(low, high);
         };
@@ -342,21 +345,28 @@ impl Branching<'_> {
         let Some((_, a)) = widest else {
             return done(low, high);
         };
-        // Split the arc's values at the relaxation's: up to it (where it is a corner of the
-        // hull, so exact) and above it.
+        // Split the arc's values at the relaxation's: up to it (where it becomes the end of the
+        // hull, so exact) and above it. A value that cannot be part of a better plan goes to
+        // neither side; one already at the top of the interval is split off alone. The ends
+        // of the interval are points of the hull, where the gap is only the rounding, so the
+        // arc has at least two values and both sides get fewer.
         let r = choice[a];
         let (l, h) = (low[a], high[a]);
-        let keep_r = self.reduced[a][r] != Cost::MAX;
-        if keep_r || r > l {
-            high[a] = if keep_r { r } else { r - 1 };
-            self.explore(low, high, depth + 1);
-            high[a] = h;
-        }
-        if r < h {
-            low[a] = r + 1;
-            self.explore(low, high, depth + 1);
-            low[a] = l;
-        }
+        let useful = self.reduced[a][r] <= limit;
+        let (left_end, right_start) = if !useful {
+            (r - 1, r + 1)
+        } else if r == h {
+            (h - 1, h)
+        } else {
+            (r, r + 1)
+        };
+        debug_assert!(l <= left_end && right_start <= h);
+        high[a] = left_end;
+        self.explore(low, high, depth + 1);
+        high[a] = h;
+        low[a] = right_start;
+        self.explore(low, high, depth + 1);
+        low[a] = l;
         done(low, high);
     }
 }
