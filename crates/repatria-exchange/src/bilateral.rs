@@ -95,7 +95,11 @@ impl Direction {
 
     /// For every value `r` in `0..=range`: the least cost of leaving exactly `r` behind, and per
     /// class, for each `r` reached after that class, how many of the class are left.
-    pub(crate) fn leave_behind(&self, weights: Weights, range: usize) -> (Vec<Cost>, Vec<Vec<u32>>) {
+    pub(crate) fn leave_behind(
+        &self,
+        weights: Weights,
+        range: usize,
+    ) -> (Vec<Cost>, Vec<Vec<u32>>) {
         let mut cost = vec![UNREACHABLE; range + 1];
         cost[0] = 0;
         let mut next = vec![UNREACHABLE; range + 1];
