@@ -46,18 +46,33 @@ const MAX_ENTRIES: u64 = 1 << 26;
 const MAX_SIDES: usize = 40;
 
 /// What may be left behind between two nodes, and at what cost.
-struct Arc {
+struct Arc<'a> {
     from: usize,
     to: usize,
-    /// `cost[r]`: least cost of leaving exactly `r` behind (`UNREACHABLE` when impossible).
+    /// `cost[r]`: least cost of leaving exactly `r` behind (`UNREACHABLE` when impossible), for
+    /// `r` up to the range tabulated.
     cost: Vec<Cost>,
     /// The classes and their choices, for a real arc; `None` for a slack arc.
-    table: Option<(Direction, Vec<Vec<u32>>)>,
+    table: Option<(&'a Direction, Vec<Vec<u32>>)>,
+}
+
+/// Why no plan came out of the tables.
+enum Stop {
+    /// No balanced plan within the range tabulated.
+    Infeasible,
+    /// Too large or too long: the integer program takes over.
+    GaveUp,
 }
 
 /// Chooses the counted moves when balancing by value between any number of sides. Returns, per
 /// candidate, whether it moves; exact for the lexicographic objective. `None` when the tables
 /// or the search would be too large, or when the optimum moves more than `max_total`.
+///
+/// As in `bilateral`, only values left behind up to a range are tabulated on each arc, starting
+/// near what the sides' imbalances force to be left. A plan that leaves no demanded prisoner
+/// behind and at most the range of value in all is exact: a better plan would leave no
+/// demanded prisoner and less value, so on every arc less than the range. Otherwise the range
+/// grows fourfold, up to everything.
 pub fn solve(
     sides: usize,
     candidates: &[Candidate],
@@ -76,86 +91,120 @@ pub fn solve(
     let demanded = candidates.iter().filter(|c| c.demanded).count() as Cost;
     let w2 = total_days + 1;
     let w1 = w2.checked_mul(total_value + 1)?;
-    // Every cost stays below 2^100, far below UNREACHABLE, and prices times values below 2^127.
+    // Every cost stays below 2^100, far below UNREACHABLE.
     if w1.checked_mul(demanded + 1)? >= 1 << 100 {
         return None;
     }
     let weights = Weights { w1, w2 };
 
     let mut directions = Vec::new();
-    let mut entries: u64 = 0;
     for (pair, members) in by_pair.into_iter().enumerate() {
-        if members.is_empty() {
-            continue;
+        if !members.is_empty() {
+            let direction = Direction::new(candidates, members);
+            directions.push((pair / sides, pair % sides, direction));
         }
-        let direction = Direction::new(candidates, members);
-        entries = entries.saturating_add(
-            (direction.total_value + 1).saturating_mul(direction.classes.len() as u64 + 2),
-        );
-        directions.push((pair / sides, pair % sides, direction));
     }
     let slack = tolerance.min(total_value as u64) as usize;
-    entries = entries.saturating_add((2 * slack as u64 + 1) * sides as u64);
-    if entries > MAX_ENTRIES {
-        return None;
-    }
 
     // Nodes: the sides, then the slack node. `target[s]`: required divergence of what is left.
     let nodes = sides + 1;
     let mut target = vec![0i64; nodes];
     let mut involved = vec![false; sides];
-    let mut arcs = Vec::with_capacity(directions.len() + sides);
-    for (from, to, direction) in directions {
+    for (from, to, direction) in &directions {
         let value = direction.total_value as i64;
-        target[from] += value;
-        target[to] -= value;
-        involved[from] = true;
-        involved[to] = true;
-        let (cost, left) = direction.leave_behind(weights, direction.total_value as usize);
-        arcs.push(Arc {
-            from,
-            to,
-            cost,
-            table: Some((direction, left)),
-        });
+        target[*from] += value;
+        target[*to] -= value;
+        involved[*from] = true;
+        involved[*to] = true;
     }
+    let forced: u64 = target.iter().map(|&e| e.max(0) as u64).sum();
+    let largest_arc = directions
+        .iter()
+        .map(|d| d.2.total_value)
+        .max()
+        .unwrap_or(0);
+    let largest_value = candidates.iter().map(Candidate::value).max().unwrap_or(1);
     if slack > 0 {
         // A side's imbalance `d` in [−slack, slack] is `r − slack` on its slack arc, r in
         // [0, 2·slack]: the targets shift by the offset.
         for s in (0..sides).filter(|&s| involved[s]) {
             target[s] += slack as i64;
             target[sides] -= slack as i64;
+        }
+    }
+
+    let mut range = forced
+        .saturating_add(4 * largest_value)
+        .saturating_add(64)
+        .min(largest_arc);
+    loop {
+        let entries = directions.iter().fold(0u64, |sum, (_, _, d)| {
+            let r = d.total_value.min(range) + 1;
+            sum.saturating_add(r.saturating_mul(d.classes.len() as u64 + 2))
+        });
+        if entries.saturating_add((2 * slack as u64 + 1) * sides as u64) > MAX_ENTRIES {
+            return None;
+        }
+        let mut arcs = Vec::with_capacity(directions.len() + sides);
+        for (from, to, direction) in &directions {
+            let r = direction.total_value.min(range) as usize;
+            let (cost, left) = direction.leave_behind(weights, r);
             arcs.push(Arc {
-                from: s,
-                to: sides,
-                cost: vec![0; 2 * slack + 1],
-                table: None,
+                from: *from,
+                to: *to,
+                cost,
+                table: Some((direction, left)),
             });
         }
-    }
-
-    let choice = optimum(nodes, &arcs, &target)?;
-
-    let mut chosen = vec![false; candidates.len()];
-    let mut moved = 0u64;
-    for (arc, &r) in arcs.iter().zip(&choice) {
-        if let Some((direction, left)) = &arc.table {
-            let left = counts(direction, left, r);
-            for (class, n) in direction.classes.iter().zip(left) {
-                let stays = class.members.len() - n as usize;
-                for &c in &class.members[..stays] {
-                    chosen[c as usize] = true;
-                }
-                moved += stays as u64;
+        if slack > 0 {
+            for s in (0..sides).filter(|&s| involved[s]) {
+                arcs.push(Arc {
+                    from: s,
+                    to: sides,
+                    cost: vec![0; 2 * slack + 1],
+                    table: None,
+                });
             }
         }
+        let choice = match optimum(nodes, &arcs, &target) {
+            Ok(choice) => choice,
+            Err(Stop::GaveUp) => return None,
+            Err(Stop::Infeasible) if range >= largest_arc => return None,
+            Err(Stop::Infeasible) => {
+                range = range.saturating_mul(4).min(largest_arc);
+                continue;
+            }
+        };
+
+        let mut chosen = vec![false; candidates.len()];
+        let (mut moved, mut demanded_left, mut value_left) = (0u64, 0u64, 0u64);
+        for (arc, &r) in arcs.iter().zip(&choice) {
+            if let Some((direction, left)) = &arc.table {
+                value_left += r as u64;
+                let left = counts(direction, left, r);
+                for (class, n) in direction.classes.iter().zip(left) {
+                    let stays = class.members.len() - n as usize;
+                    for &c in &class.members[..stays] {
+                        chosen[c as usize] = true;
+                    }
+                    moved += stays as u64;
+                    if class.demanded {
+                        demanded_left += u64::from(n);
+                    }
+                }
+            }
+        }
+        if range < largest_arc && (demanded_left > 0 || value_left > range) {
+            range = range.saturating_mul(4).min(largest_arc);
+            continue;
+        }
+        // The cap would need one more dimension: leave a binding one to the integer program.
+        // An optimum that keeps the cap is optimal under it.
+        if max_total.is_some_and(|cap| moved > cap) {
+            return None;
+        }
+        return Some(chosen);
     }
-    // The cap would need one more dimension: leave a binding one to the integer program. An
-    // optimum that keeps the cap is optimal under it.
-    if max_total.is_some_and(|cap| moved > cap) {
-        return None;
-    }
-    Some(chosen)
 }
 
 /// Costs of the convex problems are the real costs times this scale (at most), so that hull
@@ -168,7 +217,7 @@ const MAX_DEPTH: usize = 2_000;
 const MAX_STEPS: u64 = 50_000;
 
 /// Finds what to leave behind on every arc: the balanced choice of least total cost.
-fn optimum(nodes: usize, arcs: &[Arc], target: &[i64]) -> Option<Vec<usize>> {
+fn optimum(nodes: usize, arcs: &[Arc], target: &[i64]) -> Result<Vec<usize>, Stop> {
     let largest = arcs
         .iter()
         .flat_map(|a| a.cost.iter().copied().filter(|&c| c < UNREACHABLE))
@@ -178,7 +227,7 @@ fn optimum(nodes: usize, arcs: &[Arc], target: &[i64]) -> Option<Vec<usize>> {
     let bits = (96 - (Cost::BITS - largest.leading_zeros()) as i64).min(i64::from(MAX_SCALE_BITS));
     // The rounding must cost less than one real unit: 2^bits above the sum of the widths.
     if bits < 1 || (1u64 << bits.min(63)) <= 4 * widths {
-        return None;
+        return Err(Stop::GaveUp);
     }
     // Scaled costs stay below 2^96 and reduced ones below 2^98 (prices times values are kept
     // below 2^96): their products with values (below 2^26, the size of the tables) fit.
@@ -197,16 +246,19 @@ fn optimum(nodes: usize, arcs: &[Arc], target: &[i64]) -> Option<Vec<usize>> {
             Convex::new(arc.from, arc.to, points).expect("r = 0 is reachable")
         })
         .collect();
-    let (flow, _, potential) = convex_flow(nodes, &root, target)?;
+    let (flow, _, potential) = convex_flow(nodes, &root, target).ok_or(Stop::Infeasible)?;
 
     // 2. Reduced costs: real cost times the scale, minus price times value, minus the least of
     // that over the arc's values. Never negative.
     let mut reduced: Vec<Vec<Cost>> = Vec::with_capacity(arcs.len());
     for arc in arcs {
-        let price = potential[arc.to].checked_sub(potential[arc.from])?;
+        let price = potential[arc.to]
+            .checked_sub(potential[arc.from])
+            .ok_or(Stop::GaveUp)?;
         price
             .checked_mul(arc.cost.len() as Cost)
-            .filter(|x| x.unsigned_abs() < 1 << 96)?;
+            .filter(|x| x.unsigned_abs() < 1 << 96)
+            .ok_or(Stop::GaveUp)?;
         let shifted: Vec<Cost> = arc
             .cost
             .iter()
@@ -249,14 +301,14 @@ fn optimum(nodes: usize, arcs: &[Arc], target: &[i64]) -> Option<Vec<usize>> {
     let mut high: Vec<usize> = arcs.iter().map(|a| a.cost.len() - 1).collect();
     branching.explore(&mut low, &mut high, 0);
     if branching.gave_up {
-        return None;
+        return Err(Stop::GaveUp);
     }
-    branching.best_choice
+    branching.best_choice.ok_or(Stop::Infeasible)
 }
 
 struct Branching<'a> {
     nodes: usize,
-    arcs: &'a [Arc],
+    arcs: &'a [Arc<'a>],
     target: &'a [i64],
     /// Per arc and value left behind, the reduced cost (`Cost::MAX` when unreachable).
     reduced: &'a [Vec<Cost>],
@@ -669,6 +721,34 @@ mod tests {
                 "round {round}"
             );
         }
+    }
+
+    #[test]
+    fn the_range_grows_when_a_demanded_prisoner_is_left_behind() {
+        // Sides 0 and 1 trade 100 privates each way; side 0 also holds a demanded private of
+        // side 2, who holds nobody: he stays, which the first range (about what the imbalances
+        // force, far below 100) cannot certify, so the tables grow to everything.
+        let private = |holder: u32, origin: u32, days: u32, demanded: bool| Candidate {
+            holder_side: holder,
+            origin_side: origin,
+            value: 1,
+            days,
+            demanded,
+        };
+        let mut candidates: Vec<Candidate> = (0..100)
+            .flat_map(|i| [private(0, 1, i, false), private(1, 0, 2 * i, false)])
+            .collect();
+        candidates.push(private(0, 2, 7, true));
+        let chosen = solve(3, &candidates, 0, None).unwrap();
+        assert_eq!(
+            objective(3, &candidates, &chosen, 0),
+            (0, 200, 99 * 100 / 2 * 3)
+        );
+        let (reference, _) = mip::solve(3, &candidates, 0, None, None, None);
+        assert_eq!(
+            objective(3, &candidates, &reference, 0),
+            objective(3, &candidates, &chosen, 0)
+        );
     }
 
     #[test]
