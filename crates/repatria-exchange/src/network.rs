@@ -246,7 +246,7 @@ fn optimum(nodes: usize, arcs: &[Arc], target: &[i64]) -> Result<Vec<usize>, Sto
             Convex::new(arc.from, arc.to, points).expect("r = 0 is reachable")
         })
         .collect();
-    let (flow, _, potential) = convex_flow(nodes, &root, target).ok_or(Stop::Infeasible)?;
+    let (flow, _, potential) = convex_flow(nodes, &root, target)?;
 
     // 2. Reduced costs: real cost times the scale, minus price times value, minus the least of
     // that over the arc's values. Never negative.
@@ -360,8 +360,13 @@ impl Branching<'_> {
             need[hull.from] -= hull.start as i64;
             need[hull.to] += hull.start as i64;
         }
-        let Some((offset, cost, _)) = convex_flow(self.nodes, &convex, &need) else {
-            return done(low, high);
+        let (offset, cost) = match convex_flow(self.nodes, &convex, &need) {
+            Ok((offset, cost, _)) => (offset, cost),
+            Err(Stop::Infeasible) => return done(low, high),
+            Err(Stop::GaveUp) => {
+                self.gave_up = true;
+                return done(low, high);
+            }
         };
         let bound: Cost = convex.iter().map(|h| h.base).sum::<Cost>() + cost;
         if bound > limit {
@@ -498,12 +503,13 @@ impl Convex {
 /// Min-cost flow over convex arcs with divergence `need` at every node (flow out minus flow in),
 /// by successive shortest paths, in exact integers. Returns each arc's flow, the total cost above
 /// the bases, and node potentials: every arc's `potential[to] − potential[from]` lies between
-/// its slopes left and right of its flow. `None` when no flow meets `need`.
+/// its slopes left and right of its flow. `Infeasible` when no flow meets `need`; `GaveUp`
+/// past a million augmenting paths.
 fn convex_flow(
     nodes: usize,
     arcs: &[Convex],
     need: &[i64],
-) -> Option<(Vec<usize>, Cost, Vec<Cost>)> {
+) -> Result<(Vec<usize>, Cost, Vec<Cost>), Stop> {
     // Every arc starts at its least cost, where no residual edge costs less than zero: then no
     // cycle does, and each shortest path keeps it so.
     let mut used: Vec<usize> = arcs
@@ -566,7 +572,7 @@ fn convex_flow(
     while remaining.iter().any(|&x| x > 0) {
         rounds += 1;
         if rounds > 1_000_000 {
-            return None;
+            return Err(Stop::GaveUp);
         }
         let edges = residual(&offset, &used);
         let mut dist: Vec<Option<Cost>> = remaining.iter().map(|&x| (x > 0).then_some(0)).collect();
@@ -574,7 +580,8 @@ fn convex_flow(
         let sink = (0..nodes)
             .filter(|&v| remaining[v] < 0)
             .filter_map(|v| dist[v].map(|d| (d, v)))
-            .min()?
+            .min()
+            .ok_or(Stop::Infeasible)?
             .1;
         let mut path = Vec::new();
         let mut v = sink;
@@ -582,12 +589,12 @@ fn convex_flow(
             path.push(pred[v]);
             v = edges[pred[v]].0;
             if path.len() > nodes {
-                return None;
+                return Err(Stop::GaveUp);
             }
         }
         let source = v;
         if remaining[source] <= 0 {
-            return None;
+            return Err(Stop::GaveUp);
         }
         let mut amount = remaining[source].min(-remaining[sink]) as usize;
         for &e in &path {
@@ -607,13 +614,13 @@ fn convex_flow(
         remaining[sink] += amount as i64;
     }
     if remaining.iter().any(|&x| x != 0) {
-        return None;
+        return Err(Stop::Infeasible);
     }
     let edges = residual(&offset, &used);
     let mut dist = vec![Some(0); nodes];
     shortest(&edges, &mut dist);
     let potential = dist.into_iter().map(|d| d.unwrap_or(0)).collect();
-    Some((offset, total, potential))
+    Ok((offset, total, potential))
 }
 
 #[cfg(test)]
@@ -779,9 +786,9 @@ mod tests {
             Convex::new(0, 1, [(0, 0), (1, 3), (4, 30)].into_iter()).unwrap(),
             Convex::new(1, 2, [(0, 0), (4, 16)].into_iter()).unwrap(),
         ];
-        let (flow, cost, _) = convex_flow(3, &arcs, &[3, 0, -3]).unwrap();
+        let (flow, cost, _) = convex_flow(3, &arcs, &[3, 0, -3]).ok().unwrap();
         assert_eq!(flow, vec![2, 1, 1]);
         assert_eq!(cost, 20 + 3 + 4);
-        assert!(convex_flow(3, &arcs, &[9, 0, -9]).is_none());
+        assert!(convex_flow(3, &arcs, &[9, 0, -9]).is_err());
     }
 }
