@@ -28,7 +28,8 @@ def main():
         if h:
             highs_time = f"{h['build_and_solve_seconds']:.3f} s"
             status = "/".join(sorted(set(h["statuses"])))
-            ratio = f"{h['build_and_solve_seconds'] / planner:.0f}×"
+            speedup = h["build_and_solve_seconds"] / planner
+            ratio = f"{speedup:.0f}×" if speedup >= 10 else f"{speedup:.2g}×"
             equal = "yes" if h["objective"] == row["objective"] else f"NO: {h['objective']} vs {row['objective']}"
         else:
             highs_time, status, ratio, equal = "not run", "", "", ""

@@ -21,11 +21,11 @@
 use crate::planner::Candidate;
 
 /// Exact lexicographic cost; see the module docs.
-type Cost = i128;
+pub(crate) type Cost = i128;
 
 /// Cost of a value that cannot be left behind exactly. Far above any real cost (those stay
 /// below 2^110, checked when the weights are made), and far below overflow when costs are added.
-const UNREACHABLE: Cost = 1 << 120;
+pub(crate) const UNREACHABLE: Cost = 1 << 120;
 
 /// Largest table: range × classes, each entry a cost per direction (16 bytes) and a count per
 /// class (4 bytes). Beyond it the caller uses the integer program. 2^26 entries: 256 MiB of
@@ -33,23 +33,23 @@ const UNREACHABLE: Cost = 1 << 120;
 const MAX_ENTRIES: u64 = 1 << 26;
 
 /// Candidates of one direction with equal value and demanded flag.
-struct Class {
-    value: u64,
-    demanded: bool,
+pub(crate) struct Class {
+    pub(crate) value: u64,
+    pub(crate) demanded: bool,
     /// Candidate indices, longest in captivity first (scenario order among equals).
-    members: Vec<u32>,
+    pub(crate) members: Vec<u32>,
     /// `left_days[n]`: days of the last `n` members, those left behind when `n` stay.
     left_days: Vec<u64>,
 }
 
 /// One direction of the exchange: its classes and the value it would move if everybody went.
-struct Direction {
-    classes: Vec<Class>,
-    total_value: u64,
+pub(crate) struct Direction {
+    pub(crate) classes: Vec<Class>,
+    pub(crate) total_value: u64,
 }
 
 impl Direction {
-    fn new(candidates: &[Candidate], indices: Vec<u32>) -> Direction {
+    pub(crate) fn new(candidates: &[Candidate], indices: Vec<u32>) -> Direction {
         let mut indices = indices;
         indices.sort_unstable_by_key(|&c| {
             let candidate = &candidates[c as usize];
@@ -95,7 +95,11 @@ impl Direction {
 
     /// For every value `r` in `0..=range`: the least cost of leaving exactly `r` behind, and per
     /// class, for each `r` reached after that class, how many of the class are left.
-    fn leave_behind(&self, weights: Weights, range: usize) -> (Vec<Cost>, Vec<Vec<u32>>) {
+    pub(crate) fn leave_behind(
+        &self,
+        weights: Weights,
+        range: usize,
+    ) -> (Vec<Cost>, Vec<Vec<u32>>) {
         let mut cost = vec![UNREACHABLE; range + 1];
         cost[0] = 0;
         let mut next = vec![UNREACHABLE; range + 1];
@@ -174,9 +178,9 @@ impl<F: Fn(usize) -> Cost> Convolution<'_, F> {
 }
 
 #[derive(Clone, Copy)]
-struct Weights {
-    w1: Cost,
-    w2: Cost,
+pub(crate) struct Weights {
+    pub(crate) w1: Cost,
+    pub(crate) w2: Cost,
 }
 
 /// Chooses the counted moves when every candidate goes between the same two sides, balancing by
@@ -322,7 +326,7 @@ fn best_pair(
 }
 
 /// How many of each class are left behind when `r` of value is, read back from the choices.
-fn counts(direction: &Direction, left_of_class: &[Vec<u32>], r: usize) -> Vec<u32> {
+pub(crate) fn counts(direction: &Direction, left_of_class: &[Vec<u32>], r: usize) -> Vec<u32> {
     let mut r = r;
     let mut left = vec![0u32; direction.classes.len()];
     for (k, class) in direction.classes.iter().enumerate().rev() {

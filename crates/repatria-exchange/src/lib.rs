@@ -11,9 +11,12 @@
 //! (demanded, then value, then days in captivity): a min-cost circulation over the sides when
 //! balancing by count (a binding `max_total` is carried by a Lagrangian penalty on the moves,
 //! with a small branch and bound where the relaxation leaves a gap), a knapsack over the values
-//! of each direction when balancing by value between two sides, and an integer program over
-//! classes of interchangeable prisoners when balancing by value between more sides; see the
-//! `flow`, `bilateral` and `mip` modules.
+//! of each direction when balancing by value between two sides, and a knapsack per pair of sides
+//! coupled by a min-cost flow over their convex hulls, with branching where a hull hides a gap,
+//! when balancing by value between more sides. An integer program over classes of
+//! interchangeable prisoners takes over when these give up (a binding `max_total` under balance
+//! by value, tables or a branching too large); see the `flow`, `bilateral`, `network` and `mip`
+//! modules.
 //!
 //! Decisions the contract leaves open:
 //! - when several reasons apply to a prisoner who stays, the first in the order of [`Reason`]
@@ -23,9 +26,9 @@
 //!   `balance` otherwise;
 //! - a scenario without `terms.as_of` is refused by [`plan`]; [`plan_with`] takes the date to
 //!   use instead (the CLI passes today's date), since the engine never reads the clock;
-//! - the integer programs share one time budget ([`PlanOptions`], 60 s by default); when it
-//!   runs out the plan is the best found, valid, and says `"optimal": false`. The clock is read
-//!   for that budget only.
+//! - the integer programs share one time budget ([`PlanOptions`], 60 s by default), less what
+//!   the network solver spent before giving up; when it runs out the plan is the best found,
+//!   valid, and says `"optimal": false`. The clock is read for that budget only.
 //!
 //! The integer programs use microlp (pure Rust). The `highs` cargo feature swaps in HiGHS; on
 //! these small aggregated programs, re-solved round after round, it measured slower.
@@ -36,6 +39,7 @@ mod contract;
 mod explain;
 mod flow;
 mod mip;
+mod network;
 mod planner;
 mod validate;
 

@@ -1,6 +1,7 @@
-//! Exact solver for balance by value (and for balance by count under a binding `max_total` when
-//! the circulation's branch and bound gives up): a small integer program over counts of
-//! interchangeable prisoners.
+//! Exact solver of last resort: a small integer program over counts of interchangeable
+//! prisoners, for balance by value when the knapsack solvers (`bilateral`, `network`) give up (a
+//! binding `max_total`, tables or a branching too large), and for balance by count under a
+//! binding `max_total` when the circulation's branch and bound gives up.
 //!
 //! Candidates with the same holder side, origin side, value and demanded flag weigh the same on
 //! every constraint and on the first two objective levels, so they form one class and the

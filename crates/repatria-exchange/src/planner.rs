@@ -7,7 +7,7 @@ use crate::contract::{
     Balance, NotMoved, Objective, Plan, Prisoner, Reason, Scenario, SideBalance, Transfer,
 };
 use crate::validate::{ValidPrisoner, Validated};
-use crate::{bilateral, flow, mip};
+use crate::{bilateral, flow, mip, network};
 
 /// A prisoner who may move and whose move counts toward balance: the planner's decision variable.
 /// Candidates are listed in scenario order, which solvers use to break ties reproducibly. Kept
@@ -124,8 +124,10 @@ pub fn plan_validated<'a>(valid: &Validated<'a>, options: &PlanOptions) -> Plan<
 
 /// Picks the counted moves: the min-cost circulation when balancing by count (with a Lagrangian
 /// penalty on the moves when `max_total` binds), the knapsack per direction when balancing by
-/// value between two sides, and the integer program otherwise or when these give up (a capped
-/// optimum the relaxation cannot certify, a binding cap between two sides, a huge range).
+/// value between two sides, the knapsack per pair of sides coupled by a flow when balancing by
+/// value between more sides, and the integer program when these give up (a capped optimum the
+/// relaxation cannot certify, a binding cap under balance by value, a huge range, a branching
+/// too long).
 fn choose(
     valid: &Validated<'_>,
     options: &PlanOptions,
@@ -135,6 +137,8 @@ fn choose(
     if candidates.is_empty() {
         return (Vec::new(), true);
     }
+    // The network solver, when it gives up, spends part of the budget of the integer program.
+    let started = options.clock.map(|now| now());
     match valid.scenario.terms.balance {
         Balance::Count => {
             if let Some(chosen) = flow::solve(sides, candidates, valid.tolerance, valid.max_total) {
@@ -145,14 +149,23 @@ fn choose(
             if let Some(chosen) = bilateral::solve(candidates, valid.tolerance, valid.max_total) {
                 return (chosen, true);
             }
+            if let Some(chosen) =
+                network::solve(sides, candidates, valid.tolerance, valid.max_total)
+            {
+                return (chosen, true);
+            }
         }
     }
+    let time_limit_seconds = match (options.time_limit_seconds, options.clock, started) {
+        (Some(limit), Some(now), Some(started)) => Some((limit - (now() - started)).max(0.0)),
+        (limit, ..) => limit,
+    };
     mip::solve(
         sides,
         candidates,
         valid.tolerance,
         valid.max_total,
-        options.time_limit_seconds,
+        time_limit_seconds,
         options.clock,
     )
 }
