@@ -96,7 +96,9 @@ await flow("find_by_transliterated_name", async (pages) => {
   await page.goto(`${base}/captives`);
   // "/" jumps to the search box; typing searches as you type.
   // The search box has the focus when the page opens; Escape leaves it, "/" comes back.
+  await page.waitForFunction(() => document.activeElement && document.activeElement.id === "q");
   await page.keyboard.press("Escape");
+  await page.waitForFunction(() => document.activeElement === document.body);
   await page.keyboard.press("/");
   const search = page.getByLabel("Search by name");
   check(await search.evaluate((el) => el === document.activeElement), "/ focuses the search");
