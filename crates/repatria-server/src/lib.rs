@@ -36,6 +36,8 @@ pub struct AppState {
     pub matching: Arc<matching::Matching>,
     /// Import jobs running or finished in this process.
     pub jobs: Arc<routes::tracing::Jobs>,
+    /// The dashboard's summary of the registry, kept while the registry is unchanged.
+    pub dashboard: Arc<routes::dashboard::DashboardCache>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             login_limiter: Arc::default(),
             matching: Arc::default(),
             jobs: Arc::default(),
+            dashboard: Arc::default(),
         }
     }
 }

@@ -277,6 +277,18 @@ async fn the_dashboard_counts_and_speaks_ukrainian(app: &WebApp) {
         "{}",
         uk.text()
     );
+    // The summary is kept between visits only while the registry is unchanged.
+    let again = registrar.post("/captives/new", &two_claims()).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
+    let page = admin.get("/").await;
+    assert!(
+        page.text().contains("Captives registered: 2"),
+        "{}",
+        page.text()
+    );
+    assert!(page
+        .text()
+        .contains("Documents disagree with the assessed nationality 2"));
     assert!(uk.html.starts_with("<!doctype html>\n<html lang=\"uk\">"));
 
     // A journalist has no dashboard: to the released captives instead.

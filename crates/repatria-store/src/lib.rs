@@ -325,6 +325,10 @@ pub trait Store: Send + Sync {
     /// Every captive, in id order (to build the matching index).
     async fn all_captives(&self) -> Result<Vec<Captive>>;
 
+    /// How many captives there are and when one last changed (RFC 3339): equal answers
+    /// mean an unchanged registry, so that a summary of it can be kept until then.
+    async fn registry_version(&self) -> Result<(u64, Option<String>)>;
+
     /// Records a tracing request.
     async fn create_tracing_request(
         &self,

@@ -591,6 +591,14 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn registry_version(&self) -> Result<(u64, Option<String>)> {
+        let row = sqlx::query("SELECT COUNT(*) AS n, MAX(updated_at) AS last FROM captives")
+            .fetch_one(&self.pool)
+            .await?;
+        let count: i64 = row.try_get("n")?;
+        Ok((count as u64, row.try_get("last")?))
+    }
+
     async fn create_tracing_request(
         &self,
         actor: &Actor,

@@ -176,7 +176,38 @@ scenarios!(
     links_drive_the_request_and_a_rejected_pair_is_never_proposed_again,
     an_import_is_atomic_and_recognised_by_its_content,
     accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_stop,
+    the_registry_version_moves_with_every_change_of_a_captive,
 );
+
+async fn the_registry_version_moves_with_every_change_of_a_captive(store: &SqlStore) {
+    assert_eq!(store.registry_version().await.unwrap(), (0, None));
+    with_parties(store).await;
+    let c = create(store, "KP", "Kim", "Chol-su").await;
+    let first = store.registry_version().await.unwrap();
+    assert_eq!(first.0, 1);
+    assert!(first.1.is_some());
+    // A read changes nothing.
+    store.get_captive(c.id).await.unwrap();
+    assert_eq!(store.registry_version().await.unwrap(), first);
+    // A change a second later moves it.
+    store
+        .change_captive(
+            &actor(),
+            c.id,
+            CaptiveChange::SetLanguages {
+                languages: vec!["ko".into()],
+                interpreter_required: true,
+            },
+            now() + chrono::Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    let second = store.registry_version().await.unwrap();
+    assert_eq!(second.0, 1);
+    assert!(second.1 > first.1, "{second:?} after {first:?}");
+    create(store, "KP", "Pak", "Yong-su").await;
+    assert_eq!(store.registry_version().await.unwrap().0, 2);
+}
 
 async fn a_new_captive_is_stored_with_its_assessed_identity_capture_event_and_audit_event(
     store: &SqlStore,

@@ -12,14 +12,14 @@ use super::Auth;
 use crate::error::ApiResult;
 use crate::AppState;
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Count {
     /// A status word, party code or month (`YYYY-MM`).
     pub key: String,
     pub count: usize,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OverdueView {
     pub captive_id: String,
     /// The assessed identity's name as recorded.
@@ -31,7 +31,7 @@ pub struct OverdueView {
     pub due_at: chrono::DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DisagreementView {
     pub captive_id: String,
     pub name: String,
@@ -77,14 +77,41 @@ fn counts<K: ToString>(items: impl IntoIterator<Item = (K, usize)>) -> Vec<Count
         .collect()
 }
 
-/// The overview of the registry.
-#[utoipa::path(get, path = "/api/dashboard", tag = "captives",
-    responses((status = 200, body = DashboardView), (status = 403, body = crate::ErrorBody)))]
-pub async fn get(
-    State(state): State<AppState>,
-    Auth(user): Auth,
-) -> ApiResult<axum::Json<DashboardView>> {
-    user.require(Permission::ReadCaptives)?;
+/// The registry's summary as last computed, kept while the registry is unchanged (same
+/// number of captives, same latest change) and for at most [`KEEP_FOR`], since deadlines
+/// fall due with time alone. Summing up a million records takes seconds; asking whether
+/// anything changed takes one query.
+#[derive(Default)]
+pub struct DashboardCache(tokio::sync::Mutex<Option<Summary>>);
+
+/// How long a summary is shown at most before it is computed again.
+const KEEP_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+#[derive(Clone)]
+struct Summary {
+    version: (u64, Option<String>),
+    computed: std::time::Instant,
+    as_of: chrono::DateTime<Utc>,
+    total: usize,
+    by_status: Vec<Count>,
+    by_detaining_power: Vec<Count>,
+    captures_by_month: Vec<Count>,
+    overdue_count: usize,
+    overdue: Vec<OverdueView>,
+    nationality_disagreements: usize,
+    disagreements: Vec<DisagreementView>,
+}
+
+/// The summary of the registry now: the kept one if nothing changed, else a new one.
+async fn summary(state: &AppState) -> ApiResult<Summary> {
+    // One computation at a time: a second visitor waits for the first one's result.
+    let mut kept = state.dashboard.0.lock().await;
+    let version = state.store.registry_version().await?;
+    if let Some(summary) = kept.as_ref() {
+        if summary.version == version && summary.computed.elapsed() < KEEP_FOR {
+            return Ok(summary.clone());
+        }
+    }
     let now = Utc::now();
     let captives = state.store.all_captives().await?;
     let stats: RegistryStats = crate::matching::heavy(|| summarize(&captives, now));
@@ -96,27 +123,51 @@ pub async fn get(
             .map(|claim| claim.name.display())
             .unwrap_or_default()
     };
-    let overdue: Vec<OverdueView> = stats
-        .overdue
-        .iter()
-        .map(|o| OverdueView {
-            captive_id: o.captive.to_string(),
-            name: name_of(o.captive),
-            kind: o.kind.as_str().into(),
-            article: o.kind.article().into(),
-            due_at: o.due_at,
-        })
-        .collect();
-    let disagreements: Vec<DisagreementView> = stats
-        .disagreements
-        .iter()
-        .map(|d| DisagreementView {
-            captive_id: d.captive.to_string(),
-            name: name_of(d.captive),
-            assessed: d.assessed.clone(),
-            documents: d.documents.clone(),
-        })
-        .collect();
+    let summary = Summary {
+        version,
+        computed: std::time::Instant::now(),
+        as_of: now,
+        total: stats.total,
+        overdue: stats
+            .overdue
+            .iter()
+            .map(|o| OverdueView {
+                captive_id: o.captive.to_string(),
+                name: name_of(o.captive),
+                kind: o.kind.as_str().into(),
+                article: o.kind.article().into(),
+                due_at: o.due_at,
+            })
+            .collect(),
+        disagreements: stats
+            .disagreements
+            .iter()
+            .map(|d| DisagreementView {
+                captive_id: d.captive.to_string(),
+                name: name_of(d.captive),
+                assessed: d.assessed.clone(),
+                documents: d.documents.clone(),
+            })
+            .collect(),
+        by_status: counts(stats.by_status),
+        by_detaining_power: counts(stats.by_detaining_power),
+        captures_by_month: counts(stats.captures_by_month),
+        overdue_count: stats.overdue_count,
+        nationality_disagreements: stats.nationality_disagreements,
+    };
+    *kept = Some(summary.clone());
+    Ok(summary)
+}
+
+/// The overview of the registry.
+#[utoipa::path(get, path = "/api/dashboard", tag = "captives",
+    responses((status = 200, body = DashboardView), (status = 403, body = crate::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+) -> ApiResult<axum::Json<DashboardView>> {
+    user.require(Permission::ReadCaptives)?;
+    let summary = summary(&state).await?;
     let tracing = if user.role.can(Permission::ReadTracing) {
         let requests = state.store.tracing_requests(None).await?;
         let by_status = repatria_core::TracingStatus::ALL.iter().map(|s| {
@@ -140,10 +191,11 @@ pub async fn get(
         None
     };
     // The names shown are a read of those records.
-    let shown: Vec<&str> = overdue
+    let shown: Vec<&str> = summary
+        .overdue
         .iter()
         .map(|o| o.captive_id.as_str())
-        .chain(disagreements.iter().map(|d| d.captive_id.as_str()))
+        .chain(summary.disagreements.iter().map(|d| d.captive_id.as_str()))
         .collect();
     state
         .store
@@ -153,18 +205,30 @@ pub async fn get(
             "registry",
             "dashboard",
             serde_json::json!({ "shown": shown }),
-            now,
+            Utc::now(),
         )
         .await?;
-    Ok(axum::Json(DashboardView {
-        as_of: now,
-        total: stats.total,
-        by_status: counts(stats.by_status),
-        by_detaining_power: counts(stats.by_detaining_power),
-        captures_by_month: counts(stats.captures_by_month),
-        overdue_count: stats.overdue_count,
+    let Summary {
+        as_of,
+        total,
+        by_status,
+        by_detaining_power,
+        captures_by_month,
+        overdue_count,
         overdue,
-        nationality_disagreements: stats.nationality_disagreements,
+        nationality_disagreements,
+        disagreements,
+        ..
+    } = summary;
+    Ok(axum::Json(DashboardView {
+        as_of,
+        total,
+        by_status,
+        by_detaining_power,
+        captures_by_month,
+        overdue_count,
+        overdue,
+        nationality_disagreements,
         disagreements,
         tracing,
     }))

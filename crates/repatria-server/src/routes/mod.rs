@@ -3,7 +3,7 @@
 mod audit;
 mod auth;
 mod captives;
-mod dashboard;
+pub mod dashboard;
 mod exchange;
 mod media;
 mod parties;
