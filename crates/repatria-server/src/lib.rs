@@ -25,6 +25,7 @@ use repatria_store::Store;
 
 pub use auth::{hash_password, CurrentUser};
 pub use error::{ApiError, ErrorBody};
+pub use routes::dashboard::warm as warm_dashboard;
 pub use routes::ApiDoc;
 
 /// What every handler shares.

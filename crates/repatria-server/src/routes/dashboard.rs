@@ -159,6 +159,11 @@ async fn summary(state: &AppState) -> ApiResult<Summary> {
     Ok(summary)
 }
 
+/// Computes the summary ahead of the first visit (at server start).
+pub async fn warm(state: &AppState) -> Result<(), crate::ApiError> {
+    summary(state).await.map(|_| ())
+}
+
 /// The overview of the registry.
 #[utoipa::path(get, path = "/api/dashboard", tag = "captives",
     responses((status = 200, body = DashboardView), (status = 403, body = crate::ErrorBody)))]

@@ -79,6 +79,15 @@ async fn run(
                 tracing::warn!(%error, "matching index not built; it is built at first use")
             }
         }
+        // Then the dashboard's summary, so that the first visitor does not wait for it.
+        let started = std::time::Instant::now();
+        match repatria_server::warm_dashboard(&warm).await {
+            Ok(()) => tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "dashboard summary ready"
+            ),
+            Err(error) => tracing::warn!(%error, "dashboard summary not computed ahead"),
+        }
     });
     repatria_server::serve(listener, state, shutdown_signal())
         .await
