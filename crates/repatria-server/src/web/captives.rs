@@ -16,8 +16,7 @@ use repatria_core::Permission;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::form::to_json;
-use super::session::{field, url_escape, values, Fields};
+use super::session::{url_escape, values, Fields};
 use super::{Failure, Ui};
 use crate::AppState;
 
@@ -151,39 +150,25 @@ async fn new_page(
     values: std::collections::BTreeMap<String, String>,
     errors: std::collections::BTreeMap<String, String>,
 ) -> Response {
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = ui.render(
+    ui.render_form(
         "captives/new.html",
         context! {
             values => values, errors => errors,
             parties => party_options(ui).await,
             choices => choices(ui),
         },
-    );
-    *response.status_mut() = status;
-    response
+        !errors.is_empty(),
+    )
 }
 
 async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
-    let csrf = field(&fields, "_csrf").unwrap_or_default().to_string();
-    let answer = match to_json(&fields) {
-        Ok(body) => ui.send(Method::POST, "/api/captives", &body, &csrf).await,
-        Err(errors) => Err(Failure::unreadable(errors)),
-    };
-    match answer {
+    match ui.submit(Method::POST, "/api/captives", &fields).await {
         Ok(created) => {
             let id = created["id"].as_str().unwrap_or_default();
             Redirect::to(&format!("/captives/{id}?saved=1")).into_response()
         }
         Err(failure) if failure.is_input_error() => {
-            let mut errors = failure.fields.clone();
-            if errors.is_empty() {
-                errors.insert("_".into(), failure.message);
-            }
+            let errors = failure.form_errors();
             new_page(&ui, values(&fields), errors).await
         }
         Err(failure) => ui.fail(failure),
@@ -302,17 +287,9 @@ async fn edit_page(
         }
         v
     });
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = ui.render(
+    ui.render_form(
         "captives/edit.html",
-        context! { captive => captive, form => form, values => values, errors => errors, choices => choices(ui) },
-    );
-    *response.status_mut() = status;
-    response
+        context! { captive => captive, form => form, values => values, errors => errors, choices => choices(ui) }, !errors.is_empty())
 }
 
 async fn edit(
@@ -323,19 +300,11 @@ async fn edit(
     let Some((method, api)) = form_of(&form) else {
         return edit_page(&ui, &id, &form, None, Default::default()).await;
     };
-    let csrf = field(&fields, "_csrf").unwrap_or_default().to_string();
     let path = format!("/api/captives/{}/{api}", url_escape(&id));
-    let answer = match to_json(&fields) {
-        Ok(body) => ui.send(method, &path, &body, &csrf).await,
-        Err(errors) => Err(Failure::unreadable(errors)),
-    };
-    match answer {
+    match ui.submit(method, &path, &fields).await {
         Ok(_) => Redirect::to(&format!("/captives/{}?saved=1", url_escape(&id))).into_response(),
         Err(failure) if failure.is_input_error() => {
-            let mut errors = failure.fields.clone();
-            if errors.is_empty() {
-                errors.insert("_".into(), failure.message);
-            }
+            let errors = failure.form_errors();
             edit_page(&ui, &id, &form, Some(values(&fields)), errors).await
         }
         Err(failure) => ui.fail(failure),

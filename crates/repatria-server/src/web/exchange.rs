@@ -135,12 +135,7 @@ async fn render(
         json!({ "moved": moved, "counted": counted, "uncounted": moved - counted,
                 "left": plan["not_moved"].as_array().map_or(0, Vec::len) })
     });
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = ui.render(
+    ui.render_form(
         "exchange/plan.html",
         context! {
             parties => parties,
@@ -152,9 +147,8 @@ async fn render(
             summary => summary,
             carried => carried,
         },
-    );
-    *response.status_mut() = status;
-    response
+        !errors.is_empty(),
+    )
 }
 
 async fn page(ui: Ui) -> Response {
@@ -180,10 +174,7 @@ async fn run(ui: Ui, Form(fields): Form<Fields>) -> Response {
     match plan(&ui, &fields).await {
         Ok(plan) => render(&ui, values, &fields, BTreeMap::new(), Some(plan)).await,
         Err(failure) if failure.is_input_error() => {
-            let mut errors = failure.fields.clone();
-            if errors.is_empty() {
-                errors.insert("_".into(), failure.message.clone());
-            }
+            let errors = failure.form_errors();
             render(&ui, values, &fields, errors, None).await
         }
         Err(failure) => ui.fail(failure),

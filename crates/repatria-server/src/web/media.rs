@@ -11,7 +11,6 @@ use axum::{Form, Router};
 use minijinja::context;
 use serde_json::Value;
 
-use super::form;
 use super::session::{self, url_escape, Fields, Ui};
 use super::Failure;
 use crate::AppState;
@@ -37,17 +36,11 @@ async fn show_list(
         Ok(requests) => requests,
         Err(failure) => return ui.fail(failure),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = ui.render(
+    ui.render_form(
         "media/list.html",
         context! { requests => requests, values => values, errors => errors, today => today() },
-    );
-    *response.status_mut() = status;
-    response
+        !errors.is_empty(),
+    )
 }
 
 async fn list(ui: Ui) -> Response {
@@ -55,20 +48,8 @@ async fn list(ui: Ui) -> Response {
 }
 
 async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
-    let csrf = session::field(&fields, "_csrf").unwrap_or_default();
-    let body = match form::to_json(&fields) {
-        Ok(body) => body,
-        Err(errors) => {
-            return show_list(
-                &ui,
-                session::values(&fields),
-                Failure::unreadable(errors).fields,
-            )
-            .await
-        }
-    };
     match ui
-        .send(Method::POST, "/api/media/requests", &body, csrf)
+        .submit(Method::POST, "/api/media/requests", &fields)
         .await
     {
         Ok(request) => {
@@ -110,12 +91,7 @@ async fn show_detail(ui: &Ui, id: &str, state: FormState) -> Response {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let status = if state.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = ui.render(
+    ui.render_form(
         "media/detail.html",
         context! {
             request => request,
@@ -126,9 +102,8 @@ async fn show_detail(ui: &Ui, id: &str, state: FormState) -> Response {
             today => today(),
             now => chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string(),
         },
-    );
-    *response.status_mut() = status;
-    response
+        !state.errors.is_empty(),
+    )
 }
 
 async fn detail(ui: Ui, Path(id): Path<String>) -> Response {
@@ -136,28 +111,17 @@ async fn detail(ui: Ui, Path(id): Path<String>) -> Response {
 }
 
 async fn change(ui: Ui, id: String, fields: Fields, which: &'static str) -> Response {
-    let csrf = session::field(&fields, "_csrf").unwrap_or_default();
-    let again = |errors| FormState {
-        which,
-        values: session::values(&fields),
-        errors,
-    };
-    let body = match form::to_json(&fields) {
-        Ok(body) => body,
-        Err(errors) => {
-            return show_detail(&ui, &id, again(Failure::unreadable(errors).fields)).await
-        }
-    };
     let path = format!("/api/media/requests/{}/{which}", url_escape(&id));
-    match ui.send(Method::POST, &path, &body, csrf).await {
+    match ui.submit(Method::POST, &path, &fields).await {
         Ok(_) => Redirect::to(&format!("/media/{}", url_escape(&id))).into_response(),
         Err(failure) if failure.is_input_error() => {
-            let mut errors = failure.fields.clone();
-            if errors.is_empty() {
-                // A rule of the domain (a visit outside the window): shown above the form.
-                errors.insert("_".into(), failure.message.clone());
-            }
-            show_detail(&ui, &id, again(errors)).await
+            // A rule of the domain (a visit outside the window) is shown above the form.
+            let state = FormState {
+                which,
+                values: session::values(&fields),
+                errors: failure.form_errors(),
+            };
+            show_detail(&ui, &id, state).await
         }
         Err(failure) => ui.fail(failure),
     }

@@ -202,6 +202,16 @@ impl Failure {
         }
     }
 
+    /// The errors to show on the form: by field, or the whole message above the form
+    /// (under `_`) when the API named no field.
+    pub fn form_errors(self) -> BTreeMap<String, String> {
+        if self.fields.is_empty() {
+            BTreeMap::from([("_".to_string(), self.message)])
+        } else {
+            self.fields
+        }
+    }
+
     /// A form's own inputs that could not be read (a number that is not one).
     pub fn unreadable(errors: Vec<(String, String)>) -> Failure {
         Failure {
@@ -404,6 +414,31 @@ impl Ui {
             .body(Body::from(bytes))
             .expect("a valid request");
         json_of(self.web.call(request).await)
+    }
+
+    /// Sends a form to the API: its fields as the JSON body (`form::to_json`), with the
+    /// form's CSRF token.
+    pub async fn submit(
+        &self,
+        method: Method,
+        path: &str,
+        fields: &Fields,
+    ) -> Result<Value, Failure> {
+        let csrf = field(fields, "_csrf").unwrap_or_default();
+        match super::form::to_json(fields) {
+            Ok(body) => self.send(method, path, &body, csrf).await,
+            Err(errors) => Err(Failure::unreadable(errors)),
+        }
+    }
+
+    /// Renders a form page: 422 when it shows errors, so that scripts and tests see the
+    /// refusal without reading the page.
+    pub fn render_form(&self, name: &str, ctx: minijinja::Value, invalid: bool) -> Response {
+        let mut response = self.render(name, ctx);
+        if invalid {
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        response
     }
 
     /// Renders a page with the layout's context: user, permissions, language, CSRF token.

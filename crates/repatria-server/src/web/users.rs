@@ -53,12 +53,7 @@ async fn show(
         Ok(users) => users,
         Err(failure) => return ui.fail(failure),
     };
-    let status = if errors.is_empty() && alert.is_none() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = ui.render(
+    ui.render_form(
         "users/list.html",
         context! {
             users => users,
@@ -68,9 +63,8 @@ async fn show(
             notice => notice,
             alert => alert,
         },
-    );
-    *response.status_mut() = status;
-    response
+        !(errors.is_empty() && alert.is_none()),
+    )
 }
 
 async fn list(ui: Ui, Query(done): Query<Done>) -> Response {
