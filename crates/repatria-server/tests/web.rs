@@ -381,7 +381,19 @@ async fn no_bad_form_is_a_server_error(app: &WebApp) {
         .len();
     for path in &paths {
         for body in &bodies {
-            let page = admin.post(path, body).await;
+            // The upload form is multipart (a server that refuses another encoding answers
+            // before reading the body, which a client still sending it sees as a closed
+            // connection rather than an answer).
+            let page = if path == "/imports/preview" {
+                let form = body
+                    .iter()
+                    .fold(reqwest::multipart::Form::new(), |form, (k, v)| {
+                        form.text(k.to_string(), v.to_string())
+                    });
+                admin.post_multipart(path, form).await
+            } else {
+                admin.post(path, body).await
+            };
             assert!(
                 page.status.is_client_error()
                     || page.status.is_redirection()
