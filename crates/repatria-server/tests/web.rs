@@ -112,6 +112,11 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
     let browser = app.login_as("reg-1", Role::Registrar).await;
     let form = browser.get("/captives/new").await;
     form.assert_ok();
+    // The navigation offers what the role may use: a registrar reviews matches but does
+    // not read tracing requests or the audit log.
+    assert!(form.html.contains("href=\"/matches\""));
+    assert!(!form.html.contains("href=\"/tracing\""));
+    assert!(!form.html.contains("href=\"/audit\""));
     assert!(form
         .html
         .contains("name=\"identity_claims[1].family_name\""));
