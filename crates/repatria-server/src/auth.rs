@@ -18,6 +18,9 @@ use crate::{AppState, RequestId};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "repatria_session";
+/// The `Set-Cookie` value that ends the session in the browser.
+pub const CLEAR_SESSION_COOKIE: &str =
+    "repatria_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0";
 /// The header that must repeat a cookie session's CSRF token on unsafe methods.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -105,9 +108,9 @@ fn bearer(request: &Request) -> Option<&str> {
     value.strip_prefix("Bearer ").map(str::trim)
 }
 
-fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .headers()
+/// The value of the cookie `name` in a request's headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -115,6 +118,19 @@ fn cookie<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
+}
+
+/// The credential a token stands for and its user, unless the token is unknown, expired
+/// or revoked or the user disabled.
+pub async fn live_credential(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(repatria_store::Credential, repatria_store::User)>, ApiError> {
+    let found = state
+        .store
+        .find_credential(&token_hash(token), chrono::Utc::now())
+        .await?;
+    Ok(found.filter(|(_, user)| !user.disabled))
 }
 
 /// Requires a live credential on every request it guards: `Authorization: Bearer`, or
@@ -126,7 +142,7 @@ pub async fn authenticate(
 ) -> Result<Response, ApiError> {
     let (token, from_cookie) = match bearer(&request) {
         Some(token) => (token.to_string(), false),
-        None => match cookie(&request, SESSION_COOKIE) {
+        None => match cookie(request.headers(), SESSION_COOKIE) {
             Some(token) => (token.to_string(), true),
             None => {
                 return Err(ApiError::Unauthorized(
@@ -135,12 +151,7 @@ pub async fn authenticate(
             }
         },
     };
-    let hash = token_hash(&token);
-    let found = state
-        .store
-        .find_credential(&hash, chrono::Utc::now())
-        .await?;
-    let Some((credential, user)) = found.filter(|(_, user)| !user.disabled) else {
+    let Some((credential, user)) = live_credential(&state, &token).await? else {
         return Err(ApiError::Unauthorized(
             "the token or session is unknown, expired or revoked".into(),
         ));

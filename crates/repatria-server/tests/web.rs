@@ -84,6 +84,12 @@ async fn login_logout_and_redirects(app: &WebApp) {
     );
 }
 
+/// The stored record of the captive with this id.
+async fn stored_captive(app: &WebApp, id: &str) -> repatria_core::Captive {
+    let id = repatria_core::CaptiveId(id.parse().expect("a captive id"));
+    app.store.get_captive(id).await.unwrap()
+}
+
 /// The fields of the registration form for a captive with two identity claims: what he
 /// declares, in Ukrainian, and what a found document says, in Russian spelling.
 fn two_claims() -> Vec<(&'static str, &'static str)> {
@@ -172,15 +178,7 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
     assert!(text.contains("UA → RU"));
     assert_eq!(page.html.matches("<article class=\"claim").count(), 2);
     assert_eq!(page.html.matches("class=\"claim assessed\"").count(), 1);
-    let stored = app
-        .store
-        .get_captive(
-            id.parse::<uuid::Uuid>()
-                .map(repatria_core::CaptiveId)
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let stored = stored_captive(app, &id).await;
     assert_eq!(stored.claims.len(), 2);
     assert_eq!(stored.languages, ["uk", "ru"]);
     assert!(!stored.interpreter_required);
@@ -231,15 +229,7 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
         )
         .await;
     assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
-    let stored = app
-        .store
-        .get_captive(
-            id.parse::<uuid::Uuid>()
-                .map(repatria_core::CaptiveId)
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let stored = stored_captive(app, &id).await;
     assert_eq!(stored.assessed_claim, Some(stored.claims[1].id));
     assert_eq!(stored.timeline.len(), 2);
     let page = browser.get(&format!("/captives/{id}")).await;
@@ -417,16 +407,7 @@ async fn no_bad_form_is_a_server_error(app: &WebApp) {
         );
     }
     let captive_id = captive.trim_start_matches("/captives/");
-    let stored = app
-        .store
-        .get_captive(
-            captive_id
-                .parse::<uuid::Uuid>()
-                .map(repatria_core::CaptiveId)
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let stored = stored_captive(app, captive_id).await;
     assert_eq!(stored.claims.len(), 2, "no claim added by nonsense");
     assert_eq!(
         stored.timeline.len(),

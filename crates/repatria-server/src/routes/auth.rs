@@ -129,9 +129,7 @@ pub async fn logout(State(state): State<AppState>, Auth(user): Auth) -> ApiResul
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static(
-            "repatria_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
-        ),
+        HeaderValue::from_static(crate::auth::CLEAR_SESSION_COOKIE),
     );
     Ok(response)
 }

@@ -103,11 +103,10 @@ pub fn to_json(pairs: &[(String, String)]) -> Result<Value, Vec<(String, String)
             continue;
         };
         match convert(kind, text) {
-            Ok(Some(value)) => set(&mut root, &steps, value),
-            Ok(None) => {
-                // Make sure the containers exist, so indices stay where the form put them.
-                set_empty(&mut root, &steps);
-            }
+            Ok(Some(value)) => set(&mut root, &steps, Some(value)),
+            // The containers are made all the same, so that indices stay where the form
+            // put them; the empty input itself is left out.
+            Ok(None) => set(&mut root, &steps[..steps.len() - 1], None),
             Err(reason) => errors.push((path.to_string(), reason)),
         }
     }
@@ -118,9 +117,13 @@ pub fn to_json(pairs: &[(String, String)]) -> Result<Value, Vec<(String, String)
     Ok(root)
 }
 
-fn set(node: &mut Value, steps: &[Step], value: Value) {
+/// Puts `value` at the path, making the containers on the way; `None` only makes them
+/// (and leaves a value already there).
+fn set(node: &mut Value, steps: &[Step], value: Option<Value>) {
     let Some((first, rest)) = steps.split_first() else {
-        *node = value;
+        if let Some(value) = value {
+            *node = value;
+        }
         return;
     };
     let child = match first {
@@ -146,43 +149,6 @@ fn set(node: &mut Value, steps: &[Step], value: Value) {
         }
     };
     set(child, rest, value);
-}
-
-fn set_empty(node: &mut Value, steps: &[Step]) {
-    // Only the containers: the leaf itself is left out.
-    if steps.len() > 1 {
-        let (parent, _) = steps.split_at(steps.len() - 1);
-        let mut probe = node.clone();
-        set(&mut probe, parent, Value::Null);
-        // Merge only what did not exist yet.
-        merge_missing(node, &probe);
-    }
-}
-
-fn merge_missing(target: &mut Value, source: &Value) {
-    match (target, source) {
-        (Value::Object(t), Value::Object(s)) => {
-            for (k, v) in s {
-                match t.get_mut(k) {
-                    Some(existing) => merge_missing(existing, v),
-                    None => {
-                        t.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (Value::Array(t), Value::Array(s)) => {
-            for (i, v) in s.iter().enumerate() {
-                if i < t.len() {
-                    merge_missing(&mut t[i], v);
-                } else {
-                    t.push(v.clone());
-                }
-            }
-        }
-        (t @ Value::Null, s) => *t = s.clone(),
-        _ => {}
-    }
 }
 
 /// Leaves out nulls, empty objects, and trailing empty items of arrays.

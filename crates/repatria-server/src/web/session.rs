@@ -20,7 +20,7 @@ use tower::ServiceExt;
 
 use super::i18n::{tr, Lang};
 use super::Web;
-use crate::auth::{token_hash, CurrentUser, SESSION_COOKIE};
+use crate::auth::{cookie, live_credential, CurrentUser, CLEAR_SESSION_COOKIE, SESSION_COOKIE};
 use crate::{AppState, RequestId};
 
 /// The interface language's cookie (`en` or `uk`).
@@ -46,17 +46,6 @@ pub struct Visitor {
     pub lang: Lang,
     request_id: Option<String>,
     peer: Option<SocketAddr>,
-}
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 fn lang_of(headers: &HeaderMap) -> Lang {
@@ -119,12 +108,10 @@ impl FromRequestParts<AppState> for Ui {
         let token = cookie(&parts.headers, SESSION_COOKIE)
             .ok_or_else(to_login)?
             .to_string();
-        let found = state
-            .store
-            .find_credential(&token_hash(&token), chrono::Utc::now())
+        let found = live_credential(state, &token)
             .await
-            .map_err(|e| crate::ApiError::from(e).into_response())?;
-        let Some((credential, user)) = found.filter(|(_, user)| !user.disabled) else {
+            .map_err(IntoResponse::into_response)?;
+        let Some((credential, user)) = found else {
             return Err(to_login());
         };
         let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone());
@@ -605,9 +592,7 @@ async fn logout(ui: Ui, Form(fields): Form<Fields>) -> Response {
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static(
-            "repatria_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
-        ),
+        HeaderValue::from_static(CLEAR_SESSION_COOKIE),
     );
     response
 }
