@@ -160,7 +160,7 @@ await flow("journalist_sees_no_date_of_birth", async (pages) => {
   check(dob, "the chosen captive has a date of birth on record");
   const today = new Date().toISOString().slice(0, 10);
   const until = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
-  const request = await api("media_officer", "POST", "/api/media/requests", {
+  const request = await api("admin", "POST", "/api/media/requests", {
     journalist: "demo-journalist", outlet: "Fictional Daily", purpose: "interview",
     captives: [captive.id], wanted_from: today, wanted_until: until,
   });

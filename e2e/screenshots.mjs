@@ -33,7 +33,7 @@ const imports = await api("admin", "GET", "/api/imports");
 const importId = (imports.items || imports)[0].id;
 const today = new Date().toISOString().slice(0, 10);
 const until = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
-const media = await api("media_officer", "POST", "/api/media/requests", {
+const media = await api("admin", "POST", "/api/media/requests", {
   journalist: "demo-journalist", outlet: "Fictional Daily", purpose: "A report on conditions in camps",
   captives: [captiveId], wanted_from: today, wanted_until: until,
 });

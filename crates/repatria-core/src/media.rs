@@ -109,6 +109,14 @@ impl MediaRequest {
                 "this request has been decided already",
             ));
         }
+        // Four eyes: whoever recorded the request does not also release captives to the
+        // press under it (Art. 13 protects them against public curiosity).
+        if decision.decided_by == self.requested_by {
+            return Err(DomainError::rule(
+                "decision",
+                "the media officer who recorded a request may not decide it; another must",
+            ));
+        }
         check_window(decision.valid_from, decision.valid_until, "valid_until")?;
         if let Some(stranger) = decision
             .consent_recorded
@@ -193,7 +201,7 @@ mod tests {
             valid_from: day(3),
             valid_until: day(5),
             note: None,
-            decided_by: "media-1".into(),
+            decided_by: "media-2".into(),
             decided_at: chrono::Utc.with_ymd_and_hms(2026, 2, 21, 0, 0, 0).unwrap(),
         }
     }
@@ -221,6 +229,17 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("decided already"));
+    }
+
+    #[test]
+    fn whoever_recorded_a_request_may_not_decide_it() {
+        let mut r = request();
+        let mut own = decision(true, vec![captive(1)]);
+        own.decided_by = r.requested_by.clone();
+        let error = r.decide(own).unwrap_err().to_string();
+        assert!(error.contains("may not decide"), "{error}");
+        assert!(r.decision.is_none());
+        r.decide(decision(true, vec![captive(1)])).unwrap();
     }
 
     #[test]

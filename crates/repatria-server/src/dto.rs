@@ -750,75 +750,77 @@ impl CaptiveView {
 /// The placeholder shown where a decision withholds names.
 pub const NAME_WITHHELD: &str = "(name withheld)";
 
-impl CaptiveView {
-    /// The record as a media-access decision releases it to a journalist (Art. 13): the
-    /// assessed name unless withheld, the parties, the status, the capture date; never
-    /// date of birth, unit, service number, documents, interviews, health or places.
-    pub fn for_journalist(
-        c: &Captive,
-        now: Timestamp,
-        release: &repatria_core::Release,
-    ) -> CaptiveView {
-        let mut view = CaptiveView::new(c, now, Role::Journalist);
-        let assessed = c.assessed_claim.map(|id| id.as_uuid());
-        view.identity_claims
-            .retain(|claim| Some(claim.id) == assessed);
-        for claim in &mut view.identity_claims {
-            if release.names_withheld {
-                claim.family_name = Some(NAME_WITHHELD.into());
-                claim.given_name = None;
-                claim.patronymic = None;
-            }
-            claim.date_of_birth = None;
-            claim.place_of_birth = None;
-            claim.nationality = None;
-            claim.rank = None;
-            claim.service_number = None;
-            claim.unit = None;
-            claim.document = None;
-            claim.document_not_bearers = false;
-            claim.refused_fields.clear();
-            claim.note = None;
-            claim.recorded_by.clear();
-        }
-        view.capture = CaptureView {
-            captured_at: view.capture.captured_at,
-            place: "(withheld)".into(),
-            latitude: None,
-            longitude: None,
-            capturing_unit: None,
-            condition: None,
+/// A captive as a media-access decision releases him to a journalist (GC III Art. 13).
+///
+/// Built from an allow-list, not by removing fields from the full record: a field added
+/// to the record later stays with the bureau unless it is added here on purpose. The
+/// journalist learns who (unless names are withheld), which parties, where he stands,
+/// the day of capture, and the conditions he must respect; never date of birth, unit,
+/// documents, claims and their sources, languages, interviews, health, places or times.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleasedCaptive {
+    pub id: Uuid,
+    /// The assessed name, family name first, or `(name withheld)`.
+    pub name: String,
+    pub power_of_origin: String,
+    pub detaining_power: String,
+    pub status: String,
+    /// The day of capture, without the time.
+    #[schema(value_type = String, format = Date)]
+    pub captured_on: chrono::NaiveDate,
+    /// The decision's conditions, which bind the journalist.
+    pub faces_blurred: bool,
+    pub names_withheld: bool,
+    /// The last day the decision releases this captive.
+    #[schema(value_type = String, format = Date)]
+    pub released_until: chrono::NaiveDate,
+}
+
+impl ReleasedCaptive {
+    pub fn new(c: &Captive, release: &repatria_core::Release) -> ReleasedCaptive {
+        let name = if release.names_withheld {
+            NAME_WITHHELD.to_string()
+        } else {
+            c.assessed_identity()
+                .map(|a| a.name.display())
+                .unwrap_or_default()
         };
-        view.timeline.clear();
-        view.interviews.clear();
-        view.health = None;
-        view.health_history.clear();
-        view.languages.clear();
-        view.repatriation_wish = None;
-        view.capture_card_sent_at = None;
-        view.deadlines.clear();
-        view
+        ReleasedCaptive {
+            id: c.id.as_uuid(),
+            name,
+            power_of_origin: c.power_of_origin.to_string(),
+            detaining_power: c.detaining_power.to_string(),
+            status: c.status().to_string(),
+            captured_on: c.capture.captured_at.date_naive(),
+            faces_blurred: release.faces_blurred,
+            names_withheld: release.names_withheld,
+            released_until: release.valid_until,
+        }
     }
 }
 
-impl CaptiveSummary {
-    /// A list entry as a media-access decision releases it (see [`CaptiveView::for_journalist`]).
-    pub fn for_journalist(c: &Captive, release: &repatria_core::Release) -> CaptiveSummary {
-        let mut summary = CaptiveSummary::from(c);
-        summary.date_of_birth = None;
-        summary.health = None;
-        if release.names_withheld {
-            summary.name = NAME_WITHHELD.into();
-            summary.family_name = None;
-            summary.given_name = None;
-            summary.patronymic = None;
-        }
-        summary
-    }
+/// One captive's record: the whole record as the role may read it, or what a media
+/// decision released to a journalist.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CaptiveAnswer {
+    Record(Box<CaptiveView>),
+    Released(ReleasedCaptive),
+}
+
+/// An entry of the registry's list: a summary, or what a media decision released to a
+/// journalist.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CaptiveListItem {
+    Summary(CaptiveSummary),
+    Released(ReleasedCaptive),
 }
 
 /// A captive as listed: the assessed identity and where he stands.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CaptiveSummary {
     pub id: Uuid,
     /// The assessed identity's name, family name first.
@@ -864,7 +866,7 @@ impl From<&Captive> for CaptiveSummary {
 /// A page of a list: `{"items", "total", "next"}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaptivePage {
-    pub items: Vec<CaptiveSummary>,
+    pub items: Vec<CaptiveListItem>,
     pub total: u64,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next: Option<String>,

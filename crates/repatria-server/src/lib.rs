@@ -63,21 +63,16 @@ pub fn monotonic_seconds() -> f64 {
         .as_secs_f64()
 }
 
-/// The request id, taken from `X-Request-Id` when a proxy set one, otherwise new. It is
-/// recorded in audit events and returned in the response.
+/// The request id: always made here, never taken from the request, so that what the
+/// audit log records as a request id is ours (a client could otherwise write text of
+/// its choosing into the chain). It is returned in `X-Request-Id`.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 async fn request_id(mut request: Request, next: Next) -> Response {
-    let id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 100 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(String::from)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let id = uuid::Uuid::new_v4().to_string();
     request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id) {

@@ -7,7 +7,7 @@ use repatria_core::Role;
 use repatria_server::hash_password;
 use repatria_server::AppState;
 use repatria_store::testing::TestDatabase;
-use repatria_store::{Actor, Backend, Store, User};
+use repatria_store::{Actor, AuditFilter, Backend, Store, User};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -297,7 +297,42 @@ on_both_backends!(
     a_new_captive_is_proposed_to_the_open_request_that_seeks_him,
     accounts_are_created_listed_and_disabled_by_an_admin,
     the_captives_held_are_planned_for_exchange,
+    a_request_id_sent_by_the_client_is_not_recorded,
 );
+
+async fn a_request_id_sent_by_the_client_is_not_recorded(app: &TestApp) {
+    app.with_parties().await;
+    let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let chosen = "forged-id: see event 1";
+    let response = app
+        .client
+        .get(format!("{}/api/captives/{id}", app.base))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .header("x-request-id", chosen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let ours = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(ours, chosen);
+    assert!(uuid::Uuid::parse_str(&ours).is_ok(), "{ours}");
+    let events = app
+        .store
+        .audit_events(&AuditFilter {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let read = events.iter().rfind(|e| e.action == "captive.read").unwrap();
+    assert_eq!(read.request_id.as_deref(), Some(ours.as_str()));
+    assert!(events
+        .iter()
+        .all(|e| e.request_id.as_deref() != Some(chosen)));
+}
 
 async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
     let health = app.get("/healthz").await;
@@ -1324,10 +1359,20 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
     ];
     let today = chrono::Utc::now().date_naive().to_string();
     let decision = json!({ "approved": true, "consent_recorded": [id], "valid_from": today, "valid_until": today });
+    // Requests are recorded by an officer of their own: whoever records one may not
+    // decide it, and every role of the table must be free to try.
+    let recorder = app.user("media-recorder", Role::MediaOfficer).await;
     let new_request = || async {
         let request = json!({ "outlet": "O", "journalist": "user-journalist", "purpose": "p", "captives": [id],
                               "wanted_from": today, "wanted_until": today });
-        let created = app.post("/api/media/requests", request).await;
+        let created = app
+            .as_token(
+                &recorder,
+                "POST",
+                "/api/media/requests",
+                Some(&request.to_string()),
+            )
+            .await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
         created.body["id"].as_str().unwrap().to_string()
     };
@@ -1696,13 +1741,30 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
         "approval without consent: {}",
         refused.body
     );
-    let decided = app
+    let own = app
         .as_token(
             &media,
             "POST",
             &path,
             Some(&decision(vec![&released]).to_string()),
         )
+        .await;
+    assert_eq!(
+        own.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the officer who recorded the request may not approve it: {}",
+        own.body
+    );
+    assert!(
+        own.body.to_string().contains("may not decide"),
+        "{}",
+        own.body
+    );
+    let second = app.user("media-2", Role::MediaOfficer).await;
+    let mut approval = decision(vec![&released]);
+    approval["note"] = json!("INTERNAL NOTE");
+    let decided = app
+        .as_token(&second, "POST", &path, Some(&approval.to_string()))
         .await;
     assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
 
@@ -1728,16 +1790,42 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
         "Border region",
         "military_id",
         "admin-1",
+        "interpreter",
+        "confidence",
+        "source",
+        "T00:00",
     ] {
         assert!(
             !text.contains(secret),
             "the journalist saw {secret}: {text}"
         );
     }
+    // An allow-list: exactly these fields, and a field added to the record later stays
+    // with the bureau.
+    let mut fields: Vec<&str> = record
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
     assert_eq!(
-        record.body["identity_claims"][0]["document_not_bearers"], false,
-        "investigative findings stay hidden"
+        fields,
+        [
+            "captured_on",
+            "detaining_power",
+            "faces_blurred",
+            "id",
+            "name",
+            "names_withheld",
+            "power_of_origin",
+            "released_until",
+            "status"
+        ]
     );
+    assert_eq!(record.body["faces_blurred"], true);
+    assert_eq!(list["items"][0], record.body, "the list shows the same");
     assert_eq!(
         app.as_token(&press, "GET", &format!("/api/captives/{other}"), None)
             .await
@@ -1775,6 +1863,45 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
         1,
         "a journalist sees his own requests"
     );
+    // ... as released to him: not the captive who did not consent, not the consent
+    // list, not the bureau's notes or who decided.
+    let mine = own.body[0].to_string();
+    for secret in [
+        other.as_str(),
+        "INTERNAL NOTE",
+        "consent_recorded",
+        "media-2",
+        "media-1",
+        "recorded_by",
+        "note",
+    ] {
+        assert!(
+            !mine.contains(secret),
+            "the journalist saw {secret}: {mine}"
+        );
+    }
+    assert_eq!(own.body[0]["captives"], json!([released]));
+    assert_eq!(own.body[0]["visits"].as_array().unwrap().len(), 1);
+    assert_eq!(own.body[0]["decision"]["names_withheld"], true);
+    // The officers see the whole request, and the listings are audited.
+    let whole = app
+        .as_token(&second, "GET", "/api/media/requests", None)
+        .await;
+    assert!(whole.body.to_string().contains("INTERNAL NOTE"));
+    let events = app
+        .store
+        .audit_events(&AuditFilter {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let listings: Vec<&str> = events
+        .iter()
+        .filter(|e| e.action == "media.list")
+        .map(|e| e.actor.as_str())
+        .collect();
+    assert_eq!(listings, ["press-1", "media-2"]);
 }
 
 async fn an_auditor_filters_the_log_by_actor_action_and_entity(app: &TestApp) {
@@ -2323,6 +2450,24 @@ async fn the_captives_held_are_planned_for_exchange(app: &TestApp) {
         )
         .await;
     assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
+    // Planning reads every held captive's record: audited, with how many, not who.
+    let events = app
+        .store
+        .audit_events(&AuditFilter {
+            limit: 100_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let planned = events
+        .iter()
+        .find(|e| e.action == "captive.list" && e.detail.contains("exchange.plan_held"))
+        .expect("planning the held captives is audited");
+    assert_eq!(planned.actor, "admin-1");
+    assert_eq!(
+        serde_json::from_str::<Value>(&planned.detail).unwrap()["considered"],
+        3
+    );
     let plan = plan.body;
     assert_eq!(plan["optimal"], true);
     let moved: Vec<&str> = plan["transfers"]

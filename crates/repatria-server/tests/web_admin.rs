@@ -371,6 +371,21 @@ async fn a_media_officer_records_and_decides_a_request(app: &WebApp) {
         .text()
         .contains("Kyiv Daily jour-1"));
 
+    // Whoever recorded a request may not decide it: a second officer does.
+    let own = officer
+        .post(
+            &format!("{detail_path}/decision"),
+            &[
+                ("approved:bool", "true"),
+                ("consent_recorded[]", &captive),
+                ("valid_from", &today),
+                ("valid_until", &today),
+            ],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", own.html);
+    assert!(own.text().contains("may not decide"), "{}", own.html);
+    let officer = app.login_as("media-2", Role::MediaOfficer).await;
     let decided = officer
         .post(
             &format!("{detail_path}/decision"),
@@ -411,7 +426,7 @@ async fn a_media_officer_records_and_decides_a_request(app: &WebApp) {
         .get(&detail_path)
         .await
         .text()
-        .contains("Camp 1 media-1"));
+        .contains("Camp 1 media-2"));
 
     // The journalist sees his own request, and no forms.
     let mine = journalist.get("/media").await;

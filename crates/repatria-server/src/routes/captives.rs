@@ -111,9 +111,17 @@ pub async fn list(
         let mut items = Vec::new();
         for (id, release) in super::media::releases(&state, &user.username).await? {
             let captive = state.store.get_captive(id).await?;
-            items.push(CaptiveSummary::for_journalist(&captive, &release));
+            items.push(CaptiveListItem::Released(ReleasedCaptive::new(
+                &captive, &release,
+            )));
         }
-        let shown: Vec<String> = items.iter().map(|c| c.id.to_string()).collect();
+        let shown: Vec<String> = items
+            .iter()
+            .filter_map(|c| match c {
+                CaptiveListItem::Released(c) => Some(c.id.to_string()),
+                CaptiveListItem::Summary(_) => None,
+            })
+            .collect();
         state
             .store
             .record_read(
@@ -159,7 +167,11 @@ pub async fn list(
         )
         .await?;
     Ok(axum::Json(CaptivePage {
-        items: page.items,
+        items: page
+            .items
+            .into_iter()
+            .map(CaptiveListItem::Summary)
+            .collect(),
         total: page.total,
         next: page.next,
     }))
@@ -265,12 +277,14 @@ pub async fn create(
 /// One captive's whole record, with deadlines as of now.
 #[utoipa::path(get, path = "/api/captives/{id}", tag = "captives",
     params(("id" = String, Path, description = "captive id")),
-    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CaptiveAnswer,
+        description = "the record as the role may read it; for a journalist, what a media decision released"),
+        (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<CaptiveView>> {
+) -> ApiResult<axum::Json<CaptiveAnswer>> {
     if user.role == repatria_core::Role::Journalist {
         return journalist_view(&state, &user, &id).await;
     }
@@ -293,7 +307,9 @@ pub async fn get(
             now,
         )
         .await?;
-    Ok(axum::Json(CaptiveView::new(&captive, now, user.role)))
+    Ok(axum::Json(CaptiveAnswer::Record(Box::new(
+        CaptiveView::new(&captive, now, user.role),
+    ))))
 }
 
 /// A captive's record as released to a journalist, or 404 as for an unknown id.
@@ -301,7 +317,7 @@ async fn journalist_view(
     state: &AppState,
     user: &crate::auth::CurrentUser,
     raw: &str,
-) -> ApiResult<axum::Json<CaptiveView>> {
+) -> ApiResult<axum::Json<CaptiveAnswer>> {
     let id = captive_id(raw)?;
     let released = super::media::releases(state, &user.username).await?;
     let Some((_, release)) = released.iter().find(|(c, _)| *c == id) else {
@@ -324,9 +340,9 @@ async fn journalist_view(
             now,
         )
         .await?;
-    Ok(axum::Json(CaptiveView::for_journalist(
-        &captive, now, release,
-    )))
+    Ok(axum::Json(CaptiveAnswer::Released(ReleasedCaptive::new(
+        &captive, release,
+    ))))
 }
 
 /// Recomputes the tracing candidates a new or renamed captive meets. The change itself

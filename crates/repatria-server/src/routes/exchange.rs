@@ -140,6 +140,19 @@ pub async fn plan_held(
     let parties = state.store.list_parties().await?;
     let captives = state.store.all_captives().await?;
     let scenario = held_scenario(&parties, &captives, body);
+    // The plan is built from every held captive's record (rank, health, wish): a read of
+    // personal data, audited like any other. The detail names how many, not who.
+    state
+        .store
+        .record_read(
+            &user.actor(),
+            "captive.list",
+            "registry",
+            "captives",
+            serde_json::json!({ "for": "exchange.plan_held", "considered": scenario.prisoners.len() }),
+            Utc::now(),
+        )
+        .await?;
     let today = Utc::now().date_naive();
     let plan = tokio::task::spawn_blocking(move || {
         let options = PlanOptions {

@@ -131,6 +131,93 @@ impl From<&MediaRequest> for MediaRequestView {
     }
 }
 
+/// A media-access request as its journalist sees it (Art. 13), built from an allow-list:
+/// the request, the decision's verdict and conditions, the captives it released (only
+/// those whose own consent was recorded) and when he visited them. Never the captives
+/// who did not consent, the consent list, the bureau's notes or who decided.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleasedMediaRequestView {
+    pub id: String,
+    pub outlet: String,
+    pub journalist: String,
+    pub purpose: String,
+    pub wanted_from: String,
+    pub wanted_until: String,
+    pub requested_at: chrono::DateTime<Utc>,
+    /// Absent until decided.
+    pub decision: Option<ReleasedDecisionView>,
+    /// The captives the approval released; empty before an approval.
+    pub captives: Vec<String>,
+    /// Visits to released captives, without the bureau's notes.
+    pub visits: Vec<ReleasedVisitView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleasedDecisionView {
+    pub approved: bool,
+    pub faces_blurred: bool,
+    pub names_withheld: bool,
+    pub valid_from: String,
+    pub valid_until: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleasedVisitView {
+    pub captive: String,
+    pub at: chrono::DateTime<Utc>,
+}
+
+impl ReleasedMediaRequestView {
+    pub fn new(r: &MediaRequest) -> Self {
+        let released: Vec<CaptiveId> = match &r.decision {
+            Some(d) if d.approved => r
+                .captives
+                .iter()
+                .filter(|c| d.consent_recorded.contains(c))
+                .copied()
+                .collect(),
+            _ => Vec::new(),
+        };
+        ReleasedMediaRequestView {
+            id: r.id.0.to_string(),
+            outlet: r.outlet.clone(),
+            journalist: r.journalist.clone(),
+            purpose: r.purpose.clone(),
+            wanted_from: r.wanted_from.to_string(),
+            wanted_until: r.wanted_until.to_string(),
+            requested_at: r.requested_at,
+            decision: r.decision.as_ref().map(|d| ReleasedDecisionView {
+                approved: d.approved,
+                faces_blurred: d.faces_blurred,
+                names_withheld: d.names_withheld,
+                valid_from: d.valid_from.to_string(),
+                valid_until: d.valid_until.to_string(),
+            }),
+            captives: released.iter().map(ToString::to_string).collect(),
+            visits: r
+                .visits
+                .iter()
+                .filter(|v| released.contains(&v.captive))
+                .map(|v| ReleasedVisitView {
+                    captive: v.captive.to_string(),
+                    at: v.at,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A media-access request: whole for media officers, as released for its journalist.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MediaRequestAnswer {
+    Whole(MediaRequestView),
+    Released(ReleasedMediaRequestView),
+}
+
 fn date(input: &str, field: &str) -> Result<NaiveDate, FieldError> {
     NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d")
         .map_err(|_| FieldError::new(field, format!("expected a date YYYY-MM-DD, got {input:?}")))
@@ -201,21 +288,44 @@ pub async fn create(
     ))
 }
 
-/// Media-access requests: all of them for media officers, his own for a journalist.
+/// Media-access requests: all of them for media officers, his own for a journalist (as
+/// released to him). The listing is a read of personal data and is audited.
 #[utoipa::path(get, path = "/api/media/requests", tag = "media",
-    responses((status = 200, body = Vec<MediaRequestView>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<MediaRequestAnswer>), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<Vec<MediaRequestView>>> {
-    let requests = if user.role == Role::Journalist {
+) -> ApiResult<axum::Json<Vec<MediaRequestAnswer>>> {
+    let journalist = user.role == Role::Journalist;
+    let requests = if journalist {
         state.store.media_requests(Some(&user.username)).await?
     } else {
         user.require(Permission::ManageMedia)?;
         state.store.media_requests(None).await?
     };
+    let shown: Vec<String> = requests.iter().map(|r| r.id.0.to_string()).collect();
+    state
+        .store
+        .record_read(
+            &user.actor(),
+            "media.list",
+            "registry",
+            "media_requests",
+            serde_json::json!({ "shown": shown }),
+            Utc::now(),
+        )
+        .await?;
     Ok(axum::Json(
-        requests.iter().map(MediaRequestView::from).collect(),
+        requests
+            .iter()
+            .map(|r| {
+                if journalist {
+                    MediaRequestAnswer::Released(ReleasedMediaRequestView::new(r))
+                } else {
+                    MediaRequestAnswer::Whole(MediaRequestView::from(r))
+                }
+            })
+            .collect(),
     ))
 }
 

@@ -186,6 +186,10 @@ async fn show(ui: Ui, Path(id): Path<String>, Query(params): Query<ShowParams>) 
         Ok(captive) => captive,
         Err(failure) => return ui.fail(failure),
     };
+    // What a media decision released to a journalist has a shape of its own (Art. 13).
+    if captive.get("released_until").is_some() {
+        return ui.render("captives/released.html", context! { captive => captive });
+    }
     let role = ui.user.role;
     let audit = if role.can(Permission::ReadAudit) {
         ui.get(&format!(
