@@ -61,11 +61,64 @@ fn parse_url(url: &str) -> Result<(Backend, String)> {
     }
     if url.contains("://") {
         return Err(StoreError::Database(sqlx::Error::Configuration(
-            format!("unsupported database URL {url:?}: use a file path, sqlite://FILE or postgres://...").into(),
+            format!(
+                "unsupported database URL {:?}: use a file path, sqlite://FILE or postgres://...",
+                redact_url(url)
+            )
+            .into(),
         )));
     }
     // A bare path is a SQLite file.
     Ok((Backend::Sqlite, sqlite_url(url)))
+}
+
+/// A database URL fit for messages and logs: the password of its user part and of a
+/// `password=` parameter replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let mut redacted = url.to_string();
+    if let Some(scheme) = redacted.find("://") {
+        let authority_end = redacted[scheme + 3..]
+            .find(['/', '?', '#'])
+            .map_or(redacted.len(), |end| scheme + 3 + end);
+        // The user part ends at the last `@` of the authority (a password may hold `@`).
+        if let Some(at) = redacted[scheme + 3..authority_end].rfind('@') {
+            let at = scheme + 3 + at;
+            if let Some(colon) = redacted[scheme + 3..at].find(':') {
+                redacted.replace_range(scheme + 3 + colon + 1..at, "***");
+            }
+        }
+    }
+    if let Some(query) = redacted.find('?') {
+        let (head, tail) = redacted.split_at(query + 1);
+        let parameters: Vec<String> = tail
+            .split('&')
+            .map(|parameter| match parameter.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => parameter.to_string(),
+            })
+            .collect();
+        redacted = format!("{head}{}", parameters.join("&"));
+    }
+    redacted
+}
+
+/// Creates a new SQLite database file readable by its owner only: it holds the registry.
+/// SQLite gives its `-wal` and `-shm` files the database file's permissions. An existing
+/// file is left as it is.
+fn create_private_file(path: &str) -> std::io::Result<()> {
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path == ":memory:" || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
 }
 
 fn sqlite_url(path: &str) -> String {
@@ -82,6 +135,14 @@ impl SqlStore {
     pub async fn connect(url: &str) -> Result<SqlStore> {
         sqlx::any::install_default_drivers();
         let (backend, url) = parse_url(url)?;
+        if backend == Backend::Sqlite && !url.contains("mode=memory") {
+            let path = url.trim_start_matches("sqlite://");
+            create_private_file(path).map_err(|error| {
+                StoreError::Database(sqlx::Error::Configuration(
+                    format!("cannot create the database file {path}: {error}").into(),
+                ))
+            })?;
+        }
         let options = match backend {
             Backend::Sqlite => AnyPoolOptions::new()
                 .max_connections(4)
@@ -197,5 +258,46 @@ mod tests {
             "postgres://postgres@127.0.0.1/test",
         );
         assert!(parse_url("mysql://x").is_err());
+    }
+
+    #[test]
+    fn passwords_are_hidden_from_messages() {
+        for (url, expect) in [
+            ("postgres://app:secret@db/r", "postgres://app:***@db/r"),
+            (
+                "postgres://app:p@ss:w@db:5432/r",
+                "postgres://app:***@db:5432/r",
+            ),
+            ("postgres://app@db/r", "postgres://app@db/r"),
+            (
+                "postgres://db/r?user=app&password=secret&sslmode=require",
+                "postgres://db/r?user=app&password=***&sslmode=require",
+            ),
+            ("postgres://db/r?x=a@b:c", "postgres://db/r?x=a@b:c"),
+            ("repatria.db", "repatria.db"),
+        ] {
+            assert_eq!(redact_url(url), expect, "{url}");
+        }
+        let error = parse_url("mysql://root:hunter2@db/x")
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("hunter2"), "{error}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_sqlite_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("registry.db");
+        let store = SqlStore::connect(path.to_str().unwrap()).await.unwrap();
+        store.close().await;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+        for companion in ["registry.db-wal", "registry.db-shm"] {
+            if let Ok(metadata) = std::fs::metadata(dir.path().join(companion)) {
+                assert_eq!(metadata.permissions().mode() & 0o077, 0, "{companion}");
+            }
+        }
     }
 }

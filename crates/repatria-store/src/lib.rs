@@ -27,7 +27,7 @@ use repatria_core::{
 
 pub use accounts::{Credential, User};
 pub use audit::{AuditEvent, VerifyReport};
-pub use backend::{Backend, SqlStore};
+pub use backend::{redact_url, Backend, SqlStore};
 pub use media::MediaChange;
 pub use tracing::{LinkFilter, TracingChange};
 

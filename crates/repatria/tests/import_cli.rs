@@ -140,6 +140,12 @@ async fn a_list_is_imported_once_and_reconciled(backend: Backend) {
     ]);
     assert!(ok, "{err}");
     assert!(out.starts_with("1 persons written"), "{out}");
+    #[cfg(unix)]
+    for written in [&pfif, &report] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(written).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}: {mode:o}", written.display());
+    }
     let entries = repatria_lists::read_pfif(&std::fs::read(&pfif).unwrap()).unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].family_name.as_deref(), Some("Шевченко"));

@@ -27,21 +27,7 @@ pub async fn verify(db: &str) -> anyhow::Result<()> {
 
 /// A database URL fit for messages: without its password.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme + 3],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
+    repatria_store::redact_url(url)
 }
 
 #[cfg(test)]

@@ -269,8 +269,7 @@ fn check_threshold(threshold: f64) -> anyhow::Result<()> {
 }
 
 fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> anyhow::Result<()> {
-    let mut writer =
-        csv::Writer::from_path(path).with_context(|| format!("writing {}", path.display()))?;
+    let mut writer = csv::Writer::from_writer(super::files::create_private(path)?);
     writer.write_record(header)?;
     for row in rows {
         writer.write_record(&row)?;

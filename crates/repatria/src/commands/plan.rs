@@ -37,7 +37,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
         .with_context(|| format!("invalid scenario {}", args.scenario.display()))?;
     let mut json = serde_json::to_string_pretty(&plan).context("cannot encode the plan")?;
     json.push('\n');
-    std::fs::write(&args.out, json)
+    super::files::write_private(&args.out, json)
         .with_context(|| format!("cannot write plan {}", args.out.display()))?;
     if args.explain {
         print!("{}", repatria_exchange::explain(&scenario, &plan));

@@ -165,8 +165,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             bail!("--report: an import of tracing requests has no reconciliation report");
         }
         let report = imports::report(&store, import).await?;
-        std::fs::write(path, imports::report_csv(&report))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        super::files::write_private(path, imports::report_csv(&report))?;
         println!("reconciliation report written to {}", path.display());
     }
     store.close().await;
@@ -207,8 +206,7 @@ pub async fn export_pfif(db: &str, out: &PathBuf, domain: &str) -> anyhow::Resul
             }
         })
         .collect();
-    std::fs::write(out, repatria_lists::write_pfif(&persons))
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    super::files::write_private(out, repatria_lists::write_pfif(&persons))?;
     store
         .record_read(
             &Actor::new("cli"),
