@@ -183,6 +183,27 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
     assert_eq!(stored.languages, ["uk", "ru"]);
     assert!(!stored.interpreter_required);
 
+    // The search form sends the name by POST: it never appears in an address that the
+    // browser's history, bookmarks or a proxy's log would keep.
+    let list = browser.get("/captives").await;
+    assert!(
+        list.html.contains("method=\"post\" action=\"/captives\"")
+            && !list.html.contains("hx-push-url"),
+        "{}",
+        list.html
+    );
+    let posted = browser
+        .post("/captives", &[("q", "Shevchenko Taras"), ("status", "")])
+        .await;
+    posted.assert_ok();
+    assert!(
+        posted.html.contains(&format!("href=\"/captives/{id}\"")),
+        "{}",
+        posted.text()
+    );
+    assert!(posted.location.is_none());
+    let forged = browser.post_raw("/captives", &[("q", "Shevchenko")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "no CSRF token");
     // Found by a Latin transliteration of his name, with its score.
     let found = browser.get("/captives?q=Shevchenko+Taras").await;
     found.assert_ok();

@@ -4,7 +4,7 @@
 //! record. Every form posts to the API endpoint of the same change.
 
 use axum::extract::{Path, Query};
-use axum::http::Method;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -22,14 +22,16 @@ use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/captives", get(list))
+        .route("/captives", get(list).post(search))
         .route("/captives/new", get(new_form).post(create))
         .route("/captives/{id}", get(show))
         .route("/captives/{id}/edit/{form}", get(edit_form).post(edit))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 struct ListParams {
+    /// A name: sent by POST from the search form, so that it stays out of the address,
+    /// the browser's history and the logs of proxies (a `?q=` typed by hand still works).
     q: Option<String>,
     status: Option<String>,
     power_of_origin: Option<String>,
@@ -86,6 +88,30 @@ fn options(
 }
 
 async fn list(ui: Ui, Query(params): Query<ListParams>) -> Response {
+    show_list(ui, params, false).await
+}
+
+/// The search form, sent by POST: a name never appears in an address.
+#[derive(Debug, Deserialize)]
+struct SearchForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(flatten)]
+    params: ListParams,
+}
+
+async fn search(ui: Ui, Form(form): Form<SearchForm>) -> Response {
+    if !crate::auth::constant_time_eq(&form.csrf, &ui.csrf) || form.csrf.is_empty() {
+        return ui.fail(Failure {
+            status: StatusCode::FORBIDDEN,
+            message: ui.t("captives.search_expired"),
+            fields: Default::default(),
+        });
+    }
+    show_list(ui, form.params, true).await
+}
+
+async fn show_list(ui: Ui, params: ListParams, posted: bool) -> Response {
     let filters = params.query();
     let mut api = format!("/api/captives?limit=50&{filters}");
     if let Some(after) = params.after.as_deref().filter(|a| !a.is_empty()) {
@@ -110,7 +136,8 @@ async fn list(ui: Ui, Query(params): Query<ListParams>) -> Response {
                 q => params.q, status => params.status,
                 power_of_origin => params.power_of_origin, detaining_power => params.detaining_power,
             },
-            base => format!("/captives?{filters}"),
+            base => format!("/captives?{}", if posted { ListParams { q: None, after: None, ..params.clone() }.query() } else { filters.clone() }),
+            posted => posted,
             after => params.after,
             parties => party_options(&ui).await,
             statuses => statuses,
