@@ -2444,7 +2444,7 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
     let leaves = repatria_store::checkpoint::leaves(&*app.store, None)
         .await
         .unwrap();
-    repatria_store::checkpoint::check(&leaves, &second_note, &[key.clone()]).unwrap();
+    repatria_store::checkpoint::check(&leaves, &second_note, std::slice::from_ref(&key)).unwrap();
 
     let answer = app
         .as_token(
@@ -2497,15 +2497,25 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
         ("old=-1", "old", "non-negative integer"),
         ("old=0", "old", "at least 1"),
         ("old=3&new=2", "old", "at most new (2)"),
-        (&*format!("old=1&new={size}"), "new", "at most the log's size"),
+        (
+            &*format!("old=1&new={size}"),
+            "new",
+            "at most the log's size",
+        ),
         (&*format!("old={size}"), "old", "at most the log's size"),
-        ("old=1&new=9223372036854775808", "new", "at most 9223372036854775807"),
+        (
+            "old=1&new=9223372036854775808",
+            "new",
+            "at most 9223372036854775807",
+        ),
     ] {
         let answer = app
             .as_token(&auditor, "GET", &format!("/api/audit/proof?{query}"), None)
             .await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
-        let message = answer.body["error"]["fields"][field].as_str().unwrap_or_default();
+        let message = answer.body["error"]["fields"][field]
+            .as_str()
+            .unwrap_or_default();
         assert!(message.contains(fragment), "{query}: {}", answer.body);
     }
 }
@@ -2526,5 +2536,8 @@ async fn without_an_audit_key_the_checkpoint_is_404() {
         "{}",
         answer.body
     );
-    assert_eq!(app.get("/api/audit/proof?old=1").await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/audit/proof?old=1").await.status,
+        StatusCode::OK
+    );
 }

@@ -169,7 +169,13 @@ mod tests {
         let all = leaves(11);
         let proof = consistency(&all, 4, 11).unwrap();
         assert_eq!(
-            repatria_tlog::verify_consistency(4, 11, &proof.old_root, &proof.new_root, &proof.proof),
+            repatria_tlog::verify_consistency(
+                4,
+                11,
+                &proof.old_root,
+                &proof.new_root,
+                &proof.proof
+            ),
             Ok(())
         );
         assert_eq!(

@@ -782,9 +782,10 @@ impl Store for SqlStore {
     async fn audit_chain_hashes(&self, up_to: Option<u64>) -> Result<Vec<[u8; 32]>> {
         use futures_util::TryStreamExt;
         let limit = up_to.map_or(i64::MAX, |n| n.min(i64::MAX as u64) as i64);
-        let mut rows = sqlx::query("SELECT seq, hash FROM audit_events WHERE seq <= $1 ORDER BY seq")
-            .bind(limit)
-            .fetch(&self.pool);
+        let mut rows =
+            sqlx::query("SELECT seq, hash FROM audit_events WHERE seq <= $1 ORDER BY seq")
+                .bind(limit)
+                .fetch(&self.pool);
         let mut hashes = Vec::new();
         while let Some(row) = rows.try_next().await? {
             let seq = row.try_get::<i64, _>("seq")?;

@@ -126,14 +126,16 @@ pub async fn rewrite_history(store: &SqlStore, seq: u64, detail: &str) {
         }
         event.prev_hash = prev;
         event.hash = event.compute_hash();
-        sqlx::query("UPDATE audit_events SET detail = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
-            .bind(&event.detail)
-            .bind(&event.prev_hash)
-            .bind(&event.hash)
-            .bind(event.seq as i64)
-            .execute(store.pool())
-            .await
-            .expect("rewrite an event");
+        sqlx::query(
+            "UPDATE audit_events SET detail = $1, prev_hash = $2, hash = $3 WHERE seq = $4",
+        )
+        .bind(&event.detail)
+        .bind(&event.prev_hash)
+        .bind(&event.hash)
+        .bind(event.seq as i64)
+        .execute(store.pool())
+        .await
+        .expect("rewrite an event");
         prev = event.hash.clone();
     }
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")

@@ -85,7 +85,10 @@ async fn shortened_history_contradicts_its_checkpoint(backend: Backend) {
     chain_intact(&store, 4).await;
     let err = check(&store, &note).await.unwrap_err();
     assert_eq!(err, Contradiction::Shortened { size: 6, events: 4 });
-    assert!(err.to_string().contains("shortened or rolled back"), "{err}");
+    assert!(
+        err.to_string().contains("shortened or rolled back"),
+        "{err}"
+    );
 
     // Appending new events after the rollback, up to the old size and past it, does not
     // restore the checkpoint's root.
@@ -148,9 +151,7 @@ async fn a_fork_contradicts_and_a_grown_log_does_not(backend: Backend) {
     // The same proof does not connect the other branch's checkpoint to this log.
     let copy_leaves = checkpoint::leaves(&copy, None).await.unwrap();
     let copy_root = repatria_tlog::root(&copy_leaves);
-    assert!(
-        repatria_tlog::verify_consistency(6, 9, &copy_root, &new.root, &proof.proof).is_err()
-    );
+    assert!(repatria_tlog::verify_consistency(6, 9, &copy_root, &new.root, &proof.proof).is_err());
 }
 
 #[tokio::test]
@@ -188,7 +189,8 @@ async fn chain_hashes_are_read_in_order(backend: Backend) {
     tamper(&store, &["DELETE FROM audit_events WHERE seq = 2"]).await;
     let err = store.audit_chain_hashes(None).await.unwrap_err();
     assert!(
-        err.to_string().contains("audit event 3 found where 2 was expected"),
+        err.to_string()
+            .contains("audit event 3 found where 2 was expected"),
         "{err}"
     );
 }
@@ -219,7 +221,8 @@ async fn truncating_the_audit_log_is_refused_postgres() {
             .await
             .unwrap_err();
         assert!(
-            err.to_string().contains("the audit log cannot be truncated"),
+            err.to_string()
+                .contains("the audit log cannot be truncated"),
             "{table}: {err}"
         );
     }
