@@ -122,10 +122,14 @@ pub async fn checkpoint(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProofQuery {
     /// The smaller size (number of events), at least 1.
+    #[param(value_type = u64, required = true, minimum = 1)]
     pub old: Option<String>,
-    /// The larger size, at most the log's size; the log's size when left out.
+    /// The larger size, at least `old` and at most the log's size; the log's size when
+    /// left out.
+    #[param(value_type = u64, required = false, minimum = 1)]
     pub new: Option<String>,
 }
 
