@@ -234,7 +234,11 @@ async fn audit_checkpoints_from_the_command_line(backend: Backend) {
         !ok,
         "a checkpoint verified under a key that did not sign it"
     );
-    assert!(stderr.contains("signature"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("checkpoint {checkpoint} cannot be used"))
+            && stderr.contains("signature"),
+        "{stderr}"
+    );
     let (ok, _, stderr) = with("not-a-key");
     assert!(!ok && stderr.contains("--vkey"), "{stderr}");
     let (ok, _, stderr) = run(&[

@@ -65,6 +65,10 @@ pub async fn verify(
                 checkpoint.size,
                 checkpoint.origin
             ),
+            Err(
+                problem @ (checkpoint::Contradiction::Signature(_)
+                | checkpoint::Contradiction::Malformed(_)),
+            ) => anyhow::bail!("checkpoint {} cannot be used: {problem}", path.display()),
             Err(contradiction) => anyhow::bail!(
                 "the audit log contradicts checkpoint {}: {contradiction}",
                 path.display()
