@@ -14,6 +14,7 @@ pub const ENGINES: &[&str] = &[
     "repatria-match",
     "repatria-exchange",
     "repatria-lists",
+    "repatria-tlog",
 ];
 
 /// Crates that mean I/O, async runtimes or databases; none may reach an engine.

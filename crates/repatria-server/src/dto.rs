@@ -886,6 +886,24 @@ pub struct AuditEventView {
     pub hash: String,
 }
 
+/// An RFC 6962 consistency proof between two sizes of the audit log (RFC 9162
+/// §2.1.4): the hashes that show the log of `old` events is a prefix of the log of `new`
+/// events. Hashes are base64 (standard alphabet, padded), as in checkpoints.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsistencyProofView {
+    pub old: u64,
+    pub new: u64,
+    /// The Merkle root of the first `old` events.
+    #[schema(format = Byte, example = "duZ9rbzfHhDht03cYIq9L5jfsW+851J3tSMqEn8gh+8=")]
+    pub old_root: String,
+    /// The Merkle root of the first `new` events.
+    #[schema(format = Byte)]
+    pub new_root: String,
+    /// The proof's hashes, in order; empty when `old` equals `new`.
+    #[schema(value_type = Vec<String>)]
+    pub proof: Vec<String>,
+}
+
 pub fn captive_id(raw: &str) -> Result<CaptiveId, crate::error::ApiError> {
     raw.parse()
         .map_err(|_| crate::error::ApiError::not_found("captive", raw))

@@ -39,6 +39,9 @@ pub struct AppState {
     pub jobs: Arc<routes::tracing::Jobs>,
     /// The dashboard's summary of the registry, kept while the registry is unchanged.
     pub dashboard: Arc<routes::dashboard::DashboardCache>,
+    /// The key that signs audit checkpoints (`GET /api/audit/checkpoint`), when one is
+    /// configured. It is read from a file at start and never stored in the database.
+    pub audit_signer: Option<Arc<repatria_tlog::Signer>>,
 }
 
 impl AppState {
@@ -49,7 +52,14 @@ impl AppState {
             matching: Arc::default(),
             jobs: Arc::default(),
             dashboard: Arc::default(),
+            audit_signer: None,
         }
+    }
+
+    /// The same state, signing audit checkpoints with `signer`.
+    pub fn with_audit_signer(mut self, signer: repatria_tlog::Signer) -> AppState {
+        self.audit_signer = Some(Arc::new(signer));
+        self
     }
 }
 

@@ -22,12 +22,27 @@ struct TestApp {
 
 const PASSWORD: &str = "a long test password";
 
+/// The key the test server signs audit checkpoints with.
+fn audit_signer() -> repatria_tlog::Signer {
+    repatria_tlog::Signer::from_seed("test.example/audit", [5; 32]).unwrap()
+}
+
 async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, Some(audit_signer())).await
+}
+
+async fn spawn_app_with(
+    backend: Backend,
+    signer: Option<repatria_tlog::Signer>,
+) -> Option<TestApp> {
     let db = TestDatabase::create(backend).await?;
     let store: Arc<dyn Store> = Arc::new(db.store().await);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(store.clone());
+    let mut state = AppState::new(store.clone());
+    if let Some(signer) = signer {
+        state = state.with_audit_signer(signer);
+    }
     tokio::spawn(repatria_server::serve(
         listener,
         state,
@@ -290,6 +305,7 @@ on_both_backends!(
     reads_of_a_record_are_audited,
     a_journalist_sees_only_what_an_approved_decision_released,
     an_auditor_filters_the_log_by_actor_action_and_entity,
+    a_witness_checks_that_the_log_only_grew,
     a_tracing_request_is_matched_reviewed_answered_and_closed,
     a_search_in_another_spelling_finds_the_captive_ranked_by_score,
     a_list_is_imported_reconciled_and_the_same_file_again_creates_nothing,
@@ -352,6 +368,8 @@ async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
         "/api/captives/{id}/repatriation-wish",
         "/api/parties",
         "/api/audit/events",
+        "/api/audit/checkpoint",
+        "/api/audit/proof",
     ] {
         assert!(
             paths.contains_key(path),
@@ -951,6 +969,8 @@ async fn requests_without_a_valid_credential_are_401_and_public_endpoints_stay_o
         ("POST", "/api/captives"),
         ("GET", "/api/parties"),
         ("GET", "/api/audit/events"),
+        ("GET", "/api/audit/checkpoint"),
+        ("GET", "/api/audit/proof?old=1"),
         ("POST", "/api/exchange/plan"),
     ] {
         let answer = app.anonymous(method, path, Some("{}")).await;
@@ -1249,6 +1269,18 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         (
             "GET",
             "/api/audit/events".into(),
+            Box::new(|| Value::Null),
+            "admin auditor",
+        ),
+        (
+            "GET",
+            "/api/audit/checkpoint".into(),
+            Box::new(|| Value::Null),
+            "admin auditor",
+        ),
+        (
+            "GET",
+            "/api/audit/proof?old=1".into(),
             Box::new(|| Value::Null),
             "admin auditor",
         ),
@@ -2517,5 +2549,140 @@ async fn the_captives_held_are_planned_for_exchange(app: &TestApp) {
             .any(|k| k.starts_with("sides")),
         "{}",
         bad.body
+    );
+}
+
+/// A witness fetches signed checkpoints, then a consistency proof between their sizes,
+/// and checks with the transparency-log crate alone that the log only grew.
+async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use repatria_tlog::{open, verify_consistency, Checkpoint, Hash};
+    let auditor = app.user("auditor-witness", Role::Auditor).await;
+    let key = audit_signer().verifier();
+    let fetch = || async {
+        let response = app
+            .client
+            .get(format!("{}/api/audit/checkpoint", app.base))
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/plain; charset=utf-8"
+        );
+        let note = response.text().await.unwrap();
+        let opened = open(&note, std::slice::from_ref(&key)).unwrap();
+        assert_eq!(opened.signed_by, vec!["test.example/audit".to_string()]);
+        let checkpoint = Checkpoint::parse(&opened.text).unwrap();
+        assert_eq!(checkpoint.origin, "test.example/audit");
+        (note, checkpoint)
+    };
+    let (_, first) = fetch().await;
+    assert!(first.size >= 1, "logins are audited");
+    app.with_parties().await;
+    let (second_note, second) = fetch().await;
+    assert!(second.size > first.size);
+    // The server's checkpoint is the store's own view of the log.
+    let leaves = repatria_store::checkpoint::leaves(&*app.store, None)
+        .await
+        .unwrap();
+    repatria_store::checkpoint::check(&leaves, &second_note, std::slice::from_ref(&key)).unwrap();
+
+    let answer = app
+        .as_token(
+            &auditor,
+            "GET",
+            &format!("/api/audit/proof?old={}&new={}", first.size, second.size),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let hash = |v: &Value| -> Hash {
+        STANDARD
+            .decode(v.as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    assert_eq!(answer.body["old"], first.size);
+    assert_eq!(answer.body["new"], second.size);
+    assert_eq!(hash(&answer.body["old_root"]), first.root);
+    assert_eq!(hash(&answer.body["new_root"]), second.root);
+    let proof: Vec<Hash> = answer.body["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(hash)
+        .collect();
+    verify_consistency(first.size, second.size, &first.root, &second.root, &proof).unwrap();
+    // The proof does not connect a different (forked) old root.
+    let mut forked = first.root;
+    forked[0] ^= 1;
+    assert!(verify_consistency(first.size, second.size, &forked, &second.root, &proof).is_err());
+
+    // Without `new`, the proof runs to the log's current size.
+    let answer = app
+        .as_token(
+            &auditor,
+            "GET",
+            &format!("/api/audit/proof?old={}", first.size),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(answer.body["new"].as_u64().unwrap() >= second.size);
+
+    let size = second.size + 100;
+    for (query, field, fragment) in [
+        ("", "old", "is required"),
+        ("old=abc", "old", "non-negative integer"),
+        ("old=-1", "old", "non-negative integer"),
+        ("old=0", "old", "at least 1"),
+        ("old=3&new=2", "old", "at most new (2)"),
+        (
+            &*format!("old=1&new={size}"),
+            "new",
+            "at most the log's size",
+        ),
+        (&*format!("old={size}"), "old", "at most the log's size"),
+        (
+            "old=1&new=9223372036854775808",
+            "new",
+            "at most 9223372036854775807",
+        ),
+    ] {
+        let answer = app
+            .as_token(&auditor, "GET", &format!("/api/audit/proof?{query}"), None)
+            .await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let message = answer.body["error"]["fields"][field]
+            .as_str()
+            .unwrap_or_default();
+        assert!(message.contains(fragment), "{query}: {}", answer.body);
+    }
+}
+
+/// Without a configured key the checkpoint is 404 with a message that says so; proofs
+/// need no key.
+#[tokio::test]
+async fn without_an_audit_key_the_checkpoint_is_404() {
+    let app = spawn_app_with(Backend::Sqlite, None).await.unwrap();
+    let answer = app.get("/api/audit/checkpoint").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(answer.body["error"]["code"], "not_found");
+    assert!(
+        answer.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--audit-key"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        app.get("/api/audit/proof?old=1").await.status,
+        StatusCode::OK
     );
 }

@@ -13,6 +13,7 @@
 mod accounts;
 mod audit;
 mod backend;
+pub mod checkpoint;
 mod media;
 mod sql;
 #[cfg(feature = "testing")]
@@ -403,4 +404,10 @@ pub trait Store: Send + Sync {
 
     /// Recomputes the whole hash chain.
     async fn verify_audit(&self) -> Result<VerifyReport>;
+
+    /// The chain hashes of events 1..=`up_to` (all events when `None`), in order: the
+    /// leaves of the audit log's Merkle tree (see `checkpoint.rs`). One query that reads
+    /// only numbers and hashes; a gap in the numbering or a hash that is not 32 bytes of
+    /// hex is [`StoreError::Corrupt`].
+    async fn audit_chain_hashes(&self, up_to: Option<u64>) -> Result<Vec<[u8; 32]>>;
 }

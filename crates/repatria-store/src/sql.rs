@@ -778,6 +778,32 @@ impl Store for SqlStore {
             &head.try_get::<String, _>("hash")?,
         ))
     }
+
+    async fn audit_chain_hashes(&self, up_to: Option<u64>) -> Result<Vec<[u8; 32]>> {
+        use futures_util::TryStreamExt;
+        let limit = up_to.map_or(i64::MAX, |n| n.min(i64::MAX as u64) as i64);
+        let mut rows =
+            sqlx::query("SELECT seq, hash FROM audit_events WHERE seq <= $1 ORDER BY seq")
+                .bind(limit)
+                .fetch(&self.pool);
+        let mut hashes = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            let seq = row.try_get::<i64, _>("seq")?;
+            if seq != hashes.len() as i64 + 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "audit event {seq} found where {} was expected",
+                    hashes.len() + 1
+                )));
+            }
+            let hash: String = row.try_get("hash")?;
+            let mut bytes = [0u8; 32];
+            hex::decode_to_slice(&hash, &mut bytes).map_err(|_| {
+                StoreError::Corrupt(format!("audit event {seq} has a malformed hash"))
+            })?;
+            hashes.push(bytes);
+        }
+        Ok(hashes)
+    }
 }
 
 fn audit_event(row: &sqlx::any::AnyRow) -> Result<AuditEvent> {

@@ -80,8 +80,8 @@ impl TestDatabase {
 pub async fn tamper(store: &SqlStore, statements: &[&str]) {
     let disable: &[&str] = match store.backend {
         Backend::Sqlite => &[
-            "DROP TRIGGER audit_events_no_update",
-            "DROP TRIGGER audit_events_no_delete",
+            "DROP TRIGGER IF EXISTS audit_events_no_update",
+            "DROP TRIGGER IF EXISTS audit_events_no_delete",
         ],
         Backend::Postgres => &["ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"],
     };
@@ -90,6 +90,144 @@ pub async fn tamper(store: &SqlStore, statements: &[&str]) {
             .execute(store.pool())
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+/// Rewrites history as an insider with full access to the database would: past the
+/// triggers, changes the `detail` of event `seq`, then recomputes the hash of that event
+/// and of every later one, and the head. The hash chain verifies again afterwards; only
+/// a checkpoint kept outside the database shows the rewrite.
+pub async fn rewrite_history(store: &SqlStore, seq: u64, detail: &str) {
+    use crate::Store;
+    tamper(store, &[]).await;
+    let mut events = Vec::new();
+    loop {
+        let page = store
+            .audit_events(&crate::AuditFilter {
+                after_seq: events.last().map_or(0, |e: &crate::AuditEvent| e.seq),
+                limit: 10_000,
+                ..Default::default()
+            })
+            .await
+            .expect("read the audit log");
+        if page.is_empty() {
+            break;
+        }
+        events.extend(page);
+    }
+    assert!(seq >= 1 && seq as usize <= events.len(), "no event {seq}");
+    let mut prev = match seq {
+        1 => crate::audit::GENESIS_HASH.to_string(),
+        _ => events[seq as usize - 2].hash.clone(),
+    };
+    for event in &mut events[seq as usize - 1..] {
+        if event.seq == seq {
+            event.detail = detail.to_string();
+        }
+        event.prev_hash = prev;
+        event.hash = event.compute_hash();
+        sqlx::query(
+            "UPDATE audit_events SET detail = $1, prev_hash = $2, hash = $3 WHERE seq = $4",
+        )
+        .bind(&event.detail)
+        .bind(&event.prev_hash)
+        .bind(&event.hash)
+        .bind(event.seq as i64)
+        .execute(store.pool())
+        .await
+        .expect("rewrite an event");
+        prev = event.hash.clone();
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(store.pool())
+        .await
+        .expect("rewrite the head");
+}
+
+/// Rolls the log back to its first `keep` events, as an insider restoring an old backup
+/// of the audit tables would: later events deleted past the triggers, the head set to
+/// event `keep`. The chain verifies afterwards.
+pub async fn roll_back(store: &SqlStore, keep: u64) {
+    tamper(store, &[]).await;
+    sqlx::query("DELETE FROM audit_events WHERE seq > $1")
+        .bind(keep as i64)
+        .execute(store.pool())
+        .await
+        .expect("delete the newest events");
+    let hash: String = if keep == 0 {
+        crate::audit::GENESIS_HASH.to_string()
+    } else {
+        use sqlx::Row;
+        sqlx::query("SELECT hash FROM audit_events WHERE seq = $1")
+            .bind(keep as i64)
+            .fetch_one(store.pool())
+            .await
+            .expect("read the new last event")
+            .get("hash")
+    };
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(keep as i64)
+        .bind(hash)
+        .execute(store.pool())
+        .await
+        .expect("move the head back");
+}
+
+impl TestDatabase {
+    /// A second database holding a copy of this one as it is now, as a second site
+    /// restored from the same backup would: for SQLite `VACUUM INTO` a new file; for
+    /// PostgreSQL a new schema, migrated, then filled with this schema's rows (with
+    /// triggers and foreign-key checks off during the copy). `store` is this database's.
+    pub async fn fork(&self, store: &SqlStore) -> TestDatabase {
+        let copy = TestDatabase::create(self.backend)
+            .await
+            .expect("the backend is available, since this database exists");
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::query(&format!("VACUUM INTO '{}'", copy.url.replace('\'', "''")))
+                    .execute(store.pool())
+                    .await
+                    .expect("copy the SQLite database");
+            }
+            Backend::Postgres => {
+                use sqlx::{Connection, Row};
+                let (server, from) = self.pg.clone().expect("a PostgreSQL test database");
+                let (_, to) = copy.pg.clone().expect("a PostgreSQL test database");
+                copy.store().await.close().await;
+                let mut conn = sqlx::PgConnection::connect(&server)
+                    .await
+                    .expect("connect to PostgreSQL");
+                let mut tx = conn.begin().await.expect("begin");
+                sqlx::query("SET LOCAL session_replication_role = replica")
+                    .execute(&mut *tx)
+                    .await
+                    .expect("turn triggers off for the copy");
+                let tables: Vec<String> = sqlx::query(
+                    "SELECT tablename::text AS t FROM pg_tables WHERE schemaname = $1 AND tablename <> '_sqlx_migrations'",
+                )
+                .bind(&from)
+                .fetch_all(&mut *tx)
+                .await
+                .expect("list tables")
+                .iter()
+                .map(|row| row.get("t"))
+                .collect();
+                for table in tables {
+                    for sql in [
+                        format!("DELETE FROM {to}.{table}"),
+                        format!("INSERT INTO {to}.{table} SELECT * FROM {from}.{table}"),
+                    ] {
+                        sqlx::query(&sql)
+                            .execute(&mut *tx)
+                            .await
+                            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                    }
+                }
+                tx.commit().await.expect("commit the copy");
+            }
+        }
+        copy
     }
 }
 

@@ -4,6 +4,7 @@ mod commands;
 mod demo;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +36,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "REPATRIA_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// Signing key file (from `repatria audit keygen`) for the audit checkpoints
+        /// served at /api/audit/checkpoint; without it that endpoint answers 404.
+        #[arg(long, env = "REPATRIA_AUDIT_KEY")]
+        audit_key: Option<PathBuf>,
     },
     /// Run the server on a fresh temporary database loaded with a fictional scenario.
     Demo {
@@ -131,8 +136,36 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the audit log's hash chain and report the first broken event.
+    /// Recompute the audit log's hash chain and report the first broken event; with
+    /// --checkpoint, also check that the log agrees with each signed checkpoint.
     Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        /// A signed checkpoint (from `repatria audit checkpoint` or the API) the log must
+        /// still agree with; may be repeated.
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
+        /// A verifier key (`NAME+KEYHASH+BASE64`) trusted to sign checkpoints; may be
+        /// repeated.
+        #[arg(long = "vkey", value_name = "VKEY")]
+        vkeys: Vec<String>,
+    },
+    /// Write a new Ed25519 key for signing checkpoints (mode 0600) and print its
+    /// verifier key.
+    Keygen {
+        /// The key's name, also the log's name in its checkpoints (e.g.
+        /// `bureau.example/audit`): no spaces or '+'.
+        #[arg(long)]
+        name: String,
+        /// The file to write; an existing file is never overwritten.
+        #[arg(long, value_name = "KEYFILE")]
+        out: PathBuf,
+    },
+    /// Print a signed checkpoint of the audit log as it is now.
+    Checkpoint {
+        /// The signing key file (from `repatria audit keygen`).
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -141,40 +174,56 @@ enum AuditCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let result =
-        match cli.command {
-            Command::Serve { db, addr } => {
-                runtime().and_then(|rt| rt.block_on(commands::serve::serve(&db.db, addr)))
-            }
-            Command::Demo {
-                addr,
-                captives,
-                seed,
-            } => runtime().and_then(|rt| rt.block_on(commands::serve::demo(addr, captives, seed))),
-            Command::User {
-                command: UserCommand::Add { name, role, db },
-            } => runtime().and_then(|rt| rt.block_on(commands::user::add(&db.db, &name, &role))),
-            Command::Audit {
-                command: AuditCommand::Verify { db },
-            } => runtime().and_then(|rt| rt.block_on(commands::audit::verify(&db.db))),
-            Command::Match(args) => commands::matching::run_match(args),
-            Command::Dedupe(args) => commands::matching::run_dedupe(args),
-            Command::Compare(args) => commands::matching::run_compare(args),
-            Command::Plan(args) => commands::plan::run(args),
-            Command::Import(args) => {
-                runtime().and_then(|rt| rt.block_on(commands::tracing::import(args)))
-            }
-            Command::Export {
-                command: ExportCommand::Pfif { out, domain, db },
-            } => runtime()
-                .and_then(|rt| rt.block_on(commands::tracing::export_pfif(&db.db, &out, &domain))),
-            Command::Tracing {
-                command: TracingCommand::List { status, db },
-            } => runtime()
-                .and_then(|rt| rt.block_on(commands::tracing::list(&db.db, status.as_deref()))),
-            Command::Search { name, limit, db } => runtime()
-                .and_then(|rt| rt.block_on(commands::tracing::search(&db.db, &name, limit))),
-        };
+    let result = match cli.command {
+        Command::Serve {
+            db,
+            addr,
+            audit_key,
+        } => runtime()
+            .and_then(|rt| rt.block_on(commands::serve::serve(&db.db, addr, audit_key.as_deref()))),
+        Command::Demo {
+            addr,
+            captives,
+            seed,
+        } => runtime().and_then(|rt| rt.block_on(commands::serve::demo(addr, captives, seed))),
+        Command::User {
+            command: UserCommand::Add { name, role, db },
+        } => runtime().and_then(|rt| rt.block_on(commands::user::add(&db.db, &name, &role))),
+        Command::Audit {
+            command:
+                AuditCommand::Verify {
+                    db,
+                    checkpoints,
+                    vkeys,
+                },
+        } => runtime()
+            .and_then(|rt| rt.block_on(commands::audit::verify(&db.db, &checkpoints, &vkeys))),
+        Command::Audit {
+            command: AuditCommand::Keygen { name, out },
+        } => commands::audit::keygen(&name, &out),
+        Command::Audit {
+            command: AuditCommand::Checkpoint { key, db },
+        } => runtime().and_then(|rt| rt.block_on(commands::audit::checkpoint(&db.db, &key))),
+        Command::Match(args) => commands::matching::run_match(args),
+        Command::Dedupe(args) => commands::matching::run_dedupe(args),
+        Command::Compare(args) => commands::matching::run_compare(args),
+        Command::Plan(args) => commands::plan::run(args),
+        Command::Import(args) => {
+            runtime().and_then(|rt| rt.block_on(commands::tracing::import(args)))
+        }
+        Command::Export {
+            command: ExportCommand::Pfif { out, domain, db },
+        } => runtime()
+            .and_then(|rt| rt.block_on(commands::tracing::export_pfif(&db.db, &out, &domain))),
+        Command::Tracing {
+            command: TracingCommand::List { status, db },
+        } => {
+            runtime().and_then(|rt| rt.block_on(commands::tracing::list(&db.db, status.as_deref())))
+        }
+        Command::Search { name, limit, db } => {
+            runtime().and_then(|rt| rt.block_on(commands::tracing::search(&db.db, &name, limit)))
+        }
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

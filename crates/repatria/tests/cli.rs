@@ -137,6 +137,147 @@ async fn audit_verify_detects_a_changed_deleted_reordered_or_inserted_event_on_p
     audit_verify_detects_tampering(Backend::Postgres).await;
 }
 
+/// Runs `repatria ARGS`: (success, stdout, stderr).
+fn run(args: &[&str]) -> (bool, String, String) {
+    let output = repatria().args(args).output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
+}
+
+/// keygen → checkpoint → verify: the key file is private and never overwritten; a
+/// checkpoint verifies under its key and not another's; after an insider rewrote the log
+/// and recomputed its chain, plain `audit verify` still passes and `audit verify
+/// --checkpoint` fails naming the checkpoint.
+async fn audit_checkpoints_from_the_command_line(backend: Backend) {
+    let Some(db) = populated(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("audit.key");
+    let key = key.to_str().unwrap();
+    let (ok, vkey, stderr) = run(&[
+        "audit",
+        "keygen",
+        "--name",
+        "test.example/audit",
+        "--out",
+        key,
+    ]);
+    assert!(ok, "{stderr}");
+    let vkey = vkey.trim().to_string();
+    assert!(vkey.starts_with("test.example/audit+"), "{vkey}");
+    assert_eq!(vkey.lines().count(), 1);
+    let written = std::fs::read_to_string(key).unwrap();
+    assert!(written.starts_with("PRIVATE+KEY+test.example/audit+"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "key file mode {mode:o}");
+    }
+    let (ok, _, stderr) = run(&["audit", "keygen", "--name", "other", "--out", key]);
+    assert!(!ok, "an existing key file was overwritten");
+    assert!(stderr.contains("already exists"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(key).unwrap(), written);
+    let other_key = dir.path().join("other.key");
+    let (ok, _, stderr) = run(&[
+        "audit",
+        "keygen",
+        "--name",
+        "two words",
+        "--out",
+        other_key.to_str().unwrap(),
+    ]);
+    assert!(!ok && stderr.contains("invalid"), "{stderr}");
+    assert!(!other_key.exists());
+    let (ok, other_vkey, _) = run(&[
+        "audit",
+        "keygen",
+        "--name",
+        "test.example/audit",
+        "--out",
+        other_key.to_str().unwrap(),
+    ]);
+    assert!(ok);
+
+    let (ok, note, stderr) = run(&["audit", "checkpoint", "--key", key, "--db", &db.url]);
+    assert!(ok, "{stderr}");
+    assert!(note.starts_with("test.example/audit\n5\n"), "{note}");
+    assert!(!note.contains("PRIVATE"), "{note}");
+    let checkpoint = dir.path().join("checkpoint-5");
+    std::fs::write(&checkpoint, &note).unwrap();
+    let checkpoint = checkpoint.to_str().unwrap();
+
+    let with = |vkey: &str| {
+        run(&[
+            "audit",
+            "verify",
+            "--db",
+            &db.url,
+            "--checkpoint",
+            checkpoint,
+            "--vkey",
+            vkey,
+        ])
+    };
+    let (ok, stdout, stderr) = with(&vkey);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        stdout,
+        format!("audit log intact: 5 events checked\ncheckpoint {checkpoint} holds: 5 events, origin test.example/audit\n")
+    );
+    let (ok, _, stderr) = with(other_vkey.trim());
+    assert!(
+        !ok,
+        "a checkpoint verified under a key that did not sign it"
+    );
+    assert!(
+        stderr.contains(&format!("checkpoint {checkpoint} cannot be used"))
+            && stderr.contains("signature"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = with("not-a-key");
+    assert!(!ok && stderr.contains("--vkey"), "{stderr}");
+    let (ok, _, stderr) = run(&[
+        "audit",
+        "verify",
+        "--db",
+        &db.url,
+        "--checkpoint",
+        checkpoint,
+    ]);
+    assert!(!ok && stderr.contains("give --vkey"), "{stderr}");
+
+    // The insider's rewrite: the chain verifies, the checkpoint does not.
+    let store = db.store().await;
+    repatria_store::testing::rewrite_history(&store, 2, r#"{"forged":true}"#).await;
+    store.close().await;
+    let (ok, stdout, stderr) = verify(&db);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "audit log intact: 5 events checked\n");
+    let (ok, _, stderr) = with(&vkey);
+    assert!(!ok, "the rewritten log passed its checkpoint");
+    assert!(
+        stderr.contains(&format!("contradicts checkpoint {checkpoint}"))
+            && stderr.contains("rewritten or forked"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[tokio::test]
+async fn audit_checkpoints_from_the_command_line_on_sqlite() {
+    audit_checkpoints_from_the_command_line(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn audit_checkpoints_from_the_command_line_on_postgres() {
+    audit_checkpoints_from_the_command_line(Backend::Postgres).await;
+}
+
 #[test]
 fn a_database_that_cannot_be_opened_is_a_one_line_error() {
     let output = repatria()
@@ -168,6 +309,8 @@ struct Server {
     base: String,
     /// `account ROLE USERNAME PASSWORD` lines printed after the URL.
     accounts: Vec<(String, String, String)>,
+    /// The demo's `audit-vkey VKEY` line, after the accounts.
+    audit_vkey: Option<String>,
 }
 
 impl Drop for Server {
@@ -211,12 +354,19 @@ fn start(args: &[&str], dir: &std::path::Path, expected_accounts: usize) -> Serv
             words[3].to_string(),
         ));
     }
+    let audit_vkey = (args.first() == Some(&"demo")).then(|| {
+        let line = lines.next().expect("an audit-vkey line").unwrap();
+        line.strip_prefix("audit-vkey ")
+            .unwrap_or_else(|| panic!("not an audit-vkey line: {line:?}"))
+            .to_string()
+    });
     // Keep draining stdout so that the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     Server {
         child,
         base,
         accounts,
+        audit_vkey,
     }
 }
 
@@ -240,6 +390,31 @@ async fn get_json(url: String, token: &str) -> serde_json::Value {
         .json()
         .await
         .unwrap()
+}
+
+#[test]
+fn serve_refuses_an_unreadable_or_malformed_audit_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.key");
+    let malformed = dir.path().join("malformed.key");
+    std::fs::write(&malformed, "PRIVATE+KEY+x+00000000+AAAA\n").unwrap();
+    for (path, fragment) in [
+        (&missing, "cannot read the key file"),
+        (&malformed, "is not a signing key"),
+    ] {
+        let output = repatria()
+            .args(["serve", "--addr", "127.0.0.1:0", "--audit-key"])
+            .arg(path)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success());
+        assert!(
+            stderr.contains("--audit-key") && stderr.contains(fragment),
+            "{stderr}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -292,6 +467,29 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
         .await
         .unwrap();
     let token = answer["token"].as_str().unwrap().to_string();
+
+    // The demo signs audit checkpoints with an ephemeral key whose verifier it printed.
+    let (_, auditor, password) = &server.accounts[7];
+    let answer: serde_json::Value = login(&server.base, auditor, password)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let note = reqwest::Client::new()
+        .get(format!("{}/api/audit/checkpoint", server.base))
+        .bearer_auth(answer["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let vkey = repatria_tlog::Verifier::parse(server.audit_vkey.as_deref().unwrap()).unwrap();
+    let opened = repatria_tlog::open(&note, &[vkey]).unwrap();
+    let checkpoint = repatria_tlog::Checkpoint::parse(&opened.text).unwrap();
+    assert_eq!(checkpoint.origin, "repatria-demo/audit");
+    assert!(checkpoint.size > 2000, "{}", checkpoint.size);
+
     let list = get_json(format!("{}/api/captives?limit=5", server.base), &token).await;
     assert!(list["total"].as_u64().unwrap() >= 2000, "{}", list["total"]);
     for origin in ["RU", "UA", "KP"] {

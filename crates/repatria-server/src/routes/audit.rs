@@ -86,3 +86,109 @@ pub fn parse_number(raw: Option<&str>, field: &str, max: u64) -> ApiResult<Optio
         },
     }
 }
+
+/// The latest checkpoint of the audit log: a C2SP `tlog-checkpoint` signed note (origin
+/// line, number of events, base64 RFC 6962 Merkle root, blank line, signature line)
+/// signed with the server's audit key. A witness keeps these and later checks them with
+/// `repatria audit verify --checkpoint`. 404 when the server was started without an
+/// audit key (`repatria serve --audit-key`).
+#[utoipa::path(get, path = "/api/audit/checkpoint", tag = "audit",
+    responses(
+        (status = 200, description = "The signed checkpoint", body = String, content_type = "text/plain; charset=utf-8",
+            example = "bureau.example/audit\n12\nduZ9rbzfHhDht03cYIq9L5jfsW+851J3tSMqEn8gh+8=\n\n— bureau.example/audit AAAAAB...=\n"),
+        (status = 401, body = crate::ErrorBody),
+        (status = 403, body = crate::ErrorBody),
+        (status = 404, description = "No audit key is configured on this server", body = crate::ErrorBody),
+    ))]
+pub async fn checkpoint(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+) -> ApiResult<impl axum::response::IntoResponse> {
+    user.require(repatria_core::Permission::ReadAudit)?;
+    let Some(signer) = state.audit_signer.as_deref() else {
+        return Err(ApiError::NotFound(
+            "no audit checkpoint key is configured on this server (repatria serve --audit-key)"
+                .into(),
+        ));
+    };
+    let note = repatria_store::checkpoint::sign(&*state.store, signer).await?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        note,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProofQuery {
+    /// The smaller size (number of events), at least 1.
+    #[param(value_type = u64, required = true, minimum = 1)]
+    pub old: Option<String>,
+    /// The larger size, at least `old` and at most the log's size; the log's size when
+    /// left out.
+    #[param(value_type = u64, required = false, minimum = 1)]
+    pub new: Option<String>,
+}
+
+/// The RFC 6962 consistency proof between two sizes of the audit log, so that a witness
+/// holding checkpoints of both sizes can check that the log only grew between them.
+#[utoipa::path(get, path = "/api/audit/proof", tag = "audit", params(ProofQuery),
+    responses(
+        (status = 200, body = crate::dto::ConsistencyProofView),
+        (status = 401, body = crate::ErrorBody),
+        (status = 403, body = crate::ErrorBody),
+        (status = 422, description = "`old` missing, not a number, 0 or larger than `new`; `new` larger than the log", body = crate::ErrorBody),
+    ))]
+pub async fn proof(
+    State(state): State<AppState>,
+    Query(query): Query<ProofQuery>,
+    Auth(user): Auth,
+) -> ApiResult<axum::Json<crate::dto::ConsistencyProofView>> {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    user.require(repatria_core::Permission::ReadAudit)?;
+    let old = parse_number(query.old.as_deref(), "old", i64::MAX as u64)?
+        .ok_or_else(|| ApiError::invalid("old", "is required"))?;
+    let new = parse_number(query.new.as_deref(), "new", i64::MAX as u64)?;
+    if old == 0 {
+        return Err(ApiError::invalid(
+            "old",
+            "must be at least 1: every log extends the empty log",
+        ));
+    }
+    if let Some(new) = new {
+        if old > new {
+            return Err(ApiError::invalid(
+                "old",
+                format!("must be at most new ({new})"),
+            ));
+        }
+    }
+    let leaves = repatria_store::checkpoint::leaves(&*state.store, new).await?;
+    let size = leaves.len() as u64;
+    let new = new.unwrap_or(size);
+    if new > size {
+        return Err(ApiError::invalid(
+            "new",
+            format!("must be at most the log's size ({size} events)"),
+        ));
+    }
+    if old > new {
+        return Err(ApiError::invalid(
+            "old",
+            format!("must be at most the log's size ({size} events)"),
+        ));
+    }
+    let proof = repatria_store::checkpoint::consistency(&leaves, old, new)
+        .map_err(|e| ApiError::invalid("old", e.to_string()))?;
+    Ok(axum::Json(crate::dto::ConsistencyProofView {
+        old,
+        new,
+        old_root: STANDARD.encode(proof.old_root),
+        new_root: STANDARD.encode(proof.new_root),
+        proof: proof.proof.iter().map(|h| STANDARD.encode(h)).collect(),
+    }))
+}

@@ -73,6 +73,8 @@ pub fn api(state: AppState) -> Router<AppState> {
         )
         .route("/dashboard", get(dashboard::get))
         .route("/audit/events", get(audit::list))
+        .route("/audit/checkpoint", get(audit::checkpoint))
+        .route("/audit/proof", get(audit::proof))
         .route(
             "/tracing/requests",
             get(tracing::list).post(tracing::create),
@@ -140,6 +142,8 @@ pub fn api(state: AppState) -> Router<AppState> {
         captives::record_capture_card_sent,
         dashboard::get,
         audit::list,
+        audit::checkpoint,
+        audit::proof,
         exchange::plan,
         exchange::plan_held,
         users::list,

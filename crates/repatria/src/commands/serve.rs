@@ -9,12 +9,36 @@ use repatria_store::SqlStore;
 
 use super::audit::redact;
 
-pub async fn serve(db: &str, addr: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(
+    db: &str,
+    addr: SocketAddr,
+    audit_key: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let signer = audit_key.map(load_audit_key).transpose()?;
     let store = SqlStore::connect(db)
         .await
         .with_context(|| format!("cannot open the database {}", redact(db)))?;
     tracing::info!(backend = store_backend(&store), "database ready");
-    run(store, addr, None, Vec::new()).await
+    run(store, addr, None, Vec::new(), signer, false).await
+}
+
+/// Reads the checkpoint signing key, warning when others than its owner may read it.
+fn load_audit_key(path: &std::path::Path) -> anyhow::Result<repatria_tlog::Signer> {
+    let signer = super::audit::read_signer(path).context("--audit-key")?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(
+                    path = %path.display(),
+                    "the audit key file can be read by others than its owner; make it mode 0600"
+                );
+            }
+        }
+    }
+    tracing::info!(vkey = %signer.verifier(), "audit checkpoints are signed");
+    Ok(signer)
 }
 
 pub async fn demo(addr: SocketAddr, captives: usize, seed: u64) -> anyhow::Result<()> {
@@ -38,7 +62,18 @@ pub async fn demo(addr: SocketAddr, captives: usize, seed: u64) -> anyhow::Resul
     let accounts = crate::demo::accounts(&store, chrono::Utc::now())
         .await
         .context("cannot create the demo accounts")?;
-    run(store, addr, Some(dir), accounts).await
+    // An ephemeral key, so that /api/audit/checkpoint works in the demo; it is gone when
+    // the demo stops, as is the demo's database.
+    let mut seed = [0u8; 32];
+    {
+        use rand::RngCore;
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut seed)
+            .context("cannot read the system's random source")?;
+    }
+    let signer = repatria_tlog::Signer::from_seed("repatria-demo/audit", seed)
+        .context("cannot make the demo's audit key")?;
+    run(store, addr, Some(dir), accounts, Some(signer), true).await
 }
 
 fn store_backend(store: &SqlStore) -> &'static str {
@@ -51,6 +86,8 @@ async fn run(
     addr: SocketAddr,
     _keep: Option<tempfile::TempDir>,
     accounts: Vec<(repatria_core::Role, String, String)>,
+    audit_signer: Option<repatria_tlog::Signer>,
+    print_vkey: bool,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -61,11 +98,18 @@ async fn run(
     for (role, username, password) in &accounts {
         println!("account {role} {username} {password}");
     }
+    // `audit-vkey VKEY`: the key a witness checks the demo's checkpoints with.
+    if let (true, Some(signer)) = (print_vkey, &audit_signer) {
+        println!("audit-vkey {}", signer.verifier());
+    }
     use std::io::Write;
     std::io::stdout()
         .flush()
         .context("cannot write to standard output")?;
-    let state = AppState::new(Arc::new(store));
+    let mut state = AppState::new(Arc::new(store));
+    if let Some(signer) = audit_signer {
+        state = state.with_audit_signer(signer);
+    }
     // Build the matching index now, not at the first search or change.
     let warm = state.clone();
     tokio::spawn(async move {
