@@ -5,6 +5,8 @@ use crate::{Backend, SqlStore};
 
 /// The environment variable naming the PostgreSQL server for tests.
 pub const PG_URL_VAR: &str = "REPATRIA_TEST_PG_URL";
+/// Set to `1` to make a test fail, not skip, when [`PG_URL_VAR`] is missing.
+pub const PG_REQUIRED_VAR: &str = "REPATRIA_PG_REQUIRED";
 
 /// A database that exists for one test. The PostgreSQL schema is dropped when this is.
 pub struct TestDatabase {
@@ -37,6 +39,10 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let Ok(server) = std::env::var(PG_URL_VAR) else {
+                    // CI sets this, so that a PostgreSQL run is never skipped unseen.
+                    if std::env::var(PG_REQUIRED_VAR).is_ok_and(|v| v == "1") {
+                        panic!("{PG_REQUIRED_VAR}=1 but {PG_URL_VAR} is not set");
+                    }
                     eprintln!(
                         "notice: {PG_URL_VAR} is not set; skipping the PostgreSQL run of this test"
                     );
