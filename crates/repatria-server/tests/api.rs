@@ -376,6 +376,21 @@ async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
             "{path} missing from the OpenAPI document"
         );
     }
+    // Every parameter is where it is sent: a path parameter is named in its path.
+    for (path, operations) in paths {
+        for (method, operation) in operations.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                assert_eq!(
+                    parameter["in"] == "path",
+                    in_path,
+                    "{method} {path}: parameter {name} is given as {}",
+                    parameter["in"]
+                );
+            }
+        }
+    }
     assert!(doc.body["components"]["schemas"]["NewCaptiveRequest"].is_object());
     assert_eq!(
         doc.body["components"]["securitySchemes"]["bearer"]["scheme"],

@@ -11,6 +11,7 @@ use crate::extract::Query;
 use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only events about this kind of entity (`captive`, `party`); needs `entity_id`.
     pub entity_type: Option<String>,

@@ -17,6 +17,7 @@ use crate::extract::{Json, Query};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Name words in any script; each must begin a word of one of the captive's names.
     /// Case and diacritics are ignored.

@@ -276,6 +276,7 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RequestListQuery {
     /// `open`, `candidates_found`, `confirmed` or `closed`.
     pub status: Option<String>,
@@ -424,6 +425,7 @@ pub async fn close(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LinkQuery {
     /// `linked`, `review` (the review queue), `confirmed` or `rejected`.
     pub state: Option<String>,
@@ -600,6 +602,7 @@ impl Jobs {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The file's name; its extension tells the format unless `format` is given.
     pub file_name: String,
@@ -882,6 +885,7 @@ pub async fn list_imports(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// `json` (default) or `csv`.
     pub format: Option<String>,
