@@ -237,13 +237,24 @@ impl Browser {
         Browser::read(response).await
     }
 
-    /// Posts a multipart form (a file upload) with the CSRF token.
-    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Page {
+    /// Posts a multipart form (a file upload) with the CSRF token first, as the page's
+    /// form sends it: `build` adds the other fields after it.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        build: impl FnOnce(reqwest::multipart::Form) -> reqwest::multipart::Form,
+    ) -> Page {
+        let form = build(reqwest::multipart::Form::new().text("_csrf", self.csrf.clone()));
+        self.post_multipart_as_is(path, form).await
+    }
+
+    /// Posts a multipart form exactly as given (no CSRF token added).
+    pub async fn post_multipart_as_is(&self, path: &str, form: reqwest::multipart::Form) -> Page {
         let response = self
             .client
             .post(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
-            .multipart(form.text("_csrf", self.csrf.clone()))
+            .multipart(form)
             .send()
             .await
             .unwrap();
