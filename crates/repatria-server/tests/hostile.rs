@@ -245,9 +245,15 @@ async fn hostile_files_are_refused_and_neither_end_nor_exhaust_the_server() {
             )
         })
         .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.text());
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.text()
+    );
     assert!(
-        page.text().contains("the list is too large: more than 6000000 strings"),
+        page.text()
+            .contains("the list is too large: more than 6000000 strings"),
         "{}",
         page.text()
     );
