@@ -1,5 +1,7 @@
 //! How much heavy work runs at once: import jobs (reading a list of up to half a million
-//! rows and matching every row) and exchange plans (up to a minute of a core each). Any
+//! rows and matching every row), previews of a list (reading it: up to a few hundred
+//! megabytes for the largest file the limits allow) and exchange plans (up to a minute
+//! of a core each). Any
 //! account that may import or plan could otherwise start them faster than they finish
 //! and take every core and gigabytes of memory. Each kind has a bound per account and a
 //! bound in total; beyond either the request gets 429 with `Retry-After`.
@@ -18,6 +20,8 @@ use crate::error::ApiError;
 pub enum Kind {
     /// An import job (`POST /api/imports`, the web interface's "start").
     Import,
+    /// Reading a list for its mapping (`POST /api/imports/preview`, the web upload).
+    Preview,
     /// An exchange plan (`POST /api/exchange/plan`, `/plan-held`, the web's downloads).
     Plan,
 }
@@ -26,7 +30,7 @@ impl Kind {
     /// Places one account may hold at once.
     pub const fn per_account(self) -> usize {
         match self {
-            Kind::Import => 2,
+            Kind::Import | Kind::Preview => 2,
             Kind::Plan => 1,
         }
     }
@@ -34,7 +38,7 @@ impl Kind {
     /// Places all accounts together may hold at once (the machine has few cores).
     pub const fn in_total(self) -> usize {
         match self {
-            Kind::Import => 4,
+            Kind::Import | Kind::Preview => 4,
             Kind::Plan => 2,
         }
     }
@@ -43,6 +47,7 @@ impl Kind {
     pub const fn retry_after(self) -> u64 {
         match self {
             Kind::Import => 10,
+            Kind::Preview => 5,
             Kind::Plan => 30,
         }
     }
@@ -50,6 +55,7 @@ impl Kind {
     fn name(self) -> &'static str {
         match self {
             Kind::Import => "import jobs",
+            Kind::Preview => "previews of a list",
             Kind::Plan => "exchange plans",
         }
     }

@@ -318,6 +318,52 @@ async fn import_jobs_are_bounded_per_account_and_in_total(app: &WebApp, state: &
     drop(held);
     let (status, _, job) = upload(&one, 4).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+
+    // Previews read a whole file too: bounded the same way, apart from imports.
+    let previews = [
+        state.work.start(Kind::Preview, "registrar-1").unwrap(),
+        state.work.start(Kind::Preview, "registrar-1").unwrap(),
+    ];
+    let csv = b"id,full_name\n1,Person\n".to_vec();
+    let path = "/api/imports/preview?file_name=l.csv";
+    let (status, retry_after, body) = send(
+        app,
+        &one,
+        reqwest::Method::POST,
+        path,
+        "text/csv",
+        csv.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(retry_after.as_deref(), Some("5"));
+    drop(previews);
+    let (status, _, body) = send(app, &one, reqwest::Method::POST, path, "text/csv", csv).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn a_failed_job_keeps_the_first_thousand_rejected_rows(app: &WebApp, _: &AppState) {
+    let registrar = app.token("registrar-1", Role::Registrar).await;
+    let mut csv = String::from("id,full_name,date_of_birth\n");
+    for i in 0..1_500 {
+        csv.push_str(&format!("{i},Person {i},not a date\n"));
+    }
+    let (status, _, job) = send(
+        app,
+        &registrar,
+        reqwest::Method::POST,
+        "/api/imports?file_name=l.csv",
+        "text/csv",
+        csv.into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let job = finished(app, &registrar, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "failed");
+    assert_eq!(job["error"], "1500 rows rejected", "{}", job["error"]);
+    let kept = job["rejected_rows"].as_array().unwrap();
+    assert_eq!(kept.len(), 1_000);
+    assert_eq!(kept[0]["line"], 2);
 }
 
 async fn exchange_plans_are_bounded_per_account_and_in_total(app: &WebApp, state: &AppState) {
@@ -461,6 +507,7 @@ on_both_backends!(
     json_bodies_are_bounded_to_a_mebibyte_and_files_to_64,
     an_upload_is_not_read_before_the_permission_and_the_csrf_token,
     import_jobs_are_bounded_per_account_and_in_total,
+    a_failed_job_keeps_the_first_thousand_rejected_rows,
     exchange_plans_are_bounded_per_account_and_in_total,
     scenarios_beyond_the_bounds_are_422,
     the_reconciliation_report_csv_keeps_names_as_text,

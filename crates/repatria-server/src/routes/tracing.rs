@@ -543,7 +543,9 @@ pub struct JobView {
     pub rows_total: u64,
     /// When done.
     pub import: Option<ImportView>,
-    /// When failed: why, and every rejected row (`line N: field: reason`).
+    /// When failed: why (with the number of rejected rows), and the rejected rows
+    /// (`line N: field: reason`), the first 1,000 of them: a job is kept in memory, and
+    /// a list of half a million bad rows would keep a hundred megabytes per job.
     pub error: Option<String>,
     pub rejected_rows: Vec<RejectedRow>,
 }
@@ -683,6 +685,9 @@ fn import_input(query: ImportQuery, bytes: Bytes) -> ApiResult<ImportInput> {
 /// whole.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
+/// Rejected rows a failed job keeps (its error message gives their number).
+pub const MAX_REJECTED_ROWS_KEPT: usize = 1_000;
+
 /// A file's error as the API answers it: 422 on `body`, with the reader's message (for a
 /// file beyond a limit, `the list is too large: more than 256 columns`).
 fn file_error(message: String) -> ApiError {
@@ -703,13 +708,17 @@ pub struct MappingPreview {
 /// Reads the header of a list and proposes a mapping of its columns (the `map`
 /// parameter of the import corrects it). The body is the file, at most 64 MiB; a file
 /// beyond one of the list readers' limits (rows, columns, cell length, unpacked size of a
-/// workbook, …) is 422 naming the limit.
+/// workbook, …) is 422 naming the limit. An account reads at most 2 files at once, the
+/// server 4: beyond, 429 with `Retry-After`.
 #[utoipa::path(post, path = "/api/imports/preview", tag = "tracing", params(ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = MappingPreview), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 413, description = "the body is larger than 64 MiB", body = ErrorBody),
-        (status = 422, description = "a bad query, or a file that cannot be read or exceeds a limit (`fields.body`)", body = ErrorBody)))]
+        (status = 422, description = "a bad query, or a file that cannot be read or exceeds a limit (`fields.body`)", body = ErrorBody),
+        (status = 429, description = "too many previews running, for this account or in all", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait before trying again")))))]
 pub async fn preview(
+    State(state): State<AppState>,
     Auth(user): Auth,
     uri: axum::http::Uri,
     body: Body,
@@ -718,6 +727,9 @@ pub async fn preview(
     let body = crate::extract::body_bytes(body, MAX_IMPORT_BYTES).await?;
     let query = import_query(&uri)?;
     let input = import_input(query, body)?;
+    let _permit = state
+        .work
+        .start(crate::work::Kind::Preview, &user.username)?;
     let format = input
         .format
         .or_else(|| repatria_lists::Format::from_file_name(&input.file_name))
@@ -879,6 +891,7 @@ pub async fn start(
                 if let ImportError::Rows(rows) = error {
                     job.rejected_rows = rows
                         .into_iter()
+                        .take(MAX_REJECTED_ROWS_KEPT)
                         .map(|r| RejectedRow {
                             line: r.line,
                             field: r.field,
