@@ -239,6 +239,26 @@ async fn an_upload_is_not_read_before_the_permission_and_the_csrf_token(
     )
     .await;
     assert_eq!(answer, None);
+    // The upload form takes files far over the 1 MiB of other forms.
+    let mut big = String::from("id,full_name\n");
+    for i in 0..100_000 {
+        big.push_str(&format!("{i},Person Number {i}\n"));
+    }
+    assert!(big.len() > 2 * 1024 * 1024);
+    let page = clerk
+        .post_multipart("/imports/preview", |form| {
+            form.part(
+                "file",
+                reqwest::multipart::Part::bytes(big.into_bytes()).file_name("big.csv"),
+            )
+        })
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert!(
+        page.text().contains("Rows 100,000"),
+        "the rows are counted: {}",
+        page.text()
+    );
     // A form that puts its file before the token is refused the same way.
     let page = clerk
         .post_multipart_as_is(
