@@ -47,6 +47,13 @@ pub struct Limits {
     pub entry_bytes: u64,
     /// Unpacked bytes of all entries of an XLSX archive together (512 MiB).
     pub unpacked_bytes: u64,
+    /// Unpacked bytes of an XML part other than a worksheet or the shared strings
+    /// (styles, workbook, relationships, theme; 16 MiB): calamine keeps what they
+    /// describe in memory, at many times their size.
+    pub part_bytes: u64,
+    /// Elements of the styles part (300,000; Excel itself allows 64,000 cell formats):
+    /// calamine keeps a style for each.
+    pub style_elements: usize,
     /// Strings of an XLSX shared-strings table, declared or present (6,000,000).
     pub shared_strings: usize,
     /// Nesting depth of a PFIF document's elements (16; PFIF needs 4).
@@ -65,6 +72,8 @@ impl Default for Limits {
             zip_entries: 1_000,
             entry_bytes: 256 * 1024 * 1024,
             unpacked_bytes: 512 * 1024 * 1024,
+            part_bytes: 16 * 1024 * 1024,
+            style_elements: 300_000,
             shared_strings: 6_000_000,
             xml_depth: 16,
         }
@@ -147,18 +156,28 @@ pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), ListError> {
             .name()
             .map(|name| name.to_ascii_lowercase())
             .unwrap_or_default();
+        let shared = name.ends_with("sharedstrings.xml");
+        let sheet = name.contains("worksheets/") && name.ends_with(".xml");
+        let other_xml = !shared && !sheet && (name.ends_with(".xml") || name.ends_with(".rels"));
         let mut counter = Counter {
             inner: entry,
             entry: 0,
             total,
+            cap: if other_xml {
+                (limits.part_bytes.min(limits.entry_bytes), OTHER_PART)
+            } else {
+                (limits.entry_bytes, ONE_PART)
+            },
             limits,
             exceeded: None,
         };
         let mut declared_strings = None;
-        let checked = if name.ends_with("sharedstrings.xml") {
+        let checked = if shared {
             check_shared_strings(&mut counter, limits).map(|n| declared_strings = n)
-        } else if name.contains("worksheets/") && name.ends_with(".xml") {
+        } else if sheet {
             check_sheet(&mut counter, limits)
+        } else if name.ends_with("styles.xml") {
+            check_styles(&mut counter, limits)
         } else {
             Ok(())
         };
@@ -171,10 +190,8 @@ pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), ListError> {
         if let Some(exceeded) = counter.exceeded.take() {
             return Err(exceeded);
         }
-        if drained.is_err() {
-            // A damaged entry (bad CRC, truncated data): calamine says so.
-            return Ok(());
-        }
+        // A damaged entry (bad CRC, truncated data) is left for calamine to refuse; the
+        // bytes it gave count all the same, and the other entries are still checked.
         // calamine reserves room for the declared strings before reading one: a count
         // that the part's real bytes cannot hold (each `<si/>` takes at least 5) is a lie.
         if declared_strings.is_some_and(|n| n.saturating_mul(5) > u128::from(counter.entry)) {
@@ -184,6 +201,7 @@ pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), ListError> {
             ));
         }
         total = counter.total;
+        let _ = drained;
     }
     Ok(())
 }
@@ -205,11 +223,17 @@ fn declared_entries(bytes: &[u8]) -> Option<usize> {
     })
 }
 
+const ONE_PART: &str = "unpacked bytes in one part of the workbook";
+const OTHER_PART: &str =
+    "unpacked bytes in one part of the workbook other than a worksheet or the shared strings";
+
 /// A reader that counts the bytes it passes and fails once a limit is crossed.
 struct Counter<'l, R> {
     inner: R,
     entry: u64,
     total: u64,
+    /// The bound of this entry and what it is called.
+    cap: (u64, &'static str),
     limits: &'l Limits,
     /// Which limit was crossed, once one was.
     exceeded: Option<ListError>,
@@ -223,11 +247,8 @@ impl<R: Read> Read for Counter<'_, R> {
         let n = self.inner.read(buf)?;
         self.entry += n as u64;
         self.total += n as u64;
-        if self.entry > self.limits.entry_bytes {
-            self.exceeded = Some(too_large(
-                "unpacked bytes in one part of the workbook",
-                self.limits.entry_bytes,
-            ));
+        if self.entry > self.cap.0 {
+            self.exceeded = Some(too_large(self.cap.1, self.cap.0));
         } else if self.total > self.limits.unpacked_bytes {
             self.exceeded = Some(too_large(
                 "unpacked bytes in the workbook",
@@ -261,8 +282,14 @@ fn check_shared_strings<R: Read>(
         buf.clear();
         let event = match reader.read_event_into(&mut buf) {
             Ok(event) => event,
-            // Broken XML, or the counter's limit: the caller looks at the counter.
-            Err(_) => return Ok(declared_most),
+            // The counter's limit (the caller looks at the counter first), or XML this
+            // reader cannot follow: calamine's reader might read on to a count this one
+            // never saw, so the table is refused rather than passed unchecked.
+            Err(error) => {
+                return Err(ListError::Unreadable(format!(
+                    "not an XLSX workbook: its shared-strings table is not well-formed XML: {error}"
+                )))
+            }
         };
         let held = match &event {
             Event::Text(text) => text.len(),
@@ -310,6 +337,35 @@ fn check_shared_strings<R: Read>(
             },
             Event::Eof => return Ok(declared_most),
             _ => {}
+        }
+    }
+}
+
+/// The styles part: its elements are counted (calamine keeps a style, font, fill or
+/// border for each); XML this reader cannot follow is refused rather than passed on.
+fn check_styles<R: Read>(counter: &mut Counter<'_, R>, limits: &Limits) -> Result<(), ListError> {
+    let mut reader = quick_xml::Reader::from_reader(BufReader::new(counter));
+    let mut buf = Vec::new();
+    let mut elements = 0usize;
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(_) | Event::Empty(_)) => {
+                elements += 1;
+                if elements > limits.style_elements {
+                    return Err(too_large(
+                        "elements in the workbook's styles",
+                        limits.style_elements,
+                    ));
+                }
+            }
+            Ok(Event::Eof) => return Ok(()),
+            Ok(_) => {}
+            Err(error) => {
+                return Err(ListError::Unreadable(format!(
+                    "not an XLSX workbook: its styles are not well-formed XML: {error}"
+                )))
+            }
         }
     }
 }

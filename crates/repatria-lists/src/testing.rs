@@ -40,6 +40,11 @@ pub fn workbook(sheet_xml: &str, shared_strings: Option<&str>) -> Vec<u8> {
     workbook_repeating(sheet_xml, "", 0, "", shared_strings)
 }
 
+/// A workbook of one worksheet `sheet_xml` with one more part `name` (`xl/styles.xml`).
+pub fn workbook_with_part(sheet_xml: &str, name: &str, text: &str) -> Vec<u8> {
+    build(sheet_xml, "", 0, "", None, Some((name, text)))
+}
+
 /// A workbook whose worksheet is `head`, then `body` written `times` times, then `tail`
 /// — streamed into the deflater, so that a sheet of gigabytes costs the test no memory.
 pub fn workbook_repeating(
@@ -48,6 +53,17 @@ pub fn workbook_repeating(
     times: usize,
     tail: &str,
     shared_strings: Option<&str>,
+) -> Vec<u8> {
+    build(head, body, times, tail, shared_strings, None)
+}
+
+fn build(
+    head: &str,
+    body: &str,
+    times: usize,
+    tail: &str,
+    shared_strings: Option<&str>,
+    extra: Option<(&str, &str)>,
 ) -> Vec<u8> {
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
@@ -89,6 +105,9 @@ pub fn workbook_repeating(
     );
     if let Some(shared) = shared_strings {
         part(&mut zip, "xl/sharedStrings.xml", shared);
+    }
+    if let Some((name, text)) = extra {
+        part(&mut zip, name, text);
     }
     zip.start_file("xl/worksheets/sheet1.xml", options)
         .expect("a new entry");

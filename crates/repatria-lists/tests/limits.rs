@@ -25,6 +25,8 @@ fn small() -> Limits {
         zip_entries: 10,
         entry_bytes: 100_000,
         unpacked_bytes: 150_000,
+        part_bytes: 20_000,
+        style_elements: 50,
         shared_strings: 5,
         xml_depth: 5,
     }
@@ -151,6 +153,14 @@ fn a_shared_strings_table_that_declares_too_many_strings_is_refused_before_calam
             ..
         })
     ));
+    // XML that this check cannot follow is refused, not passed on unchecked.
+    let tangled = workbook(
+        &sheet(None, &[&[("A1", "full_name")]]),
+        Some("<a></b><sst uniqueCount=\"99999999999999\"><si><t>a</t></si></sst>"),
+    );
+    assert!(
+        matches!(read_table(Format::Xlsx, &tangled), Err(ListError::Unreadable(why)) if why.contains("shared-strings table is not well-formed")),
+    );
     // A count that is no number at all.
     let junk = workbook(
         &sheet(None, &[&[("A1", "full_name")]]),
@@ -208,6 +218,40 @@ fn a_sheet_that_unpacks_beyond_the_limit_is_refused_by_its_real_bytes() {
         check_xlsx(&parts, &small()),
         Err(too_large("unpacked bytes in the workbook", 150_000))
     );
+}
+
+#[test]
+fn styles_and_other_parts_are_bounded_tighter_than_sheets() {
+    use repatria_lists::testing::workbook_with_part;
+    let head = sheet(None, &[&[("A1", "full_name")]]);
+    let styles = |xfs: usize| {
+        format!(
+            "<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">\
+             <cellXfs>{}</cellXfs></styleSheet>",
+            "<xf numFmtId=\"0\"></xf>".repeat(xfs)
+        )
+    };
+    let within = workbook_with_part(&head, "xl/styles.xml", &styles(40));
+    assert!(read_table_with(Format::Xlsx, &within, &small()).is_ok());
+    let many = workbook_with_part(&head, "xl/styles.xml", &styles(60));
+    assert_eq!(
+        read_table_with(Format::Xlsx, &many, &small()),
+        Err(too_large("elements in the workbook's styles", 50))
+    );
+    let padded = format!("<Types>{}</Types>", " ".repeat(30_000));
+    let big = workbook_with_part(&head, "docProps/app.xml", &padded);
+    assert_eq!(
+        read_table_with(Format::Xlsx, &big, &small()),
+        Err(too_large(
+            "unpacked bytes in one part of the workbook other than a worksheet or the shared strings",
+            20_000
+        ))
+    );
+    let tangled = workbook_with_part(&head, "xl/styles.xml", "<a></b>");
+    assert!(matches!(
+        read_table(Format::Xlsx, &tangled),
+        Err(ListError::Unreadable(why)) if why.contains("styles are not well-formed")
+    ));
 }
 
 #[test]
