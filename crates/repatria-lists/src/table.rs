@@ -85,6 +85,7 @@ fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Table, ListError> {
         Some((delimiter, rest)) => (rest, delimiter, 2),
         None => (bytes, sniff_delimiter(bytes), 1),
     };
+    check_csv_width(bytes, delimiter, limits)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -124,6 +125,29 @@ fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Table, ListError> {
     }
     let headers = headers.ok_or(ListError::NoHeader)?;
     Ok(Table { headers, rows })
+}
+
+/// Refuses a CSV record wider than [`Limits::columns`] before the csv crate reads it: it
+/// keeps an offset per field of a record, so one line of 64 MiB of commas would take half a
+/// gigabyte. Separators inside quotes do not count (a stray quote inside an unquoted cell
+/// can only make this count lower or, rarely, higher by one per misplaced quote).
+fn check_csv_width(bytes: &[u8], delimiter: u8, limits: &Limits) -> Result<(), ListError> {
+    let mut quoted = false;
+    let mut separators = 0usize;
+    for &byte in bytes {
+        if byte == b'"' {
+            quoted = !quoted;
+        } else if quoted {
+        } else if byte == delimiter {
+            separators += 1;
+            if separators >= limits.columns {
+                return Err(too_large("columns", limits.columns));
+            }
+        } else if byte == b'\n' {
+            separators = 0;
+        }
+    }
+    Ok(())
 }
 
 /// Line numbers of byte offsets, counted once through the text as the offsets grow

@@ -60,6 +60,18 @@ fn csv_bytes_rows_columns_and_cells_are_bounded() {
 
     assert!(read("a,b,c,d\n1,2,3,4\n").is_ok());
     assert_eq!(read("a,b,c,d\n1,2,3,4,5\n"), Err(too_large("columns", 4)));
+    // Separators inside quotes are text.
+    assert!(read("a,b,c,d\n\"1,2,3,4,5\",2,3,4\n").is_ok());
+    // A line of nothing but separators is refused before it is read as a record.
+    let limits_wide = Limits {
+        file_bytes: 64 * 1024 * 1024,
+        ..limits
+    };
+    let commas = ",".repeat(8 * 1024 * 1024);
+    assert_eq!(
+        read_table_with(Format::Csv, commas.as_bytes(), &limits_wide),
+        Err(too_large("columns", 4))
+    );
 
     let long = "x".repeat(21);
     assert!(read(&format!("a\n{}\n", &long[..20])).is_ok());
