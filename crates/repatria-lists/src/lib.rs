@@ -16,6 +16,13 @@
 //! [`write_pfif`] writes PFIF 1.4 for export. [`read_list`] takes any of the three
 //! formats from bytes to entries in one call.
 //!
+//! Every reader is bounded: a file from outside must keep the [`Limits`] (bytes, rows,
+//! columns, cell length, unpacked bytes of an XLSX archive, …), or it is refused with
+//! [`ListError::TooLarge`] before or while it is parsed. The functions without `_with`
+//! use [`Limits::default`].
+//!
+//! [`csv_cell`] defuses text for CSV files that people open in a spreadsheet.
+//!
 //! The crate is pure, like the engines: it takes bytes and returns values. It reads no
 //! files, no clock and no environment; callers read the file and pass times in.
 //!
@@ -32,17 +39,23 @@
 
 mod entry;
 mod field;
+mod limits;
 mod mapping;
 mod pfif;
+mod spreadsheet;
 mod table;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::fmt;
 
 pub use entry::{read_entries, Entry, Sex};
 pub use field::Field;
+pub use limits::{check_xlsx, Limits};
 pub use mapping::{propose_mapping, Mapping};
-pub use pfif::{read_pfif, write_pfif, PfifNote, PfifPerson, PFIF_1_4_NAMESPACE};
-pub use table::{read_table, Row, Table};
+pub use pfif::{read_pfif, read_pfif_with, write_pfif, PfifNote, PfifPerson, PFIF_1_4_NAMESPACE};
+pub use spreadsheet::{csv_cell, write_csv};
+pub use table::{read_table, read_table_with, Row, Table};
 
 /// A list's file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,6 +137,10 @@ pub enum ListError {
     /// Column overrides were given for a format without columns.
     #[error("a {0} list names its own fields; column overrides apply to csv and xlsx lists")]
     OverridesNotApplicable(Format),
+    /// The file exceeds one of the [`Limits`]: more than `limit` of `what` (`rows`,
+    /// `columns`, `bytes in one cell`, `unpacked bytes in one part of the workbook`, …).
+    #[error("the list is too large: more than {limit} {what}")]
+    TooLarge { what: &'static str, limit: u64 },
 }
 
 /// Why [`read_list`] read no entries: the file or mapping is unusable, or rows are bad.
@@ -152,13 +169,23 @@ pub fn read_list(
     bytes: &[u8],
     overrides: &[String],
 ) -> Result<Vec<Entry>, ReadError> {
+    read_list_with(format, bytes, overrides, &Limits::default())
+}
+
+/// [`read_list`] within the given limits.
+pub fn read_list_with(
+    format: Format,
+    bytes: &[u8],
+    overrides: &[String],
+    limits: &Limits,
+) -> Result<Vec<Entry>, ReadError> {
     if format == Format::Pfif {
         if !overrides.is_empty() {
             return Err(ListError::OverridesNotApplicable(format).into());
         }
-        return read_pfif(bytes).map_err(ReadError::Rows);
+        return read_pfif_with(bytes, limits);
     }
-    let table = read_table(format, bytes)?;
+    let table = read_table_with(format, bytes, limits)?;
     let mapping = propose_mapping(&table.headers).with_overrides(&table.headers, overrides)?;
     read_entries(&table, &mapping).map_err(ReadError::Rows)
 }

@@ -18,8 +18,9 @@ use quick_xml::NsReader;
 use repatria_core::PartialDate;
 
 use crate::entry::{parse_country, NO_NAME};
+use crate::limits::{check_file_bytes, too_large, Tally};
 use crate::table::Lines;
-use crate::{Entry, Field, RowError, Sex};
+use crate::{Entry, Field, Limits, ListError, ReadError, RowError, Sex};
 
 /// The namespace of PFIF 1.4, which [`write_pfif`] writes.
 pub const PFIF_1_4_NAMESPACE: &str = "http://zesty.ca/pfif/1.4";
@@ -186,19 +187,40 @@ struct PersonInProgress {
 /// the nationality) map to the fields of the same meaning. `description` (`other`),
 /// `alternate_names` and a home country that is no ISO code are kept in `note`.
 ///
-/// The document must be UTF-8. Every bad record is reported; XML that is not
-/// well-formed ends reading with an error naming the line where it goes wrong.
-pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
+/// The document must be UTF-8. Every bad record is reported ([`ReadError::Rows`]); XML
+/// that is not well-formed ends reading with an error naming the line where it goes
+/// wrong. Within [`Limits::default`].
+pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, ReadError> {
+    read_pfif_with(bytes, &Limits::default())
+}
+
+/// [`read_pfif`] within the given limits: the file's bytes, person records
+/// ([`Limits::rows`]), a field's text ([`Limits::cell_bytes`]), fields in all
+/// ([`Limits::cells`], [`Limits::text_bytes`]) and the nesting of elements
+/// ([`Limits::xml_depth`]); beyond one, [`ListError::TooLarge`].
+pub fn read_pfif_with(bytes: &[u8], limits: &Limits) -> Result<Vec<Entry>, ReadError> {
+    check_file_bytes(bytes, limits)?;
+    read_persons(bytes, limits).map_err(|e| e.map_or_else(ReadError::List, ReadError::Rows))
+}
+
+/// The reading of [`read_pfif_with`]: `Err(Ok(rows))` for bad records, `Err(Err(limit))`
+/// for a limit crossed.
+fn read_persons(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Vec<Entry>, Result<Vec<RowError>, ListError>> {
     // PFIF is UTF-8 (XML's default); a byte order mark is allowed.
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut lines = Lines::new(bytes, 1);
     let text = std::str::from_utf8(bytes).map_err(|error| {
-        vec![RowError::new(
+        Ok(vec![RowError::new(
             lines.line_of(error.valid_up_to()),
             None,
             "not UTF-8 text; PFIF documents are UTF-8",
-        )]
+        )])
     })?;
+    let mut tally = Tally::default();
+    let mut persons = 0usize;
     let mut reader = NsReader::from_str(text);
     let mut entries = Vec::new();
     let mut errors = Vec::new();
@@ -218,7 +240,7 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
                     None,
                     format!("not well-formed XML: {error}"),
                 ));
-                return Err(errors);
+                return Err(Ok(errors));
             }
         };
         match event {
@@ -236,11 +258,21 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
                              <pfif:pfif xmlns:pfif=\"{PFIF_1_4_NAMESPACE}\">"
                         ),
                     ));
-                    return Err(errors);
+                    return Err(Ok(errors));
                 }
                 saw_root = true;
+                if open.len() >= limits.xml_depth {
+                    return Err(Err(too_large(
+                        "levels of nested elements",
+                        limits.xml_depth,
+                    )));
+                }
                 match &mut person {
                     None if pfif && local == "person" => {
+                        persons += 1;
+                        if persons > limits.rows {
+                            return Err(Err(too_large("person records", limits.rows)));
+                        }
                         person = Some(PersonInProgress {
                             line,
                             depth: open.len() + 1,
@@ -267,6 +299,14 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
                 }
             }
             Event::End(_) => {
+                if let Some((_, text)) = person
+                    .as_ref()
+                    .filter(|p| open.len() == p.depth + 1)
+                    .and_then(|p| p.field.as_ref())
+                {
+                    // A field ends: one cell of the person's record.
+                    tally.cell(text.len(), limits).map_err(Err)?;
+                }
                 close(
                     open.len(),
                     &mut person,
@@ -279,11 +319,13 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
             Event::Text(ref text) => {
                 if let Some(field_text) = field_text(&mut person, open.len()) {
                     field_text.push_str(&text.xml10_content());
+                    check_field(field_text, limits)?;
                 }
             }
             Event::CData(ref data) => {
                 if let Some(field_text) = field_text(&mut person, open.len()) {
                     field_text.push_str(&data.xml10_content());
+                    check_field(field_text, limits)?;
                 }
             }
             Event::GeneralRef(ref reference) => {
@@ -298,10 +340,11 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
                         None,
                         format!("not well-formed XML: unknown entity &{};", &**reference),
                     ));
-                    return Err(errors);
+                    return Err(Ok(errors));
                 };
                 if let Some(field_text) = field_text(&mut person, open.len()) {
                     field_text.push_str(&resolved);
+                    check_field(field_text, limits)?;
                 }
             }
             Event::Eof => {
@@ -326,8 +369,16 @@ pub fn read_pfif(bytes: &[u8]) -> Result<Vec<Entry>, Vec<RowError>> {
     if errors.is_empty() {
         Ok(entries)
     } else {
-        Err(errors)
+        Err(Ok(errors))
     }
+}
+
+/// A field's text so far must be within [`Limits::cell_bytes`].
+fn check_field(text: &str, limits: &Limits) -> Result<(), Result<Vec<RowError>, ListError>> {
+    if text.len() > limits.cell_bytes {
+        return Err(Err(too_large("bytes in one field", limits.cell_bytes)));
+    }
+    Ok(())
 }
 
 fn is_pfif(namespace: &ResolveResult<'_>) -> bool {

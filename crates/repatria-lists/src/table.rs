@@ -5,7 +5,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::{Format, ListError};
+use crate::limits::{check_file_bytes, check_xlsx, too_large, Tally};
+use crate::{Format, Limits, ListError};
 
 /// A table read from CSV or XLSX: the header row and the data rows, every cell as text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -29,11 +30,18 @@ pub struct Row {
 /// Reads a CSV file (UTF-8 or UTF-16 with a byte order mark, RFC 4180 quoting,
 /// separated by commas, semicolons or tabs, or as a first `sep=` line says) or the first
 /// worksheet of an XLSX workbook. The first non-empty row is the header; empty rows are
-/// left out. PFIF is not a table: [`crate::read_pfif`] reads it.
+/// left out. PFIF is not a table: [`crate::read_pfif`] reads it. Within
+/// [`Limits::default`].
 pub fn read_table(format: Format, bytes: &[u8]) -> Result<Table, ListError> {
+    read_table_with(format, bytes, &Limits::default())
+}
+
+/// [`read_table`] within the given limits: a file beyond one is refused with
+/// [`ListError::TooLarge`] before or while it is parsed.
+pub fn read_table_with(format: Format, bytes: &[u8], limits: &Limits) -> Result<Table, ListError> {
     match format {
-        Format::Csv => read_csv(bytes),
-        Format::Xlsx => read_xlsx(bytes),
+        Format::Csv => read_csv(bytes, limits),
+        Format::Xlsx => read_xlsx(bytes, limits),
         Format::Pfif => Err(ListError::WrongFormat(Format::Pfif)),
     }
 }
@@ -41,7 +49,8 @@ pub fn read_table(format: Format, bytes: &[u8]) -> Result<Table, ListError> {
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
+fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Table, ListError> {
+    check_file_bytes(bytes, limits)?;
     let unreadable = |why: String| ListError::Unreadable(format!("not a CSV file: {why}"));
     if bytes.starts_with(ZIP_MAGIC) {
         return Err(unreadable(
@@ -76,6 +85,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
         Some((delimiter, rest)) => (rest, delimiter, 2),
         None => (bytes, sniff_delimiter(bytes), 1),
     };
+    check_csv_width(bytes, delimiter, limits)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -85,6 +95,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     let mut lines = Lines::new(bytes, first_line);
+    let mut tally = Tally::default();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -97,16 +108,46 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ListError> {
                 return Err(unreadable(format!("line {line}: {error}")));
             }
         }
+        if record.len() > limits.columns {
+            return Err(too_large("columns", limits.columns));
+        }
+        for cell in record.iter().filter(|c| !c.is_empty()) {
+            tally.cell(cell.len(), limits)?;
+        }
         let line = lines.record_line(record.position().map_or(0, |p| p.byte()));
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         match headers {
             None if cells.iter().all(|c| c.trim().is_empty()) => {}
             None => headers = Some(cells.iter().map(|c| c.trim().to_string()).collect()),
+            Some(_) if rows.len() >= limits.rows => return Err(too_large("rows", limits.rows)),
             Some(_) => rows.push(Row { line, cells }),
         }
     }
     let headers = headers.ok_or(ListError::NoHeader)?;
     Ok(Table { headers, rows })
+}
+
+/// Refuses a CSV record wider than [`Limits::columns`] before the csv crate reads it: it
+/// keeps an offset per field of a record, so one line of 64 MiB of commas would take half a
+/// gigabyte. Separators inside quotes do not count (a stray quote inside an unquoted cell
+/// can only make this count lower or, rarely, higher by one per misplaced quote).
+fn check_csv_width(bytes: &[u8], delimiter: u8, limits: &Limits) -> Result<(), ListError> {
+    let mut quoted = false;
+    let mut separators = 0usize;
+    for &byte in bytes {
+        if byte == b'"' {
+            quoted = !quoted;
+        } else if quoted {
+        } else if byte == delimiter {
+            separators += 1;
+            if separators >= limits.columns {
+                return Err(too_large("columns", limits.columns));
+            }
+        } else if byte == b'\n' {
+            separators = 0;
+        }
+    }
+    Ok(())
 }
 
 /// Line numbers of byte offsets, counted once through the text as the offsets grow
@@ -212,12 +253,7 @@ fn sniff_delimiter(bytes: &[u8]) -> u8 {
     best.0
 }
 
-/// The most cells a worksheet may spread over (rows times header width): a list of a
-/// hundred thousand people with fifty columns fits, a workbook made to exhaust memory
-/// does not.
-const MAX_XLSX_CELLS: usize = 20_000_000;
-
-fn read_xlsx(bytes: &[u8]) -> Result<Table, ListError> {
+fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Table, ListError> {
     let unreadable = |why: String| ListError::Unreadable(format!("not an XLSX workbook: {why}"));
     if !bytes.starts_with(ZIP_MAGIC) {
         return Err(unreadable(
@@ -225,11 +261,16 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ListError> {
                 .into(),
         ));
     }
+    // Before calamine sees the archive: it trusts the counts a workbook declares.
+    check_xlsx(bytes, limits)?;
     // calamine can panic on a damaged workbook (an absurd cell reference overflows its
     // arithmetic where overflow is checked); a damaged upload is an error, not a crash.
-    let cells = std::panic::catch_unwind(|| first_sheet_cells(bytes))
-        .unwrap_or_else(|_| Err("the workbook is damaged".into()))
-        .map_err(unreadable)?;
+    let cells = std::panic::catch_unwind(|| first_sheet_cells(bytes, limits))
+        .unwrap_or_else(|_| Err(Unread::Damaged("the workbook is damaged".into())))
+        .map_err(|e| match e {
+            Unread::Damaged(why) => unreadable(why),
+            Unread::Limit(e) => e,
+        })?;
     // Columns count from the leftmost used one, as a person reading the sheet would.
     let first_column = cells
         .values()
@@ -243,11 +284,6 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ListError> {
         .into_iter()
         .map(|header| header.trim().to_string())
         .collect();
-    if rows_by_number.len().saturating_mul(headers.len()) > MAX_XLSX_CELLS {
-        return Err(unreadable(format!(
-            "the first worksheet spreads over more than {MAX_XLSX_CELLS} cells"
-        )));
-    }
     let rows = rows_by_number
         .map(|(row, cells)| Row {
             line: u64::from(row) + 1,
@@ -258,34 +294,47 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ListError> {
     Ok(Table { headers, rows })
 }
 
+/// Why the cells of a worksheet were not read.
+enum Unread {
+    Damaged(String),
+    Limit(ListError),
+}
+
 /// The non-empty cells of the first worksheet as text, by row number then column
 /// (0-based), read one by one: calamine's ranges are dense, and two cells far apart
-/// would make one of billions of cells.
-fn first_sheet_cells(bytes: &[u8]) -> Result<BTreeMap<u32, Vec<(u32, String)>>, String> {
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
+/// would make one of billions of cells. Every cell is counted against the limits as it
+/// comes: a column right of [`Limits::columns`], more rows than [`Limits::rows`] (the
+/// header too), a cell longer than [`Limits::cell_bytes`], or too many cells or bytes in
+/// all end reading.
+fn first_sheet_cells(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<BTreeMap<u32, Vec<(u32, String)>>, Unread> {
+    let damaged = |e: calamine::XlsxError| Unread::Damaged(e.to_string());
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(damaged)?;
     let name = workbook
         .sheet_names()
         .into_iter()
         .next()
-        .ok_or_else(|| "it has no worksheet".to_string())?;
-    let mut reader = workbook
-        .worksheet_cells_reader(&name)
-        .map_err(|e| e.to_string())?;
+        .ok_or_else(|| Unread::Damaged("it has no worksheet".to_string()))?;
+    let mut reader = workbook.worksheet_cells_reader(&name).map_err(damaged)?;
     let mut rows: BTreeMap<u32, Vec<(u32, String)>> = BTreeMap::new();
-    let mut count = 0usize;
-    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+    let mut tally = Tally::default();
+    while let Some(cell) = reader.next_cell().map_err(damaged)? {
         let (row, column) = cell.get_position();
         let text = cell_text(&Data::from(cell.get_value().clone()));
-        if !text.trim().is_empty() {
-            count += 1;
-            if count > MAX_XLSX_CELLS {
-                // A compressed sheet can unpack to far more than its file's size.
-                return Err(format!(
-                    "the first worksheet has more than {MAX_XLSX_CELLS} cells"
-                ));
-            }
-            rows.entry(row).or_default().push((column, text));
+        if text.trim().is_empty() {
+            continue;
         }
+        if column as usize >= limits.columns {
+            return Err(Unread::Limit(too_large("columns", limits.columns)));
+        }
+        tally.cell(text.len(), limits).map_err(Unread::Limit)?;
+        if !rows.contains_key(&row) && rows.len() > limits.rows {
+            // The header row and `rows` data rows.
+            return Err(Unread::Limit(too_large("rows", limits.rows)));
+        }
+        rows.entry(row).or_default().push((column, text));
     }
     Ok(rows)
 }

@@ -32,6 +32,13 @@ pub enum ApiError {
     /// Too many failed logins; try again later.
     #[error("{0}")]
     TooManyRequests(String),
+    /// Too much work of one kind running (import jobs, exchange plans): 429 with a
+    /// `Retry-After` of `retry_after` seconds.
+    #[error("{message}")]
+    Busy { message: String, retry_after: u64 },
+    /// The request body is larger than the route takes.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error("{0}")]
     Conflict(String),
     #[error("internal error")]
@@ -47,7 +54,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable machine-readable code: `bad_request`, `validation_failed`,
-    /// `rule_violated`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `internal`.
+    /// `rule_violated`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `payload_too_large`, `too_many_requests`, `internal`.
     pub code: &'static str,
     pub message: String,
     /// Field path → what is wrong with it.
@@ -75,7 +83,26 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut retry_after = None;
         let (status, code, message, fields) = match self {
+            ApiError::Busy {
+                message,
+                retry_after: seconds,
+            } => {
+                retry_after = Some(seconds);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_requests",
+                    message,
+                    BTreeMap::new(),
+                )
+            }
+            ApiError::PayloadTooLarge(message) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                message,
+                BTreeMap::new(),
+            ),
             ApiError::BadRequest(message) => (
                 StatusCode::BAD_REQUEST,
                 "bad_request",
@@ -139,7 +166,7 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        (
+        let mut response = (
             status,
             axum::Json(ErrorBody {
                 error: ErrorDetail {
@@ -149,7 +176,13 @@ impl IntoResponse for ApiError {
                 },
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use axum::body::Bytes;
 use rayon::prelude::*;
 use repatria_core::{
     ImportId, ImportKind, Inquirer, LinkState, LinkSubject, LinkTarget, ListEntry, ListImport,
@@ -25,7 +26,8 @@ use crate::matching::{heavy, Matching};
 #[derive(Debug, Clone)]
 pub struct ImportInput {
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    /// The file; shared, not copied, between the request and the job.
+    pub bytes: Bytes,
     /// Guessed from the file name when absent.
     pub format: Option<Format>,
     pub kind: ImportKind,
@@ -249,27 +251,12 @@ fn request_of(
     })
 }
 
-/// Imports a file. `progress(done, total)` is called as rows are matched (from several
-/// threads). Importing the same file again returns the earlier import, `created: false`.
-pub async fn import(
-    store: &dyn Store,
-    matching: &Matching,
-    actor: &Actor,
-    input: ImportInput,
-    now: Timestamp,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<ImportSummary, ImportError> {
-    let hash = content_hash(&input.bytes);
-    if let Some(earlier) = store.find_import(&hash).await? {
-        let counts = report(store, &earlier).await?.counts;
-        return Ok(ImportSummary {
-            rows: earlier.rows,
-            requests: 0,
-            import: earlier,
-            created: false,
-            counts,
-        });
-    }
+/// Reads the file of an import into entries, within [`repatria_lists::Limits::default`]:
+/// its format (given, or from the file name's extension), then every row. A file that
+/// cannot be used at all, or that exceeds a limit, is [`ImportError::File`]; bad rows are
+/// [`ImportError::Rows`]. CPU work: callers on the runtime run it off the request
+/// threads.
+pub fn read(input: &ImportInput) -> Result<(Format, Vec<Entry>), ImportError> {
     let format = match input.format {
         Some(f) => f,
         None => Format::from_file_name(&input.file_name).ok_or_else(|| {
@@ -284,6 +271,46 @@ pub async fn import(
             ReadError::List(e) => ImportError::File(e.to_string()),
             ReadError::Rows(rows) => ImportError::Rows(rows),
         })?;
+    Ok((format, entries))
+}
+
+/// Imports a file. `progress(done, total)` is called as rows are matched (from several
+/// threads). Importing the same file again returns the earlier import, `created: false`.
+pub async fn import(
+    store: &dyn Store,
+    matching: &Matching,
+    actor: &Actor,
+    input: ImportInput,
+    now: Timestamp,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<ImportSummary, ImportError> {
+    let read = heavy(|| read(&input));
+    import_read(store, matching, actor, input, read, now, progress).await
+}
+
+/// [`import`] of a file already [`read`] (the API reads it before it answers, so that a
+/// file too large or unreadable is refused at once rather than in the job).
+pub async fn import_read(
+    store: &dyn Store,
+    matching: &Matching,
+    actor: &Actor,
+    input: ImportInput,
+    read: Result<(Format, Vec<Entry>), ImportError>,
+    now: Timestamp,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<ImportSummary, ImportError> {
+    let hash = content_hash(&input.bytes);
+    if let Some(earlier) = store.find_import(&hash).await? {
+        let counts = report(store, &earlier).await?.counts;
+        return Ok(ImportSummary {
+            rows: earlier.rows,
+            requests: 0,
+            import: earlier,
+            created: false,
+            counts,
+        });
+    }
+    let (format, entries) = read?;
     let import = ListImport {
         id: ImportId(uuid::Uuid::now_v7()),
         content_hash: hash,
@@ -489,8 +516,9 @@ pub async fn report(store: &dyn Store, import: &ListImport) -> Result<Report, St
 }
 
 /// The report as CSV: one row per list row, with its best candidate and the evidence.
+/// Names and ids come from the other side's list: every cell is defused for
+/// spreadsheets ([`repatria_lists::csv_cell`]), so `=HYPERLINK(…)` stays text.
 pub fn report_csv(report: &Report) -> String {
-    let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
         "line",
         "external_id",
@@ -504,11 +532,9 @@ pub fn report_csv(report: &Report) -> String {
         "best_state",
         "explanation",
     ];
-    // Writing to memory cannot fail.
-    let _ = out.write_record(header);
-    for row in &report.items {
+    let rows = report.items.iter().map(|row| {
         let best = row.candidates.first();
-        let _ = out.write_record([
+        [
             row.line.to_string(),
             row.external_id.clone().unwrap_or_default(),
             row.name.clone(),
@@ -520,9 +546,9 @@ pub fn report_csv(report: &Report) -> String {
             best.map(|b| format!("{:.4}", b.score)).unwrap_or_default(),
             best.map(|b| b.state.clone()).unwrap_or_default(),
             best.map(|b| b.explanation.clone()).unwrap_or_default(),
-        ]);
-    }
-    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+        ]
+    });
+    repatria_lists::write_csv(&header, rows)
 }
 
 #[cfg(test)]

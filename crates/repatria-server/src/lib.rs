@@ -11,6 +11,7 @@ mod limit;
 pub mod matching;
 mod routes;
 pub mod web;
+pub mod work;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub struct AppState {
     /// The key that signs audit checkpoints (`GET /api/audit/checkpoint`), when one is
     /// configured. It is read from a file at start and never stored in the database.
     pub audit_signer: Option<Arc<repatria_tlog::Signer>>,
+    /// Import jobs and exchange plans running, bounded per account and in total.
+    pub work: Arc<work::Work>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             jobs: Arc::default(),
             dashboard: Arc::default(),
             audit_signer: None,
+            work: Arc::default(),
         }
     }
 
@@ -113,12 +117,18 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// The largest request body a route takes unless it says otherwise (JSON documents and
+/// forms): 1 MiB. Routes that take files or scenarios set their own bound
+/// (`MAX_IMPORT_BYTES`, `MAX_SCENARIO_BYTES`).
+pub const JSON_BODY_BYTES: usize = 1024 * 1024;
+
 /// The whole application: web interface, API, OpenAPI document, health check.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::router(&state))
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api", routes::api(state.clone()))
+        .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_BYTES))
         .layer(axum::middleware::from_fn(request_id))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -2327,7 +2327,7 @@ async fn a_list_with_bad_rows_is_refused_whole_with_every_line_named(app: &TestA
         .as_array()
         .unwrap()
         .is_empty());
-    // Not a spreadsheet, an unknown format, a missing name: 422 or a failed job, never 500.
+    // Not a spreadsheet, an unknown format, a missing name: 422, never 500.
     let answer = app.upload("/api/imports?file_name=list.txt", "a,b\n").await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     field_error(&answer, "file_name");
@@ -2335,12 +2335,16 @@ async fn a_list_with_bad_rows_is_refused_whole_with_every_line_named(app: &TestA
         .upload("/api/imports?file_name=l.csv&as=people", "a\n")
         .await;
     field_error(&answer, "as");
-    let started = app
+    // A file that cannot be read is refused before a job starts.
+    let refused = app
         .upload("/api/imports?file_name=l.xlsx", "not a workbook")
         .await;
-    let job = app.finished_job(started.body["id"].as_str().unwrap()).await;
-    assert_eq!(job["state"], "failed");
-    assert!(job["error"].as_str().unwrap().contains("XLSX"), "{job}");
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        field_error(&refused, "body").contains("XLSX"),
+        "{}",
+        refused.body
+    );
 }
 
 async fn a_new_captive_is_proposed_to_the_open_request_that_seeks_him(app: &TestApp) {

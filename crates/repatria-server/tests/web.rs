@@ -401,12 +401,11 @@ async fn no_bad_form_is_a_server_error(app: &WebApp) {
             // before reading the body, which a client still sending it sees as a closed
             // connection rather than an answer).
             let page = if path == "/imports/preview" {
-                let form = body
-                    .iter()
-                    .fold(reqwest::multipart::Form::new(), |form, (k, v)| {
-                        form.text(k.to_string(), v.to_string())
-                    });
-                admin.post_multipart(path, form).await
+                let build = |form: reqwest::multipart::Form| {
+                    body.iter()
+                        .fold(form, |form, (k, v)| form.text(k.to_string(), v.to_string()))
+                };
+                admin.post_multipart(path, build).await
             } else {
                 admin.post(path, body).await
             };

@@ -386,18 +386,27 @@ async fn finished(browser: &Browser, path: &str) -> Page {
     panic!("the import at {path} did not finish");
 }
 
-fn upload(file_name: &str, csv: &str, fields: &[(&str, &str)]) -> reqwest::multipart::Form {
-    let mut form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
-            .file_name(file_name.to_string())
-            .mime_str("text/csv")
-            .unwrap(),
-    );
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
+/// The upload form's fields after the CSRF token: the file, then the others.
+fn upload(
+    file_name: &str,
+    csv: &str,
+    fields: &[(&str, &str)],
+) -> impl FnOnce(reqwest::multipart::Form) -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+        .file_name(file_name.to_string())
+        .mime_str("text/csv")
+        .unwrap();
+    let fields: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |form| {
+        let mut form = form.part("file", part);
+        for (k, v) in fields {
+            form = form.text(k, v);
+        }
+        form
     }
-    form
 }
 
 async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &WebApp) {

@@ -301,7 +301,7 @@ async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> anyhow::Result<()
                 5,Загорулько,Мирослав,,1979\n";
     let input = repatria_server::imports::ImportInput {
         file_name: "list-from-RU.csv".into(),
-        bytes: list.as_bytes().to_vec(),
+        bytes: list.as_bytes().to_vec().into(),
         format: None,
         kind: repatria_core::ImportKind::List,
         source: Some(party("RU")),

@@ -255,6 +255,89 @@ async fn a_list_with_a_bad_row_imports_nothing(backend: Backend) {
     );
 }
 
+async fn hostile_files_are_refused_with_a_one_line_reason(backend: Backend) {
+    let Some((db, _)) = registry(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // A shared-strings table declaring a hundred trillion strings: calamine reserved room
+    // for them and the process aborted.
+    use repatria_lists::testing::{shared_strings, sheet, workbook};
+    let bomb = dir.path().join("bomb.xlsx");
+    std::fs::write(
+        &bomb,
+        workbook(
+            &sheet(None, &[&[("A1", "full_name")]]),
+            Some(&shared_strings("99999999999999", &["a"])),
+        ),
+    )
+    .unwrap();
+    // A file beyond the byte limit (sparse: it takes no disk) is refused unread.
+    let huge = dir.path().join("huge.csv");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(64 * 1024 * 1024 + 1)
+        .unwrap();
+    for (file, reason) in [
+        (
+            &bomb,
+            "the list is too large: more than 6000000 strings in the workbook's shared-strings table",
+        ),
+        (
+            &huge,
+            "the list is too large: more than 67108864 bytes in the file",
+        ),
+    ] {
+        let (ok, out, err) = run(&["import", file.to_str().unwrap(), "--db", &db.url]);
+        assert!(!ok, "{out}");
+        let last = err.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("error: ") && last.ends_with(reason),
+            "{err}"
+        );
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("error")).count(),
+            1,
+            "{err}"
+        );
+    }
+    let store = db.store().await;
+    assert!(store.imports().await.unwrap().is_empty());
+}
+
+async fn the_report_keeps_names_from_the_list_as_text(backend: Backend) {
+    let Some((db, _)) = registry(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("list.csv");
+    std::fs::write(
+        &list,
+        "id,family_name,given_name\n+1,\"=HYPERLINK(\"\"http://example.invalid\"\",\"\"x\"\")\",Петро\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report.csv");
+    let (ok, out, err) = run(&[
+        "import",
+        list.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--db",
+        &db.url,
+    ]);
+    assert!(ok, "{out}\n{err}");
+    let mut reader = csv::Reader::from_path(&report).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| row[headers.iter().position(|h| h == name).unwrap()].to_string();
+    assert_eq!(cell("external_id"), "'+1");
+    assert!(
+        cell("name").starts_with("'=HYPERLINK(\"http://example.invalid\""),
+        "{}",
+        cell("name")
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -275,4 +358,6 @@ macro_rules! on_both_backends {
 on_both_backends!(
     a_list_is_imported_once_and_reconciled,
     a_list_with_a_bad_row_imports_nothing,
+    hostile_files_are_refused_with_a_one_line_reason,
+    the_report_keeps_names_from_the_list_as_text,
 );

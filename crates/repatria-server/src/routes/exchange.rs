@@ -1,15 +1,48 @@
 //! Exchange planning over HTTP: the same JSON in and out as `repatria plan`
 //! (contracts/EXCHANGE.md).
 
-use axum::body::Bytes;
+use axum::body::Body;
 use chrono::Utc;
 use repatria_exchange::{parse_scenario, plan_with, PlanOptions, ScenarioError};
 
 use super::Auth;
 use crate::error::{ApiError, ApiResult};
 
-/// Largest scenario accepted: a million prisoners fit with room to spare.
-pub const MAX_SCENARIO_BYTES: usize = 512 * 1024 * 1024;
+/// Largest scenario body accepted (64 MiB): 250,000 prisoners of 250 bytes each.
+pub const MAX_SCENARIO_BYTES: usize = 64 * 1024 * 1024;
+/// Most prisoners in a scenario sent to the API (more than any exchange has moved; the
+/// planner's time and memory grow with them).
+pub const MAX_PRISONERS: usize = 250_000;
+/// Most parties in a scenario sent to the API (sides are made of parties).
+pub const MAX_PARTIES: usize = 200;
+
+/// Refuses a scenario beyond the API's bounds: 422 naming the field and the bound.
+fn check_bounds(scenario: &repatria_exchange::Scenario) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if scenario.prisoners.len() > MAX_PRISONERS {
+        errors.push(repatria_core::FieldError::new(
+            "prisoners",
+            format!("too many: more than {MAX_PRISONERS} prisoners"),
+        ));
+    }
+    if scenario.parties.len() > MAX_PARTIES {
+        errors.push(repatria_core::FieldError::new(
+            "parties",
+            format!("too many: more than {MAX_PARTIES} parties"),
+        ));
+    }
+    if scenario.sides.len() > MAX_PARTIES {
+        errors.push(repatria_core::FieldError::new(
+            "sides",
+            format!("too many: more than {MAX_PARTIES} sides"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
 
 fn invalid(error: ScenarioError) -> ApiError {
     ApiError::invalid(error.field, error.message)
@@ -17,18 +50,26 @@ fn invalid(error: ScenarioError) -> ApiError {
 
 /// Computes an optimal exchange plan for a scenario. The body and the answer are the
 /// scenario and plan documents of contracts/EXCHANGE.md; `terms.as_of` defaults to today.
+/// At most 64 MiB, 250,000 prisoners and 200 parties; an account plans one exchange at a
+/// time and the server two (a plan may take a minute of a core).
 #[utoipa::path(post, path = "/api/exchange/plan", tag = "exchange",
     request_body(content = Object, description = "A scenario as in contracts/EXCHANGE.md"),
     responses(
         (status = 200, description = "The plan, as in contracts/EXCHANGE.md", body = Object),
         (status = 400, description = "malformed JSON", body = crate::ErrorBody),
-        (status = 422, description = "a bad scenario; the field is named", body = crate::ErrorBody),
+        (status = 403, body = crate::ErrorBody),
+        (status = 413, description = "the body is larger than 64 MiB", body = crate::ErrorBody),
+        (status = 422, description = "a bad scenario, or one beyond the bounds (more than 250,000 prisoners or 200 parties); the field is named", body = crate::ErrorBody),
+        (status = 429, description = "a plan of this account, or two in all, are running", body = crate::ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait before trying again"))),
     ))]
 pub async fn plan(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
     Auth(user): Auth,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<axum::Json<repatria_exchange::Plan<'static>>> {
     user.require(repatria_core::Permission::PlanExchange)?;
+    let body = crate::extract::body_bytes(body, MAX_SCENARIO_BYTES).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
     if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
@@ -37,9 +78,13 @@ pub async fn plan(
         )));
     }
     let scenario = parse_scenario(text).map_err(invalid)?;
+    check_bounds(&scenario)?;
+    let permit = state.work.start(crate::work::Kind::Plan, &user.username)?;
     let today = Utc::now().date_naive();
-    // Planning a large scenario takes CPU time; keep it off the request threads.
+    // Planning a large scenario takes CPU time; keep it off the request threads. The
+    // place is held until the planner ends, even if the client has gone.
     let plan = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let options = PlanOptions {
             clock: Some(crate::monotonic_seconds),
             ..PlanOptions::default()
@@ -129,7 +174,10 @@ pub fn held_scenario(
         (status = 200, description = "The plan, as in contracts/EXCHANGE.md", body = Object),
         (status = 400, description = "malformed JSON", body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody),
+        (status = 413, description = "the body is larger than 1 MiB", body = crate::ErrorBody),
         (status = 422, description = "bad sides or terms; the field is named", body = crate::ErrorBody),
+        (status = 429, description = "a plan of this account, or two in all, are running", body = crate::ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait before trying again"))),
     ))]
 pub async fn plan_held(
     axum::extract::State(state): axum::extract::State<crate::AppState>,
@@ -137,6 +185,13 @@ pub async fn plan_held(
     crate::extract::Json(body): crate::extract::Json<HeldPlanRequest>,
 ) -> ApiResult<axum::Json<repatria_exchange::Plan<'static>>> {
     user.require(repatria_core::Permission::PlanExchange)?;
+    if body.sides.len() > MAX_PARTIES {
+        return Err(ApiError::invalid(
+            "sides",
+            format!("too many: more than {MAX_PARTIES} sides"),
+        ));
+    }
+    let permit = state.work.start(crate::work::Kind::Plan, &user.username)?;
     let parties = state.store.list_parties().await?;
     let captives = state.store.all_captives().await?;
     let scenario = held_scenario(&parties, &captives, body);
@@ -155,6 +210,7 @@ pub async fn plan_held(
         .await?;
     let today = Utc::now().date_naive();
     let plan = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let options = PlanOptions {
             clock: Some(crate::monotonic_seconds),
             ..PlanOptions::default()

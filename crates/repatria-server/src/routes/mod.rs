@@ -84,29 +84,16 @@ pub fn api(state: AppState) -> Router<AppState> {
         .route("/tracing/requests/{id}/close", post(tracing::close))
         .route("/matches", get(tracing::links))
         .route("/matches/{id}/decision", post(tracing::decide))
-        .route(
-            "/imports",
-            get(tracing::list_imports).post(tracing::start).layer(
-                axum::extract::DefaultBodyLimit::max(tracing::MAX_IMPORT_BYTES),
-            ),
-        )
-        .route(
-            "/imports/preview",
-            post(tracing::preview).layer(axum::extract::DefaultBodyLimit::max(
-                tracing::MAX_IMPORT_BYTES,
-            )),
-        )
+        // The file routes read their bodies themselves, after the permission check,
+        // within MAX_IMPORT_BYTES; every other body is bounded by JSON_BODY_BYTES.
+        .route("/imports", get(tracing::list_imports).post(tracing::start))
+        .route("/imports/preview", post(tracing::preview))
         .route("/imports/jobs/{id}", get(tracing::job))
         .route("/imports/{id}/report", get(tracing::report))
         .route("/media/requests", get(media::list).post(media::create))
         .route("/media/requests/{id}/decision", post(media::decide))
         .route("/media/requests/{id}/visits", post(media::record_visit))
-        .route(
-            "/exchange/plan",
-            post(exchange::plan).layer(axum::extract::DefaultBodyLimit::max(
-                exchange::MAX_SCENARIO_BYTES,
-            )),
-        )
+        .route("/exchange/plan", post(exchange::plan))
         .route("/exchange/plan-held", post(exchange::plan_held))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{username}/disabled", post(users::set_disabled))
@@ -176,7 +163,7 @@ pub fn api(state: AppState) -> Router<AppState> {
         (name = "exchange", description = "Exchange planning (contracts/EXCHANGE.md)"),
         (name = "users", description = "User accounts (administrators)"),
     ),
-    modifiers(&Security),
+    modifiers(&Security, &BodyLimit),
     security(("bearer" = []), ("session_cookie" = []))
 )]
 pub struct ApiDoc;
@@ -201,6 +188,40 @@ impl utoipa::Modify for Security {
                 crate::auth::SESSION_COOKIE,
             ))),
         );
+    }
+}
+
+/// Every operation that takes a body can answer 413 when it is larger than the route
+/// takes; routes that take files or scenarios describe their own bound, the rest take
+/// at most 1 MiB ([`crate::JSON_BODY_BYTES`]).
+struct BodyLimit;
+
+impl utoipa::Modify for BodyLimit {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let too_large = ResponseBuilder::new()
+            .description("the body is larger than 1 MiB")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.post, &mut item.put, &mut item.patch]
+                .into_iter()
+                .flatten()
+            {
+                if operation.request_body.is_some() {
+                    operation
+                        .responses
+                        .responses
+                        .entry("413".to_string())
+                        .or_insert_with(|| too_large.clone().into());
+                }
+            }
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -545,7 +545,9 @@ pub struct JobView {
     pub rows_total: u64,
     /// When done.
     pub import: Option<ImportView>,
-    /// When failed: why, and every rejected row (`line N: field: reason`).
+    /// When failed: why (with the number of rejected rows), and the rejected rows
+    /// (`line N: field: reason`), the first 1,000 of them: a job is kept in memory, and
+    /// a list of half a million bad rows would keep a hundred megabytes per job.
     pub error: Option<String>,
     pub rejected_rows: Vec<RejectedRow>,
 }
@@ -627,7 +629,7 @@ fn import_query(uri: &axum::http::Uri) -> ApiResult<ImportQuery> {
         .map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
-fn import_input(query: ImportQuery, bytes: Vec<u8>) -> ApiResult<ImportInput> {
+fn import_input(query: ImportQuery, bytes: Bytes) -> ApiResult<ImportInput> {
     let mut v = Validator::new();
     let format = match query.format.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => {
@@ -681,8 +683,19 @@ fn import_input(query: ImportQuery, bytes: Vec<u8>) -> ApiResult<ImportInput> {
     })
 }
 
-/// Upper bound of an uploaded list.
-pub const MAX_IMPORT_BYTES: usize = 256 * 1024 * 1024;
+/// Upper bound of an uploaded list: the file size the list readers take
+/// ([`repatria_lists::Limits::file_bytes`], 64 MiB); a larger body is 413 before it is read
+/// whole.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Rejected rows a failed job keeps (its error message gives their number).
+pub const MAX_REJECTED_ROWS_KEPT: usize = 1_000;
+
+/// A file's error as the API answers it: 422 on `body`, with the reader's message (for a
+/// file beyond a limit, `the list is too large: more than 256 columns`).
+fn file_error(message: String) -> ApiError {
+    ApiError::invalid("body", message)
+}
 
 /// The column mapping proposed for a CSV or XLSX list (headers in English, Ukrainian or
 /// Russian), to check before importing.
@@ -696,18 +709,30 @@ pub struct MappingPreview {
 }
 
 /// Reads the header of a list and proposes a mapping of its columns (the `map`
-/// parameter of the import corrects it). The body is the file.
+/// parameter of the import corrects it). The body is the file, at most 64 MiB; a file
+/// beyond one of the list readers' limits (rows, columns, cell length, unpacked size of a
+/// workbook, …) is 422 naming the limit. An account reads at most 2 files at once, the
+/// server 4: beyond, 429 with `Retry-After`.
 #[utoipa::path(post, path = "/api/imports/preview", tag = "tracing", params(ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = MappingPreview), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = MappingPreview), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, description = "the body is larger than 64 MiB", body = ErrorBody),
+        (status = 422, description = "a bad query, or a file that cannot be read or exceeds a limit (`fields.body`)", body = ErrorBody),
+        (status = 429, description = "too many previews running, for this account or in all", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait before trying again")))))]
 pub async fn preview(
+    State(state): State<AppState>,
     Auth(user): Auth,
     uri: axum::http::Uri,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<axum::Json<MappingPreview>> {
     user.require(Permission::ImportLists)?;
+    let body = crate::extract::body_bytes(body, MAX_IMPORT_BYTES).await?;
     let query = import_query(&uri)?;
-    let input = import_input(query, body.to_vec())?;
+    let input = import_input(query, body)?;
+    let _permit = state
+        .work
+        .start(crate::work::Kind::Preview, &user.username)?;
     let format = input
         .format
         .or_else(|| repatria_lists::Format::from_file_name(&input.file_name))
@@ -718,8 +743,8 @@ pub async fn preview(
             "a PFIF document names its own fields; there is no mapping to check",
         ));
     }
-    let table = repatria_lists::read_table(format, &input.bytes)
-        .map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    let table = crate::matching::heavy(|| repatria_lists::read_table(format, &input.bytes))
+        .map_err(|e| file_error(e.to_string()))?;
     let mapping = repatria_lists::propose_mapping(&table.headers)
         .with_overrides(&table.headers, &input.overrides)
         .map_err(|e| ApiError::invalid("map", e.to_string()))?;
@@ -768,23 +793,54 @@ fn import_view(
 }
 
 /// Starts importing a list (or tracing requests): 202 with a job to follow at
-/// `/api/imports/jobs/{id}`. The body is the file. Atomic: one bad row and nothing is
-/// imported, every bad row reported; the same file again creates nothing new.
+/// `/api/imports/jobs/{id}`. The body is the file, at most 64 MiB. The file is read
+/// before the answer: one that cannot be used, or exceeds one of the list readers' limits,
+/// is 422 naming it, and nothing is started. Atomic: one bad row and nothing is imported,
+/// every bad row reported in the job; the same file again creates nothing new. An
+/// account runs at most 2 imports at once, the server 4: beyond, 429 with `Retry-After`.
 #[utoipa::path(post, path = "/api/imports", tag = "tracing", params(ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 202, body = JobView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = JobView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, description = "the body is larger than 64 MiB", body = ErrorBody),
+        (status = 422, description = "a bad query, or a file that cannot be read or exceeds a limit (`fields.body`)", body = ErrorBody),
+        (status = 429, description = "too many imports running, for this account or in all", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait before trying again")))))]
 pub async fn start(
     State(state): State<AppState>,
     Auth(user): Auth,
     uri: axum::http::Uri,
-    body: Bytes,
+    body: Body,
 ) -> ApiResult<(StatusCode, axum::Json<JobView>)> {
     user.require(Permission::ImportLists)?;
-    let query = import_query(&uri)?;
-    let input = import_input(query, body.to_vec())?;
+    // The query says whether tracing requests are imported, which needs more permission:
+    // read it before the body, but answer a bad query only once the client could send it.
+    let query = import_query(&uri);
+    if query.as_ref().is_ok_and(|q| {
+        q.kind
+            .as_deref()
+            .is_some_and(|k| ImportKind::parse(k) == Some(ImportKind::Tracing))
+    }) {
+        user.require(Permission::ManageTracing)?;
+    }
+    let body = crate::extract::body_bytes(body, MAX_IMPORT_BYTES).await?;
+    let input = import_input(query?, body)?;
     if input.kind == ImportKind::Tracing {
         user.require(Permission::ManageTracing)?;
     }
+    let permit = state
+        .work
+        .start(crate::work::Kind::Import, &user.username)?;
+    // Read now, off the request threads: a file too large or unreadable is refused here.
+    let (input, read) = tokio::task::spawn_blocking(move || {
+        let read = imports::read(&input);
+        (input, read)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("reading the file failed: {e}")))?;
+    let read = match read {
+        Err(ImportError::File(message)) => return Err(file_error(message)),
+        other => other,
+    };
     let id = crate::dto::new_id().to_string();
     let job = JobView {
         id: id.clone(),
@@ -800,17 +856,20 @@ pub async fn start(
     let jobs: Arc<Jobs> = state.jobs.clone();
     let actor = user.actor();
     tokio::spawn(async move {
+        // The job's place is given back when it ends.
+        let _permit = permit;
         let progress = |done: u64, total: u64| {
             jobs.update(&id, |job| {
                 job.rows_done = done;
                 job.rows_total = total;
             })
         };
-        let result = imports::import(
+        let result = imports::import_read(
             &*state.store,
             &state.matching,
             &actor,
             input,
+            read,
             Utc::now(),
             &progress,
         )
@@ -835,6 +894,7 @@ pub async fn start(
                 if let ImportError::Rows(rows) = error {
                     job.rejected_rows = rows
                         .into_iter()
+                        .take(MAX_REJECTED_ROWS_KEPT)
                         .map(|r| RejectedRow {
                             line: r.line,
                             field: r.field,

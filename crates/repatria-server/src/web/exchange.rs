@@ -181,29 +181,9 @@ async fn run(ui: Ui, Form(fields): Form<Fields>) -> Response {
     }
 }
 
-/// A CSV cell: quoted when it holds a comma, quote or line break; a leading `=`, `+`,
-/// `-` or `@` is defused for spreadsheets.
-fn cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
+/// A CSV download of the plan. Prisoner ids and reasons are defused for spreadsheets by
+/// the one CSV writer for people ([`repatria_lists::write_csv`]).
 fn csv(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
-    let mut out = header_row.join(",");
-    out.push_str("\r\n");
-    for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
-    }
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -212,7 +192,7 @@ fn csv(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        out,
+        repatria_lists::write_csv(header_row, rows),
     )
         .into_response()
 }
@@ -343,9 +323,23 @@ mod tests {
 
     #[test]
     fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"x\""), "\"say \"\"x\"\"\"");
-        assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(cell("plain"), "plain");
+        let rows = vec![
+            vec!["a,b".to_string(), "say \"x\"".to_string()],
+            vec!["=SUM(A1)".into(), "\tplain".into()],
+        ];
+        assert_eq!(
+            body_text(csv("x.csv", &["captive", "reason"], rows)),
+            "captive,reason\r\n\"a,b\",\"say \"\"x\"\"\"\r\n'=SUM(A1),'\tplain\r\n"
+        );
+    }
+
+    fn body_text(response: Response) -> String {
+        let body = response.into_body();
+        let bytes = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(axum::body::to_bytes(body, usize::MAX))
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
     }
 }

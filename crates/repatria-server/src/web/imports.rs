@@ -33,6 +33,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
+use repatria_core::Permission;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -217,18 +218,41 @@ fn upload_query(upload: &Upload, map: &str) -> String {
     q
 }
 
-/// Reads the upload form: the file and the other fields, in any order.
-async fn read_upload(mut multipart: Multipart) -> Result<(Fields, String, Bytes), String> {
+/// Reads the upload form: the fields, then the file. The session's CSRF token (`_csrf`,
+/// which the form sends before the file) is checked before a byte of the file is read,
+/// so that a page elsewhere cannot make a visitor's browser upload, and the server read,
+/// a file the visitor never chose.
+async fn read_upload(
+    ui: &Ui,
+    mut multipart: Multipart,
+) -> Result<(Fields, String, Bytes), Failure> {
+    let unreadable = |message: String| Failure {
+        status: StatusCode::BAD_REQUEST,
+        message,
+        fields: Default::default(),
+    };
     let mut fields = Fields::new();
     let mut file = (String::new(), Bytes::new());
-    while let Some(field) = multipart.next_field().await.map_err(|e| e.body_text())? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| unreadable(e.body_text()))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
+            let sent = session::field(&fields, "_csrf").unwrap_or_default();
+            if ui.csrf.is_empty() || !crate::auth::constant_time_eq(sent, &ui.csrf) {
+                return Err(Failure {
+                    status: StatusCode::FORBIDDEN,
+                    message: ui.t("imports.upload.csrf"),
+                    fields: Default::default(),
+                });
+            }
             let file_name = field.file_name().unwrap_or_default().to_string();
-            let bytes = field.bytes().await.map_err(|e| e.body_text())?;
+            let bytes = field.bytes().await.map_err(|e| unreadable(e.body_text()))?;
             file = (file_name, bytes);
         } else {
-            let text = field.text().await.map_err(|e| e.body_text())?;
+            let text = field.text().await.map_err(|e| unreadable(e.body_text()))?;
             fields.push((name, text));
         }
     }
@@ -236,15 +260,17 @@ async fn read_upload(mut multipart: Multipart) -> Result<(Fields, String, Bytes)
 }
 
 async fn preview(ui: Ui, multipart: Multipart) -> Response {
-    let (fields, file_name, bytes) = match read_upload(multipart).await {
+    // The role first: an account that may not import makes the server read nothing.
+    if !ui.user.role.can(Permission::ImportLists) {
+        return ui.fail(Failure {
+            status: StatusCode::FORBIDDEN,
+            message: ui.t("imports.forbidden"),
+            fields: Default::default(),
+        });
+    }
+    let (fields, file_name, bytes) = match read_upload(&ui, multipart).await {
         Ok(read) => read,
-        Err(message) => {
-            return ui.fail(Failure {
-                status: StatusCode::BAD_REQUEST,
-                message,
-                fields: Default::default(),
-            })
-        }
+        Err(failure) => return ui.fail(failure),
     };
     let csrf = session::field(&fields, "_csrf")
         .unwrap_or_default()

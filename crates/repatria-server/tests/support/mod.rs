@@ -23,13 +23,19 @@ pub struct WebApp {
 /// The server on a free port with the parties UA, RU and KP; `None` when the backend is
 /// not available (PostgreSQL without `REPATRIA_TEST_PG_URL`, which prints a notice).
 pub async fn spawn(backend: Backend) -> Option<WebApp> {
+    spawn_with_state(backend).await.map(|(app, _)| app)
+}
+
+/// [`spawn`], with the server's state (to hold places of its work limiter in tests).
+pub async fn spawn_with_state(backend: Backend) -> Option<(WebApp, AppState)> {
     let db = TestDatabase::create(backend).await?;
     let store: Arc<dyn Store> = Arc::new(db.store().await);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(store.clone());
     tokio::spawn(repatria_server::serve(
         listener,
-        AppState::new(store.clone()),
+        state.clone(),
         std::future::pending(),
     ));
     for (code, name) in [
@@ -46,14 +52,44 @@ pub async fn spawn(backend: Backend) -> Option<WebApp> {
             .await
             .unwrap();
     }
-    Some(WebApp {
-        base,
-        store,
-        _db: db,
-    })
+    Some((
+        WebApp {
+            base,
+            store,
+            _db: db,
+        },
+        state,
+    ))
 }
 
 impl WebApp {
+    /// Creates an account with `role` and returns an API session token for it.
+    pub async fn token(&self, username: &str, role: Role) -> String {
+        self.store
+            .create_user(
+                &Actor::new("test"),
+                User {
+                    username: username.into(),
+                    role,
+                    password_hash: hash_password(PASSWORD).unwrap(),
+                    disabled: false,
+                },
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+        let answer: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/api/auth/login", self.base))
+            .json(&serde_json::json!({ "username": username, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["token"].as_str().unwrap().to_string()
+    }
+
     /// Creates an account with `role` and logs it in through the login form.
     pub async fn login_as(&self, username: &str, role: Role) -> Browser {
         let user = User {
@@ -237,13 +273,24 @@ impl Browser {
         Browser::read(response).await
     }
 
-    /// Posts a multipart form (a file upload) with the CSRF token.
-    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Page {
+    /// Posts a multipart form (a file upload) with the CSRF token first, as the page's
+    /// form sends it: `build` adds the other fields after it.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        build: impl FnOnce(reqwest::multipart::Form) -> reqwest::multipart::Form,
+    ) -> Page {
+        let form = build(reqwest::multipart::Form::new().text("_csrf", self.csrf.clone()));
+        self.post_multipart_as_is(path, form).await
+    }
+
+    /// Posts a multipart form exactly as given (no CSRF token added).
+    pub async fn post_multipart_as_is(&self, path: &str, form: reqwest::multipart::Form) -> Page {
         let response = self
             .client
             .post(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
-            .multipart(form.text("_csrf", self.csrf.clone()))
+            .multipart(form)
             .send()
             .await
             .unwrap();

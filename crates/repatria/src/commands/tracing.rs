@@ -50,6 +50,17 @@ async fn open(db: &str) -> anyhow::Result<SqlStore> {
 /// Imports a list or tracing requests; prints the mapping used, a progress bar on a
 /// terminal, and the summary. Any bad row: each printed with its line, nothing imported.
 pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    // A file beyond the readers' byte limit is refused before it is read into memory.
+    let limit = repatria_lists::Limits::default().file_bytes;
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?
+        .len();
+    if size > limit as u64 {
+        bail!(
+            "{}: the list is too large: more than {limit} bytes in the file",
+            args.file.display()
+        );
+    }
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let file_name = args
@@ -101,7 +112,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     };
     let input = ImportInput {
         file_name,
-        bytes,
+        bytes: bytes.into(),
         format,
         kind,
         source,
