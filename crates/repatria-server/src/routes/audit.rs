@@ -139,6 +139,7 @@ pub struct ProofQuery {
 #[utoipa::path(get, path = "/api/audit/proof", tag = "audit", params(ProofQuery),
     responses(
         (status = 200, body = crate::dto::ConsistencyProofView),
+        (status = 400, description = "a malformed query string", body = crate::ErrorBody),
         (status = 401, body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody),
         (status = 422, description = "`old` missing, not a number, 0 or larger than `new`; `new` larger than the log", body = crate::ErrorBody),
