@@ -29,9 +29,16 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
-    /// Too many failed logins; try again later.
+    /// Too many login attempts; try again after `retry_after` seconds (`Retry-After`).
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
+    /// The server is too busy to check a password now (`Retry-After`).
+    #[error("{message}")]
+    Busy { message: String, retry_after: u64 },
+    /// An administrator reset the password: until the user sets one of his own, only
+    /// changing it and logging out are allowed.
     #[error("{0}")]
-    TooManyRequests(String),
+    PasswordChangeRequired(String),
     #[error("{0}")]
     Conflict(String),
     #[error("internal error")]
@@ -47,7 +54,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable machine-readable code: `bad_request`, `validation_failed`,
-    /// `rule_violated`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `internal`.
+    /// `rule_violated`, `unauthorized`, `forbidden`, `password_change_required`,
+    /// `not_found`, `conflict`, `too_many_requests`, `busy`, `internal`.
     pub code: &'static str,
     pub message: String,
     /// Field path → what is wrong with it.
@@ -108,9 +116,31 @@ impl IntoResponse for ApiError {
                     BTreeMap::from([(field, reason)]),
                 )
             }
-            ApiError::TooManyRequests(message) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
+            ApiError::TooManyRequests {
+                message,
+                retry_after,
+            } => {
+                return with_retry_after(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_requests",
+                    message,
+                    retry_after,
+                )
+            }
+            ApiError::Busy {
+                message,
+                retry_after,
+            } => {
+                return with_retry_after(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    message,
+                    retry_after,
+                )
+            }
+            ApiError::PasswordChangeRequired(message) => (
+                StatusCode::FORBIDDEN,
+                "password_change_required",
                 message,
                 BTreeMap::new(),
             ),
@@ -151,6 +181,28 @@ impl IntoResponse for ApiError {
         )
             .into_response()
     }
+}
+
+/// An error answer that says when to try again.
+fn with_retry_after(
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after: u64,
+) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code,
+            message,
+            fields: BTreeMap::new(),
+        },
+    };
+    (
+        status,
+        [(axum::http::header::RETRY_AFTER, retry_after.max(1).to_string())],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 impl From<DomainError> for ApiError {

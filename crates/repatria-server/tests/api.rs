@@ -52,6 +52,7 @@ impl TestApp {
             role,
             password_hash: hash_password(PASSWORD).unwrap(),
             disabled: false,
+            must_change_password: false,
         };
         self.store
             .create_user(&Actor::new("test"), user, chrono::Utc::now())

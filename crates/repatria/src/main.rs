@@ -35,6 +35,19 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "REPATRIA_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// A reverse proxy (its IP address) whose X-Forwarded-For and X-Forwarded-Proto
+        /// are believed; repeat for several. From any other peer they are ignored.
+        #[arg(
+            long = "trusted-proxy",
+            value_name = "ADDR",
+            env = "REPATRIA_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
+        /// Minutes without use after which a login session ends.
+        #[arg(long, env = "REPATRIA_SESSION_IDLE_MINUTES", default_value_t = 30,
+              value_parser = clap::value_parser!(u32).range(1..=720))]
+        session_idle_minutes: u32,
     },
     /// Run the server on a fresh temporary database loaded with a fictional scenario.
     Demo {
@@ -143,9 +156,21 @@ fn main() -> ExitCode {
     init_tracing();
     let result =
         match cli.command {
-            Command::Serve { db, addr } => {
-                runtime().and_then(|rt| rt.block_on(commands::serve::serve(&db.db, addr)))
-            }
+            Command::Serve {
+                db,
+                addr,
+                trusted_proxies,
+                session_idle_minutes,
+            } => runtime().and_then(|rt| {
+                rt.block_on(commands::serve::serve(
+                    &db.db,
+                    addr,
+                    commands::serve::Options {
+                        trusted_proxies,
+                        session_idle_minutes,
+                    },
+                ))
+            }),
             Command::Demo {
                 addr,
                 captives,

@@ -61,6 +61,7 @@ impl WebApp {
             role,
             password_hash: hash_password(PASSWORD).unwrap(),
             disabled: false,
+            must_change_password: false,
         };
         self.store
             .create_user(&Actor::new("test"), user, chrono::Utc::now())

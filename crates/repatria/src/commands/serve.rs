@@ -9,12 +9,20 @@ use repatria_store::SqlStore;
 
 use super::audit::redact;
 
-pub async fn serve(db: &str, addr: SocketAddr) -> anyhow::Result<()> {
+/// How `repatria serve` treats its clients.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub session_idle_minutes: u32,
+}
+
+pub async fn serve(db: &str, addr: SocketAddr, options: Options) -> anyhow::Result<()> {
     let store = SqlStore::connect(db)
         .await
         .with_context(|| format!("cannot open the database {}", redact(db)))?;
     tracing::info!(backend = store_backend(&store), "database ready");
-    run(store, addr, None, Vec::new()).await
+    run(store, addr, None, Vec::new(), options).await
 }
 
 pub async fn demo(addr: SocketAddr, captives: usize, seed: u64) -> anyhow::Result<()> {
@@ -38,7 +46,11 @@ pub async fn demo(addr: SocketAddr, captives: usize, seed: u64) -> anyhow::Resul
     let accounts = crate::demo::accounts(&store, chrono::Utc::now())
         .await
         .context("cannot create the demo accounts")?;
-    run(store, addr, Some(dir), accounts).await
+    let options = Options {
+        session_idle_minutes: repatria_server::DEFAULT_SESSION_IDLE_MINUTES as u32,
+        ..Options::default()
+    };
+    run(store, addr, Some(dir), accounts, options).await
 }
 
 fn store_backend(store: &SqlStore) -> &'static str {
@@ -51,6 +63,7 @@ async fn run(
     addr: SocketAddr,
     _keep: Option<tempfile::TempDir>,
     accounts: Vec<(repatria_core::Role, String, String)>,
+    options: Options,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -65,7 +78,9 @@ async fn run(
     std::io::stdout()
         .flush()
         .context("cannot write to standard output")?;
-    let state = AppState::new(Arc::new(store));
+    let state = AppState::new(Arc::new(store))
+        .with_trusted_proxies(options.trusted_proxies)
+        .with_session_idle(chrono::Duration::minutes(options.session_idle_minutes.into()));
     // Build the matching index now, not at the first search or change.
     let warm = state.clone();
     tokio::spawn(async move {
