@@ -40,7 +40,7 @@ async fn login_logout_and_redirects(app: &WebApp) {
     );
 
     let browser = app.login_as("reg-1", Role::Registrar).await;
-    assert!(browser.cookie.starts_with("repatria_session="));
+    assert!(browser.cookie.starts_with("__Host-repatria_session="));
     assert_eq!(browser.csrf.len(), 64);
     let refused = app.login("reg-1", "not the password").await.unwrap_err();
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);

@@ -116,7 +116,7 @@ impl WebApp {
 pub struct Browser {
     pub base: String,
     client: reqwest::Client,
-    /// `repatria_session=…`
+    /// `__Host-repatria_session=…`
     pub cookie: String,
     pub csrf: String,
 }
