@@ -393,6 +393,8 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     Auth(user): Auth,
     Path(id): Path<String>,
+    // Read (and ignored), so that the connection stays usable after the answer.
+    _body: axum::body::Bytes,
 ) -> ApiResult<StatusCode> {
     state
         .store

@@ -189,6 +189,8 @@ pub async fn unlock(
     State(state): State<AppState>,
     Auth(user): Auth,
     Path(username): Path<String>,
+    // Read (and ignored), so that the connection stays usable after the answer.
+    _body: axum::body::Bytes,
 ) -> ApiResult<axum::Json<UserView>> {
     user.require(Permission::ManageUsers)?;
     state
