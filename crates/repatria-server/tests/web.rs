@@ -429,7 +429,7 @@ async fn no_bad_form_is_a_server_error(app: &WebApp) {
             .iter()
             .all(|e| e.action.ends_with(".read")
                 || e.action.ends_with(".list")
-                || e.action.starts_with("auth.")),
+                || e.action.starts_with("login.")),
         "{:?}",
         events[events_before..]
             .iter()
