@@ -6,7 +6,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
-use axum::http::{header, HeaderMap, Extensions};
+use axum::http::{header, Extensions, HeaderMap};
 
 /// The reverse proxies whose `X-Forwarded-*` headers are believed. Anyone else can
 /// write those headers, so from anyone else they are ignored.
@@ -95,9 +95,7 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    !authority.is_empty()
-        && !authority.contains('/')
-        && authority.eq_ignore_ascii_case(host.trim())
+    !authority.is_empty() && !authority.contains('/') && authority.eq_ignore_ascii_case(host.trim())
 }
 
 #[cfg(test)]

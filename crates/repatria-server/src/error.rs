@@ -199,7 +199,10 @@ fn with_retry_after(
     };
     (
         status,
-        [(axum::http::header::RETRY_AFTER, retry_after.max(1).to_string())],
+        [(
+            axum::http::header::RETRY_AFTER,
+            retry_after.max(1).to_string(),
+        )],
         axum::Json(body),
     )
         .into_response()

@@ -163,7 +163,10 @@ mod tests {
     #[test]
     fn buckets_are_bounded_and_distinct() {
         assert_eq!(account_bucket(" amy "), "account:amy");
-        assert_eq!(account_bucket(&"x".repeat(1000)).len(), "account:".len() + 64);
+        assert_eq!(
+            account_bucket(&"x".repeat(1000)).len(),
+            "account:".len() + 64
+        );
         assert_eq!(
             address_bucket("10.0.0.1".parse().unwrap()),
             "address:10.0.0.1"

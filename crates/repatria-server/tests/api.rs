@@ -1058,7 +1058,10 @@ async fn a_cookie_session_needs_its_csrf_token_for_writes(app: &TestApp) {
         .json()
         .await
         .unwrap();
-    let cookie = format!("__Host-repatria_session={}", login["token"].as_str().unwrap());
+    let cookie = format!(
+        "__Host-repatria_session={}",
+        login["token"].as_str().unwrap()
+    );
     let csrf = login["csrf_token"].as_str().unwrap();
     let party = |code: &str| json!({ "code": code, "name": "Party" });
     let send = |csrf: Option<&str>, body: Value| {
@@ -2451,13 +2454,21 @@ async fn parallel_wrong_guesses_are_counted_before_any_password_is_checked(app: 
             StatusCode::UNAUTHORIZED => checked += 1,
             StatusCode::TOO_MANY_REQUESTS => {
                 refused += 1;
-                let seconds: u64 = retry.expect("Retry-After").to_str().unwrap().parse().unwrap();
+                let seconds: u64 = retry
+                    .expect("Retry-After")
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
                 assert!((1..=900).contains(&seconds), "{seconds}");
             }
             other => panic!("unexpected {other}"),
         }
     }
-    assert!(checked <= 5, "{checked} guesses were checked against a limit of 5");
+    assert!(
+        checked <= 5,
+        "{checked} guesses were checked against a limit of 5"
+    );
     assert_eq!(checked + refused, 40);
     let actions = user_actions(app, "reg-1").await;
     let failures = actions.iter().filter(|a| *a == "login.failure").count();
@@ -2466,13 +2477,27 @@ async fn parallel_wrong_guesses_are_counted_before_any_password_is_checked(app: 
     // One lockout for the account, and one for the address once it passes 20.
     assert!((1..=2).contains(&lockouts), "{actions:?}");
     let wrong = app
-        .anonymous("POST", "/api/auth/login", Some(&login_body("reg-1", PASSWORD)))
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
         .await;
-    assert_eq!(wrong.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert_eq!(
+        wrong.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
     assert_eq!(wrong.body["error"]["code"], "too_many_requests");
     // The audit events of refused logins carry no password.
-    let events = app.get("/api/audit/events?action=login.&limit=1000").await.body;
-    assert!(!events.to_string().contains("wrong password guess"), "{events}");
+    let events = app
+        .get("/api/audit/events?action=login.&limit=1000")
+        .await
+        .body;
+    assert!(
+        !events.to_string().contains("wrong password guess"),
+        "{events}"
+    );
 }
 
 /// An account locked by failed logins shows as locked; an administrator (only) unlocks
@@ -2480,34 +2505,56 @@ async fn parallel_wrong_guesses_are_counted_before_any_password_is_checked(app: 
 async fn an_admin_unlocks_an_account_locked_by_failed_logins(app: &TestApp) {
     let registrar = app.user("reg-1", Role::Registrar).await;
     for _ in 0..6 {
-        app.anonymous("POST", "/api/auth/login", Some(&login_body("reg-1", "not the password")))
-            .await;
+        app.anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", "not the password")),
+        )
+        .await;
     }
     let locked = app
-        .anonymous("POST", "/api/auth/login", Some(&login_body("reg-1", PASSWORD)))
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
         .await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     let list = app.get("/api/users").await.body;
-    let reg = list.as_array().unwrap().iter().find(|u| u["username"] == "reg-1").unwrap();
+    let reg = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "reg-1")
+        .unwrap();
     assert_eq!(reg["locked"], true, "{list}");
     let forbidden = app
         .as_token(&registrar, "POST", "/api/users/reg-1/unlock", None)
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        app.post("/api/users/nobody/unlock", Value::Null).await.status,
+        app.post("/api/users/nobody/unlock", Value::Null)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     let unlocked = app.post("/api/users/reg-1/unlock", Value::Null).await;
     assert_eq!(unlocked.status, StatusCode::OK, "{}", unlocked.body);
     assert_eq!(unlocked.body["locked"], false);
     let login = app
-        .anonymous("POST", "/api/auth/login", Some(&login_body("reg-1", PASSWORD)))
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
         .await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.body);
     let actions = user_actions(app, "reg-1").await;
     for action in ["login.failure", "login.lockout", "user.unlock"] {
-        assert!(actions.iter().any(|a| a == action), "{action} not in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
     }
 }
 
@@ -2516,17 +2563,28 @@ async fn an_admin_unlocks_an_account_locked_by_failed_logins(app: &TestApp) {
 async fn disabling_an_account_revokes_its_credentials_for_good(app: &TestApp) {
     let session = app.user("reg-1", Role::Registrar).await;
     let token = app
-        .as_token(&session, "POST", "/api/auth/tokens", Some(&json!({ "name": "import" }).to_string()))
+        .as_token(
+            &session,
+            "POST",
+            "/api/auth/tokens",
+            Some(&json!({ "name": "import" }).to_string()),
+        )
         .await;
     assert_eq!(token.status, StatusCode::CREATED, "{}", token.body);
     let token = token.body["token"].as_str().unwrap().to_string();
-    let disabled = app.post("/api/users/reg-1/disabled", json!({ "disabled": true })).await;
+    let disabled = app
+        .post("/api/users/reg-1/disabled", json!({ "disabled": true }))
+        .await;
     assert_eq!(disabled.status, StatusCode::OK);
-    let enabled = app.post("/api/users/reg-1/disabled", json!({ "disabled": false })).await;
+    let enabled = app
+        .post("/api/users/reg-1/disabled", json!({ "disabled": false }))
+        .await;
     assert_eq!(enabled.status, StatusCode::OK);
     for credential in [&session, &token] {
         assert_eq!(
-            app.as_token(credential, "GET", "/api/parties", None).await.status,
+            app.as_token(credential, "GET", "/api/parties", None)
+                .await
+                .status,
             StatusCode::UNAUTHORIZED,
             "an old credential came back to life"
         );
@@ -2539,7 +2597,11 @@ async fn disabling_an_account_revokes_its_credentials_for_good(app: &TestApp) {
     assert_eq!(detail["credentials_revoked"], 2, "{events}");
     // A new login works.
     let login = app
-        .anonymous("POST", "/api/auth/login", Some(&login_body("reg-1", PASSWORD)))
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
         .await;
     assert_eq!(login.status, StatusCode::OK);
 }
@@ -2549,34 +2611,56 @@ async fn disabling_an_account_revokes_its_credentials_for_good(app: &TestApp) {
 async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestApp) {
     let journalist = app.user("press-1", Role::Journalist).await;
     let denied = app
-        .as_token(&journalist, "POST", "/api/auth/tokens", Some(&json!({ "name": "x" }).to_string()))
+        .as_token(
+            &journalist,
+            "POST",
+            "/api/auth/tokens",
+            Some(&json!({ "name": "x" }).to_string()),
+        )
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
     for days in [0, 366, -1] {
         let bad = app
-            .post("/api/auth/tokens", json!({ "name": "x", "expires_in_days": days }))
+            .post(
+                "/api/auth/tokens",
+                json!({ "name": "x", "expires_in_days": days }),
+            )
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{days}");
         field_error(&bad, "expires_in_days");
     }
-    let made = app.post("/api/auth/tokens", json!({ "name": "nightly import" })).await;
+    let made = app
+        .post("/api/auth/tokens", json!({ "name": "nightly import" }))
+        .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     let expires: chrono::DateTime<chrono::Utc> =
         made.body["expires_at"].as_str().unwrap().parse().unwrap();
     let days = (expires - chrono::Utc::now()).num_days();
     assert!((89..=90).contains(&days), "default expiry {days} days");
     let short = app
-        .post("/api/auth/tokens", json!({ "name": "one day", "expires_in_days": 1 }))
+        .post(
+            "/api/auth/tokens",
+            json!({ "name": "one day", "expires_in_days": 1 }),
+        )
         .await;
     assert_eq!(short.status, StatusCode::CREATED);
     let secret = made.body["token"].as_str().unwrap().to_string();
     let id = made.body["id"].as_str().unwrap().to_string();
     let list = app.get("/api/auth/tokens").await;
     assert_eq!(list.status, StatusCode::OK);
-    let names: Vec<&str> = list.body.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names.len(), 2, "{}", list.body);
     assert!(names.contains(&"nightly import"));
-    assert!(!list.body.to_string().contains(&secret), "the list shows a secret");
+    assert!(
+        !list.body.to_string().contains(&secret),
+        "the list shows a secret"
+    );
     // Another user's list does not show them, and he cannot revoke them.
     let other = app.user("audit-1", Role::Auditor).await;
     let theirs = app.as_token(&other, "GET", "/api/auth/tokens", None).await;
@@ -2585,19 +2669,48 @@ async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestA
         .as_token(&other, "DELETE", &format!("/api/auth/tokens/{id}"), None)
         .await;
     assert_eq!(stolen.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.as_token(&secret, "GET", "/api/parties", None).await.status, StatusCode::OK);
-    let revoked = app.send("DELETE", &format!("/api/auth/tokens/{id}"), None).await;
+    assert_eq!(
+        app.as_token(&secret, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let revoked = app
+        .send("DELETE", &format!("/api/auth/tokens/{id}"), None)
+        .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.body);
     assert_eq!(
-        app.as_token(&secret, "GET", "/api/parties", None).await.status,
+        app.as_token(&secret, "GET", "/api/parties", None)
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
-    let again = app.send("DELETE", &format!("/api/auth/tokens/{id}"), None).await;
+    let again = app
+        .send("DELETE", &format!("/api/auth/tokens/{id}"), None)
+        .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/api/auth/tokens").await.body.as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/api/auth/tokens")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let actions = user_actions(app, "admin-1").await;
-    assert!(actions.iter().filter(|a| *a == "credential.api.create").count() == 2, "{actions:?}");
-    assert!(actions.iter().any(|a| a == "credential.api.revoke"), "{actions:?}");
+    assert!(
+        actions
+            .iter()
+            .filter(|a| *a == "credential.api.create")
+            .count()
+            == 2,
+        "{actions:?}"
+    );
+    assert!(
+        actions.iter().any(|a| a == "credential.api.revoke"),
+        "{actions:?}"
+    );
 }
 
 /// A user changes his own password (his other sessions end); an administrator resets
@@ -2605,7 +2718,11 @@ async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestA
 async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
     let first = app.user("reg-1", Role::Registrar).await;
     let second = app
-        .anonymous("POST", "/api/auth/login", Some(&login_body("reg-1", PASSWORD)))
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
         .await
         .body["token"]
         .as_str()
@@ -2615,63 +2732,123 @@ async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
         json!({ "current_password": current, "new_password": new }).to_string()
     };
     let wrong = app
-        .as_token(&first, "POST", "/api/auth/password", Some(&change("not my password", "a new long password")))
+        .as_token(
+            &first,
+            "POST",
+            "/api/auth/password",
+            Some(&change("not my password", "a new long password")),
+        )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     field_error(&wrong, "current_password");
     let short = app
-        .as_token(&first, "POST", "/api/auth/password", Some(&change(PASSWORD, "short")))
+        .as_token(
+            &first,
+            "POST",
+            "/api/auth/password",
+            Some(&change(PASSWORD, "short")),
+        )
         .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     field_error(&short, "new_password");
     let done = app
-        .as_token(&first, "POST", "/api/auth/password", Some(&change(PASSWORD, "a new long password")))
+        .as_token(
+            &first,
+            "POST",
+            "/api/auth/password",
+            Some(&change(PASSWORD, "a new long password")),
+        )
         .await;
     assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.body);
-    assert_eq!(app.as_token(&first, "GET", "/api/parties", None).await.status, StatusCode::OK);
     assert_eq!(
-        app.as_token(&second, "GET", "/api/parties", None).await.status,
+        app.as_token(&first, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.as_token(&second, "GET", "/api/parties", None)
+            .await
+            .status,
         StatusCode::UNAUTHORIZED,
         "the other session survived the change"
     );
     let old = app
-        .anonymous("POST", "/api/auth/login", Some(&login_body("reg-1", PASSWORD)))
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
         .await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
 
     // The administrator's reset: a temporary password, every credential revoked.
     let own = app
-        .post("/api/users/admin-1/password", json!({ "password": "a temporary password" }))
+        .post(
+            "/api/users/admin-1/password",
+            json!({ "password": "a temporary password" }),
+        )
         .await;
     assert_eq!(own.status, StatusCode::CONFLICT);
     let reset = app
-        .post("/api/users/reg-1/password", json!({ "password": "a temporary password" }))
+        .post(
+            "/api/users/reg-1/password",
+            json!({ "password": "a temporary password" }),
+        )
         .await;
     assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
     assert_eq!(reset.body["must_change_password"], true);
-    assert_eq!(app.as_token(&first, "GET", "/api/parties", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.as_token(&first, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
     let login = app
-        .anonymous("POST", "/api/auth/login", Some(&login_body("reg-1", "a temporary password")))
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", "a temporary password")),
+        )
         .await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.body);
     assert_eq!(login.body["user"]["must_change_password"], true);
     let temporary = login.body["token"].as_str().unwrap().to_string();
-    for (method, path) in [("GET", "/api/parties"), ("GET", "/api/captives"), ("POST", "/api/auth/tokens")] {
+    for (method, path) in [
+        ("GET", "/api/parties"),
+        ("GET", "/api/captives"),
+        ("POST", "/api/auth/tokens"),
+    ] {
         let refused = app.as_token(&temporary, method, path, Some("{}")).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{method} {path}");
         assert_eq!(refused.body["error"]["code"], "password_change_required");
     }
     let chosen = app
-        .as_token(&temporary, "POST", "/api/auth/password", Some(&change("a temporary password", "my own long password")))
+        .as_token(
+            &temporary,
+            "POST",
+            "/api/auth/password",
+            Some(&change("a temporary password", "my own long password")),
+        )
         .await;
     assert_eq!(chosen.status, StatusCode::NO_CONTENT, "{}", chosen.body);
-    assert_eq!(app.as_token(&temporary, "GET", "/api/parties", None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.as_token(&temporary, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
     let actions = user_actions(app, "reg-1").await;
     for action in ["user.password_change", "user.password_reset"] {
-        assert!(actions.iter().any(|a| a == action), "{action} not in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
     }
     assert_eq!(
-        app.as_token(&temporary, "POST", "/api/auth/logout", None).await.status,
+        app.as_token(&temporary, "POST", "/api/auth/logout", None)
+            .await
+            .status,
         StatusCode::NO_CONTENT
     );
 }
@@ -2718,7 +2895,13 @@ async fn client_addresses_come_from_trusted_proxies_only() {
     .await
     .unwrap();
     for i in 0..3 {
-        attempt(&proxied, &format!("nobody-{i}"), "wrong password", "203.0.113.5").await;
+        attempt(
+            &proxied,
+            &format!("nobody-{i}"),
+            "wrong password",
+            "203.0.113.5",
+        )
+        .await;
     }
     assert_eq!(
         attempt(&proxied, "nobody-9", "wrong password", "203.0.113.5").await,
@@ -2729,7 +2912,10 @@ async fn client_addresses_come_from_trusted_proxies_only() {
         StatusCode::OK,
         "another client behind the same proxy was locked out"
     );
-    let events = proxied.get("/api/audit/events?action=login.lockout").await.body;
+    let events = proxied
+        .get("/api/audit/events?action=login.lockout")
+        .await
+        .body;
     let detail: Value = serde_json::from_str(events[0]["detail"].as_str().unwrap()).unwrap();
     assert_eq!(detail["client"], "203.0.113.5", "{events}");
     assert_eq!(detail["scope"], "address", "{events}");
@@ -2756,7 +2942,10 @@ async fn login_checks_its_origin_and_tls_requests_get_hsts() {
         }
         async move { request.send().await.unwrap().status() }
     };
-    assert_eq!(login(Some("https://evil.example".into())).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        login(Some("https://evil.example".into())).await,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(login(Some("null".into())).await, StatusCode::FORBIDDEN);
     assert_eq!(login(Some(format!("http://{host}"))).await, StatusCode::OK);
     assert_eq!(login(None).await, StatusCode::OK, "scripts send no Origin");
@@ -2773,11 +2962,21 @@ async fn login_checks_its_origin_and_tls_requests_get_hsts() {
         tls.headers().get("strict-transport-security").unwrap(),
         "max-age=31536000"
     );
-    let csp = tls.headers().get("content-security-policy").unwrap().to_str().unwrap().to_string();
+    let csp = tls
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     for directive in ["base-uri 'none'", "object-src 'none'", "default-src 'self'"] {
         assert!(csp.contains(directive), "{csp}");
     }
-    assert!(get(None).await.headers().get("strict-transport-security").is_none());
+    assert!(get(None)
+        .await
+        .headers()
+        .get("strict-transport-security")
+        .is_none());
     // From an untrusted peer the header means nothing.
     let direct = spawn_app(Backend::Sqlite).await.unwrap();
     let answer = direct
@@ -2802,14 +3001,18 @@ async fn an_idle_session_ends() {
     for _ in 0..3 {
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
         assert_eq!(
-            app.as_token(&session, "GET", "/api/parties", None).await.status,
+            app.as_token(&session, "GET", "/api/parties", None)
+                .await
+                .status,
             StatusCode::OK,
             "a session in use ended"
         );
     }
     tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
     assert_eq!(
-        app.as_token(&session, "GET", "/api/parties", None).await.status,
+        app.as_token(&session, "GET", "/api/parties", None)
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -2840,7 +3043,10 @@ async fn logins_beyond_the_hashing_bound_get_503() {
                 .send()
                 .await
                 .unwrap();
-            (response.status(), response.headers().contains_key("retry-after"))
+            (
+                response.status(),
+                response.headers().contains_key("retry-after"),
+            )
         }));
     }
     let mut busy = 0;

@@ -71,7 +71,12 @@ async fn hostile_return_paths_stay_on_the_site(app: &WebApp) {
         .await
         .unwrap();
     assert_eq!(fine.headers()["location"], "/captives?q=x");
-    for next in ["/\t/evil.example", "/\r\n/evil.example", "/\\evil.example", "//evil.example"] {
+    for next in [
+        "/\t/evil.example",
+        "/\r\n/evil.example",
+        "/\\evil.example",
+        "//evil.example",
+    ] {
         let (status, location, _) = form_login(app, "reg-1", PASSWORD, next, None).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(location.as_deref(), Some("/"), "next={next:?}");
@@ -116,19 +121,32 @@ async fn a_user_changes_his_password_on_the_page(app: &WebApp) {
     let browser = app.login_as("reg-1", Role::Registrar).await;
     let page = browser.get("/password").await;
     page.assert_ok();
-    assert!(page.html.contains("name=\"current_password\""), "{}", page.html);
+    assert!(
+        page.html.contains("name=\"current_password\""),
+        "{}",
+        page.html
+    );
     let wrong = browser
         .post(
             "/password",
-            &[("current_password", "not my password"), ("new_password", "a new long password")],
+            &[
+                ("current_password", "not my password"),
+                ("new_password", "a new long password"),
+            ],
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(!wrong.html.contains("a new long password"), "a password sent back");
+    assert!(
+        !wrong.html.contains("a new long password"),
+        "a password sent back"
+    );
     let done = browser
         .post(
             "/password",
-            &[("current_password", PASSWORD), ("new_password", "a new long password")],
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a new long password"),
+            ],
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
@@ -151,21 +169,35 @@ async fn an_admin_unlocks_and_resets_on_the_users_page(app: &WebApp) {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     let users = admin.get("/users").await;
     users.assert_ok();
-    assert!(users.html.contains("action=\"/users/reg-1/unlock\""), "{}", users.html);
+    assert!(
+        users.html.contains("action=\"/users/reg-1/unlock\""),
+        "{}",
+        users.html
+    );
     let unlocked = admin.post("/users/reg-1/unlock", &[]).await;
     assert_eq!(unlocked.status, StatusCode::SEE_OTHER, "{}", unlocked.html);
     assert_eq!(unlocked.location.as_deref(), Some("/users?unlocked=reg-1"));
-    assert!(!admin.get("/users").await.html.contains("action=\"/users/reg-1/unlock\""));
+    assert!(!admin
+        .get("/users")
+        .await
+        .html
+        .contains("action=\"/users/reg-1/unlock\""));
     let (status, _, _) = form_login(app, "reg-1", PASSWORD, "/", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "unlocked, the user logs in");
 
-    let short = admin.post("/users/reg-1/password", &[("password", "short")]).await;
+    let short = admin
+        .post("/users/reg-1/password", &[("password", "short")])
+        .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     let reset = admin
-        .post("/users/reg-1/password", &[("password", "a temporary password")])
+        .post(
+            "/users/reg-1/password",
+            &[("password", "a temporary password")],
+        )
         .await;
     assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.html);
-    let (status, _, cookie) = form_login(app, "reg-1", "a temporary password", "/captives", None).await;
+    let (status, _, cookie) =
+        form_login(app, "reg-1", "a temporary password", "/captives", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let cookie = cookie.unwrap().split(';').next().unwrap().to_string();
     let get = |path: &'static str| {
@@ -199,7 +231,10 @@ async fn an_admin_unlocks_and_resets_on_the_users_page(app: &WebApp) {
     assert_eq!(get("/captives").await.status(), StatusCode::OK);
     let log = admin.get("/audit?action=user.").await;
     for action in ["user.unlock", "user.password_reset", "user.password_change"] {
-        assert!(log.html.contains(action), "{action} missing from the log page");
+        assert!(
+            log.html.contains(action),
+            "{action} missing from the log page"
+        );
     }
 }
 

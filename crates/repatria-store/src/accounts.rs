@@ -594,8 +594,7 @@ impl SqlStore {
                 Ok(AttemptCount {
                     bucket: row.try_get("bucket")?,
                     attempts: attempts.clamp(0, u32::MAX as i64) as u32,
-                    window_start: time_of(Some(row.try_get("window_start")?))?
-                        .unwrap_or(since),
+                    window_start: time_of(Some(row.try_get("window_start")?))?.unwrap_or(since),
                 })
             })
             .collect()

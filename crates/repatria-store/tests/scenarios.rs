@@ -1157,7 +1157,10 @@ async fn accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_st
         .await
         .unwrap()
         .is_none());
-    assert_eq!(last.detail, r#"{"credentials_revoked":1,"was_disabled":false}"#);
+    assert_eq!(
+        last.detail,
+        r#"{"credentials_revoked":1,"was_disabled":false}"#
+    );
     assert!(store.get_user("amy").await.unwrap().unwrap().disabled);
     assert!(!store.get_user("zed").await.unwrap().unwrap().disabled);
 
@@ -1204,7 +1207,11 @@ async fn parallel_login_attempts_are_each_counted_once(store: &SqlStore) {
         let seen = &seen;
         tasks.push(async move {
             let counts = store
-                .count_login_attempt(&["account:amy".into(), "address:10.0.0.1".into()], window, at)
+                .count_login_attempt(
+                    &["account:amy".into(), "address:10.0.0.1".into()],
+                    window,
+                    at,
+                )
                 .await
                 .unwrap();
             assert_eq!(counts[0].bucket, "account:amy");
@@ -1221,7 +1228,11 @@ async fn parallel_login_attempts_are_each_counted_once(store: &SqlStore) {
         .await
         .unwrap();
     let counts = store
-        .count_login_attempt(&["account:amy".into(), "address:10.0.0.1".into()], window, at)
+        .count_login_attempt(
+            &["account:amy".into(), "address:10.0.0.1".into()],
+            window,
+            at,
+        )
         .await
         .unwrap();
     assert_eq!((counts[0].attempts, counts[1].attempts), (1, 40));

@@ -248,7 +248,10 @@ pub async fn change_password(
             .store
             .audit_login_refusal(&actor, &user.username, None, None, Utc::now())
             .await?;
-        return Err(ApiError::invalid("current_password", "is not your current password"));
+        return Err(ApiError::invalid(
+            "current_password",
+            "is not your current password",
+        ));
     };
     state.store.login_succeeded(&account, &[]).await?;
     state
@@ -319,7 +322,8 @@ pub async fn create_token(
 ) -> ApiResult<(StatusCode, axum::Json<NewTokenResponse>)> {
     user.require(Permission::CreateApiTokens)?;
     let mut v = Validator::new();
-    let name = v.check(repatria_core::captive::required(&body.name, 100).map_err(|e| e.within("name")));
+    let name =
+        v.check(repatria_core::captive::required(&body.name, 100).map_err(|e| e.within("name")));
     let days = body.expires_in_days.unwrap_or(TOKEN_DAYS_DEFAULT as i64);
     if !(1..=TOKEN_DAYS_MAX as i64).contains(&days) {
         v.check::<()>(Err(FieldError::new(

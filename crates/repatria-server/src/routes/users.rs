@@ -140,7 +140,10 @@ pub async fn create(
             }
             other => other.into(),
         })?;
-    Ok((StatusCode::CREATED, axum::Json(UserView::new(&account, false))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(UserView::new(&account, false)),
+    ))
 }
 
 /// Disables an account (its sessions and tokens are revoked for good, in the same
@@ -241,7 +244,8 @@ pub async fn reset_password(
             "change your own password with POST /api/auth/password".into(),
         ));
     }
-    check_new_password(&body.password).map_err(|e| ApiError::Invalid(vec![e.within("password")]))?;
+    check_new_password(&body.password)
+        .map_err(|e| ApiError::Invalid(vec![e.within("password")]))?;
     let turn = state.login_limiter.hashing_turn().await?;
     let password = body.password;
     let password_hash = tokio::task::spawn_blocking(move || crate::hash_password(&password))

@@ -582,9 +582,14 @@ async fn change_password(ui: Ui, Form(fields): Form<Fields>) -> Response {
         "current_password": field(&fields, "current_password").unwrap_or_default(),
         "new_password": field(&fields, "new_password").unwrap_or_default(),
     });
-    match ui.send(Method::POST, "/api/auth/password", &body, csrf).await {
+    match ui
+        .send(Method::POST, "/api/auth/password", &body, csrf)
+        .await
+    {
         Ok(_) => Redirect::to("/password?changed=1").into_response(),
-        Err(failure) if failure.is_input_error() || failure.status == StatusCode::TOO_MANY_REQUESTS => {
+        Err(failure)
+            if failure.is_input_error() || failure.status == StatusCode::TOO_MANY_REQUESTS =>
+        {
             let forced = ui.must_change_password;
             // Passwords are never sent back to the browser.
             ui.render_form(
@@ -744,8 +749,14 @@ mod tests {
         ] {
             assert_eq!(local_path(Some(hostile)), "/", "{hostile:?}");
         }
-        assert_eq!(local_path(Some("/captives?q=Іван")), "/captives?q=%D0%86%D0%B2%D0%B0%D0%BD");
-        assert_eq!(local_path(Some("/login?next=%2Fcaptives")), "/login?next=%2Fcaptives");
+        assert_eq!(
+            local_path(Some("/captives?q=Іван")),
+            "/captives?q=%D0%86%D0%B2%D0%B0%D0%BD"
+        );
+        assert_eq!(
+            local_path(Some("/login?next=%2Fcaptives")),
+            "/login?next=%2Fcaptives"
+        );
         assert_eq!(
             url_escape("/captives?q=Іван"),
             "/captives%3Fq%3D%D0%86%D0%B2%D0%B0%D0%BD"

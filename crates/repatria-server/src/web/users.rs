@@ -153,7 +153,14 @@ async fn set_disabled(
 
 /// Sends one account action (unlock, password reset) and comes back to the list with a
 /// notice, or with the API's refusal above it.
-async fn act(ui: Ui, username: &str, action: &str, body: serde_json::Value, csrf: &str, done: &str) -> Response {
+async fn act(
+    ui: Ui,
+    username: &str,
+    action: &str,
+    body: serde_json::Value,
+    csrf: &str,
+    done: &str,
+) -> Response {
     let path = format!("/api/users/{}/{action}", url_escape(username));
     match ui.send(Method::POST, &path, &body, csrf).await {
         Ok(_) => Redirect::to(&format!("/users?{done}={}", url_escape(username))).into_response(),
@@ -172,8 +179,18 @@ async fn act(ui: Ui, username: &str, action: &str, body: serde_json::Value, csrf
 }
 
 async fn unlock(ui: Ui, Path(username): Path<String>, Form(fields): Form<Fields>) -> Response {
-    let csrf = session::field(&fields, "_csrf").unwrap_or_default().to_string();
-    act(ui, &username, "unlock", serde_json::Value::Null, &csrf, "unlocked").await
+    let csrf = session::field(&fields, "_csrf")
+        .unwrap_or_default()
+        .to_string();
+    act(
+        ui,
+        &username,
+        "unlock",
+        serde_json::Value::Null,
+        &csrf,
+        "unlocked",
+    )
+    .await
 }
 
 async fn reset_password(
@@ -181,7 +198,9 @@ async fn reset_password(
     Path(username): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Response {
-    let csrf = session::field(&fields, "_csrf").unwrap_or_default().to_string();
+    let csrf = session::field(&fields, "_csrf")
+        .unwrap_or_default()
+        .to_string();
     let body = json!({ "password": session::field(&fields, "password").unwrap_or_default() });
     act(ui, &username, "password", body, &csrf, "reset").await
 }

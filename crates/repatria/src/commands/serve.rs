@@ -80,7 +80,9 @@ async fn run(
         .context("cannot write to standard output")?;
     let state = AppState::new(Arc::new(store))
         .with_trusted_proxies(options.trusted_proxies)
-        .with_session_idle(chrono::Duration::minutes(options.session_idle_minutes.into()));
+        .with_session_idle(chrono::Duration::minutes(
+            options.session_idle_minutes.into(),
+        ));
     // Build the matching index now, not at the first search or change.
     let warm = state.clone();
     tokio::spawn(async move {
