@@ -89,7 +89,9 @@ pub async fn login(
             "a login from another site's page is refused (Origin does not match Host)".into(),
         ));
     }
-    let attempted = body.username.trim().to_string();
+    // No account name is longer than 64 characters; a longer one is cut before it is
+    // counted or audited, so that made-up names cannot fill rows of any size.
+    let attempted: String = body.username.trim().chars().take(64).collect();
     let client = state
         .proxies
         .client_address(peer.map(|axum::Extension(c)| c.0.ip()), &headers);
