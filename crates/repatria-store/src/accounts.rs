@@ -290,11 +290,13 @@ impl SqlStore {
     /// Records that a credential was used (not audited: bookkeeping for the idle
     /// timeout, not a change to any record).
     pub(crate) async fn update_last_used(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+        let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query("UPDATE credentials SET last_used_at = $1 WHERE token_hash = $2")
             .bind(instant(now))
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
