@@ -228,3 +228,36 @@ fn init_tracing() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_repeat_or_come_comma_separated_and_the_idle_timeout_is_bounded() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|cli| cli.command);
+        let Ok(Command::Serve {
+            trusted_proxies,
+            session_idle_minutes,
+            ..
+        }) = parse(&[
+            "repatria",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.2",
+            "--trusted-proxy",
+            "::1,192.0.2.1",
+        ])
+        else {
+            panic!("serve with proxies does not parse");
+        };
+        let expected: Vec<std::net::IpAddr> = ["10.0.0.2", "::1", "192.0.2.1"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        assert_eq!(trusted_proxies, expected);
+        assert_eq!(session_idle_minutes, 30);
+        assert!(parse(&["repatria", "serve", "--trusted-proxy", "proxy.example"]).is_err());
+        assert!(parse(&["repatria", "serve", "--session-idle-minutes", "0"]).is_err());
+    }
+}
