@@ -346,6 +346,33 @@ async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
         doc.body["components"]["securitySchemes"]["session_cookie"]["in"],
         "cookie"
     );
+    assert_eq!(
+        doc.body["components"]["securitySchemes"]["session_cookie"]["name"],
+        "__Host-repatria_session"
+    );
+    // The account endpoints, with the answers of the login limit.
+    for (path, method) in [
+        ("/api/auth/tokens", "get"),
+        ("/api/auth/tokens", "post"),
+        ("/api/auth/tokens/{id}", "delete"),
+        ("/api/auth/password", "post"),
+        ("/api/users/{username}/unlock", "post"),
+        ("/api/users/{username}/password", "post"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path} missing");
+    }
+    let login = &paths["/api/auth/login"]["post"]["responses"];
+    for status in ["200", "401", "403", "429", "503"] {
+        assert!(login[status].is_object(), "login lacks {status}");
+    }
+    assert!(
+        login["429"]["headers"]["Retry-After"].is_object(),
+        "{login}"
+    );
+    assert!(
+        login["503"]["headers"]["Retry-After"].is_object(),
+        "{login}"
+    );
 }
 
 async fn a_created_captive_can_be_read_back_with_its_claims_timeline_and_deadlines(app: &TestApp) {

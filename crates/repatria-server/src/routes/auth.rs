@@ -72,6 +72,7 @@ fn actor_of(username: &str, request_id: Option<axum::Extension<RequestId>>) -> A
         (status = 400, description = "malformed body", body = ErrorBody),
         (status = 401, description = "wrong user name or password", body = ErrorBody),
         (status = 403, description = "the `Origin` header names another site", body = ErrorBody),
+        (status = 422, description = "a field missing or of the wrong type", body = ErrorBody),
         (status = 429, description = "too many login attempts for the account or the address", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds until the window has passed"))),
         (status = 503, description = "too many password checks at once", body = ErrorBody,
