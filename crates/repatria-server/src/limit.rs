@@ -56,8 +56,17 @@ pub fn account_bucket(username: &str) -> String {
     format!("account:{name}")
 }
 
+/// The bucket of a client address. An IPv6 client is counted by its /64 network: one
+/// host commonly holds a whole /64, and would otherwise have billions of fresh buckets.
 pub fn address_bucket(address: IpAddr) -> String {
-    format!("address:{address}")
+    match address {
+        IpAddr::V4(v4) => format!("address:{v4}"),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let network = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("address:{network}/64")
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -96,35 +105,41 @@ impl LoginLimiter {
     ) -> Result<(), ApiError> {
         let now = Utc::now();
         self.purge_now_and_then(store, now).await;
-        let counts = store
-            .count_login_attempt(buckets, self.policy.window, now)
-            .await?;
-        let mut refused: Option<Timestamp> = None;
-        for count in &counts {
-            let (limit, scope) = if count.bucket.starts_with("account:") {
+        // The address first: once it is past its limit, the attempt is refused before the
+        // account's bucket is touched, so that a flood of made-up names from one client
+        // makes no rows beyond its first few.
+        let (addresses, accounts): (Vec<&String>, Vec<&String>) =
+            buckets.iter().partition(|b| b.starts_with("address:"));
+        for bucket in addresses.into_iter().chain(accounts) {
+            let (limit, scope) = if bucket.starts_with("account:") {
                 (self.policy.account_limit, "account")
             } else {
                 (self.policy.address_limit, "address")
             };
-            if count.attempts > limit {
-                if count.attempts == limit + 1 {
-                    let client = client.map(|c| c.to_string());
-                    store
-                        .audit_login_refusal(actor, attempted, Some(scope), client.as_deref(), now)
-                        .await?;
-                    tracing::warn!(scope, "login attempts locked out");
-                }
-                let ends = count.window_start + self.policy.window;
-                refused = Some(refused.map_or(ends, |e| e.max(ends)));
+            let counted = store
+                .count_login_attempt(std::slice::from_ref(bucket), self.policy.window, now)
+                .await?;
+            let Some(count) = counted.first() else {
+                continue;
+            };
+            if count.attempts <= limit {
+                continue;
             }
-        }
-        match refused {
-            Some(ends) => Err(ApiError::TooManyRequests {
+            // Exactly one attempt sees the count just past the limit: it records the lockout.
+            if count.attempts == limit + 1 {
+                let client = client.map(|c| c.to_string());
+                store
+                    .audit_login_refusal(actor, attempted, Some(scope), client.as_deref(), now)
+                    .await?;
+                tracing::warn!(scope, "login attempts locked out");
+            }
+            let ends = count.window_start + self.policy.window;
+            return Err(ApiError::TooManyRequests {
                 message: "too many login attempts; wait and try again, or ask an administrator to unlock the account".into(),
                 retry_after: (ends - now).num_seconds().max(1) as u64,
-            }),
-            None => Ok(()),
+            });
         }
+        Ok(())
     }
 
     /// A turn to hash or check a password; 503 when none comes free in time.
@@ -170,6 +185,15 @@ mod tests {
         assert_eq!(
             address_bucket("10.0.0.1".parse().unwrap()),
             "address:10.0.0.1"
+        );
+        assert_eq!(
+            address_bucket("2001:db8:1:2:aaaa::1".parse().unwrap()),
+            address_bucket("2001:db8:1:2:bbbb::9".parse().unwrap()),
+            "one /64, one bucket"
+        );
+        assert_eq!(
+            address_bucket("2001:db8:1:2::1".parse().unwrap()),
+            "address:2001:db8:1:2::/64"
         );
     }
 

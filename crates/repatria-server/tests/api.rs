@@ -2914,6 +2914,24 @@ async fn client_addresses_come_from_trusted_proxies_only() {
         StatusCode::TOO_MANY_REQUESTS,
         "a spoofed X-Forwarded-For escaped the address limit"
     );
+    // Refused at the address, made-up names are not even counted: no rows for them.
+    for i in 10..15 {
+        attempt(
+            &direct,
+            &format!("nobody-{i}"),
+            "wrong password",
+            "198.51.100.77",
+        )
+        .await;
+    }
+    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    let counted = direct.store.account_login_attempts(hour_ago).await.unwrap();
+    let mut names: Vec<&str> = counted.iter().map(|c| c.bucket.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["account:nobody-0", "account:nobody-1", "account:nobody-2"]
+    );
     // Behind the trusted proxy: one client locked out, another logs in.
     let proxied = spawn_app_with(Backend::Sqlite, |s| {
         s.with_login_policy(policy.clone())
