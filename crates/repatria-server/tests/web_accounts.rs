@@ -244,7 +244,74 @@ async fn an_admin_unlocks_and_resets_on_the_users_page(app: &WebApp) {
     }
 }
 
+/// A registrar creates a token on the tokens page (its secret shown once), uses it, and
+/// revokes it; a journalist is offered no token and refused one.
+async fn personal_api_tokens_are_made_and_revoked_on_the_page(app: &WebApp) {
+    let registrar = app.login_as("reg-1", Role::Registrar).await;
+    let page = registrar.get("/tokens").await;
+    page.assert_ok();
+    assert!(page.html.contains("action=\"/tokens\""), "{}", page.html);
+    let bad = registrar
+        .post(
+            "/tokens",
+            &[("name", "import"), ("expires_in_days:int", "400")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let made = registrar
+        .post(
+            "/tokens",
+            &[("name", "nightly import"), ("expires_in_days:int", "")],
+        )
+        .await;
+    made.assert_ok();
+    let secret = made
+        .html
+        .split("<code id=\"token-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no secret shown: {}", made.html))
+        .to_string();
+    assert_eq!(secret.len(), 64);
+    let api = |token: String| {
+        let request = client()
+            .get(format!("{}/api/parties", app.base))
+            .bearer_auth(token);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(api(secret.clone()).await, StatusCode::OK);
+    let listed = registrar.get("/tokens").await;
+    assert!(listed.text().contains("nightly import"));
+    assert!(!listed.html.contains(&secret), "the list shows the secret");
+    let id = listed
+        .html
+        .split("data-token=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let revoked = registrar.post(&format!("/tokens/{id}/revoke"), &[]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.html);
+    assert_eq!(api(secret).await, StatusCode::UNAUTHORIZED);
+    assert!(!registrar
+        .get("/tokens")
+        .await
+        .text()
+        .contains("nightly import"));
+
+    let journalist = app.login_as("press-1", Role::Journalist).await;
+    let page = journalist.get("/tokens").await;
+    page.assert_ok();
+    assert!(
+        !page.html.contains("action=\"/tokens\""),
+        "a journalist is offered a token"
+    );
+    let refused = journalist.post("/tokens", &[("name", "x")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
 on_both_backends!(
+    personal_api_tokens_are_made_and_revoked_on_the_page,
     hostile_return_paths_stay_on_the_site,
     the_session_cookie_is_host_only_and_cross_site_logins_are_refused,
     a_user_changes_his_password_on_the_page,
