@@ -26,6 +26,6 @@ echo "generated captives: $captives (plus the demo story); requests per page: $r
 for path in "/" "/captives" "/captives?q=Shevchenko+Taras" "/captives?q=%D1%88%D0%B5%D0%B2%D1%87%D0%B5%D0%BD%D0%BA%D0%BE" \
   "/captives/$captive" "/captives/new" "/tracing" "/matches" "/imports" "/exchange" "/audit" "/users"; do
   for _ in $(seq 1 "$requests"); do
-    curl -s -o /dev/null -w "%{time_total}\n" -H "Cookie: repatria_session=$token" "http://127.0.0.1:$port$path"
+    curl -s -o /dev/null -w "%{time_total}\n" -H "Cookie: __Host-repatria_session=$token" "http://127.0.0.1:$port$path"
   done | sort -n | awk -v p="$path" '{a[NR]=$1} END {printf "%-34s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms\n", substr(p,1,34), a[int(NR*0.5)]*1000, a[int(NR*0.95)]*1000, a[NR]*1000}'
 done

@@ -156,6 +156,7 @@ async fn main() -> anyhow::Result<()> {
         password_hash: repatria_server::hash_password(password)
             .map_err(|e| anyhow::anyhow!("{e}"))?,
         disabled: false,
+        must_change_password: false,
     };
     repatria_store::Store::create_user(
         &store,

@@ -70,6 +70,7 @@ impl Role {
                     | P::EditLanguages
                     | P::ImportLists
                     | P::ReviewMatches
+                    | P::CreateApiTokens
             ),
             R::Investigator => matches!(
                 permission,
@@ -96,13 +97,17 @@ impl Role {
                     | P::ReadTracingContact
                     | P::ReviewMatches
                     | P::ImportLists
+                    | P::CreateApiTokens
             ),
             R::Negotiator => matches!(
                 permission,
-                P::ReadParties | P::ReadCaptives | P::PlanExchange
+                P::ReadParties | P::ReadCaptives | P::PlanExchange | P::CreateApiTokens
             ),
             R::MediaOfficer => matches!(permission, P::ReadParties | P::ManageMedia),
-            R::Auditor => matches!(permission, P::ReadParties | P::ReadAudit),
+            R::Auditor => matches!(
+                permission,
+                P::ReadParties | P::ReadAudit | P::CreateApiTokens
+            ),
             R::IcrcDelegate => matches!(
                 permission,
                 P::ReadParties | P::ReadCaptives | P::ReadMedicalNotes | P::ReadTracing
@@ -147,6 +152,10 @@ pub enum Permission {
     ReviewMatches,
     /// Import lists (and tracing requests in bulk) and read their reconciliation reports.
     ImportLists,
+    /// Create personal API tokens, for roles whose work calls for scripts (imports,
+    /// tracing, exchange planning, audit review). Listing and revoking one's own tokens
+    /// needs no permission.
+    CreateApiTokens,
 }
 
 impl FromStr for Role {
@@ -229,6 +238,24 @@ mod tests {
         check(Role::Registrar, P::ImportLists, true);
         check(Role::Registrar, P::ManageTracing, false);
         check(Role::Investigator, P::ReadTracing, false);
+        for role in [
+            Role::Admin,
+            Role::Registrar,
+            Role::TracingOfficer,
+            Role::Auditor,
+            Role::Negotiator,
+        ] {
+            check(role, P::CreateApiTokens, true);
+        }
+        for role in [
+            Role::Investigator,
+            Role::Medical,
+            Role::MediaOfficer,
+            Role::IcrcDelegate,
+            Role::Journalist,
+        ] {
+            check(role, P::CreateApiTokens, false);
+        }
         for permission in [
             P::ReadParties,
             P::ReadCaptives,

@@ -16,11 +16,13 @@ use sha2::{Digest, Sha256};
 use crate::error::ApiError;
 use crate::{AppState, RequestId};
 
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "repatria_session";
+/// The session cookie's name. The `__Host-` prefix makes browsers accept it only when it
+/// is `Secure`, has `Path=/` and no `Domain`: no sibling or parent domain, and no page
+/// served over plain HTTP, can set or overwrite it.
+pub const SESSION_COOKIE: &str = "__Host-repatria_session";
 /// The `Set-Cookie` value that ends the session in the browser.
 pub const CLEAR_SESSION_COOKIE: &str =
-    "repatria_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0";
+    "__Host-repatria_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0";
 /// The header that must repeat a cookie session's CSRF token on unsafe methods.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -121,16 +123,39 @@ pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
 }
 
 /// The credential a token stands for and its user, unless the token is unknown, expired
-/// or revoked or the user disabled.
+/// or revoked, the session idle for longer than `state.session_idle`, or the user
+/// disabled. Records the use, at most once a minute, so that an active session stays
+/// alive without a write on every request.
 pub async fn live_credential(
     state: &AppState,
     token: &str,
 ) -> Result<Option<(repatria_store::Credential, repatria_store::User)>, ApiError> {
-    let found = state
-        .store
-        .find_credential(&token_hash(token), chrono::Utc::now())
-        .await?;
-    Ok(found.filter(|(_, user)| !user.disabled))
+    let now = chrono::Utc::now();
+    let Some((credential, user)) = state.store.find_credential(&token_hash(token), now).await?
+    else {
+        return Ok(None);
+    };
+    if user.disabled {
+        return Ok(None);
+    }
+    let last_used = credential.last_used_at.or(credential.created_at);
+    if credential.kind == "session" && last_used.is_some_and(|t| now - t > state.session_idle) {
+        return Ok(None);
+    }
+    let touch_every = (state.session_idle / 4).min(chrono::Duration::minutes(1));
+    if last_used.is_none_or(|t| now - t >= touch_every) {
+        state
+            .store
+            .touch_credential(&credential.token_hash, now)
+            .await?;
+    }
+    Ok(Some((credential, user)))
+}
+
+/// Paths (inside `/api`) that a user whose password was reset may still use.
+fn allowed_before_password_change(path: &str) -> bool {
+    let path = path.strip_prefix("/api").unwrap_or(path);
+    matches!(path, "/auth/password" | "/auth/logout")
 }
 
 /// Requires a live credential on every request it guards: `Authorization: Bearer`, or
@@ -172,6 +197,11 @@ pub async fn authenticate(
                 "missing or wrong X-CSRF-Token for a cookie session".into(),
             ));
         }
+    }
+    if user.must_change_password && !allowed_before_password_change(request.uri().path()) {
+        return Err(ApiError::PasswordChangeRequired(
+            "an administrator reset your password: choose a new one with POST /api/auth/password first".into(),
+        ));
     }
     let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
     request.extensions_mut().insert(CurrentUser {

@@ -29,16 +29,20 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
-    /// Too many failed logins; try again later.
-    #[error("{0}")]
-    TooManyRequests(String),
-    /// Too much work of one kind running (import jobs, exchange plans): 429 with a
-    /// `Retry-After` of `retry_after` seconds.
+    /// Too many login attempts, or too much work of one kind running (import jobs,
+    /// exchange plans): try again after `retry_after` seconds (`Retry-After`).
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
+    /// The server is too busy to check a password now (`Retry-After`).
     #[error("{message}")]
     Busy { message: String, retry_after: u64 },
     /// The request body is larger than the route takes.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// An administrator reset the password: until the user sets one of his own, only
+    /// changing it and logging out are allowed.
+    #[error("{0}")]
+    PasswordChangeRequired(String),
     #[error("{0}")]
     Conflict(String),
     #[error("internal error")]
@@ -54,8 +58,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable machine-readable code: `bad_request`, `validation_failed`,
-    /// `rule_violated`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `payload_too_large`, `too_many_requests`, `internal`.
+    /// `rule_violated`, `unauthorized`, `forbidden`, `password_change_required`,
+    /// `not_found`, `conflict`, `payload_too_large`, `too_many_requests`, `busy`, `internal`.
     pub code: &'static str,
     pub message: String,
     /// Field path → what is wrong with it.
@@ -83,20 +87,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut retry_after = None;
         let (status, code, message, fields) = match self {
-            ApiError::Busy {
-                message,
-                retry_after: seconds,
-            } => {
-                retry_after = Some(seconds);
-                (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_requests",
-                    message,
-                    BTreeMap::new(),
-                )
-            }
             ApiError::PayloadTooLarge(message) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -135,9 +126,31 @@ impl IntoResponse for ApiError {
                     BTreeMap::from([(field, reason)]),
                 )
             }
-            ApiError::TooManyRequests(message) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
+            ApiError::TooManyRequests {
+                message,
+                retry_after,
+            } => {
+                return with_retry_after(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_requests",
+                    message,
+                    retry_after,
+                )
+            }
+            ApiError::Busy {
+                message,
+                retry_after,
+            } => {
+                return with_retry_after(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    message,
+                    retry_after,
+                )
+            }
+            ApiError::PasswordChangeRequired(message) => (
+                StatusCode::FORBIDDEN,
+                "password_change_required",
                 message,
                 BTreeMap::new(),
             ),
@@ -166,7 +179,7 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        let mut response = (
+        (
             status,
             axum::Json(ErrorBody {
                 error: ErrorDetail {
@@ -176,14 +189,33 @@ impl IntoResponse for ApiError {
                 },
             }),
         )
-            .into_response();
-        if let Some(seconds) = retry_after {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, seconds.into());
-        }
-        response
+            .into_response()
     }
+}
+
+/// An error answer that says when to try again.
+fn with_retry_after(
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after: u64,
+) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code,
+            message,
+            fields: BTreeMap::new(),
+        },
+    };
+    (
+        status,
+        [(
+            axum::http::header::RETRY_AFTER,
+            retry_after.max(1).to_string(),
+        )],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 impl From<DomainError> for ApiError {

@@ -3,11 +3,12 @@
 //! [`Store`], and render views; they hold no domain rules of their own.
 
 mod auth;
+pub mod client;
 mod dto;
 mod error;
 mod extract;
 pub mod imports;
-mod limit;
+pub mod limit;
 pub mod matching;
 mod routes;
 pub mod web;
@@ -34,6 +35,10 @@ pub use routes::ApiDoc;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub login_limiter: Arc<limit::LoginLimiter>,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub proxies: Arc<client::TrustedProxies>,
+    /// A session unused for this long ends (API tokens have their own expiry).
+    pub session_idle: chrono::Duration,
     /// The matching engine's index of the registry and open tracing requests.
     pub matching: Arc<matching::Matching>,
     /// Import jobs running or finished in this process.
@@ -52,6 +57,8 @@ impl AppState {
         AppState {
             store,
             login_limiter: Arc::default(),
+            proxies: Arc::default(),
+            session_idle: chrono::Duration::minutes(DEFAULT_SESSION_IDLE_MINUTES),
             matching: Arc::default(),
             jobs: Arc::default(),
             dashboard: Arc::default(),
@@ -63,6 +70,27 @@ impl AppState {
     /// The same state, signing audit checkpoints with `signer`.
     pub fn with_audit_signer(mut self, signer: repatria_tlog::Signer) -> AppState {
         self.audit_signer = Some(Arc::new(signer));
+        self
+    }
+}
+
+/// Minutes without use after which a session ends, unless configured otherwise.
+pub const DEFAULT_SESSION_IDLE_MINUTES: i64 = 30;
+
+impl AppState {
+    /// Believes `X-Forwarded-For`/`-Proto` from these proxies only.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> AppState {
+        self.proxies = Arc::new(client::TrustedProxies(proxies));
+        self
+    }
+
+    pub fn with_session_idle(mut self, idle: chrono::Duration) -> AppState {
+        self.session_idle = idle;
+        self
+    }
+
+    pub fn with_login_policy(mut self, policy: limit::LoginPolicy) -> AppState {
+        self.login_limiter = Arc::new(limit::LoginLimiter::new(policy));
         self
     }
 }
@@ -95,17 +123,32 @@ async fn request_id(mut request: Request, next: Next) -> Response {
     response
 }
 
-/// Headers that keep browsers from sniffing, framing or caching personal data.
-async fn security_headers(request: Request, next: Next) -> Response {
+/// Headers that keep browsers from sniffing, framing or caching personal data; and,
+/// for a request that came over TLS (as a trusted proxy says), HSTS, so that the browser
+/// never again tries the site over plain HTTP.
+async fn security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let over_tls = state
+        .proxies
+        .over_tls(client::peer(request.extensions()), request.headers());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if over_tls {
+        headers.insert(
+            HeaderName::from_static("strict-transport-security"),
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     for (name, value) in [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
         ("referrer-policy", "no-referrer"),
         (
             "content-security-policy",
-            "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
         ),
         ("cache-control", "no-store"),
     ] {
@@ -130,7 +173,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", routes::api(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_BYTES))
         .layer(axum::middleware::from_fn(request_id))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -94,7 +94,7 @@ impl Work {
             None
         };
         if let Some(message) = refusal {
-            return Err(ApiError::Busy {
+            return Err(ApiError::TooManyRequests {
                 message,
                 retry_after: kind.retry_after(),
             });
@@ -140,7 +140,7 @@ mod tests {
         let refused = work.start(Kind::Plan, "a").unwrap_err();
         assert!(matches!(
             refused,
-            ApiError::Busy {
+            ApiError::TooManyRequests {
                 retry_after: 30,
                 ..
             }

@@ -28,21 +28,20 @@ fn audit_signer() -> repatria_tlog::Signer {
 }
 
 async fn spawn_app(backend: Backend) -> Option<TestApp> {
-    spawn_app_with(backend, Some(audit_signer())).await
+    spawn_app_with(backend, |state| state.with_audit_signer(audit_signer())).await
 }
 
+/// The app with its state configured by `configure` (trusted proxies, limits, the
+/// audit key).
 async fn spawn_app_with(
     backend: Backend,
-    signer: Option<repatria_tlog::Signer>,
+    configure: impl FnOnce(AppState) -> AppState,
 ) -> Option<TestApp> {
     let db = TestDatabase::create(backend).await?;
     let store: Arc<dyn Store> = Arc::new(db.store().await);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let mut state = AppState::new(store.clone());
-    if let Some(signer) = signer {
-        state = state.with_audit_signer(signer);
-    }
+    let state = configure(AppState::new(store.clone()));
     tokio::spawn(repatria_server::serve(
         listener,
         state,
@@ -67,6 +66,7 @@ impl TestApp {
             role,
             password_hash: hash_password(PASSWORD).unwrap(),
             disabled: false,
+            must_change_password: false,
         };
         self.store
             .create_user(&Actor::new("test"), user, chrono::Utc::now())
@@ -314,6 +314,11 @@ on_both_backends!(
     accounts_are_created_listed_and_disabled_by_an_admin,
     the_captives_held_are_planned_for_exchange,
     a_request_id_sent_by_the_client_is_not_recorded,
+    parallel_wrong_guesses_are_counted_before_any_password_is_checked,
+    an_admin_unlocks_an_account_locked_by_failed_logins,
+    disabling_an_account_revokes_its_credentials_for_good,
+    api_tokens_expire_and_are_listed_and_revoked_by_their_owner,
+    a_user_changes_his_password_and_an_admin_resets_one,
 );
 
 async fn a_request_id_sent_by_the_client_is_not_recorded(app: &TestApp) {
@@ -399,6 +404,33 @@ async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
     assert_eq!(
         doc.body["components"]["securitySchemes"]["session_cookie"]["in"],
         "cookie"
+    );
+    assert_eq!(
+        doc.body["components"]["securitySchemes"]["session_cookie"]["name"],
+        "__Host-repatria_session"
+    );
+    // The account endpoints, with the answers of the login limit.
+    for (path, method) in [
+        ("/api/auth/tokens", "get"),
+        ("/api/auth/tokens", "post"),
+        ("/api/auth/tokens/{id}", "delete"),
+        ("/api/auth/password", "post"),
+        ("/api/users/{username}/unlock", "post"),
+        ("/api/users/{username}/password", "post"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path} missing");
+    }
+    let login = &paths["/api/auth/login"]["post"]["responses"];
+    for status in ["200", "401", "403", "429", "503"] {
+        assert!(login[status].is_object(), "login lacks {status}");
+    }
+    assert!(
+        login["429"]["headers"]["Retry-After"].is_object(),
+        "{login}"
+    );
+    assert!(
+        login["503"]["headers"]["Retry-After"].is_object(),
+        "{login}"
     );
 }
 
@@ -850,6 +882,12 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
         ("POST", "/api/users".to_string()),
         ("POST", "/api/users/admin-1/disabled".to_string()),
         ("POST", "/api/users/nobody/disabled".to_string()),
+        ("POST", "/api/users/nobody/unlock".to_string()),
+        ("POST", "/api/users/nobody/password".to_string()),
+        ("POST", "/api/users/admin-1/password".to_string()),
+        ("POST", "/api/auth/tokens".to_string()),
+        ("DELETE", "/api/auth/tokens/0123456789abcdef".to_string()),
+        ("POST", "/api/auth/password".to_string()),
     ];
     let long = "я".repeat(30_000);
     let bodies = [
@@ -1108,7 +1146,10 @@ async fn a_cookie_session_needs_its_csrf_token_for_writes(app: &TestApp) {
         .json()
         .await
         .unwrap();
-    let cookie = format!("repatria_session={}", login["token"].as_str().unwrap());
+    let cookie = format!(
+        "__Host-repatria_session={}",
+        login["token"].as_str().unwrap()
+    );
     let csrf = login["csrf_token"].as_str().unwrap();
     let party = |code: &str| json!({ "code": code, "name": "Party" });
     let send = |csrf: Option<&str>, body: Value| {
@@ -1400,7 +1441,12 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             Box::new(|| Value::Null),
             importers,
         ),
-        ("POST", "/api/auth/tokens".into(), Box::new(|| json!({ "name": "script" })), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
+        ("POST", "/api/auth/tokens".into(), Box::new(|| json!({ "name": "script" })), "admin registrar tracing_officer negotiator auditor"),
+        ("GET", "/api/auth/tokens".into(), Box::new(|| Value::Null), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
+        ("POST", "/api/users/user-target/unlock".into(), Box::new(|| Value::Null), "admin"),
+        ("POST", "/api/users/user-target/password".into(), Box::new(|| json!({ "password": "a temporary password" })), "admin"),
+        // Each role changes its own password (the session in use stays).
+        ("POST", "/api/auth/password".into(), Box::new(|| json!({ "current_password": PASSWORD, "new_password": "another long password" })), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
         // Last: logging out revokes the token the rest of the table uses.
         ("POST", "/api/auth/logout".into(), Box::new(|| Value::Null), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
     ];
@@ -2392,7 +2438,7 @@ async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(
         created.body,
-        json!({ "username": "reg-2", "role": "registrar", "disabled": false })
+        json!({ "username": "reg-2", "role": "registrar", "disabled": false, "locked": false, "must_change_password": false })
     );
     let again = app
         .post(
@@ -2473,7 +2519,7 @@ async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
         .collect();
     assert!(
         actions.starts_with(&["user.create"])
-            && actions.ends_with(&["user.disable", "user.enable"]),
+            && actions.ends_with(&["user.disable", "login.failure", "user.enable"]),
         "{actions:?}"
     );
 }
@@ -2688,7 +2734,9 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
 /// need no key.
 #[tokio::test]
 async fn without_an_audit_key_the_checkpoint_is_404() {
-    let app = spawn_app_with(Backend::Sqlite, None).await.unwrap();
+    let app = spawn_app_with(Backend::Sqlite, |state| state)
+        .await
+        .unwrap();
     let answer = app.get("/api/audit/checkpoint").await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(answer.body["error"]["code"], "not_found");
@@ -2704,4 +2752,683 @@ async fn without_an_audit_key_the_checkpoint_is_404() {
         app.get("/api/audit/proof?old=1").await.status,
         StatusCode::OK
     );
+}
+
+// ---- Accounts, sessions and tokens (docs/security.md) ----
+
+fn login_body(username: &str, password: &str) -> String {
+    json!({ "username": username, "password": password }).to_string()
+}
+
+/// The audit actions recorded about one account, oldest first.
+async fn user_actions(app: &TestApp, username: &str) -> Vec<String> {
+    let events = app
+        .get(&format!(
+            "/api/audit/events?entity_type=user&entity_id={username}&limit=1000"
+        ))
+        .await;
+    assert_eq!(events.status, StatusCode::OK, "{}", events.body);
+    events
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// 40 wrong guesses sent at once: the attempt is counted in the database before the
+/// password is checked, so at most 5 are checked (audited as `login.failure`) and the
+/// rest are refused with 429 and `Retry-After`, without hashing.
+async fn parallel_wrong_guesses_are_counted_before_any_password_is_checked(app: &TestApp) {
+    app.user("reg-1", Role::Registrar).await;
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let client = app.client.clone();
+        let url = format!("{}/api/auth/login", app.base);
+        tasks.push(tokio::spawn(async move {
+            let response = client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(login_body("reg-1", "a wrong password guess"))
+                .send()
+                .await
+                .unwrap();
+            let retry = response.headers().get("retry-after").cloned();
+            (response.status(), retry)
+        }));
+    }
+    let (mut checked, mut refused) = (0, 0);
+    for task in tasks {
+        let (status, retry) = task.await.unwrap();
+        match status {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                refused += 1;
+                let seconds: u64 = retry
+                    .expect("Retry-After")
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!((1..=900).contains(&seconds), "{seconds}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        checked <= 5,
+        "{checked} guesses were checked against a limit of 5"
+    );
+    assert_eq!(checked + refused, 40);
+    let actions = user_actions(app, "reg-1").await;
+    let failures = actions.iter().filter(|a| *a == "login.failure").count();
+    let lockouts = actions.iter().filter(|a| *a == "login.lockout").count();
+    assert_eq!(failures, checked, "{actions:?}");
+    // One lockout for the account, and one for the address once it passes 20.
+    assert!((1..=2).contains(&lockouts), "{actions:?}");
+    let wrong = app
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    assert_eq!(wrong.body["error"]["code"], "too_many_requests");
+    // The audit events of refused logins carry no password.
+    let events = app
+        .get("/api/audit/events?action=login.&limit=1000")
+        .await
+        .body;
+    assert!(
+        !events.to_string().contains("wrong password guess"),
+        "{events}"
+    );
+}
+
+/// An account locked by failed logins shows as locked; an administrator (only) unlocks
+/// it, audited, and its user logs in at once.
+async fn an_admin_unlocks_an_account_locked_by_failed_logins(app: &TestApp) {
+    let registrar = app.user("reg-1", Role::Registrar).await;
+    for _ in 0..6 {
+        app.anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", "not the password")),
+        )
+        .await;
+    }
+    let locked = app
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    let list = app.get("/api/users").await.body;
+    let reg = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "reg-1")
+        .unwrap();
+    assert_eq!(reg["locked"], true, "{list}");
+    let forbidden = app
+        .as_token(&registrar, "POST", "/api/users/reg-1/unlock", None)
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post("/api/users/nobody/unlock", Value::Null)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let unlocked = app.post("/api/users/reg-1/unlock", Value::Null).await;
+    assert_eq!(unlocked.status, StatusCode::OK, "{}", unlocked.body);
+    assert_eq!(unlocked.body["locked"], false);
+    let login = app
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    let actions = user_actions(app, "reg-1").await;
+    for action in ["login.failure", "login.lockout", "user.unlock"] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
+    }
+}
+
+/// Disabling revokes every session and token in the same transaction: enabling the
+/// account again brings none of them back.
+async fn disabling_an_account_revokes_its_credentials_for_good(app: &TestApp) {
+    let session = app.user("reg-1", Role::Registrar).await;
+    let token = app
+        .as_token(
+            &session,
+            "POST",
+            "/api/auth/tokens",
+            Some(&json!({ "name": "import" }).to_string()),
+        )
+        .await;
+    assert_eq!(token.status, StatusCode::CREATED, "{}", token.body);
+    let token = token.body["token"].as_str().unwrap().to_string();
+    let disabled = app
+        .post("/api/users/reg-1/disabled", json!({ "disabled": true }))
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK);
+    let enabled = app
+        .post("/api/users/reg-1/disabled", json!({ "disabled": false }))
+        .await;
+    assert_eq!(enabled.status, StatusCode::OK);
+    for credential in [&session, &token] {
+        assert_eq!(
+            app.as_token(credential, "GET", "/api/parties", None)
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED,
+            "an old credential came back to life"
+        );
+    }
+    let events = app
+        .get("/api/audit/events?entity_type=user&entity_id=reg-1&action=user.disable")
+        .await
+        .body;
+    let detail: Value = serde_json::from_str(events[0]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["credentials_revoked"], 2, "{events}");
+    // A new login works.
+    let login = app
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK);
+}
+
+/// Tokens have a name and an expiry, are listed (never the secret) and revoked by their
+/// owner only; roles without scripts cannot create them.
+async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestApp) {
+    let journalist = app.user("press-1", Role::Journalist).await;
+    let denied = app
+        .as_token(
+            &journalist,
+            "POST",
+            "/api/auth/tokens",
+            Some(&json!({ "name": "x" }).to_string()),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    for days in [0, 366, -1] {
+        let bad = app
+            .post(
+                "/api/auth/tokens",
+                json!({ "name": "x", "expires_in_days": days }),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{days}");
+        field_error(&bad, "expires_in_days");
+    }
+    let made = app
+        .post("/api/auth/tokens", json!({ "name": "nightly import" }))
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let expires: chrono::DateTime<chrono::Utc> =
+        made.body["expires_at"].as_str().unwrap().parse().unwrap();
+    let days = (expires - chrono::Utc::now()).num_days();
+    assert!((89..=90).contains(&days), "default expiry {days} days");
+    let short = app
+        .post(
+            "/api/auth/tokens",
+            json!({ "name": "one day", "expires_in_days": 1 }),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::CREATED);
+    let secret = made.body["token"].as_str().unwrap().to_string();
+    let id = made.body["id"].as_str().unwrap().to_string();
+    let list = app.get("/api/auth/tokens").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let names: Vec<&str> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{}", list.body);
+    assert!(names.contains(&"nightly import"));
+    assert!(
+        !list.body.to_string().contains(&secret),
+        "the list shows a secret"
+    );
+    // Another user's list does not show them, and he cannot revoke them.
+    let other = app.user("audit-1", Role::Auditor).await;
+    let theirs = app.as_token(&other, "GET", "/api/auth/tokens", None).await;
+    assert_eq!(theirs.body, json!([]));
+    let stolen = app
+        .as_token(&other, "DELETE", &format!("/api/auth/tokens/{id}"), None)
+        .await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.as_token(&secret, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let revoked = app
+        .send("DELETE", &format!("/api/auth/tokens/{id}"), None)
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.body);
+    assert_eq!(
+        app.as_token(&secret, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let again = app
+        .send("DELETE", &format!("/api/auth/tokens/{id}"), None)
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/auth/tokens")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let actions = user_actions(app, "admin-1").await;
+    assert!(
+        actions
+            .iter()
+            .filter(|a| *a == "credential.api.create")
+            .count()
+            == 2,
+        "{actions:?}"
+    );
+    assert!(
+        actions.iter().any(|a| a == "credential.api.revoke"),
+        "{actions:?}"
+    );
+}
+
+/// A user changes his own password (his other sessions end); an administrator resets
+/// one, after which the user can do nothing but change it.
+async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
+    let first = app.user("reg-1", Role::Registrar).await;
+    let second = app
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let change = |current: &str, new: &str| {
+        json!({ "current_password": current, "new_password": new }).to_string()
+    };
+    let wrong = app
+        .as_token(
+            &first,
+            "POST",
+            "/api/auth/password",
+            Some(&change("not my password", "a new long password")),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    field_error(&wrong, "current_password");
+    let short = app
+        .as_token(
+            &first,
+            "POST",
+            "/api/auth/password",
+            Some(&change(PASSWORD, "short")),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    field_error(&short, "new_password");
+    let done = app
+        .as_token(
+            &first,
+            "POST",
+            "/api/auth/password",
+            Some(&change(PASSWORD, "a new long password")),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.body);
+    assert_eq!(
+        app.as_token(&first, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.as_token(&second, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "the other session survived the change"
+    );
+    let old = app
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", PASSWORD)),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+
+    // The administrator's reset: a temporary password, every credential revoked.
+    let own = app
+        .post(
+            "/api/users/admin-1/password",
+            json!({ "password": "a temporary password" }),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::CONFLICT);
+    let reset = app
+        .post(
+            "/api/users/reg-1/password",
+            json!({ "password": "a temporary password" }),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    assert_eq!(reset.body["must_change_password"], true);
+    assert_eq!(
+        app.as_token(&first, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = app
+        .anonymous(
+            "POST",
+            "/api/auth/login",
+            Some(&login_body("reg-1", "a temporary password")),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    assert_eq!(login.body["user"]["must_change_password"], true);
+    let temporary = login.body["token"].as_str().unwrap().to_string();
+    for (method, path) in [
+        ("GET", "/api/parties"),
+        ("GET", "/api/captives"),
+        ("POST", "/api/auth/tokens"),
+    ] {
+        let refused = app.as_token(&temporary, method, path, Some("{}")).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(refused.body["error"]["code"], "password_change_required");
+    }
+    let chosen = app
+        .as_token(
+            &temporary,
+            "POST",
+            "/api/auth/password",
+            Some(&change("a temporary password", "my own long password")),
+        )
+        .await;
+    assert_eq!(chosen.status, StatusCode::NO_CONTENT, "{}", chosen.body);
+    assert_eq!(
+        app.as_token(&temporary, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let actions = user_actions(app, "reg-1").await;
+    for action in ["user.password_change", "user.password_reset"] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
+    }
+    assert_eq!(
+        app.as_token(&temporary, "POST", "/api/auth/logout", None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+}
+
+/// Behind a trusted proxy the client's own address (from `X-Forwarded-For`) is the
+/// limiter's key: one client's failed logins do not lock out another. From an untrusted
+/// peer the header is ignored, so rotating it does not escape the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_addresses_come_from_trusted_proxies_only() {
+    let policy = repatria_server::limit::LoginPolicy {
+        address_limit: 3,
+        ..Default::default()
+    };
+    let attempt = |app: &TestApp, user: &str, password: &str, forwarded: &str| {
+        let request = app
+            .client
+            .post(format!("{}/api/auth/login", app.base))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", forwarded.to_string())
+            .body(login_body(user, password));
+        async move { request.send().await.unwrap().status() }
+    };
+    // No trusted proxy: the peer (127.0.0.1) is the client, whatever the header says.
+    let direct = spawn_app_with(Backend::Sqlite, |s| s.with_login_policy(policy.clone()))
+        .await
+        .unwrap();
+    for i in 0..3 {
+        let spoofed = format!("203.0.113.{i}");
+        assert_eq!(
+            attempt(&direct, &format!("nobody-{i}"), "wrong password", &spoofed).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        attempt(&direct, "admin-1", PASSWORD, "198.51.100.77").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a spoofed X-Forwarded-For escaped the address limit"
+    );
+    // Refused at the address, made-up names are not even counted: no rows for them.
+    for i in 10..15 {
+        attempt(
+            &direct,
+            &format!("nobody-{i}"),
+            "wrong password",
+            "198.51.100.77",
+        )
+        .await;
+    }
+    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    let counted = direct.store.account_login_attempts(hour_ago).await.unwrap();
+    let mut names: Vec<&str> = counted.iter().map(|c| c.bucket.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["account:nobody-0", "account:nobody-1", "account:nobody-2"]
+    );
+    // Behind the trusted proxy: one client locked out, another logs in.
+    let proxied = spawn_app_with(Backend::Sqlite, |s| {
+        s.with_login_policy(policy.clone())
+            .with_trusted_proxies(vec!["127.0.0.1".parse().unwrap()])
+    })
+    .await
+    .unwrap();
+    for i in 0..3 {
+        attempt(
+            &proxied,
+            &format!("nobody-{i}"),
+            "wrong password",
+            "203.0.113.5",
+        )
+        .await;
+    }
+    assert_eq!(
+        attempt(&proxied, "nobody-9", "wrong password", "203.0.113.5").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        attempt(&proxied, "admin-1", PASSWORD, "198.51.100.8").await,
+        StatusCode::OK,
+        "another client behind the same proxy was locked out"
+    );
+    let events = proxied
+        .get("/api/audit/events?action=login.lockout")
+        .await
+        .body;
+    let detail: Value = serde_json::from_str(events[0]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["client"], "203.0.113.5", "{events}");
+    assert_eq!(detail["scope"], "address", "{events}");
+}
+
+/// A login from another site's page is refused; HSTS is sent only when a trusted proxy
+/// says the request came over TLS; the CSP forbids `<base>` and plugins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_checks_its_origin_and_tls_requests_get_hsts() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.with_trusted_proxies(vec!["127.0.0.1".parse().unwrap()])
+    })
+    .await
+    .unwrap();
+    let host = app.base.trim_start_matches("http://").to_string();
+    let login = |origin: Option<String>| {
+        let mut request = app
+            .client
+            .post(format!("{}/api/auth/login", app.base))
+            .header("content-type", "application/json")
+            .body(login_body("admin-1", PASSWORD));
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(
+        login(Some("https://evil.example".into())).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(login(Some("null".into())).await, StatusCode::FORBIDDEN);
+    assert_eq!(login(Some(format!("http://{host}"))).await, StatusCode::OK);
+    assert_eq!(login(None).await, StatusCode::OK, "scripts send no Origin");
+
+    let get = |proto: Option<&'static str>| {
+        let mut request = app.client.get(format!("{}/healthz", app.base));
+        if let Some(proto) = proto {
+            request = request.header("x-forwarded-proto", proto);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let tls = get(Some("https")).await;
+    assert_eq!(
+        tls.headers().get("strict-transport-security").unwrap(),
+        "max-age=31536000"
+    );
+    let csp = tls
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    for directive in ["base-uri 'none'", "object-src 'none'", "default-src 'self'"] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    assert!(get(None)
+        .await
+        .headers()
+        .get("strict-transport-security")
+        .is_none());
+    // From an untrusted peer the header means nothing.
+    let direct = spawn_app(Backend::Sqlite).await.unwrap();
+    let answer = direct
+        .client
+        .get(format!("{}/healthz", direct.base))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.headers().get("strict-transport-security").is_none());
+}
+
+/// A session unused for longer than the idle timeout ends; use keeps it alive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_ends() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.with_session_idle(chrono::Duration::seconds(2))
+    })
+    .await
+    .unwrap();
+    let session = app.token.clone().unwrap();
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        assert_eq!(
+            app.as_token(&session, "GET", "/api/parties", None)
+                .await
+                .status,
+            StatusCode::OK,
+            "a session in use ended"
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    assert_eq!(
+        app.as_token(&session, "GET", "/api/parties", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+/// When every turn to check a password is taken for too long, a login gets 503 with
+/// `Retry-After` rather than queueing without bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_beyond_the_hashing_bound_get_503() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.with_login_policy(repatria_server::limit::LoginPolicy {
+            hashing_permits: 1,
+            hashing_wait: std::time::Duration::from_millis(1),
+            address_limit: 1000,
+            ..Default::default()
+        })
+    })
+    .await
+    .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let client = app.client.clone();
+        let url = format!("{}/api/auth/login", app.base);
+        tasks.push(tokio::spawn(async move {
+            let response = client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(login_body(&format!("user-{i}"), "a wrong password"))
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status(),
+                response.headers().contains_key("retry-after"),
+            )
+        }));
+    }
+    let mut busy = 0;
+    for task in tasks {
+        let (status, retry) = task.await.unwrap();
+        assert!(
+            [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(&status),
+            "{status}"
+        );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            busy += 1;
+            assert!(retry, "503 without Retry-After");
+        }
+    }
+    assert!(busy > 0, "no login was turned away");
 }

@@ -40,7 +40,7 @@ async fn login_logout_and_redirects(app: &WebApp) {
     );
 
     let browser = app.login_as("reg-1", Role::Registrar).await;
-    assert!(browser.cookie.starts_with("repatria_session="));
+    assert!(browser.cookie.starts_with("__Host-repatria_session="));
     assert_eq!(browser.csrf.len(), 64);
     let refused = app.login("reg-1", "not the password").await.unwrap_err();
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
@@ -449,7 +449,7 @@ async fn no_bad_form_is_a_server_error(app: &WebApp) {
             .iter()
             .all(|e| e.action.ends_with(".read")
                 || e.action.ends_with(".list")
-                || e.action.starts_with("auth.")),
+                || e.action.starts_with("login.")),
         "{:?}",
         events[events_before..]
             .iter()

@@ -26,7 +26,7 @@ use repatria_core::{
     IdentityClaim, Interview, NewCaptive, Party, PartyCode, Timestamp, WishRecord,
 };
 
-pub use accounts::{Credential, User};
+pub use accounts::{AttemptCount, Credential, PasswordChange, User};
 pub use audit::{AuditEvent, VerifyReport};
 pub use backend::{redact_url, Backend, SqlStore};
 pub use media::MediaChange;
@@ -272,8 +272,9 @@ pub trait Store: Send + Sync {
     /// Every account, by name.
     async fn list_users(&self) -> Result<Vec<User>>;
     /// Disables or re-enables an account, with its audit event (`user.disable`,
-    /// `user.enable`); `NotFound` for an unknown name. A disabled account's credentials
-    /// stop working at once ([`Store::find_credential`] callers check `disabled`).
+    /// `user.enable`); `NotFound` for an unknown name. Disabling revokes every session and
+    /// token of the account in the same transaction, so that enabling it again brings
+    /// none of them back.
     async fn set_user_disabled(
         &self,
         actor: &Actor,
@@ -299,6 +300,69 @@ pub trait Store: Send + Sync {
         &self,
         actor: &Actor,
         token_hash: &str,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// A user's personal API tokens that are neither revoked nor expired, newest first.
+    async fn list_tokens(&self, username: &str, now: Timestamp) -> Result<Vec<Credential>>;
+    /// Revokes one of `username`'s API tokens by its [`Credential::id`]
+    /// (`credential.api.revoke`); `NotFound` unless it is his and live.
+    async fn revoke_token(
+        &self,
+        actor: &Actor,
+        username: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// Records when a credential was last used (for the idle timeout of sessions). Not
+    /// audited: it changes no record, and callers do it at most once a minute.
+    async fn touch_credential(&self, token_hash: &str, now: Timestamp) -> Result<()>;
+    /// Sets a new password hash (`user.password_change` or `user.password_reset`), and
+    /// revokes credentials as [`PasswordChange`] says in the same transaction; returns
+    /// how many were revoked. `NotFound` for an unknown name.
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password_hash: &str,
+        change: PasswordChange,
+        now: Timestamp,
+    ) -> Result<u64>;
+
+    /// Counts a login attempt in each bucket (`account:NAME`, `address:IP`) before the
+    /// password is checked: one statement per bucket increments and returns the count
+    /// in the bucket's window (a new window starts when the last is older than
+    /// `window`). Shared by every server on the database. Not audited: it is a counter;
+    /// the refusals are audited by [`Store::audit_login_refusal`].
+    async fn count_login_attempt(
+        &self,
+        buckets: &[String],
+        window: chrono::Duration,
+        now: Timestamp,
+    ) -> Result<Vec<AttemptCount>>;
+    /// A login succeeded: the `cleared` buckets start afresh, the `refunded` ones get the
+    /// attempt back.
+    async fn login_succeeded(&self, cleared: &[String], refunded: &[String]) -> Result<()>;
+    /// Deletes the buckets whose window began at or before `before`; returns how many.
+    async fn purge_login_attempts(&self, before: Timestamp) -> Result<u64>;
+    /// Account buckets with attempts in a window that began after `since`.
+    async fn account_login_attempts(&self, since: Timestamp) -> Result<Vec<AttemptCount>>;
+    /// Audits a refused login: `login.failure`, or `login.lockout` with the scope
+    /// (`account`, `address`) whose attempts have just run out. `attempted` is the user
+    /// name as typed (the event's entity); `client` the client address.
+    async fn audit_login_refusal(
+        &self,
+        actor: &Actor,
+        attempted: &str,
+        lockout: Option<&str>,
+        client: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// Clears an account's login attempts (`user.unlock`); `NotFound` for an unknown name.
+    async fn unlock_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        bucket: &str,
         now: Timestamp,
     ) -> Result<()>;
 

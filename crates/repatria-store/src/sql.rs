@@ -556,6 +556,79 @@ impl Store for SqlStore {
         self.update_revoke(actor, token_hash, now).await
     }
 
+    async fn list_tokens(&self, username: &str, now: Timestamp) -> Result<Vec<crate::Credential>> {
+        self.select_tokens(username, now).await
+    }
+
+    async fn revoke_token(
+        &self,
+        actor: &Actor,
+        username: &str,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.update_revoke_token(actor, username, id, now).await
+    }
+
+    async fn touch_credential(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+        self.update_last_used(token_hash, now).await
+    }
+
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password_hash: &str,
+        change: crate::PasswordChange,
+        now: Timestamp,
+    ) -> Result<u64> {
+        self.update_password(actor, username, password_hash, &change, now)
+            .await
+    }
+
+    async fn count_login_attempt(
+        &self,
+        buckets: &[String],
+        window: chrono::Duration,
+        now: Timestamp,
+    ) -> Result<Vec<crate::AttemptCount>> {
+        self.upsert_login_attempts(buckets, window, now).await
+    }
+
+    async fn login_succeeded(&self, cleared: &[String], refunded: &[String]) -> Result<()> {
+        self.delete_login_attempts(cleared, refunded).await
+    }
+
+    async fn purge_login_attempts(&self, before: Timestamp) -> Result<u64> {
+        self.delete_old_login_attempts(before).await
+    }
+
+    async fn account_login_attempts(&self, since: Timestamp) -> Result<Vec<crate::AttemptCount>> {
+        self.select_login_attempts(since).await
+    }
+
+    async fn audit_login_refusal(
+        &self,
+        actor: &Actor,
+        attempted: &str,
+        lockout: Option<&str>,
+        client: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.insert_login_refusal(actor, attempted, lockout, client, now)
+            .await
+    }
+
+    async fn unlock_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        bucket: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.delete_account_lock(actor, username, bucket, now).await
+    }
+
     async fn create_media_request(
         &self,
         actor: &Actor,

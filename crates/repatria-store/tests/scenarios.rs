@@ -177,6 +177,7 @@ scenarios!(
     an_import_is_atomic_and_recognised_by_its_content,
     accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_stop,
     the_registry_version_moves_with_every_change_of_a_captive,
+    parallel_login_attempts_are_each_counted_once,
 );
 
 async fn the_registry_version_moves_with_every_change_of_a_captive(store: &SqlStore) {
@@ -1110,6 +1111,7 @@ async fn accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_st
             role,
             password_hash: format!("$argon2id$hash-of-{name}"),
             disabled: false,
+            must_change_password: false,
         };
         store.create_user(&admin, user, now()).await.unwrap();
     }
@@ -1126,6 +1128,8 @@ async fn accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_st
         name: None,
         csrf_token: Some("c".repeat(64)),
         expires_at: None,
+        created_at: None,
+        last_used_at: None,
     };
     store
         .create_credential(&admin, credential, now())
@@ -1147,13 +1151,16 @@ async fn accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_st
         (last.action.as_str(), last.actor.as_str()),
         ("user.disable", "admin-1")
     );
-    // The session is still found, but as a disabled user's: callers refuse it.
-    let (_, found) = store
+    // Disabling revoked the session in the same transaction.
+    assert!(store
         .find_credential(&"f".repeat(64), now())
         .await
         .unwrap()
-        .unwrap();
-    assert!(found.disabled);
+        .is_none());
+    assert_eq!(
+        last.detail,
+        r#"{"credentials_revoked":1,"was_disabled":false}"#
+    );
     assert!(store.get_user("amy").await.unwrap().unwrap().disabled);
     assert!(!store.get_user("zed").await.unwrap().unwrap().disabled);
 
@@ -1167,6 +1174,14 @@ async fn accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_st
         .await
         .unwrap();
     assert_eq!(events.last().unwrap().action, "user.enable");
+    assert!(
+        store
+            .find_credential(&"f".repeat(64), now())
+            .await
+            .unwrap()
+            .is_none(),
+        "enabling the account again does not revive its old session"
+    );
 
     let unknown = store
         .set_user_disabled(&admin, "nobody", true, now())
@@ -1179,4 +1194,56 @@ async fn accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_st
         "nothing audited for nobody"
     );
     store.verify_audit().await.unwrap();
+}
+
+/// Every parallel attempt gets a count of its own (1, 2, … 40), so that no more than
+/// the limit can be let through to the password check; an old window starts afresh.
+async fn parallel_login_attempts_are_each_counted_once(store: &SqlStore) {
+    let window = chrono::Duration::minutes(15);
+    let at = now();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let seen = &seen;
+        tasks.push(async move {
+            let counts = store
+                .count_login_attempt(
+                    &["account:amy".into(), "address:10.0.0.1".into()],
+                    window,
+                    at,
+                )
+                .await
+                .unwrap();
+            assert_eq!(counts[0].bucket, "account:amy");
+            seen.lock().unwrap().push(counts[0].attempts);
+        });
+    }
+    futures_join_all(tasks).await;
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=40).collect::<Vec<u32>>());
+    // A success clears the account and gives the address its attempt back.
+    store
+        .login_succeeded(&["account:amy".into()], &["address:10.0.0.1".into()])
+        .await
+        .unwrap();
+    let counts = store
+        .count_login_attempt(
+            &["account:amy".into(), "address:10.0.0.1".into()],
+            window,
+            at,
+        )
+        .await
+        .unwrap();
+    assert_eq!((counts[0].attempts, counts[1].attempts), (1, 40));
+    // After the window, a bucket starts again at 1; purging forgets old buckets.
+    let later = at + window + chrono::Duration::seconds(1);
+    let counts = store
+        .count_login_attempt(&["account:amy".into()], window, later)
+        .await
+        .unwrap();
+    assert_eq!(counts[0].attempts, 1);
+    assert_eq!(counts[0].window_start.timestamp(), later.timestamp());
+    assert_eq!(store.purge_login_attempts(later - window).await.unwrap(), 1);
+    assert_eq!(store.account_login_attempts(at).await.unwrap().len(), 1);
 }

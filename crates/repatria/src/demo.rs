@@ -854,6 +854,7 @@ pub async fn accounts(
             role: *role,
             password_hash,
             disabled: false,
+            must_change_password: false,
         };
         store
             .create_user(&Actor::new("demo-loader"), user, now)

@@ -40,6 +40,19 @@ enum Command {
         /// served at /api/audit/checkpoint; without it that endpoint answers 404.
         #[arg(long, env = "REPATRIA_AUDIT_KEY")]
         audit_key: Option<PathBuf>,
+        /// A reverse proxy (its IP address) whose X-Forwarded-For and X-Forwarded-Proto
+        /// are believed; repeat for several. From any other peer they are ignored.
+        #[arg(
+            long = "trusted-proxy",
+            value_name = "ADDR",
+            env = "REPATRIA_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
+        /// Minutes without use after which a login session ends.
+        #[arg(long, env = "REPATRIA_SESSION_IDLE_MINUTES", default_value_t = 30,
+              value_parser = clap::value_parser!(u32).range(1..=720))]
+        session_idle_minutes: u32,
     },
     /// Run the server on a fresh temporary database loaded with a fictional scenario.
     Demo {
@@ -174,56 +187,66 @@ enum AuditCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let result = match cli.command {
-        Command::Serve {
-            db,
-            addr,
-            audit_key,
-        } => runtime()
-            .and_then(|rt| rt.block_on(commands::serve::serve(&db.db, addr, audit_key.as_deref()))),
-        Command::Demo {
-            addr,
-            captives,
-            seed,
-        } => runtime().and_then(|rt| rt.block_on(commands::serve::demo(addr, captives, seed))),
-        Command::User {
-            command: UserCommand::Add { name, role, db },
-        } => runtime().and_then(|rt| rt.block_on(commands::user::add(&db.db, &name, &role))),
-        Command::Audit {
-            command:
-                AuditCommand::Verify {
-                    db,
-                    checkpoints,
-                    vkeys,
-                },
-        } => runtime()
-            .and_then(|rt| rt.block_on(commands::audit::verify(&db.db, &checkpoints, &vkeys))),
-        Command::Audit {
-            command: AuditCommand::Keygen { name, out },
-        } => commands::audit::keygen(&name, &out),
-        Command::Audit {
-            command: AuditCommand::Checkpoint { key, db },
-        } => runtime().and_then(|rt| rt.block_on(commands::audit::checkpoint(&db.db, &key))),
-        Command::Match(args) => commands::matching::run_match(args),
-        Command::Dedupe(args) => commands::matching::run_dedupe(args),
-        Command::Compare(args) => commands::matching::run_compare(args),
-        Command::Plan(args) => commands::plan::run(args),
-        Command::Import(args) => {
-            runtime().and_then(|rt| rt.block_on(commands::tracing::import(args)))
-        }
-        Command::Export {
-            command: ExportCommand::Pfif { out, domain, db },
-        } => runtime()
-            .and_then(|rt| rt.block_on(commands::tracing::export_pfif(&db.db, &out, &domain))),
-        Command::Tracing {
-            command: TracingCommand::List { status, db },
-        } => {
-            runtime().and_then(|rt| rt.block_on(commands::tracing::list(&db.db, status.as_deref())))
-        }
-        Command::Search { name, limit, db } => {
-            runtime().and_then(|rt| rt.block_on(commands::tracing::search(&db.db, &name, limit)))
-        }
-    };
+    let result =
+        match cli.command {
+            Command::Serve {
+                db,
+                addr,
+                audit_key,
+                trusted_proxies,
+                session_idle_minutes,
+            } => runtime().and_then(|rt| {
+                rt.block_on(commands::serve::serve(
+                    &db.db,
+                    addr,
+                    commands::serve::Options {
+                        trusted_proxies,
+                        session_idle_minutes,
+                    },
+                    audit_key.as_deref(),
+                ))
+            }),
+            Command::Demo {
+                addr,
+                captives,
+                seed,
+            } => runtime().and_then(|rt| rt.block_on(commands::serve::demo(addr, captives, seed))),
+            Command::User {
+                command: UserCommand::Add { name, role, db },
+            } => runtime().and_then(|rt| rt.block_on(commands::user::add(&db.db, &name, &role))),
+            Command::Audit {
+                command:
+                    AuditCommand::Verify {
+                        db,
+                        checkpoints,
+                        vkeys,
+                    },
+            } => runtime()
+                .and_then(|rt| rt.block_on(commands::audit::verify(&db.db, &checkpoints, &vkeys))),
+            Command::Audit {
+                command: AuditCommand::Keygen { name, out },
+            } => commands::audit::keygen(&name, &out),
+            Command::Audit {
+                command: AuditCommand::Checkpoint { key, db },
+            } => runtime().and_then(|rt| rt.block_on(commands::audit::checkpoint(&db.db, &key))),
+            Command::Match(args) => commands::matching::run_match(args),
+            Command::Dedupe(args) => commands::matching::run_dedupe(args),
+            Command::Compare(args) => commands::matching::run_compare(args),
+            Command::Plan(args) => commands::plan::run(args),
+            Command::Import(args) => {
+                runtime().and_then(|rt| rt.block_on(commands::tracing::import(args)))
+            }
+            Command::Export {
+                command: ExportCommand::Pfif { out, domain, db },
+            } => runtime()
+                .and_then(|rt| rt.block_on(commands::tracing::export_pfif(&db.db, &out, &domain))),
+            Command::Tracing {
+                command: TracingCommand::List { status, db },
+            } => runtime()
+                .and_then(|rt| rt.block_on(commands::tracing::list(&db.db, status.as_deref()))),
+            Command::Search { name, limit, db } => runtime()
+                .and_then(|rt| rt.block_on(commands::tracing::search(&db.db, &name, limit))),
+        };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -251,4 +274,37 @@ fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_repeat_or_come_comma_separated_and_the_idle_timeout_is_bounded() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|cli| cli.command);
+        let Ok(Command::Serve {
+            trusted_proxies,
+            session_idle_minutes,
+            ..
+        }) = parse(&[
+            "repatria",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.2",
+            "--trusted-proxy",
+            "::1,192.0.2.1",
+        ])
+        else {
+            panic!("serve with proxies does not parse");
+        };
+        let expected: Vec<std::net::IpAddr> = ["10.0.0.2", "::1", "192.0.2.1"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        assert_eq!(trusted_proxies, expected);
+        assert_eq!(session_idle_minutes, 30);
+        assert!(parse(&["repatria", "serve", "--trusted-proxy", "proxy.example"]).is_err());
+        assert!(parse(&["repatria", "serve", "--session-idle-minutes", "0"]).is_err());
+    }
 }

@@ -1,10 +1,12 @@
-//! Logging in and out, and personal API tokens for scripts.
+//! Logging in and out, changing one's password, and personal API tokens for scripts.
 
-use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
-use repatria_store::{Actor, Credential};
+use repatria_core::error::Validator;
+use repatria_core::{check_new_password, FieldError, Permission};
+use repatria_store::{Actor, Credential, PasswordChange};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -12,10 +14,14 @@ use super::Auth;
 use crate::auth::{new_token, verify_password, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
+use crate::limit::{account_bucket, address_bucket};
 use crate::{AppState, RequestId};
 
-/// How long a login session lasts: a working day.
+/// How long a login session lasts at most: a working day (it ends sooner when idle).
 const SESSION_HOURS: i64 = 12;
+/// A personal API token's life unless the request says otherwise, and the longest.
+const TOKEN_DAYS_DEFAULT: u32 = 90;
+const TOKEN_DAYS_MAX: u32 = 365;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +34,9 @@ pub struct LoginRequest {
 pub struct UserView {
     pub username: String,
     pub role: String,
+    /// An administrator reset the password: until it is changed (`POST
+    /// /api/auth/password`) every other call answers 403 `password_change_required`.
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,30 +46,67 @@ pub struct LoginResponse {
     /// Repeat in `X-CSRF-Token` on unsafe requests made with the cookie.
     pub csrf_token: String,
     pub user: UserView,
+    /// The latest end of the session; it ends sooner after the idle timeout.
+    #[schema(format = DateTime)]
     pub expires_at: chrono::DateTime<Utc>,
 }
 
+fn actor_of(username: &str, request_id: Option<axum::Extension<RequestId>>) -> Actor {
+    let actor = Actor::new(username);
+    match request_id {
+        Some(axum::Extension(RequestId(id))) => actor.with_request(id),
+        None => actor,
+    }
+}
+
 /// Logs in with a password: a session token in the body and an HttpOnly cookie.
+///
+/// The attempt is counted for the account and for the client's address before the
+/// password is checked; past 5 attempts for an account (20 for an address) within 15
+/// minutes the answer is 429 without any check, until the window has passed or an
+/// administrator unlocks the account. A successful login clears the account's count.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest, security(()),
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody),
-        (status = 429, description = "too many failed logins", body = ErrorBody)))]
+    responses(
+        (status = 200, body = LoginResponse,
+            headers(("Set-Cookie" = String, description = "`__Host-repatria_session`: HttpOnly, Secure, SameSite=Strict, Path=/"))),
+        (status = 400, description = "malformed body", body = ErrorBody),
+        (status = 401, description = "wrong user name or password", body = ErrorBody),
+        (status = 403, description = "the `Origin` header names another site", body = ErrorBody),
+        (status = 422, description = "a field missing or of the wrong type", body = ErrorBody),
+        (status = 429, description = "too many login attempts for the account or the address", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds until the window has passed"))),
+        (status = 503, description = "too many password checks at once", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     request_id: Option<axum::Extension<RequestId>>,
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    let mut keys = vec![format!("user:{}", body.username.trim())];
-    if let Some(axum::Extension(axum::extract::ConnectInfo(addr))) = peer {
-        keys.push(format!("ip:{}", addr.ip()));
-    }
-    let started = std::time::Instant::now();
-    if state.login_limiter.is_blocked(&keys, started) {
-        return Err(ApiError::TooManyRequests(
-            "too many failed logins; wait 15 minutes and try again".into(),
+    if !crate::client::same_origin(&headers) {
+        return Err(ApiError::Forbidden(
+            "a login from another site's page is refused (Origin does not match Host)".into(),
         ));
     }
-    let user = state.store.get_user(body.username.trim()).await?;
+    // No account name is longer than 64 characters; a longer one is cut before it is
+    // counted or audited, so that made-up names cannot fill rows of any size.
+    let attempted: String = body.username.trim().chars().take(64).collect();
+    let client = state
+        .proxies
+        .client_address(peer.map(|axum::Extension(c)| c.0.ip()), &headers);
+    let account = account_bucket(&attempted);
+    let mut buckets = vec![account.clone()];
+    buckets.extend(client.map(address_bucket));
+    // Refused login attempts are audited as the anonymous visitor, with the name tried.
+    let anonymous = actor_of("anonymous", request_id.clone());
+    let limiter = &state.login_limiter;
+    limiter
+        .admit(&*state.store, &anonymous, &attempted, &buckets, client)
+        .await?;
+    let turn = limiter.hashing_turn().await?;
+    let user = state.store.get_user(&attempted).await?;
     let hash = user
         .as_ref()
         .filter(|u| !u.disabled)
@@ -69,22 +115,24 @@ pub async fn login(
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
+    drop(turn);
     let Some(user) = user.filter(|_| ok) else {
+        let client = client.map(|c| c.to_string());
         state
-            .login_limiter
-            .record_failure(&keys, std::time::Instant::now());
+            .store
+            .audit_login_refusal(&anonymous, &attempted, None, client.as_deref(), Utc::now())
+            .await?;
         tracing::info!("failed login");
         return Err(ApiError::Unauthorized("wrong user name or password".into()));
     };
-    state.login_limiter.record_success(&keys[..1]);
+    state
+        .store
+        .login_succeeded(&buckets[..1], &buckets[1..])
+        .await?;
     let (token, token_hash) = new_token();
     let (csrf_token, _) = new_token();
     let now = Utc::now();
     let expires_at = now + Duration::hours(SESSION_HOURS);
-    let mut actor = Actor::new(user.username.clone());
-    if let Some(axum::Extension(RequestId(id))) = request_id {
-        actor = actor.with_request(id);
-    }
     let credential = Credential {
         token_hash,
         username: user.username.clone(),
@@ -92,10 +140,12 @@ pub async fn login(
         name: None,
         csrf_token: Some(csrf_token.clone()),
         expires_at: Some(expires_at),
+        created_at: None,
+        last_used_at: None,
     };
     state
         .store
-        .create_credential(&actor, credential, now)
+        .create_credential(&actor_of(&user.username, request_id), credential, now)
         .await?;
     let cookie = format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
@@ -107,6 +157,7 @@ pub async fn login(
         user: UserView {
             username: user.username,
             role: user.role.to_string(),
+            must_change_password: user.must_change_password,
         },
         expires_at,
     };
@@ -136,43 +187,226 @@ pub async fn logout(State(state): State<AppState>, Auth(user): Auth) -> ApiResul
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    /// At least 12 characters, and not the current password.
+    pub new_password: String,
+}
+
+/// Changes one's own password. Every other session of the account is revoked (the one
+/// used here stays; API tokens stay). This is also how a user whose password an
+/// administrator reset sets his own. A wrong current password counts as a failed login
+/// attempt for the account.
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", request_body = PasswordChangeRequest,
+    responses(
+        (status = 204, description = "changed; the other sessions are revoked"),
+        (status = 400, description = "malformed body", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "missing CSRF token for a cookie session", body = ErrorBody),
+        (status = 422, description = "`current_password` is wrong, or `new_password` too short or unchanged", body = ErrorBody),
+        (status = 429, description = "too many wrong passwords for the account", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds until the window has passed"))),
+        (status = 503, description = "too many password checks at once", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Json(body): Json<PasswordChangeRequest>,
+) -> ApiResult<StatusCode> {
+    let mut v = Validator::new();
+    v.check(check_new_password(&body.new_password).map_err(|e| e.within("new_password")));
+    if body.new_password == body.current_password {
+        v.check::<()>(Err(FieldError::new(
+            "new_password",
+            "must differ from the current password",
+        )));
+    }
+    v.finish()?;
+    let account = vec![account_bucket(&user.username)];
+    let actor = user.actor();
+    state
+        .login_limiter
+        .admit(&*state.store, &actor, &user.username, &account, None)
+        .await?;
+    let turn = state.login_limiter.hashing_turn().await?;
+    let stored = state
+        .store
+        .get_user(&user.username)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
+    let (current, new) = (body.current_password, body.new_password);
+    let new_hash = tokio::task::spawn_blocking(move || {
+        if verify_password(&current, Some(&stored.password_hash)) {
+            crate::hash_password(&new).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    drop(turn);
+    let Some(new_hash) = new_hash else {
+        state
+            .store
+            .audit_login_refusal(&actor, &user.username, None, None, Utc::now())
+            .await?;
+        return Err(ApiError::invalid(
+            "current_password",
+            "is not your current password",
+        ));
+    };
+    state.store.login_succeeded(&account, &[]).await?;
+    state
+        .store
+        .set_password(
+            &actor,
+            &user.username,
+            &new_hash,
+            PasswordChange::Own {
+                keep: user.credential_hash.clone(),
+            },
+            Utc::now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
     /// What the token is for, such as `nightly list import`.
     pub name: String,
+    /// Days until the token expires: 1 to 365, 90 when not given.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 365)]
+    pub expires_in_days: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NewTokenResponse {
-    /// Shown once; only its hash is stored. Revoke it by logging out with it.
+    /// Shown once; only its hash is stored.
     pub token: String,
+    /// The token's id, to list and revoke it (`DELETE /api/auth/tokens/{id}`).
+    pub id: String,
     pub name: String,
+    #[schema(format = DateTime)]
+    pub expires_at: chrono::DateTime<Utc>,
 }
 
-/// Creates a personal API token for scripts, with the caller's role.
+/// A personal API token as listed: never the token itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub name: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: Option<chrono::DateTime<Utc>>,
+    #[schema(format = DateTime)]
+    pub expires_at: Option<chrono::DateTime<Utc>>,
+    /// Recorded at most once a minute.
+    #[schema(format = DateTime)]
+    pub last_used_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// Creates a personal API token for scripts, with the caller's role. Only roles whose
+/// work calls for scripts may (see docs/permissions.md).
 #[utoipa::path(post, path = "/api/auth/tokens", tag = "auth", request_body = NewTokenRequest,
-    responses((status = 201, body = NewTokenResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 201, body = NewTokenResponse),
+        (status = 400, description = "malformed body", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "the role may not create tokens", body = ErrorBody),
+        (status = 422, description = "`name` blank or too long, `expires_in_days` outside 1 to 365", body = ErrorBody),
+    ))]
 pub async fn create_token(
     State(state): State<AppState>,
     Auth(user): Auth,
     Json(body): Json<NewTokenRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<NewTokenResponse>)> {
-    let name = repatria_core::captive::required(&body.name, 100)
-        .map_err(|e| ApiError::Invalid(vec![e.within("name")]))?;
+    user.require(Permission::CreateApiTokens)?;
+    let mut v = Validator::new();
+    let name =
+        v.check(repatria_core::captive::required(&body.name, 100).map_err(|e| e.within("name")));
+    let days = body.expires_in_days.unwrap_or(TOKEN_DAYS_DEFAULT as i64);
+    if !(1..=TOKEN_DAYS_MAX as i64).contains(&days) {
+        v.check::<()>(Err(FieldError::new(
+            "expires_in_days",
+            format!("must be 1 to {TOKEN_DAYS_MAX} days, got {days}"),
+        )));
+    }
+    v.finish()?;
+    let name = name.expect("checked");
     let (token, token_hash) = new_token();
+    let now = Utc::now();
+    let expires_at = now + Duration::days(days);
     let credential = Credential {
         token_hash,
         username: user.username.clone(),
         kind: "api".into(),
         name: Some(name.clone()),
         csrf_token: None,
-        expires_at: None,
+        expires_at: Some(expires_at),
+        created_at: None,
+        last_used_at: None,
     };
+    let id = credential.id().to_string();
     state
         .store
-        .create_credential(&user.actor(), credential, Utc::now())
+        .create_credential(&user.actor(), credential, now)
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(NewTokenResponse { token, name }),
+        axum::Json(NewTokenResponse {
+            token,
+            id,
+            name,
+            expires_at,
+        }),
     ))
+}
+
+/// One's own personal API tokens that are neither revoked nor expired, newest first.
+#[utoipa::path(get, path = "/api/auth/tokens", tag = "auth",
+    responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+) -> ApiResult<axum::Json<Vec<TokenView>>> {
+    let tokens = state.store.list_tokens(&user.username, Utc::now()).await?;
+    Ok(axum::Json(
+        tokens
+            .iter()
+            .map(|t| TokenView {
+                id: t.id().to_string(),
+                name: t.name.clone(),
+                created_at: t.created_at,
+                expires_at: t.expires_at,
+                last_used_at: t.last_used_at,
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes one of one's own personal API tokens.
+#[utoipa::path(delete, path = "/api/auth/tokens/{id}", tag = "auth",
+    params(("id" = String, Path, description = "the token's id (16 hexadecimal digits)")),
+    responses(
+        (status = 204, description = "revoked"),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "missing CSRF token for a cookie session", body = ErrorBody),
+        (status = 404, description = "no live token of yours has this id", body = ErrorBody),
+    ))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Path(id): Path<String>,
+    // Read (and ignored), so that the connection stays usable after the answer.
+    _body: axum::body::Bytes,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .revoke_token(&user.actor(), &user.username, &id, Utc::now())
+        .await
+        .map_err(|e| ApiError::store("token", &id, e))?;
+    Ok(StatusCode::NO_CONTENT)
 }

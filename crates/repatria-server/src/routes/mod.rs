@@ -12,7 +12,7 @@ mod users;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use utoipa::OpenApi;
 
@@ -41,7 +41,12 @@ pub fn api(state: AppState) -> Router<AppState> {
         .route("/auth/login", post(auth::login));
     let protected = Router::new()
         .route("/auth/logout", post(auth::logout))
-        .route("/auth/tokens", post(auth::create_token))
+        .route(
+            "/auth/tokens",
+            get(auth::list_tokens).post(auth::create_token),
+        )
+        .route("/auth/tokens/{id}", delete(auth::revoke_token))
+        .route("/auth/password", post(auth::change_password))
         .route("/parties", get(parties::list).post(parties::create))
         .route("/captives", get(captives::list).post(captives::create))
         .route("/captives/{id}", get(captives::get))
@@ -97,6 +102,8 @@ pub fn api(state: AppState) -> Router<AppState> {
         .route("/exchange/plan-held", post(exchange::plan_held))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{username}/disabled", post(users::set_disabled))
+        .route("/users/{username}/unlock", post(users::unlock))
+        .route("/users/{username}/password", post(users::reset_password))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             crate::auth::authenticate,
@@ -108,12 +115,15 @@ pub fn api(state: AppState) -> Router<AppState> {
 #[openapi(
     info(
         title = "Repatria API",
-        description = "Prisoner-of-war information bureau (GC III Art. 122) and exchange planning."
+        description = "Prisoner-of-war information bureau (GC III Art. 122) and exchange planning.\n\nEvery authenticated endpoint but `POST /api/auth/password` and `POST /api/auth/logout` answers 403 with the code `password_change_required` while the account's password, reset by an administrator, has not been changed. Sessions end after 30 minutes without use (configurable) and 12 hours at most."
     ),
     paths(
         auth::login,
         auth::logout,
         auth::create_token,
+        auth::list_tokens,
+        auth::revoke_token,
+        auth::change_password,
         parties::list,
         parties::create,
         captives::list,
@@ -136,6 +146,8 @@ pub fn api(state: AppState) -> Router<AppState> {
         users::list,
         users::create,
         users::set_disabled,
+        users::unlock,
+        users::reset_password,
         media::create,
         media::list,
         media::decide,
@@ -154,7 +166,7 @@ pub fn api(state: AppState) -> Router<AppState> {
         tracing::report,
     ),
     tags(
-        (name = "auth", description = "Logging in and out; personal API tokens"),
+        (name = "auth", description = "Logging in and out, changing one's password; personal API tokens"),
         (name = "captives", description = "The registry of prisoners of war"),
         (name = "parties", description = "Parties to the conflict"),
         (name = "audit", description = "The hash-chained audit log"),

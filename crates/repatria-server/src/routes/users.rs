@@ -1,12 +1,13 @@
-//! User accounts: listing, creating, disabling and re-enabling (administrators only).
-//! No answer ever carries a password hash.
+//! User accounts: listing, creating, disabling and re-enabling, unlocking after too many
+//! login attempts, and resetting a password (administrators only). No answer ever
+//! carries a password hash.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use repatria_core::error::Validator;
 use repatria_core::{check_new_password, parse_username, Permission, Role};
-use repatria_store::{StoreError, User};
+use repatria_store::{PasswordChange, StoreError, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -32,22 +33,51 @@ pub struct DisabledInput {
     pub disabled: bool,
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// A temporary password of at least 12 characters, given to the user in person; he
+    /// must choose his own at next login.
+    pub password: String,
+}
+
 /// An account as shown: never its password hash.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub username: String,
     pub role: String,
     pub disabled: bool,
+    /// Too many login attempts within the window: logins are refused until it passes or
+    /// an administrator unlocks the account.
+    pub locked: bool,
+    /// The password was reset and must be changed at next login.
+    pub must_change_password: bool,
 }
 
-impl From<&User> for UserView {
-    fn from(user: &User) -> Self {
+impl UserView {
+    fn new(user: &User, locked: bool) -> Self {
         UserView {
             username: user.username.clone(),
             role: user.role.as_str().to_string(),
             disabled: user.disabled,
+            locked,
+            must_change_password: user.must_change_password,
         }
     }
+}
+
+/// The accounts whose login attempts have run out in the current window.
+async fn locked_accounts(state: &AppState) -> ApiResult<std::collections::HashSet<String>> {
+    let policy = &state.login_limiter.policy;
+    let counts = state
+        .store
+        .account_login_attempts(Utc::now() - policy.window)
+        .await?;
+    Ok(counts
+        .into_iter()
+        .filter(|c| c.attempts >= policy.account_limit)
+        .filter_map(|c| c.bucket.strip_prefix("account:").map(String::from))
+        .collect())
 }
 
 /// Every account, by name.
@@ -59,7 +89,13 @@ pub async fn list(
 ) -> ApiResult<axum::Json<Vec<UserView>>> {
     user.require(Permission::ManageUsers)?;
     let users = state.store.list_users().await?;
-    Ok(axum::Json(users.iter().map(UserView::from).collect()))
+    let locked = locked_accounts(&state).await?;
+    Ok(axum::Json(
+        users
+            .iter()
+            .map(|u| UserView::new(u, locked.contains(&u.username)))
+            .collect(),
+    ))
 }
 
 /// Creates an account with a role and an initial password.
@@ -81,15 +117,18 @@ pub async fn create(
     let role = v.check(body.role.parse::<Role>().map_err(|e| e.within("role")));
     v.check(check_new_password(&body.password).map_err(|e| e.within("password")));
     v.finish()?;
+    let turn = state.login_limiter.hashing_turn().await?;
     let password = body.password;
     let password_hash = tokio::task::spawn_blocking(move || crate::hash_password(&password))
         .await
         .map_err(|e| ApiError::Internal(format!("hashing failed: {e}")))??;
+    drop(turn);
     let account = User {
         username: username.expect("checked"),
         role: role.expect("checked"),
         password_hash,
         disabled: false,
+        must_change_password: false,
     };
     state
         .store
@@ -101,11 +140,14 @@ pub async fn create(
             }
             other => other.into(),
         })?;
-    Ok((StatusCode::CREATED, axum::Json(UserView::from(&account))))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(UserView::new(&account, false)),
+    ))
 }
 
-/// Disables an account (its sessions and tokens stop working at once) or enables it
-/// again. An administrator cannot disable his own account.
+/// Disables an account (its sessions and tokens are revoked for good, in the same
+/// transaction) or enables it again. An administrator cannot disable his own account.
 #[utoipa::path(post, path = "/api/users/{username}/disabled", tag = "users", request_body = DisabledInput,
     params(("username" = String, Path, description = "the account's name")),
     responses(
@@ -131,5 +173,101 @@ pub async fn set_disabled(
         .set_user_disabled(&user.actor(), &username, body.disabled, Utc::now())
         .await
         .map_err(|e| ApiError::store("user", &username, e))?;
-    Ok(axum::Json(UserView::from(&account)))
+    let locked = locked_accounts(&state).await?.contains(&account.username);
+    Ok(axum::Json(UserView::new(&account, locked)))
+}
+
+/// Clears an account's failed login attempts, so that its user can log in again before
+/// the window has passed (`user.unlock` in the audit log). Attempts counted against a
+/// client address are not cleared.
+#[utoipa::path(post, path = "/api/users/{username}/unlock", tag = "users",
+    params(("username" = String, Path, description = "the account's name")),
+    responses(
+        (status = 200, body = UserView),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn unlock(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Path(username): Path<String>,
+    // Read (and ignored), so that the connection stays usable after the answer.
+    _body: axum::body::Bytes,
+) -> ApiResult<axum::Json<UserView>> {
+    user.require(Permission::ManageUsers)?;
+    state
+        .store
+        .unlock_user(
+            &user.actor(),
+            &username,
+            &crate::limit::account_bucket(&username),
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| ApiError::store("user", &username, e))?;
+    let account = state
+        .store
+        .get_user(&username)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user", &username))?;
+    Ok(axum::Json(UserView::new(&account, false)))
+}
+
+/// Resets an account's password to a temporary one (`user.password_reset` in the audit
+/// log): every session and token of the account is revoked, and until the user has
+/// chosen a new password every API call but `POST /api/auth/password` and logout
+/// answers 403 `password_change_required`. One's own password is changed with `POST
+/// /api/auth/password` instead (409 here).
+#[utoipa::path(post, path = "/api/users/{username}/password", tag = "users", request_body = PasswordReset,
+    params(("username" = String, Path, description = "the account's name")),
+    responses(
+        (status = 200, body = UserView),
+        (status = 400, description = "malformed body", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "one's own account", body = ErrorBody),
+        (status = 422, description = "`password` too short", body = ErrorBody),
+        (status = 503, description = "too many password hashes at once", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+    ))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Path(username): Path<String>,
+    Json(body): Json<PasswordReset>,
+) -> ApiResult<axum::Json<UserView>> {
+    user.require(Permission::ManageUsers)?;
+    if username == user.username {
+        return Err(ApiError::Conflict(
+            "change your own password with POST /api/auth/password".into(),
+        ));
+    }
+    check_new_password(&body.password)
+        .map_err(|e| ApiError::Invalid(vec![e.within("password")]))?;
+    let turn = state.login_limiter.hashing_turn().await?;
+    let password = body.password;
+    let password_hash = tokio::task::spawn_blocking(move || crate::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::Internal(format!("hashing failed: {e}")))??;
+    drop(turn);
+    state
+        .store
+        .set_password(
+            &user.actor(),
+            &username,
+            &password_hash,
+            PasswordChange::Reset,
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| ApiError::store("user", &username, e))?;
+    let account = state
+        .store
+        .get_user(&username)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user", &username))?;
+    let locked = locked_accounts(&state).await?.contains(&account.username);
+    Ok(axum::Json(UserView::new(&account, locked)))
 }

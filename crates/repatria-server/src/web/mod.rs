@@ -19,6 +19,7 @@ pub(crate) mod i18n;
 mod imports;
 mod media;
 mod session;
+mod tokens;
 mod tracing;
 mod users;
 
@@ -85,6 +86,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(media::routes())
         .merge(audit::routes())
         .merge(users::routes())
+        .merge(tokens::routes())
         .fallback(not_found)
         .layer(Extension(web))
 }

@@ -38,6 +38,8 @@ pub struct Ui {
     /// The page's path and query, to come back to.
     pub path: String,
     request_id: Option<String>,
+    /// An administrator reset the password; every page but `/password` sends him there.
+    pub must_change_password: bool,
 }
 
 /// Anyone, logged in or not: the language and the templates.
@@ -46,6 +48,8 @@ pub struct Visitor {
     pub lang: Lang,
     request_id: Option<String>,
     peer: Option<SocketAddr>,
+    /// The headers the API's login reads (client address behind a proxy, origin check).
+    forwarded: Vec<(header::HeaderName, HeaderValue)>,
 }
 
 fn lang_of(headers: &HeaderMap) -> Lang {
@@ -87,6 +91,22 @@ impl FromRequestParts<AppState> for Visitor {
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0),
+            forwarded: [
+                header::HOST,
+                header::ORIGIN,
+                header::HeaderName::from_static("x-forwarded-for"),
+                header::HeaderName::from_static("x-forwarded-proto"),
+            ]
+            .into_iter()
+            .flat_map(|name| {
+                parts
+                    .headers
+                    .get_all(&name)
+                    .iter()
+                    .map(|v| (name.clone(), v.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
         })
     }
 }
@@ -114,6 +134,10 @@ impl FromRequestParts<AppState> for Ui {
         let Some((credential, user)) = found else {
             return Err(to_login());
         };
+        // A password reset by an administrator: nothing but choosing a new one.
+        if user.must_change_password && !matches!(parts.uri.path(), "/password" | "/logout") {
+            return Err(Redirect::to("/password").into_response());
+        }
         let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone());
         Ok(Ui {
             web: web_of(parts),
@@ -128,6 +152,7 @@ impl FromRequestParts<AppState> for Ui {
             lang: lang_of(&parts.headers),
             path,
             request_id,
+            must_change_password: user.must_change_password,
         })
     }
 }
@@ -150,12 +175,38 @@ pub fn url_escape(value: &str) -> String {
     out
 }
 
-/// A path on this site to return to: only local paths, never `//elsewhere`.
+/// A path on this site to return to (after login, after switching the language), or
+/// `/`. Browsers drop tabs and newlines from a `Location` and read `\\` as `/`, so
+/// `/\t/evil.example` would take the visitor to `//evil.example`: only `/` followed by
+/// the characters of a URL's path and query is accepted, never `//` or `/\\`, never a
+/// control character, space or backslash anywhere. Letters beyond ASCII (a search in
+/// Cyrillic) are percent-encoded.
 pub fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.into(),
-        _ => "/".into(),
+    const SAFE: &[u8] = b"-._~!$&'()*+,;=:@/?%#";
+    let Some(path) = next else {
+        return "/".into();
+    };
+    let mut bytes = path.bytes();
+    let well_formed = bytes.next() == Some(b'/')
+        && !matches!(bytes.next(), Some(b'/' | b'\\'))
+        && path
+            .chars()
+            .all(|c| !c.is_ascii() || c.is_ascii_alphanumeric() || SAFE.contains(&(c as u8)));
+    if !well_formed {
+        return "/".into();
     }
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buffer = [0u8; 4];
+            for b in c.encode_utf8(&mut buffer).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// What the API answered when it did not succeed: its status, message and field errors.
@@ -323,6 +374,7 @@ fn permissions(role: Role) -> BTreeMap<&'static str, bool> {
         ("review_matches", ReviewMatches),
         ("import_lists", ImportLists),
         ("read_parties", ReadParties),
+        ("create_api_tokens", CreateApiTokens),
     ]
     .into_iter()
     .map(|(name, p)| (name, role.can(p)))
@@ -506,6 +558,48 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/lang", get(switch_language))
+        .route("/password", get(password_page).post(change_password))
+}
+
+#[derive(Deserialize)]
+struct PasswordDone {
+    changed: Option<String>,
+}
+
+/// The visitor's own password: the current one and a new one.
+async fn password_page(ui: Ui, Query(done): Query<PasswordDone>) -> Response {
+    let forced = ui.must_change_password;
+    let notice = done.changed.map(|_| ui.t("password.changed"));
+    ui.render(
+        "password.html",
+        context! { errors => BTreeMap::<String, String>::new(), notice => notice, forced => forced },
+    )
+}
+
+async fn change_password(ui: Ui, Form(fields): Form<Fields>) -> Response {
+    let csrf = field(&fields, "_csrf").unwrap_or_default();
+    let body = serde_json::json!({
+        "current_password": field(&fields, "current_password").unwrap_or_default(),
+        "new_password": field(&fields, "new_password").unwrap_or_default(),
+    });
+    match ui
+        .send(Method::POST, "/api/auth/password", &body, csrf)
+        .await
+    {
+        Ok(_) => Redirect::to("/password?changed=1").into_response(),
+        Err(failure)
+            if failure.is_input_error() || failure.status == StatusCode::TOO_MANY_REQUESTS =>
+        {
+            let forced = ui.must_change_password;
+            // Passwords are never sent back to the browser.
+            ui.render_form(
+                "password.html",
+                context! { errors => failure.form_errors(), forced => forced },
+                true,
+            )
+        }
+        Err(failure) => ui.fail(failure),
+    }
 }
 
 #[derive(Deserialize)]
@@ -541,8 +635,11 @@ async fn login(visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
         request = request.extension(RequestId(id.clone()));
     }
     if let Some(peer) = visitor.peer {
-        // The login limiter counts failures per address too.
+        // The login limiter counts attempts per client address too.
         request = request.extension(ConnectInfo(peer));
+    }
+    for (name, value) in &visitor.forwarded {
+        request = request.header(name, value);
     }
     let answer = visitor
         .web
@@ -563,6 +660,8 @@ async fn login(visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
     }
     let message = match answer.status {
         StatusCode::TOO_MANY_REQUESTS => tr(visitor.lang, "login.too_many"),
+        StatusCode::SERVICE_UNAVAILABLE => tr(visitor.lang, "login.busy"),
+        StatusCode::FORBIDDEN => tr(visitor.lang, "login.cross_site"),
         StatusCode::UNAUTHORIZED | StatusCode::UNPROCESSABLE_ENTITY => {
             tr(visitor.lang, "login.wrong")
         }
@@ -573,11 +672,17 @@ async fn login(visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
         visitor.lang,
         context! { next => next, username => form.username, error => message },
     );
-    *response.status_mut() = if answer.status == StatusCode::TOO_MANY_REQUESTS {
-        StatusCode::TOO_MANY_REQUESTS
-    } else {
-        StatusCode::UNAUTHORIZED
+    *response.status_mut() = match answer.status {
+        s @ (StatusCode::TOO_MANY_REQUESTS
+        | StatusCode::SERVICE_UNAVAILABLE
+        | StatusCode::FORBIDDEN) => s,
+        _ => StatusCode::UNAUTHORIZED,
     };
+    if let Some(retry) = answer.headers.get(header::RETRY_AFTER) {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry.clone());
+    }
     response
 }
 
@@ -627,6 +732,31 @@ mod tests {
         assert_eq!(local_path(Some("https://evil.example/")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
         assert_eq!(local_path(None), "/");
+        // Browsers drop tabs and newlines and read a backslash as a slash: each of these
+        // would leave the site.
+        for hostile in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            "/\\/evil.example",
+            "/x\\..\\\\evil.example",
+            "javascript:alert(1)",
+            "https:/evil.example",
+            " /captives",
+            "/captives bad",
+            "",
+        ] {
+            assert_eq!(local_path(Some(hostile)), "/", "{hostile:?}");
+        }
+        assert_eq!(
+            local_path(Some("/captives?q=Іван")),
+            "/captives?q=%D0%86%D0%B2%D0%B0%D0%BD"
+        );
+        assert_eq!(
+            local_path(Some("/login?next=%2Fcaptives")),
+            "/login?next=%2Fcaptives"
+        );
         assert_eq!(
             url_escape("/captives?q=Іван"),
             "/captives%3Fq%3D%D0%86%D0%B2%D0%B0%D0%BD"

@@ -1,5 +1,6 @@
 //! Pages: user administration — the accounts, a new account with its role and initial
-//! password, disabling and re-enabling an account.
+//! password, disabling and re-enabling an account, unlocking it after too many login
+//! attempts, and resetting its password to a temporary one.
 
 use std::collections::BTreeMap;
 
@@ -21,12 +22,16 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/users", get(list).post(create))
         .route("/users/{username}/disabled", post(set_disabled))
+        .route("/users/{username}/unlock", post(unlock))
+        .route("/users/{username}/password", post(reset_password))
 }
 
 #[derive(Deserialize)]
 struct Done {
     created: Option<String>,
     changed: Option<String>,
+    unlocked: Option<String>,
+    reset: Option<String>,
 }
 
 /// The role choices, in the matrix's order, named in the visitor's language.
@@ -73,7 +78,13 @@ async fn list(ui: Ui, Query(done): Query<Done>) -> Response {
         .map(|name| format!("{} {name}", ui.t("users.created")))
         .or(done
             .changed
-            .map(|name| format!("{} {name}", ui.t("users.changed"))));
+            .map(|name| format!("{} {name}", ui.t("users.changed"))))
+        .or(done
+            .unlocked
+            .map(|name| format!("{} {name}", ui.t("users.unlocked"))))
+        .or(done
+            .reset
+            .map(|name| format!("{} {name}", ui.t("users.password_reset"))));
     show(&ui, BTreeMap::new(), BTreeMap::new(), notice, None).await
 }
 
@@ -138,4 +149,58 @@ async fn set_disabled(
         }
         Err(failure) => ui.fail(failure),
     }
+}
+
+/// Sends one account action (unlock, password reset) and comes back to the list with a
+/// notice, or with the API's refusal above it.
+async fn act(
+    ui: Ui,
+    username: &str,
+    action: &str,
+    body: serde_json::Value,
+    csrf: &str,
+    done: &str,
+) -> Response {
+    let path = format!("/api/users/{}/{action}", url_escape(username));
+    match ui.send(Method::POST, &path, &body, csrf).await {
+        Ok(_) => Redirect::to(&format!("/users?{done}={}", url_escape(username))).into_response(),
+        Err(failure) if failure.is_input_error() => {
+            let message = failure
+                .fields
+                .values()
+                .next()
+                .cloned()
+                .map(|reason| format!("{username}: {reason}"))
+                .unwrap_or(failure.message);
+            show(&ui, BTreeMap::new(), BTreeMap::new(), None, Some(message)).await
+        }
+        Err(failure) => ui.fail(failure),
+    }
+}
+
+async fn unlock(ui: Ui, Path(username): Path<String>, Form(fields): Form<Fields>) -> Response {
+    let csrf = session::field(&fields, "_csrf")
+        .unwrap_or_default()
+        .to_string();
+    act(
+        ui,
+        &username,
+        "unlock",
+        serde_json::Value::Null,
+        &csrf,
+        "unlocked",
+    )
+    .await
+}
+
+async fn reset_password(
+    ui: Ui,
+    Path(username): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Response {
+    let csrf = session::field(&fields, "_csrf")
+        .unwrap_or_default()
+        .to_string();
+    let body = json!({ "password": session::field(&fields, "password").unwrap_or_default() });
+    act(ui, &username, "password", body, &csrf, "reset").await
 }

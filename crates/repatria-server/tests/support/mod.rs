@@ -73,6 +73,7 @@ impl WebApp {
                     role,
                     password_hash: hash_password(PASSWORD).unwrap(),
                     disabled: false,
+                    must_change_password: false,
                 },
                 chrono::Utc::now(),
             )
@@ -97,6 +98,7 @@ impl WebApp {
             role,
             password_hash: hash_password(PASSWORD).unwrap(),
             disabled: false,
+            must_change_password: false,
         };
         self.store
             .create_user(&Actor::new("test"), user, chrono::Utc::now())
@@ -151,7 +153,7 @@ impl WebApp {
 pub struct Browser {
     pub base: String,
     client: reqwest::Client,
-    /// `repatria_session=…`
+    /// `__Host-repatria_session=…`
     pub cookie: String,
     pub csrf: String,
 }

@@ -9,9 +9,18 @@ use repatria_store::SqlStore;
 
 use super::audit::redact;
 
+/// How `repatria serve` treats its clients.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub session_idle_minutes: u32,
+}
+
 pub async fn serve(
     db: &str,
     addr: SocketAddr,
+    options: Options,
     audit_key: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let signer = audit_key.map(load_audit_key).transpose()?;
@@ -19,7 +28,7 @@ pub async fn serve(
         .await
         .with_context(|| format!("cannot open the database {}", redact(db)))?;
     tracing::info!(backend = store_backend(&store), "database ready");
-    run(store, addr, None, Vec::new(), signer, false).await
+    run(store, addr, None, Vec::new(), options, signer, false).await
 }
 
 /// Reads the checkpoint signing key, warning when others than its owner may read it.
@@ -73,7 +82,20 @@ pub async fn demo(addr: SocketAddr, captives: usize, seed: u64) -> anyhow::Resul
     }
     let signer = repatria_tlog::Signer::from_seed("repatria-demo/audit", seed)
         .context("cannot make the demo's audit key")?;
-    run(store, addr, Some(dir), accounts, Some(signer), true).await
+    let options = Options {
+        session_idle_minutes: repatria_server::DEFAULT_SESSION_IDLE_MINUTES as u32,
+        ..Options::default()
+    };
+    run(
+        store,
+        addr,
+        Some(dir),
+        accounts,
+        options,
+        Some(signer),
+        true,
+    )
+    .await
 }
 
 fn store_backend(store: &SqlStore) -> &'static str {
@@ -86,6 +108,7 @@ async fn run(
     addr: SocketAddr,
     _keep: Option<tempfile::TempDir>,
     accounts: Vec<(repatria_core::Role, String, String)>,
+    options: Options,
     audit_signer: Option<repatria_tlog::Signer>,
     print_vkey: bool,
 ) -> anyhow::Result<()> {
@@ -106,7 +129,11 @@ async fn run(
     std::io::stdout()
         .flush()
         .context("cannot write to standard output")?;
-    let mut state = AppState::new(Arc::new(store));
+    let mut state = AppState::new(Arc::new(store))
+        .with_trusted_proxies(options.trusted_proxies)
+        .with_session_idle(chrono::Duration::minutes(
+            options.session_idle_minutes.into(),
+        ));
     if let Some(signer) = audit_signer {
         state = state.with_audit_signer(signer);
     }

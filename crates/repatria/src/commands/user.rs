@@ -32,6 +32,7 @@ pub async fn add(db: &str, name: &str, role: &str) -> anyhow::Result<()> {
         role,
         password_hash,
         disabled: false,
+        must_change_password: false,
     };
     store
         .create_user(&Actor::new("cli"), user, chrono::Utc::now())
