@@ -185,7 +185,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
 
 /// Writes the registry as PFIF 1.4: one person per captive (the assessed identity),
 /// with a note on where he stands.
-pub async fn export_pfif(db: &str, out: &PathBuf, domain: &str) -> anyhow::Result<()> {
+pub async fn export_pfif(db: &str, out: &std::path::Path, domain: &str) -> anyhow::Result<()> {
     let store = open(db).await?;
     let captives = store.all_captives().await?;
     let now = chrono::Utc::now();
