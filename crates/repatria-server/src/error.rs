@@ -35,6 +35,10 @@ pub enum ApiError {
     /// The server is too busy to check a password now (`Retry-After`).
     #[error("{message}")]
     Busy { message: String, retry_after: u64 },
+    /// The password was right, but the account needs a one-time code too (401
+    /// `totp_required`).
+    #[error("{0}")]
+    TotpRequired(String),
     /// An administrator reset the password: until the user sets one of his own, only
     /// changing it and logging out are allowed.
     #[error("{0}")]
@@ -54,7 +58,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable machine-readable code: `bad_request`, `validation_failed`,
-    /// `rule_violated`, `unauthorized`, `forbidden`, `password_change_required`,
+    /// `rule_violated`, `unauthorized`, `totp_required`, `forbidden`, `password_change_required`,
     /// `not_found`, `conflict`, `too_many_requests`, `busy`, `internal`.
     pub code: &'static str,
     pub message: String,
@@ -138,6 +142,12 @@ impl IntoResponse for ApiError {
                     retry_after,
                 )
             }
+            ApiError::TotpRequired(message) => (
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                message,
+                BTreeMap::new(),
+            ),
             ApiError::PasswordChangeRequired(message) => (
                 StatusCode::FORBIDDEN,
                 "password_change_required",
