@@ -39,6 +39,10 @@ pub enum ApiError {
     /// The request body is larger than the route takes.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The password was right, but the account needs a one-time code too (401
+    /// `totp_required`).
+    #[error("{0}")]
+    TotpRequired(String),
     /// An administrator reset the password: until the user sets one of his own, only
     /// changing it and logging out are allowed.
     #[error("{0}")]
@@ -58,8 +62,9 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable machine-readable code: `bad_request`, `validation_failed`,
-    /// `rule_violated`, `unauthorized`, `forbidden`, `password_change_required`,
-    /// `not_found`, `conflict`, `payload_too_large`, `too_many_requests`, `busy`, `internal`.
+    /// `rule_violated`, `unauthorized`, `totp_required`, `forbidden`,
+    /// `password_change_required`, `not_found`, `conflict`, `payload_too_large`,
+    /// `too_many_requests`, `busy`, `internal`.
     pub code: &'static str,
     pub message: String,
     /// Field path → what is wrong with it.
@@ -148,6 +153,12 @@ impl IntoResponse for ApiError {
                     retry_after,
                 )
             }
+            ApiError::TotpRequired(message) => (
+                StatusCode::UNAUTHORIZED,
+                "totp_required",
+                message,
+                BTreeMap::new(),
+            ),
             ApiError::PasswordChangeRequired(message) => (
                 StatusCode::FORBIDDEN,
                 "password_change_required",

@@ -11,6 +11,7 @@ pub mod imports;
 pub mod limit;
 pub mod matching;
 mod routes;
+pub mod totp;
 pub mod web;
 pub mod work;
 

@@ -319,6 +319,7 @@ on_both_backends!(
     disabling_an_account_revokes_its_credentials_for_good,
     api_tokens_expire_and_are_listed_and_revoked_by_their_owner,
     a_user_changes_his_password_and_an_admin_resets_one,
+    a_second_factor_is_set_up_required_at_login_and_never_replayed,
 );
 
 async fn a_request_id_sent_by_the_client_is_not_recorded(app: &TestApp) {
@@ -417,6 +418,10 @@ async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
         ("/api/auth/password", "post"),
         ("/api/users/{username}/unlock", "post"),
         ("/api/users/{username}/password", "post"),
+        ("/api/auth/totp", "get"),
+        ("/api/auth/totp", "post"),
+        ("/api/auth/totp", "delete"),
+        ("/api/auth/totp/confirm", "post"),
     ] {
         assert!(paths[path][method].is_object(), "{method} {path} missing");
     }
@@ -888,6 +893,8 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
         ("POST", "/api/auth/tokens".to_string()),
         ("DELETE", "/api/auth/tokens/0123456789abcdef".to_string()),
         ("POST", "/api/auth/password".to_string()),
+        ("POST", "/api/auth/totp/confirm".to_string()),
+        ("DELETE", "/api/auth/totp".to_string()),
     ];
     let long = "я".repeat(30_000);
     let bodies = [
@@ -1443,6 +1450,8 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         ),
         ("POST", "/api/auth/tokens".into(), Box::new(|| json!({ "name": "script" })), "admin registrar tracing_officer negotiator auditor"),
         ("GET", "/api/auth/tokens".into(), Box::new(|| Value::Null), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
+        ("GET", "/api/auth/totp".into(), Box::new(|| Value::Null), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
+        ("POST", "/api/auth/totp".into(), Box::new(|| Value::Null), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
         ("POST", "/api/users/user-target/unlock".into(), Box::new(|| Value::Null), "admin"),
         ("POST", "/api/users/user-target/password".into(), Box::new(|| json!({ "password": "a temporary password" })), "admin"),
         // Each role changes its own password (the session in use stays).
@@ -3431,4 +3440,175 @@ async fn logins_beyond_the_hashing_bound_get_503() {
         }
     }
     assert!(busy > 0, "no login was turned away");
+}
+
+/// The current code of a base32 secret, as an authenticator app computes it.
+fn app_code(base32_secret: &str, at: i64) -> String {
+    let mut bits = 0u64;
+    let mut count = 0;
+    let mut bytes = Vec::new();
+    for c in base32_secret.bytes() {
+        let value = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+            .iter()
+            .position(|x| *x == c)
+            .unwrap() as u64;
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count) as u8);
+        }
+    }
+    format!(
+        "{:06}",
+        repatria_server::totp::code(&bytes, repatria_server::totp::step_at(at) as u64)
+    )
+}
+
+/// A user sets up a second factor (confirmed with a code); then a login needs a fresh
+/// code: none is 401 `totp_required`, a wrong one or one used before 401. Removing it
+/// needs the password; an administrator's password reset removes it too.
+async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &TestApp) {
+    let session = app.user("reg-1", Role::Registrar).await;
+    let status = app.as_token(&session, "GET", "/api/auth/totp", None).await;
+    assert_eq!(status.body, json!({ "enabled": false, "pending": false }));
+    let early = app
+        .as_token(
+            &session,
+            "POST",
+            "/api/auth/totp/confirm",
+            Some(&json!({ "code": "123456" }).to_string()),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT);
+    let enrolment = app.as_token(&session, "POST", "/api/auth/totp", None).await;
+    assert_eq!(enrolment.status, StatusCode::OK, "{}", enrolment.body);
+    let secret = enrolment.body["secret"].as_str().unwrap().to_string();
+    assert!(enrolment.body["uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/Repatria:reg-1?secret="));
+    // Until confirmed, logins need no code.
+    let login = |code: Option<String>| {
+        let mut body = json!({ "username": "reg-1", "password": PASSWORD });
+        if let Some(code) = code {
+            body["totp_code"] = json!(code);
+        }
+        async move {
+            app.anonymous("POST", "/api/auth/login", Some(&body.to_string()))
+                .await
+        }
+    };
+    assert_eq!(login(None).await.status, StatusCode::OK);
+    let now = chrono::Utc::now().timestamp();
+    let wrong = app
+        .as_token(
+            &session,
+            "POST",
+            "/api/auth/totp/confirm",
+            Some(&json!({ "code": "000000" }).to_string()),
+        )
+        .await;
+    // (000000 may be the real code once in a million runs.)
+    if app_code(&secret, now) != "000000" {
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        field_error(&wrong, "code");
+    }
+    let confirmed = app
+        .as_token(
+            &session,
+            "POST",
+            "/api/auth/totp/confirm",
+            Some(&json!({ "code": app_code(&secret, now) }).to_string()),
+        )
+        .await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        confirmed.body
+    );
+    let again = app.as_token(&session, "POST", "/api/auth/totp", None).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+
+    let missing = login(None).await;
+    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(missing.body["error"]["code"], "totp_required");
+    // The confirming code's step is used: the next login needs the next step's code.
+    let replayed = login(Some(app_code(&secret, now))).await;
+    assert_eq!(
+        replayed.status,
+        StatusCode::UNAUTHORIZED,
+        "a used code was accepted"
+    );
+    assert_eq!(replayed.body["error"]["code"], "unauthorized");
+    let next = app_code(&secret, now + 30);
+    let ok = login(Some(next.clone())).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(
+        login(Some(next)).await.status,
+        StatusCode::UNAUTHORIZED,
+        "replay"
+    );
+
+    // Removing it needs the password.
+    let remove = |password: &str| {
+        let body = json!({ "current_password": password }).to_string();
+        let session = session.clone();
+        async move {
+            app.as_token(&session, "DELETE", "/api/auth/totp", Some(&body))
+                .await
+        }
+    };
+    assert_eq!(
+        remove("not my password").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(remove(PASSWORD).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(login(None).await.status, StatusCode::OK);
+    assert_eq!(remove(PASSWORD).await.status, StatusCode::NOT_FOUND);
+
+    // A lost authenticator: the administrator's reset removes the factor.
+    let session = login(None).await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let enrolment = app.as_token(&session, "POST", "/api/auth/totp", None).await;
+    let secret = enrolment.body["secret"].as_str().unwrap().to_string();
+    let code = app_code(&secret, chrono::Utc::now().timestamp());
+    let confirmed = app
+        .as_token(
+            &session,
+            "POST",
+            "/api/auth/totp/confirm",
+            Some(&json!({ "code": code }).to_string()),
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::NO_CONTENT);
+    let reset = app
+        .post(
+            "/api/users/reg-1/password",
+            json!({ "password": "a temporary password" }),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK);
+    let body = json!({ "username": "reg-1", "password": "a temporary password" }).to_string();
+    assert_eq!(
+        app.anonymous("POST", "/api/auth/login", Some(&body))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let actions = user_actions(app, "reg-1").await;
+    for action in ["user.totp_enrol", "user.totp_enable", "user.totp_disable"] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
+    }
+    // No secret in the audit log.
+    let log = app
+        .get("/api/audit/events?entity_type=user&entity_id=reg-1&limit=1000")
+        .await;
+    assert!(!log.body.to_string().contains(&secret));
 }

@@ -310,7 +310,94 @@ async fn personal_api_tokens_are_made_and_revoked_on_the_page(app: &WebApp) {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
+/// The current code of a base32 secret, as an authenticator app computes it.
+fn app_code(base32_secret: &str, at: i64) -> String {
+    let (mut bits, mut count, mut bytes) = (0u64, 0, Vec::new());
+    for c in base32_secret.bytes() {
+        let value = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+            .iter()
+            .position(|x| *x == c)
+            .unwrap() as u64;
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count) as u8);
+        }
+    }
+    let step = repatria_server::totp::step_at(at) as u64;
+    format!("{:06}", repatria_server::totp::code(&bytes, step))
+}
+
+/// A user sets up a second factor on its page; the login form then asks for the code,
+/// and takes it; the factor is removed with the password.
+async fn a_second_factor_is_set_up_and_used_through_the_pages(app: &WebApp) {
+    let browser = app.login_as("reg-1", Role::Registrar).await;
+    let page = browser.get("/totp").await;
+    page.assert_ok();
+    assert!(
+        page.html.contains("data-enabled=\"false\""),
+        "{}",
+        page.html
+    );
+    let enrolment = browser.post("/totp", &[]).await;
+    enrolment.assert_ok();
+    let secret = enrolment
+        .html
+        .split("<code id=\"totp-secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap_or_else(|| panic!("no secret shown: {}", enrolment.html))
+        .to_string();
+    let now = chrono::Utc::now().timestamp();
+    let confirmed = browser
+        .post("/totp/confirm", &[("code", &app_code(&secret, now))])
+        .await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.html
+    );
+    assert!(browser
+        .get("/totp")
+        .await
+        .html
+        .contains("data-enabled=\"true\""));
+
+    let refused = app.login("reg-1", PASSWORD).await.unwrap_err();
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused.text().contains("one-time code"), "{}", refused.html);
+    let response = client()
+        .post(format!("{}/login", app.base))
+        .form(&[
+            ("username", "reg-1"),
+            ("password", PASSWORD),
+            ("totp_code", &app_code(&secret, now + 30)),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the code was refused"
+    );
+
+    let wrong = browser
+        .post("/totp/disable", &[("current_password", "not my password")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let removed = browser
+        .post("/totp/disable", &[("current_password", PASSWORD)])
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.html);
+    assert!(app.login("reg-1", PASSWORD).await.is_ok());
+}
+
 on_both_backends!(
+    a_second_factor_is_set_up_and_used_through_the_pages,
     personal_api_tokens_are_made_and_revoked_on_the_page,
     hostile_return_paths_stay_on_the_site,
     the_session_cookie_is_host_only_and_cross_site_logins_are_refused,

@@ -415,6 +415,15 @@ impl SqlStore {
         .bind(username)
         .execute(&mut *tx)
         .await?;
+        if matches!(change, PasswordChange::Reset) {
+            // A reset is also how a user who lost his authenticator gets back in.
+            sqlx::query(
+                "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = NULL WHERE username = $1",
+            )
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        }
         let revoked = match change {
             PasswordChange::Own { keep } => {
                 let done = sqlx::query(
@@ -601,6 +610,110 @@ impl SqlStore {
             })
             .collect()
     }
+}
+
+/// An account's second factor as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpState {
+    /// The shared secret, hexadecimal.
+    pub secret: String,
+    /// Confirmed with a code: logins need one.
+    pub enabled: bool,
+}
+
+impl SqlStore {
+    pub(crate) async fn select_totp(&self, username: &str) -> Result<Option<TotpState>> {
+        let row = sqlx::query(
+            "SELECT totp_secret, totp_enabled FROM users WHERE username = $1 AND totp_secret IS NOT NULL",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(TotpState {
+                secret: row.try_get("totp_secret")?,
+                enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    /// Sets (a new, unconfirmed secret), confirms or removes an account's second factor,
+    /// with its audit event (`user.totp_enrol`, `user.totp_enable`, `user.totp_disable`).
+    pub(crate) async fn update_totp(
+        &self,
+        actor: &Actor,
+        username: &str,
+        change: &TotpChange,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (_turn, mut tx) = self.begin_write().await?;
+        let (statement, action) = match change {
+            TotpChange::Enrol { .. } => (
+                "UPDATE users SET totp_secret = $2, totp_enabled = 0, totp_last_step = NULL WHERE username = $1",
+                "user.totp_enrol",
+            ),
+            TotpChange::Enable { .. } => (
+                "UPDATE users SET totp_enabled = 1, totp_last_step = $2 WHERE username = $1 AND totp_secret IS NOT NULL",
+                "user.totp_enable",
+            ),
+            TotpChange::Disable => (
+                "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = NULL WHERE username = $1",
+                "user.totp_disable",
+            ),
+        };
+        let query = sqlx::query(statement).bind(username);
+        let query = match change {
+            TotpChange::Enrol { secret } => query.bind(secret.clone()),
+            TotpChange::Enable { step } => query.bind(*step),
+            TotpChange::Disable => query,
+        };
+        if query.execute(&mut *tx).await?.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.audit_in(
+            &mut tx,
+            actor,
+            action,
+            "user",
+            username,
+            serde_json::json!({}),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Accepts a time step's code once: true when `step` is later than the last one
+    /// accepted (one statement, so that two logins cannot both use the same code).
+    pub(crate) async fn update_totp_step(&self, username: &str, step: i64) -> Result<bool> {
+        let (_turn, mut tx) = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $2 WHERE username = $1 AND totp_enabled = 1 \
+             AND (totp_last_step IS NULL OR totp_last_step < $2)",
+        )
+        .bind(username)
+        .bind(step)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// A change to an account's second factor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TotpChange {
+    /// A new secret (hexadecimal), not yet confirmed.
+    Enrol {
+        secret: String,
+    },
+    /// Confirmed with the code of time step `step` (which cannot be used again).
+    Enable {
+        step: i64,
+    },
+    Disable,
 }
 
 /// Revokes every live credential of `username` but `keep`; returns how many.

@@ -26,7 +26,7 @@ use repatria_core::{
     IdentityClaim, Interview, NewCaptive, Party, PartyCode, Timestamp, WishRecord,
 };
 
-pub use accounts::{AttemptCount, Credential, PasswordChange, User};
+pub use accounts::{AttemptCount, Credential, PasswordChange, TotpChange, TotpState, User};
 pub use audit::{AuditEvent, VerifyReport};
 pub use backend::{redact_url, Backend, SqlStore};
 pub use media::MediaChange;
@@ -357,6 +357,20 @@ pub trait Store: Send + Sync {
         client: Option<&str>,
         now: Timestamp,
     ) -> Result<()>;
+    /// An account's second factor, if one was set up (confirmed or not).
+    async fn totp(&self, username: &str) -> Result<Option<TotpState>>;
+    /// Sets, confirms or removes an account's second factor, audited; `NotFound` for an
+    /// unknown name (or, to confirm, an account without a secret).
+    async fn change_totp(
+        &self,
+        actor: &Actor,
+        username: &str,
+        change: TotpChange,
+        now: Timestamp,
+    ) -> Result<()>;
+    /// Uses the code of time step `step`: true unless a code of this or a later step was
+    /// accepted before (replay). Not audited: the login it belongs to is.
+    async fn use_totp_step(&self, username: &str, step: i64) -> Result<bool>;
     /// Clears an account's login attempts (`user.unlock`); `NotFound` for an unknown name.
     async fn unlock_user(
         &self,

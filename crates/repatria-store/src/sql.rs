@@ -619,6 +619,24 @@ impl Store for SqlStore {
             .await
     }
 
+    async fn totp(&self, username: &str) -> Result<Option<crate::TotpState>> {
+        self.select_totp(username).await
+    }
+
+    async fn change_totp(
+        &self,
+        actor: &Actor,
+        username: &str,
+        change: crate::TotpChange,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.update_totp(actor, username, &change, now).await
+    }
+
+    async fn use_totp_step(&self, username: &str, step: i64) -> Result<bool> {
+        self.update_totp_step(username, step).await
+    }
+
     async fn unlock_user(
         &self,
         actor: &Actor,

@@ -178,6 +178,7 @@ scenarios!(
     accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_stop,
     the_registry_version_moves_with_every_change_of_a_captive,
     parallel_login_attempts_are_each_counted_once,
+    a_totp_step_is_accepted_once_even_in_parallel,
 );
 
 async fn the_registry_version_moves_with_every_change_of_a_captive(store: &SqlStore) {
@@ -1246,4 +1247,82 @@ async fn parallel_login_attempts_are_each_counted_once(store: &SqlStore) {
     assert_eq!(counts[0].window_start.timestamp(), later.timestamp());
     assert_eq!(store.purge_login_attempts(later - window).await.unwrap(), 1);
     assert_eq!(store.account_login_attempts(at).await.unwrap().len(), 1);
+}
+
+/// A one-time code's step is accepted once: of parallel uses exactly one wins, and an
+/// earlier step is refused after a later one.
+async fn a_totp_step_is_accepted_once_even_in_parallel(store: &SqlStore) {
+    use repatria_store::{TotpChange, User};
+    let admin = Actor::new("admin-1");
+    let user = User {
+        username: "amy".into(),
+        role: repatria_core::Role::Registrar,
+        password_hash: "$argon2id$x".into(),
+        disabled: false,
+        must_change_password: false,
+    };
+    store.create_user(&admin, user, now()).await.unwrap();
+    assert_eq!(store.totp("amy").await.unwrap(), None);
+    let enrol = TotpChange::Enrol {
+        secret: "ab".repeat(20),
+    };
+    store
+        .change_totp(&admin, "amy", enrol, now())
+        .await
+        .unwrap();
+    assert!(!store.totp("amy").await.unwrap().unwrap().enabled);
+    assert!(
+        !store.use_totp_step("amy", 5).await.unwrap(),
+        "not yet enabled"
+    );
+    store
+        .change_totp(&admin, "amy", TotpChange::Enable { step: 10 }, now())
+        .await
+        .unwrap();
+    assert!(store.totp("amy").await.unwrap().unwrap().enabled);
+    assert!(
+        !store.use_totp_step("amy", 10).await.unwrap(),
+        "the confirming step"
+    );
+    let wins = std::sync::Mutex::new(0);
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let wins = &wins;
+        tasks.push(async move {
+            if store.use_totp_step("amy", 11).await.unwrap() {
+                *wins.lock().unwrap() += 1;
+            }
+        });
+    }
+    futures_join_all(tasks).await;
+    assert_eq!(wins.into_inner().unwrap(), 1);
+    assert!(!store.use_totp_step("amy", 9).await.unwrap());
+    store
+        .change_totp(&admin, "amy", TotpChange::Disable, now())
+        .await
+        .unwrap();
+    assert_eq!(store.totp("amy").await.unwrap(), None);
+    let unknown = store
+        .change_totp(&admin, "nobody", TotpChange::Disable, now())
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, StoreError::NotFound), "{unknown:?}");
+    let events = store
+        .audit_events(&AuditFilter::entity("user", "amy"))
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.create",
+            "user.totp_enrol",
+            "user.totp_enable",
+            "user.totp_disable"
+        ]
+    );
+    assert!(
+        !events.iter().any(|e| e.detail.contains("abab")),
+        "a secret in the audit log"
+    );
 }

@@ -28,6 +28,9 @@ const TOKEN_DAYS_MAX: u32 = 365;
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The 6-digit code of the authenticator app, for accounts with a second factor.
+    #[serde(default)]
+    pub totp_code: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -70,7 +73,7 @@ fn actor_of(username: &str, request_id: Option<axum::Extension<RequestId>>) -> A
         (status = 200, body = LoginResponse,
             headers(("Set-Cookie" = String, description = "`__Host-repatria_session`: HttpOnly, Secure, SameSite=Strict, Path=/"))),
         (status = 400, description = "malformed body", body = ErrorBody),
-        (status = 401, description = "wrong user name or password", body = ErrorBody),
+        (status = 401, description = "wrong user name or password or one-time code; `totp_required` when the account needs a `totp_code`", body = ErrorBody),
         (status = 403, description = "the `Origin` header names another site", body = ErrorBody),
         (status = 422, description = "a field missing or of the wrong type", body = ErrorBody),
         (status = 429, description = "too many login attempts for the account or the address", body = ErrorBody,
@@ -116,15 +119,44 @@ pub async fn login(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     drop(turn);
-    let Some(user) = user.filter(|_| ok) else {
+    let refuse = |error: ApiError| async {
         let client = client.map(|c| c.to_string());
         state
             .store
             .audit_login_refusal(&anonymous, &attempted, None, client.as_deref(), Utc::now())
             .await?;
         tracing::info!("failed login");
-        return Err(ApiError::Unauthorized("wrong user name or password".into()));
+        Err::<Response, ApiError>(error)
     };
+    let Some(user) = user.filter(|_| ok) else {
+        return refuse(ApiError::Unauthorized("wrong user name or password".into())).await;
+    };
+    // The second factor, when the account has one: a fresh code, never one used before.
+    if let Some(totp) = state
+        .store
+        .totp(&user.username)
+        .await?
+        .filter(|t| t.enabled)
+    {
+        let Some(code) = body.totp_code.as_deref().filter(|c| !c.trim().is_empty()) else {
+            // Not counted as a failure: the password was right, the client asks again.
+            state.store.login_succeeded(&[], &buckets[1..]).await?;
+            return Err(ApiError::TotpRequired(
+                "this account needs the one-time code of its authenticator app (totp_code)".into(),
+            ));
+        };
+        let step = crate::totp::verify(&totp.secret, code, Utc::now().timestamp());
+        let fresh = match step {
+            Some(step) => state.store.use_totp_step(&user.username, step).await?,
+            None => false,
+        };
+        if !fresh {
+            return refuse(ApiError::Unauthorized(
+                "wrong, expired or already used one-time code".into(),
+            ))
+            .await;
+        }
+    }
     state
         .store
         .login_succeeded(&buckets[..1], &buckets[1..])
@@ -408,5 +440,200 @@ pub async fn revoke_token(
         .revoke_token(&user.actor(), &user.username, &id, Utc::now())
         .await
         .map_err(|e| ApiError::store("token", &id, e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotpStatus {
+    /// Logins need a one-time code.
+    pub enabled: bool,
+    /// A secret was made but not yet confirmed with a code.
+    pub pending: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotpEnrolment {
+    /// The secret in base32, to type into an authenticator app.
+    pub secret: String,
+    /// The same as an `otpauth://` address (for a QR code).
+    pub uri: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpCode {
+    /// 6 digits from the authenticator app.
+    pub code: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TotpDisable {
+    pub current_password: String,
+}
+
+/// Whether one's account has a second factor.
+#[utoipa::path(get, path = "/api/auth/totp", tag = "auth",
+    responses((status = 200, body = TotpStatus), (status = 401, body = ErrorBody)))]
+pub async fn totp_status(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+) -> ApiResult<axum::Json<TotpStatus>> {
+    let totp = state.store.totp(&user.username).await?;
+    Ok(axum::Json(TotpStatus {
+        enabled: totp.as_ref().is_some_and(|t| t.enabled),
+        pending: totp.as_ref().is_some_and(|t| !t.enabled),
+    }))
+}
+
+/// Starts setting up a second factor: a new secret, shown once, to be confirmed with a
+/// code (`POST /api/auth/totp/confirm`) before logins need it. 409 when one is enabled.
+#[utoipa::path(post, path = "/api/auth/totp", tag = "auth",
+    responses(
+        (status = 200, body = TotpEnrolment),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "missing CSRF token for a cookie session", body = ErrorBody),
+        (status = 409, description = "a second factor is enabled already", body = ErrorBody),
+    ))]
+pub async fn totp_enrol(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    _body: axum::body::Bytes,
+) -> ApiResult<axum::Json<TotpEnrolment>> {
+    if state
+        .store
+        .totp(&user.username)
+        .await?
+        .is_some_and(|t| t.enabled)
+    {
+        return Err(ApiError::Conflict(
+            "a second factor is enabled already; disable it first".into(),
+        ));
+    }
+    let secret = crate::totp::new_secret();
+    state
+        .store
+        .change_totp(
+            &user.actor(),
+            &user.username,
+            repatria_store::TotpChange::Enrol {
+                secret: secret.clone(),
+            },
+            Utc::now(),
+        )
+        .await?;
+    Ok(axum::Json(TotpEnrolment {
+        secret: crate::totp::base32(&hex::decode(&secret).unwrap_or_default()),
+        uri: crate::totp::uri(&user.username, &secret),
+    }))
+}
+
+/// Confirms the second factor with a code from the app; from then on logins need one.
+#[utoipa::path(post, path = "/api/auth/totp/confirm", tag = "auth", request_body = TotpCode,
+    responses(
+        (status = 204, description = "enabled"),
+        (status = 400, description = "malformed body", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "missing CSRF token for a cookie session", body = ErrorBody),
+        (status = 409, description = "no secret was made, or the factor is enabled already", body = ErrorBody),
+        (status = 422, description = "`code` is not the app's current code", body = ErrorBody),
+    ))]
+pub async fn totp_confirm(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Json(body): Json<TotpCode>,
+) -> ApiResult<StatusCode> {
+    let Some(totp) = state.store.totp(&user.username).await? else {
+        return Err(ApiError::Conflict(
+            "no second factor is being set up: POST /api/auth/totp first".into(),
+        ));
+    };
+    if totp.enabled {
+        return Err(ApiError::Conflict(
+            "the second factor is enabled already".into(),
+        ));
+    }
+    let Some(step) = crate::totp::verify(&totp.secret, &body.code, Utc::now().timestamp()) else {
+        return Err(ApiError::invalid(
+            "code",
+            "is not the current code of the authenticator app",
+        ));
+    };
+    state
+        .store
+        .change_totp(
+            &user.actor(),
+            &user.username,
+            repatria_store::TotpChange::Enable { step },
+            Utc::now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes one's second factor; needs the current password. (A user who lost his
+/// authenticator asks an administrator for a password reset, which removes it too.)
+#[utoipa::path(delete, path = "/api/auth/totp", tag = "auth", request_body = TotpDisable,
+    responses(
+        (status = 204, description = "removed"),
+        (status = 400, description = "malformed body", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "missing CSRF token for a cookie session", body = ErrorBody),
+        (status = 404, description = "the account has no second factor", body = ErrorBody),
+        (status = 422, description = "`current_password` is wrong", body = ErrorBody),
+        (status = 429, description = "too many wrong passwords for the account", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds until the window has passed"))),
+        (status = 503, description = "too many password checks at once", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait"))),
+    ))]
+pub async fn totp_disable(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Json(body): Json<TotpDisable>,
+) -> ApiResult<StatusCode> {
+    if state.store.totp(&user.username).await?.is_none() {
+        return Err(ApiError::NotFound(
+            "the account has no second factor".into(),
+        ));
+    }
+    let account = vec![account_bucket(&user.username)];
+    let actor = user.actor();
+    state
+        .login_limiter
+        .admit(&*state.store, &actor, &user.username, &account, None)
+        .await?;
+    let turn = state.login_limiter.hashing_turn().await?;
+    let stored = state
+        .store
+        .get_user(&user.username)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
+    let password = body.current_password;
+    let ok = tokio::task::spawn_blocking(move || {
+        verify_password(&password, Some(&stored.password_hash))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    drop(turn);
+    if !ok {
+        state
+            .store
+            .audit_login_refusal(&actor, &user.username, None, None, Utc::now())
+            .await?;
+        return Err(ApiError::invalid(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    state.store.login_succeeded(&account, &[]).await?;
+    state
+        .store
+        .change_totp(
+            &actor,
+            &user.username,
+            repatria_store::TotpChange::Disable,
+            Utc::now(),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

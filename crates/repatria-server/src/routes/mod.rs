@@ -47,6 +47,13 @@ pub fn api(state: AppState) -> Router<AppState> {
         )
         .route("/auth/tokens/{id}", delete(auth::revoke_token))
         .route("/auth/password", post(auth::change_password))
+        .route(
+            "/auth/totp",
+            get(auth::totp_status)
+                .post(auth::totp_enrol)
+                .delete(auth::totp_disable),
+        )
+        .route("/auth/totp/confirm", post(auth::totp_confirm))
         .route("/parties", get(parties::list).post(parties::create))
         .route("/captives", get(captives::list).post(captives::create))
         .route("/captives/{id}", get(captives::get))
@@ -124,6 +131,10 @@ pub fn api(state: AppState) -> Router<AppState> {
         auth::list_tokens,
         auth::revoke_token,
         auth::change_password,
+        auth::totp_status,
+        auth::totp_enrol,
+        auth::totp_confirm,
+        auth::totp_disable,
         parties::list,
         parties::create,
         captives::list,

@@ -20,6 +20,7 @@ mod imports;
 mod media;
 mod session;
 mod tokens;
+mod totp;
 mod tracing;
 mod users;
 
@@ -87,6 +88,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(users::routes())
         .merge(tokens::routes())
+        .merge(totp::routes())
         .fallback(not_found)
         .layer(Extension(web))
 }

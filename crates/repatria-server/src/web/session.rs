@@ -621,12 +621,17 @@ struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    totp_code: String,
     next: Option<String>,
 }
 
 async fn login(visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
     let next = local_path(form.next.as_deref());
-    let body = serde_json::json!({ "username": form.username, "password": form.password });
+    let mut body = serde_json::json!({ "username": form.username, "password": form.password });
+    if !form.totp_code.trim().is_empty() {
+        body["totp_code"] = Value::String(form.totp_code.trim().to_string());
+    }
     let mut request = axum::http::Request::builder()
         .method(Method::POST)
         .uri("/api/auth/login")
@@ -662,6 +667,9 @@ async fn login(visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
         StatusCode::TOO_MANY_REQUESTS => tr(visitor.lang, "login.too_many"),
         StatusCode::SERVICE_UNAVAILABLE => tr(visitor.lang, "login.busy"),
         StatusCode::FORBIDDEN => tr(visitor.lang, "login.cross_site"),
+        StatusCode::UNAUTHORIZED if error_code(&answer.body) == "totp_required" => {
+            tr(visitor.lang, "login.totp_required")
+        }
         StatusCode::UNAUTHORIZED | StatusCode::UNPROCESSABLE_ENTITY => {
             tr(visitor.lang, "login.wrong")
         }
@@ -670,7 +678,7 @@ async fn login(visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
     let mut response = visitor.web.render(
         "login.html",
         visitor.lang,
-        context! { next => next, username => form.username, error => message },
+        context! { next => next, username => form.username, error => message, totp => answer.status == StatusCode::UNAUTHORIZED },
     );
     *response.status_mut() = match answer.status {
         s @ (StatusCode::TOO_MANY_REQUESTS
@@ -684,6 +692,14 @@ async fn login(visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
             .insert(header::RETRY_AFTER, retry.clone());
     }
     response
+}
+
+/// The API's error code in an error answer's body (`totp_required`, …).
+fn error_code(body: &[u8]) -> String {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["error"]["code"].as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 async fn logout(ui: Ui, Form(fields): Form<Fields>) -> Response {

@@ -28,3 +28,9 @@ CREATE TABLE login_attempts (
     attempts BIGINT NOT NULL
 );
 CREATE INDEX login_attempts_by_window ON login_attempts (window_start);
+
+-- A second factor (TOTP, RFC 6238): the shared secret (hex), whether it is confirmed, and
+-- the last time step accepted, so that a code is never accepted twice.
+ALTER TABLE users ADD COLUMN totp_secret TEXT;
+ALTER TABLE users ADD COLUMN totp_enabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN totp_last_step BIGINT;
