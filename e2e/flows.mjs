@@ -2,7 +2,7 @@
 // `repatria demo` (REPATRIA_URL, REPATRIA_ACCOUNTS). Each flow prints `ok NAME` or fails
 // the process with what went wrong and a screenshot in e2e/failures/.
 import { mkdirSync, readFileSync } from "node:fs";
-import { launch, loginAs, api, base, check } from "./lib.mjs";
+import { launch, loginAs, loginWith, api, base, check, totpCode } from "./lib.mjs";
 
 const browser = await launch();
 const results = [];
@@ -179,6 +179,69 @@ await flow("journalist_sees_no_date_of_birth", async (pages) => {
   check(!body.includes(dob), `the date of birth ${dob} is not shown`);
   check(!/Date of birth/.test(body), "no date-of-birth field");
   check(!(await page.getByRole("link", { name: "Dashboard" }).count()), "no dashboard link");
+});
+
+await flow("own_password_tokens_and_second_factor", async (pages) => {
+  // A clerk of our own, so that the demo's accounts keep their passwords.
+  const username = `e2e-clerk-${Date.now()}`;
+  const first = "a first long password";
+  const second = "a second long password";
+  await api("admin", "POST", "/api/users", { username, role: "registrar", password: first });
+  let { page } = await loginWith(browser, username, first);
+  pages.push(page);
+
+  // The password: a wrong current password is refused next to its field, then changed.
+  await page.goto(`${base}/password`);
+  await page.getByLabel("Current password").fill("not my password at all");
+  await page.getByLabel("New password").fill(second);
+  await page.getByRole("button", { name: "Change password" }).click();
+  check((await page.getByLabel("Current password").getAttribute("aria-invalid")) === "true",
+    "the wrong current password is marked");
+  await page.getByLabel("Current password").fill(first);
+  await page.getByLabel("New password").fill(second);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByText("Your password was changed").waitFor();
+
+  // A personal API token: shown once, listed by name, works, then revoked.
+  await page.goto(`${base}/tokens`);
+  await page.getByLabel("Name").fill("nightly import");
+  await page.getByRole("button", { name: "Create token" }).click();
+  const secret = (await page.locator("#token-secret").innerText()).trim();
+  check(/^[0-9a-f]{64}$/.test(secret), `the token is shown once: ${secret}`);
+  const parties = await fetch(`${base}/api/parties`, { headers: { authorization: `Bearer ${secret}` } });
+  check(parties.status === 200, `the token works: ${parties.status}`);
+  await page.goto(`${base}/tokens`);
+  check(!(await page.content()).includes(secret), "the secret is not shown again");
+  await page.getByRole("button", { name: /Revoke nightly import/ }).click();
+  await page.getByText("You have no tokens.").waitFor();
+  const after = await fetch(`${base}/api/parties`, { headers: { authorization: `Bearer ${secret}` } });
+  check(after.status === 401, `a revoked token is refused: ${after.status}`);
+
+  // The second factor: set up, confirmed with a code, then needed at login.
+  await page.goto(`${base}/totp`);
+  await page.getByRole("button", { name: "Set up a new secret" }).click();
+  const totp = (await page.locator("#totp-secret").innerText()).trim();
+  const step = Math.floor(Date.now() / 30000);
+  await page.getByLabel("Code from the app").fill(totpCode(totp, step));
+  await page.getByRole("button", { name: "Confirm and enable" }).click();
+  await page.locator("#totp-state[data-enabled=true]").waitFor();
+
+  // Without the code the password alone is not enough; with the next code it is.
+  await page.context().close();
+  ({ page } = await (async () => {
+    const context = await browser.newContext({ locale: "en-GB" });
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.getByLabel("User name").fill(username);
+    await page.getByLabel(/^Password/).fill(second);
+    await page.keyboard.press("Enter");
+    await page.locator("#login-error").waitFor();
+    check(/one-time code/.test(await page.locator("#login-error").innerText()), "the code is asked for");
+    await context.close();
+    return loginWith(browser, username, second, { code: totpCode(totp, step + 1) });
+  })());
+  pages.push(page);
+  check(!new URL(page.url()).pathname.startsWith("/login"), `logged in with the code: ${page.url()}`);
 });
 
 await browser.close();

@@ -1,5 +1,6 @@
 // What the browser tests and the screenshot script share: Debian's Chromium driven by
 // playwright-core, and logging in through the login form.
+import { createHmac } from "node:crypto";
 import { chromium } from "playwright-core";
 
 export const base = process.env.REPATRIA_URL;
@@ -20,15 +21,20 @@ export async function launch() {
 export async function loginAs(browser, role, options = {}) {
   const account = accounts[role];
   if (!account) throw new Error(`no demo account for the role ${role}`);
+  return loginWith(browser, account.username, account.password, options);
+}
+
+/** A new browser context logged in with a user name and password (and a one-time code). */
+export async function loginWith(browser, username, password, options = {}) {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 860 },
     locale: options.locale || "en-GB",
-    ...options,
   });
   const page = await context.newPage();
   await page.goto(`${base}/login`);
-  await page.getByLabel(/User name|Ім'я користувача/).fill(account.username);
-  await page.getByLabel(/^Password|^Пароль/).fill(account.password);
+  await page.getByLabel(/User name|Ім'я користувача/).fill(username);
+  await page.getByLabel(/^Password|^Пароль/).fill(password);
+  if (options.code) await page.getByLabel("One-time code").fill(options.code);
   await page.keyboard.press("Enter");
   await page.waitForURL((url) => !url.pathname.startsWith("/login"));
   return { context, page };
@@ -59,4 +65,20 @@ export async function api(role, method, path, body) {
 
 export function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+/** The RFC 6238 code (HMAC-SHA1, 6 digits, 30 s) of a base32 `secret` for `step`. */
+export function totpCode(secret, step) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "").toUpperCase()) {
+    bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
+  return String(value).padStart(6, "0");
 }
