@@ -1,7 +1,7 @@
 // Screenshots of every page of the web interface, into docs/screenshots/, from a running
 // `repatria demo` (REPATRIA_URL, REPATRIA_ACCOUNTS). Run by `cargo xtask screenshots`.
 import { mkdirSync } from "node:fs";
-import { launch, loginAs, api, base } from "./lib.mjs";
+import { launch, loginAs, loginWith, api, base } from "./lib.mjs";
 
 const out = process.env.REPATRIA_SCREENSHOTS || "../docs/screenshots";
 mkdirSync(out, { recursive: true });
@@ -116,6 +116,21 @@ await shot(press.page, "24-journalist-captives");
 await press.page.goto(`${base}/captives/${captiveId}`);
 await shot(press.page, "25-journalist-captive");
 await press.context.close();
+
+// A clerk's own account pages: password, API tokens, second factor.
+const clerk = `clerk-${Date.now()}`;
+await api("admin", "POST", "/api/users", { username: clerk, role: "registrar", password: "a long clerk password" });
+const own = await loginWith(browser, clerk, "a long clerk password");
+await own.page.goto(`${base}/password`);
+await shot(own.page, "26-password");
+await own.page.goto(`${base}/tokens`);
+await own.page.getByLabel("Name").fill("nightly list import");
+await own.page.getByRole("button", { name: "Create token" }).click();
+await shot(own.page, "27-api-tokens");
+await own.page.goto(`${base}/totp`);
+await own.page.getByRole("button", { name: "Set up a new secret" }).click();
+await shot(own.page, "28-second-factor");
+await own.context.close();
 
 await browser.close();
 console.log(`${taken.length} screenshots in ${out}`);
