@@ -1,6 +1,6 @@
 """Per-prisoner baseline for the exchange planner: one binary variable per prisoner, solved by
 HiGHS (highspy), the three objective levels in turn (each fixing the optimum of the previous one),
-exactly as contracts/EXCHANGE.md states them.
+exactly as docs/exchange.md states them.
 
 Usage: python highs_baseline.py SCENARIO.json [--time-limit SECONDS]
 Prints one JSON line: load, build and solve times and the objective.

@@ -1,4 +1,4 @@
-//! The planner's exchange format (contracts/EXCHANGE.md): the scenario that comes in and the plan
+//! The planner's exchange format (docs/exchange.md): the scenario that comes in and the plan
 //! that goes out, exactly as the CLI and the API read and write them.
 
 use std::borrow::Cow;

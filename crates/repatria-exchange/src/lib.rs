@@ -1,6 +1,6 @@
 //! Prisoner-exchange planner: scenario in, optimal plan and reasons out. Pure: no I/O.
 //!
-//! The exchange format is `contracts/EXCHANGE.md`: a [`Scenario`] (parties, sides, prisoners,
+//! The exchange format (docs/exchange.md): a [`Scenario`] (parties, sides, prisoners,
 //! terms) comes in, a [`Plan`] goes out, with every prisoner either in `transfers` or in
 //! `not_moved` with a [`Reason`]. The CLI (`repatria plan`) and the API
 //! (`POST /api/exchange/plan`) both go through [`parse_scenario`] and [`plan_with`].

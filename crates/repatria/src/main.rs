@@ -81,7 +81,7 @@ enum Command {
     Dedupe(commands::matching::DedupeArgs),
     /// Score given pairs of records (writes SCORED.csv).
     Compare(commands::matching::CompareArgs),
-    /// Compute an exchange plan from a scenario (see contracts/EXCHANGE.md).
+    /// Compute an exchange plan from a scenario (see docs/exchange.md).
     Plan(commands::plan::PlanArgs),
     /// Import a list (CSV, XLSX, PFIF) or tracing requests, match and reconcile it.
     Import(commands::tracing::ImportArgs),
@@ -250,7 +250,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // One line, as contracts/CLI.md asks: the causes joined with ": ".
+            // One line, as docs/cli.md promises: the causes joined with ": ".
             eprintln!("error: {}", format!("{error:#}").replace('\n', " "));
             ExitCode::FAILURE
         }

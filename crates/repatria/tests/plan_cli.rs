@@ -1,4 +1,4 @@
-//! `repatria plan` as scripts call it (contracts/CLI.md, contracts/EXCHANGE.md).
+//! `repatria plan` as scripts call it (docs/cli.md, docs/exchange.md).
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,4 +1,4 @@
-//! Tests of the exchange planner against contracts/EXCHANGE.md.
+//! Tests of the exchange planner against docs/exchange.md.
 
 mod cases;
 mod errors;

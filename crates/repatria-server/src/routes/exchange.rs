@@ -1,5 +1,5 @@
 //! Exchange planning over HTTP: the same JSON in and out as `repatria plan`
-//! (contracts/EXCHANGE.md).
+//! (docs/exchange.md).
 
 use axum::body::Body;
 use chrono::Utc;
@@ -49,13 +49,13 @@ fn invalid(error: ScenarioError) -> ApiError {
 }
 
 /// Computes an optimal exchange plan for a scenario. The body and the answer are the
-/// scenario and plan documents of contracts/EXCHANGE.md; `terms.as_of` defaults to today.
+/// scenario and plan documents of docs/exchange.md; `terms.as_of` defaults to today.
 /// At most 64 MiB, 250,000 prisoners and 200 parties; an account plans one exchange at a
 /// time and the server two (a plan may take a minute of a core).
 #[utoipa::path(post, path = "/api/exchange/plan", tag = "exchange",
-    request_body(content = Object, description = "A scenario as in contracts/EXCHANGE.md"),
+    request_body(content = Object, description = "A scenario as in docs/exchange.md"),
     responses(
-        (status = 200, description = "The plan, as in contracts/EXCHANGE.md", body = Object),
+        (status = 200, description = "The plan, as in docs/exchange.md", body = Object),
         (status = 400, description = "malformed JSON", body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody),
         (status = 413, description = "the body is larger than 64 MiB", body = crate::ErrorBody),
@@ -103,7 +103,7 @@ pub async fn plan(
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeldPlanRequest {
-    /// Party codes per side, as `sides` in contracts/EXCHANGE.md.
+    /// Party codes per side, as `sides` in docs/exchange.md.
     pub sides: Vec<Vec<String>>,
     #[serde(default)]
     pub terms: repatria_exchange::Terms,
@@ -167,11 +167,11 @@ pub fn held_scenario(
 
 /// Plans an exchange of the captives held now: the body names the sides and the terms,
 /// and the prisoners are the registry's captives in custody or in hospital (prisoner id =
-/// captive id). The answer is the plan of contracts/EXCHANGE.md.
+/// captive id). The answer is the plan of docs/exchange.md.
 #[utoipa::path(post, path = "/api/exchange/plan-held", tag = "exchange",
-    request_body(content = Object, description = "`{\"sides\": [[\"UA\"], [\"RU\", \"KP\"]], \"terms\": {…}}`, terms as in contracts/EXCHANGE.md"),
+    request_body(content = Object, description = "`{\"sides\": [[\"UA\"], [\"RU\", \"KP\"]], \"terms\": {…}}`, terms as in docs/exchange.md"),
     responses(
-        (status = 200, description = "The plan, as in contracts/EXCHANGE.md", body = Object),
+        (status = 200, description = "The plan, as in docs/exchange.md", body = Object),
         (status = 400, description = "malformed JSON", body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody),
         (status = 413, description = "the body is larger than 1 MiB", body = crate::ErrorBody),

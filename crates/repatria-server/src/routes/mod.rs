@@ -183,7 +183,7 @@ pub fn api(state: AppState) -> Router<AppState> {
         (name = "audit", description = "The hash-chained audit log"),
         (name = "media", description = "Media access under GC III Art. 13"),
         (name = "tracing", description = "Tracing requests (Art. 122), match review, list imports and reconciliation"),
-        (name = "exchange", description = "Exchange planning (contracts/EXCHANGE.md)"),
+        (name = "exchange", description = "Exchange planning (docs/exchange.md)"),
         (name = "users", description = "User accounts (administrators)"),
     ),
     modifiers(&Security, &BodyLimit),

@@ -1,4 +1,4 @@
-//! `repatria match`, `dedupe` and `compare` (contracts/CLI.md, Matching): CSV in, CSV out,
+//! `repatria match`, `dedupe` and `compare` (docs/cli.md, "Matching lists"): CSV in, CSV out,
 //! the work done by `repatria-match`.
 
 use anyhow::{bail, Context};
@@ -68,7 +68,7 @@ pub struct CompareArgs {
     pub prior: Option<f64>,
 }
 
-/// The record columns of contracts/CLI.md (besides `id`).
+/// The record columns of docs/cli.md, "Input CSV" (besides `id`).
 const COLUMNS: [&str; 10] = [
     "full_name",
     "family_name",

@@ -1,4 +1,4 @@
-//! `repatria plan` (contracts/EXCHANGE.md).
+//! `repatria plan` (docs/exchange.md).
 
 use std::path::PathBuf;
 
@@ -6,7 +6,7 @@ use anyhow::Context;
 
 #[derive(clap::Args)]
 pub struct PlanArgs {
-    /// Scenario JSON (contracts/EXCHANGE.md).
+    /// Scenario JSON (docs/exchange.md).
     #[arg(long)]
     pub scenario: PathBuf,
     /// Where to write the plan JSON.

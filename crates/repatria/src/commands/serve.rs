@@ -117,7 +117,7 @@ async fn run(
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     println!("Repatria is listening on http://{local}/ (API at http://{local}/api/openapi.json)");
-    // Exactly `account ROLE USERNAME PASSWORD`, one per line, for scripts (contracts/CLI.md).
+    // Exactly `account ROLE USERNAME PASSWORD`, one per line, for scripts (docs/cli.md).
     for (role, username, password) in &accounts {
         println!("account {role} {username} {password}");
     }
