@@ -33,6 +33,16 @@ const FORBIDDEN_IN_ENGINES: &[&str] = &[
     "tracing-subscriber",
 ];
 
+/// The HTTP and web-page crates: only `repatria-server` may name them as dependencies,
+/// and the application layer (`repatria-app`) may not reach them at all.
+const WEB_CRATES: &[&str] = &["axum", "tower", "tower-http", "hyper", "minijinja"];
+
+/// The one crate that knows HTTP.
+const WEB_ADAPTER: &str = "repatria-server";
+
+/// The application layer: the use cases, with no HTTP and no command line.
+const APPLICATION: &str = "repatria-app";
+
 /// Source patterns that mean I/O or the clock.
 const FORBIDDEN_CALLS: &[&str] = &[
     "std::fs",
@@ -114,10 +124,10 @@ fn engine_dependencies(root: &Path) -> anyhow::Result<Vec<String>> {
             Some((node["id"].as_str()?, deps))
         })
         .collect();
-    let mut problems = Vec::new();
-    for engine in ENGINES {
-        let Some((start, _)) = names.iter().find(|(_, name)| *name == engine) else {
-            continue;
+    // Every crate `krate` depends on, itself included, through normal dependencies.
+    let closure = |krate: &str| -> Vec<&str> {
+        let Some((start, _)) = names.iter().find(|(_, name)| **name == krate) else {
+            return Vec::new();
         };
         let mut seen = BTreeSet::new();
         let mut stack = vec![*start];
@@ -127,11 +137,44 @@ fn engine_dependencies(root: &Path) -> anyhow::Result<Vec<String>> {
             }
             stack.extend(nodes.get(id).into_iter().flatten());
         }
-        for id in seen {
-            let name = names.get(id).copied().unwrap_or_default();
+        seen.into_iter()
+            .map(|id| names.get(id).copied().unwrap_or_default())
+            .collect()
+    };
+    let mut problems = Vec::new();
+    for engine in ENGINES {
+        for name in closure(engine) {
             if FORBIDDEN_IN_ENGINES.contains(&name) {
                 problems.push(format!(
                     "engine {engine} depends on {name}, which does I/O; engines stay pure"
+                ));
+            }
+        }
+    }
+    for name in closure(APPLICATION) {
+        if WEB_CRATES.contains(&name) {
+            problems.push(format!(
+                "{APPLICATION} depends on {name}: the application layer knows no HTTP"
+            ));
+        }
+    }
+    // Direct dependencies of the workspace's own crates: the web crates only in the server.
+    let members: BTreeSet<&str> = metadata["workspace_members"]
+        .as_array()
+        .context("workspace_members")?
+        .iter()
+        .filter_map(|id| id.as_str())
+        .collect();
+    for id in &members {
+        let member = names.get(id).copied().unwrap_or_default();
+        if member == WEB_ADAPTER {
+            continue;
+        }
+        for dependency in nodes.get(id).into_iter().flatten() {
+            let name = names.get(dependency).copied().unwrap_or_default();
+            if WEB_CRATES.contains(&name) {
+                problems.push(format!(
+                    "{member} depends on {name}; only {WEB_ADAPTER} knows HTTP and web pages"
                 ));
             }
         }

@@ -7,13 +7,14 @@ pub mod client;
 mod dto;
 mod error;
 mod extract;
-pub mod imports;
 pub mod limit;
-pub mod matching;
 mod routes;
 pub mod totp;
 pub mod web;
 pub mod work;
+
+// The use cases the handlers call, under the names the routes use.
+use repatria_app::{imports, matching};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

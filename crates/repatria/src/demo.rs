@@ -242,7 +242,7 @@ pub async fn load(
 async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> anyhow::Result<()> {
     use repatria_core::{Inquirer, SoughtPerson, TracingRequest, TracingRequestId, TracingStatus};
     let tracer = Actor::new("tracer-1");
-    let matching = repatria_server::matching::Matching::default();
+    let matching = repatria_app::matching::Matching::default();
     let requests = [
         (
             "Ri",
@@ -299,7 +299,7 @@ async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> anyhow::Result<()
                 3,Вернигора,Остап,,02.06.1997\n\
                 4,Сидоренко,Павел,Игоревич,1988\n\
                 5,Загорулько,Мирослав,,1979\n";
-    let input = repatria_server::imports::ImportInput {
+    let input = repatria_app::imports::ImportInput {
         file_name: "list-from-RU.csv".into(),
         bytes: list.as_bytes().to_vec().into(),
         format: None,
@@ -308,7 +308,7 @@ async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> anyhow::Result<()
         overrides: Vec::new(),
         consent_to_matching: false,
     };
-    repatria_server::imports::import(store, &matching, &tracer, input, now, &|_, _| {})
+    repatria_app::imports::import(store, &matching, &tracer, input, now, &|_, _| {})
         .await
         .map_err(|e| anyhow::anyhow!("demo list: {e}"))?;
     Ok(())

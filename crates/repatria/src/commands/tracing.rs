@@ -1,14 +1,14 @@
 //! `repatria import`, `repatria export pfif`, `repatria tracing list` and
 //! `repatria search`: the registry's lists and tracing requests from the command line.
-//! The work is done by `repatria_server::imports` and `repatria_server::matching`, the
+//! The work is done by `repatria_app::imports` and `repatria_app::matching`, the
 //! same code the API runs.
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
+use repatria_app::imports::{self, ImportError, ImportInput};
+use repatria_app::matching::Matching;
 use repatria_core::{ImportKind, PartyCode, TracingStatus};
-use repatria_server::imports::{self, ImportError, ImportInput};
-use repatria_server::matching::Matching;
 use repatria_store::{Actor, SqlStore, Store};
 
 use super::audit::redact;

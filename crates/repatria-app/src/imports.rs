@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use rayon::prelude::*;
 use repatria_core::{
     ImportId, ImportKind, Inquirer, LinkState, LinkSubject, LinkTarget, ListEntry, ListImport,
@@ -52,7 +52,8 @@ pub enum ImportError {
 }
 
 /// How the rows of an imported list came out.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
 pub struct Counts {
     /// Matched to a captive we hold.
     pub captive: u64,
@@ -77,8 +78,9 @@ pub struct ImportSummary {
 }
 
 /// Where a row of a list stands after matching and review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+#[cfg_attr(feature = "api", serde(rename_all = "snake_case"))]
 pub enum Category {
     Captive,
     TracingRequest,
@@ -435,7 +437,8 @@ pub async fn import_read(
 }
 
 /// One row of a reconciliation report.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
 pub struct ReportRow {
     pub line: u64,
     pub external_id: Option<String>,
@@ -446,7 +449,8 @@ pub struct ReportRow {
     pub candidates: Vec<ReportCandidate>,
 }
 
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
 pub struct ReportCandidate {
     pub link_id: String,
     /// `captive` or `request`.
@@ -459,7 +463,8 @@ pub struct ReportCandidate {
 }
 
 /// The reconciliation report of an imported list.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
 pub struct Report {
     pub import_id: String,
     pub file_name: String,

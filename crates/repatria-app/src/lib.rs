@@ -1,0 +1,15 @@
+//! The use cases of Repatria: what the bureau does, with the store and the engines
+//! together. The HTTP server and the command line are adapters over this crate: they
+//! turn requests and arguments into calls here and render the answers. Nothing here
+//! knows HTTP, HTML or command-line parsing.
+//!
+//! - [`imports`]: importing a list or tracing requests (all or nothing, every bad row
+//!   named), and the reconciliation report of a list.
+//! - [`matching`]: the matching engine's index of the registry and of open tracing
+//!   requests, kept up to date as records change; name search in any spelling.
+//!
+//! With the feature `api`, the answers derive `serde::Serialize` and `utoipa::ToSchema`
+//! for the HTTP adapter.
+
+pub mod imports;
+pub mod matching;
