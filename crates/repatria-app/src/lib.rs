@@ -7,9 +7,12 @@
 //!   named), and the reconciliation report of a list.
 //! - [`matching`]: the matching engine's index of the registry and of open tracing
 //!   requests, kept up to date as records change; name search in any spelling.
+//! - [`registry`]: listing and searching the registry, one behaviour for the API, the
+//!   web pages and the command line, audited.
 //!
 //! With the feature `api`, the answers derive `serde::Serialize` and `utoipa::ToSchema`
 //! for the HTTP adapter.
 
 pub mod imports;
 pub mod matching;
+pub mod registry;

@@ -142,109 +142,27 @@ pub async fn list(
     }
     user.require(repatria_core::Permission::ReadCaptives)?;
     let query = query.validate()?;
-    let page = match &query.name {
-        Some(name) => search(&state, name, &query).await?,
-        None => {
-            let page = state.store.list_captives(&query).await?;
-            SummaryPage {
-                items: page.items.iter().map(CaptiveSummary::from).collect(),
-                total: page.total,
-                next: page.next,
-            }
-        }
-    };
-    // The search words are names, so the audit records what was shown (the ids), not
-    // what was asked.
-    let shown: Vec<String> = page.items.iter().map(|c| c.id.to_string()).collect();
-    state
-        .store
-        .record_read(
-            &user.actor(),
-            "captive.list",
-            "registry",
-            "captives",
-            serde_json::json!({ "shown": shown }),
-            Utc::now(),
-        )
-        .await?;
+    let page = repatria_app::registry::list(
+        &*state.store,
+        &state.matching,
+        &user.actor(),
+        &query,
+        Utc::now(),
+    )
+    .await?;
     Ok(axum::Json(CaptivePage {
         items: page
             .items
-            .into_iter()
-            .map(CaptiveListItem::Summary)
+            .iter()
+            .map(|found| {
+                let mut summary = CaptiveSummary::from(&found.captive);
+                summary.score = found.score;
+                CaptiveListItem::Summary(summary)
+            })
             .collect(),
         total: page.total,
         next: page.next,
     }))
-}
-
-struct SummaryPage {
-    items: Vec<CaptiveSummary>,
-    total: u64,
-    next: Option<String>,
-}
-
-/// Results of a name search considered at most.
-const SEARCH_RESULTS: usize = 500;
-
-/// A name search: the matching engine's candidates in any spelling, best first, then
-/// captives with a name word beginning with the words typed; the other filters apply to
-/// both. Pages by position (`@N` cursors).
-async fn search(state: &AppState, name: &str, query: &CaptiveQuery) -> ApiResult<SummaryPage> {
-    state.matching.ensure(&*state.store).await?;
-    let ranked = state
-        .matching
-        .read(|index| index.search(name, SEARCH_RESULTS))
-        .unwrap_or_default();
-    let prefix = state
-        .store
-        .list_captives(&CaptiveQuery {
-            cursor: None,
-            limit: SEARCH_RESULTS as u32,
-            ..query.clone()
-        })
-        .await?;
-    let mut seen = std::collections::HashSet::new();
-    let mut items = Vec::new();
-    let ids: Vec<CaptiveId> = ranked.iter().map(|(id, _)| *id).collect();
-    let scores: std::collections::HashMap<CaptiveId, f64> = ranked.into_iter().collect();
-    for captive in state.store.get_captives(&ids).await? {
-        let (id, score) = (captive.id, scores[&captive.id]);
-        let wanted = query.status.is_none_or(|s| captive.status() == s)
-            && query
-                .power_of_origin
-                .as_ref()
-                .is_none_or(|p| &captive.power_of_origin == p)
-            && query
-                .detaining_power
-                .as_ref()
-                .is_none_or(|p| &captive.detaining_power == p);
-        if wanted && seen.insert(id) {
-            let mut summary = CaptiveSummary::from(&captive);
-            summary.score = Some(score);
-            items.push(summary);
-        }
-    }
-    for captive in &prefix.items {
-        if seen.insert(captive.id) {
-            items.push(CaptiveSummary::from(captive));
-        }
-    }
-    let start = query
-        .cursor
-        .as_deref()
-        .and_then(|c| c.strip_prefix('@'))
-        .and_then(|n| n.parse::<usize>().ok())
-        .unwrap_or(0)
-        .min(items.len());
-    let end = (start + query.limit as usize).min(items.len());
-    let total = items.len() as u64;
-    let next = (end < items.len()).then(|| format!("@{end}"));
-    Ok(SummaryPage {
-        items: items.drain(start..end).collect(),
-        total,
-        next,
-    })
 }
 
 /// Opens a captive's record. The capture report becomes the first custody event; the

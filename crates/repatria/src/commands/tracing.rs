@@ -287,20 +287,29 @@ pub async fn search(db: &str, name: &str, limit: usize) -> anyhow::Result<()> {
         bail!("give a name to search for");
     }
     let store = open(db).await?;
-    let matching = Matching::default();
-    matching.ensure(&store).await?;
-    let found = matching
-        .read(|index| index.search(name, limit))
-        .unwrap_or_default();
+    // The same search as the API's and the web's: the engine's candidates in any
+    // spelling, best first, then captives with a name word beginning as typed.
+    let query = repatria_store::CaptiveQuery {
+        name: Some(name.to_string()),
+        limit: u32::try_from(limit).unwrap_or(u32::MAX),
+        ..Default::default()
+    };
+    let page = repatria_app::registry::list(
+        &store,
+        &Matching::default(),
+        &Actor::new("cli"),
+        &query,
+        chrono::Utc::now(),
+    )
+    .await?;
     println!("score\tid\tname\tdate_of_birth\tstatus");
-    let mut shown = Vec::new();
-    let ids: Vec<_> = found.iter().map(|(id, _)| *id).collect();
-    let scores: std::collections::HashMap<_, _> = found.into_iter().collect();
-    for captive in store.get_captives(&ids).await? {
-        let (id, score) = (captive.id, scores[&captive.id]);
+    for found in &page.items {
+        let captive = &found.captive;
         let assessed = captive.assessed_identity();
         println!(
-            "{score:.3}\t{id}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}",
+            found.score.map(|s| format!("{s:.3}")).unwrap_or_default(),
+            captive.id,
             assessed.map(|a| a.name.display()).unwrap_or_default(),
             assessed
                 .and_then(|a| a.date_of_birth)
@@ -308,18 +317,7 @@ pub async fn search(db: &str, name: &str, limit: usize) -> anyhow::Result<()> {
                 .unwrap_or_default(),
             captive.status()
         );
-        shown.push(id.to_string());
     }
-    store
-        .record_read(
-            &Actor::new("cli"),
-            "captive.list",
-            "registry",
-            "captives",
-            serde_json::json!({ "shown": shown }),
-            chrono::Utc::now(),
-        )
-        .await?;
     store.close().await;
     Ok(())
 }

@@ -1,0 +1,141 @@
+//! Listing and searching the registry: one behaviour for the API, the web pages (which
+//! call the API) and `repatria search`.
+//!
+//! A name search returns the matching engine's candidates in any script or spelling,
+//! best first, then the captives with a name word beginning with the words typed; the
+//! other filters (status, parties) apply to both. Without a name the registry is listed
+//! in the store's order. Every listing is a read of personal data and is audited with
+//! the ids shown, never the words searched for (they are names).
+
+use std::collections::{HashMap, HashSet};
+
+use repatria_core::{Captive, CaptiveId, Timestamp};
+use repatria_store::{Actor, CaptiveQuery, Store, StoreError};
+
+use crate::matching::Matching;
+
+/// Results of a name search considered at most.
+pub const SEARCH_RESULTS: usize = 500;
+
+/// A captive found, with the engine's probability that he is the person searched for
+/// (absent for a match on the beginning of a word only, and when listing).
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub captive: Captive,
+    pub score: Option<f64>,
+}
+
+/// One page of a listing or search.
+#[derive(Debug, Clone, Default)]
+pub struct FoundPage {
+    pub items: Vec<Found>,
+    pub total: u64,
+    /// Pass as the query's `cursor` for the next page.
+    pub next: Option<String>,
+}
+
+/// Lists or searches the registry as `query` says, and records what was shown.
+pub async fn list(
+    store: &dyn Store,
+    matching: &Matching,
+    actor: &Actor,
+    query: &CaptiveQuery,
+    now: Timestamp,
+) -> Result<FoundPage, StoreError> {
+    let page = match query.name.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => search(store, matching, name, query).await?,
+        _ => {
+            let page = store.list_captives(query).await?;
+            FoundPage {
+                items: page
+                    .items
+                    .into_iter()
+                    .map(|captive| Found {
+                        captive,
+                        score: None,
+                    })
+                    .collect(),
+                total: page.total,
+                next: page.next,
+            }
+        }
+    };
+    let shown: Vec<String> = page
+        .items
+        .iter()
+        .map(|found| found.captive.id.to_string())
+        .collect();
+    store
+        .record_read(
+            actor,
+            "captive.list",
+            "registry",
+            "captives",
+            serde_json::json!({ "shown": shown }),
+            now,
+        )
+        .await?;
+    Ok(page)
+}
+
+/// A name search; pages by position (`@N` cursors).
+async fn search(
+    store: &dyn Store,
+    matching: &Matching,
+    name: &str,
+    query: &CaptiveQuery,
+) -> Result<FoundPage, StoreError> {
+    matching.ensure(store).await?;
+    let ranked = matching
+        .read(|index| index.search(name, SEARCH_RESULTS))
+        .unwrap_or_default();
+    let prefix = store
+        .list_captives(&CaptiveQuery {
+            cursor: None,
+            limit: SEARCH_RESULTS as u32,
+            ..query.clone()
+        })
+        .await?;
+    let mut seen = HashSet::new();
+    let mut items = Vec::new();
+    let ids: Vec<CaptiveId> = ranked.iter().map(|(id, _)| *id).collect();
+    let scores: HashMap<CaptiveId, f64> = ranked.into_iter().collect();
+    for captive in store.get_captives(&ids).await? {
+        let wanted = query.status.is_none_or(|s| captive.status() == s)
+            && query
+                .power_of_origin
+                .as_ref()
+                .is_none_or(|p| &captive.power_of_origin == p)
+            && query
+                .detaining_power
+                .as_ref()
+                .is_none_or(|p| &captive.detaining_power == p);
+        if wanted && seen.insert(captive.id) {
+            let score = scores.get(&captive.id).copied();
+            items.push(Found { captive, score });
+        }
+    }
+    for captive in prefix.items {
+        if seen.insert(captive.id) {
+            items.push(Found {
+                captive,
+                score: None,
+            });
+        }
+    }
+    let start = query
+        .cursor
+        .as_deref()
+        .and_then(|c| c.strip_prefix('@'))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(items.len());
+    let end = (start + query.limit as usize).min(items.len());
+    let total = items.len() as u64;
+    let next = (end < items.len()).then(|| format!("@{end}"));
+    Ok(FoundPage {
+        items: items.drain(start..end).collect(),
+        total,
+        next,
+    })
+}
