@@ -3,6 +3,7 @@
 //! turn requests and arguments into calls here and render the answers. Nothing here
 //! knows HTTP, HTML or command-line parsing.
 //!
+//! - [`exchange`]: planning an exchange of the captives held now.
 //! - [`imports`]: importing a list or tracing requests (all or nothing, every bad row
 //!   named), and the reconciliation report of a list.
 //! - [`matching`]: the matching engine's index of the registry and of open tracing
@@ -13,6 +14,7 @@
 //! With the feature `api`, the answers derive `serde::Serialize` and `utoipa::ToSchema`
 //! for the HTTP adapter.
 
+pub mod exchange;
 pub mod imports;
 pub mod matching;
 pub mod registry;

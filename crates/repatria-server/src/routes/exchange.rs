@@ -109,62 +109,6 @@ pub struct HeldPlanRequest {
     pub terms: repatria_exchange::Terms,
 }
 
-/// Whether a captive is still held by his detaining power: in custody or in hospital.
-/// Released, repatriated, escaped and dead captives are not.
-fn is_held(captive: &repatria_core::Captive) -> bool {
-    use repatria_core::CustodyStatus::*;
-    matches!(captive.status(), InCustody | InHospital)
-}
-
-/// The planner's scenario for the captives held now: every party, the given sides and
-/// terms, and one prisoner per held captive (id = the captive's id) — held by the
-/// detaining power, belonging to the power of origin, with the assessed identity's rank
-/// (lower case), seriously wounded or sick by the latest health record, refusing by the
-/// recorded repatriation wish, and the date of capture.
-pub fn held_scenario(
-    parties: &[repatria_core::Party],
-    captives: &[repatria_core::Captive],
-    request: HeldPlanRequest,
-) -> repatria_exchange::Scenario {
-    use repatria_core::{HealthCategory, RepatriationWish};
-    let prisoners = captives
-        .iter()
-        .filter(|c| is_held(c))
-        .map(|c| repatria_exchange::Prisoner {
-            id: c.id.to_string(),
-            held_by: c.detaining_power.as_str().to_string(),
-            belongs_to: c.power_of_origin.as_str().to_string(),
-            rank: c
-                .assessed_identity()
-                .and_then(|claim| claim.rank.as_deref())
-                .map(|rank| rank.trim().to_lowercase())
-                .filter(|rank| !rank.is_empty()),
-            seriously_wounded_or_sick: c.current_health().is_some_and(|h| {
-                h.category == HealthCategory::SeriouslyWounded || h.eligible_for_direct_repatriation
-            }),
-            refuses_repatriation: c
-                .repatriation_wish
-                .as_ref()
-                .is_some_and(|w| w.wish == RepatriationWish::Refuses),
-            held_for_proceedings: false,
-            demanded: false,
-            captured_on: c.capture.captured_at.date_naive().to_string(),
-        })
-        .collect();
-    repatria_exchange::Scenario {
-        parties: parties
-            .iter()
-            .map(|p| repatria_exchange::Party {
-                id: p.code.as_str().to_string(),
-                name: p.name.clone(),
-            })
-            .collect(),
-        sides: request.sides,
-        prisoners,
-        terms: request.terms,
-    }
-}
-
 /// Plans an exchange of the captives held now: the body names the sides and the terms,
 /// and the prisoners are the registry's captives in custody or in hospital (prisoner id =
 /// captive id). The answer is the plan of docs/exchange.md.
@@ -192,222 +136,24 @@ pub async fn plan_held(
         ));
     }
     let permit = state.work.start(crate::work::Kind::Plan, &user.username)?;
-    let parties = state.store.list_parties().await?;
-    let captives = state.store.all_captives().await?;
-    let scenario = held_scenario(&parties, &captives, body);
-    // The plan is built from every held captive's record (rank, health, wish): a read of
-    // personal data, audited like any other. The detail names how many, not who.
-    state
-        .store
-        .record_read(
-            &user.actor(),
-            "captive.list",
-            "registry",
-            "captives",
-            serde_json::json!({ "for": "exchange.plan_held", "considered": scenario.prisoners.len() }),
-            Utc::now(),
-        )
-        .await?;
-    let today = Utc::now().date_naive();
-    let plan = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let options = PlanOptions {
-            clock: Some(crate::monotonic_seconds),
-            ..PlanOptions::default()
-        };
-        plan_with(&scenario, &options, Some(today)).map(repatria_exchange::Plan::into_owned)
-    })
+    let plan = repatria_app::exchange::plan_held(
+        &*state.store,
+        &user.actor(),
+        repatria_app::exchange::HeldTerms {
+            sides: body.sides,
+            terms: body.terms,
+        },
+        Utc::now(),
+        Some(crate::monotonic_seconds),
+        permit,
+    )
     .await
-    .map_err(|e| ApiError::Internal(format!("planner task failed: {e}")))?
-    .map_err(invalid)?;
+    .map_err(|error| match error {
+        repatria_app::exchange::PlanHeldError::Store(error) => ApiError::from(error),
+        repatria_app::exchange::PlanHeldError::Scenario(error) => invalid(error),
+        repatria_app::exchange::PlanHeldError::Task(detail) => {
+            ApiError::Internal(format!("planner task failed: {detail}"))
+        }
+    })?;
     Ok(axum::Json(plan))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-    use repatria_core::{
-        Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind,
-        EventId, HealthCategory, HealthRecord, IdentityClaim, NewCaptive, Party, PartyCode,
-        PersonName, RepatriationWish, WishRecord,
-    };
-
-    fn at(day: u32) -> chrono::DateTime<Utc> {
-        Utc.with_ymd_and_hms(2025, 1, day, 8, 0, 0).unwrap()
-    }
-
-    fn captive(held_by: &str, origin: &str, rank: Option<&str>) -> Captive {
-        let mut claim = IdentityClaim::new(
-            ClaimId(uuid::Uuid::now_v7()),
-            ClaimSource::DocumentFound,
-            PersonName {
-                family: Some("Kim".into()),
-                given: None,
-                patronymic: None,
-            },
-            at(9),
-            "test",
-        );
-        claim.rank = rank.map(String::from);
-        let new = NewCaptive {
-            power_of_origin: PartyCode::parse(origin).unwrap(),
-            detaining_power: PartyCode::parse(held_by).unwrap(),
-            capture: CaptureReport {
-                captured_at: at(9),
-                place: "Border".into(),
-                coordinates: None,
-                capturing_unit: None,
-                condition: None,
-            },
-            claims: vec![claim],
-            assessed_claim: None,
-            languages: vec![],
-            interpreter_required: false,
-            health: None,
-        };
-        Captive::open(
-            CaptiveId(uuid::Uuid::now_v7()),
-            new,
-            EventId(uuid::Uuid::now_v7()),
-            "test",
-            at(9),
-        )
-        .unwrap()
-    }
-
-    fn event(kind: CustodyEventKind, day: u32) -> CustodyEvent {
-        CustodyEvent {
-            id: EventId(uuid::Uuid::now_v7()),
-            kind,
-            at: at(day),
-            place: None,
-            facility: None,
-            note: None,
-            recorded_by: "test".into(),
-        }
-    }
-
-    fn health(category: HealthCategory, eligible: bool, day: u32) -> HealthRecord {
-        HealthRecord {
-            category,
-            eligible_for_direct_repatriation: eligible,
-            note: None,
-            assessed_at: at(day),
-            recorded_by: "test".into(),
-        }
-    }
-
-    fn request() -> HeldPlanRequest {
-        HeldPlanRequest {
-            sides: vec![vec!["UA".into()], vec!["RU".into(), "KP".into()]],
-            terms: repatria_exchange::Terms {
-                as_of: Some("2026-11-27".into()),
-                ..Default::default()
-            },
-        }
-    }
-
-    #[test]
-    fn the_scenario_holds_the_captives_held_now_with_what_the_contract_needs() {
-        let parties = vec![
-            Party::new("UA", "Ukraine").unwrap(),
-            Party::new("RU", "Russia").unwrap(),
-            Party::new("KP", "DPRK").unwrap(),
-        ];
-        let plain = captive("UA", "KP", Some(" Private "));
-        let mut wounded = captive("UA", "KP", None);
-        // The latest record counts, whatever the order they were recorded in.
-        wounded
-            .record_health(health(HealthCategory::Sick, false, 12), at(20))
-            .unwrap();
-        wounded
-            .record_health(health(HealthCategory::SeriouslyWounded, false, 10), at(20))
-            .unwrap();
-        let mut recovered = captive("RU", "UA", Some("Captain"));
-        recovered
-            .record_health(health(HealthCategory::SeriouslyWounded, false, 10), at(20))
-            .unwrap();
-        recovered
-            .record_health(health(HealthCategory::Recovered, true, 12), at(20))
-            .unwrap();
-        let mut refuses = captive("RU", "UA", None);
-        refuses.record_repatriation_wish(
-            WishRecord {
-                wish: RepatriationWish::Refuses,
-                recorded_at: at(11),
-                recorded_by: "test".into(),
-                note: None,
-            },
-            at(20),
-        );
-        let mut in_hospital = captive("RU", "UA", None);
-        in_hospital
-            .add_custody_event(event(CustodyEventKind::AdmittedToHospital, 11), at(20))
-            .unwrap();
-        let mut repatriated = captive("UA", "KP", None);
-        repatriated
-            .add_custody_event(event(CustodyEventKind::Repatriated, 15), at(20))
-            .unwrap();
-        let mut dead = captive("UA", "KP", None);
-        dead.add_custody_event(event(CustodyEventKind::Died, 15), at(20))
-            .unwrap();
-        let mut released = captive("RU", "UA", None);
-        released
-            .add_custody_event(event(CustodyEventKind::Released, 15), at(20))
-            .unwrap();
-        let all = vec![
-            plain.clone(),
-            wounded.clone(),
-            recovered.clone(),
-            refuses.clone(),
-            in_hospital.clone(),
-            repatriated,
-            dead,
-            released,
-        ];
-        let scenario = held_scenario(&parties, &all, request());
-        let ids: Vec<String> = scenario.prisoners.iter().map(|p| p.id.clone()).collect();
-        assert_eq!(
-            ids,
-            [&plain, &wounded, &recovered, &refuses, &in_hospital]
-                .map(|c| c.id.to_string())
-                .to_vec(),
-            "released, repatriated and dead captives are not held"
-        );
-        let p = &scenario.prisoners;
-        assert_eq!(
-            (p[0].held_by.as_str(), p[0].belongs_to.as_str()),
-            ("UA", "KP")
-        );
-        assert_eq!(p[0].rank.as_deref(), Some("private"));
-        assert_eq!(p[0].captured_on, "2025-01-09");
-        assert!(!p[0].seriously_wounded_or_sick && !p[0].refuses_repatriation);
-        assert!(
-            !p[1].seriously_wounded_or_sick,
-            "the latest record says sick"
-        );
-        assert_eq!(p[1].rank, None);
-        assert!(
-            p[2].seriously_wounded_or_sick,
-            "eligible for direct repatriation"
-        );
-        assert_eq!(p[2].rank.as_deref(), Some("captain"));
-        assert!(p[3].refuses_repatriation);
-        assert_eq!(scenario.parties.len(), 3);
-        assert_eq!(scenario.sides, request().sides);
-
-        // And it plans: one KP soldier for one UA soldier, the eligible one regardless.
-        let plan = plan_with(&scenario, &PlanOptions::default(), None).unwrap();
-        assert!(plan.optimal);
-        let moved: Vec<&str> = plan.transfers.iter().map(|t| &*t.prisoner).collect();
-        assert!(moved.contains(&recovered.id.to_string().as_str()));
-        assert!(!moved.contains(&refuses.id.to_string().as_str()));
-        let counted = plan
-            .transfers
-            .iter()
-            .filter(|t| t.counts_toward_balance)
-            .count();
-        assert_eq!(counted, 2, "{plan:?}");
-    }
 }

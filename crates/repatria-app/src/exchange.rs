@@ -1,0 +1,314 @@
+//! Planning an exchange of the captives held now: the registry's records become the
+//! planner's scenario (docs/exchange.md), and the plan is computed off the async
+//! threads. The read of every held record is audited.
+
+use repatria_core::Timestamp;
+use repatria_exchange::{plan_with, PlanOptions, ScenarioError};
+use repatria_store::{Actor, Store, StoreError};
+
+/// The sides and the terms of a plan over the captives held; the prisoners come from the
+/// registry.
+#[derive(Debug, Clone)]
+pub struct HeldTerms {
+    /// Party codes per side, as `sides` in docs/exchange.md.
+    pub sides: Vec<Vec<String>>,
+    pub terms: repatria_exchange::Terms,
+}
+
+/// Why a plan over the captives held could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanHeldError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The sides or terms are not a valid scenario; the field is named.
+    #[error("{}: {}", .0.field, .0.message)]
+    Scenario(ScenarioError),
+    /// The planner's task ended without an answer.
+    #[error("planner task failed: {0}")]
+    Task(String),
+}
+
+/// Whether a captive is still held by his detaining power: in custody or in hospital.
+/// Released, repatriated, escaped and dead captives are not.
+pub fn is_held(captive: &repatria_core::Captive) -> bool {
+    use repatria_core::CustodyStatus::*;
+    matches!(captive.status(), InCustody | InHospital)
+}
+
+/// The planner's scenario for the captives held now: every party, the given sides and
+/// terms, and one prisoner per held captive (id = the captive's id) — held by the
+/// detaining power, belonging to the power of origin, with the assessed identity's rank
+/// (lower case), seriously wounded or sick by the latest health record, refusing by the
+/// recorded repatriation wish, and the date of capture.
+pub fn held_scenario(
+    parties: &[repatria_core::Party],
+    captives: &[repatria_core::Captive],
+    request: HeldTerms,
+) -> repatria_exchange::Scenario {
+    use repatria_core::{HealthCategory, RepatriationWish};
+    let prisoners = captives
+        .iter()
+        .filter(|c| is_held(c))
+        .map(|c| repatria_exchange::Prisoner {
+            id: c.id.to_string(),
+            held_by: c.detaining_power.as_str().to_string(),
+            belongs_to: c.power_of_origin.as_str().to_string(),
+            rank: c
+                .assessed_identity()
+                .and_then(|claim| claim.rank.as_deref())
+                .map(|rank| rank.trim().to_lowercase())
+                .filter(|rank| !rank.is_empty()),
+            seriously_wounded_or_sick: c.current_health().is_some_and(|h| {
+                h.category == HealthCategory::SeriouslyWounded || h.eligible_for_direct_repatriation
+            }),
+            refuses_repatriation: c
+                .repatriation_wish
+                .as_ref()
+                .is_some_and(|w| w.wish == RepatriationWish::Refuses),
+            held_for_proceedings: false,
+            demanded: false,
+            captured_on: c.capture.captured_at.date_naive().to_string(),
+        })
+        .collect();
+    repatria_exchange::Scenario {
+        parties: parties
+            .iter()
+            .map(|p| repatria_exchange::Party {
+                id: p.code.as_str().to_string(),
+                name: p.name.clone(),
+            })
+            .collect(),
+        sides: request.sides,
+        prisoners,
+        terms: request.terms,
+    }
+}
+
+/// Plans an exchange of the captives held at `now`: reads every party and captive,
+/// records the read (how many captives were considered, not who), and runs the planner
+/// on a blocking thread with `clock` as its time budget's clock. `guard` is kept until
+/// the planner ends (a place among the plans allowed to run at once).
+pub async fn plan_held<G: Send + 'static>(
+    store: &dyn Store,
+    actor: &Actor,
+    request: HeldTerms,
+    now: Timestamp,
+    clock: Option<fn() -> f64>,
+    guard: G,
+) -> Result<repatria_exchange::Plan<'static>, PlanHeldError> {
+    let parties = store.list_parties().await?;
+    let captives = store.all_captives().await?;
+    let scenario = held_scenario(&parties, &captives, request);
+    store
+        .record_read(
+            actor,
+            "captive.list",
+            "registry",
+            "captives",
+            serde_json::json!({ "for": "exchange.plan_held", "considered": scenario.prisoners.len() }),
+            now,
+        )
+        .await?;
+    let today = now.date_naive();
+    tokio::task::spawn_blocking(move || {
+        let _guard = guard;
+        let options = PlanOptions {
+            clock,
+            ..PlanOptions::default()
+        };
+        plan_with(&scenario, &options, Some(today)).map(repatria_exchange::Plan::into_owned)
+    })
+    .await
+    .map_err(|e| PlanHeldError::Task(e.to_string()))?
+    .map_err(PlanHeldError::Scenario)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use repatria_core::{
+        Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind,
+        EventId, HealthCategory, HealthRecord, IdentityClaim, NewCaptive, Party, PartyCode,
+        PersonName, RepatriationWish, WishRecord,
+    };
+    use repatria_exchange::{plan_with, PlanOptions};
+
+    fn at(day: u32) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 1, day, 8, 0, 0).unwrap()
+    }
+
+    fn captive(held_by: &str, origin: &str, rank: Option<&str>) -> Captive {
+        let mut claim = IdentityClaim::new(
+            ClaimId(uuid::Uuid::now_v7()),
+            ClaimSource::DocumentFound,
+            PersonName {
+                family: Some("Kim".into()),
+                given: None,
+                patronymic: None,
+            },
+            at(9),
+            "test",
+        );
+        claim.rank = rank.map(String::from);
+        let new = NewCaptive {
+            power_of_origin: PartyCode::parse(origin).unwrap(),
+            detaining_power: PartyCode::parse(held_by).unwrap(),
+            capture: CaptureReport {
+                captured_at: at(9),
+                place: "Border".into(),
+                coordinates: None,
+                capturing_unit: None,
+                condition: None,
+            },
+            claims: vec![claim],
+            assessed_claim: None,
+            languages: vec![],
+            interpreter_required: false,
+            health: None,
+        };
+        Captive::open(
+            CaptiveId(uuid::Uuid::now_v7()),
+            new,
+            EventId(uuid::Uuid::now_v7()),
+            "test",
+            at(9),
+        )
+        .unwrap()
+    }
+
+    fn event(kind: CustodyEventKind, day: u32) -> CustodyEvent {
+        CustodyEvent {
+            id: EventId(uuid::Uuid::now_v7()),
+            kind,
+            at: at(day),
+            place: None,
+            facility: None,
+            note: None,
+            recorded_by: "test".into(),
+        }
+    }
+
+    fn health(category: HealthCategory, eligible: bool, day: u32) -> HealthRecord {
+        HealthRecord {
+            category,
+            eligible_for_direct_repatriation: eligible,
+            note: None,
+            assessed_at: at(day),
+            recorded_by: "test".into(),
+        }
+    }
+
+    fn request() -> HeldTerms {
+        HeldTerms {
+            sides: vec![vec!["UA".into()], vec!["RU".into(), "KP".into()]],
+            terms: repatria_exchange::Terms {
+                as_of: Some("2026-11-27".into()),
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn the_scenario_holds_the_captives_held_now_with_what_the_contract_needs() {
+        let parties = vec![
+            Party::new("UA", "Ukraine").unwrap(),
+            Party::new("RU", "Russia").unwrap(),
+            Party::new("KP", "DPRK").unwrap(),
+        ];
+        let plain = captive("UA", "KP", Some(" Private "));
+        let mut wounded = captive("UA", "KP", None);
+        // The latest record counts, whatever the order they were recorded in.
+        wounded
+            .record_health(health(HealthCategory::Sick, false, 12), at(20))
+            .unwrap();
+        wounded
+            .record_health(health(HealthCategory::SeriouslyWounded, false, 10), at(20))
+            .unwrap();
+        let mut recovered = captive("RU", "UA", Some("Captain"));
+        recovered
+            .record_health(health(HealthCategory::SeriouslyWounded, false, 10), at(20))
+            .unwrap();
+        recovered
+            .record_health(health(HealthCategory::Recovered, true, 12), at(20))
+            .unwrap();
+        let mut refuses = captive("RU", "UA", None);
+        refuses.record_repatriation_wish(
+            WishRecord {
+                wish: RepatriationWish::Refuses,
+                recorded_at: at(11),
+                recorded_by: "test".into(),
+                note: None,
+            },
+            at(20),
+        );
+        let mut in_hospital = captive("RU", "UA", None);
+        in_hospital
+            .add_custody_event(event(CustodyEventKind::AdmittedToHospital, 11), at(20))
+            .unwrap();
+        let mut repatriated = captive("UA", "KP", None);
+        repatriated
+            .add_custody_event(event(CustodyEventKind::Repatriated, 15), at(20))
+            .unwrap();
+        let mut dead = captive("UA", "KP", None);
+        dead.add_custody_event(event(CustodyEventKind::Died, 15), at(20))
+            .unwrap();
+        let mut released = captive("RU", "UA", None);
+        released
+            .add_custody_event(event(CustodyEventKind::Released, 15), at(20))
+            .unwrap();
+        let all = vec![
+            plain.clone(),
+            wounded.clone(),
+            recovered.clone(),
+            refuses.clone(),
+            in_hospital.clone(),
+            repatriated,
+            dead,
+            released,
+        ];
+        let scenario = held_scenario(&parties, &all, request());
+        let ids: Vec<String> = scenario.prisoners.iter().map(|p| p.id.clone()).collect();
+        assert_eq!(
+            ids,
+            [&plain, &wounded, &recovered, &refuses, &in_hospital]
+                .map(|c| c.id.to_string())
+                .to_vec(),
+            "released, repatriated and dead captives are not held"
+        );
+        let p = &scenario.prisoners;
+        assert_eq!(
+            (p[0].held_by.as_str(), p[0].belongs_to.as_str()),
+            ("UA", "KP")
+        );
+        assert_eq!(p[0].rank.as_deref(), Some("private"));
+        assert_eq!(p[0].captured_on, "2025-01-09");
+        assert!(!p[0].seriously_wounded_or_sick && !p[0].refuses_repatriation);
+        assert!(
+            !p[1].seriously_wounded_or_sick,
+            "the latest record says sick"
+        );
+        assert_eq!(p[1].rank, None);
+        assert!(
+            p[2].seriously_wounded_or_sick,
+            "eligible for direct repatriation"
+        );
+        assert_eq!(p[2].rank.as_deref(), Some("captain"));
+        assert!(p[3].refuses_repatriation);
+        assert_eq!(scenario.parties.len(), 3);
+        assert_eq!(scenario.sides, request().sides);
+
+        // And it plans: one KP soldier for one UA soldier, the eligible one regardless.
+        let plan = plan_with(&scenario, &PlanOptions::default(), None).unwrap();
+        assert!(plan.optimal);
+        let moved: Vec<&str> = plan.transfers.iter().map(|t| &*t.prisoner).collect();
+        assert!(moved.contains(&recovered.id.to_string().as_str()));
+        assert!(!moved.contains(&refuses.id.to_string().as_str()));
+        let counted = plan
+            .transfers
+            .iter()
+            .filter(|t| t.counts_toward_balance)
+            .count();
+        assert_eq!(counted, 2, "{plan:?}");
+    }
+}
