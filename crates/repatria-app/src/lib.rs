@@ -8,6 +8,7 @@
 //!   named), and the reconciliation report of a list.
 //! - [`matching`]: the matching engine's index of the registry and of open tracing
 //!   requests, kept up to date as records change; name search in any spelling.
+//! - [`pfif`]: the registry as PFIF 1.4 for tracing services, audited.
 //! - [`registry`]: listing and searching the registry, one behaviour for the API, the
 //!   web pages and the command line, audited.
 //!
@@ -17,4 +18,5 @@
 pub mod exchange;
 pub mod imports;
 pub mod matching;
+pub mod pfif;
 pub mod registry;

@@ -165,6 +165,48 @@ async fn a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited
         .all(|e| !e.detail.contains("Shevchenko") && !e.detail.contains("Шевч")));
 }
 
+async fn the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let ids = registry_with(
+        &store,
+        &[("RU", "Шевченко", "Олександр"), ("KP", "Ким", "Чол")],
+    )
+    .await;
+    let clerk = Actor::new("cli");
+    let (document, count) = repatria_app::pfif::export(&store, &clerk, "bureau.example", at(20))
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+    let entries = repatria_lists::read_pfif(document.as_bytes()).unwrap();
+    let mut families: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e.family_name.as_deref())
+        .collect();
+    families.sort_unstable();
+    assert_eq!(families, ["Ким", "Шевченко"]);
+    assert!(entries
+        .iter()
+        .any(|e| e.external_id.as_deref() == Some(&*format!("bureau.example/captive.{}", ids[0]))));
+    let events = store
+        .audit_events(&AuditFilter {
+            actor: Some("cli".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].action, "registry.export");
+    assert!(
+        events[0].detail.contains("\"persons\":2"),
+        "{}",
+        events[0].detail
+    );
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -182,4 +224,7 @@ macro_rules! on_both_backends {
     };
 }
 
-on_both_backends!(a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited);
+on_both_backends!(
+    a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited,
+    the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited,
+);

@@ -187,48 +187,10 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
 /// with a note on where he stands.
 pub async fn export_pfif(db: &str, out: &std::path::Path, domain: &str) -> anyhow::Result<()> {
     let store = open(db).await?;
-    let captives = store.all_captives().await?;
-    let now = chrono::Utc::now();
-    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let persons: Vec<repatria_lists::PfifPerson> = captives
-        .iter()
-        .map(|c| {
-            let assessed = c.assessed_identity();
-            let name = assessed.map(|a| a.name.clone()).unwrap_or_default();
-            repatria_lists::PfifPerson {
-                person_record_id: format!("{domain}/captive.{}", c.id),
-                entry_date: stamp.clone(),
-                source_name: "Repatria".into(),
-                full_name: name.display(),
-                given_name: name.given.clone(),
-                family_name: name.family.clone(),
-                sex: None,
-                date_of_birth: assessed.and_then(|a| a.date_of_birth),
-                home_country: assessed.and_then(|a| a.nationality.clone()),
-                description: None,
-                notes: vec![repatria_lists::PfifNote {
-                    note_record_id: format!("{domain}/status.{}", c.id),
-                    entry_date: stamp.clone(),
-                    author_name: "Repatria".into(),
-                    status: Some("believed_alive".into())
-                        .filter(|_| c.status() != repatria_core::CustodyStatus::Deceased),
-                    text: format!("custody status: {}", c.status()),
-                }],
-            }
-        })
-        .collect();
-    super::files::write_private(out, repatria_lists::write_pfif(&persons))?;
-    store
-        .record_read(
-            &Actor::new("cli"),
-            "registry.export",
-            "registry",
-            "pfif",
-            serde_json::json!({ "persons": persons.len() }),
-            now,
-        )
-        .await?;
-    println!("{} persons written to {}", persons.len(), out.display());
+    let (document, persons) =
+        repatria_app::pfif::export(&store, &Actor::new("cli"), domain, chrono::Utc::now()).await?;
+    super::files::write_private(out, document)?;
+    println!("{persons} persons written to {}", out.display());
     store.close().await;
     Ok(())
 }
