@@ -77,6 +77,9 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
         )?);
     }
     problems.extend(module_docs(&root.join("crates"))?);
+    problems.extend(binary_uses_the_server_only_to_serve(
+        &root.join("crates").join("repatria").join("src"),
+    )?);
     Ok(problems)
 }
 
@@ -233,6 +236,30 @@ fn engine_sources(dir: &Path, engine: &str) -> anyhow::Result<Vec<String>> {
 }
 
 /// Every source file starts with a `//!` line saying what it is for.
+/// The file of the binary that starts the server (`serve`, `demo`); everything else the
+/// binary does goes through the application layer.
+const SERVING: &str = "commands/serve.rs";
+
+/// The binary names `repatria_server` only where it starts the server.
+fn binary_uses_the_server_only_to_serve(src: &Path) -> anyhow::Result<Vec<String>> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files)?;
+    let mut problems = Vec::new();
+    for file in files {
+        if file.ends_with(SERVING) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file)?;
+        if text.contains("repatria_server") {
+            problems.push(format!(
+                "{}: the binary uses repatria_server only to serve ({SERVING}); call repatria_app",
+                file.display()
+            ));
+        }
+    }
+    Ok(problems)
+}
+
 fn module_docs(crates: &Path) -> anyhow::Result<Vec<String>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(crates)? {

@@ -3,6 +3,7 @@
 //! turn requests and arguments into calls here and render the answers. Nothing here
 //! knows HTTP, HTML or command-line parsing.
 //!
+//! - [`accounts`]: hashing and checking passwords (Argon2id).
 //! - [`exchange`]: planning an exchange of the captives held now.
 //! - [`imports`]: importing a list or tracing requests (all or nothing, every bad row
 //!   named), and the reconciliation report of a list.
@@ -15,8 +16,19 @@
 //! With the feature `api`, the answers derive `serde::Serialize` and `utoipa::ToSchema`
 //! for the HTTP adapter.
 
+pub mod accounts;
 pub mod exchange;
 pub mod imports;
 pub mod matching;
 pub mod pfif;
 pub mod registry;
+
+/// Seconds on a monotonic clock since first asked: the clock that engines with a time
+/// budget (the exchange planner) are given, since they read none of their own.
+pub fn monotonic_seconds() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+}

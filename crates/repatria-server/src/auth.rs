@@ -1,9 +1,7 @@
-//! Authentication: password hashing (Argon2id), tokens, and the middleware that turns a
+//! Authentication: tokens, and the middleware that turns a
 //! bearer token or session cookie into the acting user.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::{Request, State};
 use axum::http::{header, Method};
 use axum::middleware::Next;
@@ -26,29 +24,13 @@ pub const CLEAR_SESSION_COOKIE: &str =
 /// The header that must repeat a cookie session's CSRF token on unsafe methods.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// Hashes a password with Argon2id and a random salt, as a PHC string.
+/// Hashes a password with Argon2id and a random salt, as a PHC string
+/// ([`repatria_app::accounts::hash_password`]).
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ApiError::Internal(format!("cannot hash a password: {e}")))
+    repatria_app::accounts::hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// Checks a password against a stored hash. A missing user is checked against a fixed
-/// hash, so that the answer takes as long whether or not the user exists.
-pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let dummy = DUMMY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default());
-    let hash = stored.unwrap_or(dummy);
-    let Ok(parsed) = PasswordHash::new(hash) else {
-        return false;
-    };
-    Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok()
-        && stored.is_some()
-}
+pub use repatria_app::accounts::verify_password;
 
 /// A new random token (shown to its owner once) and the hash under which it is stored.
 pub fn new_token() -> (String, String) {
@@ -216,16 +198,6 @@ pub async fn authenticate(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_verify_only_against_their_own_hash() {
-        let hash = hash_password("correct horse").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse", Some(&hash)));
-        assert!(!verify_password("wrong horse", Some(&hash)));
-        assert!(!verify_password("correct horse", None));
-        assert!(!verify_password("x", Some("not a hash")));
-    }
 
     #[test]
     fn tokens_are_random_and_stored_by_hash() {

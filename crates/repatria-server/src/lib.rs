@@ -97,15 +97,7 @@ impl AppState {
     }
 }
 
-/// Seconds on a monotonic clock since first asked: the clock that engines with a time
-/// budget (the exchange planner) are given, since they read none of their own.
-pub fn monotonic_seconds() -> f64 {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    START
-        .get_or_init(std::time::Instant::now)
-        .elapsed()
-        .as_secs_f64()
-}
+pub use repatria_app::monotonic_seconds;
 
 /// The request id: always made here, never taken from the request, so that what the
 /// audit log records as a request id is ours (a client could otherwise write text of

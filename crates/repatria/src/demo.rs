@@ -847,8 +847,7 @@ pub async fn accounts(
     for role in repatria_core::Role::ALL {
         let username = format!("demo-{}", role.as_str().replace('_', "-"));
         let password = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 20);
-        let password_hash =
-            repatria_server::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let password_hash = repatria_app::accounts::hash_password(&password)?;
         let user = repatria_store::User {
             username: username.clone(),
             role: *role,

@@ -29,7 +29,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
     let options = repatria_exchange::PlanOptions {
         time_limit_seconds: (args.time_limit.is_finite() && args.time_limit > 0.0)
             .then_some(args.time_limit),
-        clock: Some(repatria_server::monotonic_seconds),
+        clock: Some(repatria_app::monotonic_seconds),
     };
     // The engine never reads the clock: a scenario without `terms.as_of` is planned as of today.
     let today = chrono::Utc::now().date_naive();

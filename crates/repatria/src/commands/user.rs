@@ -25,8 +25,7 @@ pub async fn add(db: &str, name: &str, role: &str) -> anyhow::Result<()> {
     let store = SqlStore::connect(db)
         .await
         .with_context(|| format!("cannot open the database {}", redact(db)))?;
-    let password_hash =
-        repatria_server::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let password_hash = repatria_app::accounts::hash_password(password)?;
     let user = User {
         username: username.clone(),
         role,
