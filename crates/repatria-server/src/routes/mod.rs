@@ -214,8 +214,8 @@ impl utoipa::Modify for Security {
     }
 }
 
-/// Every operation that takes a body can answer 413 when it is larger than the route
-/// takes; routes that take files or scenarios describe their own bound, the rest take
+/// Every operation that takes a body can answer 400 when it is not JSON and 413 when it
+/// is larger than the route takes; routes that take files or scenarios describe their own bound, the rest take
 /// at most 1 MiB ([`crate::JSON_BODY_BYTES`]).
 struct BodyLimit;
 
@@ -224,6 +224,15 @@ impl utoipa::Modify for BodyLimit {
         use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
         let too_large = ResponseBuilder::new()
             .description("the body is larger than 1 MiB")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        let malformed = ResponseBuilder::new()
+            .description("the body is not JSON, or a field has the wrong type (named)")
             .content(
                 "application/json",
                 ContentBuilder::new()
@@ -242,6 +251,13 @@ impl utoipa::Modify for BodyLimit {
                         .responses
                         .entry("413".to_string())
                         .or_insert_with(|| too_large.clone().into());
+                    // The JSON extractor answers 400 for a body that is not JSON or has a
+                    // field of the wrong type (crate::extract::Json).
+                    operation
+                        .responses
+                        .responses
+                        .entry("400".to_string())
+                        .or_insert_with(|| malformed.clone().into());
                 }
             }
         }

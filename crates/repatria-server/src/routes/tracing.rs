@@ -305,7 +305,8 @@ fn parse_status(raw: Option<&str>) -> ApiResult<Option<TracingStatus>> {
 
 /// Tracing requests, oldest first.
 #[utoipa::path(get, path = "/api/tracing/requests", tag = "tracing", params(RequestListQuery),
-    responses((status = 200, body = Vec<TracingRequestView>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<TracingRequestView>), (status = 403, body = ErrorBody),
+        (status = 422, description = "an unknown status", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -955,7 +956,10 @@ pub struct ReportQuery {
 /// we hold, to an open tracing request, new, or ambiguous, with the evidence.
 #[utoipa::path(get, path = "/api/imports/{id}/report", tag = "tracing", params(ReportQuery,
         ("id" = String, Path, description = "import id")),
-    responses((status = 200, body = Report), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the report: JSON, or CSV with `format=csv`",
+            content((Report = "application/json"), (String = "text/csv"))),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "`format` is neither json nor csv", body = ErrorBody)))]
 pub async fn report(
     State(state): State<AppState>,
     Auth(user): Auth,
