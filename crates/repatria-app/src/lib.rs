@@ -4,6 +4,7 @@
 //! knows HTTP, HTML or command-line parsing.
 //!
 //! - [`accounts`]: hashing and checking passwords (Argon2id).
+//! - [`demo`]: the fictional demo scenario and its accounts.
 //! - [`exchange`]: planning an exchange of the captives held now.
 //! - [`imports`]: importing a list or tracing requests (all or nothing, every bad row
 //!   named), and the reconciliation report of a list.
@@ -17,6 +18,7 @@
 //! for the HTTP adapter.
 
 pub mod accounts;
+pub mod demo;
 pub mod exchange;
 pub mod imports;
 pub mod matching;

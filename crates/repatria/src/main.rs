@@ -1,7 +1,6 @@
 //! The `repatria` binary: command-line parsing and wiring. The libraries do the work.
 
 mod commands;
-mod demo;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -60,7 +60,7 @@ pub async fn demo(addr: SocketAddr, captives: usize, seed: u64) -> anyhow::Resul
         .await
         .context("cannot create the demo database")?;
     let started = std::time::Instant::now();
-    let loaded = crate::demo::load(&store, captives, seed, chrono::Utc::now())
+    let loaded = repatria_app::demo::load(&store, captives, seed, chrono::Utc::now())
         .await
         .context("cannot load the demo scenario")?;
     tracing::info!(
@@ -68,7 +68,7 @@ pub async fn demo(addr: SocketAddr, captives: usize, seed: u64) -> anyhow::Resul
         elapsed_ms = started.elapsed().as_millis() as u64,
         "demo scenario loaded"
     );
-    let accounts = crate::demo::accounts(&store, chrono::Utc::now())
+    let accounts = repatria_app::demo::accounts(&store, chrono::Utc::now())
         .await
         .context("cannot create the demo accounts")?;
     // An ephemeral key, so that /api/audit/checkpoint works in the demo; it is gone when

@@ -1,4 +1,4 @@
-//! The fictional demo scenario: the story of DESIGN.md (two wounded foreign soldiers,
+//! The fictional demo scenario: the story told in the README (two wounded foreign soldiers,
 //! one with another man's papers, one with none; an interpreter for a third language;
 //! hospital, transfer to the capital, interviews) and a generated registry around it.
 //!
@@ -16,6 +16,20 @@ use repatria_core::{
 };
 use repatria_store::{Actor, SqlStore, Store};
 use uuid::Uuid;
+
+/// Why the demo scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Store(#[from] repatria_store::StoreError),
+    /// The scenario breaks a rule of the domain (a bug of the scenario, not of the user).
+    #[error("the demo scenario breaks a rule: {0}")]
+    Domain(#[from] repatria_core::DomainError),
+    #[error("the demo's list: {0}")]
+    Import(String),
+    #[error(transparent)]
+    Password(#[from] crate::accounts::HashError),
+}
 
 const UA_FAMILY: &[&str] = &[
     "Шевченко",
@@ -201,7 +215,7 @@ pub async fn load(
     generated: usize,
     seed: u64,
     now: Timestamp,
-) -> anyhow::Result<usize> {
+) -> Result<usize, DemoError> {
     let actor = Actor::new("demo-loader");
     for (code, name) in [
         ("UA", "Ukraine"),
@@ -239,10 +253,10 @@ pub async fn load(
 /// registry as they would be in use: one request finds the Korean soldier under his
 /// assessed name in a romanisation, one finds nobody yet, and the list's rows come out as
 /// captives we hold, an open request, and someone new.
-async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> anyhow::Result<()> {
+async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoError> {
     use repatria_core::{Inquirer, SoughtPerson, TracingRequest, TracingRequestId, TracingStatus};
     let tracer = Actor::new("tracer-1");
-    let matching = repatria_app::matching::Matching::default();
+    let matching = crate::matching::Matching::default();
     let requests = [
         (
             "Ri",
@@ -299,7 +313,7 @@ async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> anyhow::Result<()
                 3,Вернигора,Остап,,02.06.1997\n\
                 4,Сидоренко,Павел,Игоревич,1988\n\
                 5,Загорулько,Мирослав,,1979\n";
-    let input = repatria_app::imports::ImportInput {
+    let input = crate::imports::ImportInput {
         file_name: "list-from-RU.csv".into(),
         bytes: list.as_bytes().to_vec().into(),
         format: None,
@@ -308,9 +322,9 @@ async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> anyhow::Result<()
         overrides: Vec::new(),
         consent_to_matching: false,
     };
-    repatria_app::imports::import(store, &matching, &tracer, input, now, &|_, _| {})
+    crate::imports::import(store, &matching, &tracer, input, now, &|_, _| {})
         .await
-        .map_err(|e| anyhow::anyhow!("demo list: {e}"))?;
+        .map_err(|e| DemoError::Import(e.to_string()))?;
     Ok(())
 }
 
@@ -369,8 +383,8 @@ fn health(category: HealthCategory, eligible: bool, at: Timestamp, note: &str) -
     }
 }
 
-/// The two soldiers of DESIGN.md's story.
-fn story(now: Timestamp) -> anyhow::Result<Vec<Captive>> {
+/// The two soldiers of the story (README, "Try it").
+fn story(now: Timestamp) -> Result<Vec<Captive>, DemoError> {
     let day = |n: i64| now - Duration::days(n);
     let capture = |at| CaptureReport {
         captured_at: at,
@@ -585,7 +599,7 @@ fn story(now: Timestamp) -> anyhow::Result<Vec<Captive>> {
 }
 
 /// One generated captive with a plausible record.
-fn generated_captive(rng: &mut StdRng, now: Timestamp) -> anyhow::Result<Captive> {
+fn generated_captive(rng: &mut StdRng, now: Timestamp) -> Result<Captive, DemoError> {
     use CustodyEventKind as K;
     use FacilityKind as F;
     let roll: f64 = rng.gen();
@@ -736,7 +750,7 @@ fn generated_captive(rng: &mut StdRng, now: Timestamp) -> anyhow::Result<Captive
                when: Option<Timestamp>,
                place: &str,
                facility|
-     -> anyhow::Result<bool> {
+     -> Result<bool, DemoError> {
         match when {
             Some(when) => {
                 captive.add_custody_event(event(kind, when, place, facility, recorder), now)?;
@@ -841,13 +855,13 @@ fn generated_captive(rng: &mut StdRng, now: Timestamp) -> anyhow::Result<Captive
 pub async fn accounts(
     store: &SqlStore,
     now: Timestamp,
-) -> anyhow::Result<Vec<(repatria_core::Role, String, String)>> {
+) -> Result<Vec<(repatria_core::Role, String, String)>, DemoError> {
     use rand::distributions::{Alphanumeric, DistString};
     let mut accounts = Vec::new();
     for role in repatria_core::Role::ALL {
         let username = format!("demo-{}", role.as_str().replace('_', "-"));
         let password = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 20);
-        let password_hash = repatria_app::accounts::hash_password(&password)?;
+        let password_hash = crate::accounts::hash_password(&password)?;
         let user = repatria_store::User {
             username: username.clone(),
             role: *role,
