@@ -162,6 +162,28 @@ impl MediaRequest {
     }
 }
 
+/// What a journalist's requests release on `today`, captive by captive. Where two
+/// decisions release the same captive, the stricter conditions hold: faces blurred or
+/// names withheld if either says so, and the earlier end of the window.
+pub fn released(requests: &[MediaRequest], today: NaiveDate) -> Vec<(CaptiveId, Release)> {
+    let mut released: Vec<(CaptiveId, Release)> = Vec::new();
+    for request in requests {
+        for captive in &request.captives {
+            if let Some(release) = request.release(*captive, today) {
+                match released.iter_mut().find(|(c, _)| c == captive) {
+                    Some((_, held)) => {
+                        held.faces_blurred |= release.faces_blurred;
+                        held.names_withheld |= release.names_withheld;
+                        held.valid_until = held.valid_until.min(release.valid_until);
+                    }
+                    None => released.push((*captive, release)),
+                }
+            }
+        }
+    }
+    released
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +251,28 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("decided already"));
+    }
+
+    #[test]
+    fn two_decisions_on_one_captive_release_him_under_the_stricter_conditions() {
+        let mut loose = request();
+        let mut d = decision(true, vec![captive(1), captive(2)]);
+        d.faces_blurred = false;
+        d.names_withheld = false;
+        d.valid_until = day(9);
+        loose.decide(d).unwrap();
+        let mut strict = request();
+        strict.id = MediaRequestId(Uuid::from_u128(2));
+        strict.decide(decision(true, vec![captive(1)])).unwrap();
+        let released = released(&[loose, strict], day(4));
+        assert_eq!(released.len(), 2);
+        let (_, first) = released.iter().find(|(c, _)| *c == captive(1)).unwrap();
+        assert!(first.faces_blurred && first.names_withheld);
+        assert_eq!(first.valid_until, day(5), "the earlier end");
+        let (_, second) = released.iter().find(|(c, _)| *c == captive(2)).unwrap();
+        assert!(!second.faces_blurred && !second.names_withheld);
+        assert_eq!(second.valid_until, day(9));
+        assert!(super::released(&[], day(4)).is_empty());
     }
 
     #[test]

@@ -423,28 +423,13 @@ pub async fn record_visit(
     change(&state, &user, &id, MediaChange::RecordVisit(visit)).await
 }
 
-/// What approved decisions release to this journalist today: captive → conditions.
+/// What approved decisions release to this journalist today: captive → conditions
+/// ([`repatria_core::media::released`]).
 pub async fn releases(
     state: &AppState,
     journalist: &str,
 ) -> ApiResult<Vec<(CaptiveId, repatria_core::Release)>> {
     let today = Utc::now().date_naive();
     let requests = state.store.media_requests(Some(journalist)).await?;
-    let mut released: Vec<(CaptiveId, repatria_core::Release)> = Vec::new();
-    for request in &requests {
-        for captive in &request.captives {
-            if let Some(release) = request.release(*captive, today) {
-                match released.iter_mut().find(|(c, _)| c == captive) {
-                    // Two decisions on one captive: the stricter conditions hold.
-                    Some((_, held)) => {
-                        held.faces_blurred |= release.faces_blurred;
-                        held.names_withheld |= release.names_withheld;
-                        held.valid_until = held.valid_until.min(release.valid_until);
-                    }
-                    None => released.push((*captive, release)),
-                }
-            }
-        }
-    }
-    Ok(released)
+    Ok(repatria_core::media::released(&requests, today))
 }
