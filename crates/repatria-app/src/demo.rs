@@ -254,7 +254,7 @@ pub async fn load(
 /// assessed name in a romanisation, one finds nobody yet, and the list's rows come out as
 /// captives we hold, an open request, and someone new.
 async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoError> {
-    use repatria_core::{Inquirer, SoughtPerson, TracingRequest, TracingRequestId, TracingStatus};
+    use repatria_core::{Inquirer, SoughtPerson, TracingRequest, TracingRequestId};
     let tracer = Actor::new("tracer-1");
     let matching = crate::matching::Matching::default();
     let requests = [
@@ -276,9 +276,9 @@ async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoEr
         ),
     ];
     for (family, given, born, inquirer, relation, contact) in requests {
-        let request = TracingRequest {
-            id: TracingRequestId(id()),
-            sought: SoughtPerson {
+        let request = TracingRequest::open(
+            TracingRequestId(id()),
+            SoughtPerson {
                 name: PersonName {
                     family: Some(family.into()),
                     given: Some(given.into()),
@@ -287,19 +287,15 @@ async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoEr
                 date_of_birth: born.and_then(|b| PartialDate::parse(b).ok()),
                 ..SoughtPerson::default()
             },
-            inquirer: Inquirer {
+            Inquirer {
                 name: inquirer.into(),
                 relation: relation.into(),
                 contact: contact.into(),
             },
-            consent_to_matching: true,
-            status: TracingStatus::Open,
-            candidates: Vec::new(),
-            linked_captive: None,
-            answers: Vec::new(),
-            created_at: now,
-            created_by: "tracer-1".into(),
-        };
+            true,
+            "tracer-1",
+            now,
+        );
         store
             .create_tracing_request(&tracer, request.clone(), now)
             .await?;

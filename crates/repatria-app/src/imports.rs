@@ -229,28 +229,24 @@ fn request_of(
             patronymic: None,
         }
     };
-    Ok(TracingRequest {
-        id: TracingRequestId(uuid::Uuid::now_v7()),
-        sought: SoughtPerson {
+    Ok(TracingRequest::open(
+        TracingRequestId(uuid::Uuid::now_v7()),
+        SoughtPerson {
             name,
             date_of_birth: entry.date_of_birth,
             unit: entry.unit.clone(),
             last_seen_place: entry.last_seen_place.clone(),
             last_seen_on: entry.last_seen_date,
         },
-        inquirer: Inquirer {
+        Inquirer {
             name: entry.inquirer_name.clone().unwrap_or_default(),
             relation: entry.inquirer_relation.clone().unwrap_or_default(),
             contact: entry.inquirer_contact.clone().unwrap_or_default(),
         },
-        consent_to_matching: consent,
-        status: TracingStatus::Open,
-        candidates: Vec::new(),
-        linked_captive: None,
-        answers: Vec::new(),
-        created_at: now,
-        created_by: by.to_string(),
-    })
+        consent,
+        by.to_string(),
+        now,
+    ))
 }
 
 /// Reads the file of an import into entries, within [`repatria_lists::Limits::default`]:

@@ -97,6 +97,30 @@ pub struct TracingRequest {
 }
 
 impl TracingRequest {
+    /// A new enquiry, open, with no candidates or answers yet. Matching it against the
+    /// registry needs the inquirer's consent (`consent_to_matching`).
+    pub fn open(
+        id: TracingRequestId,
+        sought: SoughtPerson,
+        inquirer: Inquirer,
+        consent_to_matching: bool,
+        created_by: impl Into<String>,
+        now: Timestamp,
+    ) -> TracingRequest {
+        TracingRequest {
+            id,
+            sought,
+            inquirer,
+            consent_to_matching,
+            status: TracingStatus::Open,
+            candidates: Vec::new(),
+            linked_captive: None,
+            answers: Vec::new(),
+            created_at: now,
+            created_by: created_by.into(),
+        }
+    }
+
     /// Records the candidates found by matching. Without the inquirer's consent nothing
     /// is matched; a confirmed or closed request keeps its outcome.
     pub fn record_candidates(&mut self, candidates: Vec<CaptiveId>) -> Result<(), DomainError> {
@@ -218,6 +242,26 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use uuid::Uuid;
+
+    #[test]
+    fn a_new_request_is_open_with_nothing_found_yet() {
+        let r = TracingRequest::open(
+            TracingRequestId(uuid::Uuid::from_u128(7)),
+            SoughtPerson::default(),
+            Inquirer {
+                name: "Mother".into(),
+                relation: "mother".into(),
+                contact: "by post".into(),
+            },
+            false,
+            "tracer-1",
+            chrono::Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap(),
+        );
+        assert_eq!(r.status, TracingStatus::Open);
+        assert!(r.candidates.is_empty() && r.answers.is_empty() && r.linked_captive.is_none());
+        assert_eq!(r.created_by, "tracer-1");
+        assert!(!r.consent_to_matching);
+    }
 
     fn request(consent: bool) -> TracingRequest {
         TracingRequest {

@@ -232,9 +232,9 @@ pub async fn create(
     }
     v.finish()?;
     let now = Utc::now();
-    let request = TracingRequest {
-        id: TracingRequestId(crate::dto::new_id()),
-        sought: SoughtPerson {
+    let request = TracingRequest::open(
+        TracingRequestId(crate::dto::new_id()),
+        SoughtPerson {
             name: name.unwrap_or_default(),
             date_of_birth,
             unit,
@@ -242,14 +242,10 @@ pub async fn create(
             last_seen_on,
         },
         inquirer,
-        consent_to_matching: body.consent_to_matching,
-        status: TracingStatus::Open,
-        candidates: Vec::new(),
-        linked_captive: None,
-        answers: Vec::new(),
-        created_at: now,
-        created_by: user.username.clone(),
-    };
+        body.consent_to_matching,
+        user.username.clone(),
+        now,
+    );
     let actor = user.actor();
     state
         .store
