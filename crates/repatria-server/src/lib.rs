@@ -44,7 +44,7 @@ pub struct AppState {
     /// The matching engine's index of the registry and open tracing requests.
     pub matching: Arc<matching::Matching>,
     /// Import jobs running or finished in this process.
-    pub jobs: Arc<routes::tracing::Jobs>,
+    pub jobs: Arc<routes::imports::Jobs>,
     /// The dashboard's summary of the registry, kept while the registry is unchanged.
     pub dashboard: Arc<routes::dashboard::DashboardCache>,
     /// The key that signs audit checkpoints (`GET /api/audit/checkpoint`), when one is

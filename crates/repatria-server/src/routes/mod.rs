@@ -5,6 +5,8 @@ mod auth;
 mod captives;
 pub mod dashboard;
 mod exchange;
+pub mod imports;
+mod matches;
 mod media;
 mod parties;
 pub mod tracing;
@@ -94,14 +96,14 @@ pub fn api(state: AppState) -> Router<AppState> {
         .route("/tracing/requests/{id}", get(tracing::get))
         .route("/tracing/requests/{id}/answers", post(tracing::answer))
         .route("/tracing/requests/{id}/close", post(tracing::close))
-        .route("/matches", get(tracing::links))
-        .route("/matches/{id}/decision", post(tracing::decide))
+        .route("/matches", get(matches::links))
+        .route("/matches/{id}/decision", post(matches::decide))
         // The file routes read their bodies themselves, after the permission check,
         // within MAX_IMPORT_BYTES; every other body is bounded by JSON_BODY_BYTES.
-        .route("/imports", get(tracing::list_imports).post(tracing::start))
-        .route("/imports/preview", post(tracing::preview))
-        .route("/imports/jobs/{id}", get(tracing::job))
-        .route("/imports/{id}/report", get(tracing::report))
+        .route("/imports", get(imports::list_imports).post(imports::start))
+        .route("/imports/preview", post(imports::preview))
+        .route("/imports/jobs/{id}", get(imports::job))
+        .route("/imports/{id}/report", get(imports::report))
         .route("/media/requests", get(media::list).post(media::create))
         .route("/media/requests/{id}/decision", post(media::decide))
         .route("/media/requests/{id}/visits", post(media::record_visit))
@@ -168,13 +170,13 @@ pub fn api(state: AppState) -> Router<AppState> {
         tracing::get,
         tracing::answer,
         tracing::close,
-        tracing::links,
-        tracing::decide,
-        tracing::preview,
-        tracing::start,
-        tracing::job,
-        tracing::list_imports,
-        tracing::report,
+        matches::links,
+        matches::decide,
+        imports::preview,
+        imports::start,
+        imports::job,
+        imports::list_imports,
+        imports::report,
     ),
     tags(
         (name = "auth", description = "Logging in and out, changing one's password; personal API tokens"),

@@ -40,7 +40,7 @@ use serde_json::{json, Value};
 use super::session::{self, url_escape, Fields, Ui};
 use super::tracing::with_features;
 use super::Failure;
-use crate::routes::tracing::MAX_IMPORT_BYTES;
+use crate::routes::imports::MAX_IMPORT_BYTES;
 use crate::AppState;
 
 /// Imports shown on a page of the list.

@@ -1,0 +1,501 @@
+//! List imports over HTTP: preview of a file's columns, the import as a background job,
+//! the jobs, the lists imported and each list's reconciliation report.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use chrono::Utc;
+use repatria_core::error::Validator;
+use repatria_core::{FieldError, ImportId, ImportKind, PartyCode, Permission};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::Auth;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::Query;
+use crate::imports::{self, ImportError, ImportInput, Report};
+use crate::AppState;
+
+/// Background imports, by job id.
+#[derive(Debug, Default)]
+pub struct Jobs(Mutex<HashMap<String, JobView>>);
+
+/// Where an import job stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobView {
+    pub id: String,
+    /// The account that started the import; only it (and admins) can follow the job.
+    pub started_by: String,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    pub rows_done: u64,
+    pub rows_total: u64,
+    /// When done.
+    pub import: Option<ImportView>,
+    /// When failed: why (with the number of rejected rows), and the rejected rows
+    /// (`line N: field: reason`), the first 1,000 of them: a job is kept in memory, and
+    /// a list of half a million bad rows would keep a hundred megabytes per job.
+    pub error: Option<String>,
+    pub rejected_rows: Vec<RejectedRow>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RejectedRow {
+    pub line: u64,
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportView {
+    pub id: String,
+    pub file_name: String,
+    /// `list` or `tracing`.
+    pub kind: String,
+    pub format: String,
+    pub source: Option<String>,
+    pub rows: u64,
+    pub created_at: chrono::DateTime<Utc>,
+    pub created_by: String,
+    /// False when the same file had been imported before (nothing new was created).
+    pub created: bool,
+    /// How the rows came out (on a finished job; the report has them for every list).
+    pub counts: Option<imports::Counts>,
+}
+
+impl Jobs {
+    /// Jobs kept at most; finished ones are forgotten first when the limit is reached.
+    const KEPT: usize = 1000;
+
+    fn set(&self, job: JobView) {
+        let mut jobs = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if jobs.len() >= Self::KEPT {
+            jobs.retain(|_, j| j.state == "running");
+        }
+        jobs.insert(job.id.clone(), job);
+    }
+
+    fn update(&self, id: &str, f: impl FnOnce(&mut JobView)) {
+        if let Some(job) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get_mut(id) {
+            f(job);
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<JobView> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The file's name; its extension tells the format unless `format` is given.
+    pub file_name: String,
+    /// `csv`, `xlsx` or `pfif`.
+    pub format: Option<String>,
+    /// `list` (default) or `tracing`.
+    #[serde(rename = "as")]
+    pub kind: Option<String>,
+    /// The party that sent the list.
+    pub source: Option<String>,
+    /// Column mapping corrections, `HEADER=field`, separated by `;`.
+    pub map: Option<String>,
+    /// For tracing requests: the inquirers consented to matching.
+    pub consent: Option<bool>,
+}
+
+/// The query of an upload, read after the body (so that a bad query still lets the
+/// client finish sending the file).
+fn import_query(uri: &axum::http::Uri) -> ApiResult<ImportQuery> {
+    axum::extract::Query::<ImportQuery>::try_from_uri(uri)
+        .map(|q| q.0)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+fn import_input(query: ImportQuery, bytes: Bytes) -> ApiResult<ImportInput> {
+    let mut v = Validator::new();
+    let format = match query.format.as_deref().filter(|s| !s.is_empty()) {
+        Some(raw) => {
+            let f = repatria_lists::Format::parse(raw);
+            if f.is_none() {
+                v.push(FieldError::new("format", "expected csv, xlsx or pfif"));
+            }
+            f
+        }
+        None => {
+            if repatria_lists::Format::from_file_name(&query.file_name).is_none() {
+                v.push(FieldError::new(
+                    "file_name",
+                    "its extension tells no format (.csv, .xlsx, .xml); give format",
+                ));
+            }
+            None
+        }
+    };
+    let kind = match query.kind.as_deref().filter(|s| !s.is_empty()) {
+        Some(raw) => ImportKind::parse(raw).unwrap_or_else(|| {
+            v.push(FieldError::new("as", "expected list or tracing"));
+            ImportKind::List
+        }),
+        None => ImportKind::List,
+    };
+    let source = query
+        .source
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(|s| v.check(PartyCode::parse(s).map_err(|e| e.within("source"))));
+    if bytes.is_empty() {
+        v.push(FieldError::new("body", "the file is empty"));
+    }
+    v.finish()?;
+    Ok(ImportInput {
+        file_name: query.file_name,
+        bytes,
+        format,
+        kind,
+        source,
+        overrides: query
+            .map
+            .unwrap_or_default()
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        consent_to_matching: query.consent.unwrap_or(false),
+    })
+}
+
+/// Upper bound of an uploaded list: the file size the list readers take
+/// ([`repatria_lists::Limits::file_bytes`], 64 MiB); a larger body is 413 before it is read
+/// whole.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Rejected rows a failed job keeps (its error message gives their number).
+pub const MAX_REJECTED_ROWS_KEPT: usize = 1_000;
+
+/// A file's error as the API answers it: 422 on `body`, with the reader's message (for a
+/// file beyond a limit, `the list is too large: more than 256 columns`).
+fn file_error(message: String) -> ApiError {
+    ApiError::invalid("body", message)
+}
+
+/// The column mapping proposed for a CSV or XLSX list (headers in English, Ukrainian or
+/// Russian), to check before importing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MappingPreview {
+    pub format: String,
+    pub headers: Vec<String>,
+    /// For each header, the field it is mapped to (`null`: ignored).
+    pub fields: Vec<Option<String>>,
+    pub rows: u64,
+}
+
+/// Reads the header of a list and proposes a mapping of its columns (the `map`
+/// parameter of the import corrects it). The body is the file, at most 64 MiB; a file
+/// beyond one of the list readers' limits (rows, columns, cell length, unpacked size of a
+/// workbook, …) is 422 naming the limit. An account reads at most 2 files at once, the
+/// server 4: beyond, 429 with `Retry-After`.
+#[utoipa::path(post, path = "/api/imports/preview", tag = "tracing", params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = MappingPreview), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, description = "the body is larger than 64 MiB", body = ErrorBody),
+        (status = 422, description = "a bad query, or a file that cannot be read or exceeds a limit (`fields.body`)", body = ErrorBody),
+        (status = 429, description = "too many previews running, for this account or in all", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait before trying again")))))]
+pub async fn preview(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    uri: axum::http::Uri,
+    body: Body,
+) -> ApiResult<axum::Json<MappingPreview>> {
+    user.require(Permission::ImportLists)?;
+    let body = crate::extract::body_bytes(body, MAX_IMPORT_BYTES).await?;
+    let query = import_query(&uri)?;
+    let input = import_input(query, body)?;
+    let _permit = state
+        .work
+        .start(crate::work::Kind::Preview, &user.username)?;
+    let format = input
+        .format
+        .or_else(|| repatria_lists::Format::from_file_name(&input.file_name))
+        .ok_or_else(|| ApiError::invalid("format", "expected csv, xlsx or pfif"))?;
+    if format == repatria_lists::Format::Pfif {
+        return Err(ApiError::invalid(
+            "format",
+            "a PFIF document names its own fields; there is no mapping to check",
+        ));
+    }
+    let table = crate::matching::heavy(|| repatria_lists::read_table(format, &input.bytes))
+        .map_err(|e| file_error(e.to_string()))?;
+    let mapping = repatria_lists::propose_mapping(&table.headers)
+        .with_overrides(&table.headers, &input.overrides)
+        .map_err(|e| ApiError::invalid("map", e.to_string()))?;
+    let names = [
+        repatria_lists::Field::FullName,
+        repatria_lists::Field::FamilyName,
+        repatria_lists::Field::GivenName,
+    ];
+    if names.iter().all(|f| mapping.column_of(*f).is_none()) {
+        return Err(ApiError::invalid(
+            "map",
+            format!(
+                "no column is mapped to a name (full_name, family_name or given_name); the header row read is: {}",
+                table.headers.join(", ")
+            ),
+        ));
+    }
+    Ok(axum::Json(MappingPreview {
+        format: format.as_str().to_string(),
+        fields: (0..table.headers.len())
+            .map(|i| mapping.field_of(i).map(|f| f.as_str().to_string()))
+            .collect(),
+        headers: table.headers,
+        rows: table.rows.len() as u64,
+    }))
+}
+
+/// An import as listed; `created` and `counts` are known on a finished job only.
+fn import_view(
+    i: &repatria_core::ListImport,
+    created: bool,
+    counts: Option<imports::Counts>,
+) -> ImportView {
+    ImportView {
+        id: i.id.to_string(),
+        file_name: i.file_name.clone(),
+        kind: i.kind.as_str().to_string(),
+        format: i.format.clone(),
+        source: i.source.as_ref().map(|s| s.to_string()),
+        rows: i.rows,
+        created_at: i.created_at,
+        created_by: i.created_by.clone(),
+        created,
+        counts,
+    }
+}
+
+/// Starts importing a list (or tracing requests): 202 with a job to follow at
+/// `/api/imports/jobs/{id}`. The body is the file, at most 64 MiB. The file is read
+/// before the answer: one that cannot be used, or exceeds one of the list readers' limits,
+/// is 422 naming it, and nothing is started. Atomic: one bad row and nothing is imported,
+/// every bad row reported in the job; the same file again creates nothing new. An
+/// account runs at most 2 imports at once, the server 4: beyond, 429 with `Retry-After`.
+#[utoipa::path(post, path = "/api/imports", tag = "tracing", params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 202, body = JobView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, description = "the body is larger than 64 MiB", body = ErrorBody),
+        (status = 422, description = "a bad query, or a file that cannot be read or exceeds a limit (`fields.body`)", body = ErrorBody),
+        (status = 429, description = "too many imports running, for this account or in all", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait before trying again")))))]
+pub async fn start(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    uri: axum::http::Uri,
+    body: Body,
+) -> ApiResult<(StatusCode, axum::Json<JobView>)> {
+    user.require(Permission::ImportLists)?;
+    // The query says whether tracing requests are imported, which needs more permission:
+    // read it before the body, but answer a bad query only once the client could send it.
+    let query = import_query(&uri);
+    if query.as_ref().is_ok_and(|q| {
+        q.kind
+            .as_deref()
+            .is_some_and(|k| ImportKind::parse(k) == Some(ImportKind::Tracing))
+    }) {
+        user.require(Permission::ManageTracing)?;
+    }
+    let body = crate::extract::body_bytes(body, MAX_IMPORT_BYTES).await?;
+    let input = import_input(query?, body)?;
+    if input.kind == ImportKind::Tracing {
+        user.require(Permission::ManageTracing)?;
+    }
+    let permit = state
+        .work
+        .start(crate::work::Kind::Import, &user.username)?;
+    // Read now, off the request threads: a file too large or unreadable is refused here.
+    let (input, read) = tokio::task::spawn_blocking(move || {
+        let read = imports::read(&input);
+        (input, read)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("reading the file failed: {e}")))?;
+    let read = match read {
+        Err(ImportError::File(message)) => return Err(file_error(message)),
+        other => other,
+    };
+    let id = crate::dto::new_id().to_string();
+    let job = JobView {
+        id: id.clone(),
+        started_by: user.username.clone(),
+        state: "running".into(),
+        rows_done: 0,
+        rows_total: 0,
+        import: None,
+        error: None,
+        rejected_rows: Vec::new(),
+    };
+    state.jobs.set(job.clone());
+    let jobs: Arc<Jobs> = state.jobs.clone();
+    let actor = user.actor();
+    tokio::spawn(async move {
+        // The job's place is given back when it ends.
+        let _permit = permit;
+        let progress = |done: u64, total: u64| {
+            jobs.update(&id, |job| {
+                job.rows_done = done;
+                job.rows_total = total;
+            })
+        };
+        let result = imports::import_read(
+            &*state.store,
+            &state.matching,
+            &actor,
+            input,
+            read,
+            Utc::now(),
+            &progress,
+        )
+        .await;
+        jobs.update(&id, |job| match result {
+            Ok(summary) => {
+                job.state = "done".into();
+                job.rows_done = summary.rows;
+                job.rows_total = summary.rows;
+                let counts = (summary.import.kind == ImportKind::List).then_some(summary.counts);
+                job.import = Some(import_view(&summary.import, summary.created, counts));
+            }
+            Err(error) => {
+                job.state = "failed".into();
+                job.error = Some(match &error {
+                    ImportError::Store(e) => {
+                        tracing::error!(%e, "import failed in the store");
+                        "the import could not be stored; nothing was imported".to_string()
+                    }
+                    other => other.to_string(),
+                });
+                if let ImportError::Rows(rows) = error {
+                    job.rejected_rows = rows
+                        .into_iter()
+                        .take(MAX_REJECTED_ROWS_KEPT)
+                        .map(|r| RejectedRow {
+                            line: r.line,
+                            field: r.field,
+                            reason: r.reason,
+                        })
+                        .collect();
+                }
+            }
+        });
+    });
+    Ok((StatusCode::ACCEPTED, axum::Json(job)))
+}
+
+/// Where an import job stands: progress, then the import or every rejected row. Only
+/// the account that started it (and admins) can see it; to others it does not exist.
+#[utoipa::path(get, path = "/api/imports/jobs/{id}", tag = "tracing",
+    params(("id" = String, Path, description = "job id")),
+    responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
+pub async fn job(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<JobView>> {
+    user.require(Permission::ImportLists)?;
+    state
+        .jobs
+        .get(&id)
+        .filter(|job| job.started_by == user.username || user.role == repatria_core::Role::Admin)
+        .map(axum::Json)
+        .ok_or_else(|| ApiError::not_found("import job", &id))
+}
+
+/// Every import, oldest first.
+#[utoipa::path(get, path = "/api/imports", tag = "tracing",
+    responses((status = 200, body = Vec<ImportView>), (status = 403, body = ErrorBody)))]
+pub async fn list_imports(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+) -> ApiResult<axum::Json<Vec<ImportView>>> {
+    user.require(Permission::ImportLists)?;
+    let imports = state.store.imports().await?;
+    Ok(axum::Json(
+        imports
+            .into_iter()
+            .map(|import| import_view(&import, true, None))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// The reconciliation report of an imported list: for every row, matched to a captive
+/// we hold, to an open tracing request, new, or ambiguous, with the evidence.
+#[utoipa::path(get, path = "/api/imports/{id}/report", tag = "tracing", params(ReportQuery,
+        ("id" = String, Path, description = "import id")),
+    responses((status = 200, description = "the report: JSON, or CSV with `format=csv`",
+            content((Report = "application/json"), (String = "text/csv"))),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "`format` is neither json nor csv", body = ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Path(raw): Path<String>,
+    Query(query): Query<ReportQuery>,
+) -> ApiResult<axum::response::Response> {
+    user.require(Permission::ImportLists)?;
+    let csv = match query.format.as_deref().unwrap_or("json") {
+        "json" | "" => false,
+        "csv" => true,
+        _ => return Err(ApiError::invalid("format", "expected json or csv")),
+    };
+    let id = raw
+        .parse::<uuid::Uuid>()
+        .map(ImportId)
+        .map_err(|_| ApiError::not_found("import", &raw))?;
+    let import = state
+        .store
+        .get_import(id)
+        .await
+        .map_err(|e| ApiError::store("import", &raw, e))?;
+    let report: Report = imports::report(&*state.store, &import).await?;
+    state
+        .store
+        .record_read(
+            &user.actor(),
+            "list.report",
+            "list_import",
+            &raw,
+            serde_json::json!({ "rows": report.rows }),
+            Utc::now(),
+        )
+        .await?;
+    Ok(if csv {
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"reconciliation-{id}.csv\""),
+                ),
+            ],
+            imports::report_csv(&report),
+        )
+            .into_response()
+    } else {
+        axum::Json(report).into_response()
+    })
+}

@@ -1,0 +1,122 @@
+//! The match review queue: links the matching engine proposed (for tracing requests and
+//! imported list rows), and a person's decision on each (confirm, reject, undo).
+
+use axum::extract::{Path, State};
+use chrono::Utc;
+use repatria_core::error::Validator;
+use repatria_core::{Decision, FieldError, ImportId, LinkId, LinkState, Permission};
+use repatria_store::LinkFilter;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::Auth;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Json, Query};
+use crate::AppState;
+
+use super::tracing::LinkView;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LinkQuery {
+    /// `linked`, `review` (the review queue), `confirmed` or `rejected`.
+    pub state: Option<String>,
+    /// Links of the rows of one imported list.
+    pub import: Option<String>,
+    /// At most this many, best score first (default 100, at most 1000).
+    pub limit: Option<String>,
+}
+
+/// The review queue and other links found by matching, best score first.
+#[utoipa::path(get, path = "/api/matches", tag = "tracing", params(LinkQuery),
+    responses((status = 200, body = Vec<LinkView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn links(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Query(query): Query<LinkQuery>,
+) -> ApiResult<axum::Json<Vec<LinkView>>> {
+    user.require(Permission::ReviewMatches)?;
+    let mut v = Validator::new();
+    let link_state = match query
+        .state
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(raw) => {
+            let parsed = LinkState::parse(raw);
+            if parsed.is_none() {
+                v.push(FieldError::new(
+                    "state",
+                    "expected linked, review, confirmed or rejected",
+                ));
+            }
+            parsed
+        }
+        None => None,
+    };
+    let import = match query.import.as_deref().filter(|s| !s.is_empty()) {
+        Some(raw) => {
+            let parsed = raw.parse::<uuid::Uuid>().ok().map(ImportId);
+            if parsed.is_none() {
+                v.push(FieldError::new("import", "is not an import id"));
+            }
+            parsed
+        }
+        None => None,
+    };
+    v.finish()?;
+    let limit = super::audit::parse_number(query.limit.as_deref(), "limit", 1000)?
+        .unwrap_or(100)
+        .max(1) as u32;
+    let links = state
+        .store
+        .match_links(&LinkFilter {
+            state: link_state,
+            import,
+            limit,
+            ..Default::default()
+        })
+        .await?;
+    Ok(axum::Json(links.iter().map(LinkView::from).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionRequest {
+    /// `confirm`, `reject` or `undo`.
+    pub decision: String,
+}
+
+/// A person's decision on a link: confirm, reject (never proposed again) or undo.
+#[utoipa::path(post, path = "/api/matches/{id}/decision", tag = "tracing", request_body = DecisionRequest,
+    params(("id" = String, Path, description = "link id")),
+    responses((status = 200, body = LinkView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    Path(raw): Path<String>,
+    Json(body): Json<DecisionRequest>,
+) -> ApiResult<axum::Json<LinkView>> {
+    user.require(Permission::ReviewMatches)?;
+    let decision = match body.decision.trim() {
+        "confirm" => Decision::Confirm,
+        "reject" => Decision::Reject,
+        "undo" => Decision::Undo,
+        _ => {
+            return Err(ApiError::invalid(
+                "decision",
+                "expected confirm, reject or undo",
+            ))
+        }
+    };
+    let id = raw
+        .parse::<uuid::Uuid>()
+        .map(LinkId)
+        .map_err(|_| ApiError::not_found("match", &raw))?;
+    let link = state
+        .store
+        .decide_link(&user.actor(), id, decision, Utc::now())
+        .await
+        .map_err(|e| ApiError::store("match", &raw, e))?;
+    Ok(axum::Json(LinkView::from(&link)))
+}
