@@ -102,7 +102,7 @@ pub async fn plan_held<G: Send + 'static>(
     store
         .record_read(
             actor,
-            "captive.list",
+            repatria_store::AuditAction::CaptiveList,
             "registry",
             "captives",
             serde_json::json!({ "for": "exchange.plan_held", "considered": scenario.prisoners.len() }),

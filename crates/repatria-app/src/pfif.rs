@@ -55,7 +55,7 @@ pub async fn export(
     store
         .record_read(
             actor,
-            "registry.export",
+            repatria_store::AuditAction::RegistryExport,
             "registry",
             "pfif",
             serde_json::json!({ "persons": persons.len() }),

@@ -68,7 +68,7 @@ pub async fn list(
     store
         .record_read(
             actor,
-            "captive.list",
+            repatria_store::AuditAction::CaptiveList,
             "registry",
             "captives",
             serde_json::json!({ "shown": shown }),

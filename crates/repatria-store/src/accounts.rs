@@ -5,7 +5,7 @@ use repatria_core::{Role, Timestamp};
 use sqlx::Row;
 
 use crate::sql::instant;
-use crate::{Actor, Result, SqlStore, StoreError};
+use crate::{Actor, AuditAction, Result, SqlStore, StoreError};
 
 /// A user account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +132,7 @@ impl SqlStore {
         self.audit_in(
             &mut tx,
             actor,
-            "user.create",
+            AuditAction::UserCreate,
             "user",
             &user.username,
             serde_json::json!({ "role": user.role.as_str() }),
@@ -192,9 +192,9 @@ impl SqlStore {
             0
         };
         let action = if disabled {
-            "user.disable"
+            AuditAction::UserDisable
         } else {
-            "user.enable"
+            AuditAction::UserEnable
         };
         self.audit_in(
             &mut tx,
@@ -231,14 +231,14 @@ impl SqlStore {
         .bind(credential.expires_at.map(instant))
         .execute(&mut *tx)
         .await?;
-        let action = format!("credential.{}.create", credential.kind);
+        let action = AuditAction::of_credential(&credential.kind, true);
         // The audit names the credential by its id (a prefix of its hash): enough to tell
         // them apart, useless for logging in.
         let id = credential.id();
         self.audit_in(
             &mut tx,
             actor,
-            &action,
+            action,
             "user",
             &credential.username,
             serde_json::json!({ "credential": id }),
@@ -372,7 +372,7 @@ impl SqlStore {
         self.audit_in(
             tx,
             actor,
-            &format!("credential.{kind}.revoke"),
+            AuditAction::of_credential(kind, false),
             "user",
             username,
             serde_json::json!({ "credential": id }),
@@ -404,8 +404,8 @@ impl SqlStore {
             return Err(StoreError::NotFound);
         }
         let (must_change, action) = match change {
-            PasswordChange::Own { .. } => (false, "user.password_change"),
-            PasswordChange::Reset => (true, "user.password_reset"),
+            PasswordChange::Own { .. } => (false, AuditAction::UserPasswordChange),
+            PasswordChange::Reset => (true, AuditAction::UserPasswordReset),
         };
         sqlx::query(
             "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE username = $3",
@@ -541,10 +541,13 @@ impl SqlStore {
         let (_turn, mut tx) = self.begin_write().await?;
         let (action, detail) = match lockout {
             Some(scope) => (
-                "login.lockout",
+                AuditAction::LoginLockout,
                 serde_json::json!({ "scope": scope, "client": client }),
             ),
-            None => ("login.failure", serde_json::json!({ "client": client })),
+            None => (
+                AuditAction::LoginFailure,
+                serde_json::json!({ "client": client }),
+            ),
         };
         self.audit_in(&mut tx, actor, action, "user", attempted, detail, now)
             .await?;
@@ -575,7 +578,7 @@ impl SqlStore {
         self.audit_in(
             &mut tx,
             actor,
-            "user.unlock",
+            AuditAction::UserUnlock,
             "user",
             username,
             serde_json::json!({ "had_attempts": done.rows_affected() > 0 }),
@@ -651,15 +654,15 @@ impl SqlStore {
         let (statement, action) = match change {
             TotpChange::Enrol { .. } => (
                 "UPDATE users SET totp_secret = $2, totp_enabled = 0, totp_last_step = NULL WHERE username = $1",
-                "user.totp_enrol",
+                AuditAction::UserTotpEnrol,
             ),
             TotpChange::Enable { .. } => (
                 "UPDATE users SET totp_enabled = 1, totp_last_step = $2 WHERE username = $1 AND totp_secret IS NOT NULL",
-                "user.totp_enable",
+                AuditAction::UserTotpEnable,
             ),
             TotpChange::Disable => (
                 "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = NULL WHERE username = $1",
-                "user.totp_disable",
+                AuditAction::UserTotpDisable,
             ),
         };
         let query = sqlx::query(statement).bind(username);

@@ -8,6 +8,192 @@
 
 use sha2::{Digest, Sha256};
 
+/// Every kind of event the audit log records: one closed set, so that no write or read
+/// names its event by a string of its own. The log stores [`AuditAction::as_str`]; the
+/// words are stable (checkpoints and witnesses hold them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    PartyCreate,
+    CaptiveCreate,
+    CaptiveImport,
+    CaptiveIdentityClaimAdd,
+    CaptiveAssessedIdentitySet,
+    CaptiveCustodyEventAdd,
+    CaptiveHealthRecord,
+    CaptiveInterviewRecord,
+    CaptiveRepatriationWishRecord,
+    CaptiveLanguagesSet,
+    CaptiveCaptureCardSent,
+    /// One captive's record was read.
+    CaptiveRead,
+    /// Captives were listed or searched (the ids shown are in the detail).
+    CaptiveList,
+    /// The registry was exported (PFIF).
+    RegistryExport,
+    MediaRequestCreate,
+    MediaRequestDecide,
+    MediaRequestVisit,
+    MediaList,
+    TracingRequestCreate,
+    TracingRequestImport,
+    TracingRequestAnswer,
+    TracingRequestClose,
+    TracingRequestRead,
+    TracingRequestList,
+    ListImport,
+    /// An imported list's reconciliation report was read.
+    ListReport,
+    MatchPropose,
+    MatchConfirm,
+    MatchReject,
+    MatchUndo,
+    UserCreate,
+    UserDisable,
+    UserEnable,
+    UserPasswordChange,
+    UserPasswordReset,
+    UserUnlock,
+    UserTotpEnrol,
+    UserTotpEnable,
+    UserTotpDisable,
+    LoginFailure,
+    LoginLockout,
+    SessionCreate,
+    SessionRevoke,
+    ApiTokenCreate,
+    ApiTokenRevoke,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 45] = {
+        use AuditAction::*;
+        [
+            PartyCreate,
+            CaptiveCreate,
+            CaptiveImport,
+            CaptiveIdentityClaimAdd,
+            CaptiveAssessedIdentitySet,
+            CaptiveCustodyEventAdd,
+            CaptiveHealthRecord,
+            CaptiveInterviewRecord,
+            CaptiveRepatriationWishRecord,
+            CaptiveLanguagesSet,
+            CaptiveCaptureCardSent,
+            CaptiveRead,
+            CaptiveList,
+            RegistryExport,
+            MediaRequestCreate,
+            MediaRequestDecide,
+            MediaRequestVisit,
+            MediaList,
+            TracingRequestCreate,
+            TracingRequestImport,
+            TracingRequestAnswer,
+            TracingRequestClose,
+            TracingRequestRead,
+            TracingRequestList,
+            ListImport,
+            ListReport,
+            MatchPropose,
+            MatchConfirm,
+            MatchReject,
+            MatchUndo,
+            UserCreate,
+            UserDisable,
+            UserEnable,
+            UserPasswordChange,
+            UserPasswordReset,
+            UserUnlock,
+            UserTotpEnrol,
+            UserTotpEnable,
+            UserTotpDisable,
+            LoginFailure,
+            LoginLockout,
+            SessionCreate,
+            SessionRevoke,
+            ApiTokenCreate,
+            ApiTokenRevoke,
+        ]
+    };
+
+    /// The word stored in the log.
+    pub fn as_str(self) -> &'static str {
+        use AuditAction::*;
+        match self {
+            PartyCreate => "party.create",
+            CaptiveCreate => "captive.create",
+            CaptiveImport => "captive.import",
+            CaptiveIdentityClaimAdd => "captive.identity_claim.add",
+            CaptiveAssessedIdentitySet => "captive.assessed_identity.set",
+            CaptiveCustodyEventAdd => "captive.custody_event.add",
+            CaptiveHealthRecord => "captive.health.record",
+            CaptiveInterviewRecord => "captive.interview.record",
+            CaptiveRepatriationWishRecord => "captive.repatriation_wish.record",
+            CaptiveLanguagesSet => "captive.languages.set",
+            CaptiveCaptureCardSent => "captive.capture_card.sent",
+            CaptiveRead => "captive.read",
+            CaptiveList => "captive.list",
+            RegistryExport => "registry.export",
+            MediaRequestCreate => "media_request.create",
+            MediaRequestDecide => "media_request.decide",
+            MediaRequestVisit => "media_request.visit",
+            MediaList => "media.list",
+            TracingRequestCreate => "tracing_request.create",
+            TracingRequestImport => "tracing_request.import",
+            TracingRequestAnswer => "tracing_request.answer",
+            TracingRequestClose => "tracing_request.close",
+            TracingRequestRead => "tracing_request.read",
+            TracingRequestList => "tracing_request.list",
+            ListImport => "list.import",
+            ListReport => "list.report",
+            MatchPropose => "match.propose",
+            MatchConfirm => "match.confirm",
+            MatchReject => "match.reject",
+            MatchUndo => "match.undo",
+            UserCreate => "user.create",
+            UserDisable => "user.disable",
+            UserEnable => "user.enable",
+            UserPasswordChange => "user.password_change",
+            UserPasswordReset => "user.password_reset",
+            UserUnlock => "user.unlock",
+            UserTotpEnrol => "user.totp_enrol",
+            UserTotpEnable => "user.totp_enable",
+            UserTotpDisable => "user.totp_disable",
+            LoginFailure => "login.failure",
+            LoginLockout => "login.lockout",
+            SessionCreate => "credential.session.create",
+            SessionRevoke => "credential.session.revoke",
+            ApiTokenCreate => "credential.api.create",
+            ApiTokenRevoke => "credential.api.revoke",
+        }
+    }
+
+    /// The action of a decision on a match link.
+    pub fn of_decision(decision: repatria_core::Decision) -> AuditAction {
+        match decision {
+            repatria_core::Decision::Confirm => AuditAction::MatchConfirm,
+            repatria_core::Decision::Reject => AuditAction::MatchReject,
+            repatria_core::Decision::Undo => AuditAction::MatchUndo,
+        }
+    }
+
+    /// Creating or revoking a credential of `kind` (`session` or `api`).
+    pub fn of_credential(kind: &str, created: bool) -> AuditAction {
+        match (kind == "api", created) {
+            (true, true) => AuditAction::ApiTokenCreate,
+            (true, false) => AuditAction::ApiTokenRevoke,
+            (false, true) => AuditAction::SessionCreate,
+            (false, false) => AuditAction::SessionRevoke,
+        }
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The hash before the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -129,6 +315,37 @@ impl ChainVerifier {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_audit_action_has_its_own_stable_word() {
+        use super::AuditAction;
+        let words: std::collections::BTreeSet<&str> =
+            AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(
+            words.len(),
+            AuditAction::ALL.len(),
+            "two actions share a word"
+        );
+        for word in &words {
+            assert!(
+                word.split('.').count() >= 2
+                    && word
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'_'),
+                "{word}"
+            );
+        }
+        // Words already in logs that witnesses hold: they never change.
+        assert_eq!(AuditAction::CaptiveRead.as_str(), "captive.read");
+        assert_eq!(
+            AuditAction::ApiTokenCreate.as_str(),
+            "credential.api.create"
+        );
+        assert_eq!(
+            AuditAction::of_decision(repatria_core::Decision::Reject).as_str(),
+            "match.reject"
+        );
+    }
+
     use super::*;
 
     fn chain(n: u64) -> Vec<AuditEvent> {

@@ -27,7 +27,7 @@ use repatria_core::{
 };
 
 pub use accounts::{AttemptCount, Credential, PasswordChange, TotpChange, TotpState, User};
-pub use audit::{AuditEvent, VerifyReport};
+pub use audit::{AuditAction, AuditEvent, VerifyReport};
 pub use backend::{redact_url, Backend, SqlStore};
 pub use media::MediaChange;
 pub use tracing::{LinkFilter, TracingChange};
@@ -120,16 +120,16 @@ pub enum CaptiveChange {
 
 impl CaptiveChange {
     /// The audit action name.
-    pub fn action(&self) -> &'static str {
+    pub fn action(&self) -> AuditAction {
         match self {
-            CaptiveChange::AddIdentityClaim(_) => "captive.identity_claim.add",
-            CaptiveChange::SetAssessedIdentity(_) => "captive.assessed_identity.set",
-            CaptiveChange::AddCustodyEvent(_) => "captive.custody_event.add",
-            CaptiveChange::RecordHealth(_) => "captive.health.record",
-            CaptiveChange::RecordInterview(_) => "captive.interview.record",
-            CaptiveChange::RecordRepatriationWish(_) => "captive.repatriation_wish.record",
-            CaptiveChange::SetLanguages { .. } => "captive.languages.set",
-            CaptiveChange::RecordCaptureCardSent { .. } => "captive.capture_card.sent",
+            CaptiveChange::AddIdentityClaim(_) => AuditAction::CaptiveIdentityClaimAdd,
+            CaptiveChange::SetAssessedIdentity(_) => AuditAction::CaptiveAssessedIdentitySet,
+            CaptiveChange::AddCustodyEvent(_) => AuditAction::CaptiveCustodyEventAdd,
+            CaptiveChange::RecordHealth(_) => AuditAction::CaptiveHealthRecord,
+            CaptiveChange::RecordInterview(_) => AuditAction::CaptiveInterviewRecord,
+            CaptiveChange::RecordRepatriationWish(_) => AuditAction::CaptiveRepatriationWishRecord,
+            CaptiveChange::SetLanguages { .. } => AuditAction::CaptiveLanguagesSet,
+            CaptiveChange::RecordCaptureCardSent { .. } => AuditAction::CaptiveCaptureCardSent,
         }
     }
 
@@ -470,7 +470,7 @@ pub trait Store: Send + Sync {
     async fn record_read(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         entity_type: &str,
         entity_id: &str,
         detail: serde_json::Value,

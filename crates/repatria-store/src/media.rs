@@ -7,7 +7,7 @@ use repatria_core::{
 use sqlx::Row;
 
 use crate::sql::instant;
-use crate::{Actor, Result, SqlStore, StoreError};
+use crate::{Actor, AuditAction, Result, SqlStore, StoreError};
 
 /// A change to a media-access request.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ impl SqlStore {
         self.audit_in(
             &mut tx,
             actor,
-            "media_request.create",
+            AuditAction::MediaRequestCreate,
             "media_request",
             &id,
             detail,
@@ -97,12 +97,12 @@ impl SqlStore {
                     "consent_recorded": decision.consent_recorded,
                 });
                 request.decide(decision)?;
-                ("media_request.decide", detail)
+                (AuditAction::MediaRequestDecide, detail)
             }
             MediaChange::RecordVisit(visit) => {
                 let detail = serde_json::json!({ "captive": visit.captive });
                 request.record_visit(visit)?;
-                ("media_request.visit", detail)
+                (AuditAction::MediaRequestVisit, detail)
             }
         };
         sqlx::query("UPDATE media_requests SET record = $1 WHERE id = $2")

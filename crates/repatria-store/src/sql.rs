@@ -9,7 +9,7 @@ use repatria_core::{
 use sqlx::AnyConnection;
 use sqlx::Row;
 
-use crate::audit::{AuditEvent, ChainVerifier, VerifyReport};
+use crate::audit::{AuditAction, AuditEvent, ChainVerifier, VerifyReport};
 use crate::{
     Actor, Backend, CaptiveChange, CaptiveQuery, Page, Result, SqlStore, Store, StoreError,
 };
@@ -43,7 +43,7 @@ impl AuditWriter {
         &mut self,
         conn: &mut AnyConnection,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         entity_type: &str,
         entity_id: &str,
         detail: serde_json::Value,
@@ -53,7 +53,7 @@ impl AuditWriter {
             seq: self.seq + 1,
             at: instant(now),
             actor: actor.user.clone(),
-            action: action.to_string(),
+            action: action.as_str().to_string(),
             entity_type: entity_type.to_string(),
             entity_id: entity_id.to_string(),
             request_id: actor.request_id.clone(),
@@ -150,7 +150,7 @@ impl SqlStore {
         &self,
         conn: &mut AnyConnection,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         entity_type: &str,
         entity_id: &str,
         detail: serde_json::Value,
@@ -294,7 +294,7 @@ impl Store for SqlStore {
         self.audit_in(
             &mut tx,
             actor,
-            "party.create",
+            AuditAction::PartyCreate,
             "party",
             party.code.as_str(),
             serde_json::json!({ "name": party.name }),
@@ -342,7 +342,7 @@ impl Store for SqlStore {
         self.audit_in(
             &mut tx,
             actor,
-            "captive.create",
+            AuditAction::CaptiveCreate,
             "captive",
             &id.to_string(),
             create_detail(&captive),
@@ -386,7 +386,7 @@ impl Store for SqlStore {
                 .append(
                     &mut tx,
                     actor,
-                    "captive.import",
+                    AuditAction::CaptiveImport,
                     "captive",
                     &captive.id.to_string(),
                     create_detail(captive),
@@ -789,7 +789,7 @@ impl Store for SqlStore {
     async fn record_read(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         entity_type: &str,
         entity_id: &str,
         detail: serde_json::Value,

@@ -19,7 +19,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::sql::{instant, AuditWriter};
-use crate::{Actor, Result, SqlStore, StoreError};
+use crate::{Actor, AuditAction, Result, SqlStore, StoreError};
 
 /// A change to a tracing request made by a tracing officer.
 #[derive(Debug, Clone)]
@@ -89,7 +89,7 @@ impl SqlStore {
         self.audit_in(
             &mut tx,
             actor,
-            "tracing_request.create",
+            AuditAction::TracingRequestCreate,
             "tracing_request",
             &request.id.0.to_string(),
             serde_json::json!({ "consent_to_matching": request.consent_to_matching }),
@@ -192,11 +192,11 @@ impl SqlStore {
             TracingChange::RecordAnswer(answer) => {
                 let detail = serde_json::json!({ "answered_at": answer.at, "by": answer.by });
                 request.record_answer(answer)?;
-                ("tracing_request.answer", detail)
+                (AuditAction::TracingRequestAnswer, detail)
             }
             TracingChange::Close => {
                 request.close()?;
-                ("tracing_request.close", serde_json::json!({}))
+                (AuditAction::TracingRequestClose, serde_json::json!({}))
             }
         };
         Self::write_request(&mut tx, &request, false).await?;
@@ -305,7 +305,7 @@ impl SqlStore {
             .append(
                 &mut tx,
                 actor,
-                "list.import",
+                AuditAction::ListImport,
                 "list_import",
                 &id,
                 serde_json::json!({
@@ -325,7 +325,7 @@ impl SqlStore {
                 .append(
                     &mut tx,
                     actor,
-                    "tracing_request.import",
+                    AuditAction::TracingRequestImport,
                     "tracing_request",
                     &request.id.0.to_string(),
                     serde_json::json!({ "import": id, "consent_to_matching": request.consent_to_matching }),
@@ -519,7 +519,7 @@ impl SqlStore {
                 .append(
                     conn,
                     actor,
-                    "match.propose",
+                    AuditAction::MatchPropose,
                     subject.kind(),
                     &subject.key(),
                     serde_json::json!({ "linked": linked, "review": review, "removed": if Some(subject) == replace { removed } else { 0 } }),
@@ -661,7 +661,7 @@ impl SqlStore {
             .append(
                 &mut tx,
                 actor,
-                &format!("match.{}", decision.as_str()),
+                AuditAction::of_decision(decision),
                 "match_link",
                 &id.to_string(),
                 detail,

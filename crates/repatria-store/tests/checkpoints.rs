@@ -24,7 +24,7 @@ async fn write_events(store: &SqlStore, tag: &str, n: u32) {
         store
             .record_read(
                 &Actor::new("registrar-1"),
-                "captive.read",
+                repatria_store::AuditAction::CaptiveRead,
                 "captive",
                 &format!("{tag}-{i}"),
                 serde_json::json!({ "tag": tag }),

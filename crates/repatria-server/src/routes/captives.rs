@@ -127,7 +127,7 @@ pub async fn list(
             .store
             .record_read(
                 &user.actor(),
-                "captive.list",
+                repatria_store::AuditAction::CaptiveList,
                 "registry",
                 "captives",
                 serde_json::json!({ "shown": shown }),
@@ -219,7 +219,7 @@ pub async fn get(
         .store
         .record_read(
             &user.actor(),
-            "captive.read",
+            repatria_store::AuditAction::CaptiveRead,
             "captive",
             &id.to_string(),
             serde_json::json!({}),
@@ -252,7 +252,7 @@ async fn journalist_view(
         .store
         .record_read(
             &user.actor(),
-            "captive.read",
+            repatria_store::AuditAction::CaptiveRead,
             "captive",
             &id.to_string(),
             serde_json::json!({ "media": true }),

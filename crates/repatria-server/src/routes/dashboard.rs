@@ -206,7 +206,7 @@ pub async fn get(
         .store
         .record_read(
             &user.actor(),
-            "captive.list",
+            repatria_store::AuditAction::CaptiveList,
             "registry",
             "dashboard",
             serde_json::json!({ "shown": shown }),

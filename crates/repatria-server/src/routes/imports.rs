@@ -476,7 +476,7 @@ pub async fn report(
         .store
         .record_read(
             &user.actor(),
-            "list.report",
+            repatria_store::AuditAction::ListReport,
             "list_import",
             &raw,
             serde_json::json!({ "rows": report.rows }),

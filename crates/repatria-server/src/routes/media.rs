@@ -308,7 +308,7 @@ pub async fn list(
         .store
         .record_read(
             &user.actor(),
-            "media.list",
+            repatria_store::AuditAction::MediaList,
             "registry",
             "media_requests",
             serde_json::json!({ "shown": shown }),

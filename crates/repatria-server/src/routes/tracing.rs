@@ -309,7 +309,7 @@ pub async fn list(
         .store
         .record_read(
             &user.actor(),
-            "tracing_request.list",
+            repatria_store::AuditAction::TracingRequestList,
             "tracing",
             "requests",
             serde_json::json!({ "shown": requests.len() }),
@@ -351,7 +351,7 @@ pub async fn get(
         .store
         .record_read(
             &user.actor(),
-            "tracing_request.read",
+            repatria_store::AuditAction::TracingRequestRead,
             "tracing_request",
             &raw,
             serde_json::json!({}),

@@ -232,7 +232,7 @@ pub async fn list(db: &str, status: Option<&str>) -> anyhow::Result<()> {
     store
         .record_read(
             &Actor::new("cli"),
-            "tracing_request.list",
+            repatria_store::AuditAction::TracingRequestList,
             "tracing",
             "requests",
             serde_json::json!({ "shown": requests.len() }),
