@@ -176,7 +176,9 @@ impl SqlStore {
     }
 
     /// The underlying pool, for tests that need to reach past the store (to tamper
-    /// with the audit log, for example).
+    /// with the audit log, for example). Only with the feature `testing`: nothing else
+    /// may write past the store's audited methods.
+    #[cfg(feature = "testing")]
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
