@@ -8,166 +8,86 @@
 
 use sha2::{Digest, Sha256};
 
-/// Every kind of event the audit log records: one closed set, so that no write or read
-/// names its event by a string of its own. The log stores [`AuditAction::as_str`]; the
-/// words are stable (checkpoints and witnesses hold them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AuditAction {
-    PartyCreate,
-    CaptiveCreate,
-    CaptiveImport,
-    CaptiveIdentityClaimAdd,
-    CaptiveAssessedIdentitySet,
-    CaptiveCustodyEventAdd,
-    CaptiveHealthRecord,
-    CaptiveInterviewRecord,
-    CaptiveRepatriationWishRecord,
-    CaptiveLanguagesSet,
-    CaptiveCaptureCardSent,
+/// Declares [`AuditAction`] from one table of variants and the words the log stores, so
+/// that the enum, [`AuditAction::ALL`] and [`AuditAction::as_str`] cannot disagree.
+macro_rules! audit_actions {
+    ($($(#[$doc:meta])* $variant:ident => $word:literal,)+) => {
+        /// Every kind of event the audit log records: one closed set, so that no write or
+        /// read names its event by a string of its own. The log stores
+        /// [`AuditAction::as_str`]; the words are stable (checkpoints and witnesses hold
+        /// them).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum AuditAction {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl AuditAction {
+            /// Every action, in the order declared.
+            pub const ALL: &'static [AuditAction] = &[$(AuditAction::$variant,)+];
+
+            /// The word stored in the log.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(AuditAction::$variant => $word,)+
+                }
+            }
+        }
+    };
+}
+
+audit_actions! {
+    PartyCreate => "party.create",
+    CaptiveCreate => "captive.create",
+    CaptiveImport => "captive.import",
+    CaptiveIdentityClaimAdd => "captive.identity_claim.add",
+    CaptiveAssessedIdentitySet => "captive.assessed_identity.set",
+    CaptiveCustodyEventAdd => "captive.custody_event.add",
+    CaptiveHealthRecord => "captive.health.record",
+    CaptiveInterviewRecord => "captive.interview.record",
+    CaptiveRepatriationWishRecord => "captive.repatriation_wish.record",
+    CaptiveLanguagesSet => "captive.languages.set",
+    CaptiveCaptureCardSent => "captive.capture_card.sent",
     /// One captive's record was read.
-    CaptiveRead,
+    CaptiveRead => "captive.read",
     /// Captives were listed or searched (the ids shown are in the detail).
-    CaptiveList,
+    CaptiveList => "captive.list",
     /// The registry was exported (PFIF).
-    RegistryExport,
-    MediaRequestCreate,
-    MediaRequestDecide,
-    MediaRequestVisit,
-    MediaList,
-    TracingRequestCreate,
-    TracingRequestImport,
-    TracingRequestAnswer,
-    TracingRequestClose,
-    TracingRequestRead,
-    TracingRequestList,
-    ListImport,
+    RegistryExport => "registry.export",
+    MediaRequestCreate => "media_request.create",
+    MediaRequestDecide => "media_request.decide",
+    MediaRequestVisit => "media_request.visit",
+    MediaList => "media.list",
+    TracingRequestCreate => "tracing_request.create",
+    TracingRequestImport => "tracing_request.import",
+    TracingRequestAnswer => "tracing_request.answer",
+    TracingRequestClose => "tracing_request.close",
+    TracingRequestRead => "tracing_request.read",
+    TracingRequestList => "tracing_request.list",
+    ListImport => "list.import",
     /// An imported list's reconciliation report was read.
-    ListReport,
-    MatchPropose,
-    MatchConfirm,
-    MatchReject,
-    MatchUndo,
-    UserCreate,
-    UserDisable,
-    UserEnable,
-    UserPasswordChange,
-    UserPasswordReset,
-    UserUnlock,
-    UserTotpEnrol,
-    UserTotpEnable,
-    UserTotpDisable,
-    LoginFailure,
-    LoginLockout,
-    SessionCreate,
-    SessionRevoke,
-    ApiTokenCreate,
-    ApiTokenRevoke,
+    ListReport => "list.report",
+    MatchPropose => "match.propose",
+    MatchConfirm => "match.confirm",
+    MatchReject => "match.reject",
+    MatchUndo => "match.undo",
+    UserCreate => "user.create",
+    UserDisable => "user.disable",
+    UserEnable => "user.enable",
+    UserPasswordChange => "user.password_change",
+    UserPasswordReset => "user.password_reset",
+    UserUnlock => "user.unlock",
+    UserTotpEnrol => "user.totp_enrol",
+    UserTotpEnable => "user.totp_enable",
+    UserTotpDisable => "user.totp_disable",
+    LoginFailure => "login.failure",
+    LoginLockout => "login.lockout",
+    SessionCreate => "credential.session.create",
+    SessionRevoke => "credential.session.revoke",
+    ApiTokenCreate => "credential.api.create",
+    ApiTokenRevoke => "credential.api.revoke",
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 45] = {
-        use AuditAction::*;
-        [
-            PartyCreate,
-            CaptiveCreate,
-            CaptiveImport,
-            CaptiveIdentityClaimAdd,
-            CaptiveAssessedIdentitySet,
-            CaptiveCustodyEventAdd,
-            CaptiveHealthRecord,
-            CaptiveInterviewRecord,
-            CaptiveRepatriationWishRecord,
-            CaptiveLanguagesSet,
-            CaptiveCaptureCardSent,
-            CaptiveRead,
-            CaptiveList,
-            RegistryExport,
-            MediaRequestCreate,
-            MediaRequestDecide,
-            MediaRequestVisit,
-            MediaList,
-            TracingRequestCreate,
-            TracingRequestImport,
-            TracingRequestAnswer,
-            TracingRequestClose,
-            TracingRequestRead,
-            TracingRequestList,
-            ListImport,
-            ListReport,
-            MatchPropose,
-            MatchConfirm,
-            MatchReject,
-            MatchUndo,
-            UserCreate,
-            UserDisable,
-            UserEnable,
-            UserPasswordChange,
-            UserPasswordReset,
-            UserUnlock,
-            UserTotpEnrol,
-            UserTotpEnable,
-            UserTotpDisable,
-            LoginFailure,
-            LoginLockout,
-            SessionCreate,
-            SessionRevoke,
-            ApiTokenCreate,
-            ApiTokenRevoke,
-        ]
-    };
-
-    /// The word stored in the log.
-    pub fn as_str(self) -> &'static str {
-        use AuditAction::*;
-        match self {
-            PartyCreate => "party.create",
-            CaptiveCreate => "captive.create",
-            CaptiveImport => "captive.import",
-            CaptiveIdentityClaimAdd => "captive.identity_claim.add",
-            CaptiveAssessedIdentitySet => "captive.assessed_identity.set",
-            CaptiveCustodyEventAdd => "captive.custody_event.add",
-            CaptiveHealthRecord => "captive.health.record",
-            CaptiveInterviewRecord => "captive.interview.record",
-            CaptiveRepatriationWishRecord => "captive.repatriation_wish.record",
-            CaptiveLanguagesSet => "captive.languages.set",
-            CaptiveCaptureCardSent => "captive.capture_card.sent",
-            CaptiveRead => "captive.read",
-            CaptiveList => "captive.list",
-            RegistryExport => "registry.export",
-            MediaRequestCreate => "media_request.create",
-            MediaRequestDecide => "media_request.decide",
-            MediaRequestVisit => "media_request.visit",
-            MediaList => "media.list",
-            TracingRequestCreate => "tracing_request.create",
-            TracingRequestImport => "tracing_request.import",
-            TracingRequestAnswer => "tracing_request.answer",
-            TracingRequestClose => "tracing_request.close",
-            TracingRequestRead => "tracing_request.read",
-            TracingRequestList => "tracing_request.list",
-            ListImport => "list.import",
-            ListReport => "list.report",
-            MatchPropose => "match.propose",
-            MatchConfirm => "match.confirm",
-            MatchReject => "match.reject",
-            MatchUndo => "match.undo",
-            UserCreate => "user.create",
-            UserDisable => "user.disable",
-            UserEnable => "user.enable",
-            UserPasswordChange => "user.password_change",
-            UserPasswordReset => "user.password_reset",
-            UserUnlock => "user.unlock",
-            UserTotpEnrol => "user.totp_enrol",
-            UserTotpEnable => "user.totp_enable",
-            UserTotpDisable => "user.totp_disable",
-            LoginFailure => "login.failure",
-            LoginLockout => "login.lockout",
-            SessionCreate => "credential.session.create",
-            SessionRevoke => "credential.session.revoke",
-            ApiTokenCreate => "credential.api.create",
-            ApiTokenRevoke => "credential.api.revoke",
-        }
-    }
-
     /// The action of a decision on a match link.
     pub fn of_decision(decision: repatria_core::Decision) -> AuditAction {
         match decision {
