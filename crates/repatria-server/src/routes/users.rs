@@ -80,6 +80,17 @@ async fn locked_accounts(state: &AppState) -> ApiResult<std::collections::HashSe
         .collect())
 }
 
+/// An account as stored now, with whether failed logins have locked it.
+async fn account_view(state: &AppState, username: &str) -> ApiResult<axum::Json<UserView>> {
+    let account = state
+        .store
+        .get_user(username)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user", username))?;
+    let locked = locked_accounts(state).await?.contains(&account.username);
+    Ok(axum::Json(UserView::new(&account, locked)))
+}
+
 /// Every account, by name.
 #[utoipa::path(get, path = "/api/users", tag = "users",
     responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody)))]
@@ -206,12 +217,7 @@ pub async fn unlock(
         )
         .await
         .map_err(|e| ApiError::store("user", &username, e))?;
-    let account = state
-        .store
-        .get_user(&username)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user", &username))?;
-    Ok(axum::Json(UserView::new(&account, false)))
+    account_view(&state, &username).await
 }
 
 /// Resets an account's password to a temporary one (`user.password_reset` in the audit
@@ -263,11 +269,5 @@ pub async fn reset_password(
         )
         .await
         .map_err(|e| ApiError::store("user", &username, e))?;
-    let account = state
-        .store
-        .get_user(&username)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user", &username))?;
-    let locked = locked_accounts(&state).await?.contains(&account.username);
-    Ok(axum::Json(UserView::new(&account, locked)))
+    account_view(&state, &username).await
 }
