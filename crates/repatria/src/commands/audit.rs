@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use repatria_store::{checkpoint, SqlStore, Store};
+use repatria_store::{checkpoint, Store};
 use repatria_tlog::{Signer, Verifier};
 
 /// Recomputes the hash chain; an intact log prints the number of events checked, a
@@ -35,9 +35,7 @@ pub async fn verify(
                 .map(|note| (path, note))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let store = SqlStore::connect(db)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(db)))?;
+    let store = super::open_store(db).await?;
     let report = store
         .verify_audit()
         .await
@@ -121,9 +119,7 @@ pub fn read_signer(path: &Path) -> anyhow::Result<Signer> {
 /// not vouched for.
 pub async fn checkpoint(db: &str, key: &Path) -> anyhow::Result<()> {
     let signer = read_signer(key)?;
-    let store = SqlStore::connect(db)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(db)))?;
+    let store = super::open_store(db).await?;
     let report = store
         .verify_audit()
         .await
@@ -136,22 +132,4 @@ pub async fn checkpoint(db: &str, key: &Path) -> anyhow::Result<()> {
         .context("cannot read the audit log")?;
     print!("{note}");
     Ok(())
-}
-
-/// A database URL fit for messages: without its password.
-pub fn redact(url: &str) -> String {
-    repatria_store::redact_url(url)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_hidden_from_messages() {
-        assert_eq!(
-            super::redact("postgres://app:secret@db/r"),
-            "postgres://app:***@db/r"
-        );
-        assert_eq!(super::redact("postgres://app@db/r"), "postgres://app@db/r");
-        assert_eq!(super::redact("repatria.db"), "repatria.db");
-    }
 }

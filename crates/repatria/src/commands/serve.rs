@@ -7,8 +7,6 @@ use anyhow::Context;
 use repatria_server::AppState;
 use repatria_store::SqlStore;
 
-use super::audit::redact;
-
 /// How `repatria serve` treats its clients.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -24,9 +22,7 @@ pub async fn serve(
     audit_key: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let signer = audit_key.map(load_audit_key).transpose()?;
-    let store = SqlStore::connect(db)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(db)))?;
+    let store = super::open_store(db).await?;
     tracing::info!(backend = store_backend(&store), "database ready");
     run(store, addr, None, Vec::new(), options, signer, false).await
 }

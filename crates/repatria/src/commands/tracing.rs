@@ -11,7 +11,6 @@ use repatria_app::matching::Matching;
 use repatria_core::{ImportKind, PartyCode, TracingStatus};
 use repatria_store::{Actor, SqlStore, Store};
 
-use super::audit::redact;
 use crate::DbArgs;
 
 #[derive(clap::Args)]
@@ -42,9 +41,7 @@ pub struct ImportArgs {
 }
 
 async fn open(db: &str) -> anyhow::Result<SqlStore> {
-    SqlStore::connect(db)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(db)))
+    super::open_store(db).await
 }
 
 /// Imports a list or tracing requests; prints the mapping used, a progress bar on a

@@ -4,9 +4,7 @@ use std::io::BufRead;
 
 use anyhow::Context;
 use repatria_core::{check_new_password, parse_username, Role};
-use repatria_store::{Actor, SqlStore, Store, User};
-
-use super::audit::redact;
+use repatria_store::{Actor, Store, User};
 
 /// Creates an account; the password is read from standard input (one line), never from
 /// the command line, where other users of the machine could see it.
@@ -22,9 +20,7 @@ pub async fn add(db: &str, name: &str, role: &str) -> anyhow::Result<()> {
         .context("cannot read the password from standard input")?;
     let password = password.trim_end_matches(['\r', '\n']);
     check_new_password(password).map_err(|e| anyhow::anyhow!("password: {}", e.reason))?;
-    let store = SqlStore::connect(db)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(db)))?;
+    let store = super::open_store(db).await?;
     let password_hash = repatria_app::accounts::hash_password(password)?;
     let user = User {
         username: username.clone(),
