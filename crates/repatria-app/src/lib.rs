@@ -10,9 +10,12 @@
 //!   named), and the reconciliation report of a list.
 //! - [`matching`]: the matching engine's index of the registry and of open tracing
 //!   requests, kept up to date as records change; name search in any spelling.
+//! - [`media`]: what media-access decisions release to a journalist, and the listings
+//!   of requests, audited.
 //! - [`pfif`]: the registry as PFIF 1.4 for tracing services, audited.
 //! - [`registry`]: listing and searching the registry, one behaviour for the API, the
-//!   web pages and the command line, audited.
+//!   web pages and the command line, and reading one captive's record, audited.
+//! - [`tracing`]: reading tracing requests and their candidates, audited.
 //!
 //! With the feature `api`, the answers derive `serde::Serialize` and `utoipa::ToSchema`
 //! for the HTTP adapter.
@@ -22,8 +25,10 @@ pub mod demo;
 pub mod exchange;
 pub mod imports;
 pub mod matching;
+pub mod media;
 pub mod pfif;
 pub mod registry;
+pub mod tracing;
 
 /// Seconds on a monotonic clock since first asked: the clock that engines with a time
 /// budget (the exchange planner) are given, since they read none of their own.

@@ -79,6 +79,40 @@ pub async fn list(
 }
 
 /// A name search; pages by position (`@N` cursors).
+/// How a captive's record is read: in full by the bureau's staff, or as released to a
+/// journalist (the audit event says which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    Full,
+    Released,
+}
+
+/// Reads one captive's record and records who read it.
+pub async fn read(
+    store: &dyn Store,
+    actor: &Actor,
+    id: CaptiveId,
+    reading: Reading,
+    now: Timestamp,
+) -> Result<Captive, StoreError> {
+    let captive = store.get_captive(id).await?;
+    let detail = match reading {
+        Reading::Full => serde_json::json!({}),
+        Reading::Released => serde_json::json!({ "media": true }),
+    };
+    store
+        .record_read(
+            actor,
+            repatria_store::AuditAction::CaptiveRead,
+            "captive",
+            &id.to_string(),
+            detail,
+            now,
+        )
+        .await?;
+    Ok(captive)
+}
+
 async fn search(
     store: &dyn Store,
     matching: &Matching,

@@ -5,8 +5,9 @@ use chrono::{TimeZone, Utc};
 use repatria_app::matching::Matching;
 use repatria_app::registry;
 use repatria_core::{
-    CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive, Party,
-    PartyCode, PersonName, Timestamp,
+    CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, Inquirer, NewCaptive,
+    Party, PartyCode, PersonName, SoughtPerson, Timestamp, TracingRequest, TracingRequestId,
+    TracingStatus,
 };
 use repatria_store::testing::TestDatabase;
 use repatria_store::{Actor, AuditFilter, Backend, CaptiveQuery, SqlStore, Store};
@@ -207,6 +208,172 @@ async fn the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited(
     );
 }
 
+async fn reads_of_a_captive_and_of_tracing_requests_are_audited_without_names(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let ids = registry_with(&store, &[("RU", "Шевченко", "Олександр")]).await;
+    let officer = Actor::new("tracer-1");
+    let captive = registry::read(&store, &officer, ids[0], registry::Reading::Full, at(20))
+        .await
+        .unwrap();
+    assert_eq!(captive.id, ids[0]);
+    let journalist = Actor::new("press-1");
+    registry::read(
+        &store,
+        &journalist,
+        ids[0],
+        registry::Reading::Released,
+        at(20),
+    )
+    .await
+    .unwrap();
+    let unknown = CaptiveId(Uuid::now_v7());
+    assert!(matches!(
+        registry::read(&store, &officer, unknown, registry::Reading::Full, at(20)).await,
+        Err(repatria_store::StoreError::NotFound)
+    ));
+
+    let request = TracingRequest::open(
+        TracingRequestId(Uuid::now_v7()),
+        SoughtPerson {
+            name: PersonName {
+                family: Some("Шевченко".into()),
+                given: Some("Олександр".into()),
+                patronymic: None,
+            },
+            date_of_birth: None,
+            unit: None,
+            last_seen_place: None,
+            last_seen_on: None,
+        },
+        Inquirer {
+            name: "Mother of the person sought".into(),
+            relation: "mother".into(),
+            contact: "+380 00 000 0000".into(),
+        },
+        true,
+        "tracer-1",
+        at(15),
+    );
+    store
+        .create_tracing_request(&officer, request.clone(), at(15))
+        .await
+        .unwrap();
+    let open = repatria_app::tracing::list(&store, &officer, Some(TracingStatus::Open), at(21))
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    let closed = repatria_app::tracing::list(&store, &officer, Some(TracingStatus::Closed), at(21))
+        .await
+        .unwrap();
+    assert!(closed.is_empty());
+    let (read, links) = repatria_app::tracing::read(&store, &officer, request.id, at(22))
+        .await
+        .unwrap();
+    assert_eq!(read.id, request.id);
+    assert!(links.is_empty());
+
+    let events = store
+        .audit_events(&AuditFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let reads: Vec<(&str, &str, &str, &str)> = events
+        .iter()
+        .filter(|e| e.action.ends_with(".read") || e.action.ends_with(".list"))
+        .map(|e| {
+            (
+                e.actor.as_str(),
+                e.action.as_str(),
+                e.entity_id.as_str(),
+                e.detail.as_str(),
+            )
+        })
+        .collect();
+    let captive_id = ids[0].to_string();
+    let request_id = request.id.0.to_string();
+    assert_eq!(
+        reads.iter().filter(|r| r.1 == "captive.read").count(),
+        2,
+        "the unknown id is not recorded as read: {reads:?}"
+    );
+    assert!(reads.contains(&("tracer-1", "captive.read", captive_id.as_str(), "{}")));
+    assert!(reads.contains(&(
+        "press-1",
+        "captive.read",
+        captive_id.as_str(),
+        "{\"media\":true}"
+    )));
+    assert!(reads.contains(&(
+        "tracer-1",
+        "tracing_request.list",
+        "requests",
+        "{\"shown\":1}"
+    )));
+    assert!(reads.contains(&(
+        "tracer-1",
+        "tracing_request.list",
+        "requests",
+        "{\"shown\":0}"
+    )));
+    assert!(reads.contains(&(
+        "tracer-1",
+        "tracing_request.read",
+        request_id.as_str(),
+        "{}"
+    )));
+    assert!(events.iter().all(|e| !e.detail.contains("Шевч")));
+}
+
+async fn an_account_is_checked_and_created_once(backend: Backend) {
+    use repatria_app::accounts::{create_user, hash_password, CreateUserError, NewAccount};
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let errors = NewAccount::check("X", "colonel", "short").unwrap_err();
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["username", "role", "password"]);
+    assert_eq!(
+        NewAccount::new("clerk-2", "registrar").unwrap(),
+        NewAccount {
+            username: "clerk-2".into(),
+            role: repatria_core::Role::Registrar
+        }
+    );
+    let account = NewAccount::check("clerk-2", "registrar", "a long enough password").unwrap();
+    let admin = Actor::new("admin");
+    let hash = hash_password("a long enough password").unwrap();
+    let user = create_user(&store, &admin, account.clone(), hash.clone(), at(3))
+        .await
+        .unwrap();
+    assert!(!user.disabled && !user.must_change_password);
+    assert_eq!(store.get_user("clerk-2").await.unwrap(), Some(user));
+    let again = create_user(&store, &admin, account, hash, at(4)).await;
+    assert!(
+        matches!(&again, Err(CreateUserError::Taken(name)) if name == "clerk-2"),
+        "{again:?}"
+    );
+    let events = store
+        .audit_events(&AuditFilter {
+            actor: Some("admin".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        events.len(),
+        1,
+        "the refused second account leaves no event"
+    );
+    assert_eq!(events[0].action, "user.create");
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -227,4 +394,6 @@ macro_rules! on_both_backends {
 on_both_backends!(
     a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited,
     the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited,
+    reads_of_a_captive_and_of_tracing_requests_are_audited_without_names,
+    an_account_is_checked_and_created_once,
 );

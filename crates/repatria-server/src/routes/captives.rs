@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
+use repatria_app::registry::{self, Reading};
 use repatria_core::error::Validator;
 use repatria_core::{CaptiveId, CustodyStatus, EventId, PartyCode};
 use repatria_store::{CaptiveChange, CaptiveQuery};
@@ -109,31 +110,14 @@ pub async fn list(
     // contents is disclosed.
     if user.role == repatria_core::Role::Journalist {
         query.validate()?;
-        let mut items = Vec::new();
-        for (id, release) in super::media::releases(&state, &user.username).await? {
-            let captive = state.store.get_captive(id).await?;
-            items.push(CaptiveListItem::Released(ReleasedCaptive::new(
-                &captive, &release,
-            )));
-        }
-        let shown: Vec<String> = items
-            .iter()
-            .filter_map(|c| match c {
-                CaptiveListItem::Released(c) => Some(c.id.to_string()),
-                CaptiveListItem::Summary(_) => None,
-            })
-            .collect();
-        state
-            .store
-            .record_read(
-                &user.actor(),
-                repatria_store::AuditAction::CaptiveList,
-                "registry",
-                "captives",
-                serde_json::json!({ "shown": shown }),
-                Utc::now(),
-            )
-            .await?;
+        let items: Vec<CaptiveListItem> =
+            repatria_app::media::released_captives(&*state.store, &user.actor(), Utc::now())
+                .await?
+                .iter()
+                .map(|(captive, release)| {
+                    CaptiveListItem::Released(ReleasedCaptive::new(captive, release))
+                })
+                .collect();
         return Ok(axum::Json(CaptivePage {
             total: items.len() as u64,
             items,
@@ -142,7 +126,7 @@ pub async fn list(
     }
     user.require(repatria_core::Permission::ReadCaptives)?;
     let query = query.validate()?;
-    let page = repatria_app::registry::list(
+    let page = registry::list(
         &*state.store,
         &state.matching,
         &user.actor(),
@@ -209,23 +193,10 @@ pub async fn get(
     }
     user.require(repatria_core::Permission::ReadCaptives)?;
     let id = captive_id(&id)?;
-    let captive = state
-        .store
-        .get_captive(id)
+    let now = Utc::now();
+    let captive = registry::read(&*state.store, &user.actor(), id, Reading::Full, now)
         .await
         .map_err(|e| not_found(e, &id))?;
-    let now = Utc::now();
-    state
-        .store
-        .record_read(
-            &user.actor(),
-            repatria_store::AuditAction::CaptiveRead,
-            "captive",
-            &id.to_string(),
-            serde_json::json!({}),
-            now,
-        )
-        .await?;
     Ok(axum::Json(CaptiveAnswer::Record(Box::new(
         CaptiveView::new(&captive, now, user.role),
     ))))
@@ -238,27 +209,19 @@ async fn journalist_view(
     raw: &str,
 ) -> ApiResult<axum::Json<CaptiveAnswer>> {
     let id = captive_id(raw)?;
-    let released = super::media::releases(state, &user.username).await?;
+    let released = repatria_app::media::releases(&*state.store, &user.username, Utc::now()).await?;
     let Some((_, release)) = released.iter().find(|(c, _)| *c == id) else {
         return Err(ApiError::not_found("captive", raw));
     };
-    let captive = state
-        .store
-        .get_captive(id)
-        .await
-        .map_err(|e| not_found(e, &id))?;
-    let now = Utc::now();
-    state
-        .store
-        .record_read(
-            &user.actor(),
-            repatria_store::AuditAction::CaptiveRead,
-            "captive",
-            &id.to_string(),
-            serde_json::json!({ "media": true }),
-            now,
-        )
-        .await?;
+    let captive = registry::read(
+        &*state.store,
+        &user.actor(),
+        id,
+        Reading::Released,
+        Utc::now(),
+    )
+    .await
+    .map_err(|e| not_found(e, &id))?;
     Ok(axum::Json(CaptiveAnswer::Released(ReleasedCaptive::new(
         &captive, release,
     ))))

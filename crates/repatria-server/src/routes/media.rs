@@ -297,24 +297,12 @@ pub async fn list(
     Auth(user): Auth,
 ) -> ApiResult<axum::Json<Vec<MediaRequestAnswer>>> {
     let journalist = user.role == Role::Journalist;
-    let requests = if journalist {
-        state.store.media_requests(Some(&user.username)).await?
-    } else {
+    if !journalist {
         user.require(Permission::ManageMedia)?;
-        state.store.media_requests(None).await?
-    };
-    let shown: Vec<String> = requests.iter().map(|r| r.id.0.to_string()).collect();
-    state
-        .store
-        .record_read(
-            &user.actor(),
-            repatria_store::AuditAction::MediaList,
-            "registry",
-            "media_requests",
-            serde_json::json!({ "shown": shown }),
-            Utc::now(),
-        )
-        .await?;
+    }
+    let own = journalist.then_some(user.username.as_str());
+    let requests =
+        repatria_app::media::requests(&*state.store, &user.actor(), own, Utc::now()).await?;
     Ok(axum::Json(
         requests
             .iter()
@@ -421,15 +409,4 @@ pub async fn record_visit(
         recorded_by: user.username.clone(),
     };
     change(&state, &user, &id, MediaChange::RecordVisit(visit)).await
-}
-
-/// What approved decisions release to this journalist today: captive → conditions
-/// ([`repatria_core::media::released`]).
-pub async fn releases(
-    state: &AppState,
-    journalist: &str,
-) -> ApiResult<Vec<(CaptiveId, repatria_core::Release)>> {
-    let today = Utc::now().date_naive();
-    let requests = state.store.media_requests(Some(journalist)).await?;
-    Ok(repatria_core::media::released(&requests, today))
 }

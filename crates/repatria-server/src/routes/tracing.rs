@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use repatria_core::error::Validator;
 use repatria_core::{
-    FieldError, Inquirer, LinkState, LinkSubject, MatchLink, PartialDate, Permission, PersonName,
-    SoughtPerson, TracingAnswer, TracingRequest, TracingRequestId, TracingStatus,
+    FieldError, Inquirer, LinkState, MatchLink, PartialDate, Permission, PersonName, SoughtPerson,
+    TracingAnswer, TracingRequest, TracingRequestId, TracingStatus,
 };
-use repatria_store::{LinkFilter, TracingChange};
+use repatria_store::TracingChange;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -304,18 +304,8 @@ pub async fn list(
 ) -> ApiResult<axum::Json<Vec<TracingRequestView>>> {
     user.require(Permission::ReadTracing)?;
     let status = parse_status(query.status.as_deref())?;
-    let requests = state.store.tracing_requests(status).await?;
-    state
-        .store
-        .record_read(
-            &user.actor(),
-            repatria_store::AuditAction::TracingRequestList,
-            "tracing",
-            "requests",
-            serde_json::json!({ "shown": requests.len() }),
-            Utc::now(),
-        )
-        .await?;
+    let requests =
+        repatria_app::tracing::list(&*state.store, &user.actor(), status, Utc::now()).await?;
     Ok(axum::Json(
         requests
             .iter()
@@ -335,29 +325,10 @@ pub async fn get(
 ) -> ApiResult<axum::Json<TracingRequestView>> {
     user.require(Permission::ReadTracing)?;
     let id = request_id(&raw)?;
-    let request = state
-        .store
-        .get_tracing_request(id)
-        .await
-        .map_err(|e| request_not_found(e, &raw))?;
-    let links = state
-        .store
-        .match_links(&LinkFilter {
-            subject: Some(LinkSubject::Request { id }),
-            ..Default::default()
-        })
-        .await?;
-    state
-        .store
-        .record_read(
-            &user.actor(),
-            repatria_store::AuditAction::TracingRequestRead,
-            "tracing_request",
-            &raw,
-            serde_json::json!({}),
-            Utc::now(),
-        )
-        .await?;
+    let (request, links) =
+        repatria_app::tracing::read(&*state.store, &user.actor(), id, Utc::now())
+            .await
+            .map_err(|e| request_not_found(e, &raw))?;
     Ok(axum::Json(TracingRequestView::new(&request, &user, &links)))
 }
 

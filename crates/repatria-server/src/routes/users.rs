@@ -5,9 +5,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
-use repatria_core::error::Validator;
-use repatria_core::{check_new_password, parse_username, Permission, Role};
-use repatria_store::{PasswordChange, StoreError, User};
+use repatria_app::accounts::{self, CreateUserError, NewAccount};
+use repatria_core::{check_new_password, Permission};
+use repatria_store::{PasswordChange, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -123,34 +123,26 @@ pub async fn create(
     Json(body): Json<NewUser>,
 ) -> ApiResult<(StatusCode, axum::Json<UserView>)> {
     user.require(Permission::ManageUsers)?;
-    let mut v = Validator::new();
-    let username = v.check(parse_username(&body.username).map_err(|e| e.within("username")));
-    let role = v.check(body.role.parse::<Role>().map_err(|e| e.within("role")));
-    v.check(check_new_password(&body.password).map_err(|e| e.within("password")));
-    v.finish()?;
+    let checked =
+        NewAccount::check(&body.username, &body.role, &body.password).map_err(ApiError::Invalid)?;
     let turn = state.login_limiter.hashing_turn().await?;
     let password = body.password;
     let password_hash = tokio::task::spawn_blocking(move || crate::hash_password(&password))
         .await
         .map_err(|e| ApiError::Internal(format!("hashing failed: {e}")))??;
     drop(turn);
-    let account = User {
-        username: username.expect("checked"),
-        role: role.expect("checked"),
+    let account = accounts::create_user(
+        &*state.store,
+        &user.actor(),
+        checked,
         password_hash,
-        disabled: false,
-        must_change_password: false,
-    };
-    state
-        .store
-        .create_user(&user.actor(), account.clone(), Utc::now())
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => {
-                ApiError::Conflict(format!("a user named {} exists already", account.username))
-            }
-            other => other.into(),
-        })?;
+        Utc::now(),
+    )
+    .await
+    .map_err(|e| match e {
+        CreateUserError::Taken(_) => ApiError::Conflict(e.to_string()),
+        CreateUserError::Store(other) => other.into(),
+    })?;
     Ok((
         StatusCode::CREATED,
         axum::Json(UserView::new(&account, false)),

@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use repatria_app::imports::{self, ImportError, ImportInput};
 use repatria_app::matching::Matching;
 use repatria_core::{ImportKind, PartyCode, TracingStatus};
-use repatria_store::{Actor, SqlStore, Store};
+use repatria_store::{Actor, SqlStore};
 
 use crate::DbArgs;
 
@@ -213,7 +213,8 @@ pub async fn list(db: &str, status: Option<&str>) -> anyhow::Result<()> {
         ),
     };
     let store = open(db).await?;
-    let requests = store.tracing_requests(status).await?;
+    let requests =
+        repatria_app::tracing::list(&store, &Actor::new("cli"), status, chrono::Utc::now()).await?;
     println!("id\tstatus\tcandidates\tanswers\tcreated_at\tperson sought");
     for r in &requests {
         println!(
@@ -226,16 +227,6 @@ pub async fn list(db: &str, status: Option<&str>) -> anyhow::Result<()> {
             r.sought.name.display()
         );
     }
-    store
-        .record_read(
-            &Actor::new("cli"),
-            repatria_store::AuditAction::TracingRequestList,
-            "tracing",
-            "requests",
-            serde_json::json!({ "shown": requests.len() }),
-            chrono::Utc::now(),
-        )
-        .await?;
     store.close().await;
     Ok(())
 }

@@ -1,0 +1,59 @@
+//! Reading tracing requests (GC III Art. 122–123: the enquiries of families about
+//! prisoners): one behaviour for the API, the web pages and `repatria tracing list`,
+//! every read audited. Creating, answering and closing stay with the store's audited
+//! changes; importing is [`crate::imports`].
+
+use repatria_core::{
+    LinkSubject, MatchLink, Timestamp, TracingRequest, TracingRequestId, TracingStatus,
+};
+use repatria_store::{Actor, AuditAction, LinkFilter, Store, StoreError};
+
+/// The tracing requests, oldest first, optionally in one status; the read is recorded
+/// with the number shown (never the names sought).
+pub async fn list(
+    store: &dyn Store,
+    actor: &Actor,
+    status: Option<TracingStatus>,
+    now: Timestamp,
+) -> Result<Vec<TracingRequest>, StoreError> {
+    let requests = store.tracing_requests(status).await?;
+    store
+        .record_read(
+            actor,
+            AuditAction::TracingRequestList,
+            "tracing",
+            "requests",
+            serde_json::json!({ "shown": requests.len() }),
+            now,
+        )
+        .await?;
+    Ok(requests)
+}
+
+/// One tracing request with its match links (the candidates found and the decisions on
+/// them); the read is recorded.
+pub async fn read(
+    store: &dyn Store,
+    actor: &Actor,
+    id: TracingRequestId,
+    now: Timestamp,
+) -> Result<(TracingRequest, Vec<MatchLink>), StoreError> {
+    let request = store.get_tracing_request(id).await?;
+    let links = store
+        .match_links(&LinkFilter {
+            subject: Some(LinkSubject::Request { id }),
+            ..Default::default()
+        })
+        .await?;
+    store
+        .record_read(
+            actor,
+            AuditAction::TracingRequestRead,
+            "tracing_request",
+            &id.0.to_string(),
+            serde_json::json!({}),
+            now,
+        )
+        .await?;
+    Ok((request, links))
+}
