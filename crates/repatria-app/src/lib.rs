@@ -4,6 +4,8 @@
 //! knows HTTP, HTML or command-line parsing.
 //!
 //! - [`accounts`]: hashing and checking passwords (Argon2id).
+//! - [`dashboard`]: the bureau's overview (deadlines overdue, disagreements, the
+//!   tracing pipeline), kept while the registry is unchanged, audited.
 //! - [`demo`]: the fictional demo scenario and its accounts.
 //! - [`exchange`]: planning an exchange of the captives held now.
 //! - [`imports`]: importing a list or tracing requests (all or nothing, every bad row
@@ -21,6 +23,7 @@
 //! for the HTTP adapter.
 
 pub mod accounts;
+pub mod dashboard;
 pub mod demo;
 pub mod exchange;
 pub mod imports;

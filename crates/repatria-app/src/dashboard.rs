@@ -1,0 +1,238 @@
+//! The bureau's overview: the registry by status and detaining power, captures per month,
+//! overdue GC III deadlines, nationality disagreements, and the tracing pipeline. The
+//! summary of a large registry takes seconds; it is kept while the registry is unchanged,
+//! as every server sees it in the store (its count and latest change), so several servers
+//! over one database agree.
+
+use std::sync::Arc;
+
+use repatria_core::stats::{summarize, RegistryStats};
+use repatria_core::{CaptiveId, Timestamp};
+use repatria_store::{Actor, AuditAction, LinkFilter, Store, StoreError};
+
+use crate::matching::heavy;
+
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+pub struct Count {
+    /// A status word, party code or month (`YYYY-MM`).
+    pub key: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+pub struct OverdueView {
+    pub captive_id: String,
+    /// The assessed identity's name as recorded.
+    pub name: String,
+    /// `capture_card` or `health_report`.
+    pub kind: String,
+    /// `GC III Art. 70` …
+    pub article: String,
+    pub due_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+pub struct DisagreementView {
+    pub captive_id: String,
+    pub name: String,
+    /// The assessed identity's nationality.
+    pub assessed: String,
+    /// Other nationalities found documents claim.
+    pub documents: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+pub struct TracingPipeline {
+    /// Requests by status: open, candidates_found, confirmed, closed.
+    pub by_status: Vec<Count>,
+    /// Proposed links waiting for a person's decision.
+    pub review_queue: usize,
+}
+
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+pub struct DashboardView {
+    pub as_of: chrono::DateTime<chrono::Utc>,
+    pub total: usize,
+    pub by_status: Vec<Count>,
+    pub by_detaining_power: Vec<Count>,
+    /// Every month from the first capture to the last.
+    pub captures_by_month: Vec<Count>,
+    pub overdue_count: usize,
+    /// The most overdue first (at most 50).
+    pub overdue: Vec<OverdueView>,
+    pub nationality_disagreements: usize,
+    /// At most 50.
+    pub disagreements: Vec<DisagreementView>,
+    /// Present for roles that may read tracing requests.
+    pub tracing: Option<TracingPipeline>,
+}
+
+fn counts<K: ToString>(items: impl IntoIterator<Item = (K, usize)>) -> Vec<Count> {
+    items
+        .into_iter()
+        .map(|(key, count)| Count {
+            key: key.to_string(),
+            count,
+        })
+        .collect()
+}
+
+/// The registry's summary as last computed, kept while the registry is unchanged (same
+/// number of captives, same latest change) and for at most [`KEEP_FOR`], since deadlines
+/// fall due with time alone. Summing up a million records takes seconds; asking whether
+/// anything changed takes one query.
+#[derive(Default)]
+pub struct DashboardCache(tokio::sync::Mutex<Option<Arc<Summary>>>);
+
+/// How long a summary is shown at most before it is computed again.
+const KEEP_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+struct Summary {
+    version: (u64, Option<String>),
+    computed: std::time::Instant,
+    as_of: Timestamp,
+    total: usize,
+    by_status: Vec<Count>,
+    by_detaining_power: Vec<Count>,
+    captures_by_month: Vec<Count>,
+    overdue_count: usize,
+    overdue: Vec<OverdueView>,
+    nationality_disagreements: usize,
+    disagreements: Vec<DisagreementView>,
+}
+
+/// The summary of the registry now: the kept one if nothing changed, else a new one.
+async fn summary(
+    cache: &DashboardCache,
+    store: &dyn Store,
+    now: Timestamp,
+) -> Result<Arc<Summary>, StoreError> {
+    // One computation at a time: a second visitor waits for the first one's result.
+    let mut kept = cache.0.lock().await;
+    let version = store.registry_version().await?;
+    if let Some(summary) = kept.as_ref() {
+        if summary.version == version && summary.computed.elapsed() < KEEP_FOR {
+            return Ok(Arc::clone(summary));
+        }
+    }
+    let captives = store.all_captives().await?;
+    let stats: RegistryStats = heavy(|| summarize(&captives, now));
+    let name_of = |id: CaptiveId| {
+        captives
+            .binary_search_by_key(&id, |c| c.id)
+            .ok()
+            .and_then(|i| captives[i].assessed_identity())
+            .map(|claim| claim.name.display())
+            .unwrap_or_default()
+    };
+    let summary = Arc::new(Summary {
+        version,
+        computed: std::time::Instant::now(),
+        as_of: now,
+        total: stats.total,
+        overdue: stats
+            .overdue
+            .iter()
+            .map(|o| OverdueView {
+                captive_id: o.captive.to_string(),
+                name: name_of(o.captive),
+                kind: o.kind.as_str().into(),
+                article: o.kind.article().into(),
+                due_at: o.due_at,
+            })
+            .collect(),
+        disagreements: stats
+            .disagreements
+            .iter()
+            .map(|d| DisagreementView {
+                captive_id: d.captive.to_string(),
+                name: name_of(d.captive),
+                assessed: d.assessed.clone(),
+                documents: d.documents.clone(),
+            })
+            .collect(),
+        by_status: counts(stats.by_status),
+        by_detaining_power: counts(stats.by_detaining_power),
+        captures_by_month: counts(stats.captures_by_month),
+        overdue_count: stats.overdue_count,
+        nationality_disagreements: stats.nationality_disagreements,
+    });
+    *kept = Some(Arc::clone(&summary));
+    Ok(summary)
+}
+
+/// Computes the summary ahead of the first visit (at server start).
+pub async fn warm(
+    cache: &DashboardCache,
+    store: &dyn Store,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    summary(cache, store, now).await.map(|_| ())
+}
+
+/// The overview as `actor` may see it: the tracing pipeline only with
+/// `with_tracing` (roles that may read tracing requests). The names shown are a read of
+/// those records and are audited with their ids.
+pub async fn overview(
+    cache: &DashboardCache,
+    store: &dyn Store,
+    actor: &Actor,
+    with_tracing: bool,
+    now: Timestamp,
+) -> Result<DashboardView, StoreError> {
+    let summary = summary(cache, store, now).await?;
+    let tracing = if with_tracing {
+        let requests = store.tracing_requests(None).await?;
+        let by_status = repatria_core::TracingStatus::ALL.iter().map(|s| {
+            (
+                s.as_str(),
+                requests.iter().filter(|r| r.status == *s).count(),
+            )
+        });
+        let review = store
+            .match_links(&LinkFilter {
+                state: Some(repatria_core::LinkState::Review),
+                ..Default::default()
+            })
+            .await?;
+        Some(TracingPipeline {
+            by_status: counts(by_status),
+            review_queue: review.len(),
+        })
+    } else {
+        None
+    };
+    let shown: Vec<&str> = summary
+        .overdue
+        .iter()
+        .map(|o| o.captive_id.as_str())
+        .chain(summary.disagreements.iter().map(|d| d.captive_id.as_str()))
+        .collect();
+    store
+        .record_read(
+            actor,
+            AuditAction::CaptiveList,
+            "registry",
+            "dashboard",
+            serde_json::json!({ "shown": shown }),
+            now,
+        )
+        .await?;
+    Ok(DashboardView {
+        as_of: summary.as_of,
+        total: summary.total,
+        by_status: summary.by_status.clone(),
+        by_detaining_power: summary.by_detaining_power.clone(),
+        captures_by_month: summary.captures_by_month.clone(),
+        overdue_count: summary.overdue_count,
+        overdue: summary.overdue.clone(),
+        nationality_disagreements: summary.nationality_disagreements,
+        disagreements: summary.disagreements.clone(),
+        tracing,
+    })
+}
