@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use repatria_core::{Captive, CaptiveId, Timestamp};
-use repatria_store::{Actor, CaptiveQuery, Store, StoreError};
+use repatria_store::{Actor, CaptiveQuery, SqlStore, StoreError};
 
 use crate::matching::Matching;
 
@@ -36,7 +36,7 @@ pub struct FoundPage {
 
 /// Lists or searches the registry as `query` says, and records what was shown.
 pub async fn list(
-    store: &dyn Store,
+    store: &SqlStore,
     matching: &Matching,
     actor: &Actor,
     query: &CaptiveQuery,
@@ -80,7 +80,7 @@ pub async fn list(
 
 /// A name search; pages by position (`@N` cursors).
 async fn search(
-    store: &dyn Store,
+    store: &SqlStore,
     matching: &Matching,
     name: &str,
     query: &CaptiveQuery,

@@ -9,7 +9,7 @@ use repatria_core::{
     PartyCode, PersonName, Timestamp,
 };
 use repatria_store::testing::TestDatabase;
-use repatria_store::{Actor, AuditFilter, Backend, CaptiveQuery, SqlStore, Store};
+use repatria_store::{Actor, AuditFilter, Backend, CaptiveQuery, SqlStore};
 use uuid::Uuid;
 
 fn at(day: u32) -> Timestamp {

@@ -8,7 +8,7 @@ use repatria_core::{
 };
 use repatria_store::testing::{tamper, TestDatabase};
 use repatria_store::{
-    Actor, AuditFilter, Backend, CaptiveChange, CaptiveQuery, SqlStore, Store, StoreError,
+    Actor, AuditFilter, Backend, CaptiveChange, CaptiveQuery, SqlStore, StoreError,
 };
 use uuid::Uuid;
 

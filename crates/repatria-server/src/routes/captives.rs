@@ -143,7 +143,7 @@ pub async fn list(
     user.require(repatria_core::Permission::ReadCaptives)?;
     let query = query.validate()?;
     let page = repatria_app::registry::list(
-        &*state.store,
+        &state.store,
         &state.matching,
         &user.actor(),
         &query,
@@ -274,7 +274,7 @@ async fn rematch(
 ) {
     if let Err(error) = state
         .matching
-        .captive_changed(&*state.store, actor, captive, Utc::now())
+        .captive_changed(&state.store, actor, captive, Utc::now())
         .await
     {
         tracing::warn!(captive = %captive.id, %error, "matching after a change failed");

@@ -249,7 +249,7 @@ pub async fn create(
     // does not undo it: its candidates are found at the next recomputation.
     let links = match state
         .matching
-        .request_changed(&*state.store, &actor, &request, now)
+        .request_changed(&state.store, &actor, &request, now)
         .await
     {
         Ok(links) => links,

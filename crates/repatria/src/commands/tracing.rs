@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use repatria_app::imports::{self, ImportError, ImportInput};
 use repatria_app::matching::Matching;
 use repatria_core::{ImportKind, PartyCode, TracingStatus};
-use repatria_store::{Actor, SqlStore, Store};
+use repatria_store::{Actor, SqlStore};
 
 use crate::DbArgs;
 

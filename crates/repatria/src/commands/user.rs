@@ -4,7 +4,7 @@ use std::io::BufRead;
 
 use anyhow::Context;
 use repatria_core::{check_new_password, parse_username, Role};
-use repatria_store::{Actor, Store, User};
+use repatria_store::{Actor, User};
 
 /// Creates an account; the password is read from standard input (one line), never from
 /// the command line, where other users of the machine could see it.
