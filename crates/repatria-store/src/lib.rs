@@ -32,11 +32,11 @@ use repatria_core::{
     Interview, PartyCode, Timestamp, WishRecord,
 };
 
-pub use accounts::{Credential, PasswordChange, TotpChange, TotpState, User};
+pub use accounts::{Credential, PasswordChange, User};
 pub use audit::{AuditAction, AuditEvent, VerifyReport};
 pub use backend::{redact_url, Backend, SqlStore};
 pub use links::LinkFilter;
-pub use logins::AttemptCount;
+pub use logins::{AttemptCount, TotpChange, TotpState};
 pub use media::MediaChange;
 pub use tracing::TracingChange;
 

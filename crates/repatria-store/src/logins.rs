@@ -1,7 +1,9 @@
-//! The login limit's counters (`login_attempts`, one row per bucket such as
-//! `account:NAME` or `address:IP`), the audit of refused logins and an administrator's
-//! unlock. The counters are bookkeeping, written through
-//! [`SqlStore::housekeeping`]; the refusals and unlocks are audited.
+//! What a login needs besides the account: the login limit's counters
+//! (`login_attempts`, one row per bucket such as `account:NAME` or `address:IP`), the
+//! audit of refused logins, an administrator's unlock, and the second factor (TOTP).
+//! The counters and the last accepted time step are bookkeeping, written through
+//! [`SqlStore::housekeeping`]; refusals, unlocks and changes of the second factor are
+//! audited.
 
 use repatria_core::Timestamp;
 use sqlx::Row;
@@ -177,4 +179,104 @@ impl SqlStore {
         })
         .await
     }
+}
+
+/// An account's second factor as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpState {
+    /// The shared secret, hexadecimal.
+    pub secret: String,
+    /// Confirmed with a code: logins need one.
+    pub enabled: bool,
+}
+
+impl SqlStore {
+    /// An account's second factor, if one was set up (confirmed or not).
+    pub async fn totp(&self, username: &str) -> Result<Option<TotpState>> {
+        let row = sqlx::query(
+            "SELECT totp_secret, totp_enabled FROM users WHERE username = $1 AND totp_secret IS NOT NULL",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(TotpState {
+                secret: row.try_get("totp_secret")?,
+                enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
+            })
+        })
+        .transpose()
+    }
+
+    /// Sets (a new, unconfirmed secret), confirms or removes an account's second factor,
+    /// with its audit event (`user.totp_enrol`, `user.totp_enable`, `user.totp_disable`);
+    /// `NotFound` for an unknown name (or, to confirm, an account without a secret).
+    pub async fn change_totp(
+        &self,
+        actor: &Actor,
+        username: &str,
+        change: TotpChange,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (statement, action) = match change {
+            TotpChange::Enrol { .. } => (
+                "UPDATE users SET totp_secret = $2, totp_enabled = 0, totp_last_step = NULL WHERE username = $1",
+                AuditAction::UserTotpEnrol,
+            ),
+            TotpChange::Enable { .. } => (
+                "UPDATE users SET totp_enabled = 1, totp_last_step = $2 WHERE username = $1 AND totp_secret IS NOT NULL",
+                AuditAction::UserTotpEnable,
+            ),
+            TotpChange::Disable => (
+                "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = NULL WHERE username = $1",
+                AuditAction::UserTotpDisable,
+            ),
+        };
+        self.write(actor, now, async |w| {
+            let query = sqlx::query(statement).bind(username);
+            let query = match change {
+                TotpChange::Enrol { secret } => query.bind(secret),
+                TotpChange::Enable { step } => query.bind(step),
+                TotpChange::Disable => query,
+            };
+            if query.execute(w.conn()).await?.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            w.event(action, "user", username, serde_json::json!({}))
+                .await
+        })
+        .await
+    }
+
+    /// Uses the code of time step `step`: true unless a code of this or a later step was
+    /// accepted before (replay); one statement, so that two logins cannot both use the
+    /// same code. Not audited ([`SqlStore::housekeeping`]): the login it belongs to is.
+    pub async fn use_totp_step(&self, username: &str, step: i64) -> Result<bool> {
+        self.housekeeping(async |conn| {
+            let done = sqlx::query(
+                "UPDATE users SET totp_last_step = $2 WHERE username = $1 AND totp_enabled = 1 \
+                 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+            )
+            .bind(username)
+            .bind(step)
+            .execute(&mut *conn)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
+    }
+}
+
+/// A change to an account's second factor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TotpChange {
+    /// A new secret (hexadecimal), not yet confirmed.
+    Enrol {
+        secret: String,
+    },
+    /// Confirmed with the code of time step `step` (which cannot be used again).
+    Enable {
+        step: i64,
+    },
+    Disable,
 }
