@@ -80,6 +80,9 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
     problems.extend(binary_uses_the_server_only_to_serve(
         &root.join("crates").join("repatria").join("src"),
     )?);
+    problems.extend(store_transactions_begin_in_the_write_module(
+        &root.join("crates").join("repatria-store").join("src"),
+    )?);
     Ok(problems)
 }
 
@@ -235,7 +238,41 @@ fn engine_sources(dir: &Path, engine: &str) -> anyhow::Result<Vec<String>> {
     Ok(problems)
 }
 
-/// Every source file starts with a `//!` line saying what it is for.
+/// The store's module that begins every transaction: audited writes, housekeeping and
+/// read snapshots (ARCHITECTURE.md, "No write without its audit event").
+const STORE_WRITE_MODULE: &str = "write.rs";
+
+/// Test databases (feature `testing`) copy and tamper with data past the store, on
+/// purpose.
+const STORE_TESTING_MODULE: &str = "testing.rs";
+
+/// Only the store's write module begins a transaction, so that no write can skip the
+/// audit head and its event.
+fn store_transactions_begin_in_the_write_module(src: &Path) -> anyhow::Result<Vec<String>> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files)?;
+    let mut problems = Vec::new();
+    for file in files {
+        if file.ends_with(STORE_WRITE_MODULE) || file.ends_with(STORE_TESTING_MODULE) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file)?;
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for pattern in ["begin_write", ".begin()"] {
+                if code.contains(pattern) {
+                    problems.push(format!(
+                        "{}:{}: {pattern} outside the store's {STORE_WRITE_MODULE}; write through SqlStore::write (or housekeeping)",
+                        file.display(),
+                        number + 1
+                    ));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
 /// The file of the binary that starts the server (`serve`, `demo`); everything else the
 /// binary does goes through the application layer.
 const SERVING: &str = "commands/serve.rs";
@@ -260,6 +297,7 @@ fn binary_uses_the_server_only_to_serve(src: &Path) -> anyhow::Result<Vec<String
     Ok(problems)
 }
 
+/// Every source file starts with a `//!` line saying what it is for.
 fn module_docs(crates: &Path) -> anyhow::Result<Vec<String>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(crates)? {
@@ -290,6 +328,26 @@ mod tests {
             "tidy problems:\n{}",
             problems.join("\n")
         );
+    }
+
+    #[test]
+    fn a_transaction_begun_outside_the_stores_write_module_is_reported() {
+        let dir = std::env::temp_dir().join(format!("repatria-tidy-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let begin = "//! x\nasync fn f(s: &S) { let tx = s.pool.begin().await; }\n";
+        std::fs::write(dir.join("media.rs"), begin).unwrap();
+        std::fs::write(dir.join("write.rs"), begin).unwrap();
+        std::fs::write(
+            dir.join("links.rs"),
+            "//! x\nasync fn g(s: &S) { s.begin_write().await; }\n// .begin() in a comment is fine\n",
+        )
+        .unwrap();
+        let mut problems = store_transactions_begin_in_the_write_module(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        problems.sort();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("links.rs:2") && problems[0].contains("begin_write"));
+        assert!(problems[1].contains("media.rs:2") && problems[1].contains(".begin()"));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use repatria_core::{
     Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive,
     PartialDate, Party, PartyCode, PersonName,
 };
-use repatria_store::{Actor, SqlStore, Store};
+use repatria_store::{Actor, SqlStore};
 
 #[derive(Parser)]
 struct Cli {

@@ -158,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
         disabled: false,
         must_change_password: false,
     };
-    repatria_store::Store::create_user(
+    repatria_store::SqlStore::create_user(
         &store,
         &repatria_store::Actor::new("bench"),
         user,

@@ -6,7 +6,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use repatria_core::{check_new_password, parse_username, FieldError, Role, Timestamp};
-use repatria_store::{Actor, Store, StoreError, User};
+use repatria_store::{Actor, SqlStore, StoreError, User};
 
 /// A password could not be hashed (Argon2 refused its parameters or input).
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +88,7 @@ pub enum CreateUserError {
 /// hashes, so that a server can bound how many hashes run at once). Audited
 /// (`user.create`).
 pub async fn create_user(
-    store: &dyn Store,
+    store: &SqlStore,
     actor: &Actor,
     account: NewAccount,
     password_hash: String,

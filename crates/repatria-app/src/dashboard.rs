@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use repatria_core::stats::{summarize, RegistryStats};
 use repatria_core::{CaptiveId, Timestamp};
-use repatria_store::{Actor, AuditAction, LinkFilter, Store, StoreError};
+use repatria_store::{Actor, AuditAction, LinkFilter, SqlStore, StoreError};
 
 use crate::matching::heavy;
 
@@ -109,7 +109,7 @@ struct Summary {
 /// The summary of the registry now: the kept one if nothing changed, else a new one.
 async fn summary(
     cache: &DashboardCache,
-    store: &dyn Store,
+    store: &SqlStore,
     now: Timestamp,
 ) -> Result<Arc<Summary>, StoreError> {
     // One computation at a time: a second visitor waits for the first one's result.
@@ -169,7 +169,7 @@ async fn summary(
 /// Computes the summary ahead of the first visit (at server start).
 pub async fn warm(
     cache: &DashboardCache,
-    store: &dyn Store,
+    store: &SqlStore,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     summary(cache, store, now).await.map(|_| ())
@@ -180,7 +180,7 @@ pub async fn warm(
 /// those records and are audited with their ids.
 pub async fn overview(
     cache: &DashboardCache,
-    store: &dyn Store,
+    store: &SqlStore,
     actor: &Actor,
     with_tracing: bool,
     now: Timestamp,

@@ -14,7 +14,7 @@ use repatria_core::{
     InterviewId, NewCaptive, PartialDate, Party, PartyCode, PersonName, RepatriationWish,
     Timestamp, WishRecord,
 };
-use repatria_store::{Actor, SqlStore, Store};
+use repatria_store::{Actor, SqlStore};
 use uuid::Uuid;
 
 /// Why the demo scenario could not be loaded.

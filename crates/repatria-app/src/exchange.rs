@@ -4,7 +4,7 @@
 
 use repatria_core::Timestamp;
 use repatria_exchange::{plan_with, PlanOptions, ScenarioError};
-use repatria_store::{Actor, Store, StoreError};
+use repatria_store::{Actor, SqlStore, StoreError};
 
 /// The sides and the terms of a plan over the captives held; the prisoners come from the
 /// registry.
@@ -89,7 +89,7 @@ pub fn held_scenario(
 /// on a blocking thread with `clock` as its time budget's clock. `guard` is kept until
 /// the planner ends (a place among the plans allowed to run at once).
 pub async fn plan_held<G: Send + 'static>(
-    store: &dyn Store,
+    store: &SqlStore,
     actor: &Actor,
     request: HeldTerms,
     now: Timestamp,

@@ -17,7 +17,7 @@ use repatria_core::{
     TracingStatus,
 };
 use repatria_lists::{Entry, Format, ReadError, RowError};
-use repatria_store::{Actor, LinkFilter, NewImport, Store, StoreError};
+use repatria_store::{Actor, LinkFilter, NewImport, SqlStore, StoreError};
 use sha2::{Digest, Sha256};
 
 use crate::matching::{heavy, Matching};
@@ -275,7 +275,7 @@ pub fn read(input: &ImportInput) -> Result<(Format, Vec<Entry>), ImportError> {
 /// Imports a file. `progress(done, total)` is called as rows are matched (from several
 /// threads). Importing the same file again returns the earlier import, `created: false`.
 pub async fn import(
-    store: &dyn Store,
+    store: &SqlStore,
     matching: &Matching,
     actor: &Actor,
     input: ImportInput,
@@ -289,7 +289,7 @@ pub async fn import(
 /// [`import`] of a file already [`read`] (the API reads it before it answers, so that a
 /// file too large or unreadable is refused at once rather than in the job).
 pub async fn import_read(
-    store: &dyn Store,
+    store: &SqlStore,
     matching: &Matching,
     actor: &Actor,
     input: ImportInput,
@@ -471,7 +471,7 @@ pub struct Report {
 
 /// Builds the report of a list from its rows and their links as they stand now
 /// (confirmations and rejections included).
-pub async fn report(store: &dyn Store, import: &ListImport) -> Result<Report, StoreError> {
+pub async fn report(store: &SqlStore, import: &ListImport) -> Result<Report, StoreError> {
     let entries = store.list_entries(import.id).await?;
     let links = store
         .match_links(&LinkFilter {

@@ -15,7 +15,7 @@ use repatria_core::{
     ListEntry, MatchLink, PartialDate, Timestamp, TracingRequest, TracingRequestId, TracingStatus,
 };
 use repatria_match::{Index, Matcher, Record, Scored, Sex};
-use repatria_store::{Actor, Store, StoreError};
+use repatria_store::{Actor, SqlStore, StoreError};
 
 /// Evidence (in bits, the match weight before the prior) a typed search needs from the
 /// names: 6 bits is 64 : 1 for the same person, about one exact name and a similar one.
@@ -330,7 +330,7 @@ pub fn heavy<T>(work: impl FnOnce() -> T) -> T {
 
 impl Matching {
     /// Builds the index from the store unless it exists.
-    pub async fn ensure(&self, store: &dyn Store) -> Result<(), StoreError> {
+    pub async fn ensure(&self, store: &SqlStore) -> Result<(), StoreError> {
         if self.read(|_| ()).is_some() {
             return Ok(());
         }
@@ -370,7 +370,7 @@ impl Matching {
     /// from the open requests that match him.
     pub async fn captive_changed(
         &self,
-        store: &dyn Store,
+        store: &SqlStore,
         actor: &Actor,
         captive: &Captive,
         now: Timestamp,
@@ -411,7 +411,7 @@ impl Matching {
     /// captives (replacing the undecided ones) and indexes it for later lists.
     pub async fn request_changed(
         &self,
-        store: &dyn Store,
+        store: &SqlStore,
         actor: &Actor,
         request: &TracingRequest,
         now: Timestamp,

@@ -5,12 +5,12 @@
 //! [`repatria_core::media::released`].
 
 use repatria_core::{Captive, CaptiveId, MediaRequest, Release, Timestamp};
-use repatria_store::{Actor, AuditAction, Store, StoreError};
+use repatria_store::{Actor, AuditAction, SqlStore, StoreError};
 
 /// What approved decisions release to this journalist on `now`'s day: captive → the
 /// conditions (the stricter ones where two decisions name the same captive).
 pub async fn releases(
-    store: &dyn Store,
+    store: &SqlStore,
     journalist: &str,
     now: Timestamp,
 ) -> Result<Vec<(CaptiveId, Release)>, StoreError> {
@@ -21,7 +21,7 @@ pub async fn releases(
 /// The captives released to the journalist `actor` today, each with its conditions;
 /// recorded as a read of those records (their ids).
 pub async fn released_captives(
-    store: &dyn Store,
+    store: &SqlStore,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Vec<(Captive, Release)>, StoreError> {
@@ -46,7 +46,7 @@ pub async fn released_captives(
 /// Media-access requests: a journalist's own (`Some(name)`) or all of them; recorded as
 /// a read with the ids shown.
 pub async fn requests(
-    store: &dyn Store,
+    store: &SqlStore,
     actor: &Actor,
     journalist: Option<&str>,
     now: Timestamp,

@@ -4,11 +4,11 @@
 
 use repatria_core::{CustodyStatus, Timestamp};
 use repatria_lists::{write_pfif, PfifNote, PfifPerson};
-use repatria_store::{Actor, Store, StoreError};
+use repatria_store::{Actor, SqlStore, StoreError};
 
 /// The registry as PFIF persons, record ids under `domain` (`domain/captive.<id>`).
 pub async fn persons(
-    store: &dyn Store,
+    store: &SqlStore,
     domain: &str,
     now: Timestamp,
 ) -> Result<Vec<PfifPerson>, StoreError> {
@@ -46,7 +46,7 @@ pub async fn persons(
 /// The PFIF 1.4 document of the whole registry and the number of persons in it; the
 /// read is recorded (`registry.export`, with the count).
 pub async fn export(
-    store: &dyn Store,
+    store: &SqlStore,
     actor: &Actor,
     domain: &str,
     now: Timestamp,

@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use repatria_core::{Captive, CaptiveId, Timestamp};
-use repatria_store::{Actor, CaptiveQuery, Store, StoreError};
+use repatria_store::{Actor, CaptiveQuery, SqlStore, StoreError};
 
 use crate::matching::Matching;
 
@@ -36,7 +36,7 @@ pub struct FoundPage {
 
 /// Lists or searches the registry as `query` says, and records what was shown.
 pub async fn list(
-    store: &dyn Store,
+    store: &SqlStore,
     matching: &Matching,
     actor: &Actor,
     query: &CaptiveQuery,
@@ -89,7 +89,7 @@ pub enum Reading {
 
 /// Reads one captive's record and records who read it.
 pub async fn read(
-    store: &dyn Store,
+    store: &SqlStore,
     actor: &Actor,
     id: CaptiveId,
     reading: Reading,
@@ -114,7 +114,7 @@ pub async fn read(
 }
 
 async fn search(
-    store: &dyn Store,
+    store: &SqlStore,
     matching: &Matching,
     name: &str,
     query: &CaptiveQuery,

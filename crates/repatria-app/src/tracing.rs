@@ -6,12 +6,12 @@
 use repatria_core::{
     LinkSubject, MatchLink, Timestamp, TracingRequest, TracingRequestId, TracingStatus,
 };
-use repatria_store::{Actor, AuditAction, LinkFilter, Store, StoreError};
+use repatria_store::{Actor, AuditAction, LinkFilter, SqlStore, StoreError};
 
 /// The tracing requests, oldest first, optionally in one status; the read is recorded
 /// with the number shown (never the names sought).
 pub async fn list(
-    store: &dyn Store,
+    store: &SqlStore,
     actor: &Actor,
     status: Option<TracingStatus>,
     now: Timestamp,
@@ -33,7 +33,7 @@ pub async fn list(
 /// One tracing request with its match links (the candidates found and the decisions on
 /// them); the read is recorded.
 pub async fn read(
-    store: &dyn Store,
+    store: &SqlStore,
     actor: &Actor,
     id: TracingRequestId,
     now: Timestamp,

@@ -10,7 +10,7 @@ use repatria_core::{
     TracingStatus,
 };
 use repatria_store::testing::TestDatabase;
-use repatria_store::{Actor, AuditFilter, Backend, CaptiveQuery, SqlStore, Store};
+use repatria_store::{Actor, AuditFilter, Backend, CaptiveQuery, SqlStore};
 use uuid::Uuid;
 
 fn at(day: u32) -> Timestamp {

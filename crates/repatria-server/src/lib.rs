@@ -1,6 +1,6 @@
 //! The HTTP server of Repatria: the JSON API under `/api`, its OpenAPI document, and
 //! the health check. Handlers validate requests into domain values (`dto.rs`), call the
-//! [`Store`], and render views; they hold no domain rules of their own.
+//! [`SqlStore`], and render views; they hold no domain rules of their own.
 
 mod auth;
 pub mod client;
@@ -25,7 +25,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use repatria_store::Store;
+use repatria_store::SqlStore;
 
 pub use auth::{hash_password, CurrentUser};
 pub use error::{ApiError, ErrorBody};
@@ -35,7 +35,7 @@ pub use routes::ApiDoc;
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<SqlStore>,
     pub login_limiter: Arc<limit::LoginLimiter>,
     /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
     pub proxies: Arc<client::TrustedProxies>,
@@ -55,7 +55,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> AppState {
+    pub fn new(store: Arc<SqlStore>) -> AppState {
         AppState {
             store,
             login_limiter: Arc::default(),

@@ -1,7 +1,7 @@
 //! Login rate limiting and the bound on password hashing.
 //!
 //! Every attempt is counted in the database *before* the password is checked, by one
-//! statement per bucket that increments and returns the count (`Store::
+//! statement per bucket that increments and returns the count (`SqlStore::
 //! count_login_attempt`): parallel guesses cannot all pass a check made before any of
 //! them is recorded, and every server on one database shares the counts. Buckets are
 //! the account (`account:NAME`) and the client's address (`address:IP`, see
@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use repatria_core::Timestamp;
-use repatria_store::{Actor, Store};
+use repatria_store::{Actor, SqlStore};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::error::ApiError;
@@ -97,7 +97,7 @@ impl LoginLimiter {
     /// audited as `login.lockout`.
     pub async fn admit(
         &self,
-        store: &dyn Store,
+        store: &SqlStore,
         actor: &Actor,
         attempted: &str,
         buckets: &[String],
@@ -154,7 +154,7 @@ impl LoginLimiter {
     }
 
     /// Buckets live one window; forget older ones, at most once a minute per server.
-    async fn purge_now_and_then(&self, store: &dyn Store, now: Timestamp) {
+    async fn purge_now_and_then(&self, store: &SqlStore, now: Timestamp) {
         let last = self.last_purge.load(Ordering::Relaxed);
         let second = now.timestamp();
         if second - last < 60

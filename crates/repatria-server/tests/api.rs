@@ -7,7 +7,7 @@ use repatria_core::Role;
 use repatria_server::hash_password;
 use repatria_server::AppState;
 use repatria_store::testing::TestDatabase;
-use repatria_store::{Actor, AuditFilter, Backend, Store, User};
+use repatria_store::{Actor, AuditFilter, Backend, SqlStore, User};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -16,7 +16,7 @@ struct TestApp {
     client: reqwest::Client,
     /// The bearer token requests are sent with (an admin's unless changed).
     token: Option<String>,
-    store: Arc<dyn Store>,
+    store: Arc<SqlStore>,
     _db: TestDatabase,
 }
 
@@ -38,7 +38,7 @@ async fn spawn_app_with(
     configure: impl FnOnce(AppState) -> AppState,
 ) -> Option<TestApp> {
     let db = TestDatabase::create(backend).await?;
-    let store: Arc<dyn Store> = Arc::new(db.store().await);
+    let store: Arc<SqlStore> = Arc::new(db.store().await);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = configure(AppState::new(store.clone()));
@@ -2756,7 +2756,7 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
     let (second_note, second) = fetch().await;
     assert!(second.size > first.size);
     // The server's checkpoint is the store's own view of the log.
-    let leaves = repatria_store::checkpoint::leaves(&*app.store, None)
+    let leaves = repatria_store::checkpoint::leaves(&app.store, None)
         .await
         .unwrap();
     repatria_store::checkpoint::check(&leaves, &second_note, std::slice::from_ref(&key)).unwrap();

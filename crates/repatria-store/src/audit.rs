@@ -5,8 +5,16 @@
 //! matches its hash; a deleted, inserted or reordered event breaks the link or the
 //! numbering; deleting the newest events is caught by the head row, which holds the
 //! number and hash of the last event.
+//!
+//! Here too the reads of the log (`audit_events`, `verify_audit`, `audit_chain_hashes`)
+//! and `record_read`, the audited write that records a read of personal data.
 
+use repatria_core::Timestamp;
 use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::sql::{Sql, AFTER_PREFIX};
+use crate::{Actor, AuditFilter, Result, SqlStore, StoreError};
 
 /// Declares [`AuditAction`] from one table of variants and the words the log stores, so
 /// that the enum, [`AuditAction::ALL`] and [`AuditAction::as_str`] cannot disagree.
@@ -231,6 +239,138 @@ impl ChainVerifier {
             broken: self.broken,
         }
     }
+}
+
+/// The audit log as stored: reads of it, and [`SqlStore::record_read`], the audited
+/// write that records a read of personal data.
+impl SqlStore {
+    /// Records a read of personal data (a captive's record, a search of the registry) in
+    /// the audit log: every read of a person's record is attributable.
+    pub async fn record_read(
+        &self,
+        actor: &Actor,
+        action: AuditAction,
+        entity_type: &str,
+        entity_id: &str,
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.write(actor, now, async |w| {
+            w.event(action, entity_type, entity_id, detail).await
+        })
+        .await
+    }
+
+    /// Audit events, oldest first, optionally for one entity.
+    pub async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
+        let mut sql = Sql::default();
+        sql.push("SELECT seq, at, actor, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_events WHERE seq > ");
+        sql.push(&(filter.after_seq.min(i64::MAX as u64) as i64).to_string());
+        if let Some((kind, id)) = &filter.entity {
+            sql.push(" AND entity_type = ")
+                .param(kind.as_str())
+                .push(" AND entity_id = ")
+                .param(id.as_str());
+        }
+        if let Some(actor) = &filter.actor {
+            sql.push(" AND actor = ").param(actor.as_str());
+        }
+        if let Some(prefix) = &filter.action_prefix {
+            let upper = format!("{prefix}{AFTER_PREFIX}");
+            sql.push(" AND action >= ")
+                .param(prefix.as_str())
+                .push(" AND action < ")
+                .param(upper);
+        }
+        sql.push(&format!(
+            " ORDER BY seq LIMIT {}",
+            filter.limit.clamp(1, 10_000)
+        ));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter().map(audit_event).collect()
+    }
+
+    /// Recomputes the whole hash chain.
+    pub async fn verify_audit(&self) -> Result<VerifyReport> {
+        // One read transaction, so that writers running meanwhile cannot make the head
+        // and the events disagree.
+        self.snapshot(async |conn| {
+            let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(&mut *conn)
+                .await?;
+            let mut verifier = ChainVerifier::default();
+            let mut after: i64 = 0;
+            'pages: loop {
+                let rows = sqlx::query(
+                    "SELECT seq, at, actor, action, entity_type, entity_id, request_id, detail, prev_hash, hash \
+                     FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 5000",
+                )
+                .bind(after)
+                .fetch_all(&mut *conn)
+                .await?;
+                if rows.is_empty() {
+                    break;
+                }
+                for row in &rows {
+                    let event = audit_event(row)?;
+                    after = event.seq as i64;
+                    if !verifier.push(&event) {
+                        break 'pages;
+                    }
+                }
+            }
+            Ok(verifier.finish(
+                head.try_get::<i64, _>("seq")? as u64,
+                &head.try_get::<String, _>("hash")?,
+            ))
+        })
+        .await
+    }
+
+    /// The chain hashes of events 1..=`up_to` (all events when `None`), in order: the
+    /// leaves of the audit log's Merkle tree (see `checkpoint.rs`). One query that reads
+    /// only numbers and hashes; a gap in the numbering or a hash that is not 32 bytes of
+    /// hex is [`StoreError::Corrupt`].
+    pub async fn audit_chain_hashes(&self, up_to: Option<u64>) -> Result<Vec<[u8; 32]>> {
+        use futures_util::TryStreamExt;
+        let limit = up_to.map_or(i64::MAX, |n| n.min(i64::MAX as u64) as i64);
+        let mut rows =
+            sqlx::query("SELECT seq, hash FROM audit_events WHERE seq <= $1 ORDER BY seq")
+                .bind(limit)
+                .fetch(&self.pool);
+        let mut hashes = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            let seq = row.try_get::<i64, _>("seq")?;
+            if seq != hashes.len() as i64 + 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "audit event {seq} found where {} was expected",
+                    hashes.len() + 1
+                )));
+            }
+            let hash: String = row.try_get("hash")?;
+            let mut bytes = [0u8; 32];
+            hex::decode_to_slice(&hash, &mut bytes).map_err(|_| {
+                StoreError::Corrupt(format!("audit event {seq} has a malformed hash"))
+            })?;
+            hashes.push(bytes);
+        }
+        Ok(hashes)
+    }
+}
+
+fn audit_event(row: &sqlx::any::AnyRow) -> Result<AuditEvent> {
+    Ok(AuditEvent {
+        seq: row.try_get::<i64, _>("seq")? as u64,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        entity_type: row.try_get("entity_type")?,
+        entity_id: row.try_get("entity_id")?,
+        request_id: row.try_get("request_id")?,
+        detail: row.try_get("detail")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
 }
 
 #[cfg(test)]

@@ -27,14 +27,16 @@ impl Backend {
     }
 }
 
-/// The store over either database. The SQL it runs is written once, in the dialect both
-/// backends share (`$1` parameters, text instants); the differences live here.
+/// The store over either database: its methods are the domain operations on stored data.
+/// The SQL it runs is written once, in the dialect both backends share (`$1` parameters,
+/// text instants); the differences live here.
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
     /// SQLite allows one writer at a time; taking turns here, rather than in SQLite's
     /// busy handler, keeps concurrent requests from failing with "database is locked".
-    /// PostgreSQL serialises writers on the audit head's row lock instead.
+    /// PostgreSQL serialises audited writers on the audit head's row lock instead (see
+    /// `write.rs`).
     pub(crate) writer: tokio::sync::Mutex<()>,
 }
 
@@ -183,24 +185,13 @@ impl SqlStore {
         &self.pool
     }
 
-    pub async fn close(&self) {
-        self.pool.close().await;
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
-    /// Begins a write transaction, first taking the writer's turn where the database
-    /// needs one. Every write starts here, so that no writer can forget the turn; keep the
-    /// guard alive until the transaction has committed.
-    pub(crate) async fn begin_write(
-        &self,
-    ) -> Result<(
-        Option<tokio::sync::MutexGuard<'_, ()>>,
-        sqlx::Transaction<'static, sqlx::Any>,
-    )> {
-        let turn = match self.backend {
-            Backend::Sqlite => Some(self.writer.lock().await),
-            Backend::Postgres => None,
-        };
-        Ok((turn, self.pool.begin().await?))
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// `FOR UPDATE` where the database has row locks.

@@ -15,7 +15,7 @@ use repatria_tlog::{
     leaf_hash, open, Checkpoint, CheckpointError, Hash, NoteError, ProofError, Signer, Verifier,
 };
 
-use crate::{Result, Store};
+use crate::{Result, SqlStore};
 
 /// The Merkle leaf of one audit event: RFC 6962 leaf hash of its chain hash (the 32
 /// bytes of `AuditEvent::hash`, hex-decoded).
@@ -30,7 +30,7 @@ pub fn leaf(chain_hash: &[u8; 32]) -> Hash {
 }
 
 /// The Merkle leaves of events 1..=`up_to` (all events when `None`).
-pub async fn leaves(store: &dyn Store, up_to: Option<u64>) -> Result<Vec<Hash>> {
+pub async fn leaves(store: &SqlStore, up_to: Option<u64>) -> Result<Vec<Hash>> {
     Ok(store
         .audit_chain_hashes(up_to)
         .await?
@@ -51,7 +51,7 @@ pub fn checkpoint_of(leaves: &[Hash], origin: &str) -> Checkpoint {
 
 /// The signed checkpoint of the log as it is now. The log's name (origin line) is the
 /// key's name, so that one name identifies the log and its signer.
-pub async fn sign(store: &dyn Store, signer: &Signer) -> Result<String> {
+pub async fn sign(store: &SqlStore, signer: &Signer) -> Result<String> {
     let leaves = leaves(store, None).await?;
     let checkpoint = checkpoint_of(&leaves, signer.name());
     signer

@@ -104,7 +104,6 @@ pub async fn tamper(store: &SqlStore, statements: &[&str]) {
 /// and of every later one, and the head. The hash chain verifies again afterwards; only
 /// a checkpoint kept outside the database shows the rewrite.
 pub async fn rewrite_history(store: &SqlStore, seq: u64, detail: &str) {
-    use crate::Store;
     tamper(store, &[]).await;
     let mut events = Vec::new();
     loop {

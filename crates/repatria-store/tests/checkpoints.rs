@@ -7,7 +7,7 @@
 use chrono::{TimeZone, Utc};
 use repatria_store::checkpoint::{self, Contradiction};
 use repatria_store::testing::{rewrite_history, roll_back, tamper, TestDatabase};
-use repatria_store::{Actor, Backend, SqlStore, Store};
+use repatria_store::{Actor, Backend, SqlStore};
 use repatria_tlog::{Checkpoint, Signer, Verifier};
 
 fn signer() -> Signer {

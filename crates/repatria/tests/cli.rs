@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use chrono::Utc;
 use repatria_core::{CaptiveId, CaptureReport, EventId, NewCaptive, Party, PartyCode};
 use repatria_store::testing::TestDatabase;
-use repatria_store::{Actor, Backend, Store};
+use repatria_store::{Actor, Backend};
 
 fn repatria() -> Command {
     Command::new(env!("CARGO_BIN_EXE_repatria"))

@@ -9,7 +9,7 @@ use repatria_core::{
     PartialDate, Party, PartyCode, PersonName,
 };
 use repatria_store::testing::TestDatabase;
-use repatria_store::{Actor, Backend, Store};
+use repatria_store::{Actor, Backend};
 
 fn repatria() -> Command {
     Command::new(env!("CARGO_BIN_EXE_repatria"))

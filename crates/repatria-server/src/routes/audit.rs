@@ -112,7 +112,7 @@ pub async fn checkpoint(
                 .into(),
         ));
     };
-    let note = repatria_store::checkpoint::sign(&*state.store, signer).await?;
+    let note = repatria_store::checkpoint::sign(&state.store, signer).await?;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
@@ -169,7 +169,7 @@ pub async fn proof(
             ));
         }
     }
-    let leaves = repatria_store::checkpoint::leaves(&*state.store, new).await?;
+    let leaves = repatria_store::checkpoint::leaves(&state.store, new).await?;
     let size = leaves.len() as u64;
     let new = new.unwrap_or(size);
     if new > size {

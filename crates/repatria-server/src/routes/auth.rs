@@ -106,7 +106,7 @@ pub async fn login(
     let anonymous = actor_of("anonymous", request_id.clone());
     let limiter = &state.login_limiter;
     limiter
-        .admit(&*state.store, &anonymous, &attempted, &buckets, client)
+        .admit(&state.store, &anonymous, &attempted, &buckets, client)
         .await?;
     let turn = limiter.hashing_turn().await?;
     let user = state.store.get_user(&attempted).await?;
@@ -259,7 +259,7 @@ pub async fn change_password(
     let actor = user.actor();
     state
         .login_limiter
-        .admit(&*state.store, &actor, &user.username, &account, None)
+        .admit(&state.store, &actor, &user.username, &account, None)
         .await?;
     let turn = state.login_limiter.hashing_turn().await?;
     let stored = state
@@ -600,7 +600,7 @@ pub async fn totp_disable(
     let actor = user.actor();
     state
         .login_limiter
-        .admit(&*state.store, &actor, &user.username, &account, None)
+        .admit(&state.store, &actor, &user.username, &account, None)
         .await?;
     let turn = state.login_limiter.hashing_turn().await?;
     let stored = state

@@ -111,7 +111,7 @@ pub async fn list(
     if user.role == repatria_core::Role::Journalist {
         query.validate()?;
         let items: Vec<CaptiveListItem> =
-            repatria_app::media::released_captives(&*state.store, &user.actor(), Utc::now())
+            repatria_app::media::released_captives(&state.store, &user.actor(), Utc::now())
                 .await?
                 .iter()
                 .map(|(captive, release)| {
@@ -127,7 +127,7 @@ pub async fn list(
     user.require(repatria_core::Permission::ReadCaptives)?;
     let query = query.validate()?;
     let page = registry::list(
-        &*state.store,
+        &state.store,
         &state.matching,
         &user.actor(),
         &query,
@@ -194,7 +194,7 @@ pub async fn get(
     user.require(repatria_core::Permission::ReadCaptives)?;
     let id = captive_id(&id)?;
     let now = Utc::now();
-    let captive = registry::read(&*state.store, &user.actor(), id, Reading::Full, now)
+    let captive = registry::read(&state.store, &user.actor(), id, Reading::Full, now)
         .await
         .map_err(|e| not_found(e, &id))?;
     Ok(axum::Json(CaptiveAnswer::Record(Box::new(
@@ -209,12 +209,12 @@ async fn journalist_view(
     raw: &str,
 ) -> ApiResult<axum::Json<CaptiveAnswer>> {
     let id = captive_id(raw)?;
-    let released = repatria_app::media::releases(&*state.store, &user.username, Utc::now()).await?;
+    let released = repatria_app::media::releases(&state.store, &user.username, Utc::now()).await?;
     let Some((_, release)) = released.iter().find(|(c, _)| *c == id) else {
         return Err(ApiError::not_found("captive", raw));
     };
     let captive = registry::read(
-        &*state.store,
+        &state.store,
         &user.actor(),
         id,
         Reading::Released,
@@ -237,7 +237,7 @@ async fn rematch(
 ) {
     if let Err(error) = state
         .matching
-        .captive_changed(&*state.store, actor, captive, Utc::now())
+        .captive_changed(&state.store, actor, captive, Utc::now())
         .await
     {
         tracing::warn!(captive = %captive.id, %error, "matching after a change failed");

@@ -13,7 +13,7 @@ use crate::AppState;
 
 /// Computes the summary ahead of the first visit (at server start).
 pub async fn warm(state: &AppState) -> Result<(), crate::ApiError> {
-    repatria_app::dashboard::warm(&state.dashboard, &*state.store, Utc::now()).await?;
+    repatria_app::dashboard::warm(&state.dashboard, &state.store, Utc::now()).await?;
     Ok(())
 }
 
@@ -27,7 +27,7 @@ pub async fn get(
     user.require(Permission::ReadCaptives)?;
     let view = repatria_app::dashboard::overview(
         &state.dashboard,
-        &*state.store,
+        &state.store,
         &user.actor(),
         user.role.can(Permission::ReadTracing),
         Utc::now(),

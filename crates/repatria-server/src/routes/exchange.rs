@@ -137,7 +137,7 @@ pub async fn plan_held(
     }
     let permit = state.work.start(crate::work::Kind::Plan, &user.username)?;
     let plan = repatria_app::exchange::plan_held(
-        &*state.store,
+        &state.store,
         &user.actor(),
         repatria_app::exchange::HeldTerms {
             sides: body.sides,

@@ -356,7 +356,7 @@ pub async fn start(
             })
         };
         let result = imports::import_read(
-            &*state.store,
+            &state.store,
             &state.matching,
             &actor,
             input,
@@ -471,7 +471,7 @@ pub async fn report(
         .get_import(id)
         .await
         .map_err(|e| ApiError::store("import", &raw, e))?;
-    let report: Report = imports::report(&*state.store, &import).await?;
+    let report: Report = imports::report(&state.store, &import).await?;
     state
         .store
         .record_read(

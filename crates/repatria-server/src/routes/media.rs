@@ -302,7 +302,7 @@ pub async fn list(
     }
     let own = journalist.then_some(user.username.as_str());
     let requests =
-        repatria_app::media::requests(&*state.store, &user.actor(), own, Utc::now()).await?;
+        repatria_app::media::requests(&state.store, &user.actor(), own, Utc::now()).await?;
     Ok(axum::Json(
         requests
             .iter()

@@ -249,7 +249,7 @@ pub async fn create(
     // does not undo it: its candidates are found at the next recomputation.
     let links = match state
         .matching
-        .request_changed(&*state.store, &actor, &request, now)
+        .request_changed(&state.store, &actor, &request, now)
         .await
     {
         Ok(links) => links,
@@ -305,7 +305,7 @@ pub async fn list(
     user.require(Permission::ReadTracing)?;
     let status = parse_status(query.status.as_deref())?;
     let requests =
-        repatria_app::tracing::list(&*state.store, &user.actor(), status, Utc::now()).await?;
+        repatria_app::tracing::list(&state.store, &user.actor(), status, Utc::now()).await?;
     Ok(axum::Json(
         requests
             .iter()
@@ -325,10 +325,9 @@ pub async fn get(
 ) -> ApiResult<axum::Json<TracingRequestView>> {
     user.require(Permission::ReadTracing)?;
     let id = request_id(&raw)?;
-    let (request, links) =
-        repatria_app::tracing::read(&*state.store, &user.actor(), id, Utc::now())
-            .await
-            .map_err(|e| request_not_found(e, &raw))?;
+    let (request, links) = repatria_app::tracing::read(&state.store, &user.actor(), id, Utc::now())
+        .await
+        .map_err(|e| request_not_found(e, &raw))?;
     Ok(axum::Json(TracingRequestView::new(&request, &user, &links)))
 }
 

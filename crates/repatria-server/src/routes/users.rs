@@ -132,7 +132,7 @@ pub async fn create(
         .map_err(|e| ApiError::Internal(format!("hashing failed: {e}")))??;
     drop(turn);
     let account = accounts::create_user(
-        &*state.store,
+        &state.store,
         &user.actor(),
         checked,
         password_hash,

@@ -9,14 +9,14 @@ use std::sync::Arc;
 use repatria_core::Role;
 use repatria_server::{hash_password, AppState};
 use repatria_store::testing::TestDatabase;
-use repatria_store::{Actor, Backend, Store, User};
+use repatria_store::{Actor, Backend, SqlStore, User};
 use reqwest::StatusCode;
 
 pub const PASSWORD: &str = "a long test password";
 
 pub struct WebApp {
     pub base: String,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<SqlStore>,
     _db: TestDatabase,
 }
 
@@ -29,7 +29,7 @@ pub async fn spawn(backend: Backend) -> Option<WebApp> {
 /// [`spawn`], with the server's state (to hold places of its work limiter in tests).
 pub async fn spawn_with_state(backend: Backend) -> Option<(WebApp, AppState)> {
     let db = TestDatabase::create(backend).await?;
-    let store: Arc<dyn Store> = Arc::new(db.store().await);
+    let store: Arc<SqlStore> = Arc::new(db.store().await);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(store.clone());

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use repatria_store::{checkpoint, Store};
+use repatria_store::checkpoint;
 use repatria_tlog::{Signer, Verifier};
 
 /// Recomputes the hash chain; an intact log prints the number of events checked, a

@@ -95,7 +95,6 @@ pub async fn demo(addr: SocketAddr, captives: usize, seed: u64) -> anyhow::Resul
 }
 
 fn store_backend(store: &SqlStore) -> &'static str {
-    use repatria_store::Store;
     store.backend().as_str()
 }
 
@@ -137,7 +136,7 @@ async fn run(
     let warm = state.clone();
     tokio::spawn(async move {
         let started = std::time::Instant::now();
-        match warm.matching.ensure(&*warm.store).await {
+        match warm.matching.ensure(&warm.store).await {
             Ok(()) => tracing::info!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "matching index ready"
