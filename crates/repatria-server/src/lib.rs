@@ -30,7 +30,7 @@ use repatria_store::Store;
 pub use auth::{hash_password, CurrentUser};
 pub use error::{ApiError, ErrorBody};
 pub use routes::dashboard::warm as warm_dashboard;
-pub use routes::ApiDoc;
+pub use routes::{openapi, ApiDoc};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -164,7 +164,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::router(&state))
         .route("/healthz", get(|| async { "ok" }))
-        .nest("/api", routes::api(state.clone()))
+        .merge(routes::api(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_BYTES))
         .layer(axum::middleware::from_fn(request_id))
         .layer(axum::middleware::from_fn_with_state(
