@@ -1,10 +1,10 @@
 //! The HTTP server of Repatria: the JSON API under `/api`, its OpenAPI document, and
-//! the health check. Handlers validate requests into domain values (`dto.rs`), call the
+//! the health check. Handlers validate requests into domain values (each resource's
+//! request shapes are beside its routes), call the
 //! [`Store`], and render views; they hold no domain rules of their own.
 
 mod auth;
 pub mod client;
-mod dto;
 mod error;
 mod extract;
 pub mod limit;

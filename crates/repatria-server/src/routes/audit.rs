@@ -1,11 +1,10 @@
 //! Reading the audit log.
 
 use axum::extract::State;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::Auth;
-use crate::dto::AuditEventView;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::AppState;
@@ -138,7 +137,7 @@ pub struct ProofQuery {
 /// holding checkpoints of both sizes can check that the log only grew between them.
 #[utoipa::path(get, path = "/api/audit/proof", tag = "audit", params(ProofQuery),
     responses(
-        (status = 200, body = crate::dto::ConsistencyProofView),
+        (status = 200, body = ConsistencyProofView),
         (status = 400, description = "a malformed query string", body = crate::ErrorBody),
         (status = 401, body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody),
@@ -148,7 +147,7 @@ pub async fn proof(
     State(state): State<AppState>,
     Query(query): Query<ProofQuery>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<crate::dto::ConsistencyProofView>> {
+) -> ApiResult<axum::Json<ConsistencyProofView>> {
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;
     user.require(repatria_core::Permission::ReadAudit)?;
@@ -186,11 +185,43 @@ pub async fn proof(
     }
     let proof = repatria_store::checkpoint::consistency(&leaves, old, new)
         .map_err(|e| ApiError::invalid("old", e.to_string()))?;
-    Ok(axum::Json(crate::dto::ConsistencyProofView {
+    Ok(axum::Json(ConsistencyProofView {
         old,
         new,
         old_root: STANDARD.encode(proof.old_root),
         new_root: STANDARD.encode(proof.new_root),
         proof: proof.proof.iter().map(|h| STANDARD.encode(h)).collect(),
     }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    pub seq: u64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub request_id: Option<String>,
+    /// JSON text.
+    pub detail: String,
+    pub hash: String,
+}
+
+/// An RFC 6962 consistency proof between two sizes of the audit log (RFC 9162
+/// §2.1.4): the hashes that show the log of `old` events is a prefix of the log of `new`
+/// events. Hashes are base64 (standard alphabet, padded), as in checkpoints.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsistencyProofView {
+    pub old: u64,
+    pub new: u64,
+    /// The Merkle root of the first `old` events.
+    #[schema(format = Byte, example = "duZ9rbzfHhDht03cYIq9L5jfsW+851J3tSMqEn8gh+8=")]
+    pub old_root: String,
+    /// The Merkle root of the first `new` events.
+    #[schema(format = Byte)]
+    pub new_root: String,
+    /// The proof's hashes, in order; empty when `old` equals `new`.
+    #[schema(value_type = Vec<String>)]
+    pub proof: Vec<String>,
 }

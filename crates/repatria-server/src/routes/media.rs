@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Auth;
-use crate::dto::new_id;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
+use crate::routes::new_id;
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -2,7 +2,7 @@
 
 mod audit;
 mod auth;
-mod captives;
+pub mod captives;
 pub mod dashboard;
 mod exchange;
 pub mod imports;
@@ -22,6 +22,11 @@ use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
 use crate::AppState;
+
+/// A new id: time-ordered, so that lists sorted by id are in order of creation.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}
 
 /// The authenticated user, put in place by [`crate::auth::authenticate`].
 pub struct Auth(pub CurrentUser);

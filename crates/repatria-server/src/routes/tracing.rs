@@ -227,7 +227,7 @@ pub async fn create(
     v.finish()?;
     let now = Utc::now();
     let request = TracingRequest::open(
-        TracingRequestId(crate::dto::new_id()),
+        TracingRequestId(crate::routes::new_id()),
         SoughtPerson {
             name: name.unwrap_or_default(),
             date_of_birth,

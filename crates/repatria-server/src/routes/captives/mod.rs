@@ -1,5 +1,7 @@
 //! The registry of captives: create, read, list and search, and the changes to a record.
 
+pub mod dto;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
@@ -10,11 +12,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::audit::parse_number;
-use super::Auth;
-use crate::dto::*;
+use super::{new_id, Auth};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::AppState;
+use dto::*;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1,5 +1,5 @@
-//! The JSON shapes of the API: requests, validated into domain values once, here; and
-//! views of domain values. Only this crate knows them.
+//! The registry's JSON shapes: requests, validated into domain values once, here; and
+//! views of a captive's record (what the role may read; what a journalist was released).
 
 use chrono::{DateTime, Utc};
 use repatria_core::captive::{parse_confidence, parse_language, parse_nationality, required, text};
@@ -7,17 +7,14 @@ use repatria_core::error::Validator;
 use repatria_core::{
     Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, Coordinates, CustodyEvent,
     CustodyEventKind, Deadline, Document, EventId, FacilityKind, FieldError, HealthCategory,
-    HealthRecord, IdentityClaim, Interview, InterviewId, NewCaptive, PartialDate, Party, PartyCode,
+    HealthRecord, IdentityClaim, Interview, InterviewId, NewCaptive, PartialDate, PartyCode,
     Permission, PersonName, RepatriationWish, Role, Timestamp, WishRecord,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// A new id: time-ordered, so that lists sorted by id are in order of creation.
-pub fn new_id() -> Uuid {
-    Uuid::now_v7()
-}
+use crate::routes::new_id;
 
 fn parse_instant(input: &str) -> Result<Timestamp, FieldError> {
     DateTime::parse_from_rfc3339(input.trim())
@@ -33,24 +30,9 @@ fn parse_instant(input: &str) -> Result<Timestamp, FieldError> {
 fn parse_word<T: std::str::FromStr<Err = FieldError>>(input: &str) -> Result<T, FieldError> {
     input.parse()
 }
-
 // ---------------------------------------------------------------------------------------
 // Requests
 // ---------------------------------------------------------------------------------------
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPartyRequest {
-    /// 2 to 16 characters A-Z, 0-9 or `-`, such as `UA`.
-    pub code: String,
-    pub name: String,
-}
-
-impl NewPartyRequest {
-    pub fn validate(self) -> Result<Party, repatria_core::DomainError> {
-        Party::new(&self.code, &self.name)
-    }
-}
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -493,21 +475,6 @@ impl CaptureCardInput {
 // ---------------------------------------------------------------------------------------
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PartyView {
-    pub code: String,
-    pub name: String,
-}
-
-impl From<&Party> for PartyView {
-    fn from(p: &Party) -> Self {
-        PartyView {
-            code: p.code.to_string(),
-            name: p.name.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentView {
     pub kind: Option<String>,
     pub number: Option<String>,
@@ -870,38 +837,6 @@ pub struct CaptivePage {
     pub total: u64,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEventView {
-    pub seq: u64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub entity_type: String,
-    pub entity_id: String,
-    pub request_id: Option<String>,
-    /// JSON text.
-    pub detail: String,
-    pub hash: String,
-}
-
-/// An RFC 6962 consistency proof between two sizes of the audit log (RFC 9162
-/// §2.1.4): the hashes that show the log of `old` events is a prefix of the log of `new`
-/// events. Hashes are base64 (standard alphabet, padded), as in checkpoints.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConsistencyProofView {
-    pub old: u64,
-    pub new: u64,
-    /// The Merkle root of the first `old` events.
-    #[schema(format = Byte, example = "duZ9rbzfHhDht03cYIq9L5jfsW+851J3tSMqEn8gh+8=")]
-    pub old_root: String,
-    /// The Merkle root of the first `new` events.
-    #[schema(format = Byte)]
-    pub new_root: String,
-    /// The proof's hashes, in order; empty when `old` equals `new`.
-    #[schema(value_type = Vec<String>)]
-    pub proof: Vec<String>,
 }
 
 pub fn captive_id(raw: &str) -> Result<CaptiveId, crate::error::ApiError> {
