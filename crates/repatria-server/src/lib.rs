@@ -1,7 +1,7 @@
 //! The HTTP server of Repatria: the JSON API under `/api`, its OpenAPI document, and
 //! the health check. Handlers validate requests into domain values (each resource's
-//! request shapes are beside its routes), call the
-//! [`Store`], and render views; they hold no domain rules of their own.
+//! request shapes are beside its routes), call the [`Store`], and render views; they hold
+//! no domain rules of their own.
 
 mod auth;
 pub mod client;

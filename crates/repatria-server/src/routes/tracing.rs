@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Auth;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, Validate};
 use crate::extract::{Json, Query};
 use crate::AppState;
 
@@ -367,6 +367,21 @@ pub struct AnswerRequest {
     pub text: String,
 }
 
+impl Validate for AnswerRequest {
+    /// The text, trimmed.
+    type Valid = String;
+
+    fn validate(self) -> Result<String, Vec<FieldError>> {
+        if self.text.chars().count() > 4000 {
+            return Err(vec![FieldError::new(
+                "text",
+                "must be at most 4000 characters",
+            )]);
+        }
+        Ok(self.text.trim().to_string())
+    }
+}
+
 /// Records the answer given to the family (when, by whom, what).
 #[utoipa::path(post, path = "/api/tracing/requests/{id}/answers", tag = "tracing", request_body = AnswerRequest,
     params(("id" = String, Path, description = "request id")),
@@ -379,14 +394,12 @@ pub async fn answer(
 ) -> ApiResult<axum::Json<TracingRequestView>> {
     user.require(Permission::ManageTracing)?;
     let id = request_id(&raw)?;
-    if body.text.chars().count() > 4000 {
-        return Err(ApiError::invalid("text", "must be at most 4000 characters"));
-    }
+    let text = body.validate()?;
     let now = Utc::now();
     let answer = TracingAnswer {
         at: now,
         by: user.username.clone(),
-        text: body.text.trim().to_string(),
+        text,
     };
     let request = state
         .store

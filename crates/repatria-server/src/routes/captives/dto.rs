@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::error::Validate;
 use crate::routes::new_id;
 
 fn parse_instant(input: &str) -> Result<Timestamp, FieldError> {
@@ -311,8 +312,10 @@ pub struct AssessedIdentityRequest {
     pub claim_id: String,
 }
 
-impl AssessedIdentityRequest {
-    pub fn validate(self) -> Result<ClaimId, Vec<FieldError>> {
+impl Validate for AssessedIdentityRequest {
+    type Valid = ClaimId;
+
+    fn validate(self) -> Result<ClaimId, Vec<FieldError>> {
         self.claim_id.trim().parse().map_err(|_| {
             vec![FieldError::new(
                 "claim_id",
@@ -441,8 +444,10 @@ pub struct LanguagesInput {
     pub interpreter_required: bool,
 }
 
-impl LanguagesInput {
-    pub fn validate(self) -> Result<(Vec<String>, bool), Vec<FieldError>> {
+impl Validate for LanguagesInput {
+    type Valid = (Vec<String>, bool);
+
+    fn validate(self) -> Result<(Vec<String>, bool), Vec<FieldError>> {
         let mut v = Validator::new();
         let languages: Vec<String> = self
             .languages
@@ -464,8 +469,10 @@ pub struct CaptureCardInput {
     pub sent_at: String,
 }
 
-impl CaptureCardInput {
-    pub fn validate(self) -> Result<Timestamp, Vec<FieldError>> {
+impl Validate for CaptureCardInput {
+    type Valid = Timestamp;
+
+    fn validate(self) -> Result<Timestamp, Vec<FieldError>> {
         parse_instant(&self.sent_at).map_err(|e| vec![e.within("sent_at")])
     }
 }
