@@ -228,7 +228,7 @@ pub async fn proof(
     }))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AuditEventView {
     pub seq: u64,
     pub at: String,
@@ -245,7 +245,7 @@ pub struct AuditEventView {
 /// An RFC 6962 consistency proof between two sizes of the audit log (RFC 9162
 /// §2.1.4): the hashes that show the log of `old` events is a prefix of the log of `new`
 /// events. Hashes are base64 (standard alphabet, padded), as in checkpoints.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ConsistencyProofView {
     pub old: u64,
     pub new: u64,

@@ -5,21 +5,21 @@ use axum::extract::State;
 use chrono::Utc;
 use repatria_core::stats::{summarize, RegistryStats};
 use repatria_core::{CaptiveId, Permission};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Auth;
 use crate::error::ApiResult;
 use crate::AppState;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Count {
     /// A status word, party code or month (`YYYY-MM`).
     pub key: String,
     pub count: usize,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct OverdueView {
     pub captive_id: String,
     /// The assessed identity's name as recorded.
@@ -31,7 +31,7 @@ pub struct OverdueView {
     pub due_at: chrono::DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DisagreementView {
     pub captive_id: String,
     pub name: String,
@@ -41,7 +41,7 @@ pub struct DisagreementView {
     pub documents: Vec<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TracingPipeline {
     /// Requests by status: open, candidates_found, confirmed, closed.
     pub by_status: Vec<Count>,
@@ -49,7 +49,7 @@ pub struct TracingPipeline {
     pub review_queue: usize,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DashboardView {
     pub as_of: chrono::DateTime<Utc>,
     pub total: usize,

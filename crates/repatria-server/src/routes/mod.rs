@@ -1,16 +1,16 @@
 //! The API's routes and their OpenAPI description.
 
-mod audit;
-mod auth;
+pub(crate) mod audit;
+pub(crate) mod auth;
 pub mod captives;
 pub mod dashboard;
-mod exchange;
+pub(crate) mod exchange;
 pub mod imports;
-mod matches;
-mod media;
-mod parties;
+pub(crate) mod matches;
+pub(crate) mod media;
+pub(crate) mod parties;
 pub mod tracing;
-mod users;
+pub(crate) mod users;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -59,7 +59,7 @@ impl NewPartyRequest {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PartyView {
     pub code: String,
     pub name: String,

@@ -58,7 +58,7 @@ pub struct NewTracingRequest {
 }
 
 /// A candidate proposed for a request or a list row, with the evidence.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LinkView {
     pub id: String,
     /// `request` or `entry`.
@@ -93,7 +93,7 @@ impl From<&MatchLink> for LinkView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AnswerView {
     pub at: chrono::DateTime<Utc>,
     pub by: String,
@@ -101,7 +101,7 @@ pub struct AnswerView {
 }
 
 /// A tracing request; the inquirer's contact only for roles that may read it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TracingRequestView {
     pub id: String,
     pub status: String,
@@ -122,7 +122,7 @@ pub struct TracingRequestView {
     pub created_at: chrono::DateTime<Utc>,
     pub created_by: String,
     /// The candidates (links not rejected), best first; on a single request only.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<LinkView>,
 }
 

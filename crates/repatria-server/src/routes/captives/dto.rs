@@ -481,14 +481,14 @@ impl Validate for CaptureCardInput {
 // Views
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DocumentView {
     pub kind: Option<String>,
     pub number: Option<String>,
     pub issuer: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct IdentityClaimView {
     pub id: Uuid,
     pub source: String,
@@ -539,7 +539,7 @@ impl From<&IdentityClaim> for IdentityClaimView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CaptureView {
     pub captured_at: DateTime<Utc>,
     pub place: String,
@@ -549,7 +549,7 @@ pub struct CaptureView {
     pub condition: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CustodyEventView {
     pub id: Uuid,
     pub kind: String,
@@ -560,7 +560,7 @@ pub struct CustodyEventView {
     pub recorded_by: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HealthView {
     pub category: String,
     pub eligible_for_direct_repatriation: bool,
@@ -586,7 +586,7 @@ impl HealthView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InterviewView {
     pub id: Uuid,
     pub at: DateTime<Utc>,
@@ -597,7 +597,7 @@ pub struct InterviewView {
     pub recorded_by: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WishView {
     pub wish: String,
     pub recorded_at: DateTime<Utc>,
@@ -605,30 +605,30 @@ pub struct WishView {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DeadlineView {
     /// `capture_card` (Art. 70) or `health_report` (Art. 122).
-    pub kind: &'static str,
-    pub article: &'static str,
+    pub kind: String,
+    pub article: String,
     /// Unknown while the clock has not started (no arrival at a camp yet).
     pub due_at: Option<DateTime<Utc>>,
     /// `met`, `pending` or `overdue`.
-    pub state: &'static str,
+    pub state: String,
 }
 
 impl From<&Deadline> for DeadlineView {
     fn from(d: &Deadline) -> Self {
         DeadlineView {
-            kind: d.kind.as_str(),
-            article: d.kind.article(),
+            kind: d.kind.as_str().to_string(),
+            article: d.kind.article().to_string(),
             due_at: d.due_at,
-            state: d.state.as_str(),
+            state: d.state.as_str().to_string(),
         }
     }
 }
 
 /// A captive's whole record.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CaptiveView {
     pub id: Uuid,
     pub power_of_origin: String,
@@ -731,7 +731,7 @@ pub const NAME_WITHHELD: &str = "(name withheld)";
 /// journalist learns who (unless names are withheld), which parties, where he stands,
 /// the day of capture, and the conditions he must respect; never date of birth, unit,
 /// documents, claims and their sources, languages, interviews, health, places or times.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleasedCaptive {
     pub id: Uuid,
@@ -776,7 +776,7 @@ impl ReleasedCaptive {
 
 /// One captive's record: the whole record as the role may read it, or what a media
 /// decision released to a journalist.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum CaptiveAnswer {
     Record(Box<CaptiveView>),
@@ -785,7 +785,7 @@ pub enum CaptiveAnswer {
 
 /// An entry of the registry's list: a summary, or what a media decision released to a
 /// journalist.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum CaptiveListItem {
     Summary(CaptiveSummary),
@@ -793,7 +793,7 @@ pub enum CaptiveListItem {
 }
 
 /// A captive as listed: the assessed identity and where he stands.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaptiveSummary {
     pub id: Uuid,
@@ -838,7 +838,7 @@ impl From<&Captive> for CaptiveSummary {
 }
 
 /// A page of a list: `{"items", "total", "next"}`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CaptivePage {
     pub items: Vec<CaptiveListItem>,
     pub total: u64,
