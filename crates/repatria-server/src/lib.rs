@@ -30,7 +30,7 @@ use repatria_store::Store;
 pub use auth::{hash_password, CurrentUser};
 pub use error::{ApiError, ErrorBody};
 pub use routes::dashboard::warm as warm_dashboard;
-pub use routes::{openapi, ApiDoc};
+pub use routes::openapi;
 
 /// What every handler shares.
 #[derive(Clone)]
