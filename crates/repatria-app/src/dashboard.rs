@@ -13,7 +13,10 @@ use repatria_store::{Actor, AuditAction, LinkFilter, SqlStore, StoreError};
 use crate::matching::heavy;
 
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
 pub struct Count {
     /// A status word, party code or month (`YYYY-MM`).
     pub key: String,
@@ -21,7 +24,10 @@ pub struct Count {
 }
 
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
 pub struct OverdueView {
     pub captive_id: String,
     /// The assessed identity's name as recorded.
@@ -34,7 +40,10 @@ pub struct OverdueView {
 }
 
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
 pub struct DisagreementView {
     pub captive_id: String,
     pub name: String,
@@ -45,7 +54,10 @@ pub struct DisagreementView {
 }
 
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
 pub struct TracingPipeline {
     /// Requests by status: open, candidates_found, confirmed, closed.
     pub by_status: Vec<Count>,
@@ -54,7 +66,10 @@ pub struct TracingPipeline {
 }
 
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
 pub struct DashboardView {
     pub as_of: chrono::DateTime<chrono::Utc>,
     pub total: usize,

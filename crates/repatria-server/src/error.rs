@@ -256,3 +256,28 @@ impl From<Vec<FieldError>> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A request body or query that is read into what its handler needs: the value, or
+/// every bad field at once (a [`Validator`](repatria_core::error::Validator) collects
+/// them), which `?` turns into 422 `validation_failed` with `fields.<path>`. Inputs whose
+/// checks need the acting user or the time have an inherent `validate(self, actor, now)`
+/// of the same form.
+pub trait Validate {
+    type Valid;
+    fn validate(self) -> Result<Self::Valid, Vec<FieldError>>;
+}
+
+/// An optional query parameter that is a non-negative integer no greater than `max`.
+pub fn parse_number(raw: Option<&str>, field: &str, max: u64) -> Result<Option<u64>, FieldError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => match s.parse::<u64>() {
+            Ok(n) if n <= max => Ok(Some(n)),
+            Ok(_) => Err(FieldError::new(field, format!("must be at most {max}"))),
+            Err(_) => Err(FieldError::new(
+                field,
+                format!("must be a non-negative integer, got {s:?}"),
+            )),
+        },
+    }
+}

@@ -1,10 +1,11 @@
 //! The HTTP server of Repatria: the JSON API under `/api`, its OpenAPI document, and
-//! the health check. Handlers validate requests into domain values (`dto.rs`), call the
-//! [`SqlStore`], and render views; they hold no domain rules of their own.
+//! the health check. Handlers validate requests into domain values (each resource's
+//! request shapes are beside its routes), call the use cases of
+//! `repatria-app` and the [`SqlStore`], and render views; they hold
+//! no domain rules of their own.
 
 mod auth;
 pub mod client;
-mod dto;
 mod error;
 mod extract;
 pub mod limit;
@@ -30,7 +31,7 @@ use repatria_store::SqlStore;
 pub use auth::{hash_password, CurrentUser};
 pub use error::{ApiError, ErrorBody};
 pub use routes::dashboard::warm as warm_dashboard;
-pub use routes::ApiDoc;
+pub use routes::openapi;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -164,7 +165,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::router(&state))
         .route("/healthz", get(|| async { "ok" }))
-        .nest("/api", routes::api(state.clone()))
+        .merge(routes::api(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_BYTES))
         .layer(axum::middleware::from_fn(request_id))
         .layer(axum::middleware::from_fn_with_state(

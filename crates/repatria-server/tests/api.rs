@@ -911,7 +911,8 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
         ),
     ];
     // Every operation of the OpenAPI document that takes a body is in the list above, so
-    // that a new endpoint cannot be left out of this test. Login is public and has tests
+    // that a new endpoint cannot be left out of this test (the document's operations are
+    // the router's: both come from one list, routes::operations). Login is public and has tests
     // of its own (its limiter would count these tries).
     let doc = app.get("/api/openapi.json").await.body;
     for (template, operations) in doc["paths"].as_object().unwrap() {
@@ -1500,7 +1501,8 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         ("POST", "/api/auth/logout".into(), Box::new(|| Value::Null), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
     ];
     // Every operation of the OpenAPI document is in the table (the public login and
-    // document aside), so that a new endpoint cannot be left out of the matrix.
+    // document aside), so that a new endpoint cannot be left out of the matrix (the
+    // document's operations are the router's: both come from one list).
     let doc = app.get("/api/openapi.json").await.body;
     let placeholders = [
         ("DECISION", "/api/media/requests/*/decision"),

@@ -1,12 +1,14 @@
 //! Reading the audit log.
 
 use axum::extract::State;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use repatria_core::error::Validator;
+use repatria_core::FieldError;
 
 use super::Auth;
-use crate::dto::AuditEventView;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{parse_number, ApiError, ApiResult, Validate};
 use crate::extract::Query;
 use crate::AppState;
 
@@ -35,25 +37,7 @@ pub async fn list(
     Auth(user): Auth,
 ) -> ApiResult<axum::Json<Vec<AuditEventView>>> {
     user.require(repatria_core::Permission::ReadAudit)?;
-    let after = parse_number(query.after.as_deref(), "after", u64::MAX)?.unwrap_or(0);
-    let limit = parse_number(query.limit.as_deref(), "limit", 1000)?.unwrap_or(100) as u32;
-    let entity = match (&query.entity_type, &query.entity_id) {
-        (Some(kind), Some(id)) => Some((kind.clone(), id.clone())),
-        (None, None) => None,
-        _ => {
-            return Err(ApiError::invalid(
-                "entity_id",
-                "give entity_type and entity_id together",
-            ))
-        }
-    };
-    let filter = repatria_store::AuditFilter {
-        entity,
-        actor: query.actor.filter(|a| !a.is_empty()),
-        action_prefix: query.action.filter(|a| !a.is_empty()),
-        after_seq: after,
-        limit,
-    };
+    let filter = query.validate()?;
     let events = state.store.audit_events(&filter).await?;
     Ok(axum::Json(
         events
@@ -73,18 +57,41 @@ pub async fn list(
     ))
 }
 
-/// Parses an optional non-negative integer parameter no greater than `max`.
-pub fn parse_number(raw: Option<&str>, field: &str, max: u64) -> ApiResult<Option<u64>> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) => match s.parse::<u64>() {
-            Ok(n) if n <= max => Ok(Some(n)),
-            Ok(_) => Err(ApiError::invalid(field, format!("must be at most {max}"))),
-            Err(_) => Err(ApiError::invalid(
-                field,
-                format!("must be a non-negative integer, got {s:?}"),
-            )),
-        },
+impl Validate for AuditQuery {
+    type Valid = repatria_store::AuditFilter;
+
+    fn validate(self) -> Result<Self::Valid, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let after = v
+            .check(parse_number(self.after.as_deref(), "after", u64::MAX))
+            .flatten()
+            .unwrap_or(0);
+        let limit = v
+            .check(parse_number(self.limit.as_deref(), "limit", 1000))
+            .flatten()
+            .unwrap_or(100) as u32;
+        let entity = match (self.entity_type, self.entity_id) {
+            (Some(kind), Some(id)) => Some((kind, id)),
+            (None, None) => None,
+            _ => {
+                v.push(FieldError::new(
+                    "entity_id",
+                    "give entity_type and entity_id together",
+                ));
+                None
+            }
+        };
+        let errors = v.into_errors();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(repatria_store::AuditFilter {
+            entity,
+            actor: self.actor.filter(|a| !a.is_empty()),
+            action_prefix: self.action.filter(|a| !a.is_empty()),
+            after_seq: after,
+            limit,
+        })
     }
 }
 
@@ -134,11 +141,53 @@ pub struct ProofQuery {
     pub new: Option<String>,
 }
 
+impl Validate for ProofQuery {
+    /// `old`, and `new` when given.
+    type Valid = (u64, Option<u64>);
+
+    fn validate(self) -> Result<Self::Valid, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let old = v.check(parse_number(self.old.as_deref(), "old", i64::MAX as u64));
+        let new = v
+            .check(parse_number(self.new.as_deref(), "new", i64::MAX as u64))
+            .flatten();
+        let old = match old {
+            Some(None) => {
+                v.push(FieldError::new("old", "is required"));
+                None
+            }
+            Some(Some(0)) => {
+                v.push(FieldError::new(
+                    "old",
+                    "must be at least 1: every log extends the empty log",
+                ));
+                None
+            }
+            Some(Some(old)) => match new {
+                Some(new) if old > new => {
+                    v.push(FieldError::new(
+                        "old",
+                        format!("must be at most new ({new})"),
+                    ));
+                    None
+                }
+                _ => Some(old),
+            },
+            None => None,
+        };
+        let errors = v.into_errors();
+        match old {
+            Some(old) if errors.is_empty() => Ok((old, new)),
+            _ => Err(errors),
+        }
+    }
+}
+
 /// The RFC 6962 consistency proof between two sizes of the audit log, so that a witness
 /// holding checkpoints of both sizes can check that the log only grew between them.
 #[utoipa::path(get, path = "/api/audit/proof", tag = "audit", params(ProofQuery),
     responses(
-        (status = 200, body = crate::dto::ConsistencyProofView),
+        (status = 200, body = ConsistencyProofView),
         (status = 400, description = "a malformed query string", body = crate::ErrorBody),
         (status = 401, body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody),
@@ -148,27 +197,11 @@ pub async fn proof(
     State(state): State<AppState>,
     Query(query): Query<ProofQuery>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<crate::dto::ConsistencyProofView>> {
+) -> ApiResult<axum::Json<ConsistencyProofView>> {
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;
     user.require(repatria_core::Permission::ReadAudit)?;
-    let old = parse_number(query.old.as_deref(), "old", i64::MAX as u64)?
-        .ok_or_else(|| ApiError::invalid("old", "is required"))?;
-    let new = parse_number(query.new.as_deref(), "new", i64::MAX as u64)?;
-    if old == 0 {
-        return Err(ApiError::invalid(
-            "old",
-            "must be at least 1: every log extends the empty log",
-        ));
-    }
-    if let Some(new) = new {
-        if old > new {
-            return Err(ApiError::invalid(
-                "old",
-                format!("must be at most new ({new})"),
-            ));
-        }
-    }
+    let (old, new) = query.validate()?;
     let leaves = repatria_store::checkpoint::leaves(&state.store, new).await?;
     let size = leaves.len() as u64;
     let new = new.unwrap_or(size);
@@ -186,11 +219,88 @@ pub async fn proof(
     }
     let proof = repatria_store::checkpoint::consistency(&leaves, old, new)
         .map_err(|e| ApiError::invalid("old", e.to_string()))?;
-    Ok(axum::Json(crate::dto::ConsistencyProofView {
+    Ok(axum::Json(ConsistencyProofView {
         old,
         new,
         old_root: STANDARD.encode(proof.old_root),
         new_root: STANDARD.encode(proof.new_root),
         proof: proof.proof.iter().map(|h| STANDARD.encode(h)).collect(),
     }))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditEventView {
+    pub seq: u64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub request_id: Option<String>,
+    /// JSON text.
+    pub detail: String,
+    pub hash: String,
+}
+
+/// An RFC 6962 consistency proof between two sizes of the audit log (RFC 9162
+/// §2.1.4): the hashes that show the log of `old` events is a prefix of the log of `new`
+/// events. Hashes are base64 (standard alphabet, padded), as in checkpoints.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConsistencyProofView {
+    pub old: u64,
+    pub new: u64,
+    /// The Merkle root of the first `old` events.
+    #[schema(format = Byte, example = "duZ9rbzfHhDht03cYIq9L5jfsW+851J3tSMqEn8gh+8=")]
+    pub old_root: String,
+    /// The Merkle root of the first `new` events.
+    #[schema(format = Byte)]
+    pub new_root: String,
+    /// The proof's hashes, in order; empty when `old` equals `new`.
+    #[schema(value_type = Vec<String>)]
+    pub proof: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(errors: Vec<FieldError>) -> Vec<String> {
+        errors.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn every_bad_parameter_of_a_query_is_named_at_once() {
+        let query = AuditQuery {
+            entity_type: Some("captive".into()),
+            entity_id: None,
+            actor: None,
+            action: None,
+            after: Some("-1".into()),
+            limit: Some("1001".into()),
+        };
+        assert_eq!(
+            fields(query.validate().unwrap_err()),
+            ["after", "limit", "entity_id"]
+        );
+        let proof = ProofQuery {
+            old: Some("5".into()),
+            new: Some("x".into()),
+        };
+        assert_eq!(fields(proof.validate().unwrap_err()), ["new"]);
+        let proof = ProofQuery {
+            old: Some("5".into()),
+            new: Some("4".into()),
+        };
+        assert_eq!(fields(proof.validate().unwrap_err()), ["old"]);
+        let proof = ProofQuery {
+            old: None,
+            new: None,
+        };
+        assert_eq!(fields(proof.validate().unwrap_err()), ["old"]);
+        let proof = ProofQuery {
+            old: Some("2".into()),
+            new: None,
+        };
+        assert_eq!(proof.validate().unwrap(), (2, None));
+    }
 }

@@ -33,7 +33,7 @@ pub struct LoginRequest {
     pub totp_code: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UserView {
     pub username: String,
     pub role: String,
@@ -42,7 +42,7 @@ pub struct UserView {
     pub must_change_password: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LoginResponse {
     /// A bearer token for this session (also set as an HttpOnly cookie).
     pub token: String,
@@ -315,7 +315,7 @@ pub struct NewTokenRequest {
     pub expires_in_days: Option<i64>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NewTokenResponse {
     /// Shown once; only its hash is stored.
     pub token: String,
@@ -327,7 +327,7 @@ pub struct NewTokenResponse {
 }
 
 /// A personal API token as listed: never the token itself.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenView {
     pub id: String,
     pub name: Option<String>,
@@ -443,7 +443,7 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TotpStatus {
     /// Logins need a one-time code.
     pub enabled: bool,
@@ -451,7 +451,7 @@ pub struct TotpStatus {
     pub pending: bool,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TotpEnrolment {
     /// The secret in base32, to type into an authenticator app.
     pub secret: String,

@@ -6,7 +6,7 @@ use chrono::Utc;
 use repatria_exchange::{parse_scenario, plan_with, PlanOptions, ScenarioError};
 
 use super::Auth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Validate};
 
 /// Largest scenario body accepted (64 MiB): 250,000 prisoners of 250 bytes each.
 pub const MAX_SCENARIO_BYTES: usize = 64 * 1024 * 1024;
@@ -109,6 +109,23 @@ pub struct HeldPlanRequest {
     pub terms: repatria_exchange::Terms,
 }
 
+impl crate::error::Validate for HeldPlanRequest {
+    type Valid = repatria_app::exchange::HeldTerms;
+
+    fn validate(self) -> Result<Self::Valid, Vec<repatria_core::FieldError>> {
+        if self.sides.len() > MAX_PARTIES {
+            return Err(vec![repatria_core::FieldError::new(
+                "sides",
+                format!("too many: more than {MAX_PARTIES} sides"),
+            )]);
+        }
+        Ok(repatria_app::exchange::HeldTerms {
+            sides: self.sides,
+            terms: self.terms,
+        })
+    }
+}
+
 /// Plans an exchange of the captives held now: the body names the sides and the terms,
 /// and the prisoners are the registry's captives in custody or in hospital (prisoner id =
 /// captive id). The answer is the plan of docs/exchange.md.
@@ -129,20 +146,12 @@ pub async fn plan_held(
     crate::extract::Json(body): crate::extract::Json<HeldPlanRequest>,
 ) -> ApiResult<axum::Json<repatria_exchange::Plan<'static>>> {
     user.require(repatria_core::Permission::PlanExchange)?;
-    if body.sides.len() > MAX_PARTIES {
-        return Err(ApiError::invalid(
-            "sides",
-            format!("too many: more than {MAX_PARTIES} sides"),
-        ));
-    }
+    let terms = body.validate()?;
     let permit = state.work.start(crate::work::Kind::Plan, &user.username)?;
     let plan = repatria_app::exchange::plan_held(
         &state.store,
         &user.actor(),
-        repatria_app::exchange::HeldTerms {
-            sides: body.sides,
-            terms: body.terms,
-        },
+        terms,
         Utc::now(),
         Some(crate::monotonic_seconds),
         permit,

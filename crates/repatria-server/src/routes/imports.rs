@@ -332,7 +332,7 @@ pub async fn start(
         Err(ImportError::File(message)) => return Err(file_error(message)),
         other => other,
     };
-    let id = crate::dto::new_id().to_string();
+    let id = crate::routes::new_id().to_string();
     let job = JobView {
         id: id.clone(),
         started_by: user.username.clone(),

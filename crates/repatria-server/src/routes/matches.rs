@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Auth;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{parse_number, ApiError, ApiResult, ErrorBody, Validate};
 use crate::extract::{Json, Query};
 use crate::AppState;
 
@@ -65,10 +65,12 @@ pub async fn links(
         }
         None => None,
     };
-    v.finish()?;
-    let limit = super::audit::parse_number(query.limit.as_deref(), "limit", 1000)?
+    let limit = v
+        .check(parse_number(query.limit.as_deref(), "limit", 1000))
+        .flatten()
         .unwrap_or(100)
         .max(1) as u32;
+    v.finish()?;
     let links = state
         .store
         .match_links(&LinkFilter {
@@ -87,6 +89,22 @@ pub struct DecisionRequest {
     pub decision: String,
 }
 
+impl Validate for DecisionRequest {
+    type Valid = Decision;
+
+    fn validate(self) -> Result<Decision, Vec<FieldError>> {
+        match self.decision.trim() {
+            "confirm" => Ok(Decision::Confirm),
+            "reject" => Ok(Decision::Reject),
+            "undo" => Ok(Decision::Undo),
+            _ => Err(vec![FieldError::new(
+                "decision",
+                "expected confirm, reject or undo",
+            )]),
+        }
+    }
+}
+
 /// A person's decision on a link: confirm, reject (never proposed again) or undo.
 #[utoipa::path(post, path = "/api/matches/{id}/decision", tag = "tracing", request_body = DecisionRequest,
     params(("id" = String, Path, description = "link id")),
@@ -98,17 +116,7 @@ pub async fn decide(
     Json(body): Json<DecisionRequest>,
 ) -> ApiResult<axum::Json<LinkView>> {
     user.require(Permission::ReviewMatches)?;
-    let decision = match body.decision.trim() {
-        "confirm" => Decision::Confirm,
-        "reject" => Decision::Reject,
-        "undo" => Decision::Undo,
-        _ => {
-            return Err(ApiError::invalid(
-                "decision",
-                "expected confirm, reject or undo",
-            ))
-        }
-    };
+    let decision = body.validate()?;
     let id = raw
         .parse::<uuid::Uuid>()
         .map(LinkId)

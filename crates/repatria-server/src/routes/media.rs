@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Auth;
-use crate::dto::new_id;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
+use crate::routes::new_id;
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -58,7 +58,7 @@ pub struct VisitInput {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DecisionView {
     pub approved: bool,
     pub faces_blurred: bool,
@@ -71,7 +71,7 @@ pub struct DecisionView {
     pub decided_at: chrono::DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct VisitView {
     pub captive: String,
     pub at: chrono::DateTime<Utc>,
@@ -79,7 +79,7 @@ pub struct VisitView {
     pub recorded_by: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MediaRequestView {
     pub id: String,
     pub outlet: String,
@@ -135,7 +135,7 @@ impl From<&MediaRequest> for MediaRequestView {
 /// the request, the decision's verdict and conditions, the captives it released (only
 /// those whose own consent was recorded) and when he visited them. Never the captives
 /// who did not consent, the consent list, the bureau's notes or who decided.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleasedMediaRequestView {
     pub id: String,
@@ -153,7 +153,7 @@ pub struct ReleasedMediaRequestView {
     pub visits: Vec<ReleasedVisitView>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleasedDecisionView {
     pub approved: bool,
@@ -163,7 +163,7 @@ pub struct ReleasedDecisionView {
     pub valid_until: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleasedVisitView {
     pub captive: String,
@@ -210,8 +210,25 @@ impl ReleasedMediaRequestView {
     }
 }
 
+impl MediaRequestAnswer {
+    pub fn id(&self) -> &str {
+        match self {
+            MediaRequestAnswer::Whole(r) => &r.id,
+            MediaRequestAnswer::Released(r) => &r.id,
+        }
+    }
+
+    /// The captives the request names.
+    pub fn captives(&self) -> &[String] {
+        match self {
+            MediaRequestAnswer::Whole(r) => &r.captives,
+            MediaRequestAnswer::Released(r) => &r.captives,
+        }
+    }
+}
+
 /// A media-access request: whole for media officers, as released for its journalist.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum MediaRequestAnswer {
     Whole(MediaRequestView),

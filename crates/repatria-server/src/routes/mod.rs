@@ -1,25 +1,32 @@
 //! The API's routes and their OpenAPI description.
 
-mod audit;
-mod auth;
-mod captives;
+pub(crate) mod audit;
+pub(crate) mod auth;
+pub mod captives;
 pub mod dashboard;
-mod exchange;
+pub(crate) mod exchange;
 pub mod imports;
-mod matches;
-mod media;
-mod parties;
+pub(crate) mod matches;
+pub(crate) mod media;
+pub(crate) mod parties;
 pub mod tracing;
-mod users;
+pub(crate) mod users;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::routing::{delete, get, post, put};
+use axum::routing::get;
 use axum::Router;
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::CurrentUser;
 use crate::AppState;
+
+/// A new id: time-ordered, so that lists sorted by id are in order of creation.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}
 
 /// The authenticated user, put in place by [`crate::auth::authenticate`].
 pub struct Auth(pub CurrentUser);
@@ -37,146 +44,110 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     }
 }
 
-pub fn api(state: AppState) -> Router<AppState> {
-    let public = Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/auth/login", post(auth::login));
-    let protected = Router::new()
-        .route("/auth/logout", post(auth::logout))
-        .route(
-            "/auth/tokens",
-            get(auth::list_tokens).post(auth::create_token),
-        )
-        .route("/auth/tokens/{id}", delete(auth::revoke_token))
-        .route("/auth/password", post(auth::change_password))
-        .route(
-            "/auth/totp",
-            get(auth::totp_status)
-                .post(auth::totp_enrol)
-                .delete(auth::totp_disable),
-        )
-        .route("/auth/totp/confirm", post(auth::totp_confirm))
-        .route("/parties", get(parties::list).post(parties::create))
-        .route("/captives", get(captives::list).post(captives::create))
-        .route("/captives/{id}", get(captives::get))
-        .route(
-            "/captives/{id}/identity-claims",
-            post(captives::add_identity_claim),
-        )
-        .route(
-            "/captives/{id}/assessed-identity",
-            put(captives::set_assessed_identity),
-        )
-        .route(
-            "/captives/{id}/custody-events",
-            post(captives::add_custody_event),
-        )
-        .route("/captives/{id}/health", post(captives::record_health))
-        .route(
-            "/captives/{id}/interviews",
-            post(captives::record_interview),
-        )
-        .route(
-            "/captives/{id}/repatriation-wish",
-            put(captives::record_repatriation_wish),
-        )
-        .route("/captives/{id}/languages", put(captives::set_languages))
-        .route(
-            "/captives/{id}/capture-card",
-            post(captives::record_capture_card_sent),
-        )
-        .route("/dashboard", get(dashboard::get))
-        .route("/audit/events", get(audit::list))
-        .route("/audit/checkpoint", get(audit::checkpoint))
-        .route("/audit/proof", get(audit::proof))
-        .route(
-            "/tracing/requests",
-            get(tracing::list).post(tracing::create),
-        )
-        .route("/tracing/requests/{id}", get(tracing::get))
-        .route("/tracing/requests/{id}/answers", post(tracing::answer))
-        .route("/tracing/requests/{id}/close", post(tracing::close))
-        .route("/matches", get(matches::links))
-        .route("/matches/{id}/decision", post(matches::decide))
+/// Every operation of the API, each registered once: `routes!` adds the handler to the
+/// router and its `#[utoipa::path]` operation to the document in the same call, so the
+/// router and the OpenAPI document cannot disagree. Login is public; every other route
+/// passes [`crate::auth::authenticate`] (added by [`api`]).
+fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
+    let public = OpenApiRouter::default().routes(routes!(auth::login));
+    let protected = OpenApiRouter::default()
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::list_tokens, auth::create_token))
+        .routes(routes!(auth::revoke_token))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(
+            auth::totp_status,
+            auth::totp_enrol,
+            auth::totp_disable
+        ))
+        .routes(routes!(auth::totp_confirm))
+        .routes(routes!(parties::list, parties::create))
+        .routes(routes!(captives::list, captives::create))
+        .routes(routes!(captives::get))
+        .routes(routes!(captives::add_identity_claim))
+        .routes(routes!(captives::set_assessed_identity))
+        .routes(routes!(captives::add_custody_event))
+        .routes(routes!(captives::record_health))
+        .routes(routes!(captives::record_interview))
+        .routes(routes!(captives::record_repatriation_wish))
+        .routes(routes!(captives::set_languages))
+        .routes(routes!(captives::record_capture_card_sent))
+        .routes(routes!(dashboard::get))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::checkpoint))
+        .routes(routes!(audit::proof))
+        .routes(routes!(tracing::list, tracing::create))
+        .routes(routes!(tracing::get))
+        .routes(routes!(tracing::answer))
+        .routes(routes!(tracing::close))
+        .routes(routes!(matches::links))
+        .routes(routes!(matches::decide))
         // The file routes read their bodies themselves, after the permission check,
         // within MAX_IMPORT_BYTES; every other body is bounded by JSON_BODY_BYTES.
-        .route("/imports", get(imports::list_imports).post(imports::start))
-        .route("/imports/preview", post(imports::preview))
-        .route("/imports/jobs/{id}", get(imports::job))
-        .route("/imports/{id}/report", get(imports::report))
-        .route("/media/requests", get(media::list).post(media::create))
-        .route("/media/requests/{id}/decision", post(media::decide))
-        .route("/media/requests/{id}/visits", post(media::record_visit))
-        .route("/exchange/plan", post(exchange::plan))
-        .route("/exchange/plan-held", post(exchange::plan_held))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{username}/disabled", post(users::set_disabled))
-        .route("/users/{username}/unlock", post(users::unlock))
-        .route("/users/{username}/password", post(users::reset_password))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state,
-            crate::auth::authenticate,
-        ));
-    public.merge(protected)
+        .routes(routes!(imports::list_imports, imports::start))
+        .routes(routes!(imports::preview))
+        .routes(routes!(imports::job))
+        .routes(routes!(imports::report))
+        .routes(routes!(media::list, media::create))
+        .routes(routes!(media::decide))
+        .routes(routes!(media::record_visit))
+        .routes(routes!(exchange::plan))
+        .routes(routes!(exchange::plan_held))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::set_disabled))
+        .routes(routes!(users::unlock))
+        .routes(routes!(users::reset_password));
+    (public, protected)
 }
 
+/// The API's routes (their paths begin with `/api`), the OpenAPI document among them at
+/// `/api/openapi.json` (public, like login).
+pub fn api(state: AppState) -> Router<AppState> {
+    let (public, protected) = operations();
+    let protected = protected.route_layer(axum::middleware::from_fn_with_state(
+        state,
+        crate::auth::authenticate,
+    ));
+    // The protected routes first: where two schemas share a name, the document keeps
+    // the first (`OpenApi::merge`).
+    let (router, paths) = protected.merge(public).split_for_parts();
+    let body = bytes::Bytes::from(
+        serde_json::to_vec(&document(paths)).expect("the OpenAPI document serializes"),
+    );
+    router.route(
+        "/api/openapi.json",
+        get(move || async move {
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+        }),
+    )
+}
+
+/// The OpenAPI document: [`ApiDoc`]'s description (info, tags, security) with the
+/// operations of [`operations`], and every body's 400/413 answers ([`BodyLimit`]).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (public, protected) = operations();
+    document(protected.merge(public).into_openapi())
+}
+
+fn document(paths: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(paths);
+    utoipa::Modify::modify(&BodyLimit, &mut doc);
+    doc
+}
+
+/// The document's description; its operations come from the router ([`openapi`]).
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Repatria API",
         description = "Prisoner-of-war information bureau (GC III Art. 122) and exchange planning.\n\nEvery authenticated endpoint but `POST /api/auth/password` and `POST /api/auth/logout` answers 403 with the code `password_change_required` while the account's password, reset by an administrator, has not been changed. Sessions end after 30 minutes without use (configurable) and 12 hours at most."
-    ),
-    paths(
-        auth::login,
-        auth::logout,
-        auth::create_token,
-        auth::list_tokens,
-        auth::revoke_token,
-        auth::change_password,
-        auth::totp_status,
-        auth::totp_enrol,
-        auth::totp_confirm,
-        auth::totp_disable,
-        parties::list,
-        parties::create,
-        captives::list,
-        captives::create,
-        captives::get,
-        captives::add_identity_claim,
-        captives::set_assessed_identity,
-        captives::add_custody_event,
-        captives::record_health,
-        captives::record_interview,
-        captives::record_repatriation_wish,
-        captives::set_languages,
-        captives::record_capture_card_sent,
-        dashboard::get,
-        audit::list,
-        audit::checkpoint,
-        audit::proof,
-        exchange::plan,
-        exchange::plan_held,
-        users::list,
-        users::create,
-        users::set_disabled,
-        users::unlock,
-        users::reset_password,
-        media::create,
-        media::list,
-        media::decide,
-        media::record_visit,
-        tracing::create,
-        tracing::list,
-        tracing::get,
-        tracing::answer,
-        tracing::close,
-        matches::links,
-        matches::decide,
-        imports::preview,
-        imports::start,
-        imports::job,
-        imports::list_imports,
-        imports::report,
     ),
     tags(
         (name = "auth", description = "Logging in and out, changing one's password; personal API tokens"),
@@ -188,7 +159,7 @@ pub fn api(state: AppState) -> Router<AppState> {
         (name = "exchange", description = "Exchange planning (docs/exchange.md)"),
         (name = "users", description = "User accounts (administrators)"),
     ),
-    modifiers(&Security, &BodyLimit),
+    modifiers(&Security),
     security(("bearer" = []), ("session_cookie" = []))
 )]
 pub struct ApiDoc;
@@ -264,8 +235,4 @@ impl utoipa::Modify for BodyLimit {
             }
         }
     }
-}
-
-async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
 }

@@ -2,9 +2,11 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use repatria_core::Party;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::Auth;
-use crate::dto::{NewPartyRequest, PartyView};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::AppState;
@@ -41,4 +43,33 @@ pub async fn create(
         .create_party(&actor, party, chrono::Utc::now())
         .await?;
     Ok((StatusCode::CREATED, axum::Json(PartyView::from(&party))))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPartyRequest {
+    /// 2 to 16 characters A-Z, 0-9 or `-`, such as `UA`.
+    pub code: String,
+    pub name: String,
+}
+
+impl NewPartyRequest {
+    pub fn validate(self) -> Result<Party, repatria_core::DomainError> {
+        Party::new(&self.code, &self.name)
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PartyView {
+    pub code: String,
+    pub name: String,
+}
+
+impl From<&Party> for PartyView {
+    fn from(p: &Party) -> Self {
+        PartyView {
+            code: p.code.to_string(),
+            name: p.name.clone(),
+        }
+    }
 }

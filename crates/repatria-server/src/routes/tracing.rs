@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::Auth;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, Validate};
 use crate::extract::{Json, Query};
 use crate::AppState;
 
@@ -58,7 +58,7 @@ pub struct NewTracingRequest {
 }
 
 /// A candidate proposed for a request or a list row, with the evidence.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct LinkView {
     pub id: String,
     /// `request` or `entry`.
@@ -93,7 +93,7 @@ impl From<&MatchLink> for LinkView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AnswerView {
     pub at: chrono::DateTime<Utc>,
     pub by: String,
@@ -101,7 +101,7 @@ pub struct AnswerView {
 }
 
 /// A tracing request; the inquirer's contact only for roles that may read it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TracingRequestView {
     pub id: String,
     pub status: String,
@@ -122,7 +122,7 @@ pub struct TracingRequestView {
     pub created_at: chrono::DateTime<Utc>,
     pub created_by: String,
     /// The candidates (links not rejected), best first; on a single request only.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<LinkView>,
 }
 
@@ -227,7 +227,7 @@ pub async fn create(
     v.finish()?;
     let now = Utc::now();
     let request = TracingRequest::open(
-        TracingRequestId(crate::dto::new_id()),
+        TracingRequestId(crate::routes::new_id()),
         SoughtPerson {
             name: name.unwrap_or_default(),
             date_of_birth,
@@ -337,6 +337,21 @@ pub struct AnswerRequest {
     pub text: String,
 }
 
+impl Validate for AnswerRequest {
+    /// The text, trimmed.
+    type Valid = String;
+
+    fn validate(self) -> Result<String, Vec<FieldError>> {
+        if self.text.chars().count() > 4000 {
+            return Err(vec![FieldError::new(
+                "text",
+                "must be at most 4000 characters",
+            )]);
+        }
+        Ok(self.text.trim().to_string())
+    }
+}
+
 /// Records the answer given to the family (when, by whom, what).
 #[utoipa::path(post, path = "/api/tracing/requests/{id}/answers", tag = "tracing", request_body = AnswerRequest,
     params(("id" = String, Path, description = "request id")),
@@ -349,14 +364,12 @@ pub async fn answer(
 ) -> ApiResult<axum::Json<TracingRequestView>> {
     user.require(Permission::ManageTracing)?;
     let id = request_id(&raw)?;
-    if body.text.chars().count() > 4000 {
-        return Err(ApiError::invalid("text", "must be at most 4000 characters"));
-    }
+    let text = body.validate()?;
     let now = Utc::now();
     let answer = TracingAnswer {
         at: now,
         by: user.username.clone(),
-        text: body.text.trim().to_string(),
+        text,
     };
     let request = state
         .store

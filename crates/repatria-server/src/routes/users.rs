@@ -42,7 +42,7 @@ pub struct PasswordReset {
 }
 
 /// An account as shown: never its password hash.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UserView {
     pub username: String,
     pub role: String,

@@ -8,8 +8,19 @@ use axum::routing::get;
 use axum::Router;
 use minijinja::context;
 
+use serde::Serialize;
+
 use super::session::{url_escape, Ui};
+use crate::routes::audit::AuditEventView;
 use crate::AppState;
+
+/// An event as the page lists it: the API's view and its detail as text.
+#[derive(Serialize)]
+struct EventRow {
+    #[serde(flatten)]
+    event: AuditEventView,
+    detail_text: String,
+}
 
 /// Events per page.
 const PAGE: usize = 50;
@@ -40,30 +51,22 @@ async fn page(ui: Ui, Query(query): Query<BTreeMap<String, String>>) -> Response
         .iter()
         .filter_map(|name| given(name).map(|v| (name.to_string(), v.to_string())))
         .collect();
-    let (events, errors) = match ui.get(&api).await {
+    let (events, errors) = match ui.get::<Vec<AuditEventView>>(&api).await {
         Ok(events) => (events, BTreeMap::new()),
-        Err(failure) if failure.is_input_error() => (serde_json::json!([]), failure.fields),
+        Err(failure) if failure.is_input_error() => (Vec::new(), failure.fields),
         Err(failure) => return ui.fail(failure),
     };
-    let items: Vec<serde_json::Value> = events
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let next = (events.len() == PAGE)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten();
+    let items: Vec<EventRow> = events
         .into_iter()
-        .map(|mut e| {
+        .map(|event| EventRow {
             // The detail as one line of JSON, to read, not to parse.
-            let detail = match &e["detail"] {
-                serde_json::Value::Null => String::new(),
-                serde_json::Value::String(text) => text.clone(),
-                other => other.to_string(),
-            };
-            e["detail_text"] = serde_json::Value::String(detail);
-            e
+            detail_text: event.detail.clone(),
+            event,
         })
         .collect();
-    let next = (items.len() == PAGE)
-        .then(|| items.last().and_then(|e| e["seq"].as_u64()))
-        .flatten();
     let base = if filter.is_empty() {
         "/audit".to_string()
     } else {

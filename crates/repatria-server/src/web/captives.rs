@@ -13,11 +13,15 @@ use repatria_core::captive::{
     ClaimSource, CustodyEventKind, FacilityKind, HealthCategory, RepatriationWish,
 };
 use repatria_core::Permission;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::session::{url_escape, values, Fields};
 use super::{Failure, Ui};
+use crate::routes::audit::AuditEventView;
+use crate::routes::captives::dto::{CaptiveAnswer, CaptivePage, CaptiveView};
+use crate::routes::media::MediaRequestAnswer;
+use crate::routes::parties::PartyView;
 use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -62,16 +66,15 @@ impl ListParams {
 
 /// The parties, as `[code, "code — name"]` options; empty for roles that may not read them.
 async fn party_options(ui: &Ui) -> Vec<(String, String)> {
-    match ui.get("/api/parties").await {
-        Ok(Value::Array(parties)) => parties
-            .iter()
+    match ui.get::<Vec<PartyView>>("/api/parties").await {
+        Ok(parties) => parties
+            .into_iter()
             .map(|p| {
-                let code = p["code"].as_str().unwrap_or_default().to_string();
-                let name = p["name"].as_str().unwrap_or_default();
-                (code.clone(), format!("{code} — {name}"))
+                let label = format!("{} — {}", p.code, p.name);
+                (p.code, label)
             })
             .collect(),
-        _ => Vec::new(),
+        Err(_) => Vec::new(),
     }
 }
 
@@ -117,9 +120,9 @@ async fn show_list(ui: Ui, params: ListParams, posted: bool) -> Response {
     if let Some(after) = params.after.as_deref().filter(|a| !a.is_empty()) {
         api.push_str(&format!("&cursor={}", url_escape(after)));
     }
-    let (page, errors) = match ui.get(&api).await {
-        Ok(page) => (page, Default::default()),
-        Err(failure) if failure.is_input_error() => (Value::Null, failure.fields),
+    let (page, errors) = match ui.get::<CaptivePage>(&api).await {
+        Ok(page) => (Some(page), Default::default()),
+        Err(failure) if failure.is_input_error() => (None, failure.fields),
         Err(failure) => return ui.fail(failure),
     };
     let statuses = options(
@@ -189,11 +192,11 @@ async fn new_page(
 }
 
 async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
-    match ui.submit(Method::POST, "/api/captives", &fields).await {
-        Ok(created) => {
-            let id = created["id"].as_str().unwrap_or_default();
-            Redirect::to(&format!("/captives/{id}?saved=1")).into_response()
-        }
+    match ui
+        .submit::<CaptiveView>(Method::POST, "/api/captives", &fields)
+        .await
+    {
+        Ok(created) => Redirect::to(&format!("/captives/{}?saved=1", created.id)).into_response(),
         Err(failure) if failure.is_input_error() => {
             let errors = failure.form_errors();
             new_page(&ui, values(&fields), errors).await
@@ -209,17 +212,20 @@ struct ShowParams {
 
 async fn show(ui: Ui, Path(id): Path<String>, Query(params): Query<ShowParams>) -> Response {
     let id = url_escape(&id);
-    let captive = match ui.get(&format!("/api/captives/{id}")).await {
-        Ok(captive) => captive,
+    let captive = match ui
+        .get::<CaptiveAnswer>(&format!("/api/captives/{id}"))
+        .await
+    {
+        // What a media decision released to a journalist has a shape of its own (Art. 13).
+        Ok(CaptiveAnswer::Released(captive)) => {
+            return ui.render("captives/released.html", context! { captive => captive });
+        }
+        Ok(CaptiveAnswer::Record(captive)) => captive,
         Err(failure) => return ui.fail(failure),
     };
-    // What a media decision released to a journalist has a shape of its own (Art. 13).
-    if captive.get("released_until").is_some() {
-        return ui.render("captives/released.html", context! { captive => captive });
-    }
     let role = ui.user.role;
     let audit = if role.can(Permission::ReadAudit) {
-        ui.get(&format!(
+        ui.get::<Vec<AuditEventView>>(&format!(
             "/api/audit/events?entity_type=captive&entity_id={id}&limit=200"
         ))
         .await
@@ -228,18 +234,17 @@ async fn show(ui: Ui, Path(id): Path<String>, Query(params): Query<ShowParams>) 
         None
     };
     let media = if role.can(Permission::ManageMedia) {
-        match ui.get("/api/media/requests").await {
-            Ok(Value::Array(requests)) => Some(
+        match ui
+            .get::<Vec<MediaRequestAnswer>>("/api/media/requests")
+            .await
+        {
+            Ok(requests) => Some(
                 requests
                     .into_iter()
-                    .filter(|r| {
-                        r["captives"]
-                            .as_array()
-                            .is_some_and(|ids| ids.iter().any(|c| c.as_str() == Some(&id)))
-                    })
+                    .filter(|r| r.captives().contains(&id))
                     .collect::<Vec<_>>(),
             ),
-            _ => None,
+            Err(_) => None,
         }
     } else {
         None
@@ -294,26 +299,28 @@ async fn edit_page(
         });
     }
     let id = url_escape(id);
-    let captive = match ui.get(&format!("/api/captives/{id}")).await {
+    let captive = match ui
+        .get::<CaptiveAnswer>(&format!("/api/captives/{id}"))
+        .await
+    {
         Ok(captive) => captive,
         Err(failure) => return ui.fail(failure),
     };
     // Forms that replace a value start from the current one.
     let values = posted.unwrap_or_else(|| {
         let mut v = std::collections::BTreeMap::new();
+        let CaptiveAnswer::Record(record) = &captive else {
+            return v;
+        };
         if form == "languages" {
-            let langs: Vec<&str> = captive["languages"]
-                .as_array()
-                .map(|l| l.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            v.insert("languages".into(), langs.join(", "));
-            if captive["interpreter_required"] == Value::Bool(true) {
+            v.insert("languages".into(), record.languages.join(", "));
+            if record.interpreter_required {
                 v.insert("interpreter_required".into(), "true".into());
             }
         }
         if form == "wish" {
-            if let Some(wish) = captive["repatriation_wish"]["wish"].as_str() {
-                v.insert("wish".into(), wish.into());
+            if let Some(wish) = &record.repatriation_wish {
+                v.insert("wish".into(), wish.wish.clone());
             }
         }
         v
@@ -332,7 +339,7 @@ async fn edit(
         return edit_page(&ui, &id, &form, None, Default::default()).await;
     };
     let path = format!("/api/captives/{}/{api}", url_escape(&id));
-    match ui.submit(method, &path, &fields).await {
+    match ui.submit::<IgnoredAny>(method, &path, &fields).await {
         Ok(_) => Redirect::to(&format!("/captives/{}?saved=1", url_escape(&id))).into_response(),
         Err(failure) if failure.is_input_error() => {
             let errors = failure.form_errors();

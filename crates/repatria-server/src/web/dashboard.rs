@@ -6,9 +6,9 @@ use axum::Router;
 use minijinja::context;
 use repatria_core::{Permission, Role};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::Ui;
+use crate::routes::dashboard::{Count, DashboardView};
 use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -31,10 +31,10 @@ struct Bar {
 const CHART_WIDTH: f64 = 720.0;
 const CHART_HEIGHT: f64 = 160.0;
 
-fn bars(months: &[Value]) -> Vec<Bar> {
+fn bars(months: &[Count]) -> Vec<Bar> {
     let max = months
         .iter()
-        .filter_map(|m| m["count"].as_u64())
+        .map(|m| m.count as u64)
         .max()
         .unwrap_or(0)
         .max(1) as f64;
@@ -44,14 +44,14 @@ fn bars(months: &[Value]) -> Vec<Bar> {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let count = m["count"].as_u64().unwrap_or(0);
+            let count = m.count as u64;
             let height = (count as f64 / max * CHART_HEIGHT).round();
             Bar {
                 x: (i as f64 * slot + slot * 0.1).round(),
                 y: CHART_HEIGHT - height,
                 width: (slot * 0.8).max(1.0).round(),
                 height,
-                month: m["key"].as_str().unwrap_or_default().to_string(),
+                month: m.key.clone(),
                 count,
                 labelled: i % every == 0,
             }
@@ -72,15 +72,11 @@ async fn page(ui: Ui) -> Response {
         };
         return Redirect::to(to).into_response();
     }
-    let stats = match ui.get("/api/dashboard").await {
+    let stats: DashboardView = match ui.get("/api/dashboard").await {
         Ok(stats) => stats,
         Err(failure) => return ui.fail(failure),
     };
-    let months = stats["captures_by_month"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let bars = bars(&months);
+    let bars = bars(&stats.captures_by_month);
     ui.render(
         "dashboard.html",
         context! { stats => stats, bars => bars, chart_width => CHART_WIDTH, chart_height => CHART_HEIGHT },
@@ -90,14 +86,20 @@ async fn page(ui: Ui) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn month(key: &str, count: usize) -> Count {
+        Count {
+            key: key.into(),
+            count,
+        }
+    }
 
     #[test]
     fn bars_scale_to_the_busiest_month() {
         let months = vec![
-            json!({"key": "2025-01", "count": 10}),
-            json!({"key": "2025-02", "count": 0}),
-            json!({"key": "2025-03", "count": 5}),
+            month("2025-01", 10),
+            month("2025-02", 0),
+            month("2025-03", 5),
         ];
         let drawn = bars(&months);
         assert_eq!(drawn.len(), 3);
@@ -107,9 +109,7 @@ mod tests {
         assert_eq!(drawn[2].height, CHART_HEIGHT / 2.0);
         assert!(drawn[1].x > drawn[0].x && drawn[2].x > drawn[1].x);
         assert!(drawn.iter().all(|b| b.labelled));
-        let long: Vec<Value> = (0..36)
-            .map(|i| json!({"key": format!("m{i}"), "count": i}))
-            .collect();
+        let long: Vec<Count> = (0..36).map(|i| month(&format!("m{i}"), i)).collect();
         assert_eq!(bars(&long).iter().filter(|b| b.labelled).count(), 12);
         assert!(bars(&[]).is_empty());
     }

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use super::form;
 use super::session::{self, Fields, Ui};
 use super::Failure;
+use crate::routes::parties::PartyView;
 use crate::AppState;
 
 /// Ranks offered for values, with the contract's example values.
@@ -111,11 +112,11 @@ async fn render(
     errors: BTreeMap<String, String>,
     plan: Option<Value>,
 ) -> Response {
-    let parties = match ui.get("/api/parties").await {
+    let parties = match ui.get::<Vec<PartyView>>("/api/parties").await {
         Ok(parties) => parties,
         Err(failure) => return ui.fail(failure),
     };
-    let count = parties.as_array().map_or(0, Vec::len).max(2);
+    let count = parties.len().max(2);
     let side_options: Vec<(String, String)> = (1..=count)
         .map(|n| (n.to_string(), format!("{} {n}", ui.t("exchange.side"))))
         .collect();

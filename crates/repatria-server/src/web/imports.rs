@@ -149,7 +149,7 @@ async fn list(ui: Ui, Query(query): Query<PageQuery>) -> Response {
 
 /// The imports and the upload form; `refused`: the upload's errors and values.
 async fn render_list(ui: &Ui, page: usize, refused: Option<(Failure, Value)>) -> Response {
-    let all = match ui.get("/api/imports").await {
+    let all = match ui.get::<Value>("/api/imports").await {
         Ok(items) => items.as_array().cloned().unwrap_or_default(),
         Err(failure) => return ui.fail(failure),
     };
@@ -299,7 +299,7 @@ async fn preview(ui: Ui, multipart: Multipart) -> Response {
     }
     let path = format!("/api/imports/preview?{}", upload_query(&upload, ""));
     let answer = ui
-        .send_bytes(
+        .send_bytes::<Value>(
             Method::POST,
             &path,
             "application/octet-stream",
@@ -426,7 +426,7 @@ async fn start(ui: Ui, Form(fields): Form<Fields>) -> Response {
     if session::field(&fields, "action") == Some("preview") {
         let path = format!("/api/imports/preview?{}", upload_query(&upload, &map));
         let answer = ui
-            .send_bytes(
+            .send_bytes::<Value>(
                 Method::POST,
                 &path,
                 "application/octet-stream",
@@ -449,7 +449,7 @@ async fn start(ui: Ui, Form(fields): Form<Fields>) -> Response {
     }
     let path = format!("/api/imports?{}", upload_query(&upload, &map));
     let answer = ui
-        .send_bytes(
+        .send_bytes::<Value>(
             Method::POST,
             &path,
             "application/octet-stream",
@@ -472,7 +472,7 @@ async fn start(ui: Ui, Form(fields): Form<Fields>) -> Response {
 
 async fn job(ui: Ui, Path(id): Path<String>) -> Response {
     let job = match ui
-        .get(&format!("/api/imports/jobs/{}", url_escape(&id)))
+        .get::<Value>(&format!("/api/imports/jobs/{}", url_escape(&id)))
         .await
     {
         Ok(job) => job,
@@ -484,7 +484,7 @@ async fn job(ui: Ui, Path(id): Path<String>) -> Response {
 async fn report(ui: Ui, Path(id): Path<String>, Query(query): Query<PageQuery>) -> Response {
     let page = page_of(query.page.as_deref());
     let report = match ui
-        .get(&format!("/api/imports/{}/report", url_escape(&id)))
+        .get::<Value>(&format!("/api/imports/{}/report", url_escape(&id)))
         .await
     {
         Ok(report) => report,

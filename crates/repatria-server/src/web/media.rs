@@ -9,10 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
-use serde_json::Value;
+use serde::de::IgnoredAny;
 
 use super::session::{self, url_escape, Fields, Ui};
 use super::Failure;
+use crate::routes::media::{MediaRequestAnswer, MediaRequestView};
 use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -32,7 +33,10 @@ async fn show_list(
     values: BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
 ) -> Response {
-    let requests = match ui.get("/api/media/requests").await {
+    let requests = match ui
+        .get::<Vec<MediaRequestAnswer>>("/api/media/requests")
+        .await
+    {
         Ok(requests) => requests,
         Err(failure) => return ui.fail(failure),
     };
@@ -49,13 +53,10 @@ async fn list(ui: Ui) -> Response {
 
 async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
     match ui
-        .submit(Method::POST, "/api/media/requests", &fields)
+        .submit::<MediaRequestView>(Method::POST, "/api/media/requests", &fields)
         .await
     {
-        Ok(request) => {
-            let id = request["id"].as_str().unwrap_or_default();
-            Redirect::to(&format!("/media/{}", url_escape(id))).into_response()
-        }
+        Ok(request) => Redirect::to(&format!("/media/{}", url_escape(&request.id))).into_response(),
         Err(failure) if failure.is_input_error() => {
             show_list(&ui, session::values(&fields), failure.fields).await
         }
@@ -72,25 +73,27 @@ struct FormState {
 }
 
 async fn show_detail(ui: &Ui, id: &str, state: FormState) -> Response {
-    let requests = match ui.get("/api/media/requests").await {
+    let requests = match ui
+        .get::<Vec<MediaRequestAnswer>>("/api/media/requests")
+        .await
+    {
         Ok(requests) => requests,
         Err(failure) => return ui.fail(failure),
     };
-    let Some(request) = requests
-        .as_array()
-        .and_then(|all| all.iter().find(|r| r["id"] == id))
-        .cloned()
-    else {
+    let Some(request) = requests.into_iter().find(|r| r.id() == id) else {
         return ui.fail(Failure {
             status: StatusCode::NOT_FOUND,
             message: ui.t("media.no_such_request"),
             fields: BTreeMap::new(),
         });
     };
-    let released: Vec<Value> = request["decision"]["consent_recorded"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let released: Vec<String> = match &request {
+        MediaRequestAnswer::Whole(MediaRequestView {
+            decision: Some(decision),
+            ..
+        }) => decision.consent_recorded.clone(),
+        _ => Vec::new(),
+    };
     ui.render_form(
         "media/detail.html",
         context! {
@@ -112,7 +115,7 @@ async fn detail(ui: Ui, Path(id): Path<String>) -> Response {
 
 async fn change(ui: Ui, id: String, fields: Fields, which: &'static str) -> Response {
     let path = format!("/api/media/requests/{}/{which}", url_escape(&id));
-    match ui.submit(Method::POST, &path, &fields).await {
+    match ui.submit::<IgnoredAny>(Method::POST, &path, &fields).await {
         Ok(_) => Redirect::to(&format!("/media/{}", url_escape(&id))).into_response(),
         Err(failure) if failure.is_input_error() => {
             // A rule of the domain (a visit outside the window) is shown above the form.

@@ -44,9 +44,7 @@ pub struct Web {
 
 impl Web {
     fn new(state: &AppState) -> Web {
-        let api = Router::new()
-            .nest("/api", crate::routes::api(state.clone()))
-            .with_state(state.clone());
+        let api = crate::routes::api(state.clone()).with_state(state.clone());
         Web {
             api,
             templates: templates(),

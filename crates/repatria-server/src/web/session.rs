@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
 use repatria_core::{Permission, Role};
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -209,6 +210,22 @@ pub fn local_path(next: Option<&str>) -> String {
     out
 }
 
+/// An error answer read back: [`crate::ErrorBody`], each part optional so that a partial
+/// body still gives what it has.
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    error: ErrorPart,
+}
+
+#[derive(Deserialize)]
+struct ErrorPart {
+    #[serde(default)]
+    code: String,
+    message: Option<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+}
+
 /// What the API answered when it did not succeed: its status, message and field errors.
 #[derive(Debug, Clone)]
 pub struct Failure {
@@ -219,24 +236,22 @@ pub struct Failure {
 
 impl Failure {
     fn from_answer(status: StatusCode, body: &[u8]) -> Failure {
-        let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-        let error = &value["error"];
-        let message = error["message"]
-            .as_str()
-            .map(String::from)
-            .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
-        let fields = error["fields"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| field_of(k, v.as_str().unwrap_or_default()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Failure {
-            status,
-            message,
-            fields,
+        match serde_json::from_slice::<ErrorAnswer>(body) {
+            Ok(ErrorAnswer {
+                error: ErrorPart {
+                    message, fields, ..
+                },
+            }) => Failure {
+                status,
+                message: message.unwrap_or_else(|| String::from_utf8_lossy(body).into_owned()),
+                fields: fields.iter().map(|(k, v)| field_of(k, v)).collect(),
+            },
+            // Not the API's error body (axum's own answer to an unknown method, say).
+            Err(_) => Failure {
+                status,
+                message: String::from_utf8_lossy(body).into_owned(),
+                fields: BTreeMap::new(),
+            },
         }
     }
 
@@ -402,8 +417,9 @@ impl Ui {
         builder
     }
 
-    /// `GET` an API path (`/api/captives?q=…`) as this user.
-    pub async fn get(&self, path: &str) -> Result<Value, Failure> {
+    /// `GET` an API path (`/api/captives?q=…`) as this user, its answer read as the
+    /// API's view type `T` (`serde::de::IgnoredAny` where the page needs nothing of it).
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
         let request = self
             .request(Method::GET, path, None)
             .body(Body::empty())
@@ -423,13 +439,13 @@ impl Ui {
 
     /// Sends a JSON body with the form's CSRF token, which the API checks against the
     /// session's: a form from elsewhere cannot act as this user.
-    pub async fn send(
+    pub async fn send<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         body: &Value,
         csrf: &str,
-    ) -> Result<Value, Failure> {
+    ) -> Result<T, Failure> {
         let request = self
             .request(method, path, Some(csrf))
             .header(header::CONTENT_TYPE, "application/json")
@@ -439,14 +455,14 @@ impl Ui {
     }
 
     /// Sends raw bytes (an uploaded file) with the form's CSRF token.
-    pub async fn send_bytes(
+    pub async fn send_bytes<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         content_type: &str,
         bytes: Bytes,
         csrf: &str,
-    ) -> Result<Value, Failure> {
+    ) -> Result<T, Failure> {
         let request = self
             .request(method, path, Some(csrf))
             .header(header::CONTENT_TYPE, content_type)
@@ -457,12 +473,12 @@ impl Ui {
 
     /// Sends a form to the API: its fields as the JSON body (`form::to_json`), with the
     /// form's CSRF token.
-    pub async fn submit(
+    pub async fn submit<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         fields: &Fields,
-    ) -> Result<Value, Failure> {
+    ) -> Result<T, Failure> {
         let csrf = field(fields, "_csrf").unwrap_or_default();
         match super::form::to_json(fields) {
             Ok(body) => self.send(method, path, &body, csrf).await,
@@ -518,12 +534,15 @@ impl Ui {
     }
 }
 
-fn json_of(answer: Answer) -> Result<Value, Failure> {
+/// A successful answer read as `T` (an empty body as `null`); a refusal as a [`Failure`].
+fn json_of<T: DeserializeOwned>(answer: Answer) -> Result<T, Failure> {
     if answer.status.is_success() {
-        if answer.body.is_empty() {
-            return Ok(Value::Null);
-        }
-        serde_json::from_slice(&answer.body).map_err(|e| Failure {
+        let body: &[u8] = if answer.body.is_empty() {
+            b"null"
+        } else {
+            &answer.body
+        };
+        serde_json::from_slice(body).map_err(|e| Failure {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             message: format!("the API's answer is not JSON: {e}"),
             fields: BTreeMap::new(),
@@ -583,7 +602,7 @@ async fn change_password(ui: Ui, Form(fields): Form<Fields>) -> Response {
         "new_password": field(&fields, "new_password").unwrap_or_default(),
     });
     match ui
-        .send(Method::POST, "/api/auth/password", &body, csrf)
+        .send::<IgnoredAny>(Method::POST, "/api/auth/password", &body, csrf)
         .await
     {
         Ok(_) => Redirect::to("/password?changed=1").into_response(),
@@ -696,16 +715,15 @@ async fn login(visitor: Visitor, Form(form): Form<LoginForm>) -> Response {
 
 /// The API's error code in an error answer's body (`totp_required`, …).
 fn error_code(body: &[u8]) -> String {
-    serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v["error"]["code"].as_str().map(String::from))
+    serde_json::from_slice::<ErrorAnswer>(body)
+        .map(|e| e.error.code)
         .unwrap_or_default()
 }
 
 async fn logout(ui: Ui, Form(fields): Form<Fields>) -> Response {
     let csrf = field(&fields, "_csrf").unwrap_or_default();
     if let Err(failure) = ui
-        .send(Method::POST, "/api/auth/logout", &Value::Null, csrf)
+        .send::<IgnoredAny>(Method::POST, "/api/auth/logout", &Value::Null, csrf)
         .await
     {
         return ui.fail(failure);

@@ -9,10 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::session::{self, url_escape, Fields, Ui};
+use crate::routes::auth::{NewTokenResponse, TokenView};
 use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -28,12 +30,12 @@ struct Done {
 
 async fn show(
     ui: &Ui,
-    created: Option<Value>,
+    created: Option<NewTokenResponse>,
     values: BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
     notice: Option<String>,
 ) -> Response {
-    let tokens = match ui.get("/api/auth/tokens").await {
+    let tokens = match ui.get::<Vec<TokenView>>("/api/auth/tokens").await {
         Ok(tokens) => tokens,
         Err(failure) => return ui.fail(failure),
     };
@@ -53,7 +55,10 @@ async fn list(ui: Ui, Query(done): Query<Done>) -> Response {
 }
 
 async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
-    match ui.submit(Method::POST, "/api/auth/tokens", &fields).await {
+    match ui
+        .submit::<NewTokenResponse>(Method::POST, "/api/auth/tokens", &fields)
+        .await
+    {
         // The secret is shown on this answer only (never stored, never listed).
         Ok(created) => show(&ui, Some(created), BTreeMap::new(), BTreeMap::new(), None).await,
         Err(failure) if failure.is_input_error() => {
@@ -73,7 +78,10 @@ async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
 async fn revoke(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> Response {
     let csrf = session::field(&fields, "_csrf").unwrap_or_default();
     let path = format!("/api/auth/tokens/{}", url_escape(&id));
-    match ui.send(Method::DELETE, &path, &Value::Null, csrf).await {
+    match ui
+        .send::<IgnoredAny>(Method::DELETE, &path, &Value::Null, csrf)
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/tokens?revoked={}", url_escape(&id))).into_response(),
         Err(failure) => ui.fail(failure),
     }

@@ -7,10 +7,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::session::{self, Fields, Ui};
+use crate::routes::auth::{TotpEnrolment, TotpStatus};
 use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -27,11 +29,11 @@ struct Done {
 
 async fn show(
     ui: &Ui,
-    enrolment: Option<Value>,
+    enrolment: Option<TotpEnrolment>,
     errors: std::collections::BTreeMap<String, String>,
     notice: Option<String>,
 ) -> Response {
-    let status = match ui.get("/api/auth/totp").await {
+    let status = match ui.get::<TotpStatus>("/api/auth/totp").await {
         Ok(status) => status,
         Err(failure) => return ui.fail(failure),
     };
@@ -55,7 +57,7 @@ async fn page(ui: Ui, Query(done): Query<Done>) -> Response {
 async fn enrol(ui: Ui, Form(fields): Form<Fields>) -> Response {
     let csrf = session::field(&fields, "_csrf").unwrap_or_default();
     match ui
-        .send(Method::POST, "/api/auth/totp", &Value::Null, csrf)
+        .send::<TotpEnrolment>(Method::POST, "/api/auth/totp", &Value::Null, csrf)
         .await
     {
         // The secret is shown on this answer only.
@@ -66,7 +68,7 @@ async fn enrol(ui: Ui, Form(fields): Form<Fields>) -> Response {
 
 async fn confirm(ui: Ui, Form(fields): Form<Fields>) -> Response {
     match ui
-        .submit(Method::POST, "/api/auth/totp/confirm", &fields)
+        .submit::<IgnoredAny>(Method::POST, "/api/auth/totp/confirm", &fields)
         .await
     {
         Ok(_) => Redirect::to("/totp?done=enabled").into_response(),
@@ -82,7 +84,10 @@ async fn disable(ui: Ui, Form(fields): Form<Fields>) -> Response {
     let body = json!({
         "current_password": session::field(&fields, "current_password").unwrap_or_default()
     });
-    match ui.send(Method::DELETE, "/api/auth/totp", &body, csrf).await {
+    match ui
+        .send::<IgnoredAny>(Method::DELETE, "/api/auth/totp", &body, csrf)
+        .await
+    {
         Ok(_) => Redirect::to("/totp?done=disabled").into_response(),
         Err(failure) if failure.is_input_error() => {
             show(&ui, None, failure.form_errors(), None).await

@@ -21,12 +21,15 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
 use repatria_core::Permission;
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::form;
 use super::session::{self, url_escape, Fields, Ui};
 use super::Failure;
+use crate::routes::captives::dto::CaptiveAnswer;
+use crate::routes::tracing::{LinkView, TracingRequestView};
 use crate::AppState;
 
 /// Requests shown on a page of the list.
@@ -110,21 +113,21 @@ async fn list(ui: Ui, Query(query): Query<ListQuery>) -> Response {
     } else {
         format!("/api/tracing/requests?status={}", url_escape(&status))
     };
-    let (all, errors) = match ui.get(&path).await {
-        Ok(items) => (items.as_array().cloned().unwrap_or_default(), None),
+    let (all, errors) = match ui.get::<Vec<TracingRequestView>>(&path).await {
+        Ok(items) => (items, None),
         Err(failure) if failure.is_input_error() => (Vec::new(), Some(failure.fields)),
         Err(failure) => return ui.fail(failure),
     };
     // Newest first reads best for a desk working through its requests.
     let total = all.len();
-    let items: Vec<Value> = all
+    let items: Vec<RequestRow> = all
         .into_iter()
         .rev()
         .skip((page - 1) * REQUESTS_PAGE)
         .take(REQUESTS_PAGE)
-        .map(|mut r| {
-            r["name"] = json!(name_of(&r));
-            r
+        .map(|request| RequestRow {
+            name: request_name(&request),
+            request,
         })
         .collect();
     let status_options: Vec<[String; 2]> = STATUSES
@@ -177,15 +180,14 @@ async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
             if body.get("consent_to_matching").is_none() {
                 body["consent_to_matching"] = json!(false);
             }
-            ui.send(Method::POST, "/api/tracing/requests", &body, csrf)
+            ui.send::<TracingRequestView>(Method::POST, "/api/tracing/requests", &body, csrf)
                 .await
         }
         Err(errors) => Err(Failure::unreadable(errors)),
     };
     match result {
         Ok(created) => {
-            let id = created["id"].as_str().unwrap_or_default();
-            Redirect::to(&format!("/tracing/{}", url_escape(id))).into_response()
+            Redirect::to(&format!("/tracing/{}", url_escape(&created.id))).into_response()
         }
         Err(failure) if failure.is_input_error() => {
             let mut response = ui.render(
@@ -205,25 +207,36 @@ async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
 
 /// A captive as the API gives it, in a line: the assessed (or first) identity claim.
 async fn captive_summary(ui: &Ui, id: &str) -> Value {
-    match ui.get(&format!("/api/captives/{}", url_escape(id))).await {
-        Ok(c) => {
-            let claims = c["identity_claims"].as_array().cloned().unwrap_or_default();
-            let claim = claims
+    match ui
+        .get::<CaptiveAnswer>(&format!("/api/captives/{}", url_escape(id)))
+        .await
+    {
+        Ok(CaptiveAnswer::Record(c)) => {
+            let claim = c
+                .identity_claims
                 .iter()
-                .find(|claim| claim["id"] == c["assessed_claim_id"])
-                .or_else(|| claims.first())
-                .cloned()
-                .unwrap_or(Value::Null);
+                .find(|claim| Some(claim.id) == c.assessed_claim_id)
+                .or_else(|| c.identity_claims.first());
             json!({
                 "kind": "captive", "id": id, "found": true,
-                "name": name_of(&claim),
-                "date_of_birth": claim["date_of_birth"],
-                "unit": claim["unit"],
-                "status": c["status"],
-                "power_of_origin": c["power_of_origin"],
+                "name": claim.map(|claim| name_of([&claim.family_name, &claim.given_name, &claim.patronymic])).unwrap_or_default(),
+                "date_of_birth": claim.and_then(|claim| claim.date_of_birth.clone()),
+                "unit": claim.and_then(|claim| claim.unit.clone()),
+                "status": c.status,
+                "power_of_origin": c.power_of_origin,
                 "href": format!("/captives/{id}"),
             })
         }
+        // What a media decision released names no claims.
+        Ok(CaptiveAnswer::Released(c)) => json!({
+            "kind": "captive", "id": id, "found": true,
+            "name": "",
+            "date_of_birth": null,
+            "unit": null,
+            "status": c.status,
+            "power_of_origin": c.power_of_origin,
+            "href": format!("/captives/{id}"),
+        }),
         Err(failure) => json!({
             "kind": "captive", "id": id, "found": false,
             "forbidden": failure.status == StatusCode::FORBIDDEN,
@@ -235,16 +248,16 @@ async fn captive_summary(ui: &Ui, id: &str) -> Value {
 /// A tracing request in a line (the API decides whether this user may read it).
 async fn request_summary(ui: &Ui, id: &str) -> Value {
     match ui
-        .get(&format!("/api/tracing/requests/{}", url_escape(id)))
+        .get::<TracingRequestView>(&format!("/api/tracing/requests/{}", url_escape(id)))
         .await
     {
         Ok(r) => json!({
             "kind": "request", "id": id, "found": true,
-            "name": name_of(&r),
-            "date_of_birth": r["date_of_birth"],
-            "unit": r["unit"],
-            "status": r["status"],
-            "last_seen_place": r["last_seen_place"],
+            "name": request_name(&r),
+            "date_of_birth": r.date_of_birth,
+            "unit": r.unit,
+            "status": r.status,
+            "last_seen_place": r.last_seen_place,
             "href": format!("/tracing/{id}"),
         }),
         Err(failure) => json!({
@@ -256,13 +269,25 @@ async fn request_summary(ui: &Ui, id: &str) -> Value {
 }
 
 /// `family given patronymic` of a claim or a request.
-fn name_of(v: &Value) -> String {
-    ["family_name", "given_name", "patronymic"]
-        .iter()
-        .filter_map(|k| v[*k].as_str())
+fn name_of(parts: [&Option<String>; 3]) -> String {
+    parts
+        .into_iter()
+        .filter_map(Option::as_deref)
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn request_name(r: &TracingRequestView) -> String {
+    name_of([&r.family_name, &r.given_name, &r.patronymic])
+}
+
+/// A request as the list shows it: the API's view and the name in a line.
+#[derive(Serialize)]
+struct RequestRow {
+    #[serde(flatten)]
+    request: TracingRequestView,
+    name: String,
 }
 
 async fn show(ui: Ui, Path(id): Path<String>) -> Response {
@@ -273,25 +298,21 @@ async fn show(ui: Ui, Path(id): Path<String>) -> Response {
 /// message) when one was refused.
 async fn render_request(ui: &Ui, id: &str, refused: Option<(StatusCode, Value)>) -> Response {
     let request = match ui
-        .get(&format!("/api/tracing/requests/{}", url_escape(id)))
+        .get::<TracingRequestView>(&format!("/api/tracing/requests/{}", url_escape(id)))
         .await
     {
         Ok(r) => r,
         Err(failure) => return ui.fail(failure),
     };
     let mut candidates = Vec::new();
-    for link in request["candidates"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-    {
-        let target_id = link["target_id"].as_str().unwrap_or_default().to_string();
-        let target = if link["target_kind"] == "captive" {
-            captive_summary(ui, &target_id).await
+    for link in &request.candidates {
+        let target = if link.target_kind == "captive" {
+            captive_summary(ui, &link.target_id).await
         } else {
-            request_summary(ui, &target_id).await
+            request_summary(ui, &link.target_id).await
         };
-        let mut link = with_features(link);
+        // The explanation's features are added to the link's JSON (`with_features`).
+        let mut link = with_features(serde_json::to_value(link).unwrap_or(Value::Null));
         link["target"] = target;
         candidates.push(link);
     }
@@ -302,8 +323,8 @@ async fn render_request(ui: &Ui, id: &str, refused: Option<(StatusCode, Value)>)
     let mut response = ui.render(
         "tracing/show.html",
         context! {
+            name => request_name(&request),
             r => request,
-            name => name_of(&request),
             candidates,
             form,
             back => format!("/tracing/{id}"),
@@ -317,7 +338,7 @@ async fn answer(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> R
     let csrf = session::field(&fields, "_csrf").unwrap_or_default();
     let text = session::field(&fields, "text").unwrap_or_default();
     let result = ui
-        .send(
+        .send::<IgnoredAny>(
             Method::POST,
             &format!("/api/tracing/requests/{}/answers", url_escape(&id)),
             &json!({ "text": text }),
@@ -342,7 +363,7 @@ async fn answer(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> R
 async fn close(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> Response {
     let csrf = session::field(&fields, "_csrf").unwrap_or_default();
     let result = ui
-        .send(
+        .send::<IgnoredAny>(
             Method::POST,
             &format!("/api/tracing/requests/{}/close", url_escape(&id)),
             &Value::Null,
@@ -384,13 +405,13 @@ async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure
     // whether there is a next page.
     let wanted = (page * LINKS_PAGE + 1).min(LINKS_MAX);
     let path = format!("/api/matches?state={}&limit={wanted}", url_escape(state));
-    let (links, errors) = match ui.get(&path).await {
-        Ok(items) => (items.as_array().cloned().unwrap_or_default(), None),
+    let (links, errors) = match ui.get::<Vec<LinkView>>(&path).await {
+        Ok(items) => (items, None),
         Err(failure) if failure.is_input_error() => (Vec::new(), Some(failure.fields)),
         Err(failure) => return ui.fail(failure),
     };
     let more = links.len() > page * LINKS_PAGE;
-    let shown: Vec<Value> = links
+    let shown: Vec<LinkView> = links
         .into_iter()
         .skip((page - 1) * LINKS_PAGE)
         .take(LINKS_PAGE)
@@ -399,19 +420,18 @@ async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure
     let mut reports: HashMap<String, Option<Value>> = HashMap::new();
     let mut items = Vec::with_capacity(shown.len());
     for link in shown {
-        let subject_id = link["subject_id"].as_str().unwrap_or_default().to_string();
-        let subject = if link["subject_kind"] == "request" {
-            request_summary(ui, &subject_id).await
+        let subject = if link.subject_kind == "request" {
+            request_summary(ui, &link.subject_id).await
         } else {
-            entry_summary(ui, &subject_id, &mut reports).await
+            entry_summary(ui, &link.subject_id, &mut reports).await
         };
-        let target_id = link["target_id"].as_str().unwrap_or_default().to_string();
-        let target = if link["target_kind"] == "captive" {
-            captive_summary(ui, &target_id).await
+        let target = if link.target_kind == "captive" {
+            captive_summary(ui, &link.target_id).await
         } else {
-            request_summary(ui, &target_id).await
+            request_summary(ui, &link.target_id).await
         };
-        let mut link = with_features(link);
+        // The explanation's features are added to the link's JSON (`with_features`).
+        let mut link = with_features(serde_json::to_value(&link).unwrap_or(Value::Null));
         link["subject"] = subject;
         link["target"] = target;
         items.push(link);
@@ -470,7 +490,7 @@ async fn decide(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> R
     let decision = session::field(&fields, "decision").unwrap_or_default();
     let back = session::local_path(session::field(&fields, "back"));
     let result = ui
-        .send(
+        .send::<IgnoredAny>(
             Method::POST,
             &format!("/api/matches/{}/decision", url_escape(&id)),
             &json!({ "decision": decision }),

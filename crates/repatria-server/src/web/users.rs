@@ -11,11 +11,13 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
 use repatria_core::Role;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::session::{self, url_escape, Fields, Ui};
 use super::Failure;
+use crate::routes::users::UserView;
 use crate::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -54,7 +56,7 @@ async fn show(
     notice: Option<String>,
     alert: Option<String>,
 ) -> Response {
-    let users = match ui.get("/api/users").await {
+    let users = match ui.get::<Vec<UserView>>("/api/users").await {
         Ok(users) => users,
         Err(failure) => return ui.fail(failure),
     };
@@ -95,10 +97,12 @@ async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
         "role": session::field(&fields, "role").unwrap_or_default(),
         "password": session::field(&fields, "password").unwrap_or_default(),
     });
-    match ui.send(Method::POST, "/api/users", &body, csrf).await {
+    match ui
+        .send::<UserView>(Method::POST, "/api/users", &body, csrf)
+        .await
+    {
         Ok(user) => {
-            let name = user["username"].as_str().unwrap_or_default();
-            Redirect::to(&format!("/users?created={}", url_escape(name))).into_response()
+            Redirect::to(&format!("/users?created={}", url_escape(&user.username))).into_response()
         }
         Err(failure) if failure.is_input_error() => {
             // The password is never sent back to the browser.
@@ -133,7 +137,7 @@ async fn set_disabled(
     };
     let path = format!("/api/users/{}/disabled", url_escape(&username));
     match ui
-        .send(Method::POST, &path, &json!({ "disabled": disabled }), csrf)
+        .send::<IgnoredAny>(Method::POST, &path, &json!({ "disabled": disabled }), csrf)
         .await
     {
         Ok(_) => Redirect::to(&format!("/users?changed={}", url_escape(&username))).into_response(),
@@ -162,7 +166,10 @@ async fn act(
     done: &str,
 ) -> Response {
     let path = format!("/api/users/{}/{action}", url_escape(username));
-    match ui.send(Method::POST, &path, &body, csrf).await {
+    match ui
+        .send::<IgnoredAny>(Method::POST, &path, &body, csrf)
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/users?{done}={}", url_escape(username))).into_response(),
         Err(failure) if failure.is_input_error() => {
             let message = failure

@@ -1,5 +1,7 @@
 //! The registry of captives: create, read, list and search, and the changes to a record.
 
+pub mod dto;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
@@ -10,12 +12,11 @@ use repatria_store::{CaptiveChange, CaptiveQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::audit::parse_number;
-use super::Auth;
-use crate::dto::*;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use super::{new_id, Auth};
+use crate::error::{parse_number, ApiError, ApiResult, ErrorBody, Validate};
 use crate::extract::{Json, Query};
 use crate::AppState;
+use dto::*;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -33,8 +34,10 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-impl ListQuery {
-    fn validate(self) -> ApiResult<CaptiveQuery> {
+impl Validate for ListQuery {
+    type Valid = CaptiveQuery;
+
+    fn validate(self) -> Result<CaptiveQuery, Vec<repatria_core::FieldError>> {
         let mut v = Validator::new();
         let status = self
             .status
@@ -77,14 +80,19 @@ impl ListQuery {
                 ));
             }
         }
-        let errors = v.into_errors();
-        let limit = match parse_number(self.limit.as_deref(), "limit", 500) {
-            Ok(Some(0)) => return Err(ApiError::invalid("limit", "must be at least 1")),
-            Ok(limit) => limit.unwrap_or(50) as u32,
-            Err(e) => return Err(e),
+        let limit = match v.check(parse_number(self.limit.as_deref(), "limit", 500)) {
+            Some(Some(0)) => {
+                v.push(repatria_core::FieldError::new(
+                    "limit",
+                    "must be at least 1",
+                ));
+                0
+            }
+            limit => limit.flatten().unwrap_or(50) as u32,
         };
+        let errors = v.into_errors();
         if !errors.is_empty() {
-            return Err(ApiError::Invalid(errors));
+            return Err(errors);
         }
         Ok(CaptiveQuery {
             name,

@@ -1,5 +1,5 @@
-//! The JSON shapes of the API: requests, validated into domain values once, here; and
-//! views of domain values. Only this crate knows them.
+//! The registry's JSON shapes: requests, validated into domain values once, here; and
+//! views of a captive's record (what the role may read; what a journalist was released).
 
 use chrono::{DateTime, Utc};
 use repatria_core::captive::{parse_confidence, parse_language, parse_nationality, required, text};
@@ -7,17 +7,15 @@ use repatria_core::error::Validator;
 use repatria_core::{
     Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, Coordinates, CustodyEvent,
     CustodyEventKind, Deadline, Document, EventId, FacilityKind, FieldError, HealthCategory,
-    HealthRecord, IdentityClaim, Interview, InterviewId, NewCaptive, PartialDate, Party, PartyCode,
+    HealthRecord, IdentityClaim, Interview, InterviewId, NewCaptive, PartialDate, PartyCode,
     Permission, PersonName, RepatriationWish, Role, Timestamp, WishRecord,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// A new id: time-ordered, so that lists sorted by id are in order of creation.
-pub fn new_id() -> Uuid {
-    Uuid::now_v7()
-}
+use crate::error::Validate;
+use crate::routes::new_id;
 
 fn parse_instant(input: &str) -> Result<Timestamp, FieldError> {
     DateTime::parse_from_rfc3339(input.trim())
@@ -33,24 +31,9 @@ fn parse_instant(input: &str) -> Result<Timestamp, FieldError> {
 fn parse_word<T: std::str::FromStr<Err = FieldError>>(input: &str) -> Result<T, FieldError> {
     input.parse()
 }
-
 // ---------------------------------------------------------------------------------------
 // Requests
 // ---------------------------------------------------------------------------------------
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPartyRequest {
-    /// 2 to 16 characters A-Z, 0-9 or `-`, such as `UA`.
-    pub code: String,
-    pub name: String,
-}
-
-impl NewPartyRequest {
-    pub fn validate(self) -> Result<Party, repatria_core::DomainError> {
-        Party::new(&self.code, &self.name)
-    }
-}
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -329,8 +312,10 @@ pub struct AssessedIdentityRequest {
     pub claim_id: String,
 }
 
-impl AssessedIdentityRequest {
-    pub fn validate(self) -> Result<ClaimId, Vec<FieldError>> {
+impl Validate for AssessedIdentityRequest {
+    type Valid = ClaimId;
+
+    fn validate(self) -> Result<ClaimId, Vec<FieldError>> {
         self.claim_id.trim().parse().map_err(|_| {
             vec![FieldError::new(
                 "claim_id",
@@ -459,8 +444,10 @@ pub struct LanguagesInput {
     pub interpreter_required: bool,
 }
 
-impl LanguagesInput {
-    pub fn validate(self) -> Result<(Vec<String>, bool), Vec<FieldError>> {
+impl Validate for LanguagesInput {
+    type Valid = (Vec<String>, bool);
+
+    fn validate(self) -> Result<(Vec<String>, bool), Vec<FieldError>> {
         let mut v = Validator::new();
         let languages: Vec<String> = self
             .languages
@@ -482,8 +469,10 @@ pub struct CaptureCardInput {
     pub sent_at: String,
 }
 
-impl CaptureCardInput {
-    pub fn validate(self) -> Result<Timestamp, Vec<FieldError>> {
+impl Validate for CaptureCardInput {
+    type Valid = Timestamp;
+
+    fn validate(self) -> Result<Timestamp, Vec<FieldError>> {
         parse_instant(&self.sent_at).map_err(|e| vec![e.within("sent_at")])
     }
 }
@@ -492,29 +481,14 @@ impl CaptureCardInput {
 // Views
 // ---------------------------------------------------------------------------------------
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PartyView {
-    pub code: String,
-    pub name: String,
-}
-
-impl From<&Party> for PartyView {
-    fn from(p: &Party) -> Self {
-        PartyView {
-            code: p.code.to_string(),
-            name: p.name.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DocumentView {
     pub kind: Option<String>,
     pub number: Option<String>,
     pub issuer: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct IdentityClaimView {
     pub id: Uuid,
     pub source: String,
@@ -565,7 +539,7 @@ impl From<&IdentityClaim> for IdentityClaimView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CaptureView {
     pub captured_at: DateTime<Utc>,
     pub place: String,
@@ -575,7 +549,7 @@ pub struct CaptureView {
     pub condition: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CustodyEventView {
     pub id: Uuid,
     pub kind: String,
@@ -586,7 +560,7 @@ pub struct CustodyEventView {
     pub recorded_by: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct HealthView {
     pub category: String,
     pub eligible_for_direct_repatriation: bool,
@@ -612,7 +586,7 @@ impl HealthView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InterviewView {
     pub id: Uuid,
     pub at: DateTime<Utc>,
@@ -623,7 +597,7 @@ pub struct InterviewView {
     pub recorded_by: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WishView {
     pub wish: String,
     pub recorded_at: DateTime<Utc>,
@@ -631,30 +605,30 @@ pub struct WishView {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DeadlineView {
     /// `capture_card` (Art. 70) or `health_report` (Art. 122).
-    pub kind: &'static str,
-    pub article: &'static str,
+    pub kind: String,
+    pub article: String,
     /// Unknown while the clock has not started (no arrival at a camp yet).
     pub due_at: Option<DateTime<Utc>>,
     /// `met`, `pending` or `overdue`.
-    pub state: &'static str,
+    pub state: String,
 }
 
 impl From<&Deadline> for DeadlineView {
     fn from(d: &Deadline) -> Self {
         DeadlineView {
-            kind: d.kind.as_str(),
-            article: d.kind.article(),
+            kind: d.kind.as_str().to_string(),
+            article: d.kind.article().to_string(),
             due_at: d.due_at,
-            state: d.state.as_str(),
+            state: d.state.as_str().to_string(),
         }
     }
 }
 
 /// A captive's whole record.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CaptiveView {
     pub id: Uuid,
     pub power_of_origin: String,
@@ -757,7 +731,7 @@ pub const NAME_WITHHELD: &str = "(name withheld)";
 /// journalist learns who (unless names are withheld), which parties, where he stands,
 /// the day of capture, and the conditions he must respect; never date of birth, unit,
 /// documents, claims and their sources, languages, interviews, health, places or times.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleasedCaptive {
     pub id: Uuid,
@@ -802,7 +776,7 @@ impl ReleasedCaptive {
 
 /// One captive's record: the whole record as the role may read it, or what a media
 /// decision released to a journalist.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum CaptiveAnswer {
     Record(Box<CaptiveView>),
@@ -811,7 +785,7 @@ pub enum CaptiveAnswer {
 
 /// An entry of the registry's list: a summary, or what a media decision released to a
 /// journalist.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum CaptiveListItem {
     Summary(CaptiveSummary),
@@ -819,7 +793,7 @@ pub enum CaptiveListItem {
 }
 
 /// A captive as listed: the assessed identity and where he stands.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaptiveSummary {
     pub id: Uuid,
@@ -864,44 +838,12 @@ impl From<&Captive> for CaptiveSummary {
 }
 
 /// A page of a list: `{"items", "total", "next"}`.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CaptivePage {
     pub items: Vec<CaptiveListItem>,
     pub total: u64,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEventView {
-    pub seq: u64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub entity_type: String,
-    pub entity_id: String,
-    pub request_id: Option<String>,
-    /// JSON text.
-    pub detail: String,
-    pub hash: String,
-}
-
-/// An RFC 6962 consistency proof between two sizes of the audit log (RFC 9162
-/// §2.1.4): the hashes that show the log of `old` events is a prefix of the log of `new`
-/// events. Hashes are base64 (standard alphabet, padded), as in checkpoints.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConsistencyProofView {
-    pub old: u64,
-    pub new: u64,
-    /// The Merkle root of the first `old` events.
-    #[schema(format = Byte, example = "duZ9rbzfHhDht03cYIq9L5jfsW+851J3tSMqEn8gh+8=")]
-    pub old_root: String,
-    /// The Merkle root of the first `new` events.
-    #[schema(format = Byte)]
-    pub new_root: String,
-    /// The proof's hashes, in order; empty when `old` equals `new`.
-    #[schema(value_type = Vec<String>)]
-    pub proof: Vec<String>,
 }
 
 pub fn captive_id(raw: &str) -> Result<CaptiveId, crate::error::ApiError> {
