@@ -77,25 +77,24 @@ pub struct ImportSummary {
     pub requests: u64,
 }
 
-/// Where a row of a list stands after matching and review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
-#[cfg_attr(feature = "api", serde(rename_all = "snake_case"))]
-pub enum Category {
-    Captive,
-    TracingRequest,
-    New,
-    Ambiguous,
+repatria_core::words! {
+    /// Where a row of a list stands after matching and review.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
+    pub enum Category {
+        Captive = "captive",
+        TracingRequest = "tracing_request",
+        New = "new",
+        Ambiguous = "ambiguous",
+    }
 }
 
-impl Category {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Category::Captive => "captive",
-            Category::TracingRequest => "tracing_request",
-            Category::New => "new",
-            Category::Ambiguous => "ambiguous",
-        }
+repatria_core::words! {
+    /// Where an import run as a job stands: running, then done or failed.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
+    pub enum JobState {
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
     }
 }
 
@@ -179,7 +178,7 @@ fn list_entry(entry: Entry) -> ListEntry {
         },
         full_name: entry.full_name,
         date_of_birth: entry.date_of_birth,
-        sex: entry.sex.map(|s| s.as_str().to_string()),
+        sex: entry.sex,
         place_of_birth: entry.place_of_birth,
         nationality: entry.nationality,
         unit: entry.unit,

@@ -14,7 +14,7 @@ use repatria_core::{
     Captive, CaptiveId, ClaimId, IdentityClaim, LinkId, LinkPolicy, LinkSubject, LinkTarget,
     ListEntry, MatchLink, PartialDate, Timestamp, TracingRequest, TracingRequestId, TracingStatus,
 };
-use repatria_match::{Index, Matcher, Record, Scored, Sex};
+use repatria_match::{Index, Matcher, Record, Scored};
 use repatria_store::{Actor, Store, StoreError};
 
 /// Evidence (in bits, the match weight before the prior) a typed search needs from the
@@ -32,10 +32,6 @@ pub struct RegistryIndex {
     claims: HashSet<ClaimId>,
     indexed_requests: HashSet<TracingRequestId>,
     pub policy: LinkPolicy,
-}
-
-fn sex(text: Option<&str>) -> Option<Sex> {
-    text.and_then(|s| Sex::parse(s).ok())
 }
 
 /// The engine's view of one identity claim.
@@ -79,7 +75,7 @@ pub fn entry_record(entry: &ListEntry) -> Record {
         given_name: entry.name.given.clone(),
         patronymic: entry.name.patronymic.clone(),
         date_of_birth: entry.date_of_birth,
-        sex: sex(entry.sex.as_deref()),
+        sex: entry.sex,
         place_of_birth: entry.place_of_birth.clone(),
         nationality: entry.nationality.clone(),
         unit: entry.unit.clone(),

@@ -15,8 +15,17 @@ pub mod matching;
 pub mod media;
 pub mod names;
 pub mod party;
+pub mod sex;
 pub mod stats;
 pub mod tracing_request;
+pub mod words;
+
+/// What the macros of this crate name from other crates.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(feature = "serde")]
+    pub use serde;
+}
 
 pub use access::{check_new_password, parse_username, Permission, Role};
 pub use captive::{
@@ -33,6 +42,7 @@ pub use matching::{Decision, LinkPolicy, LinkState, LinkSubject, LinkTarget, Mat
 pub use media::{MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Release};
 pub use names::{fold_for_search, search_tokens, PersonName};
 pub use party::{Party, PartyCode};
+pub use sex::Sex;
 pub use tracing_request::{
     Inquirer, SoughtPerson, TracingAnswer, TracingRequest, TracingRequestId, TracingStatus,
 };

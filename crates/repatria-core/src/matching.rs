@@ -7,6 +7,7 @@
 use crate::error::DomainError;
 use crate::ids::{CaptiveId, ImportId, LinkId};
 use crate::tracing_request::TracingRequestId;
+use crate::words;
 use crate::Timestamp;
 
 /// The record a link starts from.
@@ -68,46 +69,20 @@ impl LinkTarget {
     }
 }
 
-/// Where a link stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "snake_case")
-)]
-pub enum LinkState {
-    /// Scored above the automatic threshold: linked, reversible.
-    Linked,
-    /// In the review band: waits for a person.
-    Review,
-    Confirmed,
-    /// Rejected by a person: never proposed again.
-    Rejected,
+words! {
+    /// Where a link stands.
+    pub enum LinkState {
+        /// Scored above the automatic threshold: linked, reversible.
+        Linked = "linked",
+        /// In the review band: waits for a person.
+        Review = "review",
+        Confirmed = "confirmed",
+        /// Rejected by a person: never proposed again.
+        Rejected = "rejected",
+    }
 }
 
 impl LinkState {
-    pub const ALL: [LinkState; 4] = [
-        LinkState::Linked,
-        LinkState::Review,
-        LinkState::Confirmed,
-        LinkState::Rejected,
-    ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            LinkState::Linked => "linked",
-            LinkState::Review => "review",
-            LinkState::Confirmed => "confirmed",
-            LinkState::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<LinkState> {
-        LinkState::ALL
-            .into_iter()
-            .find(|s| s.as_str() == text.trim())
-    }
-
     /// Taken by a person (and so kept when the candidates are recomputed).
     pub fn is_decided(&self) -> bool {
         matches!(self, LinkState::Confirmed | LinkState::Rejected)
@@ -119,23 +94,14 @@ impl LinkState {
     }
 }
 
-/// A person's decision on a link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Confirm,
-    Reject,
-    /// Takes back a confirmation, a rejection or a link made automatically: the link
-    /// returns to review.
-    Undo,
-}
-
-impl Decision {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Decision::Confirm => "confirm",
-            Decision::Reject => "reject",
-            Decision::Undo => "undo",
-        }
+words! {
+    /// A person's decision on a link.
+    pub enum Decision {
+        Confirm = "confirm",
+        Reject = "reject",
+        /// Takes back a confirmation, a rejection or a link made automatically: the link
+        /// returns to review.
+        Undo = "undo",
     }
 }
 
@@ -209,9 +175,8 @@ impl MatchLink {
                         "a {} link cannot be {}ed",
                         state.as_str(),
                         match decision {
-                            Decision::Confirm => "confirm",
-                            Decision::Reject => "reject",
                             Decision::Undo => "undon",
+                            other => other.as_str(),
                         }
                     ),
                 ))
@@ -293,8 +258,8 @@ mod tests {
         assert_eq!(p.state_for(0.5), Some(LinkState::Review));
         assert_eq!(p.state_for(0.1), None);
         assert!(LinkState::Confirmed.is_decided() && !LinkState::Linked.is_decided());
-        assert_eq!(LinkState::parse("review"), Some(LinkState::Review));
-        assert_eq!(LinkState::parse("nope"), None);
+        assert_eq!(LinkState::parse("review"), Ok(LinkState::Review));
+        assert!(LinkState::parse("nope").is_err());
     }
 
     #[test]

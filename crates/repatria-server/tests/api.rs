@@ -2298,7 +2298,7 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
         .await;
     assert_eq!(
         field_error(&answer, "decision"),
-        "expected confirm, reject or undo"
+        r#"expected confirm, reject or undo, got "maybe""#
     );
 }
 

@@ -43,16 +43,7 @@ pub async fn links(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        Some(raw) => {
-            let parsed = LinkState::parse(raw);
-            if parsed.is_none() {
-                v.push(FieldError::new(
-                    "state",
-                    "expected linked, review, confirmed or rejected",
-                ));
-            }
-            parsed
-        }
+        Some(raw) => v.check(LinkState::parse(raw).map_err(|e| e.within("state"))),
         None => None,
     };
     let import = match query.import.as_deref().filter(|s| !s.is_empty()) {
@@ -98,17 +89,8 @@ pub async fn decide(
     Json(body): Json<DecisionRequest>,
 ) -> ApiResult<axum::Json<LinkView>> {
     user.require(Permission::ReviewMatches)?;
-    let decision = match body.decision.trim() {
-        "confirm" => Decision::Confirm,
-        "reject" => Decision::Reject,
-        "undo" => Decision::Undo,
-        _ => {
-            return Err(ApiError::invalid(
-                "decision",
-                "expected confirm, reject or undo",
-            ))
-        }
-    };
+    let decision =
+        Decision::parse(&body.decision).map_err(|e| ApiError::invalid("decision", e.reason))?;
     let id = raw
         .parse::<uuid::Uuid>()
         .map(LinkId)

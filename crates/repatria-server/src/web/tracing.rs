@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
-use repatria_core::Permission;
+use repatria_core::{LinkState, Permission, TracingStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -36,8 +36,13 @@ const LINKS_PAGE: usize = 25;
 /// The API gives at most this many links at once.
 const LINKS_MAX: usize = 1000;
 
-const STATUSES: [&str; 4] = ["open", "candidates_found", "confirmed", "closed"];
-const LINK_STATES: [&str; 4] = ["review", "linked", "confirmed", "rejected"];
+/// The review queue's filter, in the order a reviewer wants it (those waiting first).
+const LINK_STATES: [LinkState; 4] = [
+    LinkState::Review,
+    LinkState::Linked,
+    LinkState::Confirmed,
+    LinkState::Rejected,
+];
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -127,7 +132,7 @@ async fn list(ui: Ui, Query(query): Query<ListQuery>) -> Response {
             r
         })
         .collect();
-    let status_options: Vec<[String; 2]> = STATUSES
+    let status_options: Vec<[String; 2]> = TracingStatus::ALL
         .iter()
         .map(|s| [s.to_string(), ui.t(&format!("tracing.status.{s}"))])
         .collect();
