@@ -454,7 +454,41 @@ pub struct ReportCandidate {
     pub score: f64,
     /// `linked`, `review` or `confirmed`.
     pub state: String,
+    /// The contributions as one line of text (`family_name exact +8.6; ...; prior
+    /// -13.3`), kept for clients that read it.
     pub explanation: String,
+    /// Each feature's part in the score, the prior last.
+    pub contributions: Vec<ContributionView>,
+}
+
+/// One feature's part in a candidate's score: the compared field (or `prior`), its
+/// comparison level (empty for the prior) and the evidence in bits.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+pub struct ContributionView {
+    /// `family_name`, `given_name`, `patronymic`, `date_of_birth`, `sex`,
+    /// `place_of_birth`, `nationality`, `unit`, `service_number`, or `prior`.
+    pub feature: String,
+    /// `exact`, `equivalent`, `similar`, `one year apart`, `same`, `different`, ...; empty
+    /// for the prior.
+    pub level: String,
+    /// Evidence in bits (log2 of the odds): positive for a match, negative against.
+    pub weight: f64,
+}
+
+impl ContributionView {
+    /// The contributions of a link (read from its text for a link stored before they
+    /// were kept).
+    pub fn of(link: &MatchLink) -> Vec<ContributionView> {
+        link.explained()
+            .into_iter()
+            .map(|c| ContributionView {
+                feature: c.feature,
+                level: c.level,
+                weight: c.weight,
+            })
+            .collect()
+    }
 }
 
 /// The reconciliation report of an imported list.
@@ -495,6 +529,7 @@ pub async fn report(store: &dyn Store, import: &ListImport) -> Result<Report, St
                 score: l.score,
                 state: l.state.as_str().to_string(),
                 explanation: l.explanation.clone(),
+                contributions: ContributionView::of(l),
             })
             .collect();
         items.push(ReportRow {
@@ -566,6 +601,7 @@ mod tests {
             target,
             score: 0.9,
             explanation: String::new(),
+            contributions: Vec::new(),
             state,
             created_at: chrono::Utc::now(),
             decided_by: None,

@@ -224,6 +224,7 @@ impl RegistryIndex {
                     target,
                     score: scored.probability,
                     explanation: scored.explanation(),
+                    contributions: scored.explained(),
                     state,
                     created_at: now,
                     decided_by: None,

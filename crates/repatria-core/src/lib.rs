@@ -38,7 +38,9 @@ pub use deadlines::{deadlines, Deadline, DeadlineKind, DeadlineState};
 pub use error::{DomainError, FieldError};
 pub use ids::{CaptiveId, ClaimId, EventId, ImportId, InterviewId, LinkId};
 pub use lists::{ImportKind, ListEntry, ListImport};
-pub use matching::{Decision, LinkPolicy, LinkState, LinkSubject, LinkTarget, MatchLink};
+pub use matching::{
+    Contribution, Decision, LinkPolicy, LinkState, LinkSubject, LinkTarget, MatchLink,
+};
 pub use media::{MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Release};
 pub use names::{fold_for_search, search_tokens, PersonName};
 pub use party::{Party, PartyCode};

@@ -341,6 +341,7 @@ mod tests {
             },
             score,
             explanation: String::new(),
+            contributions: Vec::new(),
             state,
             created_at: r.created_at,
             decided_by: None,

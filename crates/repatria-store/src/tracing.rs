@@ -449,6 +449,7 @@ impl SqlStore {
                     if !old.state.is_decided() && old.decided_by.is_none() {
                         old.score = link.score;
                         old.explanation = link.explanation.clone();
+                        old.contributions = link.contributions.clone();
                         old.state = link.state;
                         Self::update_link(conn, &old).await?;
                         if old.state == LinkState::Linked {

@@ -744,6 +744,7 @@ fn proposal(
         target: LinkTarget::Captive { id: captive },
         score,
         explanation: format!("names agree ({score})"),
+        contributions: Vec::new(),
         state: LinkPolicy::default().state_for(score).unwrap(),
         created_at: now(),
         decided_by: None,
