@@ -445,76 +445,23 @@ impl Matching {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use repatria_core::{ClaimSource, Inquirer, PersonName, SoughtPerson};
+    use repatria_core::fixtures;
 
     fn at() -> Timestamp {
         chrono::Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
     }
 
     fn captive(n: u128, family: &str, given: &str, born: &str) -> Captive {
-        let mut claim = IdentityClaim::new(
-            ClaimId(uuid::Uuid::from_u128(1000 + n)),
-            ClaimSource::SelfDeclared,
-            PersonName {
-                family: Some(family.into()),
-                given: Some(given.into()),
-                patronymic: None,
-            },
-            at(),
-            "registrar",
-        );
-        claim.date_of_birth = Some(PartialDate::parse(born).unwrap());
-        let new = repatria_core::NewCaptive {
-            power_of_origin: repatria_core::PartyCode::parse("RU").unwrap(),
-            detaining_power: repatria_core::PartyCode::parse("UA").unwrap(),
-            capture: repatria_core::CaptureReport {
-                captured_at: at(),
-                place: "Border".into(),
-                coordinates: None,
-                capturing_unit: None,
-                condition: None,
-            },
-            claims: vec![claim],
-            assessed_claim: None,
-            languages: vec![],
-            interpreter_required: false,
-            health: None,
-        };
-        Captive::open(
-            CaptiveId(uuid::Uuid::from_u128(n)),
-            new,
-            repatria_core::EventId(uuid::Uuid::from_u128(2000 + n)),
-            "registrar",
-            at(),
-        )
-        .unwrap()
+        let mut new = fixtures::new_captive("RU", family, given);
+        new.claims[0].date_of_birth = Some(fixtures::date(born));
+        fixtures::captive(CaptiveId(uuid::Uuid::from_u128(n)), new)
     }
 
     fn request(family: &str, given: &str, born: Option<&str>, consent: bool) -> TracingRequest {
-        TracingRequest {
-            id: TracingRequestId(uuid::Uuid::from_u128(77)),
-            sought: SoughtPerson {
-                name: PersonName {
-                    family: Some(family.into()),
-                    given: Some(given.into()),
-                    patronymic: None,
-                },
-                date_of_birth: born.map(|b| PartialDate::parse(b).unwrap()),
-                ..SoughtPerson::default()
-            },
-            inquirer: Inquirer {
-                name: "Inquirer".into(),
-                relation: "mother".into(),
-                contact: "restricted".into(),
-            },
-            consent_to_matching: consent,
-            status: TracingStatus::Open,
-            candidates: vec![],
-            linked_captive: None,
-            answers: vec![],
-            created_at: at(),
-            created_by: "tracer".into(),
-        }
+        let mut request = fixtures::tracing_request(family, given);
+        request.sought.date_of_birth = born.map(fixtures::date);
+        request.consent_to_matching = consent;
+        request
     }
 
     fn registry() -> RegistryIndex {

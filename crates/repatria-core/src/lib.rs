@@ -9,6 +9,8 @@ pub mod captive;
 pub mod date;
 pub mod deadlines;
 pub mod error;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod ids;
 pub mod lists;
 pub mod matching;
