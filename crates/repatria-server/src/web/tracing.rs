@@ -375,7 +375,7 @@ async fn queue(ui: Ui, Query(query): Query<QueueQuery>) -> Response {
     let state = query
         .state
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "review".into());
+        .unwrap_or_else(|| LinkState::Review.as_str().into());
     let page = page_of(query.page.as_deref());
     render_queue(&ui, &state, page, None).await
 }
@@ -488,7 +488,8 @@ async fn decide(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> R
                 return render_request(&ui, request, Some((failure.status, form))).await;
             }
             let query = back.split_once('?').map(|(_, q)| q).unwrap_or_default();
-            let state = query_value(query, "state").unwrap_or_else(|| "review".into());
+            let state =
+                query_value(query, "state").unwrap_or_else(|| LinkState::Review.as_str().into());
             let page = page_of(query_value(query, "page").as_deref());
             render_queue(&ui, &state, page, Some(failure)).await
         }
