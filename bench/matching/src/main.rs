@@ -5,7 +5,7 @@
 mod generate;
 
 use anyhow::{bail, Context};
-use repatria_match::{Index, Matcher, Record, Sex};
+use repatria_match::{parse_sex, Index, Matcher, Record};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -40,7 +40,7 @@ fn read_list(path: &str) -> anyhow::Result<(Vec<Record>, Vec<usize>)> {
             date_of_birth: text(4)
                 .map(|d| repatria_match::parse_date(&d))
                 .transpose()?,
-            sex: text(5).map(|s| Sex::parse(&s)).transpose()?,
+            sex: text(5).map(|s| parse_sex(&s)).transpose()?,
             ..Record::default()
         });
         truth.push(row[6].parse()?);

@@ -77,25 +77,24 @@ pub struct ImportSummary {
     pub requests: u64,
 }
 
-/// Where a row of a list stands after matching and review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
-#[cfg_attr(feature = "api", serde(rename_all = "snake_case"))]
-pub enum Category {
-    Captive,
-    TracingRequest,
-    New,
-    Ambiguous,
+repatria_core::words! {
+    /// Where a row of a list stands after matching and review.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
+    pub enum Category {
+        Captive = "captive",
+        TracingRequest = "tracing_request",
+        New = "new",
+        Ambiguous = "ambiguous",
+    }
 }
 
-impl Category {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Category::Captive => "captive",
-            Category::TracingRequest => "tracing_request",
-            Category::New => "new",
-            Category::Ambiguous => "ambiguous",
-        }
+repatria_core::words! {
+    /// Where an import run as a job stands: running, then done or failed.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
+    pub enum JobState {
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
     }
 }
 
@@ -179,7 +178,7 @@ fn list_entry(entry: Entry) -> ListEntry {
         },
         full_name: entry.full_name,
         date_of_birth: entry.date_of_birth,
-        sex: entry.sex.map(|s| s.as_str().to_string()),
+        sex: entry.sex,
         place_of_birth: entry.place_of_birth,
         nationality: entry.nationality,
         unit: entry.unit,
@@ -455,7 +454,41 @@ pub struct ReportCandidate {
     pub score: f64,
     /// `linked`, `review` or `confirmed`.
     pub state: String,
+    /// The contributions as one line of text (`family_name exact +8.6; ...; prior
+    /// -13.3`), kept for clients that read it.
     pub explanation: String,
+    /// Each feature's part in the score, the prior last.
+    pub contributions: Vec<ContributionView>,
+}
+
+/// One feature's part in a candidate's score: the compared field (or `prior`), its
+/// comparison level (empty for the prior) and the evidence in bits.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "api", derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+pub struct ContributionView {
+    /// `family_name`, `given_name`, `patronymic`, `date_of_birth`, `sex`,
+    /// `place_of_birth`, `nationality`, `unit`, `service_number`, or `prior`.
+    pub feature: String,
+    /// `exact`, `equivalent`, `similar`, `one year apart`, `same`, `different`, ...; empty
+    /// for the prior.
+    pub level: String,
+    /// Evidence in bits (log2 of the odds): positive for a match, negative against.
+    pub weight: f64,
+}
+
+impl ContributionView {
+    /// The contributions of a link (read from its text for a link stored before they
+    /// were kept).
+    pub fn of(link: &MatchLink) -> Vec<ContributionView> {
+        link.explained()
+            .into_iter()
+            .map(|c| ContributionView {
+                feature: c.feature,
+                level: c.level,
+                weight: c.weight,
+            })
+            .collect()
+    }
 }
 
 /// The reconciliation report of an imported list.
@@ -496,6 +529,7 @@ pub async fn report(store: &SqlStore, import: &ListImport) -> Result<Report, Sto
                 score: l.score,
                 state: l.state.as_str().to_string(),
                 explanation: l.explanation.clone(),
+                contributions: ContributionView::of(l),
             })
             .collect();
         items.push(ReportRow {
@@ -567,6 +601,7 @@ mod tests {
             target,
             score: 0.9,
             explanation: String::new(),
+            contributions: Vec::new(),
             state,
             created_at: chrono::Utc::now(),
             decided_by: None,

@@ -14,7 +14,7 @@ use repatria_core::{
     Captive, CaptiveId, ClaimId, IdentityClaim, LinkId, LinkPolicy, LinkSubject, LinkTarget,
     ListEntry, MatchLink, PartialDate, Timestamp, TracingRequest, TracingRequestId, TracingStatus,
 };
-use repatria_match::{Index, Matcher, Record, Scored, Sex};
+use repatria_match::{Index, Matcher, Record, Scored};
 use repatria_store::{Actor, SqlStore, StoreError};
 
 /// Evidence (in bits, the match weight before the prior) a typed search needs from the
@@ -32,10 +32,6 @@ pub struct RegistryIndex {
     claims: HashSet<ClaimId>,
     indexed_requests: HashSet<TracingRequestId>,
     pub policy: LinkPolicy,
-}
-
-fn sex(text: Option<&str>) -> Option<Sex> {
-    text.and_then(|s| Sex::parse(s).ok())
 }
 
 /// The engine's view of one identity claim.
@@ -79,7 +75,7 @@ pub fn entry_record(entry: &ListEntry) -> Record {
         given_name: entry.name.given.clone(),
         patronymic: entry.name.patronymic.clone(),
         date_of_birth: entry.date_of_birth,
-        sex: sex(entry.sex.as_deref()),
+        sex: entry.sex,
         place_of_birth: entry.place_of_birth.clone(),
         nationality: entry.nationality.clone(),
         unit: entry.unit.clone(),
@@ -228,6 +224,7 @@ impl RegistryIndex {
                     target,
                     score: scored.probability,
                     explanation: scored.explanation(),
+                    contributions: scored.explained(),
                     state,
                     created_at: now,
                     decided_by: None,
@@ -448,76 +445,23 @@ impl Matching {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use repatria_core::{ClaimSource, Inquirer, PersonName, SoughtPerson};
+    use repatria_core::fixtures;
 
     fn at() -> Timestamp {
         chrono::Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap()
     }
 
     fn captive(n: u128, family: &str, given: &str, born: &str) -> Captive {
-        let mut claim = IdentityClaim::new(
-            ClaimId(uuid::Uuid::from_u128(1000 + n)),
-            ClaimSource::SelfDeclared,
-            PersonName {
-                family: Some(family.into()),
-                given: Some(given.into()),
-                patronymic: None,
-            },
-            at(),
-            "registrar",
-        );
-        claim.date_of_birth = Some(PartialDate::parse(born).unwrap());
-        let new = repatria_core::NewCaptive {
-            power_of_origin: repatria_core::PartyCode::parse("RU").unwrap(),
-            detaining_power: repatria_core::PartyCode::parse("UA").unwrap(),
-            capture: repatria_core::CaptureReport {
-                captured_at: at(),
-                place: "Border".into(),
-                coordinates: None,
-                capturing_unit: None,
-                condition: None,
-            },
-            claims: vec![claim],
-            assessed_claim: None,
-            languages: vec![],
-            interpreter_required: false,
-            health: None,
-        };
-        Captive::open(
-            CaptiveId(uuid::Uuid::from_u128(n)),
-            new,
-            repatria_core::EventId(uuid::Uuid::from_u128(2000 + n)),
-            "registrar",
-            at(),
-        )
-        .unwrap()
+        let mut new = fixtures::new_captive("RU", family, given);
+        new.claims[0].date_of_birth = Some(fixtures::date(born));
+        fixtures::captive(CaptiveId(uuid::Uuid::from_u128(n)), new)
     }
 
     fn request(family: &str, given: &str, born: Option<&str>, consent: bool) -> TracingRequest {
-        TracingRequest {
-            id: TracingRequestId(uuid::Uuid::from_u128(77)),
-            sought: SoughtPerson {
-                name: PersonName {
-                    family: Some(family.into()),
-                    given: Some(given.into()),
-                    patronymic: None,
-                },
-                date_of_birth: born.map(|b| PartialDate::parse(b).unwrap()),
-                ..SoughtPerson::default()
-            },
-            inquirer: Inquirer {
-                name: "Inquirer".into(),
-                relation: "mother".into(),
-                contact: "restricted".into(),
-            },
-            consent_to_matching: consent,
-            status: TracingStatus::Open,
-            candidates: vec![],
-            linked_captive: None,
-            answers: vec![],
-            created_at: at(),
-            created_by: "tracer".into(),
-        }
+        let mut request = fixtures::tracing_request(family, given);
+        request.sought.date_of_birth = born.map(fixtures::date);
+        request.consent_to_matching = consent;
+        request
     }
 
     fn registry() -> RegistryIndex {

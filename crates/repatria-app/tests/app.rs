@@ -5,9 +5,8 @@ use chrono::{TimeZone, Utc};
 use repatria_app::matching::Matching;
 use repatria_app::registry;
 use repatria_core::{
-    CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, Inquirer, NewCaptive,
-    Party, PartyCode, PersonName, SoughtPerson, Timestamp, TracingRequest, TracingRequestId,
-    TracingStatus,
+    fixtures, CaptiveId, EventId, Inquirer, Party, PartyCode, PersonName, SoughtPerson, Timestamp,
+    TracingRequest, TracingRequestId, TracingStatus,
 };
 use repatria_store::testing::TestDatabase;
 use repatria_store::{Actor, AuditFilter, Backend, CaptiveQuery, SqlStore};
@@ -15,35 +14,6 @@ use uuid::Uuid;
 
 fn at(day: u32) -> Timestamp {
     Utc.with_ymd_and_hms(2025, 1, day, 8, 0, 0).unwrap()
-}
-
-fn new_captive(origin: &str, family: &str, given: &str) -> NewCaptive {
-    NewCaptive {
-        power_of_origin: PartyCode::parse(origin).unwrap(),
-        detaining_power: PartyCode::parse("UA").unwrap(),
-        capture: CaptureReport {
-            captured_at: at(9),
-            place: "Border region".into(),
-            coordinates: None,
-            capturing_unit: None,
-            condition: None,
-        },
-        claims: vec![IdentityClaim::new(
-            ClaimId(Uuid::now_v7()),
-            ClaimSource::DocumentFound,
-            PersonName {
-                family: Some(family.into()),
-                given: Some(given.into()),
-                patronymic: None,
-            },
-            at(9),
-            "registrar-1",
-        )],
-        assessed_claim: None,
-        languages: vec![],
-        interpreter_required: false,
-        health: None,
-    }
 }
 
 async fn registry_with(store: &SqlStore, people: &[(&str, &str, &str)]) -> Vec<CaptiveId> {
@@ -62,7 +32,7 @@ async fn registry_with(store: &SqlStore, people: &[(&str, &str, &str)]) -> Vec<C
                 &actor,
                 id,
                 EventId(Uuid::now_v7()),
-                new_captive(origin, family, given),
+                fixtures::new_captive(origin, family, given),
                 at(10),
             )
             .await

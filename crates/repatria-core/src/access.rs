@@ -1,57 +1,28 @@
 //! Roles and what each may do: the permission matrix of `docs/permissions.md`, as code.
 //! Default deny: a permission not listed for a role is refused.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::error::FieldError;
+use crate::words;
 
-/// The roles of the bureau's users, and of the two kinds of outside reader.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    Admin,
-    Registrar,
-    Investigator,
-    Medical,
-    TracingOfficer,
-    Negotiator,
-    MediaOfficer,
-    Auditor,
-    /// A delegate of the ICRC's Central Agency: reads what GC III lets the Agency see.
-    IcrcDelegate,
-    /// Sees only what a media-access decision released (GC III Art. 13).
-    Journalist,
+words! {
+    /// The roles of the bureau's users, and of the two kinds of outside reader.
+    pub enum Role {
+        Admin = "admin",
+        Registrar = "registrar",
+        Investigator = "investigator",
+        Medical = "medical",
+        TracingOfficer = "tracing_officer",
+        Negotiator = "negotiator",
+        MediaOfficer = "media_officer",
+        Auditor = "auditor",
+        /// A delegate of the ICRC's Central Agency: reads what GC III lets the Agency see.
+        IcrcDelegate = "icrc_delegate",
+        /// Sees only what a media-access decision released (GC III Art. 13).
+        Journalist = "journalist",
+    }
 }
 
 impl Role {
-    pub const ALL: &'static [Role] = &[
-        Role::Admin,
-        Role::Registrar,
-        Role::Investigator,
-        Role::Medical,
-        Role::TracingOfficer,
-        Role::Negotiator,
-        Role::MediaOfficer,
-        Role::Auditor,
-        Role::IcrcDelegate,
-        Role::Journalist,
-    ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Registrar => "registrar",
-            Role::Investigator => "investigator",
-            Role::Medical => "medical",
-            Role::TracingOfficer => "tracing_officer",
-            Role::Negotiator => "negotiator",
-            Role::MediaOfficer => "media_officer",
-            Role::Auditor => "auditor",
-            Role::IcrcDelegate => "icrc_delegate",
-            Role::Journalist => "journalist",
-        }
-    }
-
     /// Whether this role holds `permission`.
     pub fn can(&self, permission: Permission) -> bool {
         use Permission as P;
@@ -156,29 +127,6 @@ pub enum Permission {
     /// tracing, exchange planning, audit review). Listing and revoking one's own tokens
     /// needs no permission.
     CreateApiTokens,
-}
-
-impl FromStr for Role {
-    type Err = FieldError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .iter()
-            .copied()
-            .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| {
-                let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-                FieldError::new(
-                    "",
-                    format!("expected one of {}, got {s:?}", names.join(", ")),
-                )
-            })
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Validates a user name: 2 to 64 characters, lower-case Latin letters, digits, `.`,

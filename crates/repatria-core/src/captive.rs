@@ -4,76 +4,30 @@
 //! All operations here are pure. Identifiers and the current time are passed in by the
 //! caller (the store), so the same operation gives the same result in a test.
 
-use std::fmt;
-use std::str::FromStr;
-
 use crate::date::PartialDate;
 use crate::error::{DomainError, FieldError};
 use crate::ids::{CaptiveId, ClaimId, EventId, InterviewId};
 use crate::names::{search_tokens, PersonName};
 use crate::party::{optional_text, required_text, PartyCode};
+use crate::words;
 use crate::Timestamp;
 
-/// Declares a closed set of snake_case words with parsing, display and the list of all
-/// values (for error messages and API documentation).
-macro_rules! word_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
-        pub enum $name { $($(#[$vdoc])* $variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(&self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// All accepted words, for messages: `a, b or c`.
-            pub fn expected() -> String {
-                let words: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                match words.split_last() {
-                    Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-                    _ => words.join(""),
-                }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = FieldError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s.trim() {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(FieldError::new("", format!("expected {}, got {other:?}", Self::expected()))),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-word_enum!(
+words! {
     /// Where an identity claim comes from. Art. 17 obliges a prisoner to give only his
     /// surname, first names, rank, date of birth and service number; everything else is
     /// established "by all possible means", so every claim carries its source.
-    ClaimSource {
+    pub enum ClaimSource {
         DocumentFound = "document_found",
         SelfDeclared = "self_declared",
         OtherPartyList = "other_party_list",
         Family = "family",
         InvestigatorAssessment = "investigator_assessment",
     }
-);
+}
 
-word_enum!(
+words! {
     /// State of health as on the capture card of GC III Annex IV B.
-    HealthCategory {
+    pub enum HealthCategory {
         GoodHealth = "good_health",
         NotWounded = "not_wounded",
         Recovered = "recovered",
@@ -82,7 +36,7 @@ word_enum!(
         SlightlyWounded = "slightly_wounded",
         SeriouslyWounded = "seriously_wounded",
     }
-);
+}
 
 impl HealthCategory {
     /// Seriously wounded or sick prisoners are reported on weekly (Art. 122) and are the
@@ -95,9 +49,9 @@ impl HealthCategory {
     }
 }
 
-word_enum!(
+words! {
     /// What happened to a captive at one moment of his custody.
-    CustodyEventKind {
+    pub enum CustodyEventKind {
         Captured = "captured",
         Evacuated = "evacuated",
         AdmittedToHospital = "admitted_to_hospital",
@@ -110,12 +64,12 @@ word_enum!(
         Escaped = "escaped",
         Died = "died",
     }
-);
+}
 
-word_enum!(
+words! {
     /// The kind of place an event happened at. Arrival at a camp (transit camps
     /// included) starts the one-week limit for the capture card (Art. 70).
-    FacilityKind {
+    pub enum FacilityKind {
         Battlefield = "battlefield",
         FieldHospital = "field_hospital",
         Hospital = "hospital",
@@ -125,7 +79,7 @@ word_enum!(
         Crossing = "crossing",
         Other = "other",
     }
-);
+}
 
 impl FacilityKind {
     pub fn is_camp(&self) -> bool {
@@ -136,9 +90,9 @@ impl FacilityKind {
     }
 }
 
-word_enum!(
+words! {
     /// Where a captive stands now, derived from the custody timeline.
-    CustodyStatus {
+    pub enum CustodyStatus {
         InCustody = "in_custody",
         InHospital = "in_hospital",
         Escaped = "escaped",
@@ -146,17 +100,17 @@ word_enum!(
         Repatriated = "repatriated",
         Deceased = "deceased",
     }
-);
+}
 
-word_enum!(
+words! {
     /// The captive's own wish about repatriation. Nobody is repatriated against his will
     /// during hostilities (Art. 109).
-    RepatriationWish {
+    pub enum RepatriationWish {
         Unknown = "unknown",
         Wishes = "wishes",
         Refuses = "refuses",
     }
-);
+}
 
 /// Validates an ISO 3166-1 alpha-2 country code; lower case is accepted and raised.
 pub fn parse_nationality(input: &str) -> Result<String, FieldError> {

@@ -4,26 +4,21 @@
 use chrono::Duration;
 
 use crate::captive::{Captive, CustodyStatus};
+use crate::words;
 use crate::Timestamp;
 
-/// Which duty a deadline belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeadlineKind {
-    /// Capture card to the family and the Central Agency no later than one week after
-    /// arrival at a camp, transit camps included (Art. 70).
-    CaptureCard,
-    /// While seriously wounded or sick, a health report every week (Art. 122).
-    HealthReport,
+words! {
+    /// Which duty a deadline belongs to.
+    pub enum DeadlineKind {
+        /// Capture card to the family and the Central Agency no later than one week after
+        /// arrival at a camp, transit camps included (Art. 70).
+        CaptureCard = "capture_card",
+        /// While seriously wounded or sick, a health report every week (Art. 122).
+        HealthReport = "health_report",
+    }
 }
 
 impl DeadlineKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DeadlineKind::CaptureCard => "capture_card",
-            DeadlineKind::HealthReport => "health_report",
-        }
-    }
-
     pub fn article(&self) -> &'static str {
         match self {
             DeadlineKind::CaptureCard => "GC III Art. 70",
@@ -32,25 +27,16 @@ impl DeadlineKind {
     }
 }
 
-/// Where a deadline stands at the time asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeadlineState {
-    /// The duty has been done.
-    Met,
-    /// Not yet done, not yet late. `due_at` may be unknown while the clock has not
-    /// started (no arrival at a camp yet).
-    Pending,
-    /// Not done and late.
-    Overdue,
-}
-
-impl DeadlineState {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DeadlineState::Met => "met",
-            DeadlineState::Pending => "pending",
-            DeadlineState::Overdue => "overdue",
-        }
+words! {
+    /// Where a deadline stands at the time asked about.
+    pub enum DeadlineState {
+        /// The duty has been done.
+        Met = "met",
+        /// Not yet done, not yet late. `due_at` may be unknown while the clock has not
+        /// started (no arrival at a camp yet).
+        Pending = "pending",
+        /// Not done and late.
+        Overdue = "overdue",
     }
 }
 

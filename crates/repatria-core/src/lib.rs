@@ -9,14 +9,25 @@ pub mod captive;
 pub mod date;
 pub mod deadlines;
 pub mod error;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod ids;
 pub mod lists;
 pub mod matching;
 pub mod media;
 pub mod names;
 pub mod party;
+pub mod sex;
 pub mod stats;
 pub mod tracing_request;
+pub mod words;
+
+/// What the macros of this crate name from other crates.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(feature = "serde")]
+    pub use serde;
+}
 
 pub use access::{check_new_password, parse_username, Permission, Role};
 pub use captive::{
@@ -29,10 +40,13 @@ pub use deadlines::{deadlines, Deadline, DeadlineKind, DeadlineState};
 pub use error::{DomainError, FieldError};
 pub use ids::{CaptiveId, ClaimId, EventId, ImportId, InterviewId, LinkId};
 pub use lists::{ImportKind, ListEntry, ListImport};
-pub use matching::{Decision, LinkPolicy, LinkState, LinkSubject, LinkTarget, MatchLink};
+pub use matching::{
+    Contribution, Decision, LinkPolicy, LinkState, LinkSubject, LinkTarget, MatchLink,
+};
 pub use media::{MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Release};
 pub use names::{fold_for_search, search_tokens, PersonName};
 pub use party::{Party, PartyCode};
+pub use sex::Sex;
 pub use tracing_request::{
     Inquirer, SoughtPerson, TracingAnswer, TracingRequest, TracingRequestId, TracingStatus,
 };

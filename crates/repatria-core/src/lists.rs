@@ -6,36 +6,17 @@ use crate::date::PartialDate;
 use crate::ids::ImportId;
 use crate::names::PersonName;
 use crate::party::PartyCode;
+use crate::sex::Sex;
+use crate::words;
 use crate::Timestamp;
 
-/// What the rows of an imported file are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "snake_case")
-)]
-pub enum ImportKind {
-    /// Persons listed by a party or a unit, reconciled against the registry.
-    List,
-    /// Tracing requests, one per row.
-    Tracing,
-}
-
-impl ImportKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ImportKind::List => "list",
-            ImportKind::Tracing => "tracing",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ImportKind> {
-        match text.trim() {
-            "list" => Some(ImportKind::List),
-            "tracing" => Some(ImportKind::Tracing),
-            _ => None,
-        }
+words! {
+    /// What the rows of an imported file are.
+    pub enum ImportKind {
+        /// Persons listed by a party or a unit, reconciled against the registry.
+        List = "list",
+        /// Tracing requests, one per row.
+        Tracing = "tracing",
     }
 }
 
@@ -69,8 +50,7 @@ pub struct ListEntry {
     /// The name in one piece, when the list does not split it.
     pub full_name: Option<String>,
     pub date_of_birth: Option<PartialDate>,
-    /// `m` or `f`.
-    pub sex: Option<String>,
+    pub sex: Option<Sex>,
     pub place_of_birth: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub nationality: Option<String>,

@@ -7,6 +7,7 @@
 use crate::error::DomainError;
 use crate::ids::{CaptiveId, ImportId, LinkId};
 use crate::tracing_request::TracingRequestId;
+use crate::words;
 use crate::Timestamp;
 
 /// The record a link starts from.
@@ -68,46 +69,20 @@ impl LinkTarget {
     }
 }
 
-/// Where a link stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "snake_case")
-)]
-pub enum LinkState {
-    /// Scored above the automatic threshold: linked, reversible.
-    Linked,
-    /// In the review band: waits for a person.
-    Review,
-    Confirmed,
-    /// Rejected by a person: never proposed again.
-    Rejected,
+words! {
+    /// Where a link stands.
+    pub enum LinkState {
+        /// Scored above the automatic threshold: linked, reversible.
+        Linked = "linked",
+        /// In the review band: waits for a person.
+        Review = "review",
+        Confirmed = "confirmed",
+        /// Rejected by a person: never proposed again.
+        Rejected = "rejected",
+    }
 }
 
 impl LinkState {
-    pub const ALL: [LinkState; 4] = [
-        LinkState::Linked,
-        LinkState::Review,
-        LinkState::Confirmed,
-        LinkState::Rejected,
-    ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            LinkState::Linked => "linked",
-            LinkState::Review => "review",
-            LinkState::Confirmed => "confirmed",
-            LinkState::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<LinkState> {
-        LinkState::ALL
-            .into_iter()
-            .find(|s| s.as_str() == text.trim())
-    }
-
     /// Taken by a person (and so kept when the candidates are recomputed).
     pub fn is_decided(&self) -> bool {
         matches!(self, LinkState::Confirmed | LinkState::Rejected)
@@ -119,23 +94,14 @@ impl LinkState {
     }
 }
 
-/// A person's decision on a link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Confirm,
-    Reject,
-    /// Takes back a confirmation, a rejection or a link made automatically: the link
-    /// returns to review.
-    Undo,
-}
-
-impl Decision {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Decision::Confirm => "confirm",
-            Decision::Reject => "reject",
-            Decision::Undo => "undo",
-        }
+words! {
+    /// A person's decision on a link.
+    pub enum Decision {
+        Confirm = "confirm",
+        Reject = "reject",
+        /// Takes back a confirmation, a rejection or a link made automatically: the link
+        /// returns to review.
+        Undo = "undo",
     }
 }
 
@@ -179,15 +145,94 @@ pub struct MatchLink {
     pub target: LinkTarget,
     /// The engine's probability that both are the same person.
     pub score: f64,
-    /// Each feature's contribution, readable by a person.
+    /// Each feature's contribution, readable by a person: the text of `contributions`
+    /// (`family_name exact +8.6; given_name equivalent +4.2; prior -13.3`).
     pub explanation: String,
+    /// Each feature's contribution, as the engine computed it, the prior last. Links
+    /// stored before contributions were kept have none: [`MatchLink::explained`] reads
+    /// them from `explanation`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub contributions: Vec<Contribution>,
     pub state: LinkState,
     pub created_at: Timestamp,
     pub decided_by: Option<String>,
     pub decided_at: Option<Timestamp>,
 }
 
+/// One feature's part in a link's score.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Contribution {
+    /// The compared field (`family_name`, `date_of_birth`, ...), or [`Contribution::PRIOR`]
+    /// for the prior odds every score starts from.
+    pub feature: String,
+    /// The comparison level (`exact`, `one year apart`, ...); empty for the prior.
+    pub level: String,
+    /// Evidence in bits (log2 of the odds): positive for a match, negative against.
+    pub weight: f64,
+}
+
+impl Contribution {
+    /// The feature name of the prior.
+    pub const PRIOR: &'static str = "prior";
+
+    pub fn new(feature: &str, level: &str, weight: f64) -> Contribution {
+        Contribution {
+            feature: feature.to_string(),
+            level: level.to_string(),
+            weight,
+        }
+    }
+
+    /// The prior odds, in bits.
+    pub fn prior(weight: f64) -> Contribution {
+        Contribution::new(Contribution::PRIOR, "", weight)
+    }
+
+    /// The text of a score's contributions, one part each, weights to a tenth of a bit:
+    /// `family_name exact +8.6; given_name equivalent +4.2; prior -13.3`. This is the
+    /// explanation the command line prints and links keep.
+    pub fn explanation(contributions: &[Contribution]) -> String {
+        contributions
+            .iter()
+            .map(|c| {
+                if c.level.is_empty() {
+                    format!("{} {:+.1}", c.feature, c.weight)
+                } else {
+                    format!("{} {} {:+.1}", c.feature, c.level, c.weight)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Reads an explanation text back into contributions: only for links stored before
+    /// contributions were kept (the text was then all there was). A part that is not
+    /// `FEATURE [LEVEL] WEIGHT` is left out.
+    pub fn parse_explanation(text: &str) -> Vec<Contribution> {
+        text.split(';')
+            .map(str::trim)
+            .filter_map(|part| {
+                let (head, weight) = part.rsplit_once(' ')?;
+                let weight = weight.parse::<f64>().ok().filter(|w| w.is_finite())?;
+                let (feature, level) = head.split_once(' ').unwrap_or((head, ""));
+                Some(Contribution::new(feature, level.trim(), weight))
+            })
+            .collect()
+    }
+}
+
 impl MatchLink {
+    /// Each feature's contribution, the prior last: as kept, or, for a link stored
+    /// before contributions were kept, read from its explanation.
+    pub fn explained(&self) -> Vec<Contribution> {
+        if self.contributions.is_empty() {
+            Contribution::parse_explanation(&self.explanation)
+        } else {
+            self.contributions.clone()
+        }
+    }
+
     /// Applies a person's decision. Confirming or rejecting needs an undecided link;
     /// undoing needs a decided or automatic one, which goes back to review.
     pub fn decide(
@@ -209,9 +254,8 @@ impl MatchLink {
                         "a {} link cannot be {}ed",
                         state.as_str(),
                         match decision {
-                            Decision::Confirm => "confirm",
-                            Decision::Reject => "reject",
                             Decision::Undo => "undon",
+                            other => other.as_str(),
                         }
                     ),
                 ))
@@ -241,6 +285,7 @@ mod tests {
             },
             score: 0.7,
             explanation: String::new(),
+            contributions: Vec::new(),
             state,
             created_at: chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             decided_by: None,
@@ -293,8 +338,8 @@ mod tests {
         assert_eq!(p.state_for(0.5), Some(LinkState::Review));
         assert_eq!(p.state_for(0.1), None);
         assert!(LinkState::Confirmed.is_decided() && !LinkState::Linked.is_decided());
-        assert_eq!(LinkState::parse("review"), Some(LinkState::Review));
-        assert_eq!(LinkState::parse("nope"), None);
+        assert_eq!(LinkState::parse("review"), Ok(LinkState::Review));
+        assert!(LinkState::parse("nope").is_err());
     }
 
     #[test]
@@ -305,5 +350,68 @@ mod tests {
         };
         assert_eq!(s.key(), format!("{}:7", Uuid::from_u128(5)));
         assert_eq!(s.kind(), "entry");
+    }
+
+    #[test]
+    fn contributions_read_as_the_explanation_text() {
+        let kept = vec![
+            Contribution::new("family_name", "exact", 8.64),
+            Contribution::new("date_of_birth", "one year apart", -1.25),
+            Contribution::prior(-13.29),
+        ];
+        let text = Contribution::explanation(&kept);
+        assert_eq!(
+            text,
+            "family_name exact +8.6; date_of_birth one year apart -1.2; prior -13.3"
+        );
+        // The migration path: the text of an old link reads back to the same parts,
+        // weights to a tenth of a bit.
+        let read = Contribution::parse_explanation(&text);
+        assert_eq!(
+            read,
+            vec![
+                Contribution::new("family_name", "exact", 8.6),
+                Contribution::new("date_of_birth", "one year apart", -1.2),
+                Contribution::prior(-13.3),
+            ]
+        );
+        assert_eq!(Contribution::explanation(&read), text);
+        assert!(Contribution::parse_explanation("").is_empty());
+        assert_eq!(
+            Contribution::parse_explanation("something else; unit same +NaN; sex same +0.5"),
+            vec![Contribution::new("sex", "same", 0.5)]
+        );
+    }
+
+    #[test]
+    fn a_link_stored_before_contributions_were_kept_reads_them_from_its_text() {
+        let mut old = link(LinkState::Review);
+        old.explanation = "given_name equivalent +4.2; prior -13.3".into();
+        assert_eq!(
+            old.explained(),
+            vec![
+                Contribution::new("given_name", "equivalent", 4.2),
+                Contribution::prior(-13.3)
+            ]
+        );
+        let mut new = old.clone();
+        new.contributions = vec![Contribution::new("given_name", "equivalent", 4.1875)];
+        assert_eq!(new.explained(), new.contributions);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn a_link_stored_without_contributions_still_loads() {
+        let mut l = link(LinkState::Linked);
+        l.contributions = vec![Contribution::prior(-13.0)];
+        let mut stored = serde_json::to_value(&l).unwrap();
+        assert_eq!(
+            stored["contributions"],
+            serde_json::json!([{ "feature": "prior", "level": "", "weight": -13.0 }])
+        );
+        stored.as_object_mut().unwrap().remove("contributions");
+        let loaded: MatchLink = serde_json::from_value(stored).unwrap();
+        assert!(loaded.contributions.is_empty());
+        assert_eq!(loaded.state, LinkState::Linked);
     }
 }

@@ -7,6 +7,7 @@ use crate::error::DomainError;
 use crate::ids::CaptiveId;
 use crate::matching::{LinkState, LinkSubject, LinkTarget, MatchLink};
 use crate::names::PersonName;
+use crate::words;
 use crate::Timestamp;
 
 /// Identifies a tracing request.
@@ -18,35 +19,13 @@ use crate::Timestamp;
 )]
 pub struct TracingRequestId(pub uuid::Uuid);
 
-/// Where a request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(rename_all = "snake_case")
-)]
-pub enum TracingStatus {
-    Open,
-    CandidatesFound,
-    Confirmed,
-    Closed,
-}
-
-impl TracingStatus {
-    pub const ALL: &'static [TracingStatus] = &[
-        TracingStatus::Open,
-        TracingStatus::CandidatesFound,
-        TracingStatus::Confirmed,
-        TracingStatus::Closed,
-    ];
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            TracingStatus::Open => "open",
-            TracingStatus::CandidatesFound => "candidates_found",
-            TracingStatus::Confirmed => "confirmed",
-            TracingStatus::Closed => "closed",
-        }
+words! {
+    /// Where a request stands.
+    pub enum TracingStatus {
+        Open = "open",
+        CandidatesFound = "candidates_found",
+        Confirmed = "confirmed",
+        Closed = "closed",
     }
 }
 
@@ -362,6 +341,7 @@ mod tests {
             },
             score,
             explanation: String::new(),
+            contributions: Vec::new(),
             state,
             created_at: r.created_at,
             decided_by: None,

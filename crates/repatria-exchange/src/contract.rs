@@ -60,15 +60,16 @@ pub struct Prisoner {
     pub captured_on: String,
 }
 
-/// How the sides balance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Balance {
-    /// One prisoner is worth one prisoner.
-    #[default]
-    Count,
-    /// A prisoner is worth the value of his rank in `terms.values`.
-    Value,
+repatria_core::words! {
+    /// How the sides balance.
+    #[derive(Default)]
+    pub enum Balance {
+        /// One prisoner is worth one prisoner.
+        #[default]
+        Count = "count",
+        /// A prisoner is worth the value of his rank in `terms.values`.
+        Value = "value",
+    }
 }
 
 /// The terms of the agreement.
@@ -186,34 +187,21 @@ pub struct NotMoved<'a> {
     pub reason: Reason,
 }
 
-/// Why a prisoner stays. When several apply, the first in this order is given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// He does not wish to be repatriated (GC III Art. 109).
-    RefusesRepatriation,
-    /// His detaining power or his power of origin is on no side of the agreement.
-    PartyNotInAgreement,
-    /// His detaining power and his power of origin are on the same side.
-    SameSide,
-    /// Held back for judicial proceedings (GC III Art. 115) and not seriously wounded or sick.
-    HeldForProceedings,
-    /// He could move, but moving him would break the balance or lower the objective.
-    Balance,
-    /// He could move, but the plan already moves `max_total` counted prisoners.
-    MaxTotal,
-}
-
-impl Reason {
-    /// The reason as written in the plan JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::RefusesRepatriation => "refuses_repatriation",
-            Reason::PartyNotInAgreement => "party_not_in_agreement",
-            Reason::SameSide => "same_side",
-            Reason::HeldForProceedings => "held_for_proceedings",
-            Reason::Balance => "balance",
-            Reason::MaxTotal => "max_total",
-        }
+repatria_core::words! {
+    /// Why a prisoner stays. When several apply, the first in this order is given; the
+    /// word is the reason as written in the plan JSON.
+    pub enum Reason {
+        /// He does not wish to be repatriated (GC III Art. 109).
+        RefusesRepatriation = "refuses_repatriation",
+        /// His detaining power or his power of origin is on no side of the agreement.
+        PartyNotInAgreement = "party_not_in_agreement",
+        /// His detaining power and his power of origin are on the same side.
+        SameSide = "same_side",
+        /// Held back for judicial proceedings (GC III Art. 115) and not seriously wounded or sick.
+        HeldForProceedings = "held_for_proceedings",
+        /// He could move, but moving him would break the balance or lower the objective.
+        Balance = "balance",
+        /// He could move, but the plan already moves `max_total` counted prisoners.
+        MaxTotal = "max_total",
     }
 }

@@ -2,40 +2,9 @@
 
 use std::collections::HashMap;
 
-use repatria_core::PartialDate;
+use repatria_core::{PartialDate, Sex};
 
 use crate::{Field, Mapping, RowError, Table};
-
-/// A person's sex as lists record it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Sex {
-    Male,
-    Female,
-}
-
-impl Sex {
-    /// `m`, `f`, `male`, `female`, and the Ukrainian and Russian abbreviations and words
-    /// (`ч`/`чол`/`чоловіча`, `ж`/`жін`/`жіноча`, `м`/`муж`/`мужской`, `жен`/`женский`),
-    /// case-insensitive, with or without a final full stop.
-    pub fn parse(text: &str) -> Option<Sex> {
-        let text = text.trim().trim_end_matches('.').to_lowercase();
-        match text.as_str() {
-            "m" | "male" | "man" | "ч" | "чол" | "чоловіча" | "чоловік" | "м" | "муж"
-            | "мужской" | "мужчина" => Some(Sex::Male),
-            "f" | "female" | "woman" | "ж" | "жін" | "жіноча" | "жінка" | "жен" | "женский"
-            | "женщина" => Some(Sex::Female),
-            _ => None,
-        }
-    }
-
-    /// `m` or `f`, as in the command-line CSV contract.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Sex::Male => "m",
-            Sex::Female => "f",
-        }
-    }
-}
 
 /// One person on a list, validated. Text is trimmed; an empty cell is `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -86,10 +55,10 @@ impl Entry {
             Field::Patronymic => self.patronymic = value,
             Field::DateOfBirth => self.date_of_birth = Some(parse_date(text)?),
             Field::Sex => {
-                self.sex =
-                    Some(Sex::parse(text).ok_or_else(|| {
-                        format!("not a sex (m, f, male, female, ч, ж, м): {text}")
-                    })?)
+                self.sex = Some(
+                    Sex::parse(text)
+                        .map_err(|_| format!("not a sex (m, f, male, female, ч, ж, м): {text}"))?,
+                )
             }
             Field::PlaceOfBirth => self.place_of_birth = value,
             Field::Nationality => self.nationality = Some(parse_country(text)?),
@@ -313,13 +282,13 @@ mod tests {
     #[test]
     fn sexes_in_three_languages() {
         for text in ["m", "M", "male", "ч", "Ч.", "чол", "м", "муж"] {
-            assert_eq!(Sex::parse(text), Some(Sex::Male), "{text}");
+            assert_eq!(Sex::parse(text), Ok(Sex::Male), "{text}");
         }
         for text in ["f", "Female", "ж", "жін.", "жен", "женский"] {
-            assert_eq!(Sex::parse(text), Some(Sex::Female), "{text}");
+            assert_eq!(Sex::parse(text), Ok(Sex::Female), "{text}");
         }
         for text in ["x", "other", "", "mf"] {
-            assert_eq!(Sex::parse(text), None, "{text}");
+            assert!(Sex::parse(text).is_err(), "{text}");
         }
     }
 

@@ -49,62 +49,33 @@ pub mod testing;
 
 use std::fmt;
 
-pub use entry::{read_entries, Entry, Sex};
+pub use entry::{read_entries, Entry};
 pub use field::Field;
 pub use limits::{check_xlsx, Limits};
 pub use mapping::{propose_mapping, Mapping};
 pub use pfif::{read_pfif, read_pfif_with, write_pfif, PfifNote, PfifPerson, PFIF_1_4_NAMESPACE};
+/// The core's sex, as lists write it ([`Sex::parse`] reads every spelling).
+pub use repatria_core::Sex;
 pub use spreadsheet::{csv_cell, write_csv};
 pub use table::{read_table, read_table_with, Row, Table};
 
-/// A list's file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    Csv,
-    Xlsx,
-    Pfif,
+repatria_core::words! {
+    /// A list's file format: `csv`, `xlsx` or `pfif`, parsed in any case.
+    pub enum Format {
+        Csv = "csv" | "csv",
+        Xlsx = "xlsx" | "xlsx",
+        Pfif = "pfif" | "pfif",
+    }
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Csv, Format::Xlsx, Format::Pfif];
-
     /// From a file name's extension (`.csv`, `.xlsx`, `.xml` or `.pfif`), case-insensitive.
     pub fn from_file_name(name: &str) -> Option<Format> {
         let (_, extension) = name.rsplit_once('.')?;
         match extension.to_ascii_lowercase().as_str() {
-            "csv" => Some(Format::Csv),
-            "xlsx" => Some(Format::Xlsx),
-            "xml" | "pfif" => Some(Format::Pfif),
-            _ => None,
+            "xml" => Some(Format::Pfif),
+            extension => Format::parse(extension).ok(),
         }
-    }
-
-    /// `csv`, `xlsx` or `pfif`, case-insensitive.
-    pub fn parse(s: &str) -> Option<Format> {
-        Format::ALL
-            .into_iter()
-            .find(|format| s.trim().eq_ignore_ascii_case(format.as_str()))
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::Xlsx => "xlsx",
-            Format::Pfif => "pfif",
-        }
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Format {
-    type Err = ListError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::parse(s).ok_or_else(|| ListError::UnknownFormat(s.to_string()))
     }
 }
 

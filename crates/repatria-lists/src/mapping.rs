@@ -182,7 +182,7 @@ impl Mapping {
             let field = if field.is_empty() || field.eq_ignore_ascii_case("ignore") {
                 None
             } else {
-                Some(Field::parse(field).ok_or_else(|| ListError::UnknownField(field.into()))?)
+                Some(Field::parse(field).map_err(|_| ListError::UnknownField(field.into()))?)
             };
             self.columns
                 .retain(|&(c, f)| c != column && Some(f) != field);
@@ -252,7 +252,7 @@ mod tests {
                 }
             }
         }
-        for field in Field::ALL {
+        for &field in Field::ALL {
             assert_eq!(field_of_header(field.as_str()), Some(field), "{field}");
         }
     }

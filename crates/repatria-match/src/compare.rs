@@ -10,23 +10,24 @@ use crate::script::{
     has_hangul, is_hangul_syllable, korean_key, korean_surname_group, phonetic, skeleton,
 };
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 
-/// A compared field of a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Feature {
-    FamilyName,
-    GivenName,
-    Patronymic,
-    DateOfBirth,
-    Sex,
-    PlaceOfBirth,
-    Nationality,
-    Unit,
-    ServiceNumber,
+repatria_core::words! {
+    /// A compared field of a record; the word is the column name used in explanations.
+    pub enum Feature {
+        FamilyName = "family_name",
+        GivenName = "given_name",
+        Patronymic = "patronymic",
+        DateOfBirth = "date_of_birth",
+        Sex = "sex",
+        PlaceOfBirth = "place_of_birth",
+        Nationality = "nationality",
+        Unit = "unit",
+        ServiceNumber = "service_number",
+    }
 }
 
+/// [`Feature::ALL`] as an array, for arrays of one level per feature.
 pub(crate) const FEATURES: [Feature; 9] = [
     Feature::FamilyName,
     Feature::GivenName,
@@ -57,21 +58,6 @@ const DATE_LEVELS: &[&str] = &[
 ];
 
 impl Feature {
-    /// The column name used in explanations.
-    pub fn name(self) -> &'static str {
-        match self {
-            Feature::FamilyName => "family_name",
-            Feature::GivenName => "given_name",
-            Feature::Patronymic => "patronymic",
-            Feature::DateOfBirth => "date_of_birth",
-            Feature::Sex => "sex",
-            Feature::PlaceOfBirth => "place_of_birth",
-            Feature::Nationality => "nationality",
-            Feature::Unit => "unit",
-            Feature::ServiceNumber => "service_number",
-        }
-    }
-
     /// Labels of the comparison levels, from the strongest agreement to disagreement.
     pub fn levels(self) -> &'static [&'static str] {
         match self {
@@ -85,12 +71,6 @@ impl Feature {
 
     pub(crate) fn index(self) -> usize {
         self as usize
-    }
-}
-
-impl fmt::Display for Feature {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -742,6 +722,14 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared) -> Comparison {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_feature_array_is_every_feature_in_order() {
+        assert_eq!(&FEATURES[..], Feature::ALL);
+        for (i, feature) in FEATURES.iter().enumerate() {
+            assert_eq!(feature.index(), i);
+        }
+    }
     use super::*;
 
     fn date(text: &str) -> PartialDate {

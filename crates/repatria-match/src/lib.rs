@@ -38,4 +38,4 @@ pub use engine::{
 };
 pub use frequency::TermFrequencies;
 pub use model::{Contribution, Matcher, Parameters, Scored, TrainingOptions};
-pub use record::{parse_date, PartialDate, Record, RecordError, Sex};
+pub use record::{parse_date, parse_sex, PartialDate, Record, RecordError, Sex};

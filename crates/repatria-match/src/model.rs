@@ -78,15 +78,20 @@ pub struct Scored {
 }
 
 impl Scored {
-    /// A one-line explanation: `family_name exact +8.6; given_name equivalent +4.2; ...`.
+    /// A one-line explanation: `family_name exact +8.6; given_name equivalent +4.2; ...;
+    /// prior -13.3`, the text of [`Scored::explained`].
     pub fn explanation(&self) -> String {
-        let mut parts: Vec<String> = self
-            .contributions
+        repatria_core::Contribution::explanation(&self.explained())
+    }
+
+    /// Every contribution as the domain keeps it with a link: the features present on
+    /// both sides in feature order, then the prior.
+    pub fn explained(&self) -> Vec<repatria_core::Contribution> {
+        self.contributions
             .iter()
-            .map(|c| format!("{} {} {:+.1}", c.feature, c.level, c.weight))
-            .collect();
-        parts.push(format!("prior {:+.1}", self.prior_weight));
-        parts.join("; ")
+            .map(|c| repatria_core::Contribution::new(c.feature.as_str(), c.level, c.weight))
+            .chain([repatria_core::Contribution::prior(self.prior_weight)])
+            .collect()
     }
 }
 

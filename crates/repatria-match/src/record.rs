@@ -2,22 +2,13 @@
 
 use std::fmt;
 
-/// Sex as written on a list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Sex {
-    Male,
-    Female,
-}
+/// Sex as written on a list: the domain's own type, read by [`parse_sex`].
+pub use repatria_core::Sex;
 
-impl Sex {
-    /// Parses `m` or `f` (case-insensitive).
-    pub fn parse(text: &str) -> Result<Sex, RecordError> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "m" => Ok(Sex::Male),
-            "f" => Ok(Sex::Female),
-            other => Err(RecordError::BadSex(other.to_owned())),
-        }
-    }
+/// Parses a sex as lists write it (`m`, `f`, `male`, `female`, `ч`, `ж`, ... in any case;
+/// [`Sex::parse`]).
+pub fn parse_sex(text: &str) -> Result<Sex, RecordError> {
+    Sex::parse(text).map_err(|_| RecordError::BadSex(text.trim().to_owned()))
 }
 
 /// A date of birth known to the year, the month or the day: the domain's own type.
@@ -68,7 +59,10 @@ impl fmt::Display for RecordError {
                     "bad date of birth {text:?} (expected YYYY, YYYY-MM or YYYY-MM-DD)"
                 )
             }
-            RecordError::BadSex(text) => write!(f, "bad sex {text:?} (expected m, f or empty)"),
+            RecordError::BadSex(text) => write!(
+                f,
+                "bad sex {text:?} (expected m, f, male, female, ч, ж, м or empty)"
+            ),
         }
     }
 }

@@ -2195,6 +2195,32 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
         .unwrap()
         .contains("family_name"));
     let link = candidates[0]["id"].as_str().unwrap().to_string();
+    // The explanation comes structured too, and the text is the same contributions.
+    let contributions = candidates[0]["contributions"].as_array().unwrap();
+    assert_eq!(
+        contributions[0]["feature"], "family_name",
+        "{}",
+        created.body
+    );
+    assert!(!contributions[0]["level"].as_str().unwrap().is_empty());
+    assert!(contributions[0]["weight"].as_f64().unwrap() > 0.0);
+    let prior = contributions.last().unwrap();
+    assert_eq!(
+        (&prior["feature"], &prior["level"]),
+        (&json!("prior"), &json!(""))
+    );
+    assert!(prior["weight"].as_f64().unwrap() < 0.0);
+    let text: Vec<String> = contributions
+        .iter()
+        .map(|c| {
+            let weight = format!("{:+.1}", c["weight"].as_f64().unwrap());
+            match c["level"].as_str().unwrap() {
+                "" => format!("{} {weight}", c["feature"].as_str().unwrap()),
+                level => format!("{} {level} {weight}", c["feature"].as_str().unwrap()),
+            }
+        })
+        .collect();
+    assert_eq!(candidates[0]["explanation"], text.join("; "));
 
     // Without consent nothing is matched.
     let mut no_consent = body.clone();
@@ -2300,7 +2326,7 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
         .await;
     assert_eq!(
         field_error(&answer, "decision"),
-        "expected confirm, reject or undo"
+        r#"expected confirm, reject or undo, got "maybe""#
     );
 }
 
@@ -2387,6 +2413,14 @@ async fn a_list_is_imported_reconciled_and_the_same_file_again_creates_nothing(a
         .as_str()
         .unwrap()
         .is_empty());
+    assert_eq!(
+        items[0]["candidates"][0]["contributions"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["feature"],
+        "prior"
+    );
     assert_eq!(items[1]["category"], "tracing_request");
     assert_eq!(items[1]["candidates"][0]["id"], rid.as_str());
     assert_eq!(items[2]["category"], "new");

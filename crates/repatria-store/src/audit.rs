@@ -16,83 +16,62 @@ use sqlx::Row;
 use crate::sql::{Sql, AFTER_PREFIX};
 use crate::{Actor, AuditFilter, Result, SqlStore, StoreError};
 
-/// Declares [`AuditAction`] from one table of variants and the words the log stores, so
-/// that the enum, [`AuditAction::ALL`] and [`AuditAction::as_str`] cannot disagree.
-macro_rules! audit_actions {
-    ($($(#[$doc:meta])* $variant:ident => $word:literal,)+) => {
-        /// Every kind of event the audit log records: one closed set, so that no write or
-        /// read names its event by a string of its own. The log stores
-        /// [`AuditAction::as_str`]; the words are stable (checkpoints and witnesses hold
-        /// them).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum AuditAction {
-            $($(#[$doc])* $variant,)+
-        }
-
-        impl AuditAction {
-            /// Every action, in the order declared.
-            pub const ALL: &'static [AuditAction] = &[$(AuditAction::$variant,)+];
-
-            /// The word stored in the log.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(AuditAction::$variant => $word,)+
-                }
-            }
-        }
-    };
-}
-
-audit_actions! {
-    PartyCreate => "party.create",
-    CaptiveCreate => "captive.create",
-    CaptiveImport => "captive.import",
-    CaptiveIdentityClaimAdd => "captive.identity_claim.add",
-    CaptiveAssessedIdentitySet => "captive.assessed_identity.set",
-    CaptiveCustodyEventAdd => "captive.custody_event.add",
-    CaptiveHealthRecord => "captive.health.record",
-    CaptiveInterviewRecord => "captive.interview.record",
-    CaptiveRepatriationWishRecord => "captive.repatriation_wish.record",
-    CaptiveLanguagesSet => "captive.languages.set",
-    CaptiveCaptureCardSent => "captive.capture_card.sent",
-    /// One captive's record was read.
-    CaptiveRead => "captive.read",
-    /// Captives were listed or searched (the ids shown are in the detail).
-    CaptiveList => "captive.list",
-    /// The registry was exported (PFIF).
-    RegistryExport => "registry.export",
-    MediaRequestCreate => "media_request.create",
-    MediaRequestDecide => "media_request.decide",
-    MediaRequestVisit => "media_request.visit",
-    MediaList => "media.list",
-    TracingRequestCreate => "tracing_request.create",
-    TracingRequestImport => "tracing_request.import",
-    TracingRequestAnswer => "tracing_request.answer",
-    TracingRequestClose => "tracing_request.close",
-    TracingRequestRead => "tracing_request.read",
-    TracingRequestList => "tracing_request.list",
-    ListImport => "list.import",
-    /// An imported list's reconciliation report was read.
-    ListReport => "list.report",
-    MatchPropose => "match.propose",
-    MatchConfirm => "match.confirm",
-    MatchReject => "match.reject",
-    MatchUndo => "match.undo",
-    UserCreate => "user.create",
-    UserDisable => "user.disable",
-    UserEnable => "user.enable",
-    UserPasswordChange => "user.password_change",
-    UserPasswordReset => "user.password_reset",
-    UserUnlock => "user.unlock",
-    UserTotpEnrol => "user.totp_enrol",
-    UserTotpEnable => "user.totp_enable",
-    UserTotpDisable => "user.totp_disable",
-    LoginFailure => "login.failure",
-    LoginLockout => "login.lockout",
-    SessionCreate => "credential.session.create",
-    SessionRevoke => "credential.session.revoke",
-    ApiTokenCreate => "credential.api.create",
-    ApiTokenRevoke => "credential.api.revoke",
+repatria_core::words! {
+    /// Every kind of event the audit log records: one closed set, so that no write or
+    /// read names its event by a string of its own. The log stores
+    /// [`AuditAction::as_str`]; the words are stable (checkpoints and witnesses hold
+    /// them).
+    pub enum AuditAction {
+        PartyCreate = "party.create",
+        CaptiveCreate = "captive.create",
+        CaptiveImport = "captive.import",
+        CaptiveIdentityClaimAdd = "captive.identity_claim.add",
+        CaptiveAssessedIdentitySet = "captive.assessed_identity.set",
+        CaptiveCustodyEventAdd = "captive.custody_event.add",
+        CaptiveHealthRecord = "captive.health.record",
+        CaptiveInterviewRecord = "captive.interview.record",
+        CaptiveRepatriationWishRecord = "captive.repatriation_wish.record",
+        CaptiveLanguagesSet = "captive.languages.set",
+        CaptiveCaptureCardSent = "captive.capture_card.sent",
+        /// One captive's record was read.
+        CaptiveRead = "captive.read",
+        /// Captives were listed or searched (the ids shown are in the detail).
+        CaptiveList = "captive.list",
+        /// The registry was exported (PFIF).
+        RegistryExport = "registry.export",
+        MediaRequestCreate = "media_request.create",
+        MediaRequestDecide = "media_request.decide",
+        MediaRequestVisit = "media_request.visit",
+        MediaList = "media.list",
+        TracingRequestCreate = "tracing_request.create",
+        TracingRequestImport = "tracing_request.import",
+        TracingRequestAnswer = "tracing_request.answer",
+        TracingRequestClose = "tracing_request.close",
+        TracingRequestRead = "tracing_request.read",
+        TracingRequestList = "tracing_request.list",
+        ListImport = "list.import",
+        /// An imported list's reconciliation report was read.
+        ListReport = "list.report",
+        MatchPropose = "match.propose",
+        MatchConfirm = "match.confirm",
+        MatchReject = "match.reject",
+        MatchUndo = "match.undo",
+        UserCreate = "user.create",
+        UserDisable = "user.disable",
+        UserEnable = "user.enable",
+        UserPasswordChange = "user.password_change",
+        UserPasswordReset = "user.password_reset",
+        UserUnlock = "user.unlock",
+        UserTotpEnrol = "user.totp_enrol",
+        UserTotpEnable = "user.totp_enable",
+        UserTotpDisable = "user.totp_disable",
+        LoginFailure = "login.failure",
+        LoginLockout = "login.lockout",
+        SessionCreate = "credential.session.create",
+        SessionRevoke = "credential.session.revoke",
+        ApiTokenCreate = "credential.api.create",
+        ApiTokenRevoke = "credential.api.revoke",
+    }
 }
 
 impl AuditAction {
@@ -113,12 +92,6 @@ impl AuditAction {
             (false, true) => AuditAction::SessionCreate,
             (false, false) => AuditAction::SessionRevoke,
         }
-    }
-}
-
-impl std::fmt::Display for AuditAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -172,6 +172,7 @@ async fn write_links(
                 if !old.state.is_decided() && old.decided_by.is_none() {
                     old.score = link.score;
                     old.explanation = link.explanation.clone();
+                    old.contributions = link.contributions.clone();
                     old.state = link.state;
                     w.save(&old).await?;
                     if old.state == LinkState::Linked {

@@ -3,8 +3,9 @@
 
 use chrono::{TimeZone, Utc};
 use repatria_core::{
-    CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind, CustodyStatus,
-    EventId, FacilityKind, IdentityClaim, NewCaptive, Party, PartyCode, PersonName, Timestamp,
+    fixtures, CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind,
+    CustodyStatus, EventId, FacilityKind, IdentityClaim, NewCaptive, Party, PartyCode, PersonName,
+    Timestamp,
 };
 use repatria_store::testing::{tamper, TestDatabase};
 use repatria_store::{
@@ -706,30 +707,7 @@ async fn a_sqlite_file_is_created_on_first_start_and_reopened_with_its_data() {
 }
 
 fn tracing_request(family: &str, given: &str) -> repatria_core::TracingRequest {
-    use repatria_core::{Inquirer, SoughtPerson, TracingRequest, TracingRequestId, TracingStatus};
-    TracingRequest {
-        id: TracingRequestId(id()),
-        sought: SoughtPerson {
-            name: PersonName {
-                family: Some(family.into()),
-                given: Some(given.into()),
-                patronymic: None,
-            },
-            ..SoughtPerson::default()
-        },
-        inquirer: Inquirer {
-            name: "Inquirer".into(),
-            relation: "mother".into(),
-            contact: "+000 000 0000".into(),
-        },
-        consent_to_matching: true,
-        status: TracingStatus::Open,
-        candidates: vec![],
-        linked_captive: None,
-        answers: vec![],
-        created_at: now(),
-        created_by: "tracer-1".into(),
-    }
+    fixtures::tracing_request(family, given)
 }
 
 fn proposal(
@@ -737,18 +715,11 @@ fn proposal(
     captive: CaptiveId,
     score: f64,
 ) -> repatria_core::MatchLink {
-    use repatria_core::{LinkId, LinkPolicy, LinkTarget, MatchLink};
-    MatchLink {
-        id: LinkId(id()),
-        subject,
-        target: LinkTarget::Captive { id: captive },
-        score,
-        explanation: format!("names agree ({score})"),
-        state: LinkPolicy::default().state_for(score).unwrap(),
-        created_at: now(),
-        decided_by: None,
-        decided_at: None,
-    }
+    let target = repatria_core::LinkTarget::Captive { id: captive };
+    let mut link = fixtures::match_link(subject, target, score);
+    link.explanation = format!("names agree ({score})");
+    link.created_at = now();
+    link
 }
 
 async fn tracing_requests_are_stored_answered_and_closed_only_once_answered(store: &SqlStore) {

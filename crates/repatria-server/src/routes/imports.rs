@@ -30,8 +30,7 @@ pub struct JobView {
     pub id: String,
     /// The account that started the import; only it (and admins) can follow the job.
     pub started_by: String,
-    /// `running`, `done` or `failed`.
-    pub state: String,
+    pub state: imports::JobState,
     pub rows_done: u64,
     pub rows_total: u64,
     /// When done.
@@ -74,7 +73,7 @@ impl Jobs {
     fn set(&self, job: JobView) {
         let mut jobs = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if jobs.len() >= Self::KEPT {
-            jobs.retain(|_, j| j.state == "running");
+            jobs.retain(|_, j| j.state == imports::JobState::Running);
         }
         jobs.insert(job.id.clone(), job);
     }
@@ -123,13 +122,7 @@ fn import_query(uri: &axum::http::Uri) -> ApiResult<ImportQuery> {
 fn import_input(query: ImportQuery, bytes: Bytes) -> ApiResult<ImportInput> {
     let mut v = Validator::new();
     let format = match query.format.as_deref().filter(|s| !s.is_empty()) {
-        Some(raw) => {
-            let f = repatria_lists::Format::parse(raw);
-            if f.is_none() {
-                v.push(FieldError::new("format", "expected csv, xlsx or pfif"));
-            }
-            f
-        }
+        Some(raw) => v.check(repatria_lists::Format::parse(raw).map_err(|e| e.within("format"))),
         None => {
             if repatria_lists::Format::from_file_name(&query.file_name).is_none() {
                 v.push(FieldError::new(
@@ -141,10 +134,9 @@ fn import_input(query: ImportQuery, bytes: Bytes) -> ApiResult<ImportInput> {
         }
     };
     let kind = match query.kind.as_deref().filter(|s| !s.is_empty()) {
-        Some(raw) => ImportKind::parse(raw).unwrap_or_else(|| {
-            v.push(FieldError::new("as", "expected list or tracing"));
-            ImportKind::List
-        }),
+        Some(raw) => v
+            .check(ImportKind::parse(raw).map_err(|e| e.within("as")))
+            .unwrap_or(ImportKind::List),
         None => ImportKind::List,
     };
     let source = query
@@ -309,7 +301,7 @@ pub async fn start(
     if query.as_ref().is_ok_and(|q| {
         q.kind
             .as_deref()
-            .is_some_and(|k| ImportKind::parse(k) == Some(ImportKind::Tracing))
+            .is_some_and(|k| ImportKind::parse(k) == Ok(ImportKind::Tracing))
     }) {
         user.require(Permission::ManageTracing)?;
     }
@@ -336,7 +328,7 @@ pub async fn start(
     let job = JobView {
         id: id.clone(),
         started_by: user.username.clone(),
-        state: "running".into(),
+        state: imports::JobState::Running,
         rows_done: 0,
         rows_total: 0,
         import: None,
@@ -367,14 +359,14 @@ pub async fn start(
         .await;
         jobs.update(&id, |job| match result {
             Ok(summary) => {
-                job.state = "done".into();
+                job.state = imports::JobState::Done;
                 job.rows_done = summary.rows;
                 job.rows_total = summary.rows;
                 let counts = (summary.import.kind == ImportKind::List).then_some(summary.counts);
                 job.import = Some(import_view(&summary.import, summary.created, counts));
             }
             Err(error) => {
-                job.state = "failed".into();
+                job.state = imports::JobState::Failed;
                 job.error = Some(match &error {
                     ImportError::Store(e) => {
                         tracing::error!(%e, "import failed in the store");

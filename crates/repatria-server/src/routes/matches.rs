@@ -43,16 +43,7 @@ pub async fn links(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        Some(raw) => {
-            let parsed = LinkState::parse(raw);
-            if parsed.is_none() {
-                v.push(FieldError::new(
-                    "state",
-                    "expected linked, review, confirmed or rejected",
-                ));
-            }
-            parsed
-        }
+        Some(raw) => v.check(LinkState::parse(raw).map_err(|e| e.within("state"))),
         None => None,
     };
     let import = match query.import.as_deref().filter(|s| !s.is_empty()) {
@@ -93,15 +84,7 @@ impl Validate for DecisionRequest {
     type Valid = Decision;
 
     fn validate(self) -> Result<Decision, Vec<FieldError>> {
-        match self.decision.trim() {
-            "confirm" => Ok(Decision::Confirm),
-            "reject" => Ok(Decision::Reject),
-            "undo" => Ok(Decision::Undo),
-            _ => Err(vec![FieldError::new(
-                "decision",
-                "expected confirm, reject or undo",
-            )]),
-        }
+        Decision::parse(&self.decision).map_err(|e| vec![FieldError::new("decision", e.reason)])
     }
 }
 

@@ -69,7 +69,11 @@ pub struct LinkView {
     pub target_kind: String,
     pub target_id: String,
     pub score: f64,
+    /// The contributions as one line of text (`family_name exact +8.6; ...; prior
+    /// -13.3`), kept for clients that read it.
     pub explanation: String,
+    /// Each feature's part in the score, the prior last.
+    pub contributions: Vec<crate::imports::ContributionView>,
     /// `linked` (made automatically, reversible), `review`, `confirmed` or `rejected`.
     pub state: String,
     pub decided_by: Option<String>,
@@ -86,6 +90,7 @@ impl From<&MatchLink> for LinkView {
             target_id: l.target.key(),
             score: l.score,
             explanation: l.explanation.clone(),
+            contributions: crate::imports::ContributionView::of(l),
             state: l.state.as_str().to_string(),
             decided_by: l.decided_by.clone(),
             decided_at: l.decided_at,

@@ -33,13 +33,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
-use repatria_core::Permission;
+use repatria_core::{ImportKind, Permission};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::session::{self, url_escape, Fields, Ui};
 use super::tracing::with_features;
 use super::Failure;
+use crate::imports::Category;
 use crate::routes::imports::MAX_IMPORT_BYTES;
 use crate::AppState;
 
@@ -47,7 +48,6 @@ use crate::AppState;
 const IMPORTS_PAGE: usize = 50;
 /// Rows of a report shown on a page.
 const REPORT_PAGE: usize = 100;
-const CATEGORIES: [&str; 4] = ["captive", "tracing_request", "new", "ambiguous"];
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -183,7 +183,7 @@ async fn render_list(ui: &Ui, page: usize, refused: Option<(Failure, Value)>) ->
 }
 
 fn kind_options(ui: &Ui) -> Vec<[String; 2]> {
-    ["list", "tracing"]
+    ImportKind::ALL
         .iter()
         .map(|k| [k.to_string(), ui.t(&format!("imports.kind.{k}"))])
         .collect()
@@ -508,9 +508,9 @@ async fn report(ui: Ui, Path(id): Path<String>, Query(query): Query<PageQuery>) 
             row
         })
         .collect();
-    let counts: Vec<Value> = CATEGORIES
+    let counts: Vec<Value> = Category::ALL
         .iter()
-        .map(|c| json!({ "category": c, "count": report["counts"][c].as_u64().unwrap_or(0) }))
+        .map(|c| json!({ "category": c.as_str(), "count": report["counts"][c.as_str()].as_u64().unwrap_or(0) }))
         .collect();
     let base = format!("/imports/{}/report", url_escape(&id));
     ui.render(
@@ -577,6 +577,7 @@ async fn report_csv(ui: Ui, Path(id): Path<String>) -> Response {
 mod tests {
     use super::*;
     use crate::web::i18n::{tr, Lang};
+    use repatria_core::{LinkState, TracingStatus};
 
     #[test]
     fn the_chosen_columns_make_the_apis_map() {
@@ -615,34 +616,30 @@ mod tests {
     #[test]
     fn every_word_of_the_api_has_its_text() {
         let mut keys: Vec<String> = Vec::new();
-        keys.extend(CATEGORIES.iter().map(|c| format!("imports.category.{c}")));
         keys.extend(
-            ["list", "tracing"]
+            Category::ALL
                 .iter()
-                .map(|k| format!("imports.kind.{k}")),
+                .map(|c| format!("imports.category.{c}")),
         );
+        keys.extend(ImportKind::ALL.iter().map(|k| format!("imports.kind.{k}")));
         keys.extend(
             repatria_lists::Field::ALL
                 .iter()
                 .map(|f| format!("imports.field.{}", f.as_str())),
         );
         keys.extend(
-            ["open", "candidates_found", "confirmed", "closed"]
+            TracingStatus::ALL
                 .iter()
                 .map(|s| format!("tracing.status.{s}")),
         );
-        keys.extend(
-            ["review", "linked", "confirmed", "rejected"]
-                .iter()
-                .map(|s| format!("match.state.{s}")),
-        );
+        keys.extend(LinkState::ALL.iter().map(|s| format!("match.state.{s}")));
         keys.extend(
             ["captive", "request", "entry"]
                 .iter()
                 .map(|k| format!("match.kind.{k}")),
         );
         keys.extend(
-            ["running", "done", "failed"]
+            crate::imports::JobState::ALL
                 .iter()
                 .map(|s| format!("imports.job.state.{s}")),
         );

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
-use repatria_core::Permission;
+use repatria_core::{LinkState, Permission, TracingStatus};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -39,8 +39,13 @@ const LINKS_PAGE: usize = 25;
 /// The API gives at most this many links at once.
 const LINKS_MAX: usize = 1000;
 
-const STATUSES: [&str; 4] = ["open", "candidates_found", "confirmed", "closed"];
-const LINK_STATES: [&str; 4] = ["review", "linked", "confirmed", "rejected"];
+/// The review queue's filter, in the order a reviewer wants it (those waiting first).
+const LINK_STATES: [LinkState; 4] = [
+    LinkState::Review,
+    LinkState::Linked,
+    LinkState::Confirmed,
+    LinkState::Rejected,
+];
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -53,42 +58,39 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/matches/{id}/decision", post(decide))
 }
 
-/// One feature's part in a score: `family_name exact +8.6`.
+/// One feature's part in a score as a row of the page: `family_name`, `exact`, `+8.6`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(super) struct Feature {
     pub name: String,
     pub level: String,
+    /// In bits, to a tenth, with its sign.
     pub weight: String,
     pub positive: bool,
 }
 
-/// The engine's explanation (`family_name exact +8.6; given_name equivalent +4.2;
-/// prior -3.1`), one feature a row; text it cannot read is kept whole as a feature.
-pub(super) fn features(explanation: &str) -> Vec<Feature> {
-    explanation
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|part| {
-            let (head, weight) = match part.rsplit_once(' ') {
-                Some((head, w)) if w.parse::<f64>().is_ok() => (head, w),
-                _ => (part, ""),
-            };
-            let (name, level) = head.split_once(' ').unwrap_or((head, ""));
+/// The rows of a link's `contributions` (the API's structured explanation: `feature`,
+/// `level`, `weight`), one feature a row, the prior last.
+pub(super) fn features(contributions: &Value) -> Vec<Feature> {
+    contributions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let weight = format!("{:+.1}", c["weight"].as_f64().unwrap_or(0.0));
             Feature {
-                name: name.to_string(),
-                level: level.to_string(),
-                weight: weight.to_string(),
+                name: c["feature"].as_str().unwrap_or_default().to_string(),
+                level: c["level"].as_str().unwrap_or_default().to_string(),
                 positive: !weight.starts_with('-'),
+                weight,
             }
         })
         .collect()
 }
 
-/// Adds each link's features (`features`) next to its `explanation`.
+/// Adds each link's rows (`features`, from its `contributions`) for the page.
 pub(super) fn with_features(mut link: Value) -> Value {
-    let parsed = features(link["explanation"].as_str().unwrap_or_default());
-    link["features"] = serde_json::to_value(parsed).unwrap_or(Value::Null);
+    let rows = features(&link["contributions"]);
+    link["features"] = serde_json::to_value(rows).unwrap_or(Value::Null);
     link
 }
 
@@ -130,7 +132,7 @@ async fn list(ui: Ui, Query(query): Query<ListQuery>) -> Response {
             request,
         })
         .collect();
-    let status_options: Vec<[String; 2]> = STATUSES
+    let status_options: Vec<[String; 2]> = TracingStatus::ALL
         .iter()
         .map(|s| [s.to_string(), ui.t(&format!("tracing.status.{s}"))])
         .collect();
@@ -394,7 +396,7 @@ async fn queue(ui: Ui, Query(query): Query<QueueQuery>) -> Response {
     let state = query
         .state
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "review".into());
+        .unwrap_or_else(|| LinkState::Review.as_str().into());
     let page = page_of(query.page.as_deref());
     render_queue(&ui, &state, page, None).await
 }
@@ -506,7 +508,8 @@ async fn decide(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> R
                 return render_request(&ui, request, Some((failure.status, form))).await;
             }
             let query = back.split_once('?').map(|(_, q)| q).unwrap_or_default();
-            let state = query_value(query, "state").unwrap_or_else(|| "review".into());
+            let state =
+                query_value(query, "state").unwrap_or_else(|| LinkState::Review.as_str().into());
             let page = page_of(query_value(query, "page").as_deref());
             render_queue(&ui, &state, page, Some(failure)).await
         }
@@ -533,20 +536,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_explanation_reads_as_one_feature_a_row() {
-        let f = features("family_name exact +8.6; given_name equivalent +4.2; prior -3.1");
+    fn contributions_read_as_one_feature_a_row() {
+        let f = features(&json!([
+            { "feature": "family_name", "level": "exact", "weight": 8.64 },
+            { "feature": "date_of_birth", "level": "one year apart", "weight": -1.31 },
+            { "feature": "prior", "level": "", "weight": -13.29 },
+        ]));
         assert_eq!(f.len(), 3);
         assert_eq!(f[0].name, "family_name");
         assert_eq!(f[0].level, "exact");
         assert_eq!(f[0].weight, "+8.6");
         assert!(f[0].positive);
+        assert_eq!(f[1].level, "one year apart");
+        assert_eq!(f[1].weight, "-1.3");
+        assert!(!f[1].positive);
         assert_eq!(f[2].name, "prior");
         assert_eq!(f[2].level, "");
+        assert_eq!(f[2].weight, "-13.3");
         assert!(!f[2].positive);
-        let odd = features("something else");
-        assert_eq!(odd[0].name, "something");
-        assert_eq!(odd[0].weight, "");
-        assert!(features("").is_empty());
+        assert!(features(&json!([])).is_empty());
+        assert!(features(&Value::Null).is_empty());
+        let link = with_features(
+            json!({ "contributions": [{ "feature": "sex", "level": "same", "weight": 0.5 }] }),
+        );
+        assert_eq!(link["features"][0]["weight"], "+0.5");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the work done by `repatria-match`.
 
 use anyhow::{bail, Context};
-use repatria_match::{Matcher, PreparedList, Record, Sex, TrainingOptions};
+use repatria_match::{Matcher, PreparedList, Record, TrainingOptions};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -136,7 +136,7 @@ fn read_record(
         record.date_of_birth = Some(repatria_match::parse_date(date).map_err(side)?);
     }
     if let Some(sex) = field(5) {
-        record.sex = Some(Sex::parse(sex).map_err(side)?);
+        record.sex = Some(repatria_match::parse_sex(sex).map_err(side)?);
     }
     Ok(record)
 }

@@ -68,12 +68,11 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let format = match &args.format {
         Some(raw) => Some(
             repatria_lists::Format::parse(raw)
-                .with_context(|| format!("--format: expected csv, xlsx or pfif, got {raw:?}"))?,
+                .map_err(|e| anyhow::anyhow!("--format: {}", e.reason))?,
         ),
         None => None,
     };
-    let kind = ImportKind::parse(&args.kind)
-        .with_context(|| format!("--as: expected list or tracing, got {:?}", args.kind))?;
+    let kind = ImportKind::parse(&args.kind).map_err(|e| anyhow::anyhow!("--as: {}", e.reason))?;
     let source = match &args.source {
         Some(code) => {
             Some(PartyCode::parse(code).map_err(|e| anyhow::anyhow!("--source: {}", e.reason))?)
@@ -196,21 +195,9 @@ pub async fn export_pfif(db: &str, out: &std::path::Path, domain: &str) -> anyho
 pub async fn list(db: &str, status: Option<&str>) -> anyhow::Result<()> {
     let status = match status {
         None => None,
-        Some(raw) => Some(
-            [
-                TracingStatus::Open,
-                TracingStatus::CandidatesFound,
-                TracingStatus::Confirmed,
-                TracingStatus::Closed,
-            ]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .with_context(|| {
-                format!(
-                    "--status: expected open, candidates_found, confirmed or closed, got {raw:?}"
-                )
-            })?,
-        ),
+        Some(raw) => {
+            Some(TracingStatus::parse(raw).map_err(|e| anyhow::anyhow!("--status: {}", e.reason))?)
+        }
     };
     let store = open(db).await?;
     let requests =
