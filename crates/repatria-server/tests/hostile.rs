@@ -8,6 +8,7 @@
 //!
 //! SQLite only: what is tested is the reading of files, which no backend takes part in.
 
+#[path = "server/support/mod.rs"]
 mod support;
 
 use repatria_core::Role;

@@ -225,7 +225,7 @@ async fn a_list_with_a_bad_row_imports_nothing(backend: Backend) {
     let workbook = dir.path().join("list.xlsx");
     std::fs::write(
         &workbook,
-        include_bytes!("../../repatria-lists/tests/fixtures/list.xlsx"),
+        include_bytes!("../../../repatria-lists/tests/lists/fixtures/list.xlsx"),
     )
     .unwrap();
     let (ok, _, err) = run(&["import", workbook.to_str().unwrap(), "--db", &db.url]);

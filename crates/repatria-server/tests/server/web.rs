@@ -1,7 +1,7 @@
 //! The web interface over HTTP: login, the layout, language, the dashboard and the
-//! captives' pages. (Browser tests in real Chromium: `tests/browser.rs`.)
+//! captives' pages. (Browser tests in real Chromium: `crates/repatria/tests/repatria/browser.rs`.)
 
-mod support;
+use crate::support;
 
 use repatria_core::Role;
 use reqwest::StatusCode;

@@ -4,7 +4,7 @@
 //! (422), and CSV for people defused for spreadsheets. The real server on a free port,
 //! on SQLite and (with `REPATRIA_TEST_PG_URL`) PostgreSQL.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

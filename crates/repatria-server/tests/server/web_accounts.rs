@@ -3,7 +3,7 @@
 //! and password reset on the users page; on SQLite and (with `REPATRIA_TEST_PG_URL`)
 //! PostgreSQL.
 
-mod support;
+use crate::support;
 
 use repatria_core::Role;
 use reqwest::StatusCode;

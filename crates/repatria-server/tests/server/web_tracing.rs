@@ -1,6 +1,6 @@
 //! The tracing, match review and list import pages over HTTP, as a browser uses them.
 
-mod support;
+use crate::support;
 
 use repatria_core::Role;
 use reqwest::StatusCode;

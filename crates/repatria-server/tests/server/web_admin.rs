@@ -1,7 +1,7 @@
 //! The exchange planner, media access, audit log and user administration pages over
 //! HTTP, on SQLite and (with `REPATRIA_TEST_PG_URL`) PostgreSQL.
 
-mod support;
+use crate::support;
 
 use chrono::{TimeZone, Utc};
 use repatria_core::{
