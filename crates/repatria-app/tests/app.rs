@@ -8,7 +8,7 @@ use repatria_core::{
     CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive, Party,
     PartyCode, PersonName, Timestamp,
 };
-use repatria_store::testing::TestDatabase;
+use repatria_store::testing::{both_backends, TestDatabase};
 use repatria_store::{Actor, AuditFilter, Backend, CaptiveQuery, SqlStore, Store};
 use uuid::Uuid;
 
@@ -207,24 +207,7 @@ async fn the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited(
     );
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                super::$name(repatria_store::Backend::Sqlite).await;
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                super::$name(repatria_store::Backend::Postgres).await;
-            })+
-        }
-    };
-}
-
-on_both_backends!(
+both_backends!(
     a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited,
     the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited,
 );

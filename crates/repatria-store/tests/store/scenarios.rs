@@ -6,26 +6,11 @@ use repatria_core::{
     CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind, CustodyStatus,
     EventId, FacilityKind, IdentityClaim, NewCaptive, Party, PartyCode, PersonName, Timestamp,
 };
-use repatria_store::testing::{tamper, TestDatabase};
+use repatria_store::testing::{both_backends, tamper, TestStore};
 use repatria_store::{
-    Actor, AuditFilter, Backend, CaptiveChange, CaptiveQuery, SqlStore, Store, StoreError,
+    Actor, AuditFilter, CaptiveChange, CaptiveQuery, SqlStore, Store, StoreError,
 };
 use uuid::Uuid;
-
-/// A fresh, migrated store of one backend, or `None` (with a printed notice) when that
-/// backend is not available to this test run.
-struct TestDb {
-    store: SqlStore,
-    _db: TestDatabase,
-}
-
-async fn open(backend: Backend) -> Option<TestDb> {
-    let db = TestDatabase::create(backend).await?;
-    Some(TestDb {
-        store: db.store().await,
-        _db: db,
-    })
-}
 
 fn t(day: u32, hour: u32) -> Timestamp {
     Utc.with_ymd_and_hms(2025, 1, day, hour, 0, 0).unwrap()
@@ -135,27 +120,8 @@ fn by_name(name: &str) -> CaptiveQuery {
     }
 }
 
-macro_rules! scenarios {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let db = super::open(repatria_store::Backend::Sqlite).await.unwrap();
-                super::$name(&db.store).await;
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(db) = super::open(repatria_store::Backend::Postgres).await {
-                    super::$name(&db.store).await;
-                }
-            })+
-        }
-    };
-}
-
-scenarios!(
+both_backends!(
+    setup = TestStore::open;
     a_new_captive_is_stored_with_its_assessed_identity_capture_event_and_audit_event,
     a_captive_of_an_unknown_party_is_refused_naming_the_field_and_nothing_is_written,
     a_party_code_can_be_taken_only_once,
