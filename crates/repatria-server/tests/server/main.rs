@@ -3,9 +3,6 @@
 //! (with `REPATRIA_TEST_PG_URL`) PostgreSQL. `tests/hostile.rs` stays a binary of its own:
 //! it measures the process's peak memory, which other tests in the process would raise.
 
-#[macro_use]
-mod support;
-
 mod api;
 mod bounds;
 mod web;
