@@ -464,7 +464,10 @@ pub struct ReportCandidate {
 /// One feature's part in a candidate's score: the compared field (or `prior`), its
 /// comparison level (empty for the prior) and the evidence in bits.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
 pub struct ContributionView {
     /// `family_name`, `given_name`, `patronymic`, `date_of_birth`, `sex`,
     /// `place_of_birth`, `nationality`, `unit`, `service_number`, or `prior`.

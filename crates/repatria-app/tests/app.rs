@@ -8,7 +8,7 @@ use repatria_core::{
     fixtures, CaptiveId, EventId, Inquirer, Party, PartyCode, PersonName, SoughtPerson, Timestamp,
     TracingRequest, TracingRequestId, TracingStatus,
 };
-use repatria_store::testing::TestDatabase;
+use repatria_store::testing::{both_backends, TestDatabase};
 use repatria_store::{Actor, AuditFilter, Backend, CaptiveQuery, SqlStore};
 use uuid::Uuid;
 
@@ -344,24 +344,7 @@ async fn an_account_is_checked_and_created_once(backend: Backend) {
     assert_eq!(events[0].action, "user.create");
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                super::$name(repatria_store::Backend::Sqlite).await;
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                super::$name(repatria_store::Backend::Postgres).await;
-            })+
-        }
-    };
-}
-
-on_both_backends!(
+both_backends!(
     a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited,
     the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited,
     reads_of_a_captive_and_of_tracing_requests_are_audited_without_names,

@@ -8,8 +8,6 @@
 //!
 //! SQLite only: what is tested is the reading of files, which no backend takes part in.
 
-mod support;
-
 use repatria_core::Role;
 use repatria_lists::testing::{inline_cell, shared_strings, sheet, workbook, workbook_repeating};
 use repatria_store::Backend;
@@ -92,10 +90,12 @@ impl Client {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_files_are_refused_and_neither_end_nor_exhaust_the_server() {
-    let (app, _state) = support::spawn_with_state(Backend::Sqlite).await.unwrap();
+    let app = repatria_testing::TestApp::web(Backend::Sqlite)
+        .await
+        .unwrap();
     let client = Client {
         base: app.base.clone(),
-        token: app.token("registrar-1", Role::Registrar).await,
+        token: app.user("registrar-1", Role::Registrar).await,
         http: reqwest::Client::new(),
     };
     let header = sheet(None, &[&[("A1", "full_name")]]);

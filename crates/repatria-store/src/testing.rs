@@ -81,6 +81,32 @@ impl TestDatabase {
     }
 }
 
+/// A fresh database and a store connected to it, for tests that take `&SqlStore` (it
+/// dereferences to the store). The database lives as long as this.
+pub struct TestStore {
+    pub store: SqlStore,
+    pub db: TestDatabase,
+}
+
+impl TestStore {
+    /// A store on an empty database of `backend`; `None` as [`TestDatabase::create`].
+    pub async fn open(backend: Backend) -> Option<TestStore> {
+        let db = TestDatabase::create(backend).await?;
+        Some(TestStore {
+            store: db.store().await,
+            db,
+        })
+    }
+}
+
+impl std::ops::Deref for TestStore {
+    type Target = SqlStore;
+
+    fn deref(&self) -> &SqlStore {
+        &self.store
+    }
+}
+
 /// Runs `statements` as an attacker with direct database access would: past the
 /// append-only triggers of the audit log. For tests that prove tampering is detected.
 pub async fn tamper(store: &SqlStore, statements: &[&str]) {
@@ -260,3 +286,63 @@ impl Drop for TestDatabase {
         .join();
     }
 }
+
+/// Runs each named test on SQLite and on PostgreSQL: one `#[tokio::test]` per backend,
+/// `sqlite::name` and `postgres::name`, in the module where it is used. The PostgreSQL
+/// run is skipped with a notice without `REPATRIA_TEST_PG_URL`, and fails instead when
+/// `REPATRIA_PG_REQUIRED=1` ([`TestDatabase::create`] decides both).
+///
+/// Two forms:
+///
+/// - `both_backends!(a, b)`: each `async fn a(backend: Backend)` of the module is called
+///   with the backend and makes its own database (returning early when
+///   [`TestDatabase::create`] gives `None`).
+/// - `both_backends!(setup = expr; a, b)`: `expr` is an async function from a `Backend` to
+///   `Option<Fixture>` (a [`TestDatabase`], a running server, …), named as the module
+///   names it; each `async fn a(fixture: &Fixture)` is called with what it made. `None`
+///   skips the run; on SQLite it is a failure.
+///
+/// The tests run on a multi-threaded runtime with two workers, as the server does.
+#[macro_export]
+macro_rules! both_backends {
+    (setup = $setup:expr; $($name:ident),+ $(,)?) => {
+        mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let fixture = ($setup)($crate::Backend::Sqlite)
+                    .await
+                    .expect("SQLite is always available");
+                super::$name(&fixture).await;
+            })+
+        }
+        mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(fixture) = ($setup)($crate::Backend::Postgres).await {
+                    super::$name(&fixture).await;
+                }
+            })+
+        }
+    };
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name($crate::Backend::Sqlite).await;
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name($crate::Backend::Postgres).await;
+            })+
+        }
+    };
+}
+
+/// The macro, named from this module.
+pub use crate::both_backends;

@@ -4,4 +4,5 @@ mod cases;
 mod errors;
 mod random;
 mod rules;
+mod snapshots;
 mod support;

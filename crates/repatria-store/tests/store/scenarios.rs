@@ -7,26 +7,9 @@ use repatria_core::{
     CustodyStatus, EventId, FacilityKind, IdentityClaim, NewCaptive, Party, PartyCode, PersonName,
     Timestamp,
 };
-use repatria_store::testing::{tamper, TestDatabase};
-use repatria_store::{
-    Actor, AuditFilter, Backend, CaptiveChange, CaptiveQuery, SqlStore, StoreError,
-};
+use repatria_store::testing::{both_backends, tamper, TestStore};
+use repatria_store::{Actor, AuditFilter, CaptiveChange, CaptiveQuery, SqlStore, StoreError};
 use uuid::Uuid;
-
-/// A fresh, migrated store of one backend, or `None` (with a printed notice) when that
-/// backend is not available to this test run.
-struct TestDb {
-    store: SqlStore,
-    _db: TestDatabase,
-}
-
-async fn open(backend: Backend) -> Option<TestDb> {
-    let db = TestDatabase::create(backend).await?;
-    Some(TestDb {
-        store: db.store().await,
-        _db: db,
-    })
-}
 
 fn t(day: u32, hour: u32) -> Timestamp {
     Utc.with_ymd_and_hms(2025, 1, day, hour, 0, 0).unwrap()
@@ -136,27 +119,8 @@ fn by_name(name: &str) -> CaptiveQuery {
     }
 }
 
-macro_rules! scenarios {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let db = super::open(repatria_store::Backend::Sqlite).await.unwrap();
-                super::$name(&db.store).await;
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(db) = super::open(repatria_store::Backend::Postgres).await {
-                    super::$name(&db.store).await;
-                }
-            })+
-        }
-    };
-}
-
-scenarios!(
+both_backends!(
+    setup = TestStore::open;
     a_new_captive_is_stored_with_its_assessed_identity_capture_event_and_audit_event,
     a_captive_of_an_unknown_party_is_refused_naming_the_field_and_nothing_is_written,
     a_party_code_can_be_taken_only_once,
@@ -1303,12 +1267,12 @@ async fn a_totp_step_is_accepted_once_even_in_parallel(store: &SqlStore) {
 /// appending events. Every audited write takes the audit head before any other row, so
 /// on PostgreSQL none of them can hold a row another waits for while waiting for the
 /// head: all succeed (no deadlock error), no change is lost and the chain is intact.
-async fn parallel_writers_of_every_kind_all_succeed(backend: Backend) {
+async fn parallel_writers_of_every_kind_all_succeed(backend: repatria_store::Backend) {
     use repatria_core::Role;
     use repatria_store::User;
     use std::sync::Arc;
     const ROUNDS: usize = 8;
-    let Some(db) = open(backend).await else {
+    let Some(db) = TestStore::open(backend).await else {
         return;
     };
     let store = Arc::new(db.store);
@@ -1394,10 +1358,10 @@ async fn parallel_writers_of_every_kind_all_succeed(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_writers_of_every_kind_all_succeed_on_sqlite() {
-    parallel_writers_of_every_kind_all_succeed(Backend::Sqlite).await;
+    parallel_writers_of_every_kind_all_succeed(repatria_store::Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parallel_writers_of_every_kind_all_succeed_on_postgres() {
-    parallel_writers_of_every_kind_all_succeed(Backend::Postgres).await;
+    parallel_writers_of_every_kind_all_succeed(repatria_store::Backend::Postgres).await;
 }

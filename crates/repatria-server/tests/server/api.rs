@@ -1,34 +1,16 @@
 //! The API end to end: the real router on a free port against a fresh database, on
 //! SQLite and (when `REPATRIA_TEST_PG_URL` is set) on PostgreSQL.
 
-use std::sync::Arc;
-
 use repatria_core::Role;
-use repatria_server::hash_password;
 use repatria_server::AppState;
-use repatria_store::testing::TestDatabase;
-use repatria_store::{Actor, AuditFilter, Backend, SqlStore, User};
+use repatria_store::testing::both_backends;
+use repatria_store::{AuditFilter, Backend};
+use repatria_testing::{audit_signer, Answer, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-struct TestApp {
-    base: String,
-    client: reqwest::Client,
-    /// The bearer token requests are sent with (an admin's unless changed).
-    token: Option<String>,
-    store: Arc<SqlStore>,
-    _db: TestDatabase,
-}
-
-const PASSWORD: &str = "a long test password";
-
-/// The key the test server signs audit checkpoints with.
-fn audit_signer() -> repatria_tlog::Signer {
-    repatria_tlog::Signer::from_seed("test.example/audit", [5; 32]).unwrap()
-}
-
 async fn spawn_app(backend: Backend) -> Option<TestApp> {
-    spawn_app_with(backend, |state| state.with_audit_signer(audit_signer())).await
+    TestApp::api(backend).await
 }
 
 /// The app with its state configured by `configure` (trusted proxies, limits, the
@@ -37,135 +19,7 @@ async fn spawn_app_with(
     backend: Backend,
     configure: impl FnOnce(AppState) -> AppState,
 ) -> Option<TestApp> {
-    let db = TestDatabase::create(backend).await?;
-    let store: Arc<SqlStore> = Arc::new(db.store().await);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = configure(AppState::new(store.clone()));
-    tokio::spawn(repatria_server::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    let mut app = TestApp {
-        base,
-        client: reqwest::Client::new(),
-        token: None,
-        store,
-        _db: db,
-    };
-    app.token = Some(app.user("admin-1", Role::Admin).await);
-    Some(app)
-}
-
-impl TestApp {
-    /// Creates an account with `role` and returns a session token for it.
-    async fn user(&self, username: &str, role: Role) -> String {
-        let user = User {
-            username: username.into(),
-            role,
-            password_hash: hash_password(PASSWORD).unwrap(),
-            disabled: false,
-            must_change_password: false,
-        };
-        self.store
-            .create_user(&Actor::new("test"), user, chrono::Utc::now())
-            .await
-            .unwrap();
-        let answer = self
-            .anonymous(
-                "POST",
-                "/api/auth/login",
-                Some(&json!({ "username": username, "password": PASSWORD }).to_string()),
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-        answer.body["token"].as_str().unwrap().to_string()
-    }
-
-    async fn anonymous(&self, method: &str, path: &str, body: Option<&str>) -> Answer {
-        self.request(method, path, body, None).await
-    }
-
-    async fn as_token(&self, token: &str, method: &str, path: &str, body: Option<&str>) -> Answer {
-        self.request(method, path, body, Some(token)).await
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    body: Value,
-    request_id: Option<String>,
-}
-
-impl TestApp {
-    async fn send(&self, method: &str, path: &str, body: Option<&str>) -> Answer {
-        self.request(method, path, body, self.token.as_deref())
-            .await
-    }
-
-    async fn request(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&str>,
-        token: Option<&str>,
-    ) -> Answer {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let request_id = response
-            .headers()
-            .get("x-request-id")
-            .map(|v| v.to_str().unwrap().to_string());
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer {
-            status,
-            body,
-            request_id,
-        }
-    }
-
-    async fn get(&self, path: &str) -> Answer {
-        self.send("GET", path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> Answer {
-        self.send("POST", path, Some(&body.to_string())).await
-    }
-
-    async fn put(&self, path: &str, body: Value) -> Answer {
-        self.send("PUT", path, Some(&body.to_string())).await
-    }
-
-    async fn with_parties(&self) {
-        for (code, name) in [
-            ("UA", "Ukraine"),
-            ("RU", "Russian Federation"),
-            ("KP", "DPRK"),
-        ] {
-            let answer = self
-                .post("/api/parties", json!({ "code": code, "name": name }))
-                .await;
-            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-        }
-    }
-
-    async fn create_captive(&self, body: Value) -> String {
-        let answer = self.post("/api/captives", body).await;
-        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-        answer.body["id"].as_str().unwrap().to_string()
-    }
+    TestApp::api_with(backend, configure).await
 }
 
 fn captive(family: &str, given: &str, origin: &str) -> Value {
@@ -211,41 +65,6 @@ const MATRIX_REQUESTS: &str = "Прізвище,Ім'я,Хто шукає,Сту
 
 const MATRIX_LIST: &str = "№,Прізвище,Ім'я,Дата народження\n1,Kimov,Aleksei,1999-03\n";
 
-impl TestApp {
-    /// Sends a file as it is (not JSON).
-    async fn upload(&self, path: &str, file: &str) -> Answer {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(self.token.as_deref().unwrap())
-            .header("content-type", "text/csv")
-            .body(file.to_string())
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        Answer {
-            status,
-            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-            request_id: None,
-        }
-    }
-
-    /// Polls an import job until it is no longer running.
-    async fn finished_job(&self, job: &str) -> Value {
-        for _ in 0..600 {
-            let answer = self.get(&format!("/api/imports/jobs/{job}")).await;
-            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-            if answer.body["state"] != "running" {
-                return answer.body;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("import job {job} did not finish");
-    }
-}
-
 /// Imports a file as the admin and returns (import id, job id) once done.
 async fn import_and_wait(app: &TestApp, name: &str, file: &str, extra: &str) -> (String, String) {
     let started = app
@@ -264,27 +83,8 @@ fn field_error<'a>(answer: &'a Answer, field: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no error for field {field:?} in {}", answer.body))
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let app = super::spawn_app(repatria_store::Backend::Sqlite).await.unwrap();
-                super::$name(&app).await;
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(app) = super::spawn_app(repatria_store::Backend::Postgres).await {
-                    super::$name(&app).await;
-                }
-            })+
-        }
-    };
-}
-
-on_both_backends!(
+both_backends!(
+    setup = spawn_app;
     health_check_and_openapi_document_need_no_setup,
     a_created_captive_can_be_read_back_with_its_claims_timeline_and_deadlines,
     invalid_fields_are_422_and_each_is_named,

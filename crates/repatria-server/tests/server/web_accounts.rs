@@ -3,11 +3,10 @@
 //! and password reset on the users page; on SQLite and (with `REPATRIA_TEST_PG_URL`)
 //! PostgreSQL.
 
-mod support;
-
 use repatria_core::Role;
+use repatria_store::testing::both_backends;
+use repatria_testing::{TestApp, PASSWORD};
 use reqwest::StatusCode;
-use support::{WebApp, PASSWORD};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -18,7 +17,7 @@ fn client() -> reqwest::Client {
 
 /// Posts the login form; the answer's status, `Location` and session cookie.
 async fn form_login(
-    app: &WebApp,
+    app: &TestApp,
     username: &str,
     password: &str,
     next: &str,
@@ -44,7 +43,7 @@ async fn form_login(
 
 /// `/lang?back=` and the login's `next` send the browser only to paths of this site,
 /// whatever the browser would make of tabs, newlines and backslashes.
-async fn hostile_return_paths_stay_on_the_site(app: &WebApp) {
+async fn hostile_return_paths_stay_on_the_site(app: &TestApp) {
     app.login_as("reg-1", Role::Registrar).await;
     let hostile = [
         "/%09/evil.example",
@@ -90,7 +89,7 @@ async fn hostile_return_paths_stay_on_the_site(app: &WebApp) {
         .await
         .unwrap();
     assert!(
-        support::unescape(&page).contains("name=\"next\" value=\"/\""),
+        repatria_testing::unescape(&page).contains("name=\"next\" value=\"/\""),
         "{page}"
     );
     // Under the site-wide `no-referrer` browsers send `Origin: null` with a form, which
@@ -103,7 +102,7 @@ async fn hostile_return_paths_stay_on_the_site(app: &WebApp) {
 
 /// The session cookie is `__Host-` prefixed (Secure, Path=/, no Domain); a login form
 /// posted from another site is refused and sets no cookie.
-async fn the_session_cookie_is_host_only_and_cross_site_logins_are_refused(app: &WebApp) {
+async fn the_session_cookie_is_host_only_and_cross_site_logins_are_refused(app: &TestApp) {
     app.login_as("reg-1", Role::Registrar).await;
     let (status, _, cookie) = form_login(app, "reg-1", PASSWORD, "/", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -123,7 +122,7 @@ async fn the_session_cookie_is_host_only_and_cross_site_logins_are_refused(app: 
 }
 
 /// A user changes his password on the password page.
-async fn a_user_changes_his_password_on_the_page(app: &WebApp) {
+async fn a_user_changes_his_password_on_the_page(app: &TestApp) {
     let browser = app.login_as("reg-1", Role::Registrar).await;
     let page = browser.get("/password").await;
     page.assert_ok();
@@ -165,7 +164,7 @@ async fn a_user_changes_his_password_on_the_page(app: &WebApp) {
 /// The administrator unlocks an account locked by failed logins and resets a password
 /// on the users page; the user with a reset password is sent to the password page until
 /// he has chosen a new one.
-async fn an_admin_unlocks_and_resets_on_the_users_page(app: &WebApp) {
+async fn an_admin_unlocks_and_resets_on_the_users_page(app: &TestApp) {
     let admin = app.login_as("admin-1", Role::Admin).await;
     app.login_as("reg-1", Role::Registrar).await;
     for _ in 0..6 {
@@ -217,7 +216,7 @@ async fn an_admin_unlocks_and_resets_on_the_users_page(app: &WebApp) {
     assert_eq!(captives.headers()["location"], "/password");
     let page = get("/password").await.text().await.unwrap();
     assert!(page.contains("id=\"password-forced\""), "{page}");
-    let csrf = support::unescape(page.split("name=\"_csrf\" value=\"").nth(1).unwrap())
+    let csrf = repatria_testing::unescape(page.split("name=\"_csrf\" value=\"").nth(1).unwrap())
         .split('"')
         .next()
         .unwrap()
@@ -246,7 +245,7 @@ async fn an_admin_unlocks_and_resets_on_the_users_page(app: &WebApp) {
 
 /// A registrar creates a token on the tokens page (its secret shown once), uses it, and
 /// revokes it; a journalist is offered no token and refused one.
-async fn personal_api_tokens_are_made_and_revoked_on_the_page(app: &WebApp) {
+async fn personal_api_tokens_are_made_and_revoked_on_the_page(app: &TestApp) {
     let registrar = app.login_as("reg-1", Role::Registrar).await;
     let page = registrar.get("/tokens").await;
     page.assert_ok();
@@ -331,7 +330,7 @@ fn app_code(base32_secret: &str, at: i64) -> String {
 
 /// A user sets up a second factor on its page; the login form then asks for the code,
 /// and takes it; the factor is removed with the password.
-async fn a_second_factor_is_set_up_and_used_through_the_pages(app: &WebApp) {
+async fn a_second_factor_is_set_up_and_used_through_the_pages(app: &TestApp) {
     let browser = app.login_as("reg-1", Role::Registrar).await;
     let page = browser.get("/totp").await;
     page.assert_ok();
@@ -396,7 +395,8 @@ async fn a_second_factor_is_set_up_and_used_through_the_pages(app: &WebApp) {
     assert!(app.login("reg-1", PASSWORD).await.is_ok());
 }
 
-on_both_backends!(
+both_backends!(
+    setup = TestApp::web;
     a_second_factor_is_set_up_and_used_through_the_pages,
     personal_api_tokens_are_made_and_revoked_on_the_page,
     hostile_return_paths_stay_on_the_site,

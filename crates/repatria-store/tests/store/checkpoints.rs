@@ -6,7 +6,7 @@
 
 use chrono::{TimeZone, Utc};
 use repatria_store::checkpoint::{self, Contradiction};
-use repatria_store::testing::{rewrite_history, roll_back, tamper, TestDatabase};
+use repatria_store::testing::{both_backends, rewrite_history, roll_back, tamper, TestDatabase};
 use repatria_store::{Actor, Backend, SqlStore};
 use repatria_tlog::{Checkpoint, Signer, Verifier};
 
@@ -63,16 +63,6 @@ async fn rewritten_history_contradicts_its_checkpoint(backend: Backend) {
     assert!(err.to_string().contains("rewritten or forked"), "{err}");
 }
 
-#[tokio::test]
-async fn rewritten_history_contradicts_its_checkpoint_sqlite() {
-    rewritten_history_contradicts_its_checkpoint(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn rewritten_history_contradicts_its_checkpoint_postgres() {
-    rewritten_history_contradicts_its_checkpoint(Backend::Postgres).await;
-}
-
 async fn shortened_history_contradicts_its_checkpoint(backend: Backend) {
     let Some(db) = TestDatabase::create(backend).await else {
         return;
@@ -98,16 +88,6 @@ async fn shortened_history_contradicts_its_checkpoint(backend: Backend) {
         check(&store, &note).await.unwrap_err(),
         Contradiction::RootDiffers { size: 6 }
     );
-}
-
-#[tokio::test]
-async fn shortened_history_contradicts_its_checkpoint_sqlite() {
-    shortened_history_contradicts_its_checkpoint(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn shortened_history_contradicts_its_checkpoint_postgres() {
-    shortened_history_contradicts_its_checkpoint(Backend::Postgres).await;
 }
 
 async fn a_fork_contradicts_and_a_grown_log_does_not(backend: Backend) {
@@ -154,16 +134,6 @@ async fn a_fork_contradicts_and_a_grown_log_does_not(backend: Backend) {
     assert!(repatria_tlog::verify_consistency(6, 9, &copy_root, &new.root, &proof.proof).is_err());
 }
 
-#[tokio::test]
-async fn a_fork_contradicts_and_a_grown_log_does_not_sqlite() {
-    a_fork_contradicts_and_a_grown_log_does_not(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn a_fork_contradicts_and_a_grown_log_does_not_postgres() {
-    a_fork_contradicts_and_a_grown_log_does_not(Backend::Postgres).await;
-}
-
 /// The store gives the leaves of a prefix as cheaply as of the whole log, and refuses a
 /// log with a gap in its numbering.
 async fn chain_hashes_are_read_in_order(backend: Backend) {
@@ -195,15 +165,12 @@ async fn chain_hashes_are_read_in_order(backend: Backend) {
     );
 }
 
-#[tokio::test]
-async fn chain_hashes_are_read_in_order_sqlite() {
-    chain_hashes_are_read_in_order(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn chain_hashes_are_read_in_order_postgres() {
-    chain_hashes_are_read_in_order(Backend::Postgres).await;
-}
+both_backends!(
+    rewritten_history_contradicts_its_checkpoint,
+    shortened_history_contradicts_its_checkpoint,
+    a_fork_contradicts_and_a_grown_log_does_not,
+    chain_hashes_are_read_in_order,
+);
 
 /// PostgreSQL: TRUNCATE fires no row trigger, so the audit tables have statement
 /// triggers that refuse it (migration 0006) — even once the row triggers are disabled.

@@ -4,19 +4,17 @@
 //! (422), and CSV for people defused for spreadsheets. The real server on a free port,
 //! on SQLite and (with `REPATRIA_TEST_PG_URL`) PostgreSQL.
 
-mod support;
-
+use repatria_store::testing::both_backends;
 use std::time::Duration;
 
 use repatria_core::Role;
 use repatria_server::work::Kind;
-use repatria_server::AppState;
+use repatria_testing::TestApp;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::WebApp;
 
 async fn send(
-    app: &WebApp,
+    app: &TestApp,
     token: &str,
     method: reqwest::Method,
     path: &str,
@@ -41,7 +39,7 @@ async fn send(
 }
 
 async fn post_json(
-    app: &WebApp,
+    app: &TestApp,
     token: &str,
     path: &str,
     body: &Value,
@@ -57,7 +55,7 @@ async fn post_json(
     .await
 }
 
-async fn get(app: &WebApp, token: &str, path: &str) -> reqwest::Response {
+async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
     reqwest::Client::new()
         .get(format!("{}{path}", app.base))
         .bearer_auth(token)
@@ -69,7 +67,7 @@ async fn get(app: &WebApp, token: &str, path: &str) -> reqwest::Response {
 /// Sends the head of a request announcing a body of `announced` bytes, and `start` of
 /// it, then nothing more: the answer (its status line) if the server gives one within
 /// five seconds without the rest of the body, `None` if it waits for the body.
-async fn answer_before_the_body(app: &WebApp, head: &str, start: &[u8]) -> Option<String> {
+async fn answer_before_the_body(app: &TestApp, head: &str, start: &[u8]) -> Option<String> {
     use std::io::{Read, Write};
     let address = app.base.trim_start_matches("http://").to_string();
     let mut request = head.as_bytes().to_vec();
@@ -103,8 +101,8 @@ fn three_party_scenario() -> Value {
     })
 }
 
-async fn json_bodies_are_bounded_to_a_mebibyte_and_files_to_64(app: &WebApp, _: &AppState) {
-    let admin = app.token("admin-1", Role::Admin).await;
+async fn json_bodies_are_bounded_to_a_mebibyte_and_files_to_64(app: &TestApp) {
+    let admin = app.user("admin-1", Role::Admin).await;
     let big = format!("{{\"family_name\": \"{}\"}}", "x".repeat(1024 * 1024));
     let (status, _, body) = send(
         app,
@@ -172,12 +170,11 @@ async fn json_bodies_are_bounded_to_a_mebibyte_and_files_to_64(app: &WebApp, _: 
     assert!(plan["429"]["headers"]["Retry-After"].is_object(), "{plan}");
 }
 
-async fn an_upload_is_not_read_before_the_permission_and_the_csrf_token(
-    app: &WebApp,
-    _: &AppState,
-) {
+async fn an_upload_is_not_read_before_the_permission_and_the_csrf_token(app: &TestApp) {
+    // Uploads kept between preview and start are shared by the process.
+    let _turn = repatria_testing::web_upload_turn().await;
     // A role that may not import: refused while the body is still coming.
-    let medical = app.token("medical-1", Role::Medical).await;
+    let medical = app.user("medical-1", Role::Medical).await;
     for path in [
         "/api/imports?file_name=l.csv",
         "/api/imports/preview?file_name=l.csv",
@@ -189,7 +186,7 @@ async fn an_upload_is_not_read_before_the_permission_and_the_csrf_token(
         let answer = answer_before_the_body(app, &head, b"full_name\n").await;
         assert_eq!(answer.as_deref(), Some("HTTP/1.1 403 Forbidden"), "{path}");
     }
-    let registrar = app.token("registrar-1", Role::Registrar).await;
+    let registrar = app.user("registrar-1", Role::Registrar).await;
     let head = format!(
         "POST /api/exchange/plan HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {registrar}\r\n\
          Content-Type: application/json\r\nContent-Length: 60000000\r\n\r\n"
@@ -275,7 +272,7 @@ async fn an_upload_is_not_read_before_the_permission_and_the_csrf_token(
 }
 
 /// Waits for an import job to end.
-async fn finished(app: &WebApp, token: &str, id: &str) -> Value {
+async fn finished(app: &TestApp, token: &str, id: &str) -> Value {
     loop {
         let job: Value = get(app, token, &format!("/api/imports/jobs/{id}"))
             .await
@@ -289,9 +286,10 @@ async fn finished(app: &WebApp, token: &str, id: &str) -> Value {
     }
 }
 
-async fn import_jobs_are_bounded_per_account_and_in_total(app: &WebApp, state: &AppState) {
-    let one = app.token("registrar-1", Role::Registrar).await;
-    let two = app.token("registrar-2", Role::Registrar).await;
+async fn import_jobs_are_bounded_per_account_and_in_total(app: &TestApp) {
+    let state = &app.state;
+    let one = app.user("registrar-1", Role::Registrar).await;
+    let two = app.user("registrar-2", Role::Registrar).await;
     let upload = |token: &str, n: u32| {
         let token = token.to_string();
         async move {
@@ -362,8 +360,8 @@ async fn import_jobs_are_bounded_per_account_and_in_total(app: &WebApp, state: &
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-async fn a_failed_job_keeps_the_first_thousand_rejected_rows(app: &WebApp, _: &AppState) {
-    let registrar = app.token("registrar-1", Role::Registrar).await;
+async fn a_failed_job_keeps_the_first_thousand_rejected_rows(app: &TestApp) {
+    let registrar = app.user("registrar-1", Role::Registrar).await;
     let mut csv = String::from("id,full_name,date_of_birth\n");
     for i in 0..1_500 {
         csv.push_str(&format!("{i},Person {i},not a date\n"));
@@ -386,8 +384,9 @@ async fn a_failed_job_keeps_the_first_thousand_rejected_rows(app: &WebApp, _: &A
     assert_eq!(kept[0]["line"], 2);
 }
 
-async fn exchange_plans_are_bounded_per_account_and_in_total(app: &WebApp, state: &AppState) {
-    let negotiator = app.token("negotiator-1", Role::Negotiator).await;
+async fn exchange_plans_are_bounded_per_account_and_in_total(app: &TestApp) {
+    let state = &app.state;
+    let negotiator = app.user("negotiator-1", Role::Negotiator).await;
     let held = state.work.start(Kind::Plan, "negotiator-1").unwrap();
     let (status, retry_after, body) = post_json(
         app,
@@ -428,8 +427,8 @@ async fn exchange_plans_are_bounded_per_account_and_in_total(app: &WebApp, state
     }
 }
 
-async fn scenarios_beyond_the_bounds_are_422(app: &WebApp, _: &AppState) {
-    let negotiator = app.token("negotiator-1", Role::Negotiator).await;
+async fn scenarios_beyond_the_bounds_are_422(app: &TestApp) {
+    let negotiator = app.user("negotiator-1", Role::Negotiator).await;
     let mut scenario = three_party_scenario();
     let prisoner = scenario["prisoners"][0].clone();
     scenario["prisoners"] = Value::Array(vec![prisoner; 250_001]);
@@ -458,8 +457,8 @@ async fn scenarios_beyond_the_bounds_are_422(app: &WebApp, _: &AppState) {
     );
 }
 
-async fn the_reconciliation_report_csv_keeps_names_as_text(app: &WebApp, _: &AppState) {
-    let registrar = app.token("registrar-1", Role::Registrar).await;
+async fn the_reconciliation_report_csv_keeps_names_as_text(app: &TestApp) {
+    let registrar = app.user("registrar-1", Role::Registrar).await;
     let hostile = "=HYPERLINK(\"http://example.invalid/?\"&A1,\"open\")";
     let csv = format!(
         "id,family_name,given_name\n\"@x\",\"{}\",-Petro\n",
@@ -502,28 +501,8 @@ async fn the_reconciliation_report_csv_keeps_names_as_text(app: &WebApp, _: &App
     assert_eq!(json["items"][0]["external_id"], "@x");
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let (app, state) = $crate::support::spawn_with_state(repatria_store::Backend::Sqlite).await.unwrap();
-                super::$name(&app, &state).await;
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let Some((app, state)) = $crate::support::spawn_with_state(repatria_store::Backend::Postgres).await else {
-                    return;
-                };
-                super::$name(&app, &state).await;
-            })+
-        }
-    };
-}
-
-on_both_backends!(
+both_backends!(
+    setup = TestApp::web;
     json_bodies_are_bounded_to_a_mebibyte_and_files_to_64,
     an_upload_is_not_read_before_the_permission_and_the_csrf_token,
     import_jobs_are_bounded_per_account_and_in_total,

@@ -1,19 +1,18 @@
 //! The exchange planner, media access, audit log and user administration pages over
 //! HTTP, on SQLite and (with `REPATRIA_TEST_PG_URL`) PostgreSQL.
 
-mod support;
-
 use chrono::{TimeZone, Utc};
 use repatria_core::{
     CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive, PartyCode,
     PersonName, Role,
 };
+use repatria_store::testing::both_backends;
 use repatria_store::Actor;
+use repatria_testing::TestApp;
 use reqwest::StatusCode;
-use support::WebApp;
 
 /// A captive held by `held_by`, of `origin`, captured in January 2025; returns its id.
-async fn held_captive(app: &WebApp, family: &str, held_by: &str, origin: &str) -> String {
+async fn held_captive(app: &TestApp, family: &str, held_by: &str, origin: &str) -> String {
     let at = Utc.with_ymd_and_hms(2025, 1, 9, 6, 30, 0).unwrap();
     let mut claim = IdentityClaim::new(
         ClaimId(uuid::Uuid::now_v7()),
@@ -57,7 +56,7 @@ async fn held_captive(app: &WebApp, family: &str, held_by: &str, origin: &str) -
     id.to_string()
 }
 
-async fn a_negotiator_plans_the_three_party_exchange_from_the_page(app: &WebApp) {
+async fn a_negotiator_plans_the_three_party_exchange_from_the_page(app: &TestApp) {
     let kp_1 = held_captive(app, "Kim", "UA", "KP").await;
     let kp_2 = held_captive(app, "Pak", "UA", "KP").await;
     let ua_1 = held_captive(app, "Shevchenko", "RU", "UA").await;
@@ -152,7 +151,7 @@ async fn a_negotiator_plans_the_three_party_exchange_from_the_page(app: &WebApp)
     );
 }
 
-async fn an_auditor_filters_the_log_by_action(app: &WebApp) {
+async fn an_auditor_filters_the_log_by_action(app: &TestApp) {
     let admin = app.login_as("admin-1", Role::Admin).await;
     let created = admin
         .post(
@@ -208,7 +207,7 @@ async fn an_auditor_filters_the_log_by_action(app: &WebApp) {
     );
 }
 
-async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &WebApp) {
+async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &TestApp) {
     let admin = app.login_as("admin-1", Role::Admin).await;
     let form = admin.get("/users").await;
     form.assert_ok();
@@ -319,7 +318,7 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Web
         .expect("enabled again");
 }
 
-async fn a_media_officer_records_and_decides_a_request(app: &WebApp) {
+async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
     let captive = held_captive(app, "Kim", "UA", "KP").await;
     let officer = app.login_as("media-1", Role::MediaOfficer).await;
     let journalist = app.login_as("jour-1", Role::Journalist).await;
@@ -445,7 +444,7 @@ async fn a_media_officer_records_and_decides_a_request(app: &WebApp) {
     );
 }
 
-async fn roles_without_permission_get_the_403_page(app: &WebApp) {
+async fn roles_without_permission_get_the_403_page(app: &TestApp) {
     let registrar = app.login_as("reg-1", Role::Registrar).await;
     let journalist = app.login_as("jour-2", Role::Journalist).await;
     for (browser, path) in [
@@ -509,7 +508,8 @@ async fn roles_without_permission_get_the_403_page(app: &WebApp) {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
 
-on_both_backends!(
+both_backends!(
+    setup = TestApp::web;
     a_negotiator_plans_the_three_party_exchange_from_the_page,
     an_auditor_filters_the_log_by_action,
     an_admin_creates_disables_and_enables_a_user_through_the_form,

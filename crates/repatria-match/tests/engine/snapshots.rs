@@ -1,7 +1,7 @@
 //! Snapshots of what the engine answers for a small fixed set of records: the order and
 //! scores of the candidates, and the explanation of a score, both as structure and as
 //! text. A change to the model or the comparisons shows here as a diff to review;
-//! `UPDATE_EXPECT=1 cargo test -p repatria-match --test snapshots` rewrites them.
+//! `UPDATE_EXPECT=1 cargo test -p repatria-match --test engine snapshots` rewrites them.
 
 use expect_test::{expect, Expect};
 use repatria_match::{Index, Matcher, PartialDate, Record, Scored, Sex};

@@ -1,11 +1,10 @@
 //! The tracing, match review and list import pages over HTTP, as a browser uses them.
 
-mod support;
-
 use repatria_core::Role;
+use repatria_store::testing::both_backends;
+use repatria_testing::{Browser, Page, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use support::{Browser, Page, WebApp};
 
 /// Calls the JSON API with the browser's session (and its CSRF token), to set up data
 /// and to check what a page did.
@@ -98,7 +97,7 @@ fn request_id(page: &Page) -> String {
         .to_string()
 }
 
-async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_it(app: &WebApp) {
+async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_it(app: &TestApp) {
     let admin = app.login_as("admin-1", Role::Admin).await;
     let captive = create_captive(&admin, held("Шевченко", "Олександр", "1998-04-12")).await;
     let tracer = app.login_as("tracer-1", Role::TracingOfficer).await;
@@ -231,7 +230,7 @@ async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_i
     assert!(text.contains("tracer-1"));
 }
 
-async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &WebApp) {
+async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
     let admin = app.login_as("admin-1", Role::Admin).await;
     let captive = create_captive(&admin, held("Коваленко", "Николай", "1995-02-03")).await;
     let tracer = app.login_as("tracer-1", Role::TracingOfficer).await;
@@ -409,7 +408,9 @@ fn upload(
     }
 }
 
-async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &WebApp) {
+async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &TestApp) {
+    // Uploads kept between preview and start are shared by the process.
+    let _turn = repatria_testing::web_upload_turn().await;
     let admin = app.login_as("admin-1", Role::Admin).await;
     let captive = create_captive(&admin, held("Шевченко", "Олександр", "1998-04-12")).await;
     let tracer = app.login_as("tracer-1", Role::TracingOfficer).await;
@@ -654,7 +655,9 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &WebApp) {
     );
 }
 
-async fn roles_without_the_permission_get_the_forbidden_page(app: &WebApp) {
+async fn roles_without_the_permission_get_the_forbidden_page(app: &TestApp) {
+    // Uploads kept between preview and start are shared by the process.
+    let _turn = repatria_testing::web_upload_turn().await;
     let admin = app.login_as("admin-1", Role::Admin).await;
     let (_, request) = api(
         &admin,
@@ -742,7 +745,8 @@ async fn roles_without_the_permission_get_the_forbidden_page(app: &WebApp) {
     registrar.get("/imports").await.assert_ok();
 }
 
-on_both_backends!(
+both_backends!(
+    setup = TestApp::web;
     a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_it,
     a_proposed_match_is_confirmed_from_the_review_queue,
     a_list_is_uploaded_mapped_imported_and_reconciled,

@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 
 use chrono::Utc;
 use repatria_core::{CaptiveId, CaptureReport, EventId, NewCaptive, Party, PartyCode};
-use repatria_store::testing::TestDatabase;
+use repatria_store::testing::{both_backends, TestDatabase};
 use repatria_store::{Actor, Backend};
 
 fn repatria() -> Command {
@@ -76,7 +76,7 @@ async fn tamper(db: &TestDatabase, statements: &[&str]) {
 
 /// `audit verify` passes on an intact log, then fails, naming the event, after each kind
 /// of tampering: a changed, deleted, reordered or inserted event.
-async fn audit_verify_detects_tampering(backend: Backend) {
+async fn audit_verify_detects_a_changed_deleted_reordered_or_inserted_event(backend: Backend) {
     let cases: [(&str, &[&str], &str); 4] = [
         (
             "changed",
@@ -127,15 +127,10 @@ async fn audit_verify_detects_tampering(backend: Backend) {
     }
 }
 
-#[tokio::test]
-async fn audit_verify_detects_a_changed_deleted_reordered_or_inserted_event_on_sqlite() {
-    audit_verify_detects_tampering(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn audit_verify_detects_a_changed_deleted_reordered_or_inserted_event_on_postgres() {
-    audit_verify_detects_tampering(Backend::Postgres).await;
-}
+both_backends!(
+    audit_verify_detects_a_changed_deleted_reordered_or_inserted_event,
+    audit_checkpoints_from_the_command_line,
+);
 
 /// Runs `repatria ARGS`: (success, stdout, stderr).
 fn run(args: &[&str]) -> (bool, String, String) {
@@ -266,16 +261,6 @@ async fn audit_checkpoints_from_the_command_line(backend: Backend) {
         "{stderr}"
     );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-}
-
-#[tokio::test]
-async fn audit_checkpoints_from_the_command_line_on_sqlite() {
-    audit_checkpoints_from_the_command_line(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn audit_checkpoints_from_the_command_line_on_postgres() {
-    audit_checkpoints_from_the_command_line(Backend::Postgres).await;
 }
 
 #[test]

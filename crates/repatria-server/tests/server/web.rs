@@ -1,13 +1,12 @@
 //! The web interface over HTTP: login, the layout, language, the dashboard and the
-//! captives' pages. (Browser tests in real Chromium: `tests/browser.rs`.)
-
-mod support;
+//! captives' pages. (Browser tests in real Chromium: `crates/repatria/tests/repatria/browser.rs`.)
 
 use repatria_core::Role;
+use repatria_store::testing::both_backends;
+use repatria_testing::TestApp;
 use reqwest::StatusCode;
-use support::WebApp;
 
-async fn login_logout_and_redirects(app: &WebApp) {
+async fn login_logout_and_redirects(app: &TestApp) {
     // Not logged in: to the login page, and back after.
     let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -32,7 +31,7 @@ async fn login_logout_and_redirects(app: &WebApp) {
     let html = login.text().await.unwrap();
     assert!(html.contains("name=\"password\""), "{html}");
     assert_eq!(
-        support::unescape(&html)
+        repatria_testing::unescape(&html)
             .matches("name=\"next\" value=\"/captives\"")
             .count(),
         1,
@@ -85,7 +84,7 @@ async fn login_logout_and_redirects(app: &WebApp) {
 }
 
 /// The stored record of the captive with this id.
-async fn stored_captive(app: &WebApp, id: &str) -> repatria_core::Captive {
+async fn stored_captive(app: &TestApp, id: &str) -> repatria_core::Captive {
     let id = repatria_core::CaptiveId(id.parse().expect("a captive id"));
     app.store.get_captive(id).await.unwrap()
 }
@@ -114,7 +113,7 @@ fn two_claims() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
+async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
     let browser = app.login_as("reg-1", Role::Registrar).await;
     let form = browser.get("/captives/new").await;
     form.assert_ok();
@@ -269,7 +268,7 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &WebApp) {
     assert_eq!(no_form.status, StatusCode::NOT_FOUND);
 }
 
-async fn the_dashboard_counts_and_speaks_ukrainian(app: &WebApp) {
+async fn the_dashboard_counts_and_speaks_ukrainian(app: &TestApp) {
     let registrar = app.login_as("reg-1", Role::Registrar).await;
     let created = registrar.post("/captives/new", &two_claims()).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
@@ -326,7 +325,7 @@ async fn the_dashboard_counts_and_speaks_ukrainian(app: &WebApp) {
 
 /// Every form of the interface, sent nonsense: an answer that says what is wrong, never
 /// a server error, and nothing half written.
-async fn no_bad_form_is_a_server_error(app: &WebApp) {
+async fn no_bad_form_is_a_server_error(app: &TestApp) {
     let admin = app.login_as("admin-1", Role::Admin).await;
     let created = admin.post("/captives/new", &two_claims()).await;
     let captive = created.location.unwrap();
@@ -458,7 +457,8 @@ async fn no_bad_form_is_a_server_error(app: &WebApp) {
     );
 }
 
-on_both_backends!(
+both_backends!(
+    setup = TestApp::web;
     no_bad_form_is_a_server_error,
     login_logout_and_redirects,
     a_registrar_registers_finds_and_updates_a_captive,

@@ -8,7 +8,7 @@ use repatria_core::{
     CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive,
     PartialDate, Party, PartyCode, PersonName,
 };
-use repatria_store::testing::TestDatabase;
+use repatria_store::testing::{both_backends, TestDatabase};
 use repatria_store::{Actor, Backend};
 
 fn repatria() -> Command {
@@ -225,7 +225,7 @@ async fn a_list_with_a_bad_row_imports_nothing(backend: Backend) {
     let workbook = dir.path().join("list.xlsx");
     std::fs::write(
         &workbook,
-        include_bytes!("../../repatria-lists/tests/fixtures/list.xlsx"),
+        include_bytes!("../../../repatria-lists/tests/lists/fixtures/list.xlsx"),
     )
     .unwrap();
     let (ok, _, err) = run(&["import", workbook.to_str().unwrap(), "--db", &db.url]);
@@ -338,24 +338,7 @@ async fn the_report_keeps_names_from_the_list_as_text(backend: Backend) {
     );
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name(repatria_store::Backend::Sqlite).await;
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name(repatria_store::Backend::Postgres).await;
-            })+
-        }
-    };
-}
-
-on_both_backends!(
+both_backends!(
     a_list_is_imported_once_and_reconciled,
     a_list_with_a_bad_row_imports_nothing,
     hostile_files_are_refused_with_a_one_line_reason,

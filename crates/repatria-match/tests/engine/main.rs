@@ -337,3 +337,5 @@ fn training_is_deterministic_and_keeps_matching() {
     );
     assert_ne!(clusters[2], clusters[0]);
 }
+
+mod snapshots;

@@ -1,0 +1,9 @@
+//! The command line's tests as one binary: the `repatria` binary run as a user runs it
+//! (`cli`, `import_cli`, `match_cli`, `plan_cli`) and the web interface in real Chromium
+//! (`browser`).
+
+mod browser;
+mod cli;
+mod import_cli;
+mod match_cli;
+mod plan_cli;
