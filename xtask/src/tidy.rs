@@ -43,6 +43,27 @@ const WEB_ADAPTER: &str = "repatria-server";
 /// The application layer: the use cases, with no HTTP and no command line.
 const APPLICATION: &str = "repatria-app";
 
+/// The layers: what each of the workspace's own crates may not depend on (normal
+/// dependencies, directly or through others). The store knows nothing of the use cases
+/// or HTTP; the use cases nothing of the adapters; nothing ships the test support.
+const LAYERS: &[(&str, &[&str])] = &[
+    (
+        "repatria-store",
+        &[
+            "repatria-app",
+            "repatria-server",
+            "repatria",
+            "repatria-testing",
+        ],
+    ),
+    (
+        "repatria-app",
+        &["repatria-server", "repatria", "repatria-testing"],
+    ),
+    ("repatria-server", &["repatria", "repatria-testing"]),
+    ("repatria", &["repatria-testing"]),
+];
+
 /// Source patterns that mean I/O or the clock.
 const FORBIDDEN_CALLS: &[&str] = &[
     "std::fs",
@@ -164,6 +185,7 @@ fn engine_dependencies(root: &Path) -> anyhow::Result<Vec<String>> {
             ));
         }
     }
+    problems.extend(layer_problems(LAYERS, closure));
     // Direct dependencies of the workspace's own crates: the web crates only in the server.
     let members: BTreeSet<&str> = metadata["workspace_members"]
         .as_array()
@@ -186,6 +208,24 @@ fn engine_dependencies(root: &Path) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(problems)
+}
+
+/// The layers' rules broken, given each crate's dependency closure.
+fn layer_problems<'a>(
+    layers: &[(&str, &[&str])],
+    closure: impl Fn(&str) -> Vec<&'a str>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (layer, forbidden) in layers {
+        for name in closure(layer) {
+            if forbidden.contains(&name) {
+                problems.push(format!(
+                    "{layer} depends on {name}: see ARCHITECTURE.md, who may depend on whom"
+                ));
+            }
+        }
+    }
+    problems
 }
 
 fn host_triple() -> anyhow::Result<String> {
@@ -348,6 +388,29 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("links.rs:2") && problems[0].contains("begin_write"));
         assert!(problems[1].contains("media.rs:2") && problems[1].contains(".begin()"));
+    }
+
+    #[test]
+    fn a_dependency_against_the_layers_is_reported_even_when_indirect() {
+        // The store reaching the use cases through another crate, and the server
+        // shipping the test support.
+        let closure = |krate: &str| -> Vec<&'static str> {
+            match krate {
+                "repatria-store" => vec![
+                    "repatria-store",
+                    "repatria-core",
+                    "some-helper",
+                    "repatria-app",
+                ],
+                "repatria-app" => vec!["repatria-app", "repatria-store", "repatria-core"],
+                "repatria-server" => vec!["repatria-server", "repatria-app", "repatria-testing"],
+                _ => vec![],
+            }
+        };
+        let problems = layer_problems(LAYERS, closure);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("repatria-store depends on repatria-app"));
+        assert!(problems[1].starts_with("repatria-server depends on repatria-testing"));
     }
 
     #[test]
