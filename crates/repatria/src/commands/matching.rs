@@ -2,7 +2,7 @@
 //! the work done by `repatria-match`.
 
 use anyhow::{bail, Context};
-use repatria_match::{Matcher, PreparedList, Record, TrainingOptions};
+use repatria_match::{Matcher, PreparedList, Record, Scored, TrainingOptions};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -330,8 +330,29 @@ fn set_prior(matcher: &mut Matcher, prior: Option<f64>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn score_text(probability: f64) -> String {
-    format!("{probability:.6}")
+/// Scored rows as `match` and `compare` write them: the row's ids, then `score` (six
+/// decimals), then with `explain` the column `explanation`.
+fn write_scored(
+    path: &Path,
+    ids: &[&str],
+    explain: bool,
+    rows: impl Iterator<Item = (Vec<String>, Scored)>,
+) -> anyhow::Result<()> {
+    let mut header = ids.to_vec();
+    header.push("score");
+    if explain {
+        header.push("explanation");
+    }
+    let rows = rows
+        .map(|(mut row, scored)| {
+            row.push(format!("{:.6}", scored.probability));
+            if explain {
+                row.push(scored.explanation());
+            }
+            row
+        })
+        .collect();
+    write_csv(path, &header, rows)
 }
 
 pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
@@ -345,25 +366,11 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
     });
     let matcher = args.model.matcher(train, left.len().max(right.len()))?;
     let links = matcher.link_prepared(&left_list, &right_list, args.threshold);
-    let mut header = vec!["left_id", "right_id", "score"];
-    if args.explain {
-        header.push("explanation");
-    }
-    let rows = links
-        .into_iter()
-        .map(|link| {
-            let mut row = vec![
-                left[link.left].id.clone(),
-                right[link.right].id.clone(),
-                score_text(link.scored.probability),
-            ];
-            if args.explain {
-                row.push(link.scored.explanation());
-            }
-            row
-        })
-        .collect();
-    write_csv(&args.out, &header, rows)
+    let rows = links.into_iter().map(|link| {
+        let ids = vec![left[link.left].id.clone(), right[link.right].id.clone()];
+        (ids, link.scored)
+    });
+    write_scored(&args.out, &["left_id", "right_id"], args.explain, rows)
 }
 
 pub fn run_dedupe(args: DedupeArgs) -> anyhow::Result<()> {
@@ -416,20 +423,9 @@ pub fn run_compare(args: CompareArgs) -> anyhow::Result<()> {
     let pairs = check_rows(&args.input, read)?;
     let mut matcher = Matcher::default();
     set_prior(&mut matcher, args.prior)?;
-    let mut header = vec!["pair_id", "score"];
-    if args.explain {
-        header.push("explanation");
-    }
-    let rows = pairs
-        .into_iter()
-        .map(|(pair_id, left, right)| {
-            let scored = matcher.score_pair(&left, &right);
-            let mut row = vec![pair_id, score_text(scored.probability)];
-            if args.explain {
-                row.push(scored.explanation());
-            }
-            row
-        })
-        .collect();
-    write_csv(&args.out, &header, rows)
+    let rows = pairs.into_iter().map(|(pair_id, left, right)| {
+        let scored = matcher.score_pair(&left, &right);
+        (vec![pair_id], scored)
+    });
+    write_scored(&args.out, &["pair_id"], args.explain, rows)
 }
