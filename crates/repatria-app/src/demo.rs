@@ -369,6 +369,18 @@ fn event(
     }
 }
 
+/// Custody events (kind, time, place, facility, recorded by) added in turn.
+fn add_events(
+    captive: &mut Captive,
+    events: &[(CustodyEventKind, Timestamp, &str, FacilityKind, &str)],
+    now: Timestamp,
+) -> Result<(), DemoError> {
+    for &(kind, at, place, facility, by) in events {
+        captive.add_custody_event(event(kind, at, place, facility, by), now)?;
+    }
+    Ok(())
+}
+
 fn health(category: HealthCategory, eligible: bool, at: Timestamp, note: &str) -> HealthRecord {
     HealthRecord {
         category,
@@ -488,44 +500,39 @@ fn story(now: Timestamp) -> Result<Vec<Captive>, DemoError> {
     for captive in [&mut first, &mut second] {
         use CustodyEventKind as K;
         use FacilityKind as F;
-        captive.add_custody_event(
-            event(
-                K::Evacuated,
-                day(41) + Duration::hours(6),
-                "Field hospital, Sector North",
-                F::FieldHospital,
-                "registrar-1",
-            ),
-            now,
-        )?;
-        captive.add_custody_event(
-            event(
-                K::AdmittedToHospital,
-                day(40),
-                "Regional hospital No. 2",
-                F::Hospital,
-                "registrar-1",
-            ),
-            now,
-        )?;
-        captive.add_custody_event(
-            event(
-                K::Transferred,
-                day(33),
-                "Hospital in the capital",
-                F::Hospital,
-                "registrar-1",
-            ),
-            now,
-        )?;
-        captive.add_custody_event(
-            event(
-                K::Interviewed,
-                day(30),
-                "Hospital in the capital",
-                F::Hospital,
-                "investigator-1",
-            ),
+        let hospital = "Hospital in the capital";
+        add_events(
+            captive,
+            &[
+                (
+                    K::Evacuated,
+                    day(41) + Duration::hours(6),
+                    "Field hospital, Sector North",
+                    F::FieldHospital,
+                    "registrar-1",
+                ),
+                (
+                    K::AdmittedToHospital,
+                    day(40),
+                    "Regional hospital No. 2",
+                    F::Hospital,
+                    "registrar-1",
+                ),
+                (
+                    K::Transferred,
+                    day(33),
+                    hospital,
+                    F::Hospital,
+                    "registrar-1",
+                ),
+                (
+                    K::Interviewed,
+                    day(30),
+                    hospital,
+                    F::Hospital,
+                    "investigator-1",
+                ),
+            ],
             now,
         )?;
         captive.record_interview(
@@ -540,14 +547,15 @@ fn story(now: Timestamp) -> Result<Vec<Captive>, DemoError> {
             },
             now,
         )?;
-        captive.add_custody_event(
-            event(
+        add_events(
+            captive,
+            &[(
                 K::VisitedByIcrc,
                 day(20),
-                "Hospital in the capital",
+                hospital,
                 F::Hospital,
                 "registrar-1",
-            ),
+            )],
             now,
         )?;
     }
@@ -560,24 +568,24 @@ fn story(now: Timestamp) -> Result<Vec<Captive>, DemoError> {
         ),
         now,
     )?;
-    second.add_custody_event(
-        event(
-            CustodyEventKind::Discharged,
-            day(25),
-            "Hospital in the capital",
-            FacilityKind::Hospital,
-            "registrar-1",
-        ),
-        now,
-    )?;
-    second.add_custody_event(
-        event(
-            CustodyEventKind::Transferred,
-            day(24),
-            "Detention site in the capital",
-            FacilityKind::DetentionSite,
-            "registrar-1",
-        ),
+    add_events(
+        &mut second,
+        &[
+            (
+                CustodyEventKind::Discharged,
+                day(25),
+                "Hospital in the capital",
+                FacilityKind::Hospital,
+                "registrar-1",
+            ),
+            (
+                CustodyEventKind::Transferred,
+                day(24),
+                "Detention site in the capital",
+                FacilityKind::DetentionSite,
+                "registrar-1",
+            ),
+        ],
         now,
     )?;
     second.record_health(health(HealthCategory::Recovered, false, day(24), ""), now)?;

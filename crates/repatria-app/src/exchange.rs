@@ -128,9 +128,8 @@ mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
     use repatria_core::{
-        Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind,
-        EventId, HealthCategory, HealthRecord, IdentityClaim, NewCaptive, Party, PartyCode,
-        PersonName, RepatriationWish, WishRecord,
+        fixtures, Captive, CaptiveId, CustodyEvent, CustodyEventKind, EventId, HealthCategory,
+        HealthRecord, Party, RepatriationWish, WishRecord,
     };
     use repatria_exchange::{plan_with, PlanOptions};
 
@@ -138,43 +137,12 @@ mod tests {
         Utc.with_ymd_and_hms(2025, 1, day, 8, 0, 0).unwrap()
     }
 
+    /// A captive of `origin` held by `held_by` (captured on 9 January 2025), with `rank`.
     fn captive(held_by: &str, origin: &str, rank: Option<&str>) -> Captive {
-        let mut claim = IdentityClaim::new(
-            ClaimId(uuid::Uuid::now_v7()),
-            ClaimSource::DocumentFound,
-            PersonName {
-                family: Some("Kim".into()),
-                given: None,
-                patronymic: None,
-            },
-            at(9),
-            "test",
-        );
-        claim.rank = rank.map(String::from);
-        let new = NewCaptive {
-            power_of_origin: PartyCode::parse(origin).unwrap(),
-            detaining_power: PartyCode::parse(held_by).unwrap(),
-            capture: CaptureReport {
-                captured_at: at(9),
-                place: "Border".into(),
-                coordinates: None,
-                capturing_unit: None,
-                condition: None,
-            },
-            claims: vec![claim],
-            assessed_claim: None,
-            languages: vec![],
-            interpreter_required: false,
-            health: None,
-        };
-        Captive::open(
-            CaptiveId(uuid::Uuid::now_v7()),
-            new,
-            EventId(uuid::Uuid::now_v7()),
-            "test",
-            at(9),
-        )
-        .unwrap()
+        let mut new = fixtures::new_captive(origin, "Kim", "Min-jun");
+        new.detaining_power = fixtures::party(held_by);
+        new.claims[0].rank = rank.map(String::from);
+        fixtures::captive(CaptiveId(fixtures::next_uuid()), new)
     }
 
     fn event(kind: CustodyEventKind, day: u32) -> CustodyEvent {

@@ -16,6 +16,11 @@ words! {
     }
 }
 
+impl Sex {
+    /// The usual ways lists write a sex, for the messages that refuse one.
+    pub const USUAL_SPELLINGS: &'static str = "m, f, male, female, ч, ж, м";
+}
+
 #[cfg(test)]
 mod tests {
     use super::Sex;

@@ -57,7 +57,7 @@ impl Entry {
             Field::Sex => {
                 self.sex = Some(
                     Sex::parse(text)
-                        .map_err(|_| format!("not a sex (m, f, male, female, ч, ж, м): {text}"))?,
+                        .map_err(|_| format!("not a sex ({}): {text}", Sex::USUAL_SPELLINGS))?,
                 )
             }
             Field::PlaceOfBirth => self.place_of_birth = value,

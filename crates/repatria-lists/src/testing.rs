@@ -57,6 +57,14 @@ pub fn workbook_repeating(
     build(head, body, times, tail, shared_strings, None)
 }
 
+/// A relationships part of one relationship, `rId1`, of type `kind` to `target`.
+fn relationship(kind: &str, target: &str) -> String {
+    format!(
+        "<Relationships xmlns=\"{RELATIONSHIPS}\"><Relationship Id=\"rId1\" \
+         Type=\"{DOCUMENT}/{kind}\" Target=\"{target}\"/></Relationships>"
+    )
+}
+
 fn build(
     head: &str,
     body: &str,
@@ -82,10 +90,7 @@ fn build(
     part(
         &mut zip,
         "_rels/.rels",
-        &format!(
-            "<Relationships xmlns=\"{RELATIONSHIPS}\"><Relationship Id=\"rId1\" \
-             Type=\"{DOCUMENT}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
-        ),
+        &relationship("officeDocument", "xl/workbook.xml"),
     );
     part(
         &mut zip,
@@ -98,10 +103,7 @@ fn build(
     part(
         &mut zip,
         "xl/_rels/workbook.xml.rels",
-        &format!(
-            "<Relationships xmlns=\"{RELATIONSHIPS}\"><Relationship Id=\"rId1\" \
-             Type=\"{DOCUMENT}/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>"
-        ),
+        &relationship("worksheet", "worksheets/sheet1.xml"),
     );
     if let Some(shared) = shared_strings {
         part(&mut zip, "xl/sharedStrings.xml", shared);

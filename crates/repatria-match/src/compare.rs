@@ -319,6 +319,11 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// The value's comparison key by `normalise`, or `None` when nothing is left of it.
+fn field_key(value: &Option<String>, normalise: fn(&str) -> String) -> Option<String> {
+    non_empty(value).map(normalise).filter(|s| !s.is_empty())
+}
+
 /// Letters and digits only, lowercase: "3rd Bn." and "3 rd bn" compare equal.
 fn alphanumeric(text: &str) -> String {
     text.chars()
@@ -420,16 +425,10 @@ impl Prepared {
             patronymic,
             date_of_birth: record.date_of_birth,
             sex: record.sex,
-            place_of_birth: non_empty(&record.place_of_birth)
-                .map(skeleton)
-                .filter(|s| !s.is_empty()),
+            place_of_birth: field_key(&record.place_of_birth, skeleton),
             nationality,
-            unit: non_empty(&record.unit)
-                .map(alphanumeric)
-                .filter(|s| !s.is_empty()),
-            service_number: non_empty(&record.service_number)
-                .map(alphanumeric)
-                .filter(|s| !s.is_empty()),
+            unit: field_key(&record.unit, alphanumeric),
+            service_number: field_key(&record.service_number, alphanumeric),
             korean,
         }
     }

@@ -61,7 +61,8 @@ impl fmt::Display for RecordError {
             }
             RecordError::BadSex(text) => write!(
                 f,
-                "bad sex {text:?} (expected m, f, male, female, ч, ж, м or empty)"
+                "bad sex {text:?} (expected {} or empty)",
+                Sex::USUAL_SPELLINGS
             ),
         }
     }

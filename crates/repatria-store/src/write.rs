@@ -219,6 +219,18 @@ mod tests {
         Ok(())
     }
 
+    /// A party and its audit event, as the store's own writes make them.
+    async fn create_party(w: &mut Write<'_>, code: &str) -> Result<()> {
+        insert_party(w, code).await?;
+        w.event(
+            AuditAction::PartyCreate,
+            "party",
+            code,
+            serde_json::json!({}),
+        )
+        .await
+    }
+
     /// Every case on every available backend.
     async fn on_each_backend(case: impl AsyncFn(&SqlStore)) {
         for backend in [Backend::Sqlite, Backend::Postgres] {
@@ -236,22 +248,8 @@ mod tests {
             let actor = Actor::new("registrar-1").with_request("req-9");
             let value = store
                 .write(&actor, now(), async |w| {
-                    insert_party(w, "AA").await?;
-                    w.event(
-                        AuditAction::PartyCreate,
-                        "party",
-                        "AA",
-                        serde_json::json!({}),
-                    )
-                    .await?;
-                    insert_party(w, "BB").await?;
-                    w.event(
-                        AuditAction::PartyCreate,
-                        "party",
-                        "BB",
-                        serde_json::json!({}),
-                    )
-                    .await?;
+                    create_party(w, "AA").await?;
+                    create_party(w, "BB").await?;
                     Ok(7)
                 })
                 .await
@@ -294,14 +292,7 @@ mod tests {
             let actor = Actor::new("registrar-1");
             let error = store
                 .write(&actor, now(), async |w| -> Result<()> {
-                    insert_party(w, "AA").await?;
-                    w.event(
-                        AuditAction::PartyCreate,
-                        "party",
-                        "AA",
-                        serde_json::json!({}),
-                    )
-                    .await?;
+                    create_party(w, "AA").await?;
                     Err(StoreError::Conflict("refused after the event".into()))
                 })
                 .await
@@ -311,16 +302,7 @@ mod tests {
             assert_eq!(events(store).await, 0);
             // The chain goes on from where it stood: the failed write left no gap.
             store
-                .write(&actor, now(), async |w| {
-                    insert_party(w, "BB").await?;
-                    w.event(
-                        AuditAction::PartyCreate,
-                        "party",
-                        "BB",
-                        serde_json::json!({}),
-                    )
-                    .await
-                })
+                .write(&actor, now(), async |w| create_party(w, "BB").await)
                 .await
                 .unwrap();
             assert_eq!(parties(store).await, ["BB"]);

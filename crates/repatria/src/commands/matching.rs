@@ -2,7 +2,7 @@
 //! the work done by `repatria-match`.
 
 use anyhow::{bail, Context};
-use repatria_match::{Matcher, PreparedList, Record, TrainingOptions};
+use repatria_match::{Matcher, PreparedList, Record, Scored, TrainingOptions};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -23,14 +23,8 @@ pub struct MatchArgs {
     /// of the built-in parameters. Scores then differ from `compare`'s.
     #[arg(long)]
     pub train: bool,
-    /// Seed of the random pairs drawn by `--train`.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Prior probability that two records are the same person. Default: one match
-    /// per record of the larger list, 1 / max(records, 10000); `compare` uses 1e-4,
-    /// so the two give the same scores for lists of up to 10,000 records.
-    #[arg(long)]
-    pub prior: Option<f64>,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(clap::Args)]
@@ -44,6 +38,13 @@ pub struct DedupeArgs {
     /// Estimate the model from the list (u from random pairs, m by EM).
     #[arg(long)]
     pub train: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// The model's options shared by `match` and `dedupe`, after their `--train`.
+#[derive(clap::Args)]
+pub struct ModelArgs {
     /// Seed of the random pairs drawn by `--train`.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -52,6 +53,28 @@ pub struct DedupeArgs {
     /// so the two give the same scores for lists of up to 10,000 records.
     #[arg(long)]
     pub prior: Option<f64>,
+}
+
+impl ModelArgs {
+    /// The matcher of `match` and `dedupe`: trained by `train` (given the options with
+    /// this seed) when `--train` is set, else the built-in one with the prior of
+    /// [`untrained_matcher`]; `--prior`, when given, replaces either's prior.
+    fn matcher(
+        &self,
+        train: Option<impl FnOnce(&TrainingOptions) -> Matcher>,
+        largest_list: usize,
+    ) -> anyhow::Result<Matcher> {
+        let Some(train) = train else {
+            return untrained_matcher(self.prior, largest_list);
+        };
+        let options = TrainingOptions {
+            seed: self.seed,
+            ..TrainingOptions::default()
+        };
+        let mut matcher = train(&options);
+        set_prior(&mut matcher, self.prior)?;
+        Ok(matcher)
+    }
 }
 
 #[derive(clap::Args)]
@@ -299,8 +322,37 @@ fn check_prior(prior: Option<f64>) -> anyhow::Result<Option<f64>> {
     }
 }
 
-fn score_text(probability: f64) -> String {
-    format!("{probability:.6}")
+/// `--prior`, when given, as the matcher's prior.
+fn set_prior(matcher: &mut Matcher, prior: Option<f64>) -> anyhow::Result<()> {
+    if let Some(prior) = check_prior(prior)? {
+        matcher.parameters.prior = prior;
+    }
+    Ok(())
+}
+
+/// Scored rows as `match` and `compare` write them: the row's ids, then `score` (six
+/// decimals), then with `explain` the column `explanation`.
+fn write_scored(
+    path: &Path,
+    ids: &[&str],
+    explain: bool,
+    rows: impl Iterator<Item = (Vec<String>, Scored)>,
+) -> anyhow::Result<()> {
+    let mut header = ids.to_vec();
+    header.push("score");
+    if explain {
+        header.push("explanation");
+    }
+    let rows = rows
+        .map(|(mut row, scored)| {
+            row.push(format!("{:.6}", scored.probability));
+            if explain {
+                row.push(scored.explanation());
+            }
+            row
+        })
+        .collect();
+    write_csv(path, &header, rows)
 }
 
 pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
@@ -309,58 +361,26 @@ pub fn run_match(args: MatchArgs) -> anyhow::Result<()> {
     let right = read_records(&args.right)?;
     // Prepared once: training and linking share the normalised records.
     let (left_list, right_list) = (PreparedList::new(&left), PreparedList::new(&right));
-    let matcher = if args.train {
-        let options = TrainingOptions {
-            seed: args.seed,
-            ..TrainingOptions::default()
-        };
-        let mut matcher = repatria_match::train_link_prepared(&left_list, &right_list, &options);
-        if let Some(prior) = check_prior(args.prior)? {
-            matcher.parameters.prior = prior;
-        }
-        matcher
-    } else {
-        untrained_matcher(args.prior, left.len().max(right.len()))?
-    };
+    let train = args.train.then_some(|options: &TrainingOptions| {
+        repatria_match::train_link_prepared(&left_list, &right_list, options)
+    });
+    let matcher = args.model.matcher(train, left.len().max(right.len()))?;
     let links = matcher.link_prepared(&left_list, &right_list, args.threshold);
-    let mut header = vec!["left_id", "right_id", "score"];
-    if args.explain {
-        header.push("explanation");
-    }
-    let rows = links
-        .into_iter()
-        .map(|link| {
-            let mut row = vec![
-                left[link.left].id.clone(),
-                right[link.right].id.clone(),
-                score_text(link.scored.probability),
-            ];
-            if args.explain {
-                row.push(link.scored.explanation());
-            }
-            row
-        })
-        .collect();
-    write_csv(&args.out, &header, rows)
+    let rows = links.into_iter().map(|link| {
+        let ids = vec![left[link.left].id.clone(), right[link.right].id.clone()];
+        (ids, link.scored)
+    });
+    write_scored(&args.out, &["left_id", "right_id"], args.explain, rows)
 }
 
 pub fn run_dedupe(args: DedupeArgs) -> anyhow::Result<()> {
     check_threshold(args.threshold)?;
     let records = read_records(&args.input)?;
     let list = PreparedList::new(&records);
-    let matcher = if args.train {
-        let options = TrainingOptions {
-            seed: args.seed,
-            ..TrainingOptions::default()
-        };
-        let mut matcher = repatria_match::train_dedupe_prepared(&list, &options);
-        if let Some(prior) = check_prior(args.prior)? {
-            matcher.parameters.prior = prior;
-        }
-        matcher
-    } else {
-        untrained_matcher(args.prior, records.len())?
-    };
+    let train = args.train.then_some(|options: &TrainingOptions| {
+        repatria_match::train_dedupe_prepared(&list, options)
+    });
+    let matcher = args.model.matcher(train, records.len())?;
     let clusters = matcher.dedupe_prepared(&list, args.threshold);
     let rows = records
         .iter()
@@ -402,23 +422,10 @@ pub fn run_compare(args: CompareArgs) -> anyhow::Result<()> {
         .collect();
     let pairs = check_rows(&args.input, read)?;
     let mut matcher = Matcher::default();
-    if let Some(prior) = check_prior(args.prior)? {
-        matcher.parameters.prior = prior;
-    }
-    let mut header = vec!["pair_id", "score"];
-    if args.explain {
-        header.push("explanation");
-    }
-    let rows = pairs
-        .into_iter()
-        .map(|(pair_id, left, right)| {
-            let scored = matcher.score_pair(&left, &right);
-            let mut row = vec![pair_id, score_text(scored.probability)];
-            if args.explain {
-                row.push(scored.explanation());
-            }
-            row
-        })
-        .collect();
-    write_csv(&args.out, &header, rows)
+    set_prior(&mut matcher, args.prior)?;
+    let rows = pairs.into_iter().map(|(pair_id, left, right)| {
+        let scored = matcher.score_pair(&left, &right);
+        (vec![pair_id], scored)
+    });
+    write_scored(&args.out, &["pair_id"], args.explain, rows)
 }
