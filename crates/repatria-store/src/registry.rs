@@ -65,21 +65,34 @@ async fn check_parties_exist(
     detaining_power: &PartyCode,
     known: &mut std::collections::HashSet<PartyCode>,
 ) -> Result<()> {
+    // The codes not known yet, asked for in one query.
+    let unknown: Vec<&PartyCode> = [power_of_origin, detaining_power]
+        .into_iter()
+        .filter(|code| !known.contains(*code))
+        .collect();
+    if !unknown.is_empty() {
+        let mut sql = Sql::default();
+        sql.push("SELECT code FROM parties WHERE code IN (");
+        for (i, code) in unknown.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.param(code.as_str());
+        }
+        sql.push(")");
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            let code: String = row.try_get("code")?;
+            if let Some(found) = unknown.iter().find(|c| c.as_str() == code) {
+                known.insert((*found).clone());
+            }
+        }
+    }
     let mut errors = Vec::new();
     for (field, code) in [
         ("power_of_origin", power_of_origin),
         ("detaining_power", detaining_power),
     ] {
-        if known.contains(code) {
-            continue;
-        }
-        let found = sqlx::query("SELECT code FROM parties WHERE code = $1")
-            .bind(code.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-        if found.is_some() {
-            known.insert(code.clone());
-        } else {
+        if !known.contains(code) {
             errors.push(repatria_core::FieldError::new(
                 field,
                 format!("no party with code {code} exists; create it first"),
@@ -109,15 +122,21 @@ async fn insert_captive(conn: &mut AnyConnection, captive: &Captive) -> Result<(
     .bind(encode(Captive::WHAT, captive)?)
     .execute(&mut *conn)
     .await?;
-    write_tokens(conn, captive).await
+    insert_tokens(conn, captive).await
 }
 
+/// Rewrites a stored captive's name tokens (after a claim is added).
 async fn write_tokens(conn: &mut AnyConnection, captive: &Captive) -> Result<()> {
-    let id = captive.id.to_string();
     sqlx::query("DELETE FROM captive_name_tokens WHERE captive_id = $1")
-        .bind(&id)
+        .bind(captive.id.to_string())
         .execute(&mut *conn)
         .await?;
+    insert_tokens(conn, captive).await
+}
+
+/// Writes a captive's name tokens, each word once (a new captive has none yet).
+async fn insert_tokens(conn: &mut AnyConnection, captive: &Captive) -> Result<()> {
+    let id = captive.id.to_string();
     let tokens = captive.search_tokens();
     for chunk in tokens.chunks(100) {
         let mut sql = Sql::default();
