@@ -144,6 +144,7 @@ both_backends!(
     the_registry_version_moves_with_every_change_of_a_captive,
     parallel_login_attempts_are_each_counted_once,
     a_totp_step_is_accepted_once_even_in_parallel,
+    parallel_writers_of_every_kind_all_succeed with 4 workers,
 );
 
 async fn the_registry_version_moves_with_every_change_of_a_captive(store: &SqlStore) {
@@ -1267,15 +1268,12 @@ async fn a_totp_step_is_accepted_once_even_in_parallel(store: &SqlStore) {
 /// appending events. Every audited write takes the audit head before any other row, so
 /// on PostgreSQL none of them can hold a row another waits for while waiting for the
 /// head: all succeed (no deadlock error), no change is lost and the chain is intact.
-async fn parallel_writers_of_every_kind_all_succeed(backend: repatria_store::Backend) {
+async fn parallel_writers_of_every_kind_all_succeed(db: &TestStore) {
     use repatria_core::Role;
     use repatria_store::User;
     use std::sync::Arc;
     const ROUNDS: usize = 8;
-    let Some(db) = TestStore::open(backend).await else {
-        return;
-    };
-    let store = Arc::new(db.store);
+    let store = Arc::clone(&db.store);
     with_parties(&store).await;
     let a = create(&store, "KP", "Kim", "Il").await;
     let b = create(&store, "RU", "Ivanov", "Ivan").await;
@@ -1354,14 +1352,4 @@ async fn parallel_writers_of_every_kind_all_succeed(backend: repatria_store::Bac
     assert_eq!(report.events_checked, before + 5 * ROUNDS as u64);
     // Every change is searchable: the tokens were written in the same transactions.
     assert_eq!(names(&store, by_name("family1x7")).await, vec!["Kim"]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_writers_of_every_kind_all_succeed_on_sqlite() {
-    parallel_writers_of_every_kind_all_succeed(repatria_store::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_writers_of_every_kind_all_succeed_on_postgres() {
-    parallel_writers_of_every_kind_all_succeed(repatria_store::Backend::Postgres).await;
 }
