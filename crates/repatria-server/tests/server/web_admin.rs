@@ -1,47 +1,19 @@
 //! The exchange planner, media access, audit log and user administration pages over
 //! HTTP, on SQLite and (with `REPATRIA_TEST_PG_URL`) PostgreSQL.
 
-use chrono::{TimeZone, Utc};
-use repatria_core::{
-    CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive, PartyCode,
-    PersonName, Role,
-};
+use chrono::Utc;
+use repatria_core::{fixtures, CaptiveId, EventId, Role};
 use repatria_store::testing::both_backends;
 use repatria_store::Actor;
 use repatria_testing::TestApp;
 use reqwest::StatusCode;
 
-/// A captive held by `held_by`, of `origin`, captured in January 2025; returns its id.
+/// A captive held by `held_by`, of `origin`, a private captured in January 2025; returns
+/// its id.
 async fn held_captive(app: &TestApp, family: &str, held_by: &str, origin: &str) -> String {
-    let at = Utc.with_ymd_and_hms(2025, 1, 9, 6, 30, 0).unwrap();
-    let mut claim = IdentityClaim::new(
-        ClaimId(uuid::Uuid::now_v7()),
-        ClaimSource::DocumentFound,
-        PersonName {
-            family: Some(family.into()),
-            given: Some("Test".into()),
-            patronymic: None,
-        },
-        at,
-        "test",
-    );
-    claim.rank = Some("Private".into());
-    let new = NewCaptive {
-        power_of_origin: PartyCode::parse(origin).unwrap(),
-        detaining_power: PartyCode::parse(held_by).unwrap(),
-        capture: CaptureReport {
-            captured_at: at,
-            place: "Border region".into(),
-            coordinates: None,
-            capturing_unit: None,
-            condition: None,
-        },
-        claims: vec![claim],
-        assessed_claim: None,
-        languages: vec![],
-        interpreter_required: false,
-        health: None,
-    };
+    let mut new = fixtures::new_captive(origin, family, "Test");
+    new.detaining_power = fixtures::party(held_by);
+    new.claims[0].rank = Some("Private".into());
     let id = CaptiveId(uuid::Uuid::now_v7());
     app.store
         .create_captive(

@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use chrono::Utc;
-use repatria_core::{CaptiveId, CaptureReport, EventId, NewCaptive, Party, PartyCode};
+use repatria_core::{fixtures, CaptiveId, EventId, Party};
 use repatria_store::testing::{both_backends, TestDatabase};
 use repatria_store::{Actor, Backend};
 
@@ -25,22 +25,8 @@ async fn populated(backend: Backend) -> Option<TestDatabase> {
             .unwrap();
     }
     for _ in 0..2 {
-        let new = NewCaptive {
-            power_of_origin: PartyCode::parse("KP").unwrap(),
-            detaining_power: PartyCode::parse("UA").unwrap(),
-            capture: CaptureReport {
-                captured_at: now,
-                place: "Sector 1".into(),
-                coordinates: None,
-                capturing_unit: None,
-                condition: None,
-            },
-            claims: vec![],
-            assessed_claim: None,
-            languages: vec![],
-            interpreter_required: false,
-            health: None,
-        };
+        let mut new = fixtures::new_captive("KP", "Kim", "Chol");
+        new.claims.clear();
         store
             .create_captive(
                 &actor,

@@ -4,10 +4,7 @@
 use std::process::Command;
 
 use chrono::Utc;
-use repatria_core::{
-    CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive,
-    PartialDate, Party, PartyCode, PersonName,
-};
+use repatria_core::{fixtures, CaptiveId, EventId, Party};
 use repatria_store::testing::{both_backends, TestDatabase};
 use repatria_store::{Actor, Backend};
 
@@ -27,35 +24,9 @@ async fn registry(backend: Backend) -> Option<(TestDatabase, CaptiveId)> {
             .await
             .unwrap();
     }
-    let mut claim = IdentityClaim::new(
-        ClaimId(uuid::Uuid::now_v7()),
-        ClaimSource::SelfDeclared,
-        PersonName {
-            family: Some("Шевченко".into()),
-            given: Some("Олександр".into()),
-            patronymic: None,
-        },
-        now,
-        "registrar-1",
-    );
-    claim.date_of_birth = Some(PartialDate::parse("1998-04-12").unwrap());
+    let mut new = fixtures::new_captive("RU", "Шевченко", "Олександр");
+    new.claims[0].date_of_birth = Some(fixtures::date("1998-04-12"));
     let id = CaptiveId(uuid::Uuid::now_v7());
-    let new = NewCaptive {
-        power_of_origin: PartyCode::parse("RU").unwrap(),
-        detaining_power: PartyCode::parse("UA").unwrap(),
-        capture: CaptureReport {
-            captured_at: now,
-            place: "Sector 1".into(),
-            coordinates: None,
-            capturing_unit: None,
-            condition: None,
-        },
-        claims: vec![claim],
-        assessed_claim: None,
-        languages: vec![],
-        interpreter_required: false,
-        health: None,
-    };
     store
         .create_captive(&actor, id, EventId(uuid::Uuid::now_v7()), new, now)
         .await
