@@ -188,6 +188,15 @@ pub struct Answer {
     pub request_id: Option<String>,
 }
 
+impl Answer {
+    /// Asserts the answer's status (the body in the message) and gives the answer back.
+    #[track_caller]
+    pub fn expect_status(self, status: StatusCode) -> Answer {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+}
+
 /// The JSON client.
 impl TestApp {
     /// Sends without a credential.
@@ -204,6 +213,12 @@ impl TestApp {
         body: Option<&str>,
     ) -> Answer {
         self.request(method, path, body, Some(token)).await
+    }
+
+    /// The status of a request without a body sent with `token` (does it hold that
+    /// right? Is it still valid?).
+    pub async fn status_as(&self, token: &str, method: &str, path: &str) -> StatusCode {
+        self.as_token(token, method, path, None).await.status
     }
 
     /// Sends with [`TestApp::token`].
@@ -380,6 +395,13 @@ impl Page {
             }
         }
         unescape(&out.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
+    /// Asserts the page's status (the page in the message) and gives the page back.
+    #[track_caller]
+    pub fn expect_status(self, status: StatusCode) -> Page {
+        assert_eq!(self.status, status, "{}", self.html);
+        self
     }
 
     pub fn assert_ok(&self) -> &Page {

@@ -51,13 +51,19 @@ async fn login_logout_and_redirects(app: &TestApp) {
     assert_eq!(refused.input_value("username").as_deref(), Some("reg-1"));
 
     // Logging out needs the form's CSRF token, then the session is gone.
-    let forged = browser.post_raw("/logout", &[("_csrf", "forged")]).await;
-    assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let out = browser.post("/logout", &[]).await;
-    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    browser
+        .post_raw("/logout", &[("_csrf", "forged")])
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    let out = browser
+        .post("/logout", &[])
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(out.location.as_deref(), Some("/login"));
-    let after = browser.get("/captives").await;
-    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    browser
+        .get("/captives")
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
 
     // Unknown addresses: a page in the browser, the API's JSON under /api.
     let page = anonymous
@@ -234,8 +240,8 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
                 ("facility", "castle"),
             ],
         )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.html.contains("id=\"f-facility-note\""), "{}", bad.html);
     let moved = browser
         .post(
@@ -258,14 +264,16 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
     assert!(!page.text().contains("audit trail"));
 
     // An unknown record or form is a 404 page, not a 500.
-    let unknown = browser
+    browser
         .get("/captives/00000000-0000-0000-0000-000000000000")
-        .await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     let nonsense = browser.get("/captives/not-an-id").await;
     assert!(nonsense.status.is_client_error(), "{}", nonsense.status);
-    let no_form = browser.get(&format!("/captives/{id}/edit/delete")).await;
-    assert_eq!(no_form.status, StatusCode::NOT_FOUND);
+    browser
+        .get(&format!("/captives/{id}/edit/delete"))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 }
 
 async fn the_dashboard_counts_and_speaks_ukrainian(app: &TestApp) {
@@ -308,8 +316,10 @@ async fn the_dashboard_counts_and_speaks_ukrainian(app: &TestApp) {
 
     // A journalist has no dashboard: to the released captives instead.
     let journalist = app.login_as("press-1", Role::Journalist).await;
-    let start = journalist.get("/").await;
-    assert_eq!(start.status, StatusCode::SEE_OTHER);
+    let start = journalist
+        .get("/")
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(start.location.as_deref(), Some("/captives"));
     let list = journalist.get("/captives").await;
     list.assert_ok();
@@ -319,8 +329,10 @@ async fn the_dashboard_counts_and_speaks_ukrainian(app: &TestApp) {
     );
     assert!(!list.text().contains("Шевченко"));
     // Nor may she open the registration form's API: the page says not permitted.
-    let form = journalist.post("/captives/new", &two_claims()).await;
-    assert_eq!(form.status, StatusCode::FORBIDDEN);
+    journalist
+        .post("/captives/new", &two_claims())
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }
 
 /// Every form of the interface, sent nonsense: an answer that says what is wrong, never

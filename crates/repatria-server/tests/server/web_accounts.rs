@@ -139,8 +139,8 @@ async fn a_user_changes_his_password_on_the_page(app: &TestApp) {
                 ("new_password", "a new long password"),
             ],
         )
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         !wrong.html.contains("a new long password"),
         "a password sent back"
@@ -190,10 +190,10 @@ async fn an_admin_unlocks_and_resets_on_the_users_page(app: &TestApp) {
     let (status, _, _) = form_login(app, "reg-1", PASSWORD, "/", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "unlocked, the user logs in");
 
-    let short = admin
+    admin
         .post("/users/reg-1/password", &[("password", "short")])
-        .await;
-    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let reset = admin
         .post(
             "/users/reg-1/password",
@@ -250,13 +250,13 @@ async fn personal_api_tokens_are_made_and_revoked_on_the_page(app: &TestApp) {
     let page = registrar.get("/tokens").await;
     page.assert_ok();
     assert!(page.html.contains("action=\"/tokens\""), "{}", page.html);
-    let bad = registrar
+    registrar
         .post(
             "/tokens",
             &[("name", "import"), ("expires_in_days:int", "400")],
         )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let made = registrar
         .post(
             "/tokens",
@@ -305,8 +305,10 @@ async fn personal_api_tokens_are_made_and_revoked_on_the_page(app: &TestApp) {
         !page.html.contains("action=\"/tokens\""),
         "a journalist is offered a token"
     );
-    let refused = journalist.post("/tokens", &[("name", "x")]).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    journalist
+        .post("/tokens", &[("name", "x")])
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }
 
 /// The current code of a base32 secret, as an authenticator app computes it.
@@ -384,10 +386,10 @@ async fn a_second_factor_is_set_up_and_used_through_the_pages(app: &TestApp) {
         "the code was refused"
     );
 
-    let wrong = browser
+    browser
         .post("/totp/disable", &[("current_password", "not my password")])
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let removed = browser
         .post("/totp/disable", &[("current_password", PASSWORD)])
         .await;

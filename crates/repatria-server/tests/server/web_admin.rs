@@ -169,8 +169,10 @@ async fn an_auditor_filters_the_log_by_action(app: &TestApp) {
         "{text}"
     );
     // An entity id without its type is the API's 422, shown on the form.
-    let half = auditor.get("/audit?entity_id=reg-9").await;
-    assert_eq!(half.status, StatusCode::OK);
+    let half = auditor
+        .get("/audit?entity_id=reg-9")
+        .await
+        .expect_status(StatusCode::OK);
     assert!(
         half.html
             .contains("give entity_type and entity_id together"),
@@ -194,8 +196,8 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
                 ("password", "short"),
             ],
         )
-        .await;
-    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         short
             .html
@@ -219,8 +221,8 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
                 ("password", "a long enough password"),
             ],
         )
-        .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(created.location.as_deref(), Some("/users?created=inv-7"));
     let taken = admin
         .post(
@@ -231,8 +233,8 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
                 ("password", "a long enough password"),
             ],
         )
-        .await;
-    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         taken
             .html
@@ -257,8 +259,8 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
     // One cannot disable oneself.
     let own = admin
         .post("/users/admin-1/disabled", &[("disabled", "true")])
-        .await;
-    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(own.text().contains("you cannot disable your own account"));
 
     let disabled = admin
@@ -281,10 +283,10 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
         .unwrap_err();
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
 
-    let enabled = admin
+    admin
         .post("/users/inv-7/disabled", &[("disabled", "false")])
-        .await;
-    assert_eq!(enabled.status, StatusCode::SEE_OTHER);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     app.login("inv-7", "a long enough password")
         .await
         .expect("enabled again");
@@ -308,8 +310,8 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
                 ("wanted_until", &today),
             ],
         )
-        .await;
-    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         unknown
             .html
@@ -474,10 +476,10 @@ async fn roles_without_permission_get_the_403_page(app: &TestApp) {
             page.html
         );
     }
-    let page = registrar
+    registrar
         .post("/users/reg-1/disabled", &[("disabled", "true")])
-        .await;
-    assert_eq!(page.status, StatusCode::FORBIDDEN);
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }
 
 both_backends!(

@@ -195,8 +195,10 @@ async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_i
     let closed = delegate.get("/tracing?status=closed").await;
     closed.assert_ok();
     assert!(!decoded(&closed).contains(&format!("href=\"/tracing/{id}\"")));
-    let bad = delegate.get("/tracing?status=lost").await;
-    assert_eq!(bad.status, StatusCode::OK);
+    let bad = delegate
+        .get("/tracing?status=lost")
+        .await
+        .expect_status(StatusCode::OK);
     assert!(bad.text().contains("expected open"), "{}", bad.html);
 
     // Closing before an answer to the family is refused with the API's message.
@@ -460,8 +462,8 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &TestApp) {
             "/imports/start",
             &[("upload", &upload_id), ("action", "start")],
         )
-        .await;
-    assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         foreign.text().contains("upload it again"),
         "{}",
@@ -502,8 +504,10 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &TestApp) {
     };
     assert!(report_path.ends_with("/report"), "{report_path}");
     // Started: the kept file is forgotten.
-    let again = tracer.post("/imports/start", &go).await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    tracer
+        .post("/imports/start", &go)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
 
     let report = tracer.get(&report_path).await;
     report.assert_ok();
