@@ -221,6 +221,23 @@ impl TestApp {
         self.as_token(token, method, path, None).await.status
     }
 
+    /// GETs with `token`.
+    pub async fn get_as(&self, token: &str, path: &str) -> Answer {
+        self.as_token(token, "GET", path, None).await
+    }
+
+    /// POSTs `body` with `token`.
+    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> Answer {
+        self.as_token(token, "POST", path, Some(&body.to_string()))
+            .await
+    }
+
+    /// PUTs `body` with `token`.
+    pub async fn put_as(&self, token: &str, path: &str, body: Value) -> Answer {
+        self.as_token(token, "PUT", path, Some(&body.to_string()))
+            .await
+    }
+
     /// Sends with [`TestApp::token`].
     pub async fn send(&self, method: &str, path: &str, body: Option<&str>) -> Answer {
         self.request(method, path, body, self.token.as_deref())

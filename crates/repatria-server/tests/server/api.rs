@@ -77,6 +77,19 @@ async fn import_and_wait(app: &TestApp, name: &str, file: &str, extra: &str) -> 
     (job["import"]["id"].as_str().unwrap().to_string(), job_id)
 }
 
+/// Records on captive `id` what only some roles may read: an interview with `summary`
+/// and a health assessment with `note`.
+async fn record_interview_and_health(app: &TestApp, id: &str, summary: &str, note: &str) {
+    let interview = json!({ "at": "2025-01-16T10:00:00Z", "interviewer": "I", "language": "ko", "interpreter": "X", "summary": summary });
+    app.post(&format!("/api/captives/{id}/interviews"), interview)
+        .await
+        .expect_status(StatusCode::OK);
+    let health = json!({ "category": "sick", "note": note });
+    app.post(&format!("/api/captives/{id}/health"), health)
+        .await
+        .expect_status(StatusCode::OK);
+}
+
 fn field_error<'a>(answer: &'a Answer, field: &str) -> &'a str {
     answer.body["error"]["fields"][field]
         .as_str()
@@ -418,12 +431,9 @@ async fn search_finds_captives_by_any_name_in_any_script(app: &TestApp) {
     app.create_captive(captive("Шевченко", "Тарас", "RU")).await;
     app.create_captive(captive("Fëdorov", "Ivan", "RU")).await;
     let claim = json!({ "source": "investigator_assessment", "family_name": "리", "given_name": "정철", "confidence": 0.7 });
-    assert_eq!(
-        app.post(&format!("/api/captives/{id}/identity-claims"), claim)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    app.post(&format!("/api/captives/{id}/identity-claims"), claim)
+        .await
+        .expect_status(StatusCode::OK);
 
     assert_eq!(names_found(app, "КИМОВ").await, vec!["Кимов"]);
     assert_eq!(
@@ -900,14 +910,12 @@ async fn requests_without_a_valid_credential_are_401_and_public_endpoints_stay_o
             "{method} {path} with a made-up token"
         );
     }
-    assert_eq!(
-        app.anonymous("GET", "/healthz", None).await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.anonymous("GET", "/api/openapi.json", None).await.status,
-        StatusCode::OK
-    );
+    app.anonymous("GET", "/healthz", None)
+        .await
+        .expect_status(StatusCode::OK);
+    app.anonymous("GET", "/api/openapi.json", None)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 async fn login_sets_a_strict_cookie_and_logout_revokes_the_session(app: &TestApp) {
@@ -1047,20 +1055,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         .as_str()
         .unwrap()
         .to_string();
-    let interview = json!({ "at": "2025-01-12T10:00:00Z", "interviewer": "I", "language": "ko", "interpreter": "X", "summary": "MATRIX-SUMMARY" });
-    assert_eq!(
-        app.post(&format!("/api/captives/{id}/interviews"), interview)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let health = json!({ "category": "sick", "note": "MATRIX-NOTE" });
-    assert_eq!(
-        app.post(&format!("/api/captives/{id}/health"), health)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    record_interview_and_health(app, &id, "MATRIX-SUMMARY", "MATRIX-NOTE").await;
     let roles = [
         ("admin", Role::Admin),
         ("registrar", Role::Registrar),
@@ -1372,12 +1367,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         let request = json!({ "outlet": "O", "journalist": "user-journalist", "purpose": "p", "captives": [id],
                               "wanted_from": today, "wanted_until": today });
         let created = app
-            .as_token(
-                &recorder,
-                "POST",
-                "/api/media/requests",
-                Some(&request.to_string()),
-            )
+            .post_as(&recorder, "/api/media/requests", request)
             .await
             .expect_status(StatusCode::CREATED);
         created.body["id"].as_str().unwrap().to_string()
@@ -1509,20 +1499,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
 async fn restricted_fields_are_absent_for_roles_that_may_not_read_them(app: &TestApp) {
     app.with_parties().await;
     let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
-    let interview = json!({ "at": "2025-01-16T10:00:00Z", "interviewer": "I", "language": "ko", "interpreter": "X", "summary": "SECRET-SUMMARY" });
-    assert_eq!(
-        app.post(&format!("/api/captives/{id}/interviews"), interview)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let health = json!({ "category": "sick", "note": "SECRET-MEDICAL-NOTE" });
-    assert_eq!(
-        app.post(&format!("/api/captives/{id}/health"), health)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    record_interview_and_health(app, &id, "SECRET-SUMMARY", "SECRET-MEDICAL-NOTE").await;
     let cases = [
         (Role::Registrar, false, false),
         (Role::Investigator, true, false),
@@ -1534,7 +1511,7 @@ async fn restricted_fields_are_absent_for_roles_that_may_not_read_them(app: &Tes
     for (n, (role, summary, note)) in cases.into_iter().enumerate() {
         let token = app.user(&format!("reader-{n}"), role).await;
         let answer = app
-            .as_token(&token, "GET", &format!("/api/captives/{id}"), None)
+            .get_as(&token, &format!("/api/captives/{id}"))
             .await
             .expect_status(StatusCode::OK);
         let text = answer.body.to_string();
@@ -1555,7 +1532,7 @@ async fn restricted_fields_are_absent_for_roles_that_may_not_read_them(app: &Tes
     }
     let journalist = app.user("press-1", Role::Journalist).await;
     let answer = app
-        .as_token(&journalist, "GET", &format!("/api/captives/{id}"), None)
+        .get_as(&journalist, &format!("/api/captives/{id}"))
         .await
         .expect_status(StatusCode::NOT_FOUND);
     let text = answer.body.to_string();
@@ -1569,16 +1546,11 @@ async fn reads_of_a_record_are_audited(app: &TestApp) {
     let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
     let reader = app.user("tracer-1", Role::TracingOfficer).await;
     let answer = app
-        .as_token(&reader, "GET", &format!("/api/captives/{id}"), None)
+        .get_as(&reader, &format!("/api/captives/{id}"))
         .await
         .expect_status(StatusCode::OK);
-    app.as_token(
-        &reader,
-        "GET",
-        "/api/captives?q=%D0%BA%D0%B8%D0%BC%D0%BE%D0%B2",
-        None,
-    )
-    .await;
+    app.get_as(&reader, "/api/captives?q=%D0%BA%D0%B8%D0%BC%D0%BE%D0%B2")
+        .await;
     let events = app.get("/api/audit/events?limit=1000").await.body;
     let reads: Vec<&Value> = events
         .as_array()
@@ -1680,12 +1652,7 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
     let mut to_a_non_journalist = request.clone();
     to_a_non_journalist["journalist"] = json!("media-1");
     let bad = app
-        .as_token(
-            &media,
-            "POST",
-            "/api/media/requests",
-            Some(&to_a_non_journalist.to_string()),
-        )
+        .post_as(&media, "/api/media/requests", to_a_non_journalist)
         .await;
     assert_eq!(
         bad.status,
@@ -1693,35 +1660,17 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
         "only a journalist account can be granted access: {}",
         bad.body
     );
-    assert_eq!(
-        app.as_token(
-            &press,
-            "POST",
-            "/api/media/requests",
-            Some(&request.to_string())
-        )
+    app.post_as(&press, "/api/media/requests", request.clone())
         .await
-        .status,
-        StatusCode::FORBIDDEN
-    );
+        .expect_status(StatusCode::FORBIDDEN);
     let created = app
-        .as_token(
-            &media,
-            "POST",
-            "/api/media/requests",
-            Some(&request.to_string()),
-        )
+        .post_as(&media, "/api/media/requests", request)
         .await
         .expect_status(StatusCode::CREATED);
     let request_id = created.body["id"].as_str().unwrap().to_string();
 
     // Before the decision the journalist sees nothing.
-    assert_eq!(
-        app.as_token(&press, "GET", "/api/captives", None)
-            .await
-            .body["total"],
-        0
-    );
+    assert_eq!(app.get_as(&press, "/api/captives").await.body["total"], 0);
     assert_eq!(
         app.status_as(&press, "GET", &format!("/api/captives/{released}"))
             .await,
@@ -1735,23 +1684,14 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
         })
     };
     let path = format!("/api/media/requests/{request_id}/decision");
-    let refused = app
-        .as_token(&media, "POST", &path, Some(&decision(vec![]).to_string()))
-        .await;
+    let refused = app.post_as(&media, &path, decision(vec![])).await;
     assert_eq!(
         refused.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "approval without consent: {}",
         refused.body
     );
-    let own = app
-        .as_token(
-            &media,
-            "POST",
-            &path,
-            Some(&decision(vec![&released]).to_string()),
-        )
-        .await;
+    let own = app.post_as(&media, &path, decision(vec![&released])).await;
     assert_eq!(
         own.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -1766,19 +1706,16 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
     let second = app.user("media-2", Role::MediaOfficer).await;
     let mut approval = decision(vec![&released]);
     approval["note"] = json!("INTERNAL NOTE");
-    app.as_token(&second, "POST", &path, Some(&approval.to_string()))
+    app.post_as(&second, &path, approval)
         .await
         .expect_status(StatusCode::OK);
 
-    let list = app
-        .as_token(&press, "GET", "/api/captives", None)
-        .await
-        .body;
+    let list = app.get_as(&press, "/api/captives").await.body;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["id"], released.as_str());
     assert_eq!(list["items"][0]["name"], "(name withheld)");
     let record = app
-        .as_token(&press, "GET", &format!("/api/captives/{released}"), None)
+        .get_as(&press, &format!("/api/captives/{released}"))
         .await
         .expect_status(StatusCode::OK);
     let text = record.body.to_string();
@@ -1837,27 +1774,23 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
 
     let visit = json!({ "captive": released, "at": chrono::Utc::now().to_rfc3339() });
     let logged = app
-        .as_token(
+        .post_as(
             &media,
-            "POST",
             &format!("/api/media/requests/{request_id}/visits"),
-            Some(&visit.to_string()),
+            visit,
         )
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(logged.body["visits"].as_array().unwrap().len(), 1);
     let unvisitable = json!({ "captive": other, "at": chrono::Utc::now().to_rfc3339() });
-    app.as_token(
+    app.post_as(
         &media,
-        "POST",
         &format!("/api/media/requests/{request_id}/visits"),
-        Some(&unvisitable.to_string()),
+        unvisitable,
     )
     .await
     .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
-    let own = app
-        .as_token(&press, "GET", "/api/media/requests", None)
-        .await;
+    let own = app.get_as(&press, "/api/media/requests").await;
     assert_eq!(
         own.body.as_array().unwrap().len(),
         1,
@@ -1884,9 +1817,7 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
     assert_eq!(own.body[0]["visits"].as_array().unwrap().len(), 1);
     assert_eq!(own.body[0]["decision"]["names_withheld"], true);
     // The officers see the whole request, and the listings are audited.
-    let whole = app
-        .as_token(&second, "GET", "/api/media/requests", None)
-        .await;
+    let whole = app.get_as(&second, "/api/media/requests").await;
     assert!(whole.body.to_string().contains("INTERNAL NOTE"));
     let events = app
         .store
@@ -1908,14 +1839,13 @@ async fn an_auditor_filters_the_log_by_actor_action_and_entity(app: &TestApp) {
     app.with_parties().await;
     let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
     let reader = app.user("tracer-2", Role::TracingOfficer).await;
-    app.as_token(&reader, "GET", &format!("/api/captives/{id}"), None)
-        .await;
+    app.get_as(&reader, &format!("/api/captives/{id}")).await;
     let auditor = app.user("auditor-1", Role::Auditor).await;
     let events = |query: &str| {
         let path = format!("/api/audit/events?{query}");
         let auditor = auditor.clone();
         async move {
-            let answer = app.as_token(&auditor, "GET", &path, None).await;
+            let answer = app.get_as(&auditor, &path).await;
             assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
             answer
                 .body
@@ -1949,7 +1879,7 @@ async fn an_auditor_filters_the_log_by_actor_action_and_entity(app: &TestApp) {
         .all(|(_, a)| a == "party.create"));
     assert_eq!(events("action=party.").await.len(), 3);
     assert_eq!(events("limit=2").await.len(), 2);
-    app.as_token(&auditor, "GET", "/api/audit/events?after=x", None)
+    app.get_as(&auditor, "/api/audit/events?after=x")
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
 }
@@ -1972,12 +1902,7 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
     let mut body = tracing_request("Shevchenko", "Aleksandr", "+000 111");
     body["date_of_birth"] = json!("1998-04-12");
     let created = app
-        .as_token(
-            &tracer,
-            "POST",
-            "/api/tracing/requests",
-            Some(&body.to_string()),
-        )
+        .post_as(&tracer, "/api/tracing/requests", body.clone())
         .await
         .expect_status(StatusCode::CREATED);
     let rid = created.body["id"].as_str().unwrap().to_string();
@@ -2033,11 +1958,10 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
     let decide = |decision: &'static str| {
         let (tracer, link) = (tracer.clone(), link.clone());
         async move {
-            app.as_token(
+            app.post_as(
                 &tracer,
-                "POST",
                 &format!("/api/matches/{link}/decision"),
-                Some(&json!({ "decision": decision }).to_string()),
+                json!({ "decision": decision }),
             )
             .await
         }
@@ -2047,16 +1971,15 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
     let request = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
     assert_eq!(request["status"], "confirmed");
     assert_eq!(request["linked_captive"], id.as_str());
-    assert_eq!(
-        decide("confirm").await.status,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    assert_eq!(decide("undo").await.status, StatusCode::OK);
+    decide("confirm")
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    decide("undo").await.expect_status(StatusCode::OK);
     assert_eq!(
         app.get(&format!("/api/tracing/requests/{rid}")).await.body["status"],
         "candidates_found"
     );
-    assert_eq!(decide("reject").await.status, StatusCode::OK);
+    decide("reject").await.expect_status(StatusCode::OK);
     let request = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
     assert_eq!(request["status"], "open", "{request}");
 
@@ -2066,11 +1989,10 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let answered = app
-        .as_token(
+        .post_as(
             &tracer,
-            "POST",
             &format!("/api/tracing/requests/{rid}/answers"),
-            Some(&json!({ "text": "Not found in the registry so far." }).to_string()),
+            json!({ "text": "Not found in the registry so far." }),
         )
         .await
         .expect_status(StatusCode::OK);
@@ -2588,11 +2510,9 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
     repatria_store::checkpoint::check(&leaves, &second_note, std::slice::from_ref(&key)).unwrap();
 
     let answer = app
-        .as_token(
+        .get_as(
             &auditor,
-            "GET",
             &format!("/api/audit/proof?old={}&new={}", first.size, second.size),
-            None,
         )
         .await
         .expect_status(StatusCode::OK);
@@ -2621,12 +2541,7 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
 
     // Without `new`, the proof runs to the log's current size.
     let answer = app
-        .as_token(
-            &auditor,
-            "GET",
-            &format!("/api/audit/proof?old={}", first.size),
-            None,
-        )
+        .get_as(&auditor, &format!("/api/audit/proof?old={}", first.size))
         .await
         .expect_status(StatusCode::OK);
     assert!(answer.body["new"].as_u64().unwrap() >= second.size);
@@ -2651,7 +2566,7 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
         ),
     ] {
         let answer = app
-            .as_token(&auditor, "GET", &format!("/api/audit/proof?{query}"), None)
+            .get_as(&auditor, &format!("/api/audit/proof?{query}"))
             .await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         let message = answer.body["error"]["fields"][field]
@@ -2681,10 +2596,9 @@ async fn without_an_audit_key_the_checkpoint_is_404() {
         "{}",
         answer.body
     );
-    assert_eq!(
-        app.get("/api/audit/proof?old=1").await.status,
-        StatusCode::OK
-    );
+    app.get("/api/audit/proof?old=1")
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 // ---- Accounts, sessions and tokens (docs/security.md) ----
@@ -2814,12 +2728,9 @@ async fn an_admin_unlocks_an_account_locked_by_failed_logins(app: &TestApp) {
     app.as_token(&registrar, "POST", "/api/users/reg-1/unlock", None)
         .await
         .expect_status(StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.post("/api/users/nobody/unlock", Value::Null)
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    app.post("/api/users/nobody/unlock", Value::Null)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     let unlocked = app
         .post("/api/users/reg-1/unlock", Value::Null)
         .await
@@ -2846,12 +2757,7 @@ async fn an_admin_unlocks_an_account_locked_by_failed_logins(app: &TestApp) {
 async fn disabling_an_account_revokes_its_credentials_for_good(app: &TestApp) {
     let session = app.user("reg-1", Role::Registrar).await;
     let token = app
-        .as_token(
-            &session,
-            "POST",
-            "/api/auth/tokens",
-            Some(&json!({ "name": "import" }).to_string()),
-        )
+        .post_as(&session, "/api/auth/tokens", json!({ "name": "import" }))
         .await
         .expect_status(StatusCode::CREATED);
     let token = token.body["token"].as_str().unwrap().to_string();
@@ -2888,14 +2794,9 @@ async fn disabling_an_account_revokes_its_credentials_for_good(app: &TestApp) {
 /// owner only; roles without scripts cannot create them.
 async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestApp) {
     let journalist = app.user("press-1", Role::Journalist).await;
-    app.as_token(
-        &journalist,
-        "POST",
-        "/api/auth/tokens",
-        Some(&json!({ "name": "x" }).to_string()),
-    )
-    .await
-    .expect_status(StatusCode::FORBIDDEN);
+    app.post_as(&journalist, "/api/auth/tokens", json!({ "name": "x" }))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     for days in [0, 366, -1] {
         let bad = app
             .post(
@@ -2941,7 +2842,7 @@ async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestA
     );
     // Another user's list does not show them, and he cannot revoke them.
     let other = app.user("audit-1", Role::Auditor).await;
-    let theirs = app.as_token(&other, "GET", "/api/auth/tokens", None).await;
+    let theirs = app.get_as(&other, "/api/auth/tokens").await;
     assert_eq!(theirs.body, json!([]));
     app.as_token(&other, "DELETE", &format!("/api/auth/tokens/{id}"), None)
         .await
@@ -3363,13 +3264,12 @@ fn app_code(base32_secret: &str, at: i64) -> String {
 /// needs the password; an administrator's password reset removes it too.
 async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &TestApp) {
     let session = app.user("reg-1", Role::Registrar).await;
-    let status = app.as_token(&session, "GET", "/api/auth/totp", None).await;
+    let status = app.get_as(&session, "/api/auth/totp").await;
     assert_eq!(status.body, json!({ "enabled": false, "pending": false }));
-    app.as_token(
+    app.post_as(
         &session,
-        "POST",
         "/api/auth/totp/confirm",
-        Some(&json!({ "code": "123456" }).to_string()),
+        json!({ "code": "123456" }),
     )
     .await
     .expect_status(StatusCode::CONFLICT);
@@ -3393,14 +3293,13 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
                 .await
         }
     };
-    assert_eq!(login(None).await.status, StatusCode::OK);
+    login(None).await.expect_status(StatusCode::OK);
     let now = chrono::Utc::now().timestamp();
     let wrong = app
-        .as_token(
+        .post_as(
             &session,
-            "POST",
             "/api/auth/totp/confirm",
-            Some(&json!({ "code": "000000" }).to_string()),
+            json!({ "code": "000000" }),
         )
         .await;
     // (000000 may be the real code once in a million runs.)
@@ -3408,11 +3307,10 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
         field_error(&wrong, "code");
     }
-    app.as_token(
+    app.post_as(
         &session,
-        "POST",
         "/api/auth/totp/confirm",
-        Some(&json!({ "code": app_code(&secret, now) }).to_string()),
+        json!({ "code": app_code(&secret, now) }),
     )
     .await
     .expect_status(StatusCode::NO_CONTENT);
@@ -3449,13 +3347,12 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
                 .await
         }
     };
-    assert_eq!(
-        remove("not my password").await.status,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    assert_eq!(remove(PASSWORD).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(login(None).await.status, StatusCode::OK);
-    assert_eq!(remove(PASSWORD).await.status, StatusCode::NOT_FOUND);
+    remove("not my password")
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    remove(PASSWORD).await.expect_status(StatusCode::NO_CONTENT);
+    login(None).await.expect_status(StatusCode::OK);
+    remove(PASSWORD).await.expect_status(StatusCode::NOT_FOUND);
 
     // A lost authenticator: the administrator's reset removes the factor.
     let session = login(None).await.body["token"]
@@ -3465,14 +3362,9 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
     let enrolment = app.as_token(&session, "POST", "/api/auth/totp", None).await;
     let secret = enrolment.body["secret"].as_str().unwrap().to_string();
     let code = app_code(&secret, chrono::Utc::now().timestamp());
-    app.as_token(
-        &session,
-        "POST",
-        "/api/auth/totp/confirm",
-        Some(&json!({ "code": code }).to_string()),
-    )
-    .await
-    .expect_status(StatusCode::NO_CONTENT);
+    app.post_as(&session, "/api/auth/totp/confirm", json!({ "code": code }))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
     app.post(
         "/api/users/reg-1/password",
         json!({ "password": "a temporary password" }),
@@ -3480,12 +3372,9 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
     .await
     .expect_status(StatusCode::OK);
     let body = json!({ "username": "reg-1", "password": "a temporary password" }).to_string();
-    assert_eq!(
-        app.anonymous("POST", "/api/auth/login", Some(&body))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    app.anonymous("POST", "/api/auth/login", Some(&body))
+        .await
+        .expect_status(StatusCode::OK);
     let actions = user_actions(app, "reg-1").await;
     for action in ["user.totp_enrol", "user.totp_enable", "user.totp_disable"] {
         assert!(

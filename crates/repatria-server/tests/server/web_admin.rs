@@ -247,10 +247,10 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
         .login("inv-7", "a long enough password")
         .await
         .expect("the new user logs in");
-    assert_eq!(
-        investigator.get("/audit").await.status,
-        StatusCode::FORBIDDEN
-    );
+    investigator
+        .get("/audit")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 
     let listed = admin.get("/users").await.text();
     assert!(listed.contains("inv-7 investigator active"), "{listed}");
@@ -273,10 +273,10 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
         .text()
         .contains("inv-7 investigator disabled"));
     // The open session ends, and logging in again is refused.
-    assert_eq!(
-        investigator.get("/audit").await.status,
-        StatusCode::SEE_OTHER
-    );
+    investigator
+        .get("/audit")
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let refused = app
         .login("inv-7", "a long enough password")
         .await
@@ -406,16 +406,13 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
     mine.assert_ok();
     assert!(mine.text().contains("Kyiv Daily") && mine.text().contains("approved"));
     assert!(!mine.html.contains("action=\"/media\""));
-    assert_eq!(
-        journalist
-            .post(
-                &format!("{detail_path}/visits"),
-                &[("captive", &captive), ("at:datetime", &now)]
-            )
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
+    journalist
+        .post(
+            &format!("{detail_path}/visits"),
+            &[("captive", &captive), ("at:datetime", &now)],
+        )
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }
 
 async fn roles_without_permission_get_the_403_page(app: &TestApp) {
