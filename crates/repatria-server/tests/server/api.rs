@@ -90,6 +90,36 @@ async fn record_interview_and_health(app: &TestApp, id: &str, summary: &str, not
         .expect_status(StatusCode::OK);
 }
 
+/// The prisoners a plan (the API's JSON) transfers.
+fn transferred(plan: &Value) -> Vec<&str> {
+    plan["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["prisoner"].as_str().unwrap())
+        .collect()
+}
+
+/// The prisoners a plan leaves where they are, each with the reason.
+fn not_moved(plan: &Value) -> Vec<(&str, &str)> {
+    plan["not_moved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["prisoner"].as_str().unwrap(),
+                n["reason"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// What a request with `token` gets (OK while its session or token is valid).
+async fn session_status(app: &TestApp, token: &str) -> StatusCode {
+    app.status_as(token, "GET", "/api/parties").await
+}
+
 fn field_error<'a>(answer: &'a Answer, field: &str) -> &'a str {
     answer.body["error"]["fields"][field]
         .as_str()
@@ -841,25 +871,10 @@ async fn the_exchange_planner_answers_over_the_api_with_the_contract_shape() {
         .expect_status(StatusCode::OK);
     let plan = &answer.body;
     assert_eq!(plan["optimal"], true);
-    let moved: Vec<&str> = plan["transfers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["prisoner"].as_str().unwrap())
-        .collect();
+    let moved = transferred(plan);
     assert_eq!(moved.len(), 2, "one for one: {plan}");
     assert!(moved.contains(&"ua-1"));
-    let reasons: Vec<(&str, &str)> = plan["not_moved"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| {
-            (
-                n["prisoner"].as_str().unwrap(),
-                n["reason"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let reasons = not_moved(plan);
     assert!(
         reasons.contains(&("ua-2", "refuses_repatriation")),
         "{reasons:?}"
@@ -961,16 +976,13 @@ async fn login_sets_a_strict_cookie_and_logout_revokes_the_session(app: &TestApp
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["user"]["role"], "registrar");
     let token = body["token"].as_str().unwrap().to_string();
-    assert_eq!(
-        app.status_as(&token, "GET", "/api/parties").await,
-        StatusCode::OK
-    );
+    assert_eq!(session_status(app, &token).await, StatusCode::OK);
     assert_eq!(
         app.status_as(&token, "POST", "/api/auth/logout").await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.status_as(&token, "GET", "/api/parties").await,
+        session_status(app, &token).await,
         StatusCode::UNAUTHORIZED,
         "a revoked session still works"
     );
@@ -985,14 +997,11 @@ async fn login_sets_a_strict_cookie_and_logout_revokes_the_session(app: &TestApp
         .await
         .expect_status(StatusCode::CREATED);
     let api_token = created.body["token"].as_str().unwrap().to_string();
-    assert_eq!(
-        app.status_as(&api_token, "GET", "/api/parties").await,
-        StatusCode::OK
-    );
+    assert_eq!(session_status(app, &api_token).await, StatusCode::OK);
     app.as_token(&api_token, "POST", "/api/auth/logout", None)
         .await;
     assert_eq!(
-        app.status_as(&api_token, "GET", "/api/parties").await,
+        session_status(app, &api_token).await,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -2330,10 +2339,7 @@ async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
         .await
         .expect_status(StatusCode::OK);
     let token = login.body["token"].as_str().unwrap().to_string();
-    assert_eq!(
-        app.status_as(&token, "GET", "/api/parties").await,
-        StatusCode::OK
-    );
+    assert_eq!(session_status(app, &token).await, StatusCode::OK);
 
     app.post("/api/users/admin-1/disabled", json!({ "disabled": true }))
         .await
@@ -2347,10 +2353,7 @@ async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
         .expect_status(StatusCode::OK);
     assert_eq!(disabled.body["disabled"], true);
     // Its session stops at once, and it cannot log in again.
-    assert_eq!(
-        app.status_as(&token, "GET", "/api/parties").await,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(session_status(app, &token).await, StatusCode::UNAUTHORIZED);
     app.anonymous(
         "POST",
         "/api/auth/login",
@@ -2421,25 +2424,10 @@ async fn the_captives_held_are_planned_for_exchange(app: &TestApp) {
     );
     let plan = plan.body;
     assert_eq!(plan["optimal"], true);
-    let moved: Vec<&str> = plan["transfers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["prisoner"].as_str().unwrap())
-        .collect();
+    let moved = transferred(&plan);
     assert_eq!(moved.len(), 2, "{plan}");
     assert!(moved.contains(&ua_1.as_str()));
-    let left: Vec<(&str, &str)> = plan["not_moved"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| {
-            (
-                n["prisoner"].as_str().unwrap(),
-                n["reason"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let left = not_moved(&plan);
     assert_eq!(left.len(), 1, "{plan}");
     assert!([kp_1.as_str(), kp_2.as_str()].contains(&left[0].0) && left[0].1 == "balance");
     assert!(
@@ -2769,7 +2757,7 @@ async fn disabling_an_account_revokes_its_credentials_for_good(app: &TestApp) {
         .expect_status(StatusCode::OK);
     for credential in [&session, &token] {
         assert_eq!(
-            app.status_as(credential, "GET", "/api/parties").await,
+            session_status(app, credential).await,
             StatusCode::UNAUTHORIZED,
             "an old credential came back to life"
         );
@@ -2847,17 +2835,11 @@ async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestA
     app.as_token(&other, "DELETE", &format!("/api/auth/tokens/{id}"), None)
         .await
         .expect_status(StatusCode::NOT_FOUND);
-    assert_eq!(
-        app.status_as(&secret, "GET", "/api/parties").await,
-        StatusCode::OK
-    );
+    assert_eq!(session_status(app, &secret).await, StatusCode::OK);
     app.send("DELETE", &format!("/api/auth/tokens/{id}"), None)
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.status_as(&secret, "GET", "/api/parties").await,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(session_status(app, &secret).await, StatusCode::UNAUTHORIZED);
     app.send("DELETE", &format!("/api/auth/tokens/{id}"), None)
         .await
         .expect_status(StatusCode::NOT_FOUND);
@@ -2931,12 +2913,9 @@ async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
     )
     .await
     .expect_status(StatusCode::NO_CONTENT);
+    assert_eq!(session_status(app, &first).await, StatusCode::OK);
     assert_eq!(
-        app.status_as(&first, "GET", "/api/parties").await,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.status_as(&second, "GET", "/api/parties").await,
+        session_status(app, &second).await,
         StatusCode::UNAUTHORIZED,
         "the other session survived the change"
     );
@@ -2963,10 +2942,7 @@ async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(reset.body["must_change_password"], true);
-    assert_eq!(
-        app.status_as(&first, "GET", "/api/parties").await,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(session_status(app, &first).await, StatusCode::UNAUTHORIZED);
     let login = app
         .anonymous(
             "POST",
@@ -2994,10 +2970,7 @@ async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
     )
     .await
     .expect_status(StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.status_as(&temporary, "GET", "/api/parties").await,
-        StatusCode::OK
-    );
+    assert_eq!(session_status(app, &temporary).await, StatusCode::OK);
     let actions = user_actions(app, "reg-1").await;
     for action in ["user.password_change", "user.password_reset"] {
         assert!(
@@ -3177,14 +3150,14 @@ async fn an_idle_session_ends() {
     for _ in 0..3 {
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
         assert_eq!(
-            app.status_as(&session, "GET", "/api/parties").await,
+            session_status(&app, &session).await,
             StatusCode::OK,
             "a session in use ended"
         );
     }
     tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
     assert_eq!(
-        app.status_as(&session, "GET", "/api/parties").await,
+        session_status(&app, &session).await,
         StatusCode::UNAUTHORIZED
     );
 }
