@@ -1,16 +1,14 @@
 //! The `repatria` command line, run as a user runs it.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
+
+use crate::support::{repatria, run};
 
 use chrono::Utc;
 use repatria_core::{fixtures, CaptiveId, EventId, Party};
 use repatria_store::testing::{both_backends, TestDatabase};
 use repatria_store::{Actor, Backend};
-
-fn repatria() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_repatria"))
-}
 
 /// A database with three parties and two captives: five audit events.
 async fn populated(backend: Backend) -> Option<TestDatabase> {
@@ -43,15 +41,7 @@ async fn populated(backend: Backend) -> Option<TestDatabase> {
 }
 
 fn verify(db: &TestDatabase) -> (bool, String, String) {
-    let output = repatria()
-        .args(["audit", "verify", "--db", &db.url])
-        .output()
-        .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into(),
-        String::from_utf8_lossy(&output.stderr).into(),
-    )
+    run(&["audit", "verify", "--db", &db.url])
 }
 
 async fn tamper(db: &TestDatabase, statements: &[&str]) {
@@ -117,16 +107,6 @@ both_backends!(
     audit_verify_detects_a_changed_deleted_reordered_or_inserted_event,
     audit_checkpoints_from_the_command_line,
 );
-
-/// Runs `repatria ARGS`: (success, stdout, stderr).
-fn run(args: &[&str]) -> (bool, String, String) {
-    let output = repatria().args(args).output().unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into(),
-        String::from_utf8_lossy(&output.stderr).into(),
-    )
-}
 
 /// keygen → checkpoint → verify: the key file is private and never overwritten; a
 /// checkpoint verifies under its key and not another's; after an insider rewrote the log

@@ -1,16 +1,12 @@
 //! `repatria import`, `export pfif`, `tracing list` and `search`, run as a user runs them,
 //! on SQLite and (when `REPATRIA_TEST_PG_URL` is set) PostgreSQL.
 
-use std::process::Command;
-
 use chrono::Utc;
+
+use crate::support::run;
 use repatria_core::{fixtures, CaptiveId, EventId, Party};
 use repatria_store::testing::{both_backends, TestDatabase};
 use repatria_store::{Actor, Backend};
-
-fn repatria() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_repatria"))
-}
 
 /// A registry holding one captive, Шевченко Олександр, born 1998-04-12.
 async fn registry(backend: Backend) -> Option<(TestDatabase, CaptiveId)> {
@@ -33,15 +29,6 @@ async fn registry(backend: Backend) -> Option<(TestDatabase, CaptiveId)> {
         .unwrap();
     store.close().await;
     Some((db, id))
-}
-
-fn run(args: &[&str]) -> (bool, String, String) {
-    let output = repatria().args(args).output().unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 async fn a_list_is_imported_once_and_reconciled(backend: Backend) {
