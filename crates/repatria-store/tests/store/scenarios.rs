@@ -96,6 +96,14 @@ async fn audit_count(store: &SqlStore) -> u64 {
     store.verify_audit().await.unwrap().events_checked
 }
 
+async fn captive_count(store: &SqlStore) -> u64 {
+    store
+        .list_captives(&CaptiveQuery::default())
+        .await
+        .unwrap()
+        .total
+}
+
 async fn names(store: &SqlStore, query: CaptiveQuery) -> Vec<String> {
     let mut found: Vec<String> = store
         .list_captives(&CaptiveQuery {
@@ -230,14 +238,7 @@ async fn a_captive_of_an_unknown_party_is_refused_naming_the_field_and_nothing_i
             .contains("power_of_origin: no party with code XX"),
         "{error}"
     );
-    assert_eq!(
-        store
-            .list_captives(&CaptiveQuery::default())
-            .await
-            .unwrap()
-            .total,
-        0
-    );
+    assert_eq!(captive_count(store).await, 0);
     assert_eq!(audit_count(store).await, before);
 }
 
@@ -459,7 +460,12 @@ async fn the_audit_log_refuses_updates_and_deletes(store: &SqlStore) {
     assert_eq!(audit_count(store).await, 3);
 }
 
-async fn broken_at(store: &SqlStore) -> (u64, String) {
+/// A registry of three parties and one captive (four audit events), then `statements`
+/// run past the log's triggers: where verification finds the chain broken, and why.
+async fn tampered(store: &SqlStore, statements: &[&str]) -> (u64, String) {
+    with_parties(store).await;
+    create(store, "KP", "Kim", "Il").await;
+    tamper(store, statements).await;
     store
         .verify_audit()
         .await
@@ -469,30 +475,23 @@ async fn broken_at(store: &SqlStore) -> (u64, String) {
 }
 
 async fn a_changed_audit_event_is_detected(store: &SqlStore) {
-    with_parties(store).await;
-    create(store, "KP", "Kim", "Il").await;
-    tamper(
+    let (seq, reason) = tampered(
         store,
         &["UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2"],
     )
     .await;
-    let (seq, reason) = broken_at(store).await;
     assert_eq!(seq, 2, "{reason}");
     assert!(reason.contains("changed"), "{reason}");
 }
 
 async fn a_deleted_audit_event_is_detected(store: &SqlStore) {
-    with_parties(store).await;
-    create(store, "KP", "Kim", "Il").await;
-    tamper(store, &["DELETE FROM audit_events WHERE seq = 2"]).await;
-    assert_eq!(broken_at(store).await.0, 3);
+    let broken = tampered(store, &["DELETE FROM audit_events WHERE seq = 2"]).await;
+    assert_eq!(broken.0, 3);
 }
 
 async fn reordered_audit_events_are_detected(store: &SqlStore) {
-    with_parties(store).await;
-    create(store, "KP", "Kim", "Il").await;
     // Swap the numbers of events 2 and 3, keeping each one's content and hashes.
-    tamper(
+    let broken = tampered(
         store,
         &[
             "UPDATE audit_events SET seq = 1000 WHERE seq = 2",
@@ -501,31 +500,22 @@ async fn reordered_audit_events_are_detected(store: &SqlStore) {
         ],
     )
     .await;
-    assert_eq!(broken_at(store).await.0, 2);
+    assert_eq!(broken.0, 2);
 }
 
 async fn an_inserted_audit_event_is_detected(store: &SqlStore) {
-    with_parties(store).await;
-    create(store, "KP", "Kim", "Il").await;
     // Make room after event 1 and insert a forged event that copies event 2's link.
-    tamper(
-        store,
-        &[
+    let broken = tampered(store, &[
             "UPDATE audit_events SET seq = seq + 100 WHERE seq >= 2",
             "UPDATE audit_events SET seq = seq - 99 WHERE seq >= 102",
             "INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, request_id, detail, prev_hash, hash) \
              SELECT 2, at, 'forger', action, entity_type, 'forged', request_id, detail, prev_hash, hash FROM audit_events WHERE seq = 3",
-        ],
-    )
-    .await;
-    assert_eq!(broken_at(store).await.0, 2);
+        ]).await;
+    assert_eq!(broken.0, 2);
 }
 
 async fn deleting_the_newest_audit_events_is_detected(store: &SqlStore) {
-    with_parties(store).await;
-    create(store, "KP", "Kim", "Il").await;
-    tamper(store, &["DELETE FROM audit_events WHERE seq = 4"]).await;
-    let (_, reason) = broken_at(store).await;
+    let (_, reason) = tampered(store, &["DELETE FROM audit_events WHERE seq = 4"]).await;
     assert!(reason.contains("newest events were deleted"), "{reason}");
 }
 
@@ -598,14 +588,7 @@ async fn a_bulk_creation_is_all_or_nothing(store: &SqlStore) {
         error.to_string().contains("records[3].power_of_origin"),
         "{error}"
     );
-    assert_eq!(
-        store
-            .list_captives(&CaptiveQuery::default())
-            .await
-            .unwrap()
-            .total,
-        0
-    );
+    assert_eq!(captive_count(store).await, 0);
     assert_eq!(audit_count(store).await, before);
 
     captives.remove(3);
@@ -616,14 +599,7 @@ async fn a_bulk_creation_is_all_or_nothing(store: &SqlStore) {
             .unwrap(),
         5
     );
-    assert_eq!(
-        store
-            .list_captives(&CaptiveQuery::default())
-            .await
-            .unwrap()
-            .total,
-        5
-    );
+    assert_eq!(captive_count(store).await, 5);
     assert_eq!(names(store, by_name("bulk3")).await, vec!["Bulk3"]);
     assert_eq!(audit_count(store).await, before + 5);
 }
