@@ -189,6 +189,20 @@ pub struct Answer {
 }
 
 impl Answer {
+    async fn read(response: reqwest::Response) -> Answer {
+        let status = response.status();
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .map(|v| v.to_str().unwrap().to_string());
+        let text = response.text().await.unwrap();
+        Answer {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            request_id,
+        }
+    }
+
     /// Asserts the answer's status (the body in the message) and gives the answer back.
     #[track_caller]
     pub fn expect_status(self, status: StatusCode) -> Answer {
@@ -262,19 +276,7 @@ impl TestApp {
                 .header("content-type", "application/json")
                 .body(body.to_string());
         }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let request_id = response
-            .headers()
-            .get("x-request-id")
-            .map(|v| v.to_str().unwrap().to_string());
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer {
-            status,
-            body,
-            request_id,
-        }
+        Answer::read(request.send().await.unwrap()).await
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -304,13 +306,7 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        Answer {
-            status,
-            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-            request_id: None,
-        }
+        Answer::read(response).await
     }
 
     /// Polls an import job until it is no longer running.
@@ -346,6 +342,26 @@ impl TestApp {
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
         answer.body["id"].as_str().unwrap().to_string()
     }
+}
+
+/// The current code of a base32 secret at `at` (Unix seconds), as an authenticator app
+/// computes it.
+pub fn authenticator_code(base32_secret: &str, at: i64) -> String {
+    let (mut bits, mut count, mut bytes) = (0u64, 0, Vec::new());
+    for c in base32_secret.bytes() {
+        let value = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+            .iter()
+            .position(|x| *x == c)
+            .expect("a base32 secret") as u64;
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count) as u8);
+        }
+    }
+    let step = repatria_server::totp::step_at(at) as u64;
+    format!("{:06}", repatria_server::totp::code(&bytes, step))
 }
 
 /// A turn for a test that uploads files through the web form and starts their import
@@ -469,6 +485,23 @@ impl Browser {
             .await
             .unwrap();
         Browser::read(response).await
+    }
+
+    /// Calls the JSON API with the session's cookie and its CSRF token, as the pages'
+    /// scripts do.
+    pub async fn api(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        Answer::read(request.send().await.unwrap()).await
     }
 
     /// Posts a form with the session's CSRF token, as the page's form would.

@@ -135,13 +135,10 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
     // A wrong date of birth comes back next to its field, with what was typed kept.
     let mut fields = two_claims();
     fields[7].1 = "1998-13-40";
-    let refused = browser.post("/captives/new", &fields).await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.html
-    );
+    let refused = browser
+        .post("/captives/new", &fields)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let at = refused
         .html
         .find("id=\"f-identity_claims-0-date_of_birth-note\"")
@@ -166,8 +163,10 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
     assert_eq!(none.items.len(), 0, "nothing is stored from a refused form");
 
     // Registered with both claims.
-    let created = browser.post("/captives/new", &two_claims()).await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let created = browser
+        .post("/captives/new", &two_claims())
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let location = created.location.clone().unwrap();
     assert!(location.starts_with("/captives/") && location.ends_with("?saved=1"));
     let id = location["/captives/".len()..location.len() - "?saved=1".len()].to_string();
@@ -224,13 +223,13 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
     // Changes through the record's forms: the second claim becomes the assessed one,
     // a custody event with a bad facility is refused next to its field.
     let second = stored.claims[1].id.to_string();
-    let chosen = browser
+    browser
         .post(
             &format!("/captives/{id}/edit/assessed"),
             &[("claim_id", second.as_str())],
         )
-        .await;
-    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let bad = browser
         .post(
             &format!("/captives/{id}/edit/custody"),
@@ -243,7 +242,7 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.html.contains("id=\"f-facility-note\""), "{}", bad.html);
-    let moved = browser
+    browser
         .post(
             &format!("/captives/{id}/edit/custody"),
             &[
@@ -253,8 +252,8 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
                 ("facility", "camp"),
             ],
         )
-        .await;
-    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let stored = stored_captive(app, &id).await;
     assert_eq!(stored.assessed_claim, Some(stored.claims[1].id));
     assert_eq!(stored.timeline.len(), 2);
@@ -278,8 +277,10 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
 
 async fn the_dashboard_counts_and_speaks_ukrainian(app: &TestApp) {
     let registrar = app.login_as("reg-1", Role::Registrar).await;
-    let created = registrar.post("/captives/new", &two_claims()).await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    registrar
+        .post("/captives/new", &two_claims())
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let admin = app.login_as("admin-1", Role::Admin).await;
     let page = admin.get("/").await;
     page.assert_ok();
@@ -301,8 +302,10 @@ async fn the_dashboard_counts_and_speaks_ukrainian(app: &TestApp) {
         uk.text()
     );
     // The summary is kept between visits only while the registry is unchanged.
-    let again = registrar.post("/captives/new", &two_claims()).await;
-    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
+    registrar
+        .post("/captives/new", &two_claims())
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let page = admin.get("/").await;
     assert!(
         page.text().contains("Captives registered: 2"),

@@ -114,8 +114,8 @@ async fn a_negotiator_plans_the_three_party_exchange_from_the_page(app: &TestApp
                 ("terms.tolerance:int", "-1"),
             ],
         )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.html);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         bad.html.contains("id=\"f-terms-tolerance-note\""),
         "{}",
@@ -125,7 +125,7 @@ async fn a_negotiator_plans_the_three_party_exchange_from_the_page(app: &TestApp
 
 async fn an_auditor_filters_the_log_by_action(app: &TestApp) {
     let admin = app.login_as("admin-1", Role::Admin).await;
-    let created = admin
+    admin
         .post(
             "/users",
             &[
@@ -134,8 +134,8 @@ async fn an_auditor_filters_the_log_by_action(app: &TestApp) {
                 ("password", "a long enough password"),
             ],
         )
-        .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let auditor = app.login_as("aud-1", Role::Auditor).await;
     let all = auditor.get("/audit").await;
     all.assert_ok();
@@ -263,10 +263,10 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(own.text().contains("you cannot disable your own account"));
 
-    let disabled = admin
+    admin
         .post("/users/inv-7/disabled", &[("disabled", "true")])
-        .await;
-    assert_eq!(disabled.status, StatusCode::SEE_OTHER, "{}", disabled.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert!(admin
         .get("/users")
         .await
@@ -332,8 +332,8 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
                 ("wanted_until", &today),
             ],
         )
-        .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let detail_path = created.location.unwrap();
     let detail = officer.get(&detail_path).await;
     detail.assert_ok();
@@ -355,11 +355,11 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
                 ("valid_until", &today),
             ],
         )
-        .await;
-    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", own.html);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(own.text().contains("may not decide"), "{}", own.html);
     let officer = app.login_as("media-2", Role::MediaOfficer).await;
-    let decided = officer
+    officer
         .post(
             &format!("{detail_path}/decision"),
             &[
@@ -373,8 +373,8 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
                 ("note", ""),
             ],
         )
-        .await;
-    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let detail = officer.get(&detail_path).await.text();
     assert!(
         detail.contains("approved")
@@ -384,7 +384,7 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
     );
 
     let now = Utc::now().format("%Y-%m-%dT%H:%M").to_string();
-    let visit = officer
+    officer
         .post(
             &format!("{detail_path}/visits"),
             &[
@@ -393,8 +393,8 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
                 ("note", "Camp 1"),
             ],
         )
-        .await;
-    assert_eq!(visit.status, StatusCode::SEE_OTHER, "{}", visit.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert!(officer
         .get(&detail_path)
         .await

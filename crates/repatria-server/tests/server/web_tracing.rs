@@ -14,23 +14,8 @@ async fn api(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client
-        .request(method.parse().unwrap(), format!("{}{path}", browser.base))
-        .header("cookie", &browser.cookie)
-        .header("x-csrf-token", &browser.csrf);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    let answer = browser.api(method, path, body.as_ref()).await;
+    (answer.status, answer.body)
 }
 
 /// The page's HTML with the entities the templates escape (`/`, `&`, quotes) decoded.
@@ -117,13 +102,8 @@ async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_i
             "/tracing/new",
             &request_form(&[("date_of_birth", "1998-13")]),
         )
-        .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.html
-    );
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let note = refused
         .html
         .find("id=\"f-date_of_birth-note\"")
@@ -202,25 +182,24 @@ async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_i
     assert!(bad.text().contains("expected open"), "{}", bad.html);
 
     // Closing before an answer to the family is refused with the API's message.
-    let refused = tracer.post(&format!("/tracing/{id}/close"), &[]).await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.html
-    );
+    let refused = tracer
+        .post(&format!("/tracing/{id}/close"), &[])
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.html.contains("id=\"refused\""), "{}", refused.html);
     let (_, still) = api(&tracer, "GET", &format!("/api/tracing/requests/{id}"), None).await;
     assert_ne!(still["status"], "closed");
-    let answered = tracer
+    tracer
         .post(
             &format!("/tracing/{id}/answer"),
             &[("text", "A candidate is being checked.")],
         )
-        .await;
-    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.html);
-    let closed = tracer.post(&format!("/tracing/{id}/close"), &[]).await;
-    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
+    tracer
+        .post(&format!("/tracing/{id}/close"), &[])
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let page = tracer.get(&format!("/tracing/{id}")).await;
     let text = page.text();
     assert!(text.contains("A candidate is being checked."), "{text}");
@@ -290,13 +269,8 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
                 ("back", "/matches?state=review&page=1"),
             ],
         )
-        .await;
-    assert_eq!(
-        confirmed.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        confirmed.html
-    );
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(
         confirmed.location.as_deref(),
         Some("/matches?state=review&page=1")
@@ -332,13 +306,8 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
                 ("back", "/matches?state=confirmed"),
             ],
         )
-        .await;
-    assert_eq!(
-        twice.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        twice.html
-    );
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(twice.html.contains("id=\"refused\""));
     assert!(
         twice.html.contains(&format!("link-{link_id}")),
@@ -488,8 +457,10 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &TestApp) {
     );
     let mut go = mapping.to_vec();
     go.push(("action", "start"));
-    let started = tracer.post("/imports/start", &go).await;
-    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.html);
+    let started = tracer
+        .post("/imports/start", &go)
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let job_path = started.location.clone().unwrap();
     assert!(job_path.starts_with("/imports/jobs/"), "{job_path}");
     let done = finished(&tracer, &job_path).await;
@@ -643,13 +614,8 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &TestApp) {
             "/imports/preview",
             upload("list.txt", "a,b\n", &[("as", "list")]),
         )
-        .await;
-    assert_eq!(
-        unreadable.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        unreadable.html
-    );
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         unreadable
             .html

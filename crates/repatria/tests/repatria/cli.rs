@@ -172,25 +172,25 @@ async fn audit_checkpoints_from_the_command_line(backend: Backend) {
     std::fs::write(&checkpoint, &note).unwrap();
     let checkpoint = checkpoint.to_str().unwrap();
 
-    let with = |vkey: &str| {
-        run(&[
+    // `audit verify` against the checkpoint, with the key arguments given.
+    let against_checkpoint = |key: &[&str]| {
+        let verify = [
             "audit",
             "verify",
             "--db",
             &db.url,
             "--checkpoint",
             checkpoint,
-            "--vkey",
-            vkey,
-        ])
+        ];
+        run(&[&verify[..], key].concat())
     };
-    let (ok, stdout, stderr) = with(&vkey);
+    let (ok, stdout, stderr) = against_checkpoint(&["--vkey", &vkey]);
     assert!(ok, "{stderr}");
     assert_eq!(
         stdout,
         format!("audit log intact: 5 events checked\ncheckpoint {checkpoint} holds: 5 events, origin test.example/audit\n")
     );
-    let (ok, _, stderr) = with(other_vkey.trim());
+    let (ok, _, stderr) = against_checkpoint(&["--vkey", other_vkey.trim()]);
     assert!(
         !ok,
         "a checkpoint verified under a key that did not sign it"
@@ -200,16 +200,9 @@ async fn audit_checkpoints_from_the_command_line(backend: Backend) {
             && stderr.contains("signature"),
         "{stderr}"
     );
-    let (ok, _, stderr) = with("not-a-key");
+    let (ok, _, stderr) = against_checkpoint(&["--vkey", "not-a-key"]);
     assert!(!ok && stderr.contains("--vkey"), "{stderr}");
-    let (ok, _, stderr) = run(&[
-        "audit",
-        "verify",
-        "--db",
-        &db.url,
-        "--checkpoint",
-        checkpoint,
-    ]);
+    let (ok, _, stderr) = against_checkpoint(&[]);
     assert!(!ok && stderr.contains("give --vkey"), "{stderr}");
 
     // The insider's rewrite: the chain verifies, the checkpoint does not.
@@ -219,7 +212,7 @@ async fn audit_checkpoints_from_the_command_line(backend: Backend) {
     let (ok, stdout, stderr) = verify(&db);
     assert!(ok, "{stderr}");
     assert_eq!(stdout, "audit log intact: 5 events checked\n");
-    let (ok, _, stderr) = with(&vkey);
+    let (ok, _, stderr) = against_checkpoint(&["--vkey", &vkey]);
     assert!(!ok, "the rewritten log passed its checkpoint");
     assert!(
         stderr.contains(&format!("contradicts checkpoint {checkpoint}"))
