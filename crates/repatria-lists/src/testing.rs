@@ -79,13 +79,17 @@ fn build(
         "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
          <Default Extension=\"xml\" ContentType=\"application/xml\"/></Types>",
     );
+    // A part's one relationship: of `kind`, to `target`.
+    let relationship = |kind: &str, target: &str| {
+        format!(
+            "<Relationships xmlns=\"{RELATIONSHIPS}\"><Relationship Id=\"rId1\" \
+             Type=\"{DOCUMENT}/{kind}\" Target=\"{target}\"/></Relationships>"
+        )
+    };
     part(
         &mut zip,
         "_rels/.rels",
-        &format!(
-            "<Relationships xmlns=\"{RELATIONSHIPS}\"><Relationship Id=\"rId1\" \
-             Type=\"{DOCUMENT}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
-        ),
+        &relationship("officeDocument", "xl/workbook.xml"),
     );
     part(
         &mut zip,
@@ -98,10 +102,7 @@ fn build(
     part(
         &mut zip,
         "xl/_rels/workbook.xml.rels",
-        &format!(
-            "<Relationships xmlns=\"{RELATIONSHIPS}\"><Relationship Id=\"rId1\" \
-             Type=\"{DOCUMENT}/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>"
-        ),
+        &relationship("worksheet", "worksheets/sheet1.xml"),
     );
     if let Some(shared) = shared_strings {
         part(&mut zip, "xl/sharedStrings.xml", shared);

@@ -5,7 +5,7 @@ use repatria_core::Role;
 use repatria_server::AppState;
 use repatria_store::testing::both_backends;
 use repatria_store::{AuditFilter, Backend};
-use repatria_testing::{audit_signer, Answer, TestApp, PASSWORD};
+use repatria_testing::{audit_signer, authenticator_code, Answer, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -2365,19 +2365,14 @@ async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
         .post("/api/users/reg-2/disabled", json!({ "disabled": false }))
         .await;
     assert_eq!(enabled.body["disabled"], false);
-    let events = app
-        .get("/api/audit/events?entity_type=user&entity_id=reg-2")
-        .await
-        .body;
-    let actions: Vec<&str> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = user_actions(app, "reg-2").await;
     assert!(
-        actions.starts_with(&["user.create"])
-            && actions.ends_with(&["user.disable", "login.failure", "user.enable"]),
+        actions.starts_with(&["user.create".into()])
+            && actions.ends_with(&[
+                "user.disable".into(),
+                "login.failure".into(),
+                "user.enable".into()
+            ]),
         "{actions:?}"
     );
 }
@@ -3209,29 +3204,6 @@ async fn logins_beyond_the_hashing_bound_get_503() {
     assert!(busy > 0, "no login was turned away");
 }
 
-/// The current code of a base32 secret, as an authenticator app computes it.
-fn app_code(base32_secret: &str, at: i64) -> String {
-    let mut bits = 0u64;
-    let mut count = 0;
-    let mut bytes = Vec::new();
-    for c in base32_secret.bytes() {
-        let value = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-            .iter()
-            .position(|x| *x == c)
-            .unwrap() as u64;
-        bits = (bits << 5) | value;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            bytes.push((bits >> count) as u8);
-        }
-    }
-    format!(
-        "{:06}",
-        repatria_server::totp::code(&bytes, repatria_server::totp::step_at(at) as u64)
-    )
-}
-
 /// A user sets up a second factor (confirmed with a code); then a login needs a fresh
 /// code: none is 401 `totp_required`, a wrong one or one used before 401. Removing it
 /// needs the password; an administrator's password reset removes it too.
@@ -3276,14 +3248,14 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
         )
         .await;
     // (000000 may be the real code once in a million runs.)
-    if app_code(&secret, now) != "000000" {
+    if authenticator_code(&secret, now) != "000000" {
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
         field_error(&wrong, "code");
     }
     app.post_as(
         &session,
         "/api/auth/totp/confirm",
-        json!({ "code": app_code(&secret, now) }),
+        json!({ "code": authenticator_code(&secret, now) }),
     )
     .await
     .expect_status(StatusCode::NO_CONTENT);
@@ -3294,14 +3266,14 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
     let missing = login(None).await.expect_status(StatusCode::UNAUTHORIZED);
     assert_eq!(missing.body["error"]["code"], "totp_required");
     // The confirming code's step is used: the next login needs the next step's code.
-    let replayed = login(Some(app_code(&secret, now))).await;
+    let replayed = login(Some(authenticator_code(&secret, now))).await;
     assert_eq!(
         replayed.status,
         StatusCode::UNAUTHORIZED,
         "a used code was accepted"
     );
     assert_eq!(replayed.body["error"]["code"], "unauthorized");
-    let next = app_code(&secret, now + 30);
+    let next = authenticator_code(&secret, now + 30);
     login(Some(next.clone()))
         .await
         .expect_status(StatusCode::OK);
@@ -3334,7 +3306,7 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
         .to_string();
     let enrolment = app.as_token(&session, "POST", "/api/auth/totp", None).await;
     let secret = enrolment.body["secret"].as_str().unwrap().to_string();
-    let code = app_code(&secret, chrono::Utc::now().timestamp());
+    let code = authenticator_code(&secret, chrono::Utc::now().timestamp());
     app.post_as(&session, "/api/auth/totp/confirm", json!({ "code": code }))
         .await
         .expect_status(StatusCode::NO_CONTENT);
