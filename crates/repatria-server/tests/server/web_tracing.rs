@@ -261,14 +261,7 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
     );
     assert!(decoded(&queue).contains("name=\"back\" value=\"/matches?state=review&page=1\""));
 
-    let confirmed = tracer
-        .post(
-            &format!("/matches/{link_id}/decision"),
-            &[
-                ("decision", "confirm"),
-                ("back", "/matches?state=review&page=1"),
-            ],
-        )
+    let confirmed = decide(&tracer, &link_id, "confirm", "/matches?state=review&page=1")
         .await
         .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(
@@ -298,14 +291,7 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
     assert_eq!(request["status"], "confirmed");
 
     // Confirming twice: the API's refusal on the queue it came from, not an error page.
-    let twice = tracer
-        .post(
-            &format!("/matches/{link_id}/decision"),
-            &[
-                ("decision", "confirm"),
-                ("back", "/matches?state=confirmed"),
-            ],
-        )
+    let twice = decide(&tracer, &link_id, "confirm", "/matches?state=confirmed")
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(twice.html.contains("id=\"refused\""));
@@ -315,12 +301,7 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
     );
 
     // Undo from the request's page comes back to it.
-    let undone = tracer
-        .post(
-            &format!("/matches/{link_id}/decision"),
-            &[("decision", "undo"), ("back", &format!("/tracing/{id}"))],
-        )
-        .await;
+    let undone = decide(&tracer, &link_id, "undo", &format!("/tracing/{id}")).await;
     assert_eq!(
         undone.location.as_deref(),
         Some(format!("/tracing/{id}").as_str())
@@ -338,6 +319,16 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
 }
 
 /// Polls a job page until the import is no longer running.
+/// Decides on link `link_id` from the review form, which comes back to `back`.
+async fn decide(browser: &Browser, link_id: &str, decision: &str, back: &str) -> Page {
+    browser
+        .post(
+            &format!("/matches/{link_id}/decision"),
+            &[("decision", decision), ("back", back)],
+        )
+        .await
+}
+
 async fn finished(browser: &Browser, path: &str) -> Page {
     for _ in 0..400 {
         let page = browser.get(path).await;
