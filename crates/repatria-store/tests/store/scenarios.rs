@@ -663,6 +663,37 @@ fn proposal(
     link
 }
 
+/// What matching proposes for `subject` now: a link to each captive with its score
+/// (replacing the undecided links it no longer proposes).
+async fn recompute(
+    store: &SqlStore,
+    subject: repatria_core::LinkSubject,
+    scores: &[(CaptiveId, f64)],
+) -> Vec<repatria_core::MatchLink> {
+    let proposals = scores
+        .iter()
+        .map(|&(captive, score)| proposal(subject, captive, score))
+        .collect();
+    store
+        .propose_links(&actor(), Some(subject), proposals, now())
+        .await
+        .unwrap()
+}
+
+/// The links of `subject`, in the store's order.
+async fn links_of(
+    store: &SqlStore,
+    subject: repatria_core::LinkSubject,
+) -> Vec<repatria_core::MatchLink> {
+    store
+        .match_links(&repatria_store::LinkFilter {
+            subject: Some(subject),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
 async fn tracing_requests_are_stored_answered_and_closed_only_once_answered(store: &SqlStore) {
     use repatria_core::{TracingAnswer, TracingStatus};
     use repatria_store::TracingChange;
@@ -748,15 +779,7 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
         .await
         .unwrap();
     let subject = LinkSubject::Request { id: request.id };
-    let stored = store
-        .propose_links(
-            &actor(),
-            Some(subject),
-            vec![proposal(subject, a.id, 0.97), proposal(subject, b.id, 0.6)],
-            now(),
-        )
-        .await
-        .unwrap();
+    let stored = recompute(store, subject, &[(a.id, 0.97), (b.id, 0.6)]).await;
     assert_eq!(stored[0].state, LinkState::Linked);
     assert_eq!(stored[1].state, LinkState::Review);
     let found = store.get_tracing_request(request.id).await.unwrap();
@@ -809,25 +832,11 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
         .unwrap();
 
     // Proposing both again: the rejected pair stays rejected, the confirmed one confirmed.
-    let again = store
-        .propose_links(
-            &actor(),
-            Some(subject),
-            vec![proposal(subject, a.id, 0.99), proposal(subject, b.id, 0.99)],
-            now(),
-        )
-        .await
-        .unwrap();
+    let again = recompute(store, subject, &[(a.id, 0.99), (b.id, 0.99)]).await;
     assert_eq!(again[0].state, LinkState::Confirmed);
     assert_eq!(again[1].state, LinkState::Rejected);
     assert_eq!(again[1].id, stored[1].id);
-    let all = store
-        .match_links(&LinkFilter {
-            subject: Some(subject),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let all = links_of(store, subject).await;
     assert_eq!(all.len(), 3, "a, b and the rejected second candidate d");
 
     // Undo the confirmation: back to candidates, and recorded.
@@ -854,31 +863,15 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
     );
 
     // The link undone stays in review when the engine proposes it again.
-    let again = store
-        .propose_links(
-            &actor(),
-            Some(subject),
-            vec![proposal(subject, a.id, 0.99)],
-            now(),
-        )
-        .await
-        .unwrap();
+    let again = recompute(store, subject, &[(a.id, 0.99)]).await;
     assert_eq!(again[0].state, LinkState::Review);
     assert_eq!(again[0].decided_by.as_deref(), Some("registrar-1"));
 
     // Recomputing with nothing above the band removes only links nobody touched:
     // here none, since a person undid the one and rejected the other.
-    store
-        .propose_links(&actor(), Some(subject), vec![], now())
+    recompute(store, subject, &[]).await;
+    let left: Vec<LinkState> = links_of(store, subject)
         .await
-        .unwrap();
-    let left: Vec<LinkState> = store
-        .match_links(&LinkFilter {
-            subject: Some(subject),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
         .into_iter()
         .map(|l| l.state)
         .collect();
@@ -890,26 +883,10 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
     assert_eq!(found.status, TracingStatus::CandidatesFound);
     // A proposal nobody touched is removed when no longer proposed.
     let c = create(store, "KP", "Kim", "Chan").await;
-    store
-        .propose_links(
-            &actor(),
-            Some(subject),
-            vec![proposal(subject, c.id, 0.5)],
-            now(),
-        )
+    recompute(store, subject, &[(c.id, 0.5)]).await;
+    recompute(store, subject, &[]).await;
+    let targets: Vec<repatria_core::LinkTarget> = links_of(store, subject)
         .await
-        .unwrap();
-    store
-        .propose_links(&actor(), Some(subject), vec![], now())
-        .await
-        .unwrap();
-    let targets: Vec<repatria_core::LinkTarget> = store
-        .match_links(&LinkFilter {
-            subject: Some(subject),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
         .into_iter()
         .map(|l| l.target)
         .collect();
