@@ -846,8 +846,8 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
 }
 
 /// The three-party case of docs/exchange.md through the API: UA holds KP soldiers,
-/// RU holds UA soldiers; sides `[UA]` and `[RU, KP]`.
-fn three_party_scenario() -> Value {
+/// RU holds UA soldiers; sides `[UA]` and `[RU, KP]`. The bounds tests plan it too.
+pub(crate) fn three_party_scenario() -> Value {
     let prisoner = |id: &str, held_by: &str, belongs_to: &str| json!({ "id": id, "held_by": held_by, "belongs_to": belongs_to, "rank": "private", "captured_on": "2025-01-09" });
     json!({
         "parties": [{ "id": "UA", "name": "Ukraine" }, { "id": "RU", "name": "Russian Federation" }, { "id": "KP", "name": "DPRK" }],

@@ -10,6 +10,8 @@ use std::time::Duration;
 use repatria_core::Role;
 use repatria_server::work::Kind;
 use repatria_testing::TestApp;
+
+use crate::api::three_party_scenario;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -89,16 +91,6 @@ async fn answer_before_the_body(app: &TestApp, head: &str, start: &[u8]) -> Opti
     })
     .await
     .unwrap()
-}
-
-fn three_party_scenario() -> Value {
-    let prisoner = |id: &str, held_by: &str, belongs_to: &str| json!({ "id": id, "held_by": held_by, "belongs_to": belongs_to, "rank": "private", "captured_on": "2025-01-09" });
-    json!({
-        "parties": [{ "id": "UA", "name": "Ukraine" }, { "id": "RU", "name": "Russian Federation" }, { "id": "KP", "name": "DPRK" }],
-        "sides": [["UA"], ["RU", "KP"]],
-        "prisoners": [prisoner("kp-1", "UA", "KP"), prisoner("ua-1", "RU", "UA")],
-        "terms": { "balance": "count", "tolerance": 0, "as_of": "2026-11-27" }
-    })
 }
 
 async fn json_bodies_are_bounded_to_a_mebibyte_and_files_to_64(app: &TestApp) {
