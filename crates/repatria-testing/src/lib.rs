@@ -122,14 +122,17 @@ impl TestApp {
     pub async fn user(&self, username: &str, role: Role) -> String {
         self.create_user(username, role).await;
         let answer = self
-            .anonymous(
-                "POST",
-                "/api/auth/login",
-                Some(&json!({ "username": username, "password": PASSWORD }).to_string()),
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            .log_in_with(username, PASSWORD)
+            .await
+            .expect_status(StatusCode::OK);
         answer.body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Logs in through the API (sending no credential): the answer as it is.
+    pub async fn log_in_with(&self, username: &str, password: &str) -> Answer {
+        let body = json!({ "username": username, "password": password });
+        self.anonymous("POST", "/api/auth/login", Some(&body.to_string()))
+            .await
     }
 
     /// Creates an account with `role` and logs it in through the login form.

@@ -2331,11 +2331,7 @@ async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
     assert!(!list.body.to_string().contains("argon2"));
 
     let login = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&json!({ "username": "reg-2", "password": "a long enough password" }).to_string()),
-        )
+        .log_in_with("reg-2", "a long enough password")
         .await
         .expect_status(StatusCode::OK);
     let token = login.body["token"].as_str().unwrap().to_string();
@@ -2354,13 +2350,9 @@ async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
     assert_eq!(disabled.body["disabled"], true);
     // Its session stops at once, and it cannot log in again.
     assert_eq!(session_status(app, &token).await, StatusCode::UNAUTHORIZED);
-    app.anonymous(
-        "POST",
-        "/api/auth/login",
-        Some(&json!({ "username": "reg-2", "password": "a long enough password" }).to_string()),
-    )
-    .await
-    .expect_status(StatusCode::UNAUTHORIZED);
+    app.log_in_with("reg-2", "a long enough password")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     let enabled = app
         .post("/api/users/reg-2/disabled", json!({ "disabled": false }))
         .await;
@@ -2657,13 +2649,7 @@ async fn parallel_wrong_guesses_are_counted_before_any_password_is_checked(app: 
     assert_eq!(failures, checked, "{actions:?}");
     // One lockout for the account, and one for the address once it passes 20.
     assert!((1..=2).contains(&lockouts), "{actions:?}");
-    let wrong = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", PASSWORD)),
-        )
-        .await;
+    let wrong = app.log_in_with("reg-1", PASSWORD).await;
     assert_eq!(
         wrong.status,
         StatusCode::TOO_MANY_REQUESTS,
@@ -2686,20 +2672,11 @@ async fn parallel_wrong_guesses_are_counted_before_any_password_is_checked(app: 
 async fn an_admin_unlocks_an_account_locked_by_failed_logins(app: &TestApp) {
     let registrar = app.user("reg-1", Role::Registrar).await;
     for _ in 0..6 {
-        app.anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", "not the password")),
-        )
-        .await;
+        app.log_in_with("reg-1", "not the password").await;
     }
-    app.anonymous(
-        "POST",
-        "/api/auth/login",
-        Some(&login_body("reg-1", PASSWORD)),
-    )
-    .await
-    .expect_status(StatusCode::TOO_MANY_REQUESTS);
+    app.log_in_with("reg-1", PASSWORD)
+        .await
+        .expect_status(StatusCode::TOO_MANY_REQUESTS);
     let list = app.get("/api/users").await.body;
     let reg = list
         .as_array()
@@ -2719,13 +2696,9 @@ async fn an_admin_unlocks_an_account_locked_by_failed_logins(app: &TestApp) {
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(unlocked.body["locked"], false);
-    app.anonymous(
-        "POST",
-        "/api/auth/login",
-        Some(&login_body("reg-1", PASSWORD)),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    app.log_in_with("reg-1", PASSWORD)
+        .await
+        .expect_status(StatusCode::OK);
     let actions = user_actions(app, "reg-1").await;
     for action in ["login.failure", "login.lockout", "user.unlock"] {
         assert!(
@@ -2764,13 +2737,9 @@ async fn disabling_an_account_revokes_its_credentials_for_good(app: &TestApp) {
     let detail: Value = serde_json::from_str(events[0]["detail"].as_str().unwrap()).unwrap();
     assert_eq!(detail["credentials_revoked"], 2, "{events}");
     // A new login works.
-    app.anonymous(
-        "POST",
-        "/api/auth/login",
-        Some(&login_body("reg-1", PASSWORD)),
-    )
-    .await
-    .expect_status(StatusCode::OK);
+    app.log_in_with("reg-1", PASSWORD)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 /// Tokens have a name and an expiry, are listed (never the secret) and revoked by their
@@ -2866,14 +2835,7 @@ async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestA
 /// one, after which the user can do nothing but change it.
 async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
     let first = app.user("reg-1", Role::Registrar).await;
-    let second = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", PASSWORD)),
-        )
-        .await
-        .body["token"]
+    let second = app.log_in_with("reg-1", PASSWORD).await.body["token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -2914,13 +2876,9 @@ async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
         StatusCode::UNAUTHORIZED,
         "the other session survived the change"
     );
-    app.anonymous(
-        "POST",
-        "/api/auth/login",
-        Some(&login_body("reg-1", PASSWORD)),
-    )
-    .await
-    .expect_status(StatusCode::UNAUTHORIZED);
+    app.log_in_with("reg-1", PASSWORD)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
 
     // The administrator's reset: a temporary password, every credential revoked.
     app.post(
@@ -2939,11 +2897,7 @@ async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
     assert_eq!(reset.body["must_change_password"], true);
     assert_eq!(session_status(app, &first).await, StatusCode::UNAUTHORIZED);
     let login = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", "a temporary password")),
-        )
+        .log_in_with("reg-1", "a temporary password")
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(login.body["user"]["must_change_password"], true);
