@@ -82,9 +82,10 @@ impl TestDatabase {
 }
 
 /// A fresh database and a store connected to it, for tests that take `&SqlStore` (it
-/// dereferences to the store). The database lives as long as this.
+/// dereferences to the store) and those that share it with tasks of their own (clone
+/// `store`). The database lives as long as this.
 pub struct TestStore {
-    pub store: SqlStore,
+    pub store: std::sync::Arc<SqlStore>,
     pub db: TestDatabase,
 }
 
@@ -93,7 +94,7 @@ impl TestStore {
     pub async fn open(backend: Backend) -> Option<TestStore> {
         let db = TestDatabase::create(backend).await?;
         Some(TestStore {
-            store: db.store().await,
+            store: std::sync::Arc::new(db.store().await),
             db,
         })
     }
@@ -287,7 +288,7 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Runs each named test on SQLite and on PostgreSQL: one `#[tokio::test]` per backend,
+/// Runs each named test on SQLite and on PostgreSQL: one test per backend,
 /// `sqlite::name` and `postgres::name`, in the module where it is used. The PostgreSQL
 /// run is skipped with a notice without `REPATRIA_TEST_PG_URL`, and fails instead when
 /// `REPATRIA_PG_REQUIRED=1` ([`TestDatabase::create`] decides both).
@@ -298,50 +299,67 @@ impl Drop for TestDatabase {
 ///   with the backend and makes its own database (returning early when
 ///   [`TestDatabase::create`] gives `None`).
 /// - `both_backends!(setup = expr; a, b)`: `expr` is an async function from a `Backend` to
-///   `Option<Fixture>` (a [`TestDatabase`], a running server, …), named as the module
-///   names it; each `async fn a(fixture: &Fixture)` is called with what it made. `None`
-///   skips the run; on SQLite it is a failure.
+///   `Option<Fixture>` (a [`TestDatabase`], a [`TestStore`], a running server, …), named
+///   as the module names it; each `async fn a(fixture: &Fixture)` is called with what it
+///   made. `None` skips the run; on SQLite it is a failure.
 ///
-/// The tests run on a multi-threaded runtime with two workers, as the server does.
+/// The tests run on a multi-threaded runtime with two workers, as the server does; a
+/// test written `name with N workers` gets `N` (for tests of truly parallel work).
 #[macro_export]
 macro_rules! both_backends {
-    (setup = $setup:expr; $($name:ident),+ $(,)?) => {
+    (setup = $setup:expr; $($name:ident $(with $workers:literal workers)?),+ $(,)?) => {
         mod sqlite {
             #[allow(unused_imports)]
             use super::*;
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let fixture = ($setup)($crate::Backend::Sqlite)
-                    .await
-                    .expect("SQLite is always available");
-                super::$name(&fixture).await;
-            })+
-        }
-        mod postgres {
-            #[allow(unused_imports)]
-            use super::*;
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(fixture) = ($setup)($crate::Backend::Postgres).await {
+            $(#[test]
+            fn $name() {
+                $crate::testing::runtime(&[$($workers)?]).block_on(async {
+                    let fixture = ($setup)($crate::Backend::Sqlite)
+                        .await
+                        .expect("SQLite is always available");
                     super::$name(&fixture).await;
-                }
-            })+
-        }
-    };
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                super::$name($crate::Backend::Sqlite).await;
+                })
             })+
         }
         mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                super::$name($crate::Backend::Postgres).await;
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[test]
+            fn $name() {
+                $crate::testing::runtime(&[$($workers)?]).block_on(async {
+                    if let Some(fixture) = ($setup)($crate::Backend::Postgres).await {
+                        super::$name(&fixture).await;
+                    }
+                })
             })+
         }
     };
+    ($($name:ident $(with $workers:literal workers)?),+ $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                $crate::testing::runtime(&[$($workers)?])
+                    .block_on(super::$name($crate::Backend::Sqlite));
+            })+
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                $crate::testing::runtime(&[$($workers)?])
+                    .block_on(super::$name($crate::Backend::Postgres));
+            })+
+        }
+    };
+}
+
+/// The runtime of a [`both_backends!`] test: multi-threaded, with the workers given
+/// (none: two).
+pub fn runtime(workers: &[usize]) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.first().copied().unwrap_or(2))
+        .enable_all()
+        .build()
+        .expect("start the test runtime")
 }
 
 /// The macro, named from this module.

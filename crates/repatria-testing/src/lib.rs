@@ -122,14 +122,17 @@ impl TestApp {
     pub async fn user(&self, username: &str, role: Role) -> String {
         self.create_user(username, role).await;
         let answer = self
-            .anonymous(
-                "POST",
-                "/api/auth/login",
-                Some(&json!({ "username": username, "password": PASSWORD }).to_string()),
-            )
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            .log_in_with(username, PASSWORD)
+            .await
+            .expect_status(StatusCode::OK);
         answer.body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Logs in through the API (sending no credential): the answer as it is.
+    pub async fn log_in_with(&self, username: &str, password: &str) -> Answer {
+        let body = json!({ "username": username, "password": password });
+        self.anonymous("POST", "/api/auth/login", Some(&body.to_string()))
+            .await
     }
 
     /// Creates an account with `role` and logs it in through the login form.
@@ -188,6 +191,29 @@ pub struct Answer {
     pub request_id: Option<String>,
 }
 
+impl Answer {
+    async fn read(response: reqwest::Response) -> Answer {
+        let status = response.status();
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .map(|v| v.to_str().unwrap().to_string());
+        let text = response.text().await.unwrap();
+        Answer {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            request_id,
+        }
+    }
+
+    /// Asserts the answer's status (the body in the message) and gives the answer back.
+    #[track_caller]
+    pub fn expect_status(self, status: StatusCode) -> Answer {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
+}
+
 /// The JSON client.
 impl TestApp {
     /// Sends without a credential.
@@ -204,6 +230,29 @@ impl TestApp {
         body: Option<&str>,
     ) -> Answer {
         self.request(method, path, body, Some(token)).await
+    }
+
+    /// The status of a request without a body sent with `token` (does it hold that
+    /// right? Is it still valid?).
+    pub async fn status_as(&self, token: &str, method: &str, path: &str) -> StatusCode {
+        self.as_token(token, method, path, None).await.status
+    }
+
+    /// GETs with `token`.
+    pub async fn get_as(&self, token: &str, path: &str) -> Answer {
+        self.as_token(token, "GET", path, None).await
+    }
+
+    /// POSTs `body` with `token`.
+    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> Answer {
+        self.as_token(token, "POST", path, Some(&body.to_string()))
+            .await
+    }
+
+    /// PUTs `body` with `token`.
+    pub async fn put_as(&self, token: &str, path: &str, body: Value) -> Answer {
+        self.as_token(token, "PUT", path, Some(&body.to_string()))
+            .await
     }
 
     /// Sends with [`TestApp::token`].
@@ -230,19 +279,7 @@ impl TestApp {
                 .header("content-type", "application/json")
                 .body(body.to_string());
         }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let request_id = response
-            .headers()
-            .get("x-request-id")
-            .map(|v| v.to_str().unwrap().to_string());
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Answer {
-            status,
-            body,
-            request_id,
-        }
+        Answer::read(request.send().await.unwrap()).await
     }
 
     pub async fn get(&self, path: &str) -> Answer {
@@ -272,13 +309,7 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        Answer {
-            status,
-            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-            request_id: None,
-        }
+        Answer::read(response).await
     }
 
     /// Polls an import job until it is no longer running.
@@ -314,6 +345,26 @@ impl TestApp {
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
         answer.body["id"].as_str().unwrap().to_string()
     }
+}
+
+/// The current code of a base32 secret at `at` (Unix seconds), as an authenticator app
+/// computes it.
+pub fn authenticator_code(base32_secret: &str, at: i64) -> String {
+    let (mut bits, mut count, mut bytes) = (0u64, 0, Vec::new());
+    for c in base32_secret.bytes() {
+        let value = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+            .iter()
+            .position(|x| *x == c)
+            .expect("a base32 secret") as u64;
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count) as u8);
+        }
+    }
+    let step = repatria_server::totp::step_at(at) as u64;
+    format!("{:06}", repatria_server::totp::code(&bytes, step))
 }
 
 /// A turn for a test that uploads files through the web form and starts their import
@@ -382,6 +433,13 @@ impl Page {
         unescape(&out.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 
+    /// Asserts the page's status (the page in the message) and gives the page back.
+    #[track_caller]
+    pub fn expect_status(self, status: StatusCode) -> Page {
+        assert_eq!(self.status, status, "{}", self.html);
+        self
+    }
+
     pub fn assert_ok(&self) -> &Page {
         assert_eq!(self.status, StatusCode::OK, "{}", self.html);
         self
@@ -430,6 +488,23 @@ impl Browser {
             .await
             .unwrap();
         Browser::read(response).await
+    }
+
+    /// Calls the JSON API with the session's cookie and its CSRF token, as the pages'
+    /// scripts do.
+    pub async fn api(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        Answer::read(request.send().await.unwrap()).await
     }
 
     /// Posts a form with the session's CSRF token, as the page's form would.

@@ -140,6 +140,35 @@ fn random_shape(rng: &mut SmallRng, max_prisoners: usize) -> Shape {
     }
 }
 
+/// Asks brute force too (when the scenario is small enough).
+const BRUTE_FORCE: bool = true;
+
+/// Plans `shape`'s scenario: the plan is optimal, passes the checker and has the objective
+/// of the per-prisoner integer program and, when `brute_force` is asked and there are at
+/// most 12 candidates, of brute force. True when brute force was compared.
+fn plan_matches_the_models(round: usize, shape: &Shape, brute_force: bool) -> bool {
+    let s = build(shape);
+    let plan = plan(&s).unwrap();
+    assert!(plan.optimal, "round {round}\n{shape:?}");
+    if let Err(problems) = check_plan(&s, &plan) {
+        panic!("round {round}: {problems:#?}\n{shape:?}");
+    }
+    assert_eq!(
+        objective_of(&plan),
+        per_prisoner_objective(&s),
+        "round {round}: per-prisoner model disagrees\n{shape:?}"
+    );
+    if !brute_force || reference_candidates(&s).len() > 12 {
+        return false;
+    }
+    assert_eq!(
+        objective_of(&plan),
+        brute_force_objective(&s),
+        "round {round}: brute force disagrees\n{shape:?}"
+    );
+    true
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
@@ -160,25 +189,8 @@ fn the_objective_equals_the_per_prisoner_integer_program_and_brute_force() {
     let (mut compared, mut brute_forced) = (0, 0);
     for round in 0..300 {
         let shape = random_shape(&mut rng, 24);
-        let s = build(&shape);
-        let plan = plan(&s).unwrap();
-        assert!(plan.optimal);
-        if let Err(problems) = check_plan(&s, &plan) {
-            panic!("round {round}: {problems:#?}\n{shape:?}");
-        }
-        let expected = per_prisoner_objective(&s);
-        assert_eq!(
-            objective_of(&plan),
-            expected,
-            "round {round}: per-prisoner model disagrees\n{shape:?}"
-        );
         compared += 1;
-        if reference_candidates(&s).len() <= 12 {
-            assert_eq!(
-                objective_of(&plan),
-                brute_force_objective(&s),
-                "round {round}: brute force disagrees\n{shape:?}"
-            );
+        if plan_matches_the_models(round, &shape, BRUTE_FORCE) {
             brute_forced += 1;
         }
     }
@@ -197,14 +209,7 @@ fn more_parties_and_prisoners_still_match_the_per_prisoner_model() {
         shape.party_sides = (0..rng.gen_range(3..=8))
             .map(|_| rng.gen_range(0..3))
             .collect();
-        let s = build(&shape);
-        let plan = plan(&s).unwrap();
-        check_plan(&s, &plan).unwrap();
-        assert_eq!(
-            objective_of(&plan),
-            per_prisoner_objective(&s),
-            "round {round}\n{shape:?}"
-        );
+        plan_matches_the_models(round, &shape, !BRUTE_FORCE);
     }
 }
 
@@ -233,24 +238,8 @@ fn a_binding_cap_under_balance_by_count_matches_the_per_prisoner_model_and_brute
             continue;
         }
         shape.max_total = Some(rng.gen_range(0..moved));
-        let s = build(&shape);
-        let plan = plan(&s).unwrap();
-        assert!(plan.optimal);
-        if let Err(problems) = check_plan(&s, &plan) {
-            panic!("round {round}: {problems:#?}\n{shape:?}");
-        }
-        assert_eq!(
-            objective_of(&plan),
-            per_prisoner_objective(&s),
-            "round {round}: per-prisoner model disagrees\n{shape:?}"
-        );
         compared += 1;
-        if reference_candidates(&s).len() <= 12 {
-            assert_eq!(
-                objective_of(&plan),
-                brute_force_objective(&s),
-                "round {round}: brute force disagrees\n{shape:?}"
-            );
+        if plan_matches_the_models(round, &shape, BRUTE_FORCE) {
             brute_forced += 1;
         }
     }
@@ -278,17 +267,7 @@ fn balance_by_value_on_up_to_six_sides_matches_the_per_prisoner_model() {
         if round % 3 != 0 {
             shape.tolerance = 0;
         }
-        let s = build(&shape);
-        let plan = plan(&s).unwrap();
-        assert!(plan.optimal, "round {round}\n{shape:?}");
-        if let Err(problems) = check_plan(&s, &plan) {
-            panic!("round {round}: {problems:#?}\n{shape:?}");
-        }
-        assert_eq!(
-            objective_of(&plan),
-            per_prisoner_objective(&s),
-            "round {round}\n{shape:?}"
-        );
+        plan_matches_the_models(round, &shape, !BRUTE_FORCE);
     }
 }
 
@@ -311,24 +290,8 @@ fn balance_by_value_between_two_sides_matches_the_per_prisoner_model_and_brute_f
                 }
             })
             .collect();
-        let s = build(&shape);
-        let plan = plan(&s).unwrap();
-        assert!(plan.optimal);
-        if let Err(problems) = check_plan(&s, &plan) {
-            panic!("round {round}: {problems:#?}\n{shape:?}");
-        }
-        assert_eq!(
-            objective_of(&plan),
-            per_prisoner_objective(&s),
-            "round {round}: per-prisoner model disagrees\n{shape:?}"
-        );
         compared += 1;
-        if reference_candidates(&s).len() <= 12 {
-            assert_eq!(
-                objective_of(&plan),
-                brute_force_objective(&s),
-                "round {round}: brute force disagrees\n{shape:?}"
-            );
+        if plan_matches_the_models(round, &shape, BRUTE_FORCE) {
             brute_forced += 1;
         }
     }

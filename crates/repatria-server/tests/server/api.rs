@@ -5,7 +5,7 @@ use repatria_core::Role;
 use repatria_server::AppState;
 use repatria_store::testing::both_backends;
 use repatria_store::{AuditFilter, Backend};
-use repatria_testing::{audit_signer, Answer, TestApp, PASSWORD};
+use repatria_testing::{audit_signer, authenticator_code, Answer, TestApp, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -69,12 +69,55 @@ const MATRIX_LIST: &str = "№,Прізвище,Ім'я,Дата народже�
 async fn import_and_wait(app: &TestApp, name: &str, file: &str, extra: &str) -> (String, String) {
     let started = app
         .upload(&format!("/api/imports?file_name={name}{extra}"), file)
-        .await;
-    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+        .await
+        .expect_status(StatusCode::ACCEPTED);
     let job_id = started.body["id"].as_str().unwrap().to_string();
     let job = app.finished_job(&job_id).await;
     assert_eq!(job["state"], "done", "{job}");
     (job["import"]["id"].as_str().unwrap().to_string(), job_id)
+}
+
+/// Records on captive `id` what only some roles may read: an interview with `summary`
+/// and a health assessment with `note`.
+async fn record_interview_and_health(app: &TestApp, id: &str, summary: &str, note: &str) {
+    let interview = json!({ "at": "2025-01-16T10:00:00Z", "interviewer": "I", "language": "ko", "interpreter": "X", "summary": summary });
+    app.post(&format!("/api/captives/{id}/interviews"), interview)
+        .await
+        .expect_status(StatusCode::OK);
+    let health = json!({ "category": "sick", "note": note });
+    app.post(&format!("/api/captives/{id}/health"), health)
+        .await
+        .expect_status(StatusCode::OK);
+}
+
+/// The prisoners a plan (the API's JSON) transfers.
+fn transferred(plan: &Value) -> Vec<&str> {
+    plan["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["prisoner"].as_str().unwrap())
+        .collect()
+}
+
+/// The prisoners a plan leaves where they are, each with the reason.
+fn not_moved(plan: &Value) -> Vec<(&str, &str)> {
+    plan["not_moved"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["prisoner"].as_str().unwrap(),
+                n["reason"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// What a request with `token` gets (OK while its session or token is valid).
+async fn session_status(app: &TestApp, token: &str) -> StatusCode {
+    app.status_as(token, "GET", "/api/parties").await
 }
 
 fn field_error<'a>(answer: &'a Answer, field: &str) -> &'a str {
@@ -157,10 +200,11 @@ async fn a_request_id_sent_by_the_client_is_not_recorded(app: &TestApp) {
 }
 
 async fn health_check_and_openapi_document_need_no_setup(app: &TestApp) {
-    let health = app.get("/healthz").await;
-    assert_eq!(health.status, StatusCode::OK);
-    let doc = app.get("/api/openapi.json").await;
-    assert_eq!(doc.status, StatusCode::OK);
+    app.get("/healthz").await.expect_status(StatusCode::OK);
+    let doc = app
+        .get("/api/openapi.json")
+        .await
+        .expect_status(StatusCode::OK);
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc.body["paths"].as_object().unwrap();
     for path in [
@@ -243,11 +287,13 @@ async fn a_created_captive_can_be_read_back_with_its_claims_timeline_and_deadlin
     app.with_parties().await;
     let answer = app
         .post("/api/captives", captive("Кимов", "Алексей", "KP"))
-        .await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        .await
+        .expect_status(StatusCode::CREATED);
     let id = answer.body["id"].as_str().unwrap();
-    let record = app.get(&format!("/api/captives/{id}")).await;
-    assert_eq!(record.status, StatusCode::OK);
+    let record = app
+        .get(&format!("/api/captives/{id}"))
+        .await
+        .expect_status(StatusCode::OK);
     let body = &record.body;
     for part in [
         "id",
@@ -294,8 +340,10 @@ async fn invalid_fields_are_422_and_each_is_named(app: &TestApp) {
     body["capture"]["latitude"] = json!(95.0);
     body["languages"] = json!(["korean"]);
     body["power_of_origin"] = json!("kp");
-    let answer = app.post("/api/captives", body).await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let answer = app
+        .post("/api/captives", body)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.body["error"]["code"], "validation_failed");
     assert!(
         field_error(&answer, "identity_claims[0].date_of_birth").contains("not a calendar date")
@@ -309,8 +357,10 @@ async fn invalid_fields_are_422_and_each_is_named(app: &TestApp) {
 
     let mut future = captive("Кимов", "Алексей", "KP");
     future["capture"]["captured_at"] = json!("2999-01-01T00:00:00Z");
-    let answer = app.post("/api/captives", future).await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let answer = app
+        .post("/api/captives", future)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&answer, "capture.captured_at").contains("future"));
     assert_eq!(
         app.get("/api/captives").await.body["total"],
@@ -323,8 +373,8 @@ async fn malformed_json_is_400_and_a_wrong_type_names_its_path(app: &TestApp) {
     app.with_parties().await;
     let answer = app
         .send("POST", "/api/captives", Some("{\"power_of_origin\": "))
-        .await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
     assert_eq!(answer.body["error"]["code"], "bad_request");
     assert!(answer.body["error"]["message"]
         .as_str()
@@ -333,8 +383,10 @@ async fn malformed_json_is_400_and_a_wrong_type_names_its_path(app: &TestApp) {
 
     let mut body = captive("Кимов", "Алексей", "KP");
     body["identity_claims"][0]["confidence"] = json!("high");
-    let answer = app.post("/api/captives", body).await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let answer = app
+        .post("/api/captives", body)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&answer, "identity_claims[0].confidence").contains("invalid type"));
 
     let mut body = captive("Кимов", "Алексей", "KP");
@@ -351,8 +403,8 @@ async fn a_captive_of_an_unknown_party_is_422_naming_the_field(app: &TestApp) {
     app.with_parties().await;
     let answer = app
         .post("/api/captives", captive("Кимов", "Алексей", "XX"))
-        .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&answer, "power_of_origin").contains("no party with code XX"));
 }
 
@@ -368,20 +420,19 @@ async fn unknown_ids_are_404(app: &TestApp) {
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(answer.body["error"]["code"], "not_found");
     }
-    let answer = app
-        .post(
-            &format!("/api/captives/{unknown}/custody-events"),
-            json!({"kind": "transferred", "at": "2025-01-10T00:00:00Z"}),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    app.post(
+        &format!("/api/captives/{unknown}/custody-events"),
+        json!({"kind": "transferred", "at": "2025-01-10T00:00:00Z"}),
+    )
+    .await
+    .expect_status(StatusCode::NOT_FOUND);
 }
 
 async fn names_found(app: &TestApp, query: &str) -> Vec<String> {
     let answer = app
         .get(&format!("/api/captives?q={}", urlencode(query)))
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        .await
+        .expect_status(StatusCode::OK);
     let mut names: Vec<String> = answer.body["items"]
         .as_array()
         .unwrap()
@@ -410,12 +461,9 @@ async fn search_finds_captives_by_any_name_in_any_script(app: &TestApp) {
     app.create_captive(captive("Шевченко", "Тарас", "RU")).await;
     app.create_captive(captive("Fëdorov", "Ivan", "RU")).await;
     let claim = json!({ "source": "investigator_assessment", "family_name": "리", "given_name": "정철", "confidence": 0.7 });
-    assert_eq!(
-        app.post(&format!("/api/captives/{id}/identity-claims"), claim)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    app.post(&format!("/api/captives/{id}/identity-claims"), claim)
+        .await
+        .expect_status(StatusCode::OK);
 
     assert_eq!(names_found(app, "КИМОВ").await, vec!["Кимов"]);
     assert_eq!(
@@ -426,8 +474,10 @@ async fn search_finds_captives_by_any_name_in_any_script(app: &TestApp) {
     assert_eq!(names_found(app, "тарас шевч").await, vec!["Шевченко"]);
     assert_eq!(names_found(app, "fedorov").await, vec!["Fëdorov"]);
     assert!(names_found(app, "Petrenko").await.is_empty());
-    let answer = app.get("/api/captives?q=%21%21").await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let answer = app
+        .get("/api/captives?q=%21%21")
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(field_error(&answer, "q").contains("no letters"));
 }
 
@@ -533,8 +583,8 @@ async fn a_record_is_changed_step_by_step_and_every_change_is_audited(app: &Test
             &path("/capture-card"),
             json!({ "sent_at": "2025-01-11T00:00:00Z" }),
         )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK);
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(answer.body["deadlines"][0]["state"], "met");
 
     let events = app
@@ -645,13 +695,13 @@ async fn a_party_code_taken_twice_is_409(app: &TestApp) {
     app.with_parties().await;
     let answer = app
         .post("/api/parties", json!({ "code": "UA", "name": "Again" }))
-        .await;
-    assert_eq!(answer.status, StatusCode::CONFLICT);
+        .await
+        .expect_status(StatusCode::CONFLICT);
     assert_eq!(answer.body["error"]["code"], "conflict");
     let answer = app
         .post("/api/parties", json!({ "code": "", "name": "" }))
-        .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     field_error(&answer, "code");
     field_error(&answer, "name");
     let parties = app.get("/api/parties").await.body;
@@ -784,8 +834,9 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
             }
         }
     }
-    let answer = app.send("DELETE", "/api/captives", None).await;
-    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+    app.send("DELETE", "/api/captives", None)
+        .await
+        .expect_status(StatusCode::METHOD_NOT_ALLOWED);
     let record = app.get(&format!("/api/captives/{id}")).await.body;
     assert_eq!(
         record["identity_claims"].as_array().unwrap().len(),
@@ -795,8 +846,8 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
 }
 
 /// The three-party case of docs/exchange.md through the API: UA holds KP soldiers,
-/// RU holds UA soldiers; sides `[UA]` and `[RU, KP]`.
-fn three_party_scenario() -> Value {
+/// RU holds UA soldiers; sides `[UA]` and `[RU, KP]`. The bounds tests plan it too.
+pub(crate) fn three_party_scenario() -> Value {
     let prisoner = |id: &str, held_by: &str, belongs_to: &str| json!({ "id": id, "held_by": held_by, "belongs_to": belongs_to, "rank": "private", "captured_on": "2025-01-09" });
     json!({
         "parties": [{ "id": "UA", "name": "Ukraine" }, { "id": "RU", "name": "Russian Federation" }, { "id": "KP", "name": "DPRK" }],
@@ -814,29 +865,16 @@ fn three_party_scenario() -> Value {
 #[tokio::test]
 async fn the_exchange_planner_answers_over_the_api_with_the_contract_shape() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let answer = app.post("/api/exchange/plan", three_party_scenario()).await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let answer = app
+        .post("/api/exchange/plan", three_party_scenario())
+        .await
+        .expect_status(StatusCode::OK);
     let plan = &answer.body;
     assert_eq!(plan["optimal"], true);
-    let moved: Vec<&str> = plan["transfers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["prisoner"].as_str().unwrap())
-        .collect();
+    let moved = transferred(plan);
     assert_eq!(moved.len(), 2, "one for one: {plan}");
     assert!(moved.contains(&"ua-1"));
-    let reasons: Vec<(&str, &str)> = plan["not_moved"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| {
-            (
-                n["prisoner"].as_str().unwrap(),
-                n["reason"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let reasons = not_moved(plan);
     assert!(
         reasons.contains(&("ua-2", "refuses_repatriation")),
         "{reasons:?}"
@@ -849,8 +887,10 @@ async fn the_exchange_planner_answers_over_the_api_with_the_contract_shape() {
 
     let mut bad = three_party_scenario();
     bad["prisoners"][1]["held_by"] = json!("XX");
-    let answer = app.post("/api/exchange/plan", bad).await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let answer = app
+        .post("/api/exchange/plan", bad)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         answer.body["error"]["fields"]
             .as_object()
@@ -860,8 +900,9 @@ async fn the_exchange_planner_answers_over_the_api_with_the_contract_shape() {
         "{}",
         answer.body
     );
-    let answer = app.send("POST", "/api/exchange/plan", Some("{")).await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    app.send("POST", "/api/exchange/plan", Some("{"))
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
 }
 
 async fn requests_without_a_valid_credential_are_401_and_public_endpoints_stay_open(app: &TestApp) {
@@ -884,14 +925,12 @@ async fn requests_without_a_valid_credential_are_401_and_public_endpoints_stay_o
             "{method} {path} with a made-up token"
         );
     }
-    assert_eq!(
-        app.anonymous("GET", "/healthz", None).await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.anonymous("GET", "/api/openapi.json", None).await.status,
-        StatusCode::OK
-    );
+    app.anonymous("GET", "/healthz", None)
+        .await
+        .expect_status(StatusCode::OK);
+    app.anonymous("GET", "/api/openapi.json", None)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 async fn login_sets_a_strict_cookie_and_logout_revokes_the_session(app: &TestApp) {
@@ -937,22 +976,13 @@ async fn login_sets_a_strict_cookie_and_logout_revokes_the_session(app: &TestApp
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["user"]["role"], "registrar");
     let token = body["token"].as_str().unwrap().to_string();
+    assert_eq!(session_status(app, &token).await, StatusCode::OK);
     assert_eq!(
-        app.as_token(&token, "GET", "/api/parties", None)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.as_token(&token, "POST", "/api/auth/logout", None)
-            .await
-            .status,
+        app.status_as(&token, "POST", "/api/auth/logout").await,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.as_token(&token, "GET", "/api/parties", None)
-            .await
-            .status,
+        session_status(app, &token).await,
         StatusCode::UNAUTHORIZED,
         "a revoked session still works"
     );
@@ -964,21 +994,14 @@ async fn login_sets_a_strict_cookie_and_logout_revokes_the_session(app: &TestApp
             "/api/auth/tokens",
             Some(&json!({ "name": "nightly import" }).to_string()),
         )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED);
+        .await
+        .expect_status(StatusCode::CREATED);
     let api_token = created.body["token"].as_str().unwrap().to_string();
-    assert_eq!(
-        app.as_token(&api_token, "GET", "/api/parties", None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(session_status(app, &api_token).await, StatusCode::OK);
     app.as_token(&api_token, "POST", "/api/auth/logout", None)
         .await;
     assert_eq!(
-        app.as_token(&api_token, "GET", "/api/parties", None)
-            .await
-            .status,
+        session_status(app, &api_token).await,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -1041,20 +1064,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         .as_str()
         .unwrap()
         .to_string();
-    let interview = json!({ "at": "2025-01-12T10:00:00Z", "interviewer": "I", "language": "ko", "interpreter": "X", "summary": "MATRIX-SUMMARY" });
-    assert_eq!(
-        app.post(&format!("/api/captives/{id}/interviews"), interview)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let health = json!({ "category": "sick", "note": "MATRIX-NOTE" });
-    assert_eq!(
-        app.post(&format!("/api/captives/{id}/health"), health)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    record_interview_and_health(app, &id, "MATRIX-SUMMARY", "MATRIX-NOTE").await;
     let roles = [
         ("admin", Role::Admin),
         ("registrar", Role::Registrar),
@@ -1083,8 +1093,8 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             "/api/tracing/requests",
             tracing_request("Кимов", "Алексей", "MATRIX-CONTACT"),
         )
-        .await;
-    assert_eq!(request.status, StatusCode::CREATED, "{}", request.body);
+        .await
+        .expect_status(StatusCode::CREATED);
     let rid = request.body["id"].as_str().unwrap().to_string();
     let link_id = request.body["candidates"][0]["id"]
         .as_str()
@@ -1366,14 +1376,9 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         let request = json!({ "outlet": "O", "journalist": "user-journalist", "purpose": "p", "captives": [id],
                               "wanted_from": today, "wanted_until": today });
         let created = app
-            .as_token(
-                &recorder,
-                "POST",
-                "/api/media/requests",
-                Some(&request.to_string()),
-            )
-            .await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+            .post_as(&recorder, "/api/media/requests", request)
+            .await
+            .expect_status(StatusCode::CREATED);
         created.body["id"].as_str().unwrap().to_string()
     };
     let mut party = 0;
@@ -1395,13 +1400,12 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                 body = decision.clone();
             } else if path == "VISIT" {
                 let request = new_request().await;
-                let decided = app
-                    .post(
-                        &format!("/api/media/requests/{request}/decision"),
-                        decision.clone(),
-                    )
-                    .await;
-                assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+                app.post(
+                    &format!("/api/media/requests/{request}/decision"),
+                    decision.clone(),
+                )
+                .await
+                .expect_status(StatusCode::OK);
                 path = format!("/api/media/requests/{request}/visits");
                 body = json!({ "captive": id, "at": chrono::Utc::now().to_rfc3339() });
             }
@@ -1413,13 +1417,12 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                     )
                     .await;
                 let fresh = fresh.body["id"].as_str().unwrap().to_string();
-                let answered = app
-                    .post(
-                        &format!("/api/tracing/requests/{fresh}/answers"),
-                        json!({ "text": "Not found so far." }),
-                    )
-                    .await;
-                assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+                app.post(
+                    &format!("/api/tracing/requests/{fresh}/answers"),
+                    json!({ "text": "Not found so far." }),
+                )
+                .await
+                .expect_status(StatusCode::OK);
                 path = format!("/api/tracing/requests/{fresh}/close");
             }
             if path == "DECIDE" {
@@ -1505,20 +1508,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
 async fn restricted_fields_are_absent_for_roles_that_may_not_read_them(app: &TestApp) {
     app.with_parties().await;
     let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
-    let interview = json!({ "at": "2025-01-16T10:00:00Z", "interviewer": "I", "language": "ko", "interpreter": "X", "summary": "SECRET-SUMMARY" });
-    assert_eq!(
-        app.post(&format!("/api/captives/{id}/interviews"), interview)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let health = json!({ "category": "sick", "note": "SECRET-MEDICAL-NOTE" });
-    assert_eq!(
-        app.post(&format!("/api/captives/{id}/health"), health)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    record_interview_and_health(app, &id, "SECRET-SUMMARY", "SECRET-MEDICAL-NOTE").await;
     let cases = [
         (Role::Registrar, false, false),
         (Role::Investigator, true, false),
@@ -1530,9 +1520,9 @@ async fn restricted_fields_are_absent_for_roles_that_may_not_read_them(app: &Tes
     for (n, (role, summary, note)) in cases.into_iter().enumerate() {
         let token = app.user(&format!("reader-{n}"), role).await;
         let answer = app
-            .as_token(&token, "GET", &format!("/api/captives/{id}"), None)
-            .await;
-        assert_eq!(answer.status, StatusCode::OK);
+            .get_as(&token, &format!("/api/captives/{id}"))
+            .await
+            .expect_status(StatusCode::OK);
         let text = answer.body.to_string();
         assert_eq!(
             text.contains("SECRET-SUMMARY"),
@@ -1551,9 +1541,9 @@ async fn restricted_fields_are_absent_for_roles_that_may_not_read_them(app: &Tes
     }
     let journalist = app.user("press-1", Role::Journalist).await;
     let answer = app
-        .as_token(&journalist, "GET", &format!("/api/captives/{id}"), None)
-        .await;
-    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+        .get_as(&journalist, &format!("/api/captives/{id}"))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     let text = answer.body.to_string();
     for secret in ["1999-03", "Кимов", "SECRET", "Unit 1"] {
         assert!(!text.contains(secret), "a journalist saw {secret}: {text}");
@@ -1565,16 +1555,11 @@ async fn reads_of_a_record_are_audited(app: &TestApp) {
     let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
     let reader = app.user("tracer-1", Role::TracingOfficer).await;
     let answer = app
-        .as_token(&reader, "GET", &format!("/api/captives/{id}"), None)
+        .get_as(&reader, &format!("/api/captives/{id}"))
+        .await
+        .expect_status(StatusCode::OK);
+    app.get_as(&reader, "/api/captives?q=%D0%BA%D0%B8%D0%BC%D0%BE%D0%B2")
         .await;
-    assert_eq!(answer.status, StatusCode::OK);
-    app.as_token(
-        &reader,
-        "GET",
-        "/api/captives?q=%D0%BA%D0%B8%D0%BC%D0%BE%D0%B2",
-        None,
-    )
-    .await;
     let events = app.get("/api/audit/events?limit=1000").await.body;
     let reads: Vec<&Value> = events
         .as_array()
@@ -1676,12 +1661,7 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
     let mut to_a_non_journalist = request.clone();
     to_a_non_journalist["journalist"] = json!("media-1");
     let bad = app
-        .as_token(
-            &media,
-            "POST",
-            "/api/media/requests",
-            Some(&to_a_non_journalist.to_string()),
-        )
+        .post_as(&media, "/api/media/requests", to_a_non_journalist)
         .await;
     assert_eq!(
         bad.status,
@@ -1689,39 +1669,20 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
         "only a journalist account can be granted access: {}",
         bad.body
     );
-    assert_eq!(
-        app.as_token(
-            &press,
-            "POST",
-            "/api/media/requests",
-            Some(&request.to_string())
-        )
+    app.post_as(&press, "/api/media/requests", request.clone())
         .await
-        .status,
-        StatusCode::FORBIDDEN
-    );
+        .expect_status(StatusCode::FORBIDDEN);
     let created = app
-        .as_token(
-            &media,
-            "POST",
-            "/api/media/requests",
-            Some(&request.to_string()),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        .post_as(&media, "/api/media/requests", request)
+        .await
+        .expect_status(StatusCode::CREATED);
     let request_id = created.body["id"].as_str().unwrap().to_string();
 
     // Before the decision the journalist sees nothing.
+    assert_eq!(app.get_as(&press, "/api/captives").await.body["total"], 0);
     assert_eq!(
-        app.as_token(&press, "GET", "/api/captives", None)
-            .await
-            .body["total"],
-        0
-    );
-    assert_eq!(
-        app.as_token(&press, "GET", &format!("/api/captives/{released}"), None)
-            .await
-            .status,
+        app.status_as(&press, "GET", &format!("/api/captives/{released}"))
+            .await,
         StatusCode::NOT_FOUND
     );
 
@@ -1732,23 +1693,14 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
         })
     };
     let path = format!("/api/media/requests/{request_id}/decision");
-    let refused = app
-        .as_token(&media, "POST", &path, Some(&decision(vec![]).to_string()))
-        .await;
+    let refused = app.post_as(&media, &path, decision(vec![])).await;
     assert_eq!(
         refused.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "approval without consent: {}",
         refused.body
     );
-    let own = app
-        .as_token(
-            &media,
-            "POST",
-            &path,
-            Some(&decision(vec![&released]).to_string()),
-        )
-        .await;
+    let own = app.post_as(&media, &path, decision(vec![&released])).await;
     assert_eq!(
         own.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -1763,22 +1715,18 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
     let second = app.user("media-2", Role::MediaOfficer).await;
     let mut approval = decision(vec![&released]);
     approval["note"] = json!("INTERNAL NOTE");
-    let decided = app
-        .as_token(&second, "POST", &path, Some(&approval.to_string()))
-        .await;
-    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
-
-    let list = app
-        .as_token(&press, "GET", "/api/captives", None)
+    app.post_as(&second, &path, approval)
         .await
-        .body;
+        .expect_status(StatusCode::OK);
+
+    let list = app.get_as(&press, "/api/captives").await.body;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["id"], released.as_str());
     assert_eq!(list["items"][0]["name"], "(name withheld)");
     let record = app
-        .as_token(&press, "GET", &format!("/api/captives/{released}"), None)
-        .await;
-    assert_eq!(record.status, StatusCode::OK);
+        .get_as(&press, &format!("/api/captives/{released}"))
+        .await
+        .expect_status(StatusCode::OK);
     let text = record.body.to_string();
     for secret in [
         "Кимов",
@@ -1827,37 +1775,31 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
     assert_eq!(record.body["faces_blurred"], true);
     assert_eq!(list["items"][0], record.body, "the list shows the same");
     assert_eq!(
-        app.as_token(&press, "GET", &format!("/api/captives/{other}"), None)
-            .await
-            .status,
+        app.status_as(&press, "GET", &format!("/api/captives/{other}"))
+            .await,
         StatusCode::NOT_FOUND,
         "no consent recorded"
     );
 
     let visit = json!({ "captive": released, "at": chrono::Utc::now().to_rfc3339() });
     let logged = app
-        .as_token(
+        .post_as(
             &media,
-            "POST",
             &format!("/api/media/requests/{request_id}/visits"),
-            Some(&visit.to_string()),
+            visit,
         )
-        .await;
-    assert_eq!(logged.status, StatusCode::OK, "{}", logged.body);
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(logged.body["visits"].as_array().unwrap().len(), 1);
     let unvisitable = json!({ "captive": other, "at": chrono::Utc::now().to_rfc3339() });
-    let refused = app
-        .as_token(
-            &media,
-            "POST",
-            &format!("/api/media/requests/{request_id}/visits"),
-            Some(&unvisitable.to_string()),
-        )
-        .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let own = app
-        .as_token(&press, "GET", "/api/media/requests", None)
-        .await;
+    app.post_as(
+        &media,
+        &format!("/api/media/requests/{request_id}/visits"),
+        unvisitable,
+    )
+    .await
+    .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let own = app.get_as(&press, "/api/media/requests").await;
     assert_eq!(
         own.body.as_array().unwrap().len(),
         1,
@@ -1884,9 +1826,7 @@ async fn a_journalist_sees_only_what_an_approved_decision_released(app: &TestApp
     assert_eq!(own.body[0]["visits"].as_array().unwrap().len(), 1);
     assert_eq!(own.body[0]["decision"]["names_withheld"], true);
     // The officers see the whole request, and the listings are audited.
-    let whole = app
-        .as_token(&second, "GET", "/api/media/requests", None)
-        .await;
+    let whole = app.get_as(&second, "/api/media/requests").await;
     assert!(whole.body.to_string().contains("INTERNAL NOTE"));
     let events = app
         .store
@@ -1908,14 +1848,13 @@ async fn an_auditor_filters_the_log_by_actor_action_and_entity(app: &TestApp) {
     app.with_parties().await;
     let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
     let reader = app.user("tracer-2", Role::TracingOfficer).await;
-    app.as_token(&reader, "GET", &format!("/api/captives/{id}"), None)
-        .await;
+    app.get_as(&reader, &format!("/api/captives/{id}")).await;
     let auditor = app.user("auditor-1", Role::Auditor).await;
     let events = |query: &str| {
         let path = format!("/api/audit/events?{query}");
         let auditor = auditor.clone();
         async move {
-            let answer = app.as_token(&auditor, "GET", &path, None).await;
+            let answer = app.get_as(&auditor, &path).await;
             assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.body);
             answer
                 .body
@@ -1949,10 +1888,9 @@ async fn an_auditor_filters_the_log_by_actor_action_and_entity(app: &TestApp) {
         .all(|(_, a)| a == "party.create"));
     assert_eq!(events("action=party.").await.len(), 3);
     assert_eq!(events("limit=2").await.len(), 2);
-    let answer = app
-        .as_token(&auditor, "GET", "/api/audit/events?after=x", None)
-        .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.get_as(&auditor, "/api/audit/events?after=x")
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 fn held(family: &str, given: &str, born: &str) -> Value {
@@ -1973,14 +1911,9 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
     let mut body = tracing_request("Shevchenko", "Aleksandr", "+000 111");
     body["date_of_birth"] = json!("1998-04-12");
     let created = app
-        .as_token(
-            &tracer,
-            "POST",
-            "/api/tracing/requests",
-            Some(&body.to_string()),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        .post_as(&tracer, "/api/tracing/requests", body.clone())
+        .await
+        .expect_status(StatusCode::CREATED);
     let rid = created.body["id"].as_str().unwrap().to_string();
     assert_eq!(
         created.body["status"], "candidates_found",
@@ -2025,62 +1958,58 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
     // Without consent nothing is matched.
     let mut no_consent = body.clone();
     no_consent["consent_to_matching"] = json!(false);
-    let quiet = app.post("/api/tracing/requests", no_consent).await;
-    assert_eq!(quiet.status, StatusCode::CREATED);
+    let quiet = app
+        .post("/api/tracing/requests", no_consent)
+        .await
+        .expect_status(StatusCode::CREATED);
     assert_eq!(quiet.body["status"], "open");
 
     let decide = |decision: &'static str| {
         let (tracer, link) = (tracer.clone(), link.clone());
         async move {
-            app.as_token(
+            app.post_as(
                 &tracer,
-                "POST",
                 &format!("/api/matches/{link}/decision"),
-                Some(&json!({ "decision": decision }).to_string()),
+                json!({ "decision": decision }),
             )
             .await
         }
     };
-    let confirmed = decide("confirm").await;
-    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    let confirmed = decide("confirm").await.expect_status(StatusCode::OK);
     assert_eq!(confirmed.body["decided_by"], "tracer-1");
     let request = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
     assert_eq!(request["status"], "confirmed");
     assert_eq!(request["linked_captive"], id.as_str());
-    assert_eq!(
-        decide("confirm").await.status,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    assert_eq!(decide("undo").await.status, StatusCode::OK);
+    decide("confirm")
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    decide("undo").await.expect_status(StatusCode::OK);
     assert_eq!(
         app.get(&format!("/api/tracing/requests/{rid}")).await.body["status"],
         "candidates_found"
     );
-    assert_eq!(decide("reject").await.status, StatusCode::OK);
+    decide("reject").await.expect_status(StatusCode::OK);
     let request = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
     assert_eq!(request["status"], "open", "{request}");
 
     // Closing needs an answer to the family first (Art. 122).
     let close = format!("/api/tracing/requests/{rid}/close");
-    let refused = app.as_token(&tracer, "POST", &close, None).await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.body
-    );
+    app.as_token(&tracer, "POST", &close, None)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let answered = app
-        .as_token(
+        .post_as(
             &tracer,
-            "POST",
             &format!("/api/tracing/requests/{rid}/answers"),
-            Some(&json!({ "text": "Not found in the registry so far." }).to_string()),
+            json!({ "text": "Not found in the registry so far." }),
         )
-        .await;
-    assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(answered.body["answers"][0]["by"], "tracer-1");
-    let closed = app.as_token(&tracer, "POST", &close, None).await;
-    assert_eq!(closed.status, StatusCode::OK);
+    let closed = app
+        .as_token(&tracer, "POST", &close, None)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(closed.body["status"], "closed");
 
     // Every step is in the audit log with who did it.
@@ -2113,8 +2042,10 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
     // Bad input is named.
     let mut bad = tracing_request("", "", "");
     bad["date_of_birth"] = json!("1998-13");
-    let answer = app.post("/api/tracing/requests", bad).await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let answer = app
+        .post("/api/tracing/requests", bad)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     for field in ["date_of_birth", "inquirer_contact", "family_name"] {
         field_error(&answer, field);
     }
@@ -2144,8 +2075,8 @@ async fn a_search_in_another_spelling_finds_the_captive_ranked_by_score(app: &Te
     ] {
         let answer = app
             .get(&format!("/api/captives?q={}", urlencode(query)))
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            .await
+            .expect_status(StatusCode::OK);
         let items = answer.body["items"].as_array().unwrap();
         assert_eq!(items[0]["id"], id.as_str(), "{query}: {}", answer.body);
         assert!(items[0]["score"].as_f64().unwrap() > 0.0, "{query}");
@@ -2169,8 +2100,8 @@ async fn a_search_in_another_spelling_finds_the_captive_ranked_by_score(app: &Te
                 "/api/captives?q=Shevchenko%20Oleksandr&limit=1&cursor={}",
                 urlencode(next)
             ))
-            .await;
-        assert_eq!(second.status, StatusCode::OK);
+            .await
+            .expect_status(StatusCode::OK);
         assert_ne!(second.body["items"][0]["id"], first["items"][0]["id"]);
     }
 }
@@ -2182,8 +2113,10 @@ async fn a_list_is_imported_reconciled_and_the_same_file_again_creates_nothing(a
         .await;
     let mut sought = tracing_request("Kovalenko", "Mykola", "+000 222");
     sought["date_of_birth"] = json!("1995-02-03");
-    let request = app.post("/api/tracing/requests", sought).await;
-    assert_eq!(request.status, StatusCode::CREATED);
+    let request = app
+        .post("/api/tracing/requests", sought)
+        .await
+        .expect_status(StatusCode::CREATED);
     let rid = request.body["id"].as_str().unwrap().to_string();
     let list = "№,Прізвище,Ім'я,Дата народження\n\
                 1,Shevchenko,Oleksandr,1998-04-12\n\
@@ -2191,15 +2124,17 @@ async fn a_list_is_imported_reconciled_and_the_same_file_again_creates_nothing(a
                 3,Новенко,Степан,1980\n";
     let preview = app
         .upload("/api/imports/preview?file_name=list.csv", list)
-        .await;
-    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(
         preview.body["fields"],
         json!(["external_id", "family_name", "given_name", "date_of_birth"])
     );
     let (import_id, _) = import_and_wait(app, "list.csv", list, "&source=RU").await;
-    let report = app.get(&format!("/api/imports/{import_id}/report")).await;
-    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    let report = app
+        .get(&format!("/api/imports/{import_id}/report"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(
         report.body["counts"],
         json!({ "captive": 1, "tracing_request": 1, "new": 1, "ambiguous": 0 }),
@@ -2228,8 +2163,8 @@ async fn a_list_is_imported_reconciled_and_the_same_file_again_creates_nothing(a
 
     let csv = app
         .get(&format!("/api/imports/{import_id}/report?format=csv"))
-        .await;
-    assert_eq!(csv.status, StatusCode::OK);
+        .await
+        .expect_status(StatusCode::OK);
     let text = csv.body.as_str().unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");
@@ -2283,8 +2218,10 @@ async fn a_list_with_bad_rows_is_refused_whole_with_every_line_named(app: &TestA
                 Коваленко,Микола,1995-13-01,ч\n\
                 ,,1980,\n\
                 Новенко,Степан,1980,x\n";
-    let started = app.upload("/api/imports?file_name=bad.csv", list).await;
-    assert_eq!(started.status, StatusCode::ACCEPTED);
+    let started = app
+        .upload("/api/imports?file_name=bad.csv", list)
+        .await
+        .expect_status(StatusCode::ACCEPTED);
     let job = app.finished_job(started.body["id"].as_str().unwrap()).await;
     assert_eq!(job["state"], "failed", "{job}");
     let rows: Vec<(u64, String)> = job["rejected_rows"]
@@ -2315,8 +2252,10 @@ async fn a_list_with_bad_rows_is_refused_whole_with_every_line_named(app: &TestA
         .unwrap()
         .is_empty());
     // Not a spreadsheet, an unknown format, a missing name: 422, never 500.
-    let answer = app.upload("/api/imports?file_name=list.txt", "a,b\n").await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let answer = app
+        .upload("/api/imports?file_name=list.txt", "a,b\n")
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     field_error(&answer, "file_name");
     let answer = app
         .upload("/api/imports?file_name=l.csv&as=people", "a\n")
@@ -2325,8 +2264,8 @@ async fn a_list_with_bad_rows_is_refused_whole_with_every_line_named(app: &TestA
     // A file that cannot be read is refused before a job starts.
     let refused = app
         .upload("/api/imports?file_name=l.xlsx", "not a workbook")
-        .await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         field_error(&refused, "body").contains("XLSX"),
         "{}",
@@ -2349,10 +2288,9 @@ async fn a_new_captive_is_proposed_to_the_open_request_that_seeks_him(app: &Test
     assert_eq!(found["candidates"][0]["target_id"], id.as_str());
     // A second claim under another spelling does not duplicate the pair.
     let claim = json!({ "source": "other_party_list", "family_name": "Kovalenko", "given_name": "Nikolai", "date_of_birth": "1995-02-03" });
-    let added = app
-        .post(&format!("/api/captives/{id}/identity-claims"), claim)
-        .await;
-    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    app.post(&format!("/api/captives/{id}/identity-claims"), claim)
+        .await
+        .expect_status(StatusCode::OK);
     let found = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
     assert_eq!(found["candidates"].as_array().unwrap().len(), 1, "{found}");
 }
@@ -2363,33 +2301,25 @@ async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
             "/api/users",
             json!({ "username": "Bad Name", "role": "chief", "password": "short" }),
         )
-        .await;
-    assert_eq!(
-        short.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        short.body
-    );
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     for field in ["username", "role", "password"] {
         field_error(&short, field);
     }
     let created = app
         .post("/api/users", json!({ "username": "reg-2", "role": "registrar", "password": "a long enough password" }))
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        .await.expect_status(StatusCode::CREATED);
     assert_eq!(
         created.body,
         json!({ "username": "reg-2", "role": "registrar", "disabled": false, "locked": false, "must_change_password": false })
     );
-    let again = app
-        .post(
-            "/api/users",
-            json!({ "username": "reg-2", "role": "auditor", "password": "a long enough password" }),
-        )
-        .await;
-    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
-    let list = app.get("/api/users").await;
-    assert_eq!(list.status, StatusCode::OK);
+    app.post(
+        "/api/users",
+        json!({ "username": "reg-2", "role": "auditor", "password": "a long enough password" }),
+    )
+    .await
+    .expect_status(StatusCode::CONFLICT);
+    let list = app.get("/api/users").await.expect_status(StatusCode::OK);
     let names: Vec<&str> = list
         .body
         .as_array()
@@ -2401,66 +2331,40 @@ async fn accounts_are_created_listed_and_disabled_by_an_admin(app: &TestApp) {
     assert!(!list.body.to_string().contains("argon2"));
 
     let login = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&json!({ "username": "reg-2", "password": "a long enough password" }).to_string()),
-        )
-        .await;
-    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+        .log_in_with("reg-2", "a long enough password")
+        .await
+        .expect_status(StatusCode::OK);
     let token = login.body["token"].as_str().unwrap().to_string();
-    assert_eq!(
-        app.as_token(&token, "GET", "/api/parties", None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(session_status(app, &token).await, StatusCode::OK);
 
-    let own = app
-        .post("/api/users/admin-1/disabled", json!({ "disabled": true }))
-        .await;
-    assert_eq!(own.status, StatusCode::CONFLICT, "{}", own.body);
-    let unknown = app
-        .post("/api/users/nobody/disabled", json!({ "disabled": true }))
-        .await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    app.post("/api/users/admin-1/disabled", json!({ "disabled": true }))
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    app.post("/api/users/nobody/disabled", json!({ "disabled": true }))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     let disabled = app
         .post("/api/users/reg-2/disabled", json!({ "disabled": true }))
-        .await;
-    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(disabled.body["disabled"], true);
     // Its session stops at once, and it cannot log in again.
-    assert_eq!(
-        app.as_token(&token, "GET", "/api/parties", None)
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
-    let refused = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&json!({ "username": "reg-2", "password": "a long enough password" }).to_string()),
-        )
-        .await;
-    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(session_status(app, &token).await, StatusCode::UNAUTHORIZED);
+    app.log_in_with("reg-2", "a long enough password")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
     let enabled = app
         .post("/api/users/reg-2/disabled", json!({ "disabled": false }))
         .await;
     assert_eq!(enabled.body["disabled"], false);
-    let events = app
-        .get("/api/audit/events?entity_type=user&entity_id=reg-2")
-        .await
-        .body;
-    let actions: Vec<&str> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = user_actions(app, "reg-2").await;
     assert!(
-        actions.starts_with(&["user.create"])
-            && actions.ends_with(&["user.disable", "login.failure", "user.enable"]),
+        actions.starts_with(&["user.create".into()])
+            && actions.ends_with(&[
+                "user.disable".into(),
+                "login.failure".into(),
+                "user.enable".into()
+            ]),
         "{actions:?}"
     );
 }
@@ -2477,17 +2381,16 @@ async fn the_captives_held_are_planned_for_exchange(app: &TestApp) {
     let ua_1 = app.create_captive(ua.clone()).await;
     let released = app.create_captive(ua).await;
     let event = json!({ "kind": "released", "at": "2025-02-01T10:00:00Z" });
-    let answer = app
-        .post(&format!("/api/captives/{released}/custody-events"), event)
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    app.post(&format!("/api/captives/{released}/custody-events"), event)
+        .await
+        .expect_status(StatusCode::OK);
     let plan = app
         .post(
             "/api/exchange/plan-held",
             json!({ "sides": [["UA"], ["RU", "KP"]], "terms": { "as_of": "2026-11-27" } }),
         )
-        .await;
-    assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
+        .await
+        .expect_status(StatusCode::OK);
     // Planning reads every held captive's record: audited, with how many, not who.
     let events = app
         .store
@@ -2508,45 +2411,29 @@ async fn the_captives_held_are_planned_for_exchange(app: &TestApp) {
     );
     let plan = plan.body;
     assert_eq!(plan["optimal"], true);
-    let moved: Vec<&str> = plan["transfers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["prisoner"].as_str().unwrap())
-        .collect();
+    let moved = transferred(&plan);
     assert_eq!(moved.len(), 2, "{plan}");
     assert!(moved.contains(&ua_1.as_str()));
-    let left: Vec<(&str, &str)> = plan["not_moved"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| {
-            (
-                n["prisoner"].as_str().unwrap(),
-                n["reason"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let left = not_moved(&plan);
     assert_eq!(left.len(), 1, "{plan}");
     assert!([kp_1.as_str(), kp_2.as_str()].contains(&left[0].0) && left[0].1 == "balance");
     assert!(
         !plan.to_string().contains(&released),
         "a released captive is not held"
     );
-    let bad = app
-        .post(
-            "/api/exchange/plan-held",
-            json!({ "sides": [["UA"], ["XX"]], "terms": { "tolerance": -1 } }),
-        )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    app.post(
+        "/api/exchange/plan-held",
+        json!({ "sides": [["UA"], ["XX"]], "terms": { "tolerance": -1 } }),
+    )
+    .await
+    .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let bad = app
         .post(
             "/api/exchange/plan-held",
             json!({ "sides": [["UA"], ["XX"]] }),
         )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         bad.body["error"]["fields"]
             .as_object()
@@ -2598,14 +2485,12 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
     repatria_store::checkpoint::check(&leaves, &second_note, std::slice::from_ref(&key)).unwrap();
 
     let answer = app
-        .as_token(
+        .get_as(
             &auditor,
-            "GET",
             &format!("/api/audit/proof?old={}&new={}", first.size, second.size),
-            None,
         )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        .await
+        .expect_status(StatusCode::OK);
     let hash = |v: &Value| -> Hash {
         STANDARD
             .decode(v.as_str().unwrap())
@@ -2631,14 +2516,9 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
 
     // Without `new`, the proof runs to the log's current size.
     let answer = app
-        .as_token(
-            &auditor,
-            "GET",
-            &format!("/api/audit/proof?old={}", first.size),
-            None,
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        .get_as(&auditor, &format!("/api/audit/proof?old={}", first.size))
+        .await
+        .expect_status(StatusCode::OK);
     assert!(answer.body["new"].as_u64().unwrap() >= second.size);
 
     let size = second.size + 100;
@@ -2661,7 +2541,7 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
         ),
     ] {
         let answer = app
-            .as_token(&auditor, "GET", &format!("/api/audit/proof?{query}"), None)
+            .get_as(&auditor, &format!("/api/audit/proof?{query}"))
             .await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         let message = answer.body["error"]["fields"][field]
@@ -2678,8 +2558,10 @@ async fn without_an_audit_key_the_checkpoint_is_404() {
     let app = spawn_app_with(Backend::Sqlite, |state| state)
         .await
         .unwrap();
-    let answer = app.get("/api/audit/checkpoint").await;
-    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    let answer = app
+        .get("/api/audit/checkpoint")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert_eq!(answer.body["error"]["code"], "not_found");
     assert!(
         answer.body["error"]["message"]
@@ -2689,10 +2571,9 @@ async fn without_an_audit_key_the_checkpoint_is_404() {
         "{}",
         answer.body
     );
-    assert_eq!(
-        app.get("/api/audit/proof?old=1").await.status,
-        StatusCode::OK
-    );
+    app.get("/api/audit/proof?old=1")
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 // ---- Accounts, sessions and tokens (docs/security.md) ----
@@ -2707,8 +2588,8 @@ async fn user_actions(app: &TestApp, username: &str) -> Vec<String> {
         .get(&format!(
             "/api/audit/events?entity_type=user&entity_id={username}&limit=1000"
         ))
-        .await;
-    assert_eq!(events.status, StatusCode::OK, "{}", events.body);
+        .await
+        .expect_status(StatusCode::OK);
     events
         .body
         .as_array()
@@ -2768,13 +2649,7 @@ async fn parallel_wrong_guesses_are_counted_before_any_password_is_checked(app: 
     assert_eq!(failures, checked, "{actions:?}");
     // One lockout for the account, and one for the address once it passes 20.
     assert!((1..=2).contains(&lockouts), "{actions:?}");
-    let wrong = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", PASSWORD)),
-        )
-        .await;
+    let wrong = app.log_in_with("reg-1", PASSWORD).await;
     assert_eq!(
         wrong.status,
         StatusCode::TOO_MANY_REQUESTS,
@@ -2797,21 +2672,11 @@ async fn parallel_wrong_guesses_are_counted_before_any_password_is_checked(app: 
 async fn an_admin_unlocks_an_account_locked_by_failed_logins(app: &TestApp) {
     let registrar = app.user("reg-1", Role::Registrar).await;
     for _ in 0..6 {
-        app.anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", "not the password")),
-        )
-        .await;
+        app.log_in_with("reg-1", "not the password").await;
     }
-    let locked = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", PASSWORD)),
-        )
-        .await;
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    app.log_in_with("reg-1", PASSWORD)
+        .await
+        .expect_status(StatusCode::TOO_MANY_REQUESTS);
     let list = app.get("/api/users").await.body;
     let reg = list
         .as_array()
@@ -2820,27 +2685,20 @@ async fn an_admin_unlocks_an_account_locked_by_failed_logins(app: &TestApp) {
         .find(|u| u["username"] == "reg-1")
         .unwrap();
     assert_eq!(reg["locked"], true, "{list}");
-    let forbidden = app
-        .as_token(&registrar, "POST", "/api/users/reg-1/unlock", None)
-        .await;
-    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.post("/api/users/nobody/unlock", Value::Null)
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-    let unlocked = app.post("/api/users/reg-1/unlock", Value::Null).await;
-    assert_eq!(unlocked.status, StatusCode::OK, "{}", unlocked.body);
+    app.as_token(&registrar, "POST", "/api/users/reg-1/unlock", None)
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    app.post("/api/users/nobody/unlock", Value::Null)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    let unlocked = app
+        .post("/api/users/reg-1/unlock", Value::Null)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(unlocked.body["locked"], false);
-    let login = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", PASSWORD)),
-        )
-        .await;
-    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    app.log_in_with("reg-1", PASSWORD)
+        .await
+        .expect_status(StatusCode::OK);
     let actions = user_actions(app, "reg-1").await;
     for action in ["login.failure", "login.lockout", "user.unlock"] {
         assert!(
@@ -2855,28 +2713,19 @@ async fn an_admin_unlocks_an_account_locked_by_failed_logins(app: &TestApp) {
 async fn disabling_an_account_revokes_its_credentials_for_good(app: &TestApp) {
     let session = app.user("reg-1", Role::Registrar).await;
     let token = app
-        .as_token(
-            &session,
-            "POST",
-            "/api/auth/tokens",
-            Some(&json!({ "name": "import" }).to_string()),
-        )
-        .await;
-    assert_eq!(token.status, StatusCode::CREATED, "{}", token.body);
+        .post_as(&session, "/api/auth/tokens", json!({ "name": "import" }))
+        .await
+        .expect_status(StatusCode::CREATED);
     let token = token.body["token"].as_str().unwrap().to_string();
-    let disabled = app
-        .post("/api/users/reg-1/disabled", json!({ "disabled": true }))
-        .await;
-    assert_eq!(disabled.status, StatusCode::OK);
-    let enabled = app
-        .post("/api/users/reg-1/disabled", json!({ "disabled": false }))
-        .await;
-    assert_eq!(enabled.status, StatusCode::OK);
+    app.post("/api/users/reg-1/disabled", json!({ "disabled": true }))
+        .await
+        .expect_status(StatusCode::OK);
+    app.post("/api/users/reg-1/disabled", json!({ "disabled": false }))
+        .await
+        .expect_status(StatusCode::OK);
     for credential in [&session, &token] {
         assert_eq!(
-            app.as_token(credential, "GET", "/api/parties", None)
-                .await
-                .status,
+            session_status(app, credential).await,
             StatusCode::UNAUTHORIZED,
             "an old credential came back to life"
         );
@@ -2888,29 +2737,18 @@ async fn disabling_an_account_revokes_its_credentials_for_good(app: &TestApp) {
     let detail: Value = serde_json::from_str(events[0]["detail"].as_str().unwrap()).unwrap();
     assert_eq!(detail["credentials_revoked"], 2, "{events}");
     // A new login works.
-    let login = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", PASSWORD)),
-        )
-        .await;
-    assert_eq!(login.status, StatusCode::OK);
+    app.log_in_with("reg-1", PASSWORD)
+        .await
+        .expect_status(StatusCode::OK);
 }
 
 /// Tokens have a name and an expiry, are listed (never the secret) and revoked by their
 /// owner only; roles without scripts cannot create them.
 async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestApp) {
     let journalist = app.user("press-1", Role::Journalist).await;
-    let denied = app
-        .as_token(
-            &journalist,
-            "POST",
-            "/api/auth/tokens",
-            Some(&json!({ "name": "x" }).to_string()),
-        )
-        .await;
-    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    app.post_as(&journalist, "/api/auth/tokens", json!({ "name": "x" }))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
     for days in [0, 366, -1] {
         let bad = app
             .post(
@@ -2923,23 +2761,24 @@ async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestA
     }
     let made = app
         .post("/api/auth/tokens", json!({ "name": "nightly import" }))
-        .await;
-    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+        .await
+        .expect_status(StatusCode::CREATED);
     let expires: chrono::DateTime<chrono::Utc> =
         made.body["expires_at"].as_str().unwrap().parse().unwrap();
     let days = (expires - chrono::Utc::now()).num_days();
     assert!((89..=90).contains(&days), "default expiry {days} days");
-    let short = app
-        .post(
-            "/api/auth/tokens",
-            json!({ "name": "one day", "expires_in_days": 1 }),
-        )
-        .await;
-    assert_eq!(short.status, StatusCode::CREATED);
+    app.post(
+        "/api/auth/tokens",
+        json!({ "name": "one day", "expires_in_days": 1 }),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
     let secret = made.body["token"].as_str().unwrap().to_string();
     let id = made.body["id"].as_str().unwrap().to_string();
-    let list = app.get("/api/auth/tokens").await;
-    assert_eq!(list.status, StatusCode::OK);
+    let list = app
+        .get("/api/auth/tokens")
+        .await
+        .expect_status(StatusCode::OK);
     let names: Vec<&str> = list
         .body
         .as_array()
@@ -2955,32 +2794,19 @@ async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestA
     );
     // Another user's list does not show them, and he cannot revoke them.
     let other = app.user("audit-1", Role::Auditor).await;
-    let theirs = app.as_token(&other, "GET", "/api/auth/tokens", None).await;
+    let theirs = app.get_as(&other, "/api/auth/tokens").await;
     assert_eq!(theirs.body, json!([]));
-    let stolen = app
-        .as_token(&other, "DELETE", &format!("/api/auth/tokens/{id}"), None)
-        .await;
-    assert_eq!(stolen.status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        app.as_token(&secret, "GET", "/api/parties", None)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    let revoked = app
-        .send("DELETE", &format!("/api/auth/tokens/{id}"), None)
-        .await;
-    assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}", revoked.body);
-    assert_eq!(
-        app.as_token(&secret, "GET", "/api/parties", None)
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
-    let again = app
-        .send("DELETE", &format!("/api/auth/tokens/{id}"), None)
-        .await;
-    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    app.as_token(&other, "DELETE", &format!("/api/auth/tokens/{id}"), None)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    assert_eq!(session_status(app, &secret).await, StatusCode::OK);
+    app.send("DELETE", &format!("/api/auth/tokens/{id}"), None)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    assert_eq!(session_status(app, &secret).await, StatusCode::UNAUTHORIZED);
+    app.send("DELETE", &format!("/api/auth/tokens/{id}"), None)
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     assert_eq!(
         app.get("/api/auth/tokens")
             .await
@@ -3009,14 +2835,7 @@ async fn api_tokens_expire_and_are_listed_and_revoked_by_their_owner(app: &TestA
 /// one, after which the user can do nothing but change it.
 async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
     let first = app.user("reg-1", Role::Registrar).await;
-    let second = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", PASSWORD)),
-        )
-        .await
-        .body["token"]
+    let second = app.log_in_with("reg-1", PASSWORD).await.body["token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -3030,8 +2849,8 @@ async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
             "/api/auth/password",
             Some(&change("not my password", "a new long password")),
         )
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     field_error(&wrong, "current_password");
     let short = app
         .as_token(
@@ -3040,70 +2859,47 @@ async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
             "/api/auth/password",
             Some(&change(PASSWORD, "short")),
         )
-        .await;
-    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     field_error(&short, "new_password");
-    let done = app
-        .as_token(
-            &first,
-            "POST",
-            "/api/auth/password",
-            Some(&change(PASSWORD, "a new long password")),
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.body);
+    app.as_token(
+        &first,
+        "POST",
+        "/api/auth/password",
+        Some(&change(PASSWORD, "a new long password")),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
+    assert_eq!(session_status(app, &first).await, StatusCode::OK);
     assert_eq!(
-        app.as_token(&first, "GET", "/api/parties", None)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.as_token(&second, "GET", "/api/parties", None)
-            .await
-            .status,
+        session_status(app, &second).await,
         StatusCode::UNAUTHORIZED,
         "the other session survived the change"
     );
-    let old = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", PASSWORD)),
-        )
-        .await;
-    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    app.log_in_with("reg-1", PASSWORD)
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
 
     // The administrator's reset: a temporary password, every credential revoked.
-    let own = app
-        .post(
-            "/api/users/admin-1/password",
-            json!({ "password": "a temporary password" }),
-        )
-        .await;
-    assert_eq!(own.status, StatusCode::CONFLICT);
+    app.post(
+        "/api/users/admin-1/password",
+        json!({ "password": "a temporary password" }),
+    )
+    .await
+    .expect_status(StatusCode::CONFLICT);
     let reset = app
         .post(
             "/api/users/reg-1/password",
             json!({ "password": "a temporary password" }),
         )
-        .await;
-    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(reset.body["must_change_password"], true);
-    assert_eq!(
-        app.as_token(&first, "GET", "/api/parties", None)
-            .await
-            .status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(session_status(app, &first).await, StatusCode::UNAUTHORIZED);
     let login = app
-        .anonymous(
-            "POST",
-            "/api/auth/login",
-            Some(&login_body("reg-1", "a temporary password")),
-        )
-        .await;
-    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+        .log_in_with("reg-1", "a temporary password")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(login.body["user"]["must_change_password"], true);
     let temporary = login.body["token"].as_str().unwrap().to_string();
     for (method, path) in [
@@ -3115,21 +2911,15 @@ async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{method} {path}");
         assert_eq!(refused.body["error"]["code"], "password_change_required");
     }
-    let chosen = app
-        .as_token(
-            &temporary,
-            "POST",
-            "/api/auth/password",
-            Some(&change("a temporary password", "my own long password")),
-        )
-        .await;
-    assert_eq!(chosen.status, StatusCode::NO_CONTENT, "{}", chosen.body);
-    assert_eq!(
-        app.as_token(&temporary, "GET", "/api/parties", None)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    app.as_token(
+        &temporary,
+        "POST",
+        "/api/auth/password",
+        Some(&change("a temporary password", "my own long password")),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
+    assert_eq!(session_status(app, &temporary).await, StatusCode::OK);
     let actions = user_actions(app, "reg-1").await;
     for action in ["user.password_change", "user.password_reset"] {
         assert!(
@@ -3138,9 +2928,7 @@ async fn a_user_changes_his_password_and_an_admin_resets_one(app: &TestApp) {
         );
     }
     assert_eq!(
-        app.as_token(&temporary, "POST", "/api/auth/logout", None)
-            .await
-            .status,
+        app.status_as(&temporary, "POST", "/api/auth/logout").await,
         StatusCode::NO_CONTENT
     );
 }
@@ -3311,18 +3099,14 @@ async fn an_idle_session_ends() {
     for _ in 0..3 {
         tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
         assert_eq!(
-            app.as_token(&session, "GET", "/api/parties", None)
-                .await
-                .status,
+            session_status(&app, &session).await,
             StatusCode::OK,
             "a session in use ended"
         );
     }
     tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
     assert_eq!(
-        app.as_token(&session, "GET", "/api/parties", None)
-            .await
-            .status,
+        session_status(&app, &session).await,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -3374,47 +3158,24 @@ async fn logins_beyond_the_hashing_bound_get_503() {
     assert!(busy > 0, "no login was turned away");
 }
 
-/// The current code of a base32 secret, as an authenticator app computes it.
-fn app_code(base32_secret: &str, at: i64) -> String {
-    let mut bits = 0u64;
-    let mut count = 0;
-    let mut bytes = Vec::new();
-    for c in base32_secret.bytes() {
-        let value = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-            .iter()
-            .position(|x| *x == c)
-            .unwrap() as u64;
-        bits = (bits << 5) | value;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            bytes.push((bits >> count) as u8);
-        }
-    }
-    format!(
-        "{:06}",
-        repatria_server::totp::code(&bytes, repatria_server::totp::step_at(at) as u64)
-    )
-}
-
 /// A user sets up a second factor (confirmed with a code); then a login needs a fresh
 /// code: none is 401 `totp_required`, a wrong one or one used before 401. Removing it
 /// needs the password; an administrator's password reset removes it too.
 async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &TestApp) {
     let session = app.user("reg-1", Role::Registrar).await;
-    let status = app.as_token(&session, "GET", "/api/auth/totp", None).await;
+    let status = app.get_as(&session, "/api/auth/totp").await;
     assert_eq!(status.body, json!({ "enabled": false, "pending": false }));
-    let early = app
-        .as_token(
-            &session,
-            "POST",
-            "/api/auth/totp/confirm",
-            Some(&json!({ "code": "123456" }).to_string()),
-        )
-        .await;
-    assert_eq!(early.status, StatusCode::CONFLICT);
-    let enrolment = app.as_token(&session, "POST", "/api/auth/totp", None).await;
-    assert_eq!(enrolment.status, StatusCode::OK, "{}", enrolment.body);
+    app.post_as(
+        &session,
+        "/api/auth/totp/confirm",
+        json!({ "code": "123456" }),
+    )
+    .await
+    .expect_status(StatusCode::CONFLICT);
+    let enrolment = app
+        .as_token(&session, "POST", "/api/auth/totp", None)
+        .await
+        .expect_status(StatusCode::OK);
     let secret = enrolment.body["secret"].as_str().unwrap().to_string();
     assert!(enrolment.body["uri"]
         .as_str()
@@ -3431,52 +3192,45 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
                 .await
         }
     };
-    assert_eq!(login(None).await.status, StatusCode::OK);
+    login(None).await.expect_status(StatusCode::OK);
     let now = chrono::Utc::now().timestamp();
     let wrong = app
-        .as_token(
+        .post_as(
             &session,
-            "POST",
             "/api/auth/totp/confirm",
-            Some(&json!({ "code": "000000" }).to_string()),
+            json!({ "code": "000000" }),
         )
         .await;
     // (000000 may be the real code once in a million runs.)
-    if app_code(&secret, now) != "000000" {
+    if authenticator_code(&secret, now) != "000000" {
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
         field_error(&wrong, "code");
     }
-    let confirmed = app
-        .as_token(
-            &session,
-            "POST",
-            "/api/auth/totp/confirm",
-            Some(&json!({ "code": app_code(&secret, now) }).to_string()),
-        )
-        .await;
-    assert_eq!(
-        confirmed.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        confirmed.body
-    );
-    let again = app.as_token(&session, "POST", "/api/auth/totp", None).await;
-    assert_eq!(again.status, StatusCode::CONFLICT);
+    app.post_as(
+        &session,
+        "/api/auth/totp/confirm",
+        json!({ "code": authenticator_code(&secret, now) }),
+    )
+    .await
+    .expect_status(StatusCode::NO_CONTENT);
+    app.as_token(&session, "POST", "/api/auth/totp", None)
+        .await
+        .expect_status(StatusCode::CONFLICT);
 
-    let missing = login(None).await;
-    assert_eq!(missing.status, StatusCode::UNAUTHORIZED);
+    let missing = login(None).await.expect_status(StatusCode::UNAUTHORIZED);
     assert_eq!(missing.body["error"]["code"], "totp_required");
     // The confirming code's step is used: the next login needs the next step's code.
-    let replayed = login(Some(app_code(&secret, now))).await;
+    let replayed = login(Some(authenticator_code(&secret, now))).await;
     assert_eq!(
         replayed.status,
         StatusCode::UNAUTHORIZED,
         "a used code was accepted"
     );
     assert_eq!(replayed.body["error"]["code"], "unauthorized");
-    let next = app_code(&secret, now + 30);
-    let ok = login(Some(next.clone())).await;
-    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let next = authenticator_code(&secret, now + 30);
+    login(Some(next.clone()))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(
         login(Some(next)).await.status,
         StatusCode::UNAUTHORIZED,
@@ -3492,13 +3246,12 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
                 .await
         }
     };
-    assert_eq!(
-        remove("not my password").await.status,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    assert_eq!(remove(PASSWORD).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(login(None).await.status, StatusCode::OK);
-    assert_eq!(remove(PASSWORD).await.status, StatusCode::NOT_FOUND);
+    remove("not my password")
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    remove(PASSWORD).await.expect_status(StatusCode::NO_CONTENT);
+    login(None).await.expect_status(StatusCode::OK);
+    remove(PASSWORD).await.expect_status(StatusCode::NOT_FOUND);
 
     // A lost authenticator: the administrator's reset removes the factor.
     let session = login(None).await.body["token"]
@@ -3507,30 +3260,20 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
         .to_string();
     let enrolment = app.as_token(&session, "POST", "/api/auth/totp", None).await;
     let secret = enrolment.body["secret"].as_str().unwrap().to_string();
-    let code = app_code(&secret, chrono::Utc::now().timestamp());
-    let confirmed = app
-        .as_token(
-            &session,
-            "POST",
-            "/api/auth/totp/confirm",
-            Some(&json!({ "code": code }).to_string()),
-        )
-        .await;
-    assert_eq!(confirmed.status, StatusCode::NO_CONTENT);
-    let reset = app
-        .post(
-            "/api/users/reg-1/password",
-            json!({ "password": "a temporary password" }),
-        )
-        .await;
-    assert_eq!(reset.status, StatusCode::OK);
+    let code = authenticator_code(&secret, chrono::Utc::now().timestamp());
+    app.post_as(&session, "/api/auth/totp/confirm", json!({ "code": code }))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    app.post(
+        "/api/users/reg-1/password",
+        json!({ "password": "a temporary password" }),
+    )
+    .await
+    .expect_status(StatusCode::OK);
     let body = json!({ "username": "reg-1", "password": "a temporary password" }).to_string();
-    assert_eq!(
-        app.anonymous("POST", "/api/auth/login", Some(&body))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    app.anonymous("POST", "/api/auth/login", Some(&body))
+        .await
+        .expect_status(StatusCode::OK);
     let actions = user_actions(app, "reg-1").await;
     for action in ["user.totp_enrol", "user.totp_enable", "user.totp_disable"] {
         assert!(

@@ -10,6 +10,8 @@ use std::time::Duration;
 use repatria_core::Role;
 use repatria_server::work::Kind;
 use repatria_testing::TestApp;
+
+use crate::api::three_party_scenario;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -89,16 +91,6 @@ async fn answer_before_the_body(app: &TestApp, head: &str, start: &[u8]) -> Opti
     })
     .await
     .unwrap()
-}
-
-fn three_party_scenario() -> Value {
-    let prisoner = |id: &str, held_by: &str, belongs_to: &str| json!({ "id": id, "held_by": held_by, "belongs_to": belongs_to, "rank": "private", "captured_on": "2025-01-09" });
-    json!({
-        "parties": [{ "id": "UA", "name": "Ukraine" }, { "id": "RU", "name": "Russian Federation" }, { "id": "KP", "name": "DPRK" }],
-        "sides": [["UA"], ["RU", "KP"]],
-        "prisoners": [prisoner("kp-1", "UA", "KP"), prisoner("ua-1", "RU", "UA")],
-        "terms": { "balance": "count", "tolerance": 0, "as_of": "2026-11-27" }
-    })
 }
 
 async fn json_bodies_are_bounded_to_a_mebibyte_and_files_to_64(app: &TestApp) {
@@ -257,7 +249,7 @@ async fn an_upload_is_not_read_before_the_permission_and_the_csrf_token(app: &Te
         page.text()
     );
     // A form that puts its file before the token is refused the same way.
-    let page = clerk
+    clerk
         .post_multipart_as_is(
             "/imports/preview",
             reqwest::multipart::Form::new()
@@ -267,8 +259,8 @@ async fn an_upload_is_not_read_before_the_permission_and_the_csrf_token(app: &Te
                 )
                 .text("_csrf", clerk.csrf.clone()),
         )
-        .await;
-    assert_eq!(page.status, StatusCode::FORBIDDEN);
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }
 
 /// Waits for an import job to end.
@@ -286,6 +278,30 @@ async fn finished(app: &TestApp, token: &str, id: &str) -> Value {
     }
 }
 
+/// Starts the import of a CSV file `l.csv`.
+async fn upload_csv(
+    app: &TestApp,
+    token: &str,
+    csv: Vec<u8>,
+) -> (StatusCode, Option<String>, Value) {
+    send(
+        app,
+        token,
+        reqwest::Method::POST,
+        "/api/imports?file_name=l.csv",
+        "text/csv",
+        csv,
+    )
+    .await
+}
+
+/// Imports a CSV file `l.csv`: the job once it is no longer running.
+async fn finished_import(app: &TestApp, token: &str, csv: Vec<u8>) -> Value {
+    let (status, _, job) = upload_csv(app, token, csv).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    finished(app, token, job["id"].as_str().unwrap()).await
+}
+
 async fn import_jobs_are_bounded_per_account_and_in_total(app: &TestApp) {
     let state = &app.state;
     let one = app.user("registrar-1", Role::Registrar).await;
@@ -294,15 +310,7 @@ async fn import_jobs_are_bounded_per_account_and_in_total(app: &TestApp) {
         let token = token.to_string();
         async move {
             let csv = format!("id,full_name\n{n},Person {n}\n").into_bytes();
-            send(
-                app,
-                &token,
-                reqwest::Method::POST,
-                "/api/imports?file_name=l.csv",
-                "text/csv",
-                csv,
-            )
-            .await
+            upload_csv(app, &token, csv).await
         }
     };
     let held = [
@@ -366,17 +374,7 @@ async fn a_failed_job_keeps_the_first_thousand_rejected_rows(app: &TestApp) {
     for i in 0..1_500 {
         csv.push_str(&format!("{i},Person {i},not a date\n"));
     }
-    let (status, _, job) = send(
-        app,
-        &registrar,
-        reqwest::Method::POST,
-        "/api/imports?file_name=l.csv",
-        "text/csv",
-        csv.into_bytes(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
-    let job = finished(app, &registrar, job["id"].as_str().unwrap()).await;
+    let job = finished_import(app, &registrar, csv.into_bytes()).await;
     assert_eq!(job["state"], "failed");
     assert_eq!(job["error"], "1500 rows rejected", "{}", job["error"]);
     let kept = job["rejected_rows"].as_array().unwrap();
@@ -384,17 +382,16 @@ async fn a_failed_job_keeps_the_first_thousand_rejected_rows(app: &TestApp) {
     assert_eq!(kept[0]["line"], 2);
 }
 
+/// Plans the three-party scenario with `token`.
+async fn plan_three_parties(app: &TestApp, token: &str) -> (StatusCode, Option<String>, Value) {
+    post_json(app, token, "/api/exchange/plan", &three_party_scenario()).await
+}
+
 async fn exchange_plans_are_bounded_per_account_and_in_total(app: &TestApp) {
     let state = &app.state;
     let negotiator = app.user("negotiator-1", Role::Negotiator).await;
     let held = state.work.start(Kind::Plan, "negotiator-1").unwrap();
-    let (status, retry_after, body) = post_json(
-        app,
-        &negotiator,
-        "/api/exchange/plan",
-        &three_party_scenario(),
-    )
-    .await;
+    let (status, retry_after, body) = plan_three_parties(app, &negotiator).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(retry_after.as_deref(), Some("30"));
     let sides = json!({ "sides": [["UA"], ["RU", "KP"]] });
@@ -405,24 +402,12 @@ async fn exchange_plans_are_bounded_per_account_and_in_total(app: &TestApp) {
         state.work.start(Kind::Plan, "negotiator-2").unwrap(),
         state.work.start(Kind::Plan, "negotiator-3").unwrap(),
     ];
-    let (status, _, body) = post_json(
-        app,
-        &negotiator,
-        "/api/exchange/plan",
-        &three_party_scenario(),
-    )
-    .await;
+    let (status, _, body) = plan_three_parties(app, &negotiator).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "two in all: {body}");
     drop(others);
     // Planned twice in a row: the first plan gave its place back.
     for _ in 0..2 {
-        let (status, _, body) = post_json(
-            app,
-            &negotiator,
-            "/api/exchange/plan",
-            &three_party_scenario(),
-        )
-        .await;
+        let (status, _, body) = plan_three_parties(app, &negotiator).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 }
@@ -464,17 +449,7 @@ async fn the_reconciliation_report_csv_keeps_names_as_text(app: &TestApp) {
         "id,family_name,given_name\n\"@x\",\"{}\",-Petro\n",
         hostile.replace('"', "\"\"")
     );
-    let (status, _, job) = send(
-        app,
-        &registrar,
-        reqwest::Method::POST,
-        "/api/imports?file_name=l.csv",
-        "text/csv",
-        csv.into_bytes(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
-    let job = finished(app, &registrar, job["id"].as_str().unwrap()).await;
+    let job = finished_import(app, &registrar, csv.into_bytes()).await;
     let import = job["import"]["id"].as_str().unwrap().to_string();
     let text = get(
         app,

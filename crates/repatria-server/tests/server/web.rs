@@ -51,13 +51,19 @@ async fn login_logout_and_redirects(app: &TestApp) {
     assert_eq!(refused.input_value("username").as_deref(), Some("reg-1"));
 
     // Logging out needs the form's CSRF token, then the session is gone.
-    let forged = browser.post_raw("/logout", &[("_csrf", "forged")]).await;
-    assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    let out = browser.post("/logout", &[]).await;
-    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    browser
+        .post_raw("/logout", &[("_csrf", "forged")])
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    let out = browser
+        .post("/logout", &[])
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(out.location.as_deref(), Some("/login"));
-    let after = browser.get("/captives").await;
-    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    browser
+        .get("/captives")
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
 
     // Unknown addresses: a page in the browser, the API's JSON under /api.
     let page = anonymous
@@ -129,13 +135,10 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
     // A wrong date of birth comes back next to its field, with what was typed kept.
     let mut fields = two_claims();
     fields[7].1 = "1998-13-40";
-    let refused = browser.post("/captives/new", &fields).await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.html
-    );
+    let refused = browser
+        .post("/captives/new", &fields)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let at = refused
         .html
         .find("id=\"f-identity_claims-0-date_of_birth-note\"")
@@ -160,8 +163,10 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
     assert_eq!(none.items.len(), 0, "nothing is stored from a refused form");
 
     // Registered with both claims.
-    let created = browser.post("/captives/new", &two_claims()).await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let created = browser
+        .post("/captives/new", &two_claims())
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let location = created.location.clone().unwrap();
     assert!(location.starts_with("/captives/") && location.ends_with("?saved=1"));
     let id = location["/captives/".len()..location.len() - "?saved=1".len()].to_string();
@@ -218,13 +223,13 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
     // Changes through the record's forms: the second claim becomes the assessed one,
     // a custody event with a bad facility is refused next to its field.
     let second = stored.claims[1].id.to_string();
-    let chosen = browser
+    browser
         .post(
             &format!("/captives/{id}/edit/assessed"),
             &[("claim_id", second.as_str())],
         )
-        .await;
-    assert_eq!(chosen.status, StatusCode::SEE_OTHER, "{}", chosen.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let bad = browser
         .post(
             &format!("/captives/{id}/edit/custody"),
@@ -234,10 +239,10 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
                 ("facility", "castle"),
             ],
         )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.html.contains("id=\"f-facility-note\""), "{}", bad.html);
-    let moved = browser
+    browser
         .post(
             &format!("/captives/{id}/edit/custody"),
             &[
@@ -247,8 +252,8 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
                 ("facility", "camp"),
             ],
         )
-        .await;
-    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let stored = stored_captive(app, &id).await;
     assert_eq!(stored.assessed_claim, Some(stored.claims[1].id));
     assert_eq!(stored.timeline.len(), 2);
@@ -258,20 +263,24 @@ async fn a_registrar_registers_finds_and_updates_a_captive(app: &TestApp) {
     assert!(!page.text().contains("audit trail"));
 
     // An unknown record or form is a 404 page, not a 500.
-    let unknown = browser
+    browser
         .get("/captives/00000000-0000-0000-0000-000000000000")
-        .await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
     let nonsense = browser.get("/captives/not-an-id").await;
     assert!(nonsense.status.is_client_error(), "{}", nonsense.status);
-    let no_form = browser.get(&format!("/captives/{id}/edit/delete")).await;
-    assert_eq!(no_form.status, StatusCode::NOT_FOUND);
+    browser
+        .get(&format!("/captives/{id}/edit/delete"))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
 }
 
 async fn the_dashboard_counts_and_speaks_ukrainian(app: &TestApp) {
     let registrar = app.login_as("reg-1", Role::Registrar).await;
-    let created = registrar.post("/captives/new", &two_claims()).await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    registrar
+        .post("/captives/new", &two_claims())
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let admin = app.login_as("admin-1", Role::Admin).await;
     let page = admin.get("/").await;
     page.assert_ok();
@@ -293,8 +302,10 @@ async fn the_dashboard_counts_and_speaks_ukrainian(app: &TestApp) {
         uk.text()
     );
     // The summary is kept between visits only while the registry is unchanged.
-    let again = registrar.post("/captives/new", &two_claims()).await;
-    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
+    registrar
+        .post("/captives/new", &two_claims())
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let page = admin.get("/").await;
     assert!(
         page.text().contains("Captives registered: 2"),
@@ -308,8 +319,10 @@ async fn the_dashboard_counts_and_speaks_ukrainian(app: &TestApp) {
 
     // A journalist has no dashboard: to the released captives instead.
     let journalist = app.login_as("press-1", Role::Journalist).await;
-    let start = journalist.get("/").await;
-    assert_eq!(start.status, StatusCode::SEE_OTHER);
+    let start = journalist
+        .get("/")
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(start.location.as_deref(), Some("/captives"));
     let list = journalist.get("/captives").await;
     list.assert_ok();
@@ -319,8 +332,10 @@ async fn the_dashboard_counts_and_speaks_ukrainian(app: &TestApp) {
     );
     assert!(!list.text().contains("Шевченко"));
     // Nor may she open the registration form's API: the page says not permitted.
-    let form = journalist.post("/captives/new", &two_claims()).await;
-    assert_eq!(form.status, StatusCode::FORBIDDEN);
+    journalist
+        .post("/captives/new", &two_claims())
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }
 
 /// Every form of the interface, sent nonsense: an answer that says what is wrong, never

@@ -5,7 +5,7 @@
 
 use repatria_core::Role;
 use repatria_store::testing::both_backends;
-use repatria_testing::{TestApp, PASSWORD};
+use repatria_testing::{authenticator_code, TestApp, PASSWORD};
 use reqwest::StatusCode;
 
 fn client() -> reqwest::Client {
@@ -139,8 +139,8 @@ async fn a_user_changes_his_password_on_the_page(app: &TestApp) {
                 ("new_password", "a new long password"),
             ],
         )
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         !wrong.html.contains("a new long password"),
         "a password sent back"
@@ -153,8 +153,8 @@ async fn a_user_changes_his_password_on_the_page(app: &TestApp) {
                 ("new_password", "a new long password"),
             ],
         )
-        .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(done.location.as_deref(), Some("/password?changed=1"));
     browser.get("/captives").await.assert_ok();
     assert!(app.login("reg-1", PASSWORD).await.is_err());
@@ -179,8 +179,10 @@ async fn an_admin_unlocks_and_resets_on_the_users_page(app: &TestApp) {
         "{}",
         users.html
     );
-    let unlocked = admin.post("/users/reg-1/unlock", &[]).await;
-    assert_eq!(unlocked.status, StatusCode::SEE_OTHER, "{}", unlocked.html);
+    let unlocked = admin
+        .post("/users/reg-1/unlock", &[])
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(unlocked.location.as_deref(), Some("/users?unlocked=reg-1"));
     assert!(!admin
         .get("/users")
@@ -190,17 +192,17 @@ async fn an_admin_unlocks_and_resets_on_the_users_page(app: &TestApp) {
     let (status, _, _) = form_login(app, "reg-1", PASSWORD, "/", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "unlocked, the user logs in");
 
-    let short = admin
+    admin
         .post("/users/reg-1/password", &[("password", "short")])
-        .await;
-    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let reset = admin
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    admin
         .post(
             "/users/reg-1/password",
             &[("password", "a temporary password")],
         )
-        .await;
-    assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let (status, _, cookie) =
         form_login(app, "reg-1", "a temporary password", "/captives", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -250,13 +252,13 @@ async fn personal_api_tokens_are_made_and_revoked_on_the_page(app: &TestApp) {
     let page = registrar.get("/tokens").await;
     page.assert_ok();
     assert!(page.html.contains("action=\"/tokens\""), "{}", page.html);
-    let bad = registrar
+    registrar
         .post(
             "/tokens",
             &[("name", "import"), ("expires_in_days:int", "400")],
         )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let made = registrar
         .post(
             "/tokens",
@@ -289,8 +291,10 @@ async fn personal_api_tokens_are_made_and_revoked_on_the_page(app: &TestApp) {
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_string();
-    let revoked = registrar.post(&format!("/tokens/{id}/revoke"), &[]).await;
-    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.html);
+    registrar
+        .post(&format!("/tokens/{id}/revoke"), &[])
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(api(secret).await, StatusCode::UNAUTHORIZED);
     assert!(!registrar
         .get("/tokens")
@@ -305,27 +309,10 @@ async fn personal_api_tokens_are_made_and_revoked_on_the_page(app: &TestApp) {
         !page.html.contains("action=\"/tokens\""),
         "a journalist is offered a token"
     );
-    let refused = journalist.post("/tokens", &[("name", "x")]).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
-}
-
-/// The current code of a base32 secret, as an authenticator app computes it.
-fn app_code(base32_secret: &str, at: i64) -> String {
-    let (mut bits, mut count, mut bytes) = (0u64, 0, Vec::new());
-    for c in base32_secret.bytes() {
-        let value = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-            .iter()
-            .position(|x| *x == c)
-            .unwrap() as u64;
-        bits = (bits << 5) | value;
-        count += 5;
-        if count >= 8 {
-            count -= 8;
-            bytes.push((bits >> count) as u8);
-        }
-    }
-    let step = repatria_server::totp::step_at(at) as u64;
-    format!("{:06}", repatria_server::totp::code(&bytes, step))
+    journalist
+        .post("/tokens", &[("name", "x")])
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }
 
 /// A user sets up a second factor on its page; the login form then asks for the code,
@@ -349,15 +336,13 @@ async fn a_second_factor_is_set_up_and_used_through_the_pages(app: &TestApp) {
         .unwrap_or_else(|| panic!("no secret shown: {}", enrolment.html))
         .to_string();
     let now = chrono::Utc::now().timestamp();
-    let confirmed = browser
-        .post("/totp/confirm", &[("code", &app_code(&secret, now))])
-        .await;
-    assert_eq!(
-        confirmed.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        confirmed.html
-    );
+    browser
+        .post(
+            "/totp/confirm",
+            &[("code", &authenticator_code(&secret, now))],
+        )
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert!(browser
         .get("/totp")
         .await
@@ -372,7 +357,7 @@ async fn a_second_factor_is_set_up_and_used_through_the_pages(app: &TestApp) {
         .form(&[
             ("username", "reg-1"),
             ("password", PASSWORD),
-            ("totp_code", &app_code(&secret, now + 30)),
+            ("totp_code", &authenticator_code(&secret, now + 30)),
             ("next", "/"),
         ])
         .send()
@@ -384,14 +369,14 @@ async fn a_second_factor_is_set_up_and_used_through_the_pages(app: &TestApp) {
         "the code was refused"
     );
 
-    let wrong = browser
+    browser
         .post("/totp/disable", &[("current_password", "not my password")])
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let removed = browser
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    browser
         .post("/totp/disable", &[("current_password", PASSWORD)])
-        .await;
-    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert!(app.login("reg-1", PASSWORD).await.is_ok());
 }
 

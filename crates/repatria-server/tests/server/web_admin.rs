@@ -1,47 +1,19 @@
 //! The exchange planner, media access, audit log and user administration pages over
 //! HTTP, on SQLite and (with `REPATRIA_TEST_PG_URL`) PostgreSQL.
 
-use chrono::{TimeZone, Utc};
-use repatria_core::{
-    CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive, PartyCode,
-    PersonName, Role,
-};
+use chrono::Utc;
+use repatria_core::{fixtures, CaptiveId, EventId, Role};
 use repatria_store::testing::both_backends;
 use repatria_store::Actor;
 use repatria_testing::TestApp;
 use reqwest::StatusCode;
 
-/// A captive held by `held_by`, of `origin`, captured in January 2025; returns its id.
+/// A captive held by `held_by`, of `origin`, a private captured in January 2025; returns
+/// its id.
 async fn held_captive(app: &TestApp, family: &str, held_by: &str, origin: &str) -> String {
-    let at = Utc.with_ymd_and_hms(2025, 1, 9, 6, 30, 0).unwrap();
-    let mut claim = IdentityClaim::new(
-        ClaimId(uuid::Uuid::now_v7()),
-        ClaimSource::DocumentFound,
-        PersonName {
-            family: Some(family.into()),
-            given: Some("Test".into()),
-            patronymic: None,
-        },
-        at,
-        "test",
-    );
-    claim.rank = Some("Private".into());
-    let new = NewCaptive {
-        power_of_origin: PartyCode::parse(origin).unwrap(),
-        detaining_power: PartyCode::parse(held_by).unwrap(),
-        capture: CaptureReport {
-            captured_at: at,
-            place: "Border region".into(),
-            coordinates: None,
-            capturing_unit: None,
-            condition: None,
-        },
-        claims: vec![claim],
-        assessed_claim: None,
-        languages: vec![],
-        interpreter_required: false,
-        health: None,
-    };
+    let mut new = fixtures::new_captive(origin, family, "Test");
+    new.detaining_power = fixtures::party(held_by);
+    new.claims[0].rank = Some("Private".into());
     let id = CaptiveId(uuid::Uuid::now_v7());
     app.store
         .create_captive(
@@ -142,8 +114,8 @@ async fn a_negotiator_plans_the_three_party_exchange_from_the_page(app: &TestApp
                 ("terms.tolerance:int", "-1"),
             ],
         )
-        .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.html);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         bad.html.contains("id=\"f-terms-tolerance-note\""),
         "{}",
@@ -153,7 +125,7 @@ async fn a_negotiator_plans_the_three_party_exchange_from_the_page(app: &TestApp
 
 async fn an_auditor_filters_the_log_by_action(app: &TestApp) {
     let admin = app.login_as("admin-1", Role::Admin).await;
-    let created = admin
+    admin
         .post(
             "/users",
             &[
@@ -162,8 +134,8 @@ async fn an_auditor_filters_the_log_by_action(app: &TestApp) {
                 ("password", "a long enough password"),
             ],
         )
-        .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let auditor = app.login_as("aud-1", Role::Auditor).await;
     let all = auditor.get("/audit").await;
     all.assert_ok();
@@ -197,8 +169,10 @@ async fn an_auditor_filters_the_log_by_action(app: &TestApp) {
         "{text}"
     );
     // An entity id without its type is the API's 422, shown on the form.
-    let half = auditor.get("/audit?entity_id=reg-9").await;
-    assert_eq!(half.status, StatusCode::OK);
+    let half = auditor
+        .get("/audit?entity_id=reg-9")
+        .await
+        .expect_status(StatusCode::OK);
     assert!(
         half.html
             .contains("give entity_type and entity_id together"),
@@ -222,8 +196,8 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
                 ("password", "short"),
             ],
         )
-        .await;
-    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         short
             .html
@@ -247,8 +221,8 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
                 ("password", "a long enough password"),
             ],
         )
-        .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(created.location.as_deref(), Some("/users?created=inv-7"));
     let taken = admin
         .post(
@@ -259,8 +233,8 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
                 ("password", "a long enough password"),
             ],
         )
-        .await;
-    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         taken
             .html
@@ -273,10 +247,10 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
         .login("inv-7", "a long enough password")
         .await
         .expect("the new user logs in");
-    assert_eq!(
-        investigator.get("/audit").await.status,
-        StatusCode::FORBIDDEN
-    );
+    investigator
+        .get("/audit")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 
     let listed = admin.get("/users").await.text();
     assert!(listed.contains("inv-7 investigator active"), "{listed}");
@@ -285,34 +259,34 @@ async fn an_admin_creates_disables_and_enables_a_user_through_the_form(app: &Tes
     // One cannot disable oneself.
     let own = admin
         .post("/users/admin-1/disabled", &[("disabled", "true")])
-        .await;
-    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(own.text().contains("you cannot disable your own account"));
 
-    let disabled = admin
+    admin
         .post("/users/inv-7/disabled", &[("disabled", "true")])
-        .await;
-    assert_eq!(disabled.status, StatusCode::SEE_OTHER, "{}", disabled.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert!(admin
         .get("/users")
         .await
         .text()
         .contains("inv-7 investigator disabled"));
     // The open session ends, and logging in again is refused.
-    assert_eq!(
-        investigator.get("/audit").await.status,
-        StatusCode::SEE_OTHER
-    );
+    investigator
+        .get("/audit")
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let refused = app
         .login("inv-7", "a long enough password")
         .await
         .unwrap_err();
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
 
-    let enabled = admin
+    admin
         .post("/users/inv-7/disabled", &[("disabled", "false")])
-        .await;
-    assert_eq!(enabled.status, StatusCode::SEE_OTHER);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     app.login("inv-7", "a long enough password")
         .await
         .expect("enabled again");
@@ -336,8 +310,8 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
                 ("wanted_until", &today),
             ],
         )
-        .await;
-    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         unknown
             .html
@@ -358,8 +332,8 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
                 ("wanted_until", &today),
             ],
         )
-        .await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let detail_path = created.location.unwrap();
     let detail = officer.get(&detail_path).await;
     detail.assert_ok();
@@ -381,11 +355,11 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
                 ("valid_until", &today),
             ],
         )
-        .await;
-    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", own.html);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(own.text().contains("may not decide"), "{}", own.html);
     let officer = app.login_as("media-2", Role::MediaOfficer).await;
-    let decided = officer
+    officer
         .post(
             &format!("{detail_path}/decision"),
             &[
@@ -399,8 +373,8 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
                 ("note", ""),
             ],
         )
-        .await;
-    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let detail = officer.get(&detail_path).await.text();
     assert!(
         detail.contains("approved")
@@ -410,7 +384,7 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
     );
 
     let now = Utc::now().format("%Y-%m-%dT%H:%M").to_string();
-    let visit = officer
+    officer
         .post(
             &format!("{detail_path}/visits"),
             &[
@@ -419,8 +393,8 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
                 ("note", "Camp 1"),
             ],
         )
-        .await;
-    assert_eq!(visit.status, StatusCode::SEE_OTHER, "{}", visit.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert!(officer
         .get(&detail_path)
         .await
@@ -432,16 +406,13 @@ async fn a_media_officer_records_and_decides_a_request(app: &TestApp) {
     mine.assert_ok();
     assert!(mine.text().contains("Kyiv Daily") && mine.text().contains("approved"));
     assert!(!mine.html.contains("action=\"/media\""));
-    assert_eq!(
-        journalist
-            .post(
-                &format!("{detail_path}/visits"),
-                &[("captive", &captive), ("at:datetime", &now)]
-            )
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
+    journalist
+        .post(
+            &format!("{detail_path}/visits"),
+            &[("captive", &captive), ("at:datetime", &now)],
+        )
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }
 
 async fn roles_without_permission_get_the_403_page(app: &TestApp) {
@@ -502,10 +473,10 @@ async fn roles_without_permission_get_the_403_page(app: &TestApp) {
             page.html
         );
     }
-    let page = registrar
+    registrar
         .post("/users/reg-1/disabled", &[("disabled", "true")])
-        .await;
-    assert_eq!(page.status, StatusCode::FORBIDDEN);
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
 }
 
 both_backends!(

@@ -14,23 +14,8 @@ async fn api(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client
-        .request(method.parse().unwrap(), format!("{}{path}", browser.base))
-        .header("cookie", &browser.cookie)
-        .header("x-csrf-token", &browser.csrf);
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    let answer = browser.api(method, path, body.as_ref()).await;
+    (answer.status, answer.body)
 }
 
 /// The page's HTML with the entities the templates escape (`/`, `&`, quotes) decoded.
@@ -117,13 +102,8 @@ async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_i
             "/tracing/new",
             &request_form(&[("date_of_birth", "1998-13")]),
         )
-        .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.html
-    );
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     let note = refused
         .html
         .find("id=\"f-date_of_birth-note\"")
@@ -195,30 +175,31 @@ async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_i
     let closed = delegate.get("/tracing?status=closed").await;
     closed.assert_ok();
     assert!(!decoded(&closed).contains(&format!("href=\"/tracing/{id}\"")));
-    let bad = delegate.get("/tracing?status=lost").await;
-    assert_eq!(bad.status, StatusCode::OK);
+    let bad = delegate
+        .get("/tracing?status=lost")
+        .await
+        .expect_status(StatusCode::OK);
     assert!(bad.text().contains("expected open"), "{}", bad.html);
 
     // Closing before an answer to the family is refused with the API's message.
-    let refused = tracer.post(&format!("/tracing/{id}/close"), &[]).await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.html
-    );
+    let refused = tracer
+        .post(&format!("/tracing/{id}/close"), &[])
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.html.contains("id=\"refused\""), "{}", refused.html);
     let (_, still) = api(&tracer, "GET", &format!("/api/tracing/requests/{id}"), None).await;
     assert_ne!(still["status"], "closed");
-    let answered = tracer
+    tracer
         .post(
             &format!("/tracing/{id}/answer"),
             &[("text", "A candidate is being checked.")],
         )
-        .await;
-    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.html);
-    let closed = tracer.post(&format!("/tracing/{id}/close"), &[]).await;
-    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.html);
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
+    tracer
+        .post(&format!("/tracing/{id}/close"), &[])
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let page = tracer.get(&format!("/tracing/{id}")).await;
     let text = page.text();
     assert!(text.contains("A candidate is being checked."), "{text}");
@@ -280,21 +261,9 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
     );
     assert!(decoded(&queue).contains("name=\"back\" value=\"/matches?state=review&page=1\""));
 
-    let confirmed = tracer
-        .post(
-            &format!("/matches/{link_id}/decision"),
-            &[
-                ("decision", "confirm"),
-                ("back", "/matches?state=review&page=1"),
-            ],
-        )
-        .await;
-    assert_eq!(
-        confirmed.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        confirmed.html
-    );
+    let confirmed = decide(&tracer, &link_id, "confirm", "/matches?state=review&page=1")
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     assert_eq!(
         confirmed.location.as_deref(),
         Some("/matches?state=review&page=1")
@@ -322,21 +291,9 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
     assert_eq!(request["status"], "confirmed");
 
     // Confirming twice: the API's refusal on the queue it came from, not an error page.
-    let twice = tracer
-        .post(
-            &format!("/matches/{link_id}/decision"),
-            &[
-                ("decision", "confirm"),
-                ("back", "/matches?state=confirmed"),
-            ],
-        )
-        .await;
-    assert_eq!(
-        twice.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        twice.html
-    );
+    let twice = decide(&tracer, &link_id, "confirm", "/matches?state=confirmed")
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(twice.html.contains("id=\"refused\""));
     assert!(
         twice.html.contains(&format!("link-{link_id}")),
@@ -344,12 +301,7 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
     );
 
     // Undo from the request's page comes back to it.
-    let undone = tracer
-        .post(
-            &format!("/matches/{link_id}/decision"),
-            &[("decision", "undo"), ("back", &format!("/tracing/{id}"))],
-        )
-        .await;
+    let undone = decide(&tracer, &link_id, "undo", &format!("/tracing/{id}")).await;
     assert_eq!(
         undone.location.as_deref(),
         Some(format!("/tracing/{id}").as_str())
@@ -367,6 +319,16 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
 }
 
 /// Polls a job page until the import is no longer running.
+/// Decides on link `link_id` from the review form, which comes back to `back`.
+async fn decide(browser: &Browser, link_id: &str, decision: &str, back: &str) -> Page {
+    browser
+        .post(
+            &format!("/matches/{link_id}/decision"),
+            &[("decision", decision), ("back", back)],
+        )
+        .await
+}
+
 async fn finished(browser: &Browser, path: &str) -> Page {
     for _ in 0..400 {
         let page = browser.get(path).await;
@@ -460,8 +422,8 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &TestApp) {
             "/imports/start",
             &[("upload", &upload_id), ("action", "start")],
         )
-        .await;
-    assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         foreign.text().contains("upload it again"),
         "{}",
@@ -486,8 +448,10 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &TestApp) {
     );
     let mut go = mapping.to_vec();
     go.push(("action", "start"));
-    let started = tracer.post("/imports/start", &go).await;
-    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.html);
+    let started = tracer
+        .post("/imports/start", &go)
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
     let job_path = started.location.clone().unwrap();
     assert!(job_path.starts_with("/imports/jobs/"), "{job_path}");
     let done = finished(&tracer, &job_path).await;
@@ -502,8 +466,10 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &TestApp) {
     };
     assert!(report_path.ends_with("/report"), "{report_path}");
     // Started: the kept file is forgotten.
-    let again = tracer.post("/imports/start", &go).await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    tracer
+        .post("/imports/start", &go)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
 
     let report = tracer.get(&report_path).await;
     report.assert_ok();
@@ -639,13 +605,8 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &TestApp) {
             "/imports/preview",
             upload("list.txt", "a,b\n", &[("as", "list")]),
         )
-        .await;
-    assert_eq!(
-        unreadable.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        unreadable.html
-    );
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         unreadable
             .html

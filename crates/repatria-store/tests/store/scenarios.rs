@@ -96,6 +96,14 @@ async fn audit_count(store: &SqlStore) -> u64 {
     store.verify_audit().await.unwrap().events_checked
 }
 
+async fn captive_count(store: &SqlStore) -> u64 {
+    store
+        .list_captives(&CaptiveQuery::default())
+        .await
+        .unwrap()
+        .total
+}
+
 async fn names(store: &SqlStore, query: CaptiveQuery) -> Vec<String> {
     let mut found: Vec<String> = store
         .list_captives(&CaptiveQuery {
@@ -144,6 +152,7 @@ both_backends!(
     the_registry_version_moves_with_every_change_of_a_captive,
     parallel_login_attempts_are_each_counted_once,
     a_totp_step_is_accepted_once_even_in_parallel,
+    parallel_writers_of_every_kind_all_succeed with 4 workers,
 );
 
 async fn the_registry_version_moves_with_every_change_of_a_captive(store: &SqlStore) {
@@ -229,14 +238,7 @@ async fn a_captive_of_an_unknown_party_is_refused_naming_the_field_and_nothing_i
             .contains("power_of_origin: no party with code XX"),
         "{error}"
     );
-    assert_eq!(
-        store
-            .list_captives(&CaptiveQuery::default())
-            .await
-            .unwrap()
-            .total,
-        0
-    );
+    assert_eq!(captive_count(store).await, 0);
     assert_eq!(audit_count(store).await, before);
 }
 
@@ -458,7 +460,12 @@ async fn the_audit_log_refuses_updates_and_deletes(store: &SqlStore) {
     assert_eq!(audit_count(store).await, 3);
 }
 
-async fn broken_at(store: &SqlStore) -> (u64, String) {
+/// A registry of three parties and one captive (four audit events), then `statements`
+/// run past the log's triggers: where verification finds the chain broken, and why.
+async fn tampered(store: &SqlStore, statements: &[&str]) -> (u64, String) {
+    with_parties(store).await;
+    create(store, "KP", "Kim", "Il").await;
+    tamper(store, statements).await;
     store
         .verify_audit()
         .await
@@ -468,30 +475,23 @@ async fn broken_at(store: &SqlStore) -> (u64, String) {
 }
 
 async fn a_changed_audit_event_is_detected(store: &SqlStore) {
-    with_parties(store).await;
-    create(store, "KP", "Kim", "Il").await;
-    tamper(
+    let (seq, reason) = tampered(
         store,
         &["UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2"],
     )
     .await;
-    let (seq, reason) = broken_at(store).await;
     assert_eq!(seq, 2, "{reason}");
     assert!(reason.contains("changed"), "{reason}");
 }
 
 async fn a_deleted_audit_event_is_detected(store: &SqlStore) {
-    with_parties(store).await;
-    create(store, "KP", "Kim", "Il").await;
-    tamper(store, &["DELETE FROM audit_events WHERE seq = 2"]).await;
-    assert_eq!(broken_at(store).await.0, 3);
+    let broken = tampered(store, &["DELETE FROM audit_events WHERE seq = 2"]).await;
+    assert_eq!(broken.0, 3);
 }
 
 async fn reordered_audit_events_are_detected(store: &SqlStore) {
-    with_parties(store).await;
-    create(store, "KP", "Kim", "Il").await;
     // Swap the numbers of events 2 and 3, keeping each one's content and hashes.
-    tamper(
+    let broken = tampered(
         store,
         &[
             "UPDATE audit_events SET seq = 1000 WHERE seq = 2",
@@ -500,31 +500,22 @@ async fn reordered_audit_events_are_detected(store: &SqlStore) {
         ],
     )
     .await;
-    assert_eq!(broken_at(store).await.0, 2);
+    assert_eq!(broken.0, 2);
 }
 
 async fn an_inserted_audit_event_is_detected(store: &SqlStore) {
-    with_parties(store).await;
-    create(store, "KP", "Kim", "Il").await;
     // Make room after event 1 and insert a forged event that copies event 2's link.
-    tamper(
-        store,
-        &[
+    let broken = tampered(store, &[
             "UPDATE audit_events SET seq = seq + 100 WHERE seq >= 2",
             "UPDATE audit_events SET seq = seq - 99 WHERE seq >= 102",
             "INSERT INTO audit_events (seq, at, actor, action, entity_type, entity_id, request_id, detail, prev_hash, hash) \
              SELECT 2, at, 'forger', action, entity_type, 'forged', request_id, detail, prev_hash, hash FROM audit_events WHERE seq = 3",
-        ],
-    )
-    .await;
-    assert_eq!(broken_at(store).await.0, 2);
+        ]).await;
+    assert_eq!(broken.0, 2);
 }
 
 async fn deleting_the_newest_audit_events_is_detected(store: &SqlStore) {
-    with_parties(store).await;
-    create(store, "KP", "Kim", "Il").await;
-    tamper(store, &["DELETE FROM audit_events WHERE seq = 4"]).await;
-    let (_, reason) = broken_at(store).await;
+    let (_, reason) = tampered(store, &["DELETE FROM audit_events WHERE seq = 4"]).await;
     assert!(reason.contains("newest events were deleted"), "{reason}");
 }
 
@@ -597,14 +588,7 @@ async fn a_bulk_creation_is_all_or_nothing(store: &SqlStore) {
         error.to_string().contains("records[3].power_of_origin"),
         "{error}"
     );
-    assert_eq!(
-        store
-            .list_captives(&CaptiveQuery::default())
-            .await
-            .unwrap()
-            .total,
-        0
-    );
+    assert_eq!(captive_count(store).await, 0);
     assert_eq!(audit_count(store).await, before);
 
     captives.remove(3);
@@ -615,14 +599,7 @@ async fn a_bulk_creation_is_all_or_nothing(store: &SqlStore) {
             .unwrap(),
         5
     );
-    assert_eq!(
-        store
-            .list_captives(&CaptiveQuery::default())
-            .await
-            .unwrap()
-            .total,
-        5
-    );
+    assert_eq!(captive_count(store).await, 5);
     assert_eq!(names(store, by_name("bulk3")).await, vec!["Bulk3"]);
     assert_eq!(audit_count(store).await, before + 5);
 }
@@ -684,6 +661,37 @@ fn proposal(
     link.explanation = format!("names agree ({score})");
     link.created_at = now();
     link
+}
+
+/// What matching proposes for `subject` now: a link to each captive with its score
+/// (replacing the undecided links it no longer proposes).
+async fn recompute(
+    store: &SqlStore,
+    subject: repatria_core::LinkSubject,
+    scores: &[(CaptiveId, f64)],
+) -> Vec<repatria_core::MatchLink> {
+    let proposals = scores
+        .iter()
+        .map(|&(captive, score)| proposal(subject, captive, score))
+        .collect();
+    store
+        .propose_links(&actor(), Some(subject), proposals, now())
+        .await
+        .unwrap()
+}
+
+/// The links of `subject`, in the store's order.
+async fn links_of(
+    store: &SqlStore,
+    subject: repatria_core::LinkSubject,
+) -> Vec<repatria_core::MatchLink> {
+    store
+        .match_links(&repatria_store::LinkFilter {
+            subject: Some(subject),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
 }
 
 async fn tracing_requests_are_stored_answered_and_closed_only_once_answered(store: &SqlStore) {
@@ -771,15 +779,7 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
         .await
         .unwrap();
     let subject = LinkSubject::Request { id: request.id };
-    let stored = store
-        .propose_links(
-            &actor(),
-            Some(subject),
-            vec![proposal(subject, a.id, 0.97), proposal(subject, b.id, 0.6)],
-            now(),
-        )
-        .await
-        .unwrap();
+    let stored = recompute(store, subject, &[(a.id, 0.97), (b.id, 0.6)]).await;
     assert_eq!(stored[0].state, LinkState::Linked);
     assert_eq!(stored[1].state, LinkState::Review);
     let found = store.get_tracing_request(request.id).await.unwrap();
@@ -832,25 +832,11 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
         .unwrap();
 
     // Proposing both again: the rejected pair stays rejected, the confirmed one confirmed.
-    let again = store
-        .propose_links(
-            &actor(),
-            Some(subject),
-            vec![proposal(subject, a.id, 0.99), proposal(subject, b.id, 0.99)],
-            now(),
-        )
-        .await
-        .unwrap();
+    let again = recompute(store, subject, &[(a.id, 0.99), (b.id, 0.99)]).await;
     assert_eq!(again[0].state, LinkState::Confirmed);
     assert_eq!(again[1].state, LinkState::Rejected);
     assert_eq!(again[1].id, stored[1].id);
-    let all = store
-        .match_links(&LinkFilter {
-            subject: Some(subject),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let all = links_of(store, subject).await;
     assert_eq!(all.len(), 3, "a, b and the rejected second candidate d");
 
     // Undo the confirmation: back to candidates, and recorded.
@@ -877,31 +863,15 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
     );
 
     // The link undone stays in review when the engine proposes it again.
-    let again = store
-        .propose_links(
-            &actor(),
-            Some(subject),
-            vec![proposal(subject, a.id, 0.99)],
-            now(),
-        )
-        .await
-        .unwrap();
+    let again = recompute(store, subject, &[(a.id, 0.99)]).await;
     assert_eq!(again[0].state, LinkState::Review);
     assert_eq!(again[0].decided_by.as_deref(), Some("registrar-1"));
 
     // Recomputing with nothing above the band removes only links nobody touched:
     // here none, since a person undid the one and rejected the other.
-    store
-        .propose_links(&actor(), Some(subject), vec![], now())
+    recompute(store, subject, &[]).await;
+    let left: Vec<LinkState> = links_of(store, subject)
         .await
-        .unwrap();
-    let left: Vec<LinkState> = store
-        .match_links(&LinkFilter {
-            subject: Some(subject),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
         .into_iter()
         .map(|l| l.state)
         .collect();
@@ -913,26 +883,10 @@ async fn links_drive_the_request_and_a_rejected_pair_is_never_proposed_again(sto
     assert_eq!(found.status, TracingStatus::CandidatesFound);
     // A proposal nobody touched is removed when no longer proposed.
     let c = create(store, "KP", "Kim", "Chan").await;
-    store
-        .propose_links(
-            &actor(),
-            Some(subject),
-            vec![proposal(subject, c.id, 0.5)],
-            now(),
-        )
+    recompute(store, subject, &[(c.id, 0.5)]).await;
+    recompute(store, subject, &[]).await;
+    let targets: Vec<repatria_core::LinkTarget> = links_of(store, subject)
         .await
-        .unwrap();
-    store
-        .propose_links(&actor(), Some(subject), vec![], now())
-        .await
-        .unwrap();
-    let targets: Vec<repatria_core::LinkTarget> = store
-        .match_links(&LinkFilter {
-            subject: Some(subject),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
         .into_iter()
         .map(|l| l.target)
         .collect();
@@ -1267,15 +1221,12 @@ async fn a_totp_step_is_accepted_once_even_in_parallel(store: &SqlStore) {
 /// appending events. Every audited write takes the audit head before any other row, so
 /// on PostgreSQL none of them can hold a row another waits for while waiting for the
 /// head: all succeed (no deadlock error), no change is lost and the chain is intact.
-async fn parallel_writers_of_every_kind_all_succeed(backend: repatria_store::Backend) {
+async fn parallel_writers_of_every_kind_all_succeed(db: &TestStore) {
     use repatria_core::Role;
     use repatria_store::User;
     use std::sync::Arc;
     const ROUNDS: usize = 8;
-    let Some(db) = TestStore::open(backend).await else {
-        return;
-    };
-    let store = Arc::new(db.store);
+    let store = Arc::clone(&db.store);
     with_parties(&store).await;
     let a = create(&store, "KP", "Kim", "Il").await;
     let b = create(&store, "RU", "Ivanov", "Ivan").await;
@@ -1354,14 +1305,4 @@ async fn parallel_writers_of_every_kind_all_succeed(backend: repatria_store::Bac
     assert_eq!(report.events_checked, before + 5 * ROUNDS as u64);
     // Every change is searchable: the tokens were written in the same transactions.
     assert_eq!(names(&store, by_name("family1x7")).await, vec!["Kim"]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_writers_of_every_kind_all_succeed_on_sqlite() {
-    parallel_writers_of_every_kind_all_succeed(repatria_store::Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_writers_of_every_kind_all_succeed_on_postgres() {
-    parallel_writers_of_every_kind_all_succeed(repatria_store::Backend::Postgres).await;
 }

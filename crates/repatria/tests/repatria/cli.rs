@@ -1,16 +1,14 @@
 //! The `repatria` command line, run as a user runs it.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
+
+use crate::support::{repatria, run};
 
 use chrono::Utc;
-use repatria_core::{CaptiveId, CaptureReport, EventId, NewCaptive, Party, PartyCode};
+use repatria_core::{fixtures, CaptiveId, EventId, Party};
 use repatria_store::testing::{both_backends, TestDatabase};
 use repatria_store::{Actor, Backend};
-
-fn repatria() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_repatria"))
-}
 
 /// A database with three parties and two captives: five audit events.
 async fn populated(backend: Backend) -> Option<TestDatabase> {
@@ -25,22 +23,8 @@ async fn populated(backend: Backend) -> Option<TestDatabase> {
             .unwrap();
     }
     for _ in 0..2 {
-        let new = NewCaptive {
-            power_of_origin: PartyCode::parse("KP").unwrap(),
-            detaining_power: PartyCode::parse("UA").unwrap(),
-            capture: CaptureReport {
-                captured_at: now,
-                place: "Sector 1".into(),
-                coordinates: None,
-                capturing_unit: None,
-                condition: None,
-            },
-            claims: vec![],
-            assessed_claim: None,
-            languages: vec![],
-            interpreter_required: false,
-            health: None,
-        };
+        let mut new = fixtures::new_captive("KP", "Kim", "Chol");
+        new.claims.clear();
         store
             .create_captive(
                 &actor,
@@ -57,15 +41,7 @@ async fn populated(backend: Backend) -> Option<TestDatabase> {
 }
 
 fn verify(db: &TestDatabase) -> (bool, String, String) {
-    let output = repatria()
-        .args(["audit", "verify", "--db", &db.url])
-        .output()
-        .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into(),
-        String::from_utf8_lossy(&output.stderr).into(),
-    )
+    run(&["audit", "verify", "--db", &db.url])
 }
 
 async fn tamper(db: &TestDatabase, statements: &[&str]) {
@@ -132,16 +108,6 @@ both_backends!(
     audit_checkpoints_from_the_command_line,
 );
 
-/// Runs `repatria ARGS`: (success, stdout, stderr).
-fn run(args: &[&str]) -> (bool, String, String) {
-    let output = repatria().args(args).output().unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into(),
-        String::from_utf8_lossy(&output.stderr).into(),
-    )
-}
-
 /// keygen → checkpoint → verify: the key file is private and never overwritten; a
 /// checkpoint verifies under its key and not another's; after an insider rewrote the log
 /// and recomputed its chain, plain `audit verify` still passes and `audit verify
@@ -206,25 +172,25 @@ async fn audit_checkpoints_from_the_command_line(backend: Backend) {
     std::fs::write(&checkpoint, &note).unwrap();
     let checkpoint = checkpoint.to_str().unwrap();
 
-    let with = |vkey: &str| {
-        run(&[
+    // `audit verify` against the checkpoint, with the key arguments given.
+    let against_checkpoint = |key: &[&str]| {
+        let verify = [
             "audit",
             "verify",
             "--db",
             &db.url,
             "--checkpoint",
             checkpoint,
-            "--vkey",
-            vkey,
-        ])
+        ];
+        run(&[&verify[..], key].concat())
     };
-    let (ok, stdout, stderr) = with(&vkey);
+    let (ok, stdout, stderr) = against_checkpoint(&["--vkey", &vkey]);
     assert!(ok, "{stderr}");
     assert_eq!(
         stdout,
         format!("audit log intact: 5 events checked\ncheckpoint {checkpoint} holds: 5 events, origin test.example/audit\n")
     );
-    let (ok, _, stderr) = with(other_vkey.trim());
+    let (ok, _, stderr) = against_checkpoint(&["--vkey", other_vkey.trim()]);
     assert!(
         !ok,
         "a checkpoint verified under a key that did not sign it"
@@ -234,16 +200,9 @@ async fn audit_checkpoints_from_the_command_line(backend: Backend) {
             && stderr.contains("signature"),
         "{stderr}"
     );
-    let (ok, _, stderr) = with("not-a-key");
+    let (ok, _, stderr) = against_checkpoint(&["--vkey", "not-a-key"]);
     assert!(!ok && stderr.contains("--vkey"), "{stderr}");
-    let (ok, _, stderr) = run(&[
-        "audit",
-        "verify",
-        "--db",
-        &db.url,
-        "--checkpoint",
-        checkpoint,
-    ]);
+    let (ok, _, stderr) = against_checkpoint(&[]);
     assert!(!ok && stderr.contains("give --vkey"), "{stderr}");
 
     // The insider's rewrite: the chain verifies, the checkpoint does not.
@@ -253,7 +212,7 @@ async fn audit_checkpoints_from_the_command_line(backend: Backend) {
     let (ok, stdout, stderr) = verify(&db);
     assert!(ok, "{stderr}");
     assert_eq!(stdout, "audit log intact: 5 events checked\n");
-    let (ok, _, stderr) = with(&vkey);
+    let (ok, _, stderr) = against_checkpoint(&["--vkey", &vkey]);
     assert!(!ok, "the rewritten log passed its checkpoint");
     assert!(
         stderr.contains(&format!("contradicts checkpoint {checkpoint}"))

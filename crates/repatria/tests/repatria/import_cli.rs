@@ -1,19 +1,12 @@
 //! `repatria import`, `export pfif`, `tracing list` and `search`, run as a user runs them,
 //! on SQLite and (when `REPATRIA_TEST_PG_URL` is set) PostgreSQL.
 
-use std::process::Command;
-
 use chrono::Utc;
-use repatria_core::{
-    CaptiveId, CaptureReport, ClaimId, ClaimSource, EventId, IdentityClaim, NewCaptive,
-    PartialDate, Party, PartyCode, PersonName,
-};
+
+use crate::support::run;
+use repatria_core::{fixtures, CaptiveId, EventId, Party};
 use repatria_store::testing::{both_backends, TestDatabase};
 use repatria_store::{Actor, Backend};
-
-fn repatria() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_repatria"))
-}
 
 /// A registry holding one captive, Шевченко Олександр, born 1998-04-12.
 async fn registry(backend: Backend) -> Option<(TestDatabase, CaptiveId)> {
@@ -27,50 +20,15 @@ async fn registry(backend: Backend) -> Option<(TestDatabase, CaptiveId)> {
             .await
             .unwrap();
     }
-    let mut claim = IdentityClaim::new(
-        ClaimId(uuid::Uuid::now_v7()),
-        ClaimSource::SelfDeclared,
-        PersonName {
-            family: Some("Шевченко".into()),
-            given: Some("Олександр".into()),
-            patronymic: None,
-        },
-        now,
-        "registrar-1",
-    );
-    claim.date_of_birth = Some(PartialDate::parse("1998-04-12").unwrap());
+    let mut new = fixtures::new_captive("RU", "Шевченко", "Олександр");
+    new.claims[0].date_of_birth = Some(fixtures::date("1998-04-12"));
     let id = CaptiveId(uuid::Uuid::now_v7());
-    let new = NewCaptive {
-        power_of_origin: PartyCode::parse("RU").unwrap(),
-        detaining_power: PartyCode::parse("UA").unwrap(),
-        capture: CaptureReport {
-            captured_at: now,
-            place: "Sector 1".into(),
-            coordinates: None,
-            capturing_unit: None,
-            condition: None,
-        },
-        claims: vec![claim],
-        assessed_claim: None,
-        languages: vec![],
-        interpreter_required: false,
-        health: None,
-    };
     store
         .create_captive(&actor, id, EventId(uuid::Uuid::now_v7()), new, now)
         .await
         .unwrap();
     store.close().await;
     Some((db, id))
-}
-
-fn run(args: &[&str]) -> (bool, String, String) {
-    let output = repatria().args(args).output().unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 async fn a_list_is_imported_once_and_reconciled(backend: Backend) {

@@ -7,3 +7,4 @@ mod cli;
 mod import_cli;
 mod match_cli;
 mod plan_cli;
+mod support;

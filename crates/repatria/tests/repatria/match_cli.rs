@@ -1,7 +1,9 @@
 //! `repatria match`, `dedupe` and `compare` run as a user would, on small CSV files.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::support::{assert_success, repatria};
 
 struct Workspace {
     dir: tempfile::TempDir,
@@ -25,18 +27,36 @@ impl Workspace {
     }
 }
 
-fn repatria(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_repatria"))
-        .args(args)
-        .output()
-        .unwrap()
+/// `repatria match` of two files into `out`, with `extra` arguments.
+fn match_files(left: &Path, right: &Path, out: &Path, extra: &[&str]) -> Output {
+    run_on("match", &[("--left", left), ("--right", right)], out, extra)
+}
+
+/// `repatria dedupe` of a file into `out`, with `extra` arguments.
+fn dedupe(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    run_on("dedupe", &[("--input", input)], out, extra)
+}
+
+/// `repatria compare` of a file of pairs into `out`, with `extra` arguments.
+fn compare(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    run_on("compare", &[("--input", input)], out, extra)
+}
+
+fn run_on(command: &str, inputs: &[(&str, &Path)], out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![command];
+    for (flag, path) in inputs {
+        args.extend([*flag, path.to_str().unwrap()]);
+    }
+    args.extend(["--out", out.to_str().unwrap()]);
+    args.extend(extra);
+    repatria().args(&args).output().unwrap()
 }
 
 fn text(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-fn rows(path: &Path) -> Vec<Vec<String>> {
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
     let mut reader = csv::Reader::from_path(path).unwrap();
     let mut rows = vec![reader
         .headers()
@@ -72,21 +92,9 @@ fn match_links_records_across_scripts() {
         ws.file("b.csv", RIGHT),
         ws.path("links.csv"),
     );
-    let output = repatria(&[
-        "match",
-        "--left",
-        left.to_str().unwrap(),
-        "--right",
-        right.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let rows = rows(&out);
+    let output = match_files(&left, &right, &out, &[]);
+    assert_success(&output);
+    let rows = csv_rows(&out);
     assert_eq!(rows[0], ["left_id", "right_id", "score"]);
     let pairs: Vec<(&str, &str)> = rows[1..]
         .iter()
@@ -108,24 +116,9 @@ fn match_with_explain_and_a_low_threshold() {
         ws.file("b.csv", RIGHT),
         ws.path("links.csv"),
     );
-    let output = repatria(&[
-        "match",
-        "--left",
-        left.to_str().unwrap(),
-        "--right",
-        right.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--threshold",
-        "0.01",
-        "--explain",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let rows = rows(&out);
+    let output = match_files(&left, &right, &out, &["--threshold", "0.01", "--explain"]);
+    assert_success(&output);
+    let rows = csv_rows(&out);
     assert_eq!(rows[0], ["left_id", "right_id", "score", "explanation"]);
     let korean = rows
         .iter()
@@ -152,18 +145,8 @@ fn dedupe_writes_one_cluster_per_record() {
          5,Shevchenko Oleksandr,1961-05-30,m\n",
     );
     let out = ws.path("clusters.csv");
-    let output = repatria(&[
-        "dedupe",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = dedupe(&input, &out, &[]);
+    assert_success(&output);
     assert_eq!(text(&out), "id,cluster_id\n1,1\n2,1\n3,1\n4,4\n5,5\n");
 }
 
@@ -177,20 +160,9 @@ fn compare_scores_pairs_like_match() {
          p2,Kim,Jong-un,1984-01-08,Kim Jong Il,1984-01-08\n",
     );
     let out = ws.path("scored.csv");
-    let output = repatria(&[
-        "compare",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--explain",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let rows = rows(&out);
+    let output = compare(&input, &out, &["--explain"]);
+    assert_success(&output);
+    let rows = csv_rows(&out);
     assert_eq!(rows[0], ["pair_id", "score", "explanation"]);
     let p1: f64 = rows[1][1].parse().unwrap();
     let p2: f64 = rows[2][1].parse().unwrap();
@@ -207,21 +179,9 @@ fn compare_scores_pairs_like_match() {
         "id,full_name,date_of_birth\nR,Aleksandr Shevchenko,1994-03-17\n",
     );
     let links = ws.path("links.csv");
-    let output = repatria(&[
-        "match",
-        "--left",
-        left.to_str().unwrap(),
-        "--right",
-        right.to_str().unwrap(),
-        "--out",
-        links.to_str().unwrap(),
-    ]);
-    assert!(output.status.success());
-    assert_eq!(rows_of(&links)[1][2], rows[1][1]);
-}
-
-fn rows_of(path: &Path) -> Vec<Vec<String>> {
-    rows(path)
+    let output = match_files(&left, &right, &links, &[]);
+    assert_success(&output);
+    assert_eq!(csv_rows(&links)[1][2], rows[1][1]);
 }
 
 #[test]
@@ -236,13 +196,7 @@ fn bad_rows_are_reported_with_line_and_reason_and_nothing_is_written() {
          1,Pak Chol Su,1991,x\n",
     );
     let out = ws.path("clusters.csv");
-    let output = repatria(&[
-        "dedupe",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = dedupe(&input, &out, &[]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -266,27 +220,13 @@ fn compare_reports_a_bad_side_and_match_a_missing_id_column() {
         "pair_id,left_full_name,right_full_name,right_sex\np1,A B,C D,q\n",
     );
     let out = ws.path("scored.csv");
-    let output = repatria(&[
-        "compare",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = compare(&input, &out, &[]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("pairs.csv:2: right: bad sex"));
     assert!(!out.exists());
 
     let left = ws.file("l.csv", "name\nx\n");
-    let output = repatria(&[
-        "match",
-        "--left",
-        left.to_str().unwrap(),
-        "--right",
-        left.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = match_files(&left, &left, &out, &[]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("missing column id"));
     assert!(!out.exists());
@@ -297,25 +237,11 @@ fn a_missing_file_and_a_bad_threshold_fail_cleanly() {
     let ws = Workspace::new();
     let out = ws.path("x.csv");
     let missing = ws.path("missing.csv");
-    let output = repatria(&[
-        "dedupe",
-        "--input",
-        missing.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = dedupe(&missing, &out, &[]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("missing.csv"));
     let input = ws.file("a.csv", LEFT);
-    let output = repatria(&[
-        "dedupe",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--threshold",
-        "1.5",
-    ]);
+    let output = dedupe(&input, &out, &["--threshold", "1.5"]);
     assert!(!output.status.success());
     assert!(!out.exists());
 }
@@ -338,20 +264,9 @@ fn trained_dedupe_runs_on_a_list() {
     content.push_str("dup,Shevchenko,Oleksandr,1950-01-01\n");
     let input = ws.file("list.csv", &content);
     let out = ws.path("clusters.csv");
-    let output = repatria(&[
-        "dedupe",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--train",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let rows = rows(&out);
+    let output = dedupe(&input, &out, &["--train"]);
+    assert_success(&output);
+    let rows = csv_rows(&out);
     assert_eq!(rows.len(), 202);
     assert_eq!(rows[201], ["dup", "0"]);
 }

@@ -1,7 +1,9 @@
 //! `repatria plan` as scripts call it (docs/cli.md, docs/exchange.md).
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::support::{assert_success, repatria};
 
 const SCENARIO: &str = r#"{
   "parties": [
@@ -30,7 +32,7 @@ fn workdir(name: &str) -> PathBuf {
 fn plan(dir: &std::path::Path, scenario: &str, extra: &[&str]) -> Output {
     let scenario_path = dir.join("scenario.json");
     std::fs::write(&scenario_path, scenario).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_repatria"))
+    repatria()
         .arg("plan")
         .arg("--scenario")
         .arg(&scenario_path)
@@ -45,11 +47,7 @@ fn plan(dir: &std::path::Path, scenario: &str, extra: &[&str]) -> Output {
 fn plan_writes_the_plan_and_explains_it() {
     let dir = workdir("ok");
     let output = plan(&dir, SCENARIO, &["--explain"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let plan: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap();
     assert_eq!(plan["optimal"], true);
@@ -119,7 +117,7 @@ fn a_bad_scenario_is_refused_with_one_line_naming_the_field_and_no_output() {
 #[test]
 fn a_missing_scenario_file_is_an_error_not_a_panic() {
     let dir = workdir("missing");
-    let output = Command::new(env!("CARGO_BIN_EXE_repatria"))
+    let output = repatria()
         .args(["plan", "--scenario"])
         .arg(dir.join("nope.json"))
         .arg("--out")

@@ -1,0 +1,28 @@
+//! What the command line's tests share: the binary, run as a user runs it.
+
+use std::process::{Command, Output};
+
+/// The `repatria` binary built for these tests.
+pub fn repatria() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_repatria"))
+}
+
+/// Runs `repatria ARGS`: (success, stdout, stderr).
+pub fn run(args: &[&str]) -> (bool, String, String) {
+    let output = repatria().args(args).output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Asserts that a run succeeded (its stderr in the message).
+#[track_caller]
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
