@@ -226,6 +226,26 @@ fn field_options(ui: &Ui) -> Vec<[String; 2]> {
 }
 
 /// The API's query for an upload: `file_name`, `as`, `source`, `consent`, `map`.
+/// Sends the uploaded file to the API's `path` (a preview or the import), with its
+/// query ([`upload_query`]).
+async fn send<T: serde::de::DeserializeOwned>(
+    ui: &Ui,
+    path: &str,
+    upload: &Upload,
+    map: &str,
+    csrf: &str,
+) -> Result<T, Failure> {
+    let path = format!("{path}?{}", upload_query(upload, map));
+    ui.send_bytes::<T>(
+        Method::POST,
+        &path,
+        "application/octet-stream",
+        upload.bytes.clone(),
+        csrf,
+    )
+    .await
+}
+
 fn upload_query(upload: &Upload, map: &str) -> String {
     let mut q = format!(
         "file_name={}&as={}",
@@ -323,16 +343,7 @@ async fn preview(ui: Ui, multipart: Multipart) -> Response {
         let failure = Failure::unreadable(vec![("file".into(), ui.t("imports.upload.no_file"))]);
         return render_list(&ui, 1, Some((failure, values))).await;
     }
-    let path = format!("/api/imports/preview?{}", upload_query(&upload, ""));
-    let answer = ui
-        .send_bytes::<MappingPreview>(
-            Method::POST,
-            &path,
-            "application/octet-stream",
-            upload.bytes.clone(),
-            &csrf,
-        )
-        .await;
+    let answer = send::<MappingPreview>(&ui, "/api/imports/preview", &upload, "", &csrf).await;
     match answer {
         Ok(preview) => {
             let mut upload = upload;
@@ -449,16 +460,7 @@ async fn start(ui: Ui, Form(fields): Form<Fields>) -> Response {
         .collect();
     let map = mapping(headers, &chosen);
     if session::field(&fields, "action") == Some("preview") {
-        let path = format!("/api/imports/preview?{}", upload_query(&upload, &map));
-        let answer = ui
-            .send_bytes::<MappingPreview>(
-                Method::POST,
-                &path,
-                "application/octet-stream",
-                upload.bytes.clone(),
-                csrf,
-            )
-            .await;
+        let answer = send::<MappingPreview>(&ui, "/api/imports/preview", &upload, &map, csrf).await;
         return match answer {
             Ok(preview) => {
                 let preview = Preview::from(preview);
@@ -473,16 +475,7 @@ async fn start(ui: Ui, Form(fields): Form<Fields>) -> Response {
             Err(failure) => ui.fail(failure),
         };
     }
-    let path = format!("/api/imports?{}", upload_query(&upload, &map));
-    let answer = ui
-        .send_bytes::<JobView>(
-            Method::POST,
-            &path,
-            "application/octet-stream",
-            upload.bytes.clone(),
-            csrf,
-        )
-        .await;
+    let answer = send::<JobView>(&ui, "/api/imports", &upload, &map, csrf).await;
     match answer {
         Ok(job) => {
             Uploads::get().remove(id);
