@@ -104,6 +104,13 @@ pub fn check(root: &Path) -> anyhow::Result<Vec<String>> {
     problems.extend(store_transactions_begin_in_the_write_module(
         &root.join("crates").join("repatria-store").join("src"),
     )?);
+    problems.extend(api_routes_are_documented(
+        &root
+            .join("crates")
+            .join("repatria-server")
+            .join("src")
+            .join("routes"),
+    )?);
     Ok(problems)
 }
 
@@ -337,6 +344,37 @@ fn binary_uses_the_server_only_to_serve(src: &Path) -> anyhow::Result<Vec<String
     Ok(problems)
 }
 
+/// The path of the OpenAPI document itself, the one API route the document does not
+/// describe.
+const OPENAPI_PATH: &str = "OPENAPI_PATH";
+
+/// The API's routes are registered only through utoipa-axum's `routes!` (in
+/// `routes/mod.rs`), which adds each operation to the router and to the OpenAPI document
+/// at once: a plain axum `.route(` under the server's `routes` would serve an operation
+/// the document does not describe. The document's own route is the exception; the web
+/// pages (`src/web`) are not part of the API and are not checked.
+fn api_routes_are_documented(routes: &Path) -> anyhow::Result<Vec<String>> {
+    let mut files = Vec::new();
+    rust_files(routes, &mut files)?;
+    let mut problems = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file)?;
+        for (number, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for pattern in [".route(", ".route_service("] {
+                if code.contains(pattern) && !code.contains(OPENAPI_PATH) {
+                    problems.push(format!(
+                        "{}:{}: {pattern} registers an API route outside the OpenAPI document; add it with routes! in routes/mod.rs",
+                        file.display(),
+                        number + 1
+                    ));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
 /// Every source file starts with a `//!` line saying what it is for.
 fn module_docs(crates: &Path) -> anyhow::Result<Vec<String>> {
     let mut files = Vec::new();
@@ -411,6 +449,30 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].starts_with("repatria-store depends on repatria-app"));
         assert!(problems[1].starts_with("repatria-server depends on repatria-testing"));
+    }
+
+    #[test]
+    fn a_plain_route_in_the_api_is_reported() {
+        let dir = std::env::temp_dir().join(format!("repatria-tidy-routes-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("captives")).unwrap();
+        std::fs::write(
+            dir.join("mod.rs"),
+            "//! x\nfn api() { r.routes(routes!(a::get)).route_layer(l);\n\
+             r.route(OPENAPI_PATH, get(doc)); }\n// .route( in a comment is fine\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("captives").join("mod.rs"),
+            "//! x\nfn extra() -> Router {\n    Router::new().route(\"/api/x\", get(x))\n}\n",
+        )
+        .unwrap();
+        let problems = api_routes_are_documented(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("captives/mod.rs:3") && problems[0].contains(".route("),
+            "{problems:?}"
+        );
     }
 
     #[test]

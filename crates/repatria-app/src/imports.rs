@@ -53,7 +53,10 @@ pub enum ImportError {
 
 /// How the rows of an imported list came out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
 pub struct Counts {
     /// Matched to a captive we hold.
     pub captive: u64,
@@ -433,7 +436,10 @@ pub async fn import_read(
 
 /// One row of a reconciliation report.
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
 pub struct ReportRow {
     pub line: u64,
     pub external_id: Option<String>,
@@ -445,7 +451,10 @@ pub struct ReportRow {
 }
 
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
 pub struct ReportCandidate {
     pub link_id: String,
     /// `captive` or `request`.
@@ -496,7 +505,10 @@ impl ContributionView {
 
 /// The reconciliation report of an imported list.
 #[derive(Debug, Clone)]
-#[cfg_attr(feature = "api", derive(serde::Serialize, utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
 pub struct Report {
     pub import_id: String,
     pub file_name: String,

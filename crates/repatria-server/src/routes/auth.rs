@@ -33,8 +33,9 @@ pub struct LoginRequest {
     pub totp_code: Option<String>,
 }
 
+/// The account a session belongs to, as the login answers it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct UserView {
+pub struct SessionUser {
     pub username: String,
     pub role: String,
     /// An administrator reset the password: until it is changed (`POST
@@ -48,7 +49,7 @@ pub struct LoginResponse {
     pub token: String,
     /// Repeat in `X-CSRF-Token` on unsafe requests made with the cookie.
     pub csrf_token: String,
-    pub user: UserView,
+    pub user: SessionUser,
     /// The latest end of the session; it ends sooner after the idle timeout.
     #[schema(format = DateTime)]
     pub expires_at: chrono::DateTime<Utc>,
@@ -186,7 +187,7 @@ pub async fn login(
     let body = LoginResponse {
         token,
         csrf_token,
-        user: UserView {
+        user: SessionUser {
             username: user.username,
             role: user.role.to_string(),
             must_change_password: user.must_change_password,
@@ -255,40 +256,12 @@ pub async fn change_password(
         )));
     }
     v.finish()?;
-    let account = vec![account_bucket(&user.username)];
-    let actor = user.actor();
-    state
-        .login_limiter
-        .admit(&state.store, &actor, &user.username, &account, None)
-        .await?;
-    let turn = state.login_limiter.hashing_turn().await?;
-    let stored = state
-        .store
-        .get_user(&user.username)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
-    let (current, new) = (body.current_password, body.new_password);
-    let new_hash = tokio::task::spawn_blocking(move || {
-        if verify_password(&current, Some(&stored.password_hash)) {
-            crate::hash_password(&new).map(Some)
-        } else {
-            Ok(None)
-        }
+    let new = body.new_password;
+    let new_hash = with_current_password(&state, &user, body.current_password, move || {
+        crate::hash_password(&new)
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    drop(turn);
-    let Some(new_hash) = new_hash else {
-        state
-            .store
-            .audit_login_refusal(&actor, &user.username, None, None, Utc::now())
-            .await?;
-        return Err(ApiError::invalid(
-            "current_password",
-            "is not your current password",
-        ));
-    };
-    state.store.login_succeeded(&account, &[]).await?;
+    .await?;
+    let actor = user.actor();
     state
         .store
         .set_password(
@@ -596,6 +569,31 @@ pub async fn totp_disable(
             "the account has no second factor".into(),
         ));
     }
+    with_current_password(&state, &user, body.current_password, || Ok(())).await?;
+    let actor = user.actor();
+    state
+        .store
+        .change_totp(
+            &actor,
+            &user.username,
+            repatria_store::TotpChange::Disable,
+            Utc::now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks the user's current password as a login attempt on his account: counted by the
+/// limiter first (429 past the limit), checked within a turn for password work (503 when
+/// none comes free); when it is right, `then` runs in the same blocking task (to hash a
+/// new password) and the account's count is cleared. A wrong password is audited as a
+/// refused login and answers 422 on `current_password`.
+async fn with_current_password<T: Send + 'static>(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    current: String,
+    then: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
     let account = vec![account_bucket(&user.username)];
     let actor = user.actor();
     state
@@ -608,14 +606,17 @@ pub async fn totp_disable(
         .get_user(&user.username)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
-    let password = body.current_password;
-    let ok = tokio::task::spawn_blocking(move || {
-        verify_password(&password, Some(&stored.password_hash))
+    let checked = tokio::task::spawn_blocking(move || {
+        if verify_password(&current, Some(&stored.password_hash)) {
+            then().map(Some)
+        } else {
+            Ok(None)
+        }
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
     drop(turn);
-    if !ok {
+    let Some(value) = checked else {
         state
             .store
             .audit_login_refusal(&actor, &user.username, None, None, Utc::now())
@@ -624,16 +625,7 @@ pub async fn totp_disable(
             "current_password",
             "is not your current password",
         ));
-    }
+    };
     state.store.login_succeeded(&account, &[]).await?;
-    state
-        .store
-        .change_totp(
-            &actor,
-            &user.username,
-            repatria_store::TotpChange::Disable,
-            Utc::now(),
-        )
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(value)
 }

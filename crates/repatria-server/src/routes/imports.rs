@@ -25,7 +25,7 @@ use crate::AppState;
 pub struct Jobs(Mutex<HashMap<String, JobView>>);
 
 /// Where an import job stands.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct JobView {
     pub id: String,
     /// The account that started the import; only it (and admins) can follow the job.
@@ -42,14 +42,14 @@ pub struct JobView {
     pub rejected_rows: Vec<RejectedRow>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RejectedRow {
     pub line: u64,
     pub field: Option<String>,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ImportView {
     pub id: String,
     pub file_name: String,
@@ -182,7 +182,7 @@ fn file_error(message: String) -> ApiError {
 
 /// The column mapping proposed for a CSV or XLSX list (headers in English, Ukrainian or
 /// Russian), to check before importing.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct MappingPreview {
     pub format: String,
     pub headers: Vec<String>,

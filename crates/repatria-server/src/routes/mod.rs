@@ -111,22 +111,21 @@ pub fn api(state: AppState) -> Router<AppState> {
     // The protected routes first: where two schemas share a name, the document keeps
     // the first (`OpenApi::merge`).
     let (router, paths) = protected.merge(public).split_for_parts();
-    let body = bytes::Bytes::from(
-        serde_json::to_vec(&document(paths)).expect("the OpenAPI document serializes"),
+    let answer = (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        bytes::Bytes::from(
+            serde_json::to_vec(&document(paths)).expect("the OpenAPI document serializes"),
+        ),
     );
-    router.route(
-        "/api/openapi.json",
-        get(move || async move {
-            (
-                [(
-                    axum::http::header::CONTENT_TYPE,
-                    axum::http::HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-        }),
-    )
+    // The one route `routes!` does not add: the document does not describe itself.
+    router.route(OPENAPI_PATH, get(move || async move { answer }))
 }
+
+/// Where the OpenAPI document is served.
+const OPENAPI_PATH: &str = "/api/openapi.json";
 
 /// The OpenAPI document: [`ApiDoc`]'s description (info, tags, security) with the
 /// operations of [`operations`], and every body's 400/413 answers ([`BodyLimit`]).
@@ -195,24 +194,19 @@ struct BodyLimit;
 impl utoipa::Modify for BodyLimit {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let too_large = ResponseBuilder::new()
-            .description("the body is larger than 1 MiB")
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
-            .build();
-        let malformed = ResponseBuilder::new()
-            .description("the body is not JSON, or a field has the wrong type (named)")
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
-            .build();
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        let too_large = error("the body is larger than 1 MiB");
+        let malformed = error("the body is not JSON, or a field has the wrong type (named)");
         for item in openapi.paths.paths.values_mut() {
             for operation in [&mut item.post, &mut item.put, &mut item.patch]
                 .into_iter()
@@ -234,5 +228,49 @@ impl utoipa::Modify for BodyLimit {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::openapi::{RefOr, Schema};
+
+    /// The names of a schema's properties in the document.
+    fn properties(doc: &utoipa::openapi::OpenApi, name: &str) -> Vec<String> {
+        let components = doc
+            .components
+            .as_ref()
+            .expect("the document has components");
+        match components.schemas.get(name) {
+            Some(RefOr::T(Schema::Object(object))) => object.properties.keys().cloned().collect(),
+            _ => panic!("schema {name} is not an object in the document"),
+        }
+    }
+
+    /// The login's user and the administrator's account view are two schemas, each with
+    /// its own fields (one name for both kept only the first).
+    #[test]
+    fn session_user_and_user_view_are_both_documented() {
+        let doc = super::openapi();
+        let mut session = properties(&doc, "SessionUser");
+        session.sort();
+        assert_eq!(session, ["must_change_password", "role", "username"]);
+        let mut account = properties(&doc, "UserView");
+        account.sort();
+        assert_eq!(
+            account,
+            [
+                "disabled",
+                "locked",
+                "must_change_password",
+                "role",
+                "username"
+            ]
+        );
+        let login = serde_json::to_value(&doc).unwrap();
+        assert_eq!(
+            login["components"]["schemas"]["LoginResponse"]["properties"]["user"]["$ref"],
+            "#/components/schemas/SessionUser"
+        );
     }
 }

@@ -125,12 +125,7 @@ pub async fn create(
     user.require(Permission::ManageUsers)?;
     let checked =
         NewAccount::check(&body.username, &body.role, &body.password).map_err(ApiError::Invalid)?;
-    let turn = state.login_limiter.hashing_turn().await?;
-    let password = body.password;
-    let password_hash = tokio::task::spawn_blocking(move || crate::hash_password(&password))
-        .await
-        .map_err(|e| ApiError::Internal(format!("hashing failed: {e}")))??;
-    drop(turn);
+    let password_hash = hash_password(&state, body.password).await?;
     let account = accounts::create_user(
         &state.store,
         &user.actor(),
@@ -244,12 +239,7 @@ pub async fn reset_password(
     }
     check_new_password(&body.password)
         .map_err(|e| ApiError::Invalid(vec![e.within("password")]))?;
-    let turn = state.login_limiter.hashing_turn().await?;
-    let password = body.password;
-    let password_hash = tokio::task::spawn_blocking(move || crate::hash_password(&password))
-        .await
-        .map_err(|e| ApiError::Internal(format!("hashing failed: {e}")))??;
-    drop(turn);
+    let password_hash = hash_password(&state, body.password).await?;
     state
         .store
         .set_password(
@@ -262,4 +252,13 @@ pub async fn reset_password(
         .await
         .map_err(|e| ApiError::store("user", &username, e))?;
     account_view(&state, &username).await
+}
+
+/// Hashes a new password off the async threads, within the login limiter's turns for
+/// password work (503 when none comes free in time).
+async fn hash_password(state: &AppState, password: String) -> ApiResult<String> {
+    let _turn = state.login_limiter.hashing_turn().await?;
+    tokio::task::spawn_blocking(move || crate::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::Internal(format!("hashing failed: {e}")))?
 }

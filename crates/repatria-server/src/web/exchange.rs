@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
 use repatria_core::Permission;
+use repatria_exchange::Plan;
 use serde_json::{json, Value};
 
 use super::form;
@@ -110,7 +111,7 @@ async fn render(
     values: BTreeMap<String, String>,
     fields: &Fields,
     errors: BTreeMap<String, String>,
-    plan: Option<Value>,
+    plan: Option<Plan<'static>>,
 ) -> Response {
     let parties = match ui.get::<Vec<PartyView>>("/api/parties").await {
         Ok(parties) => parties,
@@ -127,14 +128,14 @@ async fn render(
         .cloned()
         .collect();
     let summary = plan.as_ref().map(|plan| {
-        let moved = plan["transfers"].as_array().map_or(0, Vec::len);
-        let counted = plan["transfers"].as_array().map_or(0, |t| {
-            t.iter()
-                .filter(|t| t["counts_toward_balance"] == true)
-                .count()
-        });
+        let moved = plan.transfers.len();
+        let counted = plan
+            .transfers
+            .iter()
+            .filter(|t| t.counts_toward_balance)
+            .count();
         json!({ "moved": moved, "counted": counted, "uncounted": moved - counted,
-                "left": plan["not_moved"].as_array().map_or(0, Vec::len) })
+                "left": plan.not_moved.len() })
     });
     ui.render_form(
         "exchange/plan.html",
@@ -160,7 +161,7 @@ async fn page(ui: Ui) -> Response {
 }
 
 /// Runs the planner as the visitor: the plan, or the errors to show next to the inputs.
-async fn plan(ui: &Ui, fields: &Fields) -> Result<Value, Failure> {
+async fn plan(ui: &Ui, fields: &Fields) -> Result<Plan<'static>, Failure> {
     let csrf = session::field(fields, "_csrf").unwrap_or_default();
     let body = plan_body(fields).map_err(Failure::unreadable)?;
     ui.send(Method::POST, "/api/exchange/plan-held", &body, csrf)
@@ -198,14 +199,6 @@ fn csv(name: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
         .into_response()
 }
 
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 async fn download(ui: Ui, fields: Fields, moved: bool) -> Response {
     if let Some(refused) = forbidden(&ui) {
         return refused;
@@ -218,14 +211,17 @@ async fn download(ui: Ui, fields: Fields, moved: bool) -> Response {
         }
         Err(failure) => return ui.fail(failure),
     };
-    let list = |key: &str| plan[key].as_array().cloned().unwrap_or_default();
     if moved {
-        let rows = list("transfers")
+        let rows = plan
+            .transfers
             .iter()
             .map(|t| {
-                ["prisoner", "from", "to", "counts_toward_balance"]
-                    .map(|k| text(&t[k]))
-                    .to_vec()
+                vec![
+                    t.prisoner.to_string(),
+                    t.from.to_string(),
+                    t.to.to_string(),
+                    t.counts_toward_balance.to_string(),
+                ]
             })
             .collect();
         csv(
@@ -234,9 +230,10 @@ async fn download(ui: Ui, fields: Fields, moved: bool) -> Response {
             rows,
         )
     } else {
-        let rows = list("not_moved")
+        let rows = plan
+            .not_moved
             .iter()
-            .map(|n| ["prisoner", "reason"].map(|k| text(&n[k])).to_vec())
+            .map(|n| vec![n.prisoner.to_string(), n.reason.to_string()])
             .collect();
         csv("exchange-left.csv", &["captive", "reason"], rows)
     }

@@ -34,14 +34,14 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
 use repatria_core::{ImportKind, Permission};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::session::{self, url_escape, Fields, Ui};
-use super::tracing::with_features;
+use super::tracing::Feature;
 use super::Failure;
-use crate::imports::Category;
-use crate::routes::imports::MAX_IMPORT_BYTES;
+use crate::imports::{Category, Counts, Report, ReportCandidate, ReportRow};
+use crate::routes::imports::{ImportView, JobView, MappingPreview, MAX_IMPORT_BYTES};
 use crate::AppState;
 
 /// Imports shown on a page of the list.
@@ -72,8 +72,34 @@ struct Upload {
     source: String,
     consent: bool,
     /// The API's last preview of it (headers and fields).
-    preview: Value,
+    preview: Preview,
     at: Instant,
+}
+
+/// What the page shows of the API's preview of a file ([`MappingPreview`]); a PFIF
+/// document has no columns and no count of rows before its import.
+#[derive(Clone, Default)]
+struct Preview {
+    format: String,
+    headers: Vec<String>,
+    /// The field proposed for each header, `ignore` where none is.
+    fields: Vec<String>,
+    rows: Option<u64>,
+}
+
+impl From<MappingPreview> for Preview {
+    fn from(preview: MappingPreview) -> Self {
+        Preview {
+            format: preview.format,
+            headers: preview.headers,
+            fields: preview
+                .fields
+                .into_iter()
+                .map(|f| f.unwrap_or_else(|| "ignore".to_string()))
+                .collect(),
+            rows: Some(preview.rows),
+        }
+    }
 }
 
 /// The files between preview and start (see the module's doc).
@@ -120,7 +146,7 @@ impl Uploads {
         self.lock().get(id).filter(|u| u.owner == owner).cloned()
     }
 
-    fn set_preview(&self, id: &str, preview: Value) {
+    fn set_preview(&self, id: &str, preview: Preview) {
         if let Some(u) = self.lock().get_mut(id) {
             u.preview = preview;
         }
@@ -149,12 +175,12 @@ async fn list(ui: Ui, Query(query): Query<PageQuery>) -> Response {
 
 /// The imports and the upload form; `refused`: the upload's errors and values.
 async fn render_list(ui: &Ui, page: usize, refused: Option<(Failure, Value)>) -> Response {
-    let all = match ui.get::<Value>("/api/imports").await {
-        Ok(items) => items.as_array().cloned().unwrap_or_default(),
+    let all = match ui.get::<Vec<ImportView>>("/api/imports").await {
+        Ok(items) => items,
         Err(failure) => return ui.fail(failure),
     };
     let total = all.len();
-    let items: Vec<Value> = all
+    let items: Vec<ImportView> = all
         .into_iter()
         .rev()
         .skip((page - 1) * IMPORTS_PAGE)
@@ -200,6 +226,26 @@ fn field_options(ui: &Ui) -> Vec<[String; 2]> {
 }
 
 /// The API's query for an upload: `file_name`, `as`, `source`, `consent`, `map`.
+/// Sends the uploaded file to the API's `path` (a preview or the import), with its
+/// query ([`upload_query`]).
+async fn send<T: serde::de::DeserializeOwned>(
+    ui: &Ui,
+    path: &str,
+    upload: &Upload,
+    map: &str,
+    csrf: &str,
+) -> Result<T, Failure> {
+    let path = format!("{path}?{}", upload_query(upload, map));
+    ui.send_bytes::<T>(
+        Method::POST,
+        &path,
+        "application/octet-stream",
+        upload.bytes.clone(),
+        csrf,
+    )
+    .await
+}
+
 fn upload_query(upload: &Upload, map: &str) -> String {
     let mut q = format!(
         "file_name={}&as={}",
@@ -289,7 +335,7 @@ async fn preview(ui: Ui, multipart: Multipart) -> Response {
             .unwrap_or_default()
             .to_string(),
         consent: session::field(&fields, "consent:bool") == Some("true"),
-        preview: Value::Null,
+        preview: Preview::default(),
         at: Instant::now(),
     };
     let values = json!(session::values(&fields));
@@ -297,30 +343,23 @@ async fn preview(ui: Ui, multipart: Multipart) -> Response {
         let failure = Failure::unreadable(vec![("file".into(), ui.t("imports.upload.no_file"))]);
         return render_list(&ui, 1, Some((failure, values))).await;
     }
-    let path = format!("/api/imports/preview?{}", upload_query(&upload, ""));
-    let answer = ui
-        .send_bytes::<Value>(
-            Method::POST,
-            &path,
-            "application/octet-stream",
-            upload.bytes.clone(),
-            &csrf,
-        )
-        .await;
+    let answer = send::<MappingPreview>(&ui, "/api/imports/preview", &upload, "", &csrf).await;
     match answer {
         Ok(preview) => {
             let mut upload = upload;
-            upload.preview = preview.clone();
-            let fields_now = preview["fields"].clone();
+            upload.preview = preview.into();
             let id = Uploads::get().put(upload.clone());
-            render_preview(&ui, &id, &upload, &fields_now, None)
+            render_preview(&ui, &id, &upload, &upload.preview.fields, None)
         }
         // A PFIF document names its own fields: nothing to map, ready to start.
         Err(failure) if failure.fields.contains_key("format") && is_pfif(&upload.file_name) => {
             let mut upload = upload;
-            upload.preview = json!({ "format": "pfif", "headers": [], "fields": [], "rows": null });
+            upload.preview = Preview {
+                format: "pfif".to_string(),
+                ..Preview::default()
+            };
             let id = Uploads::get().put(upload.clone());
-            render_preview(&ui, &id, &upload, &json!([]), None)
+            render_preview(&ui, &id, &upload, &[], None)
         }
         Err(failure) if failure.is_input_error() => {
             render_list(&ui, 1, Some((file_errors(failure), values))).await
@@ -348,22 +387,23 @@ fn render_preview(
     ui: &Ui,
     id: &str,
     upload: &Upload,
-    chosen: &Value,
+    chosen: &[String],
     refused: Option<Failure>,
 ) -> Response {
-    let headers = upload.preview["headers"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let columns: Vec<Value> = headers
+    fn field(fields: &[String], i: usize) -> &str {
+        fields.get(i).map_or("ignore", String::as_str)
+    }
+    let columns: Vec<Value> = upload
+        .preview
+        .headers
         .iter()
         .enumerate()
         .map(|(i, h)| {
             json!({
                 "index": i,
                 "header": h,
-                "field": chosen[i].as_str().unwrap_or("ignore"),
-                "proposed": upload.preview["fields"][i].as_str().unwrap_or("ignore"),
+                "field": field(chosen, i),
+                "proposed": field(&upload.preview.fields, i),
             })
         })
         .collect();
@@ -376,8 +416,8 @@ fn render_preview(
             kind => upload.kind,
             source => upload.source,
             consent => upload.consent,
-            format => upload.preview["format"],
-            rows => upload.preview["rows"],
+            format => upload.preview.format,
+            rows => upload.preview.rows,
             columns,
             field_options => field_options(ui),
             errors => refused.as_ref().map(|f| f.fields.clone()),
@@ -390,12 +430,12 @@ fn render_preview(
 
 /// `HEADER=field;…` for the columns chosen on the preview page (every column that has a
 /// header the API can find it by).
-fn mapping(headers: &[Value], chosen: &[String]) -> String {
+fn mapping(headers: &[String], chosen: &[String]) -> String {
     headers
         .iter()
         .zip(chosen)
         .filter_map(|(h, f)| {
-            let h = h.as_str()?.trim();
+            let h = h.trim();
             (!h.is_empty() && !h.contains(';')).then(|| format!("{h}={f}"))
         })
         .collect::<Vec<_>>()
@@ -409,10 +449,7 @@ async fn start(ui: Ui, Form(fields): Form<Fields>) -> Response {
         let failure = Failure::unreadable(vec![("file".into(), ui.t("imports.upload.expired"))]);
         return render_list(&ui, 1, Some((failure, json!({ "as": "list" })))).await;
     };
-    let headers = upload.preview["headers"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let headers = &upload.preview.headers;
     let chosen: Vec<String> = (0..headers.len())
         .map(|i| {
             session::field(&fields, &format!("field_{i}"))
@@ -421,50 +458,31 @@ async fn start(ui: Ui, Form(fields): Form<Fields>) -> Response {
                 .to_string()
         })
         .collect();
-    let map = mapping(&headers, &chosen);
-    let chosen_json = json!(chosen);
+    let map = mapping(headers, &chosen);
     if session::field(&fields, "action") == Some("preview") {
-        let path = format!("/api/imports/preview?{}", upload_query(&upload, &map));
-        let answer = ui
-            .send_bytes::<Value>(
-                Method::POST,
-                &path,
-                "application/octet-stream",
-                upload.bytes.clone(),
-                csrf,
-            )
-            .await;
+        let answer = send::<MappingPreview>(&ui, "/api/imports/preview", &upload, &map, csrf).await;
         return match answer {
             Ok(preview) => {
-                let now = preview["fields"].clone();
+                let preview = Preview::from(preview);
+                let now = preview.fields.clone();
                 Uploads::get().set_preview(id, preview);
                 let upload = Uploads::get().find(id, &ui.user.username).unwrap_or(upload);
                 render_preview(&ui, id, &upload, &now, None)
             }
             Err(failure) if failure.is_input_error() => {
-                render_preview(&ui, id, &upload, &chosen_json, Some(failure))
+                render_preview(&ui, id, &upload, &chosen, Some(failure))
             }
             Err(failure) => ui.fail(failure),
         };
     }
-    let path = format!("/api/imports?{}", upload_query(&upload, &map));
-    let answer = ui
-        .send_bytes::<Value>(
-            Method::POST,
-            &path,
-            "application/octet-stream",
-            upload.bytes.clone(),
-            csrf,
-        )
-        .await;
+    let answer = send::<JobView>(&ui, "/api/imports", &upload, &map, csrf).await;
     match answer {
         Ok(job) => {
             Uploads::get().remove(id);
-            let job = job["id"].as_str().unwrap_or_default();
-            Redirect::to(&format!("/imports/jobs/{}", url_escape(job))).into_response()
+            Redirect::to(&format!("/imports/jobs/{}", url_escape(&job.id))).into_response()
         }
         Err(failure) if failure.is_input_error() => {
-            render_preview(&ui, id, &upload, &chosen_json, Some(failure))
+            render_preview(&ui, id, &upload, &chosen, Some(failure))
         }
         Err(failure) => ui.fail(failure),
     }
@@ -472,7 +490,7 @@ async fn start(ui: Ui, Form(fields): Form<Fields>) -> Response {
 
 async fn job(ui: Ui, Path(id): Path<String>) -> Response {
     let job = match ui
-        .get::<Value>(&format!("/api/imports/jobs/{}", url_escape(&id)))
+        .get::<JobView>(&format!("/api/imports/jobs/{}", url_escape(&id)))
         .await
     {
         Ok(job) => job,
@@ -484,39 +502,32 @@ async fn job(ui: Ui, Path(id): Path<String>) -> Response {
 async fn report(ui: Ui, Path(id): Path<String>, Query(query): Query<PageQuery>) -> Response {
     let page = page_of(query.page.as_deref());
     let report = match ui
-        .get::<Value>(&format!("/api/imports/{}/report", url_escape(&id)))
+        .get::<Report>(&format!("/api/imports/{}/report", url_escape(&id)))
         .await
     {
         Ok(report) => report,
         Err(failure) => return ui.fail(failure),
     };
-    let all = report["items"].as_array().cloned().unwrap_or_default();
-    let total = all.len();
-    let items: Vec<Value> = all
-        .into_iter()
+    let total = report.items.len();
+    let items: Vec<ReportItem> = report
+        .items
+        .iter()
         .skip((page - 1) * REPORT_PAGE)
         .take(REPORT_PAGE)
-        .map(|mut row| {
-            let candidates = row["candidates"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .map(with_features)
-                .collect::<Vec<_>>();
-            row["candidates"] = json!(candidates);
-            row
-        })
+        .map(ReportItem::new)
         .collect();
-    let counts: Vec<Value> = Category::ALL
+    let counts: Vec<CategoryCount> = Category::ALL
         .iter()
-        .map(|c| json!({ "category": c.as_str(), "count": report["counts"][c.as_str()].as_u64().unwrap_or(0) }))
+        .map(|&category| CategoryCount {
+            category,
+            count: count_of(&report.counts, category),
+        })
         .collect();
     let base = format!("/imports/{}/report", url_escape(&id));
     ui.render(
         "imports/report.html",
         context! {
-            report => json!({ "import_id": report["import_id"], "file_name": report["file_name"], "rows": report["rows"] }),
+            report => json!({ "import_id": report.import_id, "file_name": report.file_name, "rows": report.rows }),
             chart => chart(&counts),
             counts, items, total, page,
             csv => format!("/imports/{}/report.csv", url_escape(&id)),
@@ -526,21 +537,79 @@ async fn report(ui: Ui, Path(id): Path<String>, Query(query): Query<PageQuery>) 
     )
 }
 
+/// A row of the report as the page shows it: the API's row, each candidate with its
+/// rows of features.
+#[derive(Serialize)]
+struct ReportItem<'a> {
+    #[serde(flatten)]
+    row: ReportRowHead<'a>,
+    candidates: Vec<CandidateItem<'a>>,
+}
+
+/// The row's own fields (its candidates are the page's [`CandidateItem`]s).
+#[derive(Serialize)]
+struct ReportRowHead<'a> {
+    line: u64,
+    external_id: &'a Option<String>,
+    name: &'a str,
+    date_of_birth: &'a Option<String>,
+    category: Category,
+}
+
+#[derive(Serialize)]
+struct CandidateItem<'a> {
+    #[serde(flatten)]
+    candidate: &'a ReportCandidate,
+    features: Vec<Feature>,
+}
+
+impl<'a> ReportItem<'a> {
+    fn new(row: &'a ReportRow) -> Self {
+        ReportItem {
+            row: ReportRowHead {
+                line: row.line,
+                external_id: &row.external_id,
+                name: &row.name,
+                date_of_birth: &row.date_of_birth,
+                category: row.category,
+            },
+            candidates: row
+                .candidates
+                .iter()
+                .map(|candidate| CandidateItem {
+                    candidate,
+                    features: candidate.contributions.iter().map(Feature::of).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn count_of(counts: &Counts, category: Category) -> u64 {
+    match category {
+        Category::Captive => counts.captive,
+        Category::TracingRequest => counts.tracing_request,
+        Category::New => counts.new,
+        Category::Ambiguous => counts.ambiguous,
+    }
+}
+
+#[derive(Serialize)]
+struct CategoryCount {
+    category: Category,
+    count: u64,
+}
+
 /// Horizontal bars of the counts, for inline SVG: y, width and the label's x per bar.
-fn chart(counts: &[Value]) -> Vec<Value> {
-    let max = counts
-        .iter()
-        .filter_map(|c| c["count"].as_u64())
-        .max()
-        .unwrap_or(0)
-        .max(1);
+fn chart(counts: &[CategoryCount]) -> Vec<Value> {
+    let max = counts.iter().map(|c| c.count).max().unwrap_or(0).max(1);
     counts
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let n = c["count"].as_u64().unwrap_or(0);
+            let n = c.count;
             let width = (n as f64 / max as f64 * 400.0).round() as u64;
-            json!({ "category": c["category"], "count": n, "y": i * 26, "width": width, "label_x": 150 + width + 6 })
+            json!({ "category": c.category, "count": n, "y": i * 26, "width": width, "label_x": 150 + width + 6 })
         })
         .collect()
 }
@@ -554,13 +623,13 @@ async fn report_csv(ui: Ui, Path(id): Path<String>) -> Response {
         ))
         .await;
     if !answer.status.is_success() {
-        let value: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+        let message = serde_json::from_slice::<session::ErrorAnswer>(&answer.body)
+            .ok()
+            .and_then(|a| a.error.message)
+            .unwrap_or_default();
         return ui.fail(Failure {
             status: answer.status,
-            message: value["error"]["message"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+            message,
             fields: Default::default(),
         });
     }
@@ -581,7 +650,7 @@ mod tests {
 
     #[test]
     fn the_chosen_columns_make_the_apis_map() {
-        let headers = vec![json!("№"), json!("Прізвище"), json!(""), json!("a;b")];
+        let headers = ["№", "Прізвище", "", "a;b"].map(String::from);
         let chosen = ["external_id", "given_name", "unit", "ignore"].map(String::from);
         assert_eq!(
             mapping(&headers, &chosen),
@@ -599,7 +668,7 @@ mod tests {
             kind: "list".into(),
             source: String::new(),
             consent: false,
-            preview: Value::Null,
+            preview: Preview::default(),
             at: Instant::now(),
         };
         let first = uploads.put(upload("ann"));

@@ -213,15 +213,15 @@ pub fn local_path(next: Option<&str>) -> String {
 /// An error answer read back: [`crate::ErrorBody`], each part optional so that a partial
 /// body still gives what it has.
 #[derive(Deserialize)]
-struct ErrorAnswer {
-    error: ErrorPart,
+pub(super) struct ErrorAnswer {
+    pub error: ErrorPart,
 }
 
 #[derive(Deserialize)]
-struct ErrorPart {
+pub(super) struct ErrorPart {
     #[serde(default)]
     code: String,
-    message: Option<String>,
+    pub message: Option<String>,
     #[serde(default)]
     fields: BTreeMap<String, String>,
 }

@@ -76,15 +76,30 @@ pub(super) fn features(contributions: &Value) -> Vec<Feature> {
         .into_iter()
         .flatten()
         .map(|c| {
-            let weight = format!("{:+.1}", c["weight"].as_f64().unwrap_or(0.0));
-            Feature {
-                name: c["feature"].as_str().unwrap_or_default().to_string(),
-                level: c["level"].as_str().unwrap_or_default().to_string(),
-                positive: !weight.starts_with('-'),
-                weight,
-            }
+            Feature::new(
+                c["feature"].as_str().unwrap_or_default(),
+                c["level"].as_str().unwrap_or_default(),
+                c["weight"].as_f64().unwrap_or(0.0),
+            )
         })
         .collect()
+}
+
+impl Feature {
+    fn new(name: &str, level: &str, weight: f64) -> Self {
+        let weight = format!("{weight:+.1}");
+        Feature {
+            name: name.to_string(),
+            level: level.to_string(),
+            positive: !weight.starts_with('-'),
+            weight,
+        }
+    }
+
+    /// The row of one contribution of an import report's candidate.
+    pub(super) fn of(c: &crate::imports::ContributionView) -> Self {
+        Feature::new(&c.feature, &c.level, c.weight)
+    }
 }
 
 /// Adds each link's rows (`features`, from its `contributions`) for the page.

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use repatria_app::registry::{self, Reading};
 use repatria_core::error::Validator;
-use repatria_core::{CaptiveId, CustodyStatus, EventId, PartyCode};
+use repatria_core::{CaptiveId, CustodyStatus, EventId, PartyCode, Permission};
 use repatria_store::{CaptiveChange, CaptiveQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -268,10 +268,10 @@ fn not_found(error: repatria_store::StoreError, id: &CaptiveId) -> ApiError {
 /// Every change to a captive's record, in one order: hidden from journalists (404),
 /// then the role's permission (403), then the body's validation (422, by `make`, which is
 /// given the acting user's name), then the store under its rules.
-async fn change(
+async fn apply(
     state: &AppState,
     user: &crate::auth::CurrentUser,
-    permission: repatria_core::Permission,
+    permission: Permission,
     id: &str,
     make: impl FnOnce(&str) -> ApiResult<CaptiveChange>,
 ) -> ApiResult<axum::Json<CaptiveView>> {
@@ -293,190 +293,66 @@ async fn change(
     Ok(axum::Json(CaptiveView::new(&captive, now, user.role)))
 }
 
-/// Adds an identity claim (a document found, the captive's own statement, another
-/// party's list, the family, an investigator's assessment).
-#[utoipa::path(post, path = "/api/captives/{id}/identity-claims", tag = "captives", request_body = IdentityClaimInput,
-    params(("id" = String, Path, description = "captive id")),
-    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add_identity_claim(
-    State(state): State<AppState>,
-    Auth(user): Auth,
-    Path(id): Path<String>,
-    Json(body): Json<IdentityClaimInput>,
-) -> ApiResult<axum::Json<CaptiveView>> {
-    change(
-        &state,
-        &user,
-        repatria_core::Permission::EditIdentity,
-        &id,
-        |by| {
-            let claim = body.validate(by, Utc::now())?;
-            Ok(CaptiveChange::AddIdentityClaim(Box::new(claim)))
-        },
-    )
-    .await
+/// Declares the operations that change a captive's record, each as
+/// `method "path" => handler(Body, Permission) |body, by| change`, documented by the doc
+/// comment before it: the handler reads the body as JSON and [`apply`]s the change that
+/// the expression makes of it (`by` is the acting user's name).
+macro_rules! changes {
+    ($(
+        $(#[doc = $doc:tt])*
+        $method:ident $path:tt => $name:ident($body_type:ident, $permission:ident)
+            |$body:ident, $by:pat_param| $make:expr;
+    )*) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path($method, path = $path, tag = "captives", request_body = $body_type,
+            params(("id" = String, Path, description = "captive id")),
+            responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody),
+                (status = 422, body = ErrorBody)))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            Auth(user): Auth,
+            Path(id): Path<String>,
+            Json($body): Json<$body_type>,
+        ) -> ApiResult<axum::Json<CaptiveView>> {
+            apply(&state, &user, Permission::$permission, &id, |$by| Ok($make)).await
+        }
+    )*};
 }
 
-/// Marks one of the captive's identity claims as the assessed identity.
-#[utoipa::path(put, path = "/api/captives/{id}/assessed-identity", tag = "captives", request_body = AssessedIdentityRequest,
-    params(("id" = String, Path, description = "captive id")),
-    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn set_assessed_identity(
-    State(state): State<AppState>,
-    Auth(user): Auth,
-    Path(id): Path<String>,
-    Json(body): Json<AssessedIdentityRequest>,
-) -> ApiResult<axum::Json<CaptiveView>> {
-    change(
-        &state,
-        &user,
-        repatria_core::Permission::EditIdentity,
-        &id,
-        |_| {
-            let claim = body.validate()?;
-            Ok(CaptiveChange::SetAssessedIdentity(claim))
-        },
-    )
-    .await
-}
+changes! {
+    /// Adds an identity claim (a document found, the captive's own statement, another
+    /// party's list, the family, an investigator's assessment).
+    post "/api/captives/{id}/identity-claims" => add_identity_claim(IdentityClaimInput, EditIdentity)
+        |body, by| CaptiveChange::AddIdentityClaim(Box::new(body.validate(by, Utc::now())?));
 
-/// Adds an event to the custody timeline; the status follows from the timeline.
-#[utoipa::path(post, path = "/api/captives/{id}/custody-events", tag = "captives", request_body = CustodyEventInput,
-    params(("id" = String, Path, description = "captive id")),
-    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn add_custody_event(
-    State(state): State<AppState>,
-    Auth(user): Auth,
-    Path(id): Path<String>,
-    Json(body): Json<CustodyEventInput>,
-) -> ApiResult<axum::Json<CaptiveView>> {
-    change(
-        &state,
-        &user,
-        repatria_core::Permission::EditCustody,
-        &id,
-        |by| {
-            let event = body.validate(by)?;
-            Ok(CaptiveChange::AddCustodyEvent(event))
-        },
-    )
-    .await
-}
+    /// Marks one of the captive's identity claims as the assessed identity.
+    put "/api/captives/{id}/assessed-identity" => set_assessed_identity(AssessedIdentityRequest, EditIdentity)
+        |body, _| CaptiveChange::SetAssessedIdentity(body.validate()?);
 
-/// Records a health assessment (categories of the GC III Annex IV capture card).
-#[utoipa::path(post, path = "/api/captives/{id}/health", tag = "captives", request_body = HealthInput,
-    params(("id" = String, Path, description = "captive id")),
-    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn record_health(
-    State(state): State<AppState>,
-    Auth(user): Auth,
-    Path(id): Path<String>,
-    Json(body): Json<HealthInput>,
-) -> ApiResult<axum::Json<CaptiveView>> {
-    change(
-        &state,
-        &user,
-        repatria_core::Permission::RecordHealth,
-        &id,
-        |by| {
-            let record = body.validate(by, Utc::now())?;
-            Ok(CaptiveChange::RecordHealth(record))
-        },
-    )
-    .await
-}
+    /// Adds an event to the custody timeline; the status follows from the timeline.
+    post "/api/captives/{id}/custody-events" => add_custody_event(CustodyEventInput, EditCustody)
+        |body, by| CaptiveChange::AddCustodyEvent(body.validate(by)?);
 
-/// Records an interview, in a language the captive understands (GC III Art. 17).
-#[utoipa::path(post, path = "/api/captives/{id}/interviews", tag = "captives", request_body = InterviewInput,
-    params(("id" = String, Path, description = "captive id")),
-    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn record_interview(
-    State(state): State<AppState>,
-    Auth(user): Auth,
-    Path(id): Path<String>,
-    Json(body): Json<InterviewInput>,
-) -> ApiResult<axum::Json<CaptiveView>> {
-    change(
-        &state,
-        &user,
-        repatria_core::Permission::RecordInterview,
-        &id,
-        |by| {
-            let interview = body.validate(by)?;
-            Ok(CaptiveChange::RecordInterview(interview))
-        },
-    )
-    .await
-}
+    /// Records a health assessment (categories of the GC III Annex IV capture card).
+    post "/api/captives/{id}/health" => record_health(HealthInput, RecordHealth)
+        |body, by| CaptiveChange::RecordHealth(body.validate(by, Utc::now())?);
 
-/// Records the captive's wish about repatriation (GC III Art. 109).
-#[utoipa::path(put, path = "/api/captives/{id}/repatriation-wish", tag = "captives", request_body = RepatriationWishInput,
-    params(("id" = String, Path, description = "captive id")),
-    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn record_repatriation_wish(
-    State(state): State<AppState>,
-    Auth(user): Auth,
-    Path(id): Path<String>,
-    Json(body): Json<RepatriationWishInput>,
-) -> ApiResult<axum::Json<CaptiveView>> {
-    change(
-        &state,
-        &user,
-        repatria_core::Permission::RecordWish,
-        &id,
-        |by| {
-            let wish = body.validate(by, Utc::now())?;
-            Ok(CaptiveChange::RecordRepatriationWish(wish))
-        },
-    )
-    .await
-}
+    /// Records an interview, in a language the captive understands (GC III Art. 17).
+    post "/api/captives/{id}/interviews" => record_interview(InterviewInput, RecordInterview)
+        |body, by| CaptiveChange::RecordInterview(body.validate(by)?);
 
-/// Sets the languages the captive understands and whether he needs an interpreter.
-#[utoipa::path(put, path = "/api/captives/{id}/languages", tag = "captives", request_body = LanguagesInput,
-    params(("id" = String, Path, description = "captive id")),
-    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn set_languages(
-    State(state): State<AppState>,
-    Auth(user): Auth,
-    Path(id): Path<String>,
-    Json(body): Json<LanguagesInput>,
-) -> ApiResult<axum::Json<CaptiveView>> {
-    change(
-        &state,
-        &user,
-        repatria_core::Permission::EditLanguages,
-        &id,
-        |_| {
+    /// Records the captive's wish about repatriation (GC III Art. 109).
+    put "/api/captives/{id}/repatriation-wish" => record_repatriation_wish(RepatriationWishInput, RecordWish)
+        |body, by| CaptiveChange::RecordRepatriationWish(body.validate(by, Utc::now())?);
+
+    /// Sets the languages the captive understands and whether he needs an interpreter.
+    put "/api/captives/{id}/languages" => set_languages(LanguagesInput, EditLanguages)
+        |body, _| {
             let (languages, interpreter_required) = body.validate()?;
-            Ok(CaptiveChange::SetLanguages {
-                languages,
-                interpreter_required,
-            })
-        },
-    )
-    .await
-}
+            CaptiveChange::SetLanguages { languages, interpreter_required }
+        };
 
-/// Records that the capture card was sent (GC III Art. 70).
-#[utoipa::path(post, path = "/api/captives/{id}/capture-card", tag = "captives", request_body = CaptureCardInput,
-    params(("id" = String, Path, description = "captive id")),
-    responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn record_capture_card_sent(
-    State(state): State<AppState>,
-    Auth(user): Auth,
-    Path(id): Path<String>,
-    Json(body): Json<CaptureCardInput>,
-) -> ApiResult<axum::Json<CaptiveView>> {
-    change(
-        &state,
-        &user,
-        repatria_core::Permission::EditCustody,
-        &id,
-        |_| {
-            let sent_at = body.validate()?;
-            Ok(CaptiveChange::RecordCaptureCardSent { sent_at })
-        },
-    )
-    .await
+    /// Records that the capture card was sent (GC III Art. 70).
+    post "/api/captives/{id}/capture-card" => record_capture_card_sent(CaptureCardInput, EditCustody)
+        |body, _| CaptiveChange::RecordCaptureCardSent { sent_at: body.validate()? };
 }
