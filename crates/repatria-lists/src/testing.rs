@@ -87,13 +87,6 @@ fn build(
         "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
          <Default Extension=\"xml\" ContentType=\"application/xml\"/></Types>",
     );
-    // A part's one relationship: of `kind`, to `target`.
-    let relationship = |kind: &str, target: &str| {
-        format!(
-            "<Relationships xmlns=\"{RELATIONSHIPS}\"><Relationship Id=\"rId1\" \
-             Type=\"{DOCUMENT}/{kind}\" Target=\"{target}\"/></Relationships>"
-        )
-    };
     part(
         &mut zip,
         "_rels/.rels",
