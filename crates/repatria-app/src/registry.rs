@@ -9,8 +9,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use repatria_core::{Captive, CaptiveId, Timestamp};
-use repatria_store::{Actor, CaptiveQuery, SqlStore, StoreError};
+use repatria_core::{Captive, CaptiveId, EventId, NewCaptive, Timestamp};
+use repatria_store::{Actor, CaptiveChange, CaptiveQuery, SqlStore, StoreError};
 
 use crate::matching::Matching;
 
@@ -79,6 +79,53 @@ pub async fn list(
 }
 
 /// A name search; pages by position (`@N` cursors).
+/// Registers a new captive (audited by the store), then indexes his names and proposes
+/// the tracing requests he may answer. The captive is stored whatever the matching does:
+/// a failure there is logged (without names) and made good at his next change.
+pub async fn register(
+    store: &SqlStore,
+    matching: &Matching,
+    actor: &Actor,
+    new: NewCaptive,
+    now: Timestamp,
+) -> Result<Captive, StoreError> {
+    let id = CaptiveId(uuid::Uuid::now_v7());
+    let event = EventId(uuid::Uuid::now_v7());
+    let captive = store.create_captive(actor, id, event, new, now).await?;
+    rematch(store, matching, actor, &captive, now).await;
+    Ok(captive)
+}
+
+/// Applies one change to a captive's record (audited by the store); a change that adds a
+/// name is then matched against the open tracing requests, as [`register`] does.
+pub async fn change(
+    store: &SqlStore,
+    matching: &Matching,
+    actor: &Actor,
+    id: CaptiveId,
+    change: CaptiveChange,
+    now: Timestamp,
+) -> Result<Captive, StoreError> {
+    let names_changed = matches!(change, CaptiveChange::AddIdentityClaim(_));
+    let captive = store.change_captive(actor, id, change, now).await?;
+    if names_changed {
+        rematch(store, matching, actor, &captive, now).await;
+    }
+    Ok(captive)
+}
+
+async fn rematch(
+    store: &SqlStore,
+    matching: &Matching,
+    actor: &Actor,
+    captive: &Captive,
+    now: Timestamp,
+) {
+    if let Err(error) = matching.captive_changed(store, actor, captive, now).await {
+        tracing::warn!(captive = %captive.id, %error, "matching after a change failed");
+    }
+}
+
 /// How a captive's record is read: in full by the bureau's staff, or as released to a
 /// journalist (the audit event says which).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -344,9 +344,96 @@ async fn an_account_is_checked_and_created_once(backend: Backend) {
     assert_eq!(events[0].action, "user.create");
 }
 
+async fn a_registered_or_renamed_captive_is_matched_against_open_requests(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    registry_with(&store, &[]).await;
+    let officer = Actor::new("tracer-1");
+    let mut request = fixtures::tracing_request("Шевченко", "Олександр");
+    request.sought.date_of_birth = Some(fixtures::date("1995"));
+    let born = |mut new: repatria_core::NewCaptive, day: &str| {
+        new.claims[0].date_of_birth = Some(fixtures::date(day));
+        new
+    };
+    store
+        .create_tracing_request(&officer, request.clone(), at(11))
+        .await
+        .unwrap();
+    let matching = Matching::default();
+    let registrar = Actor::new("registrar-1");
+    // Someone else first: no candidate.
+    let other = registry::register(
+        &store,
+        &matching,
+        &registrar,
+        born(
+            fixtures::new_captive("RU", "Ковальчук", "Іван"),
+            "1995-02-03",
+        ),
+        at(12),
+    )
+    .await
+    .unwrap();
+    assert!(store
+        .get_tracing_request(request.id)
+        .await
+        .unwrap()
+        .candidates
+        .is_empty());
+    // The person sought, in another script: found as soon as he is registered.
+    let sought = registry::register(
+        &store,
+        &matching,
+        &registrar,
+        born(
+            fixtures::new_captive("RU", "Shevchenko", "Oleksandr"),
+            "1995-02-03",
+        ),
+        at(13),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store
+            .get_tracing_request(request.id)
+            .await
+            .unwrap()
+            .candidates,
+        vec![sought.id]
+    );
+    // The first captive turns out to bear the name sought: his new claim is matched too.
+    let renamed = registry::change(
+        &store,
+        &matching,
+        &registrar,
+        other.id,
+        repatria_store::CaptiveChange::AddIdentityClaim(Box::new({
+            let mut claim = fixtures::claim("Шевченко", "Олександр");
+            claim.date_of_birth = Some(fixtures::date("1995-02-03"));
+            claim
+        })),
+        at(14),
+    )
+    .await
+    .unwrap();
+    assert_eq!(renamed.claims.len(), 2);
+    let mut found = store
+        .get_tracing_request(request.id)
+        .await
+        .unwrap()
+        .candidates;
+    found.sort();
+    let mut expected = vec![sought.id, other.id];
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
 both_backends!(
     a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited,
     the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited,
     reads_of_a_captive_and_of_tracing_requests_are_audited_without_names,
     an_account_is_checked_and_created_once,
+    a_registered_or_renamed_captive_is_matched_against_open_requests,
 );

@@ -7,12 +7,12 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use repatria_app::registry::{self, Reading};
 use repatria_core::error::Validator;
-use repatria_core::{CaptiveId, CustodyStatus, EventId, PartyCode, Permission};
+use repatria_core::{CaptiveId, CustodyStatus, PartyCode, Permission};
 use repatria_store::{CaptiveChange, CaptiveQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{new_id, Auth};
+use super::Auth;
 use crate::error::{parse_number, ApiError, ApiResult, ErrorBody, Validate};
 use crate::extract::{Json, Query};
 use crate::AppState;
@@ -174,11 +174,7 @@ pub async fn create(
     let actor = user.actor();
     let now = Utc::now();
     let new = body.validate(&actor.user, now)?;
-    let captive = state
-        .store
-        .create_captive(&actor, CaptiveId(new_id()), EventId(new_id()), new, now)
-        .await?;
-    rematch(&state, &actor, &captive).await;
+    let captive = registry::register(&state.store, &state.matching, &actor, new, now).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(CaptiveView::new(&captive, now, user.role)),
@@ -238,20 +234,6 @@ async fn journalist_view(
 /// Recomputes the tracing candidates a new or renamed captive meets. The change itself
 /// is stored already; a failure here is logged (without names) and the candidates are
 /// recomputed at the next change of the captive or the request.
-async fn rematch(
-    state: &AppState,
-    actor: &repatria_store::Actor,
-    captive: &repatria_core::Captive,
-) {
-    if let Err(error) = state
-        .matching
-        .captive_changed(&state.store, actor, captive, Utc::now())
-        .await
-    {
-        tracing::warn!(captive = %captive.id, %error, "matching after a change failed");
-    }
-}
-
 /// A journalist learns nothing of a captive that no media-access decision released, not
 /// even that he exists (Art. 13): 404, as for an unknown id.
 fn hide_from_journalists(user: &crate::auth::CurrentUser, id: &str) -> ApiResult<()> {
@@ -279,17 +261,11 @@ async fn apply(
     user.require(permission)?;
     let actor = user.actor();
     let change = make(&actor.user)?;
-    let names_changed = matches!(change, CaptiveChange::AddIdentityClaim(_));
     let id = captive_id(id)?;
     let now = Utc::now();
-    let captive = state
-        .store
-        .change_captive(&actor, id, change, now)
+    let captive = registry::change(&state.store, &state.matching, &actor, id, change, now)
         .await
         .map_err(|e| not_found(e, &id))?;
-    if names_changed {
-        rematch(state, &actor, &captive).await;
-    }
     Ok(axum::Json(CaptiveView::new(&captive, now, user.role)))
 }
 
