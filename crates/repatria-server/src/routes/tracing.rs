@@ -58,7 +58,7 @@ pub struct NewTracingRequest {
 }
 
 /// A candidate proposed for a request or a list row, with the evidence.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LinkView {
     pub id: String,
     /// `request` or `entry`.

@@ -70,19 +70,8 @@ pub(super) struct Feature {
 
 /// The rows of a link's `contributions` (the API's structured explanation: `feature`,
 /// `level`, `weight`), one feature a row, the prior last.
-pub(super) fn features(contributions: &Value) -> Vec<Feature> {
-    contributions
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| {
-            Feature::new(
-                c["feature"].as_str().unwrap_or_default(),
-                c["level"].as_str().unwrap_or_default(),
-                c["weight"].as_f64().unwrap_or(0.0),
-            )
-        })
-        .collect()
+pub(super) fn features(contributions: &[crate::imports::ContributionView]) -> Vec<Feature> {
+    contributions.iter().map(Feature::of).collect()
 }
 
 impl Feature {
@@ -102,11 +91,27 @@ impl Feature {
     }
 }
 
-/// Adds each link's rows (`features`, from its `contributions`) for the page.
-pub(super) fn with_features(mut link: Value) -> Value {
-    let rows = features(&link["contributions"]);
-    link["features"] = serde_json::to_value(rows).unwrap_or(Value::Null);
-    link
+/// A link as the pages show it: the API's view, its contributions as rows, and what its
+/// subject and target are (summaries read from the API).
+#[derive(Debug, Serialize)]
+struct LinkRow {
+    #[serde(flatten)]
+    link: LinkView,
+    features: Vec<Feature>,
+    #[serde(skip_serializing_if = "Value::is_null")]
+    subject: Value,
+    target: Value,
+}
+
+impl LinkRow {
+    fn new(link: LinkView, subject: Value, target: Value) -> LinkRow {
+        LinkRow {
+            features: features(&link.contributions),
+            link,
+            subject,
+            target,
+        }
+    }
 }
 
 /// `page=N` (1-based) of a list.
@@ -328,10 +333,7 @@ async fn render_request(ui: &Ui, id: &str, refused: Option<(StatusCode, Value)>)
         } else {
             request_summary(ui, &link.target_id).await
         };
-        // The explanation's features are added to the link's JSON (`with_features`).
-        let mut link = with_features(serde_json::to_value(link).unwrap_or(Value::Null));
-        link["target"] = target;
-        candidates.push(link);
+        candidates.push(LinkRow::new(link.clone(), Value::Null, target));
     }
     let (status, form) = match refused {
         Some((status, form)) => (status, form),
@@ -434,7 +436,7 @@ async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure
         .take(LINKS_PAGE)
         .collect();
     // Rows of imported lists are summarised from their import's report, read once a page.
-    let mut reports: HashMap<String, Option<Value>> = HashMap::new();
+    let mut reports: HashMap<String, Option<crate::imports::Report>> = HashMap::new();
     let mut items = Vec::with_capacity(shown.len());
     for link in shown {
         let subject = if link.subject_kind == "request" {
@@ -447,11 +449,7 @@ async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure
         } else {
             request_summary(ui, &link.target_id).await
         };
-        // The explanation's features are added to the link's JSON (`with_features`).
-        let mut link = with_features(serde_json::to_value(&link).unwrap_or(Value::Null));
-        link["subject"] = subject;
-        link["target"] = target;
-        items.push(link);
+        items.push(LinkRow::new(link, subject, target));
     }
     let back = format!("/matches?state={}&page={page}", url_escape(state));
     let base = format!("/matches?state={}&", url_escape(state));
@@ -474,31 +472,31 @@ async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure
 }
 
 /// A row of an imported list (`IMPORT:LINE`), from its import's report.
-async fn entry_summary(ui: &Ui, key: &str, reports: &mut HashMap<String, Option<Value>>) -> Value {
+async fn entry_summary(
+    ui: &Ui,
+    key: &str,
+    reports: &mut HashMap<String, Option<crate::imports::Report>>,
+) -> Value {
     let (import, line) = key.rsplit_once(':').unwrap_or((key, ""));
     if !reports.contains_key(import) {
         let report = ui
-            .get(&format!("/api/imports/{}/report", url_escape(import)))
+            .get::<crate::imports::Report>(&format!("/api/imports/{}/report", url_escape(import)))
             .await
             .ok();
         reports.insert(import.to_string(), report);
     }
-    let row = reports[import].as_ref().and_then(|report| {
-        report["items"]
-            .as_array()?
-            .iter()
-            .find(|row| row["line"].as_u64().map(|n| n.to_string()).as_deref() == Some(line))
-            .cloned()
-    });
+    let report = reports[import].as_ref();
+    let row =
+        report.and_then(|report| report.items.iter().find(|row| row.line.to_string() == line));
     let href = format!("/imports/{import}/report");
-    match row {
-        Some(row) => json!({
+    match (report, row) {
+        (Some(report), Some(row)) => json!({
             "kind": "entry", "id": key, "found": true, "line": line,
-            "name": row["name"], "date_of_birth": row["date_of_birth"],
-            "external_id": row["external_id"], "file_name": reports[import].as_ref().map(|r| r["file_name"].clone()),
+            "name": row.name, "date_of_birth": row.date_of_birth,
+            "external_id": row.external_id, "file_name": report.file_name,
             "href": href,
         }),
-        None => json!({ "kind": "entry", "id": key, "found": false, "line": line, "href": href }),
+        _ => json!({ "kind": "entry", "id": key, "found": false, "line": line, "href": href }),
     }
 }
 
@@ -552,11 +550,16 @@ mod tests {
 
     #[test]
     fn contributions_read_as_one_feature_a_row() {
-        let f = features(&json!([
-            { "feature": "family_name", "level": "exact", "weight": 8.64 },
-            { "feature": "date_of_birth", "level": "one year apart", "weight": -1.31 },
-            { "feature": "prior", "level": "", "weight": -13.29 },
-        ]));
+        let c = |feature: &str, level: &str, weight: f64| crate::imports::ContributionView {
+            feature: feature.into(),
+            level: level.into(),
+            weight,
+        };
+        let f = features(&[
+            c("family_name", "exact", 8.64),
+            c("date_of_birth", "one year apart", -1.26),
+            c("prior", "", -13.29),
+        ]);
         assert_eq!(f.len(), 3);
         assert_eq!(f[0].name, "family_name");
         assert_eq!(f[0].level, "exact");
@@ -569,12 +572,21 @@ mod tests {
         assert_eq!(f[2].level, "");
         assert_eq!(f[2].weight, "-13.3");
         assert!(!f[2].positive);
-        assert!(features(&json!([])).is_empty());
-        assert!(features(&Value::Null).is_empty());
-        let link = with_features(
-            json!({ "contributions": [{ "feature": "sex", "level": "same", "weight": 0.5 }] }),
-        );
-        assert_eq!(link["features"][0]["weight"], "+0.5");
+        assert!(features(&[]).is_empty());
+        // A row of the page carries the link's fields, its rows and its summaries.
+        let link: LinkView = serde_json::from_value(json!({
+            "id": "l1", "subject_kind": "request", "subject_id": "r1", "target_kind": "captive",
+            "target_id": "c1", "score": 0.9, "explanation": "sex same +0.5",
+            "contributions": [{ "feature": "sex", "level": "same", "weight": 0.5 }],
+            "state": "review", "decided_by": null, "decided_at": null
+        }))
+        .unwrap();
+        let row =
+            serde_json::to_value(LinkRow::new(link, Value::Null, json!({"id": "c1"}))).unwrap();
+        assert_eq!(row["features"][0]["weight"], "+0.5");
+        assert_eq!(row["target_id"], "c1");
+        assert_eq!(row["target"]["id"], "c1");
+        assert!(row.get("subject").is_none());
     }
 
     #[test]
