@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Everything the planner needs to know: who takes part, who balances with whom, the prisoners
 /// and the agreed terms. Read as is from JSON; [`crate::plan`] validates it before planning.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Every party (state or armed force) the scenario mentions.
     pub parties: Vec<Party>,
@@ -24,6 +25,7 @@ pub struct Scenario {
 
 /// A party to the conflict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Party {
     /// Short unique id, e.g. `"UA"`.
     pub id: String,
@@ -34,6 +36,7 @@ pub struct Party {
 
 /// One prisoner of war as the planner sees him.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Prisoner {
     /// Unique id within the scenario.
     pub id: String,
@@ -74,6 +77,7 @@ repatria_core::words! {
 
 /// The terms of the agreement.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Terms {
     /// Balance by count (default) or by value.
     #[serde(default)]

@@ -94,6 +94,43 @@ fn bad_scenarios_name_the_field_at_fault() {
     );
 }
 
+/// A misspelt key must not be ignored: a prisoner whose refusal (GC III Art. 109) is
+/// written `refuses_repatriaton` would otherwise be planned to move.
+#[test]
+fn an_unknown_key_is_refused_with_its_place() {
+    let misspelt = r#"{"parties": [{"id": "UA"}, {"id": "RU"}], "sides": [["UA"], ["RU"]],
+        "prisoners": [{"id": "a", "held_by": "UA", "belongs_to": "RU", "captured_on": "2025-01-01",
+                       "refuses_repatriaton": true}]}"#;
+    let error = parse_scenario(misspelt).unwrap_err();
+    assert_eq!(error.field, "prisoners[0].refuses_repatriaton");
+    assert!(
+        error
+            .message
+            .contains("unknown field `refuses_repatriaton`")
+            && error.message.contains("refuses_repatriation"),
+        "{error}"
+    );
+    for (json, field) in [
+        (
+            r#"{"parties": [], "sides": [], "prisoners": [], "term": {}}"#,
+            "term",
+        ),
+        (
+            r#"{"parties": [{"id": "UA", "nme": "x"}], "sides": [], "prisoners": []}"#,
+            "parties[0].nme",
+        ),
+        (
+            r#"{"parties": [], "sides": [], "prisoners": [], "terms": {"tolerence": 1}}"#,
+            "terms.tolerence",
+        ),
+    ] {
+        let error = parse_scenario(json).unwrap_err();
+        assert_eq!(error.field, field, "{json}: {error}");
+        assert!(error.message.contains("unknown field"), "{error}");
+        assert!(plan_json(json).is_err());
+    }
+}
+
 #[test]
 fn malformed_json_names_the_field() {
     let bad_type = r#"{"parties": [{"id": "UA"}], "sides": [["UA"]],
