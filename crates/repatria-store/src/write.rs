@@ -91,8 +91,8 @@ impl SqlStore {
     /// Runs one audited write: takes the writer's turn, begins the transaction, locks the
     /// audit head first, runs `change`, then writes the head and commits. The change
     /// appends its events with [`Write::event`]; a change that appended none is refused
-    /// ([`StoreError::Unaudited`]) and nothing of it is kept. On any error the
-    /// transaction is dropped, which rolls it back.
+    /// ([`StoreError::Unaudited`]) and nothing of it is kept. When the change fails the
+    /// transaction is rolled back before the writer's turn is released.
     pub(crate) async fn write<T>(
         &self,
         actor: &Actor,
@@ -115,10 +115,19 @@ impl SqlStore {
             hash: head.try_get("hash")?,
             appended: 0,
         };
-        let value = change(&mut write).await?;
-        if write.appended == 0 {
-            return Err(StoreError::Unaudited);
-        }
+        let value = match change(&mut write).await {
+            Ok(_) if write.appended == 0 => Err(StoreError::Unaudited),
+            outcome => outcome,
+        };
+        let value = match value {
+            Ok(value) => value,
+            Err(error) => {
+                // Rolled back before the writer's turn is given up: the next writer never
+                // meets this one's lock (a dropped transaction rolls back only later).
+                let _ = write.tx.rollback().await;
+                return Err(error);
+            }
+        };
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(write.seq as i64)
             .bind(&write.hash)
@@ -186,7 +195,7 @@ impl SqlStore {
 #[cfg(all(test, feature = "testing"))]
 mod tests {
     use super::*;
-    use crate::testing::TestDatabase;
+    use crate::testing::TestStore;
 
     fn now() -> Timestamp {
         use chrono::TimeZone;
@@ -231,20 +240,9 @@ mod tests {
         .await
     }
 
-    /// Every case on every available backend.
-    async fn on_each_backend(case: impl AsyncFn(&SqlStore)) {
-        for backend in [Backend::Sqlite, Backend::Postgres] {
-            if let Some(db) = TestDatabase::create(backend).await {
-                let store = db.store().await;
-                case(&store).await;
-                store.close().await;
-            }
-        }
-    }
-
-    #[tokio::test]
-    async fn a_write_commits_its_change_with_its_events_in_order() {
-        on_each_backend(async |store| {
+    async fn a_write_commits_its_change_with_its_events_in_order(db: &TestStore) {
+        let store: &SqlStore = &db.store;
+        {
             let actor = Actor::new("registrar-1").with_request("req-9");
             let value = store
                 .write(&actor, now(), async |w| {
@@ -282,13 +280,12 @@ mod tests {
                     (2, "BB", "registrar-1", Some("req-9"))
                 ]
             );
-        })
-        .await;
+        }
     }
 
-    #[tokio::test]
-    async fn a_write_whose_change_fails_keeps_neither_the_change_nor_its_events() {
-        on_each_backend(async |store| {
+    async fn a_write_whose_change_fails_keeps_neither_the_change_nor_its_events(db: &TestStore) {
+        let store: &SqlStore = &db.store;
+        {
             let actor = Actor::new("registrar-1");
             let error = store
                 .write(&actor, now(), async |w| -> Result<()> {
@@ -307,13 +304,12 @@ mod tests {
                 .unwrap();
             assert_eq!(parties(store).await, ["BB"]);
             assert_eq!(events(store).await, 1);
-        })
-        .await;
+        }
     }
 
-    #[tokio::test]
-    async fn a_write_without_an_audit_event_is_refused_and_leaves_nothing() {
-        on_each_backend(async |store| {
+    async fn a_write_without_an_audit_event_is_refused_and_leaves_nothing(db: &TestStore) {
+        let store: &SqlStore = &db.store;
+        {
             let actor = Actor::new("registrar-1");
             let error = store
                 .write(&actor, now(), async |w| insert_party(w, "AA").await)
@@ -322,13 +318,12 @@ mod tests {
             assert!(matches!(error, StoreError::Unaudited), "{error}");
             assert!(parties(store).await.is_empty());
             assert_eq!(events(store).await, 0);
-        })
-        .await;
+        }
     }
 
-    #[tokio::test]
-    async fn housekeeping_commits_without_an_audit_event() {
-        on_each_backend(async |store| {
+    async fn housekeeping_commits_without_an_audit_event(db: &TestStore) {
+        let store: &SqlStore = &db.store;
+        {
             store
                 .housekeeping(async |conn| {
                     sqlx::query(
@@ -345,7 +340,14 @@ mod tests {
             let since = now() - chrono::Duration::minutes(1);
             assert_eq!(store.account_login_attempts(since).await.unwrap().len(), 1);
             assert_eq!(events(store).await, 0);
-        })
-        .await;
+        }
     }
+
+    crate::both_backends!(
+        setup = TestStore::open;
+        a_write_commits_its_change_with_its_events_in_order,
+        a_write_whose_change_fails_keeps_neither_the_change_nor_its_events,
+        a_write_without_an_audit_event_is_refused_and_leaves_nothing,
+        housekeeping_commits_without_an_audit_event,
+    );
 }
