@@ -25,10 +25,17 @@ pub async fn released_captives(
     actor: &Actor,
     now: Timestamp,
 ) -> Result<Vec<(Captive, Release)>, StoreError> {
-    let mut released = Vec::new();
-    for (id, release) in releases(store, &actor.user, now).await? {
-        released.push((store.get_captive(id).await?, release));
-    }
+    let releases = releases(store, &actor.user, now).await?;
+    let ids: Vec<CaptiveId> = releases.iter().map(|(id, _)| *id).collect();
+    let mut release_of: std::collections::HashMap<CaptiveId, Release> =
+        releases.into_iter().collect();
+    // One read for all of them, in the order of `ids`.
+    let released: Vec<(Captive, Release)> = store
+        .get_captives(&ids)
+        .await?
+        .into_iter()
+        .filter_map(|captive| release_of.remove(&captive.id).map(|r| (captive, r)))
+        .collect();
     let shown: Vec<String> = released.iter().map(|(c, _)| c.id.to_string()).collect();
     store
         .record_read(
