@@ -349,6 +349,33 @@ pub struct WishRecord {
     pub note: Option<String>,
 }
 
+/// Judicial proceedings for which a captive is held back (GC III Art. 115): the
+/// proceedings' reference, since when, and who recorded it. Such a captive is not
+/// exchanged unless he is seriously wounded or sick.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Proceedings {
+    /// The court's or prosecutor's reference of the case.
+    pub reference: String,
+    pub since: Timestamp,
+    pub recorded_by: String,
+    pub note: Option<String>,
+}
+
+impl Proceedings {
+    /// Checks the reference (1 to 200 characters) and the note (at most 2,000).
+    pub fn check(&self) -> Result<(), DomainError> {
+        let mut v = crate::error::Validator::new();
+        v.check(crate::party::required_text(&self.reference, 200).map_err(|e| e.within("reference")));
+        if let Some(note) = &self.note {
+            if note.chars().count() > 2000 {
+                v.check::<()>(Err(crate::FieldError::new("note", "must be at most 2000 characters")));
+            }
+        }
+        v.finish()
+    }
+}
+
 /// What is needed to open a captive's record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCaptive {
@@ -384,6 +411,9 @@ pub struct Captive {
     pub interviews: Vec<Interview>,
     pub repatriation_wish: Option<WishRecord>,
     pub capture_card_sent_at: Option<Timestamp>,
+    /// Held back for judicial proceedings (Art. 115); `None` when there are none.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub proceedings: Option<Proceedings>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -449,9 +479,33 @@ impl Captive {
             interviews: Vec::new(),
             repatriation_wish: None,
             capture_card_sent_at: None,
+            proceedings: None,
             created_at: now,
             updated_at: now,
         })
+    }
+
+    /// Records the judicial proceedings he is held for (Art. 115), or with `None` that
+    /// they ended.
+    pub fn set_proceedings(
+        &mut self,
+        proceedings: Option<Proceedings>,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        if let Some(p) = &proceedings {
+            p.check()?;
+            if p.since > now + CLOCK_SKEW {
+                return Err(DomainError::invalid("since", "must not be in the future"));
+            }
+        } else if self.proceedings.is_none() {
+            return Err(DomainError::rule(
+                "proceedings",
+                "no proceedings are recorded for this captive",
+            ));
+        }
+        self.proceedings = proceedings;
+        self.updated_at = now;
+        Ok(())
     }
 
     /// The claim currently held to be the captive's true identity.

@@ -58,3 +58,11 @@ id_type!(
     /// One proposed or decided link between two records found by matching.
     LinkId
 );
+id_type!(
+    /// One exchange of prisoners, from its first proposal to the handover.
+    ExchangeId
+);
+id_type!(
+    /// One entry of an agreed exchange's manifest: one person crossing.
+    EntryId
+);

@@ -33,19 +33,19 @@ pub use access::{check_new_password, parse_username, Permission, Role};
 pub use captive::{
     Captive, CaptureReport, ClaimSource, Coordinates, CustodyEvent, CustodyEventKind,
     CustodyStatus, Document, FacilityKind, HealthCategory, HealthRecord, IdentityClaim, Interview,
-    NewCaptive, RepatriationWish, WishRecord,
+    NewCaptive, Proceedings, RepatriationWish, WishRecord,
 };
 pub use date::PartialDate;
 pub use deadlines::{deadlines, Deadline, DeadlineKind, DeadlineState};
 pub use error::{DomainError, FieldError};
-pub use ids::{CaptiveId, ClaimId, EventId, ImportId, InterviewId, LinkId};
+pub use ids::{CaptiveId, ClaimId, EntryId, EventId, ExchangeId, ImportId, InterviewId, LinkId};
 pub use lists::{ImportKind, ListEntry, ListImport};
 pub use matching::{
     Contribution, Decision, LinkPolicy, LinkState, LinkSubject, LinkTarget, MatchLink,
 };
 pub use media::{MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Release};
 pub use names::{fold_for_search, search_tokens, PersonName};
-pub use party::{Party, PartyCode};
+pub use party::{parse_transfer_bar, Party, PartyCode};
 pub use sex::Sex;
 pub use tracing_request::{
     Inquirer, SoughtPerson, TracingAnswer, TracingRequest, TracingRequestId, TracingStatus,

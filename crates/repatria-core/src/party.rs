@@ -48,6 +48,11 @@ impl fmt::Display for PartyCode {
 pub struct Party {
     pub code: PartyCode,
     pub name: String,
+    /// Why the bureau's detaining power may not transfer prisoners to this party
+    /// (GC III Art. 12: only to a party to the Convention willing and able to apply
+    /// it); `None` when transfers are allowed.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub transfer_barred: Option<String>,
 }
 
 impl Party {
@@ -59,8 +64,14 @@ impl Party {
         Ok(Party {
             code: code.expect("checked"),
             name: name.expect("checked"),
+            transfer_barred: None,
         })
     }
+}
+
+/// Checks the reason a party is on the Art. 12 list: 1 to 500 characters.
+pub fn parse_transfer_bar(reason: &str) -> Result<String, FieldError> {
+    required_text(reason, 500).map_err(|e| e.within("reason"))
 }
 
 /// Trims `input` and checks that it is present and not longer than `max` characters.

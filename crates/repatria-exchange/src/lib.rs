@@ -41,6 +41,7 @@ mod flow;
 mod mip;
 mod network;
 mod planner;
+pub mod record;
 mod validate;
 
 pub use check::check_plan;

@@ -3,6 +3,7 @@
 mod cases;
 mod errors;
 mod random;
+mod records;
 mod rules;
 mod snapshots;
 mod support;
