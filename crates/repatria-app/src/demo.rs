@@ -310,6 +310,7 @@ async fn tracing_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoEr
                 4,Сидоренко,Павел,Игоревич,1988\n\
                 5,Загорулько,Мирослав,,1979\n";
     let input = crate::imports::ImportInput {
+        exchange: None,
         file_name: "list-from-RU.csv".into(),
         bytes: list.as_bytes().to_vec().into(),
         format: None,

@@ -2,7 +2,9 @@
 //! planner's scenario (docs/exchange.md), and the plan is computed off the async
 //! threads. The read of every held record is audited.
 
-use repatria_core::Timestamp;
+use std::collections::{BTreeSet, HashSet};
+
+use repatria_core::{CaptiveId, PartyCode, Timestamp};
 use repatria_exchange::{plan_with, PlanOptions, ScenarioError};
 use repatria_store::{Actor, SqlStore, StoreError};
 
@@ -39,13 +41,17 @@ pub fn is_held(captive: &repatria_core::Captive) -> bool {
 /// terms, and one prisoner per held captive (id = the captive's id) — held by the
 /// detaining power, belonging to the power of origin, with the assessed identity's rank
 /// (lower case), seriously wounded or sick by the latest health record, refusing by the
-/// recorded repatriation wish, and the date of capture.
+/// recorded repatriation wish, held for proceedings when the record names them
+/// (Art. 115), demanded when in `demanded` (confirmed on a demand list), barred when
+/// his power of origin is on the Art. 12 list (`barred`), and the date of capture.
 pub fn held_scenario(
     parties: &[repatria_core::Party],
     captives: &[repatria_core::Captive],
     request: HeldTerms,
+    demanded: &HashSet<CaptiveId>,
+    barred: &BTreeSet<PartyCode>,
 ) -> repatria_exchange::Scenario {
-    use repatria_core::{HealthCategory, RepatriationWish};
+    use crate::exchanges::{rank_of, refuses, seriously_wounded_or_sick};
     let prisoners = captives
         .iter()
         .filter(|c| is_held(c))
@@ -53,20 +59,11 @@ pub fn held_scenario(
             id: c.id.to_string(),
             held_by: c.detaining_power.as_str().to_string(),
             belongs_to: c.power_of_origin.as_str().to_string(),
-            rank: c
-                .assessed_identity()
-                .and_then(|claim| claim.rank.as_deref())
-                .map(|rank| rank.trim().to_lowercase())
-                .filter(|rank| !rank.is_empty()),
-            seriously_wounded_or_sick: c.current_health().is_some_and(|h| {
-                h.category == HealthCategory::SeriouslyWounded || h.eligible_for_direct_repatriation
-            }),
-            refuses_repatriation: c
-                .repatriation_wish
-                .as_ref()
-                .is_some_and(|w| w.wish == RepatriationWish::Refuses),
-            held_for_proceedings: false,
-            demanded: false,
+            rank: rank_of(c),
+            seriously_wounded_or_sick: seriously_wounded_or_sick(c),
+            refuses_repatriation: refuses(c),
+            held_for_proceedings: c.proceedings.is_some(),
+            demanded: demanded.contains(&c.id),
             captured_on: c.capture.captured_at.date_naive().to_string(),
         })
         .collect();
@@ -98,7 +95,13 @@ pub async fn plan_held<G: Send + 'static>(
 ) -> Result<repatria_exchange::Plan<'static>, PlanHeldError> {
     let parties = store.list_parties().await?;
     let captives = store.all_captives().await?;
-    let scenario = held_scenario(&parties, &captives, request);
+    let demanded = store.demanded_captives(None).await?;
+    let barred: BTreeSet<PartyCode> = parties
+        .iter()
+        .filter(|p| p.transfer_barred.is_some())
+        .map(|p| p.code.clone())
+        .collect();
+    let scenario = held_scenario(&parties, &captives, request, &demanded, &barred);
     store
         .record_read(
             actor,
@@ -235,7 +238,13 @@ mod tests {
             dead,
             released,
         ];
-        let scenario = held_scenario(&parties, &all, request());
+        let scenario = held_scenario(
+            &parties,
+            &all,
+            request(),
+            &HashSet::new(),
+            &BTreeSet::new(),
+        );
         let ids: Vec<String> = scenario.prisoners.iter().map(|p| p.id.clone()).collect();
         assert_eq!(
             ids,

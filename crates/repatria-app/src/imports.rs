@@ -36,6 +36,23 @@ pub struct ImportInput {
     pub overrides: Vec<String>,
     /// For tracing requests: the inquirers consented to matching (recorded on the forms).
     pub consent_to_matching: bool,
+    /// For a demand list: the exchange it belongs to.
+    pub exchange: Option<repatria_core::ExchangeId>,
+}
+
+impl ImportInput {
+    /// What recognises the same import again: the file's SHA-256, and for a demand
+    /// list the exchange too (the same list may be demanded in two exchanges).
+    pub fn content_hash(&self) -> String {
+        match self.exchange {
+            None => content_hash(&self.bytes),
+            Some(exchange) => {
+                let mut tagged = format!("exchange {exchange}\n").into_bytes();
+                tagged.extend_from_slice(&self.bytes);
+                content_hash(&tagged)
+            }
+        }
+    }
 }
 
 /// Why nothing was imported.
@@ -299,7 +316,7 @@ pub async fn import_read(
     now: Timestamp,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ImportSummary, ImportError> {
-    let hash = content_hash(&input.bytes);
+    let hash = input.content_hash();
     if let Some(earlier) = store.find_import(&hash).await? {
         let counts = report(store, &earlier).await?.counts;
         return Ok(ImportSummary {
@@ -311,11 +328,52 @@ pub async fn import_read(
         });
     }
     let (format, entries) = read?;
+    import_entries(store, matching, actor, input, hash, format.as_str(), entries, now, progress)
+        .await
+}
+
+/// [`import`] of persons given as values (a demand list sent as JSON): `format` is
+/// recorded as given (`json`), the content hash is the caller's serialisation's.
+pub async fn import_persons(
+    store: &SqlStore,
+    matching: &Matching,
+    actor: &Actor,
+    input: ImportInput,
+    entries: Vec<Entry>,
+    now: Timestamp,
+) -> Result<ImportSummary, ImportError> {
+    let hash = input.content_hash();
+    if let Some(earlier) = store.find_import(&hash).await? {
+        let counts = report(store, &earlier).await?.counts;
+        return Ok(ImportSummary {
+            rows: earlier.rows,
+            requests: 0,
+            import: earlier,
+            created: false,
+            counts,
+        });
+    }
+    import_entries(store, matching, actor, input, hash, "json", entries, now, &|_, _| {}).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import_entries(
+    store: &SqlStore,
+    matching: &Matching,
+    actor: &Actor,
+    input: ImportInput,
+    hash: String,
+    format: &str,
+    entries: Vec<Entry>,
+    now: Timestamp,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<ImportSummary, ImportError> {
     let import = ListImport {
+        exchange: input.exchange,
         id: ImportId(uuid::Uuid::now_v7()),
         content_hash: hash,
         kind: input.kind,
-        format: format.as_str().to_string(),
+        format: format.to_string(),
         source: input.source,
         file_name: input.file_name,
         rows: entries.len() as u64,
@@ -332,10 +390,17 @@ pub async fn import_read(
         }
     };
     let new = match input.kind {
-        ImportKind::List => {
+        ImportKind::List | ImportKind::Demand => {
             let entries: Vec<ListEntry> = entries.into_iter().map(list_entry).collect();
             let mut open = HashSet::new();
-            for status in [TracingStatus::Open, TracingStatus::CandidatesFound] {
+            // A demand list is matched against the registry only: the persons a side
+            // demands are captives, not families' enquiries.
+            let statuses: &[TracingStatus] = if input.kind == ImportKind::Demand {
+                &[]
+            } else {
+                &[TracingStatus::Open, TracingStatus::CandidatesFound]
+            };
+            for &status in statuses {
                 open.extend(
                     store
                         .tracing_requests(Some(status))
@@ -403,7 +468,7 @@ pub async fn import_read(
     let rows = import.rows;
     // A new list's links are all proposals: counted here rather than read back.
     let counts = match import.kind {
-        ImportKind::List => count(new.entries.iter().map(|e| e.line), &new.links),
+        ImportKind::List | ImportKind::Demand => count(new.entries.iter().map(|e| e.line), &new.links),
         ImportKind::Tracing => Counts::default(),
     };
     match store.import_list(actor, new, now).await {

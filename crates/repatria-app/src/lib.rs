@@ -8,6 +8,8 @@
 //!   tracing pipeline), kept while the registry is unchanged, audited.
 //! - [`demo`]: the fictional demo scenario and its accounts.
 //! - [`exchange`]: planning an exchange of the captives held now.
+//! - [`exchanges`]: exchanges as records: demands, proposals, agreement, manifests,
+//!   reconciliation of the other side's list, the handover and completion.
 //! - [`imports`]: importing a list or tracing requests (all or nothing, every bad row
 //!   named), and the reconciliation report of a list.
 //! - [`matching`]: the matching engine's index of the registry and of open tracing
@@ -26,6 +28,7 @@ pub mod accounts;
 pub mod dashboard;
 pub mod demo;
 pub mod exchange;
+pub mod exchanges;
 pub mod imports;
 pub mod matching;
 pub mod media;

@@ -17,6 +17,8 @@ words! {
         List = "list",
         /// Tracing requests, one per row.
         Tracing = "tracing",
+        /// The persons a side demands in an exchange, reconciled against the registry.
+        Demand = "demand",
     }
 }
 
@@ -36,6 +38,9 @@ pub struct ListImport {
     pub rows: u64,
     pub created_at: Timestamp,
     pub created_by: String,
+    /// The exchange a demand list belongs to.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub exchange: Option<crate::ExchangeId>,
 }
 
 /// A person as one row of a list describes him.

@@ -71,6 +71,10 @@ pub struct TracingRequest {
     pub candidates: Vec<CaptiveId>,
     pub linked_captive: Option<CaptiveId>,
     pub answers: Vec<TracingAnswer>,
+    /// An answer prepared for the tracing officer to review and send (for instance when
+    /// the person sought came home in an exchange); not given to the family yet.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub prepared_answer: Option<TracingAnswer>,
     pub created_at: Timestamp,
     pub created_by: String,
 }
@@ -95,6 +99,7 @@ impl TracingRequest {
             candidates: Vec::new(),
             linked_captive: None,
             answers: Vec::new(),
+            prepared_answer: None,
             created_at: now,
             created_by: created_by.into(),
         }
@@ -196,6 +201,19 @@ impl TracingRequest {
             return Err(DomainError::invalid("text", "must not be empty"));
         }
         self.answers.push(answer);
+        self.prepared_answer = None;
+        Ok(())
+    }
+
+    /// Prepares an answer for the tracing officer; refused once the request is closed.
+    pub fn prepare_answer(&mut self, answer: TracingAnswer) -> Result<(), DomainError> {
+        if self.status == TracingStatus::Closed {
+            return Err(DomainError::rule("status", "the request is closed"));
+        }
+        if answer.text.trim().is_empty() {
+            return Err(DomainError::invalid("text", "must not be empty"));
+        }
+        self.prepared_answer = Some(answer);
         Ok(())
     }
 

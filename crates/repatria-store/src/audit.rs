@@ -23,6 +23,8 @@ repatria_core::words! {
     /// them).
     pub enum AuditAction {
         PartyCreate = "party.create",
+        /// A party was put on or taken off the GC III Art. 12 list.
+        PartyTransferBar = "party.transfer_bar",
         CaptiveCreate = "captive.create",
         CaptiveImport = "captive.import",
         CaptiveIdentityClaimAdd = "captive.identity_claim.add",
@@ -33,6 +35,8 @@ repatria_core::words! {
         CaptiveRepatriationWishRecord = "captive.repatriation_wish.record",
         CaptiveLanguagesSet = "captive.languages.set",
         CaptiveCaptureCardSent = "captive.capture_card.sent",
+        /// Judicial proceedings he is held for (Art. 115) were recorded or ended.
+        CaptiveProceedingsSet = "captive.proceedings.set",
         /// One captive's record was read.
         CaptiveRead = "captive.read",
         /// Captives were listed or searched (the ids shown are in the detail).
@@ -47,6 +51,8 @@ repatria_core::words! {
         TracingRequestImport = "tracing_request.import",
         TracingRequestAnswer = "tracing_request.answer",
         TracingRequestClose = "tracing_request.close",
+        /// An answer was prepared for the tracing officer (after an exchange).
+        TracingRequestAnswerPrepared = "tracing_request.answer_prepared",
         TracingRequestRead = "tracing_request.read",
         TracingRequestList = "tracing_request.list",
         ListImport = "list.import",
@@ -56,6 +62,17 @@ repatria_core::words! {
         MatchConfirm = "match.confirm",
         MatchReject = "match.reject",
         MatchUndo = "match.undo",
+        ExchangeCreate = "exchange.create",
+        ExchangeProposal = "exchange.proposal",
+        ExchangeAgree = "exchange.agree",
+        /// A person was decided at the crossing (handed over, received or withdrawn).
+        ExchangeHandover = "exchange.handover",
+        ExchangeComplete = "exchange.complete",
+        ExchangeCancel = "exchange.cancel",
+        /// An exchange's manifest or proposals (personal data) were read or exported.
+        ExchangeRead = "exchange.read",
+        /// The other side's manifest was reconciled against ours.
+        ExchangeReconcile = "exchange.reconcile",
         UserCreate = "user.create",
         UserDisable = "user.disable",
         UserEnable = "user.enable",

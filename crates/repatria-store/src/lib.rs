@@ -17,6 +17,7 @@ mod audit;
 mod backend;
 pub mod checkpoint;
 mod document;
+mod exchanges;
 mod links;
 mod logins;
 mod media;
@@ -29,12 +30,13 @@ mod write;
 
 use repatria_core::{
     Captive, ClaimId, CustodyEvent, CustodyStatus, DomainError, HealthRecord, IdentityClaim,
-    Interview, PartyCode, Timestamp, WishRecord,
+    Interview, PartyCode, Proceedings, Timestamp, WishRecord,
 };
 
 pub use accounts::{Credential, PasswordChange, User};
 pub use audit::{AuditAction, AuditEvent, VerifyReport};
 pub use backend::{redact_url, Backend, SqlStore};
+pub use exchanges::Completion;
 pub use links::LinkFilter;
 pub use logins::{AttemptCount, TotpChange, TotpState};
 pub use media::MediaChange;
@@ -124,6 +126,8 @@ pub enum CaptiveChange {
     RecordCaptureCardSent {
         sent_at: Timestamp,
     },
+    /// Records the proceedings he is held for (Art. 115), or with `None` their end.
+    SetProceedings(Option<Proceedings>),
 }
 
 impl CaptiveChange {
@@ -138,6 +142,7 @@ impl CaptiveChange {
             CaptiveChange::RecordRepatriationWish(_) => AuditAction::CaptiveRepatriationWishRecord,
             CaptiveChange::SetLanguages { .. } => AuditAction::CaptiveLanguagesSet,
             CaptiveChange::RecordCaptureCardSent { .. } => AuditAction::CaptiveCaptureCardSent,
+            CaptiveChange::SetProceedings(_) => AuditAction::CaptiveProceedingsSet,
         }
     }
 
@@ -165,6 +170,10 @@ impl CaptiveChange {
                 json!({ "languages": languages, "interpreter_required": interpreter_required })
             }
             CaptiveChange::RecordCaptureCardSent { sent_at } => json!({ "sent_at": sent_at }),
+            CaptiveChange::SetProceedings(p) => json!({
+                "held": p.is_some(),
+                "reference": p.as_ref().map(|p| &p.reference),
+            }),
         }
     }
 
@@ -190,6 +199,7 @@ impl CaptiveChange {
             CaptiveChange::RecordCaptureCardSent { sent_at } => {
                 captive.record_capture_card_sent(sent_at, now)
             }
+            CaptiveChange::SetProceedings(p) => captive.set_proceedings(p, now),
         }
     }
 }

@@ -211,7 +211,7 @@ impl SqlStore {
 
     /// Every party, by code.
     pub async fn list_parties(&self) -> Result<Vec<Party>> {
-        let rows = sqlx::query("SELECT code, name FROM parties ORDER BY code")
+        let rows = sqlx::query("SELECT code, name, transfer_barred FROM parties ORDER BY code")
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -221,6 +221,7 @@ impl SqlStore {
                     code: PartyCode::parse(&code)
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     name: row.try_get("name")?,
+                    transfer_barred: row.try_get("transfer_barred")?,
                 })
             })
             .collect()

@@ -205,12 +205,13 @@ impl SqlStore {
             }
             let id = import.id.to_string();
             sqlx::query(
-                "INSERT INTO list_imports (id, content_hash, created_at, record) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO list_imports (id, content_hash, created_at, record, exchange_id) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(&id)
             .bind(&import.content_hash)
             .bind(instant(import.created_at))
             .bind(encode("list import", &import)?)
+            .bind(import.exchange.map(|e| e.to_string()))
             .execute(w.conn())
             .await?;
             for chunk in entries.chunks(ENTRY_BATCH) {

@@ -149,6 +149,7 @@ fn import_input(query: ImportQuery, bytes: Bytes) -> ApiResult<ImportInput> {
     }
     v.finish()?;
     Ok(ImportInput {
+        exchange: None,
         file_name: query.file_name,
         bytes,
         format,

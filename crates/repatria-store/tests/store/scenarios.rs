@@ -901,6 +901,7 @@ async fn an_import_is_atomic_and_recognised_by_its_content(store: &SqlStore) {
     with_parties(store).await;
     let held = create(store, "RU", "Иванов", "Иван").await;
     let import = ListImport {
+        exchange: None,
         id: ImportId(id()),
         content_hash: "ab".repeat(32),
         kind: ImportKind::List,

@@ -107,6 +107,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         bar.set_position(done);
     };
     let input = ImportInput {
+        exchange: None,
         file_name,
         bytes: bytes.into(),
         format,
