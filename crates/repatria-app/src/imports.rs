@@ -187,7 +187,8 @@ pub fn content_hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn list_entry(entry: Entry) -> ListEntry {
+/// A row read from a list, as the registry keeps it.
+pub fn list_entry(entry: Entry) -> ListEntry {
     ListEntry {
         line: entry.line,
         external_id: entry.external_id,

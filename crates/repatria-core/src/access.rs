@@ -72,7 +72,13 @@ impl Role {
             ),
             R::Negotiator => matches!(
                 permission,
-                P::ReadParties | P::ReadCaptives | P::PlanExchange | P::CreateApiTokens
+                P::ReadParties
+                    | P::ReadCaptives
+                    | P::PlanExchange
+                    | P::ReadExchanges
+                    | P::ManageExchanges
+                    | P::RecordHandover
+                    | P::CreateApiTokens
             ),
             R::MediaOfficer => matches!(permission, P::ReadParties | P::ManageMedia),
             R::Auditor => matches!(
@@ -81,7 +87,12 @@ impl Role {
             ),
             R::IcrcDelegate => matches!(
                 permission,
-                P::ReadParties | P::ReadCaptives | P::ReadMedicalNotes | P::ReadTracing
+                P::ReadParties
+                    | P::ReadCaptives
+                    | P::ReadMedicalNotes
+                    | P::ReadTracing
+                    | P::ReadExchanges
+                    | P::RecordHandover
             ),
             R::Journalist => false,
         }
@@ -110,6 +121,12 @@ pub enum Permission {
     ReadMedicalNotes,
     ReadAudit,
     PlanExchange,
+    /// Read exchanges, their proposals and manifests.
+    ReadExchanges,
+    /// Open exchanges, record demands and proposals, agree, complete or cancel.
+    ManageExchanges,
+    /// Decide persons at the crossing (the ICRC delegate confirms wishes, Art. 109).
+    RecordHandover,
     ManageUsers,
     /// Record media-access requests, decide them and log visits (Art. 13).
     ManageMedia,

@@ -66,6 +66,7 @@ pub struct Prisoner {
 repatria_core::words! {
     /// How the sides balance.
     #[derive(Default)]
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
     pub enum Balance {
         /// One prisoner is worth one prisoner.
         #[default]

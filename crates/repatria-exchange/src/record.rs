@@ -22,6 +22,7 @@ use crate::{Balance, Terms};
 
 repatria_core::words! {
     /// Where an exchange stands.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
     pub enum ExchangeState {
         /// Proposals are exchanged; nothing is agreed.
         Negotiating = "negotiating",
@@ -38,6 +39,7 @@ repatria_core::words! {
 
 repatria_core::words! {
     /// Where a person of the manifest stands.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
     pub enum EntryStatus {
         Pending = "pending",
         /// A captive we held was handed over.
@@ -51,6 +53,7 @@ repatria_core::words! {
 
 repatria_core::words! {
     /// What was decided for a person at the crossing.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
     pub enum Outcome {
         HandedOver = "handed_over",
         Received = "received",
@@ -71,6 +74,7 @@ impl Outcome {
 
 repatria_core::words! {
     /// Who made a proposal: the planner, or a side as it sent it.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
     pub enum ProposalSource {
         Plan = "plan",
         Side = "side",
@@ -79,6 +83,7 @@ repatria_core::words! {
 
 repatria_core::words! {
     /// A rule a proposed transfer (or the whole proposal) breaks.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
     pub enum Rule {
         /// The captive is not in the registry.
         UnknownCaptive = "unknown_captive",

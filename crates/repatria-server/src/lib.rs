@@ -6,6 +6,7 @@
 
 mod auth;
 pub mod client;
+mod documents;
 mod error;
 mod extract;
 pub mod limit;

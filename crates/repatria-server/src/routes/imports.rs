@@ -100,7 +100,7 @@ pub struct ImportQuery {
     pub file_name: String,
     /// `csv`, `xlsx` or `pfif`.
     pub format: Option<String>,
-    /// `list` (default) or `tracing`.
+    /// `list` (default), `tracing` or `demand`.
     #[serde(rename = "as")]
     pub kind: Option<String>,
     /// The party that sent the list.
@@ -109,6 +109,9 @@ pub struct ImportQuery {
     pub map: Option<String>,
     /// For tracing requests: the inquirers consented to matching.
     pub consent: Option<bool>,
+    /// For a demand list (`as=demand`): the exchange it belongs to; `source` names the
+    /// party demanding.
+    pub exchange: Option<String>,
 }
 
 /// The query of an upload, read after the body (so that a bad query still lets the
@@ -144,12 +147,26 @@ fn import_input(query: ImportQuery, bytes: Bytes) -> ApiResult<ImportInput> {
         .as_deref()
         .filter(|s| !s.is_empty())
         .and_then(|s| v.check(PartyCode::parse(s).map_err(|e| e.within("source"))));
+    let exchange = if kind == ImportKind::Demand {
+        if source.is_none() {
+            v.push(FieldError::new("source", "name the party demanding"));
+        }
+        match query.exchange.as_deref().map(|e| e.trim().parse::<uuid::Uuid>()) {
+            Some(Ok(id)) => Some(repatria_core::ExchangeId(id)),
+            _ => {
+                v.push(FieldError::new("exchange", "give the id of the exchange the demand list belongs to"));
+                None
+            }
+        }
+    } else {
+        None
+    };
     if bytes.is_empty() {
         v.push(FieldError::new("body", "the file is empty"));
     }
     v.finish()?;
     Ok(ImportInput {
-        exchange: None,
+        exchange,
         file_name: query.file_name,
         bytes,
         format,
@@ -295,10 +312,20 @@ pub async fn start(
     uri: axum::http::Uri,
     body: Body,
 ) -> ApiResult<(StatusCode, axum::Json<JobView>)> {
-    user.require(Permission::ImportLists)?;
-    // The query says whether tracing requests are imported, which needs more permission:
-    // read it before the body, but answer a bad query only once the client could send it.
+    // The query says whether tracing requests or a demand list are imported, which
+    // need other permissions: read it before the body, but answer a bad query only once
+    // the client could send it.
     let query = import_query(&uri);
+    let demand = query.as_ref().is_ok_and(|q| {
+        q.kind
+            .as_deref()
+            .is_some_and(|k| ImportKind::parse(k) == Ok(ImportKind::Demand))
+    });
+    user.require(if demand {
+        Permission::ManageExchanges
+    } else {
+        Permission::ImportLists
+    })?;
     if query.as_ref().is_ok_and(|q| {
         q.kind
             .as_deref()
@@ -311,6 +338,20 @@ pub async fn start(
     if input.kind == ImportKind::Tracing {
         user.require(Permission::ManageTracing)?;
     }
+    let input = match (input.exchange, input.source.clone()) {
+        (Some(exchange), Some(by)) => {
+            repatria_app::exchanges::demand_file_input(&state.store, exchange, by, input)
+                .await
+                .map_err(|e| match e {
+                    repatria_app::exchanges::ExchangeAppError::Store(
+                        repatria_store::StoreError::NotFound,
+                    ) => ApiError::invalid("exchange", "no such exchange"),
+                    repatria_app::exchanges::ExchangeAppError::Store(e) => e.into(),
+                    other => ApiError::Internal(other.to_string()),
+                })?
+        }
+        _ => input,
+    };
     let permit = state
         .work
         .start(crate::work::Kind::Import, &user.username)?;

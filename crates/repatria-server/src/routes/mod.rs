@@ -5,6 +5,7 @@ pub(crate) mod auth;
 pub mod captives;
 pub mod dashboard;
 pub(crate) mod exchange;
+pub mod exchanges;
 pub mod imports;
 pub(crate) mod matches;
 pub(crate) mod media;
@@ -72,6 +73,8 @@ fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(captives::record_repatriation_wish))
         .routes(routes!(captives::set_languages))
         .routes(routes!(captives::record_capture_card_sent))
+        .routes(routes!(captives::set_proceedings))
+        .routes(routes!(parties::set_transfer_bar, parties::clear_transfer_bar))
         .routes(routes!(dashboard::get))
         .routes(routes!(audit::list))
         .routes(routes!(audit::checkpoint))
@@ -93,6 +96,17 @@ fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(media::record_visit))
         .routes(routes!(exchange::plan))
         .routes(routes!(exchange::plan_held))
+        .routes(routes!(exchanges::list, exchanges::create))
+        .routes(routes!(exchanges::get))
+        .routes(routes!(exchanges::cancel))
+        .routes(routes!(exchanges::demands, exchanges::demand))
+        .routes(routes!(exchanges::proposals, exchanges::propose))
+        .routes(routes!(exchanges::proposal))
+        .routes(routes!(exchanges::agree))
+        .routes(routes!(exchanges::manifest))
+        .routes(routes!(exchanges::counterpart))
+        .routes(routes!(exchanges::handover))
+        .routes(routes!(exchanges::complete))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::set_disabled))
         .routes(routes!(users::unlock))

@@ -477,9 +477,57 @@ impl Validate for CaptureCardInput {
     }
 }
 
+/// The judicial proceedings a captive is held for (GC III Art. 115); a `reference` of
+/// `null` records that they ended.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProceedingsInput {
+    /// The court's or prosecutor's reference; `null` when the proceedings ended.
+    pub reference: Option<String>,
+    /// RFC 3339; since when he is held for them (default: now).
+    pub since: Option<String>,
+    pub note: Option<String>,
+}
+
+impl ProceedingsInput {
+    pub fn validate(
+        self,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<Option<repatria_core::Proceedings>, Vec<FieldError>> {
+        let Some(reference) = self.reference else {
+            return Ok(None);
+        };
+        let since = match self.since.as_deref() {
+            Some(raw) => parse_instant(raw).map_err(|e| vec![e.within("since")])?,
+            None => now,
+        };
+        let proceedings = repatria_core::Proceedings {
+            reference: reference.trim().to_string(),
+            since,
+            recorded_by: by.to_string(),
+            note: self.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+        };
+        proceedings.check().map_err(|e| match e {
+            repatria_core::DomainError::Invalid(fields) => fields,
+            repatria_core::DomainError::Rule { field, reason } => vec![FieldError::new(field, reason)],
+        })?;
+        Ok(Some(proceedings))
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Views
 // ---------------------------------------------------------------------------------------
+
+/// The proceedings a captive is held for (Art. 115).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProceedingsView {
+    pub reference: String,
+    pub since: DateTime<Utc>,
+    pub recorded_by: String,
+    pub note: Option<String>,
+}
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DocumentView {
@@ -647,6 +695,9 @@ pub struct CaptiveView {
     pub interviews: Vec<InterviewView>,
     pub repatriation_wish: Option<WishView>,
     pub capture_card_sent_at: Option<DateTime<Utc>>,
+    /// Held back for judicial proceedings (Art. 115): not exchanged unless seriously
+    /// wounded or sick.
+    pub proceedings: Option<ProceedingsView>,
     /// GC III deadlines as of the time of the request.
     pub deadlines: Vec<DeadlineView>,
     pub created_at: DateTime<Utc>,
@@ -711,6 +762,12 @@ impl CaptiveView {
                 note: w.note.clone(),
             }),
             capture_card_sent_at: c.capture_card_sent_at,
+            proceedings: c.proceedings.as_ref().map(|p| ProceedingsView {
+                reference: p.reference.clone(),
+                since: p.since,
+                recorded_by: p.recorded_by.clone(),
+                note: p.note.clone(),
+            }),
             deadlines: repatria_core::deadlines(c, now)
                 .iter()
                 .map(DeadlineView::from)

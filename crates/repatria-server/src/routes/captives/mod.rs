@@ -331,4 +331,10 @@ changes! {
     /// Records that the capture card was sent (GC III Art. 70).
     post "/api/captives/{id}/capture-card" => record_capture_card_sent(CaptureCardInput, EditCustody)
         |body, _| CaptiveChange::RecordCaptureCardSent { sent_at: body.validate()? };
+
+    /// Records the judicial proceedings the captive is held for (GC III Art. 115), or
+    /// with `"reference": null` that they ended. Such a captive is not exchanged unless
+    /// seriously wounded or sick.
+    put "/api/captives/{id}/proceedings" => set_proceedings(ProceedingsInput, EditCustody)
+        |body, by| CaptiveChange::SetProceedings(body.validate(by, Utc::now())?);
 }
