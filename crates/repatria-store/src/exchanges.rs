@@ -127,7 +127,7 @@ impl SqlStore {
     /// however long the manifest), for [`repatria_exchange::record::counts`].
     pub async fn manifest_tallies(&self, id: ExchangeId) -> Result<Vec<Tally>> {
         let rows = sqlx::query(
-            "SELECT from_party, to_party, status, COUNT(*) AS persons, SUM(balance_value) AS weight \
+            "SELECT from_party, to_party, status, COUNT(*) AS persons, CAST(SUM(balance_value) AS BIGINT) AS weight \
              FROM manifest_entries WHERE exchange_id = $1 GROUP BY from_party, to_party, status \
              ORDER BY from_party, to_party, status",
         )

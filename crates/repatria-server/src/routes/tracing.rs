@@ -124,6 +124,9 @@ pub struct TracingRequestView {
     pub consent_to_matching: bool,
     pub linked_captive: Option<String>,
     pub answers: Vec<AnswerView>,
+    /// An answer prepared for the tracing officer to review and give (after an
+    /// exchange brought the person home); not given to the family yet.
+    pub prepared_answer: Option<AnswerView>,
     pub created_at: chrono::DateTime<Utc>,
     pub created_by: String,
     /// The candidates (links not rejected), best first; on a single request only.
@@ -160,6 +163,11 @@ impl TracingRequestView {
                     text: a.text.clone(),
                 })
                 .collect(),
+            prepared_answer: r.prepared_answer.as_ref().map(|a| AnswerView {
+                at: a.at,
+                by: a.by.clone(),
+                text: a.text.clone(),
+            }),
             created_at: r.created_at,
             created_by: r.created_by.clone(),
             candidates: links

@@ -5,6 +5,7 @@
 
 mod api;
 mod bounds;
+mod exchanges;
 mod web;
 mod web_accounts;
 mod web_admin;
