@@ -222,6 +222,7 @@ pub async fn load(
         ("RU", "Russian Federation"),
         ("KP", "Democratic People's Republic of Korea"),
         ("BY", "Republic of Belarus"),
+        ("ICRC", "International Committee of the Red Cross"),
     ] {
         store
             .create_party(&actor, Party::new(code, name)?, now)
@@ -246,7 +247,181 @@ pub async fn load(
     }
     store.import_captives(&actor, batch, now).await?;
     tracing_scenario(store, now).await?;
+    exchange_scenario(store, now).await?;
     Ok(count)
+}
+
+/// Two exchanges as they stand in the middle of the work: one agreed and at the
+/// crossing (the two Korean soldiers and seven Russians for eight Ukrainians, a few
+/// persons decided, one withdrawn), and one still negotiating with two proposals.
+async fn exchange_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoError> {
+    use crate::exchanges::{self, ProposalInput};
+    use repatria_exchange::record::{Checks, HandoverRequest, NewExchange, Outcome, TransferRequest};
+    let negotiator = Actor::new("demo-negotiator");
+    let delegate = Actor::new("demo-icrc-delegate");
+    let failed = |e: exchanges::ExchangeAppError| DemoError::Import(e.to_string());
+    let held: Vec<Captive> = store
+        .all_captives()
+        .await?
+        .into_iter()
+        .filter(crate::exchange::is_held)
+        .collect();
+    let of = |origin: &str, by: &str| -> Vec<&Captive> {
+        held.iter()
+            .filter(|c| c.power_of_origin.as_str() == origin && c.detaining_power.as_str() == by)
+            .filter(|c| !exchanges::refuses(c))
+            .collect()
+    };
+    // The wounded Korean soldier goes regardless of numbers; the others count.
+    let (kp, mut ru, mut ua) = (of("KP", "UA"), of("RU", "UA"), of("UA", "RU"));
+    ru.retain(|c| !exchanges::seriously_wounded_or_sick(c));
+    ua.retain(|c| !exchanges::seriously_wounded_or_sick(c));
+    // The story's two soldiers are the first Korean records; as many Russians join
+    // them as balance the Ukrainians held by Russia (at most eight).
+    let wanted = ua.len().min(8);
+    if wanted < 2 {
+        return Ok(());
+    }
+    let mut moves: Vec<TransferRequest> = Vec::new();
+    let mut counted = 0;
+    for c in kp.iter().take(2).chain(ru.iter()) {
+        if counted == wanted {
+            break;
+        }
+        if !exchanges::seriously_wounded_or_sick(c) {
+            counted += 1;
+        }
+        moves.push(TransferRequest {
+            captive: c.id,
+            from: c.detaining_power.clone(),
+            to: c.power_of_origin.clone(),
+        });
+    }
+    let given_away = moves.len();
+    for c in ua.iter().take(counted) {
+        moves.push(TransferRequest {
+            captive: c.id,
+            from: c.detaining_power.clone(),
+            to: c.power_of_origin.clone(),
+        });
+    }
+    let terms = repatria_exchange::Terms::default();
+    let agreed = exchanges::create(
+        store,
+        &negotiator,
+        NewExchange {
+            title: "Exchange via the ICRC, January".into(),
+            sides: vec![vec!["UA".into()], vec!["RU".into(), "KP".into()]],
+            mediators: vec!["ICRC".into()],
+            terms: terms.clone(),
+        },
+        now,
+    )
+    .await
+    .map_err(failed)?;
+    let id = agreed.exchange.id;
+    exchanges::propose(
+        store,
+        &negotiator,
+        id,
+        party("UA"),
+        ProposalInput::Transfers(moves.clone()),
+        Some("Our offer through the ICRC delegation".into()),
+        now,
+    )
+    .await
+    .map_err(failed)?;
+    // They leave out the last of each direction.
+    let mut counter = moves.clone();
+    counter.remove(given_away - 1);
+    counter.pop();
+    exchanges::propose(
+        store,
+        &negotiator,
+        id,
+        party("RU"),
+        ProposalInput::Transfers(counter),
+        Some("Their counter-proposal, as received".into()),
+        now,
+    )
+    .await
+    .map_err(failed)?;
+    exchanges::agree(store, &negotiator, id, 1, now)
+        .await
+        .map_err(failed)?;
+    let manifest = store.manifest(id, None).await?;
+    let checks = |wish: bool| Checks {
+        identity_verified: true,
+        identity_method: Some("photo and questions".into()),
+        wish_confirmed: wish,
+        wish_confirmed_by: None,
+        fit_to_travel: Some(true),
+        effects_returned: Some(true),
+    };
+    let given: Vec<_> = manifest.iter().filter(|e| e.from.as_str() == "UA").collect();
+    let got: Vec<_> = manifest.iter().filter(|e| e.to.as_str() == "UA").collect();
+    let mut decisions = Vec::new();
+    for e in given.iter().take(3) {
+        decisions.push((e.id, HandoverRequest {
+            outcome: Outcome::HandedOver,
+            at: now - chrono::Duration::minutes(40),
+            stage: Some("bus 1".into()),
+            checks: checks(true),
+            note: None,
+        }));
+    }
+    for e in got.iter().take(2) {
+        decisions.push((e.id, HandoverRequest {
+            outcome: Outcome::Received,
+            at: now - chrono::Duration::minutes(35),
+            stage: Some("bus 1".into()),
+            checks: checks(false),
+            note: None,
+        }));
+    }
+    if let Some(e) = given.get(3) {
+        decisions.push((e.id, HandoverRequest {
+            outcome: Outcome::Withdrawn,
+            at: now - chrono::Duration::minutes(30),
+            stage: Some("bus 2".into()),
+            checks: Checks::default(),
+            note: Some("Refused at the crossing before the ICRC delegate".into()),
+        }));
+    }
+    for (entry, request) in decisions {
+        exchanges::handover(store, &delegate, repatria_core::Role::IcrcDelegate, id, entry, request, now)
+            .await
+            .map_err(failed)?;
+    }
+    // A second exchange, still negotiating.
+    let open = exchanges::create(
+        store,
+        &negotiator,
+        NewExchange {
+            title: "Exchange of the wounded, February".into(),
+            sides: vec![vec!["UA".into()], vec!["RU".into()]],
+            mediators: vec!["ICRC".into()],
+            terms,
+        },
+        now,
+    )
+    .await
+    .map_err(failed)?;
+    let wounded: Vec<TransferRequest> = ru
+        .iter()
+        .skip(given_away)
+        .take(3)
+        .chain(ua.iter().skip(counted).take(3))
+        .map(|c| TransferRequest {
+            captive: c.id,
+            from: c.detaining_power.clone(),
+            to: c.power_of_origin.clone(),
+        })
+        .collect();
+    exchanges::propose(store, &negotiator, open.exchange.id, party("RU"), ProposalInput::Transfers(wounded), None, now)
+        .await
+        .map_err(failed)?;
+    Ok(())
 }
 
 /// Two families' enquiries and a list received from the other side, matched against the

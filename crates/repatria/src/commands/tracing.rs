@@ -93,6 +93,9 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
             }
         }
     }
+    if kind == ImportKind::Demand {
+        bail!("a demand list belongs to an exchange: send it with POST /api/exchanges/ID/demands or POST /api/imports?as=demand&exchange=ID");
+    }
     let store = open(&args.db.db).await?;
     let matching = Matching::default();
     let bar = indicatif::ProgressBar::new(0);
@@ -151,7 +154,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         );
     } else {
         match import.kind {
-            ImportKind::List => println!(
+            ImportKind::List | ImportKind::Demand => println!(
                 "imported {}: {} rows read, {} created, {} matched (captive {}, tracing request {}), {} new, {} ambiguous, 0 rejected",
                 import.id,
                 summary.rows,

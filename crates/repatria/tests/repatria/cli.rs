@@ -471,6 +471,30 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
         .unwrap()
         .iter()
         .all(|i| !i["interpreter"].is_null()));
+    // The exchanges: one at the crossing with persons decided and one withdrawn, one
+    // still negotiating.
+    let (_, negotiator, password) = &server.accounts[5];
+    let answer: serde_json::Value = login(&server.base, negotiator, password)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let exchanges = get_json(
+        format!("{}/api/exchanges", server.base),
+        answer["token"].as_str().unwrap(),
+    )
+    .await;
+    let states: Vec<&str> = exchanges
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["negotiating", "in_progress"], "{exchanges}");
+    let counts = &exchanges[1]["counts"];
+    assert_eq!(counts["planned"], 17, "{counts}");
+    assert_eq!(counts["pending"], 11, "{counts}");
+    assert_eq!(counts["balanced"], false, "a withdrawal left it short: {counts}");
     // The tracing part: two enquiries, one with a candidate, and a reconciled list.
     let (_, tracer, password) = &server.accounts[4];
     let answer: serde_json::Value = login(&server.base, tracer, password)
