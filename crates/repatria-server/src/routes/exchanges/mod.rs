@@ -206,6 +206,7 @@ pub async fn demands(
     responses((status = 201, body = ProposalView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "the exchange is no longer negotiating; the state is named", body = ErrorBody),
+        (status = 413, description = "the body is larger than 32 MiB", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 429, description = "plans of this account, or two in all, are running", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds to wait before trying again")))))]
@@ -213,10 +214,14 @@ pub async fn propose(
     State(state): State<AppState>,
     Auth(user): Auth,
     Path(raw): Path<String>,
-    Json(body): Json<ProposalRequest>,
+    body: Body,
 ) -> ApiResult<(StatusCode, axum::Json<ProposalView>)> {
     user.require(Permission::ManageExchanges)?;
     let id = exchange_id(&raw)?;
+    // A side's proposal of 10,000 persons each way is about 2 MB: read within the
+    // bound of a list of persons rather than the 1 MiB of other bodies.
+    let bytes = crate::extract::body_bytes(body, MAX_PERSONS_BYTES).await?;
+    let body: ProposalRequest = crate::extract::parse_json(&bytes)?;
     let valid = body.validate()?;
     let _permit = match valid.input {
         app::ProposalInput::FromPlan => Some(state.work.start(crate::work::Kind::Plan, &user.username)?),
