@@ -8,6 +8,10 @@
 //! explanation ([`Scored`]). [`Matcher::link`] links two lists, [`Matcher::dedupe`]
 //! clusters one, and [`Index`] serves incremental look-ups.
 //!
+//! [`for_reader`] goes the other way, for documents: it picks the name to print for a
+//! party's readers, as recorded in their script ([`script_for_party`]) or
+//! [`transliterate`]d into it (docs/transliteration.md).
+//!
 //! The engine never reads files, the clock or the environment, and is deterministic:
 //! training is seeded ([`TrainingOptions::seed`]). With the default feature `parallel`,
 //! preparing and scoring a list spread over all cores (rayon); the results are the
@@ -29,6 +33,7 @@ mod frequency;
 mod model;
 pub mod names;
 mod record;
+mod render;
 pub mod script;
 
 pub use compare::Feature;
@@ -39,3 +44,6 @@ pub use engine::{
 pub use frequency::TermFrequencies;
 pub use model::{Contribution, Matcher, Parameters, Scored, TrainingOptions};
 pub use record::{parse_date, parse_sex, PartialDate, Record, RecordError, Sex};
+pub use render::{
+    for_reader, script_for_party, script_of, transliterate, NameParts, Rendered, Script,
+};

@@ -183,24 +183,37 @@ fn latin_symbols(word: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// Initial consonants of a Hangul syllable in Revised Romanization (ㄱ … ㅎ, the
+/// Unicode order).
+pub(crate) const HANGUL_INITIALS: [&str; 19] = [
+    "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
+    "h",
+];
+/// Vowels of a Hangul syllable in Revised Romanization (ㅏ … ㅣ, the Unicode order).
+pub(crate) const HANGUL_MEDIALS: [&str; 21] = [
+    "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
+    "wi", "yu", "eu", "ui", "i",
+];
+/// Final consonants of a Hangul syllable in Revised Romanization, reduced to the seven
+/// sounds a syllable can end on (none, ㄱ … ㅎ, the Unicode order).
+pub(crate) const HANGUL_FINALS: [&str; 28] = [
+    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p",
+    "t", "t", "ng", "t", "t", "k", "t", "p", "t",
+];
+
+/// The initial, medial and final indices of a Hangul syllable (U+AC00 + (initial × 21 +
+/// medial) × 28 + final).
+pub(crate) fn hangul_jamo(c: char) -> (usize, usize, usize) {
+    let index = (c as u32).saturating_sub(0xAC00).min(11_171) as usize;
+    (index / 588, (index % 588) / 28, index % 28)
+}
+
 /// Romanize one Hangul syllable (Revised Romanization, final consonants simplified).
-fn hangul_syllable_latin(c: char, out: &mut String) {
-    const INITIAL: [&str; 19] = [
-        "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t",
-        "p", "h",
-    ];
-    const MEDIAL: [&str; 21] = [
-        "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo",
-        "we", "wi", "yu", "eu", "ui", "i",
-    ];
-    const FINAL: [&str; 28] = [
-        "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p",
-        "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t",
-    ];
-    let index = c as u32 - 0xAC00;
-    out.push_str(INITIAL[(index / 588) as usize]);
-    out.push_str(MEDIAL[((index % 588) / 28) as usize]);
-    out.push_str(FINAL[(index % 28) as usize]);
+pub(crate) fn hangul_syllable_latin(c: char, out: &mut String) {
+    let (initial, medial, last) = hangul_jamo(c);
+    out.push_str(HANGUL_INITIALS[initial]);
+    out.push_str(HANGUL_MEDIALS[medial]);
+    out.push_str(HANGUL_FINALS[last]);
 }
 
 /// Latin reading of a Cyrillic spelling of a Korean name (Kontsevich system and the
@@ -379,7 +392,10 @@ pub fn korean_key(name: &str) -> String {
 }
 
 /// Groups of spellings of the same Korean surname: Hangul, South and North Korean
-/// romanizations, and Cyrillic. The first spelling names the group.
+/// romanizations, and Cyrillic. The first spelling names the group and is the customary
+/// Latin one (Kim, Lee, Park); the first Cyrillic and the first Hangul spellings are the
+/// customary ones of those scripts (Ли, 이), later ones regional (Ри, 리). Names are
+/// printed with these spellings (`render`), so the order matters.
 const KOREAN_SURNAMES: &[&[&str]] = &[
     &["Kim", "Gim", "Ким", "김"],
     &[
@@ -448,6 +464,15 @@ fn korean_surname_table() -> &'static std::collections::HashMap<String, u16> {
 /// folding would make `Li` and `Ri` agree with unrelated short tokens.
 fn surname_lookup_key(spelling: &str) -> String {
     latin_letters(spelling)
+}
+
+/// All spellings of a surname group (see [`korean_surname_group`]): the customary Latin
+/// spelling first, then the other Latin, Cyrillic and Hangul spellings.
+pub(crate) fn korean_surname_spellings(group: u16) -> &'static [&'static str] {
+    KOREAN_SURNAMES
+        .get(usize::from(group))
+        .copied()
+        .unwrap_or(&[])
 }
 
 /// The group of a Korean surname spelling, if it is a known one.
