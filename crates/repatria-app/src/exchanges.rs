@@ -467,13 +467,39 @@ pub async fn persons(
         .collect())
 }
 
-/// A captive's name as a reader of `party` reads it: the assessed identity, else the
-/// first claim.
-pub fn name_for(c: &Captive, _reader: Option<&PartyCode>) -> String {
-    let claim = c.assessed_identity().or(c.claims.first());
-    claim
-        .map(|claim| claim.name.display())
-        .unwrap_or_default()
+/// A captive's name as a reader of `party` reads it: the assessed identity's name when
+/// it is written in the reader's script, else another claim's written in it, else the
+/// assessed name transliterated (docs/transliteration.md). Without a reader, the
+/// assessed name as recorded.
+pub fn name_for(c: &Captive, reader: Option<&PartyCode>) -> String {
+    use repatria_match::{for_reader, script_for_party, NameParts};
+    let assessed = c.assessed_identity().or(c.claims.first());
+    let Some(reader) = reader else {
+        return assessed.map(|claim| claim.name.display()).unwrap_or_default();
+    };
+    // The assessed identity first, then the other claims, in the order recorded.
+    let claims = assessed
+        .into_iter()
+        .chain(c.claims.iter().filter(|claim| Some(claim.id) != assessed.map(|a| a.id)));
+    let names: Vec<NameParts<'_>> = claims
+        .map(|claim| NameParts {
+            family: claim.name.family.as_deref().unwrap_or(""),
+            given: claim.name.given.as_deref().unwrap_or(""),
+            patronymic: claim.name.patronymic.as_deref(),
+        })
+        .filter(|n| !n.family.is_empty() || !n.given.is_empty())
+        .collect();
+    let script = script_for_party(reader.as_str());
+    // A name recorded in the reader's script wins over the assessed one transliterated.
+    let recorded = names
+        .iter()
+        .find(|n| repatria_match::script_of(&format!("{} {}", n.family, n.given)) == Some(script));
+    match recorded {
+        Some(n) => for_reader(std::slice::from_ref(n), script),
+        None => for_reader(&names, script),
+    }
+    .map(|r| r.text)
+    .unwrap_or_default()
 }
 
 /// One proposal, and its difference to proposal `against` when asked.

@@ -283,9 +283,28 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
         .await
         .expect_status(StatusCode::OK);
     let csv = csv.body.as_str().unwrap();
-    assert!(csv.contains("Сергеев"), "{csv}");
+    assert!(csv.contains("Сергеев Павел"), "recorded in Cyrillic, printed as recorded: {csv}");
+    assert!(csv.contains("Шевченко Тарас"), "recorded in Latin, transliterated: {csv}");
     assert_eq!(csv.lines().count(), 1 + 6 + 8, "RU gives 8 and receives 6: {csv}");
     assert!(!csv.contains("Kwang-chol"), "KP's soldiers go to KP, not RU");
+    // For the DPRK, in Hangul; for the mediator, in Latin.
+    let kp = app
+        .get_as(&negotiator, &format!("{x}/manifest?format=csv&party=KP"))
+        .await
+        .expect_status(StatusCode::OK);
+    let kp = kp.body.as_str().unwrap();
+    assert_eq!(kp.lines().count(), 1 + 2, "{kp}");
+    assert!(kp.contains("리광철") && kp.contains("김송일"), "{kp}");
+    let icrc = app
+        .get_as(&negotiator, &format!("{x}/manifest?format=json&party=ICRC"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(icrc.body["entries"], json!([]), "a mediator gives and receives nobody");
+    let all = app.get_as(&negotiator, &format!("{x}/manifest?format=csv")).await;
+    app.get_as(&negotiator, &format!("{x}/manifest?format=csv&party=BY"))
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(all.body.as_str().unwrap().lines().count(), 17);
 
     // The other side's manifest in Russian Cyrillic: two names spelled differently,
     // one name we do not have.
