@@ -31,15 +31,22 @@ fn peak_kib() -> u64 {
 struct Client {
     base: String,
     token: String,
+    /// A negotiator's: the other side's manifest of an exchange is read like a list.
+    negotiator: String,
     http: reqwest::Client,
 }
 
 impl Client {
     async fn upload(&self, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let token = if path.starts_with("/api/exchanges/") {
+            &self.negotiator
+        } else {
+            &self.token
+        };
         let response = self
             .http
             .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
+            .bearer_auth(token)
             .header("content-type", "application/octet-stream")
             .body(bytes)
             .send()
@@ -63,14 +70,18 @@ impl Client {
     /// Sends `bytes` as `file_name` to the preview (tables only) and the import, and
     /// checks both refuse it with 422 naming `what`; the server stays up.
     async fn refused(&self, file_name: &str, bytes: Vec<u8>, what: &str) {
+        // The other side's manifest of an exchange is read before the exchange is
+        // looked up: a hostile file is refused whatever the exchange.
+        const THEIRS: &str =
+            "/api/exchanges/00000000-0000-0000-0000-000000000001/counterpart-manifest?by=RU&";
         let routes: &[&str] = if file_name.ends_with(".xml") {
-            &["/api/imports"]
+            &["/api/imports?", THEIRS]
         } else {
-            &["/api/imports/preview", "/api/imports"]
+            &["/api/imports/preview?", "/api/imports?", THEIRS]
         };
         for route in routes {
             let (status, body) = self
-                .upload(&format!("{route}?file_name={file_name}"), bytes.clone())
+                .upload(&format!("{route}file_name={file_name}"), bytes.clone())
                 .await;
             assert_eq!(
                 status,
@@ -96,6 +107,7 @@ async fn hostile_files_are_refused_and_neither_end_nor_exhaust_the_server() {
     let client = Client {
         base: app.base.clone(),
         token: app.user("registrar-1", Role::Registrar).await,
+        negotiator: app.user("negotiator-1", Role::Negotiator).await,
         http: reqwest::Client::new(),
     };
     let header = sheet(None, &[&[("A1", "full_name")]]);

@@ -494,7 +494,8 @@ pub async fn counterpart(
         let format = format.expect("checked");
         let entries = repatria_app::matching::heavy(|| repatria_lists::read_list(format, &bytes, &[]))
             .map_err(|e| match e {
-                repatria_lists::ReadError::List(e) => ApiError::invalid("file", e.to_string()),
+                // As for an import: the file is the body.
+                repatria_lists::ReadError::List(e) => ApiError::invalid("body", e.to_string()),
                 repatria_lists::ReadError::Rows(rows) => ApiError::Invalid(
                     rows.into_iter()
                         .take(100)
