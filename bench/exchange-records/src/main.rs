@@ -326,7 +326,20 @@ async fn main() -> anyhow::Result<()> {
         .error_for_status()?
         .json()
         .await?;
-    let entries = manifest["entries"].as_array().context("entries")?.clone();
+    let mut entries = manifest["entries"].as_array().context("entries")?.clone();
+    // One of ours is withdrawn first (he died): the exchange is unbalanced from then
+    // on, and every read of it carries the planner's suggestion of what restores it.
+    let withdrawn = entries
+        .iter()
+        .position(|e| e["from"] == "RU")
+        .context("no entry from RU")?;
+    let entry = entries.remove(withdrawn);
+    delegate
+        .post(format!("{x}/handover"))
+        .json(&json!({ "entry": entry["entry"], "outcome": "withdrawn", "note": "died before the exchange" }))
+        .send()
+        .await?
+        .error_for_status()?;
     let stop = Arc::new(AtomicBool::new(false));
     let mut readers = Vec::new();
     for _ in 0..args.readers {
@@ -364,6 +377,12 @@ async fn main() -> anyhow::Result<()> {
     for r in readers {
         reads.extend(r.await??);
     }
+    let last: Value = client.get(&x).send().await?.error_for_status()?.json().await?;
+    anyhow::ensure!(
+        last["counts"]["balanced"] == false && last["restore"]["withdraw"].as_array().is_some_and(|w| w.len() == 1),
+        "the withdrawal's suggestion is missing: {}",
+        last["restore"]
+    );
     decisions.sort();
     reads.sort();
 
@@ -399,7 +418,7 @@ async fn main() -> anyhow::Result<()> {
         ms(*decisions.last().context("no decision")?)
     );
     println!(
-        "counts read meanwhile: {} reads ({:.0}/s), p50 {:.1} ms, p99 {:.1} ms",
+        "counts read meanwhile (unbalanced by a withdrawal, so each read carries the suggestion): {} reads ({:.0}/s), p50 {:.1} ms, p99 {:.1} ms",
         reads.len(),
         reads.len() as f64 / handover_time.as_secs_f64(),
         ms(percentile(&reads, 0.5)),

@@ -245,6 +245,31 @@ mod tests {
             &HashSet::new(),
             &BTreeSet::new(),
         );
+        // The registry's facts the planner needs: proceedings (Art. 115) and confirmed
+        // demands.
+        let mut held = plain.clone();
+        held.set_proceedings(
+            Some(repatria_core::Proceedings {
+                reference: "Case 7/2025".into(),
+                since: at(12),
+                recorded_by: "test".into(),
+                note: None,
+            }),
+            at(20),
+        )
+        .unwrap();
+        let demanded: HashSet<CaptiveId> = [wounded.id].into();
+        let with_facts = held_scenario(
+            &parties,
+            &[held, wounded.clone()],
+            request(),
+            &demanded,
+            &BTreeSet::new(),
+        );
+        assert!(with_facts.prisoners[0].held_for_proceedings);
+        assert!(!with_facts.prisoners[0].demanded);
+        assert!(!with_facts.prisoners[1].held_for_proceedings);
+        assert!(with_facts.prisoners[1].demanded);
         let ids: Vec<String> = scenario.prisoners.iter().map(|p| p.id.clone()).collect();
         assert_eq!(
             ids,
