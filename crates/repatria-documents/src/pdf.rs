@@ -49,7 +49,7 @@ const FAUX_BOLD: f32 = 0.06;
 
 /// The table as the bytes of an A4 landscape PDF.
 ///
-/// Cells wrap within their column; a cell longer than [`MAX_CELL_LINES`] lines is cut
+/// Cells wrap within their column; a cell longer than 24 lines is cut
 /// with an ellipsis (the XLSX keeps the whole text). The fonts are subset and carry
 /// ToUnicode maps, so the text can be searched and copied. No date is written into the
 /// file's metadata: the same table gives the same bytes.
