@@ -8,13 +8,15 @@ use std::process::Command;
 use anyhow::Context;
 
 /// The engines: pure libraries that never do I/O nor read the clock. `repatria-lists`
-/// parses list files, but from bytes its callers read.
+/// parses list files, but from bytes its callers read; `repatria-documents` writes
+/// documents, but as bytes its callers store or send.
 pub const ENGINES: &[&str] = &[
     "repatria-core",
     "repatria-match",
     "repatria-exchange",
     "repatria-lists",
     "repatria-tlog",
+    "repatria-documents",
 ];
 
 /// Crates that mean I/O, async runtimes or databases; none may reach an engine.
