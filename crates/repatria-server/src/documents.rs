@@ -35,14 +35,20 @@ impl Sheet {
         }
     }
 
+    /// A document the table cannot be: too many rows, a cell too long. The manifest's
+    /// own rows never are; an error here is a fault.
+    fn failed(e: repatria_documents::DocumentError) -> ApiError {
+        ApiError::Internal(format!("the manifest could not be written: {e}"))
+    }
+
     /// As an XLSX workbook.
     pub fn xlsx(&self) -> Result<Vec<u8>, ApiError> {
-        repatria_documents::xlsx(&self.table()).map_err(|e| ApiError::Internal(e.to_string()))
+        repatria_documents::xlsx(&self.table()).map_err(Sheet::failed)
     }
 
     /// As a PDF to print and sign.
     pub fn pdf(&self) -> Result<Vec<u8>, ApiError> {
-        repatria_documents::pdf(&self.table()).map_err(|e| ApiError::Internal(e.to_string()))
+        repatria_documents::pdf(&self.table()).map_err(Sheet::failed)
     }
 }
 
@@ -135,18 +141,3 @@ pub fn manifest_table(exchange: &Exchange, party: Option<&PartyCode>, lines: &[M
     }
 }
 
-mod repatria_documents {
-    pub struct Table {
-        pub title: String,
-        pub lines: Vec<String>,
-        pub headers: Vec<String>,
-        pub rows: Vec<Vec<String>>,
-        pub footer: Option<String>,
-    }
-    pub fn xlsx(_: &Table) -> Result<Vec<u8>, String> {
-        Err("pending".into())
-    }
-    pub fn pdf(_: &Table) -> Result<Vec<u8>, String> {
-        Err("pending".into())
-    }
-}

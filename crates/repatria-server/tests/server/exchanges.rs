@@ -133,6 +133,20 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
+/// A file downloaded with `token`: its content type and bytes.
+async fn download(app: &TestApp, token: &str, path: &str) -> (String, Vec<u8>) {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let kind = response.headers()["content-type"].to_str().unwrap().to_string();
+    (kind, response.bytes().await.unwrap().to_vec())
+}
+
 fn handover(entry: &str, outcome: &str) -> Value {
     json!({
         "entry": entry,
@@ -295,6 +309,20 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
     let kp = kp.body.as_str().unwrap();
     assert_eq!(kp.lines().count(), 1 + 2, "{kp}");
     assert!(kp.contains("리광철") && kp.contains("김송일"), "{kp}");
+    // The same as a workbook and as a PDF to print and sign, read back.
+    let (kind, xlsx) = download(app, &negotiator, &format!("{x}/manifest?format=xlsx&party=RU")).await;
+    assert_eq!(kind, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let sheet = book.worksheet_range(&book.sheet_names()[0].clone()).unwrap();
+    let cells: Vec<String> = sheet.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(cells.contains(&"Сергеев Павел".to_string()), "{cells:?}");
+    assert!(cells.contains(&"Шевченко Тарас".to_string()), "{cells:?}");
+    let (kind, pdf) = download(app, &negotiator, &format!("{x}/manifest?format=pdf&party=KP")).await;
+    assert_eq!(kind, "application/pdf");
+    let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
+    assert!(text.contains("리광철") && text.contains("김송일"), "{text}");
+    assert!(text.contains("page 1 of 1"), "{text}");
     let icrc = app
         .get_as(&negotiator, &format!("{x}/manifest?format=json&party=ICRC"))
         .await
