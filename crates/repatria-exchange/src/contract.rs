@@ -105,8 +105,12 @@ pub struct Terms {
 /// ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan<'a> {
-    /// True when the plan is proven optimal for the lexicographic objective.
+    /// True when the plan is proven optimal for the lexicographic objective; exactly when
+    /// `why_not_optimal` is `None`.
     pub optimal: bool,
+    /// Why the plan is not proven optimal; `None` (and left out of the JSON) when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why_not_optimal: Option<NotOptimal>,
     /// The objective achieved by the plan.
     pub objective: Objective,
     /// Every prisoner who moves, in scenario order.
@@ -123,6 +127,7 @@ impl Plan<'_> {
     pub fn into_owned(self) -> Plan<'static> {
         Plan {
             optimal: self.optimal,
+            why_not_optimal: self.why_not_optimal,
             objective: self.objective,
             transfers: self
                 .transfers
@@ -143,6 +148,34 @@ impl Plan<'_> {
                     reason: n.reason,
                 })
                 .collect(),
+        }
+    }
+}
+
+repatria_core::words! {
+    /// Why a plan is not proven optimal (`why_not_optimal`). Only the integer program of last
+    /// resort (`mip.rs`) can stop short of a proof; every other solver's answer is optimal.
+    /// Whatever the reason, the plan obeys every rule: it is the best one found and checked.
+    pub enum NotOptimal {
+        /// The time budget ([`crate::PlanOptions`]) ran out: before an integer program
+        /// started, or the solver stopped on its time limit.
+        TimeBudgetSpent = "time_budget_spent",
+        /// The refinement of the days in captivity (the last stage) reached its round limit
+        /// before the solver's estimate was exact.
+        RoundLimit = "round_limit",
+        /// The solver gave an error, stopped short of its proof for a reason of its own, or
+        /// gave an answer that breaks a rule when checked in exact arithmetic.
+        SolverFailed = "solver_failed",
+    }
+}
+
+impl NotOptimal {
+    /// What the word means, in a sentence for people (English; not stable).
+    pub fn description(self) -> &'static str {
+        match self {
+            NotOptimal::TimeBudgetSpent => "the time budget ran out",
+            NotOptimal::RoundLimit => "the refinement of days in captivity reached its round limit",
+            NotOptimal::SolverFailed => "the integer programming solver failed",
         }
     }
 }

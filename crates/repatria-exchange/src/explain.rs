@@ -21,14 +21,14 @@ pub fn explain(scenario: &Scenario, plan: &Plan<'_>) -> String {
         || "no cap".to_string(),
         |c| format!("at most {c} counted moves"),
     );
+    let optimality = match (plan.optimal, plan.why_not_optimal) {
+        (true, _) => "proven optimal".to_string(),
+        (false, Some(why)) => format!("best found, optimality not proven: {}", why.description()),
+        (false, None) => "best found, optimality not proven".to_string(),
+    };
     let _ = writeln!(
         out,
-        "Exchange plan ({}), balanced {unit}, tolerance {}, {cap}, as of {}.",
-        if plan.optimal {
-            "proven optimal"
-        } else {
-            "best found, optimality not proven"
-        },
+        "Exchange plan ({optimality}), balanced {unit}, tolerance {}, {cap}, as of {}.",
         terms.tolerance,
         terms.as_of.as_deref().unwrap_or("today"),
     );

@@ -28,7 +28,11 @@
 //!   use instead (the CLI passes today's date), since the engine never reads the clock;
 //! - the integer programs share one time budget ([`PlanOptions`], 60 s by default), less what
 //!   the network solver spent before giving up; when it runs out the plan is the best found,
-//!   valid, and says `"optimal": false`. The clock is read for that budget only.
+//!   valid, and says `"optimal": false`. The clock is read for that budget only;
+//! - a plan not proven optimal says why in `why_not_optimal`, one word of [`NotOptimal`]
+//!   (the time budget, the round limit of the last stage, or a failure of the solver). A word
+//!   rather than the solver's own text: the solver reports nothing the word does not say, and
+//!   a word is stable for programs and can be translated for people.
 //!
 //! The integer programs use microlp (pure Rust). The `highs` cargo feature swaps in HiGHS; on
 //! these small aggregated programs, re-solved round after round, it measured slower.
@@ -46,8 +50,8 @@ mod validate;
 pub use check::check_plan;
 pub use chrono::NaiveDate;
 pub use contract::{
-    Balance, NotMoved, Objective, Party, Plan, Prisoner, Reason, Scenario, SideBalance, Terms,
-    Transfer,
+    Balance, NotMoved, NotOptimal, Objective, Party, Plan, Prisoner, Reason, Scenario, SideBalance,
+    Terms, Transfer,
 };
 pub use explain::explain;
 pub use planner::PlanOptions;

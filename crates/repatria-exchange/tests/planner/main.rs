@@ -2,6 +2,7 @@
 
 mod cases;
 mod errors;
+mod optimality;
 mod random;
 mod rules;
 mod snapshots;

@@ -150,6 +150,7 @@ fn plan_matches_the_models(round: usize, shape: &Shape, brute_force: bool) -> bo
     let s = build(shape);
     let plan = plan(&s).unwrap();
     assert!(plan.optimal, "round {round}\n{shape:?}");
+    assert_eq!(plan.why_not_optimal, None, "round {round}\n{shape:?}");
     if let Err(problems) = check_plan(&s, &plan) {
         panic!("round {round}: {problems:#?}\n{shape:?}");
     }
@@ -177,6 +178,7 @@ proptest! {
         let s = build(&shape);
         let plan = plan(&s).unwrap();
         prop_assert!(plan.optimal);
+        prop_assert_eq!(plan.why_not_optimal, None);
         if let Err(problems) = check_plan(&s, &plan) {
             prop_assert!(false, "{:#?}\n{:?}", problems, shape);
         }
