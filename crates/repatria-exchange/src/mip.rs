@@ -72,6 +72,10 @@ const LADDER: usize = 2;
 /// ends on its own; the bound is a safety net against numerical trouble.
 const MAX_ROUNDS: usize = 200;
 
+/// How far below the earlier stages' optima the floors are put when the solver failed on the
+/// exact ones: less than one unit, so that they admit the same integer solutions.
+const FLOOR_SLACK: f64 = 0.5;
+
 #[derive(Clone, Copy, PartialEq)]
 enum Stage {
     Demanded,
@@ -250,7 +254,18 @@ impl Model<'_> {
         cuts: &[Vec<Cut>],
         best: &[u64],
     ) -> Result<StageResult, NotOptimal> {
-        let result = self.run(stage, floors, cuts, Some(best))?;
+        let result = match self.run(stage, floors, cuts, Some(best), 0.0) {
+            // microlp has been seen to declare infeasible a program whose warm start meets the
+            // floors exactly, the floors being right at the optimum of the earlier stages
+            // (thousands of prisoners on three sides). Demanded and value are whole numbers at
+            // every integer point, so floors half a unit lower admit exactly the same solutions
+            // and move the warm start off the boundary. Only as a retry: the looser relaxation
+            // is slower to prove.
+            Err(NotOptimal::SolverFailed) if floors != (None, None) => {
+                self.run(stage, floors, cuts, Some(best), FLOOR_SLACK)?
+            }
+            result => result?,
+        };
         if self.feasible(&result.counts, floors) {
             Ok(result)
         } else {
@@ -311,6 +326,7 @@ impl Model<'_> {
         floors: (Option<u64>, Option<u64>),
         cuts: &[Vec<Cut>],
         warm: Option<&[u64]>,
+        floor_slack: f64,
     ) -> Result<StageResult, NotOptimal> {
         let mut vars = ProblemVariables::new();
         let counts: Vec<Variable> = self
@@ -427,10 +443,10 @@ impl Model<'_> {
             }
         }
         if let Some(floor) = floors.0 {
-            problem.add_constraint(demanded.geq(floor as f64));
+            problem.add_constraint(demanded.geq(floor as f64 - floor_slack));
         }
         if let Some(floor) = floors.1 {
-            problem.add_constraint(value.geq(floor as f64));
+            problem.add_constraint(value.geq(floor as f64 - floor_slack));
         }
         for ((class_cuts, &n), &t) in cuts.iter().zip(&counts).zip(&days) {
             for cut in class_cuts {
@@ -598,16 +614,16 @@ mod tests {
         // Three demanded moves asked of two demanded prisoners.
         let impossible = (Some(3), None);
         assert!(matches!(
-            model.run(Stage::Value, impossible, &[], None),
+            model.run(Stage::Value, impossible, &[], None, 0.0),
             Err(NotOptimal::SolverFailed)
         ));
         model.budget = Some((60.0, None));
         assert!(matches!(
-            model.run(Stage::Value, impossible, &[], None),
+            model.run(Stage::Value, impossible, &[], None, 0.0),
             Err(NotOptimal::SolverFailed)
         ));
         // The same program with what it can have is solved and proven.
-        let solved = model.run(Stage::Value, (Some(2), None), &[], None);
+        let solved = model.run(Stage::Value, (Some(2), None), &[], None, 0.0);
         assert!(
             matches!(&solved, Ok(result) if result.unproven.is_none() && result.counts.iter().sum::<u64>() == 2)
         );
@@ -637,7 +653,7 @@ mod tests {
         assert_eq!(model.stop_reason(&infeasible), NotOptimal::TimeBudgetSpent);
         // A budget already spent when a program would start stops it before the solver.
         assert!(matches!(
-            model.run(Stage::Value, (None, None), &[], None),
+            model.run(Stage::Value, (None, None), &[], None, 0.0),
             Err(NotOptimal::TimeBudgetSpent)
         ));
     }
