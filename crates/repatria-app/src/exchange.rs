@@ -65,6 +65,8 @@ pub fn held_scenario(
                 .repatriation_wish
                 .as_ref()
                 .is_some_and(|w| w.wish == RepatriationWish::Refuses),
+            // The registry records no bar on transfers (GC III Art. 12).
+            transfer_barred: false,
             held_for_proceedings: false,
             demanded: false,
             captured_on: c.capture.captured_at.date_naive().to_string(),

@@ -63,6 +63,8 @@ pub fn check_plan(scenario: &Scenario, plan: &Plan<'_>) -> Result<(), Vec<String
         let movable = matches!((holder, origin), (Some(h), Some(o)) if h != o);
         let expected_fixed = if p.refuses_repatriation {
             Some(Reason::RefusesRepatriation)
+        } else if p.transfer_barred {
+            Some(Reason::TransferBarred)
         } else if holder.is_none() || origin.is_none() {
             Some(Reason::PartyNotInAgreement)
         } else if holder == origin {

@@ -53,6 +53,11 @@ pub struct Prisoner {
     /// Does not wish to be repatriated (GC III Art. 109): never moves.
     #[serde(default)]
     pub refuses_repatriation: bool,
+    /// His power of origin is a party to which the detaining power may not transfer
+    /// prisoners (GC III Art. 12): never moves, even seriously wounded or sick. Written only
+    /// when true, so that scenarios without it read and write as before.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub transfer_barred: bool,
     /// Held back for judicial proceedings (GC III Art. 115).
     #[serde(default)]
     pub held_for_proceedings: bool,
@@ -61,6 +66,12 @@ pub struct Prisoner {
     pub demanded: bool,
     /// Date of capture, `YYYY-MM-DD`.
     pub captured_on: String,
+}
+
+/// For `skip_serializing_if`: a flag added to the format after others is written only when
+/// set.
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 repatria_core::words! {
@@ -230,6 +241,9 @@ repatria_core::words! {
     pub enum Reason {
         /// He does not wish to be repatriated (GC III Art. 109).
         RefusesRepatriation = "refuses_repatriation",
+        /// His power of origin is a party to which the detaining power may not transfer
+        /// prisoners (GC III Art. 12), even seriously wounded or sick.
+        TransferBarred = "transfer_barred",
         /// His detaining power or his power of origin is on no side of the agreement.
         PartyNotInAgreement = "party_not_in_agreement",
         /// His detaining power and his power of origin are on the same side.

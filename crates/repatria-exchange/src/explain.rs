@@ -160,6 +160,9 @@ pub fn explain(scenario: &Scenario, plan: &Plan<'_>) -> String {
     for (reason, ids) in &by_reason {
         let why = match reason {
             Reason::RefusesRepatriation => "refuses repatriation (GC III Art. 109)",
+            Reason::TransferBarred => {
+                "may not be transferred to his power of origin (GC III Art. 12)"
+            }
             Reason::PartyNotInAgreement => "holder or power of origin not in the agreement",
             Reason::SameSide => "holder and power of origin on the same side",
             Reason::HeldForProceedings => "held for judicial proceedings (GC III Art. 115)",

@@ -64,6 +64,11 @@ fn fate(raw: &Prisoner, prisoner: &ValidPrisoner, side_of_party: &[Option<usize>
         // Nobody is repatriated against his will (Art. 109); this wins over every other rule.
         return Fate::Stays(Reason::RefusesRepatriation);
     }
+    if raw.transfer_barred {
+        // The detaining power may not transfer him to his power of origin (Art. 12): no other
+        // rule, not even Arts. 109–110 for the seriously wounded and sick, can move him.
+        return Fate::Stays(Reason::TransferBarred);
+    }
     let holder_side = side_of_party[prisoner.held_by as usize];
     let origin_side = side_of_party[prisoner.belongs_to as usize];
     match (holder_side, origin_side) {
