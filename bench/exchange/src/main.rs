@@ -202,6 +202,8 @@ fn generate(args: &GenArgs) -> Scenario {
                 rank: Some(rank.to_string()),
                 seriously_wounded_or_sick: rng.gen_bool(0.03),
                 refuses_repatriation: rng.gen_bool(0.02),
+                // Left unset: the generated scenarios stay those measured in RESULTS.md.
+                transfer_barred: false,
                 held_for_proceedings: rng.gen_bool(0.03),
                 demanded: rng.gen_bool(0.10),
                 captured_on: (as_of - chrono::Days::new(days))

@@ -62,6 +62,7 @@ pub fn held_scenario(
             rank: rank_of(c),
             seriously_wounded_or_sick: seriously_wounded_or_sick(c),
             refuses_repatriation: refuses(c),
+            transfer_barred: barred.contains(&c.power_of_origin),
             held_for_proceedings: c.proceedings.is_some(),
             demanded: demanded.contains(&c.id),
             captured_on: c.capture.captured_at.date_naive().to_string(),
@@ -270,6 +271,15 @@ mod tests {
         assert!(!with_facts.prisoners[0].demanded);
         assert!(!with_facts.prisoners[1].held_for_proceedings);
         assert!(with_facts.prisoners[1].demanded);
+        // A power of origin on the Art. 12 list bars his transfer.
+        let barred: BTreeSet<PartyCode> = [PartyCode::parse("KP").unwrap()].into();
+        let barred = held_scenario(&parties, &all, request(), &HashSet::new(), &barred);
+        let flags: Vec<(&str, bool)> = barred
+            .prisoners
+            .iter()
+            .map(|p| (p.belongs_to.as_str(), p.transfer_barred))
+            .collect();
+        assert!(flags.iter().all(|(origin, b)| *b == (*origin == "KP")), "{flags:?}");
         let ids: Vec<String> = scenario.prisoners.iter().map(|p| p.id.clone()).collect();
         assert_eq!(
             ids,

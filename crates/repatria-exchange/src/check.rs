@@ -8,9 +8,18 @@ use crate::contract::{Balance, Plan, Reason, Scenario};
 use crate::validate::parse_date;
 
 /// Returns every way in which `plan` breaks the contract for `scenario` (empty when none).
-/// Optimality is not checked, only the rules, the reasons and the reported figures.
+/// Optimality is not checked, only the rules, the reasons and the reported figures, and that
+/// `optimal` and `why_not_optimal` agree (a reason exactly when not optimal).
 pub fn check_plan(scenario: &Scenario, plan: &Plan<'_>) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
+    match (plan.optimal, plan.why_not_optimal) {
+        (true, Some(why)) => problems.push(format!(
+            "optimal is true but why_not_optimal is {}",
+            why.as_str()
+        )),
+        (false, None) => problems.push("optimal is false but why_not_optimal is missing".into()),
+        _ => {}
+    }
     let terms = &scenario.terms;
     let mut side_of: HashMap<&str, usize> = HashMap::new();
     for (s, side) in scenario.sides.iter().enumerate() {
@@ -54,6 +63,8 @@ pub fn check_plan(scenario: &Scenario, plan: &Plan<'_>) -> Result<(), Vec<String
         let movable = matches!((holder, origin), (Some(h), Some(o)) if h != o);
         let expected_fixed = if p.refuses_repatriation {
             Some(Reason::RefusesRepatriation)
+        } else if p.transfer_barred {
+            Some(Reason::TransferBarred)
         } else if holder.is_none() || origin.is_none() {
             Some(Reason::PartyNotInAgreement)
         } else if holder == origin {

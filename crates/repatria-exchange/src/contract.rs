@@ -53,6 +53,11 @@ pub struct Prisoner {
     /// Does not wish to be repatriated (GC III Art. 109): never moves.
     #[serde(default)]
     pub refuses_repatriation: bool,
+    /// His power of origin is a party to which the detaining power may not transfer
+    /// prisoners (GC III Art. 12): never moves, even seriously wounded or sick. Written only
+    /// when true, so that scenarios without it read and write as before.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub transfer_barred: bool,
     /// Held back for judicial proceedings (GC III Art. 115).
     #[serde(default)]
     pub held_for_proceedings: bool,
@@ -61,6 +66,12 @@ pub struct Prisoner {
     pub demanded: bool,
     /// Date of capture, `YYYY-MM-DD`.
     pub captured_on: String,
+}
+
+/// For `skip_serializing_if`: a flag added to the format after others is written only when
+/// set.
+fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 repatria_core::words! {
@@ -106,8 +117,12 @@ pub struct Terms {
 /// ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan<'a> {
-    /// True when the plan is proven optimal for the lexicographic objective.
+    /// True when the plan is proven optimal for the lexicographic objective; exactly when
+    /// `why_not_optimal` is `None`.
     pub optimal: bool,
+    /// Why the plan is not proven optimal; `None` (and left out of the JSON) when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why_not_optimal: Option<NotOptimal>,
     /// The objective achieved by the plan.
     pub objective: Objective,
     /// Every prisoner who moves, in scenario order.
@@ -124,6 +139,7 @@ impl Plan<'_> {
     pub fn into_owned(self) -> Plan<'static> {
         Plan {
             optimal: self.optimal,
+            why_not_optimal: self.why_not_optimal,
             objective: self.objective,
             transfers: self
                 .transfers
@@ -144,6 +160,34 @@ impl Plan<'_> {
                     reason: n.reason,
                 })
                 .collect(),
+        }
+    }
+}
+
+repatria_core::words! {
+    /// Why a plan is not proven optimal (`why_not_optimal`). Only the integer program of last
+    /// resort (`mip.rs`) can stop short of a proof; every other solver's answer is optimal.
+    /// Whatever the reason, the plan obeys every rule: it is the best one found and checked.
+    pub enum NotOptimal {
+        /// The time budget ([`crate::PlanOptions`]) ran out: before an integer program
+        /// started, or the solver stopped on its time limit.
+        TimeBudgetSpent = "time_budget_spent",
+        /// The refinement of the days in captivity (the last stage) reached its round limit
+        /// before the solver's estimate was exact.
+        RoundLimit = "round_limit",
+        /// The solver gave an error, stopped short of its proof for a reason of its own, or
+        /// gave an answer that breaks a rule when checked in exact arithmetic.
+        SolverFailed = "solver_failed",
+    }
+}
+
+impl NotOptimal {
+    /// What the word means, in a sentence for people (English; not stable).
+    pub fn description(self) -> &'static str {
+        match self {
+            NotOptimal::TimeBudgetSpent => "the time budget ran out",
+            NotOptimal::RoundLimit => "the refinement of days in captivity reached its round limit",
+            NotOptimal::SolverFailed => "the integer programming solver failed",
         }
     }
 }
@@ -198,6 +242,9 @@ repatria_core::words! {
     pub enum Reason {
         /// He does not wish to be repatriated (GC III Art. 109).
         RefusesRepatriation = "refuses_repatriation",
+        /// His power of origin is a party to which the detaining power may not transfer
+        /// prisoners (GC III Art. 12), even seriously wounded or sick.
+        TransferBarred = "transfer_barred",
         /// His detaining power or his power of origin is on no side of the agreement.
         PartyNotInAgreement = "party_not_in_agreement",
         /// His detaining power and his power of origin are on the same side.

@@ -21,14 +21,14 @@ pub fn explain(scenario: &Scenario, plan: &Plan<'_>) -> String {
         || "no cap".to_string(),
         |c| format!("at most {c} counted moves"),
     );
+    let optimality = match (plan.optimal, plan.why_not_optimal) {
+        (true, _) => "proven optimal".to_string(),
+        (false, Some(why)) => format!("best found, optimality not proven: {}", why.description()),
+        (false, None) => "best found, optimality not proven".to_string(),
+    };
     let _ = writeln!(
         out,
-        "Exchange plan ({}), balanced {unit}, tolerance {}, {cap}, as of {}.",
-        if plan.optimal {
-            "proven optimal"
-        } else {
-            "best found, optimality not proven"
-        },
+        "Exchange plan ({optimality}), balanced {unit}, tolerance {}, {cap}, as of {}.",
         terms.tolerance,
         terms.as_of.as_deref().unwrap_or("today"),
     );
@@ -160,6 +160,9 @@ pub fn explain(scenario: &Scenario, plan: &Plan<'_>) -> String {
     for (reason, ids) in &by_reason {
         let why = match reason {
             Reason::RefusesRepatriation => "refuses repatriation (GC III Art. 109)",
+            Reason::TransferBarred => {
+                "may not be transferred to his power of origin (GC III Art. 12)"
+            }
             Reason::PartyNotInAgreement => "holder or power of origin not in the agreement",
             Reason::SameSide => "holder and power of origin on the same side",
             Reason::HeldForProceedings => "held for judicial proceedings (GC III Art. 115)",

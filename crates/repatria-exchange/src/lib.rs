@@ -5,22 +5,23 @@
 //! `not_moved` with a [`Reason`]. The CLI (`repatria plan`) and the API
 //! (`POST /api/exchange/plan`) both go through [`parse_scenario`] and [`plan_with`].
 //!
-//! How it works: rules that do not depend on numbers (refusal, Art. 109; sick and wounded,
-//! Arts. 109–110; proceedings, Art. 115; parties outside the agreement) are applied first. The
-//! remaining candidates are chosen by an exact solver for the lexicographic objective
-//! (demanded, then value, then days in captivity): a min-cost circulation over the sides when
-//! balancing by count (a binding `max_total` is carried by a Lagrangian penalty on the moves,
-//! with a small branch and bound where the relaxation leaves a gap), a knapsack over the values
-//! of each direction when balancing by value between two sides, and a knapsack per pair of sides
-//! coupled by a min-cost flow over their convex hulls, with branching where a hull hides a gap,
-//! when balancing by value between more sides. An integer program over classes of
-//! interchangeable prisoners takes over when these give up (a binding `max_total` under balance
-//! by value, tables or a branching too large); see the `flow`, `bilateral`, `network` and `mip`
-//! modules.
+//! How it works: rules that do not depend on numbers (refusal, Art. 109; a transfer barred,
+//! Art. 12; sick and wounded, Arts. 109–110; proceedings, Art. 115; parties outside the
+//! agreement) are applied first. The remaining candidates are chosen by an exact solver for the
+//! lexicographic objective (demanded, then value, then days in captivity): a min-cost circulation
+//! over the sides when balancing by count (a binding `max_total` is carried by a Lagrangian
+//! penalty on the moves, with a small branch and bound where the relaxation leaves a gap), a
+//! knapsack over the values of each direction when balancing by value between two sides, and a
+//! knapsack per pair of sides coupled by a min-cost flow over their convex hulls, with branching
+//! where a hull hides a gap, when balancing by value between more sides. An integer program over
+//! classes of interchangeable prisoners takes over when these give up (a binding `max_total`
+//! under balance by value, tables or a branching too large); see the `flow`, `bilateral`,
+//! `network` and `mip` modules.
 //!
 //! Decisions the contract leaves open:
 //! - when several reasons apply to a prisoner who stays, the first in the order of [`Reason`]
-//!   is given (refusal, party not in the agreement, same side, proceedings, then the numbers);
+//!   is given (refusal, transfer barred, party not in the agreement, same side, proceedings,
+//!   then the numbers);
 //! - a prisoner who could move but is left out gets `max_total` when the plan moves exactly
 //!   `max_total` counted prisoners (adding him is then impossible whatever the balance), and
 //!   `balance` otherwise;
@@ -28,7 +29,11 @@
 //!   use instead (the CLI passes today's date), since the engine never reads the clock;
 //! - the integer programs share one time budget ([`PlanOptions`], 60 s by default), less what
 //!   the network solver spent before giving up; when it runs out the plan is the best found,
-//!   valid, and says `"optimal": false`. The clock is read for that budget only.
+//!   valid, and says `"optimal": false`. The clock is read for that budget only;
+//! - a plan not proven optimal says why in `why_not_optimal`, one word of [`NotOptimal`]
+//!   (the time budget, the round limit of the last stage, or a failure of the solver). A word
+//!   rather than the solver's own text: the solver reports nothing the word does not say, and
+//!   a word is stable for programs and can be translated for people.
 //!
 //! The integer programs use microlp (pure Rust). The `highs` cargo feature swaps in HiGHS; on
 //! these small aggregated programs, re-solved round after round, it measured slower.
@@ -47,8 +52,8 @@ mod validate;
 pub use check::check_plan;
 pub use chrono::NaiveDate;
 pub use contract::{
-    Balance, NotMoved, Objective, Party, Plan, Prisoner, Reason, Scenario, SideBalance, Terms,
-    Transfer,
+    Balance, NotMoved, NotOptimal, Objective, Party, Plan, Prisoner, Reason, Scenario, SideBalance,
+    Terms, Transfer,
 };
 pub use explain::explain;
 pub use planner::PlanOptions;

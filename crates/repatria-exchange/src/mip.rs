@@ -19,6 +19,11 @@
 //! tangents at the solution, and on a ladder of distances around it, whenever `t` overestimates
 //! `F(n)` there. Since `F` is the minimum of all its tangents, the loop ends with the exact
 //! optimum, usually after a few rounds.
+//!
+//! A plan that stops short of the proof keeps the best solution found so far and says why
+//! ([`NotOptimal`]): the time budget ran out (before a program started, or the solver stopped on
+//! its time limit), stage 3 reached [`MAX_ROUNDS`], or the solver failed (an error, a stop of
+//! its own before the proof, or an answer that breaks a rule when checked exactly).
 
 use std::collections::HashMap;
 
@@ -31,6 +36,7 @@ use good_lp::{
     Variable, WithInitialSolution, WithMipGap, WithTimeLimit,
 };
 
+use crate::contract::NotOptimal;
 use crate::planner::Candidate;
 
 /// Interchangeable candidates: same sides, value and demanded flag.
@@ -62,6 +68,14 @@ impl Class {
 /// on 11 sides no proof within a minute; with the ladder 3–4 rounds, 0.4 s and 16 s).
 const LADDER: usize = 2;
 
+/// Most rounds of stage 3. Each round adds at least one tangent that was missing, so the loop
+/// ends on its own; the bound is a safety net against numerical trouble.
+const MAX_ROUNDS: usize = 200;
+
+/// How far below the earlier stages' optima the floors are put when the solver failed on the
+/// exact ones: less than one unit, so that they admit the same integer solutions.
+const FLOOR_SLACK: f64 = 0.5;
+
 #[derive(Clone, Copy, PartialEq)]
 enum Stage {
     Demanded,
@@ -85,6 +99,8 @@ struct Model<'a> {
     /// clock with the reading at which the budget ends. The clock serves only this computing
     /// budget, never a date of the domain.
     budget: Option<Budget>,
+    /// Most rounds of stage 3 ([`MAX_ROUNDS`]; fewer in tests).
+    max_rounds: usize,
 }
 
 /// Seconds allowed, and when a clock was given, the clock and its reading at the end.
@@ -94,11 +110,12 @@ struct StageResult {
     counts: Vec<u64>,
     /// The `t` variables of stage 3 (empty otherwise).
     days_estimate: Vec<f64>,
-    proven: bool,
+    /// Why the solver stopped short of proving this stage optimal, if it did.
+    unproven: Option<NotOptimal>,
 }
 
-/// Chooses the counted moves. Returns, per candidate, whether it moves, and whether the
-/// solver proved optimality.
+/// Chooses the counted moves. Returns, per candidate, whether it moves, and why optimality is
+/// not proven (`None` when it is).
 pub fn solve(
     sides: usize,
     candidates: &[Candidate],
@@ -106,7 +123,7 @@ pub fn solve(
     max_total: Option<u64>,
     time_limit_seconds: Option<f64>,
     clock: Option<fn() -> f64>,
-) -> (Vec<bool>, bool) {
+) -> (Vec<bool>, Option<NotOptimal>) {
     let classes = classify(candidates);
     let budget = time_limit_seconds.map(|s| {
         let s = s.clamp(0.0, 1e9);
@@ -118,15 +135,16 @@ pub fn solve(
         tolerance,
         max_total,
         budget,
+        max_rounds: MAX_ROUNDS,
     };
-    let (counts, proven) = model.lexicographic();
+    let (counts, why_not_optimal) = model.lexicographic();
     let mut chosen = vec![false; candidates.len()];
     for (class, &count) in classes.iter().zip(&counts) {
         for &c in &class.members[..count as usize] {
             chosen[c] = true;
         }
     }
-    (chosen, proven)
+    (chosen, why_not_optimal)
 }
 
 fn classify(candidates: &[Candidate]) -> Vec<Class> {
@@ -168,28 +186,31 @@ fn classify(candidates: &[Candidate]) -> Vec<Class> {
 }
 
 impl Model<'_> {
-    fn lexicographic(&self) -> (Vec<u64>, bool) {
+    /// The three stages in turn. Returns the best counts found and, when a stage could not be
+    /// proven optimal, the first reason; a stage that gives no answer ends the search with the
+    /// best counts so far, which are always feasible (at worst nobody moves).
+    fn lexicographic(&self) -> (Vec<u64>, Option<NotOptimal>) {
         let zero = vec![0u64; self.classes.len()];
-        let mut proven = true;
+        let mut why_not: Option<NotOptimal> = None;
         let mut best = zero;
 
         let mut floors = (None, None);
         if self.classes.iter().any(|c| c.demanded) {
-            match self.run(Stage::Demanded, floors, &[], Some(&best)) {
-                Ok(result) if self.feasible(&result.counts, floors) => {
-                    proven &= result.proven;
+            match self.attempt(Stage::Demanded, floors, &[], &best) {
+                Ok(result) => {
+                    why_not = why_not.or(result.unproven);
                     best = result.counts;
                 }
-                _ => return (best, false),
+                Err(reason) => return (best, why_not.or(Some(reason))),
             }
         }
         floors.0 = Some(self.demanded_of(&best));
-        match self.run(Stage::Value, floors, &[], Some(&best)) {
-            Ok(result) if self.feasible(&result.counts, floors) => {
-                proven &= result.proven;
+        match self.attempt(Stage::Value, floors, &[], &best) {
+            Ok(result) => {
+                why_not = why_not.or(result.unproven);
                 best = result.counts;
             }
-            _ => return (best, false),
+            Err(reason) => return (best, why_not.or(Some(reason))),
         }
         floors.1 = Some(self.value_of(&best));
 
@@ -201,12 +222,10 @@ impl Model<'_> {
             }
             add_ladder(class, best[k] as usize, &mut cuts[k]);
         }
-        // Each round adds at least one tangent that was missing, so this ends; the bound is a
-        // safety net against numerical trouble.
-        for _ in 0..200 {
-            let result = match self.run(Stage::Days, floors, &cuts, Some(&best)) {
-                Ok(result) if self.feasible(&result.counts, floors) => result,
-                _ => return (best, false),
+        for _ in 0..self.max_rounds {
+            let result = match self.attempt(Stage::Days, floors, &cuts, &best) {
+                Ok(result) => result,
+                Err(reason) => return (best, why_not.or(Some(reason))),
             };
             if self.days_of(&result.counts) >= self.days_of(&best) {
                 best = result.counts.clone();
@@ -220,10 +239,38 @@ impl Model<'_> {
                 }
             }
             if exact {
-                return (best, proven && result.proven);
+                return (best, why_not.or(result.unproven));
             }
         }
-        (best, false)
+        (best, why_not.or(Some(NotOptimal::RoundLimit)))
+    }
+
+    /// Runs one stage, warm-started from `best`, and checks its answer exactly: an answer that
+    /// breaks a rule (solver tolerances) is a failure of the solver.
+    fn attempt(
+        &self,
+        stage: Stage,
+        floors: (Option<u64>, Option<u64>),
+        cuts: &[Vec<Cut>],
+        best: &[u64],
+    ) -> Result<StageResult, NotOptimal> {
+        let result = match self.run(stage, floors, cuts, Some(best), 0.0) {
+            // microlp has been seen to declare infeasible a program whose warm start meets the
+            // floors exactly, the floors being right at the optimum of the earlier stages
+            // (thousands of prisoners on three sides). Demanded and value are whole numbers at
+            // every integer point, so floors half a unit lower admit exactly the same solutions
+            // and move the warm start off the boundary. Only as a retry: the looser relaxation
+            // is slower to prove.
+            Err(NotOptimal::SolverFailed) if floors != (None, None) => {
+                self.run(stage, floors, cuts, Some(best), FLOOR_SLACK)?
+            }
+            result => result?,
+        };
+        if self.feasible(&result.counts, floors) {
+            Ok(result)
+        } else {
+            Err(NotOptimal::SolverFailed)
+        }
     }
 
     fn demanded_of(&self, counts: &[u64]) -> u64 {
@@ -279,7 +326,8 @@ impl Model<'_> {
         floors: (Option<u64>, Option<u64>),
         cuts: &[Vec<Cut>],
         warm: Option<&[u64]>,
-    ) -> Result<StageResult, ResolutionError> {
+        floor_slack: f64,
+    ) -> Result<StageResult, NotOptimal> {
         let mut vars = ProblemVariables::new();
         let counts: Vec<Variable> = self
             .classes
@@ -347,14 +395,14 @@ impl Model<'_> {
             .maximise(objective)
             .using(solver)
             .with_mip_gap((0.5 / largest.max(1.0)) as f32)
-            .map_err(|error| ResolutionError::Str(error.to_string()))?;
+            .map_err(|_| NotOptimal::SolverFailed)?;
         if let Some((seconds, clock)) = self.budget {
             let left = match clock {
                 Some((now, deadline)) => deadline - now(),
                 None => seconds,
             };
             if left <= 0.0 {
-                return Err(ResolutionError::Str("time budget spent".to_string()));
+                return Err(NotOptimal::TimeBudgetSpent);
             }
             problem = problem.with_time_limit(left);
         }
@@ -395,10 +443,10 @@ impl Model<'_> {
             }
         }
         if let Some(floor) = floors.0 {
-            problem.add_constraint(demanded.geq(floor as f64));
+            problem.add_constraint(demanded.geq(floor as f64 - floor_slack));
         }
         if let Some(floor) = floors.1 {
-            problem.add_constraint(value.geq(floor as f64));
+            problem.add_constraint(value.geq(floor as f64 - floor_slack));
         }
         for ((class_cuts, &n), &t) in cuts.iter().zip(&counts).zip(&days) {
             for cut in class_cuts {
@@ -409,11 +457,15 @@ impl Model<'_> {
             }
         }
 
-        let solution = problem.solve()?;
-        let proven = matches!(
-            solution.status(),
-            SolutionStatus::Optimal | SolutionStatus::GapLimit
-        );
+        let solution = problem.solve().map_err(|error| self.stop_reason(&error))?;
+        let unproven = match solution.status() {
+            SolutionStatus::Optimal | SolutionStatus::GapLimit => None,
+            // Under a budget, the solver's limit is the budget's remainder. Without one it
+            // has no time limit, and its stop is of its own (HiGHS reports an iteration or
+            // memory limit the same way).
+            SolutionStatus::TimeLimit if self.budget.is_some() => Some(NotOptimal::TimeBudgetSpent),
+            SolutionStatus::TimeLimit => Some(NotOptimal::SolverFailed),
+        };
         Ok(StageResult {
             counts: counts
                 .iter()
@@ -423,8 +475,28 @@ impl Model<'_> {
                 })
                 .collect(),
             days_estimate: days.iter().map(|&t| solution.value(t)).collect(),
-            proven,
+            unproven,
         })
+    }
+
+    /// Why the solver answered an error. Under a budget, microlp's time limit stops it with an
+    /// error when it has found no solution yet (not even the warm start), which is the budget
+    /// running out, as is any error once a clock says the budget is spent; every other error is
+    /// a failure of the solver.
+    fn stop_reason(&self, error: &ResolutionError) -> NotOptimal {
+        let Some((_, clock)) = self.budget else {
+            return NotOptimal::SolverFailed;
+        };
+        let spent = clock.is_some_and(|(now, deadline)| now() >= deadline);
+        let time_limit = matches!(
+            error,
+            ResolutionError::Other(message) if message.to_ascii_lowercase().contains("time limit")
+        );
+        if spent || time_limit {
+            NotOptimal::TimeBudgetSpent
+        } else {
+            NotOptimal::SolverFailed
+        }
     }
 }
 
@@ -461,5 +533,128 @@ fn add_tangents(class: &Class, n: usize, cuts: &mut Vec<Cut>) {
         if !cuts.contains(&cut) {
             cuts.push(cut);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(holder: u32, origin: u32, value: u32, days: u32, demanded: bool) -> Candidate {
+        Candidate {
+            holder_side: holder,
+            origin_side: origin,
+            value,
+            days,
+            demanded,
+        }
+    }
+
+    fn model<'a>(classes: &'a [Class], max_total: Option<u64>, max_rounds: usize) -> Model<'a> {
+        Model {
+            classes,
+            sides: 3,
+            tolerance: 0,
+            max_total,
+            budget: None,
+            max_rounds,
+        }
+    }
+
+    /// Three sides, prisoners worth 1 or 2 in every direction, days from a fixed sequence: a
+    /// program whose last stage needs more than one round (with microlp as it is).
+    fn three_sides() -> Vec<Candidate> {
+        let mut seed = 12345u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        (0..464)
+            .map(|_| {
+                let holder = next(3) as u32;
+                let origin = (holder + 1 + next(2) as u32) % 3;
+                candidate(holder, origin, 1 + next(2) as u32, next(1000) as u32, false)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_round_limit_reached_keeps_the_best_checked_plan_and_says_so() {
+        let classes = classify(&three_sides());
+        let cap = Some(160);
+        let (optimum, why) = model(&classes, cap, MAX_ROUNDS).lexicographic();
+        assert_eq!(why, None);
+        let full = model(&classes, cap, MAX_ROUNDS);
+
+        // No round at all: the best value, days not refined.
+        let (counts, why) = model(&classes, cap, 0).lexicographic();
+        assert_eq!(why, Some(NotOptimal::RoundLimit));
+        assert!(full.feasible(&counts, (None, None)));
+        assert_eq!(full.value_of(&counts), full.value_of(&optimum));
+
+        // One round is not enough here: its estimate of the days is not exact yet.
+        let (counts, why) = model(&classes, cap, 1).lexicographic();
+        assert_eq!(why, Some(NotOptimal::RoundLimit));
+        assert!(full.feasible(&counts, (None, None)));
+        assert_eq!(full.value_of(&counts), full.value_of(&optimum));
+        assert!(full.days_of(&counts) <= full.days_of(&optimum));
+    }
+
+    #[test]
+    fn a_program_without_a_solution_is_a_failure_of_the_solver_even_under_a_budget() {
+        let candidates = [
+            candidate(0, 1, 1, 10, true),
+            candidate(1, 0, 1, 20, true),
+            candidate(1, 2, 1, 30, false),
+        ];
+        let classes = classify(&candidates);
+        let mut model = model(&classes, None, MAX_ROUNDS);
+        // Three demanded moves asked of two demanded prisoners.
+        let impossible = (Some(3), None);
+        assert!(matches!(
+            model.run(Stage::Value, impossible, &[], None, 0.0),
+            Err(NotOptimal::SolverFailed)
+        ));
+        model.budget = Some((60.0, None));
+        assert!(matches!(
+            model.run(Stage::Value, impossible, &[], None, 0.0),
+            Err(NotOptimal::SolverFailed)
+        ));
+        // The same program with what it can have is solved and proven.
+        let solved = model.run(Stage::Value, (Some(2), None), &[], None, 0.0);
+        assert!(
+            matches!(&solved, Ok(result) if result.unproven.is_none() && result.counts.iter().sum::<u64>() == 2)
+        );
+    }
+
+    #[test]
+    fn a_solver_error_is_the_budget_only_when_the_budget_is_spent() {
+        let classes = classify(&[candidate(0, 1, 1, 10, false)]);
+        let mut model = model(&classes, None, MAX_ROUNDS);
+        // What microlp answers when its time limit stops it before any solution.
+        let stopped =
+            ResolutionError::Other("Time limit reached before finding a feasible solution");
+        let infeasible = ResolutionError::Infeasible;
+        assert_eq!(model.stop_reason(&stopped), NotOptimal::SolverFailed);
+        assert_eq!(model.stop_reason(&infeasible), NotOptimal::SolverFailed);
+
+        model.budget = Some((60.0, None));
+        assert_eq!(model.stop_reason(&stopped), NotOptimal::TimeBudgetSpent);
+        assert_eq!(model.stop_reason(&infeasible), NotOptimal::SolverFailed);
+
+        fn late() -> f64 {
+            100.0
+        }
+        model.budget = Some((60.0, Some((late, 160.0))));
+        assert_eq!(model.stop_reason(&infeasible), NotOptimal::SolverFailed);
+        model.budget = Some((60.0, Some((late, 50.0))));
+        assert_eq!(model.stop_reason(&infeasible), NotOptimal::TimeBudgetSpent);
+        // A budget already spent when a program would start stops it before the solver.
+        assert!(matches!(
+            model.run(Stage::Value, (None, None), &[], None, 0.0),
+            Err(NotOptimal::TimeBudgetSpent)
+        ));
     }
 }

@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 
 use crate::contract::{
-    Balance, NotMoved, Objective, Plan, Prisoner, Reason, Scenario, SideBalance, Transfer,
+    Balance, NotMoved, NotOptimal, Objective, Plan, Prisoner, Reason, Scenario, SideBalance,
+    Transfer,
 };
 use crate::validate::{ValidPrisoner, Validated};
 use crate::{bilateral, flow, mip, network};
@@ -63,6 +64,11 @@ fn fate(raw: &Prisoner, prisoner: &ValidPrisoner, side_of_party: &[Option<usize>
         // Nobody is repatriated against his will (Art. 109); this wins over every other rule.
         return Fate::Stays(Reason::RefusesRepatriation);
     }
+    if raw.transfer_barred {
+        // The detaining power may not transfer him to his power of origin (Art. 12): no other
+        // rule, not even Arts. 109–110 for the seriously wounded and sick, can move him.
+        return Fate::Stays(Reason::TransferBarred);
+    }
     let holder_side = side_of_party[prisoner.held_by as usize];
     let origin_side = side_of_party[prisoner.belongs_to as usize];
     match (holder_side, origin_side) {
@@ -81,7 +87,8 @@ fn fate(raw: &Prisoner, prisoner: &ValidPrisoner, side_of_party: &[Option<usize>
 #[derive(Debug, Clone, Copy)]
 pub struct PlanOptions {
     /// Time budget, in seconds, for all the integer programs of one plan. When it runs out
-    /// the plan is the best found and says `optimal: false`. `None` waits for the proof.
+    /// the plan is the best found and says `optimal: false` and `why_not_optimal:
+    /// time_budget_spent`. `None` waits for the proof.
     pub time_limit_seconds: Option<f64>,
     /// Seconds on a monotonic clock, supplied by the caller: the engine reads no clock of
     /// its own. With it the budget is shared by all integer programs of a plan; without
@@ -118,8 +125,8 @@ pub fn plan_validated<'a>(valid: &Validated<'a>, options: &PlanOptions) -> Plan<
             Fate::Stays(_) => {}
         }
     }
-    let (chosen, optimal) = choose(valid, options, sides, &candidates);
-    assemble(valid, &candidates, &chosen, uncounted, optimal)
+    let (chosen, why_not_optimal) = choose(valid, options, sides, &candidates);
+    assemble(valid, &candidates, &chosen, uncounted, why_not_optimal)
 }
 
 /// Picks the counted moves: the min-cost circulation when balancing by count (with a Lagrangian
@@ -127,32 +134,33 @@ pub fn plan_validated<'a>(valid: &Validated<'a>, options: &PlanOptions) -> Plan<
 /// value between two sides, the knapsack per pair of sides coupled by a flow when balancing by
 /// value between more sides, and the integer program when these give up (a capped optimum the
 /// relaxation cannot certify, a binding cap under balance by value, a huge range, a branching
-/// too long).
+/// too long). Only the integer program may stop short of a proof, and then says why; the other
+/// solvers answer an optimum or give up.
 fn choose(
     valid: &Validated<'_>,
     options: &PlanOptions,
     sides: usize,
     candidates: &[Candidate],
-) -> (Vec<bool>, bool) {
+) -> (Vec<bool>, Option<NotOptimal>) {
     if candidates.is_empty() {
-        return (Vec::new(), true);
+        return (Vec::new(), None);
     }
     // The network solver, when it gives up, spends part of the budget of the integer program.
     let started = options.clock.map(|now| now());
     match valid.scenario.terms.balance {
         Balance::Count => {
             if let Some(chosen) = flow::solve(sides, candidates, valid.tolerance, valid.max_total) {
-                return (chosen, true);
+                return (chosen, None);
             }
         }
         Balance::Value => {
             if let Some(chosen) = bilateral::solve(candidates, valid.tolerance, valid.max_total) {
-                return (chosen, true);
+                return (chosen, None);
             }
             if let Some(chosen) =
                 network::solve(sides, candidates, valid.tolerance, valid.max_total)
             {
-                return (chosen, true);
+                return (chosen, None);
             }
         }
     }
@@ -175,7 +183,7 @@ fn assemble<'a>(
     candidates: &[Candidate],
     chosen: &[bool],
     uncounted: usize,
-    optimal: bool,
+    why_not_optimal: Option<NotOptimal>,
 ) -> Plan<'a> {
     let scenario: &'a Scenario = valid.scenario;
     let counted_moves = chosen.iter().filter(|&&c| c).count() as u64;
@@ -235,7 +243,8 @@ fn assemble<'a>(
     }
     debug_assert_eq!(next_candidate, candidates.len());
     Plan {
-        optimal,
+        optimal: why_not_optimal.is_none(),
+        why_not_optimal,
         objective,
         transfers,
         sides: side_balance,

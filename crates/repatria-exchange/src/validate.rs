@@ -401,6 +401,7 @@ mod tests {
                 rank: None,
                 seriously_wounded_or_sick: false,
                 refuses_repatriation: false,
+                transfer_barred: false,
                 held_for_proceedings: false,
                 demanded: false,
                 captured_on: "2025-01-01".into(),

@@ -193,6 +193,10 @@ fn a_spent_time_budget_gives_a_valid_plan_that_does_not_claim_optimality() {
     };
     let plan = repatria_exchange::plan_with(&s, &options, None).unwrap();
     assert!(!plan.optimal);
+    assert_eq!(
+        plan.why_not_optimal,
+        Some(repatria_exchange::NotOptimal::TimeBudgetSpent)
+    );
     repatria_exchange::check_plan(&s, &plan).unwrap();
-    assert!(explain(&s, &plan).contains("optimality not proven"));
+    assert!(explain(&s, &plan).contains("optimality not proven: the time budget ran out"));
 }

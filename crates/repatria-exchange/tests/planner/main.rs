@@ -2,6 +2,7 @@
 
 mod cases;
 mod errors;
+mod optimality;
 mod random;
 mod records;
 mod rules;

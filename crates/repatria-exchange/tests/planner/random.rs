@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use rand::{rngs::SmallRng, Rng, SeedableRng};
-use repatria_exchange::{check_plan, plan, Balance, Scenario};
+use repatria_exchange::{check_plan, plan, Balance, Reason, Scenario};
 
 use crate::support::*;
 
@@ -26,7 +26,8 @@ struct Shape {
     /// Side of each party: 0..=2 (or 4..=6 for more sides), or 3 for none.
     party_sides: Vec<u8>,
     /// (holder, origin, rank, flags, days before as_of); flags: 1 sick, 2 refuses,
-    /// 4 proceedings, 8 demanded (sick, refuses and proceedings are made rare).
+    /// 4 proceedings, 8 demanded (sick, refuses and proceedings are made rare); the rank's
+    /// top three bits all set (one in eight) bar his transfer (GC III Art. 12).
     prisoners: Vec<(u8, u8, u8, u8, u16)>,
     by_value: bool,
     tolerance: u64,
@@ -57,6 +58,7 @@ fn build(shape: &Shape) -> Scenario {
             p.refuses_repatriation = flags & 2 != 0 && flags & 0x30 == 0x30;
             p.held_for_proceedings = flags & 4 != 0 && flags & 0xc0 == 0xc0;
             p.demanded = flags & 8 != 0;
+            p.transfer_barred = rank & 0xe0 == 0xe0;
             p.rank = Some(RANKS[rank as usize % RANKS.len()].to_string());
             p.captured_on = (as_of - chrono::Days::new(u64::from(days)))
                 .format("%Y-%m-%d")
@@ -150,8 +152,13 @@ fn plan_matches_the_models(round: usize, shape: &Shape, brute_force: bool) -> bo
     let s = build(shape);
     let plan = plan(&s).unwrap();
     assert!(plan.optimal, "round {round}\n{shape:?}");
+    assert_eq!(plan.why_not_optimal, None, "round {round}\n{shape:?}");
     if let Err(problems) = check_plan(&s, &plan) {
         panic!("round {round}: {problems:#?}\n{shape:?}");
+    }
+    for t in &plan.transfers {
+        let p = s.prisoners.iter().find(|p| p.id == t.prisoner).unwrap();
+        assert!(!p.transfer_barred, "round {round}: barred {} moves", p.id);
     }
     assert_eq!(
         objective_of(&plan),
@@ -177,10 +184,42 @@ proptest! {
         let s = build(&shape);
         let plan = plan(&s).unwrap();
         prop_assert!(plan.optimal);
+        prop_assert_eq!(plan.why_not_optimal, None);
         if let Err(problems) = check_plan(&s, &plan) {
             prop_assert!(false, "{:#?}\n{:?}", problems, shape);
         }
+        // A prisoner whose transfer is barred never moves, and says why unless he refuses.
+        for barred in s.prisoners.iter().filter(|p| p.transfer_barred) {
+            prop_assert!(plan.transfers.iter().all(|t| t.prisoner != barred.id), "{} moves", barred.id);
+            let entry = plan.not_moved.iter().find(|n| n.prisoner == barred.id);
+            let expected = if barred.refuses_repatriation {
+                Reason::RefusesRepatriation
+            } else {
+                Reason::TransferBarred
+            };
+            prop_assert_eq!(entry.map(|n| n.reason), Some(expected));
+        }
     }
+}
+
+#[test]
+fn the_generators_bar_the_transfer_of_some_prisoners_who_could_otherwise_move() {
+    let mut rng = SmallRng::seed_from_u64(20261127);
+    let (mut barred, mut prisoners) = (0, 0);
+    for _ in 0..300 {
+        let s = build(&random_shape(&mut rng, 24));
+        prisoners += s.prisoners.len();
+        barred += s
+            .prisoners
+            .iter()
+            .filter(|p| p.transfer_barred && !p.refuses_repatriation && p.held_by != p.belongs_to)
+            .count();
+    }
+    // One in eight are barred, fewer once those held by their own party are left out.
+    assert!(
+        barred * 20 > prisoners && barred * 4 < prisoners,
+        "{barred} of {prisoners}"
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! One table case per rule and per reason of the contract.
 
-use repatria_exchange::{check_plan, plan, Balance, Objective, Scenario};
+use repatria_exchange::{check_plan, parse_scenario, plan, Balance, Objective, Reason, Scenario};
 
 use crate::support::*;
 
@@ -19,6 +19,173 @@ fn a_prisoner_who_refuses_never_moves_even_when_sick() {
     check(
         &s,
         "a refuses_repatriation\nb refuses_repatriation\nc counted\nd counted",
+    );
+}
+
+#[test]
+fn a_prisoner_whose_transfer_is_barred_never_moves_even_when_sick() {
+    let s = scenario(
+        &["UA", "RU", "BY"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU").barred(),
+            prisoner("b", "UA", "RU").barred().sick(),
+            prisoner("c", "UA", "RU").barred().proceedings(),
+            prisoner("d", "UA", "RU").barred().demanded(),
+            // Refusal comes first; the bar before every other reason.
+            prisoner("e", "UA", "RU").barred().refuses(),
+            prisoner("f", "BY", "RU").barred(),
+            prisoner("g", "UA", "UA").barred(),
+            prisoner("h", "UA", "RU"),
+            prisoner("i", "RU", "UA"),
+        ],
+    );
+    check(
+        &s,
+        "a transfer_barred\nb transfer_barred\nc transfer_barred\nd transfer_barred\n\
+         e refuses_repatriation\nf transfer_barred\ng transfer_barred\nh counted\ni counted",
+    );
+}
+
+/// The barred prisoner is the one each solver would pick first (demanded, longest held); the
+/// terms choose the solver: the circulation (count), the knapsack per direction (value, two
+/// sides), the knapsack network (value, three sides) and the integer program (value, three
+/// sides, a binding cap).
+#[test]
+fn every_solver_leaves_a_barred_prisoner_where_he_is() {
+    let three = |by_value: bool, cap: Option<u64>| {
+        let mut prisoners = Vec::new();
+        for (holder, origin) in [("A", "B"), ("B", "C"), ("C", "A")] {
+            for i in 0..3 {
+                prisoners.push(prisoner(&format!("{origin}-{i}"), holder, origin).rank("nco"));
+            }
+        }
+        prisoners.push(
+            prisoner("x", "A", "B")
+                .rank("nco")
+                .demanded()
+                .captured("2020-01-01"),
+        );
+        let mut s = scenario(&["A", "B", "C"], &[&["A"], &["B"], &["C"]], prisoners);
+        if by_value {
+            s.terms.balance = Balance::Value;
+            s.terms.values = rank_values();
+        }
+        s.terms.max_total = cap;
+        s
+    };
+    let two = |by_value: bool| {
+        let mut s = scenario(
+            &["A", "B"],
+            &[&["A"], &["B"]],
+            vec![
+                prisoner("B-0", "A", "B").rank("nco"),
+                prisoner("x", "A", "B")
+                    .rank("nco")
+                    .demanded()
+                    .captured("2020-01-01"),
+                prisoner("A-0", "B", "A").rank("private"),
+                prisoner("A-1", "B", "A").rank("private"),
+            ],
+        );
+        if by_value {
+            s.terms.balance = Balance::Value;
+            s.terms.values = rank_values();
+        }
+        s
+    };
+    let cases = [
+        ("count, two sides", two(false)),
+        ("count, three sides, capped", three(false, Some(4))),
+        ("value, two sides", two(true)),
+        ("value, three sides", three(true, None)),
+        ("value, three sides, capped", three(true, Some(4))),
+    ];
+    for (name, mut s) in cases {
+        let free = plan(&s).unwrap().into_owned();
+        assert!(
+            free.transfers
+                .iter()
+                .any(|t| t.prisoner == "x" && t.counts_toward_balance),
+            "{name}: x would move"
+        );
+        s.prisoners
+            .iter_mut()
+            .find(|p| p.id == "x")
+            .unwrap()
+            .transfer_barred = true;
+        let barred = plan(&s).unwrap();
+        assert!(barred.optimal, "{name}");
+        check_plan(&s, &barred).unwrap_or_else(|p| panic!("{name}: {p:#?}"));
+        let stays = barred.not_moved.iter().find(|n| n.prisoner == "x");
+        assert_eq!(
+            stays.map(|n| n.reason),
+            Some(Reason::TransferBarred),
+            "{name}"
+        );
+        assert_eq!(
+            objective_of(&barred),
+            per_prisoner_objective(&s),
+            "{name}: the best plan without him"
+        );
+        assert!(barred.objective < free.objective, "{name}");
+    }
+}
+
+#[test]
+fn the_checker_refuses_a_plan_that_moves_a_barred_prisoner_or_gives_another_reason() {
+    let mut s = scenario(
+        &["UA", "RU"],
+        &[&["UA"], &["RU"]],
+        vec![
+            prisoner("a", "UA", "RU"),
+            prisoner("b", "RU", "UA"),
+            prisoner("c", "RU", "UA").sick(),
+        ],
+    );
+    let before = plan(&s).unwrap().into_owned();
+    s.prisoners[0].transfer_barred = true;
+    s.prisoners[2].transfer_barred = true;
+    let problems = check_plan(&s, &before).unwrap_err();
+    assert!(
+        problems.contains(&"a moves but must stay (transfer_barred)".to_string())
+            && problems.contains(&"c moves but must stay (transfer_barred)".to_string()),
+        "{problems:#?}"
+    );
+    let mut wrong_reason = plan(&s).unwrap();
+    assert_eq!(wrong_reason.not_moved[0].reason, Reason::TransferBarred);
+    wrong_reason.not_moved[0].reason = Reason::Balance;
+    assert_eq!(
+        check_plan(&s, &wrong_reason).unwrap_err(),
+        ["a: reason balance but expected transfer_barred"]
+    );
+}
+
+#[test]
+fn transfer_barred_is_read_and_written_only_when_true() {
+    let json = r#"{"parties": [{"id": "UA"}, {"id": "RU"}], "sides": [["UA"], ["RU"]],
+        "prisoners": [
+          {"id": "a", "held_by": "UA", "belongs_to": "RU", "captured_on": "2025-01-01", "transfer_barred": true},
+          {"id": "b", "held_by": "UA", "belongs_to": "RU", "captured_on": "2025-01-01", "transfer_barred": false},
+          {"id": "c", "held_by": "UA", "belongs_to": "RU", "captured_on": "2025-01-01"}
+        ]}"#;
+    let s = parse_scenario(json).unwrap();
+    let flags: Vec<bool> = s.prisoners.iter().map(|p| p.transfer_barred).collect();
+    assert_eq!(flags, [true, false, false]);
+    let written = serde_json::to_value(&s).unwrap();
+    assert_eq!(written["prisoners"][0]["transfer_barred"], true);
+    for i in [1, 2] {
+        let keys: Vec<&String> = written["prisoners"][i]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert!(!keys.iter().any(|k| *k == "transfer_barred"), "{keys:?}");
+    }
+    let not_a_bool = json.replace(r#""transfer_barred": true"#, r#""transfer_barred": "yes""#);
+    assert_eq!(
+        parse_scenario(&not_a_bool).unwrap_err().field,
+        "prisoners[0].transfer_barred"
     );
 }
 

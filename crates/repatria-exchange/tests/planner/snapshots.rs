@@ -27,7 +27,9 @@ const SCENARIO: &str = r#"{
     { "id": "p-07", "held_by": "RU", "belongs_to": "UA", "captured_on": "2024-09-09",
       "refuses_repatriation": true },
     { "id": "p-08", "held_by": "KP", "belongs_to": "RU", "captured_on": "2025-04-04" },
-    { "id": "p-09", "held_by": "UA", "belongs_to": "RU", "captured_on": "2025-05-05" }
+    { "id": "p-09", "held_by": "UA", "belongs_to": "RU", "captured_on": "2025-05-05" },
+    { "id": "p-10", "held_by": "RU", "belongs_to": "UA", "captured_on": "2022-03-03",
+      "seriously_wounded_or_sick": true, "transfer_barred": true }
   ],
   "terms": { "balance": "count", "tolerance": 0, "max_total": 4, "as_of": "2026-01-01" }
 }"#;
@@ -61,6 +63,7 @@ fn a_plan_gives_its_reasons_and_explains_itself() {
         p-07 stays: refuses_repatriation
         p-08 stays: same_side
         p-09 stays: balance
+        p-10 stays: transfer_barred
         p-01 moves UA -> RU
         p-04 moves UA -> RU (not counted)
         p-06 moves RU -> UA
@@ -79,8 +82,9 @@ fn a_plan_gives_its_reasons_and_explains_itself() {
         What limited the exchange:
           - [UA] still holds 2 prisoner(s) who could go home (0 demanded), but nothing more can be received in return within the tolerance; nothing more to give from [RU, KP].
 
-        Left out (6):
+        Left out (7):
           1 refuses repatriation (GC III Art. 109): p-07
+          1 may not be transferred to his power of origin (GC III Art. 12): p-10
           1 holder or power of origin not in the agreement: p-05
           1 holder and power of origin on the same side: p-08
           1 held for judicial proceedings (GC III Art. 115): p-03

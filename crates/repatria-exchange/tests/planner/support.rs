@@ -15,6 +15,7 @@ pub fn prisoner(id: &str, held_by: &str, belongs_to: &str) -> Prisoner {
         rank: None,
         seriously_wounded_or_sick: false,
         refuses_repatriation: false,
+        transfer_barred: false,
         held_for_proceedings: false,
         demanded: false,
         captured_on: "2025-01-01".to_string(),
@@ -24,6 +25,7 @@ pub fn prisoner(id: &str, held_by: &str, belongs_to: &str) -> Prisoner {
 pub trait PrisonerExt {
     fn sick(self) -> Self;
     fn refuses(self) -> Self;
+    fn barred(self) -> Self;
     fn proceedings(self) -> Self;
     fn demanded(self) -> Self;
     fn rank(self, rank: &str) -> Self;
@@ -37,6 +39,10 @@ impl PrisonerExt for Prisoner {
     }
     fn refuses(mut self) -> Self {
         self.refuses_repatriation = true;
+        self
+    }
+    fn barred(mut self) -> Self {
+        self.transfer_barred = true;
         self
     }
     fn proceedings(mut self) -> Self {
@@ -172,6 +178,7 @@ pub fn reference_candidates(scenario: &Scenario) -> Vec<RefCandidate> {
             let (h, o) = (side_of(&p.held_by)?, side_of(&p.belongs_to)?);
             let counted = h != o
                 && !p.refuses_repatriation
+                && !p.transfer_barred
                 && !p.seriously_wounded_or_sick
                 && !p.held_for_proceedings;
             counted.then(|| RefCandidate {

@@ -294,20 +294,17 @@ mod tests {
     }
 
     #[test]
-    fn every_reason_and_rank_has_its_words() {
+    fn every_reason_why_not_optimal_and_rank_has_its_words() {
         use super::super::i18n::{catalog, Lang};
-        use repatria_exchange::Reason::*;
-        let reasons = [
-            RefusesRepatriation,
-            HeldForProceedings,
-            PartyNotInAgreement,
-            SameSide,
-            Balance,
-            MaxTotal,
-        ];
-        let keys = reasons
+        use repatria_exchange::{NotOptimal, Reason};
+        let keys = Reason::ALL
             .iter()
             .map(|r| format!("exchange.reason.{}", r.as_str()))
+            .chain(
+                NotOptimal::ALL
+                    .iter()
+                    .map(|w| format!("exchange.why_not_optimal.{}", w.as_str())),
+            )
             .chain(RANKS.iter().map(|(r, _)| format!("exchange.rank.{r}")));
         for key in keys {
             let (en, uk) = catalog().get(&key).unwrap_or_else(|| panic!("no {key}"));

@@ -16,7 +16,7 @@ pub struct PlanArgs {
     #[arg(long)]
     pub explain: bool,
     /// Time budget in seconds for the integer programs; when it runs out the best plan found is
-    /// written with `"optimal": false`.
+    /// written with `"optimal": false` and `"why_not_optimal": "time_budget_spent"`.
     #[arg(long, default_value_t = 60.0)]
     pub time_limit: f64,
 }
@@ -39,6 +39,12 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
     json.push('\n');
     super::files::write_private(&args.out, json)
         .with_context(|| format!("cannot write plan {}", args.out.display()))?;
+    if let Some(why) = plan.why_not_optimal {
+        eprintln!(
+            "warning: the plan is not proven optimal: {} ({why})",
+            why.description()
+        );
+    }
     if args.explain {
         print!("{}", repatria_exchange::explain(&scenario, &plan));
     }
