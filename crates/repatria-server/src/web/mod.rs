@@ -14,8 +14,10 @@ mod audit;
 mod captives;
 mod dashboard;
 mod exchange;
+mod exchanges;
 pub(crate) mod form;
 pub(crate) mod i18n;
+mod handover;
 mod imports;
 mod media;
 mod session;
@@ -82,6 +84,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(tracing::routes())
         .merge(imports::routes())
         .merge(exchange::routes())
+        .merge(exchanges::routes())
         .merge(media::routes())
         .merge(audit::routes())
         .merge(users::routes())
