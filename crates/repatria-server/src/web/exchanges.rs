@@ -211,7 +211,10 @@ struct ProposalRow {
 
 /// Entry id → the person's name, from the manifest (a read of personal data, audited).
 pub(super) async fn manifest_names(ui: &Ui, id: &str) -> HashMap<Uuid, String> {
-    match ui.get::<ManifestView>(&format!("{}/manifest", api_path(id))).await {
+    match ui
+        .get::<ManifestView>(&format!("{}/manifest", api_path(id)))
+        .await
+    {
         Ok(manifest) => manifest
             .entries
             .into_iter()
@@ -236,7 +239,10 @@ async fn render_show(ui: &Ui, id: &str, state: FormState, notice: Option<String>
         Ok(x) => x,
         Err(failure) => return ui.fail(failure),
     };
-    let proposals = match ui.get::<Vec<ProposalView>>(&format!("{base}/proposals")).await {
+    let proposals = match ui
+        .get::<Vec<ProposalView>>(&format!("{base}/proposals"))
+        .await
+    {
         Ok(all) => all,
         Err(failure) => return ui.fail(failure),
     };
@@ -317,13 +323,21 @@ async fn propose(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> 
     }
     let path = format!("{}/proposals", api_path(&id));
     let page = page_path(&id);
-    act(&ui, &id, "propose", &path, body, &fields, |p: ProposalView| {
-        if p.number > 1 {
-            format!("{page}/proposals?a={}&b={}", p.number - 1, p.number)
-        } else {
-            format!("{page}#proposal-{}", p.number)
-        }
-    })
+    act(
+        &ui,
+        &id,
+        "propose",
+        &path,
+        body,
+        &fields,
+        |p: ProposalView| {
+            if p.number > 1 {
+                format!("{page}/proposals?a={}&b={}", p.number - 1, p.number)
+            } else {
+                format!("{page}#proposal-{}", p.number)
+            }
+        },
+    )
     .await
 }
 
@@ -393,11 +407,7 @@ struct FileQuery {
 }
 
 /// The manifest as a file (CSV, XLSX, PDF), from the API as the visitor.
-async fn manifest_file(
-    ui: Ui,
-    Path(id): Path<String>,
-    Query(query): Query<FileQuery>,
-) -> Response {
+async fn manifest_file(ui: Ui, Path(id): Path<String>, Query(query): Query<FileQuery>) -> Response {
     let mut path = format!(
         "{}/manifest?format={}",
         api_path(&id),
@@ -494,7 +504,9 @@ struct LeftRow {
     captive: Uuid,
     name: String,
     reason: String,
-    changed: bool,
+    /// In the second proposal, a captive the first moved (`removed`); in the first, a
+    /// captive the second moves (`added`).
+    change: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -521,13 +533,24 @@ struct Column {
     counted: usize,
 }
 
-fn column(lang: Lang, p: ProposalView, marked: &HashSet<Uuid>, mark: &'static str) -> Column {
+/// One proposal's column: its transfers in `marked` carry `mark`, its left-out captives
+/// in `other` carry `other_mark`.
+fn column(
+    lang: Lang,
+    p: ProposalView,
+    (marked, mark): (&HashSet<Uuid>, &'static str),
+    (other, other_mark): (&HashSet<Uuid>, &'static str),
+) -> Column {
     let mut names: HashMap<Uuid, String> = HashMap::new();
     let mut transfers: Vec<PersonRow> = p
         .transfers
         .iter()
         .map(|t| {
-            let name = t.person.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+            let name = t
+                .person
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
             names.insert(t.captive, name.clone());
             PersonRow {
                 captive: t.captive,
@@ -537,7 +560,10 @@ fn column(lang: Lang, p: ProposalView, marked: &HashSet<Uuid>, mark: &'static st
                 from: t.from.clone(),
                 to: t.to.clone(),
                 counts: t.counts_toward_balance,
-                wounded: t.person.as_ref().is_some_and(|p| p.seriously_wounded_or_sick),
+                wounded: t
+                    .person
+                    .as_ref()
+                    .is_some_and(|p| p.seriously_wounded_or_sick),
                 change: marked.contains(&t.captive).then_some(mark),
             }
         })
@@ -547,13 +573,17 @@ fn column(lang: Lang, p: ProposalView, marked: &HashSet<Uuid>, mark: &'static st
         .left_out
         .iter()
         .map(|l| {
-            let name = l.person.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+            let name = l
+                .person
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
             names.insert(l.captive, name.clone());
             LeftRow {
                 captive: l.captive,
                 name,
                 reason: reason_text(lang, &l.reason),
-                changed: marked.contains(&l.captive),
+                change: other.contains(&l.captive).then_some(other_mark),
             }
         })
         .collect();
@@ -562,7 +592,9 @@ fn column(lang: Lang, p: ProposalView, marked: &HashSet<Uuid>, mark: &'static st
         .violations
         .iter()
         .map(|v| ViolationRow {
-            name: v.captive.map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string())),
+            name: v
+                .captive
+                .map(|c| names.get(&c).cloned().unwrap_or_else(|| c.to_string())),
             rule: reason_text(lang, v.rule.as_str()),
             article: v.article.clone(),
             message: v.message.clone(),
@@ -623,8 +655,8 @@ async fn compare(ui: Ui, Path(id): Path<String>, Query(query): Query<CompareQuer
     let added: HashSet<Uuid> = second.added.iter().flatten().copied().collect();
     let removed: HashSet<Uuid> = second.removed.iter().flatten().copied().collect();
     let summary = context! { added => added.len(), removed => removed.len() };
-    let left = column(ui.lang, first, &removed, "removed");
-    let right = column(ui.lang, second, &added, "added");
+    let left = column(ui.lang, first, (&removed, "removed"), (&added, "added"));
+    let right = column(ui.lang, second, (&added, "added"), (&removed, "removed"));
     ui.render(
         "exchanges/compare.html",
         context! { x, options, a, b, summary, left, right },
@@ -643,8 +675,16 @@ mod tests {
             .iter()
             .map(|s| format!("exchanges.state.{s}"))
             .chain(Rule::ALL.iter().map(|r| format!("exchanges.rule.{r}")))
-            .chain(EntryStatus::ALL.iter().map(|s| format!("exchanges.status.{s}")))
-            .chain(ProposalSource::ALL.iter().map(|s| format!("exchanges.source.{s}")))
+            .chain(
+                EntryStatus::ALL
+                    .iter()
+                    .map(|s| format!("exchanges.status.{s}")),
+            )
+            .chain(
+                ProposalSource::ALL
+                    .iter()
+                    .map(|s| format!("exchanges.source.{s}")),
+            )
             .chain(
                 repatria_app::exchanges::Reconciled::ALL
                     .iter()

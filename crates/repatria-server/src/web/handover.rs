@@ -111,7 +111,11 @@ fn persons(x: &ExchangeView, manifest: ManifestView) -> Vec<Person> {
         .entries
         .into_iter()
         .map(|e| {
-            let name = e.person.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+            let name = e
+                .person
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
             Person {
                 entry: e.entry,
                 captive: e.captive,
@@ -124,7 +128,10 @@ fn persons(x: &ExchangeView, manifest: ManifestView) -> Vec<Person> {
                 from: e.from,
                 to: e.to,
                 counts: e.counts_toward_balance,
-                wounded: e.person.as_ref().is_some_and(|p| p.seriously_wounded_or_sick),
+                wounded: e
+                    .person
+                    .as_ref()
+                    .is_some_and(|p| p.seriously_wounded_or_sick),
                 status: e.status,
                 handover: e.handover,
             }
@@ -210,7 +217,9 @@ fn after(id: &str, stage: &str, entry: Uuid) -> String {
 
 async fn decide(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> Response {
     let path = format!("{}/handover", api_path(&id));
-    let stage = session::field(&fields, "stage").unwrap_or_default().to_string();
+    let stage = session::field(&fields, "stage")
+        .unwrap_or_default()
+        .to_string();
     let entry = session::field(&fields, "entry").and_then(|e| e.trim().parse::<Uuid>().ok());
     let query = PageQuery {
         q: session::field(&fields, "_q").map(String::from),
