@@ -197,10 +197,20 @@ async fn render(ui: &Ui, id: &str, query: PageQuery, refusal: Refusal) -> Respon
     response
 }
 
+#[derive(Deserialize)]
+struct CountsQuery {
+    /// The handover page's form: the sides folded away.
+    compact: Option<String>,
+}
+
 /// The counts alone, for the page to refresh them.
-async fn counts(ui: Ui, Path(id): Path<String>) -> Response {
+async fn counts(ui: Ui, Path(id): Path<String>, Query(query): Query<CountsQuery>) -> Response {
+    let compact = query.compact.is_some();
     match ui.get::<ExchangeView>(&api_path(&id)).await {
-        Ok(x) => ui.render("exchanges/counts.html", context! { x, live => true }),
+        Ok(x) => ui.render(
+            "exchanges/counts.html",
+            context! { x, compact, live => true },
+        ),
         Err(failure) => ui.fail(failure),
     }
 }
