@@ -132,7 +132,7 @@ await flow("review_and_confirm_a_match", async (pages) => {
 await flow("three_party_exchange_plan", async (pages) => {
   const { page } = await loginAs(browser, "negotiator");
   pages.push(page);
-  await page.getByRole("link", { name: "Exchange" }).click();
+  await page.getByRole("link", { name: "Exchange planner" }).click();
   // Sides [UA] and [RU, KP]: UA holds Korean soldiers, Russia holds Ukrainian ones.
   await page.getByLabel("UA", { exact: false }).first().selectOption("1");
   await page.getByLabel("RU", { exact: false }).first().selectOption("2");
@@ -150,6 +150,104 @@ await flow("three_party_exchange_plan", async (pages) => {
   const lines = csv.trim().split("\n");
   check(lines.length > 1, `the CSV of who moves has rows: ${csv.slice(0, 200)}`);
   check(/KP/.test(csv) && /UA/.test(csv), "the CSV names where prisoners go");
+});
+
+await flow("exchange_story", async (pages) => {
+  // The negotiator opens the exchange under way and compares the two proposals.
+  const { page } = await loginAs(browser, "negotiator");
+  pages.push(page);
+  await page.getByRole("link", { name: "Exchanges", exact: true }).click();
+  check((await page.getByRole("link", { name: "Exchanges", exact: true }).getAttribute("aria-current")) === "page",
+    "the navigation marks the page");
+  await page.getByRole("link", { name: "Exchange via the ICRC, January" }).click();
+  await page.getByRole("heading", { name: "Exchange via the ICRC, January" }).waitFor();
+  check(await page.locator("#restore").isVisible(), "the withdrawal in the demo left a restore suggestion");
+  await page.getByRole("link", { name: /Compare with the previous/ }).click();
+  await page.getByRole("heading", { name: "Proposals side by side" }).waitFor();
+  const difference = await page.locator("#difference").innerText();
+  check(/−2 removed/.test(difference), `the counter-proposal leaves out two: ${difference}`);
+  const struck = page.locator(".proposal-column").first().locator("tr.removed");
+  check((await struck.count()) === 2, `two struck in proposal 1, got ${await struck.count()}`);
+  check(/[А-яЁёІіЇїЄє]/.test(await struck.first().innerText()), "the removed are named, not numbered");
+
+  // The manifest for Russia, downloaded through the page's own session.
+  await page.getByRole("link", { name: "Exchange via the ICRC, January" }).click();
+  const link = page.getByRole("link", { name: "Download CSV (RU)" });
+  const href = await link.getAttribute("href");
+  const answer = await page.request.get(new URL(href, base).toString());
+  check(answer.status() === 200, `the manifest downloads: ${answer.status()}`);
+  check(/^text\/csv/.test(answer.headers()["content-type"]), `as CSV: ${answer.headers()["content-type"]}`);
+  check(/attachment/.test(answer.headers()["content-disposition"] || ""), "as a file to save");
+  const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  const csv = readFileSync(await download.path(), "utf8");
+  check(/^No\.,Name/.test(csv) && csv.trim().split("\n").length > 2, `the manifest has its rows: ${csv.slice(0, 200)}`);
+  const exchangeUrl = page.url();
+
+  // The ICRC delegate at the crossing, on a tablet.
+  const tablet = await loginAs(browser, "icrc_delegate", { viewport: { width: 1024, height: 768 }, hasTouch: true });
+  pages.push(tablet.page);
+  const crossing = tablet.page;
+  await crossing.goto(exchangeUrl);
+  await crossing.getByRole("link", { name: "Open the handover page" }).tap();
+  await crossing.getByRole("heading", { name: "Handover", exact: true }).waitFor();
+  const direction = crossing.locator("#direction-counts tr[data-direction='UA-RU']");
+  const cells = async () => (await direction.locator("td").allInnerTexts()).map(Number);
+  const [, handedBefore, , withdrawnBefore, pendingBefore] = await cells();
+  // Every control is large enough to tap.
+  for (const control of await crossing.locator("li.person").first().locator("label.tap:visible, button:visible, summary").all()) {
+    const box = await control.boundingBox();
+    check(box && box.height >= 48, `a control ${await control.innerText()} is ${box && box.height}px high`);
+  }
+  // A person we hand over, found by a fragment of his name in Cyrillic.
+  const card = crossing.locator("li.person", { has: crossing.locator(".direction", { hasText: "UA → RU" }) }).first();
+  const name = (await card.locator("h3").innerText()).trim();
+  const fragment = name.slice(0, 4);
+  check(/^[А-яЁё]{4}$/.test(fragment), `a Cyrillic fragment: ${fragment}`);
+  const search = crossing.getByLabel("Find a person");
+  await search.tap();
+  await search.fill(fragment.toLowerCase());
+  const visible = crossing.locator("li.person:visible");
+  await crossing.waitForFunction(() => document.querySelectorAll("li.person[hidden]").length > 0);
+  const folded = fragment.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").normalize("NFC").toLowerCase();
+  for (const item of await visible.all()) {
+    check((await item.getAttribute("data-name")).includes(folded), "only matching names stay");
+  }
+  await search.press("Enter");
+  await crossing.waitForURL(/\?q=/);
+  await crossing.getByLabel("Stage").fill("bus 3");
+  await search.press("Enter");
+  await crossing.waitForURL(/stage=bus/);
+  const him = crossing.locator("li.person", { has: crossing.locator("h3", { hasText: name }) });
+  await him.getByText("Identity verified").tap();
+  await him.getByText("Wish to go confirmed before the ICRC delegate").tap();
+  await him.getByText("Fit to travel").tap();
+  await him.getByText("Personal effects returned").tap();
+  check(await him.getByRole("checkbox", { name: /Wish to go confirmed/ }).isChecked(), "one tap checks a box");
+  await him.getByRole("button", { name: new RegExp(`^Handed over`) }).tap();
+  await crossing.locator("#done").waitFor();
+  check((await crossing.locator("#done").innerText()).includes(name), "the decision is confirmed by name");
+  check((await crossing.getByLabel("Stage").inputValue()) === "bus 3", "the stage is remembered");
+  const [, handedAfter, , , pendingAfter] = await cells();
+  check(handedAfter === handedBefore + 1 && pendingAfter === pendingBefore - 1,
+    `the counts move: ${handedBefore}/${pendingBefore} → ${handedAfter}/${pendingAfter}`);
+  const decided = crossing.locator("table.decided tr", { hasText: name });
+  check((await decided.innerText()).includes("bus 3"), "he is decided at the stage given");
+
+  // Another refuses at the last minute: withdrawn with the reason; the page says who
+  // restores the balance.
+  const other = crossing.locator("li.person", { has: crossing.locator(".direction", { hasText: "UA → RU" }) }).first();
+  const otherName = (await other.locator("h3").innerText()).trim();
+  await other.locator("summary").tap();
+  await other.getByLabel("Why he is withdrawn").fill("Refused at the crossing before the delegate");
+  await other.getByRole("button", { name: /^Withdraw him/ }).tap();
+  await crossing.locator("#done").waitFor();
+  check((await crossing.locator("#done").innerText()).includes(otherName), "the withdrawal is confirmed");
+  const [, , , withdrawnAfter] = await cells();
+  check(withdrawnAfter === withdrawnBefore + 1, `one more withdrawn: ${withdrawnBefore} → ${withdrawnAfter}`);
+  const restore = crossing.locator("#restore");
+  await restore.waitFor();
+  check((await restore.locator("li").count()) >= 1, `the restore suggestion names persons: ${await restore.innerText()}`);
+  check((await crossing.locator("#balance-state").getAttribute("data-balanced")) === "false", "the balance is off");
 });
 
 await flow("journalist_sees_no_date_of_birth", async (pages) => {

@@ -24,10 +24,12 @@ export async function loginAs(browser, role, options = {}) {
   return loginWith(browser, account.username, account.password, options);
 }
 
-/** A new browser context logged in with a user name and password (and a one-time code). */
+/** A new browser context logged in with a user name and password (and a one-time code);
+ * `options.viewport` and `options.hasTouch` make it a tablet. */
 export async function loginWith(browser, username, password, options = {}) {
   const context = await browser.newContext({
-    viewport: { width: 1280, height: 860 },
+    viewport: options.viewport || { width: 1280, height: 860 },
+    hasTouch: !!options.hasTouch,
     locale: options.locale || "en-GB",
   });
   const page = await context.newPage();

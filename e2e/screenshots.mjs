@@ -132,5 +132,57 @@ await own.page.getByRole("button", { name: "Set up a new secret" }).click();
 await shot(own.page, "28-second-factor");
 await own.context.close();
 
+// Exchanges as records: the negotiator's list, the exchange under way, two proposals
+// side by side, the one still negotiating, the other side's manifest reconciled; the
+// handover on a tablet as the ICRC delegate, and an officer's decision refused (Art. 109).
+const exchanges = await api("negotiator", "GET", "/api/exchanges");
+const underway = exchanges.find((x) => x.state === "in_progress");
+const negotiating = exchanges.find((x) => x.state === "negotiating");
+const neg = await loginAs(browser, "negotiator");
+await neg.page.goto(`${base}/exchanges`);
+await shot(neg.page, "29-exchanges");
+await neg.page.goto(`${base}/exchanges/${underway.id}`);
+await shot(neg.page, "30-exchange");
+await neg.page.goto(`${base}/exchanges/${underway.id}/proposals?a=1&b=2`);
+await shot(neg.page, "31-exchange-proposals");
+await neg.page.goto(`${base}/exchanges/${negotiating.id}`);
+await shot(neg.page, "32-exchange-negotiating");
+const ours = await api("negotiator", "GET", `/api/exchanges/${underway.id}/manifest?party=RU`);
+// Their list: our persons as they write them (dates of birth from the registry), less
+// one, and one we do not have.
+const rows = [];
+for (const e of ours.entries.slice(1)) {
+  const [family, rest = ""] = e.person.name.split(", ");
+  const [given = "", ...patronymic] = rest.split(" ");
+  const record = await api("admin", "GET", `/api/captives/${e.captive}`);
+  const born = (record.identity_claims.find((c) => c.date_of_birth) || {}).date_of_birth || "";
+  rows.push([family, given, patronymic.join(" "), born].join(","));
+}
+await neg.page.goto(`${base}/exchanges/${underway.id}`);
+await neg.page.locator("#f-theirs-by").selectOption("RU");
+await neg.page.setInputFiles("#f-theirs-file", {
+  name: "their-manifest.csv",
+  mimeType: "text/csv",
+  buffer: Buffer.from(["Фамилия,Имя,Отчество,Дата рождения", ...rows, "Петренко,Остап,Ильич,1988-01-01"].join("\n") + "\n"),
+});
+await neg.page.getByRole("button", { name: "Reconcile with ours" }).click();
+await neg.page.locator("#reconciliation").waitFor();
+await shot(neg.page, "33-exchange-reconciled");
+await neg.context.close();
+
+const tabletView = { viewport: { width: 1024, height: 768 }, hasTouch: true };
+const delegate = await loginAs(browser, "icrc_delegate", tabletView);
+await delegate.page.goto(`${base}/exchanges/${underway.id}/handover?stage=${encodeURIComponent("bus 2")}`);
+await shot(delegate.page, "34-exchange-handover");
+await delegate.context.close();
+const officer = await loginAs(browser, "negotiator", tabletView);
+await officer.page.goto(`${base}/exchanges/${underway.id}/handover`);
+const card = officer.page.locator("li.person", { has: officer.page.locator(".direction", { hasText: "UA → RU" }) }).first();
+await card.getByText("Identity verified").tap();
+await card.getByRole("button", { name: /^Handed over/ }).tap();
+await officer.page.locator("li.person.refused").waitFor();
+await shot(officer.page, "35-exchange-handover-refused");
+await officer.context.close();
+
 await browser.close();
 console.log(`${taken.length} screenshots in ${out}`);

@@ -268,7 +268,7 @@ fn upload_query(upload: &Upload, map: &str) -> String {
 /// which the form sends before the file) is checked before a byte of the file is read,
 /// so that a page elsewhere cannot make a visitor's browser upload, and the server read,
 /// a file the visitor never chose.
-async fn read_upload(
+pub(super) async fn read_upload(
     ui: &Ui,
     mut multipart: Multipart,
 ) -> Result<(Fields, String, Bytes), Failure> {

@@ -14,7 +14,9 @@ mod audit;
 mod captives;
 mod dashboard;
 mod exchange;
+mod exchanges;
 pub(crate) mod form;
+mod handover;
 pub(crate) mod i18n;
 mod imports;
 mod media;
@@ -82,6 +84,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(tracing::routes())
         .merge(imports::routes())
         .merge(exchange::routes())
+        .merge(exchanges::routes())
         .merge(media::routes())
         .merge(audit::routes())
         .merge(users::routes())

@@ -235,7 +235,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn from_answer(status: StatusCode, body: &[u8]) -> Failure {
+    pub fn from_answer(status: StatusCode, body: &[u8]) -> Failure {
         match serde_json::from_slice::<ErrorAnswer>(body) {
             Ok(ErrorAnswer {
                 error: ErrorPart {
@@ -381,6 +381,9 @@ fn permissions(role: Role) -> BTreeMap<&'static str, bool> {
         ("read_medical_notes", ReadMedicalNotes),
         ("read_audit", ReadAudit),
         ("plan_exchange", PlanExchange),
+        ("read_exchanges", ReadExchanges),
+        ("manage_exchanges", ManageExchanges),
+        ("record_handover", RecordHandover),
         ("manage_users", ManageUsers),
         ("manage_media", ManageMedia),
         ("read_tracing", ReadTracing),

@@ -9,4 +9,5 @@ mod exchanges;
 mod web;
 mod web_accounts;
 mod web_admin;
+mod web_exchanges;
 mod web_tracing;
