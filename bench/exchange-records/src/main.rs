@@ -46,25 +46,85 @@ struct Args {
 }
 
 const RU_STEMS: &[&str] = &[
-    "Иван", "Петр", "Сидор", "Кузнец", "Смирн", "Попов", "Волк", "Морозов", "Лебедев",
-    "Козл", "Новик", "Соколов", "Павл", "Семен", "Голуб", "Виноград", "Богдан", "Воробь",
-    "Федор", "Михайл", "Беляк", "Тарас", "Белов", "Комар", "Орлов", "Киселёв", "Макаров",
+    "Иван",
+    "Петр",
+    "Сидор",
+    "Кузнец",
+    "Смирн",
+    "Попов",
+    "Волк",
+    "Морозов",
+    "Лебедев",
+    "Козл",
+    "Новик",
+    "Соколов",
+    "Павл",
+    "Семен",
+    "Голуб",
+    "Виноград",
+    "Богдан",
+    "Воробь",
+    "Федор",
+    "Михайл",
+    "Беляк",
+    "Тарас",
+    "Белов",
+    "Комар",
+    "Орлов",
+    "Киселёв",
+    "Макаров",
 ];
 const RU_ENDINGS: &[&str] = &["ов", "ев", "ин", "ский", "енко", "ых", "ук", ""];
 const RU_GIVEN: &[&str] = &[
-    "Александр", "Дмитрий", "Максим", "Сергей", "Андрей", "Алексей", "Артём", "Илья",
-    "Кирилл", "Михаил", "Никита", "Матвей", "Роман", "Егор", "Арсений", "Иван", "Денис",
-    "Евгений", "Тимофей", "Владислав", "Игорь", "Павел", "Олег", "Виктор",
+    "Александр",
+    "Дмитрий",
+    "Максим",
+    "Сергей",
+    "Андрей",
+    "Алексей",
+    "Артём",
+    "Илья",
+    "Кирилл",
+    "Михаил",
+    "Никита",
+    "Матвей",
+    "Роман",
+    "Егор",
+    "Арсений",
+    "Иван",
+    "Денис",
+    "Евгений",
+    "Тимофей",
+    "Владислав",
+    "Игорь",
+    "Павел",
+    "Олег",
+    "Виктор",
 ];
 const UA_STEMS: &[&str] = &[
     "Shevch", "Koval", "Bondar", "Tkach", "Kravch", "Meln", "Boik", "Lys", "Savch", "Rud",
-    "Marchen", "Petr", "Klym", "Pavl", "Honch", "Levch", "Oliin", "Moroz", "Hrytsen",
-    "Kharchen", "Ostap", "Symon", "Tymosh", "Fedor", "Yarem",
+    "Marchen", "Petr", "Klym", "Pavl", "Honch", "Levch", "Oliin", "Moroz", "Hrytsen", "Kharchen",
+    "Ostap", "Symon", "Tymosh", "Fedor", "Yarem",
 ];
 const UA_ENDINGS: &[&str] = &["enko", "uk", "yk", "chuk", "ko", "iak", "ets", ""];
 const UA_GIVEN: &[&str] = &[
-    "Andrii", "Oleksandr", "Dmytro", "Serhii", "Mykola", "Taras", "Yurii", "Vasyl",
-    "Ivan", "Bohdan", "Oleh", "Roman", "Petro", "Volodymyr", "Maksym", "Denys", "Ostap",
+    "Andrii",
+    "Oleksandr",
+    "Dmytro",
+    "Serhii",
+    "Mykola",
+    "Taras",
+    "Yurii",
+    "Vasyl",
+    "Ivan",
+    "Bohdan",
+    "Oleh",
+    "Roman",
+    "Petro",
+    "Volodymyr",
+    "Maksym",
+    "Denys",
+    "Ostap",
 ];
 
 /// A fictional person: family, given, date of birth.
@@ -85,7 +145,11 @@ fn person(rng: &mut StdRng, cyrillic: bool) -> (String, String, PartialDate) {
         rng.gen_range(1..=28),
     )
     .expect("a valid date");
-    (family, given[rng.gen_range(0..given.len())].to_string(), born)
+    (
+        family,
+        given[rng.gen_range(0..given.len())].to_string(),
+        born,
+    )
 }
 
 fn party(code: &str) -> PartyCode {
@@ -162,7 +226,11 @@ async fn main() -> anyhow::Result<()> {
     let store = db.store().await;
     let actor = Actor::new("bench");
     let now = chrono::Utc::now();
-    for (code, name) in [("UA", "Ukraine"), ("RU", "Russian Federation"), ("ICRC", "ICRC")] {
+    for (code, name) in [
+        ("UA", "Ukraine"),
+        ("RU", "Russian Federation"),
+        ("ICRC", "ICRC"),
+    ] {
         store
             .create_party(&actor, repatria_core::Party::new(code, name)?, now)
             .await?;
@@ -245,7 +313,10 @@ async fn main() -> anyhow::Result<()> {
         .error_for_status()?
         .json()
         .await?;
-    let x = format!("{base}/api/exchanges/{}", exchange["id"].as_str().context("id")?);
+    let x = format!(
+        "{base}/api/exchanges/{}",
+        exchange["id"].as_str().context("id")?
+    );
 
     let t = Instant::now();
     let proposal: Value = client
@@ -258,7 +329,11 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let planned = t.elapsed();
     let transfers = proposal["transfers"].as_array().context("transfers")?.len();
-    anyhow::ensure!(transfers == 2 * n, "the plan moves {transfers}, not {}", 2 * n);
+    anyhow::ensure!(
+        transfers == 2 * n,
+        "the plan moves {transfers}, not {}",
+        2 * n
+    );
 
     let t = Instant::now();
     client
@@ -308,7 +383,9 @@ async fn main() -> anyhow::Result<()> {
     let rows = n - missing + extra;
     let t = Instant::now();
     let reconciled: Value = client
-        .post(format!("{x}/counterpart-manifest?by=RU&file_name=theirs.csv"))
+        .post(format!(
+            "{x}/counterpart-manifest?by=RU&file_name=theirs.csv"
+        ))
         .header("content-type", "text/csv")
         .body(csv)
         .send()
@@ -348,7 +425,13 @@ async fn main() -> anyhow::Result<()> {
             let mut latencies = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let t = Instant::now();
-                client.get(&x).send().await?.error_for_status()?.bytes().await?;
+                client
+                    .get(&x)
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .bytes()
+                    .await?;
                 latencies.push(t.elapsed());
             }
             anyhow::Ok(latencies)
@@ -357,7 +440,11 @@ async fn main() -> anyhow::Result<()> {
     let mut decisions = Vec::with_capacity(args.decisions);
     let started = Instant::now();
     for e in entries.iter().take(args.decisions) {
-        let outcome = if e["from"] == "UA" { "handed_over" } else { "received" };
+        let outcome = if e["from"] == "UA" {
+            "handed_over"
+        } else {
+            "received"
+        };
         let body = json!({
             "entry": e["entry"], "outcome": outcome, "stage": "bus 1",
             "checks": { "identity_verified": true, "wish_confirmed": outcome == "handed_over" }
@@ -377,22 +464,38 @@ async fn main() -> anyhow::Result<()> {
     for r in readers {
         reads.extend(r.await??);
     }
-    let last: Value = client.get(&x).send().await?.error_for_status()?.json().await?;
+    let last: Value = client
+        .get(&x)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
     anyhow::ensure!(
-        last["counts"]["balanced"] == false && last["restore"]["withdraw"].as_array().is_some_and(|w| w.len() == 1),
+        last["counts"]["balanced"] == false
+            && last["restore"]["withdraw"]
+                .as_array()
+                .is_some_and(|w| w.len() == 1),
         "the withdrawal's suggestion is missing: {}",
         last["restore"]
     );
     decisions.sort();
     reads.sort();
 
-    println!("backend: {}, {n} persons per direction", args.backend.as_str());
+    println!(
+        "backend: {}, {n} persons per direction",
+        args.backend.as_str()
+    );
     println!(
         "proposal from the planner over {} captives: {:.0} ms",
         2 * n,
         ms(planned)
     );
-    println!("agreement (manifest of {} entries frozen): {:.0} ms", 2 * n, ms(agreed));
+    println!(
+        "agreement (manifest of {} entries frozen): {:.0} ms",
+        2 * n,
+        ms(agreed)
+    );
     for (format, took, size) in &exports {
         println!(
             "manifest for RU as {format}: {:.0} ms, {:.1} MB",

@@ -256,7 +256,9 @@ pub async fn load(
 /// persons decided, one withdrawn), and one still negotiating with two proposals.
 async fn exchange_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoError> {
     use crate::exchanges::{self, ProposalInput};
-    use repatria_exchange::record::{Checks, HandoverRequest, NewExchange, Outcome, TransferRequest};
+    use repatria_exchange::record::{
+        Checks, HandoverRequest, NewExchange, Outcome, TransferRequest,
+    };
     let negotiator = Actor::new("demo-negotiator");
     let delegate = Actor::new("demo-icrc-delegate");
     let failed = |e: exchanges::ExchangeAppError| DemoError::Import(e.to_string());
@@ -358,40 +360,60 @@ async fn exchange_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoE
         fit_to_travel: Some(true),
         effects_returned: Some(true),
     };
-    let given: Vec<_> = manifest.iter().filter(|e| e.from.as_str() == "UA").collect();
+    let given: Vec<_> = manifest
+        .iter()
+        .filter(|e| e.from.as_str() == "UA")
+        .collect();
     let got: Vec<_> = manifest.iter().filter(|e| e.to.as_str() == "UA").collect();
     let mut decisions = Vec::new();
     for e in given.iter().take(3) {
-        decisions.push((e.id, HandoverRequest {
-            outcome: Outcome::HandedOver,
-            at: now - chrono::Duration::minutes(40),
-            stage: Some("bus 1".into()),
-            checks: checks(true),
-            note: None,
-        }));
+        decisions.push((
+            e.id,
+            HandoverRequest {
+                outcome: Outcome::HandedOver,
+                at: now - chrono::Duration::minutes(40),
+                stage: Some("bus 1".into()),
+                checks: checks(true),
+                note: None,
+            },
+        ));
     }
     for e in got.iter().take(2) {
-        decisions.push((e.id, HandoverRequest {
-            outcome: Outcome::Received,
-            at: now - chrono::Duration::minutes(35),
-            stage: Some("bus 1".into()),
-            checks: checks(false),
-            note: None,
-        }));
+        decisions.push((
+            e.id,
+            HandoverRequest {
+                outcome: Outcome::Received,
+                at: now - chrono::Duration::minutes(35),
+                stage: Some("bus 1".into()),
+                checks: checks(false),
+                note: None,
+            },
+        ));
     }
     if let Some(e) = given.get(3) {
-        decisions.push((e.id, HandoverRequest {
-            outcome: Outcome::Withdrawn,
-            at: now - chrono::Duration::minutes(30),
-            stage: Some("bus 2".into()),
-            checks: Checks::default(),
-            note: Some("Refused at the crossing before the ICRC delegate".into()),
-        }));
+        decisions.push((
+            e.id,
+            HandoverRequest {
+                outcome: Outcome::Withdrawn,
+                at: now - chrono::Duration::minutes(30),
+                stage: Some("bus 2".into()),
+                checks: Checks::default(),
+                note: Some("Refused at the crossing before the ICRC delegate".into()),
+            },
+        ));
     }
     for (entry, request) in decisions {
-        exchanges::handover(store, &delegate, repatria_core::Role::IcrcDelegate, id, entry, request, now)
-            .await
-            .map_err(failed)?;
+        exchanges::handover(
+            store,
+            &delegate,
+            repatria_core::Role::IcrcDelegate,
+            id,
+            entry,
+            request,
+            now,
+        )
+        .await
+        .map_err(failed)?;
     }
     // A second exchange, still negotiating.
     let open = exchanges::create(
@@ -418,9 +440,17 @@ async fn exchange_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoE
             to: c.power_of_origin.clone(),
         })
         .collect();
-    exchanges::propose(store, &negotiator, open.exchange.id, party("RU"), ProposalInput::Transfers(wounded), None, now)
-        .await
-        .map_err(failed)?;
+    exchanges::propose(
+        store,
+        &negotiator,
+        open.exchange.id,
+        party("RU"),
+        ProposalInput::Transfers(wounded),
+        None,
+        now,
+    )
+    .await
+    .map_err(failed)?;
     Ok(())
 }
 

@@ -239,13 +239,7 @@ mod tests {
             dead,
             released,
         ];
-        let scenario = held_scenario(
-            &parties,
-            &all,
-            request(),
-            &HashSet::new(),
-            &BTreeSet::new(),
-        );
+        let scenario = held_scenario(&parties, &all, request(), &HashSet::new(), &BTreeSet::new());
         // The registry's facts the planner needs: proceedings (Art. 115) and confirmed
         // demands.
         let mut held = plain.clone();
@@ -279,7 +273,10 @@ mod tests {
             .iter()
             .map(|p| (p.belongs_to.as_str(), p.transfer_barred))
             .collect();
-        assert!(flags.iter().all(|(origin, b)| *b == (*origin == "KP")), "{flags:?}");
+        assert!(
+            flags.iter().all(|(origin, b)| *b == (*origin == "KP")),
+            "{flags:?}"
+        );
         let ids: Vec<String> = scenario.prisoners.iter().map(|p| p.id.clone()).collect();
         assert_eq!(
             ids,

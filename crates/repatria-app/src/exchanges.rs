@@ -13,8 +13,8 @@ use repatria_core::{
 };
 use repatria_exchange::record::{
     self, check_proposal, counts, decide, restore, Candidate, CaptiveFacts, Counts, Decider,
-    Difference, Exchange, ExchangeError, HandoverRequest, ManifestEntry, NewExchange,
-    Proposal, ProposalSource, Restore, TransferRequest,
+    Difference, Exchange, ExchangeError, HandoverRequest, ManifestEntry, NewExchange, Proposal,
+    ProposalSource, Restore, TransferRequest,
 };
 use repatria_exchange::{plan_with, PlanOptions};
 use repatria_store::{Actor, AuditAction, Completion, SqlStore, StoreError};
@@ -62,7 +62,12 @@ pub async fn create(
     now: Timestamp,
 ) -> Result<ExchangeSummary> {
     let exchange = Exchange::open(ExchangeId(uuid::Uuid::now_v7()), new, &actor.user, now)?;
-    let known: HashSet<PartyCode> = store.list_parties().await?.into_iter().map(|p| p.code).collect();
+    let known: HashSet<PartyCode> = store
+        .list_parties()
+        .await?
+        .into_iter()
+        .map(|p| p.code)
+        .collect();
     let mut unknown = Vec::new();
     for (i, side) in exchange.sides.iter().enumerate() {
         for (j, p) in side.iter().enumerate() {
@@ -120,7 +125,9 @@ async fn summary(store: &SqlStore, exchange: Exchange) -> Result<ExchangeSummary
                 value: e.balance_value(),
                 demanded: demanded.contains(&e.captive),
                 days_in_captivity: captives.get(&e.captive).map_or(0, |c| {
-                    (today - c.capture.captured_at.date_naive()).num_days().max(0) as u64
+                    (today - c.capture.captured_at.date_naive())
+                        .num_days()
+                        .max(0) as u64
                 }),
             })
             .collect();
@@ -206,7 +213,9 @@ async fn barred(store: &SqlStore) -> Result<BTreeSet<PartyCode>> {
 
 /// Records a demand list sent as values (a side's persons in any script): matched
 /// against the registry like an imported list; a person confirms each link. The same
-/// persons sent again for the same exchange are recognised and not stored twice.
+/// persons sent again for the same exchange are recognised and not stored twice
+/// (`serialised` is what they were sent as: its hash recognises them).
+#[allow(clippy::too_many_arguments)]
 pub async fn demand(
     store: &SqlStore,
     matching: &Matching,
@@ -270,7 +279,10 @@ pub async fn demands(store: &SqlStore, id: ExchangeId) -> Result<Vec<imports::Re
 
 /// The registry's facts for the exchange's rules: every captive, with the demanded
 /// ones marked.
-async fn registry_facts(store: &SqlStore, id: ExchangeId) -> Result<(Vec<Captive>, Vec<CaptiveFacts>)> {
+async fn registry_facts(
+    store: &SqlStore,
+    id: ExchangeId,
+) -> Result<(Vec<Captive>, Vec<CaptiveFacts>)> {
     let demanded = store.demanded_captives(Some(id)).await?;
     let captives = store.all_captives().await?;
     let facts = captives
@@ -475,12 +487,16 @@ pub fn name_for(c: &Captive, reader: Option<&PartyCode>) -> String {
     use repatria_match::{for_reader, script_for_party, NameParts};
     let assessed = c.assessed_identity().or(c.claims.first());
     let Some(reader) = reader else {
-        return assessed.map(|claim| claim.name.display()).unwrap_or_default();
+        return assessed
+            .map(|claim| claim.name.display())
+            .unwrap_or_default();
     };
     // The assessed identity first, then the other claims, in the order recorded.
-    let claims = assessed
-        .into_iter()
-        .chain(c.claims.iter().filter(|claim| Some(claim.id) != assessed.map(|a| a.id)));
+    let claims = assessed.into_iter().chain(
+        c.claims
+            .iter()
+            .filter(|claim| Some(claim.id) != assessed.map(|a| a.id)),
+    );
     let names: Vec<NameParts<'_>> = claims
         .map(|claim| NameParts {
             family: claim.name.family.as_deref().unwrap_or(""),
@@ -515,7 +531,10 @@ pub async fn proposal(
         Some(m) => {
             let earlier = store.proposal(id, m).await.map_err(|e| match e {
                 StoreError::NotFound => ExchangeAppError::from(ExchangeError::Invalid(vec![
-                    repatria_core::FieldError::new("against", format!("this exchange has no proposal {m}")),
+                    repatria_core::FieldError::new(
+                        "against",
+                        format!("this exchange has no proposal {m}"),
+                    ),
                 ])),
                 e => e.into(),
             })?;
@@ -771,13 +790,16 @@ pub async fn reconcile(
             captives.iter().map(|c| (c.id, name_for(c, None))).collect();
         (scored, names)
     });
-    let entry_of: HashMap<CaptiveId, &ManifestEntry> = entries.iter().map(|e| (e.captive, e)).collect();
+    let entry_of: HashMap<CaptiveId, &ManifestEntry> =
+        entries.iter().map(|e| (e.captive, e)).collect();
     // Sure candidates per entry and per row.
     let mut sure_rows: HashMap<CaptiveId, Vec<(u64, f64)>> = HashMap::new();
     let mut maybe_rows: HashMap<CaptiveId, Vec<(u64, f64)>> = HashMap::new();
     for (row, candidates) in rows.iter().zip(&scored) {
-        let sure: Vec<&(CaptiveId, f64)> =
-            candidates.iter().filter(|(_, p)| *p >= policy.auto_link).collect();
+        let sure: Vec<&(CaptiveId, f64)> = candidates
+            .iter()
+            .filter(|(_, p)| *p >= policy.auto_link)
+            .collect();
         for (c, p) in candidates {
             if sure.len() == 1 && sure[0].0 == *c {
                 sure_rows.entry(*c).or_default().push((row.entry.line, *p));
@@ -841,15 +863,22 @@ pub async fn reconcile(
     // Counts per direction on both lists: ours from the manifest; theirs by the
     // direction their row gives, else the matched entry's.
     let mut totals: Vec<DirectionTotals> = Vec::new();
-    let mut add = |from: Option<PartyCode>, to: Option<PartyCode>, ours: u64, theirs: u64| {
-        match totals.iter_mut().find(|t| t.from == from && t.to == to) {
+    let mut add =
+        |from: Option<PartyCode>, to: Option<PartyCode>, ours: u64, theirs: u64| match totals
+            .iter_mut()
+            .find(|t| t.from == from && t.to == to)
+        {
             Some(t) => {
                 t.ours += ours;
                 t.theirs += theirs;
             }
-            None => totals.push(DirectionTotals { from, to, ours, theirs }),
-        }
-    };
+            None => totals.push(DirectionTotals {
+                from,
+                to,
+                ours,
+                theirs,
+            }),
+        };
     for e in &entries {
         add(Some(e.from.clone()), Some(e.to.clone()), 1, 0);
     }
@@ -871,8 +900,14 @@ pub async fn reconcile(
         matched: count(Reconciled::Matched),
         missing_from_theirs: count(Reconciled::MissingFromTheirs),
         ambiguous: count(Reconciled::Ambiguous)
-            + extra.iter().filter(|r| r.result == Reconciled::Ambiguous).count() as u64,
-        extra_in_theirs: extra.iter().filter(|r| r.result == Reconciled::ExtraInTheirs).count() as u64,
+            + extra
+                .iter()
+                .filter(|r| r.result == Reconciled::Ambiguous)
+                .count() as u64,
+        extra_in_theirs: extra
+            .iter()
+            .filter(|r| r.result == Reconciled::ExtraInTheirs)
+            .count() as u64,
         by,
         entries: out_entries,
         extra,

@@ -329,8 +329,18 @@ pub async fn import_read(
         });
     }
     let (format, entries) = read?;
-    import_entries(store, matching, actor, input, hash, format.as_str(), entries, now, progress)
-        .await
+    import_entries(
+        store,
+        matching,
+        actor,
+        input,
+        hash,
+        format.as_str(),
+        entries,
+        now,
+        progress,
+    )
+    .await
 }
 
 /// [`import`] of persons given as values (a demand list sent as JSON): `format` is
@@ -354,7 +364,18 @@ pub async fn import_persons(
             counts,
         });
     }
-    import_entries(store, matching, actor, input, hash, "json", entries, now, &|_, _| {}).await
+    import_entries(
+        store,
+        matching,
+        actor,
+        input,
+        hash,
+        "json",
+        entries,
+        now,
+        &|_, _| {},
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -386,7 +407,7 @@ async fn import_entries(
     let done = AtomicU64::new(0);
     let tick = || {
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-        if n % 1000 == 0 || n == total {
+        if n.is_multiple_of(1000) || n == total {
             progress(n, total);
         }
     };
@@ -469,7 +490,9 @@ async fn import_entries(
     let rows = import.rows;
     // A new list's links are all proposals: counted here rather than read back.
     let counts = match import.kind {
-        ImportKind::List | ImportKind::Demand => count(new.entries.iter().map(|e| e.line), &new.links),
+        ImportKind::List | ImportKind::Demand => {
+            count(new.entries.iter().map(|e| e.line), &new.links)
+        }
         ImportKind::Tracing => Counts::default(),
     };
     match store.import_list(actor, new, now).await {

@@ -366,10 +366,15 @@ impl Proceedings {
     /// Checks the reference (1 to 200 characters) and the note (at most 2,000).
     pub fn check(&self) -> Result<(), DomainError> {
         let mut v = crate::error::Validator::new();
-        v.check(crate::party::required_text(&self.reference, 200).map_err(|e| e.within("reference")));
+        v.check(
+            crate::party::required_text(&self.reference, 200).map_err(|e| e.within("reference")),
+        );
         if let Some(note) = &self.note {
             if note.chars().count() > 2000 {
-                v.check::<()>(Err(crate::FieldError::new("note", "must be at most 2000 characters")));
+                v.check::<()>(Err(crate::FieldError::new(
+                    "note",
+                    "must be at most 2000 characters",
+                )));
             }
         }
         v.finish()
@@ -412,7 +417,10 @@ pub struct Captive {
     pub repatriation_wish: Option<WishRecord>,
     pub capture_card_sent_at: Option<Timestamp>,
     /// Held back for judicial proceedings (Art. 115); `None` when there are none.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub proceedings: Option<Proceedings>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -834,6 +842,30 @@ pub(crate) mod tests {
             }
             (got, want) => panic!("{events:?}: got {got:?} / {:?}, want {want:?}", c.status()),
         }
+    }
+
+    #[test]
+    fn proceedings_are_recorded_checked_and_ended_art_115() {
+        let mut c = captive();
+        let now = at(20, 8);
+        let proceedings = |reference: &str, since| Proceedings {
+            reference: reference.into(),
+            since,
+            recorded_by: "registrar".into(),
+            note: None,
+        };
+        let nothing = c.set_proceedings(None, now).unwrap_err();
+        assert!(nothing.to_string().contains("no proceedings"), "{nothing}");
+        let empty = c.set_proceedings(Some(proceedings(" ", at(12, 8))), now);
+        assert!(matches!(empty, Err(DomainError::Invalid(f)) if f[0].field == "reference"));
+        let future = c.set_proceedings(Some(proceedings("Case 1", at(21, 8))), now);
+        assert!(matches!(future, Err(DomainError::Invalid(f)) if f[0].field == "since"));
+        assert_eq!(c.proceedings, None, "a refused change leaves the record as it was");
+        c.set_proceedings(Some(proceedings("Case 1", at(12, 8))), now)
+            .unwrap();
+        assert_eq!(c.proceedings.as_ref().unwrap().reference, "Case 1");
+        c.set_proceedings(None, now).unwrap();
+        assert_eq!(c.proceedings, None);
     }
 
     #[test]

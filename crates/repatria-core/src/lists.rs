@@ -39,7 +39,10 @@ pub struct ListImport {
     pub created_at: Timestamp,
     pub created_by: String,
     /// The exchange a demand list belongs to.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub exchange: Option<crate::ExchangeId>,
 }
 

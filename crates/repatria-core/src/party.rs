@@ -51,7 +51,10 @@ pub struct Party {
     /// Why the bureau's detaining power may not transfer prisoners to this party
     /// (GC III Art. 12: only to a party to the Convention willing and able to apply
     /// it); `None` when transfers are allowed.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub transfer_barred: Option<String>,
 }
 

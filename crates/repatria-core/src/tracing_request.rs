@@ -73,7 +73,10 @@ pub struct TracingRequest {
     pub answers: Vec<TracingAnswer>,
     /// An answer prepared for the tracing officer to review and send (for instance when
     /// the person sought came home in an exchange); not given to the family yet.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub prepared_answer: Option<TracingAnswer>,
     pub created_at: Timestamp,
     pub created_by: String,
@@ -281,9 +284,30 @@ mod tests {
             candidates: vec![],
             linked_captive: None,
             answers: vec![],
+            prepared_answer: None,
             created_at: chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             created_by: "tracer-1".into(),
         }
+    }
+
+    #[test]
+    fn an_answer_prepared_waits_for_the_officer_and_is_refused_once_closed() {
+        let mut r = request(true);
+        let answer = |text: &str| TracingAnswer {
+            at: chrono::Utc.with_ymd_and_hms(2026, 1, 20, 0, 0, 0).unwrap(),
+            by: "negotiator".into(),
+            text: text.into(),
+        };
+        assert!(r.prepare_answer(answer(" ")).is_err(), "an empty answer");
+        r.prepare_answer(answer("He came home in the exchange."))
+            .unwrap();
+        assert!(r.answers.is_empty(), "prepared, not given to the family");
+        assert_eq!(r.status, TracingStatus::Open);
+        r.record_answer(answer("He came home; we told his mother."))
+            .unwrap();
+        assert_eq!(r.prepared_answer, None, "given: nothing left to prepare");
+        r.close().unwrap();
+        assert!(r.prepare_answer(answer("late")).is_err());
     }
 
     fn captive(n: u128) -> CaptiveId {

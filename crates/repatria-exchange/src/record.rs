@@ -196,7 +196,10 @@ const SHORT_MAX: usize = 200;
 fn text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
     if value.chars().count() > max {
-        return Err(FieldError::new(field, format!("must be at most {max} characters")));
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(value.to_string())
 }
@@ -283,7 +286,10 @@ impl Exchange {
             }
         };
         if new.sides.len() < 2 {
-            errors.push(FieldError::new("sides", "an exchange needs at least two sides"));
+            errors.push(FieldError::new(
+                "sides",
+                "an exchange needs at least two sides",
+            ));
         }
         let mut seen = HashSet::new();
         let mut sides = Vec::new();
@@ -370,7 +376,11 @@ impl Exchange {
         self.side_of(party).is_some() || self.mediators.contains(party)
     }
 
-    fn require(&self, allowed: &[ExchangeState], action: &'static str) -> Result<(), ExchangeError> {
+    fn require(
+        &self,
+        allowed: &[ExchangeState],
+        action: &'static str,
+    ) -> Result<(), ExchangeError> {
         if allowed.contains(&self.state) {
             Ok(())
         } else {
@@ -389,7 +399,12 @@ impl Exchange {
     }
 
     /// Agrees `proposal`: only while negotiating, only a proposal without violations.
-    pub fn agree(&mut self, proposal: &Proposal, by: &str, now: Timestamp) -> Result<(), ExchangeError> {
+    pub fn agree(
+        &mut self,
+        proposal: &Proposal,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<(), ExchangeError> {
         self.require(&[ExchangeState::Negotiating], "an agreement")?;
         if let Some(first) = proposal.violations.first() {
             return Err(ExchangeError::Violations {
@@ -445,7 +460,8 @@ impl Exchange {
             &[ExchangeState::Negotiating, ExchangeState::Agreed],
             "cancellation",
         )?;
-        let reason = text("reason", reason, NOTE_MAX).map_err(|e| ExchangeError::Invalid(vec![e]))?;
+        let reason =
+            text("reason", reason, NOTE_MAX).map_err(|e| ExchangeError::Invalid(vec![e]))?;
         if reason.is_empty() {
             return Err(invalid("reason", "say why the exchange is called off"));
         }
@@ -581,7 +597,10 @@ pub fn check_proposal(
             continue;
         }
         let Some(f) = facts.get(&id) else {
-            broken(Rule::UnknownCaptive, format!("captive {id} is not in the registry"));
+            broken(
+                Rule::UnknownCaptive,
+                format!("captive {id} is not in the registry"),
+            );
             continue;
         };
         if !f.held {
@@ -595,7 +614,10 @@ pub fn check_proposal(
         if barred.contains(&t.to) {
             broken(
                 Rule::TransferBarred,
-                format!("{} is on the Art. 12 list: prisoners may not be transferred to it", t.to),
+                format!(
+                    "{} is on the Art. 12 list: prisoners may not be transferred to it",
+                    t.to
+                ),
             );
         }
         let destination_side = exchange.side_of(&f.belongs_to);
@@ -648,7 +670,10 @@ pub fn check_proposal(
             },
         });
     }
-    let balance = balance_of(exchange, transfers.iter().map(|t| (&t.from, &t.to, t.value)));
+    let balance = balance_of(
+        exchange,
+        transfers.iter().map(|t| (&t.from, &t.to, t.value)),
+    );
     for side in &balance {
         if side.gives.abs_diff(side.receives) > exchange.terms.tolerance {
             violations.push(Violation::new(
@@ -656,7 +681,11 @@ pub fn check_proposal(
                 Rule::OutsideTolerance,
                 format!(
                     "{} gives {} and receives {}: more apart than the tolerance of {}",
-                    side.parties.iter().map(PartyCode::as_str).collect::<Vec<_>>().join("+"),
+                    side.parties
+                        .iter()
+                        .map(PartyCode::as_str)
+                        .collect::<Vec<_>>()
+                        .join("+"),
                     side.gives,
                     side.receives,
                     exchange.terms.tolerance
@@ -718,9 +747,14 @@ pub fn left_out(
     facts
         .iter()
         .filter(|f| f.held && !moved.contains(&f.id))
-        .filter(|f| match (exchange.side_of(&f.held_by), exchange.side_of(&f.belongs_to)) {
-            (Some(a), Some(b)) => a != b,
-            _ => false,
+        .filter(|f| {
+            match (
+                exchange.side_of(&f.held_by),
+                exchange.side_of(&f.belongs_to),
+            ) {
+                (Some(a), Some(b)) => a != b,
+                _ => false,
+            }
         })
         .map(|f| {
             let reason = if f.refuses_repatriation {
@@ -809,7 +843,10 @@ pub struct ManifestEntry {
 impl ManifestEntry {
     /// The manifest of an agreed proposal: one pending entry per transfer, in order,
     /// with the ids given (the store makes them).
-    pub fn freeze(proposal: &Proposal, ids: impl IntoIterator<Item = EntryId>) -> Vec<ManifestEntry> {
+    pub fn freeze(
+        proposal: &Proposal,
+        ids: impl IntoIterator<Item = EntryId>,
+    ) -> Vec<ManifestEntry> {
         proposal
             .transfers
             .iter()

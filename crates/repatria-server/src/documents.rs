@@ -77,18 +77,32 @@ fn status_word(status: EntryStatus) -> &'static str {
 }
 
 /// The manifest as a party reads it: one row per person, names in its script.
-pub fn manifest_table(exchange: &Exchange, party: Option<&PartyCode>, lines: &[ManifestLine]) -> Sheet {
+pub fn manifest_table(
+    exchange: &Exchange,
+    party: Option<&PartyCode>,
+    lines: &[ManifestLine],
+) -> Sheet {
     let sides = exchange
         .sides
         .iter()
-        .map(|s| s.iter().map(PartyCode::as_str).collect::<Vec<_>>().join("+"))
+        .map(|s| {
+            s.iter()
+                .map(PartyCode::as_str)
+                .collect::<Vec<_>>()
+                .join("+")
+        })
         .collect::<Vec<_>>()
         .join(" / ");
     let mut header_lines = vec![format!("Sides: {sides}")];
     if !exchange.mediators.is_empty() {
         header_lines.push(format!(
             "Mediators: {}",
-            exchange.mediators.iter().map(PartyCode::as_str).collect::<Vec<_>>().join(", ")
+            exchange
+                .mediators
+                .iter()
+                .map(PartyCode::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if let Some(a) = &exchange.agreement {
@@ -113,13 +127,21 @@ pub fn manifest_table(exchange: &Exchange, party: Option<&PartyCode>, lines: &[M
                 l.person.rank.clone().unwrap_or_default(),
                 e.from.to_string(),
                 e.to.to_string(),
-                if e.counts_toward_balance { "yes" } else { "no (Arts. 109-110)" }.to_string(),
+                if e.counts_toward_balance {
+                    "yes"
+                } else {
+                    "no (Arts. 109-110)"
+                }
+                .to_string(),
                 status_word(e.status).to_string(),
                 e.handover
                     .as_ref()
                     .map(|h| h.at.format("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_default(),
-                e.handover.as_ref().and_then(|h| h.stage.clone()).unwrap_or_default(),
+                e.handover
+                    .as_ref()
+                    .and_then(|h| h.stage.clone())
+                    .unwrap_or_default(),
                 e.captive.to_string(),
             ]
         })
@@ -140,4 +162,3 @@ pub fn manifest_table(exchange: &Exchange, party: Option<&PartyCode>, lines: &[M
         ),
     }
 }
-

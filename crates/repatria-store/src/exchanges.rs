@@ -46,12 +46,12 @@ impl From<ExchangeError> for StoreError {
             ExchangeError::Invalid(fields) => {
                 StoreError::Domain(repatria_core::DomainError::Invalid(fields))
             }
-            ExchangeError::Violations { .. } => StoreError::Domain(
-                repatria_core::DomainError::rule("proposal", e.to_string()),
-            ),
-            ExchangeError::State { .. } | ExchangeError::Decided { .. } | ExchangeError::Pending(_) => {
-                StoreError::Conflict(e.to_string())
+            ExchangeError::Violations { .. } => {
+                StoreError::Domain(repatria_core::DomainError::rule("proposal", e.to_string()))
             }
+            ExchangeError::State { .. }
+            | ExchangeError::Decided { .. }
+            | ExchangeError::Pending(_) => StoreError::Conflict(e.to_string()),
         }
     }
 }
@@ -69,7 +69,11 @@ pub struct Completion {
     pub answers_prepared: Vec<TracingRequestId>,
 }
 
-async fn load_entry(w: &mut Write<'_>, exchange: ExchangeId, entry: EntryId) -> Result<ManifestEntry> {
+async fn load_entry(
+    w: &mut Write<'_>,
+    exchange: ExchangeId,
+    entry: EntryId,
+) -> Result<ManifestEntry> {
     let sql = format!(
         "SELECT record FROM manifest_entries WHERE id = $1 AND exchange_id = $2{}",
         w.for_update()
@@ -85,15 +89,22 @@ async fn load_entry(w: &mut Write<'_>, exchange: ExchangeId, entry: EntryId) -> 
 
 impl SqlStore {
     /// Records a new exchange.
-    pub async fn create_exchange(&self, actor: &Actor, exchange: &Exchange, now: Timestamp) -> Result<()> {
+    pub async fn create_exchange(
+        &self,
+        actor: &Actor,
+        exchange: &Exchange,
+        now: Timestamp,
+    ) -> Result<()> {
         self.write(actor, now, async |w| {
-            sqlx::query("INSERT INTO exchanges (id, state, created_at, record) VALUES ($1, $2, $3, $4)")
-                .bind(exchange.key())
-                .bind(exchange.state.as_str())
-                .bind(instant(exchange.created_at))
-                .bind(encode(Exchange::WHAT, exchange)?)
-                .execute(w.conn())
-                .await?;
+            sqlx::query(
+                "INSERT INTO exchanges (id, state, created_at, record) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(exchange.key())
+            .bind(exchange.state.as_str())
+            .bind(instant(exchange.created_at))
+            .bind(encode(Exchange::WHAT, exchange)?)
+            .execute(w.conn())
+            .await?;
             w.event(
                 AuditAction::ExchangeCreate,
                 Exchange::ENTITY,
@@ -292,7 +303,11 @@ impl SqlStore {
     }
 
     /// The manifest, in order; with `party`, only the entries it gives or receives.
-    pub async fn manifest(&self, id: ExchangeId, party: Option<&PartyCode>) -> Result<Vec<ManifestEntry>> {
+    pub async fn manifest(
+        &self,
+        id: ExchangeId,
+        party: Option<&PartyCode>,
+    ) -> Result<Vec<ManifestEntry>> {
         let rows = match party {
             Some(p) => sqlx::query(
                 "SELECT record FROM manifest_entries WHERE exchange_id = $1 AND (from_party = $2 OR to_party = $2) ORDER BY position",
@@ -321,7 +336,11 @@ impl SqlStore {
         actor: &Actor,
         id: ExchangeId,
         entry: EntryId,
-        decide: impl FnOnce(&Exchange, &ManifestEntry, &Captive) -> std::result::Result<Handover, ExchangeError>,
+        decide: impl FnOnce(
+            &Exchange,
+            &ManifestEntry,
+            &Captive,
+        ) -> std::result::Result<Handover, ExchangeError>,
         now: Timestamp,
     ) -> Result<(ManifestEntry, Exchange)> {
         self.write(actor, now, async |w| {

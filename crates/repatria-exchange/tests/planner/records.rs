@@ -43,7 +43,11 @@ fn exchange(terms: Terms) -> Exchange {
 
 /// A KP soldier held by UA (n odd) or a UA soldier held by RU (n even).
 fn facts(n: u128) -> CaptiveFacts {
-    let (held_by, belongs_to) = if n % 2 == 1 { ("UA", "KP") } else { ("RU", "UA") };
+    let (held_by, belongs_to) = if n % 2 == 1 {
+        ("UA", "KP")
+    } else {
+        ("RU", "UA")
+    };
     CaptiveFacts {
         id: id(n),
         held: true,
@@ -155,7 +159,10 @@ fn the_state_machine_allows_only_its_transitions_and_names_the_state() {
     // Agreed: no more proposals nor a second agreement.
     assert!(matches!(
         x.next_proposal(),
-        Err(ExchangeError::State { state: ExchangeState::Agreed, .. })
+        Err(ExchangeError::State {
+            state: ExchangeState::Agreed,
+            ..
+        })
     ));
     assert!(x.agree(&p, "n", now()).is_err());
     x.begin_handover(now()).unwrap();
@@ -164,7 +171,10 @@ fn the_state_machine_allows_only_its_transitions_and_names_the_state() {
     // Persons have crossed: the exchange can no longer be called off.
     assert!(matches!(
         x.cancel("weather", "n", now()),
-        Err(ExchangeError::State { state: ExchangeState::InProgress, .. })
+        Err(ExchangeError::State {
+            state: ExchangeState::InProgress,
+            ..
+        })
     ));
     assert_eq!(x.complete(3, now()).unwrap_err(), ExchangeError::Pending(3));
     x.complete(0, now()).unwrap();
@@ -172,7 +182,10 @@ fn the_state_machine_allows_only_its_transitions_and_names_the_state() {
     assert!(x.begin_handover(now()).is_err());
 
     let mut y = exchange(Terms::default());
-    assert!(matches!(y.cancel(" ", "n", now()), Err(ExchangeError::Invalid(_))));
+    assert!(matches!(
+        y.cancel(" ", "n", now()),
+        Err(ExchangeError::Invalid(_))
+    ));
     y.cancel("the mediator withdrew", "n", now()).unwrap();
     assert_eq!(y.state, ExchangeState::Cancelled);
     assert!(y.next_proposal().is_err());
@@ -233,11 +246,19 @@ fn the_seriously_wounded_never_count_toward_balance_even_when_added_by_hand() {
     let all = [facts(1), facts(2), wounded.clone()];
     let checked = check(&all, &[], &[&all[0], &all[1], &all[2]]);
     assert!(checked.violations.is_empty(), "{:?}", checked.violations);
-    let t = checked.transfers.iter().find(|t| t.captive == wounded.id).unwrap();
+    let t = checked
+        .transfers
+        .iter()
+        .find(|t| t.captive == wounded.id)
+        .unwrap();
     assert!(!t.counts_toward_balance);
     assert_eq!(t.value, 0);
     assert_eq!(
-        checked.balance.iter().map(|s| (s.gives, s.receives)).collect::<Vec<_>>(),
+        checked
+            .balance
+            .iter()
+            .map(|s| (s.gives, s.receives))
+            .collect::<Vec<_>>(),
         [(1, 1), (1, 1)]
     );
 }
@@ -297,7 +318,17 @@ fn a_proposal_with_violations_is_kept_but_cannot_be_agreed() {
     let mut x = exchange(Terms::default());
     x.next_proposal().unwrap();
     let err = x.agree(&p, "n", now()).unwrap_err();
-    assert!(matches!(err, ExchangeError::Violations { number: 1, count: 1, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ExchangeError::Violations {
+                number: 1,
+                count: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert_eq!(x.state, ExchangeState::Negotiating);
 }
 
@@ -329,7 +360,13 @@ fn balance_by_value_weighs_ranks_and_the_difference_names_who_changed() {
 }
 
 /// An agreed exchange of `pairs` KP soldiers for as many UA soldiers.
-fn agreed(pairs: u128) -> (Exchange, Vec<ManifestEntry>, HashMap<CaptiveId, CaptiveFacts>) {
+fn agreed(
+    pairs: u128,
+) -> (
+    Exchange,
+    Vec<ManifestEntry>,
+    HashMap<CaptiveId, CaptiveFacts>,
+) {
     let all: Vec<CaptiveFacts> = (1..=2 * pairs).map(facts).collect();
     let refs: Vec<&CaptiveFacts> = all.iter().collect();
     let p = proposal(1, check(&all, &[], &refs));
@@ -392,7 +429,10 @@ fn nobody_is_handed_over_whose_wish_was_not_confirmed_art_109() {
     let mut witnessed = r.clone();
     witnessed.checks.wish_confirmed_by = Some("M. Keller (ICRC)".into());
     let h = decide(&x, ours, witnessed, false, OFFICER, now()).unwrap();
-    assert_eq!(h.checks.wish_confirmed_by.as_deref(), Some("M. Keller (ICRC)"));
+    assert_eq!(
+        h.checks.wish_confirmed_by.as_deref(),
+        Some("M. Keller (ICRC)")
+    );
     let h = decide(&x, ours, r.clone(), false, DELEGATE, now()).unwrap();
     assert_eq!(h.checks.wish_confirmed_by.as_deref(), Some("delegate"));
     // The registry says he refuses: confirmed or not, he does not cross.
@@ -417,11 +457,31 @@ fn a_handover_needs_identity_the_right_direction_and_a_withdrawal_its_reason() {
         ["outcome"]
     );
     assert_eq!(
-        fields(decide(&x, get, request(Outcome::HandedOver), false, DELEGATE, now()).unwrap_err()),
+        fields(
+            decide(
+                &x,
+                get,
+                request(Outcome::HandedOver),
+                false,
+                DELEGATE,
+                now()
+            )
+            .unwrap_err()
+        ),
         ["outcome"]
     );
     assert_eq!(
-        fields(decide(&x, give, request(Outcome::Withdrawn), false, DELEGATE, now()).unwrap_err()),
+        fields(
+            decide(
+                &x,
+                give,
+                request(Outcome::Withdrawn),
+                false,
+                DELEGATE,
+                now()
+            )
+            .unwrap_err()
+        ),
         ["note"]
     );
     let mut future = request(Outcome::Received);
@@ -440,12 +500,33 @@ fn a_handover_needs_identity_the_right_direction_and_a_withdrawal_its_reason() {
 #[test]
 fn an_entry_is_decided_once() {
     let (x, mut entries, _) = agreed(1);
-    let h = decide(&x, &entries[1], request(Outcome::Received), false, DELEGATE, now()).unwrap();
+    let h = decide(
+        &x,
+        &entries[1],
+        request(Outcome::Received),
+        false,
+        DELEGATE,
+        now(),
+    )
+    .unwrap();
     entries[1].status = h.outcome.status();
     entries[1].handover = Some(h);
-    let err = decide(&x, &entries[1], request(Outcome::Received), false, DELEGATE, now())
-        .unwrap_err();
-    assert!(matches!(err, ExchangeError::Decided { status: EntryStatus::Received, .. }));
+    let err = decide(
+        &x,
+        &entries[1],
+        request(Outcome::Received),
+        false,
+        DELEGATE,
+        now(),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        ExchangeError::Decided {
+            status: EntryStatus::Received,
+            ..
+        }
+    ));
     assert!(err.to_string().contains("delegate"), "{err}");
 }
 
@@ -459,7 +540,10 @@ fn a_withdrawal_shows_the_imbalance_and_the_planner_suggests_what_restores_it() 
     assert_eq!(c.pending, 5);
     assert!(!c.balanced);
     let ua = &c.sides[0];
-    assert_eq!((ua.expected_gives, ua.expected_receives, ua.imbalance), (3, 2, 1));
+    assert_eq!(
+        (ua.expected_gives, ua.expected_receives, ua.imbalance),
+        (3, 2, 1)
+    );
     let ru = c
         .directions
         .iter()
@@ -494,8 +578,14 @@ fn a_withdrawal_shows_the_imbalance_and_the_planner_suggests_what_restores_it() 
 enum Step {
     /// Decide entry i (mod n) as its direction's crossing, with or without the wish
     /// confirmed, as the delegate or not.
-    Cross { i: usize, wish: bool, delegate: bool },
-    Withdraw { i: usize },
+    Cross {
+        i: usize,
+        wish: bool,
+        delegate: bool,
+    },
+    Withdraw {
+        i: usize,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {

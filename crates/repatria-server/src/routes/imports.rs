@@ -151,10 +151,17 @@ fn import_input(query: ImportQuery, bytes: Bytes) -> ApiResult<ImportInput> {
         if source.is_none() {
             v.push(FieldError::new("source", "name the party demanding"));
         }
-        match query.exchange.as_deref().map(|e| e.trim().parse::<uuid::Uuid>()) {
+        match query
+            .exchange
+            .as_deref()
+            .map(|e| e.trim().parse::<uuid::Uuid>())
+        {
             Some(Ok(id)) => Some(repatria_core::ExchangeId(id)),
             _ => {
-                v.push(FieldError::new("exchange", "give the id of the exchange the demand list belongs to"));
+                v.push(FieldError::new(
+                    "exchange",
+                    "give the id of the exchange the demand list belongs to",
+                ));
                 None
             }
         }

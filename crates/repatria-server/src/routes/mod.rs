@@ -74,7 +74,10 @@ fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(captives::set_languages))
         .routes(routes!(captives::record_capture_card_sent))
         .routes(routes!(captives::set_proceedings))
-        .routes(routes!(parties::set_transfer_bar, parties::clear_transfer_bar))
+        .routes(routes!(
+            parties::set_transfer_bar,
+            parties::clear_transfer_bar
+        ))
         .routes(routes!(dashboard::get))
         .routes(routes!(audit::list))
         .routes(routes!(audit::checkpoint))

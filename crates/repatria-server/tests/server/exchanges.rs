@@ -44,7 +44,10 @@ fn captive(family: &str, given: &str, born: &str, origin: &str, held_by: &str, d
 /// The parties of the story, mediators included.
 async fn parties(app: &TestApp) {
     app.with_parties().await;
-    for (code, name) in [("ICRC", "International Committee of the Red Cross"), ("AE", "United Arab Emirates")] {
+    for (code, name) in [
+        ("ICRC", "International Committee of the Red Cross"),
+        ("AE", "United Arab Emirates"),
+    ] {
         app.post("/api/parties", json!({ "code": code, "name": name }))
             .await
             .expect_status(StatusCode::CREATED);
@@ -61,7 +64,10 @@ struct Story {
     ua: Vec<String>,
 }
 
-const KP: [(&str, &str, &str); 2] = [("Ri", "Kwang-chol", "2001-04-02"), ("Kim", "Song-il", "1999-11-20")];
+const KP: [(&str, &str, &str); 2] = [
+    ("Ri", "Kwang-chol", "2001-04-02"),
+    ("Kim", "Song-il", "1999-11-20"),
+];
 const RU: [(&str, &str, &str); 6] = [
     ("Сергеев", "Павел", "1994-02-11"),
     ("Волков", "Денис", "1996-07-30"),
@@ -85,15 +91,24 @@ async fn story(app: &TestApp) -> Story {
     parties(app).await;
     let mut kp = Vec::new();
     for (i, (f, g, b)) in KP.iter().enumerate() {
-        kp.push(app.create_captive(captive(f, g, b, "KP", "UA", i as u32)).await);
+        kp.push(
+            app.create_captive(captive(f, g, b, "KP", "UA", i as u32))
+                .await,
+        );
     }
     let mut ru = Vec::new();
     for (i, (f, g, b)) in RU.iter().enumerate() {
-        ru.push(app.create_captive(captive(f, g, b, "RU", "UA", 10 + i as u32)).await);
+        ru.push(
+            app.create_captive(captive(f, g, b, "RU", "UA", 10 + i as u32))
+                .await,
+        );
     }
     let mut ua = Vec::new();
     for (i, (f, g, b)) in UA.iter().enumerate() {
-        ua.push(app.create_captive(captive(f, g, b, "UA", "RU", 20 + i as u32)).await);
+        ua.push(
+            app.create_captive(captive(f, g, b, "UA", "RU", 20 + i as u32))
+                .await,
+        );
     }
     let created = app
         .post(
@@ -143,7 +158,10 @@ async fn download(app: &TestApp, token: &str, path: &str) -> (String, Vec<u8>) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK, "{path}");
-    let kind = response.headers()["content-type"].to_str().unwrap().to_string();
+    let kind = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
     (kind, response.bytes().await.unwrap().to_vec())
 }
 
@@ -215,7 +233,10 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
         assert!(!best["explanation"].as_str().unwrap().is_empty());
         // A person confirms it.
         app.post(
-            &format!("/api/matches/{}/decision", best["link_id"].as_str().unwrap()),
+            &format!(
+                "/api/matches/{}/decision",
+                best["link_id"].as_str().unwrap()
+            ),
             json!({ "decision": "confirm" }),
         )
         .await
@@ -235,7 +256,11 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
 
     // Proposal 1: the planner's, with the confirmed demands.
     let p1 = app
-        .post_as(&negotiator, &format!("{x}/proposals"), json!({ "by": "UA", "from_plan": true }))
+        .post_as(
+            &negotiator,
+            &format!("{x}/proposals"),
+            json!({ "by": "UA", "from_plan": true }),
+        )
         .await
         .expect_status(StatusCode::CREATED);
     assert_eq!(p1.body["number"], 1);
@@ -243,9 +268,16 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
     assert_eq!(p1.body["optimal"], true);
     assert_eq!(p1.body["violations"], json!([]));
     let all: Vec<String> = sorted([s.kp.clone(), s.ru.clone(), s.ua.clone()].concat());
-    assert_eq!(ids(&p1.body["transfers"], "captive"), all, "eight for eight, the two demanded among them");
+    assert_eq!(
+        ids(&p1.body["transfers"], "captive"),
+        all,
+        "eight for eight, the two demanded among them"
+    );
     for side in p1.body["balance"].as_array().unwrap() {
-        assert_eq!((side["gives"].as_u64(), side["receives"].as_u64()), (Some(8), Some(8)));
+        assert_eq!(
+            (side["gives"].as_u64(), side["receives"].as_u64()),
+            (Some(8), Some(8))
+        );
     }
 
     // Proposal 2: the other side's, leaving out one Russian soldier and one of ours.
@@ -268,23 +300,43 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
     assert_eq!(p2.body["violations"], json!([]));
     // Side by side, with names.
     let compared = app
-        .get_as(&negotiator, &format!("{x}/proposals/2?against=1&names=true"))
+        .get_as(
+            &negotiator,
+            &format!("{x}/proposals/2?against=1&names=true"),
+        )
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(compared.body["added"], json!([]));
     assert_eq!(
-        sorted(compared.body["removed"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()),
+        sorted(
+            compared.body["removed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect()
+        ),
         sorted(vec![s.ru[5].clone(), s.ua[7].clone()])
     );
     let left = compared.body["left_out"].as_array().unwrap();
-    let honcharenko = left.iter().find(|l| l["captive"] == s.ua[7].as_str()).unwrap();
-    assert_eq!(honcharenko["person"]["name"], "Honcharenko, Ivan", "{honcharenko}");
+    let honcharenko = left
+        .iter()
+        .find(|l| l["captive"] == s.ua[7].as_str())
+        .unwrap();
+    assert_eq!(
+        honcharenko["person"]["name"], "Honcharenko, Ivan",
+        "{honcharenko}"
+    );
     assert_eq!(honcharenko["reason"], "not_proposed");
     assert!(honcharenko["person"]["days_in_captivity"].as_u64().unwrap() > 300);
 
     // Agreement on proposal 1.
     let agreed = app
-        .post_as(&negotiator, &format!("{x}/agreement"), json!({ "proposal": 1 }))
+        .post_as(
+            &negotiator,
+            &format!("{x}/agreement"),
+            json!({ "proposal": 1 }),
+        )
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(agreed.body["state"], "agreed");
@@ -297,10 +349,23 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
         .await
         .expect_status(StatusCode::OK);
     let csv = csv.body.as_str().unwrap();
-    assert!(csv.contains("Сергеев Павел"), "recorded in Cyrillic, printed as recorded: {csv}");
-    assert!(csv.contains("Шевченко Тарас"), "recorded in Latin, transliterated: {csv}");
-    assert_eq!(csv.lines().count(), 1 + 6 + 8, "RU gives 8 and receives 6: {csv}");
-    assert!(!csv.contains("Kwang-chol"), "KP's soldiers go to KP, not RU");
+    assert!(
+        csv.contains("Сергеев Павел"),
+        "recorded in Cyrillic, printed as recorded: {csv}"
+    );
+    assert!(
+        csv.contains("Шевченко Тарас"),
+        "recorded in Latin, transliterated: {csv}"
+    );
+    assert_eq!(
+        csv.lines().count(),
+        1 + 6 + 8,
+        "RU gives 8 and receives 6: {csv}"
+    );
+    assert!(
+        !csv.contains("Kwang-chol"),
+        "KP's soldiers go to KP, not RU"
+    );
     // For the DPRK, in Hangul; for the mediator, in Latin.
     let kp = app
         .get_as(&negotiator, &format!("{x}/manifest?format=csv&party=KP"))
@@ -310,15 +375,30 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
     assert_eq!(kp.lines().count(), 1 + 2, "{kp}");
     assert!(kp.contains("리광철") && kp.contains("김송일"), "{kp}");
     // The same as a workbook and as a PDF to print and sign, read back.
-    let (kind, xlsx) = download(app, &negotiator, &format!("{x}/manifest?format=xlsx&party=RU")).await;
-    assert_eq!(kind, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let (kind, xlsx) = download(
+        app,
+        &negotiator,
+        &format!("{x}/manifest?format=xlsx&party=RU"),
+    )
+    .await;
+    assert_eq!(
+        kind,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
-    let sheet = book.worksheet_range(&book.sheet_names()[0].clone()).unwrap();
+    let sheet = book
+        .worksheet_range(&book.sheet_names()[0].clone())
+        .unwrap();
     let cells: Vec<String> = sheet.cells().map(|(_, _, c)| c.to_string()).collect();
     assert!(cells.contains(&"Сергеев Павел".to_string()), "{cells:?}");
     assert!(cells.contains(&"Шевченко Тарас".to_string()), "{cells:?}");
-    let (kind, pdf) = download(app, &negotiator, &format!("{x}/manifest?format=pdf&party=KP")).await;
+    let (kind, pdf) = download(
+        app,
+        &negotiator,
+        &format!("{x}/manifest?format=pdf&party=KP"),
+    )
+    .await;
     assert_eq!(kind, "application/pdf");
     let text = pdf_extract::extract_text_from_mem(&pdf).unwrap();
     assert!(text.contains("리광철") && text.contains("김송일"), "{text}");
@@ -327,8 +407,14 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
         .get_as(&negotiator, &format!("{x}/manifest?format=json&party=ICRC"))
         .await
         .expect_status(StatusCode::OK);
-    assert_eq!(icrc.body["entries"], json!([]), "a mediator gives and receives nobody");
-    let all = app.get_as(&negotiator, &format!("{x}/manifest?format=csv")).await;
+    assert_eq!(
+        icrc.body["entries"],
+        json!([]),
+        "a mediator gives and receives nobody"
+    );
+    let all = app
+        .get_as(&negotiator, &format!("{x}/manifest?format=csv"))
+        .await;
     app.get_as(&negotiator, &format!("{x}/manifest?format=csv&party=BY"))
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -360,7 +446,11 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
     theirs.push(json!({ "family_name": "Ким", "given_name": "Сон Ир", "date_of_birth": "1999-11-20", "from": "UA", "to": "KP" }));
     theirs.push(json!({ "family_name": "Петренко", "given_name": "Остап", "date_of_birth": "1988-01-01", "from": "RU", "to": "UA" }));
     let reconciled = app
-        .post_as(&negotiator, &format!("{x}/counterpart-manifest"), json!({ "by": "RU", "persons": theirs }))
+        .post_as(
+            &negotiator,
+            &format!("{x}/counterpart-manifest"),
+            json!({ "by": "RU", "persons": theirs }),
+        )
         .await
         .expect_status(StatusCode::OK);
     let r = &reconciled.body;
@@ -378,7 +468,11 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
         .iter()
         .find(|d| d["from"] == "RU" && d["to"] == "UA")
         .unwrap();
-    assert_eq!((ru_ua["ours"].as_u64(), ru_ua["theirs"].as_u64()), (Some(8), Some(9)), "{r}");
+    assert_eq!(
+        (ru_ua["ours"].as_u64(), ru_ua["theirs"].as_u64()),
+        (Some(8), Some(9)),
+        "{r}"
+    );
 
     // The handover: the manifest in order, one decision per person.
     let manifest = app
@@ -395,9 +489,17 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
             refuser_entry = entry.to_string();
             continue;
         }
-        let outcome = if e["from"] == "UA" { "handed_over" } else { "received" };
+        let outcome = if e["from"] == "UA" {
+            "handed_over"
+        } else {
+            "received"
+        };
         let answer = app
-            .post_as(&delegate, &format!("{x}/handover"), handover(entry, outcome))
+            .post_as(
+                &delegate,
+                &format!("{x}/handover"),
+                handover(entry, outcome),
+            )
             .await
             .expect_status(StatusCode::OK);
         assert_eq!(answer.body["entry"]["status"], outcome);
@@ -415,10 +517,19 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
     assert_eq!(counts["pending"], 0);
     assert_eq!(counts["balanced"], false);
     let ua_side = &counts["sides"][0];
-    assert_eq!((ua_side["expected_gives"].as_u64(), ua_side["expected_receives"].as_u64()), (Some(7), Some(8)));
+    assert_eq!(
+        (
+            ua_side["expected_gives"].as_u64(),
+            ua_side["expected_receives"].as_u64()
+        ),
+        (Some(7), Some(8))
+    );
     // The side now short is RU+KP's: they give 8 for 7; nothing pending to withdraw.
     let restore = &after.body["exchange"]["restore"];
-    assert!(restore.is_null() || restore["withdraw"] == json!([]), "{restore}");
+    assert!(
+        restore.is_null() || restore["withdraw"] == json!([]),
+        "{restore}"
+    );
 
     // Completion: custody closed, the family's answer prepared.
     let done = app
@@ -429,24 +540,51 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
     assert_eq!(done.body["repatriated"].as_array().unwrap().len(), 15);
     assert_eq!(done.body["answers_prepared"], json!([request_id]));
     for id in s.kp.iter().chain(&s.ua) {
-        let c = app.get(&format!("/api/captives/{id}")).await.expect_status(StatusCode::OK);
+        let c = app
+            .get(&format!("/api/captives/{id}"))
+            .await
+            .expect_status(StatusCode::OK);
         assert_eq!(c.body["status"], "repatriated", "{id}");
     }
-    let stays = app.get(&format!("/api/captives/{refuser}")).await.expect_status(StatusCode::OK);
-    assert_eq!(stays.body["status"], "in_custody", "the one who refused stays");
+    let stays = app
+        .get(&format!("/api/captives/{refuser}"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(
+        stays.body["status"], "in_custody",
+        "the one who refused stays"
+    );
     let traced = app
         .get_as(&tracing, &format!("/api/tracing/requests/{request_id}"))
         .await
         .expect_status(StatusCode::OK);
-    let prepared = traced.body["prepared_answer"]["text"].as_str().unwrap_or_default();
-    assert!(prepared.contains("Shevchenko") && prepared.contains("is home"), "{}", traced.body);
+    let prepared = traced.body["prepared_answer"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        prepared.contains("Shevchenko") && prepared.contains("is home"),
+        "{}",
+        traced.body
+    );
     // A completed exchange is closed to decisions.
-    app.post_as(&delegate, &format!("{x}/handover"), handover(&refuser_entry, "handed_over"))
-        .await
-        .expect_status(StatusCode::CONFLICT);
+    app.post_as(
+        &delegate,
+        &format!("{x}/handover"),
+        handover(&refuser_entry, "handed_over"),
+    )
+    .await
+    .expect_status(StatusCode::CONFLICT);
 
     // The audit log has every step.
-    let events = app.state.store.audit_events(&AuditFilter { limit: 10_000, ..AuditFilter::default() }).await.unwrap();
+    let events = app
+        .state
+        .store
+        .audit_events(&AuditFilter {
+            limit: 10_000,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
     let count = |action: &str| events.iter().filter(|e| e.action == action).count();
     assert_eq!(count("exchange.create"), 1);
     assert_eq!(count("exchange.proposal"), 2);
@@ -463,13 +601,24 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
 /// (exchange path, UA's captive held by RU, RU's captive held by UA).
 async fn small(app: &TestApp) -> (String, String, String) {
     app.with_parties().await;
-    let ours = app.create_captive(captive("Shevchenko", "Taras", "1992-01-17", "UA", "RU", 1)).await;
-    let theirs = app.create_captive(captive("Сергеев", "Павел", "1994-02-11", "RU", "UA", 2)).await;
+    let ours = app
+        .create_captive(captive("Shevchenko", "Taras", "1992-01-17", "UA", "RU", 1))
+        .await;
+    let theirs = app
+        .create_captive(captive("Сергеев", "Павел", "1994-02-11", "RU", "UA", 2))
+        .await;
     let x = app
-        .post("/api/exchanges", json!({ "title": "Small", "sides": [["UA"], ["RU"]] }))
+        .post(
+            "/api/exchanges",
+            json!({ "title": "Small", "sides": [["UA"], ["RU"]] }),
+        )
         .await
         .expect_status(StatusCode::CREATED);
-    (format!("/api/exchanges/{}", x.body["id"].as_str().unwrap()), ours, theirs)
+    (
+        format!("/api/exchanges/{}", x.body["id"].as_str().unwrap()),
+        ours,
+        theirs,
+    )
 }
 
 fn pair(ours: &str, theirs: &str) -> Value {
@@ -484,7 +633,12 @@ fn rules(answer: &Answer) -> Vec<(String, Option<String>)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| (v["rule"].as_str().unwrap().to_string(), v["article"].as_str().map(String::from)))
+        .map(|v| {
+            (
+                v["rule"].as_str().unwrap().to_string(),
+                v["article"].as_str().map(String::from),
+            )
+        })
         .collect()
 }
 
@@ -497,22 +651,48 @@ async fn a_proposal_that_breaks_a_rule_is_kept_but_not_agreed_and_names_the_arti
     )
     .await
     .expect_status(StatusCode::OK);
-    let p = app.post(&format!("{x}/proposals"), pair(&ours, &theirs)).await.expect_status(StatusCode::CREATED);
-    assert_eq!(rules(&p), [("refuses_repatriation".to_string(), Some("GC III Art. 109".to_string()))]);
+    let p = app
+        .post(&format!("{x}/proposals"), pair(&ours, &theirs))
+        .await
+        .expect_status(StatusCode::CREATED);
+    assert_eq!(
+        rules(&p),
+        [(
+            "refuses_repatriation".to_string(),
+            Some("GC III Art. 109".to_string())
+        )]
+    );
     let refused = app
         .post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body["error"]["message"].as_str().unwrap().contains("does not wish"), "{}", refused.body);
-    let kept = app.get(&format!("{x}/proposals/1")).await.expect_status(StatusCode::OK);
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not wish"),
+        "{}",
+        refused.body
+    );
+    let kept = app
+        .get(&format!("{x}/proposals/1"))
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(kept.body["number"], 1);
     assert_eq!(app.get(&x).await.body["state"], "negotiating");
     // A bad transfer names its field; an unknown proposal is 422.
     let bad = app
-        .post(&format!("{x}/proposals"), json!({ "by": "UA", "transfers": [{ "captive": "nope", "from": "RU", "to": "UA" }] }))
+        .post(
+            &format!("{x}/proposals"),
+            json!({ "by": "UA", "transfers": [{ "captive": "nope", "from": "RU", "to": "UA" }] }),
+        )
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body["error"]["fields"]["transfers[0].captive"].is_string(), "{}", bad.body);
+    assert!(
+        bad.body["error"]["fields"]["transfers[0].captive"].is_string(),
+        "{}",
+        bad.body
+    );
     app.post(&format!("{x}/agreement"), json!({ "proposal": 9 }))
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
@@ -520,9 +700,16 @@ async fn a_proposal_that_breaks_a_rule_is_kept_but_not_agreed_and_names_the_arti
 
 async fn nobody_is_handed_over_whose_wish_the_delegate_did_not_confirm(app: &TestApp) {
     let (x, ours, theirs) = small(app).await;
-    app.post(&format!("{x}/proposals"), pair(&ours, &theirs)).await.expect_status(StatusCode::CREATED);
-    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 })).await.expect_status(StatusCode::OK);
-    let manifest = app.get(&format!("{x}/manifest")).await.expect_status(StatusCode::OK);
+    app.post(&format!("{x}/proposals"), pair(&ours, &theirs))
+        .await
+        .expect_status(StatusCode::CREATED);
+    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
+        .await
+        .expect_status(StatusCode::OK);
+    let manifest = app
+        .get(&format!("{x}/manifest"))
+        .await
+        .expect_status(StatusCode::OK);
     let give = manifest.body["entries"]
         .as_array()
         .unwrap()
@@ -536,30 +723,54 @@ async fn nobody_is_handed_over_whose_wish_the_delegate_did_not_confirm(app: &Tes
     // Art. 109: without the wish confirmed, nobody crosses.
     let mut body = handover(&give, "handed_over");
     body["checks"]["wish_confirmed"] = json!(false);
-    let refused = app.post_as(&officer, &format!("{x}/handover"), body).await.expect_status(StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body["error"]["fields"]["checks.wish_confirmed"].as_str().unwrap().contains("Art. 109"));
+    let refused = app
+        .post_as(&officer, &format!("{x}/handover"), body)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body["error"]["fields"]["checks.wish_confirmed"]
+        .as_str()
+        .unwrap()
+        .contains("Art. 109"));
     // Confirmed by an officer without naming the delegate: refused too.
     let refused = app
-        .post_as(&officer, &format!("{x}/handover"), handover(&give, "handed_over"))
+        .post_as(
+            &officer,
+            &format!("{x}/handover"),
+            handover(&give, "handed_over"),
+        )
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body["error"]["fields"]["checks.wish_confirmed_by"].is_string());
     // Naming the delegate who witnessed it: recorded with the name.
     let mut witnessed = handover(&give, "handed_over");
     witnessed["checks"]["wish_confirmed_by"] = json!("M. Keller, ICRC");
-    let ok = app.post_as(&officer, &format!("{x}/handover"), witnessed).await.expect_status(StatusCode::OK);
-    assert_eq!(ok.body["entry"]["handover"]["checks"]["wish_confirmed_by"], "M. Keller, ICRC");
+    let ok = app
+        .post_as(&officer, &format!("{x}/handover"), witnessed)
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(
+        ok.body["entry"]["handover"]["checks"]["wish_confirmed_by"],
+        "M. Keller, ICRC"
+    );
     // A journalist or a registrar may not record handovers at all.
     let registrar = app.user("registrar", Role::Registrar).await;
-    app.post_as(&registrar, &format!("{x}/handover"), handover(&give, "handed_over"))
-        .await
-        .expect_status(StatusCode::FORBIDDEN);
+    app.post_as(
+        &registrar,
+        &format!("{x}/handover"),
+        handover(&give, "handed_over"),
+    )
+    .await
+    .expect_status(StatusCode::FORBIDDEN);
 }
 
 async fn two_officers_deciding_the_same_person_get_one_decision_and_one_conflict(app: &TestApp) {
     let (x, ours, theirs) = small(app).await;
-    app.post(&format!("{x}/proposals"), pair(&ours, &theirs)).await.expect_status(StatusCode::CREATED);
-    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 })).await.expect_status(StatusCode::OK);
+    app.post(&format!("{x}/proposals"), pair(&ours, &theirs))
+        .await
+        .expect_status(StatusCode::CREATED);
+    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
+        .await
+        .expect_status(StatusCode::OK);
     let manifest = app.get(&format!("{x}/manifest")).await;
     let get = manifest.body["entries"]
         .as_array()
@@ -579,58 +790,153 @@ async fn two_officers_deciding_the_same_person_get_one_decision_and_one_conflict
     );
     let mut statuses = [first.status, second.status];
     statuses.sort();
-    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} {}", first.body, second.body);
-    let conflict = if first.status == StatusCode::CONFLICT { &first } else { &second };
-    assert!(conflict.body["error"]["message"].as_str().unwrap().contains("decided already"), "{}", conflict.body);
-    let events = app.state.store.audit_events(&AuditFilter { limit: 10_000, ..AuditFilter::default() }).await.unwrap();
-    assert_eq!(events.iter().filter(|e| e.action == "exchange.handover").count(), 1);
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} {}",
+        first.body,
+        second.body
+    );
+    let conflict = if first.status == StatusCode::CONFLICT {
+        &first
+    } else {
+        &second
+    };
+    assert!(
+        conflict.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("decided already"),
+        "{}",
+        conflict.body
+    );
+    let events = app
+        .state
+        .store
+        .audit_events(&AuditFilter {
+            limit: 10_000,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "exchange.handover")
+            .count(),
+        1
+    );
 }
 
 async fn the_state_machine_answers_409_naming_the_state(app: &TestApp) {
     let (x, ours, theirs) = small(app).await;
     // No manifest and no handover before an agreement.
-    let early = app.get(&format!("{x}/manifest")).await.expect_status(StatusCode::CONFLICT);
-    assert!(early.body["error"]["message"].as_str().unwrap().contains("negotiating"));
-    app.post(&format!("{x}/complete"), json!({})).await.expect_status(StatusCode::CONFLICT);
-    app.post(&format!("{x}/proposals"), pair(&ours, &theirs)).await.expect_status(StatusCode::CREATED);
-    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 })).await.expect_status(StatusCode::OK);
+    let early = app
+        .get(&format!("{x}/manifest"))
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    assert!(early.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("negotiating"));
+    app.post(&format!("{x}/complete"), json!({}))
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    app.post(&format!("{x}/proposals"), pair(&ours, &theirs))
+        .await
+        .expect_status(StatusCode::CREATED);
+    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
+        .await
+        .expect_status(StatusCode::OK);
     // Agreed: no more proposals; completion waits for every person.
-    let late = app.post(&format!("{x}/proposals"), pair(&ours, &theirs)).await.expect_status(StatusCode::CONFLICT);
-    assert!(late.body["error"]["message"].as_str().unwrap().contains("agreed"), "{}", late.body);
-    let pending = app.post(&format!("{x}/complete"), json!({})).await.expect_status(StatusCode::CONFLICT);
-    assert!(pending.body["error"]["message"].as_str().unwrap().contains("2 entries are still pending"), "{}", pending.body);
+    let late = app
+        .post(&format!("{x}/proposals"), pair(&ours, &theirs))
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    assert!(
+        late.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("agreed"),
+        "{}",
+        late.body
+    );
+    let pending = app
+        .post(&format!("{x}/complete"), json!({}))
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    assert!(
+        pending.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 entries are still pending"),
+        "{}",
+        pending.body
+    );
     let cancelled = app
-        .post(&format!("{x}/cancel"), json!({ "reason": "the mediator withdrew" }))
+        .post(
+            &format!("{x}/cancel"),
+            json!({ "reason": "the mediator withdrew" }),
+        )
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(cancelled.body["state"], "cancelled");
-    app.post(&format!("{x}/cancel"), json!({ "reason": "again" })).await.expect_status(StatusCode::CONFLICT);
+    app.post(&format!("{x}/cancel"), json!({ "reason": "again" }))
+        .await
+        .expect_status(StatusCode::CONFLICT);
     // Unknown ids are 404.
-    app.get("/api/exchanges/00000000-0000-0000-0000-000000000000").await.expect_status(StatusCode::NOT_FOUND);
-    app.get("/api/exchanges/not-an-id").await.expect_status(StatusCode::NOT_FOUND);
-    let listed = app.get("/api/exchanges").await.expect_status(StatusCode::OK);
+    app.get("/api/exchanges/00000000-0000-0000-0000-000000000000")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    app.get("/api/exchanges/not-an-id")
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    let listed = app
+        .get("/api/exchanges")
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(listed.body.as_array().unwrap().len(), 1);
 }
 
 async fn a_transfer_to_a_party_on_the_art_12_list_is_a_violation(app: &TestApp) {
     let (x, ours, theirs) = small(app).await;
-    app.put("/api/parties/RU/transfer-bar", json!({ "reason": "not able to apply the Convention" }))
+    app.put(
+        "/api/parties/RU/transfer-bar",
+        json!({ "reason": "not able to apply the Convention" }),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    let p = app
+        .post(&format!("{x}/proposals"), pair(&ours, &theirs))
         .await
-        .expect_status(StatusCode::OK);
-    let p = app.post(&format!("{x}/proposals"), pair(&ours, &theirs)).await.expect_status(StatusCode::CREATED);
-    assert_eq!(rules(&p), [("transfer_barred".to_string(), Some("GC III Art. 12".to_string()))]);
+        .expect_status(StatusCode::CREATED);
+    assert_eq!(
+        rules(&p),
+        [(
+            "transfer_barred".to_string(),
+            Some("GC III Art. 12".to_string())
+        )]
+    );
     app.post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
     // The planner moves nobody to it.
     let planned = app
-        .post(&format!("{x}/proposals"), json!({ "by": "UA", "from_plan": true }))
+        .post(
+            &format!("{x}/proposals"),
+            json!({ "by": "UA", "from_plan": true }),
+        )
         .await
         .expect_status(StatusCode::CREATED);
     assert_eq!(planned.body["transfers"], json!([]), "{}", planned.body);
-    app.delete("/api/parties/RU/transfer-bar").await.expect_status(StatusCode::OK);
+    app.delete("/api/parties/RU/transfer-bar")
+        .await
+        .expect_status(StatusCode::OK);
     let planned = app
-        .post(&format!("{x}/proposals"), json!({ "by": "UA", "from_plan": true }))
+        .post(
+            &format!("{x}/proposals"),
+            json!({ "by": "UA", "from_plan": true }),
+        )
         .await
         .expect_status(StatusCode::CREATED);
     assert_eq!(planned.body["transfers"].as_array().unwrap().len(), 2);
@@ -639,23 +945,50 @@ async fn a_transfer_to_a_party_on_the_art_12_list_is_a_violation(app: &TestApp) 
 async fn a_captive_held_for_proceedings_stays_art_115(app: &TestApp) {
     let (x, ours, theirs) = small(app).await;
     let held = app
-        .put(&format!("/api/captives/{theirs}/proceedings"), json!({ "reference": "Case 1-234/2025" }))
+        .put(
+            &format!("/api/captives/{theirs}/proceedings"),
+            json!({ "reference": "Case 1-234/2025" }),
+        )
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(held.body["proceedings"]["reference"], "Case 1-234/2025");
-    let p = app.post(&format!("{x}/proposals"), pair(&ours, &theirs)).await.expect_status(StatusCode::CREATED);
-    assert_eq!(rules(&p), [("held_for_proceedings".to_string(), Some("GC III Art. 115".to_string()))]);
+    let p = app
+        .post(&format!("{x}/proposals"), pair(&ours, &theirs))
+        .await
+        .expect_status(StatusCode::CREATED);
+    assert_eq!(
+        rules(&p),
+        [(
+            "held_for_proceedings".to_string(),
+            Some("GC III Art. 115".to_string())
+        )]
+    );
     let planned = app
-        .post(&format!("{x}/proposals"), json!({ "by": "UA", "from_plan": true }))
+        .post(
+            &format!("{x}/proposals"),
+            json!({ "by": "UA", "from_plan": true }),
+        )
         .await
         .expect_status(StatusCode::CREATED);
     assert_eq!(planned.body["transfers"], json!([]));
     let left = &planned.body["left_out"];
-    assert!(left.as_array().unwrap().iter().any(|l| l["captive"] == theirs.as_str() && l["reason"] == "held_for_proceedings"), "{left}");
+    assert!(
+        left.as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["captive"] == theirs.as_str() && l["reason"] == "held_for_proceedings"),
+        "{left}"
+    );
     // The proceedings end: he may go.
-    app.put(&format!("/api/captives/{theirs}/proceedings"), json!({ "reference": null }))
+    app.put(
+        &format!("/api/captives/{theirs}/proceedings"),
+        json!({ "reference": null }),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    let p = app
+        .post(&format!("{x}/proposals"), pair(&ours, &theirs))
         .await
-        .expect_status(StatusCode::OK);
-    let p = app.post(&format!("{x}/proposals"), pair(&ours, &theirs)).await.expect_status(StatusCode::CREATED);
+        .expect_status(StatusCode::CREATED);
     assert_eq!(rules(&p), []);
 }

@@ -142,7 +142,9 @@ fn the_web_interface_works_in_a_real_browser() {
         "find_by_transliterated_name",
         "review_and_confirm_a_match",
         "three_party_exchange_plan",
+        "exchange_story",
         "journalist_sees_no_date_of_birth",
+        "own_password_tokens_and_second_factor",
     ] {
         assert!(
             stdout

@@ -494,7 +494,10 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
     let counts = &exchanges[1]["counts"];
     assert_eq!(counts["planned"], 17, "{counts}");
     assert_eq!(counts["pending"], 11, "{counts}");
-    assert_eq!(counts["balanced"], false, "a withdrawal left it short: {counts}");
+    assert_eq!(
+        counts["balanced"], false,
+        "a withdrawal left it short: {counts}"
+    );
     // The tracing part: two enquiries, one with a candidate, and a reconciled list.
     let (_, tracer, password) = &server.accounts[4];
     let answer: serde_json::Value = login(&server.base, tracer, password)

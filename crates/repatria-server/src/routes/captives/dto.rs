@@ -506,11 +506,16 @@ impl ProceedingsInput {
             reference: reference.trim().to_string(),
             since,
             recorded_by: by.to_string(),
-            note: self.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+            note: self
+                .note
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty()),
         };
         proceedings.check().map_err(|e| match e {
             repatria_core::DomainError::Invalid(fields) => fields,
-            repatria_core::DomainError::Rule { field, reason } => vec![FieldError::new(field, reason)],
+            repatria_core::DomainError::Rule { field, reason } => {
+                vec![FieldError::new(field, reason)]
+            }
         })?;
         Ok(Some(proceedings))
     }

@@ -38,9 +38,14 @@ fn captive_id(field: &str, raw: &str) -> Result<CaptiveId, FieldError> {
 }
 
 fn optional(text: Option<String>, field: &str, max: usize, v: &mut Validator) -> Option<String> {
-    let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())?;
+    let text = text
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())?;
     if text.chars().count() > max {
-        v.push(FieldError::new(field, format!("must be at most {max} characters")));
+        v.push(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
         return None;
     }
     Some(text)
@@ -108,7 +113,10 @@ impl Validate for NewExchangeRequest {
     type Valid = repatria_exchange::record::NewExchange;
 
     fn validate(self) -> Result<Self::Valid, Vec<FieldError>> {
-        if self.sides.len() > 50 || self.sides.iter().any(|s| s.len() > 100) || self.mediators.len() > 50 {
+        if self.sides.len() > 50
+            || self.sides.iter().any(|s| s.len() > 100)
+            || self.mediators.len() > 50
+        {
             return Err(vec![FieldError::new("sides", "too many parties")]);
         }
         Ok(repatria_exchange::record::NewExchange {
@@ -170,9 +178,13 @@ pub(crate) fn persons(raw: Vec<PersonInput>, v: &mut Validator) -> Vec<Person> {
         .enumerate()
         .map(|(i, p)| {
             let at = |f: &str| format!("persons[{i}].{f}");
-            let date_of_birth = p.date_of_birth.as_deref().filter(|d| !d.trim().is_empty()).and_then(|d| {
-                v.check(PartialDate::parse(d).map_err(|e| e.within(&at("date_of_birth"))))
-            });
+            let date_of_birth = p
+                .date_of_birth
+                .as_deref()
+                .filter(|d| !d.trim().is_empty())
+                .and_then(|d| {
+                    v.check(PartialDate::parse(d).map_err(|e| e.within(&at("date_of_birth"))))
+                });
             let entry = repatria_lists::Entry {
                 line: i as u64 + 1,
                 family_name: optional(p.family_name, &at("family_name"), 200, v),
@@ -186,10 +198,16 @@ pub(crate) fn persons(raw: Vec<PersonInput>, v: &mut Validator) -> Vec<Person> {
                 note: optional(p.note, &at("note"), 2000, v),
                 ..repatria_lists::Entry::default()
             };
-            if entry.family_name.is_none() && entry.given_name.is_none() && entry.full_name.is_none() {
+            if entry.family_name.is_none()
+                && entry.given_name.is_none()
+                && entry.full_name.is_none()
+            {
                 v.push(FieldError::new(format!("persons[{i}]"), "give a name"));
             }
-            let from = p.from.as_deref().and_then(|c| v.check(party(&at("from"), c)));
+            let from = p
+                .from
+                .as_deref()
+                .and_then(|c| v.check(party(&at("from"), c)));
             let to = p.to.as_deref().and_then(|c| v.check(party(&at("to"), c)));
             Person { entry, from, to }
         })
@@ -244,7 +262,10 @@ impl Validate for ProposalRequest {
         let input = match (self.from_plan, self.transfers) {
             (true, None) => Some(repatria_app::exchanges::ProposalInput::FromPlan),
             (false, Some(transfers)) if transfers.len() > MAX_TRANSFERS => {
-                v.push(FieldError::new("transfers", format!("too many: more than {MAX_TRANSFERS}")));
+                v.push(FieldError::new(
+                    "transfers",
+                    format!("too many: more than {MAX_TRANSFERS}"),
+                ));
                 None
             }
             (false, Some(transfers)) => {
@@ -252,10 +273,15 @@ impl Validate for ProposalRequest {
                     .into_iter()
                     .enumerate()
                     .map(|(i, t)| {
-                        let captive = v.check(captive_id(&format!("transfers[{i}].captive"), &t.captive));
+                        let captive =
+                            v.check(captive_id(&format!("transfers[{i}].captive"), &t.captive));
                         let from = v.check(party(&format!("transfers[{i}].from"), &t.from));
                         let to = v.check(party(&format!("transfers[{i}].to"), &t.to));
-                        Some(TransferRequest { captive: captive?, from: from?, to: to? })
+                        Some(TransferRequest {
+                            captive: captive?,
+                            from: from?,
+                            to: to?,
+                        })
                     })
                     .collect();
                 Some(repatria_app::exchanges::ProposalInput::Transfers(
@@ -263,18 +289,26 @@ impl Validate for ProposalRequest {
                 ))
             }
             (true, Some(_)) => {
-                v.push(FieldError::new("transfers", "give either from_plan or transfers, not both"));
+                v.push(FieldError::new(
+                    "transfers",
+                    "give either from_plan or transfers, not both",
+                ));
                 None
             }
             (false, None) => {
-                v.push(FieldError::new("transfers", "give the transfers, or from_plan: true"));
+                v.push(FieldError::new(
+                    "transfers",
+                    "give the transfers, or from_plan: true",
+                ));
                 None
             }
         };
         let note = optional(self.note, "note", 2000, &mut v);
         v.finish().map_err(|e| match e {
             repatria_core::DomainError::Invalid(f) => f,
-            repatria_core::DomainError::Rule { field, reason } => vec![FieldError::new(field, reason)],
+            repatria_core::DomainError::Rule { field, reason } => {
+                vec![FieldError::new(field, reason)]
+            }
         })?;
         Ok(ValidProposal {
             by: by.expect("checked"),
@@ -333,7 +367,12 @@ impl HandoverBody {
             .trim()
             .parse::<Uuid>()
             .map(EntryId)
-            .map_err(|_| vec![FieldError::new("entry", format!("not an entry id: {:?}", self.entry))])?;
+            .map_err(|_| {
+                vec![FieldError::new(
+                    "entry",
+                    format!("not an entry id: {:?}", self.entry),
+                )]
+            })?;
         Ok((
             entry,
             HandoverRequest {
@@ -709,7 +748,10 @@ pub struct EntryView {
 }
 
 impl EntryView {
-    pub fn new(e: &repatria_exchange::record::ManifestEntry, person: Option<PersonView>) -> EntryView {
+    pub fn new(
+        e: &repatria_exchange::record::ManifestEntry,
+        person: Option<PersonView>,
+    ) -> EntryView {
         EntryView {
             entry: e.id.0,
             position: e.position,

@@ -166,8 +166,18 @@ pub async fn demand(
     .await
     .map_err(app_error(&raw))?;
     let report = repatria_app::imports::report(&state.store, &summary.import).await?;
-    let status = if summary.created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, axum::Json(DemandAnswer { created: summary.created, report })))
+    let status = if summary.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        axum::Json(DemandAnswer {
+            created: summary.created,
+            report,
+        }),
+    ))
 }
 
 /// The demand lists of an exchange, each person with his candidates as they stand now
@@ -182,7 +192,9 @@ pub async fn demands(
 ) -> ApiResult<axum::Json<Vec<repatria_app::imports::Report>>> {
     user.require(Permission::ReadExchanges)?;
     let id = exchange_id(&raw)?;
-    let reports = app::demands(&state.store, id).await.map_err(app_error(&raw))?;
+    let reports = app::demands(&state.store, id)
+        .await
+        .map_err(app_error(&raw))?;
     state
         .store
         .record_read(
@@ -224,14 +236,27 @@ pub async fn propose(
     let body: ProposalRequest = crate::extract::parse_json(&bytes)?;
     let valid = body.validate()?;
     let _permit = match valid.input {
-        app::ProposalInput::FromPlan => Some(state.work.start(crate::work::Kind::Plan, &user.username)?),
+        app::ProposalInput::FromPlan => {
+            Some(state.work.start(crate::work::Kind::Plan, &user.username)?)
+        }
         app::ProposalInput::Transfers(_) => None,
     };
     let now = Utc::now();
-    let proposal = app::propose(&state.store, &user.actor(), id, valid.by, valid.input, valid.note, now)
-        .await
-        .map_err(app_error(&raw))?;
-    Ok((StatusCode::CREATED, axum::Json(ProposalView::new(&proposal, None))))
+    let proposal = app::propose(
+        &state.store,
+        &user.actor(),
+        id,
+        valid.by,
+        valid.input,
+        valid.note,
+        now,
+    )
+    .await
+    .map_err(app_error(&raw))?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ProposalView::new(&proposal, None)),
+    ))
 }
 
 /// The proposals of an exchange, by number (without names).
@@ -245,9 +270,15 @@ pub async fn proposals(
 ) -> ApiResult<axum::Json<Vec<ProposalView>>> {
     user.require(Permission::ReadExchanges)?;
     let id = exchange_id(&raw)?;
-    state.store.get_exchange(id).await.map_err(|e| ApiError::store("exchange", &raw, e))?;
+    state
+        .store
+        .get_exchange(id)
+        .await
+        .map_err(|e| ApiError::store("exchange", &raw, e))?;
     let all = state.store.proposals(id).await?;
-    Ok(axum::Json(all.iter().map(|p| ProposalView::new(p, None)).collect()))
+    Ok(axum::Json(
+        all.iter().map(|p| ProposalView::new(p, None)).collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -375,16 +406,21 @@ pub async fn manifest(
         .and_then(|p| v.check(PartyCode::parse(p).map_err(|e| e.within("party"))));
     v.finish()?;
     let format = format.expect("checked");
-    let exchange = state.store.get_exchange(id).await.map_err(|e| ApiError::store("exchange", &raw, e))?;
+    let exchange = state
+        .store
+        .get_exchange(id)
+        .await
+        .map_err(|e| ApiError::store("exchange", &raw, e))?;
     if exchange.agreement.is_none() {
         return Err(ApiError::Conflict(format!(
             "the exchange is {}: there is no manifest before an agreement",
             exchange.state
         )));
     }
-    let (exchange, lines) = app::manifest(&state.store, &user.actor(), id, party.as_ref(), Utc::now())
-        .await
-        .map_err(app_error(&raw))?;
+    let (exchange, lines) =
+        app::manifest(&state.store, &user.actor(), id, party.as_ref(), Utc::now())
+            .await
+            .map_err(app_error(&raw))?;
     let stem = format!(
         "manifest-{}{}",
         id,
@@ -399,19 +435,19 @@ pub async fn manifest(
             entries: lines.iter().map(EntryView::of_line).collect(),
         })
         .into_response(),
-        ManifestFormat::Csv => {
-            crate::documents::download("text/csv; charset=utf-8", &format!("{stem}.csv"), sheet().csv().into_bytes())
-        }
+        ManifestFormat::Csv => crate::documents::download(
+            "text/csv; charset=utf-8",
+            &format!("{stem}.csv"),
+            sheet().csv().into_bytes(),
+        ),
         ManifestFormat::Xlsx => crate::documents::download(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             &format!("{stem}.xlsx"),
             sheet().xlsx()?,
         ),
-        ManifestFormat::Pdf => crate::documents::download(
-            "application/pdf",
-            &format!("{stem}.pdf"),
-            sheet().pdf()?,
-        ),
+        ManifestFormat::Pdf => {
+            crate::documents::download("application/pdf", &format!("{stem}.pdf"), sheet().pdf()?)
+        }
     })
 }
 
@@ -492,17 +528,18 @@ pub async fn counterpart(
         }
         v.finish()?;
         let format = format.expect("checked");
-        let entries = repatria_app::matching::heavy(|| repatria_lists::read_list(format, &bytes, &[]))
-            .map_err(|e| match e {
-                // As for an import: the file is the body.
-                repatria_lists::ReadError::List(e) => ApiError::invalid("body", e.to_string()),
-                repatria_lists::ReadError::Rows(rows) => ApiError::Invalid(
-                    rows.into_iter()
-                        .take(100)
-                        .map(|r| FieldError::new(format!("line {}", r.line), r.to_string()))
-                        .collect(),
-                ),
-            })?;
+        let entries =
+            repatria_app::matching::heavy(|| repatria_lists::read_list(format, &bytes, &[]))
+                .map_err(|e| match e {
+                    // As for an import: the file is the body.
+                    repatria_lists::ReadError::List(e) => ApiError::invalid("body", e.to_string()),
+                    repatria_lists::ReadError::Rows(rows) => ApiError::Invalid(
+                        rows.into_iter()
+                            .take(100)
+                            .map(|r| FieldError::new(format!("line {}", r.line), r.to_string()))
+                            .collect(),
+                    ),
+                })?;
         let rows = entries
             .into_iter()
             .map(|e| TheirRow {
@@ -545,14 +582,22 @@ pub async fn handover(
     let id = exchange_id(&raw)?;
     let now = Utc::now();
     let (entry, request) = body.validate(now)?;
-    let (entry, summary) = app::handover(&state.store, &user.actor(), user.role, id, entry, request, now)
-        .await
-        .map_err(|e| match e {
-            ExchangeAppError::Store(repatria_store::StoreError::NotFound) => {
-                ApiError::NotFound(format!("no such entry in exchange {raw:?}"))
-            }
-            e => app_error(&raw)(e),
-        })?;
+    let (entry, summary) = app::handover(
+        &state.store,
+        &user.actor(),
+        user.role,
+        id,
+        entry,
+        request,
+        now,
+    )
+    .await
+    .map_err(|e| match e {
+        ExchangeAppError::Store(repatria_store::StoreError::NotFound) => {
+            ApiError::NotFound(format!("no such entry in exchange {raw:?}"))
+        }
+        e => app_error(&raw)(e),
+    })?;
     Ok(axum::Json(HandoverAnswer {
         entry: EntryView::new(&entry, None),
         exchange: ExchangeView::new(&summary),
