@@ -745,7 +745,8 @@ pub struct TheirRow {
 }
 
 /// Reconciles the other side's list of this exchange against the manifest with the
-/// matching engine, over the manifest's captives only: each entry `matched` (one of
+/// matching engine, over the manifest's captives only (with the prior of a list of the
+/// same persons, [`RegistryIndex::of_same_persons`]): each entry `matched` (one of
 /// their rows is him beyond the automatic threshold, and no other row claims him),
 /// `ambiguous` (rows only in the review band, or several rows), or
 /// `missing_from_theirs`; each row of theirs matched to no entry, `extra_in_theirs`
@@ -772,7 +773,7 @@ pub async fn reconcile(
     let captives = store.get_captives(&ids).await?;
     let policy = repatria_core::LinkPolicy::default();
     let (scored, names) = heavy(|| {
-        let index = RegistryIndex::build(&captives, &[]);
+        let index = RegistryIndex::of_same_persons(&captives);
         let scored: Vec<Vec<(CaptiveId, f64)>> = {
             use rayon::prelude::*;
             rows.par_iter()

@@ -153,6 +153,21 @@ impl RegistryIndex {
         index
     }
 
+    /// An index of `captives` alone for comparing a list known to describe the same
+    /// persons (the other side's manifest of an exchange): the prior is one match per
+    /// captive, `1 / captives`, instead of the registry's (about ten thousand records),
+    /// so that names alone can find their entry.
+    pub fn of_same_persons(captives: &[Captive]) -> RegistryIndex {
+        let mut matcher = Matcher::default();
+        matcher.parameters.prior = 1.0 / captives.len().max(2) as f64;
+        let mut index = RegistryIndex::new(LinkPolicy::default());
+        index.captives = Index::new(matcher);
+        for captive in captives {
+            index.add_captive(captive);
+        }
+        index
+    }
+
     pub fn captive_count(&self) -> usize {
         self.captives.len()
     }

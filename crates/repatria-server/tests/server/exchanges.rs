@@ -189,6 +189,7 @@ both_backends!(
     the_state_machine_answers_409_naming_the_state,
     a_transfer_to_a_party_on_the_art_12_list_is_a_violation,
     a_captive_held_for_proceedings_stays_art_115,
+    their_list_of_names_alone_is_reconciled,
 );
 
 async fn the_story_from_offer_to_handover(app: &TestApp) {
@@ -991,4 +992,48 @@ async fn a_captive_held_for_proceedings_stays_art_115(app: &TestApp) {
         .await
         .expect_status(StatusCode::CREATED);
     assert_eq!(rules(&p), []);
+}
+
+async fn their_list_of_names_alone_is_reconciled(app: &TestApp) {
+    let (x, ours, theirs) = small(app).await;
+    app.post(&format!("{x}/proposals"), pair(&ours, &theirs)).await.expect_status(StatusCode::CREATED);
+    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 })).await.expect_status(StatusCode::OK);
+    // No dates of birth, one name in another script: the manifest's two persons are
+    // the candidates, so the names suffice.
+    let r = app
+        .post(
+            &format!("{x}/counterpart-manifest"),
+            json!({ "by": "RU", "persons": [
+                { "family_name": "Шевченко", "given_name": "Тарас" },
+                { "family_name": "Sergeev", "given_name": "Pavel" },
+                { "family_name": "Петренко", "given_name": "Остап" }
+            ]}),
+        )
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!((r.body["matched"].as_u64(), r.body["extra_in_theirs"].as_u64()), (Some(2), Some(1)), "{}", r.body);
+    // A file is read like any list; a file of another format is named.
+    let file = "Фамилия,Имя\nШевченко,Тарас\nСергеев,Павел\n";
+    let uploaded = app
+        .client
+        .post(format!("{}{x}/counterpart-manifest?by=RU&file_name=theirs.csv", app.base))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .header("content-type", "text/csv")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), StatusCode::OK);
+    let body: Value = uploaded.json().await.unwrap();
+    assert_eq!(body["matched"], 2, "{body}");
+    let unknown = app
+        .client
+        .post(format!("{}{x}/counterpart-manifest?by=RU&file_name=theirs.doc", app.base))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .header("content-type", "application/octet-stream")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
