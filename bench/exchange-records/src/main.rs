@@ -328,6 +328,7 @@ async fn main() -> anyhow::Result<()> {
         .json()
         .await?;
     let planned = t.elapsed();
+    eprintln!("planned in {:.0} ms", ms(planned));
     let transfers = proposal["transfers"].as_array().context("transfers")?.len();
     anyhow::ensure!(
         transfers == 2 * n,
@@ -343,6 +344,7 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .error_for_status()?;
     let agreed = t.elapsed();
+    eprintln!("agreed in {:.0} ms", ms(agreed));
 
     let mut exports = Vec::new();
     for format in ["json", "csv", "xlsx", "pdf"] {
@@ -355,6 +357,7 @@ async fn main() -> anyhow::Result<()> {
             .bytes()
             .await?;
         exports.push((format, t.elapsed(), bytes.len()));
+        eprintln!("manifest as {format} in {:.0} ms", ms(t.elapsed()));
     }
 
     // Their list of the Russians they receive, in Cyrillic: 2% spelled differently,
@@ -394,6 +397,7 @@ async fn main() -> anyhow::Result<()> {
         .json()
         .await?;
     let reconciliation = t.elapsed();
+    eprintln!("reconciled in {:.0} ms", ms(reconciliation));
 
     // Handover: one officer decides persons in manifest order while the readers poll.
     let manifest: Value = client

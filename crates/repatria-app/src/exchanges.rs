@@ -101,34 +101,20 @@ async fn summary(store: &SqlStore, exchange: Exchange) -> Result<ExchangeSummary
     let restore = if counts.balanced || counts.pending == 0 {
         None
     } else {
-        let pending: Vec<ManifestEntry> = store
-            .manifest(exchange.id, None)
-            .await?
-            .into_iter()
-            .filter(|e| e.status == record::EntryStatus::Pending)
-            .collect();
-        let ids: Vec<CaptiveId> = pending.iter().map(|e| e.captive).collect();
-        let captives: HashMap<CaptiveId, Captive> = store
-            .get_captives(&ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
-        let demanded = store.demanded_captives(Some(exchange.id)).await?;
         let today = chrono::Utc::now().date_naive();
-        let candidates: Vec<Candidate> = pending
-            .iter()
-            .map(|e| Candidate {
-                entry: e.id,
-                from: e.from.clone(),
-                to: e.to.clone(),
-                value: e.balance_value(),
-                demanded: demanded.contains(&e.captive),
-                days_in_captivity: captives.get(&e.captive).map_or(0, |c| {
-                    (today - c.capture.captured_at.date_naive())
-                        .num_days()
-                        .max(0) as u64
-                }),
+        let candidates: Vec<Candidate> = store
+            .pending_weights(exchange.id)
+            .await?
+            .into_iter()
+            .map(|w| Candidate {
+                entry: w.entry,
+                from: w.from,
+                to: w.to,
+                value: w.balance_value,
+                demanded: w.demanded,
+                days_in_captivity: w
+                    .captured_on
+                    .map_or(0, |d| (today - d).num_days().max(0) as u64),
             })
             .collect();
         restore(&exchange, &counts, &candidates)

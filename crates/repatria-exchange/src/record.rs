@@ -513,6 +513,12 @@ pub struct ProposedTransfer {
     pub counts_toward_balance: bool,
     /// What he weighs when balancing by value (1 by count); 0 when he does not count.
     pub value: u64,
+    /// Confirmed on a demand list of the exchange when the proposal was made.
+    #[serde(default)]
+    pub demanded: bool,
+    /// His date of capture (days in captivity follow from it).
+    #[serde(default)]
+    pub captured_on: Option<NaiveDate>,
 }
 
 /// A side's balance in a proposal.
@@ -668,6 +674,8 @@ pub fn check_proposal(
             } else {
                 0
             },
+            demanded: f.demanded,
+            captured_on: Some(f.captured_on),
         });
     }
     let balance = balance_of(
@@ -836,6 +844,12 @@ pub struct ManifestEntry {
     pub to: PartyCode,
     pub counts_toward_balance: bool,
     pub value: u64,
+    /// Demanded, and his date of capture, as the agreed proposal had them: what the
+    /// planner's objective weighs when a withdrawal must be restored ([`restore`]).
+    #[serde(default)]
+    pub demanded: bool,
+    #[serde(default)]
+    pub captured_on: Option<NaiveDate>,
     pub status: EntryStatus,
     pub handover: Option<Handover>,
 }
@@ -860,6 +874,8 @@ impl ManifestEntry {
                 to: t.to.clone(),
                 counts_toward_balance: t.counts_toward_balance,
                 value: t.value,
+                demanded: t.demanded,
+                captured_on: t.captured_on,
                 status: EntryStatus::Pending,
                 handover: None,
             })

@@ -56,6 +56,17 @@ impl From<ExchangeError> for StoreError {
     }
 }
 
+/// A pending entry as [`SqlStore::pending_weights`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingWeight {
+    pub entry: EntryId,
+    pub from: PartyCode,
+    pub to: PartyCode,
+    pub balance_value: u64,
+    pub demanded: bool,
+    pub captured_on: Option<chrono::NaiveDate>,
+}
+
 /// Rows per multi-row `INSERT` of manifest entries.
 const ENTRY_BATCH: usize = 100;
 
@@ -262,17 +273,14 @@ impl SqlStore {
             let exchange_key = id.to_string();
             for chunk in entries.chunks(ENTRY_BATCH) {
                 let mut sql = String::from(
-                    "INSERT INTO manifest_entries (id, exchange_id, position, captive_id, from_party, to_party, balance_value, status, record) VALUES ",
+                    "INSERT INTO manifest_entries (id, exchange_id, position, captive_id, from_party, to_party, balance_value, demanded, captured_on, status, record) VALUES ",
                 );
                 for i in 0..chunk.len() {
                     if i > 0 {
                         sql.push_str(", ");
                     }
-                    let b = 9 * i;
-                    sql.push_str(&format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9
-                    ));
+                    let params: Vec<String> = (1..=11).map(|k| format!("${}", 11 * i + k)).collect();
+                    sql.push_str(&format!("({})", params.join(", ")));
                 }
                 let mut query = sqlx::query(&sql);
                 for e in chunk {
@@ -284,6 +292,8 @@ impl SqlStore {
                         .bind(e.from.as_str().to_string())
                         .bind(e.to.as_str().to_string())
                         .bind(e.balance_value() as i64)
+                        .bind(i64::from(e.demanded))
+                        .bind(e.captured_on.map(|d| d.to_string()))
                         .bind(e.status.as_str())
                         .bind(encode("manifest entry", e)?);
                 }
@@ -300,6 +310,36 @@ impl SqlStore {
             Ok(exchange)
         })
         .await
+    }
+
+    /// The pending entries as the suggestion after a withdrawal weighs them (entry,
+    /// direction, weight, demanded, date of capture), read from the copied columns
+    /// only: cheap enough for every read of the exchange at the crossing.
+    pub async fn pending_weights(&self, id: ExchangeId) -> Result<Vec<PendingWeight>> {
+        let rows = sqlx::query(
+            "SELECT id, from_party, to_party, balance_value, demanded, captured_on FROM manifest_entries \
+             WHERE exchange_id = $1 AND status = 'pending' ORDER BY position",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let corrupt = |what: &str| StoreError::Corrupt(format!("manifest entry {what}"));
+                let text = |column: &str| -> Result<String> { Ok(row.try_get::<String, _>(column)?) };
+                Ok(PendingWeight {
+                    entry: EntryId(text("id")?.parse().map_err(|_| corrupt("id"))?),
+                    from: PartyCode::parse(&text("from_party")?).map_err(|_| corrupt("party"))?,
+                    to: PartyCode::parse(&text("to_party")?).map_err(|_| corrupt("party"))?,
+                    balance_value: row.try_get::<i64, _>("balance_value")? as u64,
+                    demanded: row.try_get::<i64, _>("demanded")? != 0,
+                    captured_on: row
+                        .try_get::<Option<String>, _>("captured_on")?
+                        .map(|d| d.parse().map_err(|_| corrupt("date of capture")))
+                        .transpose()?,
+                })
+            })
+            .collect()
     }
 
     /// The manifest, in order; with `party`, only the entries it gives or receives.

@@ -36,7 +36,7 @@ use repatria_core::{
 pub use accounts::{Credential, PasswordChange, User};
 pub use audit::{AuditAction, AuditEvent, VerifyReport};
 pub use backend::{redact_url, Backend, SqlStore};
-pub use exchanges::Completion;
+pub use exchanges::{Completion, PendingWeight};
 pub use links::LinkFilter;
 pub use logins::{AttemptCount, TotpChange, TotpState};
 pub use media::MediaChange;

@@ -24,7 +24,8 @@ CREATE TABLE exchange_proposals (
 );
 
 -- `balance_value` is what the entry weighs in the balance: its value, or 0 for the
--- seriously wounded and sick (Arts. 109-110). An entry's status changes once, from
+-- seriously wounded and sick (Arts. 109-110); with `demanded` and `captured_on` it is
+-- what the suggestion after a withdrawal reads, without the entries' documents. An entry's status changes once, from
 -- `pending`, guarded by the update's own condition: two officers deciding the same
 -- person get one decision and one conflict.
 CREATE TABLE manifest_entries (
@@ -35,6 +36,8 @@ CREATE TABLE manifest_entries (
     from_party TEXT NOT NULL,
     to_party TEXT NOT NULL,
     balance_value BIGINT NOT NULL,
+    demanded BIGINT NOT NULL,
+    captured_on TEXT,
     status TEXT NOT NULL,
     record TEXT NOT NULL,
     UNIQUE (exchange_id, position),
