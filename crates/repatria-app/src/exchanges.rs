@@ -98,26 +98,36 @@ pub async fn create(
 async fn summary(store: &SqlStore, exchange: Exchange) -> Result<ExchangeSummary> {
     let tallies = store.manifest_tallies(exchange.id).await?;
     let counts = counts(&exchange, &tallies);
-    let restore = if counts.balanced || counts.pending == 0 {
-        None
-    } else {
-        let today = chrono::Utc::now().date_naive();
-        let candidates: Vec<Candidate> = store
-            .pending_weights(exchange.id)
-            .await?
-            .into_iter()
-            .map(|w| Candidate {
-                entry: w.entry,
-                from: w.from,
-                to: w.to,
-                value: w.balance_value,
-                demanded: w.demanded,
-                days_in_captivity: w
-                    .captured_on
-                    .map_or(0, |d| (today - d).num_days().max(0) as u64),
-            })
-            .collect();
-        restore(&exchange, &counts, &candidates)
+    let restore = match record::restore_need(&exchange, &counts) {
+        Some(need) if counts.pending > 0 => {
+            // Balancing by count, the cheapest `high` of the side's pending persons are
+            // all a choice can use; by value, every one of them may be.
+            let limit = (exchange.terms.balance == repatria_exchange::Balance::Count)
+                .then_some(need.high);
+            let today = chrono::Utc::now().date_naive();
+            let short: Vec<PartyCode> = need
+                .short
+                .iter()
+                .flat_map(|&i| exchange.sides[i].iter().cloned())
+                .collect();
+            let candidates: Vec<Candidate> = store
+                .pending_weights(exchange.id, &exchange.sides[need.over], &short, limit)
+                .await?
+                .into_iter()
+                .map(|w| Candidate {
+                    entry: w.entry,
+                    from: w.from,
+                    to: w.to,
+                    value: w.balance_value,
+                    demanded: w.demanded,
+                    days_in_captivity: w
+                        .captured_on
+                        .map_or(0, |d| (today - d).num_days().max(0) as u64),
+                })
+                .collect();
+            restore(&exchange, &counts, &candidates)
+        }
+        _ => None,
     };
     Ok(ExchangeSummary {
         exchange,

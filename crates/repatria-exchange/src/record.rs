@@ -1204,12 +1204,21 @@ pub struct Candidate {
     pub days_in_captivity: u64,
 }
 
-/// The planner's suggestion of what restores the balance after withdrawals, for a
-/// bilateral imbalance: for each side giving more than it receives beyond the
-/// tolerance, the pending counted entries it gives to the side short of it whose
-/// withdrawal is the least loss by the lexicographic objective (docs/exchange.md)
-/// and brings both within tolerance. `None` when the exchange is balanced.
-pub fn restore(exchange: &Exchange, counts: &Counts, pending: &[Candidate]) -> Option<Restore> {
+/// What a suggestion after withdrawals must achieve: the side that gives more than it
+/// receives beyond the tolerance (`over`, an index into the sides), the sides short of
+/// it, and the bounds on the weight its withdrawn persons must sum to. A caller that
+/// reads the pending entries from storage reads only those `over` gives to a side in
+/// `short`, and when balancing by count only the `high` cheapest of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreNeed {
+    pub over: usize,
+    pub low: u64,
+    pub high: u64,
+    pub short: Vec<usize>,
+}
+
+/// The [`RestoreNeed`] of an exchange, `None` when it is within tolerance.
+pub fn restore_need(exchange: &Exchange, counts: &Counts) -> Option<RestoreNeed> {
     let tolerance = exchange.terms.tolerance as i64;
     let (over, over_side) = counts
         .sides
@@ -1234,6 +1243,28 @@ pub fn restore(exchange: &Exchange, counts: &Counts, pending: &[Candidate]) -> O
         let room = (-counts.sides[i].imbalance + tolerance) as u64;
         high = high.min(room.max(low));
     }
+    Some(RestoreNeed {
+        over,
+        low,
+        high,
+        short,
+    })
+}
+
+/// The planner's suggestion of what restores the balance after withdrawals, for a
+/// bilateral imbalance: for each side giving more than it receives beyond the
+/// tolerance, the pending counted entries it gives to the side short of it whose
+/// withdrawal is the least loss by the lexicographic objective (docs/exchange.md)
+/// and brings both within tolerance. `None` when the exchange is balanced.
+pub fn restore(exchange: &Exchange, counts: &Counts, pending: &[Candidate]) -> Option<Restore> {
+    let RestoreNeed {
+        over,
+        low,
+        high,
+        short,
+    } = restore_need(exchange, counts)?;
+    let over_side = &counts.sides[over];
+    let excess = over_side.imbalance;
     let options: Vec<&Candidate> = pending
         .iter()
         .filter(|c| c.value > 0)

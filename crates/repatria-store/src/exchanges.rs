@@ -313,16 +313,42 @@ impl SqlStore {
     }
 
     /// The pending entries as the suggestion after a withdrawal weighs them (entry,
-    /// direction, weight, demanded, date of capture), read from the copied columns
-    /// only: cheap enough for every read of the exchange at the crossing.
-    pub async fn pending_weights(&self, id: ExchangeId) -> Result<Vec<PendingWeight>> {
-        let rows = sqlx::query(
+    /// direction, weight, demanded, date of capture), read from the copied columns only
+    /// and only those that count: given by a party of `from` to a party of `to`,
+    /// cheapest first by the
+    /// planner's objective (not demanded, least weight, captured most recently), at most
+    /// `limit`. Cheap enough for every read of the exchange at the crossing.
+    pub async fn pending_weights(
+        &self,
+        id: ExchangeId,
+        from: &[PartyCode],
+        to: &[PartyCode],
+        limit: Option<u64>,
+    ) -> Result<Vec<PendingWeight>> {
+        let mut sql = crate::sql::Sql::default();
+        sql.push(
             "SELECT id, from_party, to_party, balance_value, demanded, captured_on FROM manifest_entries \
-             WHERE exchange_id = $1 AND status = 'pending' ORDER BY position",
+             WHERE exchange_id = ",
         )
-        .bind(id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        .param(id.to_string())
+        .push(" AND status = 'pending' AND balance_value > 0 AND from_party IN (");
+        for (column, parties) in [("", from), (") AND to_party IN (", to)] {
+            sql.push(column);
+            for (i, p) in parties.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.param(p.as_str());
+            }
+            if parties.is_empty() {
+                sql.push("NULL");
+            }
+        }
+        sql.push(") ORDER BY demanded, balance_value, captured_on DESC, position");
+        if let Some(limit) = limit {
+            sql.push(&format!(" LIMIT {}", limit.min(1_000_000)));
+        }
+        let rows = sql.query().fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| {
                 let corrupt = |what: &str| StoreError::Corrupt(format!("manifest entry {what}"));

@@ -190,6 +190,7 @@ both_backends!(
     a_transfer_to_a_party_on_the_art_12_list_is_a_violation,
     a_captive_held_for_proceedings_stays_art_115,
     their_list_of_names_alone_is_reconciled,
+    a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it,
 );
 
 async fn the_story_from_offer_to_handover(app: &TestApp) {
@@ -1036,4 +1037,50 @@ async fn their_list_of_names_alone_is_reconciled(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it(app: &TestApp) {
+    let (x, ours, theirs) = small(app).await;
+    // A second pair; their second man was captured long ago, the first recently.
+    let ours2 = app.create_captive(captive("Kovalenko", "Andrii", "1997-06-03", "UA", "RU", 3)).await;
+    let theirs2 = app.create_captive(captive("Волков", "Денис", "1996-07-30", "RU", "UA", 0)).await;
+    let transfers = json!({ "by": "UA", "transfers": [
+        { "captive": ours, "from": "RU", "to": "UA" },
+        { "captive": ours2, "from": "RU", "to": "UA" },
+        { "captive": theirs, "from": "UA", "to": "RU" },
+        { "captive": theirs2, "from": "UA", "to": "RU" }
+    ]});
+    app.post(&format!("{x}/proposals"), transfers).await.expect_status(StatusCode::CREATED);
+    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 })).await.expect_status(StatusCode::OK);
+    let manifest = app.get(&format!("{x}/manifest")).await.expect_status(StatusCode::OK);
+    let entry_of = |captive: &str| {
+        manifest.body["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["captive"] == captive)
+            .unwrap()["entry"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // One of ours dies before the exchange: Ukraine now gives two for one.
+    let mut withdrawal = handover(&entry_of(&ours2), "withdrawn");
+    withdrawal["checks"]["wish_confirmed"] = json!(false);
+    withdrawal["note"] = json!("died before the exchange");
+    let after = app.post(&format!("{x}/handover"), withdrawal).await.expect_status(StatusCode::OK);
+    let x_view = &after.body["exchange"];
+    assert_eq!(x_view["counts"]["balanced"], false);
+    assert_eq!(x_view["counts"]["sides"][0]["imbalance"], 1, "{x_view}");
+    let restore = &x_view["restore"];
+    assert_eq!(restore["side"], json!(["UA"]));
+    assert_eq!(restore["imbalance"], 1);
+    // The least loss: the one of theirs with the fewest days in captivity.
+    assert_eq!(restore["withdraw"], json!([entry_of(&theirs)]), "{restore}");
+    let mut second = handover(&entry_of(&theirs), "withdrawn");
+    second["checks"]["wish_confirmed"] = json!(false);
+    second["note"] = json!("withdrawn to restore the balance, as agreed with the mediator");
+    let balanced = app.post(&format!("{x}/handover"), second).await.expect_status(StatusCode::OK);
+    assert_eq!(balanced.body["exchange"]["counts"]["balanced"], true);
+    assert!(balanced.body["exchange"]["restore"].is_null());
 }
