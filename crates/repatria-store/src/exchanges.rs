@@ -145,9 +145,40 @@ impl SqlStore {
         decode_rows(Exchange::WHAT, &rows)
     }
 
-    /// The manifest of an exchange summed up per direction and status (one query,
-    /// however long the manifest), for [`repatria_exchange::record::counts`].
+    /// The manifest of an exchange summed up per direction and status as kept with
+    /// every agreement and decision (`manifest_tallies`: a few rows, however long the
+    /// manifest), for [`repatria_exchange::record::counts`].
     pub async fn manifest_tallies(&self, id: ExchangeId) -> Result<Vec<Tally>> {
+        let rows = sqlx::query(
+            "SELECT from_party, to_party, status, persons, weight FROM manifest_tallies \
+             WHERE exchange_id = $1 AND persons > 0 ORDER BY from_party, to_party, status",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let party = |column: &str| -> Result<PartyCode> {
+                    let code: String = row.try_get(column)?;
+                    PartyCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))
+                };
+                let status: String = row.try_get("status")?;
+                Ok(Tally {
+                    from: party("from_party")?,
+                    to: party("to_party")?,
+                    status: status
+                        .parse()
+                        .map_err(|e| StoreError::Corrupt(format!("manifest entry status: {e}")))?,
+                    persons: row.try_get::<i64, _>("persons")? as u64,
+                    balance_value: row.try_get::<i64, _>("weight")? as u64,
+                })
+            })
+            .collect()
+    }
+
+    /// The same sums as [`SqlStore::manifest_tallies`], computed over every entry: what
+    /// the kept tallies must always equal (the tests compare them).
+    pub async fn manifest_sums(&self, id: ExchangeId) -> Result<Vec<Tally>> {
         let rows = sqlx::query(
             "SELECT from_party, to_party, status, COUNT(*) AS persons, CAST(SUM(balance_value) AS BIGINT) AS weight \
              FROM manifest_entries WHERE exchange_id = $1 GROUP BY from_party, to_party, status \
@@ -299,6 +330,19 @@ impl SqlStore {
                 }
                 query.execute(w.conn()).await?;
             }
+            for t in repatria_exchange::record::tally(&entries) {
+                sqlx::query(
+                    "INSERT INTO manifest_tallies (exchange_id, from_party, to_party, status, persons, weight) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(exchange_key.clone())
+                .bind(t.from.as_str().to_string())
+                .bind(t.to.as_str().to_string())
+                .bind(t.status.as_str())
+                .bind(t.persons as i64)
+                .bind(t.balance_value as i64)
+                .execute(w.conn())
+                .await?;
+            }
             w.save(&exchange).await?;
             w.event(
                 AuditAction::ExchangeAgree,
@@ -436,6 +480,31 @@ impl SqlStore {
                         .unwrap_or_default()
                 )));
             }
+            // The person moves from `pending` to his new status in the kept tallies.
+            let key = id.to_string();
+            let weight = current.balance_value() as i64;
+            sqlx::query(
+                "UPDATE manifest_tallies SET persons = persons - 1, weight = weight - $1 \
+                 WHERE exchange_id = $2 AND from_party = $3 AND to_party = $4 AND status = 'pending'",
+            )
+            .bind(weight)
+            .bind(key.clone())
+            .bind(current.from.as_str().to_string())
+            .bind(current.to.as_str().to_string())
+            .execute(w.conn())
+            .await?;
+            sqlx::query(
+                "INSERT INTO manifest_tallies (exchange_id, from_party, to_party, status, persons, weight) \
+                 VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (exchange_id, from_party, to_party, status) \
+                 DO UPDATE SET persons = manifest_tallies.persons + 1, weight = manifest_tallies.weight + excluded.weight",
+            )
+            .bind(key)
+            .bind(current.from.as_str().to_string())
+            .bind(current.to.as_str().to_string())
+            .bind(current.status.as_str())
+            .bind(weight)
+            .execute(w.conn())
+            .await?;
             let state = exchange.state;
             exchange.begin_handover(now)?;
             if exchange.state != state {

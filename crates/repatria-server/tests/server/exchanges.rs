@@ -165,6 +165,14 @@ async fn download(app: &TestApp, token: &str, path: &str) -> (String, Vec<u8>) {
     (kind, response.bytes().await.unwrap().to_vec())
 }
 
+/// The counts kept with every decision equal the sums over the manifest's entries.
+async fn kept_counts_equal_the_manifest(app: &TestApp, exchange: &str) {
+    let id = repatria_core::ExchangeId(exchange.trim_start_matches("/api/exchanges/").parse().unwrap());
+    let kept = app.state.store.manifest_tallies(id).await.unwrap();
+    let summed = app.state.store.manifest_sums(id).await.unwrap();
+    assert_eq!(kept, summed);
+}
+
 fn handover(entry: &str, outcome: &str) -> Value {
     json!({
         "entry": entry,
@@ -533,6 +541,7 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
         "{restore}"
     );
 
+    kept_counts_equal_the_manifest(app, &x).await;
     // Completion: custody closed, the family's answer prepared.
     let done = app
         .post_as(&negotiator, &format!("{x}/complete"), json!({}))
@@ -1082,5 +1091,6 @@ async fn a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it(app: &T
     second["note"] = json!("withdrawn to restore the balance, as agreed with the mediator");
     let balanced = app.post(&format!("{x}/handover"), second).await.expect_status(StatusCode::OK);
     assert_eq!(balanced.body["exchange"]["counts"]["balanced"], true);
+    kept_counts_equal_the_manifest(app, &x).await;
     assert!(balanced.body["exchange"]["restore"].is_null());
 }

@@ -44,3 +44,17 @@ CREATE TABLE manifest_entries (
     UNIQUE (exchange_id, captive_id)
 );
 CREATE INDEX manifest_entries_by_status ON manifest_entries (exchange_id, status, position);
+
+-- The manifest summed up per direction and status, kept in the transaction of every
+-- agreement and decision: the live counts that every client at the crossing polls are
+-- a read of a few rows, however long the manifest (the sums over `manifest_entries`
+-- are the same, and the tests compare them).
+CREATE TABLE manifest_tallies (
+    exchange_id TEXT NOT NULL REFERENCES exchanges (id),
+    from_party TEXT NOT NULL,
+    to_party TEXT NOT NULL,
+    status TEXT NOT NULL,
+    persons BIGINT NOT NULL,
+    weight BIGINT NOT NULL,
+    PRIMARY KEY (exchange_id, from_party, to_party, status)
+);
