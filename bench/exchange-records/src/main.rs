@@ -364,7 +364,8 @@ async fn main() -> anyhow::Result<()> {
     // transliterated as they write them): 2% spelled differently, 1% missing, 1% extra.
     let mut csv = String::from("Фамилия,Имя,Дата рождения\n");
     let (mut misspelt, mut missing, mut extra) = (0, 0, 0);
-    let cyrillic = |name: &str| repatria_match::transliterate(name, repatria_match::Script::Cyrillic);
+    let cyrillic =
+        |name: &str| repatria_match::transliterate(name, repatria_match::Script::Cyrillic);
     let ours_in_cyrillic: Vec<(String, String, PartialDate)> = ukrainians
         .iter()
         .map(|(f, g, b)| (cyrillic(f), cyrillic(g), *b))
@@ -529,12 +530,14 @@ async fn main() -> anyhow::Result<()> {
         ms(percentile(&decisions, 0.99)),
         ms(*decisions.last().context("no decision")?)
     );
-    println!(
-        "counts read meanwhile (unbalanced by a withdrawal, so each read carries the suggestion): {} reads ({:.0}/s), p50 {:.1} ms, p99 {:.1} ms",
-        reads.len(),
-        reads.len() as f64 / handover_time.as_secs_f64(),
-        ms(percentile(&reads, 0.5)),
-        ms(percentile(&reads, 0.99))
-    );
+    if !reads.is_empty() {
+        println!(
+            "counts read meanwhile (unbalanced by a withdrawal, so each read carries the suggestion): {} reads ({:.0}/s), p50 {:.1} ms, p99 {:.1} ms",
+            reads.len(),
+            reads.len() as f64 / handover_time.as_secs_f64(),
+            ms(percentile(&reads, 0.5)),
+            ms(percentile(&reads, 0.99))
+        );
+    }
     Ok(())
 }
