@@ -102,8 +102,8 @@ async fn summary(store: &SqlStore, exchange: Exchange) -> Result<ExchangeSummary
         Some(need) if counts.pending > 0 => {
             // Balancing by count, the cheapest `high` of the side's pending persons are
             // all a choice can use; by value, every one of them may be.
-            let limit = (exchange.terms.balance == repatria_exchange::Balance::Count)
-                .then_some(need.high);
+            let limit =
+                (exchange.terms.balance == repatria_exchange::Balance::Count).then_some(need.high);
             let today = chrono::Utc::now().date_naive();
             let short: Vec<PartyCode> = need
                 .short

@@ -319,14 +319,7 @@ pub async fn import_read(
 ) -> Result<ImportSummary, ImportError> {
     let hash = input.content_hash();
     if let Some(earlier) = store.find_import(&hash).await? {
-        let counts = report(store, &earlier).await?.counts;
-        return Ok(ImportSummary {
-            rows: earlier.rows,
-            requests: 0,
-            import: earlier,
-            created: false,
-            counts,
-        });
+        return Ok(imported_before(store, earlier).await?);
     }
     let (format, entries) = read?;
     import_entries(
@@ -343,6 +336,21 @@ pub async fn import_read(
     .await
 }
 
+/// The summary of a file imported before: nothing new was created.
+async fn imported_before(
+    store: &SqlStore,
+    earlier: ListImport,
+) -> Result<ImportSummary, StoreError> {
+    let counts = report(store, &earlier).await?.counts;
+    Ok(ImportSummary {
+        rows: earlier.rows,
+        requests: 0,
+        import: earlier,
+        created: false,
+        counts,
+    })
+}
+
 /// [`import`] of persons given as values (a demand list sent as JSON): `format` is
 /// recorded as given (`json`), the content hash is the caller's serialisation's.
 pub async fn import_persons(
@@ -355,14 +363,7 @@ pub async fn import_persons(
 ) -> Result<ImportSummary, ImportError> {
     let hash = input.content_hash();
     if let Some(earlier) = store.find_import(&hash).await? {
-        let counts = report(store, &earlier).await?.counts;
-        return Ok(ImportSummary {
-            rows: earlier.rows,
-            requests: 0,
-            import: earlier,
-            created: false,
-            counts,
-        });
+        return Ok(imported_before(store, earlier).await?);
     }
     import_entries(
         store,
@@ -502,14 +503,7 @@ async fn import_entries(
             let Some(earlier) = store.find_import(&import.content_hash).await? else {
                 return Err(StoreError::Conflict(reason).into());
             };
-            let counts = report(store, &earlier).await?.counts;
-            return Ok(ImportSummary {
-                rows: earlier.rows,
-                requests: 0,
-                import: earlier,
-                created: false,
-                counts,
-            });
+            return Ok(imported_before(store, earlier).await?);
         }
         Err(e) => return Err(e.into()),
     }

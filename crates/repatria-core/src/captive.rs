@@ -860,7 +860,10 @@ pub(crate) mod tests {
         assert!(matches!(empty, Err(DomainError::Invalid(f)) if f[0].field == "reference"));
         let future = c.set_proceedings(Some(proceedings("Case 1", at(21, 8))), now);
         assert!(matches!(future, Err(DomainError::Invalid(f)) if f[0].field == "since"));
-        assert_eq!(c.proceedings, None, "a refused change leaves the record as it was");
+        assert_eq!(
+            c.proceedings, None,
+            "a refused change leaves the record as it was"
+        );
         c.set_proceedings(Some(proceedings("Case 1", at(12, 8))), now)
             .unwrap();
         assert_eq!(c.proceedings.as_ref().unwrap().reference, "Case 1");

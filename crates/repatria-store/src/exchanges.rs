@@ -80,6 +80,28 @@ pub struct Completion {
     pub answers_prepared: Vec<TracingRequestId>,
 }
 
+/// Rows of `from_party, to_party, status, persons, weight` as tallies.
+fn tallies(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Tally>> {
+    rows.iter()
+        .map(|row| {
+            let party = |column: &str| -> Result<PartyCode> {
+                let code: String = row.try_get(column)?;
+                PartyCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))
+            };
+            let status: String = row.try_get("status")?;
+            Ok(Tally {
+                from: party("from_party")?,
+                to: party("to_party")?,
+                status: status
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("manifest entry status: {e}")))?,
+                persons: row.try_get::<i64, _>("persons")? as u64,
+                balance_value: row.try_get::<i64, _>("weight")? as u64,
+            })
+        })
+        .collect()
+}
+
 async fn load_entry(
     w: &mut Write<'_>,
     exchange: ExchangeId,
@@ -156,24 +178,7 @@ impl SqlStore {
         .bind(id.to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let party = |column: &str| -> Result<PartyCode> {
-                    let code: String = row.try_get(column)?;
-                    PartyCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))
-                };
-                let status: String = row.try_get("status")?;
-                Ok(Tally {
-                    from: party("from_party")?,
-                    to: party("to_party")?,
-                    status: status
-                        .parse()
-                        .map_err(|e| StoreError::Corrupt(format!("manifest entry status: {e}")))?,
-                    persons: row.try_get::<i64, _>("persons")? as u64,
-                    balance_value: row.try_get::<i64, _>("weight")? as u64,
-                })
-            })
-            .collect()
+        tallies(&rows)
     }
 
     /// The same sums as [`SqlStore::manifest_tallies`], computed over every entry: what
@@ -187,24 +192,7 @@ impl SqlStore {
         .bind(id.to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let party = |column: &str| -> Result<PartyCode> {
-                    let code: String = row.try_get(column)?;
-                    PartyCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))
-                };
-                let status: String = row.try_get("status")?;
-                Ok(Tally {
-                    from: party("from_party")?,
-                    to: party("to_party")?,
-                    status: status
-                        .parse()
-                        .map_err(|e| StoreError::Corrupt(format!("manifest entry status: {e}")))?,
-                    persons: row.try_get::<i64, _>("persons")? as u64,
-                    balance_value: row.try_get::<i64, _>("weight")? as u64,
-                })
-            })
-            .collect()
+        tallies(&rows)
     }
 
     /// Records a proposal: `make` receives the exchange (locked) and the proposal's
@@ -396,7 +384,8 @@ impl SqlStore {
         rows.iter()
             .map(|row| {
                 let corrupt = |what: &str| StoreError::Corrupt(format!("manifest entry {what}"));
-                let text = |column: &str| -> Result<String> { Ok(row.try_get::<String, _>(column)?) };
+                let text =
+                    |column: &str| -> Result<String> { Ok(row.try_get::<String, _>(column)?) };
                 Ok(PendingWeight {
                     entry: EntryId(text("id")?.parse().map_err(|_| corrupt("id"))?),
                     from: PartyCode::parse(&text("from_party")?).map_err(|_| corrupt("party"))?,

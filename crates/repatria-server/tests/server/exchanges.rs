@@ -167,7 +167,12 @@ async fn download(app: &TestApp, token: &str, path: &str) -> (String, Vec<u8>) {
 
 /// The counts kept with every decision equal the sums over the manifest's entries.
 async fn kept_counts_equal_the_manifest(app: &TestApp, exchange: &str) {
-    let id = repatria_core::ExchangeId(exchange.trim_start_matches("/api/exchanges/").parse().unwrap());
+    let id = repatria_core::ExchangeId(
+        exchange
+            .trim_start_matches("/api/exchanges/")
+            .parse()
+            .unwrap(),
+    );
     let kept = app.state.store.manifest_tallies(id).await.unwrap();
     let summed = app.state.store.manifest_sums(id).await.unwrap();
     assert_eq!(kept, summed);
@@ -1006,8 +1011,12 @@ async fn a_captive_held_for_proceedings_stays_art_115(app: &TestApp) {
 
 async fn their_list_of_names_alone_is_reconciled(app: &TestApp) {
     let (x, ours, theirs) = small(app).await;
-    app.post(&format!("{x}/proposals"), pair(&ours, &theirs)).await.expect_status(StatusCode::CREATED);
-    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 })).await.expect_status(StatusCode::OK);
+    app.post(&format!("{x}/proposals"), pair(&ours, &theirs))
+        .await
+        .expect_status(StatusCode::CREATED);
+    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
+        .await
+        .expect_status(StatusCode::OK);
     // No dates of birth, one name in another script: the manifest's two persons are
     // the candidates, so the names suffice.
     let r = app
@@ -1021,12 +1030,23 @@ async fn their_list_of_names_alone_is_reconciled(app: &TestApp) {
         )
         .await
         .expect_status(StatusCode::OK);
-    assert_eq!((r.body["matched"].as_u64(), r.body["extra_in_theirs"].as_u64()), (Some(2), Some(1)), "{}", r.body);
+    assert_eq!(
+        (
+            r.body["matched"].as_u64(),
+            r.body["extra_in_theirs"].as_u64()
+        ),
+        (Some(2), Some(1)),
+        "{}",
+        r.body
+    );
     // A file is read like any list; a file of another format is named.
     let file = "Фамилия,Имя\nШевченко,Тарас\nСергеев,Павел\n";
     let uploaded = app
         .client
-        .post(format!("{}{x}/counterpart-manifest?by=RU&file_name=theirs.csv", app.base))
+        .post(format!(
+            "{}{x}/counterpart-manifest?by=RU&file_name=theirs.csv",
+            app.base
+        ))
         .bearer_auth(app.token.as_deref().unwrap())
         .header("content-type", "text/csv")
         .body(file)
@@ -1038,7 +1058,10 @@ async fn their_list_of_names_alone_is_reconciled(app: &TestApp) {
     assert_eq!(body["matched"], 2, "{body}");
     let unknown = app
         .client
-        .post(format!("{}{x}/counterpart-manifest?by=RU&file_name=theirs.doc", app.base))
+        .post(format!(
+            "{}{x}/counterpart-manifest?by=RU&file_name=theirs.doc",
+            app.base
+        ))
         .bearer_auth(app.token.as_deref().unwrap())
         .header("content-type", "application/octet-stream")
         .body("x")
@@ -1051,17 +1074,28 @@ async fn their_list_of_names_alone_is_reconciled(app: &TestApp) {
 async fn a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it(app: &TestApp) {
     let (x, ours, theirs) = small(app).await;
     // A second pair; their second man was captured long ago, the first recently.
-    let ours2 = app.create_captive(captive("Kovalenko", "Andrii", "1997-06-03", "UA", "RU", 3)).await;
-    let theirs2 = app.create_captive(captive("Волков", "Денис", "1996-07-30", "RU", "UA", 0)).await;
+    let ours2 = app
+        .create_captive(captive("Kovalenko", "Andrii", "1997-06-03", "UA", "RU", 3))
+        .await;
+    let theirs2 = app
+        .create_captive(captive("Волков", "Денис", "1996-07-30", "RU", "UA", 0))
+        .await;
     let transfers = json!({ "by": "UA", "transfers": [
         { "captive": ours, "from": "RU", "to": "UA" },
         { "captive": ours2, "from": "RU", "to": "UA" },
         { "captive": theirs, "from": "UA", "to": "RU" },
         { "captive": theirs2, "from": "UA", "to": "RU" }
     ]});
-    app.post(&format!("{x}/proposals"), transfers).await.expect_status(StatusCode::CREATED);
-    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 })).await.expect_status(StatusCode::OK);
-    let manifest = app.get(&format!("{x}/manifest")).await.expect_status(StatusCode::OK);
+    app.post(&format!("{x}/proposals"), transfers)
+        .await
+        .expect_status(StatusCode::CREATED);
+    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
+        .await
+        .expect_status(StatusCode::OK);
+    let manifest = app
+        .get(&format!("{x}/manifest"))
+        .await
+        .expect_status(StatusCode::OK);
     let entry_of = |captive: &str| {
         manifest.body["entries"]
             .as_array()
@@ -1077,7 +1111,10 @@ async fn a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it(app: &T
     let mut withdrawal = handover(&entry_of(&ours2), "withdrawn");
     withdrawal["checks"]["wish_confirmed"] = json!(false);
     withdrawal["note"] = json!("died before the exchange");
-    let after = app.post(&format!("{x}/handover"), withdrawal).await.expect_status(StatusCode::OK);
+    let after = app
+        .post(&format!("{x}/handover"), withdrawal)
+        .await
+        .expect_status(StatusCode::OK);
     let x_view = &after.body["exchange"];
     assert_eq!(x_view["counts"]["balanced"], false);
     assert_eq!(x_view["counts"]["sides"][0]["imbalance"], 1, "{x_view}");
@@ -1089,7 +1126,10 @@ async fn a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it(app: &T
     let mut second = handover(&entry_of(&theirs), "withdrawn");
     second["checks"]["wish_confirmed"] = json!(false);
     second["note"] = json!("withdrawn to restore the balance, as agreed with the mediator");
-    let balanced = app.post(&format!("{x}/handover"), second).await.expect_status(StatusCode::OK);
+    let balanced = app
+        .post(&format!("{x}/handover"), second)
+        .await
+        .expect_status(StatusCode::OK);
     assert_eq!(balanced.body["exchange"]["counts"]["balanced"], true);
     kept_counts_equal_the_manifest(app, &x).await;
     assert!(balanced.body["exchange"]["restore"].is_null());

@@ -313,7 +313,11 @@ async fn the_negotiator_opens_an_exchange_compares_proposals_and_agrees_one(app:
         .await
         .expect_status(StatusCode::OK);
     assert!(csv.html.contains("Сергеев"), "{}", csv.html);
-    assert!(csv.html.contains("Шевченко Тарас"), "in the script RU reads: {}", csv.html);
+    assert!(
+        csv.html.contains("Шевченко Тарас"),
+        "in the script RU reads: {}",
+        csv.html
+    );
     assert!(!csv.html.contains("Kovalenko"), "not agreed: {}", csv.html);
     let bad = negotiator
         .get(&format!("/exchanges/{x}/manifest?format=doc"))
