@@ -706,9 +706,14 @@ mod tests {
             reason_text(Lang::Uk, "balance"),
             "його переміщення порушило б баланс"
         );
+        // A word that is both a planner's reason and a rule reads as the planner's.
         assert_eq!(
             reason_text(Lang::En, "transfer_barred"),
-            tr(Lang::En, "exchanges.rule.transfer_barred")
+            tr(Lang::En, "exchange.reason.transfer_barred")
+        );
+        assert_eq!(
+            reason_text(Lang::En, "wrong_destination"),
+            tr(Lang::En, "exchanges.rule.wrong_destination")
         );
         assert_eq!(reason_text(Lang::En, "something_new"), "something new");
     }

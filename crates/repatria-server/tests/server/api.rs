@@ -711,7 +711,21 @@ async fn a_party_code_taken_twice_is_409(app: &TestApp) {
 async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
     app.with_parties().await;
     let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let x = app
+        .post("/api/exchanges", json!({ "title": "T", "sides": [["UA"], ["RU", "KP"]] }))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let x = format!("/api/exchanges/{}", x.body["id"].as_str().unwrap());
     let endpoints = [
+        ("POST", "/api/exchanges".to_string()),
+        ("POST", format!("{x}/demands")),
+        ("POST", format!("{x}/proposals")),
+        ("POST", format!("{x}/agreement")),
+        ("POST", format!("{x}/counterpart-manifest")),
+        ("POST", format!("{x}/handover")),
+        ("POST", format!("{x}/cancel")),
+        ("PUT", format!("/api/captives/{id}/proceedings")),
+        ("PUT", "/api/parties/RU/transfer-bar".to_string()),
         ("POST", "/api/parties".to_string()),
         ("POST", "/api/captives".to_string()),
         ("POST", format!("/api/captives/{id}/identity-claims")),
@@ -1105,6 +1119,41 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
     let tracers = "admin tracing_officer";
     let tracing_readers = "admin tracing_officer icrc_delegate";
     let importers = "admin registrar tracing_officer";
+    // Exchanges: one of ours held by Russia, to pair with the Korean soldier; an
+    // exchange kept negotiating, one agreed; the rest made fresh for each call below.
+    let ours = app
+        .create_captive(json!({
+            "power_of_origin": "UA", "detaining_power": "RU",
+            "capture": { "captured_at": "2025-01-09T06:30:00Z", "place": "Border region" },
+            "identity_claims": [{ "source": "other_party_list", "family_name": "Petrenko", "given_name": "Ostap" }]
+        }))
+        .await;
+    app.post("/api/parties", json!({ "code": "BY", "name": "Belarus" }))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let exchanges_readers = "admin negotiator icrc_delegate";
+    let negotiators = "admin negotiator";
+    let pair = json!({ "by": "UA", "transfers": [
+        { "captive": id, "from": "UA", "to": "KP" },
+        { "captive": ours, "from": "RU", "to": "UA" }
+    ]});
+    let new_exchange = json!({ "title": "Matrix", "sides": [["UA"], ["RU", "KP"]], "terms": { "tolerance": 1 } });
+    let fresh_exchange = |agreed: bool| {
+        let (pair, new_exchange) = (pair.clone(), new_exchange.clone());
+        async move {
+            let x = app.post("/api/exchanges", new_exchange).await.expect_status(StatusCode::CREATED);
+            let x = format!("/api/exchanges/{}", x.body["id"].as_str().unwrap());
+            app.post(&format!("{x}/proposals"), pair).await.expect_status(StatusCode::CREATED);
+            if agreed {
+                app.post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
+                    .await
+                    .expect_status(StatusCode::OK);
+            }
+            x
+        }
+    };
+    let negotiating = fresh_exchange(false).await;
+    let agreed = fresh_exchange(true).await;
     // (method, path, body, roles allowed); journalists get 404 for captives they were not shown.
     let all = "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate";
     let readers = "admin registrar investigator medical tracing_officer negotiator icrc_delegate";
@@ -1299,6 +1348,36 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             Box::new(|| Value::Null),
             importers,
         ),
+        ("GET", "/api/exchanges".into(), Box::new(|| Value::Null), exchanges_readers),
+        ("POST", "/api/exchanges".into(), Box::new({ let b = new_exchange.clone(); move || b.clone() }), negotiators),
+        ("GET", negotiating.clone(), Box::new(|| Value::Null), exchanges_readers),
+        ("GET", format!("{negotiating}/proposals"), Box::new(|| Value::Null), exchanges_readers),
+        ("GET", format!("{negotiating}/proposals/1?against=1&names=true"), Box::new(|| Value::Null), exchanges_readers),
+        ("GET", format!("{negotiating}/demands"), Box::new(|| Value::Null), exchanges_readers),
+        (
+            "POST",
+            format!("{negotiating}/demands"),
+            Box::new(|| json!({ "by": "KP", "persons": [{ "family_name": "Кимов", "given_name": "Алексей" }] })),
+            negotiators,
+        ),
+        ("POST", format!("{negotiating}/proposals"), Box::new({ let b = pair.clone(); move || b.clone() }), negotiators),
+        ("GET", format!("{agreed}/manifest?format=csv&party=KP"), Box::new(|| Value::Null), exchanges_readers),
+        (
+            "POST",
+            format!("{agreed}/counterpart-manifest"),
+            Box::new(|| json!({ "by": "RU", "persons": [{ "family_name": "Петренко", "given_name": "Остап" }] })),
+            negotiators,
+        ),
+        // A fresh exchange for each call (each is agreed, cancelled, decided or
+        // completed once); the path and body are filled in below.
+        ("POST", "AGREE".into(), Box::new(|| json!({ "proposal": 1 })), negotiators),
+        ("POST", "CANCEL".into(), Box::new(|| json!({ "reason": "the mediator withdrew" })), negotiators),
+        ("POST", "HANDOVER".into(), Box::new(|| Value::Null), exchanges_readers),
+        ("POST", "COMPLETE".into(), Box::new(|| json!({})), negotiators),
+        ("PUT", c("/proceedings"), Box::new(|| json!({ "reference": "Case 1/2025" })), "admin registrar"),
+        // Last of the exchanges' rows: the bar would stop the fresh exchanges above.
+        ("PUT", "/api/parties/BY/transfer-bar".into(), Box::new(|| json!({ "reason": "not able to apply the Convention" })), "admin registrar"),
+        ("DELETE", "/api/parties/BY/transfer-bar".into(), Box::new(|| Value::Null), "admin registrar"),
         ("POST", "/api/auth/tokens".into(), Box::new(|| json!({ "name": "script" })), "admin registrar tracing_officer negotiator auditor"),
         ("GET", "/api/auth/tokens".into(), Box::new(|| Value::Null), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
         ("GET", "/api/auth/totp".into(), Box::new(|| Value::Null), "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate journalist"),
@@ -1320,6 +1399,10 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         ("NEWUSER", "/api/users"),
         ("CLOSE", "/api/tracing/requests/*/close"),
         ("DECIDE", "/api/matches/*/decision"),
+        ("AGREE", "/api/exchanges/*/agreement"),
+        ("CANCEL", "/api/exchanges/*/cancel"),
+        ("HANDOVER", "/api/exchanges/*/handover"),
+        ("COMPLETE", "/api/exchanges/*/complete"),
     ];
     // Endpoints on one's own account that need a state the table cannot give every role
     // (a token of one's own, a second factor being set up); every role may call them, and
@@ -1424,6 +1507,30 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                 .await
                 .expect_status(StatusCode::OK);
                 path = format!("/api/tracing/requests/{fresh}/close");
+            }
+            if path == "AGREE" {
+                path = format!("{}/agreement", fresh_exchange(false).await);
+            } else if path == "CANCEL" {
+                path = format!("{}/cancel", fresh_exchange(false).await);
+            } else if path == "HANDOVER" || path == "COMPLETE" {
+                let x = fresh_exchange(true).await;
+                let manifest = app.get(&format!("{x}/manifest")).await.expect_status(StatusCode::OK);
+                let entries = manifest.body["entries"].as_array().unwrap().clone();
+                let received = entries.iter().find(|e| e["to"] == "UA").unwrap()["entry"].clone();
+                if path == "HANDOVER" {
+                    path = format!("{x}/handover");
+                    body = json!({ "entry": received, "outcome": "received", "checks": { "identity_verified": true } });
+                } else {
+                    for e in &entries {
+                        app.post(
+                            &format!("{x}/handover"),
+                            json!({ "entry": e["entry"], "outcome": "withdrawn", "note": "postponed" }),
+                        )
+                        .await
+                        .expect_status(StatusCode::OK);
+                    }
+                    path = format!("{x}/complete");
+                }
             }
             if path == "DECIDE" {
                 // Confirm the link when it is undecided, undo it when it is decided, so
