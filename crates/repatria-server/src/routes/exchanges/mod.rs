@@ -6,7 +6,7 @@
 pub mod dto;
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
@@ -20,7 +20,7 @@ pub use dto::*;
 
 use super::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, Validate};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::AppState;
 
 /// Largest counterpart manifest uploaded as a file: the list readers' bound.
@@ -359,14 +359,17 @@ pub async fn agree(
 #[into_params(parameter_in = Query)]
 pub struct ManifestQuery {
     /// `json` (default), `csv`, `xlsx` or `pdf`.
-    pub format: Option<String>,
+    pub format: Option<ManifestFormat>,
     /// Only the entries this party gives or receives; names in the script its readers
     /// use (Cyrillic for RU, Hangul for KP, Latin otherwise).
+    #[param(pattern = "^[A-Z0-9-]{2,16}$")]
     pub party: Option<String>,
 }
 
 repatria_core::words! {
     /// The formats a manifest is downloaded in.
+    #[derive(utoipa::ToSchema)]
+    #[schema(rename_all = "snake_case")]
     pub enum ManifestFormat {
         Json = "json",
         Csv = "csv",
@@ -383,9 +386,10 @@ repatria_core::words! {
             content((ManifestView = "application/json"), (String = "text/csv"),
                 (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 (Vec<u8> = "application/pdf"))),
+        (status = 400, description = "`format` is not json, csv, xlsx or pdf", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "there is no manifest before an agreement", body = ErrorBody),
-        (status = 422, description = "an unknown format, or a party that takes no part", body = ErrorBody)))]
+        (status = 422, description = "a party that takes no part in the exchange", body = ErrorBody)))]
 pub async fn manifest(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -395,10 +399,7 @@ pub async fn manifest(
     user.require(Permission::ReadExchanges)?;
     let id = exchange_id(&raw)?;
     let mut v = Validator::new();
-    let format = match query.format.as_deref().filter(|f| !f.is_empty()) {
-        Some(f) => v.check(ManifestFormat::parse(f).map_err(|e| e.within("format"))),
-        None => Some(ManifestFormat::Json),
-    };
+    let format = Some(query.format.unwrap_or(ManifestFormat::Json));
     let party = query
         .party
         .as_deref()
