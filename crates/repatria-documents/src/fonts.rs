@@ -3,8 +3,12 @@
 
 use std::collections::HashMap;
 
+use std::sync::OnceLock;
+
+use harfrust::{Direction, Script, ShapePlan, Shaper, ShaperData, UnicodeBuffer};
 use krilla::text::{Font, GlyphId, KrillaGlyph};
-use rustybuzz::{Direction, Script, ShapePlan, UnicodeBuffer};
+use skrifa::instance::{LocationRef, Size};
+use skrifa::{FontRef, MetadataProvider};
 
 static LATIN: &[u8] = include_bytes!("../fonts/NotoSans-Regular.ttf");
 static LATIN_BOLD: &[u8] = include_bytes!("../fonts/NotoSans-Bold.ttf");
@@ -36,11 +40,48 @@ impl Face {
     }
 }
 
-/// The fonts, parsed once per document for drawing (krilla) and for measuring and
-/// shaping (rustybuzz), with the advances looked up and the shaping plans made so far.
+/// A compiled-in font read for shaping and measuring: its tables, the shaper's data
+/// (made once per process: they are the same for every document) and its size of em.
+struct Parsed {
+    font: FontRef<'static>,
+    data: ShaperData,
+    units_per_em: f32,
+}
+
+/// The three fonts as [`Parsed`], or why one cannot be read.
+fn parsed() -> Result<&'static [Parsed], String> {
+    static PARSED: OnceLock<Result<Vec<Parsed>, String>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| {
+            Face::ALL
+                .iter()
+                .map(|face| {
+                    let font = FontRef::new(face.data())
+                        .map_err(|_| format!("the compiled-in font {face:?} cannot be read"))?;
+                    let units_per_em = font
+                        .metrics(Size::unscaled(), LocationRef::default())
+                        .units_per_em as f32;
+                    let data = ShaperData::new(&font);
+                    Ok(Parsed {
+                        font,
+                        data,
+                        units_per_em,
+                    })
+                })
+                .collect()
+        })
+        .as_ref()
+        .map(Vec::as_slice)
+        .map_err(Clone::clone)
+}
+
+/// The fonts, parsed once per document for drawing (krilla) and read once per process
+/// for measuring and shaping (harfrust, skrifa), with the advances looked up and the
+/// shaping plans made so far.
 pub(crate) struct Fonts {
     drawing: Vec<Font>,
-    shaping: Vec<rustybuzz::Face<'static>>,
+    shaping: Vec<Shaper<'static>>,
+    parsed: &'static [Parsed],
     /// (character, bold) → the face that draws it, its advance in ems, and whether the
     /// face has it.
     advances: HashMap<(char, bool), (Face, f32, bool)>,
@@ -49,16 +90,20 @@ pub(crate) struct Fonts {
 
 impl Fonts {
     pub(crate) fn new() -> Result<Self, String> {
+        let parsed = parsed()?;
         let mut drawing = Vec::new();
-        let mut shaping = Vec::new();
         for face in Face::ALL {
             let unreadable = || format!("the compiled-in font {face:?} cannot be read");
             drawing.push(Font::new(face.data().into(), 0).ok_or_else(unreadable)?);
-            shaping.push(rustybuzz::Face::from_slice(face.data(), 0).ok_or_else(unreadable)?);
         }
+        let shaping = parsed
+            .iter()
+            .map(|p| p.data.shaper(&p.font).build())
+            .collect();
         Ok(Fonts {
             drawing,
             shaping,
+            parsed,
             advances: HashMap::new(),
             plans: HashMap::new(),
         })
@@ -71,17 +116,17 @@ impl Fonts {
     /// A run of text shaped with `face`, left to right, as krilla's glyphs (advances
     /// and offsets in ems, each glyph with the range of the text it stands for).
     pub(crate) fn shape(&mut self, face: Face, text: &str) -> Vec<KrillaGlyph> {
-        let parsed = &self.shaping[face.index()];
+        let shaper = &self.shaping[face.index()];
         let mut buffer = UnicodeBuffer::new();
         buffer.push_str(text);
         buffer.set_direction(Direction::LeftToRight);
         buffer.guess_segment_properties();
         let script = buffer.script();
         let plan = self.plans.entry((face, script)).or_insert_with(|| {
-            ShapePlan::new(parsed, Direction::LeftToRight, Some(script), None, &[])
+            ShapePlan::new(shaper, Direction::LeftToRight, Some(script), None, &[])
         });
-        let output = rustybuzz::shape_with_plan(parsed, plan, buffer);
-        let em = parsed.units_per_em() as f32;
+        let output = shaper.shape_with_plan(plan, buffer, &[]);
+        let em = self.parsed[face.index()].units_per_em;
         let infos = output.glyph_infos();
         let positions = output.glyph_positions();
         // A cluster's text runs to the next cluster's start (clusters only grow left to
@@ -127,14 +172,19 @@ impl Fonts {
         let primary = if bold { Face::LatinBold } else { Face::Latin };
         let found = [primary, Face::Hangul]
             .into_iter()
-            .find(|face| self.shaping[face.index()].glyph_index(c).is_some());
+            .find(|face| self.parsed[face.index()].font.charmap().map(c).is_some());
         let face = found.unwrap_or(primary);
-        let parsed = &self.shaping[face.index()];
+        let parsed = &self.parsed[face.index()];
+        let glyph = parsed
+            .font
+            .charmap()
+            .map(c)
+            .unwrap_or(skrifa::GlyphId::NOTDEF);
         let advance = parsed
-            .glyph_index(c)
-            .or(Some(rustybuzz::ttf_parser::GlyphId(0)))
-            .and_then(|g| parsed.glyph_hor_advance(g))
-            .map_or(0.0, |a| f32::from(a) / parsed.units_per_em() as f32);
+            .font
+            .glyph_metrics(Size::unscaled(), LocationRef::default())
+            .advance_width(glyph)
+            .map_or(0.0, |a| a / parsed.units_per_em);
         let entry = (face, advance, found.is_some());
         self.advances.insert((c, bold), entry);
         entry

@@ -712,7 +712,10 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
     app.with_parties().await;
     let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
     let x = app
-        .post("/api/exchanges", json!({ "title": "T", "sides": [["UA"], ["RU", "KP"]] }))
+        .post(
+            "/api/exchanges",
+            json!({ "title": "T", "sides": [["UA"], ["RU", "KP"]] }),
+        )
         .await
         .expect_status(StatusCode::CREATED);
     let x = format!("/api/exchanges/{}", x.body["id"].as_str().unwrap());
@@ -1137,13 +1140,19 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         { "captive": id, "from": "UA", "to": "KP" },
         { "captive": ours, "from": "RU", "to": "UA" }
     ]});
-    let new_exchange = json!({ "title": "Matrix", "sides": [["UA"], ["RU", "KP"]], "terms": { "tolerance": 1 } });
+    let new_exchange =
+        json!({ "title": "Matrix", "sides": [["UA"], ["RU", "KP"]], "terms": { "tolerance": 1 } });
     let fresh_exchange = |agreed: bool| {
         let (pair, new_exchange) = (pair.clone(), new_exchange.clone());
         async move {
-            let x = app.post("/api/exchanges", new_exchange).await.expect_status(StatusCode::CREATED);
+            let x = app
+                .post("/api/exchanges", new_exchange)
+                .await
+                .expect_status(StatusCode::CREATED);
             let x = format!("/api/exchanges/{}", x.body["id"].as_str().unwrap());
-            app.post(&format!("{x}/proposals"), pair).await.expect_status(StatusCode::CREATED);
+            app.post(&format!("{x}/proposals"), pair)
+                .await
+                .expect_status(StatusCode::CREATED);
             if agreed {
                 app.post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
                     .await
@@ -1514,7 +1523,10 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                 path = format!("{}/cancel", fresh_exchange(false).await);
             } else if path == "HANDOVER" || path == "COMPLETE" {
                 let x = fresh_exchange(true).await;
-                let manifest = app.get(&format!("{x}/manifest")).await.expect_status(StatusCode::OK);
+                let manifest = app
+                    .get(&format!("{x}/manifest"))
+                    .await
+                    .expect_status(StatusCode::OK);
                 let entries = manifest.body["entries"].as_array().unwrap().clone();
                 let received = entries.iter().find(|e| e["to"] == "UA").unwrap()["entry"].clone();
                 if path == "HANDOVER" {

@@ -178,7 +178,10 @@ async fn a_list_with_a_bad_row_imports_nothing(backend: Backend) {
         &db.url,
     ]);
     assert!(!ok);
-    assert!(err.contains("--as: expected list, tracing or demand"), "{err}");
+    assert!(
+        err.contains("--as: expected list, tracing or demand"),
+        "{err}"
+    );
     // A workbook: its bad row is named by its spreadsheet row; nothing is imported.
     let workbook = dir.path().join("list.xlsx");
     std::fs::write(
