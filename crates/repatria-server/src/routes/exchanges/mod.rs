@@ -399,14 +399,13 @@ pub async fn manifest(
     user.require(Permission::ReadExchanges)?;
     let id = exchange_id(&raw)?;
     let mut v = Validator::new();
-    let format = Some(query.format.unwrap_or(ManifestFormat::Json));
     let party = query
         .party
         .as_deref()
         .filter(|p| !p.is_empty())
         .and_then(|p| v.check(PartyCode::parse(p).map_err(|e| e.within("party"))));
     v.finish()?;
-    let format = format.expect("checked");
+    let format = query.format.unwrap_or(ManifestFormat::Json);
     let exchange = state
         .store
         .get_exchange(id)
