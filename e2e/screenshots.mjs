@@ -152,8 +152,8 @@ const ours = await api("negotiator", "GET", `/api/exchanges/${underway.id}/manif
 // one, and one we do not have.
 const rows = [];
 for (const e of ours.entries.slice(1)) {
-  const [family, rest = ""] = e.person.name.split(", ");
-  const [given = "", ...patronymic] = rest.split(" ");
+  // Names as the party reads them: "Family Given Patronymic" in its script.
+  const [family, given = "", ...patronymic] = e.person.name.split(/,?\s+/);
   const record = await api("admin", "GET", `/api/captives/${e.captive}`);
   const born = (record.identity_claims.find((c) => c.date_of_birth) || {}).date_of_birth || "";
   rows.push([family, given, patronymic.join(" "), born].join(","));
