@@ -4,7 +4,9 @@
 //! Field names and the required fields follow the PFIF 1.4 specification: a person
 //! record has `person_record_id` (`domain/unique`), `source_date` and `full_name`
 //! (plus `entry_date` from a repository); a note has `note_record_id`, `author_name` and
-//! `source_date`. Elements appear in the specification's order.
+//! `source_date`. Elements appear in the specification's order. A person record's author
+//! (`author_name`, `author_email`, `author_phone`) is read as the inquirer of a tracing
+//! request, with the relation "not stated" (PFIF carries none).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -24,6 +26,9 @@ use crate::{Entry, Field, Limits, ListError, ReadError, RowError, Sex};
 
 /// The namespace of PFIF 1.4, which [`write_pfif`] writes.
 pub const PFIF_1_4_NAMESPACE: &str = "http://zesty.ca/pfif/1.4";
+
+/// The relation of a PFIF record's author to the person, which PFIF does not carry.
+pub const PFIF_RELATION: &str = "not stated";
 
 /// Namespaces [`read_pfif`] accepts. The element names it reads are those of 1.4 and
 /// their earlier names (`first_name`, `last_name`, `other`).
@@ -435,9 +440,17 @@ fn person_entry(
     let mut description = None;
     let mut alternate_names = None;
     let mut home_country_text = None;
+    let mut author_contact: Vec<&str> = Vec::new();
     for (name, text) in &person.fields {
         let field = match name.as_str() {
             "person_record_id" => Some(Field::ExternalId),
+            // The record's author is the one who asks about the person: the inquirer of
+            // a tracing request (name; e-mail and phone as the contact).
+            "author_name" => Some(Field::InquirerName),
+            "author_email" | "author_phone" => {
+                author_contact.extend(Some(text.trim()).filter(|t| !t.is_empty()));
+                None
+            }
             "full_name" => Some(Field::FullName),
             "given_name" | "first_name" => Some(Field::GivenName),
             "family_name" | "last_name" => Some(Field::FamilyName),
@@ -479,6 +492,15 @@ fn person_entry(
                 errors.push(RowError::new(line, Some(name), reason));
             }
         }
+    }
+    if !author_contact.is_empty() {
+        if let Err(reason) = entry.set(Field::InquirerContact, &author_contact.join(", ")) {
+            errors.push(RowError::new(line, Some("author_email"), reason));
+        }
+    }
+    // PFIF carries no relation of the author to the person: "not stated", not missing.
+    if entry.inquirer_name.is_some() || entry.inquirer_contact.is_some() {
+        entry.inquirer_relation = Some(PFIF_RELATION.to_string());
     }
     let mut note_parts = Vec::new();
     note_parts.extend(description.map(str::to_string));

@@ -1091,3 +1091,65 @@ fn truncated_and_corrupted_files_are_errors_not_panics() {
         }
     }
 }
+
+/// A person record as a tracing service writes it (the shape of Person Finder's own
+/// PFIF 1.4 test file: the author's name, e-mail and phone, a full name over two lines,
+/// notes inside the person, comments): the author is the inquirer, with the relation
+/// PFIF does not carry "not stated"; the notes' own authors are not the person's.
+#[test]
+fn a_pfif_record_s_author_is_the_inquirer_with_the_relation_not_stated() {
+    let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<pfif:pfif xmlns:pfif="http://zesty.ca/pfif/1.4">
+  <pfif:person>
+    <pfif:author_email>mother@example.org</pfif:author_email>
+    <pfif:author_name>Olena Verny</pfif:author_name>
+    <pfif:author_phone>+000 000 0001</pfif:author_phone>
+    <pfif:full_name>Ostap
+Verny</pfif:full_name>
+    <pfif:given_name>Ostap</pfif:given_name>
+    <pfif:family_name>Verny</pfif:family_name>
+    <pfif:sex>male</pfif:sex>
+    <pfif:date_of_birth>1997-06</pfif:date_of_birth>
+    <!-- whitespace is stripped -->
+    <pfif:home_city>  Sumy
+    </pfif:home_city>
+    <pfif:person_record_id>tracing.example/person.1</pfif:person_record_id>
+    <pfif:source_date>2026-01-01T00:00:00Z</pfif:source_date>
+    <pfif:note>
+      <pfif:note_record_id>tracing.example/note.1</pfif:note_record_id>
+      <pfif:person_record_id>tracing.example/person.1</pfif:person_record_id>
+      <pfif:author_name>A volunteer</pfif:author_name>
+      <pfif:author_email>volunteer@example.org</pfif:author_email>
+      <pfif:text>last seen near the river</pfif:text>
+      <pfif:source_date>2026-01-02T00:00:00Z</pfif:source_date>
+      <pfif:status>believed_missing</pfif:status>
+    </pfif:note>
+  </pfif:person>
+  <pfif:person>
+    <pfif:full_name>Nobody Asked</pfif:full_name>
+    <pfif:person_record_id>tracing.example/person.2</pfif:person_record_id>
+    <pfif:source_date>2026-01-01T00:00:00Z</pfif:source_date>
+  </pfif:person>
+</pfif:pfif>
+"#;
+    let entries = read_pfif(xml.as_bytes()).unwrap();
+    assert_eq!(entries.len(), 2);
+    let asked = &entries[0];
+    assert_eq!(asked.inquirer_name.as_deref(), Some("Olena Verny"));
+    assert_eq!(
+        asked.inquirer_contact.as_deref(),
+        Some("mother@example.org, +000 000 0001")
+    );
+    assert_eq!(asked.inquirer_relation.as_deref(), Some("not stated"));
+    assert_eq!(asked.family_name.as_deref(), Some("Verny"));
+    // A record without an author has no inquirer: nothing is made up.
+    let unasked = &entries[1];
+    assert_eq!(
+        (
+            &unasked.inquirer_name,
+            &unasked.inquirer_relation,
+            &unasked.inquirer_contact
+        ),
+        (&None, &None, &None)
+    );
+}

@@ -299,7 +299,59 @@ async fn the_report_keeps_names_from_the_list_as_text(backend: Backend) {
     );
 }
 
+/// A tracing service's PFIF records become tracing requests: the record's author is the
+/// inquirer (name, e-mail and phone), and the relation PFIF does not carry is "not
+/// stated" (GC III Art. 122: every enquiry is answered, whoever makes it).
+async fn a_tracing_service_s_pfif_records_become_tracing_requests(backend: Backend) {
+    let Some((db, _)) = registry(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("from-a-tracing-service.xml");
+    std::fs::write(
+        &file,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<pfif:pfif xmlns:pfif="http://zesty.ca/pfif/1.4">
+  <pfif:person>
+    <pfif:author_email>mother@example.org</pfif:author_email>
+    <pfif:author_name>Olena Verny</pfif:author_name>
+    <pfif:full_name>Ostap Verny</pfif:full_name>
+    <pfif:given_name>Ostap</pfif:given_name>
+    <pfif:family_name>Verny</pfif:family_name>
+    <pfif:person_record_id>tracing.example/person.1</pfif:person_record_id>
+    <pfif:source_date>2026-01-01T00:00:00Z</pfif:source_date>
+  </pfif:person>
+</pfif:pfif>
+"#,
+    )
+    .unwrap();
+    let (ok, out, err) = run(&[
+        "import",
+        file.to_str().unwrap(),
+        "--as",
+        "tracing",
+        "--consent",
+        "--db",
+        &db.url,
+    ]);
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("1 tracing requests created"), "{out}");
+    let store = db.store().await;
+    let requests = store.tracing_requests(None).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    let inquirer = &requests[0].inquirer;
+    assert_eq!(
+        (
+            inquirer.name.as_str(),
+            inquirer.relation.as_str(),
+            inquirer.contact.as_str()
+        ),
+        ("Olena Verny", "not stated", "mother@example.org")
+    );
+}
+
 both_backends!(
+    a_tracing_service_s_pfif_records_become_tracing_requests,
     a_list_is_imported_once_and_reconciled,
     a_list_with_a_bad_row_imports_nothing,
     hostile_files_are_refused_with_a_one_line_reason,
