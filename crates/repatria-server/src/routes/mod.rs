@@ -10,6 +10,7 @@ pub mod imports;
 pub(crate) mod matches;
 pub(crate) mod media;
 pub(crate) mod parties;
+pub(crate) mod pfif;
 pub mod tracing;
 pub(crate) mod users;
 
@@ -86,6 +87,7 @@ fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(tracing::get))
         .routes(routes!(tracing::answer))
         .routes(routes!(tracing::close))
+        .routes(routes!(pfif::export))
         .routes(routes!(matches::links))
         .routes(routes!(matches::decide))
         // The file routes read their bodies themselves, after the permission check,

@@ -19,9 +19,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -416,17 +415,7 @@ async fn manifest_file(ui: Ui, Path(id): Path<String>, Query(query): Query<FileQ
     if let Some(party) = query.party.as_deref().filter(|p| !p.is_empty()) {
         path.push_str(&format!("&party={}", url_escape(party)));
     }
-    let answer = ui.get_raw(&path).await;
-    if !answer.status.is_success() {
-        return ui.fail(Failure::from_answer(answer.status, &answer.body));
-    }
-    let mut response = Response::new(Body::from(answer.body));
-    for name in [header::CONTENT_TYPE, header::CONTENT_DISPOSITION] {
-        if let Some(value) = answer.headers.get(&name) {
-            response.headers_mut().insert(name, value.clone());
-        }
-    }
-    response
+    ui.file(&path).await
 }
 
 /// The other side's manifest, uploaded: reconciled against ours and shown.

@@ -432,6 +432,25 @@ impl Ui {
     }
 
     /// `GET` an API path and keep the raw answer (a CSV download).
+    /// A file the API gives (a manifest, the PFIF export), passed to the browser with
+    /// its type and name; the API's refusal as a page.
+    pub(crate) async fn file(&self, path: &str) -> Response {
+        let answer = self.get_raw(path).await;
+        if !answer.status.is_success() {
+            return self.fail(super::Failure::from_answer(answer.status, &answer.body));
+        }
+        let mut response = Response::new(axum::body::Body::from(answer.body));
+        for name in [
+            axum::http::header::CONTENT_TYPE,
+            axum::http::header::CONTENT_DISPOSITION,
+        ] {
+            if let Some(value) = answer.headers.get(&name) {
+                response.headers_mut().insert(name, value.clone());
+            }
+        }
+        response
+    }
+
     pub async fn get_raw(&self, path: &str) -> Answer {
         let request = self
             .request(Method::GET, path, None)

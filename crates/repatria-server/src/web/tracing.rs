@@ -50,6 +50,7 @@ const LINK_STATES: [LinkState; 4] = [
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/tracing", get(list))
+        .route("/tracing/registry.pfif.xml", get(pfif))
         .route("/tracing/new", get(new_form).post(create))
         .route("/tracing/{id}", get(show))
         .route("/tracing/{id}/answer", post(answer))
@@ -597,4 +598,9 @@ mod tests {
         );
         assert_eq!(query_value("state=review", "page"), None);
     }
+}
+
+/// The registry as PFIF 1.4 for tracing services, from the API as the visitor.
+async fn pfif(ui: Ui) -> Response {
+    ui.file("/api/registry/pfif").await
 }

@@ -128,6 +128,7 @@ fn field_error<'a>(answer: &'a Answer, field: &str) -> &'a str {
 
 both_backends!(
     setup = spawn_app;
+    the_registry_is_exported_as_pfif_for_tracing_services_and_audited,
     health_check_and_openapi_document_need_no_setup,
     a_created_captive_can_be_read_back_with_its_claims_timeline_and_deadlines,
     invalid_fields_are_422_and_each_is_named,
@@ -1313,6 +1314,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             "admin media_officer",
         ),
         ("GET", "/api/tracing/requests".into(), Box::new(|| Value::Null), tracing_readers),
+        ("GET", "/api/registry/pfif?domain=bureau.example".into(), Box::new(|| Value::Null), tracing_readers),
         ("GET", r(""), Box::new(|| Value::Null), tracing_readers),
         (
             "POST",
@@ -3405,4 +3407,59 @@ async fn a_second_factor_is_set_up_required_at_login_and_never_replayed(app: &Te
         .get("/api/audit/events?entity_type=user&entity_id=reg-1&limit=1000")
         .await;
     assert!(!log.body.to_string().contains(&secret));
+}
+
+async fn the_registry_is_exported_as_pfif_for_tracing_services_and_audited(app: &TestApp) {
+    app.with_parties().await;
+    let id = app.create_captive(captive("Кимов", "Алексей", "KP")).await;
+    let tracer = app.user("tracer", Role::TracingOfficer).await;
+    let response = app
+        .client
+        .get(format!(
+            "{}/api/registry/pfif?domain=bureau.example",
+            app.base
+        ))
+        .bearer_auth(&tracer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/xml"));
+    let xml = response.text().await.unwrap();
+    assert!(
+        xml.contains(&format!(
+            "<pfif:person_record_id>bureau.example/captive.{id}</pfif:person_record_id>"
+        )),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<pfif:family_name>Кимов</pfif:family_name>"),
+        "{xml}"
+    );
+    // What it writes, our own reader reads back.
+    let read = repatria_lists::read_pfif(xml.as_bytes()).unwrap();
+    assert_eq!(read.len(), 1);
+    // A malformed domain is refused; a registrar, whose work is not tracing, may not.
+    app.get_as(&tracer, "/api/registry/pfif?domain=Not%20A%20Domain")
+        .await
+        .expect_status(StatusCode::BAD_REQUEST);
+    let registrar = app.user("registrar", Role::Registrar).await;
+    app.get_as(&registrar, "/api/registry/pfif")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    let events = app
+        .state
+        .store
+        .audit_events(&AuditFilter {
+            action_prefix: Some("registry.export".into()),
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "one export, one event");
+    assert_eq!(events[0].actor, "tracer");
 }

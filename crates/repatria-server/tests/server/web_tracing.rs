@@ -712,4 +712,42 @@ both_backends!(
     a_proposed_match_is_confirmed_from_the_review_queue,
     a_list_is_uploaded_mapped_imported_and_reconciled,
     roles_without_the_permission_get_the_forbidden_page,
+    the_registry_is_downloaded_as_pfif_from_the_tracing_page,
 );
+
+async fn the_registry_is_downloaded_as_pfif_from_the_tracing_page(app: &TestApp) {
+    // The web app comes with its parties.
+    let admin = app.login_as("admin-1", Role::Admin).await;
+    admin
+        .api(
+            "POST",
+            "/api/captives",
+            Some(&serde_json::json!({
+                "power_of_origin": "RU", "detaining_power": "UA",
+                "capture": { "captured_at": "2025-01-09T06:30:00Z", "place": "Border region" },
+                "identity_claims": [{ "source": "document_found", "family_name": "Сергеев", "given_name": "Павел" }]
+            })),
+        )
+        .await
+        .expect_status(StatusCode::CREATED);
+    let tracer = app.login_as("tracer-1", Role::TracingOfficer).await;
+    let list = tracer.get("/tracing").await.assert_ok().html.clone();
+    assert!(
+        list.contains("href=\"/tracing/registry.pfif.xml\""),
+        "the tracing page offers the export: {list}"
+    );
+    let xml = tracer.get("/tracing/registry.pfif.xml").await;
+    assert_eq!(xml.status, StatusCode::OK);
+    assert!(
+        xml.html
+            .contains("<pfif:family_name>Сергеев</pfif:family_name>"),
+        "{}",
+        xml.html
+    );
+    // A registrar's work is not tracing: the API's refusal, as a page.
+    let registrar = app.login_as("registrar-1", Role::Registrar).await;
+    registrar
+        .get("/tracing/registry.pfif.xml")
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+}
