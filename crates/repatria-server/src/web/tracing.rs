@@ -545,6 +545,11 @@ fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
     .unwrap_or_default()
 }
 
+/// The registry as PFIF 1.4 for tracing services, from the API as the visitor.
+async fn pfif(ui: Ui) -> Response {
+    ui.file("/api/registry/pfif").await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -598,9 +603,4 @@ mod tests {
         );
         assert_eq!(query_value("state=review", "page"), None);
     }
-}
-
-/// The registry as PFIF 1.4 for tracing services, from the API as the visitor.
-async fn pfif(ui: Ui) -> Response {
-    ui.file("/api/registry/pfif").await
 }
