@@ -5,51 +5,22 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use repatria_app::exchanges::ManifestLine;
 use repatria_core::PartyCode;
+use repatria_documents::Table;
 use repatria_exchange::record::{EntryStatus, Exchange};
 
 use crate::error::ApiError;
 
-/// A table with its title and header lines.
-pub struct Sheet {
-    pub title: String,
-    pub lines: Vec<String>,
-    pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-    pub footer: Option<String>,
+/// The manifest as CSV (cells defused for spreadsheets: `=…` stays text), from the same
+/// table as the XLSX and the PDF.
+pub fn csv(table: &Table) -> String {
+    let headers: Vec<&str> = table.headers.iter().map(String::as_str).collect();
+    repatria_lists::write_csv(&headers, &table.rows)
 }
 
-impl Sheet {
-    /// As CSV (cells defused for spreadsheets: `=…` stays text).
-    pub fn csv(&self) -> String {
-        let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
-        repatria_lists::write_csv(&headers, &self.rows)
-    }
-
-    fn table(&self) -> repatria_documents::Table {
-        repatria_documents::Table {
-            title: self.title.clone(),
-            lines: self.lines.clone(),
-            headers: self.headers.clone(),
-            rows: self.rows.clone(),
-            footer: self.footer.clone(),
-        }
-    }
-
-    /// A document the table cannot be: too many rows, a cell too long. The manifest's
-    /// own rows never are; an error here is a fault.
-    fn failed(e: repatria_documents::DocumentError) -> ApiError {
-        ApiError::Internal(format!("the manifest could not be written: {e}"))
-    }
-
-    /// As an XLSX workbook.
-    pub fn xlsx(&self) -> Result<Vec<u8>, ApiError> {
-        repatria_documents::xlsx(&self.table()).map_err(Sheet::failed)
-    }
-
-    /// As a PDF to print and sign.
-    pub fn pdf(&self) -> Result<Vec<u8>, ApiError> {
-        repatria_documents::pdf(&self.table()).map_err(Sheet::failed)
-    }
+/// A document the table cannot be: too many rows, a cell too long. The manifest's own
+/// rows never are; an error here is a fault.
+pub fn failed(e: repatria_documents::DocumentError) -> ApiError {
+    ApiError::Internal(format!("the manifest could not be written: {e}"))
 }
 
 /// A file to download.
@@ -81,7 +52,7 @@ pub fn manifest_table(
     exchange: &Exchange,
     party: Option<&PartyCode>,
     lines: &[ManifestLine],
-) -> Sheet {
+) -> Table {
     let sides = exchange
         .sides
         .iter()
@@ -146,7 +117,7 @@ pub fn manifest_table(
             ]
         })
         .collect();
-    Sheet {
+    Table {
         title: format!("Exchange manifest: {}", exchange.title),
         lines: header_lines,
         headers: [

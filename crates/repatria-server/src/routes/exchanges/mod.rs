@@ -438,15 +438,15 @@ pub async fn manifest(
         ManifestFormat::Csv => crate::documents::download(
             "text/csv; charset=utf-8",
             &format!("{stem}.csv"),
-            sheet().csv().into_bytes(),
+            crate::documents::csv(&sheet()).into_bytes(),
         ),
         ManifestFormat::Xlsx => crate::documents::download(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             &format!("{stem}.xlsx"),
-            sheet().xlsx()?,
+            repatria_documents::xlsx(&sheet()).map_err(crate::documents::failed)?,
         ),
         ManifestFormat::Pdf => {
-            crate::documents::download("application/pdf", &format!("{stem}.pdf"), sheet().pdf()?)
+            crate::documents::download("application/pdf", &format!("{stem}.pdf"), repatria_documents::pdf(&sheet()).map_err(crate::documents::failed)?)
         }
     })
 }
