@@ -2,11 +2,12 @@
 //! planner's scenario (docs/exchange.md), and the plan is computed off the async
 //! threads. The read of every held record is audited.
 
-use std::collections::{BTreeSet, HashSet};
-
-use repatria_core::{CaptiveId, PartyCode, Timestamp};
+use repatria_core::Timestamp;
+use repatria_exchange::record::CaptiveFacts;
 use repatria_exchange::{plan_with, PlanOptions, ScenarioError};
 use repatria_store::{Actor, SqlStore, StoreError};
+
+use crate::exchanges::facts_of;
 
 /// The sides and the terms of a plan over the captives held; the prisoners come from the
 /// registry.
@@ -38,34 +39,30 @@ pub fn is_held(captive: &repatria_core::Captive) -> bool {
 }
 
 /// The planner's scenario for the captives held now: every party, the given sides and
-/// terms, and one prisoner per held captive (id = the captive's id) — held by the
-/// detaining power, belonging to the power of origin, with the assessed identity's rank
-/// (lower case), seriously wounded or sick by the latest health record, refusing by the
-/// recorded repatriation wish, held for proceedings when the record names them
-/// (Art. 115), demanded when in `demanded` (confirmed on a demand list), barred when
-/// his power of origin is on the Art. 12 list (`barred`), and the date of capture.
+/// terms, and one prisoner per held captive (id = the captive's id), from his facts
+/// ([`crate::exchanges::facts_of`]: parties, rank, health, wish, proceedings, demand,
+/// date of capture), barred when his power of origin is on the Art. 12 list (the
+/// parties' `transfer_barred`).
 pub fn held_scenario(
     parties: &[repatria_core::Party],
-    captives: &[repatria_core::Captive],
+    facts: &[CaptiveFacts],
     request: HeldTerms,
-    demanded: &HashSet<CaptiveId>,
-    barred: &BTreeSet<PartyCode>,
 ) -> repatria_exchange::Scenario {
-    use crate::exchanges::{rank_of, refuses, seriously_wounded_or_sick};
-    let prisoners = captives
+    let barred = crate::exchanges::barred_of(parties);
+    let prisoners = facts
         .iter()
-        .filter(|c| is_held(c))
-        .map(|c| repatria_exchange::Prisoner {
-            id: c.id.to_string(),
-            held_by: c.detaining_power.as_str().to_string(),
-            belongs_to: c.power_of_origin.as_str().to_string(),
-            rank: rank_of(c),
-            seriously_wounded_or_sick: seriously_wounded_or_sick(c),
-            refuses_repatriation: refuses(c),
-            transfer_barred: barred.contains(&c.power_of_origin),
-            held_for_proceedings: c.proceedings.is_some(),
-            demanded: demanded.contains(&c.id),
-            captured_on: c.capture.captured_at.date_naive().to_string(),
+        .filter(|f| f.held)
+        .map(|f| repatria_exchange::Prisoner {
+            id: f.id.to_string(),
+            held_by: f.held_by.as_str().to_string(),
+            belongs_to: f.belongs_to.as_str().to_string(),
+            rank: f.rank.clone(),
+            seriously_wounded_or_sick: f.seriously_wounded_or_sick,
+            refuses_repatriation: f.refuses_repatriation,
+            transfer_barred: barred.contains(&f.belongs_to),
+            held_for_proceedings: f.proceedings.is_some(),
+            demanded: f.demanded,
+            captured_on: f.captured_on.to_string(),
         })
         .collect();
     repatria_exchange::Scenario {
@@ -80,6 +77,27 @@ pub fn held_scenario(
         prisoners,
         terms: request.terms,
     }
+}
+
+/// Runs the planner on a blocking thread, off the async threads, with `clock` as its
+/// time budget's clock; `guard` is kept until it ends. `Err` when the task itself
+/// failed.
+pub(crate) async fn plan_off_thread<G: Send + 'static>(
+    scenario: repatria_exchange::Scenario,
+    today: chrono::NaiveDate,
+    clock: Option<fn() -> f64>,
+    guard: G,
+) -> Result<Result<repatria_exchange::Plan<'static>, ScenarioError>, String> {
+    tokio::task::spawn_blocking(move || {
+        let _guard = guard;
+        let options = PlanOptions {
+            clock,
+            ..PlanOptions::default()
+        };
+        plan_with(&scenario, &options, Some(today)).map(repatria_exchange::Plan::into_owned)
+    })
+    .await
+    .map_err(|e| e.to_string())
 }
 
 /// Plans an exchange of the captives held at `now`: reads every party and captive,
@@ -97,12 +115,11 @@ pub async fn plan_held<G: Send + 'static>(
     let parties = store.list_parties().await?;
     let captives = store.all_captives().await?;
     let demanded = store.demanded_captives(None).await?;
-    let barred: BTreeSet<PartyCode> = parties
+    let facts: Vec<CaptiveFacts> = captives
         .iter()
-        .filter(|p| p.transfer_barred.is_some())
-        .map(|p| p.code.clone())
+        .map(|c| facts_of(c, demanded.contains(&c.id)))
         .collect();
-    let scenario = held_scenario(&parties, &captives, request, &demanded, &barred);
+    let scenario = held_scenario(&parties, &facts, request);
     store
         .record_read(
             actor,
@@ -113,18 +130,10 @@ pub async fn plan_held<G: Send + 'static>(
             now,
         )
         .await?;
-    let today = now.date_naive();
-    tokio::task::spawn_blocking(move || {
-        let _guard = guard;
-        let options = PlanOptions {
-            clock,
-            ..PlanOptions::default()
-        };
-        plan_with(&scenario, &options, Some(today)).map(repatria_exchange::Plan::into_owned)
-    })
-    .await
-    .map_err(|e| PlanHeldError::Task(e.to_string()))?
-    .map_err(PlanHeldError::Scenario)
+    plan_off_thread(scenario, now.date_naive(), clock, guard)
+        .await
+        .map_err(PlanHeldError::Task)?
+        .map_err(PlanHeldError::Scenario)
 }
 
 #[cfg(test)]
@@ -239,7 +248,14 @@ mod tests {
             dead,
             released,
         ];
-        let scenario = held_scenario(&parties, &all, request(), &HashSet::new(), &BTreeSet::new());
+        // The facts as the registry gives them: demanded where `demanded` says.
+        let facts = |captives: &[Captive], demanded: &[CaptiveId]| -> Vec<_> {
+            captives
+                .iter()
+                .map(|c| facts_of(c, demanded.contains(&c.id)))
+                .collect()
+        };
+        let scenario = held_scenario(&parties, &facts(&all, &[]), request());
         // The registry's facts the planner needs: proceedings (Art. 115) and confirmed
         // demands.
         let mut held = plain.clone();
@@ -253,21 +269,19 @@ mod tests {
             at(20),
         )
         .unwrap();
-        let demanded: HashSet<CaptiveId> = [wounded.id].into();
         let with_facts = held_scenario(
             &parties,
-            &[held, wounded.clone()],
+            &facts(&[held, wounded.clone()], &[wounded.id]),
             request(),
-            &demanded,
-            &BTreeSet::new(),
         );
         assert!(with_facts.prisoners[0].held_for_proceedings);
         assert!(!with_facts.prisoners[0].demanded);
         assert!(!with_facts.prisoners[1].held_for_proceedings);
         assert!(with_facts.prisoners[1].demanded);
         // A power of origin on the Art. 12 list bars his transfer.
-        let barred: BTreeSet<PartyCode> = [PartyCode::parse("KP").unwrap()].into();
-        let barred = held_scenario(&parties, &all, request(), &HashSet::new(), &barred);
+        let mut on_the_list = parties.clone();
+        on_the_list[2].transfer_barred = Some("not able to apply the Convention".into());
+        let barred = held_scenario(&on_the_list, &facts(&all, &[]), request());
         let flags: Vec<(&str, bool)> = barred
             .prisoners
             .iter()

@@ -16,10 +16,9 @@ use repatria_exchange::record::{
     Difference, Exchange, ExchangeError, HandoverRequest, ManifestEntry, NewExchange, Proposal,
     ProposalSource, Restore, TransferRequest,
 };
-use repatria_exchange::{plan_with, PlanOptions};
 use repatria_store::{Actor, AuditAction, Completion, SqlStore, StoreError};
 
-use crate::exchange::{held_scenario, is_held, HeldTerms};
+use crate::exchange::{held_scenario, is_held, plan_off_thread, HeldTerms};
 use crate::imports::{self, ImportError, ImportInput, ImportSummary};
 use crate::matching::{entry_record, heavy, Matching, RegistryIndex};
 
@@ -197,14 +196,12 @@ pub fn refuses(c: &Captive) -> bool {
 }
 
 /// The parties on the Art. 12 list.
-async fn barred(store: &SqlStore) -> Result<BTreeSet<PartyCode>> {
-    Ok(store
-        .list_parties()
-        .await?
-        .into_iter()
+pub fn barred_of(parties: &[repatria_core::Party]) -> BTreeSet<PartyCode> {
+    parties
+        .iter()
         .filter(|p| p.transfer_barred.is_some())
-        .map(|p| p.code)
-        .collect())
+        .map(|p| p.code.clone())
+        .collect()
 }
 
 /// Records a demand list sent as values (a side's persons in any script): matched
@@ -275,17 +272,14 @@ pub async fn demands(store: &SqlStore, id: ExchangeId) -> Result<Vec<imports::Re
 
 /// The registry's facts for the exchange's rules: every captive, with the demanded
 /// ones marked.
-async fn registry_facts(
-    store: &SqlStore,
-    id: ExchangeId,
-) -> Result<(Vec<Captive>, Vec<CaptiveFacts>)> {
+async fn registry_facts(store: &SqlStore, id: ExchangeId) -> Result<Vec<CaptiveFacts>> {
     let demanded = store.demanded_captives(Some(id)).await?;
-    let captives = store.all_captives().await?;
-    let facts = captives
+    Ok(store
+        .all_captives()
+        .await?
         .iter()
         .map(|c| facts_of(c, demanded.contains(&c.id)))
-        .collect();
-    Ok((captives, facts))
+        .collect())
 }
 
 /// How a proposal is made.
@@ -311,12 +305,13 @@ pub async fn propose(
 ) -> Result<Proposal> {
     let exchange = store.get_exchange(id).await?;
     check_party(&exchange, &by, "by")?;
-    let (captives, facts) = registry_facts(store, id).await?;
-    let barred = barred(store).await?;
+    let facts = registry_facts(store, id).await?;
+    let parties = store.list_parties().await?;
+    let barred = barred_of(&parties);
     let (requests, optimal, planned_left_out) = match input {
         ProposalInput::Transfers(t) => (t, None, None),
         ProposalInput::FromPlan => {
-            let plan = plan_for(store, &exchange, &captives, &facts, &barred, now).await?;
+            let plan = plan_for(&exchange, &parties, &facts, now).await?;
             let requests = plan
                 .transfers
                 .iter()
@@ -385,18 +380,14 @@ pub async fn propose(
 
 /// Runs the planner over the captives held now for this exchange.
 async fn plan_for(
-    store: &SqlStore,
     exchange: &Exchange,
-    captives: &[Captive],
+    parties: &[repatria_core::Party],
     facts: &[CaptiveFacts],
-    barred: &BTreeSet<PartyCode>,
     now: Timestamp,
 ) -> Result<repatria_exchange::Plan<'static>> {
-    let demanded: HashSet<CaptiveId> = facts.iter().filter(|f| f.demanded).map(|f| f.id).collect();
-    let parties: Vec<repatria_core::Party> = store.list_parties().await?;
     let scenario = held_scenario(
-        &parties,
-        captives,
+        parties,
+        facts,
         HeldTerms {
             sides: exchange
                 .sides
@@ -405,19 +396,15 @@ async fn plan_for(
                 .collect(),
             terms: exchange.terms.clone(),
         },
-        &demanded,
-        barred,
     );
-    let today = now.date_naive();
-    tokio::task::spawn_blocking(move || {
-        let options = PlanOptions {
-            clock: Some(crate::monotonic_seconds),
-            ..PlanOptions::default()
-        };
-        plan_with(&scenario, &options, Some(today)).map(repatria_exchange::Plan::into_owned)
-    })
+    plan_off_thread(
+        scenario,
+        now.date_naive(),
+        Some(crate::monotonic_seconds),
+        (),
+    )
     .await
-    .map_err(|e| ExchangeAppError::Task(e.to_string()))?
+    .map_err(ExchangeAppError::Task)?
     .map_err(|e| ExchangeAppError::Plan {
         field: e.field,
         message: e.message,

@@ -445,9 +445,11 @@ pub async fn manifest(
             &format!("{stem}.xlsx"),
             repatria_documents::xlsx(&sheet()).map_err(crate::documents::failed)?,
         ),
-        ManifestFormat::Pdf => {
-            crate::documents::download("application/pdf", &format!("{stem}.pdf"), repatria_documents::pdf(&sheet()).map_err(crate::documents::failed)?)
-        }
+        ManifestFormat::Pdf => crate::documents::download(
+            "application/pdf",
+            &format!("{stem}.pdf"),
+            repatria_documents::pdf(&sheet()).map_err(crate::documents::failed)?,
+        ),
     })
 }
 
