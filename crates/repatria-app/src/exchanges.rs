@@ -569,6 +569,7 @@ pub async fn manifest(
     now: Timestamp,
 ) -> Result<(Exchange, Vec<ManifestLine>)> {
     let exchange = store.get_exchange(id).await?;
+    exchange.require_manifest("a manifest (there is none before an agreement)")?;
     if let Some(p) = party {
         if !exchange.takes_part(p) {
             return Err(ExchangeError::Invalid(vec![repatria_core::FieldError::new(
@@ -627,35 +628,36 @@ pub async fn handover(
 }
 
 /// Completes the exchange: custody records closed, answers prepared for the families
-/// who asked about a person received.
+/// who asked about a person received; with the exchange's counts as they end.
 pub async fn complete(
     store: &SqlStore,
     actor: &Actor,
     id: ExchangeId,
     now: Timestamp,
-) -> Result<Completion> {
-    let exchange = store.get_exchange(id).await?;
-    let title = exchange.title.clone();
-    Ok(store
+) -> Result<(Completion, ExchangeSummary)> {
+    let done = store
         .complete_exchange(
             actor,
             id,
-            |captive, entry| {
+            |exchange, captive, entry| {
                 let at = entry
                     .handover
                     .as_ref()
                     .map(|h| h.at.format("%Y-%m-%d %H:%M UTC").to_string())
                     .unwrap_or_default();
                 format!(
-                    "{} was received from {} on {at} in the exchange \"{title}\" and is home. \
+                    "{} was received from {} on {at} in the exchange \"{}\" and is home. \
                      Please confirm with the family and give this answer.",
                     name_for(captive, None),
-                    entry.from
+                    entry.from,
+                    exchange.title
                 )
             },
             now,
         )
-        .await?)
+        .await?;
+    let summary = summary(store, done.exchange.clone()).await?;
+    Ok((done, summary))
 }
 
 repatria_core::words! {
@@ -744,13 +746,7 @@ pub async fn reconcile(
 ) -> Result<Reconciliation> {
     let exchange = store.get_exchange(id).await?;
     check_party(&exchange, &by, "by")?;
-    if exchange.agreement.is_none() {
-        return Err(ExchangeError::State {
-            state: exchange.state,
-            action: "reconciling a manifest (there is none before an agreement)",
-        }
-        .into());
-    }
+    exchange.require_manifest("reconciling a manifest (there is none before an agreement)")?;
     let entries = store.manifest(id, None).await?;
     let ids: Vec<CaptiveId> = entries.iter().map(|e| e.captive).collect();
     let captives = store.get_captives(&ids).await?;

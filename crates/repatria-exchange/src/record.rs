@@ -391,6 +391,14 @@ impl Exchange {
         }
     }
 
+    /// Checks that the exchange has a manifest (an agreement froze one), for `action`.
+    pub fn require_manifest(&self, action: &'static str) -> Result<&Agreement, ExchangeError> {
+        self.agreement.as_ref().ok_or(ExchangeError::State {
+            state: self.state,
+            action,
+        })
+    }
+
     /// Numbers a new proposal (only while negotiating).
     pub fn next_proposal(&mut self) -> Result<u32, ExchangeError> {
         self.require(&[ExchangeState::Negotiating], "a new proposal")?;

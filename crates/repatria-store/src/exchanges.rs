@@ -525,7 +525,7 @@ impl SqlStore {
         &self,
         actor: &Actor,
         id: ExchangeId,
-        answer: impl Fn(&Captive, &ManifestEntry) -> String,
+        answer: impl Fn(&Exchange, &Captive, &ManifestEntry) -> String,
         now: Timestamp,
     ) -> Result<Completion> {
         self.write(actor, now, async |w| {
@@ -622,7 +622,7 @@ impl SqlStore {
                         continue;
                     }
                     let (record, entry) = &received[&captive];
-                    let text = answer(record, entry);
+                    let text = answer(&exchange, record, entry);
                     w.change(&request.0.to_string(), |r: &mut TracingRequest| {
                         r.prepare_answer(TracingAnswer {
                             at: now,

@@ -34,6 +34,16 @@ fn exchange_id(raw: &str) -> ApiResult<ExchangeId> {
         .map_err(|_| ApiError::not_found("exchange", raw))
 }
 
+/// A list's bad rows as 422, each named by its line (the first hundred).
+fn rows_refused(rows: Vec<repatria_lists::RowError>) -> ApiError {
+    ApiError::Invalid(
+        rows.into_iter()
+            .take(100)
+            .map(|r| FieldError::new(format!("line {}", r.line), r.to_string()))
+            .collect(),
+    )
+}
+
 fn app_error(raw: &str) -> impl Fn(ExchangeAppError) -> ApiError + '_ {
     move |e| match e {
         ExchangeAppError::Store(e) => ApiError::store("exchange", raw, e),
@@ -44,12 +54,7 @@ fn app_error(raw: &str) -> impl Fn(ExchangeAppError) -> ApiError + '_ {
             ApiError::invalid("file", message)
         }
         ExchangeAppError::Import(repatria_app::imports::ImportError::Rows(rows)) => {
-            ApiError::Invalid(
-                rows.into_iter()
-                    .take(100)
-                    .map(|r| FieldError::new(format!("line {}", r.line), r.to_string()))
-                    .collect(),
-            )
+            rows_refused(rows)
         }
         ExchangeAppError::Plan { field, message } => ApiError::invalid(field, message),
         ExchangeAppError::Task(message) => ApiError::Internal(message),
@@ -406,17 +411,6 @@ pub async fn manifest(
         .and_then(|p| v.check(PartyCode::parse(p).map_err(|e| e.within("party"))));
     v.finish()?;
     let format = query.format.unwrap_or(ManifestFormat::Json);
-    let exchange = state
-        .store
-        .get_exchange(id)
-        .await
-        .map_err(|e| ApiError::store("exchange", &raw, e))?;
-    if exchange.agreement.is_none() {
-        return Err(ApiError::Conflict(format!(
-            "the exchange is {}: there is no manifest before an agreement",
-            exchange.state
-        )));
-    }
     let (exchange, lines) =
         app::manifest(&state.store, &user.actor(), id, party.as_ref(), Utc::now())
             .await
@@ -535,12 +529,7 @@ pub async fn counterpart(
                 .map_err(|e| match e {
                     // As for an import: the file is the body.
                     repatria_lists::ReadError::List(e) => ApiError::invalid("body", e.to_string()),
-                    repatria_lists::ReadError::Rows(rows) => ApiError::Invalid(
-                        rows.into_iter()
-                            .take(100)
-                            .map(|r| FieldError::new(format!("line {}", r.line), r.to_string()))
-                            .collect(),
-                    ),
+                    repatria_lists::ReadError::Rows(rows) => rows_refused(rows),
                 })?;
         let rows = entries
             .into_iter()
@@ -622,10 +611,9 @@ pub async fn complete(
 ) -> ApiResult<axum::Json<CompletionView>> {
     user.require(Permission::ManageExchanges)?;
     let id = exchange_id(&raw)?;
-    let done = app::complete(&state.store, &user.actor(), id, Utc::now())
+    let (done, summary) = app::complete(&state.store, &user.actor(), id, Utc::now())
         .await
         .map_err(app_error(&raw))?;
-    let summary = app::read(&state.store, id).await.map_err(app_error(&raw))?;
     Ok(axum::Json(CompletionView {
         exchange: ExchangeView::new(&summary),
         repatriated: done.repatriated.iter().map(|c| c.0).collect(),
