@@ -293,19 +293,11 @@ async fn exchange_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoE
         if !exchanges::seriously_wounded_or_sick(c) {
             counted += 1;
         }
-        moves.push(TransferRequest {
-            captive: c.id,
-            from: c.detaining_power.clone(),
-            to: c.power_of_origin.clone(),
-        });
+        moves.push(TransferRequest::home(c));
     }
     let given_away = moves.len();
     for c in ua.iter().take(counted) {
-        moves.push(TransferRequest {
-            captive: c.id,
-            from: c.detaining_power.clone(),
-            to: c.power_of_origin.clone(),
-        });
+        moves.push(TransferRequest::home(c));
     }
     let terms = repatria_exchange::Terms::default();
     let agreed = exchanges::create(
@@ -434,11 +426,7 @@ async fn exchange_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoE
         .skip(given_away)
         .take(3)
         .chain(ua.iter().skip(counted).take(3))
-        .map(|c| TransferRequest {
-            captive: c.id,
-            from: c.detaining_power.clone(),
-            to: c.power_of_origin.clone(),
-        })
+        .map(|c| TransferRequest::home(c))
         .collect();
     exchanges::propose(
         store,

@@ -510,6 +510,17 @@ pub struct TransferRequest {
     pub to: PartyCode,
 }
 
+impl TransferRequest {
+    /// The captive going home: from his detaining power to his power of origin.
+    pub fn home(captive: &repatria_core::Captive) -> TransferRequest {
+        TransferRequest {
+            captive: captive.id,
+            from: captive.detaining_power.clone(),
+            to: captive.power_of_origin.clone(),
+        }
+    }
+}
+
 /// A checked transfer of a proposal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProposedTransfer {

@@ -178,6 +178,27 @@ async fn kept_counts_equal_the_manifest(app: &TestApp, exchange: &str) {
     assert_eq!(kept, summed);
 }
 
+/// The id of the first manifest entry (of a manifest answer) that `wanted` accepts.
+fn entry_where(manifest: &Value, wanted: impl Fn(&Value) -> bool) -> String {
+    manifest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| wanted(e))
+        .unwrap()["entry"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A withdrawal at the crossing, with its reason.
+fn withdrawal(entry: &str, reason: &str) -> Value {
+    let mut body = handover(entry, "withdrawn");
+    body["checks"]["wish_confirmed"] = json!(false);
+    body["note"] = json!(reason);
+    body
+}
+
 fn handover(entry: &str, outcome: &str) -> Value {
     json!({
         "entry": entry,
@@ -521,11 +542,12 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
         assert_eq!(answer.body["exchange"]["state"], "in_progress");
     }
     // He refuses at the crossing: withdrawn, and the balance is off by one.
-    let mut withdrawal = handover(&refuser_entry, "withdrawn");
-    withdrawal["checks"]["wish_confirmed"] = json!(false);
-    withdrawal["note"] = json!("refused at the crossing before the delegate");
+    let refused = withdrawal(
+        &refuser_entry,
+        "refused at the crossing before the delegate",
+    );
     let after = app
-        .post_as(&delegate, &format!("{x}/handover"), withdrawal)
+        .post_as(&delegate, &format!("{x}/handover"), refused)
         .await
         .expect_status(StatusCode::OK);
     let counts = &after.body["exchange"]["counts"];
@@ -726,15 +748,7 @@ async fn nobody_is_handed_over_whose_wish_the_delegate_did_not_confirm(app: &Tes
         .get(&format!("{x}/manifest"))
         .await
         .expect_status(StatusCode::OK);
-    let give = manifest.body["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["from"] == "UA")
-        .unwrap()["entry"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let give = entry_where(&manifest.body, |e| e["from"] == "UA");
     let officer = app.user("officer", Role::Negotiator).await;
     // Art. 109: without the wish confirmed, nobody crosses.
     let mut body = handover(&give, "handed_over");
@@ -788,15 +802,7 @@ async fn two_officers_deciding_the_same_person_get_one_decision_and_one_conflict
         .await
         .expect_status(StatusCode::OK);
     let manifest = app.get(&format!("{x}/manifest")).await;
-    let get = manifest.body["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["to"] == "UA")
-        .unwrap()["entry"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let get = entry_where(&manifest.body, |e| e["to"] == "UA");
     let a = app.user("delegate-a", Role::IcrcDelegate).await;
     let b = app.user("delegate-b", Role::IcrcDelegate).await;
     let path = format!("{x}/handover");
@@ -1096,23 +1102,11 @@ async fn a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it(app: &T
         .get(&format!("{x}/manifest"))
         .await
         .expect_status(StatusCode::OK);
-    let entry_of = |captive: &str| {
-        manifest.body["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["captive"] == captive)
-            .unwrap()["entry"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
+    let entry_of = |captive: &str| entry_where(&manifest.body, |e| e["captive"] == captive);
     // One of ours dies before the exchange: Ukraine now gives two for one.
-    let mut withdrawal = handover(&entry_of(&ours2), "withdrawn");
-    withdrawal["checks"]["wish_confirmed"] = json!(false);
-    withdrawal["note"] = json!("died before the exchange");
+    let died = withdrawal(&entry_of(&ours2), "died before the exchange");
     let after = app
-        .post(&format!("{x}/handover"), withdrawal)
+        .post(&format!("{x}/handover"), died)
         .await
         .expect_status(StatusCode::OK);
     let x_view = &after.body["exchange"];
@@ -1123,9 +1117,10 @@ async fn a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it(app: &T
     assert_eq!(restore["imbalance"], 1);
     // The least loss: the one of theirs with the fewest days in captivity.
     assert_eq!(restore["withdraw"], json!([entry_of(&theirs)]), "{restore}");
-    let mut second = handover(&entry_of(&theirs), "withdrawn");
-    second["checks"]["wish_confirmed"] = json!(false);
-    second["note"] = json!("withdrawn to restore the balance, as agreed with the mediator");
+    let second = withdrawal(
+        &entry_of(&theirs),
+        "withdrawn to restore the balance, as agreed with the mediator",
+    );
     let balanced = app
         .post(&format!("{x}/handover"), second)
         .await
