@@ -18,6 +18,15 @@ impl FieldError {
         }
     }
 
+    /// Several errors in one line, as messages list them: `a: …; b: …`.
+    pub fn join(errors: &[FieldError]) -> String {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// The same error seen from an enclosing structure: `date` becomes `claims[2].date`.
     pub fn within(mut self, prefix: &str) -> Self {
         self.field = if self.field.is_empty() {
@@ -41,7 +50,7 @@ impl fmt::Display for FieldError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     /// The input is malformed; every bad field is listed.
-    #[error("validation failed: {}", join(.0))]
+    #[error("validation failed: {}", FieldError::join(.0))]
     Invalid(Vec<FieldError>),
     /// The input is well-formed but breaks a rule given the record's current state.
     #[error("{field}: {reason}")]
@@ -65,14 +74,6 @@ impl From<FieldError> for DomainError {
     fn from(error: FieldError) -> Self {
         DomainError::Invalid(vec![error])
     }
-}
-
-fn join(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// Collects field errors so that one request reports all its mistakes at once.

@@ -149,7 +149,7 @@ impl Violation {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExchangeError {
     /// Malformed input; every bad field is named.
-    #[error("{}", join(.0))]
+    #[error("{}", FieldError::join(.0))]
     Invalid(Vec<FieldError>),
     /// The exchange's state does not allow the change.
     #[error("the exchange is {state}: {action} is not allowed")]
@@ -174,14 +174,6 @@ pub enum ExchangeError {
     /// Entries are still pending.
     #[error("{0} entries are still pending: decide each before completing")]
     Pending(u64),
-}
-
-fn join(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> ExchangeError {

@@ -106,11 +106,7 @@ impl IntoResponse for ApiError {
                 BTreeMap::new(),
             ),
             ApiError::Invalid(errors) => {
-                let message = errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let message = FieldError::join(&errors);
                 let mut fields = BTreeMap::new();
                 for e in errors {
                     fields.entry(e.field).or_insert(e.reason);
