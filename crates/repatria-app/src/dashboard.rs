@@ -136,7 +136,7 @@ async fn summary(
         }
     }
     let captives = store.all_captives().await?;
-    let stats: RegistryStats = heavy(|| summarize(&captives, now));
+    let stats: RegistryStats = heavy(|| summarize(&captives, store.notice_policy(), now));
     let name_of = |id: CaptiveId| {
         captives
             .binary_search_by_key(&id, |c| c.id)

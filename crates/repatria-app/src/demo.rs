@@ -792,7 +792,7 @@ fn story(now: Timestamp) -> Result<Vec<Captive>, DemoError> {
         },
         now,
     );
-    second.record_capture_card_sent(day(22), now)?;
+    second.record_capture_card_sent(None, day(22), "registrar-1", now)?;
     Ok(vec![first, second])
 }
 
@@ -998,7 +998,7 @@ fn generated_captive(rng: &mut StdRng, now: Timestamp) -> Result<Captive, DemoEr
             if rng.gen_bool(0.85) {
                 let sent = arrived + Duration::hours(rng.gen_range(6..150));
                 if sent < now {
-                    captive.record_capture_card_sent(sent, now)?;
+                    captive.record_capture_card_sent(None, sent, "registrar-1", now)?;
                 }
             }
         }

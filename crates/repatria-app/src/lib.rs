@@ -16,6 +16,8 @@
 //!   requests, kept up to date as records change; name search in any spelling.
 //! - [`media`]: what media-access decisions release to a journalist, and the listings
 //!   of requests, audited.
+//! - [`notifications`]: what the bureau sends to the powers of origin: notifications,
+//!   their dispatches and documents, corrections.
 //! - [`pfif`]: the registry as PFIF 1.4 for tracing services, audited.
 //! - [`registry`]: listing and searching the registry, one behaviour for the API, the
 //!   web pages and the command line, and reading one captive's record, audited.
@@ -32,6 +34,7 @@ pub mod exchanges;
 pub mod imports;
 pub mod matching;
 pub mod media;
+pub mod notifications;
 pub mod pfif;
 pub mod registry;
 pub mod tracing;

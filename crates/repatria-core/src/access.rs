@@ -42,10 +42,15 @@ impl Role {
                     | P::ImportLists
                     | P::ReviewMatches
                     | P::CreateApiTokens
+                    | P::ReadParticulars
+                    | P::ReadNotifications
+                    | P::DispatchNotifications
+                    | P::RecordDeath
             ),
             R::Investigator => matches!(
                 permission,
                 P::ReadParties
+                    | P::ReadParticulars
                     | P::ReadCaptives
                     | P::EditIdentity
                     | P::RecordInterview
@@ -58,6 +63,7 @@ impl Role {
                     | P::RecordHealth
                     | P::ReadMedicalNotes
                     | P::EditLanguages
+                    | P::RecordDeath
             ),
             R::TracingOfficer => matches!(
                 permission,
@@ -69,6 +75,9 @@ impl Role {
                     | P::ReviewMatches
                     | P::ImportLists
                     | P::CreateApiTokens
+                    | P::ReadParticulars
+                    | P::ReadNotifications
+                    | P::DispatchNotifications
             ),
             R::Negotiator => matches!(
                 permission,
@@ -93,6 +102,8 @@ impl Role {
                     | P::ReadTracing
                     | P::ReadExchanges
                     | P::RecordHandover
+                    | P::ReadParticulars
+                    | P::ReadNotifications
             ),
             R::Journalist => false,
         }
@@ -144,6 +155,16 @@ pub enum Permission {
     /// tracing, exchange planning, audit review). Listing and revoking one's own tokens
     /// needs no permission.
     CreateApiTokens,
+    /// The particulars of Art. 122 beyond identity (parents, addresses, the person to be
+    /// informed, the prisoner number), capture cards and death records: the full record.
+    ReadParticulars,
+    /// Read notifications to the powers of origin and their dispatches; without
+    /// [`Permission::DispatchNotifications`] only dispatched ones (the ICRC's delegate).
+    ReadNotifications,
+    /// Dispatch pending notifications and record corrections.
+    DispatchNotifications,
+    /// Record a death and its burial, and close the enquiry into it (Arts. 120–121).
+    RecordDeath,
 }
 
 /// Validates a user name: 2 to 64 characters, lower-case Latin letters, digits, `.`,
@@ -220,6 +241,20 @@ mod tests {
             Role::Journalist,
         ] {
             check(role, P::CreateApiTokens, false);
+        }
+        check(Role::IcrcDelegate, P::ReadNotifications, true);
+        check(Role::IcrcDelegate, P::DispatchNotifications, false);
+        check(Role::Medical, P::RecordDeath, true);
+        check(Role::Medical, P::ReadParticulars, false);
+        for role in [
+            Role::Negotiator,
+            Role::MediaOfficer,
+            Role::Auditor,
+            Role::Journalist,
+        ] {
+            for permission in [P::ReadParticulars, P::ReadNotifications, P::RecordDeath] {
+                check(role, permission, false);
+            }
         }
         for permission in [
             P::ReadParties,

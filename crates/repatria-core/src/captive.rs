@@ -5,9 +5,11 @@
 //! caller (the store), so the same operation gives the same result in a test.
 
 use crate::date::PartialDate;
+use crate::death::DeathRecord;
 use crate::error::{DomainError, FieldError};
 use crate::ids::{CaptiveId, ClaimId, EventId, InterviewId};
 use crate::names::{search_tokens, PersonName};
+use crate::notices::{CardSent, NoticePolicy};
 use crate::party::{optional_text, required_text, PartyCode};
 use crate::words;
 use crate::Timestamp;
@@ -422,6 +424,18 @@ pub struct Captive {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub proceedings: Option<Proceedings>,
+    /// The capture cards recorded as sent, one per occasion (Art. 70).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub cards_sent: Vec<CardSent>,
+    /// His death, burial and any enquiry (Arts. 120–121).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub death: Option<DeathRecord>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -488,6 +502,8 @@ impl Captive {
             repatriation_wish: None,
             capture_card_sent_at: None,
             proceedings: None,
+            cards_sent: Vec::new(),
+            death: None,
             created_at: now,
             updated_at: now,
         })
@@ -659,20 +675,58 @@ impl Captive {
         self.updated_at = now;
     }
 
+    /// Records that a capture card was sent (Art. 70): the card of `occasion` (the
+    /// custody event it is for), or without one the oldest card not yet sent. A card
+    /// cannot be marked sent before it exists: there must be such an occasion, and the
+    /// card cannot have left before it.
     pub fn record_capture_card_sent(
         &mut self,
+        occasion: Option<EventId>,
         sent_at: Timestamp,
+        actor: &str,
         now: Timestamp,
-    ) -> Result<(), DomainError> {
+    ) -> Result<EventId, DomainError> {
         if sent_at > now + CLOCK_SKEW {
             return Err(DomainError::invalid("sent_at", "must not be in the future"));
         }
-        if sent_at < self.capture.captured_at {
-            return Err(DomainError::rule("sent_at", "is before the capture"));
+        let cards = self.capture_cards(&NoticePolicy::default());
+        let card = match occasion {
+            Some(event) => cards.iter().find(|c| c.event == event).ok_or_else(|| {
+                DomainError::rule(
+                    "occasion",
+                    format!("no capture card is due for the custody event {event}; cards are due on capture, arrival at a camp, admission to hospital and transfer"),
+                )
+            })?,
+            None => cards.iter().find(|c| c.sent_at.is_none()).ok_or_else(|| {
+                DomainError::rule("occasion", "every capture card of this captive is already recorded as sent")
+            })?,
+        };
+        if card.sent_at.is_some() {
+            return Err(DomainError::rule(
+                "occasion",
+                format!("the {} card is already recorded as sent", card.occasion),
+            ));
         }
-        self.capture_card_sent_at = Some(sent_at);
+        if sent_at < card.event_at {
+            return Err(DomainError::rule(
+                "sent_at",
+                format!(
+                    "is before the card's occasion ({}), when the card did not exist yet",
+                    card.occasion
+                ),
+            ));
+        }
+        let event = card.event;
+        if self.timeline.first().is_some_and(|e| e.id == event) {
+            self.capture_card_sent_at = Some(sent_at);
+        }
+        self.cards_sent.push(CardSent {
+            event,
+            sent_at,
+            recorded_by: actor.to_string(),
+        });
         self.updated_at = now;
-        Ok(())
+        Ok(event)
     }
 
     /// Search tokens over every identity claim's names: a captive is found under any

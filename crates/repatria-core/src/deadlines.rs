@@ -4,14 +4,18 @@
 use chrono::Duration;
 
 use crate::captive::{Captive, CustodyStatus};
+use crate::ids::EventId;
+use crate::notices::{CardOccasion, NoticePolicy};
 use crate::words;
 use crate::Timestamp;
 
 words! {
     /// Which duty a deadline belongs to.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
     pub enum DeadlineKind {
-        /// Capture card to the family and the Central Agency no later than one week after
-        /// arrival at a camp, transit camps included (Art. 70).
+        /// A capture card to the family and the Central Agency: immediately on capture,
+        /// no later than one week after arrival at a camp (transit camps included), and
+        /// again on admission to hospital and on transfer (Art. 70), one per occasion.
         CaptureCard = "capture_card",
         /// While seriously wounded or sick, a health report every week (Art. 122).
         HealthReport = "health_report",
@@ -29,11 +33,11 @@ impl DeadlineKind {
 
 words! {
     /// Where a deadline stands at the time asked about.
+    #[cfg_attr(feature = "api", derive(utoipa::ToSchema), schema(rename_all = "snake_case"))]
     pub enum DeadlineState {
         /// The duty has been done.
         Met = "met",
-        /// Not yet done, not yet late. `due_at` may be unknown while the clock has not
-        /// started (no arrival at a camp yet).
+        /// Not yet done, not yet late.
         Pending = "pending",
         /// Not done and late.
         Overdue = "overdue",
@@ -43,37 +47,36 @@ words! {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deadline {
     pub kind: DeadlineKind,
+    /// For a capture card: its occasion and the custody event it is for.
+    pub occasion: Option<(CardOccasion, EventId)>,
     pub due_at: Option<Timestamp>,
     pub state: DeadlineState,
 }
 
 const ONE_WEEK: Duration = Duration::days(7);
 
-/// The deadlines that apply to `captive` at `now`.
-pub fn deadlines(captive: &Captive, now: Timestamp) -> Vec<Deadline> {
+/// The deadlines that apply to `captive` at `now`: one per capture card, then the weekly
+/// health report.
+pub fn deadlines(captive: &Captive, policy: &NoticePolicy, now: Timestamp) -> Vec<Deadline> {
     let mut result = Vec::new();
     let status = captive.status();
     let in_our_hands = matches!(status, CustodyStatus::InCustody | CustodyStatus::InHospital);
 
-    // Art. 70: the card is due "immediately upon capture, or not more than one week after
-    // arrival at a camp"; the latest lawful moment is what can be enforced.
-    let arrival = captive
-        .timeline
-        .iter()
-        .find(|e| e.facility.is_some_and(|f| f.is_camp()))
-        .map(|e| e.at);
-    let due_at = arrival.map(|a| a + ONE_WEEK);
-    let state = match (captive.capture_card_sent_at, due_at) {
-        (Some(_), _) => DeadlineState::Met,
-        (None, Some(due)) if now > due => DeadlineState::Overdue,
-        _ => DeadlineState::Pending,
-    };
-    if in_our_hands || captive.capture_card_sent_at.is_some() || state == DeadlineState::Overdue {
-        result.push(Deadline {
-            kind: DeadlineKind::CaptureCard,
-            due_at,
-            state,
-        });
+    for card in captive.capture_cards(policy) {
+        let state = match card.sent_at {
+            Some(_) => DeadlineState::Met,
+            None if now > card.due_at => DeadlineState::Overdue,
+            None => DeadlineState::Pending,
+        };
+        // A card not sent while he was ours stays overdue: it was owed.
+        if in_our_hands || state != DeadlineState::Pending {
+            result.push(Deadline {
+                kind: DeadlineKind::CaptureCard,
+                occasion: Some((card.occasion, card.event)),
+                due_at: Some(card.due_at),
+                state,
+            });
+        }
     }
 
     // Art. 122: health reports "regularly, every week if possible" for the seriously ill
@@ -88,6 +91,7 @@ pub fn deadlines(captive: &Captive, now: Timestamp) -> Vec<Deadline> {
             };
             result.push(Deadline {
                 kind: DeadlineKind::HealthReport,
+                occasion: None,
                 due_at: Some(due),
                 state,
             });
@@ -138,39 +142,76 @@ mod tests {
     }
 
     fn find(c: &Captive, kind: DeadlineKind, now: Timestamp) -> Option<Deadline> {
-        deadlines(c, now).into_iter().find(|d| d.kind == kind)
+        deadlines(c, &NoticePolicy::default(), now)
+            .into_iter()
+            .find(|d| d.kind == kind)
     }
 
     #[test]
-    fn capture_card_waits_for_arrival_at_a_camp_then_runs_one_week() {
+    fn art_70_a_card_per_occasion_each_with_its_own_due_date_and_state() {
         let mut c = captive();
-        let before = find(&c, DeadlineKind::CaptureCard, at(30)).unwrap();
+        let policy = NoticePolicy::default();
+        let captured = c.capture.captured_at;
+        let cards = |c: &Captive, now| -> Vec<(Option<Timestamp>, DeadlineState)> {
+            deadlines(c, &policy, now)
+                .into_iter()
+                .filter(|d| d.kind == DeadlineKind::CaptureCard)
+                .map(|d| (d.due_at, d.state))
+                .collect()
+        };
+        let due = captured + chrono::Duration::hours(24);
         assert_eq!(
-            (before.due_at, before.state),
-            (None, DeadlineState::Pending)
+            cards(&c, captured),
+            [(Some(due), DeadlineState::Pending)],
+            "due on capture, before any camp"
+        );
+        assert_eq!(
+            cards(&c, due + chrono::Duration::seconds(1))[0].1,
+            DeadlineState::Overdue
         );
 
         arrive(&mut c, 10, FacilityKind::Hospital);
-        assert_eq!(
-            find(&c, DeadlineKind::CaptureCard, at(30)).unwrap().due_at,
-            None,
-            "a hospital is no camp"
-        );
-
         arrive(&mut c, 12, FacilityKind::TransitCamp);
-        let on_time = find(&c, DeadlineKind::CaptureCard, at(19)).unwrap();
+        c.record_capture_card_sent(None, at(10), "registrar", at(30))
+            .unwrap();
         assert_eq!(
-            (on_time.due_at, on_time.state),
-            (Some(at(19)), DeadlineState::Pending)
+            cards(&c, at(20)),
+            [
+                (Some(due), DeadlineState::Met),
+                (Some(at(17)), DeadlineState::Overdue),
+                (Some(at(19)), DeadlineState::Overdue),
+            ]
         );
-        let late = find(&c, DeadlineKind::CaptureCard, at(20)).unwrap();
-        assert_eq!(late.state, DeadlineState::Overdue);
+        let camp = deadlines(&c, &policy, at(20))[2].occasion.unwrap();
+        assert_eq!(camp.0, CardOccasion::CampArrival);
+        c.record_capture_card_sent(Some(camp.1), at(18), "registrar", at(30))
+            .unwrap();
+        assert_eq!(cards(&c, at(20))[2].1, DeadlineState::Met);
+    }
 
-        c.record_capture_card_sent(at(21), at(21)).unwrap();
-        assert_eq!(
-            find(&c, DeadlineKind::CaptureCard, at(25)).unwrap().state,
-            DeadlineState::Met
+    #[test]
+    fn art_70_a_card_cannot_be_marked_sent_before_it_exists() {
+        let mut c = captive();
+        let unknown = EventId(Uuid::from_u128(4242));
+        assert!(matches!(
+            c.record_capture_card_sent(Some(unknown), at(12), "registrar", at(30)),
+            Err(crate::DomainError::Rule { field, .. }) if field == "occasion"
+        ));
+        arrive(&mut c, 12, FacilityKind::Camp);
+        let camp = c.timeline[1].id;
+        assert!(
+            matches!(
+                c.record_capture_card_sent(Some(camp), at(11), "registrar", at(30)),
+                Err(crate::DomainError::Rule { field, .. }) if field == "sent_at"
+            ),
+            "sent before the arrival it reports"
         );
+        c.record_capture_card_sent(Some(camp), at(13), "registrar", at(30))
+            .unwrap();
+        assert!(c
+            .record_capture_card_sent(Some(camp), at(14), "registrar", at(30))
+            .is_err());
+        assert_eq!(c.capture_card_sent_at, None, "the first card is still owed");
     }
 
     #[test]

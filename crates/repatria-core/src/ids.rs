@@ -66,3 +66,11 @@ id_type!(
     /// One entry of an agreed exchange's manifest: one person crossing.
     EntryId
 );
+id_type!(
+    /// One notification to a power of origin (Arts. 70, 120, 122).
+    NotificationId
+);
+id_type!(
+    /// One dispatch of notifications to a power of origin.
+    DispatchId
+);

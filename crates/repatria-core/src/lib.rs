@@ -8,6 +8,7 @@ pub mod access;
 pub mod captive;
 pub mod date;
 pub mod deadlines;
+pub mod death;
 pub mod error;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
@@ -16,6 +17,7 @@ pub mod lists;
 pub mod matching;
 pub mod media;
 pub mod names;
+pub mod notices;
 pub mod party;
 pub mod sex;
 pub mod stats;
@@ -37,14 +39,22 @@ pub use captive::{
 };
 pub use date::PartialDate;
 pub use deadlines::{deadlines, Deadline, DeadlineKind, DeadlineState};
+pub use death::{Burial, DeathRecord, Enquiry, NewDeath};
 pub use error::{DomainError, FieldError};
-pub use ids::{CaptiveId, ClaimId, EntryId, EventId, ExchangeId, ImportId, InterviewId, LinkId};
+pub use ids::{
+    CaptiveId, ClaimId, DispatchId, EntryId, EventId, ExchangeId, ImportId, InterviewId, LinkId,
+    NotificationId,
+};
 pub use lists::{ImportKind, ListEntry, ListImport};
 pub use matching::{
     Contribution, Decision, LinkPolicy, LinkState, LinkSubject, LinkTarget, MatchLink,
 };
 pub use media::{MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Release};
 pub use names::{fold_for_search, search_tokens, PersonName};
+pub use notices::{
+    notices, CaptureCard, CardOccasion, CardSent, Notice, NoticePolicy, NotificationKind,
+    NotificationState,
+};
 pub use party::{parse_transfer_bar, Party, PartyCode};
 pub use sex::Sex;
 pub use tracing_request::{

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use crate::captive::{Captive, ClaimSource};
 use crate::deadlines::{deadlines, DeadlineKind, DeadlineState};
 use crate::ids::CaptiveId;
+use crate::notices::{CardOccasion, NoticePolicy};
 use crate::Timestamp;
 
-/// How many overdue deadlines and nationality disagreements are listed by name (all are
-/// counted).
+/// How many nationality disagreements (and, on the dashboard, overdue deadlines) are
+/// listed by name (all are counted).
 pub const LISTED: usize = 50;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,8 +25,12 @@ pub struct RegistryStats {
     /// `YYYY-MM` → captures, every month from the first capture to the last.
     pub captures_by_month: Vec<(String, usize)>,
     pub overdue_count: usize,
-    /// The most overdue first, at most [`LISTED`].
+    /// Every overdue deadline, the most overdue first (callers page through them).
     pub overdue: Vec<Overdue>,
+    /// Captives with a `died` event and no death record (Art. 120), oldest death first.
+    pub deaths_incomplete: Vec<CaptiveId>,
+    /// Captives whose death is under an Art. 121 enquiry not yet closed.
+    pub enquiries_open: Vec<CaptiveId>,
     pub nationality_disagreements: usize,
     /// At most [`LISTED`], oldest record first.
     pub disagreements: Vec<Disagreement>,
@@ -35,6 +40,8 @@ pub struct RegistryStats {
 pub struct Overdue {
     pub captive: CaptiveId,
     pub kind: DeadlineKind,
+    /// For a capture card, its occasion.
+    pub occasion: Option<CardOccasion>,
     pub due_at: Timestamp,
 }
 
@@ -48,7 +55,7 @@ pub struct Disagreement {
 }
 
 /// Sums up `captives` as of `now`.
-pub fn summarize(captives: &[Captive], now: Timestamp) -> RegistryStats {
+pub fn summarize(captives: &[Captive], policy: &NoticePolicy, now: Timestamp) -> RegistryStats {
     use crate::captive::CustodyStatus;
     let mut by_status: Vec<(&'static str, usize)> =
         CustodyStatus::ALL.iter().map(|s| (s.as_str(), 0)).collect();
@@ -56,7 +63,20 @@ pub fn summarize(captives: &[Captive], now: Timestamp) -> RegistryStats {
     let mut months: BTreeMap<(i32, u32), usize> = BTreeMap::new();
     let mut overdue = Vec::new();
     let mut disagreements = Vec::new();
+    let mut deaths_incomplete = Vec::new();
+    let mut enquiries_open = Vec::new();
     for captive in captives {
+        if captive.death_incomplete() {
+            let died = captive
+                .timeline
+                .iter()
+                .rev()
+                .find(|e| e.kind == crate::CustodyEventKind::Died);
+            deaths_incomplete.push((died.map(|e| e.at), captive.id));
+        }
+        if captive.enquiry_open() {
+            enquiries_open.push(captive.id);
+        }
         let status = captive.status();
         if let Some(slot) = by_status.iter_mut().find(|(s, _)| *s == status.as_str()) {
             slot.1 += 1;
@@ -71,11 +91,12 @@ pub fn summarize(captives: &[Captive], now: Timestamp) -> RegistryStats {
                 chrono::Datelike::month(&captured),
             ))
             .or_insert(0) += 1;
-        for deadline in deadlines(captive, now) {
+        for deadline in deadlines(captive, policy, now) {
             if let (DeadlineState::Overdue, Some(due_at)) = (deadline.state, deadline.due_at) {
                 overdue.push(Overdue {
                     captive: captive.id,
                     kind: deadline.kind,
+                    occasion: deadline.occasion.map(|o| o.0),
                     due_at,
                 });
             }
@@ -107,7 +128,7 @@ pub fn summarize(captives: &[Captive], now: Timestamp) -> RegistryStats {
     }
     overdue.sort_by_key(|o| (o.due_at, o.captive));
     let overdue_count = overdue.len();
-    overdue.truncate(LISTED);
+    deaths_incomplete.sort();
     disagreements.sort_by_key(|(created, d)| (*created, d.captive));
     let nationality_disagreements = disagreements.len();
     RegistryStats {
@@ -117,6 +138,8 @@ pub fn summarize(captives: &[Captive], now: Timestamp) -> RegistryStats {
         captures_by_month: every_month(&months),
         overdue_count,
         overdue,
+        deaths_incomplete: deaths_incomplete.into_iter().map(|(_, id)| id).collect(),
+        enquiries_open,
         nationality_disagreements,
         disagreements: disagreements
             .into_iter()
@@ -189,11 +212,12 @@ mod tests {
         let mut b = captive();
         b.id = CaptiveId(Uuid::from_u128(99));
         b.capture.captured_at = at(4, 2);
+        b.timeline[0].at = at(4, 2);
         b.detaining_power = crate::party::PartyCode::parse("RU").unwrap();
         b.claims[0].nationality = Some("KP".into());
         b.claims[0].source = ClaimSource::DocumentFound;
 
-        let stats = summarize(&[a.clone(), b.clone()], at(2, 1));
+        let stats = summarize(&[a.clone(), b.clone()], &NoticePolicy::default(), at(2, 1));
         assert_eq!(stats.total, 2);
         assert_eq!(
             stats.by_status.iter().find(|(s, _)| *s == "in_custody"),
@@ -216,10 +240,27 @@ mod tests {
                 ("2025-04", 1)
             ]
         );
-        assert_eq!(stats.overdue_count, 1, "{:?}", stats.overdue);
-        assert_eq!(stats.overdue[0].captive, a.id);
-        assert_eq!(stats.overdue[0].kind, DeadlineKind::CaptureCard);
-        assert_eq!(stats.overdue[0].due_at, at(1, 17));
+        // a's capture card and its camp card are owed; b was captured after `now`'s date
+        // in this test, so nothing of his is due yet.
+        assert_eq!(stats.overdue_count, 2, "{:?}", stats.overdue);
+        assert!(stats
+            .overdue
+            .iter()
+            .all(|o| o.captive == a.id && o.kind == DeadlineKind::CaptureCard));
+        assert_eq!(
+            stats
+                .overdue
+                .iter()
+                .map(|o| (o.occasion, o.due_at))
+                .collect::<Vec<_>>(),
+            [
+                (
+                    Some(CardOccasion::Capture),
+                    a.capture.captured_at + chrono::Duration::hours(24)
+                ),
+                (Some(CardOccasion::CampArrival), at(1, 17)),
+            ]
+        );
         assert_eq!(stats.nationality_disagreements, 1);
         assert_eq!(
             stats.disagreements,
@@ -230,10 +271,15 @@ mod tests {
             }]
         );
 
-        // Before the card was due nothing is overdue; once sent, nothing either.
-        assert_eq!(summarize(&[a.clone()], at(1, 12)).overdue_count, 0);
-        a.capture_card_sent_at = Some(at(1, 20));
-        assert_eq!(summarize(&[a], at(2, 1)).overdue_count, 0);
-        assert_eq!(summarize(&[], at(2, 1)).captures_by_month, []);
+        // Before the camp card was due only the first card is overdue; once both are
+        // sent, nothing.
+        let policy = NoticePolicy::default();
+        assert_eq!(summarize(&[a.clone()], &policy, at(1, 12)).overdue_count, 1);
+        a.record_capture_card_sent(None, at(1, 20), "registrar", at(1, 20))
+            .unwrap();
+        a.record_capture_card_sent(None, at(1, 20), "registrar", at(1, 20))
+            .unwrap();
+        assert_eq!(summarize(&[a], &policy, at(2, 1)).overdue_count, 0);
+        assert_eq!(summarize(&[], &policy, at(2, 1)).captures_by_month, []);
     }
 }

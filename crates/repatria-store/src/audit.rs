@@ -37,6 +37,17 @@ repatria_core::words! {
         CaptiveCaptureCardSent = "captive.capture_card.sent",
         /// Judicial proceedings he is held for (Art. 115) were recorded or ended.
         CaptiveProceedingsSet = "captive.proceedings.set",
+        /// A death recorded (Art. 120); its enquiry closed (Art. 121).
+        CaptiveDeathRecord = "captive.death.record",
+        CaptiveDeathEnquiryClose = "captive.death.enquiry_close",
+        /// Every pending notification for a power sent in one dispatch.
+        NotificationDispatch = "notification.dispatch",
+        /// A correction of a notification, itself a new notification.
+        NotificationCorrect = "notification.correct",
+        /// Notifications or a dispatch's documents read.
+        NotificationRead = "notification.read",
+        /// Capture cards or a death certificate printed.
+        DocumentPrint = "document.print",
         /// One captive's record was read.
         CaptiveRead = "captive.read",
         /// Captives were listed or searched (the ids shown are in the detail).

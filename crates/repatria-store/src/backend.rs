@@ -38,6 +38,8 @@ pub struct SqlStore {
     /// PostgreSQL serialises audited writers on the audit head's row lock instead (see
     /// `write.rs`).
     pub(crate) writer: tokio::sync::Mutex<()>,
+    /// What "immediately" means for the notifications a change causes.
+    pub(crate) notice_policy: repatria_core::NoticePolicy,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -132,6 +134,18 @@ fn sqlite_url(path: &str) -> String {
 }
 
 impl SqlStore {
+    /// The same store with `policy` for the notifications changes cause (every server of
+    /// one database must be given the same).
+    pub fn with_notice_policy(mut self, policy: repatria_core::NoticePolicy) -> SqlStore {
+        self.notice_policy = policy;
+        self
+    }
+
+    /// What "immediately" means for this store's notifications.
+    pub fn notice_policy(&self) -> &repatria_core::NoticePolicy {
+        &self.notice_policy
+    }
+
     /// Connects to `url` (a SQLite file path, `sqlite://FILE` or `postgres://...`),
     /// creating a SQLite file if needed, and applies pending migrations.
     pub async fn connect(url: &str) -> Result<SqlStore> {
@@ -174,6 +188,7 @@ impl SqlStore {
             pool,
             backend,
             writer: tokio::sync::Mutex::new(()),
+            notice_policy: repatria_core::NoticePolicy::default(),
         })
     }
 

@@ -572,7 +572,7 @@ impl SqlStore {
                     recorded_by: actor.user.clone(),
                 };
                 let captive: Captive = w
-                    .change(&entry.captive.to_string(), |captive: &mut Captive| {
+                    .change_captive(entry.captive, |captive: &mut Captive| {
                         let detail = serde_json::json!({
                             "event_id": event.id, "kind": event.kind, "exchange": id, "entry": entry.id,
                         });

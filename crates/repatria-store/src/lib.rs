@@ -21,6 +21,7 @@ mod exchanges;
 mod links;
 mod logins;
 mod media;
+mod notifications;
 mod registry;
 mod sql;
 #[cfg(feature = "testing")]
@@ -40,6 +41,7 @@ pub use exchanges::{Completion, PendingWeight};
 pub use links::LinkFilter;
 pub use logins::{AttemptCount, TotpChange, TotpState};
 pub use media::MediaChange;
+pub use notifications::{Dispatch, Notification, NotificationCounts, NotificationFilter};
 pub use tracing::TracingChange;
 
 /// Who performs an operation, recorded in its audit event.
@@ -123,8 +125,18 @@ pub enum CaptiveChange {
         languages: Vec<String>,
         interpreter_required: bool,
     },
+    /// A capture card sent: the card of `occasion` (its custody event), or without one
+    /// the oldest card not yet sent (Art. 70).
     RecordCaptureCardSent {
+        occasion: Option<repatria_core::EventId>,
         sent_at: Timestamp,
+    },
+    /// His death (Art. 120); `event` is the id of the `died` event it adds when the
+    /// timeline has none.
+    RecordDeath(Box<repatria_core::NewDeath>, repatria_core::EventId),
+    /// Closes the Art. 121 enquiry into his death.
+    CloseDeathEnquiry {
+        findings: String,
     },
     /// Records the proceedings he is held for (Art. 115), or with `None` their end.
     SetProceedings(Option<Proceedings>),
@@ -143,6 +155,8 @@ impl CaptiveChange {
             CaptiveChange::SetLanguages { .. } => AuditAction::CaptiveLanguagesSet,
             CaptiveChange::RecordCaptureCardSent { .. } => AuditAction::CaptiveCaptureCardSent,
             CaptiveChange::SetProceedings(_) => AuditAction::CaptiveProceedingsSet,
+            CaptiveChange::RecordDeath(..) => AuditAction::CaptiveDeathRecord,
+            CaptiveChange::CloseDeathEnquiry { .. } => AuditAction::CaptiveDeathEnquiryClose,
         }
     }
 
@@ -169,7 +183,15 @@ impl CaptiveChange {
             } => {
                 json!({ "languages": languages, "interpreter_required": interpreter_required })
             }
-            CaptiveChange::RecordCaptureCardSent { sent_at } => json!({ "sent_at": sent_at }),
+            CaptiveChange::RecordCaptureCardSent { occasion, sent_at } => {
+                json!({ "occasion": occasion, "sent_at": sent_at })
+            }
+            CaptiveChange::RecordDeath(death, event) => json!({
+                "event_id": event,
+                "enquiry_required": death.enquiry_required,
+                "burial": death.burial.is_some(),
+            }),
+            CaptiveChange::CloseDeathEnquiry { .. } => json!({ "closed": true }),
             CaptiveChange::SetProceedings(p) => json!({
                 "held": p.is_some(),
                 "reference": p.as_ref().map(|p| &p.reference),
@@ -178,7 +200,12 @@ impl CaptiveChange {
     }
 
     /// Applies the change to the aggregate, enforcing the domain's rules.
-    pub fn apply(self, captive: &mut Captive, now: Timestamp) -> Result<(), DomainError> {
+    pub fn apply(
+        self,
+        captive: &mut Captive,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
         match self {
             CaptiveChange::AddIdentityClaim(c) => captive.add_claim(*c, now),
             CaptiveChange::SetAssessedIdentity(id) => captive.set_assessed_identity(id, now),
@@ -196,8 +223,14 @@ impl CaptiveChange {
                 captive.set_languages(languages, interpreter_required, now);
                 Ok(())
             }
-            CaptiveChange::RecordCaptureCardSent { sent_at } => {
-                captive.record_capture_card_sent(sent_at, now)
+            CaptiveChange::RecordCaptureCardSent { occasion, sent_at } => captive
+                .record_capture_card_sent(occasion, sent_at, actor, now)
+                .map(|_| ()),
+            CaptiveChange::RecordDeath(death, event) => {
+                captive.record_death(*death, event, actor, now)
+            }
+            CaptiveChange::CloseDeathEnquiry { findings } => {
+                captive.close_death_enquiry(&findings, actor, now)
             }
             CaptiveChange::SetProceedings(p) => captive.set_proceedings(p, now),
         }

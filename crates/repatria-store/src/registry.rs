@@ -247,6 +247,7 @@ impl SqlStore {
             .await?;
             let captive = Captive::open(id, new, capture_event, &actor.user, now)?;
             insert_captive(w.conn(), &captive).await?;
+            w.notify(None, &captive).await?;
             w.event(
                 AuditAction::CaptiveCreate,
                 "captive",
@@ -301,6 +302,7 @@ impl SqlStore {
                 )
                 .await?;
             }
+            w.notify_new(&captives).await?;
             Ok(captives.len())
         })
         .await
@@ -380,10 +382,10 @@ impl SqlStore {
     ) -> Result<Captive> {
         let names_changed = matches!(change, CaptiveChange::AddIdentityClaim(_));
         self.write(actor, now, async |w| {
-            let captive: Captive = w
-                .change(&id.to_string(), |captive| {
+            let captive = w
+                .change_captive(id, |captive| {
                     let (action, detail) = (change.action(), change.audit_detail());
-                    change.apply(captive, now)?;
+                    change.apply(captive, &actor.user, now)?;
                     Ok((action, detail))
                 })
                 .await?;

@@ -38,6 +38,21 @@ impl Write<'_> {
         &mut self.tx
     }
 
+    /// The store this write belongs to.
+    pub(crate) fn store(&self) -> &SqlStore {
+        self.store
+    }
+
+    /// The time of this write.
+    pub(crate) fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Who writes.
+    pub(crate) fn actor(&self) -> &Actor {
+        self.actor
+    }
+
     /// `FOR UPDATE` where the database has row locks.
     pub(crate) fn for_update(&self) -> &'static str {
         self.store.for_update()

@@ -9,6 +9,7 @@ pub mod exchanges;
 pub mod imports;
 pub(crate) mod matches;
 pub(crate) mod media;
+pub(crate) mod notifications;
 pub(crate) mod parties;
 pub(crate) mod pfif;
 pub mod tracing;
@@ -75,6 +76,14 @@ fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(captives::set_languages))
         .routes(routes!(captives::record_capture_card_sent))
         .routes(routes!(captives::set_proceedings))
+        .routes(routes!(captives::record_death))
+        .routes(routes!(captives::close_death_enquiry))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::get))
+        .routes(routes!(notifications::correct))
+        .routes(routes!(notifications::dispatches, notifications::dispatch))
+        .routes(routes!(notifications::get_dispatch))
+        .routes(routes!(notifications::file))
         .routes(routes!(
             parties::set_transfer_bar,
             parties::clear_transfer_bar

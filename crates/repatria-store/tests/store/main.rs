@@ -3,4 +3,5 @@
 //! (`checkpoints`).
 
 mod checkpoints;
+mod notifications;
 mod scenarios;

@@ -467,13 +467,183 @@ impl Validate for LanguagesInput {
 pub struct CaptureCardInput {
     /// RFC 3339; when the capture card was sent to the family and the Central Agency.
     pub sent_at: String,
+    /// The card's occasion: the id of the custody event it is for (`capture_cards[].event_id`
+    /// of the record). Without it, the oldest card not yet sent.
+    pub occasion: Option<String>,
 }
 
 impl Validate for CaptureCardInput {
-    type Valid = Timestamp;
+    type Valid = (Option<EventId>, Timestamp);
 
-    fn validate(self) -> Result<Timestamp, Vec<FieldError>> {
-        parse_instant(&self.sent_at).map_err(|e| vec![e.within("sent_at")])
+    fn validate(self) -> Result<(Option<EventId>, Timestamp), Vec<FieldError>> {
+        let mut v = Validator::new();
+        let sent_at = v.check(parse_instant(&self.sent_at).map_err(|e| e.within("sent_at")));
+        let occasion = match self
+            .occasion
+            .as_deref()
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+        {
+            Some(raw) => v.check(
+                raw.parse::<EventId>()
+                    .map_err(|_| FieldError::new("occasion", "is not a custody event id")),
+            ),
+            None => None,
+        };
+        let errors = v.into_errors();
+        match sent_at {
+            Some(sent_at) if errors.is_empty() => Ok((occasion, sent_at)),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Burial and the grave (GC III Art. 120).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BurialInput {
+    /// RFC 3339.
+    #[schema(format = DateTime)]
+    pub buried_at: Option<String>,
+    pub place: Option<String>,
+    pub cemetery: Option<String>,
+    /// The grave's number or position.
+    pub grave: Option<String>,
+    /// How the grave is marked.
+    pub marking: Option<String>,
+}
+
+/// A death (GC III Arts. 120–121).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeathInput {
+    /// RFC 3339. When the timeline already records the death, the same instant.
+    #[schema(format = DateTime)]
+    pub died_at: String,
+    pub place: String,
+    pub cause: String,
+    pub circumstances: Option<String>,
+    /// The doctor or officer who certified the death.
+    pub certified_by: String,
+    pub burial: Option<BurialInput>,
+    /// Art. 121: caused or suspected to have been caused by a sentry, another prisoner
+    /// or any other person, or from unknown cause. Opens an official enquiry.
+    #[serde(default)]
+    pub enquiry_required: bool,
+}
+
+impl Validate for DeathInput {
+    type Valid = repatria_core::NewDeath;
+
+    fn validate(self) -> Result<repatria_core::NewDeath, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let died_at = v.check(parse_instant(&self.died_at).map_err(|e| e.within("died_at")));
+        let burial = self.burial.map(|b| repatria_core::Burial {
+            buried_at: b
+                .buried_at
+                .as_deref()
+                .and_then(|t| v.check(parse_instant(t).map_err(|e| e.within("burial.buried_at")))),
+            place: b.place,
+            cemetery: b.cemetery,
+            grave: b.grave,
+            marking: b.marking,
+        });
+        let errors = v.into_errors();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(repatria_core::NewDeath {
+            died_at,
+            place: Some(self.place),
+            cause: Some(self.cause),
+            circumstances: self.circumstances,
+            certified_by: Some(self.certified_by),
+            burial,
+            enquiry_required: self.enquiry_required,
+        })
+    }
+}
+
+/// The findings that close the enquiry into a death (GC III Art. 121).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnquiryClosure {
+    pub findings: String,
+}
+
+/// A capture card due for one occasion (GC III Art. 70).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CaptureCardView {
+    /// The custody event the card is for; name it to record this card sent.
+    pub event_id: Uuid,
+    pub occasion: repatria_core::CardOccasion,
+    pub event_at: DateTime<Utc>,
+    /// Where he is from then on (the card's present address).
+    pub place: Option<String>,
+    pub due_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub state: repatria_core::DeadlineState,
+}
+
+/// Burial and the grave.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BurialView {
+    pub buried_at: Option<DateTime<Utc>>,
+    pub place: Option<String>,
+    pub cemetery: Option<String>,
+    pub grave: Option<String>,
+    pub marking: Option<String>,
+}
+
+/// The official enquiry into a death (Art. 121).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EnquiryView {
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: String,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+    pub findings: Option<String>,
+}
+
+/// The death record behind the certificate (Art. 120).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeathView {
+    pub died_at: DateTime<Utc>,
+    pub place: String,
+    pub cause: String,
+    pub circumstances: Option<String>,
+    pub certified_by: String,
+    pub burial: Option<BurialView>,
+    pub enquiry: Option<EnquiryView>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+impl From<&repatria_core::DeathRecord> for DeathView {
+    fn from(d: &repatria_core::DeathRecord) -> Self {
+        DeathView {
+            died_at: d.died_at,
+            place: d.place.clone(),
+            cause: d.cause.clone(),
+            circumstances: d.circumstances.clone(),
+            certified_by: d.certified_by.clone(),
+            burial: d.burial.as_ref().map(|b| BurialView {
+                buried_at: b.buried_at,
+                place: b.place.clone(),
+                cemetery: b.cemetery.clone(),
+                grave: b.grave.clone(),
+                marking: b.marking.clone(),
+            }),
+            enquiry: d.enquiry.as_ref().map(|e| EnquiryView {
+                opened_at: e.opened_at,
+                opened_by: e.opened_by.clone(),
+                closed_at: e.closed_at,
+                closed_by: e.closed_by.clone(),
+                findings: e.findings.clone(),
+            }),
+            recorded_at: d.recorded_at,
+            recorded_by: d.recorded_by.clone(),
+        }
     }
 }
 
@@ -663,7 +833,8 @@ pub struct DeadlineView {
     /// `capture_card` (Art. 70) or `health_report` (Art. 122).
     pub kind: String,
     pub article: String,
-    /// Unknown while the clock has not started (no arrival at a camp yet).
+    /// For a capture card, its occasion: one card is due per occasion.
+    pub occasion: Option<repatria_core::CardOccasion>,
     pub due_at: Option<DateTime<Utc>>,
     /// `met`, `pending` or `overdue`.
     pub state: String,
@@ -674,6 +845,7 @@ impl From<&Deadline> for DeadlineView {
         DeadlineView {
             kind: d.kind.as_str().to_string(),
             article: d.kind.article().to_string(),
+            occasion: d.occasion.map(|o| o.0),
             due_at: d.due_at,
             state: d.state.as_str().to_string(),
         }
@@ -705,13 +877,25 @@ pub struct CaptiveView {
     pub proceedings: Option<ProceedingsView>,
     /// GC III deadlines as of the time of the request.
     pub deadlines: Vec<DeadlineView>,
+    /// The capture cards due, one per occasion (Art. 70), for roles that read the full
+    /// record.
+    pub capture_cards: Option<Vec<CaptureCardView>>,
+    /// His death, burial and any enquiry (Arts. 120–121), for roles that read the full
+    /// record or medical notes.
+    pub death: Option<DeathView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl CaptiveView {
     /// The record as `role` may see it.
-    pub fn new(c: &Captive, now: Timestamp, role: Role) -> CaptiveView {
+    pub fn new(
+        c: &Captive,
+        policy: &repatria_core::NoticePolicy,
+        now: Timestamp,
+        role: Role,
+    ) -> CaptiveView {
+        let full = role.can(Permission::ReadParticulars);
         CaptiveView {
             id: c.id.as_uuid(),
             power_of_origin: c.power_of_origin.to_string(),
@@ -773,10 +957,33 @@ impl CaptiveView {
                 recorded_by: p.recorded_by.clone(),
                 note: p.note.clone(),
             }),
-            deadlines: repatria_core::deadlines(c, now)
+            deadlines: repatria_core::deadlines(c, policy, now)
                 .iter()
                 .map(DeadlineView::from)
                 .collect(),
+            capture_cards: full.then(|| {
+                c.capture_cards(policy)
+                    .into_iter()
+                    .map(|card| CaptureCardView {
+                        event_id: card.event.as_uuid(),
+                        occasion: card.occasion,
+                        event_at: card.event_at,
+                        place: card.place,
+                        due_at: card.due_at,
+                        sent_at: card.sent_at,
+                        state: match card.sent_at {
+                            Some(_) => repatria_core::DeadlineState::Met,
+                            None if now > card.due_at => repatria_core::DeadlineState::Overdue,
+                            None => repatria_core::DeadlineState::Pending,
+                        },
+                    })
+                    .collect()
+            }),
+            death: c
+                .death
+                .as_ref()
+                .filter(|_| full || role.can(Permission::ReadMedicalNotes))
+                .map(DeathView::from),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }

@@ -177,7 +177,12 @@ pub async fn create(
     let captive = registry::register(&state.store, &state.matching, &actor, new, now).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(CaptiveView::new(&captive, now, user.role)),
+        axum::Json(CaptiveView::new(
+            &captive,
+            state.store.notice_policy(),
+            now,
+            user.role,
+        )),
     ))
 }
 
@@ -202,7 +207,7 @@ pub async fn get(
         .await
         .map_err(|e| not_found(e, &id))?;
     Ok(axum::Json(CaptiveAnswer::Record(Box::new(
-        CaptiveView::new(&captive, now, user.role),
+        CaptiveView::new(&captive, state.store.notice_policy(), now, user.role),
     ))))
 }
 
@@ -266,7 +271,12 @@ async fn apply(
     let captive = registry::change(&state.store, &state.matching, &actor, id, change, now)
         .await
         .map_err(|e| not_found(e, &id))?;
-    Ok(axum::Json(CaptiveView::new(&captive, now, user.role)))
+    Ok(axum::Json(CaptiveView::new(
+        &captive,
+        state.store.notice_policy(),
+        now,
+        user.role,
+    )))
 }
 
 /// Declares the operations that change a captive's record, each as
@@ -328,9 +338,26 @@ changes! {
             CaptiveChange::SetLanguages { languages, interpreter_required }
         };
 
-    /// Records that the capture card was sent (GC III Art. 70).
+    /// Records that a capture card was sent (GC III Art. 70): the card of `occasion`, or
+    /// the oldest one not yet sent. A card cannot be marked sent before it exists.
     post "/api/captives/{id}/capture-card" => record_capture_card_sent(CaptureCardInput, EditCustody)
-        |body, _| CaptiveChange::RecordCaptureCardSent { sent_at: body.validate()? };
+        |body, _| {
+            let (occasion, sent_at) = body.validate()?;
+            CaptiveChange::RecordCaptureCardSent { occasion, sent_at }
+        };
+
+    /// Records his death (GC III Art. 120): the status becomes `deceased` and a death
+    /// notification is created; `enquiry_required` opens the official enquiry of
+    /// Art. 121, listed on the dashboard until it is closed.
+    post "/api/captives/{id}/death" => record_death(DeathInput, RecordDeath)
+        |body, _| CaptiveChange::RecordDeath(
+            Box::new(body.validate()?),
+            repatria_core::EventId(uuid::Uuid::now_v7()),
+        );
+
+    /// Closes the official enquiry into his death with its findings (GC III Art. 121).
+    post "/api/captives/{id}/death/enquiry/close" => close_death_enquiry(EnquiryClosure, RecordDeath)
+        |body, _| CaptiveChange::CloseDeathEnquiry { findings: body.findings };
 
     /// Records the judicial proceedings the captive is held for (GC III Art. 115), or
     /// with `"reference": null` that they ended. Such a captive is not exchanged unless
