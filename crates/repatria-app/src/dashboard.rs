@@ -34,9 +34,50 @@ pub struct OverdueView {
     pub name: String,
     /// `capture_card` or `health_report`.
     pub kind: String,
+    /// For a capture card, its occasion (one card is due per occasion).
+    pub occasion: Option<repatria_core::CardOccasion>,
     /// `GC III Art. 70` …
     pub article: String,
     pub due_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A captive named in a list of the dashboard.
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
+pub struct CaptiveRef {
+    pub captive_id: String,
+    /// The assessed identity's name as recorded.
+    pub name: String,
+}
+
+/// Notifications to the powers of origin that wait (Arts. 122–123).
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
+pub struct NotificationSummary {
+    pub pending: u64,
+    /// Pending past their due time.
+    pub overdue: u64,
+}
+
+/// A page of overdue deadlines, the most overdue first.
+#[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "api",
+    derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)
+)]
+pub struct OverduePage {
+    pub as_of: chrono::DateTime<chrono::Utc>,
+    pub items: Vec<OverdueView>,
+    /// How many in all (of the kind asked for).
+    pub total: usize,
+    /// The `offset` of the next page; absent on the last.
+    pub next_offset: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -78,13 +119,20 @@ pub struct DashboardView {
     /// Every month from the first capture to the last.
     pub captures_by_month: Vec<Count>,
     pub overdue_count: usize,
-    /// The most overdue first (at most 50).
+    /// The most overdue first (at most 50; `/api/dashboard/overdue` pages through all).
     pub overdue: Vec<OverdueView>,
     pub nationality_disagreements: usize,
     /// At most 50.
     pub disagreements: Vec<DisagreementView>,
+    /// A `died` event without a death record: the certificate's particulars are missing
+    /// (Art. 120).
+    pub deaths_incomplete: Vec<CaptiveRef>,
+    /// Deaths under an official enquiry not yet closed (Art. 121).
+    pub enquiries_open: Vec<CaptiveRef>,
     /// Present for roles that may read tracing requests.
     pub tracing: Option<TracingPipeline>,
+    /// Present for roles that may dispatch notifications.
+    pub notifications: Option<NotificationSummary>,
 }
 
 fn counts<K: ToString>(items: impl IntoIterator<Item = (K, usize)>) -> Vec<Count> {
@@ -116,9 +164,12 @@ struct Summary {
     by_detaining_power: Vec<Count>,
     captures_by_month: Vec<Count>,
     overdue_count: usize,
+    /// Every overdue deadline, the most overdue first.
     overdue: Vec<OverdueView>,
     nationality_disagreements: usize,
     disagreements: Vec<DisagreementView>,
+    deaths_incomplete: Vec<CaptiveRef>,
+    enquiries_open: Vec<CaptiveRef>,
 }
 
 /// The summary of the registry now: the kept one if nothing changed, else a new one.
@@ -157,6 +208,7 @@ async fn summary(
                 captive_id: o.captive.to_string(),
                 name: name_of(o.captive),
                 kind: o.kind.as_str().into(),
+                occasion: o.occasion,
                 article: o.kind.article().into(),
                 due_at: o.due_at,
             })
@@ -169,6 +221,22 @@ async fn summary(
                 name: name_of(d.captive),
                 assessed: d.assessed.clone(),
                 documents: d.documents.clone(),
+            })
+            .collect(),
+        deaths_incomplete: stats
+            .deaths_incomplete
+            .iter()
+            .map(|id| CaptiveRef {
+                captive_id: id.to_string(),
+                name: name_of(*id),
+            })
+            .collect(),
+        enquiries_open: stats
+            .enquiries_open
+            .iter()
+            .map(|id| CaptiveRef {
+                captive_id: id.to_string(),
+                name: name_of(*id),
             })
             .collect(),
         by_status: counts(stats.by_status),
@@ -190,14 +258,19 @@ pub async fn warm(
     summary(cache, store, now).await.map(|_| ())
 }
 
+/// How many overdue deadlines the overview lists by name.
+pub const LISTED: usize = 50;
+
 /// The overview as `actor` may see it: the tracing pipeline only with
-/// `with_tracing` (roles that may read tracing requests). The names shown are a read of
-/// those records and are audited with their ids.
+/// `with_tracing` (roles that may read tracing requests), the notifications waiting only
+/// with `with_notifications`. The names shown are a read of those records and are
+/// audited with their ids.
 pub async fn overview(
     cache: &DashboardCache,
     store: &SqlStore,
     actor: &Actor,
     with_tracing: bool,
+    with_notifications: bool,
     now: Timestamp,
 ) -> Result<DashboardView, StoreError> {
     let summary = summary(cache, store, now).await?;
@@ -222,11 +295,22 @@ pub async fn overview(
     } else {
         None
     };
-    let shown: Vec<&str> = summary
-        .overdue
+    let notifications = if with_notifications {
+        let counts = store.notification_counts(now).await?;
+        Some(NotificationSummary {
+            pending: counts.pending,
+            overdue: counts.overdue,
+        })
+    } else {
+        None
+    };
+    let overdue: Vec<OverdueView> = summary.overdue.iter().take(LISTED).cloned().collect();
+    let shown: Vec<&str> = overdue
         .iter()
         .map(|o| o.captive_id.as_str())
         .chain(summary.disagreements.iter().map(|d| d.captive_id.as_str()))
+        .chain(summary.deaths_incomplete.iter().map(|d| d.captive_id.as_str()))
+        .chain(summary.enquiries_open.iter().map(|d| d.captive_id.as_str()))
         .collect();
     store
         .record_read(
@@ -245,9 +329,58 @@ pub async fn overview(
         by_detaining_power: summary.by_detaining_power.clone(),
         captures_by_month: summary.captures_by_month.clone(),
         overdue_count: summary.overdue_count,
-        overdue: summary.overdue.clone(),
+        overdue,
         nationality_disagreements: summary.nationality_disagreements,
         disagreements: summary.disagreements.clone(),
+        deaths_incomplete: summary.deaths_incomplete.clone(),
+        enquiries_open: summary.enquiries_open.clone(),
         tracing,
+        notifications,
+    })
+}
+
+/// The most overdue page size.
+pub const MAX_PAGE: usize = 500;
+
+/// A page of every overdue deadline (of `kind`, if given), the most overdue first; the
+/// names shown are audited with their ids.
+pub async fn overdue(
+    cache: &DashboardCache,
+    store: &SqlStore,
+    actor: &Actor,
+    kind: Option<repatria_core::DeadlineKind>,
+    offset: usize,
+    limit: usize,
+    now: Timestamp,
+) -> Result<OverduePage, StoreError> {
+    let summary = summary(cache, store, now).await?;
+    let matching: Vec<&OverdueView> = summary
+        .overdue
+        .iter()
+        .filter(|o| kind.is_none_or(|k| o.kind == k.as_str()))
+        .collect();
+    let limit = limit.clamp(1, MAX_PAGE);
+    let items: Vec<OverdueView> = matching
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|o| (*o).clone())
+        .collect();
+    let next_offset = (offset + items.len() < matching.len()).then_some(offset + items.len());
+    store
+        .record_read(
+            actor,
+            AuditAction::CaptiveList,
+            "registry",
+            "dashboard.overdue",
+            serde_json::json!({ "shown": items.iter().map(|o| o.captive_id.as_str()).collect::<Vec<_>>() }),
+            now,
+        )
+        .await?;
+    Ok(OverduePage {
+        as_of: summary.as_of,
+        total: matching.len(),
+        items,
+        next_offset,
     })
 }

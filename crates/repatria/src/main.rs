@@ -52,6 +52,12 @@ enum Command {
         #[arg(long, env = "REPATRIA_SESSION_IDLE_MINUTES", default_value_t = 30,
               value_parser = clap::value_parser!(u32).range(1..=720))]
         session_idle_minutes: u32,
+        /// Hours the bureau has for what GC III wants sent "immediately" (Arts. 70,
+        /// 122): when a notification falls due. Every server of one database must be
+        /// given the same.
+        #[arg(long, env = "REPATRIA_NOTIFY_WITHIN_HOURS", default_value_t = 24,
+              value_parser = clap::value_parser!(u32).range(1..=168))]
+        notify_within_hours: u32,
     },
     /// Run the server on a fresh temporary database loaded with a fictional scenario.
     Demo {
@@ -194,6 +200,7 @@ fn main() -> ExitCode {
                 audit_key,
                 trusted_proxies,
                 session_idle_minutes,
+                notify_within_hours,
             } => runtime().and_then(|rt| {
                 rt.block_on(commands::serve::serve(
                     &db.db,
@@ -201,6 +208,7 @@ fn main() -> ExitCode {
                     commands::serve::Options {
                         trusted_proxies,
                         session_idle_minutes,
+                        notify_within_hours,
                     },
                     audit_key.as_deref(),
                 ))

@@ -5,7 +5,7 @@ use axum::extract::State;
 use chrono::Utc;
 use repatria_core::Permission;
 
-pub use repatria_app::dashboard::{Count, DashboardCache, DashboardView};
+pub use repatria_app::dashboard::{Count, DashboardCache, DashboardView, OverduePage};
 
 use super::Auth;
 use crate::error::ApiResult;
@@ -30,8 +30,56 @@ pub async fn get(
         &state.store,
         &user.actor(),
         user.role.can(Permission::ReadTracing),
+        user.role.can(Permission::DispatchNotifications),
         Utc::now(),
     )
     .await?;
     Ok(axum::Json(view))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OverdueQuery {
+    /// `capture_card` or `health_report`; both without.
+    pub kind: Option<repatria_core::DeadlineKind>,
+    /// Where the page starts (`next_offset` of the previous page), default 0.
+    pub offset: Option<String>,
+    /// Page size, default 100, at most 500.
+    pub limit: Option<String>,
+}
+
+/// Every overdue deadline, the most overdue first, a page at a time: capture cards one
+/// per occasion (Art. 70) and weekly health reports (Art. 122).
+#[utoipa::path(get, path = "/api/dashboard/overdue", tag = "captives", params(OverdueQuery),
+    responses((status = 200, body = OverduePage),
+        (status = 400, description = "a kind outside the listed ones", body = crate::ErrorBody),
+        (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+pub async fn overdue(
+    State(state): State<AppState>,
+    Auth(user): Auth,
+    crate::extract::Query(query): crate::extract::Query<OverdueQuery>,
+) -> ApiResult<axum::Json<OverduePage>> {
+    user.require(Permission::ReadCaptives)?;
+    let mut v = repatria_core::error::Validator::new();
+    let offset = v
+        .check(crate::error::parse_number(query.offset.as_deref(), "offset", u32::MAX as u64))
+        .flatten()
+        .unwrap_or(0) as usize;
+    let limit = v
+        .check(crate::error::parse_number(query.limit.as_deref(), "limit", 500))
+        .flatten()
+        .unwrap_or(100)
+        .max(1) as usize;
+    v.finish()?;
+    let page = repatria_app::dashboard::overdue(
+        &state.dashboard,
+        &state.store,
+        &user.actor(),
+        query.kind,
+        offset,
+        limit,
+        Utc::now(),
+    )
+    .await?;
+    Ok(axum::Json(page))
 }

@@ -89,6 +89,7 @@ fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
             parties::clear_transfer_bar
         ))
         .routes(routes!(dashboard::get))
+        .routes(routes!(dashboard::overdue))
         .routes(routes!(audit::list))
         .routes(routes!(audit::checkpoint))
         .routes(routes!(audit::proof))

@@ -13,6 +13,8 @@ pub struct Options {
     /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub session_idle_minutes: u32,
+    /// Hours for what is due "immediately" (notifications, the first capture card).
+    pub notify_within_hours: u32,
 }
 
 pub async fn serve(
@@ -22,7 +24,9 @@ pub async fn serve(
     audit_key: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let signer = audit_key.map(load_audit_key).transpose()?;
-    let store = super::open_store(db).await?;
+    let store = super::open_store(db)
+        .await?
+        .with_notice_policy(repatria_core::NoticePolicy::hours(options.notify_within_hours));
     tracing::info!(backend = store_backend(&store), "database ready");
     run(store, addr, None, Vec::new(), options, signer, false).await
 }
