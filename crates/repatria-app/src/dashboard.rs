@@ -309,7 +309,12 @@ pub async fn overview(
         .iter()
         .map(|o| o.captive_id.as_str())
         .chain(summary.disagreements.iter().map(|d| d.captive_id.as_str()))
-        .chain(summary.deaths_incomplete.iter().map(|d| d.captive_id.as_str()))
+        .chain(
+            summary
+                .deaths_incomplete
+                .iter()
+                .map(|d| d.captive_id.as_str()),
+        )
         .chain(summary.enquiries_open.iter().map(|d| d.captive_id.as_str()))
         .collect();
     store

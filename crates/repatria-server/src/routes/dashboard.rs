@@ -62,11 +62,19 @@ pub async fn overdue(
     user.require(Permission::ReadCaptives)?;
     let mut v = repatria_core::error::Validator::new();
     let offset = v
-        .check(crate::error::parse_number(query.offset.as_deref(), "offset", u32::MAX as u64))
+        .check(crate::error::parse_number(
+            query.offset.as_deref(),
+            "offset",
+            u32::MAX as u64,
+        ))
         .flatten()
         .unwrap_or(0) as usize;
     let limit = v
-        .check(crate::error::parse_number(query.limit.as_deref(), "limit", 500))
+        .check(crate::error::parse_number(
+            query.limit.as_deref(),
+            "limit",
+            500,
+        ))
         .flatten()
         .unwrap_or(100)
         .max(1) as usize;

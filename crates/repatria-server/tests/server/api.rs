@@ -740,6 +740,13 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
         ("PUT", format!("/api/captives/{id}/repatriation-wish")),
         ("PUT", format!("/api/captives/{id}/languages")),
         ("POST", format!("/api/captives/{id}/capture-card")),
+        ("POST", format!("/api/captives/{id}/death")),
+        ("POST", format!("/api/captives/{id}/death/enquiry/close")),
+        ("POST", "/api/notifications/dispatches".to_string()),
+        (
+            "POST",
+            "/api/notifications/00000000-0000-0000-0000-000000000000/corrections".to_string(),
+        ),
         ("POST", "/api/tracing/requests".to_string()),
         (
             "POST",
@@ -1164,6 +1171,33 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
     };
     let negotiating = fresh_exchange(false).await;
     let agreed = fresh_exchange(true).await;
+    // Notifications: what is pending for KP dispatched once, so that a dispatched one and
+    // its dispatch exist for every reader; each dispatch below has a fresh captive's.
+    let dispatch = app
+        .post(
+            "/api/notifications/dispatches",
+            json!({ "power_of_origin": "KP" }),
+        )
+        .await
+        .expect_status(StatusCode::CREATED);
+    let dispatch = format!(
+        "/api/notifications/dispatches/{}",
+        dispatch.body["id"].as_str().unwrap()
+    );
+    let sent = app
+        .get(&format!(
+            "/api/notifications?state=dispatched&power_of_origin=KP&limit=1"
+        ))
+        .await
+        .expect_status(StatusCode::OK);
+    let notification = format!(
+        "/api/notifications/{}",
+        sent.body["items"][0]["id"].as_str().unwrap()
+    );
+    let notice_readers = "admin registrar tracing_officer icrc_delegate";
+    let dispatchers = "admin registrar tracing_officer";
+    let death = json!({ "died_at": "2025-01-20T10:00:00Z", "place": "Camp 3", "cause": "wounds",
+                        "certified_by": "Camp doctor", "enquiry_required": true });
     // (method, path, body, roles allowed); journalists get 404 for captives they were not shown.
     let all = "admin registrar investigator medical tracing_officer negotiator media_officer auditor icrc_delegate";
     let readers = "admin registrar investigator medical tracing_officer negotiator icrc_delegate";
@@ -1233,9 +1267,10 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             Box::new(|| json!({ "languages": ["ko"], "interpreter_required": true })),
             "admin registrar medical",
         ),
+        // A fresh captive for each call: a card is recorded sent once.
         (
             "POST",
-            c("/capture-card"),
+            "CARD".into(),
             Box::new(|| json!({ "sent_at": "2025-01-11T00:00:00Z" })),
             "admin registrar",
         ),
@@ -1386,6 +1421,18 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         ("POST", "HANDOVER".into(), Box::new(|| Value::Null), exchanges_readers),
         ("POST", "COMPLETE".into(), Box::new(|| json!({})), negotiators),
         ("PUT", c("/proceedings"), Box::new(|| json!({ "reference": "Case 1/2025" })), "admin registrar"),
+        ("GET", "/api/dashboard/overdue?kind=capture_card&limit=5".into(), Box::new(|| Value::Null), readers),
+        ("GET", "/api/notifications?state=dispatched".into(), Box::new(|| Value::Null), notice_readers),
+        ("GET", notification.clone(), Box::new(|| Value::Null), notice_readers),
+        ("POST", format!("{notification}/corrections"), Box::new(|| json!({ "note": "The place of capture is Hill 203." })), dispatchers),
+        ("GET", "/api/notifications/dispatches".into(), Box::new(|| Value::Null), notice_readers),
+        ("GET", dispatch.clone(), Box::new(|| Value::Null), notice_readers),
+        ("GET", format!("{dispatch}/notifications.csv"), Box::new(|| Value::Null), notice_readers),
+        // A fresh captive for each call: his notifications to dispatch, his death to record,
+        // his enquiry to close.
+        ("POST", "DISPATCH".into(), Box::new(|| json!({ "power_of_origin": "KP" })), dispatchers),
+        ("POST", "DEATH".into(), Box::new({ let d = death.clone(); move || d.clone() }), "admin registrar medical"),
+        ("POST", "ENQUIRY".into(), Box::new(|| json!({ "findings": "No fault found." })), "admin registrar medical"),
         // Last of the exchanges' rows: the bar would stop the fresh exchanges above.
         ("PUT", "/api/parties/BY/transfer-bar".into(), Box::new(|| json!({ "reason": "not able to apply the Convention" })), "admin registrar"),
         ("DELETE", "/api/parties/BY/transfer-bar".into(), Box::new(|| Value::Null), "admin registrar"),
@@ -1414,6 +1461,10 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         ("CANCEL", "/api/exchanges/*/cancel"),
         ("HANDOVER", "/api/exchanges/*/handover"),
         ("COMPLETE", "/api/exchanges/*/complete"),
+        ("DISPATCH", "/api/notifications/dispatches"),
+        ("CARD", "/api/captives/*/capture-card"),
+        ("DEATH", "/api/captives/*/death"),
+        ("ENQUIRY", "/api/captives/*/death/enquiry/close"),
     ];
     // Endpoints on one's own account that need a state the table cannot give every role
     // (a token of one's own, a second factor being set up); every role may call them, and
@@ -1546,6 +1597,21 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
                     path = format!("{x}/complete");
                 }
             }
+            if ["DISPATCH", "DEATH", "ENQUIRY", "CARD"].contains(&path.as_str()) {
+                let fresh = app.create_captive(captive("Кимов", "Борис", "KP")).await;
+                if path == "DISPATCH" {
+                    path = "/api/notifications/dispatches".into();
+                } else if path == "CARD" {
+                    path = format!("/api/captives/{fresh}/capture-card");
+                } else if path == "DEATH" {
+                    path = format!("/api/captives/{fresh}/death");
+                } else {
+                    app.post(&format!("/api/captives/{fresh}/death"), death.clone())
+                        .await
+                        .expect_status(StatusCode::OK);
+                    path = format!("/api/captives/{fresh}/death/enquiry/close");
+                }
+            }
             if path == "DECIDE" {
                 // Confirm the link when it is undecided, undo it when it is decided, so
                 // that every allowed call can succeed.
@@ -1571,8 +1637,8 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
             };
             let answer = app.as_token(token, method, path, body.as_deref()).await;
             let allowed = allowed.split(' ').any(|r| r == *role);
-            let journalist_on_captive =
-                *role == "journalist" && path.starts_with(&format!("/api/captives/{id}"));
+            // A journalist learns nothing of a captive no decision released: 404.
+            let journalist_on_captive = *role == "journalist" && path.starts_with("/api/captives/");
             let expect = if allowed {
                 answer.status.is_success()
             } else if path.starts_with("/api/imports/jobs/")

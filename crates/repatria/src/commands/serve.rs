@@ -24,9 +24,12 @@ pub async fn serve(
     audit_key: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let signer = audit_key.map(load_audit_key).transpose()?;
-    let store = super::open_store(db)
-        .await?
-        .with_notice_policy(repatria_core::NoticePolicy::hours(options.notify_within_hours));
+    let store =
+        super::open_store(db)
+            .await?
+            .with_notice_policy(repatria_core::NoticePolicy::hours(
+                options.notify_within_hours,
+            ));
     tracing::info!(backend = store_backend(&store), "database ready");
     run(store, addr, None, Vec::new(), options, signer, false).await
 }
