@@ -3,7 +3,7 @@
 //! identity), with a note from the bureau on where he stands and its PFIF status. The
 //! export is a read of every record and is audited.
 //!
-//! The note's status is what the bureau believes (docs/api.md, "PFIF export"): a captive
+//! The note's status is what the bureau believes (docs/pfif.md): a captive
 //! it holds, or held until he was released or repatriated, is `believed_alive`; one who
 //! escaped is `believed_missing`, since the bureau no longer knows where he is; one whose
 //! death it recorded (GC III Art. 120) is `believed_dead`, the note's `source_date` being
