@@ -2,15 +2,23 @@
 //! `REPATRIA_TEST_PG_URL` is set.
 
 use chrono::{TimeZone, Utc};
+use repatria_app::imports::ImportInput;
 use repatria_app::matching::Matching;
 use repatria_app::registry;
 use repatria_core::{
-    fixtures, CaptiveId, EventId, Inquirer, Party, PartyCode, PersonName, SoughtPerson, Timestamp,
+    fixtures, CaptiveId, CustodyEvent, CustodyEventKind, CustodyStatus, DomainError, EventId,
+    FacilityKind, ImportKind, Inquirer, Party, PartyCode, PersonName, SoughtPerson, Timestamp,
     TracingRequest, TracingRequestId, TracingStatus,
 };
+use repatria_lists::PfifStatus;
 use repatria_store::testing::{both_backends, TestDatabase};
-use repatria_store::{Actor, AuditFilter, Backend, CaptiveQuery, SqlStore};
+use repatria_store::{
+    Actor, AuditFilter, Backend, CaptiveChange, CaptiveQuery, SqlStore, StoreError,
+};
 use uuid::Uuid;
+
+#[path = "../../repatria-lists/tests/personfinder/validator.rs"]
+mod validator;
 
 fn at(day: u32) -> Timestamp {
     Utc.with_ymd_and_hms(2025, 1, day, 8, 0, 0).unwrap()
@@ -430,9 +438,253 @@ async fn a_registered_or_renamed_captive_is_matched_against_open_requests(backen
     assert_eq!(found, expected);
 }
 
+/// A custody event on day `day` of January 2025 at 12:00, recorded then.
+async fn add_event(store: &SqlStore, id: CaptiveId, kind: CustodyEventKind, day: u32) {
+    let at = Utc.with_ymd_and_hms(2025, 1, day, 12, 0, 0).unwrap();
+    store
+        .change_captive(
+            &Actor::new("registrar-1"),
+            id,
+            CaptiveChange::AddCustodyEvent(CustodyEvent {
+                id: EventId(Uuid::now_v7()),
+                kind,
+                at,
+                place: Some("Camp No. 4".into()),
+                facility: Some(FacilityKind::Camp),
+                note: Some("cause: recorded in the file".into()),
+                recorded_by: "registrar-1".into(),
+            }),
+            at,
+        )
+        .await
+        .unwrap();
+}
+
+/// The text of the first `<pfif:NAME>` in `xml`.
+fn pfif_field<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<pfif:{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&format!("</pfif:{name}>"))?;
+    Some(&xml[start..end])
+}
+
+/// The note of the person `captive.ID` in a PFIF document.
+fn pfif_note<'a>(document: &'a str, domain: &str, id: CaptiveId) -> &'a str {
+    let record = format!("<pfif:person_record_id>{domain}/captive.{id}</pfif:person_record_id>");
+    let person = &document[document.find(&record).expect("the person is exported")..];
+    let person = &person[..person.find("</pfif:person>").unwrap()];
+    &person[person.find("<pfif:note>").expect("the person has a note")..]
+}
+
+/// Captives held, in hospital, escaped, released, repatriated and dead: the bureau's
+/// note on each says what it believes in PFIF's words, and the note of the dead gives
+/// the time of death as its source and says who recorded it, and not where.
+async fn each_custody_status_exports_as_the_pfif_status_the_bureau_believes(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let ids = registry_with(
+        &store,
+        &[
+            ("RU", "Шевченко", "Олександр"),
+            ("RU", "Коваль", "Петро"),
+            ("RU", "Мороз", "Іван"),
+            ("RU", "Сірко", "Тарас"),
+            ("KP", "Ким", "Чол"),
+            ("KP", "Пак", "Мин"),
+        ],
+    )
+    .await;
+    add_event(&store, ids[1], CustodyEventKind::AdmittedToHospital, 11).await;
+    add_event(&store, ids[2], CustodyEventKind::Escaped, 12).await;
+    add_event(&store, ids[3], CustodyEventKind::Released, 13).await;
+    add_event(&store, ids[4], CustodyEventKind::Repatriated, 14).await;
+    add_event(&store, ids[5], CustodyEventKind::Died, 15).await;
+    let (document, count) =
+        repatria_app::pfif::export(&store, &Actor::new("cli"), "bureau.example", at(20))
+            .await
+            .unwrap();
+    assert_eq!(count, 6);
+    let expected = [
+        ("believed_alive", "custody status: in custody"),
+        ("believed_alive", "custody status: in hospital"),
+        (
+            "believed_missing",
+            "custody status: escaped; the bureau does not know where he is",
+        ),
+        ("believed_alive", "custody status: released"),
+        ("believed_alive", "custody status: repatriated"),
+        (
+            "believed_dead",
+            "Died 2025-01-15 12:00 UTC, as recorded by the national information bureau \
+             (GC III Art. 120).",
+        ),
+    ];
+    for (id, (status, text)) in ids.iter().zip(expected) {
+        let note = pfif_note(&document, "bureau.example", *id);
+        assert_eq!(pfif_field(note, "status"), Some(status), "{note}");
+        assert_eq!(pfif_field(note, "text"), Some(text), "{note}");
+        assert_eq!(pfif_field(note, "author_name"), Some("Repatria"), "{note}");
+        assert_eq!(
+            pfif_field(note, "entry_date"),
+            Some("2025-01-20T08:00:00Z"),
+            "{note}"
+        );
+        let source_date = if status == "believed_dead" {
+            "2025-01-15T12:00:00Z"
+        } else {
+            "2025-01-20T08:00:00Z"
+        };
+        assert_eq!(pfif_field(note, "source_date"), Some(source_date), "{note}");
+    }
+    // Where he died and the event's note stay in the registry.
+    assert!(
+        !document.contains("Camp No. 4") && !document.contains("cause:"),
+        "{document}"
+    );
+    // Every custody status has its PFIF status.
+    for status in CustodyStatus::ALL {
+        let believed = repatria_app::pfif::pfif_status(*status);
+        assert_eq!(
+            believed == PfifStatus::BelievedAlive,
+            !matches!(status, CustodyStatus::Escaped | CustodyStatus::Deceased),
+            "{status}"
+        );
+    }
+}
+
+/// The export of a registry with the living, the escaped and the dead, as Person
+/// Finder's validator reads it: no error, no warning.
+async fn the_pfif_export_of_the_living_the_escaped_and_the_dead_passes_person_finder_s_validator(
+    backend: Backend,
+) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let ids = registry_with(
+        &store,
+        &[
+            ("RU", "Шевченко", "Олександр"),
+            ("KP", "Ким", "Чол"),
+            ("RU", "O'Neil & Sons", "Ann <Jr>"),
+        ],
+    )
+    .await;
+    add_event(&store, ids[1], CustodyEventKind::Died, 15).await;
+    add_event(&store, ids[2], CustodyEventKind::Escaped, 16).await;
+    let (document, count) =
+        repatria_app::pfif::export(&store, &Actor::new("cli"), "bureau.example", at(20))
+            .await
+            .unwrap();
+    assert_eq!(count, 3);
+    assert!(document.contains("<pfif:status>believed_dead</pfif:status>"));
+    validator::assert_accepted(&document, &format!("registry-{backend:?}"));
+}
+
+/// A domain that record ids cannot carry is refused, naming the field, and nothing is
+/// exported or audited; a captive whose record gives no name is left out, PFIF requiring
+/// a person's full name.
+async fn a_pfif_export_refuses_a_domain_ids_cannot_carry_and_leaves_out_the_unnamed(
+    backend: Backend,
+) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let ids = registry_with(&store, &[("RU", "Шевченко", "Олександр")]).await;
+    let mut unnamed = fixtures::new_captive("RU", "x", "x");
+    unnamed.claims.clear();
+    let nameless = CaptiveId(Uuid::now_v7());
+    store
+        .create_captive(
+            &Actor::new("registrar-1"),
+            nameless,
+            EventId(Uuid::now_v7()),
+            unnamed,
+            at(10),
+        )
+        .await
+        .unwrap();
+    let clerk = Actor::new("cli");
+    for domain in ["1bureau.example", "bureau..example", "bureau_x.example"] {
+        match repatria_app::pfif::export(&store, &clerk, domain, at(20)).await {
+            Err(StoreError::Domain(DomainError::Invalid(errors))) => {
+                assert_eq!(errors.len(), 1);
+                assert_eq!(errors[0].field, "domain");
+            }
+            other => panic!("{domain}: {other:?}"),
+        }
+    }
+    let audited = store
+        .audit_events(&AuditFilter {
+            actor: Some("cli".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(audited.is_empty(), "{audited:?}");
+    let (document, count) = repatria_app::pfif::export(&store, &clerk, "bureau.example", at(20))
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+    assert!(document.contains(&format!("bureau.example/captive.{}", ids[0])));
+    assert!(!document.contains(&nameless.to_string()), "{document}");
+}
+
+/// Person Finder's own PFIF 1.4 test file imports as one tracing request, its record's
+/// author the inquirer.
+async fn person_finder_s_own_pfif_1_4_test_file_imports_as_a_tracing_request(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let file: &[u8] = include_bytes!("../../repatria-lists/tests/personfinder/test.pfif-1.4.xml");
+    let input = ImportInput {
+        file_name: "test.pfif-1.4.xml".into(),
+        bytes: file.to_vec().into(),
+        format: None,
+        kind: ImportKind::Tracing,
+        source: None,
+        overrides: Vec::new(),
+        consent_to_matching: true,
+        exchange: None,
+    };
+    let summary = repatria_app::imports::import(
+        &store,
+        &Matching::default(),
+        &Actor::new("tracer-1"),
+        input,
+        at(20),
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((summary.rows, summary.requests), (1, 1));
+    let requests = store.tracing_requests(None).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.inquirer.name, "_test_author_name");
+    assert_eq!(request.inquirer.relation, "not stated");
+    assert_eq!(
+        request.inquirer.contact,
+        "_test_author_email, _test_author_phone"
+    );
+    assert_eq!(
+        request.sought.name.family.as_deref(),
+        Some("_test_family_name")
+    );
+}
+
 both_backends!(
     a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited,
     the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited,
+    each_custody_status_exports_as_the_pfif_status_the_bureau_believes,
+    the_pfif_export_of_the_living_the_escaped_and_the_dead_passes_person_finder_s_validator,
+    a_pfif_export_refuses_a_domain_ids_cannot_carry_and_leaves_out_the_unnamed,
+    person_finder_s_own_pfif_1_4_test_file_imports_as_a_tracing_request,
     reads_of_a_captive_and_of_tracing_requests_are_audited_without_names,
     an_account_is_checked_and_created_once,
     a_registered_or_renamed_captive_is_matched_against_open_requests,

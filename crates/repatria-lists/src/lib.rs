@@ -53,7 +53,10 @@ pub use entry::{read_entries, Entry};
 pub use field::Field;
 pub use limits::{check_xlsx, Limits};
 pub use mapping::{propose_mapping, Mapping};
-pub use pfif::{read_pfif, read_pfif_with, write_pfif, PfifNote, PfifPerson, PFIF_1_4_NAMESPACE};
+pub use pfif::{
+    check_record_domain, read_pfif, read_pfif_with, write_pfif, PfifNote, PfifPerson, PfifStatus,
+    PFIF_1_4_NAMESPACE,
+};
 /// The core's sex, as lists write it ([`Sex::parse`] reads every spelling).
 pub use repatria_core::Sex;
 pub use spreadsheet::{csv_cell, write_csv};

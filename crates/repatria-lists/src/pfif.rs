@@ -7,6 +7,9 @@
 //! `source_date`. Elements appear in the specification's order. A person record's author
 //! (`author_name`, `author_email`, `author_phone`) is read as the inquirer of a tracing
 //! request, with the relation "not stated" (PFIF carries none).
+//!
+//! What [`write_pfif`] writes is checked by Person Finder's own validator in the tests
+//! (`tests/personfinder/`, which says where it comes from and what was changed).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -17,7 +20,7 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
-use repatria_core::PartialDate;
+use repatria_core::{FieldError, PartialDate};
 
 use crate::entry::{parse_country, NO_NAME};
 use crate::limits::{check_file_bytes, too_large, Tally};
@@ -29,6 +32,51 @@ pub const PFIF_1_4_NAMESPACE: &str = "http://zesty.ca/pfif/1.4";
 
 /// The relation of a PFIF record's author to the person, which PFIF does not carry.
 pub const PFIF_RELATION: &str = "not stated";
+
+repatria_core::words! {
+    /// What a note says of where the person is (PFIF 1.4 `status`), as its author
+    /// believes it.
+    pub enum PfifStatus {
+        /// The author is looking for the person.
+        InformationSought = "information_sought",
+        /// The author is the person.
+        IsNoteAuthor = "is_note_author",
+        /// The author has information that the person is alive.
+        BelievedAlive = "believed_alive",
+        /// The author has reason to think that the person is missing.
+        BelievedMissing = "believed_missing",
+        /// The author has information that the person is dead.
+        BelievedDead = "believed_dead",
+    }
+}
+
+/// Checks the domain of record ids (`DOMAIN/unique`) as Person Finder's validator reads
+/// PFIF record ids: labels of 1 to 63 ASCII letters, digits and hyphens joined by dots,
+/// each beginning with a letter and ending with a letter or a digit (the preferred
+/// syntax of RFC 1034), at most 253 characters in all. The error names `domain`.
+pub fn check_record_domain(domain: &str) -> Result<(), FieldError> {
+    let label_ok = |label: &str| {
+        let bytes = label.as_bytes();
+        (1..=63).contains(&bytes.len())
+            && bytes[0].is_ascii_alphabetic()
+            && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    };
+    if domain.len() <= 253 && domain.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "domain",
+            format!(
+                "a domain name such as bureau.example, each part between dots beginning \
+                 with a letter and ending with a letter or digit (PFIF record ids), got \
+                 {domain:?}"
+            ),
+        ))
+    }
+}
 
 /// Namespaces [`read_pfif`] accepts. The element names it reads are those of 1.4 and
 /// their earlier names (`first_name`, `last_name`, `other`).
@@ -69,9 +117,11 @@ pub struct PfifNote {
     /// RFC 3339, written as [`PfifPerson::entry_date`] is; also written as `source_date`.
     pub entry_date: String,
     pub author_name: String,
-    /// A PFIF status: `information_sought`, `is_note_author`, `believed_alive`,
-    /// `believed_missing` or `believed_dead`.
-    pub status: Option<String>,
+    /// When what the note says happened or became known at its source, RFC 3339 (such
+    /// as the time of a death), written as [`PfifNote::entry_date`] is; `None` writes
+    /// the entry date, the note's source being the bureau when it wrote it.
+    pub source_date: Option<String>,
+    pub status: Option<PfifStatus>,
     pub text: String,
 }
 
@@ -108,12 +158,17 @@ pub fn write_pfif(persons: &[PfifPerson]) -> String {
             xml.0.push_str("    <pfif:note>\n");
             let indent = "      ";
             let entry_date = pfif_instant(&note.entry_date);
+            let source_date = note.source_date.as_deref().map(pfif_instant);
             xml.field(indent, "note_record_id", &note.note_record_id);
             xml.field(indent, "person_record_id", &person.person_record_id);
             xml.field(indent, "entry_date", &entry_date);
             xml.field(indent, "author_name", &note.author_name);
-            xml.field(indent, "source_date", &entry_date);
-            xml.optional(indent, "status", note.status.as_deref());
+            xml.field(
+                indent,
+                "source_date",
+                source_date.as_ref().unwrap_or(&entry_date),
+            );
+            xml.optional(indent, "status", note.status.map(|s| s.as_str()));
             xml.field(indent, "text", &note.text);
             xml.0.push_str("    </pfif:note>\n");
         }

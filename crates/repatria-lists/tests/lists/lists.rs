@@ -3,7 +3,7 @@
 use repatria_core::PartialDate;
 use repatria_lists::{
     propose_mapping, read_entries, read_list, read_pfif, read_table, write_pfif, Entry, Field,
-    Format, ListError, Mapping, PfifNote, PfifPerson, ReadError, RowError, Sex, Table,
+    Format, ListError, Mapping, PfifNote, PfifPerson, PfifStatus, ReadError, RowError, Sex, Table,
 };
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -674,7 +674,8 @@ fn pfif_written_and_read_back_gives_the_same_entries() {
                 note_record_id: "repatria.example/note.1".into(),
                 entry_date: "2026-11-27T14:05:00Z".into(),
                 author_name: "Registrar".into(),
-                status: Some("believed_alive".into()),
+                source_date: None,
+                status: Some(PfifStatus::BelievedAlive),
                 text: "Seen alive & well".into(),
             }],
             ..person("0001", "Олексій Гончаренко")
@@ -750,6 +751,7 @@ fn pfif_is_written_in_the_namespace_order_and_escaping_of_the_specification() {
             note_record_id: "repatria.example/note.7".into(),
             entry_date: "2026-11-27T14:05:00Z".into(),
             author_name: "A & B".into(),
+            source_date: None,
             status: None,
             text: "x < y\u{0}".into(),
         }],
@@ -789,6 +791,7 @@ fn pfif_instants_are_written_in_utc_to_the_second() {
             note_record_id: "repatria.example/note.1".into(),
             entry_date: "2026-11-27T14:05:00.5Z".into(),
             author_name: "Registrar".into(),
+            source_date: None,
             status: None,
             text: "x".into(),
         }],

@@ -3512,6 +3512,12 @@ async fn the_registry_is_exported_as_pfif_for_tracing_services_and_audited(app: 
     app.get_as(&tracer, "/api/registry/pfif?domain=Not%20A%20Domain")
         .await
         .expect_status(StatusCode::BAD_REQUEST);
+    // A domain name whose part begins with a digit, which PFIF record ids cannot carry.
+    let answer = app
+        .get_as(&tracer, "/api/registry/pfif?domain=1bureau.example")
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(field_error(&answer, "domain").contains("beginning with a letter"));
     let registrar = app.user("registrar", Role::Registrar).await;
     app.get_as(&registrar, "/api/registry/pfif")
         .await
