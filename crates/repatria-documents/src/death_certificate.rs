@@ -393,7 +393,7 @@ fn signatures(painter: &mut Painter, c: &DeathCertificate, wordings: &[&'static 
         column(left, middle, y, y + 10.0),
         small,
     );
-    let signature_y = bottom - 8.0;
+    let signature_y = bottom - 11.0;
     let signature_label = label(|l| l.signature);
     block(
         painter,
@@ -480,4 +480,119 @@ fn centred_at(
         bottom: top + 3.0 * size * style.leading,
     };
     centred(painter, text, area, style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paint::drawn::{self, Line};
+    use crate::Language;
+
+    fn certificate(text: &str) -> DeathCertificate {
+        let given = || Entry::given(text);
+        DeathCertificate {
+            languages: (Language::Korean, Some(Language::Russian)),
+            authority: given(),
+            power: given(),
+            name: given(),
+            father_first_name: given(),
+            mother_maiden_name: Entry::Refused,
+            birth: given(),
+            death: given(),
+            rank: given(),
+            service_number: Entry::Refused,
+            family_address: given(),
+            taken_prisoner: given(),
+            cause: given(),
+            circumstances: given(),
+            burial_place: given(),
+            grave: given(),
+            effects: given(),
+            effects_agency: given(),
+            last_moments: given(),
+            certified_by: given(),
+            date: text.into(),
+        }
+    }
+
+    fn inside(line: &Line, left: f32, top: f32, right: f32, bottom: f32) -> bool {
+        line.left >= left - 0.01
+            && line.right <= right + 0.01
+            && line.baseline - 0.8 * line.size >= top - 0.01
+            && line.baseline + 0.25 * line.size <= bottom + 0.01
+    }
+
+    #[test]
+    fn in_every_pair_of_languages_the_labels_are_whole_and_all_is_on_the_page() {
+        let long = "Щщщ 김민준 ".repeat(800);
+        for &first in Language::ALL {
+            for &second in Language::ALL {
+                for text in ["Kim 김민준 Ким", long.as_str()] {
+                    drawn::pages();
+                    let mut c = certificate(text);
+                    c.languages = (first, Some(second));
+                    death_certificate(&c).unwrap();
+                    let pages = drawn::pages();
+                    assert_eq!(pages.len(), 1);
+                    let value_left = MARGIN + (PAGE_WIDTH - 2.0 * MARGIN) * LABEL_SHARE;
+                    // The rows: after the authority's label, before the signatures.
+                    let page = &pages[0];
+                    let first_row = page.iter().position(|l| l.text.starts_with('(')).unwrap();
+                    let signatures = crate::labels::labels(first).certificate.authority_signature;
+                    let heading: String = signatures.chars().take(4).collect();
+                    let last_row = page
+                        .iter()
+                        .rposition(|l| l.text.starts_with(&heading))
+                        .unwrap();
+                    for (n, line) in page.iter().enumerate() {
+                        let pair = format!("{first}/{second}: {line:?}");
+                        assert!(
+                            inside(
+                                line,
+                                MARGIN,
+                                MARGIN,
+                                PAGE_WIDTH - MARGIN,
+                                PAGE_HEIGHT - MARGIN
+                            ),
+                            "{pair}"
+                        );
+                        let value = line.text.contains("김민준");
+                        // Values are cut only when too long, labels never; values
+                        // lie right of the labels' column.
+                        assert!(value || !line.text.contains('…'), "{pair}");
+                        if value && n > first_row && n < last_row {
+                            assert!(line.left > value_left, "{pair}");
+                        }
+                        assert!(line.size >= 5.0, "{pair}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_certificate_keeps_full_sizes_and_the_order_of_the_model() {
+        drawn::pages();
+        let mut c = certificate("x");
+        c.languages = (Language::English, None);
+        c.cause = Entry::given("CAUSE");
+        c.circumstances = Entry::given("CIRCUMSTANCES");
+        c.grave = Entry::given("GRAVE");
+        death_certificate(&c).unwrap();
+        let page = &drawn::pages()[0];
+        let at = |text: &str| {
+            page.iter()
+                .position(|l| l.text == text)
+                .unwrap_or_else(|| panic!("no {text:?}"))
+        };
+        assert!(at("DEATH CERTIFICATE") < at("Cause and circumstances of death"));
+        assert!(at("Cause and circumstances of death") < at("CAUSE"));
+        assert!(at("CAUSE") < at("CIRCUMSTANCES"));
+        assert!(at("CIRCUMSTANCES") < at("Place of burial"));
+        assert!(at("GRAVE") < at("Certified by"));
+        assert_eq!(page[at("CAUSE")].size, VALUE.size);
+        // The cause above the circumstances, in the same row.
+        assert!(page[at("CAUSE")].baseline < page[at("CIRCUMSTANCES")].baseline);
+        assert!(page[at("CAUSE")].left == page[at("CIRCUMSTANCES")].left);
+    }
 }
