@@ -21,9 +21,9 @@ use crate::forms::Language;
 pub struct Labels {
     /// The language's own name: "English", "한국어", "Русский", "Українська".
     pub language: &'static str,
-    /// What a field the prisoner refused to give reads (Art. 17: he need give only his
-    /// name, first names, rank, date of birth and service number, and may refuse even
-    /// those, at the cost of privileges of his rank).
+    /// What a field the prisoner refused to give reads (Art. 17: he is bound to give
+    /// only his surname, first names, rank, date of birth and service number, and a
+    /// refusal to answer may not be met with threats, insults or disadvantage).
     pub refused: &'static str,
     pub card: CardLabels,
     pub certificate: CertificateLabels,
