@@ -143,8 +143,9 @@ fn card(wording: &Labels) -> &CardLabels {
     &wording.card
 }
 
-/// The front: mail, postage, title, the notice to the prisoner and the Agency's address.
-fn front(painter: &mut Painter, _card: &CaptureCard, wordings: &[&'static Labels]) {
+/// The front: mail, postage, title, the notice to the prisoner and the Agency's address;
+/// the same for every card in the same languages.
+fn front(painter: &mut Painter, _same_for_all: &CaptureCard, wordings: &[&'static Labels]) {
     let left = MARGIN + 2.0;
     let right = CARD_WIDTH - MARGIN - 2.0;
     let area = |l: f32, t: f32, r: f32, b: f32| Area {
@@ -193,8 +194,8 @@ fn front(painter: &mut Painter, _card: &CaptureCard, wordings: &[&'static Labels
     };
     centred(painter, &text, middle, regular(lines.size));
 
-    // The title, across the card.
-    let mut y = 64.0_f32;
+    // The title, across the card, under the stamp's box.
+    let mut y = (y + 8.0).max(stamp.bottom + 14.0);
     for (i, w) in wordings.iter().enumerate() {
         let size = if i == 0 { 12.0 } else { 10.0 };
         y = centred(
