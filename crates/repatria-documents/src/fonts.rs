@@ -2,9 +2,9 @@
 //! were made: `fonts/README.md`), which one draws each character, and how wide text is.
 
 use std::collections::HashMap;
-
 use std::sync::OnceLock;
 
+use foldhash::fast::FixedState;
 use harfrust::{Direction, Script, ShapePlan, Shaper, ShaperData, UnicodeBuffer};
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 use skrifa::instance::{LocationRef, Size};
@@ -83,9 +83,9 @@ pub(crate) struct Fonts {
     shaping: Vec<Shaper<'static>>,
     parsed: &'static [Parsed],
     /// (character, bold) → the face that draws it, its advance in ems, and whether the
-    /// face has it.
-    advances: HashMap<(char, bool), (Face, f32, bool)>,
-    plans: HashMap<(Face, Script), ShapePlan>,
+    /// face has it. (A fixed hasher: fast, and no random seed in a pure library.)
+    advances: HashMap<(char, bool), (Face, f32, bool), FixedState>,
+    plans: HashMap<(Face, Script), ShapePlan, FixedState>,
 }
 
 impl Fonts {
@@ -104,8 +104,8 @@ impl Fonts {
             drawing,
             shaping,
             parsed,
-            advances: HashMap::new(),
-            plans: HashMap::new(),
+            advances: HashMap::default(),
+            plans: HashMap::default(),
         })
     }
 

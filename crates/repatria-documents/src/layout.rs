@@ -16,10 +16,27 @@ pub(crate) fn wrap(
     bold: bool,
     max_lines: usize,
 ) -> Vec<String> {
+    wrap_counted(fonts, text, width, size, bold, max_lines).0
+}
+
+/// [`wrap`], and whether the text was cut (its last line then ends with an ellipsis).
+pub(crate) fn wrap_counted(
+    fonts: &mut Fonts,
+    text: &str,
+    width: f32,
+    size: f32,
+    bold: bool,
+    max_lines: usize,
+) -> (Vec<String>, bool) {
     let max_lines = max_lines.max(1);
     let mut lines = Vec::new();
     let mut truncated = false;
     'paragraphs: for paragraph in fonts.printable(text).split('\n') {
+        if lines.len() == max_lines {
+            // The paragraphs before filled every line.
+            truncated = true;
+            break;
+        }
         let mut line = String::new();
         let mut line_width = 0.0;
         // Where the line may be broken: the byte after a space or hyphen, and the
@@ -68,7 +85,74 @@ pub(crate) fn wrap(
     if lines.is_empty() {
         lines.push(String::new());
     }
-    lines
+    (lines, truncated)
+}
+
+/// A text fitted into a box: its lines and the size they are printed at.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Fitted {
+    pub(crate) lines: Vec<String>,
+    pub(crate) size: f32,
+    /// Whether the text was cut with an ellipsis to fit.
+    pub(crate) cut: bool,
+}
+
+/// How a text is fitted into a box: the size wanted, the smallest it may shrink to
+/// (by half points), the line height in ems and the weight.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fit {
+    pub(crate) size: f32,
+    pub(crate) min_size: f32,
+    pub(crate) leading: f32,
+    pub(crate) bold: bool,
+}
+
+/// The most characters of one text that [`fit`] reads: more never fit in a box of a
+/// page, and the rest is cut with an ellipsis without being measured.
+const MAX_FITTED_CHARS: usize = 4_000;
+
+/// `text` in a box `width` × `height` points: at the largest size from `fit.size` down
+/// to `fit.min_size` at which it wraps into as many lines as the box holds, else at
+/// `fit.min_size` cut with an ellipsis. At least one line, even in a box lower than a
+/// line of the smallest size.
+pub(crate) fn fit(fonts: &mut Fonts, text: &str, width: f32, height: f32, fit: Fit) -> Fitted {
+    // A text longer than any box holds is cut before it is measured, and ends with an
+    // ellipsis even if what is left happened to fit.
+    let (text, long) = match text.char_indices().nth(MAX_FITTED_CHARS) {
+        Some((at, _)) => (&text[..at], true),
+        None => (text, false),
+    };
+    let mut size = fit.size.max(fit.min_size);
+    loop {
+        let smallest = size - 0.5 < fit.min_size;
+        let room = (height / (size * fit.leading)).floor() as usize;
+        if room == 0 && !smallest {
+            // Not one line of this size fits.
+            size -= 0.5;
+            continue;
+        }
+        let (mut lines, cut) = wrap_counted(fonts, text, width, size, fit.bold, room.max(1));
+        if !cut && !long {
+            return Fitted {
+                lines,
+                size,
+                cut: false,
+            };
+        }
+        if smallest {
+            if !cut {
+                if let Some(last) = lines.last_mut() {
+                    end_with_ellipsis(fonts, last, width, size, fit.bold);
+                }
+            }
+            return Fitted {
+                lines,
+                size,
+                cut: true,
+            };
+        }
+        size -= 0.5;
+    }
 }
 
 /// Cuts characters off the end of `line` until it fits with an ellipsis after it.
@@ -184,6 +268,11 @@ mod tests {
         // Lines beyond the limit from line breaks alone are truncated too.
         let lines = wrap(&mut f, "1\n2\n3\n4", 500.0, 9.0, false, 2);
         assert_eq!(lines, ["1", "2…"]);
+        // And a paragraph that wraps after others filled every line.
+        let text = "one two three\nfour five six seven eight nine";
+        let (lines, cut) = wrap_counted(&mut f, text, 40.0, 9.0, false, 2);
+        assert_eq!(lines, ["one two", "three…"]);
+        assert!(cut);
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Printable documents: a [`Table`] (an exchange manifest, a list of names) as an XLSX
-//! workbook ([`xlsx`]) or an A4 landscape PDF ([`pdf`]).
+//! workbook ([`xlsx`]) or an A4 landscape PDF ([`pdf`]); the forms of GC III Annex IV
+//! as PDF, labelled in two [`Language`]s: capture cards ([`capture_cards`], Annex IV B,
+//! Art. 70) and the death certificate ([`death_certificate`], Annex IV D, Art. 120),
+//! their wording public in [`labels`].
 //!
 //! Pure: the caller passes everything in, dates included (as text in [`Table::lines`]),
 //! and receives the file's bytes; nothing here reads a file or the clock, and the same
@@ -10,12 +13,23 @@
 //! formula, so a cell from the other side of an exchange that reads `=HYPERLINK(..)`
 //! stays those characters.
 
+mod capture_card;
+mod death_certificate;
 mod fonts;
+mod forms;
+mod labels;
 mod layout;
+mod paint;
 mod pdf;
 mod xlsx;
 
+pub use capture_card::{capture_cards, CaptureCard, MAX_CARDS};
+pub use death_certificate::{death_certificate, DeathCertificate};
+pub use forms::{Entry, Language, Languages};
+pub use labels::{labels, CardLabels, CertificateLabels, Labels};
 pub use pdf::pdf;
+/// The capture card's health categories (GC III Annex IV B, field 11), the registry's.
+pub use repatria_core::HealthCategory;
 pub use xlsx::xlsx;
 
 /// A table with its heading and closing text, the content of a printable document.
@@ -77,7 +91,8 @@ impl std::fmt::Display for Place {
     }
 }
 
-/// Why a table could not be written. Every refusal names the place in the table.
+/// Why a document could not be written. Every refusal names the place in the table, or
+/// the limit passed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DocumentError {
     #[error("row {row} has {cells} cells but the table has {columns} columns")]
@@ -96,6 +111,13 @@ pub enum DocumentError {
     TooManyRows { rows: usize, max: usize },
     #[error("the table has {columns} columns; at most {max} fit in this format")]
     TooManyColumns { columns: usize, max: usize },
+    /// Capture cards were asked for, but none given.
+    #[error("no capture cards to print: give at least one")]
+    NoCards,
+    #[error(
+        "{cards} capture cards in one document; at most {max} (MAX_CARDS): print them in batches"
+    )]
+    TooManyCards { cards: usize, max: usize },
     /// The XLSX writer failed (not expected once the table passed the checks above).
     #[error("cannot write the workbook: {0}")]
     Xlsx(String),

@@ -3,15 +3,14 @@
 //! pages, the footer after the table, and on every page the title and "page N of M" at
 //! the bottom.
 
-use krilla::color::luma;
-use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::geom::{PathBuilder, Rect};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
-use krilla::paint::{Fill, Stroke};
 use krilla::Document;
 
-use crate::fonts::{Face, Fonts};
+use crate::fonts::Fonts;
 use crate::layout::{column_widths, natural_width, wrap};
+use crate::paint::{gray, rule, Painter};
 use crate::{DocumentError, Table, MAX_PDF_COLUMNS};
 
 /// A4 landscape, in points.
@@ -44,8 +43,6 @@ const _: () = assert!(
 );
 /// The gap between the lines under the title and the table, and the table and footer.
 const GAP: f32 = 12.0;
-/// Bold Hangul (its font has no bold) is drawn with an outline this thick, in ems.
-const FAUX_BOLD: f32 = 0.06;
 
 /// The table as the bytes of an A4 landscape PDF.
 ///
@@ -236,21 +233,6 @@ fn lay_out(fonts: &mut Fonts, table: &Table) -> Laid {
     }
 }
 
-fn gray(level: u8) -> Fill {
-    Fill {
-        paint: luma::Color::new(level).into(),
-        ..Fill::default()
-    }
-}
-
-fn rule(width: f32, level: u8) -> Stroke {
-    Stroke {
-        paint: luma::Color::new(level).into(),
-        width,
-        ..Stroke::default()
-    }
-}
-
 fn draw(fonts: &mut Fonts, table: &Table, laid: &Laid) -> Result<Vec<u8>, DocumentError> {
     let mut document = Document::new();
     let mut metadata = Metadata::new().creator("Repatria".to_string());
@@ -336,9 +318,9 @@ fn draw(fonts: &mut Fonts, table: &Table, laid: &Laid) -> Result<Vec<u8>, Docume
                 painter.surface.set_stroke(None);
             }
             painter.surface.set_fill(Some(gray(0)));
-            painter.row(&laid.header, &laid.columns, header_y, true);
+            draw_row(&mut painter, &laid.header, &laid.columns, header_y, true);
             for &(i, y) in &page.rows {
-                painter.row(&laid.rows[i], &laid.columns, y, false);
+                draw_row(&mut painter, &laid.rows[i], &laid.columns, y, false);
             }
         }
         // The page's own footer: which document, which page.
@@ -367,51 +349,18 @@ fn draw(fonts: &mut Fonts, table: &Table, laid: &Laid) -> Result<Vec<u8>, Docume
         .map_err(|e| DocumentError::Pdf(format!("{e:?}")))
 }
 
-struct Painter<'a, 's> {
-    fonts: &'a mut Fonts,
-    surface: &'a mut krilla::surface::Surface<'s>,
-}
-
-impl Painter<'_, '_> {
-    /// One line of text from `x` on the baseline `y`, each run in its font.
-    fn text(&mut self, x: f32, y: f32, text: &str, size: f32, bold: bool) {
-        let mut x = x;
-        for (face, run, _) in self.fonts.runs(text, size, bold) {
-            let faux_bold = bold && face == Face::Hangul;
-            if faux_bold {
-                self.surface.set_stroke(Some(Stroke {
-                    width: FAUX_BOLD * size,
-                    ..Stroke::default()
-                }));
+/// A row's cells, each line from its column's left edge and the row's top.
+fn draw_row(painter: &mut Painter, row: &Row, columns: &[f32], top: f32, bold: bool) {
+    let mut x = MARGIN;
+    for (lines, width) in row.cells.iter().zip(columns) {
+        for (n, line) in lines.iter().enumerate() {
+            if line.is_empty() {
+                continue;
             }
-            let glyphs = self.fonts.shape(face, run);
-            self.surface.draw_glyphs(
-                Point::from_xy(x, y),
-                &glyphs,
-                self.fonts.font(face),
-                run,
-                size,
-                false,
-            );
-            if faux_bold {
-                self.surface.set_stroke(None);
-            }
-            x += glyphs.iter().map(|g| g.x_advance).sum::<f32>() * size;
+            let baseline =
+                top + CELL_PADDING_Y + n as f32 * CELL_SIZE * LEADING + CELL_SIZE * ASCENT;
+            painter.text(x + CELL_PADDING_X, baseline, line, CELL_SIZE, bold);
         }
-    }
-
-    fn row(&mut self, row: &Row, columns: &[f32], top: f32, bold: bool) {
-        let mut x = MARGIN;
-        for (lines, width) in row.cells.iter().zip(columns) {
-            for (n, line) in lines.iter().enumerate() {
-                if line.is_empty() {
-                    continue;
-                }
-                let baseline =
-                    top + CELL_PADDING_Y + n as f32 * CELL_SIZE * LEADING + CELL_SIZE * ASCENT;
-                self.text(x + CELL_PADDING_X, baseline, line, CELL_SIZE, bold);
-            }
-            x += width;
-        }
+        x += width;
     }
 }
