@@ -10,6 +10,7 @@
 //! - [`exchange`]: planning an exchange of the captives held now.
 //! - [`exchanges`]: exchanges as records: demands, proposals, agreement, manifests,
 //!   reconciliation of the other side's list, the handover and completion.
+//! - [`forms`]: the capture card and the death certificate filled from the record.
 //! - [`imports`]: importing a list or tracing requests (all or nothing, every bad row
 //!   named), and the reconciliation report of a list.
 //! - [`matching`]: the matching engine's index of the registry and of open tracing
@@ -31,6 +32,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod exchange;
 pub mod exchanges;
+pub mod forms;
 pub mod imports;
 pub mod matching;
 pub mod media;
