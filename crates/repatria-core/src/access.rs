@@ -36,6 +36,8 @@ impl Role {
                     | P::ReadCaptives
                     | P::CreateCaptives
                     | P::EditIdentity
+                    | P::ReadParticulars
+                    | P::EditParticulars
                     | P::EditCustody
                     | P::RecordWish
                     | P::EditLanguages
@@ -50,6 +52,7 @@ impl Role {
                     | P::EditIdentity
                     | P::RecordInterview
                     | P::ReadInterviewSummaries
+                    | P::ReadParticulars
             ),
             R::Medical => matches!(
                 permission,
@@ -66,6 +69,7 @@ impl Role {
                     | P::ReadTracing
                     | P::ManageTracing
                     | P::ReadTracingContact
+                    | P::ReadParticulars
                     | P::ReviewMatches
                     | P::ImportLists
                     | P::CreateApiTokens
@@ -90,6 +94,7 @@ impl Role {
                 P::ReadParties
                     | P::ReadCaptives
                     | P::ReadMedicalNotes
+                    | P::ReadParticulars
                     | P::ReadTracing
                     | P::ReadExchanges
                     | P::RecordHandover
@@ -119,6 +124,11 @@ pub enum Permission {
     ReadInterviewSummaries,
     /// Read medical notes (categories are visible to every reader of the record).
     ReadMedicalNotes,
+    /// Read the particulars of Art. 122 and Annex IV (parents, person to inform,
+    /// addresses, prisoner number); the Central Agency forwards them (Art. 123).
+    ReadParticulars,
+    /// Record them, and a captive's refusal to give them (Art. 17).
+    EditParticulars,
     ReadAudit,
     PlanExchange,
     /// Read exchanges, their proposals and manifests.
@@ -203,6 +213,21 @@ mod tests {
         check(Role::Registrar, P::ImportLists, true);
         check(Role::Registrar, P::ManageTracing, false);
         check(Role::Investigator, P::ReadTracing, false);
+        // The particulars of Art. 122: read by those who trace and forward them, kept
+        // by the registrar.
+        for role in Role::ALL {
+            let reads = matches!(
+                role,
+                Role::Admin
+                    | Role::Registrar
+                    | Role::Investigator
+                    | Role::TracingOfficer
+                    | Role::IcrcDelegate
+            );
+            check(*role, P::ReadParticulars, reads);
+            let edits = matches!(role, Role::Admin | Role::Registrar);
+            check(*role, P::EditParticulars, edits);
+        }
         for role in [
             Role::Admin,
             Role::Registrar,

@@ -16,6 +16,7 @@ pub mod lists;
 pub mod matching;
 pub mod media;
 pub mod names;
+pub mod particulars;
 pub mod party;
 pub mod sex;
 pub mod stats;
@@ -45,6 +46,9 @@ pub use matching::{
 };
 pub use media::{MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Release};
 pub use names::{fold_for_search, search_tokens, PersonName};
+pub use particulars::{
+    parse_prisoner_number, ParticularField, Particulars, ParticularsText, PersonToInform,
+};
 pub use party::{parse_transfer_bar, Party, PartyCode};
 pub use sex::Sex;
 pub use tracing_request::{
