@@ -729,6 +729,7 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
         ("POST", format!("{x}/handover")),
         ("POST", format!("{x}/cancel")),
         ("PUT", format!("/api/captives/{id}/proceedings")),
+        ("PUT", format!("/api/captives/{id}/particulars")),
         ("PUT", "/api/parties/RU/transfer-bar".to_string()),
         ("POST", "/api/parties".to_string()),
         ("POST", "/api/captives".to_string()),
@@ -1386,6 +1387,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         ("POST", "HANDOVER".into(), Box::new(|| Value::Null), exchanges_readers),
         ("POST", "COMPLETE".into(), Box::new(|| json!({})), negotiators),
         ("PUT", c("/proceedings"), Box::new(|| json!({ "reference": "Case 1/2025" })), "admin registrar"),
+        ("PUT", c("/particulars"), Box::new(|| json!({ "prisoner_number": "UA-PW 1", "refused": ["family_address"] })), "admin registrar"),
         // Last of the exchanges' rows: the bar would stop the fresh exchanges above.
         ("PUT", "/api/parties/BY/transfer-bar".into(), Box::new(|| json!({ "reason": "not able to apply the Convention" })), "admin registrar"),
         ("DELETE", "/api/parties/BY/transfer-bar".into(), Box::new(|| Value::Null), "admin registrar"),
