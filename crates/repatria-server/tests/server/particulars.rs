@@ -219,7 +219,7 @@ async fn a_prisoner_number_belongs_to_one_captive_of_each_detaining_power(app: &
     // The OpenAPI document says so.
     let doc = app.get("/api/openapi.json").await.body;
     let responses = &doc["paths"]["/api/captives/{id}/particulars"]["put"]["responses"];
-    for status in ["200", "400", "404", "409", "413", "422"] {
+    for status in ["200", "400", "403", "404", "409", "413", "422"] {
         assert!(responses[status].is_object(), "{status} in {responses}");
     }
     assert!(doc["components"]["schemas"]["ParticularsInput"]["properties"]["refused"].is_object());

@@ -313,7 +313,8 @@ changes! {
     /// power gave him, and what he refused to give (Art. 17). They replace those recorded
     /// before; read back by the roles that may read them.
     put "/api/captives/{id}/particulars" => set_particulars(ParticularsInput, EditParticulars)
-        [(status = 409, description = "the prisoner number is another captive's of the same detaining power (`fields.prisoner_number`)", body = ErrorBody)]
+        [(status = 403, description = "the role may not record particulars", body = ErrorBody),
+         (status = 409, description = "the prisoner number is another captive's of the same detaining power (`fields.prisoner_number`)", body = ErrorBody)]
         |body, by| CaptiveChange::SetParticulars(body.validate(by, Utc::now())?);
 
     /// Adds an event to the custody timeline; the status follows from the timeline.
