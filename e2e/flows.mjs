@@ -89,6 +89,47 @@ await flow("create_captive_with_two_identity_claims", async (pages) => {
   check(await page.getByText("Document found").isVisible(), "the document's claim");
 });
 
+await flow("record_particulars_with_a_refusal", async (pages) => {
+  // The particulars of GC III Art. 122 and the capture card, on the captive just
+  // registered: a refused field keeps no value (Art. 17), and the prisoner number is
+  // one captive's only among those of the same detaining power.
+  check(createdUrl, "the captive was created");
+  const { page } = await loginAs(browser, "registrar");
+  pages.push(page);
+  await page.goto(createdUrl);
+  await page.getByText("No particulars recorded.").waitFor();
+  await page.getByRole("link", { name: "Record the particulars" }).click();
+  const number = page.getByRole("textbox", { name: "Prisoner number" });
+  check(await number.evaluate((el) => el === document.activeElement), "the form opens on the prisoner number");
+  // The Korean soldier of the story has UA-PW-000001 already.
+  await number.fill("UA-PW-000001");
+  await page.getByRole("textbox", { name: "Father's first name", exact: true }).fill("Виктор");
+  await page.getByRole("textbox", { name: "Name of the person to be informed" }).fill("Кузьмичёва Нина (mother)");
+  await page.getByRole("textbox", { name: "Address of the person to be informed" }).fill("Lenina 1, Kursk (fictional)");
+  await page.getByRole("checkbox", { name: "Father's first name" }).check();
+  await page.getByRole("checkbox", { name: "Mother's maiden name" }).check();
+  await page.getByRole("button", { name: "Save" }).click();
+  const father = page.getByRole("textbox", { name: "Father's first name", exact: true });
+  check((await father.getAttribute("aria-invalid")) === "true", "a value and a refusal together are refused at the field");
+  check(await page.getByRole("checkbox", { name: "Mother's maiden name" }).isChecked(), "the refusals stay ticked");
+  await page.getByRole("checkbox", { name: "Father's first name" }).uncheck();
+  await page.getByRole("button", { name: "Save" }).click();
+  check((await page.getByRole("textbox", { name: "Prisoner number" }).getAttribute("aria-invalid")) === "true",
+    "another captive's prisoner number is refused at its field");
+  await page.getByRole("textbox", { name: "Prisoner number" }).fill("UA-PW-E2E-0001");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  const section = page.getByRole("region", { name: /Particulars/ });
+  const shown = await section.innerText();
+  for (const text of ["UA-PW-E2E-0001", "Виктор", "Кузьмичёва Нина", "refused (Art. 17)"]) {
+    check(shown.includes(text), `the captive's page shows ${text}: ${shown}`);
+  }
+  // A negotiator reads the record, not its particulars.
+  const id = new URL(createdUrl).pathname.split("/").pop();
+  const record = await api("negotiator", "GET", `/api/captives/${id}`);
+  check(record.id === id && !("particulars" in record), "no particulars for a negotiator");
+});
+
 await flow("find_by_transliterated_name", async (pages) => {
   check(createdUrl, "the captive was created");
   const { page } = await loginAs(browser, "registrar");

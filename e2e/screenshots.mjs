@@ -184,5 +184,11 @@ await officer.page.locator("li.person.refused").waitFor();
 await shot(officer.page, "35-exchange-handover-refused");
 await officer.context.close();
 
+// The particulars of Art. 122 and the capture card, as the registrar records them.
+const registrar = await loginAs(browser, "registrar");
+await registrar.page.goto(`${base}/captives/${captiveId}/edit/particulars`);
+await shot(registrar.page, "36-captive-particulars");
+await registrar.context.close();
+
 await browser.close();
 console.log(`${taken.length} screenshots in ${out}`);

@@ -11,8 +11,8 @@ use rand::{Rng, SeedableRng};
 use repatria_core::{
     Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, CustodyEvent, CustodyEventKind,
     Document, EventId, FacilityKind, HealthCategory, HealthRecord, IdentityClaim, Interview,
-    InterviewId, NewCaptive, PartialDate, Party, PartyCode, PersonName, RepatriationWish,
-    Timestamp, WishRecord,
+    InterviewId, NewCaptive, PartialDate, ParticularField, Particulars, ParticularsText, Party,
+    PartyCode, PersonName, RepatriationWish, Timestamp, WishRecord,
 };
 use repatria_store::{Actor, SqlStore};
 use uuid::Uuid;
@@ -234,6 +234,7 @@ pub async fn load(
     for _ in 0..generated {
         captives.push(generated_captive(&mut rng, now)?);
     }
+    number_prisoners(&mut captives[2..], now)?;
     let count = captives.len();
     // One transaction per thousand keeps memory flat and lets the log show progress.
     let mut batch = Vec::new();
@@ -793,7 +794,69 @@ fn story(now: Timestamp) -> Result<Vec<Captive>, DemoError> {
         now,
     );
     second.record_capture_card_sent(None, day(22), "registrar-1", now)?;
+
+    // The particulars of Art. 122 and the capture card, taken at the hospital with the
+    // interpreter. The first gives them all; the second refuses his father's name, his
+    // mother's maiden name and his family's address (Art. 17), and only the number the
+    // bureau gave him is recorded beside his brother's name.
+    let particulars = |text: ParticularsText| {
+        Particulars::new(text, day(30), "registrar-1").map_err(repatria_core::DomainError::Invalid)
+    };
+    let home = "Village No. 3, Kyongsong County, North Hamgyong Province (fictional)";
+    first.set_particulars(
+        particulars(ParticularsText {
+            father_first_name: Some("명수".into()),
+            mother_maiden_name: Some("김".into()),
+            person_to_inform_name: Some("김 순희 (mother)".into()),
+            person_to_inform_address: Some(home.into()),
+            correspondence_address: Some(
+                "Through the ICRC Central Tracing Agency, Geneva (fictional)".into(),
+            ),
+            family_address: Some(home.into()),
+            prisoner_number: Some("UA-PW-000001".into()),
+            refused: vec![],
+        })?,
+        now,
+    )?;
+    second.set_particulars(
+        particulars(ParticularsText {
+            person_to_inform_name: Some("백 영호 (brother)".into()),
+            correspondence_address: Some(
+                "Through the ICRC Central Tracing Agency, Geneva (fictional)".into(),
+            ),
+            prisoner_number: Some("UA-PW-000002".into()),
+            refused: vec![
+                ParticularField::FatherFirstName,
+                ParticularField::MotherMaidenName,
+                ParticularField::FamilyAddress,
+            ],
+            ..Default::default()
+        })?,
+        now,
+    )?;
     Ok(vec![first, second])
+}
+
+/// Gives each generated captive the prisoner number his detaining power would have given
+/// him a day after his capture (Art. 122): `UA-PW-001001` and on, per power, after the
+/// story's numbers. Drawn from no random source, so that the generated registry stays
+/// what the seed makes it.
+fn number_prisoners(captives: &mut [Captive], now: Timestamp) -> Result<(), DemoError> {
+    let mut next = std::collections::BTreeMap::new();
+    for captive in captives {
+        let power = captive.detaining_power.to_string();
+        let n = next.entry(power.clone()).or_insert(1000_u32);
+        *n += 1;
+        let text = ParticularsText {
+            prisoner_number: Some(format!("{power}-PW-{n:06}")),
+            ..Default::default()
+        };
+        let recorded_at = (captive.capture.captured_at + Duration::days(1)).min(now);
+        let particulars = Particulars::new(text, recorded_at, "registrar-1")
+            .map_err(repatria_core::DomainError::Invalid)?;
+        captive.set_particulars(particulars, now)?;
+    }
+    Ok(())
 }
 
 /// One generated captive with a plausible record.
@@ -1140,5 +1203,33 @@ mod tests {
         ));
         assert_eq!(story[0].status(), CustodyStatus::InHospital);
         assert_eq!(story[1].status(), CustodyStatus::InCustody);
+    }
+
+    #[test]
+    fn every_demo_captive_has_a_prisoner_number_of_his_own_and_the_story_its_particulars() {
+        let now = chrono::Utc::now();
+        let mut captives = story(now).unwrap();
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..300 {
+            captives.push(generated_captive(&mut rng, now).unwrap());
+        }
+        number_prisoners(&mut captives[2..], now).unwrap();
+        let mut numbers = std::collections::BTreeSet::new();
+        for c in &captives {
+            let p = c.particulars.as_ref().expect("particulars");
+            let number = p.prisoner_number.as_deref().expect("a prisoner number");
+            assert!(number.starts_with(c.detaining_power.as_str()), "{number}");
+            assert!(p.recorded_at <= now);
+            assert!(
+                numbers.insert((c.detaining_power.clone(), number.to_string())),
+                "{number} twice"
+            );
+        }
+        let first = captives[0].particulars.as_ref().unwrap();
+        assert!(first.refused.is_empty() && first.person_to_inform.is_some());
+        assert!(first.father_first_name.is_some() && first.family_address.is_some());
+        let second = captives[1].particulars.as_ref().unwrap();
+        assert!(second.refused.contains(&ParticularField::FatherFirstName));
+        assert_eq!(second.father_first_name, None);
     }
 }

@@ -118,7 +118,10 @@ fn identity(c: &Captive) -> Identity {
         ),
         place_of_birth: Entry::from(assessed.and_then(|a| a.place_of_birth.clone())),
         rank: entry("rank", assessed.and_then(|a| a.rank.clone())),
-        service_number: entry("service_number", assessed.and_then(|a| a.service_number.clone())),
+        service_number: entry(
+            "service_number",
+            assessed.and_then(|a| a.service_number.clone()),
+        ),
     }
 }
 
@@ -141,12 +144,15 @@ pub fn capture_card(
 ) -> Result<CaptureCard, DomainError> {
     let cards = c.capture_cards(policy);
     let card = match occasion {
-        Some(event) => cards.iter().find(|card| card.event == event).ok_or_else(|| {
-            DomainError::rule(
-                "occasion",
-                format!("no capture card is due for the custody event {event}"),
-            )
-        })?,
+        Some(event) => cards
+            .iter()
+            .find(|card| card.event == event)
+            .ok_or_else(|| {
+                DomainError::rule(
+                    "occasion",
+                    format!("no capture card is due for the custody event {event}"),
+                )
+            })?,
         None => cards
             .last()
             .ok_or_else(|| DomainError::rule("occasion", "no capture card is due"))?,
@@ -210,14 +216,10 @@ pub fn death_certificate(
     };
     let burial = death.burial.as_ref();
     let burial_place = burial.and_then(|b| {
-        let parts: Vec<String> = [
-            b.place.clone(),
-            b.cemetery.clone(),
-            b.buried_at.map(date),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let parts: Vec<String> = [b.place.clone(), b.cemetery.clone(), b.buried_at.map(date)]
+            .into_iter()
+            .flatten()
+            .collect();
         (!parts.is_empty()).then(|| parts.join(", "))
     });
     let grave = burial.and_then(|b| {
@@ -290,7 +292,9 @@ pub async fn capture_card_pdf(
     let parties = store.list_parties().await?;
     let card = capture_card(&captive, &parties, store.notice_policy(), occasion, now)?;
     printed(store, actor, "capture_card", &[id], now).await?;
-    Ok(repatria_documents::capture_cards(std::slice::from_ref(&card))?)
+    Ok(repatria_documents::capture_cards(std::slice::from_ref(
+        &card,
+    ))?)
 }
 
 /// The most captives one batch of capture cards prints.

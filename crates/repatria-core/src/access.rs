@@ -36,13 +36,14 @@ impl Role {
                     | P::ReadCaptives
                     | P::CreateCaptives
                     | P::EditIdentity
+                    | P::ReadParticulars
+                    | P::EditParticulars
                     | P::EditCustody
                     | P::RecordWish
                     | P::EditLanguages
                     | P::ImportLists
                     | P::ReviewMatches
                     | P::CreateApiTokens
-                    | P::ReadParticulars
                     | P::ReadNotifications
                     | P::DispatchNotifications
                     | P::RecordDeath
@@ -72,10 +73,10 @@ impl Role {
                     | P::ReadTracing
                     | P::ManageTracing
                     | P::ReadTracingContact
+                    | P::ReadParticulars
                     | P::ReviewMatches
                     | P::ImportLists
                     | P::CreateApiTokens
-                    | P::ReadParticulars
                     | P::ReadNotifications
                     | P::DispatchNotifications
             ),
@@ -99,10 +100,10 @@ impl Role {
                 P::ReadParties
                     | P::ReadCaptives
                     | P::ReadMedicalNotes
+                    | P::ReadParticulars
                     | P::ReadTracing
                     | P::ReadExchanges
                     | P::RecordHandover
-                    | P::ReadParticulars
                     | P::ReadNotifications
             ),
             R::Journalist => false,
@@ -130,6 +131,12 @@ pub enum Permission {
     ReadInterviewSummaries,
     /// Read medical notes (categories are visible to every reader of the record).
     ReadMedicalNotes,
+    /// Read the particulars of Art. 122 and Annex IV (parents, person to inform,
+    /// addresses, prisoner number); the Central Agency forwards them (Art. 123). With
+    /// them, capture cards and death records: the full record.
+    ReadParticulars,
+    /// Record them, and a captive's refusal to give them (Art. 17).
+    EditParticulars,
     ReadAudit,
     PlanExchange,
     /// Read exchanges, their proposals and manifests.
@@ -155,9 +162,6 @@ pub enum Permission {
     /// tracing, exchange planning, audit review). Listing and revoking one's own tokens
     /// needs no permission.
     CreateApiTokens,
-    /// The particulars of Art. 122 beyond identity (parents, addresses, the person to be
-    /// informed, the prisoner number), capture cards and death records: the full record.
-    ReadParticulars,
     /// Read notifications to the powers of origin and their dispatches; without
     /// [`Permission::DispatchNotifications`] only dispatched ones (the ICRC's delegate).
     ReadNotifications,
@@ -224,6 +228,21 @@ mod tests {
         check(Role::Registrar, P::ImportLists, true);
         check(Role::Registrar, P::ManageTracing, false);
         check(Role::Investigator, P::ReadTracing, false);
+        // The particulars of Art. 122: read by those who trace and forward them, kept
+        // by the registrar.
+        for role in Role::ALL {
+            let reads = matches!(
+                role,
+                Role::Admin
+                    | Role::Registrar
+                    | Role::Investigator
+                    | Role::TracingOfficer
+                    | Role::IcrcDelegate
+            );
+            check(*role, P::ReadParticulars, reads);
+            let edits = matches!(role, Role::Admin | Role::Registrar);
+            check(*role, P::EditParticulars, edits);
+        }
         for role in [
             Role::Admin,
             Role::Registrar,

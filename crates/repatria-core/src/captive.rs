@@ -10,6 +10,7 @@ use crate::error::{DomainError, FieldError};
 use crate::ids::{CaptiveId, ClaimId, EventId, InterviewId};
 use crate::names::{search_tokens, PersonName};
 use crate::notices::{CardSent, NoticePolicy};
+use crate::particulars::Particulars;
 use crate::party::{optional_text, required_text, PartyCode};
 use crate::words;
 use crate::Timestamp;
@@ -409,6 +410,13 @@ pub struct Captive {
     pub capture: CaptureReport,
     pub claims: Vec<IdentityClaim>,
     pub assessed_claim: Option<ClaimId>,
+    /// The particulars of Art. 122 and Annex IV (parents, person to inform, addresses,
+    /// prisoner number); `None` until recorded.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub particulars: Option<Particulars>,
     /// Sorted by time; the first event is the capture.
     pub timeline: Vec<CustodyEvent>,
     /// Oldest first; the last is the current state of health.
@@ -494,6 +502,7 @@ impl Captive {
             capture: new.capture,
             claims: new.claims,
             assessed_claim,
+            particulars: None,
             timeline: vec![captured],
             health: new.health.into_iter().collect(),
             languages: new.languages,
@@ -567,6 +576,46 @@ impl Captive {
         self.assessed_claim = Some(claim);
         self.updated_at = now;
         Ok(())
+    }
+
+    /// Records the particulars of Art. 122 and Annex IV, replacing those recorded
+    /// before; particulars with nothing given and nothing refused clear them (and are
+    /// refused when there is nothing to clear). They are checked again as
+    /// [`Particulars::new`] checks text (trimmed, bounded, a refused field without a
+    /// value), and may not be dated in the future. That the prisoner number is no other
+    /// captive's is the store's to check.
+    pub fn set_particulars(
+        &mut self,
+        particulars: Particulars,
+        now: Timestamp,
+    ) -> Result<(), DomainError> {
+        let mut errors = Vec::new();
+        if particulars.recorded_at > now + CLOCK_SKEW {
+            errors.push(FieldError::new("recorded_at", "must not be in the future"));
+        }
+        let checked = Particulars::new(
+            particulars.text(),
+            particulars.recorded_at,
+            &particulars.recorded_by,
+        );
+        match checked {
+            Ok(checked) if checked.is_empty() && self.particulars.is_none() => {
+                Err(DomainError::rule(
+                    "particulars",
+                    "nothing is given or refused, and no particulars are recorded to clear",
+                ))
+            }
+            Ok(checked) if errors.is_empty() => {
+                self.particulars = (!checked.is_empty()).then_some(checked);
+                self.updated_at = now;
+                Ok(())
+            }
+            Ok(_) => Err(DomainError::Invalid(errors)),
+            Err(more) => {
+                errors.extend(more);
+                Err(DomainError::Invalid(errors))
+            }
+        }
     }
 
     /// Adds a custody event. Events may be recorded late and out of order; the timeline

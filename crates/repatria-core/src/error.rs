@@ -28,8 +28,11 @@ impl FieldError {
     }
 
     /// The same error seen from an enclosing structure: `date` becomes `claims[2].date`.
+    /// An empty prefix changes nothing.
     pub fn within(mut self, prefix: &str) -> Self {
-        self.field = if self.field.is_empty() {
+        self.field = if prefix.is_empty() {
+            self.field
+        } else if self.field.is_empty() {
             prefix.to_string()
         } else if self.field.starts_with('[') {
             format!("{prefix}{}", self.field)
@@ -117,5 +120,29 @@ impl Validator {
 
     pub fn into_errors(self) -> Vec<FieldError> {
         self.errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_is_named_from_its_enclosing_structure() {
+        let error = || FieldError::new("family_name", "too long");
+        assert_eq!(
+            error().within("identity_claims[0]").field,
+            "identity_claims[0].family_name"
+        );
+        assert_eq!(
+            FieldError::new("[2]", "x").within("languages").field,
+            "languages[2]"
+        );
+        assert_eq!(FieldError::new("", "x").within("since").field, "since");
+        // Errors merged at the top level keep their own names.
+        assert_eq!(error().within("").field, "family_name");
+        let mut v = Validator::new();
+        v.extend("", vec![error()]);
+        assert_eq!(v.into_errors()[0].field, "family_name");
     }
 }

@@ -18,6 +18,7 @@ pub mod matching;
 pub mod media;
 pub mod names;
 pub mod notices;
+pub mod particulars;
 pub mod party;
 pub mod sex;
 pub mod stats;
@@ -54,6 +55,9 @@ pub use names::{fold_for_search, search_tokens, PersonName};
 pub use notices::{
     notices, CaptureCard, CardOccasion, CardSent, Notice, NoticePolicy, NotificationKind,
     NotificationState,
+};
+pub use particulars::{
+    parse_prisoner_number, ParticularField, Particulars, ParticularsText, PersonToInform,
 };
 pub use party::{parse_transfer_bar, Party, PartyCode};
 pub use sex::Sex;

@@ -49,6 +49,10 @@ pub enum ApiError {
     PasswordChangeRequired(String),
     #[error("{0}")]
     Conflict(String),
+    /// A field's value must be unique and is another record's already (409 `conflict`,
+    /// with the field named in `fields`).
+    #[error("{0}")]
+    Taken(FieldError),
     #[error("internal error")]
     Internal(String),
 }
@@ -176,6 +180,12 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(message) => {
                 (StatusCode::CONFLICT, "conflict", message, BTreeMap::new())
             }
+            ApiError::Taken(error) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                error.to_string(),
+                BTreeMap::from([(error.field, error.reason)]),
+            ),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (
@@ -239,6 +249,7 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound => ApiError::NotFound("not found".into()),
             StoreError::Conflict(message) => ApiError::Conflict(message),
+            StoreError::Taken(error) => ApiError::Taken(error),
             StoreError::Domain(error) => error.into(),
             other => ApiError::Internal(other.to_string()),
         }

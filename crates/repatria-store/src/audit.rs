@@ -29,6 +29,9 @@ repatria_core::words! {
         CaptiveImport = "captive.import",
         CaptiveIdentityClaimAdd = "captive.identity_claim.add",
         CaptiveAssessedIdentitySet = "captive.assessed_identity.set",
+        /// The particulars of Art. 122 and Annex IV were recorded (which fields were given
+        /// and refused, never their values).
+        CaptiveParticularsSet = "captive.particulars.set",
         CaptiveCustodyEventAdd = "captive.custody_event.add",
         CaptiveHealthRecord = "captive.health.record",
         CaptiveInterviewRecord = "captive.interview.record",

@@ -30,8 +30,8 @@ mod tracing;
 mod write;
 
 use repatria_core::{
-    Captive, ClaimId, CustodyEvent, CustodyStatus, DomainError, HealthRecord, IdentityClaim,
-    Interview, PartyCode, Proceedings, Timestamp, WishRecord,
+    Captive, ClaimId, CustodyEvent, CustodyStatus, DomainError, FieldError, HealthRecord,
+    IdentityClaim, Interview, Particulars, PartyCode, Proceedings, Timestamp, WishRecord,
 };
 
 pub use accounts::{Credential, PasswordChange, User};
@@ -117,6 +117,10 @@ pub struct Page<T> {
 pub enum CaptiveChange {
     AddIdentityClaim(Box<IdentityClaim>),
     SetAssessedIdentity(ClaimId),
+    /// Records the particulars of Art. 122 and Annex IV (or clears them when nothing is
+    /// given or refused); the prisoner number must be no other captive's of the same
+    /// detaining power.
+    SetParticulars(Particulars),
     AddCustodyEvent(CustodyEvent),
     RecordHealth(HealthRecord),
     RecordInterview(Interview),
@@ -148,6 +152,7 @@ impl CaptiveChange {
         match self {
             CaptiveChange::AddIdentityClaim(_) => AuditAction::CaptiveIdentityClaimAdd,
             CaptiveChange::SetAssessedIdentity(_) => AuditAction::CaptiveAssessedIdentitySet,
+            CaptiveChange::SetParticulars(_) => AuditAction::CaptiveParticularsSet,
             CaptiveChange::AddCustodyEvent(_) => AuditAction::CaptiveCustodyEventAdd,
             CaptiveChange::RecordHealth(_) => AuditAction::CaptiveHealthRecord,
             CaptiveChange::RecordInterview(_) => AuditAction::CaptiveInterviewRecord,
@@ -168,6 +173,8 @@ impl CaptiveChange {
         match self {
             CaptiveChange::AddIdentityClaim(c) => json!({ "claim_id": c.id, "source": c.source }),
             CaptiveChange::SetAssessedIdentity(id) => json!({ "claim_id": id }),
+            // Which fields, never their values (names, addresses, the number).
+            CaptiveChange::SetParticulars(p) => json!({ "set": p.given(), "refused": p.refused }),
             CaptiveChange::AddCustodyEvent(e) => json!({ "event_id": e.id, "kind": e.kind }),
             CaptiveChange::RecordHealth(h) => json!({
                 "category": h.category,
@@ -209,6 +216,7 @@ impl CaptiveChange {
         match self {
             CaptiveChange::AddIdentityClaim(c) => captive.add_claim(*c, now),
             CaptiveChange::SetAssessedIdentity(id) => captive.set_assessed_identity(id, now),
+            CaptiveChange::SetParticulars(p) => captive.set_particulars(p, now),
             CaptiveChange::AddCustodyEvent(e) => captive.add_custody_event(e, now),
             CaptiveChange::RecordHealth(h) => captive.record_health(h, now),
             CaptiveChange::RecordInterview(i) => captive.record_interview(i, now),
@@ -257,6 +265,10 @@ pub enum StoreError {
     /// The operation collides with stored data (a party code already taken).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A value that must be unique is another record's already (a prisoner number of
+    /// the same detaining power): the field and why.
+    #[error("taken: {0}")]
+    Taken(FieldError),
     /// The operation breaks a domain rule or refers to something that does not exist.
     #[error(transparent)]
     Domain(#[from] DomainError),

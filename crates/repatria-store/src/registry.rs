@@ -2,11 +2,12 @@
 //!
 //! A captive is one JSON document (`captives.record`) plus copied columns for filtering
 //! (`status`, parties, health) and a token table (`captive_name_tokens`) for word-prefix
-//! name search.
+//! name search. The prisoner number is copied too (`prisoner_number`), under a unique
+//! index per detaining power: two captives of one power never share a number.
 
 use repatria_core::{
-    fold_for_search, Captive, CaptiveId, DomainError, EventId, NewCaptive, Party, PartyCode,
-    Timestamp,
+    fold_for_search, Captive, CaptiveId, DomainError, EventId, FieldError, NewCaptive, Particulars,
+    Party, PartyCode, Timestamp,
 };
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -33,7 +34,47 @@ impl Document for Captive {
                 Column::Text(self.current_health().map(|h| h.category.as_str().into())),
             ),
             ("updated_at", Column::Text(Some(instant(self.updated_at)))),
+            (
+                "prisoner_number",
+                Column::Text(prisoner_number(self).map(String::from)),
+            ),
         ]
+    }
+}
+
+/// The prisoner number the detaining power gave him, if recorded.
+fn prisoner_number(captive: &Captive) -> Option<&str> {
+    captive.particulars.as_ref()?.prisoner_number.as_deref()
+}
+
+/// Refuses a prisoner number that another captive of the same detaining power has
+/// (`Taken`, naming `prisoner_number`). Writers take their turns, so nothing can take
+/// the number between this check and the write; the unique index is the backstop.
+async fn check_prisoner_number(
+    conn: &mut AnyConnection,
+    captive: CaptiveId,
+    detaining_power: &PartyCode,
+    number: &str,
+) -> Result<()> {
+    let other = sqlx::query(
+        "SELECT id FROM captives WHERE detaining_power = $1 AND prisoner_number = $2 AND id <> $3",
+    )
+    .bind(detaining_power.as_str())
+    .bind(number)
+    .bind(captive.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    match other {
+        None => Ok(()),
+        Some(row) => {
+            let other: String = row.try_get("id")?;
+            Err(StoreError::Taken(FieldError::new(
+                "prisoner_number",
+                format!(
+                    "{number:?} is already the prisoner number of captive {other} held by {detaining_power}"
+                ),
+            )))
+        }
     }
 }
 
@@ -107,9 +148,12 @@ async fn check_parties_exist(
 }
 
 async fn insert_captive(conn: &mut AnyConnection, captive: &Captive) -> Result<()> {
+    if let Some(number) = prisoner_number(captive) {
+        check_prisoner_number(conn, captive.id, &captive.detaining_power, number).await?;
+    }
     sqlx::query(
-        "INSERT INTO captives (id, power_of_origin, detaining_power, status, health, captured_at, created_at, updated_at, record) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO captives (id, power_of_origin, detaining_power, status, health, captured_at, created_at, updated_at, prisoner_number, record) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(captive.id.to_string())
     .bind(captive.power_of_origin.as_str())
@@ -119,6 +163,7 @@ async fn insert_captive(conn: &mut AnyConnection, captive: &Captive) -> Result<(
     .bind(instant(captive.capture.captured_at))
     .bind(instant(captive.created_at))
     .bind(instant(captive.updated_at))
+    .bind(prisoner_number(captive))
     .bind(encode(Captive::WHAT, captive)?)
     .execute(&mut *conn)
     .await?;
@@ -381,7 +426,28 @@ impl SqlStore {
         now: Timestamp,
     ) -> Result<Captive> {
         let names_changed = matches!(change, CaptiveChange::AddIdentityClaim(_));
+        // The number as the record will hold it; particulars the domain refuses are its
+        // to report, before any question of whose number it is.
+        let number = match &change {
+            CaptiveChange::SetParticulars(p) => {
+                Particulars::new(p.text(), p.recorded_at, &p.recorded_by)
+                    .ok()
+                    .and_then(|p| p.prisoner_number)
+            }
+            _ => None,
+        };
         self.write(actor, now, async |w| {
+            if let Some(number) = &number {
+                let row = sqlx::query("SELECT detaining_power FROM captives WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(w.conn())
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let power: String = row.try_get("detaining_power")?;
+                let power =
+                    PartyCode::parse(&power).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                check_prisoner_number(w.conn(), id, &power, number).await?;
+            }
             let captive = w
                 .change_captive(id, |captive| {
                     let (action, detail) = (change.action(), change.audit_detail());

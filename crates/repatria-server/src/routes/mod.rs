@@ -69,6 +69,7 @@ fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(captives::get))
         .routes(routes!(captives::add_identity_claim))
         .routes(routes!(captives::set_assessed_identity))
+        .routes(routes!(captives::set_particulars))
         .routes(routes!(captives::add_custody_event))
         .routes(routes!(captives::record_health))
         .routes(routes!(captives::record_interview))

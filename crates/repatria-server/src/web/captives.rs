@@ -12,7 +12,7 @@ use minijinja::context;
 use repatria_core::captive::{
     ClaimSource, CustodyEventKind, FacilityKind, HealthCategory, RepatriationWish,
 };
-use repatria_core::Permission;
+use repatria_core::{ParticularField, Permission};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
@@ -168,6 +168,14 @@ fn choices(ui: &Ui) -> minijinja::Value {
             "refused",
             ["family_name", "given_name", "rank", "date_of_birth", "service_number"],
         ),
+        particulars_refusable => options(
+            ui,
+            "particulars",
+            ParticularField::ALL
+                .iter()
+                .filter(|f| f.refusable())
+                .map(|f| f.as_str()),
+        ),
     }
 }
 
@@ -265,6 +273,7 @@ const FORMS: &[(&str, &str, &str)] = &[
     ("wish", "PUT", "repatriation-wish"),
     ("languages", "PUT", "languages"),
     ("capture_card", "POST", "capture-card"),
+    ("particulars", "PUT", "particulars"),
 ];
 
 fn form_of(name: &str) -> Option<(Method, &'static str)> {
@@ -323,6 +332,30 @@ async fn edit_page(
                 v.insert("wish".into(), wish.wish.clone());
             }
         }
+        if form == "particulars" {
+            if let Some(p) = &record.particulars {
+                let person = p.person_to_inform.as_ref();
+                for (name, value) in [
+                    ("father_first_name", p.father_first_name.as_ref()),
+                    ("mother_maiden_name", p.mother_maiden_name.as_ref()),
+                    ("person_to_inform.name", person.map(|i| &i.name)),
+                    (
+                        "person_to_inform.address",
+                        person.and_then(|i| i.address.as_ref()),
+                    ),
+                    ("correspondence_address", p.correspondence_address.as_ref()),
+                    ("family_address", p.family_address.as_ref()),
+                    ("prisoner_number", p.prisoner_number.as_ref()),
+                ] {
+                    if let Some(value) = value {
+                        v.insert(name.into(), value.clone());
+                    }
+                }
+                for word in &p.refused {
+                    v.insert(format!("refused.{word}"), "on".into());
+                }
+            }
+        }
         v
     });
     ui.render_form(
@@ -343,7 +376,14 @@ async fn edit(
         Ok(_) => Redirect::to(&format!("/captives/{}?saved=1", url_escape(&id))).into_response(),
         Err(failure) if failure.is_input_error() => {
             let errors = failure.form_errors();
-            edit_page(&ui, &id, &form, Some(values(&fields)), errors).await
+            let mut values = values(&fields);
+            // The boxes of a group (`refused[]`) that were ticked, to tick them again.
+            for (name, value) in &fields {
+                if name == "refused[]" {
+                    values.insert(format!("refused.{value}"), "on".into());
+                }
+            }
+            edit_page(&ui, &id, &form, Some(values), errors).await
         }
         Err(failure) => ui.fail(failure),
     }

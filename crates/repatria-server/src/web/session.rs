@@ -379,6 +379,8 @@ fn permissions(role: Role) -> BTreeMap<&'static str, bool> {
         ("edit_languages", EditLanguages),
         ("read_interview_summaries", ReadInterviewSummaries),
         ("read_medical_notes", ReadMedicalNotes),
+        ("read_particulars", ReadParticulars),
+        ("edit_particulars", EditParticulars),
         ("read_audit", ReadAudit),
         ("plan_exchange", PlanExchange),
         ("read_exchanges", ReadExchanges),

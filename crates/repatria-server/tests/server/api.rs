@@ -729,6 +729,7 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
         ("POST", format!("{x}/handover")),
         ("POST", format!("{x}/cancel")),
         ("PUT", format!("/api/captives/{id}/proceedings")),
+        ("PUT", format!("/api/captives/{id}/particulars")),
         ("PUT", "/api/parties/RU/transfer-bar".to_string()),
         ("POST", "/api/parties".to_string()),
         ("POST", "/api/captives".to_string()),
@@ -1433,6 +1434,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         ("POST", "DISPATCH".into(), Box::new(|| json!({ "power_of_origin": "KP" })), dispatchers),
         ("POST", "DEATH".into(), Box::new({ let d = death.clone(); move || d.clone() }), "admin registrar medical"),
         ("POST", "ENQUIRY".into(), Box::new(|| json!({ "findings": "No fault found." })), "admin registrar medical"),
+        ("PUT", c("/particulars"), Box::new(|| json!({ "prisoner_number": "UA-PW 1", "refused": ["family_address"] })), "admin registrar"),
         // Last of the exchanges' rows: the bar would stop the fresh exchanges above.
         ("PUT", "/api/parties/BY/transfer-bar".into(), Box::new(|| json!({ "reason": "not able to apply the Convention" })), "admin registrar"),
         ("DELETE", "/api/parties/BY/transfer-bar".into(), Box::new(|| Value::Null), "admin registrar"),

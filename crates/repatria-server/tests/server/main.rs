@@ -6,6 +6,7 @@
 mod api;
 mod bounds;
 mod exchanges;
+mod particulars;
 mod web;
 mod web_accounts;
 mod web_admin;

@@ -375,6 +375,7 @@ async fn no_bad_form_is_a_server_error(app: &TestApp) {
         "wish",
         "languages",
         "capture_card",
+        "particulars",
         "nothing",
     ] {
         paths.push(format!("{captive}/edit/{form}"));
@@ -449,6 +450,7 @@ async fn no_bad_form_is_a_server_error(app: &TestApp) {
         "no custody event added by nonsense"
     );
     assert!(stored.repatriation_wish.is_none());
+    assert!(stored.particulars.is_none(), "no particulars from nonsense");
     // Reads are audited, failed writes are not written: only reads were added.
     let events = app
         .store

@@ -1,7 +1,9 @@
 //! The store's tests as one binary, on SQLite and (with `REPATRIA_TEST_PG_URL`)
-//! PostgreSQL: store scenarios (`scenarios`) and signed checkpoints against an insider
-//! (`checkpoints`).
+//! PostgreSQL: store scenarios (`scenarios`), signed checkpoints against an insider
+//! (`checkpoints`) and the particulars of Art. 122 with their unique prisoner numbers
+//! (`particulars`).
 
 mod checkpoints;
 mod notifications;
+mod particulars;
 mod scenarios;

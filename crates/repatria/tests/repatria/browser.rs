@@ -1,6 +1,7 @@
 //! The web interface end to end in real headless Chromium: `repatria demo` on a free port,
 //! then the flows of `e2e/flows.mjs` (playwright-core driving Debian's `chromium`): log in,
-//! register a captive with two identity claims, find him by a transliterated spelling,
+//! register a captive with two identity claims, record his particulars (Art. 122) with a
+//! refusal, find him by a transliterated spelling,
 //! review and confirm a match, run the three-party exchange plan, and a journalist who
 //! sees no date of birth.
 //!
@@ -139,6 +140,7 @@ fn the_web_interface_works_in_a_real_browser() {
     for flow in [
         "log_in",
         "create_captive_with_two_identity_claims",
+        "record_particulars_with_a_refusal",
         "find_by_transliterated_name",
         "review_and_confirm_a_match",
         "three_party_exchange_plan",

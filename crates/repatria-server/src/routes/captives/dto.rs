@@ -7,8 +7,9 @@ use repatria_core::error::Validator;
 use repatria_core::{
     Captive, CaptiveId, CaptureReport, ClaimId, ClaimSource, Coordinates, CustodyEvent,
     CustodyEventKind, Deadline, Document, EventId, FacilityKind, FieldError, HealthCategory,
-    HealthRecord, IdentityClaim, Interview, InterviewId, NewCaptive, PartialDate, PartyCode,
-    Permission, PersonName, RepatriationWish, Role, Timestamp, WishRecord,
+    HealthRecord, IdentityClaim, Interview, InterviewId, NewCaptive, PartialDate, ParticularField,
+    Particulars, ParticularsText, PartyCode, Permission, PersonName, RepatriationWish, Role,
+    Timestamp, WishRecord,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -647,6 +648,82 @@ impl From<&repatria_core::DeathRecord> for DeathView {
     }
 }
 
+/// The person to be informed of the capture (GC III Art. 122).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonToInformInput {
+    /// At most 120 characters, on one line; needed when an address is given.
+    pub name: Option<String>,
+    /// At most 500 characters; lines allowed.
+    pub address: Option<String>,
+}
+
+/// The particulars of GC III Art. 122 and of the capture card (Annex IV B), all at once:
+/// they replace those recorded before, and a body with nothing given and nothing refused
+/// clears them. Text is trimmed and blank is absent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticularsInput {
+    /// At most 120 characters.
+    pub father_first_name: Option<String>,
+    /// At most 120 characters.
+    pub mother_maiden_name: Option<String>,
+    pub person_to_inform: Option<PersonToInformInput>,
+    /// Where his mail reaches him; at most 500 characters.
+    pub correspondence_address: Option<String>,
+    /// The family's address, as on the capture card; at most 500 characters.
+    pub family_address: Option<String>,
+    /// The number the detaining power gave him: letters and digits with spaces, `-`,
+    /// `/` or `.` between them, at most 40 characters; no other captive of the same
+    /// detaining power may have it (409 naming `prisoner_number`).
+    pub prisoner_number: Option<String>,
+    /// What the captive refused to give (GC III Art. 17: his right, not to be punished):
+    /// `father_first_name`, `mother_maiden_name`, `person_to_inform`,
+    /// `correspondence_address` or `family_address`. A refused field has no value.
+    #[serde(default)]
+    pub refused: Vec<String>,
+}
+
+impl ParticularsInput {
+    pub fn validate(self, by: &str, now: Timestamp) -> Result<Particulars, Vec<FieldError>> {
+        let mut v = Validator::new();
+        let refused: Vec<ParticularField> = self
+            .refused
+            .iter()
+            .enumerate()
+            .filter_map(|(i, word)| {
+                v.check(
+                    parse_word::<ParticularField>(word)
+                        .map_err(|e| e.within(&format!("refused[{i}]"))),
+                )
+            })
+            .collect();
+        let (inform_name, inform_address) = match self.person_to_inform {
+            Some(p) => (p.name, p.address),
+            None => (None, None),
+        };
+        let text = ParticularsText {
+            father_first_name: self.father_first_name,
+            mother_maiden_name: self.mother_maiden_name,
+            person_to_inform_name: inform_name,
+            person_to_inform_address: inform_address,
+            correspondence_address: self.correspondence_address,
+            family_address: self.family_address,
+            prisoner_number: self.prisoner_number,
+            refused,
+        };
+        let particulars = match Particulars::new(text, now, by) {
+            Ok(particulars) => Some(particulars),
+            Err(errors) => {
+                v.extend("", errors);
+                None
+            }
+        };
+        v.finish().map_err(errors_of)?;
+        Ok(particulars.expect("checked"))
+    }
+}
+
 /// The judicial proceedings a captive is held for (GC III Art. 115); a `reference` of
 /// `null` records that they ended.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -702,6 +779,49 @@ pub struct ProceedingsView {
     pub since: DateTime<Utc>,
     pub recorded_by: String,
     pub note: Option<String>,
+}
+
+/// The person to be informed of the capture (Art. 122).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PersonToInformView {
+    pub name: String,
+    pub address: Option<String>,
+}
+
+/// The particulars of Art. 122 and Annex IV: a field is `null` when not known or
+/// refused, and `refused` says which he refused (Art. 17).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ParticularsView {
+    pub father_first_name: Option<String>,
+    pub mother_maiden_name: Option<String>,
+    pub person_to_inform: Option<PersonToInformView>,
+    pub correspondence_address: Option<String>,
+    pub family_address: Option<String>,
+    /// Given by the detaining power; unique among its captives.
+    pub prisoner_number: Option<String>,
+    /// Words of the fields he refused to give.
+    pub refused: Vec<String>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+impl From<&Particulars> for ParticularsView {
+    fn from(p: &Particulars) -> Self {
+        ParticularsView {
+            father_first_name: p.father_first_name.clone(),
+            mother_maiden_name: p.mother_maiden_name.clone(),
+            person_to_inform: p.person_to_inform.as_ref().map(|i| PersonToInformView {
+                name: i.name.clone(),
+                address: i.address.clone(),
+            }),
+            correspondence_address: p.correspondence_address.clone(),
+            family_address: p.family_address.clone(),
+            prisoner_number: p.prisoner_number.clone(),
+            refused: p.refused.iter().map(|f| f.to_string()).collect(),
+            recorded_at: p.recorded_at,
+            recorded_by: p.recorded_by.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -862,6 +982,10 @@ pub struct CaptiveView {
     pub status: String,
     pub assessed_claim_id: Option<Uuid>,
     pub identity_claims: Vec<IdentityClaimView>,
+    /// The particulars of Art. 122 and Annex IV, for the roles that may read them
+    /// (`ReadParticulars`) and once recorded; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub particulars: Option<ParticularsView>,
     pub capture: CaptureView,
     pub timeline: Vec<CustodyEventView>,
     /// The current state of health (the newest assessment).
@@ -903,6 +1027,11 @@ impl CaptiveView {
             status: c.status().to_string(),
             assessed_claim_id: c.assessed_claim.map(|id| id.as_uuid()),
             identity_claims: c.claims.iter().map(IdentityClaimView::from).collect(),
+            particulars: c
+                .particulars
+                .as_ref()
+                .filter(|_| role.can(Permission::ReadParticulars))
+                .map(ParticularsView::from),
             capture: CaptureView {
                 captured_at: c.capture.captured_at,
                 place: c.capture.place.clone(),

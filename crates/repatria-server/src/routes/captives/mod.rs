@@ -282,18 +282,20 @@ async fn apply(
 /// Declares the operations that change a captive's record, each as
 /// `method "path" => handler(Body, Permission) |body, by| change`, documented by the doc
 /// comment before it: the handler reads the body as JSON and [`apply`]s the change that
-/// the expression makes of it (`by` is the acting user's name).
+/// the expression makes of it (`by` is the acting user's name). Answers beyond 200, 404
+/// and 422 follow in brackets after the permission: `[(status = 409, ...)]`.
 macro_rules! changes {
     ($(
         $(#[doc = $doc:tt])*
         $method:ident $path:tt => $name:ident($body_type:ident, $permission:ident)
+            $([$($more:tt)*])?
             |$body:ident, $by:pat_param| $make:expr;
     )*) => {$(
         $(#[doc = $doc])*
         #[utoipa::path($method, path = $path, tag = "captives", request_body = $body_type,
             params(("id" = String, Path, description = "captive id")),
             responses((status = 200, body = CaptiveView), (status = 404, body = ErrorBody),
-                (status = 422, body = ErrorBody)))]
+                (status = 422, body = ErrorBody) $(, $($more)*)?))]
         pub async fn $name(
             State(state): State<AppState>,
             Auth(user): Auth,
@@ -314,6 +316,16 @@ changes! {
     /// Marks one of the captive's identity claims as the assessed identity.
     put "/api/captives/{id}/assessed-identity" => set_assessed_identity(AssessedIdentityRequest, EditIdentity)
         |body, _| CaptiveChange::SetAssessedIdentity(body.validate()?);
+
+    /// Records the particulars of GC III Art. 122 and the capture card (Annex IV B):
+    /// father's first name, mother's maiden name, the person to be informed, the
+    /// addresses for correspondence and of the family, the prisoner number the detaining
+    /// power gave him, and what he refused to give (Art. 17). They replace those recorded
+    /// before; read back by the roles that may read them.
+    put "/api/captives/{id}/particulars" => set_particulars(ParticularsInput, EditParticulars)
+        [(status = 403, description = "the role may not record particulars", body = ErrorBody),
+         (status = 409, description = "the prisoner number is another captive's of the same detaining power (`fields.prisoner_number`)", body = ErrorBody)]
+        |body, by| CaptiveChange::SetParticulars(body.validate(by, Utc::now())?);
 
     /// Adds an event to the custody timeline; the status follows from the timeline.
     post "/api/captives/{id}/custody-events" => add_custody_event(CustodyEventInput, EditCustody)
