@@ -125,6 +125,17 @@ fn identity(c: &Captive) -> Identity {
     }
 }
 
+/// A particular of Art. 122 as a form prints it: refused (Art. 17), given or unknown.
+fn particular(c: &Captive, field: repatria_core::ParticularField) -> Entry {
+    let Some(p) = &c.particulars else {
+        return Entry::Unknown;
+    };
+    if p.refused.contains(&field) {
+        return Entry::Refused;
+    }
+    Entry::from(p.value(field))
+}
+
 fn party_name(parties: &[repatria_core::Party], code: &PartyCode) -> String {
     parties
         .iter()
@@ -173,12 +184,12 @@ pub fn capture_card(
         power: Entry::given(party_name(parties, &c.power_of_origin)),
         family_name: id.family_name,
         given_names: id.given_names,
-        father_first_name: Entry::Unknown,
+        father_first_name: particular(c, repatria_core::ParticularField::FatherFirstName),
         date_of_birth: id.date_of_birth,
         place_of_birth: id.place_of_birth,
         rank: id.rank,
         service_number: id.service_number,
-        family_address: Entry::Unknown,
+        family_address: particular(c, repatria_core::ParticularField::FamilyAddress),
         taken_prisoner_on: Entry::given(format!(
             "{}, {}",
             date(c.capture.captured_at),
@@ -186,7 +197,7 @@ pub fn capture_card(
         )),
         coming_from: Entry::from(coming_from),
         health: c.current_health().map(|h| h.category),
-        prisoner_number: Entry::Unknown,
+        prisoner_number: particular(c, repatria_core::ParticularField::PrisonerNumber),
         camp: Entry::from(card.place.clone()),
         date: date(today),
     })
@@ -237,13 +248,13 @@ pub fn death_certificate(
         )),
         power: Entry::given(party_name(parties, &c.power_of_origin)),
         name,
-        father_first_name: Entry::Unknown,
-        mother_maiden_name: Entry::Unknown,
+        father_first_name: particular(c, repatria_core::ParticularField::FatherFirstName),
+        mother_maiden_name: particular(c, repatria_core::ParticularField::MotherMaidenName),
         birth,
         death: Entry::given(format!("{}, {}", death.place, date(death.died_at))),
         rank: id.rank,
         service_number: id.service_number,
-        family_address: Entry::Unknown,
+        family_address: particular(c, repatria_core::ParticularField::FamilyAddress),
         taken_prisoner: Entry::given(format!(
             "{}, {}",
             c.capture.place,

@@ -55,6 +55,12 @@ pub const COLUMNS: &[(&str, bool)] = &[
     ("service_number", false),
     ("date_of_birth", false),
     ("place_of_birth", true),
+    ("father_first_name", true),
+    ("mother_maiden_name", true),
+    ("person_to_inform", true),
+    ("correspondence_address", true),
+    ("family_address", true),
+    ("prisoner_number", true),
     ("status", false),
     ("place", false),
     ("facility", false),
@@ -116,6 +122,16 @@ pub fn dispatch_row(n: &Notification, captive: &Captive) -> Value {
         ];
         parts.into_iter().flatten().collect::<Vec<_>>().join("; ")
     });
+    let particular = |field: repatria_core::ParticularField| -> Value {
+        let Some(p) = &captive.particulars else {
+            return Value::Null;
+        };
+        if p.refused.contains(&field) {
+            return Value::from(REFUSED);
+        }
+        p.value(field).map(Value::from).unwrap_or(Value::Null)
+    };
+    use repatria_core::ParticularField as PF;
     json!({
         "notification": n.id.to_string(),
         "kind": n.kind.as_str(),
@@ -130,6 +146,12 @@ pub fn dispatch_row(n: &Notification, captive: &Captive) -> Value {
         "service_number": given("service_number", claim.and_then(|c| c.service_number.clone())),
         "date_of_birth": given("date_of_birth", claim.and_then(|c| c.date_of_birth.map(|d| d.to_string()))),
         "place_of_birth": claim.and_then(|c| c.place_of_birth.clone()),
+        "father_first_name": particular(PF::FatherFirstName),
+        "mother_maiden_name": particular(PF::MotherMaidenName),
+        "person_to_inform": particular(PF::PersonToInform),
+        "correspondence_address": particular(PF::CorrespondenceAddress),
+        "family_address": particular(PF::FamilyAddress),
+        "prisoner_number": particular(PF::PrisonerNumber),
         "status": captive.status().as_str(),
         "place": event.and_then(|e| e.place.clone()),
         "facility": event.and_then(|e| e.facility.map(|f| f.as_str())),

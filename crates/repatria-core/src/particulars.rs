@@ -234,6 +234,23 @@ impl Particulars {
     }
 
     /// Whether `field` has a value.
+    /// The text of one particular as a form or a list prints it (the person to inform as
+    /// "name, address"); `None` when not given.
+    pub fn value(&self, field: ParticularField) -> Option<String> {
+        use ParticularField as F;
+        match field {
+            F::FatherFirstName => self.father_first_name.clone(),
+            F::MotherMaidenName => self.mother_maiden_name.clone(),
+            F::FamilyAddress => self.family_address.clone(),
+            F::CorrespondenceAddress => self.correspondence_address.clone(),
+            F::PrisonerNumber => self.prisoner_number.clone(),
+            F::PersonToInform => self.person_to_inform.as_ref().map(|t| match &t.address {
+                Some(address) => format!("{}, {address}", t.name),
+                None => t.name.clone(),
+            }),
+        }
+    }
+
     pub fn has_value(&self, field: ParticularField) -> bool {
         use ParticularField as F;
         match field {

@@ -6,6 +6,7 @@ pub mod captives;
 pub mod dashboard;
 pub(crate) mod exchange;
 pub mod exchanges;
+pub(crate) mod forms;
 pub mod imports;
 pub(crate) mod matches;
 pub(crate) mod media;
@@ -78,6 +79,10 @@ fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .routes(routes!(captives::record_capture_card_sent))
         .routes(routes!(captives::set_proceedings))
         .routes(routes!(captives::record_death))
+        .routes(routes!(forms::capture_card_pdf))
+        .routes(routes!(forms::capture_card_page))
+        .routes(routes!(forms::capture_cards))
+        .routes(routes!(forms::death_certificate_pdf))
         .routes(routes!(captives::close_death_enquiry))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::get))

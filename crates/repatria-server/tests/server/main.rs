@@ -6,6 +6,7 @@
 mod api;
 mod bounds;
 mod exchanges;
+mod notifications;
 mod particulars;
 mod web;
 mod web_accounts;
