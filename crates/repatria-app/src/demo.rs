@@ -14,7 +14,7 @@ use repatria_core::{
     InterviewId, NewCaptive, PartialDate, ParticularField, Particulars, ParticularsText, Party,
     PartyCode, PersonName, RepatriationWish, Timestamp, WishRecord,
 };
-use repatria_store::{Actor, SqlStore};
+use repatria_store::{Actor, SqlStore, StoreError};
 use uuid::Uuid;
 
 /// Why the demo scenario could not be loaded.
@@ -249,7 +249,60 @@ pub async fn load(
     store.import_captives(&actor, batch, now).await?;
     tracing_scenario(store, now).await?;
     exchange_scenario(store, now).await?;
+    notification_scenario(store, now).await?;
     Ok(count)
+}
+
+/// What the bureau has sent: the notifications for Russia dispatched once through the
+/// ICRC (those for the DPRK, the story's soldiers among them, still wait), and one death
+/// recorded in full with its Art. 121 enquiry open; the other deaths of the generated
+/// registry wait for their records.
+async fn notification_scenario(store: &SqlStore, now: Timestamp) -> Result<(), DemoError> {
+    let registrar = Actor::new("demo-registrar");
+    let ru = PartyCode::parse("RU").map_err(|e| repatria_core::DomainError::Invalid(vec![e]))?;
+    match crate::notifications::dispatch(store, &registrar, &ru, "ICRC Central Tracing Agency", now)
+        .await
+    {
+        Ok(_) | Err(StoreError::Conflict(_)) => {}
+        Err(other) => return Err(other.into()),
+    }
+    let incomplete = store
+        .all_captives()
+        .await?
+        .into_iter()
+        .find(|c| c.death_incomplete());
+    if let Some(captive) = incomplete {
+        let died = captive
+            .timeline
+            .iter()
+            .find(|e| e.kind == CustodyEventKind::Died)
+            .map(|e| e.at)
+            .unwrap_or(now);
+        let death = repatria_core::NewDeath {
+            died_at: Some(died),
+            place: Some("Camp infirmary (fictional)".into()),
+            cause: Some("Cause under enquiry (fictional)".into()),
+            circumstances: Some("Found unconscious in the barracks (fictional).".into()),
+            certified_by: Some("Camp doctor (fictional)".into()),
+            burial: Some(repatria_core::Burial {
+                buried_at: Some(died + Duration::days(2)),
+                place: Some("Near the camp (fictional)".into()),
+                cemetery: Some("Cemetery of the camp (fictional)".into()),
+                grave: Some("Row 1, grave 3".into()),
+                marking: Some("Wooden cross with name and prisoner number".into()),
+            }),
+            enquiry_required: true,
+        };
+        store
+            .change_captive(
+                &Actor::new("demo-medical"),
+                captive.id,
+                repatria_store::CaptiveChange::RecordDeath(Box::new(death), EventId(id())),
+                now,
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Two exchanges as they stand in the middle of the work: one agreed and at the

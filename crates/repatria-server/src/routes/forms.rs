@@ -159,7 +159,7 @@ fn print_page() -> &'static minijinja::Environment<'static> {
 }
 
 /// The card as the print page shows it: one row per numbered field of Annex IV B.
-fn card_page(card: &CaptureCard) -> minijinja::Value {
+fn card_page(card: &CaptureCard, pdf: String) -> minijinja::Value {
     let langs: Vec<&'static CardLabels> = std::iter::once(card.languages.0)
         .chain(card.languages.1)
         .map(|l| &labels(l).card)
@@ -226,6 +226,7 @@ fn card_page(card: &CaptureCard) -> minijinja::Value {
         rows => rows,
         refused => refused,
         date => card.date.clone(),
+        pdf => pdf,
     }
 }
 
@@ -306,7 +307,13 @@ pub async fn capture_card_page(
         .await?;
     let html = print_page()
         .get_template("capture-card.html")
-        .and_then(|t| t.render(card_page(&card)))
+        .and_then(|t| {
+            let pdf = match query.occasion {
+                Some(o) => format!("/api/captives/{id}/capture-card.pdf?occasion={o}"),
+                None => format!("/api/captives/{id}/capture-card.pdf"),
+            };
+            t.render(card_page(&card, pdf))
+        })
         .map_err(|e| ApiError::Internal(format!("the card's page failed: {e}")))?;
     Ok(Html(html).into_response())
 }

@@ -274,6 +274,8 @@ const FORMS: &[(&str, &str, &str)] = &[
     ("languages", "PUT", "languages"),
     ("capture_card", "POST", "capture-card"),
     ("particulars", "PUT", "particulars"),
+    ("death", "POST", "death"),
+    ("enquiry", "POST", "death/enquiry/close"),
 ];
 
 fn form_of(name: &str) -> Option<(Method, &'static str)> {

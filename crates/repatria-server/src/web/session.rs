@@ -381,6 +381,7 @@ fn permissions(role: Role) -> BTreeMap<&'static str, bool> {
         ("read_medical_notes", ReadMedicalNotes),
         ("read_particulars", ReadParticulars),
         ("edit_particulars", EditParticulars),
+        ("record_death", RecordDeath),
         ("read_audit", ReadAudit),
         ("plan_exchange", PlanExchange),
         ("read_exchanges", ReadExchanges),

@@ -744,6 +744,7 @@ async fn no_bad_request_to_any_endpoint_is_a_500(app: &TestApp) {
         ("POST", format!("/api/captives/{id}/death")),
         ("POST", format!("/api/captives/{id}/death/enquiry/close")),
         ("POST", "/api/notifications/dispatches".to_string()),
+        ("POST", "/api/capture-cards".to_string()),
         (
             "POST",
             "/api/notifications/00000000-0000-0000-0000-000000000000/corrections".to_string(),
@@ -1196,6 +1197,14 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         sent.body["items"][0]["id"].as_str().unwrap()
     );
     let notice_readers = "admin registrar tracing_officer icrc_delegate";
+    let full_readers = "admin registrar investigator tracing_officer icrc_delegate";
+    let dead = app.create_captive(captive("Кимов", "Борис", "KP")).await;
+    app.post(
+        &format!("/api/captives/{dead}/death"),
+        json!({ "died_at": "2025-01-20T10:00:00Z", "place": "Camp 3", "cause": "wounds", "certified_by": "Camp doctor" }),
+    )
+    .await
+    .expect_status(StatusCode::OK);
     let dispatchers = "admin registrar tracing_officer";
     let death = json!({ "died_at": "2025-01-20T10:00:00Z", "place": "Camp 3", "cause": "wounds",
                         "certified_by": "Camp doctor", "enquiry_required": true });
@@ -1423,6 +1432,10 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         ("POST", "COMPLETE".into(), Box::new(|| json!({})), negotiators),
         ("PUT", c("/proceedings"), Box::new(|| json!({ "reference": "Case 1/2025" })), "admin registrar"),
         ("GET", "/api/dashboard/overdue?kind=capture_card&limit=5".into(), Box::new(|| Value::Null), readers),
+        ("GET", c("/capture-card.pdf"), Box::new(|| Value::Null), full_readers),
+        ("GET", c("/capture-card"), Box::new(|| Value::Null), full_readers),
+        ("POST", "/api/capture-cards".into(), Box::new({ let id = id.clone(); move || json!({ "captives": [id] }) }), full_readers),
+        ("GET", format!("/api/captives/{dead}/death-certificate.pdf"), Box::new(|| Value::Null), full_readers),
         ("GET", "/api/notifications?state=dispatched".into(), Box::new(|| Value::Null), notice_readers),
         ("GET", notification.clone(), Box::new(|| Value::Null), notice_readers),
         ("POST", format!("{notification}/corrections"), Box::new(|| json!({ "note": "The place of capture is Hill 203." })), dispatchers),
