@@ -418,7 +418,24 @@ async fn the_capture_cards_read_back_in_both_languages_with_names_in_their_own_s
     assert_eq!(status, StatusCode::OK);
     assert!(kind.starts_with("text/html"));
     let page = String::from_utf8(page).unwrap();
-    assert!(page.contains("150mm 105mm") && page.contains("정철") && page.contains("UA-PW-000001"));
+    assert!(
+        page.contains("정철") && page.contains("UA-PW-000001"),
+        "{page}"
+    );
+    assert!(
+        page.contains("/static/capture-card.css") && !page.contains("<style"),
+        "no inline style (CSP)"
+    );
+    let css = app
+        .client
+        .get(format!("{}/static/capture-card.css", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        css.text().await.unwrap().contains("size: 150mm 105mm"),
+        "printed at the card's size"
+    );
 
     // The story's two cards as images, for the documentation (pdftoppm, when present).
     if let Ok(dir) = std::env::var("REPATRIA_CARD_SCREENSHOTS") {
