@@ -112,6 +112,29 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from rows read with one more than `limit`: the extra row says there is a
+    /// next page, which starts after the last item kept (`cursor` of it).
+    pub(crate) fn cut(
+        mut items: Vec<T>,
+        total: i64,
+        limit: u32,
+        cursor: impl Fn(&T) -> String,
+    ) -> Page<T> {
+        let next = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(cursor)
+        } else {
+            None
+        };
+        Page {
+            items,
+            total: total as u64,
+            next,
+        }
+    }
+}
+
 /// A change to one captive's record; each is one audited operation.
 #[derive(Debug, Clone)]
 pub enum CaptiveChange {

@@ -270,18 +270,8 @@ impl SqlStore {
         }
         sql.push(&format!(" ORDER BY created_at, id LIMIT {}", limit + 1));
         let rows = sql.query().fetch_all(&self.pool).await?;
-        let mut items = rows.iter().map(read).collect::<Result<Vec<_>>>()?;
-        let next = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|n| n.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page {
-            items,
-            total: total as u64,
-            next,
-        })
+        let items = rows.iter().map(read).collect::<Result<Vec<_>>>()?;
+        Ok(Page::cut(items, total, limit, |n| n.id.to_string()))
     }
 
     /// One notification; `NotFound` for an unknown id.

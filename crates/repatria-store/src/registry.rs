@@ -400,21 +400,11 @@ impl SqlStore {
         }
         list.push(&format!(" ORDER BY c.id LIMIT {}", limit + 1));
         let rows = list.query().fetch_all(&self.pool).await?;
-        let mut items = rows
+        let items = rows
             .iter()
             .map(|row| decode_row(Captive::WHAT, row))
             .collect::<Result<Vec<Captive>>>()?;
-        let next = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|c| c.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page {
-            items,
-            total: total as u64,
-            next,
-        })
+        Ok(Page::cut(items, total, limit, |c| c.id.to_string()))
     }
 
     /// Applies one change to a captive's record under a row lock, with its audit event.

@@ -63,6 +63,11 @@ async fn bytes(
     (status, kind, response.bytes().await.unwrap().to_vec())
 }
 
+/// A GET of a file: status, content type and bytes.
+async fn file(app: &TestApp, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+    bytes(app, token, reqwest::Method::GET, path, None).await
+}
+
 /// A PDF's text with runs of blanks read as one (the extraction spaces Hangul widely).
 fn pdf_text(pdf: &[u8]) -> String {
     pdf_extract::extract_text_from_mem(pdf)
@@ -211,14 +216,7 @@ async fn art_70_the_wounded_soldiers_card_is_due_on_the_day_of_capture_and_again
         "/api/notifications/dispatches/{}",
         dispatch["id"].as_str().unwrap()
     );
-    let (status, kind, csv) = bytes(
-        app,
-        &registrar,
-        reqwest::Method::GET,
-        &format!("{d}/notifications.csv"),
-        None,
-    )
-    .await;
+    let (status, kind, csv) = file(app, &registrar, &format!("{d}/notifications.csv")).await;
     assert_eq!(
         (status, kind.as_str()),
         (StatusCode::OK, "text/csv; charset=utf-8")
@@ -234,14 +232,7 @@ async fn art_70_the_wounded_soldiers_card_is_due_on_the_day_of_capture_and_again
         csv.lines().filter(|l| l.contains(",capture_card,")).count(),
         3
     );
-    let (_, kind, cover) = bytes(
-        app,
-        &registrar,
-        reqwest::Method::GET,
-        &format!("{d}/cover.pdf"),
-        None,
-    )
-    .await;
+    let (_, kind, cover) = file(app, &registrar, &format!("{d}/cover.pdf")).await;
     assert_eq!(kind, "application/pdf");
     let cover = pdf_text(&cover);
     assert!(
@@ -299,15 +290,9 @@ async fn art_70_the_wounded_soldiers_card_is_due_on_the_day_of_capture_and_again
         waiting["total"], 1,
         "the weekly health report (Art. 122), not the visit"
     );
-    let csv = bytes(
-        app,
-        &delegate,
-        reqwest::Method::GET,
-        &format!("{d}/notifications.csv"),
-        None,
-    )
-    .await
-    .2;
+    let csv = file(app, &delegate, &format!("{d}/notifications.csv"))
+        .await
+        .2;
     assert!(String::from_utf8(csv).unwrap().contains("KP-771234"));
 }
 
@@ -324,12 +309,10 @@ async fn the_capture_cards_read_back_in_both_languages_with_names_in_their_own_s
     )
     .await
     .expect_status(StatusCode::OK);
-    let (status, kind, pdf) = bytes(
+    let (status, kind, pdf) = file(
         app,
         &registrar,
-        reqwest::Method::GET,
         &format!("/api/captives/{first}/capture-card.pdf"),
-        None,
     )
     .await;
     assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/pdf"));
@@ -358,12 +341,10 @@ async fn the_capture_cards_read_back_in_both_languages_with_names_in_their_own_s
     ] {
         assert!(text.contains(&squeeze(label)), "{label} missing: {text}");
     }
-    let (_, _, pdf) = bytes(
+    let (_, _, pdf) = file(
         app,
         &registrar,
-        reqwest::Method::GET,
         &format!("/api/captives/{second}/capture-card.pdf"),
-        None,
     )
     .await;
     let text = pdf_text(&pdf);
@@ -407,12 +388,10 @@ async fn the_capture_cards_read_back_in_both_languages_with_names_in_their_own_s
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
 
     // The print page: the same card, at its size.
-    let (status, kind, page) = bytes(
+    let (status, kind, page) = file(
         app,
         &registrar,
-        reqwest::Method::GET,
         &format!("/api/captives/{first}/capture-card"),
-        None,
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -443,12 +422,10 @@ async fn the_capture_cards_read_back_in_both_languages_with_names_in_their_own_s
             ("37-capture-card-wounded-soldier", &first),
             ("38-capture-card-second-soldier", &second),
         ] {
-            let (_, _, pdf) = bytes(
+            let (_, _, pdf) = file(
                 app,
                 &registrar,
-                reqwest::Method::GET,
                 &format!("/api/captives/{id}/capture-card.pdf"),
-                None,
             )
             .await;
             let file = std::path::Path::new(&dir).join(format!("{name}.pdf"));
@@ -472,14 +449,7 @@ async fn art_120_a_death_is_recorded_notified_certified_and_its_enquiry_listed_u
     let registrar = app.user("registrar-1", Role::Registrar).await;
     let id = app.create_captive(wounded_soldier()).await;
     let path = format!("/api/captives/{id}");
-    let (status, _, _) = bytes(
-        app,
-        &registrar,
-        reqwest::Method::GET,
-        &format!("{path}/death-certificate.pdf"),
-        None,
-    )
-    .await;
+    let (status, _, _) = file(app, &registrar, &format!("{path}/death-certificate.pdf")).await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -512,14 +482,7 @@ async fn art_120_a_death_is_recorded_notified_certified_and_its_enquiry_listed_u
     assert_eq!(notified["total"], 1);
     let dashboard = app.get_as(&registrar, "/api/dashboard").await.body;
     assert_eq!(dashboard["enquiries_open"][0]["captive_id"], id.as_str());
-    let (status, kind, pdf) = bytes(
-        app,
-        &registrar,
-        reqwest::Method::GET,
-        &format!("{path}/death-certificate.pdf"),
-        None,
-    )
-    .await;
+    let (status, kind, pdf) = file(app, &registrar, &format!("{path}/death-certificate.pdf")).await;
     assert_eq!((status, kind.as_str()), (StatusCode::OK, "application/pdf"));
     let text = pdf_text(&pdf);
     for expected in ["septicaemia", "Plot 14, grave 7", "정철", "2025-01-15"] {
