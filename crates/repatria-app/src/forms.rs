@@ -291,6 +291,22 @@ async fn printed(
         .await
 }
 
+/// One captive's capture card filled from his record (for the print page), the read
+/// audited.
+pub async fn read_capture_card(
+    store: &SqlStore,
+    actor: &Actor,
+    id: CaptiveId,
+    occasion: Option<EventId>,
+    now: Timestamp,
+) -> Result<CaptureCard, FormError> {
+    let captive = store.get_captive(id).await?;
+    let parties = store.list_parties().await?;
+    let card = capture_card(&captive, &parties, store.notice_policy(), occasion, now)?;
+    printed(store, actor, "capture_card", &[id], now).await?;
+    Ok(card)
+}
+
 /// One captive's capture card as a PDF (both sides). Audited.
 pub async fn capture_card_pdf(
     store: &SqlStore,
@@ -299,10 +315,7 @@ pub async fn capture_card_pdf(
     occasion: Option<EventId>,
     now: Timestamp,
 ) -> Result<Vec<u8>, FormError> {
-    let captive = store.get_captive(id).await?;
-    let parties = store.list_parties().await?;
-    let card = capture_card(&captive, &parties, store.notice_policy(), occasion, now)?;
-    printed(store, actor, "capture_card", &[id], now).await?;
+    let card = read_capture_card(store, actor, id, occasion, now).await?;
     Ok(repatria_documents::capture_cards(std::slice::from_ref(
         &card,
     ))?)
@@ -364,4 +377,99 @@ pub async fn death_certificate_pdf(
     let certificate = death_certificate(&captive, &parties, now)?;
     printed(store, actor, "death_certificate", &[id], now).await?;
     Ok(repatria_documents::death_certificate(&certificate)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use repatria_core::fixtures;
+    use repatria_core::{CustodyEvent, CustodyEventKind, FacilityKind, NoticePolicy, Party};
+
+    fn parties() -> Vec<Party> {
+        vec![
+            Party::new("UA", "Ukraine").unwrap(),
+            Party::new("KP", "DPRK").unwrap(),
+        ]
+    }
+
+    fn soldier() -> Captive {
+        let mut new = fixtures::new_captive("KP", "리", "정철");
+        new.detaining_power = fixtures::party("UA");
+        new.languages = vec![];
+        fixtures::captive(CaptiveId(fixtures::next_uuid()), new)
+    }
+
+    #[test]
+    fn the_form_speaks_the_detaining_powers_language_and_his() {
+        let mut c = soldier();
+        assert_eq!(
+            languages_for(&c),
+            (Language::Ukrainian, Some(Language::Korean)),
+            "no language recorded: his power's"
+        );
+        c.languages = vec!["ru".into(), "ko".into()];
+        assert_eq!(
+            languages_for(&c),
+            (Language::Ukrainian, Some(Language::Russian)),
+            "the first language he understands that the bureau prints"
+        );
+        c.languages = vec!["uk".into()];
+        assert_eq!(
+            languages_for(&c),
+            (Language::Ukrainian, None),
+            "once when the same"
+        );
+        assert_eq!(
+            language_of_party(&PartyCode::parse("FR").unwrap()),
+            Language::English
+        );
+    }
+
+    #[test]
+    fn a_card_after_a_transfer_names_where_he_came_from_and_his_refusals() {
+        let mut c = soldier();
+        c.claims[0].refused_fields = vec!["date_of_birth".into()];
+        let at = c.capture.captured_at + chrono::Duration::days(3);
+        c.add_custody_event(
+            CustodyEvent {
+                id: EventId(uuid::Uuid::from_u128(77)),
+                kind: CustodyEventKind::Transferred,
+                at,
+                place: Some("Camp 3".into()),
+                facility: Some(FacilityKind::Camp),
+                note: None,
+                recorded_by: "registrar".into(),
+            },
+            at,
+        )
+        .unwrap();
+        let policy = NoticePolicy::default();
+        let newest = capture_card(&c, &parties(), &policy, None, at).unwrap();
+        assert_eq!(newest.camp, Entry::given("Camp 3"));
+        assert_eq!(
+            newest.coming_from,
+            Entry::from(Some(c.capture.place.clone()))
+        );
+        assert_eq!(newest.date_of_birth, Entry::Refused);
+        assert_eq!(newest.family_name, Entry::given("리"));
+        assert_eq!(newest.power, Entry::given("DPRK"));
+        let first = capture_card(&c, &parties(), &policy, Some(c.timeline[0].id), at).unwrap();
+        assert_eq!(
+            first.coming_from,
+            Entry::Unknown,
+            "the first card comes from nowhere"
+        );
+        let none = capture_card(
+            &c,
+            &parties(),
+            &policy,
+            Some(EventId(uuid::Uuid::from_u128(5))),
+            at,
+        );
+        assert!(matches!(none, Err(DomainError::Rule { field, .. }) if field == "occasion"));
+        assert!(
+            death_certificate(&c, &parties(), at).is_err(),
+            "no death recorded"
+        );
+    }
 }

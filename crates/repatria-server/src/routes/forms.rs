@@ -279,32 +279,15 @@ pub async fn capture_card_page(
 ) -> ApiResult<Response> {
     may_print(&user, &raw)?;
     let id = captive_id(&raw)?;
-    let now = Utc::now();
-    let captive = state
-        .store
-        .get_captive(id)
-        .await
-        .map_err(|e| ApiError::store("captive", &raw, e))?;
-    let parties = state.store.list_parties().await?;
-    let card = app::capture_card(
-        &captive,
-        &parties,
-        state.store.notice_policy(),
+    let card = app::read_capture_card(
+        &state.store,
+        &user.actor(),
+        id,
         query.occasion.map(EventId),
-        now,
+        Utc::now(),
     )
-    .map_err(|e| ApiError::store("captive", &raw, e.into()))?;
-    state
-        .store
-        .record_read(
-            &user.actor(),
-            repatria_store::AuditAction::DocumentPrint,
-            "captive",
-            &raw,
-            serde_json::json!({ "form": "capture_card", "page": true }),
-            now,
-        )
-        .await?;
+    .await
+    .map_err(failed(&raw))?;
     let html = print_page()
         .get_template("capture-card.html")
         .and_then(|t| {
