@@ -1185,9 +1185,7 @@ async fn every_endpoint_answers_every_role_as_the_permission_matrix_says(app: &T
         dispatch.body["id"].as_str().unwrap()
     );
     let sent = app
-        .get(&format!(
-            "/api/notifications?state=dispatched&power_of_origin=KP&limit=1"
-        ))
+        .get("/api/notifications?state=dispatched&power_of_origin=KP&limit=1")
         .await
         .expect_status(StatusCode::OK);
     let notification = format!(
