@@ -36,7 +36,7 @@ use crate::AppState;
 /// Notifications shown on a page of the list.
 const PAGE: usize = 50;
 /// Rows of a dispatch shown on a page of the dispatch.
-const ROWS_PAGE: usize = 100;
+const ROWS_PAGE: usize = 50;
 /// The channel a dispatch goes by unless the form says otherwise (the API's default).
 const DEFAULT_VIA: &str = "ICRC Central Tracing Agency";
 
@@ -287,11 +287,19 @@ async fn render_show(ui: &Ui, id: &str, form: CorrectionForm, notice: bool) -> R
         Ok(n) => n,
         Err(failure) => return ui.fail(failure),
     };
+    // What a correction corrects, to name it by its kind and time.
+    let corrected = match n.corrects {
+        Some(original) => ui
+            .get::<NotificationView>(&format!("/api/notifications/{original}"))
+            .await
+            .ok(),
+        None => None,
+    };
     let invalid = !form.errors.is_empty();
     ui.render_form(
         "notifications/show.html",
         context! {
-            n, notice,
+            n, notice, corrected,
             may_dispatch => ui.user.role.can(Permission::DispatchNotifications),
             values => form.values,
             errors => form.errors,

@@ -400,9 +400,15 @@ async fn a_notification_is_corrected_by_a_new_one(app: &TestApp) {
     let text = correction.text();
     assert!(text.contains("The correction is recorded"), "{text}");
     assert!(text.contains("1996-04-02, not 1996-02-04"), "{text}");
-    assert!(correction
-        .html
-        .contains(&format!("href=\"/notifications/{first}\"")));
+    let corrects = section(&correction, "corrects", "</dd>");
+    assert!(
+        corrects.contains(&format!("href=\"/notifications/{first}\"")),
+        "{corrects}"
+    );
+    assert!(
+        corrects.contains("Capture · 2025-03-09 06:30 UTC"),
+        "{corrects}"
+    );
     // It waits in the list, marked as correcting the first.
     let list = officer
         .get(&format!("/notifications?captive={kim}&kind=correction"))
