@@ -383,6 +383,124 @@ await flow("own_password_tokens_and_second_factor", async (pages) => {
   check(!new URL(page.url()).pathname.startsWith("/login"), `logged in with the code: ${page.url()}`);
 });
 
+await flow("notifications_dispatch_to_a_power", async (pages) => {
+  // The registrar finds Korea's pending notifications, late ones marked, and sends them.
+  const { page } = await loginAs(browser, "registrar");
+  pages.push(page);
+  await page.getByRole("link", { name: "Notifications", exact: true }).click();
+  await page.getByRole("heading", { name: "Notifications to the powers of origin" }).waitFor();
+  const filter = page.getByRole("search", { name: "Filter notifications" });
+  await filter.getByLabel("State").selectOption("pending");
+  await filter.getByLabel("Power of origin").selectOption("KP");
+  await filter.getByRole("button", { name: "Filter" }).click();
+  await page.waitForURL(/power_of_origin=KP/);
+  const rows = page.locator("#notifications tbody tr");
+  const listed = await rows.count();
+  check(listed > 0, "Korea has pending notifications");
+  for (const power of await rows.locator("td:nth-child(4)").allInnerTexts()) {
+    check(power.trim() === "KP", `only Korea's are listed: ${power}`);
+  }
+  await filter.getByLabel("Overdue only").check();
+  await filter.getByRole("button", { name: "Filter" }).click();
+  await page.waitForURL(/overdue=true/);
+  const late = page.locator("#notifications tbody tr");
+  check((await late.count()) > 0, "some of Korea's are late");
+  check((await page.locator("#notifications tbody tr:not(.overdue)").count()) === 0, "every late one is marked");
+  check(/Overdue/.test(await late.first().innerText()), "the row says it is late");
+  const captive = late.first().locator("a[href^='/captives/']");
+  check(/^\/captives\/[0-9a-f-]{36}$/.test(await captive.getAttribute("href")), "the row links to the captive");
+  const expected = (await api("registrar", "GET", "/api/notifications?state=pending&power_of_origin=KP&limit=1")).total;
+
+  const form = page.locator("#dispatch");
+  await form.getByLabel("Power of origin").selectOption("KP");
+  check((await form.getByLabel("Via").inputValue()) === "ICRC Central Tracing Agency", "the channel defaults to the Agency");
+  await form.getByRole("button", { name: "Dispatch" }).click();
+  await page.waitForURL(/\/notifications\/dispatches\/[0-9a-f-]{36}\?sent=1/);
+  check((await page.getByRole("status").innerText()).includes(`${expected} → KP`), "the dispatch says what it sent");
+  check((await page.getByTestId("dispatch-count").innerText()).trim() === String(expected), "its count");
+  check((await page.locator("#counts tbody tr").count()) > 0, "its counts by kind");
+  check(/[가-힣]/.test(await page.locator("#sent-rows").innerText()), "the rows as sent name the Koreans");
+  const dispatchUrl = page.url().replace(/\?.*$/, "");
+
+  // Its documents come through the page's session: the cover list is a PDF to print.
+  const cover = page.getByRole("link", { name: "Cover list to sign (PDF)" });
+  const answer = await page.request.get(new URL(await cover.getAttribute("href"), base).toString());
+  check(answer.status() === 200, `the cover list downloads: ${answer.status()}`);
+  check(answer.headers()["content-type"] === "application/pdf", `as a PDF: ${answer.headers()["content-type"]}`);
+  check((await answer.body()).subarray(0, 4).toString() === "%PDF", "a PDF file");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "List (CSV)" }).click()]);
+  const csv = readFileSync(await download.path(), "utf8");
+  check(csv.trim().split("\n").length === expected + 1, `the CSV has a row per notification: ${csv.slice(0, 200)}`);
+
+  // Sent once: a second dispatch is refused with the API's reason.
+  await page.goto(`${base}/notifications`);
+  await page.locator("#dispatch").getByLabel("Power of origin").selectOption("KP");
+  await page.locator("#dispatch").getByRole("button", { name: "Dispatch" }).click();
+  await page.getByRole("alert").filter({ hasText: "no notification is pending for KP" }).waitFor();
+  check(await page.locator(`#dispatches a[href='${new URL(dispatchUrl).pathname}']`).count() === 1, "the dispatch is listed");
+
+  // The ICRC delegate reads what was sent and sends nothing.
+  const delegate = await loginAs(browser, "icrc_delegate");
+  pages.push(delegate.page);
+  await delegate.page.getByRole("link", { name: "Notifications", exact: true }).click();
+  check(!(await delegate.page.locator("#dispatch").count()), "no dispatch form for the delegate");
+  check(!(await delegate.page.locator("#notifications .badge", { hasText: /Pending|Overdue/ }).count()), "nothing pending shown");
+  await delegate.page.goto(dispatchUrl);
+  check((await delegate.page.getByTestId("dispatch-count").innerText()).trim() === String(expected), "the delegate reads the dispatch");
+});
+
+await flow("dashboard_deaths_enquiries_and_overdue", async (pages) => {
+  // Preconditions through the API: one death without its record, one under enquiry.
+  const held = (await api("admin", "GET", "/api/captives?status=in_custody&limit=60")).items;
+  check(held.length >= 50, "enough captives in custody");
+  const [dead, enquired] = [held[held.length - 1], held[held.length - 2]];
+  const now = new Date(Date.now() - 60000).toISOString();
+  await api("registrar", "POST", `/api/captives/${dead.id}/custody-events`, {
+    kind: "died", at: now, place: "Camp 1 (fictional)", facility: "camp",
+  });
+  await api("registrar", "POST", `/api/captives/${enquired.id}/death`, {
+    died_at: now, place: "Camp 1 (fictional)", cause: "unknown", certified_by: "Camp doctor", enquiry_required: true,
+  });
+  const { page } = await loginAs(browser, "registrar");
+  pages.push(page);
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  const deaths = page.locator("#deaths-incomplete");
+  check(await deaths.locator(`a[href='/captives/${dead.id}']`).count() === 1, "the death without a record is listed");
+  check(await page.locator(`#enquiries-open a[href='/captives/${enquired.id}']`).count() === 1, "the open enquiry is listed");
+  const overdueRows = page.locator("section[aria-labelledby=overdue] tbody tr");
+  check(/Capture card: (on capture|arrival at a camp|admission to hospital|transfer)/.test(await overdueRows.allInnerTexts().then((t) => t.join("\n"))),
+    "overdue capture cards name their occasion");
+  const pending = Number((await page.getByTestId("notifications-pending").innerText()).replace(/,/g, ""));
+  check(pending > 0, "notifications wait");
+
+  // The overdue notifications, from the dashboard's link.
+  await page.getByRole("link", { name: "Overdue", exact: true }).click();
+  await page.waitForURL(/\/notifications\?state=pending&overdue=true/);
+  check((await page.locator("#notifications tbody tr").count()) > 0, "late notifications are listed");
+  check((await page.locator("#notifications tbody tr:not(.overdue)").count()) === 0, "and only late ones");
+
+  // The captive of the incomplete death, from the dashboard.
+  await page.goto(`${base}/`);
+  await deaths.locator(`a[href='/captives/${dead.id}']`).click();
+  await page.waitForURL(new RegExp(`/captives/${dead.id}$`));
+
+  // Every overdue deadline, a page at a time, filtered by kind.
+  await page.goto(`${base}/`);
+  await page.getByRole("link", { name: /All overdue deadlines/ }).click();
+  await page.getByRole("heading", { name: "Overdue GC III deadlines" }).waitFor();
+  const first = await page.locator("#overdue-list tbody tr").count();
+  check(first === 50, `fifty on a page: ${first}`);
+  await page.getByRole("link", { name: "Next page" }).click();
+  await page.waitForURL(/offset=50/);
+  check((await page.locator("#overdue-list tbody tr td.num").first().innerText()).trim() === "51", "the second page goes on from 51");
+  await page.getByLabel("Duty").selectOption("health_report");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.waitForURL(/kind=health_report/);
+  for (const duty of await page.locator("#overdue-list tbody tr td:nth-child(3)").allInnerTexts()) {
+    check(duty.trim() === "Weekly health report", `only health reports: ${duty}`);
+  }
+});
+
 await browser.close();
 console.log(`${results.length} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -42,6 +42,17 @@ await api("media_officer", "POST", `/api/media/requests/${media.id}/decision`, {
   valid_from: today, valid_until: until,
 });
 
+// A death without its record (Art. 120) and one under enquiry (Art. 121), for the
+// dashboard's lists.
+const held = (await api("admin", "GET", "/api/captives?status=in_custody&limit=60")).items.filter((c) => c.id !== captiveId);
+const diedAt = new Date(Date.now() - 3600000).toISOString();
+await api("registrar", "POST", `/api/captives/${held[held.length - 1].id}/custody-events`, {
+  kind: "died", at: diedAt, place: "Camp 1 (fictional)", facility: "camp",
+});
+await api("registrar", "POST", `/api/captives/${held[held.length - 2].id}/death`, {
+  died_at: diedAt, place: "Camp 1 (fictional)", cause: "unknown", certified_by: "Camp doctor", enquiry_required: true,
+});
+
 const { context, page } = await loginAs(browser, "admin");
 await shot(page, "02-dashboard");
 await page.goto(`${base}/captives`);
@@ -189,6 +200,28 @@ const registrar = await loginAs(browser, "registrar");
 await registrar.page.goto(`${base}/captives/${captiveId}/edit/particulars`);
 await shot(registrar.page, "36-captive-particulars");
 await registrar.context.close();
+// Notifications to the powers of origin: the registrar's list of pending ones (late ones
+// marked), Korea's dispatched through the form, a notification with its correction form,
+// every overdue deadline, and what the ICRC delegate reads.
+const desk = await loginAs(browser, "registrar");
+await desk.page.goto(`${base}/notifications?state=pending`);
+await shot(desk.page, "37-notifications");
+await desk.page.locator("#dispatch").getByLabel("Power of origin").selectOption("KP");
+await desk.page.locator("#dispatch").getByRole("button", { name: "Dispatch" }).click();
+await desk.page.waitForURL(/\/notifications\/dispatches\//);
+await shot(desk.page, "38-notifications-dispatch");
+await desk.page.locator("#sent-rows a[href^='/notifications/']").first().click();
+await desk.page.getByLabel("What is corrected").fill("The date of birth is 1994-02-17, not 1994-07-12.");
+await desk.page.getByRole("button", { name: "Record the correction" }).click();
+await desk.page.waitForURL(/corrected=1/);
+await shot(desk.page, "39-notification-correction");
+await desk.page.goto(`${base}/dashboard/overdue`);
+await shot(desk.page, "40-overdue-deadlines");
+await desk.context.close();
+const reader = await loginAs(browser, "icrc_delegate");
+await reader.page.goto(`${base}/notifications`);
+await shot(reader.page, "41-notifications-icrc-delegate");
+await reader.context.close();
 
 await browser.close();
 console.log(`${taken.length} screenshots in ${out}`);

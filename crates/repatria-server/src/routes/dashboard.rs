@@ -5,7 +5,7 @@ use axum::extract::State;
 use chrono::Utc;
 use repatria_core::Permission;
 
-pub use repatria_app::dashboard::{Count, DashboardCache, DashboardView, OverduePage};
+pub use repatria_app::dashboard::{Count, DashboardCache, DashboardView, OverduePage, OverdueView};
 
 use super::Auth;
 use crate::error::ApiResult;

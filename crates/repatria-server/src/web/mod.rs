@@ -20,6 +20,7 @@ mod handover;
 pub(crate) mod i18n;
 mod imports;
 mod media;
+mod notifications;
 mod session;
 mod tokens;
 mod totp;
@@ -86,6 +87,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(exchange::routes())
         .merge(exchanges::routes())
         .merge(media::routes())
+        .merge(notifications::routes())
         .merge(audit::routes())
         .merge(users::routes())
         .merge(tokens::routes())

@@ -396,6 +396,8 @@ fn permissions(role: Role) -> BTreeMap<&'static str, bool> {
         ("import_lists", ImportLists),
         ("read_parties", ReadParties),
         ("create_api_tokens", CreateApiTokens),
+        ("read_notifications", ReadNotifications),
+        ("dispatch_notifications", DispatchNotifications),
     ]
     .into_iter()
     .map(|(name, p)| (name, role.can(p)))

@@ -12,4 +12,5 @@ mod web;
 mod web_accounts;
 mod web_admin;
 mod web_exchanges;
+mod web_notifications;
 mod web_tracing;

@@ -416,11 +416,13 @@ async fn the_capture_cards_read_back_in_both_languages_with_names_in_their_own_s
         "printed at the card's size"
     );
 
-    // The story's two cards as images, for the documentation (pdftoppm, when present).
+    // The story's two cards as images, for the documentation (pdftoppm): both sides of
+    // the first, the back of the second (the front is the same).
     if let Ok(dir) = std::env::var("REPATRIA_CARD_SCREENSHOTS") {
-        for (name, id) in [
-            ("37-capture-card-wounded-soldier", &first),
-            ("38-capture-card-second-soldier", &second),
+        let dir = std::path::Path::new(&dir);
+        for (name, id, front) in [
+            ("42-capture-card-wounded-soldier", &first, true),
+            ("43-capture-card-second-soldier", &second, false),
         ] {
             let (_, _, pdf) = file(
                 app,
@@ -428,16 +430,23 @@ async fn the_capture_cards_read_back_in_both_languages_with_names_in_their_own_s
                 &format!("/api/captives/{id}/capture-card.pdf"),
             )
             .await;
-            let file = std::path::Path::new(&dir).join(format!("{name}.pdf"));
-            std::fs::write(&file, pdf).unwrap();
+            let pdf_file = dir.join(format!("{name}.pdf"));
+            std::fs::write(&pdf_file, pdf).unwrap();
             let status = std::process::Command::new("pdftoppm")
                 .args(["-png", "-r", "110"])
-                .arg(&file)
-                .arg(std::path::Path::new(&dir).join(name))
+                .arg(&pdf_file)
+                .arg(dir.join(name))
                 .status()
                 .unwrap();
             assert!(status.success());
-            std::fs::remove_file(file).unwrap();
+            std::fs::remove_file(pdf_file).unwrap();
+            let page = |n: u32| dir.join(format!("{name}-{n}.png"));
+            if front {
+                std::fs::rename(page(1), dir.join(format!("{name}-front.png"))).unwrap();
+            } else {
+                std::fs::remove_file(page(1)).unwrap();
+            }
+            std::fs::rename(page(2), dir.join(format!("{name}-back.png"))).unwrap();
         }
     }
 }

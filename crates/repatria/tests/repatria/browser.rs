@@ -1,9 +1,10 @@
 //! The web interface end to end in real headless Chromium: `repatria demo` on a free port,
 //! then the flows of `e2e/flows.mjs` (playwright-core driving Debian's `chromium`): log in,
 //! register a captive with two identity claims, record his particulars (Art. 122) with a
-//! refusal, find him by a transliterated spelling,
-//! review and confirm a match, run the three-party exchange plan, and a journalist who
-//! sees no date of birth.
+//! refusal, find him by a transliterated spelling, review and confirm a match, run the
+//! three-party exchange plan, a journalist who sees no date of birth, a dispatch of
+//! notifications to a power of origin with its cover list, and the dashboard's incomplete
+//! deaths, open enquiries and overdue deadlines.
 //!
 //! Needs Node.js, `chromium` and `npm ci` in `e2e/` (`.ci/run` installs them). Without
 //! them the test prints a notice and passes, unless `REPATRIA_E2E_REQUIRED=1` (set by
@@ -147,6 +148,8 @@ fn the_web_interface_works_in_a_real_browser() {
         "exchange_story",
         "journalist_sees_no_date_of_birth",
         "own_password_tokens_and_second_factor",
+        "notifications_dispatch_to_a_power",
+        "dashboard_deaths_enquiries_and_overdue",
     ] {
         assert!(
             stdout
