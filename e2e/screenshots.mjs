@@ -223,5 +223,19 @@ await reader.page.goto(`${base}/notifications`);
 await shot(reader.page, "41-notifications-icrc-delegate");
 await reader.context.close();
 
+// The story soldier's capture card as a page to print (Art. 70, Annex IV B), the form
+// that records a death, and a captive's death with its open enquiry (Arts. 120-121).
+{
+  const clerk = await loginAs(browser, "registrar");
+  await clerk.page.goto(`${base}/api/captives/${captiveId}/capture-card`);
+  await shot(clerk.page, "44-capture-card-print-page");
+  await clerk.page.goto(`${base}/captives/${held[0].id}/edit/death`);
+  await shot(clerk.page, "45-captive-death-form");
+  await clerk.page.goto(`${base}/captives/${held[held.length - 2].id}`);
+  await clerk.page.getByRole("region", { name: /Death/ }).scrollIntoViewIfNeeded();
+  await shot(clerk.page, "46-captive-death");
+  await clerk.context.close();
+}
+
 await browser.close();
 console.log(`${taken.length} screenshots in ${out}`);

@@ -4,7 +4,8 @@
 //! refusal, find him by a transliterated spelling, review and confirm a match, run the
 //! three-party exchange plan, a journalist who sees no date of birth, a dispatch of
 //! notifications to a power of origin with its cover list, and the dashboard's incomplete
-//! deaths, open enquiries and overdue deadlines.
+//! deaths, open enquiries and overdue deadlines, a captive's capture cards printed and his
+//! death recorded with its enquiry.
 //!
 //! Needs Node.js, `chromium` and `npm ci` in `e2e/` (`.ci/run` installs them). Without
 //! them the test prints a notice and passes, unless `REPATRIA_E2E_REQUIRED=1` (set by
@@ -150,6 +151,7 @@ fn the_web_interface_works_in_a_real_browser() {
         "own_password_tokens_and_second_factor",
         "notifications_dispatch_to_a_power",
         "dashboard_deaths_enquiries_and_overdue",
+        "capture_cards_and_a_death_with_its_enquiry",
     ] {
         assert!(
             stdout
