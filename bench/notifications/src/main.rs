@@ -126,12 +126,13 @@ async fn main() -> anyhow::Result<()> {
     let loaded = started.elapsed();
     let counts = store.notification_counts(now).await?;
     println!(
-        "backend {:?}: {} captives loaded in {:.1} s, {} notifications pending ({} overdue)",
+        "backend {:?}: {} captives loaded in {:.1} s, {} notifications pending ({} overdue), peak memory so far {:.0} MB",
         args.backend,
         args.captives,
         loaded.as_secs_f64(),
         counts.pending,
-        counts.overdue
+        counts.overdue,
+        peak_rss_mb()
     );
 
     let kp = PartyCode::parse("KP").map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -145,9 +146,10 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     println!(
-        "dispatch of {} notifications: {:.2} s",
+        "dispatch of {} notifications: {:.2} s (peak memory so far {:.0} MB)",
         dispatch.count,
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        peak_rss_mb()
     );
     for file in DispatchFile::ALL {
         let started = Instant::now();
@@ -155,10 +157,11 @@ async fn main() -> anyhow::Result<()> {
             repatria_app::notifications::file(&store, &actor, true, dispatch.id, *file, now)
                 .await?;
         println!(
-            "  {}: {:.2} s, {:.1} MB",
+            "  {}: {:.2} s, {:.1} MB (peak memory so far {:.0} MB)",
             file.as_str(),
             started.elapsed().as_secs_f64(),
-            bytes.len() as f64 / 1e6
+            bytes.len() as f64 / 1e6,
+            peak_rss_mb()
         );
     }
 

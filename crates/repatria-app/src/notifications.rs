@@ -246,25 +246,18 @@ pub async fn dispatch(
 }
 
 /// A dispatch's rows as `may_read_particulars` allows: without it, the columns of
-/// particulars are left out.
-pub fn visible_rows(dispatch: &Dispatch, may_read_particulars: bool) -> Vec<Value> {
-    dispatch
-        .rows
-        .iter()
-        .map(|row| {
-            let mut out = serde_json::Map::new();
-            for (column, particular) in COLUMNS {
-                if *particular && !may_read_particulars {
-                    continue;
-                }
-                out.insert(
-                    (*column).to_string(),
-                    row.get(*column).cloned().unwrap_or(Value::Null),
-                );
-            }
-            Value::Object(out)
-        })
-        .collect()
+/// particulars are taken out (in place: a dispatch of 100,000 rows is not copied).
+pub fn visible_rows(mut rows: Vec<Value>, may_read_particulars: bool) -> Vec<Value> {
+    for row in &mut rows {
+        if let Some(fields) = row.as_object_mut() {
+            fields.retain(|name, _| {
+                COLUMNS.iter().any(|(column, particular)| {
+                    column == name && (!particular || may_read_particulars)
+                })
+            });
+        }
+    }
+    rows
 }
 
 /// Why a dispatch's document could not be made.
@@ -285,7 +278,7 @@ pub async fn file(
     file: DispatchFile,
     now: Timestamp,
 ) -> Result<Vec<u8>, DispatchFileError> {
-    let dispatch = store.dispatch(id).await?;
+    let mut dispatch = store.dispatch(id).await?;
     store
         .record_read(
             actor,
@@ -296,7 +289,7 @@ pub async fn file(
             now,
         )
         .await?;
-    let rows = visible_rows(&dispatch, may_read_particulars);
+    let rows = visible_rows(std::mem::take(&mut dispatch.rows), may_read_particulars);
     let columns: Vec<&str> = COLUMNS
         .iter()
         .filter(|(_, particular)| !particular || may_read_particulars)

@@ -79,9 +79,15 @@ pub struct Dispatch {
     pub rows: Vec<serde_json::Value>,
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Deserialize)]
 struct DispatchRecord {
     rows: Vec<serde_json::Value>,
+}
+
+/// The same, written from the rows without copying them.
+#[derive(serde::Serialize)]
+struct DispatchRecordRef<'a> {
+    rows: &'a [serde_json::Value],
 }
 
 const COLUMNS: &str = "id, captive_id, power_of_origin, kind, event_id, event_at, created_at, \
@@ -362,6 +368,7 @@ impl SqlStore {
             .fetch_all(w.conn())
             .await?;
             let pending = rows.iter().map(read).collect::<Result<Vec<_>>>()?;
+            drop(rows);
             if pending.is_empty() {
                 return Err(StoreError::Conflict(format!(
                     "no notification is pending for {power}"
@@ -409,7 +416,7 @@ impl SqlStore {
             .bind(pending.len() as i64)
             .bind(instant(now))
             .bind(&actor.user)
-            .bind(encode("dispatch", &DispatchRecord { rows: sent.clone() })?)
+            .bind(encode("dispatch", &DispatchRecordRef { rows: &sent })?)
             .execute(w.conn())
             .await?;
             sqlx::query(
