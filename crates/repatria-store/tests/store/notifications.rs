@@ -111,7 +111,41 @@ both_backends!(
     a_correction_is_a_new_notification_and_the_corrected_one_stays_as_it_was,
     art_120_a_death_notifies_and_a_later_death_record_adds_the_certificate,
     pages_of_notifications_cover_every_one_exactly_once,
+    art_122_a_notification_is_written_in_the_same_transaction_as_its_event,
 );
+
+async fn art_122_a_notification_is_written_in_the_same_transaction_as_its_event(store: &SqlStore) {
+    setup(store).await;
+    let c = create(store, "KP", "Kim").await;
+    let audit = store.verify_audit().await.unwrap().events_checked;
+    // Notifications that cannot be written: the change that causes them is not stored
+    // either, nor its audit event.
+    sqlx::query("ALTER TABLE notifications RENAME TO notifications_gone")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let transfer = event(CustodyEventKind::Transferred, 12, FacilityKind::Camp);
+    let refused = store
+        .change_captive(
+            &actor(),
+            c.id,
+            CaptiveChange::AddCustodyEvent(transfer),
+            now(),
+        )
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(
+        store.get_captive(c.id).await.unwrap().timeline.len(),
+        1,
+        "no event without its notification"
+    );
+    assert_eq!(store.verify_audit().await.unwrap().events_checked, audit);
+    sqlx::query("ALTER TABLE notifications_gone RENAME TO notifications")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(of(store, c.id).await.len(), 2);
+}
 
 async fn art_122_notifications_are_written_with_the_change_that_causes_them(store: &SqlStore) {
     use NotificationKind as K;
