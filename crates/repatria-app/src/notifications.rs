@@ -232,14 +232,8 @@ pub async fn dispatch(
     via: &str,
     now: Timestamp,
 ) -> Result<Dispatch, StoreError> {
-    let known = store.list_parties().await?;
-    if !known.iter().any(|p| p.code == *power) {
-        return Err(repatria_core::DomainError::rule(
-            "power_of_origin",
-            format!("there is no party {power} in the registry"),
-        )
-        .into());
-    }
+    // A power the registry does not know has nothing pending: the store's conflict
+    // says so.
     store
         .dispatch_notifications(actor, power, via, now, dispatch_row)
         .await

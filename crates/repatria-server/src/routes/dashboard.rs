@@ -41,11 +41,13 @@ pub async fn get(
 #[into_params(parameter_in = Query)]
 pub struct OverdueQuery {
     /// `capture_card` or `health_report`; both without.
+    #[param(inline)]
     pub kind: Option<repatria_core::DeadlineKind>,
     /// Where the page starts (`next_offset` of the previous page), default 0.
-    pub offset: Option<String>,
-    /// Page size, default 100, at most 500.
-    pub limit: Option<String>,
+    pub offset: Option<u32>,
+    /// Page size, default 100.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
 }
 
 /// Every overdue deadline, the most overdue first, a page at a time: capture cards one
@@ -60,25 +62,13 @@ pub async fn overdue(
     crate::extract::Query(query): crate::extract::Query<OverdueQuery>,
 ) -> ApiResult<axum::Json<OverduePage>> {
     user.require(Permission::ReadCaptives)?;
-    let mut v = repatria_core::error::Validator::new();
-    let offset = v
-        .check(crate::error::parse_number(
-            query.offset.as_deref(),
-            "offset",
-            u32::MAX as u64,
-        ))
-        .flatten()
-        .unwrap_or(0) as usize;
-    let limit = v
-        .check(crate::error::parse_number(
-            query.limit.as_deref(),
-            "limit",
-            500,
-        ))
-        .flatten()
-        .unwrap_or(100)
-        .max(1) as usize;
-    v.finish()?;
+    let offset = query.offset.unwrap_or(0) as usize;
+    let limit = query.limit.unwrap_or(100) as usize;
+    if !(1..=500).contains(&limit) {
+        return Err(crate::error::ApiError::Invalid(vec![
+            repatria_core::FieldError::new("limit", "must be from 1 to 500"),
+        ]));
+    }
     let page = repatria_app::dashboard::overdue(
         &state.dashboard,
         &state.store,

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use repatria_app::forms::{self as app, FormError};
-use repatria_core::{CaptiveId, EventId, FieldError, HealthCategory, Permission};
+use repatria_core::{CaptiveId, EventId, HealthCategory, Permission};
 use repatria_documents::{labels, CaptureCard, CardLabels, Entry};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -84,8 +84,9 @@ pub async fn capture_card_pdf(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CardBatch {
-    /// Captive ids, in the order the cards are printed (at most 20,000).
-    pub captives: Vec<String>,
+    /// Captive ids, in the order the cards are printed.
+    #[schema(min_items = 1, max_items = 20000)]
+    pub captives: Vec<Uuid>,
 }
 
 /// The newest capture card of each captive, in the order given, in one PDF. Audited.
@@ -106,20 +107,7 @@ pub async fn capture_cards(
     }
     user.require(Permission::ReadCaptives)?;
     user.require(Permission::ReadParticulars)?;
-    let mut errors = Vec::new();
-    let mut ids = Vec::with_capacity(body.captives.len());
-    for (index, raw) in body.captives.iter().enumerate() {
-        match raw.parse::<CaptiveId>() {
-            Ok(id) => ids.push(id),
-            Err(_) => errors.push(FieldError::new(
-                format!("captives[{index}]"),
-                "is not a captive id",
-            )),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
+    let ids: Vec<CaptiveId> = body.captives.into_iter().map(CaptiveId).collect();
     let bytes = app::capture_cards_pdf(&state.store, &user.actor(), &ids, Utc::now())
         .await
         .map_err(failed("batch"))?;

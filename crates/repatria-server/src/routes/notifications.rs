@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::Auth;
-use crate::error::{parse_number, ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::AppState;
 
@@ -85,20 +85,24 @@ pub struct NotificationPage {
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     /// `pending` or `dispatched`; the ICRC's delegate sees dispatched ones only.
+    #[param(inline)]
     pub state: Option<NotificationState>,
     /// Only pending ones past their due time.
     pub overdue: Option<bool>,
-    #[param(pattern = "^[A-Z0-9-]{2,16}$")]
+    /// A party code; empty is no filter.
+    #[param(pattern = "^([A-Z0-9-]{2,16})?$")]
     pub power_of_origin: Option<String>,
+    #[param(inline)]
     pub kind: Option<NotificationKind>,
     /// Only this captive's.
     pub captive: Option<Uuid>,
     /// Only those this dispatch sent.
     pub dispatch: Option<Uuid>,
-    /// Page size, default 100, at most 1000.
-    pub limit: Option<String>,
+    /// Page size, default 100.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
     /// `next` of the previous page.
-    pub cursor: Option<String>,
+    pub cursor: Option<Uuid>,
 }
 
 /// Lists notifications to the powers of origin, oldest first. Without the right to
@@ -120,21 +124,11 @@ pub async fn list(
         .filter(|p| !p.is_empty())
         .and_then(|p| v.check(PartyCode::parse(p).map_err(|e| e.within("power_of_origin"))))
         .map(|p| p.to_string());
-    let limit = v
-        .check(parse_number(query.limit.as_deref(), "limit", 1000))
-        .flatten()
-        .unwrap_or(100)
-        .max(1) as u32;
-    let cursor = query.cursor.filter(|c| !c.is_empty());
-    if cursor
-        .as_deref()
-        .is_some_and(|c| c.parse::<Uuid>().is_err())
-    {
-        v.push(FieldError::new(
-            "cursor",
-            "is not a cursor this server gave out",
-        ));
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        v.push(FieldError::new("limit", "must be from 1 to 1000"));
     }
+    let cursor = query.cursor.map(|c| c.to_string());
     v.finish()?;
     let now = Utc::now();
     let page = app::list(
@@ -205,6 +199,7 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct CorrectionRequest {
     /// What is corrected, in words the receiving bureau can act on.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub note: String,
 }
 
@@ -311,7 +306,8 @@ pub async fn dispatch(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DispatchQuery {
-    #[param(pattern = "^[A-Z0-9-]{2,16}$")]
+    /// A party code; empty is no filter.
+    #[param(pattern = "^([A-Z0-9-]{2,16})?$")]
     pub power_of_origin: Option<String>,
 }
 

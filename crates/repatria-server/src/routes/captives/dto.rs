@@ -467,9 +467,11 @@ impl Validate for LanguagesInput {
 #[serde(deny_unknown_fields)]
 pub struct CaptureCardInput {
     /// RFC 3339; when the capture card was sent to the family and the Central Agency.
+    #[schema(format = DateTime)]
     pub sent_at: String,
     /// The card's occasion: the id of the custody event it is for (`capture_cards[].event_id`
     /// of the record). Without it, the oldest card not yet sent.
+    #[schema(format = Uuid)]
     pub occasion: Option<String>,
 }
 
