@@ -323,12 +323,17 @@ impl RegistryIndex {
     }
 }
 
-/// The registry index of a running server or command, built on first use.
+/// The registry index of a running server or command, built on first use and kept up to
+/// date with every committed change, whichever server made it: before each use it reads
+/// the store's change feed (the audit log, `SqlStore::index_changes`) from the last event
+/// it has seen, so that several servers over one database find the same captives.
 #[derive(Debug, Default)]
 pub struct Matching {
     index: RwLock<Option<RegistryIndex>>,
-    /// Held while the index is built, so that it is built once.
+    /// Held while the index is built or brought up to date, so that each is done once.
     building: tokio::sync::Mutex<()>,
+    /// The audit event the index has seen all changes up to.
+    seen: std::sync::atomic::AtomicU64,
 }
 
 /// Runs CPU-heavy work without stalling the async runtime's other tasks, where the
@@ -341,15 +346,46 @@ pub fn heavy<T>(work: impl FnOnce() -> T) -> T {
 }
 
 impl Matching {
-    /// Builds the index from the store unless it exists.
+    /// Builds the index from the store unless it exists, then brings it up to date with
+    /// every change committed since it last looked (by any server).
     pub async fn ensure(&self, store: &SqlStore) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
         if self.read(|_| ()).is_some() {
+            // One cheap read when nothing changed: the head of the audit log.
+            if store.audit_head().await? <= self.seen.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            let _building = self.building.lock().await;
+            let changes = store
+                .index_changes(self.seen.load(Ordering::Acquire))
+                .await?;
+            let captives = store.get_captives(&changes.captives).await?;
+            let mut requests = Vec::with_capacity(changes.requests.len());
+            for id in &changes.requests {
+                match store.get_tracing_request(*id).await {
+                    Ok(request) => requests.push(request),
+                    Err(StoreError::NotFound) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            self.write(|index| {
+                for captive in &captives {
+                    index.add_captive(captive);
+                }
+                for request in &requests {
+                    index.add_request(request);
+                }
+            });
+            self.seen.fetch_max(changes.upto, Ordering::AcqRel);
             return Ok(());
         }
         let _building = self.building.lock().await;
         if self.read(|_| ()).is_some() {
             return Ok(());
         }
+        // The head first: a change committed while the registry is read is read again
+        // at the next use, never missed.
+        let head = store.audit_head().await?;
         let captives = store.all_captives().await?;
         let mut requests = store.tracing_requests(Some(TracingStatus::Open)).await?;
         requests.extend(
@@ -361,6 +397,7 @@ impl Matching {
         let mut guard = self.index.write().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             *guard = Some(built);
+            self.seen.store(head, std::sync::atomic::Ordering::Release);
         }
         Ok(())
     }

@@ -678,7 +678,74 @@ async fn person_finder_s_own_pfif_1_4_test_file_imports_as_a_tracing_request(bac
     );
 }
 
+/// Two servers over one database: what one registers or renames, the other finds in any
+/// spelling at its next search, its index brought up to date from the store's change
+/// feed (the audit log), not from its own writes alone.
+async fn a_second_server_finds_what_the_first_registered_in_any_spelling(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let (first, second) = (db.store().await, db.store().await);
+    registry_with(&first, &[("RU", "Шевченко", "Олександр")]).await;
+    let (one, two) = (Matching::default(), Matching::default());
+    let registrar = Actor::new("registrar-1");
+    let reader = Actor::new("tracer-1");
+    let search = |name: &str| CaptiveQuery {
+        name: Some(name.into()),
+        limit: 50,
+        ..Default::default()
+    };
+    // The second server's index is built before the first one writes.
+    let before = registry::list(&second, &two, &reader, &search("Petrenko Ivan"), at(20))
+        .await
+        .unwrap();
+    assert!(before.items.is_empty());
+
+    let new = registry::register(
+        &first,
+        &one,
+        &registrar,
+        fixtures::new_captive("RU", "Петренко", "Іван"),
+        at(20),
+    )
+    .await
+    .unwrap();
+    let found = registry::list(&second, &two, &reader, &search("Petrenko Ivan"), at(21))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.items.first().map(|f| f.captive.id),
+        Some(new.id),
+        "the second server finds him in another script"
+    );
+
+    // A name added through the first server is found through the second too.
+    let mut claim = fixtures::claim("Petrenkov", "Ivan");
+    claim.id = repatria_core::ClaimId(Uuid::now_v7());
+    registry::change(
+        &first,
+        &one,
+        &registrar,
+        new.id,
+        repatria_store::CaptiveChange::AddIdentityClaim(Box::new(claim)),
+        at(22),
+    )
+    .await
+    .unwrap();
+    let found = registry::list(&second, &two, &reader, &search("Петренков Іван"), at(23))
+        .await
+        .unwrap();
+    assert!(
+        found
+            .items
+            .iter()
+            .any(|f| f.captive.id == new.id && f.score.is_some()),
+        "the new name, transliterated, is in the second server's index"
+    );
+}
+
 both_backends!(
+    a_second_server_finds_what_the_first_registered_in_any_spelling,
     a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited,
     the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited,
     each_custody_status_exports_as_the_pfif_status_the_bureau_believes,

@@ -245,6 +245,15 @@ impl ChainVerifier {
     }
 }
 
+/// What [`SqlStore::index_changes`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexChanges {
+    /// The audit event read up to: the next read starts after it.
+    pub upto: u64,
+    pub captives: Vec<repatria_core::CaptiveId>,
+    pub requests: Vec<repatria_core::TracingRequestId>,
+}
+
 /// The audit log as stored: reads of it, and [`SqlStore::record_read`], the audited
 /// write that records a read of personal data.
 impl SqlStore {
@@ -292,6 +301,60 @@ impl SqlStore {
         ));
         let rows = sql.query().fetch_all(&self.pool).await?;
         rows.iter().map(audit_event).collect()
+    }
+
+    /// The newest audit event's number: every committed change has a number at most this.
+    pub async fn audit_head(&self) -> Result<u64> {
+        let row = sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("seq")? as u64)
+    }
+
+    /// What changed the matching index's inputs after event `after`, up to the head as it
+    /// is now: the captives created, imported or given a new name, and the tracing
+    /// requests recorded, in the order committed. The audit log is the change feed: every
+    /// write appends its events under the head's lock, so their numbers are the order of
+    /// the commits, and every server of one database reads the same feed.
+    pub async fn index_changes(&self, after: u64) -> Result<IndexChanges> {
+        let upto = self.audit_head().await?;
+        let mut changes = IndexChanges {
+            upto,
+            ..IndexChanges::default()
+        };
+        if upto <= after {
+            return Ok(changes);
+        }
+        let rows = sqlx::query(
+            "SELECT entity_type, entity_id FROM audit_events WHERE seq > $1 AND seq <= $2 \
+             AND action IN ($3, $4, $5, $6, $7) ORDER BY seq",
+        )
+        .bind(after.min(i64::MAX as u64) as i64)
+        .bind(upto as i64)
+        .bind(AuditAction::CaptiveCreate.as_str())
+        .bind(AuditAction::CaptiveImport.as_str())
+        .bind(AuditAction::CaptiveIdentityClaimAdd.as_str())
+        .bind(AuditAction::TracingRequestCreate.as_str())
+        .bind(AuditAction::TracingRequestImport.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            let kind: String = row.try_get("entity_type")?;
+            let id: String = row.try_get("entity_id")?;
+            let Ok(uuid) = uuid::Uuid::parse_str(&id) else {
+                continue;
+            };
+            match kind.as_str() {
+                "captive" => changes.captives.push(repatria_core::CaptiveId(uuid)),
+                "tracing_request" => changes.requests.push(repatria_core::TracingRequestId(uuid)),
+                _ => {}
+            }
+        }
+        changes.captives.sort();
+        changes.captives.dedup();
+        changes.requests.sort();
+        changes.requests.dedup();
+        Ok(changes)
     }
 
     /// Recomputes the whole hash chain.

@@ -35,7 +35,7 @@ use repatria_core::{
 };
 
 pub use accounts::{Credential, PasswordChange, User};
-pub use audit::{AuditAction, AuditEvent, VerifyReport};
+pub use audit::{AuditAction, AuditEvent, IndexChanges, VerifyReport};
 pub use backend::{redact_url, Backend, SqlStore};
 pub use exchanges::{Completion, PendingWeight};
 pub use links::LinkFilter;
