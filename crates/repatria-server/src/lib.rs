@@ -45,7 +45,7 @@ pub struct AppState {
     pub session_idle: chrono::Duration,
     /// The matching engine's index of the registry and open tracing requests.
     pub matching: Arc<matching::Matching>,
-    /// Import jobs running or finished in this process.
+    /// Import jobs running in this process (every job is in the store too).
     pub jobs: Arc<routes::imports::Jobs>,
     /// The dashboard's summary of the registry, kept while the registry is unchanged.
     pub dashboard: Arc<routes::dashboard::DashboardCache>,
@@ -54,6 +54,13 @@ pub struct AppState {
     pub audit_signer: Option<Arc<repatria_tlog::Signer>>,
     /// Import jobs and exchange plans running, bounded per account and in total.
     pub work: Arc<work::Work>,
+}
+
+impl AppState {
+    /// Whether any import job is running in this process.
+    pub fn jobs_running(&self) -> bool {
+        self.jobs.running()
+    }
 }
 
 impl AppState {

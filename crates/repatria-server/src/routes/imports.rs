@@ -20,7 +20,9 @@ use crate::extract::Query;
 use crate::imports::{self, ImportError, ImportInput, Report};
 use crate::AppState;
 
-/// Background imports, by job id.
+/// The import jobs running in this process, by id, with their progress. Every job is
+/// also in the store ([`repatria_store::SqlStore::put_job`]), written at its start, every
+/// few seconds while it runs and at its end, so that any server answers for it.
 #[derive(Debug, Default)]
 pub struct Jobs(Mutex<HashMap<String, JobView>>);
 
@@ -67,14 +69,11 @@ pub struct ImportView {
 }
 
 impl Jobs {
-    /// Jobs kept at most; finished ones are forgotten first when the limit is reached.
-    const KEPT: usize = 1000;
+    /// How often a running job's state is written for the other servers (its heartbeat).
+    const BEAT: std::time::Duration = std::time::Duration::from_secs(5);
 
     fn set(&self, job: JobView) {
         let mut jobs = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if jobs.len() >= Self::KEPT {
-            jobs.retain(|_, j| j.state == imports::JobState::Running);
-        }
         jobs.insert(job.id.clone(), job);
     }
 
@@ -91,6 +90,45 @@ impl Jobs {
             .get(id)
             .cloned()
     }
+
+    /// Whether any job is running here.
+    pub fn running(&self) -> bool {
+        !self.0.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+    }
+
+    fn forget(&self, id: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    }
+
+    /// Writes the job as it stands to the store, where every server reads it.
+    async fn save(
+        &self,
+        store: &repatria_store::SqlStore,
+        id: &str,
+    ) -> Result<(), repatria_store::StoreError> {
+        let Some(job) = self.get(id) else {
+            return Ok(());
+        };
+        let record = serde_json::to_string(&job)
+            .map_err(|e| repatria_store::StoreError::Corrupt(format!("job {id}: {e}")))?;
+        store
+            .put_job(id, &job.started_by, job.state.as_str(), &record, Utc::now())
+            .await
+    }
+}
+
+/// A job read from the store; one whose server stopped (no heartbeat for
+/// `repatria_store::STALE_AFTER`) is failed, and its import wrote nothing.
+fn stored_job(job: &repatria_store::StoredJob) -> Result<JobView, repatria_store::StoreError> {
+    let mut view: JobView = serde_json::from_str(&job.record)
+        .map_err(|e| repatria_store::StoreError::Corrupt(format!("job {}: {e}", job.id)))?;
+    if job.lost {
+        view.state = imports::JobState::Failed;
+        view.error = Some(
+            "the server running this import stopped before it finished; nothing was imported: start it again".into(),
+        );
+    }
+    Ok(view)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -385,11 +423,26 @@ pub async fn start(
         rejected_rows: Vec::new(),
     };
     state.jobs.set(job.clone());
+    state.jobs.save(&state.store, &id).await?;
     let jobs: Arc<Jobs> = state.jobs.clone();
     let actor = user.actor();
     tokio::spawn(async move {
         // The job's place is given back when it ends.
         let _permit = permit;
+        // Its state for the other servers, every few seconds while it runs.
+        let heartbeat = tokio::spawn({
+            let (jobs, store, id) = (jobs.clone(), state.store.clone(), id.clone());
+            async move {
+                let mut beat = tokio::time::interval(Jobs::BEAT);
+                beat.tick().await;
+                loop {
+                    beat.tick().await;
+                    if let Err(e) = jobs.save(&store, &id).await {
+                        tracing::warn!(%e, job = %id, "the job's heartbeat could not be written");
+                    }
+                }
+            }
+        });
         let progress = |done: u64, total: u64| {
             jobs.update(&id, |job| {
                 job.rows_done = done;
@@ -436,6 +489,14 @@ pub async fn start(
                 }
             }
         });
+        heartbeat.abort();
+        // The end, for every server; a failure to write it leaves the job to be read as
+        // lost once its heartbeat is stale, which says the same: nothing was imported
+        // unless the import's own transaction committed.
+        if let Err(e) = jobs.save(&state.store, &id).await {
+            tracing::error!(%e, job = %id, "the job's end could not be written");
+        }
+        jobs.forget(&id);
     });
     Ok((StatusCode::ACCEPTED, axum::Json(job)))
 }
@@ -451,12 +512,22 @@ pub async fn job(
     Path(id): Path<String>,
 ) -> ApiResult<axum::Json<JobView>> {
     user.require(Permission::ImportLists)?;
-    state
-        .jobs
-        .get(&id)
-        .filter(|job| job.started_by == user.username || user.role == repatria_core::Role::Admin)
-        .map(axum::Json)
-        .ok_or_else(|| ApiError::not_found("import job", &id))
+    let stored = match state.store.get_job(&id, Utc::now()).await {
+        Ok(stored) => stored,
+        Err(repatria_store::StoreError::NotFound) => {
+            return Err(ApiError::not_found("import job", &id))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if stored.started_by != user.username && user.role != repatria_core::Role::Admin {
+        return Err(ApiError::not_found("import job", &id));
+    }
+    // This server's own running job is fresher in memory than in the store.
+    let job = match state.jobs.get(&id) {
+        Some(running) => running,
+        None => stored_job(&stored)?,
+    };
+    Ok(axum::Json(job))
 }
 
 /// Every import, oldest first.

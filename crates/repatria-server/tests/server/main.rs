@@ -6,6 +6,7 @@
 mod api;
 mod bounds;
 mod exchanges;
+mod jobs;
 mod notifications;
 mod particulars;
 mod web;

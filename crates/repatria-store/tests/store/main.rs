@@ -4,6 +4,7 @@
 //! (`particulars`).
 
 mod checkpoints;
+mod jobs;
 mod notifications;
 mod particulars;
 mod scenarios;

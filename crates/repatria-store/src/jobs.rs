@@ -1,0 +1,87 @@
+//! Import jobs as every server sees them (docs/operations.md): the server that runs a job
+//! writes its state and a heartbeat here, and any server answers for it. A job still
+//! `running` whose heartbeat is older than [`STALE_AFTER`] lost its server (a crash, a
+//! restart) and is read as failed; its import, one transaction, wrote nothing.
+//! Not audited ([`SqlStore::housekeeping`]): the import is.
+
+use repatria_core::Timestamp;
+use sqlx::Row;
+
+use crate::accounts::time_of;
+use crate::sql::instant;
+use crate::{Result, SqlStore, StoreError};
+
+/// How long a running job may go without a heartbeat before it is read as lost.
+pub const STALE_AFTER: chrono::Duration = chrono::Duration::seconds(30);
+
+/// A stored job: its state word and the job as the API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredJob {
+    pub id: String,
+    pub started_by: String,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    pub heartbeat_at: Timestamp,
+    /// The job as its server last wrote it (JSON).
+    pub record: String,
+    /// Running, but its server has not said so for [`STALE_AFTER`].
+    pub lost: bool,
+}
+
+impl SqlStore {
+    /// Writes a job's state (insert or replace) with a heartbeat at `now`.
+    pub async fn put_job(
+        &self,
+        id: &str,
+        started_by: &str,
+        state: &str,
+        record: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (id, started_by, state, record) = (
+            id.to_string(),
+            started_by.to_string(),
+            state.to_string(),
+            record.to_string(),
+        );
+        self.housekeeping(async move |conn| {
+            sqlx::query(
+                "INSERT INTO import_jobs (id, started_by, state, created_at, heartbeat_at, record) \
+                 VALUES ($1, $2, $3, $4, $4, $5) \
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+                 heartbeat_at = excluded.heartbeat_at, record = excluded.record",
+            )
+            .bind(&id)
+            .bind(&started_by)
+            .bind(&state)
+            .bind(instant(now))
+            .bind(&record)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// One job; `NotFound` for an unknown id. `lost` says whether its server stopped.
+    pub async fn get_job(&self, id: &str, now: Timestamp) -> Result<StoredJob> {
+        let row = sqlx::query(
+            "SELECT id, started_by, state, heartbeat_at, record FROM import_jobs WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let heartbeat_at = time_of(Some(row.try_get::<String, _>("heartbeat_at")?))?
+            .ok_or_else(|| StoreError::Corrupt("a job without a heartbeat".into()))?;
+        let state: String = row.try_get("state")?;
+        Ok(StoredJob {
+            id: row.try_get("id")?,
+            started_by: row.try_get("started_by")?,
+            lost: state == "running" && now - heartbeat_at > STALE_AFTER,
+            state,
+            heartbeat_at,
+            record: row.try_get("record")?,
+        })
+    }
+}

@@ -1,0 +1,51 @@
+//! Import jobs in the store: any server reads them; a running job whose server stopped
+//! is read as lost.
+
+use chrono::{TimeZone, Utc};
+use repatria_store::testing::{both_backends, TestStore};
+use repatria_store::{SqlStore, StoreError, STALE_AFTER};
+
+both_backends!(
+    setup = TestStore::open;
+    a_running_job_without_a_heartbeat_is_lost_and_a_finished_one_never,
+);
+
+async fn a_running_job_without_a_heartbeat_is_lost_and_a_finished_one_never(store: &SqlStore) {
+    let t0 = Utc.with_ymd_and_hms(2025, 1, 10, 8, 0, 0).unwrap();
+    store
+        .put_job("job-1", "registrar-1", "running", "{\"n\":1}", t0)
+        .await
+        .unwrap();
+    let fresh = store.get_job("job-1", t0 + STALE_AFTER).await.unwrap();
+    assert_eq!(
+        (fresh.state.as_str(), fresh.lost, fresh.record.as_str()),
+        ("running", false, "{\"n\":1}")
+    );
+    let late = t0 + STALE_AFTER + chrono::Duration::seconds(1);
+    assert!(
+        store.get_job("job-1", late).await.unwrap().lost,
+        "no heartbeat: its server stopped"
+    );
+    // A heartbeat keeps it alive; the end is never lost.
+    store
+        .put_job("job-1", "registrar-1", "running", "{\"n\":2}", late)
+        .await
+        .unwrap();
+    assert!(!store.get_job("job-1", late).await.unwrap().lost);
+    store
+        .put_job("job-1", "registrar-1", "done", "{\"n\":3}", late)
+        .await
+        .unwrap();
+    let done = store
+        .get_job("job-1", late + chrono::Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.state.as_str(), done.lost, done.started_by.as_str()),
+        ("done", false, "registrar-1")
+    );
+    assert!(matches!(
+        store.get_job("job-2", late).await,
+        Err(StoreError::NotFound)
+    ));
+}
