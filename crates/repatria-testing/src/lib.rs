@@ -66,6 +66,21 @@ impl TestApp {
         })
     }
 
+    /// A second server on this one's database, with a state of its own (its own matching
+    /// index, jobs and limits), as a second instance behind a load balancer: its base
+    /// address. It stops with the test's runtime.
+    pub async fn second_server(&self) -> String {
+        let store: SharedStore = Arc::new(self.db.store().await);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(repatria_server::serve(
+            listener,
+            AppState::new(store),
+            std::future::pending(),
+        ));
+        base
+    }
+
     /// As the API's tests start: [`TestApp::api_with`] signing audit checkpoints with
     /// [`audit_signer`].
     pub async fn api(backend: Backend) -> Option<TestApp> {

@@ -102,7 +102,87 @@ async fn a_job_another_server_ran_is_answered_and_a_lost_one_is_failed(app: &Tes
     );
 }
 
+/// Two servers on one database, as behind a load balancer: a session made on one works
+/// on the other, a captive registered through one is found through the other in another
+/// script, and an import started on one is followed on the other.
+async fn two_servers_on_one_database_agree(app: &TestApp) {
+    app.with_parties().await;
+    let second = app.second_server().await;
+    let registrar = app.user("registrar-1", Role::Registrar).await;
+    let on = |base: &str, path: &str| format!("{base}{path}");
+    let get = |base: String, path: String| {
+        let (client, token) = (app.client.clone(), registrar.clone());
+        async move {
+            let answer = client
+                .get(on(&base, &path))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (
+                answer.status(),
+                answer.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    // The second server builds its index now, before the first one writes.
+    let (status, empty) = get(second.clone(), "/api/captives?q=Petrenko+Ivan".into()).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the session made on the first works on the second"
+    );
+    assert_eq!(empty["items"], json!([]));
+    let made = app
+        .post_as(&registrar, "/api/captives", json!({
+            "power_of_origin": "RU", "detaining_power": "UA",
+            "capture": { "captured_at": "2025-01-09T06:30:00Z", "place": "Border region" },
+            "identity_claims": [{ "source": "document_found", "family_name": "Петренко", "given_name": "Іван",
+                                  "date_of_birth": "1990-01-01" }]
+        }))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let (_, found) = get(second.clone(), "/api/captives?q=Petrenko+Ivan".into()).await;
+    assert_eq!(
+        found["items"][0]["id"], made.body["id"],
+        "found through the second server: {found}"
+    );
+
+    let started = app
+        .client
+        .post(format!(
+            "{}/api/imports?file_name=two.csv&source=RU",
+            app.base
+        ))
+        .bearer_auth(&registrar)
+        .body("family_name,given_name,date_of_birth\nПетренко,Іван,1990-01-01\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let id = started.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut state = String::new();
+    for _ in 0..100 {
+        let (status, job) = get(second.clone(), format!("/api/imports/jobs/{id}")).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the second server answers for the first one's job"
+        );
+        state = job["state"].as_str().unwrap_or_default().to_string();
+        if state != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "done");
+}
+
 both_backends!(
     setup = TestApp::api;
     a_job_another_server_ran_is_answered_and_a_lost_one_is_failed,
+    two_servers_on_one_database_agree,
 );
