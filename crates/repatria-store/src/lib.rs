@@ -15,6 +15,7 @@
 mod accounts;
 mod audit;
 mod backend;
+pub mod backup;
 pub mod checkpoint;
 mod document;
 mod exchanges;
@@ -38,6 +39,7 @@ use repatria_core::{
 pub use accounts::{Credential, PasswordChange, User};
 pub use audit::{AuditAction, AuditEvent, IndexChanges, VerifyReport};
 pub use backend::{redact_url, Backend, SqlStore};
+pub use backup::BackupSummary;
 pub use exchanges::{Completion, PendingWeight};
 pub use jobs::{StoredJob, STALE_AFTER};
 pub use links::LinkFilter;

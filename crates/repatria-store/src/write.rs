@@ -176,6 +176,28 @@ impl SqlStore {
         Ok(value)
     }
 
+    /// Loads a restore: `work` in one write transaction without audit events, because it
+    /// writes the audit log itself (copied from the backup, verified after). Used only by
+    /// `SqlStore::restore`, into an empty database.
+    pub(crate) async fn bulk_load<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut AnyConnection) -> Result<T>,
+    ) -> Result<T> {
+        let (_turn, mut tx) = self.begin_write().await?;
+        match work(&mut tx).await {
+            Ok(value) => {
+                tx.commit().await?;
+                Ok(value)
+            }
+            Err(error) => {
+                // At once, not when the connection is next used: a refused restore must
+                // hold no lock (a schema being dropped would wait for it).
+                tx.rollback().await?;
+                Err(error)
+            }
+        }
+    }
+
     /// Runs `read` in one read transaction, so that writers running meanwhile cannot
     /// make its queries disagree (repeatable read on PostgreSQL; SQLite's read
     /// transactions are snapshots). Always rolled back: nothing read here is written.

@@ -3,6 +3,7 @@
 //! (`checkpoints`) and the particulars of Art. 122 with their unique prisoner numbers
 //! (`particulars`).
 
+mod backup;
 mod checkpoints;
 mod jobs;
 mod notifications;
