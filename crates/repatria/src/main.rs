@@ -100,6 +100,28 @@ enum Command {
         #[command(subcommand)]
         command: TracingCommand,
     },
+    /// Write a consistent copy of the whole database while the server runs (every table,
+    /// the audit log included), encrypted to each --recipient (age) when given.
+    Backup {
+        /// The file to write (it must not exist).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// An age recipient (`age1…`); repeat for several. Without any, not encrypted.
+        #[arg(long = "recipient", value_name = "AGE_RECIPIENT")]
+        recipients: Vec<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Restore a backup into an empty database, then verify its audit log.
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+        /// An age identity file, for an encrypted backup.
+        #[arg(long, value_name = "AGE_IDENTITY_FILE")]
+        identity: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Search the registry by a name in any script or spelling.
     Search {
         /// The name (a year or date of birth may be among the words).
@@ -194,6 +216,19 @@ fn main() -> ExitCode {
     init_tracing();
     let result =
         match cli.command {
+            Command::Backup {
+                out,
+                recipients,
+                db,
+            } => runtime()
+                .and_then(|rt| rt.block_on(commands::backup::backup(&db.db, &out, &recipients))),
+            Command::Restore { file, identity, db } => runtime().and_then(|rt| {
+                rt.block_on(commands::backup::restore(
+                    &file,
+                    &db.db,
+                    identity.as_deref(),
+                ))
+            }),
             Command::Serve {
                 db,
                 addr,

@@ -106,7 +106,102 @@ async fn audit_verify_detects_a_changed_deleted_reordered_or_inserted_event(back
 both_backends!(
     audit_verify_detects_a_changed_deleted_reordered_or_inserted_event,
     audit_checkpoints_from_the_command_line,
+    a_backup_encrypted_to_a_recipient_restores_into_both_backends,
 );
+
+/// `backup` while the database is in use, encrypted to an age recipient; `restore` into
+/// an empty SQLite and an empty PostgreSQL database with the identity, the audit log
+/// verified; refused without the identity, with another one, and into a database that
+/// holds anything.
+async fn a_backup_encrypted_to_a_recipient_restores_into_both_backends(backend: Backend) {
+    use age::secrecy::ExposeSecret;
+    let Some(db) = populated(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key = age::x25519::Identity::generate();
+    let identity = dir.path().join("backup.key");
+    std::fs::write(&identity, format!("{}\n", key.to_string().expose_secret())).unwrap();
+    let other = dir.path().join("other.key");
+    std::fs::write(
+        &other,
+        format!(
+            "{}\n",
+            age::x25519::Identity::generate()
+                .to_string()
+                .expose_secret()
+        ),
+    )
+    .unwrap();
+    let file = dir.path().join("registry.backup");
+    let file_arg = file.to_str().unwrap();
+    let (ok, stdout, stderr) = run(&[
+        "backup",
+        "--db",
+        &db.url,
+        "--out",
+        file_arg,
+        "--recipient",
+        &key.to_public().to_string(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("2 captives") && stdout.contains("encrypted to 1 recipient"),
+        "{stdout}"
+    );
+    assert!(
+        std::fs::read(&file)
+            .unwrap()
+            .starts_with(b"age-encryption.org/v1"),
+        "the file is encrypted"
+    );
+    let (ok, _, stderr) = run(&["backup", "--db", &db.url, "--out", file_arg]);
+    assert!(
+        !ok && stderr.contains("must not exist"),
+        "a backup never overwrites: {stderr}"
+    );
+
+    for target_backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(target) = TestDatabase::create(target_backend).await else {
+            continue;
+        };
+        let (ok, _, stderr) = run(&["restore", file_arg, "--db", &target.url]);
+        assert!(!ok && stderr.contains("--identity"), "{stderr}");
+        let (ok, _, stderr) = run(&[
+            "restore",
+            file_arg,
+            "--db",
+            &target.url,
+            "--identity",
+            other.to_str().unwrap(),
+        ]);
+        assert!(!ok && stderr.contains("cannot decrypt"), "{stderr}");
+        let (ok, stdout, stderr) = run(&[
+            "restore",
+            file_arg,
+            "--db",
+            &target.url,
+            "--identity",
+            identity.to_str().unwrap(),
+        ]);
+        assert!(ok, "{target_backend:?}: {stderr}");
+        assert!(
+            stdout.contains("2 captives") && stdout.contains("verifies"),
+            "{stdout}"
+        );
+        let (ok, _, _) = verify(&target);
+        assert!(ok, "the restored log verifies with `audit verify`");
+        let (ok, _, stderr) = run(&[
+            "restore",
+            file_arg,
+            "--db",
+            &target.url,
+            "--identity",
+            identity.to_str().unwrap(),
+        ]);
+        assert!(!ok && stderr.contains("not empty"), "{stderr}");
+    }
+}
 
 /// keygen → checkpoint → verify: the key file is private and never overwritten; a
 /// checkpoint verifies under its key and not another's; after an insider rewrote the log
