@@ -127,13 +127,11 @@ fn identity(c: &Captive) -> Identity {
 
 /// A particular of Art. 122 as a form prints it: refused (Art. 17), given or unknown.
 fn particular(c: &Captive, field: repatria_core::ParticularField) -> Entry {
-    let Some(p) = &c.particulars else {
-        return Entry::Unknown;
-    };
-    if p.refused.contains(&field) {
-        return Entry::Refused;
+    match c.particulars.as_ref().and_then(|p| p.answer(field)) {
+        Some(repatria_core::Answer::Given(text)) => Entry::Given(text),
+        Some(repatria_core::Answer::Refused) => Entry::Refused,
+        None => Entry::Unknown,
     }
-    Entry::from(p.value(field))
 }
 
 fn party_name(parties: &[repatria_core::Party], code: &PartyCode) -> String {

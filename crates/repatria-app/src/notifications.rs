@@ -123,13 +123,11 @@ pub fn dispatch_row(n: &Notification, captive: &Captive) -> Value {
         parts.into_iter().flatten().collect::<Vec<_>>().join("; ")
     });
     let particular = |field: repatria_core::ParticularField| -> Value {
-        let Some(p) = &captive.particulars else {
-            return Value::Null;
-        };
-        if p.refused.contains(&field) {
-            return Value::from(REFUSED);
+        match captive.particulars.as_ref().and_then(|p| p.answer(field)) {
+            Some(repatria_core::Answer::Given(text)) => Value::from(text),
+            Some(repatria_core::Answer::Refused) => Value::from(REFUSED),
+            None => Value::Null,
         }
-        p.value(field).map(Value::from).unwrap_or(Value::Null)
     };
     use repatria_core::ParticularField as PF;
     json!({

@@ -63,11 +63,7 @@ pub fn deadlines(captive: &Captive, policy: &NoticePolicy, now: Timestamp) -> Ve
     let in_our_hands = matches!(status, CustodyStatus::InCustody | CustodyStatus::InHospital);
 
     for card in captive.capture_cards(policy) {
-        let state = match card.sent_at {
-            Some(_) => DeadlineState::Met,
-            None if now > card.due_at => DeadlineState::Overdue,
-            None => DeadlineState::Pending,
-        };
+        let state = card.state(now);
         // A card not sent while he was ours stays overdue: it was owed.
         if in_our_hands || state != DeadlineState::Pending {
             result.push(Deadline {

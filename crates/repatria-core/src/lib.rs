@@ -57,7 +57,7 @@ pub use notices::{
     NotificationState,
 };
 pub use particulars::{
-    parse_prisoner_number, ParticularField, Particulars, ParticularsText, PersonToInform,
+    parse_prisoner_number, Answer, ParticularField, Particulars, ParticularsText, PersonToInform,
 };
 pub use party::{parse_transfer_bar, Party, PartyCode};
 pub use sex::Sex;

@@ -71,6 +71,18 @@ pub struct CaptureCard {
     pub sent_at: Option<Timestamp>,
 }
 
+impl CaptureCard {
+    /// Where the card stands at `now`: sent, owed, or owed and late.
+    pub fn state(&self, now: Timestamp) -> crate::deadlines::DeadlineState {
+        use crate::deadlines::DeadlineState;
+        match self.sent_at {
+            Some(_) => DeadlineState::Met,
+            None if now > self.due_at => DeadlineState::Overdue,
+            None => DeadlineState::Pending,
+        }
+    }
+}
+
 /// Records that a card was sent, kept on the record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

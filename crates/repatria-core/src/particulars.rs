@@ -131,6 +131,13 @@ pub fn parse_prisoner_number(input: &str) -> Result<Option<String>, FieldError> 
     Ok(Some(number))
 }
 
+/// A particular as recorded: given, or refused by the captive (Art. 17).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Given(String),
+    Refused,
+}
+
 impl Particulars {
     /// Checks particulars as typed: each text trimmed and bounded, blank as absent; a
     /// person to inform needs a name when an address is given; a field he refused has
@@ -233,9 +240,16 @@ impl Particulars {
         }
     }
 
-    /// Whether `field` has a value.
-    /// The text of one particular as a form or a list prints it (the person to inform as
-    /// "name, address"); `None` when not given.
+    /// What a form or a list prints for `field`: the refusal (Art. 17) or the text (the
+    /// person to inform as "name, address"); `None` when neither was recorded.
+    pub fn answer(&self, field: ParticularField) -> Option<Answer> {
+        if self.refused.contains(&field) {
+            return Some(Answer::Refused);
+        }
+        self.value(field).map(Answer::Given)
+    }
+
+    /// The text of one particular; `None` when not given.
     pub fn value(&self, field: ParticularField) -> Option<String> {
         use ParticularField as F;
         match field {
@@ -251,6 +265,7 @@ impl Particulars {
         }
     }
 
+    /// Whether `field` has a value.
     pub fn has_value(&self, field: ParticularField) -> bool {
         use ParticularField as F;
         match field {

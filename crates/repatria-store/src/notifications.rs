@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::accounts::time_of;
 use crate::audit::AuditAction;
-use crate::document::{decode, decode_rows, encode, Document};
+use crate::document::{decode, encode};
 use crate::sql::{instant, Sql};
 use crate::write::Write;
 use crate::{Actor, Page, Result, SqlStore, StoreError};
@@ -374,25 +374,10 @@ impl SqlStore {
                     "no notification is pending for {power}"
                 )));
             }
-            let mut ids: Vec<String> = pending.iter().map(|n| n.captive.to_string()).collect();
+            let mut ids: Vec<CaptiveId> = pending.iter().map(|n| n.captive).collect();
             ids.sort();
             ids.dedup();
-            let mut captives: HashMap<CaptiveId, Captive> = HashMap::with_capacity(ids.len());
-            for chunk in ids.chunks(500) {
-                let mut sql = Sql::default();
-                sql.push("SELECT record FROM captives WHERE id IN (");
-                for (i, captive) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.param(captive.as_str());
-                }
-                sql.push(")");
-                let found = sql.query().fetch_all(w.conn()).await?;
-                for captive in decode_rows::<Captive>(Captive::WHAT, &found)? {
-                    captives.insert(captive.id, captive);
-                }
-            }
+            let captives = crate::registry::captives_by_id(w.conn(), &ids).await?;
             let mut sent = Vec::with_capacity(pending.len());
             let mut cards: HashMap<CaptiveId, Vec<EventId>> = HashMap::new();
             for notification in &pending {

@@ -170,6 +170,31 @@ async fn insert_captive(conn: &mut AnyConnection, captive: &Captive) -> Result<(
     insert_tokens(conn, captive).await
 }
 
+/// The stored captives with these ids, by id (unknown ids are absent), read on `conn`: the
+/// pool's or a write's, whose transaction then sees its own changes.
+pub(crate) async fn captives_by_id(
+    conn: &mut AnyConnection,
+    ids: &[CaptiveId],
+) -> Result<std::collections::HashMap<CaptiveId, Captive>> {
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::default();
+        sql.push("SELECT record FROM captives WHERE id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.param(id.to_string());
+        }
+        sql.push(")");
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            let captive: Captive = decode_row(Captive::WHAT, &row)?;
+            found.insert(captive.id, captive);
+        }
+    }
+    Ok(found)
+}
+
 /// Rewrites a stored captive's name tokens (after a claim is added).
 async fn write_tokens(conn: &mut AnyConnection, captive: &Captive) -> Result<()> {
     sqlx::query("DELETE FROM captive_name_tokens WHERE captive_id = $1")
@@ -365,22 +390,8 @@ impl SqlStore {
 
     /// The captives with these ids, in the order given; unknown ids are left out.
     pub async fn get_captives(&self, ids: &[CaptiveId]) -> Result<Vec<Captive>> {
-        let mut found = std::collections::HashMap::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let mut sql = Sql::default();
-            sql.push("SELECT record FROM captives WHERE id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.param(id.to_string());
-            }
-            sql.push(")");
-            for row in sql.query().fetch_all(&self.pool).await? {
-                let captive: Captive = decode_row(Captive::WHAT, &row)?;
-                found.insert(captive.id, captive);
-            }
-        }
+        let mut conn = self.pool.acquire().await?;
+        let mut found = captives_by_id(&mut conn, ids).await?;
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 

@@ -1096,17 +1096,13 @@ impl CaptiveView {
                 c.capture_cards(policy)
                     .into_iter()
                     .map(|card| CaptureCardView {
+                        state: card.state(now),
                         event_id: card.event.as_uuid(),
                         occasion: card.occasion,
                         event_at: card.event_at,
                         place: card.place,
                         due_at: card.due_at,
                         sent_at: card.sent_at,
-                        state: match card.sent_at {
-                            Some(_) => repatria_core::DeadlineState::Met,
-                            None if now > card.due_at => repatria_core::DeadlineState::Overdue,
-                            None => repatria_core::DeadlineState::Pending,
-                        },
                     })
                     .collect()
             }),
