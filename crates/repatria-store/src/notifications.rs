@@ -139,7 +139,6 @@ async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Notification]) -> Result
             if i > 0 {
                 sql.push(", ");
             }
-            let text = |v: Option<String>| v.unwrap_or_default();
             sql.push("(")
                 .param(n.id.to_string())
                 .push(", ")
@@ -148,9 +147,9 @@ async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Notification]) -> Result
                 .param(n.power_of_origin.as_str())
                 .push(", ")
                 .param(n.kind.as_str())
-                .push(", NULLIF(")
-                .param(text(n.event.map(|e| e.to_string())))
-                .push(", ''), ")
+                .push(", ")
+                .param_opt(n.event.map(|e| e.to_string()))
+                .push(", ")
                 .param(instant(n.event_at))
                 .push(", ")
                 .param(instant(n.created_at))
@@ -158,13 +157,13 @@ async fn insert(conn: &mut sqlx::AnyConnection, rows: &[Notification]) -> Result
                 .param(instant(n.due_at))
                 .push(", ")
                 .param(n.state.as_str())
-                .push(", NULLIF(")
-                .param(text(n.dispatch.map(|d| d.to_string())))
-                .push(", ''), NULLIF(")
-                .param(text(n.corrects.map(|c| c.to_string())))
-                .push(", ''), NULLIF(")
-                .param(text(n.note.clone()))
-                .push(", ''), ")
+                .push(", ")
+                .param_opt(n.dispatch.map(|d| d.to_string()))
+                .push(", ")
+                .param_opt(n.corrects.map(|c| c.to_string()))
+                .push(", ")
+                .param_opt(n.note.clone())
+                .push(", ")
                 .param(n.created_by.as_str())
                 .push(")");
         }

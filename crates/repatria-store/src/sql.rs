@@ -32,6 +32,14 @@ impl Sql {
         self
     }
 
+    /// A parameter, or `NULL` for `None`.
+    pub(crate) fn param_opt(&mut self, value: Option<impl Into<String>>) -> &mut Self {
+        match value {
+            Some(value) => self.param(value),
+            None => self.push("NULL"),
+        }
+    }
+
     pub(crate) fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
         let mut query = sqlx::query(&self.text);
         for p in &self.params {
