@@ -88,12 +88,15 @@ pub(crate) fn required_text(input: &str, max: usize) -> Result<String, FieldErro
 
 /// Trims `input`; an empty string becomes `None`. Rejects text over `max` characters
 /// and control characters, which have no place in a record and break printed cards.
+///
+/// The bound counts the text as given, blanks around it included, so that it is the
+/// `maxLength` the API's document states.
 pub(crate) fn optional_text(input: &str, max: usize) -> Result<Option<String>, FieldError> {
     let text = input.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    if text.chars().count() > max {
+    if input.chars().count() > max {
         return Err(FieldError::new(
             "",
             format!("must be at most {max} characters"),

@@ -10,6 +10,7 @@ mod documents;
 mod error;
 mod extract;
 pub mod limit;
+mod schema;
 mod routes;
 pub mod totp;
 pub mod web;

@@ -309,3 +309,16 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod dump {
+    #[test]
+    #[ignore]
+    fn dump_openapi() {
+        std::fs::write(
+            "/tmp/openapi.json",
+            serde_json::to_vec_pretty(&super::openapi()).unwrap(),
+        )
+        .unwrap();
+    }
+}

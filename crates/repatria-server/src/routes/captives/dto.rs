@@ -164,12 +164,15 @@ pub struct CaptureInput {
 pub struct HealthInput {
     /// As on the capture card: `good_health`, `not_wounded`, `recovered`,
     /// `convalescent`, `sick`, `slightly_wounded`, `seriously_wounded`.
+    #[schema(value_type = crate::schema::HealthCategory)]
     pub category: String,
     /// Meets the conditions of GC III Art. 110 for direct repatriation.
     #[serde(default)]
     pub eligible_for_direct_repatriation: bool,
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub note: Option<String>,
     /// RFC 3339; default now.
+    #[schema(format = DateTime)]
     pub assessed_at: Option<String>,
 }
 

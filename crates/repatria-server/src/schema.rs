@@ -1,0 +1,234 @@
+//! What the OpenAPI document says a valid value is, where a field's Rust type (a `String`
+//! read and validated at the edge) cannot say it: the closed sets of words as `enum`s,
+//! and the regular expressions of the validators.
+//!
+//! A request the document calls valid must be accepted (unless it names something that
+//! does not exist, or conflicts with the records), and one it calls invalid must be
+//! refused: the patterns below say exactly what the validators of `repatria-core` and the
+//! routes accept, surrounding blanks included (they are trimmed).
+//!
+//! The patterns are string literals in `#[schema(pattern = …)]` attributes (utoipa takes
+//! only literals there); these constants hold the same text, so that the tests below
+//! check each one against its validator, and the document's test checks that every
+//! pattern in the document is one of them.
+
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::{RefOr, Schema};
+
+/// Blanks: what trimming removes (Unicode `White_Space`, as `str::trim`).
+macro_rules! blank {
+    () => {
+        r"[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    };
+}
+/// A character free text may hold inside: anything but a control character, the line
+/// break excepted.
+macro_rules! inner {
+    () => {
+        r"[^\x00-\x09\x0B-\x1F\x7F-\x9F]"
+    };
+}
+/// A character that may begin or end free text once trimmed: neither blank nor control.
+macro_rules! edge {
+    () => {
+        r"[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\x00-\x1F\x7F-\x9F]"
+    };
+}
+
+/// Free text that may be left out (blank is absent): once trimmed, no control characters
+/// but the line break (`repatria_core::captive::text`).
+pub const TEXT: &str = concat!(
+    "^", blank!(), "*(", edge!(), "(", inner!(), "*", edge!(), ")?)?", blank!(), "*$"
+);
+/// Free text that must be given: once trimmed, not empty, no control characters but the
+/// line break (`repatria_core::captive::required`).
+pub const REQUIRED: &str = concat!(
+    "^", blank!(), "*", edge!(), "(", inner!(), "*", edge!(), ")?", blank!(), "*$"
+);
+/// Text on one line (a name): as [`REQUIRED`], without line breaks inside.
+pub const LINE: &str = concat!(
+    "^", blank!(), "*(", edge!(), "([^\\x00-\\x1F\\x7F-\\x9F]*", edge!(), ")?)?", blank!(), "*$"
+);
+/// A party's code (`PartyCode::parse`).
+pub const PARTY: &str = concat!("^", blank!(), "*[A-Z0-9-]{2,16}", blank!(), "*$");
+/// A language: ISO 639-1 or 639-3 (`parse_language`).
+pub const LANGUAGE: &str = concat!("^", blank!(), "*[A-Za-z]{2,3}", blank!(), "*$");
+/// A nationality: ISO 3166-1 alpha-2 (`parse_nationality`).
+pub const NATIONALITY: &str = concat!("^", blank!(), "*[A-Za-z]{2}", blank!(), "*$");
+/// A partial date: `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (`PartialDate::parse`).
+pub const PARTIAL_DATE: &str = concat!(
+    "^", blank!(), "*[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?", blank!(), "*$"
+);
+
+/// A string with a pattern and a bound on its length in characters.
+fn string(pattern: &str, max: Option<usize>, description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .pattern(Some(pattern))
+        .max_length(max)
+        .description(Some(description))
+        .into()
+}
+
+/// Declares the kinds of text the API reads, each a schema named after it: fields name
+/// one with `#[schema(value_type = crate::schema::Name)]` (or `Option<…>`).
+macro_rules! texts {
+    ($($name:ident = $pattern:expr, $max:expr, $description:literal;)*) => {
+        $(
+            #[doc = $description]
+            pub struct $name;
+
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    string($pattern, $max, $description)
+                }
+            }
+
+            impl utoipa::ToSchema for $name {
+                fn name() -> Cow<'static, str> {
+                    Cow::Borrowed(stringify!($name))
+                }
+            }
+        )*
+    };
+}
+
+texts! {
+    Text80 = TEXT, Some(80), "Free text, at most 80 characters; blank is absent.";
+    Text200 = TEXT, Some(200), "Free text, at most 200 characters; blank is absent.";
+    Text500 = TEXT, Some(500), "Free text, at most 500 characters; blank is absent.";
+    Text2000 = TEXT, Some(2000), "Free text, at most 2,000 characters; blank is absent.";
+    Text20000 = TEXT, Some(20_000), "Free text, at most 20,000 characters; blank is absent.";
+    Required80 = REQUIRED, Some(80), "Text, not blank, at most 80 characters.";
+    Required120 = REQUIRED, Some(120), "Text, not blank, at most 120 characters.";
+    Required200 = REQUIRED, Some(200), "Text, not blank, at most 200 characters.";
+    Required500 = REQUIRED, Some(500), "Text, not blank, at most 500 characters.";
+    Required2000 = REQUIRED, Some(2000), "Text, not blank, at most 2,000 characters.";
+    Line120 = LINE, Some(120), "Text on one line, at most 120 characters; blank is absent.";
+    PartyCode = PARTY, None, "A party's code: 2 to 16 characters A-Z, 0-9 or '-'.";
+    LanguageCode = LANGUAGE, None, "An ISO 639-1 or 639-3 language code, such as uk.";
+    CountryCode = NATIONALITY, None, "An ISO 3166-1 alpha-2 country code, such as UA.";
+    PartialDate = PARTIAL_DATE, None, "A date, as much of it as is known: YYYY, YYYY-MM or YYYY-MM-DD.";
+}
+
+/// Every pattern the document may use.
+pub const ALL: &[&str] = &[TEXT, REQUIRED, LINE, PARTY, LANGUAGE, NATIONALITY, PARTIAL_DATE];
+
+/// A closed set of words, as an OpenAPI `enum` of strings.
+fn words(words: impl IntoIterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .enum_values(Some(words))
+        .description(Some(description))
+        .into()
+}
+
+/// Declares, for each closed set of words of the core, a schema type of the same name
+/// whose values are its words (`ALL`, `as_str`): fields read as text name it with
+/// `#[schema(value_type = crate::schema::Name)]`.
+macro_rules! closed_words {
+    ($($name:ident => $core:path: $description:literal),* $(,)?) => {
+        $(
+            #[doc = $description]
+            pub struct $name;
+
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    use $core as Core;
+                    words(Core::ALL.iter().map(|w| w.as_str()), $description)
+                }
+            }
+
+            impl utoipa::ToSchema for $name {
+                fn name() -> Cow<'static, str> {
+                    Cow::Borrowed(stringify!($name))
+                }
+            }
+        )*
+
+        /// The words of each declared set, by schema name (for the tests).
+        #[cfg(test)]
+        pub(crate) fn declared() -> Vec<(&'static str, Vec<&'static str>)> {
+            vec![$({
+                use $core as Core;
+                (stringify!($name), Core::ALL.iter().map(|w| w.as_str()).collect())
+            }),*]
+        }
+    };
+}
+
+closed_words! {
+    HealthCategory => repatria_core::HealthCategory:
+        "A health category of the capture card (GC III Annex IV B).",
+    CustodyEventKind => repatria_core::CustodyEventKind:
+        "What happened to a captive, as an event of his custody timeline.",
+    ClaimSource => repatria_core::ClaimSource: "Where an identity claim comes from.",
+    RepatriationWish => repatria_core::RepatriationWish:
+        "The captive's wish about his repatriation (Art. 109, 118).",
+    ParticularField => repatria_core::ParticularField:
+        "A particular of Art. 122 and Annex IV the captive may refuse to give (Art. 17).",
+    FacilityKind => repatria_core::FacilityKind: "A kind of place of internment.",
+    Role => repatria_core::Role: "An account's role.",
+    TracingStatus => repatria_core::TracingStatus: "Where a tracing request stands.",
+    LinkState => repatria_core::LinkState: "Where a proposed match stands.",
+    LinkDecision => repatria_core::matching::Decision: "A reviewer's decision on a match.",
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex::Regex;
+
+    fn matches(pattern: &str, text: &str) -> bool {
+        Regex::new(pattern).unwrap().is_match(text)
+    }
+
+    /// Each pattern says what its validator says, on values on both sides of the line.
+    #[test]
+    fn patterns_agree_with_the_validators() {
+        use repatria_core::captive::{parse_language, parse_nationality, required, text};
+        let texts = [
+            "", " ", "Ivan", " Ivan ", "a\nb", "a\tb", "a\u{7}b", "\u{85}", "Петро", "  \n ",
+            "\u{3000}x", "x\u{9f}", "\tIvan\r\n", "\u{1c}Ivan", "Iv\u{85}an", "\u{a0}",
+        ];
+        for t in texts {
+            assert_eq!(matches(TEXT, t), text(Some(t), 100).is_ok(), "TEXT {t:?}");
+            assert_eq!(matches(REQUIRED, t), required(t, 100).is_ok(), "REQUIRED {t:?}");
+            let one_line = text(Some(t), 100).is_ok_and(|t| !t.is_some_and(|t| t.contains('\n')));
+            assert_eq!(matches(LINE, t), one_line, "LINE {t:?}");
+        }
+        for code in ["UA", " RU ", "U", "ua", "UA-NG", "ICRC", "ABCDEFGHIJKLMNOPQ", "У", ""] {
+            assert_eq!(
+                matches(PARTY, code),
+                repatria_core::PartyCode::parse(code).is_ok(),
+                "PARTY {code:?}"
+            );
+        }
+        for code in ["uk", "UK", "fra", " ru ", "u", "abcd", "u1", ""] {
+            assert_eq!(matches(LANGUAGE, code), parse_language(code).is_ok(), "{code:?}");
+        }
+        for code in ["UA", "ua", " RU ", "U", "UKR", "1A"] {
+            assert_eq!(matches(NATIONALITY, code), parse_nationality(code).is_ok(), "{code:?}");
+        }
+        for date in ["1990", "1990-05", "1990-05-17", " 1990-05 ", "90", "1990-13", "1990-5"] {
+            assert_eq!(
+                matches(PARTIAL_DATE, date),
+                repatria_core::PartialDate::parse(date).is_ok(),
+                "PARTIAL_DATE {date:?}"
+            );
+        }
+    }
+
+    /// Every closed set of words is documented with all its words.
+    #[test]
+    fn closed_sets_list_every_word() {
+        for (name, words) in declared() {
+            assert!(!words.is_empty(), "{name}");
+        }
+        let json = serde_json::to_value(<HealthCategory as utoipa::PartialSchema>::schema())
+            .unwrap();
+        assert_eq!(json["enum"].as_array().unwrap().len(), 7);
+    }
+}
