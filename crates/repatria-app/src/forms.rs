@@ -354,7 +354,7 @@ pub async fn capture_cards_pdf(
         }
     }
     if !missing.is_empty() {
-        return Err(DomainError::Invalid(missing).into());
+        return Err(StoreError::Unknown(missing).into());
     }
     printed(store, actor, "capture_card", ids, now).await?;
     let bytes = tokio::task::spawn_blocking(move || repatria_documents::capture_cards(&cards))

@@ -113,7 +113,8 @@ pub fn parse_prisoner_number(input: &str) -> Result<Option<String>, FieldError> 
     if number.is_empty() {
         return Ok(None);
     }
-    if number.chars().count() > PRISONER_NUMBER_MAX {
+    // The bound counts the number as given, as the API's document says.
+    if input.chars().count() > PRISONER_NUMBER_MAX {
         return Err(FieldError::new(
             "",
             format!("must be at most {PRISONER_NUMBER_MAX} characters"),

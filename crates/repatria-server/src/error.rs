@@ -18,9 +18,18 @@ pub enum ApiError {
     /// The request is readable but some fields are invalid.
     #[error("validation failed")]
     Invalid(Vec<FieldError>),
-    /// The request breaks a rule given the current state of the record.
+    /// The request breaks a rule given the current state of the record (409
+    /// `rule_violated`: the same request may succeed once the record has changed).
     #[error("{reason}")]
     Rule { field: String, reason: String },
+    /// A field names a record that does not exist, or that this account may not see
+    /// (404 `not_found`, with the field named).
+    #[error("{}", FieldError::join(.0))]
+    Unknown(Vec<FieldError>),
+    /// A field holds a secret that is not the account's: its current password, its
+    /// authenticator's code (403 `forbidden`, with the field named).
+    #[error("{0}")]
+    Denied(FieldError),
     /// No credential, or one that is unknown, expired or revoked.
     #[error("{0}")]
     Unauthorized(String),
@@ -77,6 +86,11 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
+    /// A field that names a record that does not exist (404).
+    pub fn unknown(field: impl Into<String>, reason: impl Into<String>) -> ApiError {
+        ApiError::Unknown(vec![FieldError::new(field, reason)])
+    }
+
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ApiError {
         ApiError::Invalid(vec![FieldError::new(field, reason)])
     }
@@ -125,12 +139,26 @@ impl IntoResponse for ApiError {
             ApiError::Rule { field, reason } => {
                 let message = format!("{field}: {reason}");
                 (
-                    StatusCode::UNPROCESSABLE_ENTITY,
+                    StatusCode::CONFLICT,
                     "rule_violated",
                     message,
                     BTreeMap::from([(field, reason)]),
                 )
             }
+            ApiError::Unknown(errors) => {
+                let message = FieldError::join(&errors);
+                let mut fields = BTreeMap::new();
+                for e in errors {
+                    fields.entry(e.field).or_insert(e.reason);
+                }
+                (StatusCode::NOT_FOUND, "not_found", message, fields)
+            }
+            ApiError::Denied(error) => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                error.to_string(),
+                BTreeMap::from([(error.field, error.reason)]),
+            ),
             ApiError::TooManyRequests {
                 message,
                 retry_after,
@@ -250,6 +278,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound("not found".into()),
             StoreError::Conflict(message) => ApiError::Conflict(message),
             StoreError::Taken(error) => ApiError::Taken(error),
+            StoreError::Unknown(errors) => ApiError::Unknown(errors),
             StoreError::Domain(error) => error.into(),
             other => ApiError::Internal(other.to_string()),
         }

@@ -37,6 +37,13 @@ macro_rules! edge {
     };
 }
 
+/// A character that is not blank (control characters included).
+macro_rules! edge_or_control {
+    () => {
+        r"[^\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    };
+}
+
 /// Free text that may be left out (blank is absent): once trimmed, no control characters
 /// but the line break (`repatria_core::captive::text`).
 pub const TEXT: &str = concat!(
@@ -51,15 +58,42 @@ pub const REQUIRED: &str = concat!(
 pub const LINE: &str = concat!(
     "^", blank!(), "*(", edge!(), "([^\\x00-\\x1F\\x7F-\\x9F]*", edge!(), ")?)?", blank!(), "*$"
 );
+/// A prisoner number (`parse_prisoner_number`): letters and digits with blanks, `-`, `/`
+/// or `.` between them; blank is absent. (`[^\W_]` is a letter or a digit.)
+pub const PRISONER_NUMBER: &str = concat!(
+    "^(", blank!(), "*|(", blank!(), "|[/.-])*[^\\W_](", blank!(), "|[/.-]|[^\\W_])*)$"
+);
+/// An account's name (`parse_username`).
+pub const USERNAME: &str = concat!("^", blank!(), "*[a-z][a-z0-9._-]{1,63}", blank!(), "*$");
+/// A new password (`check_new_password`, with `minLength` 12): not only blanks.
+pub const PASSWORD: &str = concat!(edge_or_control!());
 /// A party's code (`PartyCode::parse`).
 pub const PARTY: &str = concat!("^", blank!(), "*[A-Z0-9-]{2,16}", blank!(), "*$");
 /// A language: ISO 639-1 or 639-3 (`parse_language`).
 pub const LANGUAGE: &str = concat!("^", blank!(), "*[A-Za-z]{2,3}", blank!(), "*$");
 /// A nationality: ISO 3166-1 alpha-2 (`parse_nationality`).
-pub const NATIONALITY: &str = concat!("^", blank!(), "*[A-Za-z]{2}", blank!(), "*$");
-/// A partial date: `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (`PartialDate::parse`).
+pub const NATIONALITY: &str = concat!("^", blank!(), "*([A-Za-z]{2})?", blank!(), "*$");
+/// A year the registry takes: 1900 to 2100 (`PartialDate`).
+macro_rules! year {
+    () => {
+        "(19[0-9]{2}|20[0-9]{2}|2100)"
+    };
+}
+/// A whole date of a year 1900 to 2100 that is in the calendar (29 February in leap
+/// years only).
+macro_rules! full_date {
+    () => {
+        concat!(
+            "(", year!(), "-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)",
+            "|02-(0[1-9]|1[0-9]|2[0-8]))",
+            "|(19(0[48]|[2468][048]|[13579][26])|20(0[048]|[2468][048]|[13579][26]))-02-29)"
+        )
+    };
+}
+/// A partial date that may be left out (blank is absent): `YYYY`, `YYYY-MM` or
+/// `YYYY-MM-DD`, years 1900 to 2100 (`PartialDate::parse`).
 pub const PARTIAL_DATE: &str = concat!(
-    "^", blank!(), "*[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?", blank!(), "*$"
+    "^", blank!(), "*(", year!(), "(-(0[1-9]|1[0-2]))?|", full_date!(), ")?", blank!(), "*$"
 );
 
 /// A string with a pattern and a bound on its length in characters.
@@ -97,11 +131,19 @@ macro_rules! texts {
 
 texts! {
     Text80 = TEXT, Some(80), "Free text, at most 80 characters; blank is absent.";
+    Text120 = TEXT, Some(120), "Free text, at most 120 characters; blank is absent.";
     Text200 = TEXT, Some(200), "Free text, at most 200 characters; blank is absent.";
+    Text300 = TEXT, Some(300), "Free text, at most 300 characters; blank is absent.";
+    Text4000 = TEXT, Some(4000), "Free text, at most 4,000 characters; blank is absent.";
+    Required300 = REQUIRED, Some(300), "Text, not blank, at most 300 characters.";
+    Required4000 = REQUIRED, Some(4000), "Text, not blank, at most 4,000 characters.";
+    PrisonerNumber = PRISONER_NUMBER, Some(40), "A prisoner number: letters and digits, with blanks, '-', '/' or '.' between them, at most 40 characters; blank is absent.";
     Text500 = TEXT, Some(500), "Free text, at most 500 characters; blank is absent.";
     Text2000 = TEXT, Some(2000), "Free text, at most 2,000 characters; blank is absent.";
     Text20000 = TEXT, Some(20_000), "Free text, at most 20,000 characters; blank is absent.";
     Required80 = REQUIRED, Some(80), "Text, not blank, at most 80 characters.";
+    Required100 = REQUIRED, Some(100), "Text, not blank, at most 100 characters.";
+    Username = USERNAME, None, "An account's name: 2 to 64 characters a-z, 0-9, '.', '_' or '-', beginning with a letter.";
     Required120 = REQUIRED, Some(120), "Text, not blank, at most 120 characters.";
     Required200 = REQUIRED, Some(200), "Text, not blank, at most 200 characters.";
     Required500 = REQUIRED, Some(500), "Text, not blank, at most 500 characters.";
@@ -109,12 +151,53 @@ texts! {
     Line120 = LINE, Some(120), "Text on one line, at most 120 characters; blank is absent.";
     PartyCode = PARTY, None, "A party's code: 2 to 16 characters A-Z, 0-9 or '-'.";
     LanguageCode = LANGUAGE, None, "An ISO 639-1 or 639-3 language code, such as uk.";
-    CountryCode = NATIONALITY, None, "An ISO 3166-1 alpha-2 country code, such as UA.";
-    PartialDate = PARTIAL_DATE, None, "A date, as much of it as is known: YYYY, YYYY-MM or YYYY-MM-DD.";
+    CountryCode = NATIONALITY, None, "An ISO 3166-1 alpha-2 country code, such as UA; blank is absent.";
+    PartialDate = PARTIAL_DATE, None, "A date, as much of it as is known: YYYY, YYYY-MM or YYYY-MM-DD, years 1900 to 2100; blank is absent.";
 }
 
 /// Every pattern the document may use.
-pub const ALL: &[&str] = &[TEXT, REQUIRED, LINE, PARTY, LANGUAGE, NATIONALITY, PARTIAL_DATE];
+pub const ALL: &[&str] = &[
+    TEXT, REQUIRED, LINE, PRISONER_NUMBER, USERNAME, PASSWORD, PARTY, LANGUAGE, NATIONALITY,
+    PARTIAL_DATE,
+];
+
+/// A new password: at least 12 characters, not only blanks (`check_new_password`).
+pub struct NewPassword;
+
+impl utoipa::PartialSchema for NewPassword {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .min_length(Some(12))
+            .pattern(Some(PASSWORD))
+            .description(Some("A password: at least 12 characters, not only blanks."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NewPassword {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("NewPassword")
+    }
+}
+
+/// The parts of an identity claim a captive may refuse to give (Art. 17).
+pub struct ClaimField;
+
+impl utoipa::PartialSchema for ClaimField {
+    fn schema() -> RefOr<Schema> {
+        words(
+            repatria_core::captive::REFUSABLE_FIELDS.iter().copied(),
+            "A part of an identity claim the captive refused to give (GC III Art. 17).",
+        )
+    }
+}
+
+impl utoipa::ToSchema for ClaimField {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ClaimField")
+    }
+}
 
 /// A closed set of words, as an OpenAPI `enum` of strings.
 fn words(words: impl IntoIterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
@@ -209,15 +292,43 @@ mod tests {
         for code in ["uk", "UK", "fra", " ru ", "u", "abcd", "u1", ""] {
             assert_eq!(matches(LANGUAGE, code), parse_language(code).is_ok(), "{code:?}");
         }
-        for code in ["UA", "ua", " RU ", "U", "UKR", "1A"] {
-            assert_eq!(matches(NATIONALITY, code), parse_nationality(code).is_ok(), "{code:?}");
+        for code in ["UA", "ua", " RU ", "U", "UKR", "1A", "", " "] {
+            let valid = code.trim().is_empty() || parse_nationality(code).is_ok();
+            assert_eq!(matches(NATIONALITY, code), valid, "{code:?}");
         }
-        for date in ["1990", "1990-05", "1990-05-17", " 1990-05 ", "90", "1990-13", "1990-5"] {
-            assert_eq!(
-                matches(PARTIAL_DATE, date),
-                repatria_core::PartialDate::parse(date).is_ok(),
-                "PARTIAL_DATE {date:?}"
-            );
+        for number in [
+            "A-123", " 12/B.7 ", "", "  ", "-", "Б-17", "A_1", "A\t1", "A\u{1c}1", "12 34", "№5",
+        ] {
+            let valid = repatria_core::parse_prisoner_number(number).is_ok();
+            assert_eq!(matches(PRISONER_NUMBER, number), valid, "PRISONER_NUMBER {number:?}");
+        }
+        for name in ["ivan", " ivan.p ", "i", "Ivan", "1van", "iv an", &"a".repeat(64), &"a".repeat(65)] {
+            let valid = repatria_core::parse_username(name).is_ok();
+            assert_eq!(matches(USERNAME, name), valid, "USERNAME {name:?}");
+        }
+        for password in ["correct horse battery", "            ", "\u{3000}".repeat(12).as_str(), "\u{7}           "] {
+            let valid = repatria_core::check_new_password(password).is_ok();
+            let schema = password.chars().count() >= 12 && matches(PASSWORD, password);
+            assert_eq!(schema, valid, "PASSWORD {password:?}");
+        }
+        let dates = [
+            "1990", "1990-05", "1990-05-17", " 1990-05 ", "90", "1990-13", "1990-5", "1899",
+            "2100", "2101", "1900-02-29", "2000-02-29", "2004-02-29", "2003-02-29", "2100-02-29",
+            "1990-04-31", "1990-12-31", "", "  ",
+        ];
+        for date in dates {
+            let valid = date.trim().is_empty() || repatria_core::PartialDate::parse(date).is_ok();
+            assert_eq!(matches(PARTIAL_DATE, date), valid, "PARTIAL_DATE {date:?}");
+        }
+        // Every day of the years around the edges and a leap year or two.
+        for year in [1900, 1901, 1996, 2000, 2023, 2024, 2100] {
+            for month in 1..=12 {
+                for day in 1..=31 {
+                    let date = format!("{year:04}-{month:02}-{day:02}");
+                    let valid = repatria_core::PartialDate::parse(&date).is_ok();
+                    assert_eq!(matches(PARTIAL_DATE, &date), valid, "PARTIAL_DATE {date:?}");
+                }
+            }
         }
     }
 

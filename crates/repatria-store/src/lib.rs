@@ -299,6 +299,10 @@ pub enum StoreError {
     /// The operation breaks a domain rule or refers to something that does not exist.
     #[error(transparent)]
     Domain(#[from] DomainError),
+    /// Fields of the request name records that do not exist (each field and what it
+    /// named).
+    #[error("unknown: {}", FieldError::join(.0))]
+    Unknown(Vec<FieldError>),
     /// The stored data is not what this version expects (for example a record written
     /// by a newer version).
     #[error("stored data is corrupt: {0}")]

@@ -191,7 +191,8 @@ impl Validate for ProofQuery {
         (status = 400, description = "a malformed query string", body = crate::ErrorBody),
         (status = 401, body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody),
-        (status = 422, description = "`old` missing, not a number, 0 or larger than `new`; `new` larger than the log", body = crate::ErrorBody),
+        (status = 404, description = "`old` or `new` larger than the log (`fields` names it)", body = crate::ErrorBody),
+        (status = 422, description = "`old` missing, not a number, 0 or larger than `new`", body = crate::ErrorBody),
     ))]
 pub async fn proof(
     State(state): State<AppState>,
@@ -206,16 +207,19 @@ pub async fn proof(
     let size = leaves.len() as u64;
     let new = new.unwrap_or(size);
     if new > size {
-        return Err(ApiError::invalid(
+        return Err(ApiError::unknown(
             "new",
-            format!("must be at most the log's size ({size} events)"),
+            format!("the log has no tree of this size yet ({size} events)"),
+        ));
+    }
+    if old > size {
+        return Err(ApiError::unknown(
+            "old",
+            format!("the log has no tree of this size yet ({size} events)"),
         ));
     }
     if old > new {
-        return Err(ApiError::invalid(
-            "old",
-            format!("must be at most the log's size ({size} events)"),
-        ));
+        return Err(ApiError::invalid("old", "must be at most `new`"));
     }
     let proof = repatria_store::checkpoint::consistency(&leaves, old, new)
         .map_err(|e| ApiError::invalid("old", e.to_string()))?;

@@ -223,6 +223,7 @@ pub async fn logout(State(state): State<AppState>, Auth(user): Auth) -> ApiResul
 pub struct PasswordChangeRequest {
     pub current_password: String,
     /// At least 12 characters, and not the current password.
+    #[schema(value_type = crate::schema::NewPassword)]
     pub new_password: String,
 }
 
@@ -235,8 +236,8 @@ pub struct PasswordChangeRequest {
         (status = 204, description = "changed; the other sessions are revoked"),
         (status = 400, description = "malformed body", body = ErrorBody),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "missing CSRF token for a cookie session", body = ErrorBody),
-        (status = 422, description = "`current_password` is wrong, or `new_password` too short or unchanged", body = ErrorBody),
+        (status = 403, description = "missing CSRF token for a cookie session, or `current_password` is wrong (`fields` names it)", body = ErrorBody),
+        (status = 422, description = "`new_password` too short, blank or unchanged", body = ErrorBody),
         (status = 429, description = "too many wrong passwords for the account", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds until the window has passed"))),
         (status = 503, description = "too many password checks at once", body = ErrorBody,
@@ -281,6 +282,7 @@ pub async fn change_password(
 #[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
     /// What the token is for, such as `nightly list import`.
+    #[schema(value_type = crate::schema::Required100)]
     pub name: String,
     /// Days until the token expires: 1 to 365, 90 when not given.
     #[serde(default)]
@@ -507,9 +509,8 @@ pub async fn totp_enrol(
         (status = 204, description = "enabled"),
         (status = 400, description = "malformed body", body = ErrorBody),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "missing CSRF token for a cookie session", body = ErrorBody),
+        (status = 403, description = "missing CSRF token for a cookie session, or `code` is not the app's current code (`fields` names it)", body = ErrorBody),
         (status = 409, description = "no secret was made, or the factor is enabled already", body = ErrorBody),
-        (status = 422, description = "`code` is not the app's current code", body = ErrorBody),
     ))]
 pub async fn totp_confirm(
     State(state): State<AppState>,
@@ -527,10 +528,10 @@ pub async fn totp_confirm(
         ));
     }
     let Some(step) = crate::totp::verify(&totp.secret, &body.code, Utc::now().timestamp()) else {
-        return Err(ApiError::invalid(
+        return Err(ApiError::Denied(FieldError::new(
             "code",
             "is not the current code of the authenticator app",
-        ));
+        )));
     };
     state
         .store
@@ -551,9 +552,8 @@ pub async fn totp_confirm(
         (status = 204, description = "removed"),
         (status = 400, description = "malformed body", body = ErrorBody),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "missing CSRF token for a cookie session", body = ErrorBody),
+        (status = 403, description = "missing CSRF token for a cookie session, or `current_password` is wrong (`fields` names it)", body = ErrorBody),
         (status = 404, description = "the account has no second factor", body = ErrorBody),
-        (status = 422, description = "`current_password` is wrong", body = ErrorBody),
         (status = 429, description = "too many wrong passwords for the account", body = ErrorBody,
             headers(("Retry-After" = u64, description = "seconds until the window has passed"))),
         (status = 503, description = "too many password checks at once", body = ErrorBody,
@@ -587,7 +587,7 @@ pub async fn totp_disable(
 /// limiter first (429 past the limit), checked within a turn for password work (503 when
 /// none comes free); when it is right, `then` runs in the same blocking task (to hash a
 /// new password) and the account's count is cleared. A wrong password is audited as a
-/// refused login and answers 422 on `current_password`.
+/// refused login and answers 403 naming `current_password`.
 async fn with_current_password<T: Send + 'static>(
     state: &AppState,
     user: &crate::auth::CurrentUser,
@@ -621,10 +621,10 @@ async fn with_current_password<T: Send + 'static>(
             .store
             .audit_login_refusal(&actor, &user.username, None, None, Utc::now())
             .await?;
-        return Err(ApiError::invalid(
+        return Err(ApiError::Denied(FieldError::new(
             "current_password",
             "is not your current password",
-        ));
+        )));
     };
     state.store.login_succeeded(&account, &[]).await?;
     Ok(value)

@@ -94,7 +94,8 @@ pub struct CardBatch {
     responses((status = 200, description = "the cards, two pages each", content((Vec<u8> = "application/pdf"))),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody),
-        (status = 422, description = "no captive, too many, or an id that is no captive's; each named", body = ErrorBody)))]
+        (status = 404, description = "ids that are no captive's, each named (`captives[i]`)", body = ErrorBody),
+        (status = 422, description = "no captive, or too many", body = ErrorBody)))]
 pub async fn capture_cards(
     State(state): State<AppState>,
     Auth(user): Auth,

@@ -21,14 +21,20 @@ use crate::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMediaRequest {
+    #[schema(value_type = crate::schema::Required200)]
     pub outlet: String,
     /// The journalist's account name.
+    #[schema(value_type = crate::schema::Username)]
     pub journalist: String,
+    #[schema(value_type = crate::schema::Required2000)]
     pub purpose: String,
     /// Ids of the captives the journalist asks to see.
+    #[schema(value_type = Vec<String>, format = Uuid)]
     pub captives: Vec<String>,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub wanted_from: String,
+    #[schema(format = Date)]
     pub wanted_until: String,
 }
 
@@ -42,19 +48,26 @@ pub struct DecisionInput {
     pub names_withheld: bool,
     /// Ids of the captives whose own consent was recorded; only they are released.
     #[serde(default)]
+    #[schema(value_type = Vec<String>, format = Uuid)]
     pub consent_recorded: Vec<String>,
     /// `YYYY-MM-DD`; the window in which the decision releases anything.
+    #[schema(format = Date)]
     pub valid_from: String,
+    #[schema(format = Date)]
     pub valid_until: String,
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitInput {
+    #[schema(format = Uuid)]
     pub captive: String,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub at: String,
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub note: Option<String>,
 }
 
@@ -259,7 +272,9 @@ fn text(v: &mut Validator, input: &str, field: &str, max: usize) -> Option<Strin
 
 /// Records a media-access request for a journalist's account.
 #[utoipa::path(post, path = "/api/media/requests", tag = "media", request_body = NewMediaRequest,
-    responses((status = 201, body = MediaRequestView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = MediaRequestView), (status = 403, body = ErrorBody),
+        (status = 404, description = "no journalist account has the name in `journalist`", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -273,14 +288,16 @@ pub async fn create(
     let wanted_from = v.check(date(&body.wanted_from, "wanted_from"));
     let wanted_until = v.check(date(&body.wanted_until, "wanted_until"));
     let journalist = body.journalist.trim().to_string();
+    v.finish()?;
     match state.store.get_user(&journalist).await? {
         Some(account) if account.role == Role::Journalist => {}
-        _ => v.push(FieldError::new(
-            "journalist",
-            "no journalist account has this name",
-        )),
+        _ => {
+            return Err(ApiError::unknown(
+                "journalist",
+                "no journalist account has this name",
+            ))
+        }
     }
-    v.finish()?;
     let now = Utc::now();
     let request = MediaRequest {
         id: MediaRequestId(new_id()),

@@ -199,7 +199,7 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct CorrectionRequest {
     /// What is corrected, in words the receiving bureau can act on.
-    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
+    #[schema(value_type = crate::schema::Required2000)]
     pub note: String,
 }
 
@@ -263,9 +263,10 @@ impl DispatchView {
 #[serde(deny_unknown_fields)]
 pub struct DispatchRequest {
     /// The power of origin whose pending notifications are sent.
-    #[schema(pattern = "^[A-Z0-9-]{2,16}$")]
+    #[schema(value_type = crate::schema::PartyCode)]
     pub power_of_origin: String,
     /// The channel, e.g. "ICRC Central Tracing Agency" (the default).
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub via: Option<String>,
 }
 

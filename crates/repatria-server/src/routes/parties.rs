@@ -49,7 +49,9 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct NewPartyRequest {
     /// 2 to 16 characters A-Z, 0-9 or `-`, such as `UA`.
+    #[schema(value_type = crate::schema::PartyCode)]
     pub code: String,
+    #[schema(value_type = crate::schema::Required200)]
     pub name: String,
 }
 
@@ -84,6 +86,7 @@ impl From<&Party> for PartyView {
 #[serde(deny_unknown_fields)]
 pub struct TransferBarRequest {
     /// Such as "not a party to the Convention" (1 to 500 characters).
+    #[schema(value_type = crate::schema::Required500)]
     pub reason: String,
 }
 

@@ -21,15 +21,8 @@ use crate::extract::{Json, Query};
 use crate::AppState;
 
 fn optional(v: &mut Validator, input: &Option<String>, field: &str, max: usize) -> Option<String> {
-    let text = input.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    if text.chars().count() > max {
-        v.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-        return None;
-    }
-    Some(text.to_string())
+    v.check(repatria_core::captive::text(input.as_deref(), max).map_err(|e| e.within(field)))
+        .flatten()
 }
 
 fn partial_date(v: &mut Validator, input: &Option<String>, field: &str) -> Option<PartialDate> {
@@ -40,18 +33,28 @@ fn partial_date(v: &mut Validator, input: &Option<String>, field: &str) -> Optio
 /// A tracing request as a family gives it.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewTracingRequest {
+    #[schema(value_type = Option<crate::schema::Text120>)]
     pub family_name: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text120>)]
     pub given_name: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text120>)]
     pub patronymic: Option<String>,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[schema(value_type = Option<crate::schema::PartialDate>)]
     pub date_of_birth: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub unit: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub last_seen_place: Option<String>,
+    #[schema(value_type = Option<crate::schema::PartialDate>)]
     pub last_seen_on: Option<String>,
+    #[schema(value_type = crate::schema::Required200)]
     pub inquirer_name: String,
     /// mother, wife, brother, …
+    #[schema(value_type = crate::schema::Required200)]
     pub inquirer_relation: String,
     /// Restricted: shown to tracing officers only.
+    #[schema(value_type = crate::schema::Required200)]
     pub inquirer_contact: String,
     /// The inquirer agreed that the description be matched against the registry.
     pub consent_to_matching: bool,
@@ -216,13 +219,8 @@ pub async fn create(
     let unit = optional(&mut v, &body.unit, "unit", 200);
     let last_seen_place = optional(&mut v, &body.last_seen_place, "last_seen_place", 200);
     let mut required = |value: &str, field: &str| -> String {
-        let text = value.trim();
-        if text.is_empty() {
-            v.push(FieldError::new(field, "is required"));
-        } else if text.chars().count() > 200 {
-            v.push(FieldError::new(field, "must be at most 200 characters"));
-        }
-        text.to_string()
+        v.check(repatria_core::captive::required(value, 200).map_err(|e| e.within(field)))
+            .unwrap_or_default()
     };
     let inquirer = Inquirer {
         name: required(&body.inquirer_name, "inquirer_name"),
@@ -282,6 +280,7 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct RequestListQuery {
     /// `open`, `candidates_found`, `confirmed` or `closed`.
+    #[param(value_type = Option<crate::schema::TracingStatus>)]
     pub status: Option<String>,
 }
 

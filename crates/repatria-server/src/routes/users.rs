@@ -20,10 +20,13 @@ use crate::AppState;
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// 2 to 64 characters a-z, 0-9, `.`, `_`, `-`, starting with a letter.
+    #[schema(value_type = crate::schema::Username)]
     pub username: String,
     /// One of the roles of docs/permissions.md.
+    #[schema(value_type = crate::schema::Role)]
     pub role: String,
     /// The initial password: at least 12 characters.
+    #[schema(value_type = crate::schema::NewPassword)]
     pub password: String,
 }
 
@@ -38,6 +41,7 @@ pub struct DisabledInput {
 pub struct PasswordReset {
     /// A temporary password of at least 12 characters, given to the user in person; he
     /// must choose his own at next login.
+    #[schema(value_type = crate::schema::NewPassword)]
     pub password: String,
 }
 

@@ -40,8 +40,11 @@ fn parse_word<T: std::str::FromStr<Err = FieldError>>(input: &str) -> Result<T, 
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
     /// Such as `military_id`, `passport`.
+    #[schema(value_type = Option<crate::schema::Text80>)]
     pub kind: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text80>)]
     pub number: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub issuer: Option<String>,
 }
 
@@ -50,21 +53,32 @@ pub struct DocumentInput {
 pub struct IdentityClaimInput {
     /// `document_found`, `self_declared`, `other_party_list`, `family` or
     /// `investigator_assessment`.
+    #[schema(value_type = crate::schema::ClaimSource)]
     pub source: String,
     /// Names in their original script.
+    #[schema(value_type = Option<crate::schema::Text120>)]
     pub family_name: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text120>)]
     pub given_name: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text120>)]
     pub patronymic: Option<String>,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[schema(value_type = Option<crate::schema::PartialDate>)]
     pub date_of_birth: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub place_of_birth: Option<String>,
     /// ISO 3166-1 alpha-2.
+    #[schema(value_type = Option<crate::schema::CountryCode>)]
     pub nationality: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text80>)]
     pub rank: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text80>)]
     pub service_number: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub unit: Option<String>,
     pub document: Option<DocumentInput>,
     /// In [0, 1]; default 0.5.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub confidence: Option<f64>,
     /// The document does not belong to its bearer.
     #[serde(default)]
@@ -72,7 +86,9 @@ pub struct IdentityClaimInput {
     /// Art. 17 particulars the captive refused to give: `family_name`, `given_name`,
     /// `rank`, `date_of_birth`, `service_number`.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::schema::ClaimField>)]
     pub refused_fields: Vec<String>,
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub note: Option<String>,
 }
 
@@ -150,12 +166,18 @@ fn errors_of(error: repatria_core::DomainError) -> Vec<FieldError> {
 #[serde(deny_unknown_fields)]
 pub struct CaptureInput {
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub captured_at: String,
+    #[schema(value_type = crate::schema::Required200)]
     pub place: String,
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub latitude: Option<f64>,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub longitude: Option<f64>,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub capturing_unit: Option<String>,
     /// Condition at capture, in words.
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub condition: Option<String>,
 }
 
@@ -202,15 +224,19 @@ impl HealthInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCaptiveRequest {
+    #[schema(value_type = crate::schema::PartyCode)]
     pub power_of_origin: String,
+    #[schema(value_type = crate::schema::PartyCode)]
     pub detaining_power: String,
     pub capture: CaptureInput,
     #[serde(default)]
     pub identity_claims: Vec<IdentityClaimInput>,
     /// Index into `identity_claims` of the assessed identity; default the first.
+    #[schema(minimum = 0)]
     pub assessed_claim: Option<usize>,
     /// ISO 639 codes of the languages the captive understands.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::schema::LanguageCode>)]
     pub languages: Vec<String>,
     #[serde(default)]
     pub interpreter_required: bool,
@@ -313,6 +339,7 @@ impl NewCaptiveRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessedIdentityRequest {
+    #[schema(format = Uuid)]
     pub claim_id: String,
 }
 
@@ -334,13 +361,18 @@ impl Validate for AssessedIdentityRequest {
 pub struct CustodyEventInput {
     /// `captured`, `evacuated`, `admitted_to_hospital`, `discharged`, `transferred`,
     /// `interviewed`, `visited_by_icrc`, `released`, `repatriated`, `escaped` or `died`.
+    #[schema(value_type = crate::schema::CustodyEventKind)]
     pub kind: String,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub at: String,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub place: Option<String>,
     /// `battlefield`, `field_hospital`, `hospital`, `transit_camp`, `camp`,
     /// `detention_site`, `crossing` or `other`.
+    #[schema(value_type = Option<crate::schema::FacilityKind>)]
     pub facility: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub note: Option<String>,
 }
 
@@ -377,13 +409,18 @@ impl CustodyEventInput {
 #[serde(deny_unknown_fields)]
 pub struct InterviewInput {
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub at: String,
+    #[schema(value_type = crate::schema::Required200)]
     pub interviewer: String,
     /// ISO 639 code of the language the questions were put in.
+    #[schema(value_type = crate::schema::LanguageCode)]
     pub language: String,
     /// Name of the interpreter, if one was used.
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub interpreter: Option<String>,
     /// Restricted to the roles that may read interviews.
+    #[schema(value_type = Option<crate::schema::Text20000>)]
     pub summary: Option<String>,
 }
 
@@ -417,7 +454,9 @@ impl InterviewInput {
 #[serde(deny_unknown_fields)]
 pub struct RepatriationWishInput {
     /// `unknown`, `wishes` or `refuses`.
+    #[schema(value_type = crate::schema::RepatriationWish)]
     pub wish: String,
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub note: Option<String>,
 }
 
@@ -443,6 +482,7 @@ impl RepatriationWishInput {
 #[serde(deny_unknown_fields)]
 pub struct LanguagesInput {
     /// ISO 639 codes.
+    #[schema(value_type = Vec<crate::schema::LanguageCode>)]
     pub languages: Vec<String>,
     #[serde(default)]
     pub interpreter_required: bool,
@@ -511,11 +551,15 @@ pub struct BurialInput {
     /// RFC 3339.
     #[schema(format = DateTime)]
     pub buried_at: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text300>)]
     pub place: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text300>)]
     pub cemetery: Option<String>,
     /// The grave's number or position.
+    #[schema(value_type = Option<crate::schema::Text300>)]
     pub grave: Option<String>,
     /// How the grave is marked.
+    #[schema(value_type = Option<crate::schema::Text300>)]
     pub marking: Option<String>,
 }
 
@@ -526,10 +570,14 @@ pub struct DeathInput {
     /// RFC 3339. When the timeline already records the death, the same instant.
     #[schema(format = DateTime)]
     pub died_at: String,
+    #[schema(value_type = crate::schema::Required300)]
     pub place: String,
+    #[schema(value_type = crate::schema::Required4000)]
     pub cause: String,
+    #[schema(value_type = Option<crate::schema::Text4000>)]
     pub circumstances: Option<String>,
     /// The doctor or officer who certified the death.
+    #[schema(value_type = crate::schema::Required300)]
     pub certified_by: String,
     pub burial: Option<BurialInput>,
     /// Art. 121: caused or suspected to have been caused by a sentry, another prisoner
@@ -574,6 +622,7 @@ impl Validate for DeathInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnquiryClosure {
+    #[schema(value_type = crate::schema::Required4000)]
     pub findings: String,
 }
 
@@ -658,8 +707,10 @@ impl From<&repatria_core::DeathRecord> for DeathView {
 #[serde(deny_unknown_fields)]
 pub struct PersonToInformInput {
     /// At most 120 characters, on one line; needed when an address is given.
+    #[schema(value_type = Option<crate::schema::Line120>)]
     pub name: Option<String>,
     /// At most 500 characters; lines allowed.
+    #[schema(value_type = Option<crate::schema::Text500>)]
     pub address: Option<String>,
 }
 
@@ -670,22 +721,28 @@ pub struct PersonToInformInput {
 #[serde(deny_unknown_fields)]
 pub struct ParticularsInput {
     /// At most 120 characters.
+    #[schema(value_type = Option<crate::schema::Line120>)]
     pub father_first_name: Option<String>,
     /// At most 120 characters.
+    #[schema(value_type = Option<crate::schema::Line120>)]
     pub mother_maiden_name: Option<String>,
     pub person_to_inform: Option<PersonToInformInput>,
     /// Where his mail reaches him; at most 500 characters.
+    #[schema(value_type = Option<crate::schema::Text500>)]
     pub correspondence_address: Option<String>,
     /// The family's address, as on the capture card; at most 500 characters.
+    #[schema(value_type = Option<crate::schema::Text500>)]
     pub family_address: Option<String>,
     /// The number the detaining power gave him: letters and digits with spaces, `-`,
     /// `/` or `.` between them, at most 40 characters; no other captive of the same
     /// detaining power may have it (409 naming `prisoner_number`).
+    #[schema(value_type = Option<crate::schema::PrisonerNumber>)]
     pub prisoner_number: Option<String>,
     /// What the captive refused to give (GC III Art. 17: his right, not to be punished):
     /// `father_first_name`, `mother_maiden_name`, `person_to_inform`,
     /// `correspondence_address` or `family_address`. A refused field has no value.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::schema::ParticularField>)]
     pub refused: Vec<String>,
 }
 
@@ -735,9 +792,12 @@ impl ParticularsInput {
 #[serde(deny_unknown_fields)]
 pub struct ProceedingsInput {
     /// The court's or prosecutor's reference; `null` when the proceedings ended.
+    #[schema(value_type = Option<crate::schema::Required200>)]
     pub reference: Option<String>,
     /// RFC 3339; since when he is held for them (default: now).
+    #[schema(format = DateTime)]
     pub since: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub note: Option<String>,
 }
 
@@ -754,14 +814,17 @@ impl ProceedingsInput {
             Some(raw) => parse_instant(raw).map_err(|e| vec![e.within("since")])?,
             None => now,
         };
+        let mut v = Validator::new();
+        let reference = v.check(required(&reference, 200).map_err(|e| e.within("reference")));
+        let note = v
+            .check(text(self.note.as_deref(), 2000).map_err(|e| e.within("note")))
+            .flatten();
+        v.finish().map_err(errors_of)?;
         let proceedings = repatria_core::Proceedings {
-            reference: reference.trim().to_string(),
+            reference: reference.expect("checked"),
             since,
             recorded_by: by.to_string(),
-            note: self
-                .note
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty()),
+            note,
         };
         proceedings.check().map_err(|e| match e {
             repatria_core::DomainError::Invalid(fields) => fields,
