@@ -23,4 +23,4 @@ token=$(curl -s -X POST "http://127.0.0.1:$port/api/auth/login" -H 'content-type
 st run "http://127.0.0.1:$port/api/openapi.json" -H "Authorization: Bearer $token" \
   --max-examples "$examples" --workers 2 --seed "${SEED:-1}" \
   --exclude-path /api/auth/logout --exclude-path /api/auth/password \
-  --exclude-path-regex '/api/users/.*'
+  --exclude-path-regex "${ST_EXCLUDE:-/api/users/.*}"

@@ -79,11 +79,10 @@ pub fn parse_transfer_bar(reason: &str) -> Result<String, FieldError> {
 
 /// Trims `input` and checks that it is present and not longer than `max` characters.
 pub(crate) fn required_text(input: &str, max: usize) -> Result<String, FieldError> {
-    let text = input.trim();
-    if text.is_empty() {
+    if input.trim().is_empty() {
         return Err(FieldError::new("", "must not be empty"));
     }
-    optional_text(text, max).map(|t| t.expect("not empty"))
+    optional_text(input, max).map(|t| t.expect("not empty"))
 }
 
 /// Trims `input`; an empty string becomes `None`. Rejects text over `max` characters

@@ -67,6 +67,13 @@ pub const PRISONER_NUMBER: &str = concat!(
 pub const USERNAME: &str = concat!("^", blank!(), "*[a-z][a-z0-9._-]{1,63}", blank!(), "*$");
 /// A new password (`check_new_password`, with `minLength` 12): not only blanks.
 pub const PASSWORD: &str = concat!(edge_or_control!());
+/// A party's code as a filter of a list: as [`PARTY`], or empty for any.
+pub const PARTY_FILTER: &str = concat!("^$|^", blank!(), "*[A-Z0-9-]{2,16}", blank!(), "*$");
+/// Words to search names for: blank (no search), or holding a letter or a digit.
+pub const SEARCH: &str = concat!("^", blank!(), "*$|[^\\W_]");
+/// A domain for PFIF record ids (`check_record_domain`): lower-case labels, each
+/// beginning with a letter and ending with a letter or a digit.
+pub const DOMAIN: &str = r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z]([a-z0-9-]{0,61}[a-z0-9])?)*$";
 /// A party's code (`PartyCode::parse`).
 pub const PARTY: &str = concat!("^", blank!(), "*[A-Z0-9-]{2,16}", blank!(), "*$");
 /// A language: ISO 639-1 or 639-3 (`parse_language`).
@@ -149,6 +156,9 @@ texts! {
     Required500 = REQUIRED, Some(500), "Text, not blank, at most 500 characters.";
     Required2000 = REQUIRED, Some(2000), "Text, not blank, at most 2,000 characters.";
     Line120 = LINE, Some(120), "Text on one line, at most 120 characters; blank is absent.";
+    PartyFilter = PARTY_FILTER, None, "A party's code (2 to 16 characters A-Z, 0-9 or '-'), or empty for any.";
+    SearchWords = SEARCH, Some(200), "Name words in any script, holding a letter or a digit; blank for no search.";
+    RecordDomain = DOMAIN, Some(253), "A lower-case domain name such as bureau.example; each label begins with a letter and ends with a letter or a digit.";
     PartyCode = PARTY, None, "A party's code: 2 to 16 characters A-Z, 0-9 or '-'.";
     LanguageCode = LANGUAGE, None, "An ISO 639-1 or 639-3 language code, such as uk.";
     CountryCode = NATIONALITY, None, "An ISO 3166-1 alpha-2 country code, such as UA; blank is absent.";
@@ -157,9 +167,48 @@ texts! {
 
 /// Every pattern the document may use.
 pub const ALL: &[&str] = &[
-    TEXT, REQUIRED, LINE, PRISONER_NUMBER, USERNAME, PASSWORD, PARTY, LANGUAGE, NATIONALITY,
-    PARTIAL_DATE,
+    TEXT, REQUIRED, LINE, PRISONER_NUMBER, USERNAME, PASSWORD, PARTY_FILTER, SEARCH, DOMAIN, PARTY,
+    LANGUAGE, NATIONALITY, PARTIAL_DATE,
 ];
+
+/// A particular the captive may refuse to give (all but the prisoner number).
+pub struct RefusableParticular;
+
+impl utoipa::PartialSchema for RefusableParticular {
+    fn schema() -> RefOr<Schema> {
+        words(
+            repatria_core::ParticularField::ALL
+                .iter()
+                .filter(|f| f.refusable())
+                .map(|f| f.as_str()),
+            "A particular the captive refused to give (GC III Art. 17); the prisoner number is the detaining power's and cannot be refused.",
+        )
+    }
+}
+
+impl utoipa::ToSchema for RefusableParticular {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("RefusableParticular")
+    }
+}
+
+/// A custody status as a filter of a list, or empty for any.
+pub struct StatusFilter;
+
+impl utoipa::PartialSchema for StatusFilter {
+    fn schema() -> RefOr<Schema> {
+        words(
+            std::iter::once("").chain(repatria_core::CustodyStatus::ALL.iter().map(|s| s.as_str())),
+            "A custody status, or empty for any.",
+        )
+    }
+}
+
+impl utoipa::ToSchema for StatusFilter {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("StatusFilter")
+    }
+}
 
 /// A new password: at least 12 characters, not only blanks (`check_new_password`).
 pub struct NewPassword;
@@ -310,6 +359,16 @@ mod tests {
             let valid = repatria_core::check_new_password(password).is_ok();
             let schema = password.chars().count() >= 12 && matches(PASSWORD, password);
             assert_eq!(schema, valid, "PASSWORD {password:?}");
+        }
+        for domain in ["bureau.example", "a", "a1.b-2.c", "0", "a.", ".a", "a..b", "a-.b", "Bureau.example", "a.1b"] {
+            let valid = repatria_lists::check_record_domain(domain).is_ok()
+                && domain.bytes().all(|b| !b.is_ascii_uppercase());
+            assert_eq!(matches(DOMAIN, domain), valid, "DOMAIN {domain:?}");
+        }
+        for q in ["Petrenko", " ", "", "'", "Пе", "-- ''", "_"] {
+            let valid = q.trim().is_empty()
+                || repatria_core::fold_for_search(q).chars().any(char::is_alphanumeric);
+            assert_eq!(matches(SEARCH, q), valid, "SEARCH {q:?}");
         }
         let dates = [
             "1990", "1990-05", "1990-05-17", " 1990-05 ", "90", "1990-13", "1990-5", "1899",

@@ -70,7 +70,8 @@ impl Validate for AuditQuery {
             .check(parse_number(self.limit.as_deref(), "limit", 1000))
             .flatten()
             .unwrap_or(100) as u32;
-        let entity = match (self.entity_type, self.entity_id) {
+        let given = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+        let entity = match (given(self.entity_type), given(self.entity_id)) {
             (Some(kind), Some(id)) => Some((kind, id)),
             (None, None) => None,
             _ => {
@@ -163,16 +164,8 @@ impl Validate for ProofQuery {
                 ));
                 None
             }
-            Some(Some(old)) => match new {
-                Some(new) if old > new => {
-                    v.push(FieldError::new(
-                        "old",
-                        format!("must be at most new ({new})"),
-                    ));
-                    None
-                }
-                _ => Some(old),
-            },
+            // Larger than `new`: there is no such proof (404, in `proof`).
+            Some(Some(old)) => Some(old),
             None => None,
         };
         let errors = v.into_errors();
@@ -191,8 +184,8 @@ impl Validate for ProofQuery {
         (status = 400, description = "a malformed query string", body = crate::ErrorBody),
         (status = 401, body = crate::ErrorBody),
         (status = 403, body = crate::ErrorBody),
-        (status = 404, description = "`old` or `new` larger than the log (`fields` names it)", body = crate::ErrorBody),
-        (status = 422, description = "`old` missing, not a number, 0 or larger than `new`", body = crate::ErrorBody),
+        (status = 404, description = "`old` or `new` larger than the log, or `old` larger than `new` (`fields` names it)", body = crate::ErrorBody),
+        (status = 422, description = "`old` missing, not a number or 0", body = crate::ErrorBody),
     ))]
 pub async fn proof(
     State(state): State<AppState>,
@@ -219,7 +212,10 @@ pub async fn proof(
         ));
     }
     if old > new {
-        return Err(ApiError::invalid("old", "must be at most `new`"));
+        return Err(ApiError::unknown(
+            "old",
+            "a log has no consistency proof from a tree to a smaller one",
+        ));
     }
     let proof = repatria_store::checkpoint::consistency(&leaves, old, new)
         .map_err(|e| ApiError::invalid("old", e.to_string()))?;

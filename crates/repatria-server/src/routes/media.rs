@@ -29,7 +29,7 @@ pub struct NewMediaRequest {
     #[schema(value_type = crate::schema::Required2000)]
     pub purpose: String,
     /// Ids of the captives the journalist asks to see.
-    #[schema(value_type = Vec<String>, format = Uuid)]
+    #[schema(value_type = Vec<String>, format = Uuid, min_items = 1)]
     pub captives: Vec<String>,
     /// `YYYY-MM-DD`.
     #[schema(format = Date)]

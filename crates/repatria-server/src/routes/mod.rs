@@ -241,9 +241,53 @@ impl utoipa::Modify for BodyLimit {
                 .build()
         };
         let too_large = error("the body is larger than 1 MiB");
+        let invalid = error("a field is missing, unknown or invalid (`fields` names it)");
         let malformed = error("the body is not JSON, or a field has the wrong type (named)");
+        let bad_query = error("the query string cannot be read (a parameter given twice, or of the wrong type)");
+        let unauthenticated = error("not logged in, or the session or token has ended");
+        let forbidden = error("the role may not do this, or the account must change its password first (`password_change_required`)");
+        let conflict = error("the request breaks a rule given the record's state (`rule_violated`), or collides with stored data (`conflict`)");
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let public = path == "/api/auth/login";
+            let mut operations: Vec<(&mut utoipa::openapi::path::Operation, bool)> = Vec::new();
+            for (operation, writes) in [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+                (&mut item.delete, true),
+            ] {
+                if let Some(operation) = operation.as_mut() {
+                    operations.push((operation, writes));
+                }
+            }
+            for (operation, writes) in operations {
+                let responses = &mut operation.responses.responses;
+                let in_query = operation.parameters.iter().flatten().any(|p| {
+                    matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)
+                });
+                if in_query {
+                    responses
+                        .entry("400".to_string())
+                        .or_insert_with(|| bad_query.clone().into());
+                }
+                if !public {
+                    responses
+                        .entry("401".to_string())
+                        .or_insert_with(|| unauthenticated.clone().into());
+                    responses
+                        .entry("403".to_string())
+                        .or_insert_with(|| forbidden.clone().into());
+                }
+                if writes && !public {
+                    responses
+                        .entry("409".to_string())
+                        .or_insert_with(|| conflict.clone().into());
+                }
+            }
+        }
         for item in openapi.paths.paths.values_mut() {
-            for operation in [&mut item.post, &mut item.put, &mut item.patch]
+            for operation in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
                 .into_iter()
                 .flatten()
             {
@@ -253,6 +297,12 @@ impl utoipa::Modify for BodyLimit {
                         .responses
                         .entry("413".to_string())
                         .or_insert_with(|| too_large.clone().into());
+                    // A body with a field unknown or missing is 422 naming it.
+                    operation
+                        .responses
+                        .responses
+                        .entry("422".to_string())
+                        .or_insert_with(|| invalid.clone().into());
                     // The JSON extractor answers 400 for a body that is not JSON or has a
                     // field of the wrong type (crate::extract::Json).
                     operation

@@ -18,7 +18,7 @@ use crate::AppState;
 pub struct PfifQuery {
     /// The domain of the record ids (`DOMAIN/captive.ID`), the bureau's own; default
     /// `repatria.example`.
-    #[param(pattern = "^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")]
+    #[param(value_type = Option<crate::schema::RecordDomain>)]
     pub domain: Option<String>,
 }
 
@@ -28,6 +28,7 @@ pub struct PfifQuery {
 #[utoipa::path(get, path = "/api/registry/pfif", tag = "tracing", params(PfifQuery),
     responses((status = 200, description = "PFIF 1.4 XML", content_type = "application/xml", body = String),
         (status = 400, description = "a malformed domain", body = ErrorBody),
+        (status = 422, description = "a domain a label of which begins with a digit, or longer than 63 characters", body = ErrorBody),
         (status = 403, body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,

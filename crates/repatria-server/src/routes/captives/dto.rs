@@ -742,7 +742,7 @@ pub struct ParticularsInput {
     /// `father_first_name`, `mother_maiden_name`, `person_to_inform`,
     /// `correspondence_address` or `family_address`. A refused field has no value.
     #[serde(default)]
-    #[schema(value_type = Vec<crate::schema::ParticularField>)]
+    #[schema(value_type = Vec<crate::schema::RefusableParticular>)]
     pub refused: Vec<String>,
 }
 

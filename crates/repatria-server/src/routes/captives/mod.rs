@@ -23,10 +23,14 @@ use dto::*;
 pub struct ListQuery {
     /// Name words in any script; each must begin a word of one of the captive's names.
     /// Case and diacritics are ignored.
+    #[param(value_type = Option<crate::schema::SearchWords>)]
     pub q: Option<String>,
     /// `in_custody`, `in_hospital`, `escaped`, `released`, `repatriated` or `deceased`.
+    #[param(value_type = Option<crate::schema::StatusFilter>)]
     pub status: Option<String>,
+    #[param(value_type = Option<crate::schema::PartyFilter>)]
     pub power_of_origin: Option<String>,
+    #[param(value_type = Option<crate::schema::PartyFilter>)]
     pub detaining_power: Option<String>,
     /// Page size, default 50, at most 500.
     pub limit: Option<String>,
@@ -50,7 +54,9 @@ impl Validate for ListQuery {
         let power_of_origin = party(self.power_of_origin, "power_of_origin");
         let detaining_power = party(self.detaining_power, "detaining_power");
         let name = self.q.filter(|q| !q.trim().is_empty());
-        if let Some(q) = &name {
+        if name.as_ref().is_some_and(|q| q.chars().count() > 200) {
+            v.push(repatria_core::FieldError::new("q", "must be at most 200 characters"));
+        } else if let Some(q) = &name {
             if repatria_core::fold_for_search(q)
                 .chars()
                 .all(|c| !c.is_alphanumeric())
