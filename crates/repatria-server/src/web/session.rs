@@ -275,7 +275,9 @@ impl Failure {
     }
 
     /// Whether the page should show the form again with these errors (as opposed to an
-    /// error page).
+    /// error page): a request that cannot be read or breaks a rule, and any refusal that
+    /// names a field (a wrong current password is 403, a name that names no record 404,
+    /// each beside its field).
     pub fn is_input_error(&self) -> bool {
         matches!(
             self.status,
@@ -283,7 +285,8 @@ impl Failure {
                 | StatusCode::UNPROCESSABLE_ENTITY
                 | StatusCode::CONFLICT
                 | StatusCode::PAYLOAD_TOO_LARGE
-        )
+        ) || (matches!(self.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+            && !self.fields.is_empty())
     }
 }
 

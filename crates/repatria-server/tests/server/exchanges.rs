@@ -703,7 +703,7 @@ async fn a_proposal_that_breaks_a_rule_is_kept_but_not_agreed_and_names_the_arti
     let refused = app
         .post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::CONFLICT);
     assert!(
         refused.body["error"]["message"]
             .as_str()
@@ -941,7 +941,7 @@ async fn a_transfer_to_a_party_on_the_art_12_list_is_a_violation(app: &TestApp) 
     );
     app.post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::CONFLICT);
     // The planner moves nobody to it.
     let planned = app
         .post(

@@ -156,7 +156,7 @@ async fn art_70_the_wounded_soldiers_card_is_due_on_the_day_of_capture_and_again
             json!({ "sent_at": "2025-01-12T10:00:00Z", "occasion": record["capture_cards"][2]["event_id"] }),
         )
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::CONFLICT);
     assert!(refused.body["error"]["fields"]["sent_at"]
         .as_str()
         .unwrap()
@@ -167,7 +167,7 @@ async fn art_70_the_wounded_soldiers_card_is_due_on_the_day_of_capture_and_again
             json!({ "sent_at": "2025-01-12T10:00:00Z", "occasion": "01a24727-4823-7620-be48-c73436c6d6cf" }),
         )
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::CONFLICT);
     assert!(refused.body["error"]["fields"]["occasion"].is_string());
 
     // The dispatch to his power of origin carries the notifications of his capture and
@@ -377,7 +377,7 @@ async fn the_capture_cards_read_back_in_both_languages_with_names_in_their_own_s
             json!({ "captives": [first, "00000000-0000-0000-0000-000000000001"] }),
         )
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::NOT_FOUND);
     assert!(
         refused.body["error"]["fields"]["captives[1]"].is_string(),
         "{}",
@@ -461,7 +461,7 @@ async fn art_120_a_death_is_recorded_notified_certified_and_its_enquiry_listed_u
     let (status, _, _) = file(app, &registrar, &format!("{path}/death-certificate.pdf")).await;
     assert_eq!(
         status,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::CONFLICT,
         "no death is recorded"
     );
     let medical = app.user("medical-1", Role::Medical).await;
@@ -480,7 +480,7 @@ async fn art_120_a_death_is_recorded_notified_certified_and_its_enquiry_listed_u
     assert!(record["death"]["enquiry"]["closed_at"].is_null());
     app.post_as(&medical, &format!("{path}/death"), death)
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::CONFLICT);
     let notified = app
         .get_as(
             &registrar,

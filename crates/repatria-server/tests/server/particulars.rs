@@ -268,7 +268,7 @@ async fn bad_particulars_are_refused_naming_every_field(app: &TestApp) {
     let empty = app
         .put(&path, json!({}))
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::CONFLICT);
     field_error(&empty, "particulars");
     // A wrong type names its field; an unknown field is named in the message; a body
     // that is not JSON is 400.

@@ -289,7 +289,7 @@ async fn the_negotiator_opens_an_exchange_compares_proposals_and_agrees_one(app:
     let refused = negotiator
         .post(&format!("{page}/agreement"), &[("proposal", "3")])
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::CONFLICT);
     let alert = section(&refused, "agree-refused", "</p>");
     assert!(alert.contains("does not wish"), "{alert}");
     let state = api(&negotiator, "GET", &format!("/api/exchanges/{x}"), None).await;

@@ -185,7 +185,7 @@ async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_i
     let refused = tracer
         .post(&format!("/tracing/{id}/close"), &[])
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::CONFLICT);
     assert!(refused.html.contains("id=\"refused\""), "{}", refused.html);
     let (_, still) = api(&tracer, "GET", &format!("/api/tracing/requests/{id}"), None).await;
     assert_ne!(still["status"], "closed");
@@ -293,7 +293,7 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
     // Confirming twice: the API's refusal on the queue it came from, not an error page.
     let twice = decide(&tracer, &link_id, "confirm", "/matches?state=confirmed")
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::CONFLICT);
     assert!(twice.html.contains("id=\"refused\""));
     assert!(
         twice.html.contains(&format!("link-{link_id}")),
