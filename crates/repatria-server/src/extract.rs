@@ -31,9 +31,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
 }
 
 /// Parses JSON, reporting the path of a field of the wrong shape.
+///
+/// A number written with a fraction of zero (`162.0`) is the integer it equals, as in
+/// JSON Schema (and JavaScript): it is read as such wherever an integer is expected.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize(&mut deserializer) {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    integral_numbers_as_integers(&mut value);
+    match serde_path_to_error::deserialize(value) {
         Ok(value) => Ok(value),
         Err(error) => {
             let path = error.path().to_string();
@@ -57,6 +62,24 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 }
             }
         }
+    }
+}
+
+/// Turns every number of `value` that is a whole number written with a fraction
+/// (`3.0`) into that integer, where it fits an `i64`.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // 2^63 is exactly representable; every whole f64 below it in magnitude fits.
+            if f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0 {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
     }
 }
 
@@ -88,5 +111,50 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
             .await
             .map(|q| Query(q.0))
             .map_err(|e| ApiError::BadRequest(e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Body {
+        days: i64,
+        inner: Vec<Inner>,
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Inner {
+        count: u32,
+        share: f64,
+    }
+
+    /// `162.0` is the integer 162 wherever one is expected, as JSON Schema reads it; a
+    /// real fraction is refused naming its field; floats stay floats.
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        let body: Body =
+            parse_json(br#"{"days": 162.0, "inner": [{"count": 3.0, "share": 2}]}"#).unwrap();
+        assert_eq!(
+            body,
+            Body { days: 162, inner: vec![Inner { count: 3, share: 2.0 }] }
+        );
+        let Err(ApiError::Invalid(errors)) =
+            parse_json::<Body>(br#"{"days": 1.5, "inner": []}"#)
+        else {
+            panic!("a fraction is not an integer");
+        };
+        assert_eq!(errors[0].field, "days");
+        let Err(ApiError::Invalid(errors)) =
+            parse_json::<Body>(br#"{"days": 1, "inner": [{"count": -1.0, "share": 0.5}]}"#)
+        else {
+            panic!("a negative count is refused");
+        };
+        assert_eq!(errors[0].field, "inner[0].count");
+        assert!(matches!(
+            parse_json::<Body>(b"{\"days\": 1,"),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 }

@@ -165,7 +165,8 @@ texts! {
     PartialDate = PARTIAL_DATE, None, "A date, as much of it as is known: YYYY, YYYY-MM or YYYY-MM-DD, years 1900 to 2100; blank is absent.";
 }
 
-/// Every pattern the document may use.
+/// Every pattern the document may use (the document's test checks it).
+#[cfg(test)]
 pub const ALL: &[&str] = &[
     TEXT, REQUIRED, LINE, PRISONER_NUMBER, USERNAME, PASSWORD, PARTY_FILTER, SEARCH, DOMAIN, PARTY,
     LANGUAGE, NATIONALITY, PARTIAL_DATE,
@@ -189,6 +190,25 @@ impl utoipa::PartialSchema for RefusableParticular {
 impl utoipa::ToSchema for RefusableParticular {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("RefusableParticular")
+    }
+}
+
+/// A tracing request's status as a filter of a list, or empty for any.
+pub struct TracingStatusFilter;
+
+impl utoipa::PartialSchema for TracingStatusFilter {
+    fn schema() -> RefOr<Schema> {
+        words(
+            std::iter::once("")
+                .chain(repatria_core::TracingStatus::ALL.iter().map(|s| s.as_str())),
+            "A tracing request's status, or empty for any.",
+        )
+    }
+}
+
+impl utoipa::ToSchema for TracingStatusFilter {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("TracingStatusFilter")
     }
 }
 

@@ -59,7 +59,7 @@ pub struct CardQuery {
     responses((status = 200, description = "the card", content((Vec<u8> = "application/pdf"))),
         (status = 400, description = "an occasion that is no id", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, description = "no card is due for that occasion", body = ErrorBody)))]
+        (status = 409, description = "no card is due for that occasion (`rule_violated`, `fields.occasion`)", body = ErrorBody)))]
 pub async fn capture_card_pdf(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -120,7 +120,7 @@ pub async fn capture_cards(
     params(("id" = String, Path, description = "captive id")),
     responses((status = 200, description = "the certificate", content((Vec<u8> = "application/pdf"))),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, description = "no death is recorded", body = ErrorBody)))]
+        (status = 409, description = "no death is recorded (`rule_violated`)", body = ErrorBody)))]
 pub async fn death_certificate_pdf(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -259,7 +259,7 @@ impl LabelsView {
     responses((status = 200, description = "the print page", content((String = "text/html"))),
         (status = 400, description = "an occasion that is no id", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, description = "no card is due for that occasion", body = ErrorBody)))]
+        (status = 409, description = "no card is due for that occasion (`rule_violated`, `fields.occasion`)", body = ErrorBody)))]
 pub async fn capture_card_page(
     State(state): State<AppState>,
     Auth(user): Auth,

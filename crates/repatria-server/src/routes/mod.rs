@@ -173,7 +173,81 @@ fn document(paths: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(paths);
     utoipa::Modify::modify(&BodyLimit, &mut doc);
+    utoipa::Modify::modify(&OperationsAndLinks, &mut doc);
     doc
+}
+
+/// Gives every operation an id of its own, made of its method and path
+/// (`get_captives_by_id`; handlers of different modules share names such as `list`), and
+/// links each creating operation (`POST P` answering 201) to the operations under
+/// `P/{id}` that take the id it returns, so that a client (and Schemathesis) can follow
+/// from a record created to what it can do with it.
+struct OperationsAndLinks;
+
+impl OperationsAndLinks {
+    fn operation_id(method: &str, path: &str) -> String {
+        let words: Vec<String> = path
+            .trim_start_matches("/api/")
+            .split('/')
+            .map(|part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                Some(param) => format!("by_{param}"),
+                None => part.replace(['-', '.'], "_"),
+            })
+            .collect();
+        format!("{method}_{}", words.join("_"))
+    }
+}
+
+impl utoipa::Modify for OperationsAndLinks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::link::LinkBuilder;
+        use utoipa::openapi::RefOr;
+        // Every operation's method, path and new id.
+        let mut all: Vec<(String, String, String)> = Vec::new();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, op) in [
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("put", &mut item.put),
+                ("patch", &mut item.patch),
+                ("delete", &mut item.delete),
+            ] {
+                if let Some(op) = op {
+                    let id = Self::operation_id(method, path);
+                    op.operation_id = Some(id.clone());
+                    all.push((method.to_string(), path.clone(), id));
+                }
+            }
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let Some(post) = item.post.as_mut() else {
+                continue;
+            };
+            let Some(RefOr::T(created)) = post.responses.responses.get_mut("201") else {
+                continue;
+            };
+            let prefix = format!("{path}/{{");
+            for (method, target, id) in &all {
+                let Some(rest) = target.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let Some(param) = rest.split('}').next() else {
+                    continue;
+                };
+                // Only the parameter the created record supplies: a path with another
+                // parameter after it needs more than this answer gives.
+                if rest[param.len() + 1..].contains('{') {
+                    continue;
+                }
+                let link = LinkBuilder::new()
+                    .operation_id(id.clone())
+                    .parameter(param, "$response.body#/id")
+                    .description(format!("{} {target} with the id of the record created", method.to_uppercase()))
+                    .build();
+                created.links.insert(id.clone(), RefOr::T(link));
+            }
+        }
+    }
 }
 
 /// The document's description; its operations come from the router ([`openapi`]).
@@ -361,14 +435,67 @@ mod tests {
 }
 
 #[cfg(test)]
-mod dump {
+mod document {
+    use std::collections::{BTreeSet, HashSet};
+
+    use serde_json::Value;
+
+    fn walk<'a>(value: &'a Value, visit: &mut impl FnMut(&'a serde_json::Map<String, Value>)) {
+        match value {
+            Value::Object(map) => {
+                visit(map);
+                map.values().for_each(|v| walk(v, visit));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, visit)),
+            _ => {}
+        }
+    }
+
+    /// What a client generator needs: every reference resolves, every operation has an id
+    /// of its own, every pattern is one of the validators' (crate::schema), every string
+    /// a request sends says what it may hold, and creating operations link to the
+    /// operations that take the id they return.
     #[test]
-    #[ignore]
-    fn dump_openapi() {
-        std::fs::write(
-            "/tmp/openapi.json",
-            serde_json::to_vec_pretty(&super::openapi()).unwrap(),
-        )
-        .unwrap();
+    fn the_document_is_one_a_client_can_be_generated_from() {
+        let doc = serde_json::to_value(super::openapi()).unwrap();
+        if let Ok(path) = std::env::var("REPATRIA_OPENAPI_OUT") {
+            std::fs::write(path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+        }
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let mut refs = BTreeSet::new();
+        let mut patterns = BTreeSet::new();
+        walk(&doc, &mut |map| {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                refs.insert(r.clone());
+            }
+            if let Some(Value::String(p)) = map.get("pattern") {
+                patterns.insert(p.clone());
+            }
+        });
+        for r in &refs {
+            let name = r.strip_prefix("#/components/schemas/").expect("a schema reference");
+            assert!(schemas.contains_key(name), "{r} does not resolve");
+        }
+        for p in &patterns {
+            assert!(
+                crate::schema::ALL.contains(&p.as_str()),
+                "pattern {p} is not one of crate::schema's, checked against its validator"
+            );
+        }
+        let mut ids = HashSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap_or_default();
+                assert!(ids.insert(id.to_string()), "{method} {path}: operationId {id} twice");
+            }
+        }
+        let links = &doc["paths"]["/api/captives"]["post"]["responses"]["201"]["links"];
+        for target in ["get_captives_by_id", "post_captives_by_id_custody_events"] {
+            assert_eq!(
+                links[target]["parameters"]["id"], "$response.body#/id",
+                "POST /api/captives links to {target}: {links}"
+            );
+        }
+        assert!(links["get_captives_by_id"]["operationId"] == "get_captives_by_id");
     }
 }

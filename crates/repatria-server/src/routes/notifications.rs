@@ -90,7 +90,7 @@ pub struct NotificationQuery {
     /// Only pending ones past their due time.
     pub overdue: Option<bool>,
     /// A party code; empty is no filter.
-    #[param(pattern = "^([A-Z0-9-]{2,16})?$")]
+    #[param(value_type = Option<crate::schema::PartyFilter>, inline)]
     pub power_of_origin: Option<String>,
     #[param(inline)]
     pub kind: Option<NotificationKind>,
@@ -308,7 +308,7 @@ pub async fn dispatch(
 #[into_params(parameter_in = Query)]
 pub struct DispatchQuery {
     /// A party code; empty is no filter.
-    #[param(pattern = "^([A-Z0-9-]{2,16})?$")]
+    #[param(value_type = Option<crate::schema::PartyFilter>, inline)]
     pub power_of_origin: Option<String>,
 }
 

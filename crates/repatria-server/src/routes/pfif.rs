@@ -18,7 +18,7 @@ use crate::AppState;
 pub struct PfifQuery {
     /// The domain of the record ids (`DOMAIN/captive.ID`), the bureau's own; default
     /// `repatria.example`.
-    #[param(value_type = Option<crate::schema::RecordDomain>)]
+    #[param(value_type = Option<crate::schema::RecordDomain>, inline)]
     pub domain: Option<String>,
 }
 

@@ -280,7 +280,7 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct RequestListQuery {
     /// `open`, `candidates_found`, `confirmed` or `closed`.
-    #[param(value_type = Option<crate::schema::TracingStatus>)]
+    #[param(value_type = Option<crate::schema::TracingStatusFilter>, inline)]
     pub status: Option<String>,
 }
 

@@ -7,4 +7,5 @@ mod cli;
 mod import_cli;
 mod match_cli;
 mod plan_cli;
+mod schemathesis;
 mod support;

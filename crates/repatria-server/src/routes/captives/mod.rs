@@ -23,14 +23,14 @@ use dto::*;
 pub struct ListQuery {
     /// Name words in any script; each must begin a word of one of the captive's names.
     /// Case and diacritics are ignored.
-    #[param(value_type = Option<crate::schema::SearchWords>)]
+    #[param(value_type = Option<crate::schema::SearchWords>, inline)]
     pub q: Option<String>,
     /// `in_custody`, `in_hospital`, `escaped`, `released`, `repatriated` or `deceased`.
-    #[param(value_type = Option<crate::schema::StatusFilter>)]
+    #[param(value_type = Option<crate::schema::StatusFilter>, inline)]
     pub status: Option<String>,
-    #[param(value_type = Option<crate::schema::PartyFilter>)]
+    #[param(value_type = Option<crate::schema::PartyFilter>, inline)]
     pub power_of_origin: Option<String>,
-    #[param(value_type = Option<crate::schema::PartyFilter>)]
+    #[param(value_type = Option<crate::schema::PartyFilter>, inline)]
     pub detaining_power: Option<String>,
     /// Page size, default 50, at most 500.
     pub limit: Option<String>,

@@ -364,10 +364,11 @@ pub async fn agree(
 #[into_params(parameter_in = Query)]
 pub struct ManifestQuery {
     /// `json` (default), `csv`, `xlsx` or `pdf`.
+    #[param(inline)]
     pub format: Option<ManifestFormat>,
     /// Only the entries this party gives or receives; names in the script its readers
     /// use (Cyrillic for RU, Hangul for KP, Latin otherwise).
-    #[param(pattern = "^[A-Z0-9-]{2,16}$")]
+    #[param(value_type = Option<crate::schema::PartyFilter>, inline)]
     pub party: Option<String>,
 }
 
