@@ -33,7 +33,7 @@ use repatria_store::SqlStore;
 pub use auth::{hash_password, CurrentUser};
 pub use error::{ApiError, ErrorBody};
 pub use routes::dashboard::warm as warm_dashboard;
-pub use routes::openapi;
+pub use routes::{openapi, openapi_json};
 
 /// What every handler shares.
 #[derive(Clone)]

@@ -152,7 +152,7 @@ pub fn api(state: AppState) -> Router<AppState> {
             axum::http::HeaderValue::from_static("application/json"),
         )],
         bytes::Bytes::from(
-            serde_json::to_vec(&document(paths)).expect("the OpenAPI document serializes"),
+            serde_json::to_vec(&json(document(paths))).expect("the OpenAPI document serializes"),
         ),
     );
     // The one route `routes!` does not add: the document does not describe itself.
@@ -167,6 +167,44 @@ const OPENAPI_PATH: &str = "/api/openapi.json";
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (public, protected) = operations();
     document(protected.merge(public).into_openapi())
+}
+
+/// The OpenAPI document as served, in JSON.
+pub fn openapi_json() -> serde_json::Value {
+    json(openapi())
+}
+
+/// The document in JSON. utoipa 5 writes a link's `operationId` and `operationRef` in
+/// snake case; they are renamed here to the names OpenAPI gives them.
+fn json(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut value = serde_json::to_value(doc).expect("the OpenAPI document serializes");
+    if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        for operation in paths
+            .values_mut()
+            .filter_map(|item| item.as_object_mut())
+            .flat_map(|item| item.values_mut())
+        {
+            let Some(responses) = operation.get_mut("responses").and_then(|r| r.as_object_mut())
+            else {
+                continue;
+            };
+            for link in responses
+                .values_mut()
+                .filter_map(|r| r.get_mut("links").and_then(|l| l.as_object_mut()))
+                .flat_map(|links| links.values_mut())
+                .filter_map(|l| l.as_object_mut())
+            {
+                for (from, to) in [("operation_id", "operationId"), ("operation_ref", "operationRef")] {
+                    if let Some(v) = link.remove(from) {
+                        if v != "" {
+                            link.insert(to.to_string(), v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    value
 }
 
 fn document(paths: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
@@ -457,7 +495,7 @@ mod document {
     /// operations that take the id they return.
     #[test]
     fn the_document_is_one_a_client_can_be_generated_from() {
-        let doc = serde_json::to_value(super::openapi()).unwrap();
+        let doc = super::openapi_json();
         if let Ok(path) = std::env::var("REPATRIA_OPENAPI_OUT") {
             std::fs::write(path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
         }
