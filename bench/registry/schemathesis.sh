@@ -20,7 +20,7 @@ token=$(curl -s -X POST "http://127.0.0.1:$port/api/auth/login" -H 'content-type
   -d "{\"username\":\"demo-admin\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 # Logging out, changing the password and administering users would end or change the
 # session the run uses; they have tests of their own.
-st run "http://127.0.0.1:$port/api/openapi.json" -H "Authorization: Bearer $token" \
+st --config-file "$(dirname "$0")/../../e2e/schemathesis.toml" run "http://127.0.0.1:$port/api/openapi.json" -H "Authorization: Bearer $token" \
   --max-examples "$examples" --workers 2 --seed "${SEED:-1}" \
   --exclude-path /api/auth/logout --exclude-path /api/auth/password \
   --exclude-path-regex "${ST_EXCLUDE:-/api/users/.*}"
