@@ -30,6 +30,8 @@ pub struct RegistryIndex {
     captives: Index,
     requests: Index,
     claims: HashSet<ClaimId>,
+    /// The captives with at least one claim indexed.
+    indexed_captives: HashSet<CaptiveId>,
     indexed_requests: HashSet<TracingRequestId>,
     pub policy: LinkPolicy,
 }
@@ -137,6 +139,7 @@ impl RegistryIndex {
             captives: Index::new(Matcher::default()),
             requests: Index::new(Matcher::default()),
             claims: HashSet::new(),
+            indexed_captives: HashSet::new(),
             indexed_requests: HashSet::new(),
             policy,
         }
@@ -168,8 +171,18 @@ impl RegistryIndex {
         index
     }
 
+    /// The engine's records of captives: one per identity claim.
     pub fn captive_count(&self) -> usize {
         self.captives.len()
+    }
+
+    /// What the index holds: captives, their claims and tracing requests.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (
+            self.indexed_captives.len(),
+            self.claims.len(),
+            self.indexed_requests.len(),
+        )
     }
 
     /// Indexes the claims of a captive not indexed yet (claims are only ever added).
@@ -177,6 +190,7 @@ impl RegistryIndex {
         for claim in &captive.claims {
             if self.claims.insert(claim.id) {
                 self.captives.insert(&claim_record(captive, claim));
+                self.indexed_captives.insert(captive.id);
             }
         }
     }
@@ -334,6 +348,46 @@ pub struct Matching {
     building: tokio::sync::Mutex<()>,
     /// The audit event the index has seen all changes up to.
     seen: std::sync::atomic::AtomicU64,
+    /// Told of every build and update (the server's monitoring).
+    observer: Option<Observer>,
+}
+
+repatria_core::words! {
+    /// How the index was brought up to date: built from the whole registry, or updated
+    /// from the change feed.
+    pub enum Refresh {
+        Build = "build",
+        Update = "update",
+    }
+}
+
+/// Told of every refresh of a [`Matching`] index and how long it took (reading the store
+/// and indexing), for monitoring.
+pub trait RefreshObserver: Send + Sync {
+    fn refreshed(&self, refresh: Refresh, elapsed: std::time::Duration);
+}
+
+struct Observer(std::sync::Arc<dyn RefreshObserver>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
+}
+
+/// What a [`Matching`] index holds now, for monitoring: counts only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexStats {
+    /// Whether it was built (on first use, or when the server started).
+    pub built: bool,
+    /// Captives with at least one identity claim indexed.
+    pub captives: usize,
+    /// Identity claims indexed (the engine's records of captives).
+    pub claims: usize,
+    /// Tracing requests indexed (open and consented to when indexed).
+    pub requests: usize,
+    /// The audit event the index has seen every change up to.
+    pub seen: u64,
 }
 
 /// Runs CPU-heavy work without stalling the async runtime's other tasks, where the
@@ -346,6 +400,36 @@ pub fn heavy<T>(work: impl FnOnce() -> T) -> T {
 }
 
 impl Matching {
+    /// An index whose builds and updates `observer` is told of.
+    pub fn observed(observer: std::sync::Arc<dyn RefreshObserver>) -> Matching {
+        Matching {
+            observer: Some(Observer(observer)),
+            ..Matching::default()
+        }
+    }
+
+    /// What the index holds now.
+    pub fn stats(&self) -> IndexStats {
+        let seen = self.seen.load(std::sync::atomic::Ordering::Acquire);
+        self.read(|index| {
+            let (captives, claims, requests) = index.counts();
+            IndexStats {
+                built: true,
+                captives,
+                claims,
+                requests,
+                seen,
+            }
+        })
+        .unwrap_or_default()
+    }
+
+    fn refreshed(&self, refresh: Refresh, started: std::time::Instant) {
+        if let Some(Observer(observer)) = &self.observer {
+            observer.refreshed(refresh, started.elapsed());
+        }
+    }
+
     /// Builds the index from the store unless it exists, then brings it up to date with
     /// every change committed since it last looked (by any server).
     pub async fn ensure(&self, store: &SqlStore) -> Result<(), StoreError> {
@@ -356,9 +440,13 @@ impl Matching {
                 return Ok(());
             }
             let _building = self.building.lock().await;
-            let changes = store
-                .index_changes(self.seen.load(Ordering::Acquire))
-                .await?;
+            let started = std::time::Instant::now();
+            let from = self.seen.load(Ordering::Acquire);
+            let changes = store.index_changes(from).await?;
+            if changes.upto <= from {
+                // Another task brought it up to date while this one waited.
+                return Ok(());
+            }
             let captives = store.get_captives(&changes.captives).await?;
             let mut requests = Vec::with_capacity(changes.requests.len());
             for id in &changes.requests {
@@ -377,12 +465,14 @@ impl Matching {
                 }
             });
             self.seen.fetch_max(changes.upto, Ordering::AcqRel);
+            self.refreshed(Refresh::Update, started);
             return Ok(());
         }
         let _building = self.building.lock().await;
         if self.read(|_| ()).is_some() {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         // The head first: a change committed while the registry is read is read again
         // at the next use, never missed.
         let head = store.audit_head().await?;
@@ -398,6 +488,8 @@ impl Matching {
         if guard.is_none() {
             *guard = Some(built);
             self.seen.store(head, std::sync::atomic::Ordering::Release);
+            drop(guard);
+            self.refreshed(Refresh::Build, started);
         }
         Ok(())
     }

@@ -678,6 +678,87 @@ async fn person_finder_s_own_pfif_1_4_test_file_imports_as_a_tracing_request(bac
     );
 }
 
+/// What monitoring reads of the index: the captives, claims and requests it holds and
+/// the audit event it has seen, and one build, then one update per change it reads from
+/// the change feed (none when nothing changed).
+async fn the_index_counts_what_it_holds_and_reports_each_refresh(backend: Backend) {
+    use repatria_app::matching::{IndexStats, Refresh, RefreshObserver};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Default)]
+    struct Seen(Mutex<Vec<Refresh>>);
+    impl RefreshObserver for Seen {
+        fn refreshed(&self, refresh: Refresh, _elapsed: std::time::Duration) {
+            self.0.lock().unwrap().push(refresh);
+        }
+    }
+
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let seen = Arc::new(Seen::default());
+    let matching = Matching::observed(seen.clone());
+    assert_eq!(matching.stats(), IndexStats::default(), "not built yet");
+    registry_with(
+        &store,
+        &[
+            ("RU", "Шевченко", "Олександр"),
+            ("RU", "Бондаренко", "Петро"),
+        ],
+    )
+    .await;
+    matching.ensure(&store).await.unwrap();
+    let head = store.audit_head().await.unwrap();
+    assert_eq!(
+        matching.stats(),
+        IndexStats {
+            built: true,
+            captives: 2,
+            claims: 2,
+            requests: 0,
+            seen: head
+        }
+    );
+    matching.ensure(&store).await.unwrap();
+    assert_eq!(*seen.0.lock().unwrap(), [Refresh::Build], "nothing changed");
+
+    // A captive with two claims and a consented request, written past this index (by
+    // "another server"), are read from the change feed.
+    let registrar = Actor::new("registrar-1");
+    let mut new = fixtures::new_captive("RU", "Петренко", "Іван");
+    new.claims.push(fixtures::claim("Petrenko", "Ivan"));
+    store
+        .create_captive(
+            &registrar,
+            CaptiveId(Uuid::now_v7()),
+            EventId(Uuid::now_v7()),
+            new,
+            at(20),
+        )
+        .await
+        .unwrap();
+    let mut request = fixtures::tracing_request("Kovalenko", "Mykola");
+    request.consent_to_matching = true;
+    store
+        .create_tracing_request(&registrar, request, at(20))
+        .await
+        .unwrap();
+    matching.ensure(&store).await.unwrap();
+    let head = store.audit_head().await.unwrap();
+    assert_eq!(
+        matching.stats(),
+        IndexStats {
+            built: true,
+            captives: 3,
+            claims: 4,
+            requests: 1,
+            seen: head
+        }
+    );
+    assert_eq!(*seen.0.lock().unwrap(), [Refresh::Build, Refresh::Update]);
+}
+
 /// Two servers over one database: what one registers or renames, the other finds in any
 /// spelling at its next search, its index brought up to date from the store's change
 /// feed (the audit log), not from its own writes alone.
@@ -746,6 +827,7 @@ async fn a_second_server_finds_what_the_first_registered_in_any_spelling(backend
 
 both_backends!(
     a_second_server_finds_what_the_first_registered_in_any_spelling,
+    the_index_counts_what_it_holds_and_reports_each_refresh,
     a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited,
     the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited,
     each_custody_status_exports_as_the_pfif_status_the_bureau_believes,

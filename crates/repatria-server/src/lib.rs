@@ -10,6 +10,7 @@ mod documents;
 mod error;
 mod extract;
 pub mod limit;
+pub mod metrics;
 mod schema;
 mod routes;
 pub mod totp;
@@ -26,7 +27,6 @@ use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::get;
 use axum::Router;
 use repatria_store::SqlStore;
 
@@ -55,6 +55,8 @@ pub struct AppState {
     pub audit_signer: Option<Arc<repatria_tlog::Signer>>,
     /// Import jobs and exchange plans running, bounded per account and in total.
     pub work: Arc<work::Work>,
+    /// This process's figures for monitoring (`GET /metrics`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -66,16 +68,18 @@ impl AppState {
 
 impl AppState {
     pub fn new(store: Arc<SqlStore>) -> AppState {
+        let metrics = Arc::new(metrics::Metrics::new());
         AppState {
             store,
             login_limiter: Arc::default(),
             proxies: Arc::default(),
             session_idle: chrono::Duration::minutes(DEFAULT_SESSION_IDLE_MINUTES),
-            matching: Arc::default(),
+            matching: Arc::new(matching::Matching::observed(metrics.clone())),
             jobs: Arc::default(),
             dashboard: Arc::default(),
             audit_signer: None,
             work: Arc::default(),
+            metrics,
         }
     }
 
@@ -169,17 +173,23 @@ async fn security_headers(
 /// (`MAX_IMPORT_BYTES`, `MAX_SCENARIO_BYTES`).
 pub const JSON_BODY_BYTES: usize = 1024 * 1024;
 
-/// The whole application: web interface, API, OpenAPI document, health check.
+/// The whole application: web interface, API, OpenAPI document, health check and
+/// monitoring figures.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(web::router(&state))
-        .route("/healthz", get(|| async { "ok" }))
         .merge(routes::api(state.clone()))
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_BYTES))
         .layer(axum::middleware::from_fn(request_id))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security_headers,
+        ))
+        // Applied to each route (and the fallback) after routing, so that it sees the
+        // route's template.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -15,15 +15,16 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::ApiError;
 
-/// A kind of heavy work, with its bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// An import job (`POST /api/imports`, the web interface's "start").
-    Import,
-    /// Reading a list for its mapping (`POST /api/imports/preview`, the web upload).
-    Preview,
-    /// An exchange plan (`POST /api/exchange/plan`, `/plan-held`, the web's downloads).
-    Plan,
+repatria_core::words! {
+    /// A kind of heavy work, with its bounds (the word names it in the monitoring figures).
+    pub enum Kind {
+        /// An import job (`POST /api/imports`, the web interface's "start").
+        Import = "import",
+        /// Reading a list for its mapping (`POST /api/imports/preview`, the web upload).
+        Preview = "preview",
+        /// An exchange plan (`POST /api/exchange/plan`, `/plan-held`, the web's downloads).
+        Plan = "plan",
+    }
 }
 
 impl Kind {
@@ -68,6 +69,16 @@ pub struct Work {
 }
 
 impl Work {
+    /// The places of `kind` taken now, by all accounts together.
+    pub fn running(&self, kind: Kind) -> usize {
+        let taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
+        taken
+            .iter()
+            .filter(|((k, _), _)| *k == kind)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// Takes a place for `account`, or says why not (429 with `Retry-After`).
     pub fn start(self: &Arc<Self>, kind: Kind, account: &str) -> Result<Permit, ApiError> {
         let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
@@ -147,9 +158,14 @@ mod tests {
         ));
         let _b1 = work.start(Kind::Plan, "b").unwrap();
         assert!(work.start(Kind::Plan, "c").is_err(), "two plans in total");
+        assert_eq!(work.running(Kind::Plan), 2);
         // Imports are counted apart from plans.
         let _i = work.start(Kind::Import, "a").unwrap();
         drop(a1);
+        assert_eq!(
+            (work.running(Kind::Plan), work.running(Kind::Import)),
+            (1, 1)
+        );
         assert!(work.start(Kind::Plan, "c").is_ok());
     }
 }

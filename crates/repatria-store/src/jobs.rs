@@ -28,6 +28,18 @@ pub struct StoredJob {
     pub lost: bool,
 }
 
+/// How many jobs the store holds in each state, as every server answers them: a job
+/// whose server stopped is counted `failed` (and among `lost`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    pub running: u64,
+    pub done: u64,
+    /// Failed, the lost ones included.
+    pub failed: u64,
+    /// Left `running` by a server that stopped (no heartbeat for [`STALE_AFTER`]).
+    pub lost: u64,
+}
+
 impl SqlStore {
     /// Writes a job's state (insert or replace) with a heartbeat at `now`.
     pub async fn put_job(
@@ -83,5 +95,30 @@ impl SqlStore {
             heartbeat_at,
             record: row.try_get("record")?,
         })
+    }
+
+    /// The jobs in each state at `now` (for monitoring: counts only, one query).
+    pub async fn job_counts(&self, now: Timestamp) -> Result<JobCounts> {
+        let rows = sqlx::query(
+            "SELECT CASE WHEN state = 'running' AND heartbeat_at < $1 THEN 'lost' ELSE state END \
+             AS kind, COUNT(*) AS n FROM import_jobs GROUP BY 1",
+        )
+        .bind(instant(now - STALE_AFTER))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = JobCounts::default();
+        for row in rows {
+            let n = row.try_get::<i64, _>("n")?.max(0) as u64;
+            match row.try_get::<String, _>("kind")?.as_str() {
+                "running" => counts.running += n,
+                "done" => counts.done += n,
+                "lost" => {
+                    counts.lost += n;
+                    counts.failed += n;
+                }
+                _ => counts.failed += n,
+            }
+        }
+        Ok(counts)
     }
 }

@@ -41,7 +41,7 @@ pub use audit::{AuditAction, AuditEvent, IndexChanges, VerifyReport};
 pub use backend::{redact_url, Backend, SqlStore};
 pub use backup::BackupSummary;
 pub use exchanges::{Completion, PendingWeight};
-pub use jobs::{StoredJob, STALE_AFTER};
+pub use jobs::{JobCounts, StoredJob, STALE_AFTER};
 pub use links::LinkFilter;
 pub use logins::{AttemptCount, TotpChange, TotpState};
 pub use media::MediaChange;

@@ -11,6 +11,7 @@ pub mod imports;
 pub(crate) mod matches;
 pub(crate) mod media;
 pub(crate) mod notifications;
+pub(crate) mod ops;
 pub(crate) mod parties;
 pub(crate) mod pfif;
 pub mod tracing;
@@ -50,10 +51,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
 
 /// Every operation of the API, each registered once: `routes!` adds the handler to the
 /// router and its `#[utoipa::path]` operation to the document in the same call, so the
-/// router and the OpenAPI document cannot disagree. Login is public; every other route
-/// passes [`crate::auth::authenticate`] (added by [`api`]).
+/// router and the OpenAPI document cannot disagree. Login, the health check and the
+/// monitoring figures (`ops`, outside `/api`) are public; every other route passes
+/// [`crate::auth::authenticate`] (added by [`api`]).
 fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
-    let public = OpenApiRouter::default().routes(routes!(auth::login));
+    let public = OpenApiRouter::default()
+        .routes(routes!(auth::login))
+        .routes(routes!(ops::health))
+        .routes(routes!(ops::metrics));
     let protected = OpenApiRouter::default()
         .routes(routes!(auth::logout))
         .routes(routes!(auth::list_tokens, auth::create_token))
@@ -135,8 +140,8 @@ fn operations() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
     (public, protected)
 }
 
-/// The API's routes (their paths begin with `/api`), the OpenAPI document among them at
-/// `/api/openapi.json` (public, like login).
+/// The API's routes (their paths begin with `/api`, but for `/healthz` and `/metrics`),
+/// the OpenAPI document among them at `/api/openapi.json` (public, like login).
 pub fn api(state: AppState) -> Router<AppState> {
     let (public, protected) = operations();
     let protected = protected.route_layer(axum::middleware::from_fn_with_state(
@@ -304,6 +309,7 @@ impl utoipa::Modify for OperationsAndLinks {
         (name = "tracing", description = "Tracing requests (Art. 122), match review, list imports and reconciliation"),
         (name = "exchange", description = "Exchange planning (docs/exchange.md)"),
         (name = "users", description = "User accounts (administrators)"),
+        (name = "operations", description = "For those who run the server, outside /api: the health check and the monitoring figures"),
     ),
     modifiers(&Security),
     security(("bearer" = []), ("session_cookie" = []))

@@ -1,5 +1,5 @@
 //! The server's integration tests as one binary, so that the server is linked once: the
-//! JSON API (`api`), bounded work (`bounds`) and the web interface (`web*`), on SQLite and
+//! JSON API (`api`), bounded work (`bounds`), the monitoring figures (`metrics`) and the web interface (`web*`), on SQLite and
 //! (with `REPATRIA_TEST_PG_URL`) PostgreSQL. `tests/hostile.rs` stays a binary of its own:
 //! it measures the process's peak memory, which other tests in the process would raise.
 
@@ -7,6 +7,7 @@ mod api;
 mod bounds;
 mod exchanges;
 mod jobs;
+mod metrics;
 mod notifications;
 mod particulars;
 mod web;

@@ -3,11 +3,12 @@
 
 use chrono::{TimeZone, Utc};
 use repatria_store::testing::{both_backends, TestStore};
-use repatria_store::{SqlStore, StoreError, STALE_AFTER};
+use repatria_store::{JobCounts, SqlStore, StoreError, STALE_AFTER};
 
 both_backends!(
     setup = TestStore::open;
     a_running_job_without_a_heartbeat_is_lost_and_a_finished_one_never,
+    job_counts_agree_with_each_job_read_alone,
 );
 
 async fn a_running_job_without_a_heartbeat_is_lost_and_a_finished_one_never(store: &SqlStore) {
@@ -48,4 +49,47 @@ async fn a_running_job_without_a_heartbeat_is_lost_and_a_finished_one_never(stor
         store.get_job("job-2", late).await,
         Err(StoreError::NotFound)
     ));
+}
+
+/// The counts monitoring reads are what reading each job alone says: a running job is
+/// counted running until its heartbeat is older than [`STALE_AFTER`], then failed and
+/// lost.
+async fn job_counts_agree_with_each_job_read_alone(store: &SqlStore) {
+    let t0 = Utc.with_ymd_and_hms(2025, 1, 10, 8, 0, 0).unwrap();
+    assert_eq!(store.job_counts(t0).await.unwrap(), JobCounts::default());
+    for (id, state, at) in [
+        ("a", "running", t0),
+        ("b", "running", t0 + chrono::Duration::seconds(20)),
+        ("c", "done", t0),
+        ("d", "done", t0),
+        ("e", "failed", t0),
+    ] {
+        store
+            .put_job(id, "registrar-1", state, "{}", at)
+            .await
+            .unwrap();
+    }
+    let fresh = t0 + STALE_AFTER;
+    assert_eq!(
+        store.job_counts(fresh).await.unwrap(),
+        JobCounts {
+            running: 2,
+            done: 2,
+            failed: 1,
+            lost: 0
+        }
+    );
+    // "a" has had no heartbeat for longer than STALE_AFTER, "b" has.
+    let later = t0 + STALE_AFTER + chrono::Duration::seconds(1);
+    assert!(store.get_job("a", later).await.unwrap().lost);
+    assert!(!store.get_job("b", later).await.unwrap().lost);
+    assert_eq!(
+        store.job_counts(later).await.unwrap(),
+        JobCounts {
+            running: 1,
+            done: 2,
+            failed: 2,
+            lost: 1
+        }
+    );
 }

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
-use crate::support::{repatria, run};
+use crate::support::{repatria, run, user_add};
 
 use chrono::Utc;
 use repatria_core::{fixtures, CaptiveId, EventId, Party};
@@ -107,7 +107,44 @@ both_backends!(
     audit_verify_detects_a_changed_deleted_reordered_or_inserted_event,
     audit_checkpoints_from_the_command_line,
     a_backup_encrypted_to_a_recipient_restores_into_both_backends,
+    serve_refuses_a_database_a_newer_version_migrated,
 );
+
+/// Once a newer version has migrated the database, an older server does not start on
+/// it (docs/operations.md, "Upgrade"): here the database records a migration this
+/// version does not have.
+async fn serve_refuses_a_database_a_newer_version_migrated(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let checksum = match backend {
+        Backend::Sqlite => "X'00'",
+        Backend::Postgres => "decode('00', 'hex')",
+    };
+    sqlx::query(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from a newer version', TRUE, {checksum}, 0)"
+    ))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.close().await;
+    let output = repatria()
+        .args(["serve", "--addr", "127.0.0.1:0", "--db", &db.url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("migration 9999 was previously applied but is missing"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).is_empty(),
+        "it never listened"
+    );
+}
 
 /// `backup` while the database is in use, encrypted to an age recipient; `restore` into
 /// an empty SQLite and an empty PostgreSQL database with the identity, the audit log
@@ -633,24 +670,6 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
         dir.path().read_dir().unwrap().next().is_none(),
         "the demo wrote into the working directory"
     );
-}
-
-fn user_add(db: &str, name: &str, role: &str, password: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = repatria()
-        .args(["user", "add", name, "--role", role, "--db", db])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[tokio::test]
