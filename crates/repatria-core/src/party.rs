@@ -91,15 +91,15 @@ pub(crate) fn required_text(input: &str, max: usize) -> Result<String, FieldErro
 /// The bound counts the text as given, blanks around it included, so that it is the
 /// `maxLength` the API's document states.
 pub(crate) fn optional_text(input: &str, max: usize) -> Result<Option<String>, FieldError> {
-    let text = input.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
     if input.chars().count() > max {
         return Err(FieldError::new(
             "",
             format!("must be at most {max} characters"),
         ));
+    }
+    let text = input.trim();
+    if text.is_empty() {
+        return Ok(None);
     }
     if text.chars().any(|c| c.is_control() && c != '\n') {
         return Err(FieldError::new("", "must not contain control characters"));

@@ -231,6 +231,7 @@ impl OperationsAndLinks {
     fn operation_id(method: &str, path: &str) -> String {
         let words: Vec<String> = path
             .trim_start_matches("/api/")
+            .trim_start_matches('/')
             .split('/')
             .map(|part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
                 Some(param) => format!("by_{param}"),
@@ -366,7 +367,8 @@ impl utoipa::Modify for BodyLimit {
         let forbidden = error("the role may not do this, or the account must change its password first (`password_change_required`)");
         let conflict = error("the request breaks a rule given the record's state (`rule_violated`), or collides with stored data (`conflict`)");
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let public = path == "/api/auth/login";
+            // Served without an account: no 401 or 403 to document.
+            let public = matches!(path.as_str(), "/api/auth/login" | "/healthz" | "/metrics");
             let mut operations: Vec<(&mut utoipa::openapi::path::Operation, bool)> = Vec::new();
             for (operation, writes) in [
                 (&mut item.get, false),

@@ -524,12 +524,8 @@ impl Validate for CaptureCardInput {
     fn validate(self) -> Result<(Option<EventId>, Timestamp), Vec<FieldError>> {
         let mut v = Validator::new();
         let sent_at = v.check(parse_instant(&self.sent_at).map_err(|e| e.within("sent_at")));
-        let occasion = match self
-            .occasion
-            .as_deref()
-            .map(str::trim)
-            .filter(|o| !o.is_empty())
-        {
+        // Given, it is an id (`null` or absent: the oldest card not yet sent).
+        let occasion = match self.occasion.as_deref() {
             Some(raw) => v.check(
                 raw.parse::<EventId>()
                     .map_err(|_| FieldError::new("occasion", "is not a custody event id")),
