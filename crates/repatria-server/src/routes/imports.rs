@@ -69,9 +69,6 @@ pub struct ImportView {
 }
 
 impl Jobs {
-    /// How often a running job's state is written for the other servers (its heartbeat).
-    const BEAT: std::time::Duration = std::time::Duration::from_secs(5);
-
     fn set(&self, job: JobView) {
         let mut jobs = self.0.lock().unwrap_or_else(|e| e.into_inner());
         jobs.insert(job.id.clone(), job);
@@ -433,7 +430,9 @@ pub async fn start(
         let heartbeat = tokio::spawn({
             let (jobs, store, id) = (jobs.clone(), state.store.clone(), id.clone());
             async move {
-                let mut beat = tokio::time::interval(Jobs::BEAT);
+                // How often: the store's, a sixth of the window after which the other
+                // servers read a silent job as lost.
+                let mut beat = tokio::time::interval(store.job_heartbeat_every());
                 beat.tick().await;
                 loop {
                     beat.tick().await;
