@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
-use crate::support::{repatria, run};
+use crate::support::{repatria, run, user_add};
 
 use chrono::Utc;
 use repatria_core::{fixtures, CaptiveId, EventId, Party};
@@ -633,24 +633,6 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
         dir.path().read_dir().unwrap().next().is_none(),
         "the demo wrote into the working directory"
     );
-}
-
-fn user_add(db: &str, name: &str, role: &str, password: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = repatria()
-        .args(["user", "add", name, "--role", role, "--db", db])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! What the command line's tests share: the binary, run as a user runs it.
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// The `repatria` binary built for these tests.
 pub fn repatria() -> Command {
@@ -25,4 +25,23 @@ pub fn assert_success(output: &Output) {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Runs `repatria user add NAME --role ROLE --db DB` with `password` on standard input.
+pub fn user_add(db: &str, name: &str, role: &str, password: &str) -> Output {
+    use std::io::Write;
+    let mut child = repatria()
+        .args(["user", "add", name, "--role", role, "--db", db])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
