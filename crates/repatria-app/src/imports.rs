@@ -303,17 +303,22 @@ pub async fn import(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ImportSummary, ImportError> {
     let read = heavy(|| read(&input));
-    import_read(store, matching, actor, input, read, now, progress).await
+    let id = ImportId(uuid::Uuid::now_v7());
+    import_read(store, matching, actor, input, read, id, now, progress).await
 }
 
 /// [`import`] of a file already [`read`] (the API reads it before it answers, so that a
-/// file too large or unreadable is refused at once rather than in the job).
+/// file too large or unreadable is refused at once rather than in the job). `id` is the
+/// id the import gets if it creates one: the API gives its job's, so that a job whose
+/// server stopped is known to have committed its import or not (docs/operations.md).
+#[allow(clippy::too_many_arguments)]
 pub async fn import_read(
     store: &SqlStore,
     matching: &Matching,
     actor: &Actor,
     input: ImportInput,
     read: Result<(Format, Vec<Entry>), ImportError>,
+    id: ImportId,
     now: Timestamp,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ImportSummary, ImportError> {
@@ -327,6 +332,7 @@ pub async fn import_read(
         matching,
         actor,
         input,
+        id,
         hash,
         format.as_str(),
         entries,
@@ -370,6 +376,7 @@ pub async fn import_persons(
         matching,
         actor,
         input,
+        ImportId(uuid::Uuid::now_v7()),
         hash,
         "json",
         entries,
@@ -385,6 +392,7 @@ async fn import_entries(
     matching: &Matching,
     actor: &Actor,
     input: ImportInput,
+    id: ImportId,
     hash: String,
     format: &str,
     entries: Vec<Entry>,
@@ -393,7 +401,7 @@ async fn import_entries(
 ) -> Result<ImportSummary, ImportError> {
     let import = ListImport {
         exchange: input.exchange,
-        id: ImportId(uuid::Uuid::now_v7()),
+        id,
         content_hash: hash,
         kind: input.kind,
         format: format.to_string(),

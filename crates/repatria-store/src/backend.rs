@@ -40,6 +40,9 @@ pub struct SqlStore {
     pub(crate) writer: tokio::sync::Mutex<()>,
     /// What "immediately" means for the notifications a change causes.
     pub(crate) notice_policy: repatria_core::NoticePolicy,
+    /// How long a running import job may go without a heartbeat before it is read as
+    /// lost (`jobs.rs`).
+    pub(crate) job_stale_after: chrono::Duration,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -189,6 +192,7 @@ impl SqlStore {
             backend,
             writer: tokio::sync::Mutex::new(()),
             notice_policy: repatria_core::NoticePolicy::default(),
+            job_stale_after: crate::STALE_AFTER,
         })
     }
 

@@ -1,7 +1,9 @@
 //! Import jobs as every server sees them (docs/operations.md): the server that runs a job
 //! writes its state and a heartbeat here, and any server answers for it. A job still
-//! `running` whose heartbeat is older than [`STALE_AFTER`] lost its server (a crash, a
-//! restart) and is read as failed; its import, one transaction, wrote nothing.
+//! `running` whose heartbeat is older than [`STALE_AFTER`] (or the window the store was
+//! given, [`SqlStore::with_job_stale_after`]) lost its server (a crash, a restart); its
+//! import, one transaction, either committed before the server stopped or wrote nothing.
+//! A finished job (`done`, `failed`) is never written back to `running`.
 //! Not audited ([`SqlStore::housekeeping`]): the import is.
 
 use repatria_core::Timestamp;
@@ -11,8 +13,13 @@ use crate::accounts::time_of;
 use crate::sql::instant;
 use crate::{Result, SqlStore, StoreError};
 
-/// How long a running job may go without a heartbeat before it is read as lost.
+/// How long a running job may go without a heartbeat before it is read as lost, unless
+/// the store is given another window ([`SqlStore::with_job_stale_after`]).
 pub const STALE_AFTER: chrono::Duration = chrono::Duration::seconds(30);
+
+/// How many heartbeats a running job's server writes within the stale window: a job is
+/// read as lost only after this many were missed in a row.
+const BEATS_PER_WINDOW: i32 = 6;
 
 /// A stored job: its state word and the job as the API shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +31,7 @@ pub struct StoredJob {
     pub heartbeat_at: Timestamp,
     /// The job as its server last wrote it (JSON).
     pub record: String,
-    /// Running, but its server has not said so for [`STALE_AFTER`].
+    /// Running, but its server has not said so within the stale window.
     pub lost: bool,
 }
 
@@ -41,7 +48,30 @@ pub struct JobCounts {
 }
 
 impl SqlStore {
-    /// Writes a job's state (insert or replace) with a heartbeat at `now`.
+    /// The same store with another window after which a running job without a heartbeat
+    /// is read as lost (at least 2 seconds; every server of one database must be given
+    /// the same, since each reads the others' jobs).
+    pub fn with_job_stale_after(mut self, window: chrono::Duration) -> SqlStore {
+        self.job_stale_after = window.max(chrono::Duration::seconds(2));
+        self
+    }
+
+    /// The window after which a running job without a heartbeat is lost.
+    pub fn job_stale_after(&self) -> chrono::Duration {
+        self.job_stale_after
+    }
+
+    /// How often the server running a job writes its heartbeat: a sixth of the stale
+    /// window (5 seconds for the default 30).
+    pub fn job_heartbeat_every(&self) -> std::time::Duration {
+        (self.job_stale_after / BEATS_PER_WINDOW)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(5))
+    }
+
+    /// Writes a job's state (insert or replace) with a heartbeat at `now`. A job that
+    /// finished (`done` or `failed`) keeps its end: a late heartbeat of its server does
+    /// not make it `running` again.
     pub async fn put_job(
         &self,
         id: &str,
@@ -61,7 +91,8 @@ impl SqlStore {
                 "INSERT INTO import_jobs (id, started_by, state, created_at, heartbeat_at, record) \
                  VALUES ($1, $2, $3, $4, $4, $5) \
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
-                 heartbeat_at = excluded.heartbeat_at, record = excluded.record",
+                 heartbeat_at = excluded.heartbeat_at, record = excluded.record \
+                 WHERE import_jobs.state = 'running'",
             )
             .bind(&id)
             .bind(&started_by)
@@ -90,7 +121,7 @@ impl SqlStore {
         Ok(StoredJob {
             id: row.try_get("id")?,
             started_by: row.try_get("started_by")?,
-            lost: state == "running" && now - heartbeat_at > STALE_AFTER,
+            lost: state == "running" && now - heartbeat_at > self.job_stale_after,
             state,
             heartbeat_at,
             record: row.try_get("record")?,

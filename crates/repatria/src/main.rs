@@ -58,6 +58,12 @@ enum Command {
         #[arg(long, env = "REPATRIA_NOTIFY_WITHIN_HOURS", default_value_t = 24,
               value_parser = clap::value_parser!(u32).range(1..=168))]
         notify_within_hours: u32,
+        /// Seconds after which an import job whose server stopped writing its heartbeat
+        /// is reported failed (docs/operations.md). Every server of one database must be
+        /// given the same.
+        #[arg(long, env = "REPATRIA_JOB_STALE_SECONDS", default_value_t = 30,
+              value_parser = clap::value_parser!(u32).range(2..=3600))]
+        job_stale_seconds: u32,
     },
     /// Run the server on a fresh temporary database loaded with a fictional scenario.
     Demo {
@@ -236,6 +242,7 @@ fn main() -> ExitCode {
                 trusted_proxies,
                 session_idle_minutes,
                 notify_within_hours,
+                job_stale_seconds,
             } => runtime().and_then(|rt| {
                 rt.block_on(commands::serve::serve(
                     &db.db,
@@ -244,6 +251,7 @@ fn main() -> ExitCode {
                         trusted_proxies,
                         session_idle_minutes,
                         notify_within_hours,
+                        job_stale_seconds,
                     },
                     audit_key.as_deref(),
                 ))
@@ -348,5 +356,25 @@ mod tests {
         assert_eq!(session_idle_minutes, 30);
         assert!(parse(&["repatria", "serve", "--trusted-proxy", "proxy.example"]).is_err());
         assert!(parse(&["repatria", "serve", "--session-idle-minutes", "0"]).is_err());
+    }
+
+    #[test]
+    fn the_job_stale_window_defaults_to_30_seconds_and_is_at_least_2() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|cli| cli.command);
+        let Ok(Command::Serve {
+            job_stale_seconds, ..
+        }) = parse(&["repatria", "serve"])
+        else {
+            panic!("serve does not parse");
+        };
+        assert_eq!(job_stale_seconds, 30);
+        let Ok(Command::Serve {
+            job_stale_seconds, ..
+        }) = parse(&["repatria", "serve", "--job-stale-seconds", "2"])
+        else {
+            panic!("serve --job-stale-seconds 2 does not parse");
+        };
+        assert_eq!(job_stale_seconds, 2);
+        assert!(parse(&["repatria", "serve", "--job-stale-seconds", "1"]).is_err());
     }
 }

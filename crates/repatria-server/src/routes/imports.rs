@@ -69,9 +69,6 @@ pub struct ImportView {
 }
 
 impl Jobs {
-    /// How often a running job's state is written for the other servers (its heartbeat).
-    const BEAT: std::time::Duration = std::time::Duration::from_secs(5);
-
     fn set(&self, job: JobView) {
         let mut jobs = self.0.lock().unwrap_or_else(|e| e.into_inner());
         jobs.insert(job.id.clone(), job);
@@ -117,16 +114,42 @@ impl Jobs {
     }
 }
 
-/// A job read from the store; one whose server stopped (no heartbeat for
-/// `repatria_store::STALE_AFTER`) is failed, and its import wrote nothing.
-fn stored_job(job: &repatria_store::StoredJob) -> Result<JobView, repatria_store::StoreError> {
+/// A job read from the store. One whose server stopped (no heartbeat within the store's
+/// stale window, `repatria_store::STALE_AFTER` unless configured) is answered from what
+/// the store holds: the import a job creates has the job's id, and the import is one
+/// transaction, so either it committed before the server stopped (the job is done) or
+/// nothing of it was written (the job failed).
+async fn stored_job(
+    store: &repatria_store::SqlStore,
+    job: &repatria_store::StoredJob,
+) -> Result<JobView, repatria_store::StoreError> {
     let mut view: JobView = serde_json::from_str(&job.record)
         .map_err(|e| repatria_store::StoreError::Corrupt(format!("job {}: {e}", job.id)))?;
-    if job.lost {
-        view.state = imports::JobState::Failed;
-        view.error = Some(
-            "the server running this import stopped before it finished; nothing was imported: start it again".into(),
-        );
+    if !job.lost {
+        return Ok(view);
+    }
+    let committed = match job.id.parse::<uuid::Uuid>() {
+        Ok(id) => match store.get_import(ImportId(id)).await {
+            Ok(import) => Some(import),
+            Err(repatria_store::StoreError::NotFound) => None,
+            Err(e) => return Err(e),
+        },
+        Err(_) => None,
+    };
+    match committed {
+        Some(import) => {
+            view.state = imports::JobState::Done;
+            view.rows_done = import.rows;
+            view.rows_total = import.rows;
+            view.import = Some(import_view(&import, true, None));
+            view.error = None;
+        }
+        None => {
+            view.state = imports::JobState::Failed;
+            view.error = Some(
+                "the server running this import stopped before it finished; nothing was imported: start it again".into(),
+            );
+        }
     }
     Ok(view)
 }
@@ -411,7 +434,10 @@ pub async fn start(
         Err(ImportError::File(message)) => return Err(file_error(message)),
         other => other,
     };
-    let id = crate::routes::new_id().to_string();
+    // The job's id is also the id of the import it creates, so that the job's end is
+    // known from the store even when its server stops before writing it.
+    let import_id = ImportId(crate::routes::new_id());
+    let id = import_id.to_string();
     let job = JobView {
         id: id.clone(),
         started_by: user.username.clone(),
@@ -433,7 +459,9 @@ pub async fn start(
         let heartbeat = tokio::spawn({
             let (jobs, store, id) = (jobs.clone(), state.store.clone(), id.clone());
             async move {
-                let mut beat = tokio::time::interval(Jobs::BEAT);
+                // How often: the store's, a sixth of the window after which the other
+                // servers read a silent job as lost.
+                let mut beat = tokio::time::interval(store.job_heartbeat_every());
                 beat.tick().await;
                 loop {
                     beat.tick().await;
@@ -455,6 +483,7 @@ pub async fn start(
             &actor,
             input,
             read,
+            import_id,
             Utc::now(),
             &progress,
         )
@@ -502,7 +531,9 @@ pub async fn start(
 }
 
 /// Where an import job stands: progress, then the import or every rejected row. Only
-/// the account that started it (and admins) can see it; to others it does not exist.
+/// the account that started it (and admins) can see it; to others it does not exist. A
+/// job whose server stopped while it ran is answered, once its heartbeat is stale, as
+/// done when its import had committed, else as failed with nothing imported.
 #[utoipa::path(get, path = "/api/imports/jobs/{id}", tag = "tracing",
     params(("id" = String, Path, description = "job id")),
     responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
@@ -525,7 +556,7 @@ pub async fn job(
     // This server's own running job is fresher in memory than in the store.
     let job = match state.jobs.get(&id) {
         Some(running) => running,
-        None => stored_job(&stored)?,
+        None => stored_job(&state.store, &stored).await?,
     };
     Ok(axum::Json(job))
 }

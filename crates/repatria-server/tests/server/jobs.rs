@@ -184,5 +184,96 @@ async fn two_servers_on_one_database_agree(app: &TestApp) {
 both_backends!(
     setup = TestApp::api;
     a_job_another_server_ran_is_answered_and_a_lost_one_is_failed,
+    a_job_whose_server_stopped_after_its_import_committed_is_answered_done,
     two_servers_on_one_database_agree,
 );
+
+/// A server killed between its import's commit and writing the job's end leaves the job
+/// `running` in the store with its import committed: once its heartbeat is stale, the job
+/// is answered done with that import (the import has the job's id), not "nothing was
+/// imported".
+async fn a_job_whose_server_stopped_after_its_import_committed_is_answered_done(app: &TestApp) {
+    app.with_parties().await;
+    let registrar = app.user("registrar-1", Role::Registrar).await;
+    let list =
+        "family_name,given_name,date_of_birth\nПетренко,Іван,1990-01-01\nКоваль,Петро,1991-02-02\n";
+    let started = app
+        .client
+        .post(format!(
+            "{}/api/imports?file_name=committed.csv&source=RU",
+            app.base
+        ))
+        .bearer_auth(&registrar)
+        .body(list)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let started: serde_json::Value = started.json().await.unwrap();
+    let id = started["id"].as_str().unwrap().to_string();
+    let mut done = serde_json::Value::Null;
+    for _ in 0..200 {
+        done = app
+            .get_as(&registrar, &format!("/api/imports/jobs/{id}"))
+            .await
+            .body;
+        if done["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        done["import"]["id"],
+        id.as_str(),
+        "the import has the job's id"
+    );
+    // As the store holds it when the server died before writing the end: running, its
+    // last heartbeat a minute old.
+    let stale = (chrono::Utc::now() - chrono::Duration::minutes(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let record = started.to_string().replace('\'', "''");
+    repatria_store::testing::tamper(
+        &app.store,
+        &[&format!(
+            "UPDATE import_jobs SET state = 'running', heartbeat_at = '{stale}', record = '{record}' WHERE id = '{id}'"
+        )],
+    )
+    .await;
+    assert!(
+        app.store
+            .get_job(&id, chrono::Utc::now())
+            .await
+            .unwrap()
+            .lost
+    );
+    let answered = app
+        .get_as(&registrar, &format!("/api/imports/jobs/{id}"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(answered.body["state"], "done", "{}", answered.body);
+    assert_eq!(answered.body["import"]["id"], id.as_str());
+    assert_eq!(answered.body["import"]["rows"], 2);
+    assert_eq!(answered.body["error"], serde_json::Value::Null);
+    // And one whose import did not commit is failed, nothing imported.
+    let other = uuid::Uuid::now_v7().to_string();
+    app.store
+        .put_job(
+            &other,
+            "registrar-1",
+            "running",
+            &started.to_string().replace(&id, &other),
+            chrono::Utc::now() - chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    let failed = app
+        .get_as(&registrar, &format!("/api/imports/jobs/{other}"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(failed.body["state"], "failed");
+    assert!(failed.body["error"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was imported"));
+}

@@ -9,7 +9,38 @@ both_backends!(
     setup = TestStore::open;
     a_running_job_without_a_heartbeat_is_lost_and_a_finished_one_never,
     job_counts_agree_with_each_job_read_alone,
+    the_stale_window_can_be_shortened_and_the_heartbeat_follows_it,
 );
+
+async fn the_stale_window_can_be_shortened_and_the_heartbeat_follows_it(store: &SqlStore) {
+    assert_eq!(store.job_stale_after(), STALE_AFTER);
+    assert_eq!(
+        store.job_heartbeat_every(),
+        std::time::Duration::from_secs(5)
+    );
+    let t0 = Utc.with_ymd_and_hms(2025, 1, 10, 8, 0, 0).unwrap();
+    let db = repatria_store::testing::TestDatabase::create(store.backend())
+        .await
+        .unwrap();
+    let short = db
+        .store()
+        .await
+        .with_job_stale_after(chrono::Duration::seconds(3));
+    assert_eq!(
+        short.job_heartbeat_every(),
+        std::time::Duration::from_millis(500)
+    );
+    short
+        .put_job("job-1", "registrar-1", "running", "{}", t0)
+        .await
+        .unwrap();
+    let at = |s: i64| t0 + chrono::Duration::seconds(s);
+    assert!(!short.get_job("job-1", at(3)).await.unwrap().lost);
+    assert!(short.get_job("job-1", at(4)).await.unwrap().lost);
+    // Never below two seconds.
+    let tiny = short.with_job_stale_after(chrono::Duration::milliseconds(10));
+    assert_eq!(tiny.job_stale_after(), chrono::Duration::seconds(2));
+}
 
 async fn a_running_job_without_a_heartbeat_is_lost_and_a_finished_one_never(store: &SqlStore) {
     let t0 = Utc.with_ymd_and_hms(2025, 1, 10, 8, 0, 0).unwrap();
@@ -44,6 +75,16 @@ async fn a_running_job_without_a_heartbeat_is_lost_and_a_finished_one_never(stor
     assert_eq!(
         (done.state.as_str(), done.lost, done.started_by.as_str()),
         ("done", false, "registrar-1")
+    );
+    // A late heartbeat of its server (written after the end) does not revive it.
+    store
+        .put_job("job-1", "registrar-1", "running", "{\"n\":4}", late)
+        .await
+        .unwrap();
+    let kept = store.get_job("job-1", late).await.unwrap();
+    assert_eq!(
+        (kept.state.as_str(), kept.record.as_str()),
+        ("done", "{\"n\":3}")
     );
     assert!(matches!(
         store.get_job("job-2", late).await,

@@ -15,6 +15,9 @@ pub struct Options {
     pub session_idle_minutes: u32,
     /// Hours for what is due "immediately" (notifications, the first capture card).
     pub notify_within_hours: u32,
+    /// Seconds without a heartbeat after which a running import job is lost (0: the
+    /// store's default, 30).
+    pub job_stale_seconds: u32,
 }
 
 pub async fn serve(
@@ -24,12 +27,16 @@ pub async fn serve(
     audit_key: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
     let signer = audit_key.map(load_audit_key).transpose()?;
-    let store =
+    let mut store =
         super::open_store(db)
             .await?
             .with_notice_policy(repatria_core::NoticePolicy::hours(
                 options.notify_within_hours,
             ));
+    if options.job_stale_seconds > 0 {
+        store =
+            store.with_job_stale_after(chrono::Duration::seconds(options.job_stale_seconds.into()));
+    }
     tracing::info!(backend = store_backend(&store), "database ready");
     run(store, addr, None, Vec::new(), options, signer, false).await
 }

@@ -27,7 +27,7 @@ pub fn assert_success(output: &Output) {
     );
 }
 
-/// Runs `repatria user add NAME --role ROLE --db DB` with the password on stdin.
+/// Runs `repatria user add NAME --role ROLE --db DB` with `password` on standard input.
 pub fn user_add(db: &str, name: &str, role: &str, password: &str) -> Output {
     use std::io::Write;
     let mut child = repatria()
