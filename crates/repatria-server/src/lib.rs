@@ -10,6 +10,7 @@ mod documents;
 mod error;
 mod extract;
 pub mod limit;
+mod page;
 mod routes;
 pub mod totp;
 pub mod web;
@@ -31,6 +32,7 @@ use repatria_store::SqlStore;
 
 pub use auth::{hash_password, CurrentUser};
 pub use error::{ApiError, ErrorBody};
+pub use page::{ListPage, PageQuery};
 pub use routes::dashboard::warm as warm_dashboard;
 pub use routes::openapi;
 

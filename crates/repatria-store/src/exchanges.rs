@@ -160,25 +160,6 @@ impl SqlStore {
         decode_row(Exchange::WHAT, &row)
     }
 
-    /// Every exchange, newest first.
-    pub async fn exchanges(&self) -> Result<Vec<Exchange>> {
-        let rows = sqlx::query("SELECT record FROM exchanges ORDER BY created_at DESC, id DESC")
-            .fetch_all(&self.pool)
-            .await?;
-        decode_rows(Exchange::WHAT, &rows)
-    }
-
-    /// The demand lists of an exchange, oldest first.
-    pub async fn demand_lists(&self, id: ExchangeId) -> Result<Vec<repatria_core::ListImport>> {
-        let rows = sqlx::query(
-            "SELECT record FROM list_imports WHERE exchange_id = $1 ORDER BY created_at, id",
-        )
-        .bind(id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        decode_rows("list import", &rows)
-    }
-
     /// A page of the exchanges, newest first.
     pub async fn exchange_page(&self, at: &PageAt<At>) -> Result<Page<Exchange>> {
         let read = |row: &sqlx::any::AnyRow| decode_row(Exchange::WHAT, row);

@@ -459,21 +459,6 @@ impl SqlStore {
         .await
     }
 
-    /// Dispatches, newest first.
-    pub async fn dispatches(&self, power: Option<&str>, limit: u32) -> Result<Vec<Dispatch>> {
-        let mut sql = Sql::default();
-        sql.push("SELECT id, power_of_origin, via, count, created_at, created_by FROM notification_dispatches");
-        if let Some(power) = power {
-            sql.push(" WHERE power_of_origin = ").param(power);
-        }
-        sql.push(&format!(
-            " ORDER BY created_at DESC, id DESC LIMIT {}",
-            limit.clamp(1, 1000)
-        ));
-        let rows = sql.query().fetch_all(&self.pool).await?;
-        rows.iter().map(|row| read_dispatch(row, None)).collect()
-    }
-
     /// A page of the dispatches, or of those to one power, newest first.
     pub async fn dispatch_page(
         &self,
