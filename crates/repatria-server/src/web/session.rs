@@ -462,10 +462,12 @@ impl Ui {
             let page: ListPage<T> = self
                 .page(path, repatria_store::MAX_LIMIT, after.as_deref())
                 .await?;
+            let empty = page.items.is_empty();
             items.extend(page.items);
             match page.next {
-                Some(next) => after = Some(next),
-                None => return Ok(items),
+                // An empty page ends the walk whatever it says.
+                Some(next) if !empty => after = Some(next),
+                _ => return Ok(items),
             }
         }
     }
