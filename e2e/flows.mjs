@@ -159,15 +159,14 @@ await flow("review_and_confirm_a_match", async (pages) => {
   const confirm = page.getByRole("button", { name: "Confirm" });
   await confirm.first().waitFor();
   const before = await confirm.count();
-  const review = await api("tracing_officer", "GET", "/api/matches?state=review");
+  const review = await api("tracing_officer", "GET", "/api/matches?state=review&limit=500");
   await confirm.first().click();
   await page.waitForLoadState("networkidle");
   const after = await page.getByRole("button", { name: "Confirm" }).count();
   check(after === before - 1, `one fewer link to review: ${before} → ${after}`);
-  const confirmed = await api("tracing_officer", "GET", "/api/matches?state=confirmed");
-  const items = confirmed.items || confirmed;
-  const reviewItems = review.items || review;
-  check(items.some((l) => reviewItems.some((r) => r.id === l.id)), "a link of the queue is now confirmed");
+  const confirmed = await api("tracing_officer", "GET", "/api/matches?state=confirmed&limit=500");
+  check(confirmed.total === confirmed.items.length, `every confirmed link on one page: ${confirmed.total}`);
+  check(confirmed.items.some((l) => review.items.some((r) => r.id === l.id)), "a link of the queue is now confirmed");
 });
 
 await flow("three_party_exchange_plan", async (pages) => {

@@ -28,9 +28,10 @@ async function shot(page, name) {
 const story = await api("admin", "GET", "/api/captives?q=Ri+Jong+Chol&limit=1");
 const captiveId = (story.items[0] || (await api("admin", "GET", "/api/captives?limit=1")).items[0]).id;
 const requests = await api("admin", "GET", "/api/tracing/requests");
-const requestId = (requests.items || requests)[0].id;
-const imports = await api("admin", "GET", "/api/imports");
-const importId = (imports.items || imports)[0].id;
+const requestId = requests.items[0].id;
+// The reconciled list (imports come newest first; demand lists are imports too).
+const imports = await api("admin", "GET", "/api/imports?limit=500");
+const importId = imports.items.find((i) => i.kind === "list").id;
 const today = new Date().toISOString().slice(0, 10);
 const until = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
 const media = await api("admin", "POST", "/api/media/requests", {
@@ -146,7 +147,7 @@ await own.context.close();
 // Exchanges as records: the negotiator's list, the exchange under way, two proposals
 // side by side, the one still negotiating, the other side's manifest reconciled; the
 // handover on a tablet as the ICRC delegate, and an officer's decision refused (Art. 109).
-const exchanges = await api("negotiator", "GET", "/api/exchanges");
+const exchanges = (await api("negotiator", "GET", "/api/exchanges?limit=500")).items;
 const underway = exchanges.find((x) => x.state === "in_progress");
 const negotiating = exchanges.find((x) => x.state === "negotiating");
 const neg = await loginAs(browser, "negotiator");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use repatria_core::stats::{summarize, RegistryStats};
 use repatria_core::{CaptiveId, Timestamp};
-use repatria_store::{Actor, AuditAction, LinkFilter, SqlStore, StoreError};
+use repatria_store::{Actor, AuditAction, SqlStore, StoreError};
 
 use crate::matching::heavy;
 
@@ -275,22 +275,20 @@ pub async fn overview(
 ) -> Result<DashboardView, StoreError> {
     let summary = summary(cache, store, now).await?;
     let tracing = if with_tracing {
-        let requests = store.tracing_requests(None).await?;
+        // Counted by the database: the pipeline's figures, not its records.
+        let requests = store.tracing_request_counts().await?;
         let by_status = repatria_core::TracingStatus::ALL.iter().map(|s| {
-            (
-                s.as_str(),
-                requests.iter().filter(|r| r.status == *s).count(),
-            )
+            let n = requests.iter().find(|(status, _)| status == s);
+            (s.as_str(), n.map_or(0, |(_, n)| *n as usize))
         });
-        let review = store
-            .match_links(&LinkFilter {
-                state: Some(repatria_core::LinkState::Review),
-                ..Default::default()
-            })
-            .await?;
+        let links = store.match_link_counts().await?;
+        let review = links
+            .iter()
+            .find(|(state, _)| *state == repatria_core::LinkState::Review)
+            .map_or(0, |(_, n)| *n as usize);
         Some(TracingPipeline {
             by_status: counts(by_status),
-            review_queue: review.len(),
+            review_queue: review,
         })
     } else {
         None

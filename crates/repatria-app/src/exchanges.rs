@@ -16,7 +16,7 @@ use repatria_exchange::record::{
     Difference, Exchange, ExchangeError, HandoverRequest, ManifestEntry, NewExchange, Proposal,
     ProposalSource, Restore, TransferRequest,
 };
-use repatria_store::{Actor, AuditAction, Completion, SqlStore, StoreError};
+use repatria_store::{Actor, At, AuditAction, Completion, Page, PageAt, SqlStore, StoreError};
 
 use crate::exchange::{held_scenario, is_held, plan_off_thread, HeldTerms};
 use crate::imports::{self, ImportError, ImportInput, ImportSummary};
@@ -141,19 +141,24 @@ pub async fn read(store: &SqlStore, id: ExchangeId) -> Result<ExchangeSummary> {
     summary(store, exchange).await
 }
 
-/// Every exchange with its counts, newest first.
-pub async fn list(store: &SqlStore) -> Result<Vec<ExchangeSummary>> {
-    let mut out = Vec::new();
-    for exchange in store.exchanges().await? {
+/// A page of the exchanges with their counts, newest first.
+pub async fn list(store: &SqlStore, at: &PageAt<At>) -> Result<Page<ExchangeSummary>> {
+    let page = store.exchange_page(at).await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for exchange in page.items {
         let tallies = store.manifest_tallies(exchange.id).await?;
         let counts = counts(&exchange, &tallies);
-        out.push(ExchangeSummary {
+        items.push(ExchangeSummary {
             exchange,
             counts,
             restore: None,
         });
     }
-    Ok(out)
+    Ok(Page {
+        items,
+        total: page.total,
+        next: page.next,
+    })
 }
 
 /// What the rules need of a captive, from his record.
@@ -260,14 +265,24 @@ fn check_party(exchange: &Exchange, party: &PartyCode, field: &str) -> Result<()
     Ok(())
 }
 
-/// The demand lists of an exchange, each with its rows and candidates.
-pub async fn demands(store: &SqlStore, id: ExchangeId) -> Result<Vec<imports::Report>> {
+/// A page of the demand lists of an exchange, oldest first, each with its rows and
+/// candidates.
+pub async fn demands(
+    store: &SqlStore,
+    id: ExchangeId,
+    at: &PageAt<At>,
+) -> Result<Page<imports::Report>> {
     store.get_exchange(id).await?;
-    let mut reports = Vec::new();
-    for import in store.demand_lists(id).await? {
-        reports.push(imports::report(store, &import).await?);
+    let page = store.demand_list_page(id, at).await?;
+    let mut reports = Vec::with_capacity(page.items.len());
+    for import in &page.items {
+        reports.push(imports::report(store, import).await?);
     }
-    Ok(reports)
+    Ok(Page {
+        items: reports,
+        total: page.total,
+        next: page.next,
+    })
 }
 
 /// The registry's facts for the exchange's rules: every captive, with the demanded

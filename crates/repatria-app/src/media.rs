@@ -5,7 +5,7 @@
 //! [`repatria_core::media::released`].
 
 use repatria_core::{Captive, CaptiveId, MediaRequest, Release, Timestamp};
-use repatria_store::{Actor, AuditAction, SqlStore, StoreError};
+use repatria_store::{Actor, At, AuditAction, Page, PageAt, SqlStore, StoreError};
 
 /// What approved decisions release to this journalist on `now`'s day: captive → the
 /// conditions (the stricter ones where two decisions name the same captive).
@@ -50,16 +50,17 @@ pub async fn released_captives(
     Ok(released)
 }
 
-/// Media-access requests: a journalist's own (`Some(name)`) or all of them; recorded as
-/// a read with the ids shown.
+/// A page of the media-access requests: a journalist's own (`Some(name)`) or all of
+/// them, oldest first; recorded as a read with the ids shown.
 pub async fn requests(
     store: &SqlStore,
     actor: &Actor,
     journalist: Option<&str>,
+    at: &PageAt<At>,
     now: Timestamp,
-) -> Result<Vec<MediaRequest>, StoreError> {
-    let requests = store.media_requests(journalist).await?;
-    let shown: Vec<String> = requests.iter().map(|r| r.id.0.to_string()).collect();
+) -> Result<Page<MediaRequest>, StoreError> {
+    let page = store.media_request_page(journalist, at).await?;
+    let shown: Vec<String> = page.items.iter().map(|r| r.id.0.to_string()).collect();
     store
         .record_read(
             actor,
@@ -70,5 +71,5 @@ pub async fn requests(
             now,
         )
         .await?;
-    Ok(requests)
+    Ok(page)
 }

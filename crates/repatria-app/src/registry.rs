@@ -25,14 +25,8 @@ pub struct Found {
     pub score: Option<f64>,
 }
 
-/// One page of a listing or search.
-#[derive(Debug, Clone, Default)]
-pub struct FoundPage {
-    pub items: Vec<Found>,
-    pub total: u64,
-    /// Pass as the query's `cursor` for the next page.
-    pub next: Option<String>,
-}
+/// One page of a listing or search; its `next` is the query's `cursor` for the next.
+pub type FoundPage = repatria_store::Page<Found>;
 
 /// Lists or searches the registry as `query` says, and records what was shown.
 pub async fn list(

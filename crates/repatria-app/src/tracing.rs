@@ -6,7 +6,7 @@
 use repatria_core::{
     LinkSubject, MatchLink, Timestamp, TracingRequest, TracingRequestId, TracingStatus,
 };
-use repatria_store::{Actor, AuditAction, LinkFilter, SqlStore, StoreError};
+use repatria_store::{Actor, At, AuditAction, LinkFilter, Page, PageAt, SqlStore, StoreError};
 
 /// The tracing requests, oldest first, optionally in one status; the read is recorded
 /// with the number shown (never the names sought).
@@ -28,6 +28,29 @@ pub async fn list(
         )
         .await?;
     Ok(requests)
+}
+
+/// A page of the tracing requests, oldest first, optionally in one status; the read is
+/// recorded with the number shown (never the names sought).
+pub async fn page(
+    store: &SqlStore,
+    actor: &Actor,
+    status: Option<TracingStatus>,
+    at: &PageAt<At>,
+    now: Timestamp,
+) -> Result<Page<TracingRequest>, StoreError> {
+    let page = store.tracing_request_page(status, at).await?;
+    store
+        .record_read(
+            actor,
+            AuditAction::TracingRequestList,
+            "tracing",
+            "requests",
+            serde_json::json!({ "shown": page.items.len() }),
+            now,
+        )
+        .await?;
+    Ok(page)
 }
 
 /// One tracing request with its match links (the candidates found and the decisions on

@@ -837,4 +837,89 @@ both_backends!(
     reads_of_a_captive_and_of_tracing_requests_are_audited_without_names,
     an_account_is_checked_and_created_once,
     a_registered_or_renamed_captive_is_matched_against_open_requests,
+    the_dashboard_counts_the_tracing_pipeline_in_the_database,
 );
+
+/// The overview's tracing figures are counts the database makes: requests per status
+/// and the links waiting for review, the same as the lists' totals.
+async fn the_dashboard_counts_the_tracing_pipeline_in_the_database(backend: Backend) {
+    use repatria_core::{LinkState, LinkSubject, LinkTarget};
+    use repatria_store::{LinkFilter, PageAt};
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let captives = registry_with(&store, &[("RU", "Шевченко", "Олександр")]).await;
+    let tracer = Actor::new("tracer-1");
+    let mut requests = Vec::new();
+    for n in 0..4 {
+        let request = fixtures::tracing_request("Shevchenko", &format!("Oleksandr{n}"));
+        store
+            .create_tracing_request(&tracer, request.clone(), at(20))
+            .await
+            .unwrap();
+        requests.push(request);
+    }
+    // Two links in review, one linked, one rejected; the last request has none.
+    for (request, state) in requests.iter().zip([
+        LinkState::Review,
+        LinkState::Review,
+        LinkState::Linked,
+        LinkState::Review,
+    ]) {
+        let subject = LinkSubject::Request { id: request.id };
+        let target = LinkTarget::Captive { id: captives[0] };
+        let mut link = fixtures::match_link(subject, target, 0.5);
+        link.state = state;
+        let made = store
+            .propose_links(&tracer, Some(subject), vec![link], at(20))
+            .await
+            .unwrap();
+        if request.id == requests[3].id {
+            store
+                .decide_link(&tracer, made[0].id, repatria_core::Decision::Reject, at(21))
+                .await
+                .unwrap();
+        }
+    }
+    let extra = fixtures::tracing_request("Коваленко", "Микола");
+    store
+        .create_tracing_request(&tracer, extra, at(20))
+        .await
+        .unwrap();
+
+    let cache = repatria_app::dashboard::DashboardCache::default();
+    let view = repatria_app::dashboard::overview(&cache, &store, &tracer, true, false, at(22))
+        .await
+        .unwrap();
+    let pipeline = view.tracing.expect("the pipeline for a tracing officer");
+    assert_eq!(pipeline.review_queue, 2);
+    let review = LinkFilter {
+        state: Some(LinkState::Review),
+        ..Default::default()
+    };
+    let queue = store
+        .match_link_page(&review, &PageAt::first(1))
+        .await
+        .unwrap();
+    assert_eq!(queue.total, 2);
+    let mut counted = 0;
+    for count in &pipeline.by_status {
+        let status: TracingStatus = count.key.parse().unwrap();
+        let listed = store
+            .tracing_request_page(Some(status), &PageAt::first(1))
+            .await
+            .unwrap();
+        assert_eq!(count.count as u64, listed.total, "{}", count.key);
+        counted += count.count;
+    }
+    assert_eq!(counted, 5);
+    assert_eq!(pipeline.by_status.len(), TracingStatus::ALL.len());
+    let open = pipeline.by_status.iter().find(|c| c.key == "open").unwrap();
+    assert!(open.count >= 1, "the request without a link is open");
+    // Without the right to read tracing requests, no pipeline.
+    let view = repatria_app::dashboard::overview(&cache, &store, &tracer, false, false, at(22))
+        .await
+        .unwrap();
+    assert!(view.tracing.is_none());
+}

@@ -11,6 +11,7 @@ mod error;
 mod extract;
 pub mod limit;
 pub mod metrics;
+mod page;
 mod schema;
 mod routes;
 pub mod totp;
@@ -32,6 +33,7 @@ use repatria_store::SqlStore;
 
 pub use auth::{hash_password, CurrentUser};
 pub use error::{ApiError, ErrorBody};
+pub use page::{ListPage, PageQuery};
 pub use routes::dashboard::warm as warm_dashboard;
 pub use routes::{openapi, openapi_json};
 

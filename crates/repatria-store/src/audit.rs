@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::sql::{Sql, AFTER_PREFIX};
-use crate::{Actor, AuditFilter, Result, SqlStore, StoreError};
+use crate::{Actor, AuditFilter, Page, PageAt, Result, SqlStore, StoreError};
 
 repatria_core::words! {
     /// Every kind of event the audit log records: one closed set, so that no write or
@@ -277,30 +277,37 @@ impl SqlStore {
     /// Audit events, oldest first, optionally for one entity.
     pub async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditEvent>> {
         let mut sql = Sql::default();
-        sql.push("SELECT seq, at, actor, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_events WHERE seq > ");
-        sql.push(&(filter.after_seq.min(i64::MAX as u64) as i64).to_string());
-        if let Some((kind, id)) = &filter.entity {
-            sql.push(" AND entity_type = ")
-                .param(kind.as_str())
-                .push(" AND entity_id = ")
-                .param(id.as_str());
-        }
-        if let Some(actor) = &filter.actor {
-            sql.push(" AND actor = ").param(actor.as_str());
-        }
-        if let Some(prefix) = &filter.action_prefix {
-            let upper = format!("{prefix}{AFTER_PREFIX}");
-            sql.push(" AND action >= ")
-                .param(prefix.as_str())
-                .push(" AND action < ")
-                .param(upper);
-        }
+        sql.push("SELECT seq, at, actor, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_events");
+        audit_filters(filter, filter.after_seq, &mut sql);
         sql.push(&format!(
             " ORDER BY seq LIMIT {}",
             filter.limit.clamp(1, 10_000)
         ));
         let rows = sql.query().fetch_all(&self.pool).await?;
         rows.iter().map(audit_event).collect()
+    }
+
+    /// A page of the events the filter selects (its `limit` aside), oldest first; the
+    /// position is an event's number. `total` counts the events the filter selects.
+    pub async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        at: &PageAt<u64>,
+    ) -> Result<Page<AuditEvent>> {
+        let mut count = Sql::default();
+        count.push("SELECT COUNT(*) AS n FROM audit_events");
+        audit_filters(filter, filter.after_seq, &mut count);
+        let total: i64 = count.query().fetch_one(&self.pool).await?.try_get("n")?;
+
+        let limit = at.size();
+        let after = filter.after_seq.max(at.after.unwrap_or(0));
+        let mut sql = Sql::default();
+        sql.push("SELECT seq, at, actor, action, entity_type, entity_id, request_id, detail, prev_hash, hash FROM audit_events");
+        audit_filters(filter, after, &mut sql);
+        sql.push(&format!(" ORDER BY seq LIMIT {}", limit + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let events = rows.iter().map(audit_event).collect::<Result<Vec<_>>>()?;
+        Ok(Page::cut(events, total, limit, |e| e.seq.to_string()))
     }
 
     /// The newest audit event's number: every committed change has a number at most this.
@@ -438,6 +445,28 @@ fn audit_event(row: &sqlx::any::AnyRow) -> Result<AuditEvent> {
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
     })
+}
+
+/// The `WHERE` of a filter, from events after `after`.
+fn audit_filters(filter: &AuditFilter, after: u64, sql: &mut Sql) {
+    sql.push(" WHERE seq > ");
+    sql.push(&(after.min(i64::MAX as u64) as i64).to_string());
+    if let Some((kind, id)) = &filter.entity {
+        sql.push(" AND entity_type = ")
+            .param(kind.as_str())
+            .push(" AND entity_id = ")
+            .param(id.as_str());
+    }
+    if let Some(actor) = &filter.actor {
+        sql.push(" AND actor = ").param(actor.as_str());
+    }
+    if let Some(prefix) = &filter.action_prefix {
+        let upper = format!("{prefix}{AFTER_PREFIX}");
+        sql.push(" AND action >= ")
+            .param(prefix.as_str())
+            .push(" AND action < ")
+            .param(upper);
+    }
 }
 
 #[cfg(test)]

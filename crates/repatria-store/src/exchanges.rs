@@ -20,9 +20,10 @@ use repatria_exchange::record::{
 use sqlx::Row;
 
 use crate::document::{decode_row, decode_rows, encode, Column, Document};
-use crate::sql::instant;
+use crate::page::time_page;
+use crate::sql::{instant, Sql};
 use crate::write::Write;
-use crate::{Actor, AuditAction, Result, SqlStore, StoreError};
+use crate::{Actor, At, AuditAction, Order, Page, PageAt, Result, SqlStore, StoreError};
 
 impl Document for Exchange {
     const TABLE: &'static str = "exchanges";
@@ -159,12 +160,20 @@ impl SqlStore {
         decode_row(Exchange::WHAT, &row)
     }
 
-    /// Every exchange, newest first.
-    pub async fn exchanges(&self) -> Result<Vec<Exchange>> {
-        let rows = sqlx::query("SELECT record FROM exchanges ORDER BY created_at DESC, id DESC")
-            .fetch_all(&self.pool)
-            .await?;
-        decode_rows(Exchange::WHAT, &rows)
+    /// A page of the exchanges, newest first.
+    pub async fn exchange_page(&self, at: &PageAt<At>) -> Result<Page<Exchange>> {
+        let read = |row: &sqlx::any::AnyRow| decode_row(Exchange::WHAT, row);
+        let filters = |_: &mut Sql| {};
+        time_page(
+            self,
+            "exchanges",
+            "record",
+            filters,
+            Order::Descending,
+            at,
+            read,
+        )
+        .await
     }
 
     /// The manifest of an exchange summed up per direction and status as kept with
@@ -245,6 +254,35 @@ impl SqlStore {
         .fetch_all(&self.pool)
         .await?;
         decode_rows("proposal", &rows)
+    }
+
+    /// A page of the proposals of an exchange, by number (the position: a number).
+    pub async fn proposal_page(&self, id: ExchangeId, at: &PageAt<u64>) -> Result<Page<Proposal>> {
+        let total: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM exchange_proposals WHERE exchange_id = $1")
+                .bind(id.to_string())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+        let limit = at.size();
+        let after = at.after.unwrap_or(0).min(i64::MAX as u64) as i64;
+        let rows = sqlx::query(&format!(
+            "SELECT number, record FROM exchange_proposals WHERE exchange_id = $1 AND number > $2 \
+             ORDER BY number LIMIT {}",
+            limit + 1
+        ))
+        .bind(id.to_string())
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                let number = row.try_get::<i64, _>("number")? as u64;
+                Ok((decode_row("proposal", row)?, number))
+            })
+            .collect::<Result<Vec<(Proposal, u64)>>>()?;
+        Ok(Page::cut_keyed(items, total, limit))
     }
 
     /// One proposal; `NotFound` when the exchange has no such number.
@@ -695,15 +733,27 @@ impl SqlStore {
             .collect()
     }
 
-    /// The demand lists of an exchange, oldest first.
-    pub async fn demand_lists(&self, id: ExchangeId) -> Result<Vec<repatria_core::ListImport>> {
-        let rows = sqlx::query(
-            "SELECT record FROM list_imports WHERE exchange_id = $1 ORDER BY created_at, id",
+    /// A page of the demand lists of an exchange, oldest first.
+    pub async fn demand_list_page(
+        &self,
+        id: ExchangeId,
+        at: &PageAt<At>,
+    ) -> Result<Page<repatria_core::ListImport>> {
+        let exchange = id.to_string();
+        let filters = |sql: &mut Sql| {
+            sql.push(" AND exchange_id = ").param(exchange.as_str());
+        };
+        let read = |row: &sqlx::any::AnyRow| decode_row("list import", row);
+        time_page(
+            self,
+            "list_imports",
+            "record",
+            filters,
+            Order::Ascending,
+            at,
+            read,
         )
-        .bind(id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        decode_rows("list import", &rows)
+        .await
     }
 
     /// Puts a party on the Art. 12 list with the reason, or with `None` takes it off.

@@ -24,6 +24,7 @@ mod links;
 mod logins;
 mod media;
 mod notifications;
+mod page;
 mod registry;
 mod sql;
 #[cfg(feature = "testing")]
@@ -46,6 +47,7 @@ pub use links::LinkFilter;
 pub use logins::{AttemptCount, TotpChange, TotpState};
 pub use media::MediaChange;
 pub use notifications::{Dispatch, Notification, NotificationCounts, NotificationFilter};
+pub use page::{At, Cursor, Order, Page, PageAt, Score, DEFAULT_LIMIT, MAX_LIMIT};
 pub use tracing::TracingChange;
 
 /// Who performs an operation, recorded in its audit event.
@@ -104,37 +106,6 @@ impl AuditFilter {
             entity: Some((kind.into(), id.into())),
             limit: 1000,
             ..Default::default()
-        }
-    }
-}
-
-/// One page of a list.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub total: u64,
-    pub next: Option<String>,
-}
-
-impl<T> Page<T> {
-    /// A page from rows read with one more than `limit`: the extra row says there is a
-    /// next page, which starts after the last item kept (`cursor` of it).
-    pub(crate) fn cut(
-        mut items: Vec<T>,
-        total: i64,
-        limit: u32,
-        cursor: impl Fn(&T) -> String,
-    ) -> Page<T> {
-        let next = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(cursor)
-        } else {
-            None
-        };
-        Page {
-            items,
-            total: total as u64,
-            next,
         }
     }
 }

@@ -14,10 +14,10 @@ use repatria_core::{
 use sqlx::{AnyConnection, Row};
 
 use crate::document::{decode_row, decode_rows, encode, Column, Document};
-use crate::sql::instant;
+use crate::sql::{instant, Sql};
 use crate::tracing::ENTRY_BATCH;
 use crate::write::Write;
-use crate::{Actor, AuditAction, Result, SqlStore, StoreError};
+use crate::{Actor, AuditAction, Page, PageAt, Result, Score, SqlStore, StoreError};
 
 /// Which links to list; every field narrows the selection.
 #[derive(Debug, Clone, Default)]
@@ -27,8 +27,29 @@ pub struct LinkFilter {
     pub import: Option<ImportId>,
     pub target: Option<LinkTarget>,
     pub state: Option<LinkState>,
-    /// At most this many, best score first (0: no limit).
+    /// At most this many, best score first (0: no limit); [`SqlStore::match_link_page`]
+    /// pages instead.
     pub limit: u32,
+}
+
+/// The conditions of a filter (each `AND ...`), its limit aside.
+fn link_filters(filter: &LinkFilter, sql: &mut Sql) {
+    if let Some(subject) = &filter.subject {
+        sql.push(" AND subject_kind = ")
+            .param(subject.kind().to_string());
+        sql.push(" AND subject_key = ").param(subject.key());
+    }
+    if let Some(import) = &filter.import {
+        sql.push(" AND import_id = ").param(import.to_string());
+    }
+    if let Some(target) = &filter.target {
+        sql.push(" AND target_kind = ")
+            .param(target.kind().to_string());
+        sql.push(" AND target_key = ").param(target.key());
+    }
+    if let Some(state) = &filter.state {
+        sql.push(" AND state = ").param(state.as_str());
+    }
 }
 
 impl Document for MatchLink {
@@ -277,36 +298,75 @@ impl SqlStore {
 
     /// Links, best score first, narrowed by the filter.
     pub async fn match_links(&self, filter: &LinkFilter) -> Result<Vec<MatchLink>> {
-        let mut sql = String::from("SELECT record FROM match_links WHERE 1 = 1");
-        let mut params: Vec<String> = Vec::new();
-        let mut param = |sql: &mut String, text: &str, value: String| {
-            params.push(value);
-            sql.push_str(&format!("{text}${}", params.len()));
-        };
-        if let Some(subject) = &filter.subject {
-            param(&mut sql, " AND subject_kind = ", subject.kind().to_string());
-            param(&mut sql, " AND subject_key = ", subject.key());
-        }
-        if let Some(import) = &filter.import {
-            param(&mut sql, " AND import_id = ", import.to_string());
-        }
-        if let Some(target) = &filter.target {
-            param(&mut sql, " AND target_kind = ", target.kind().to_string());
-            param(&mut sql, " AND target_key = ", target.key());
-        }
-        if let Some(state) = &filter.state {
-            param(&mut sql, " AND state = ", state.as_str().to_string());
-        }
-        sql.push_str(" ORDER BY score DESC, id");
+        let mut sql = Sql::default();
+        sql.push("SELECT record FROM match_links WHERE 1 = 1");
+        link_filters(filter, &mut sql);
+        sql.push(" ORDER BY score DESC, id");
         if filter.limit > 0 {
-            sql.push_str(&format!(" LIMIT {}", filter.limit));
+            sql.push(&format!(" LIMIT {}", filter.limit));
         }
-        let mut query = sqlx::query(&sql);
-        for p in &params {
-            query = query.bind(p.as_str());
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = sql.query().fetch_all(&self.pool).await?;
         decode_rows(MatchLink::WHAT, &rows)
+    }
+
+    /// A page of the links the filter selects (its `limit` aside), best score first and
+    /// by id among equal scores. The position is the score as stored and the id.
+    pub async fn match_link_page(
+        &self,
+        filter: &LinkFilter,
+        at: &PageAt<Score>,
+    ) -> Result<Page<MatchLink>> {
+        let mut count = Sql::default();
+        count.push("SELECT COUNT(*) AS n FROM match_links WHERE 1 = 1");
+        link_filters(filter, &mut count);
+        let total: i64 = count.query().fetch_one(&self.pool).await?.try_get("n")?;
+
+        let limit = at.size();
+        let mut sql = Sql::default();
+        sql.push("SELECT id, score, record FROM match_links WHERE 1 = 1");
+        link_filters(filter, &mut sql);
+        if let Some(after) = &at.after {
+            sql.push(" AND (score < ")
+                .real(after.score)
+                .push(" OR (score = ")
+                .real(after.score)
+                .push(" AND id > ")
+                .param(after.id.as_str())
+                .push("))");
+        }
+        sql.push(&format!(" ORDER BY score DESC, id LIMIT {}", limit + 1));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|row| {
+                // The key as the database compares it: the score of the column, not the
+                // document's (JSON need not give back the same last bit).
+                let key = Score {
+                    score: row.try_get("score")?,
+                    id: row.try_get("id")?,
+                };
+                Ok((decode_row(MatchLink::WHAT, row)?, key))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::cut_keyed(items, total, limit))
+    }
+
+    /// How many links there are in each state (states with none left out).
+    pub async fn match_link_counts(&self) -> Result<Vec<(LinkState, u64)>> {
+        let rows = sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM match_links GROUP BY state ORDER BY state",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let state: String = row.try_get("state")?;
+                let state = state
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("match link state: {e}")))?;
+                Ok((state, row.try_get::<i64, _>("n")? as u64))
+            })
+            .collect()
     }
 
     /// A person's decision on a link: confirm, reject or undo, audited with who and when.

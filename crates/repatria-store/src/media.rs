@@ -5,9 +5,10 @@ use repatria_core::{
     DomainError, MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Timestamp,
 };
 
-use crate::document::{decode_rows, encode, Column, Document};
-use crate::sql::instant;
-use crate::{Actor, AuditAction, Result, SqlStore};
+use crate::document::{decode_row, decode_rows, encode, Column, Document};
+use crate::page::time_page;
+use crate::sql::{instant, Sql};
+use crate::{Actor, At, AuditAction, Order, Page, PageAt, Result, SqlStore};
 
 /// A change to a media-access request.
 #[derive(Debug, Clone)]
@@ -118,5 +119,29 @@ impl SqlStore {
             }
         };
         decode_rows(MediaRequest::WHAT, &rows)
+    }
+
+    /// A page of the requests, or of one journalist's, oldest first.
+    pub async fn media_request_page(
+        &self,
+        journalist: Option<&str>,
+        at: &PageAt<At>,
+    ) -> Result<Page<MediaRequest>> {
+        let filters = |sql: &mut Sql| {
+            if let Some(j) = journalist {
+                sql.push(" AND journalist = ").param(j);
+            }
+        };
+        let read = |row: &sqlx::any::AnyRow| decode_row(MediaRequest::WHAT, row);
+        time_page(
+            self,
+            "media_requests",
+            "record",
+            filters,
+            Order::Ascending,
+            at,
+            read,
+        )
+        .await
     }
 }

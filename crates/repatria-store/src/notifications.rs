@@ -18,9 +18,10 @@ use uuid::Uuid;
 use crate::accounts::time_of;
 use crate::audit::AuditAction;
 use crate::document::{decode, encode};
+use crate::page::time_page;
 use crate::sql::{instant, Sql};
 use crate::write::Write;
-use crate::{Actor, Page, Result, SqlStore, StoreError};
+use crate::{Actor, At, Order, Page, PageAt, Result, SqlStore, StoreError};
 
 /// One notification as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -261,7 +262,7 @@ impl SqlStore {
         filters(filter, &mut count);
         let total: i64 = count.query().fetch_one(&self.pool).await?.try_get("n")?;
 
-        let limit = filter.limit.clamp(1, 1000);
+        let limit = filter.limit.clamp(1, crate::MAX_LIMIT);
         let mut sql = Sql::default();
         sql.push(&format!("SELECT {COLUMNS} FROM notifications"));
         filters(filter, &mut sql);
@@ -458,19 +459,29 @@ impl SqlStore {
         .await
     }
 
-    /// Dispatches, newest first.
-    pub async fn dispatches(&self, power: Option<&str>, limit: u32) -> Result<Vec<Dispatch>> {
-        let mut sql = Sql::default();
-        sql.push("SELECT id, power_of_origin, via, count, created_at, created_by FROM notification_dispatches");
-        if let Some(power) = power {
-            sql.push(" WHERE power_of_origin = ").param(power);
-        }
-        sql.push(&format!(
-            " ORDER BY created_at DESC, id DESC LIMIT {}",
-            limit.clamp(1, 1000)
-        ));
-        let rows = sql.query().fetch_all(&self.pool).await?;
-        rows.iter().map(|row| read_dispatch(row, None)).collect()
+    /// A page of the dispatches, or of those to one power, newest first.
+    pub async fn dispatch_page(
+        &self,
+        power: Option<&str>,
+        at: &PageAt<At>,
+    ) -> Result<Page<Dispatch>> {
+        let filters = |sql: &mut Sql| {
+            if let Some(power) = power {
+                sql.push(" AND power_of_origin = ").param(power);
+            }
+        };
+        let read = |row: &AnyRow| read_dispatch(row, None);
+        let columns = "power_of_origin, via, count, created_by";
+        time_page(
+            self,
+            "notification_dispatches",
+            columns,
+            filters,
+            Order::Descending,
+            at,
+            read,
+        )
+        .await
     }
 
     /// One dispatch with the rows it sent; `NotFound` for an unknown id.

@@ -397,7 +397,7 @@ impl SqlStore {
 
     /// One page of the captives that pass the query's filters, in id order.
     pub async fn list_captives(&self, query: &CaptiveQuery) -> Result<Page<Captive>> {
-        let limit = query.limit.clamp(1, 500);
+        let limit = query.limit.clamp(1, crate::MAX_LIMIT);
         let mut count = Sql::default();
         count.push("SELECT COUNT(*) AS n FROM captives c");
         filters(query, &mut count);

@@ -17,7 +17,14 @@ pub(crate) const AFTER_PREFIX: char = char::MAX;
 #[derive(Default)]
 pub(crate) struct Sql {
     text: String,
-    params: Vec<String>,
+    params: Vec<Param>,
+}
+
+/// A parameter as bound: text, or a number compared with a `REAL`/`DOUBLE PRECISION`
+/// column (bound as a float so that both backends compare it exactly).
+enum Param {
+    Text(String),
+    Real(f64),
 }
 
 impl Sql {
@@ -27,7 +34,14 @@ impl Sql {
     }
 
     pub(crate) fn param(&mut self, value: impl Into<String>) -> &mut Self {
-        self.params.push(value.into());
+        self.params.push(Param::Text(value.into()));
+        self.text.push_str(&format!("${}", self.params.len()));
+        self
+    }
+
+    /// A floating-point parameter.
+    pub(crate) fn real(&mut self, value: f64) -> &mut Self {
+        self.params.push(Param::Real(value));
         self.text.push_str(&format!("${}", self.params.len()));
         self
     }
@@ -43,7 +57,10 @@ impl Sql {
     pub(crate) fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
         let mut query = sqlx::query(&self.text);
         for p in &self.params {
-            query = query.bind(p.as_str());
+            query = match p {
+                Param::Text(text) => query.bind(text.as_str()),
+                Param::Real(number) => query.bind(*number),
+            };
         }
         query
     }

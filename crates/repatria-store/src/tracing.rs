@@ -8,12 +8,14 @@ use repatria_core::{
     ImportId, LinkSubject, ListEntry, ListImport, Timestamp, TracingAnswer, TracingRequest,
     TracingRequestId, TracingStatus,
 };
+use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use crate::document::{decode_row, decode_rows, encode, Column, Document};
 use crate::links::{insert_new_links, sync_request};
-use crate::sql::instant;
-use crate::{Actor, AuditAction, NewImport, Result, SqlStore, StoreError};
+use crate::page::time_page;
+use crate::sql::{instant, Sql};
+use crate::{Actor, At, AuditAction, NewImport, Order, Page, PageAt, Result, SqlStore, StoreError};
 
 /// A change to a tracing request made by a tracing officer.
 #[derive(Debug, Clone)]
@@ -111,6 +113,49 @@ impl SqlStore {
         decode_rows(TracingRequest::WHAT, &rows)
     }
 
+    /// A page of the requests, oldest first, optionally in one status.
+    pub async fn tracing_request_page(
+        &self,
+        status: Option<TracingStatus>,
+        at: &PageAt<At>,
+    ) -> Result<Page<TracingRequest>> {
+        let filters = |sql: &mut Sql| {
+            if let Some(status) = status {
+                sql.push(" AND status = ").param(status.as_str());
+            }
+        };
+        let read = |row: &AnyRow| decode_row(TracingRequest::WHAT, row);
+        time_page(
+            self,
+            "tracing_requests",
+            "record",
+            filters,
+            Order::Ascending,
+            at,
+            read,
+        )
+        .await
+    }
+
+    /// How many requests there are in each status (those with none left out).
+    pub async fn tracing_request_counts(&self) -> Result<Vec<(TracingStatus, u64)>> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM tracing_requests GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                use sqlx::Row;
+                let status: String = row.try_get("status")?;
+                let status = status
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("tracing request status: {e}")))?;
+                Ok((status, row.try_get::<i64, _>("n")? as u64))
+            })
+            .collect()
+    }
+
     /// Records an answer or closes a request, under the domain's rules.
     pub async fn change_tracing_request(
         &self,
@@ -165,6 +210,22 @@ impl SqlStore {
             .fetch_all(&self.pool)
             .await?;
         decode_rows("list import", &rows)
+    }
+
+    /// A page of the imports, newest first.
+    pub async fn import_page(&self, at: &PageAt<At>) -> Result<Page<ListImport>> {
+        let filters = |_: &mut Sql| {};
+        let read = |row: &AnyRow| decode_row("list import", row);
+        time_page(
+            self,
+            "list_imports",
+            "record",
+            filters,
+            Order::Descending,
+            at,
+            read,
+        )
+        .await
     }
 
     /// The rows of one imported list, by line.

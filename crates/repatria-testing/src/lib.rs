@@ -313,6 +313,66 @@ impl TestApp {
         self.send("DELETE", path, None).await
     }
 
+    /// Every item of an API list (`{"items", "total", "next"}`), page after page of
+    /// `limit`, as [`TestApp::token`]. On the way it asserts what every list promises:
+    /// each page holds at most `limit` items and says the same `total`, and the pages
+    /// together hold `total` items.
+    pub async fn walk(&self, path: &str, limit: u32) -> Vec<Value> {
+        self.walk_with(self.token.as_deref(), path, limit).await
+    }
+
+    /// The same with `token`.
+    pub async fn walk_as(&self, token: &str, path: &str, limit: u32) -> Vec<Value> {
+        self.walk_with(Some(token), path, limit).await
+    }
+
+    async fn walk_with(&self, token: Option<&str>, path: &str, limit: u32) -> Vec<Value> {
+        let join = if path.contains('?') { '&' } else { '?' };
+        let mut items: Vec<Value> = Vec::new();
+        let mut total = None;
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut page = format!("{path}{join}limit={limit}");
+            if let Some(cursor) = &cursor {
+                page.push_str(&format!("&cursor={}", urlencoding(cursor)));
+            }
+            let answer = self
+                .request("GET", &page, None, token)
+                .await
+                .expect_status(StatusCode::OK);
+            let got = answer.body["items"].as_array().unwrap_or_else(|| {
+                panic!("{page} answers a list page: {}", answer.body);
+            });
+            assert!(got.len() <= limit as usize, "{page}: {} items", got.len());
+            let said = answer.body["total"].as_u64().expect("a total");
+            assert_eq!(
+                *total.get_or_insert(said),
+                said,
+                "{page}: the total changed"
+            );
+            items.extend(got.iter().cloned());
+            match answer.body["next"].as_str() {
+                Some(next) => {
+                    assert!(!got.is_empty(), "{page}: an empty page with a next one");
+                    cursor = Some(next.to_string());
+                }
+                None => {
+                    assert!(
+                        answer.body["next"].is_null(),
+                        "{page}: next is a string or null"
+                    );
+                    break;
+                }
+            }
+        }
+        assert_eq!(
+            items.len() as u64,
+            total.unwrap_or(0),
+            "{path}: pages and total"
+        );
+        items
+    }
+
     /// Sends a file as it is (not JSON), as `text/csv`.
     pub async fn upload(&self, path: &str, file: &str) -> Answer {
         let response = self
@@ -565,4 +625,16 @@ impl Browser {
             .unwrap();
         Browser::read(response).await
     }
+}
+
+/// `text` as one component of a query string.
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

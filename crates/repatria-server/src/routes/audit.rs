@@ -6,10 +6,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use repatria_core::error::Validator;
 use repatria_core::FieldError;
+use repatria_store::PageAt;
 
 use super::Auth;
 use crate::error::{parse_number, ApiError, ApiResult, Validate};
 use crate::extract::Query;
+use crate::page::{ListPage, PageQuery};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -22,54 +24,51 @@ pub struct AuditQuery {
     pub actor: Option<String>,
     /// Only actions that start with this, such as `captive.read` or `media_request.`.
     pub action: Option<String>,
-    /// Events after this sequence number (for paging).
+    /// Only events after this sequence number.
     pub after: Option<String>,
-    /// At most this many events (default 100, max 1000).
-    pub limit: Option<String>,
 }
 
-/// Audit events, oldest first.
-#[utoipa::path(get, path = "/api/audit/events", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Vec<AuditEventView>), (status = 422, body = crate::ErrorBody)))]
+/// Audit events, oldest first, a page at a time (the position: an event's number).
+#[utoipa::path(get, path = "/api/audit/events", tag = "audit", params(AuditQuery, PageQuery),
+    responses((status = 200, body = ListPage<AuditEventView>), (status = 422, body = crate::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<AuditQuery>,
+    Query(page): Query<PageQuery>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<Vec<AuditEventView>>> {
+) -> ApiResult<axum::Json<ListPage<AuditEventView>>> {
     user.require(repatria_core::Permission::ReadAudit)?;
-    let filter = query.validate()?;
-    let events = state.store.audit_events(&filter).await?;
-    Ok(axum::Json(
-        events
-            .into_iter()
-            .map(|e| AuditEventView {
-                seq: e.seq,
-                at: e.at,
-                actor: e.actor,
-                action: e.action,
-                entity_type: e.entity_type,
-                entity_id: e.entity_id,
-                request_id: e.request_id,
-                detail: e.detail,
-                hash: e.hash,
-            })
-            .collect(),
-    ))
+    let (filter, at) = query.validate(page)?;
+    let page = state.store.audit_page(&filter, &at).await?;
+    Ok(axum::Json(ListPage::of(page, |e| AuditEventView {
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        entity_type: e.entity_type,
+        entity_id: e.entity_id,
+        request_id: e.request_id,
+        detail: e.detail,
+        hash: e.hash,
+    })))
 }
 
-impl Validate for AuditQuery {
-    type Valid = repatria_store::AuditFilter;
-
-    fn validate(self) -> Result<Self::Valid, Vec<FieldError>> {
+impl AuditQuery {
+    /// The filter and the page.
+    fn validate(
+        self,
+        page: PageQuery,
+    ) -> Result<(repatria_store::AuditFilter, PageAt<u64>), Vec<FieldError>> {
         let mut v = Validator::new();
         let after = v
-            .check(parse_number(self.after.as_deref(), "after", u64::MAX))
+            .check(parse_number(
+                self.after.as_deref(),
+                "after",
+                i64::MAX as u64,
+            ))
             .flatten()
             .unwrap_or(0);
-        let limit = v
-            .check(parse_number(self.limit.as_deref(), "limit", 1000))
-            .flatten()
-            .unwrap_or(100) as u32;
+        let at: PageAt<u64> = page.read(&mut v);
         let given = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
         let entity = match (given(self.entity_type), given(self.entity_id)) {
             (Some(kind), Some(id)) => Some((kind, id)),
@@ -86,13 +85,14 @@ impl Validate for AuditQuery {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(repatria_store::AuditFilter {
+        let filter = repatria_store::AuditFilter {
             entity,
             actor: self.actor.filter(|a| !a.is_empty()),
             action_prefix: self.action.filter(|a| !a.is_empty()),
             after_seq: after,
-            limit,
-        })
+            limit: at.limit,
+        };
+        Ok((filter, at))
     }
 }
 
@@ -276,11 +276,14 @@ mod tests {
             actor: None,
             action: None,
             after: Some("-1".into()),
-            limit: Some("1001".into()),
+        };
+        let page = PageQuery {
+            limit: Some("501".into()),
+            cursor: Some("x".into()),
         };
         assert_eq!(
-            fields(query.validate().unwrap_err()),
-            ["after", "limit", "entity_id"]
+            fields(query.validate(page).unwrap_err()),
+            ["after", "limit", "cursor", "entity_id"]
         );
         let proof = ProofQuery {
             old: Some("5".into()),

@@ -6,15 +6,16 @@ use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use repatria_core::error::Validator;
 use repatria_core::{check_new_password, FieldError, Permission};
-use repatria_store::{Actor, Credential, PasswordChange};
+use repatria_store::{Actor, At, Credential, Order, Page, PageAt, PasswordChange};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Auth;
 use crate::auth::{new_token, verify_password, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
 use crate::limit::{account_bucket, address_bucket};
+use crate::page::{ListPage, PageQuery};
 use crate::{AppState, RequestId};
 
 /// How long a login session lasts at most: a working day (it ends sooner when idle).
@@ -372,26 +373,29 @@ pub async fn create_token(
     ))
 }
 
-/// One's own personal API tokens that are neither revoked nor expired, newest first.
-#[utoipa::path(get, path = "/api/auth/tokens", tag = "auth",
-    responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
+/// One's own personal API tokens that are neither revoked nor expired, newest first, a
+/// page at a time.
+#[utoipa::path(get, path = "/api/auth/tokens", tag = "auth", params(PageQuery),
+    responses((status = 200, body = ListPage<TokenView>), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<Vec<TokenView>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<TokenView>>> {
+    let at: PageAt<At> = page.page()?;
     let tokens = state.store.list_tokens(&user.username, Utc::now()).await?;
-    Ok(axum::Json(
-        tokens
-            .iter()
-            .map(|t| TokenView {
-                id: t.id().to_string(),
-                name: t.name.clone(),
-                created_at: t.created_at,
-                expires_at: t.expires_at,
-                last_used_at: t.last_used_at,
-            })
-            .collect(),
-    ))
+    // A person's few tokens: paged here, by when each was made and its id.
+    let page = Page::of(tokens, &at, Order::Descending, |t| {
+        At::new(t.created_at.unwrap_or_default(), t.id())
+    });
+    Ok(axum::Json(ListPage::of(page, |t| TokenView {
+        id: t.id().to_string(),
+        name: t.name.clone(),
+        created_at: t.created_at,
+        expires_at: t.expires_at,
+        last_used_at: t.last_used_at,
+    })))
 }
 
 /// Revokes one of one's own personal API tokens.

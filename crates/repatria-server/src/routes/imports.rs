@@ -11,6 +11,7 @@ use axum::response::IntoResponse;
 use chrono::Utc;
 use repatria_core::error::Validator;
 use repatria_core::{FieldError, ImportId, ImportKind, PartyCode, Permission};
+use repatria_store::{At, PageAt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -18,6 +19,7 @@ use super::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Query;
 use crate::imports::{self, ImportError, ImportInput, Report};
+use crate::page::{ListPage, PageQuery};
 use crate::AppState;
 
 /// The import jobs running in this process, by id, with their progress. Every job is
@@ -561,21 +563,21 @@ pub async fn job(
     Ok(axum::Json(job))
 }
 
-/// Every import, oldest first.
-#[utoipa::path(get, path = "/api/imports", tag = "tracing",
-    responses((status = 200, body = Vec<ImportView>), (status = 403, body = ErrorBody)))]
+/// The imports, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/imports", tag = "tracing", params(PageQuery),
+    responses((status = 200, body = ListPage<ImportView>), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn list_imports(
     State(state): State<AppState>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<Vec<ImportView>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<ImportView>>> {
     user.require(Permission::ImportLists)?;
-    let imports = state.store.imports().await?;
-    Ok(axum::Json(
-        imports
-            .into_iter()
-            .map(|import| import_view(&import, true, None))
-            .collect(),
-    ))
+    let at: PageAt<At> = page.page()?;
+    let page = state.store.import_page(&at).await?;
+    Ok(axum::Json(ListPage::of(page, |import| {
+        import_view(&import, true, None)
+    })))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -5,13 +5,14 @@ use axum::extract::{Path, State};
 use chrono::Utc;
 use repatria_core::error::Validator;
 use repatria_core::{Decision, FieldError, ImportId, LinkId, LinkState, Permission};
-use repatria_store::LinkFilter;
+use repatria_store::{LinkFilter, PageAt, Score};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Auth;
-use crate::error::{parse_number, ApiError, ApiResult, ErrorBody, Validate};
+use crate::error::{ApiError, ApiResult, ErrorBody, Validate};
 use crate::extract::{Json, Query};
+use crate::page::{ListPage, PageQuery};
 use crate::AppState;
 
 use super::tracing::LinkView;
@@ -23,18 +24,18 @@ pub struct LinkQuery {
     pub state: Option<String>,
     /// Links of the rows of one imported list.
     pub import: Option<String>,
-    /// At most this many, best score first (default 100, at most 1000).
-    pub limit: Option<String>,
 }
 
-/// The review queue and other links found by matching, best score first.
-#[utoipa::path(get, path = "/api/matches", tag = "tracing", params(LinkQuery),
-    responses((status = 200, body = Vec<LinkView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+/// The review queue and other links found by matching, best score first (by id among
+/// equal scores), a page at a time.
+#[utoipa::path(get, path = "/api/matches", tag = "tracing", params(LinkQuery, PageQuery),
+    responses((status = 200, body = ListPage<LinkView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn links(
     State(state): State<AppState>,
     Auth(user): Auth,
     Query(query): Query<LinkQuery>,
-) -> ApiResult<axum::Json<Vec<LinkView>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<LinkView>>> {
     user.require(Permission::ReviewMatches)?;
     let mut v = Validator::new();
     let link_state = match query
@@ -56,22 +57,15 @@ pub async fn links(
         }
         None => None,
     };
-    let limit = v
-        .check(parse_number(query.limit.as_deref(), "limit", 1000))
-        .flatten()
-        .unwrap_or(100)
-        .max(1) as u32;
+    let at: PageAt<Score> = page.read(&mut v);
     v.finish()?;
-    let links = state
-        .store
-        .match_links(&LinkFilter {
-            state: link_state,
-            import,
-            limit,
-            ..Default::default()
-        })
-        .await?;
-    Ok(axum::Json(links.iter().map(LinkView::from).collect()))
+    let filter = LinkFilter {
+        state: link_state,
+        import,
+        ..Default::default()
+    };
+    let page = state.store.match_link_page(&filter, &at).await?;
+    Ok(axum::Json(ListPage::of(page, |link| LinkView::from(&link))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

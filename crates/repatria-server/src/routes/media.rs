@@ -8,13 +8,14 @@ use repatria_core::{
     CaptiveId, FieldError, MediaDecision, MediaRequest, MediaRequestId, MediaVisit, Permission,
     Role,
 };
-use repatria_store::MediaChange;
+use repatria_store::{At, MediaChange, PageAt};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
+use crate::page::{ListPage, PageQuery};
 use crate::routes::new_id;
 use crate::AppState;
 
@@ -322,33 +323,32 @@ pub async fn create(
     ))
 }
 
-/// Media-access requests: all of them for media officers, his own for a journalist (as
-/// released to him). The listing is a read of personal data and is audited.
-#[utoipa::path(get, path = "/api/media/requests", tag = "media",
-    responses((status = 200, body = Vec<MediaRequestAnswer>), (status = 403, body = ErrorBody)))]
+/// Media-access requests, oldest first, a page at a time: all of them for media
+/// officers, his own for a journalist (as released to him). The listing is a read of
+/// personal data and is audited.
+#[utoipa::path(get, path = "/api/media/requests", tag = "media", params(PageQuery),
+    responses((status = 200, body = ListPage<MediaRequestAnswer>), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<Vec<MediaRequestAnswer>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<MediaRequestAnswer>>> {
     let journalist = user.role == Role::Journalist;
     if !journalist {
         user.require(Permission::ManageMedia)?;
     }
+    let at: PageAt<At> = page.page()?;
     let own = journalist.then_some(user.username.as_str());
-    let requests =
-        repatria_app::media::requests(&state.store, &user.actor(), own, Utc::now()).await?;
-    Ok(axum::Json(
-        requests
-            .iter()
-            .map(|r| {
-                if journalist {
-                    MediaRequestAnswer::Released(ReleasedMediaRequestView::new(r))
-                } else {
-                    MediaRequestAnswer::Whole(MediaRequestView::from(r))
-                }
-            })
-            .collect(),
-    ))
+    let page =
+        repatria_app::media::requests(&state.store, &user.actor(), own, &at, Utc::now()).await?;
+    Ok(axum::Json(ListPage::of(page, |r| {
+        if journalist {
+            MediaRequestAnswer::Released(ReleasedMediaRequestView::new(&r))
+        } else {
+            MediaRequestAnswer::Whole(MediaRequestView::from(&r))
+        }
+    })))
 }
 
 fn request_id(raw: &str) -> ApiResult<MediaRequestId> {

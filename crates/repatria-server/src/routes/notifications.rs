@@ -11,7 +11,7 @@ use repatria_core::{
     CaptiveId, DispatchId, FieldError, NotificationId, NotificationKind, NotificationState,
     PartyCode, Permission,
 };
-use repatria_store::{Dispatch, Notification, NotificationFilter};
+use repatria_store::{At, Dispatch, Notification, NotificationFilter, PageAt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
+use crate::page::{ListPage, PageQuery};
 use crate::AppState;
 
 /// One notification to a power of origin.
@@ -71,16 +72,6 @@ impl NotificationView {
     }
 }
 
-/// A page of notifications.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct NotificationPage {
-    pub items: Vec<NotificationView>,
-    /// How many match in all.
-    pub total: u64,
-    /// Pass as `cursor` for the next page; absent on the last.
-    pub next: Option<String>,
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
@@ -98,24 +89,21 @@ pub struct NotificationQuery {
     pub captive: Option<Uuid>,
     /// Only those this dispatch sent.
     pub dispatch: Option<Uuid>,
-    /// Page size, default 100.
-    #[param(minimum = 1, maximum = 1000)]
-    pub limit: Option<u32>,
-    /// `next` of the previous page.
-    pub cursor: Option<Uuid>,
 }
 
 /// Lists notifications to the powers of origin, oldest first. Without the right to
 /// dispatch (the ICRC's delegate), only dispatched ones.
-#[utoipa::path(get, path = "/api/notifications", tag = "notifications", params(NotificationQuery),
-    responses((status = 200, body = NotificationPage),
+#[utoipa::path(get, path = "/api/notifications", tag = "notifications",
+    params(NotificationQuery, PageQuery),
+    responses((status = 200, body = ListPage<NotificationView>),
         (status = 400, description = "a word outside the listed ones", body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Auth(user): Auth,
     Query(query): Query<NotificationQuery>,
-) -> ApiResult<axum::Json<NotificationPage>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<NotificationView>>> {
     user.require(Permission::ReadNotifications)?;
     let mut v = Validator::new();
     let power_of_origin = query
@@ -124,11 +112,7 @@ pub async fn list(
         .filter(|p| !p.is_empty())
         .and_then(|p| v.check(PartyCode::parse(p).map_err(|e| e.within("power_of_origin"))))
         .map(|p| p.to_string());
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        v.push(FieldError::new("limit", "must be from 1 to 1000"));
-    }
-    let cursor = query.cursor.map(|c| c.to_string());
+    let at: PageAt<Uuid> = page.read(&mut v);
     v.finish()?;
     let now = Utc::now();
     let page = app::list(
@@ -142,21 +126,15 @@ pub async fn list(
             captive: query.captive.map(CaptiveId),
             dispatch: query.dispatch.map(DispatchId),
             overdue_at: query.overdue.unwrap_or(false).then_some(now),
-            after: cursor,
-            limit,
+            after: at.after.map(|c| c.to_string()),
+            limit: at.limit,
         },
         now,
     )
     .await?;
-    Ok(axum::Json(NotificationPage {
-        items: page
-            .items
-            .iter()
-            .map(|n| NotificationView::new(n, now))
-            .collect(),
-        total: page.total,
-        next: page.next,
-    }))
+    Ok(axum::Json(ListPage::of(page, |n| {
+        NotificationView::new(&n, now)
+    })))
 }
 
 fn notification_id(raw: &str) -> ApiResult<NotificationId> {
@@ -312,16 +290,17 @@ pub struct DispatchQuery {
     pub power_of_origin: Option<String>,
 }
 
-/// Dispatches, newest first (at most 200).
+/// Dispatches, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/notifications/dispatches", tag = "notifications",
-    params(DispatchQuery),
-    responses((status = 200, body = Vec<DispatchView>), (status = 403, body = ErrorBody),
+    params(DispatchQuery, PageQuery),
+    responses((status = 200, body = ListPage<DispatchView>), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn dispatches(
     State(state): State<AppState>,
     Auth(user): Auth,
     Query(query): Query<DispatchQuery>,
-) -> ApiResult<axum::Json<Vec<DispatchView>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<DispatchView>>> {
     user.require(Permission::ReadNotifications)?;
     let mut v = Validator::new();
     let power = query
@@ -329,12 +308,13 @@ pub async fn dispatches(
         .as_deref()
         .filter(|p| !p.is_empty())
         .and_then(|p| v.check(PartyCode::parse(p).map_err(|e| e.within("power_of_origin"))));
+    let at: PageAt<At> = page.read(&mut v);
     v.finish()?;
-    let list = state
+    let page = state
         .store
-        .dispatches(power.as_ref().map(PartyCode::as_str), 200)
+        .dispatch_page(power.as_ref().map(PartyCode::as_str), &at)
         .await?;
-    Ok(axum::Json(list.iter().map(DispatchView::new).collect()))
+    Ok(axum::Json(ListPage::of(page, |d| DispatchView::new(&d))))
 }
 
 /// One dispatch.

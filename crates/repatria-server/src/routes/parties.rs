@@ -3,24 +3,30 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use repatria_core::Party;
+use repatria_store::{Order, Page, PageAt};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Auth;
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
+use crate::page::{ListPage, PageQuery};
 use crate::AppState;
 
-/// All parties, by code.
-#[utoipa::path(get, path = "/api/parties", tag = "parties",
-    responses((status = 200, body = Vec<PartyView>)))]
+/// The parties by code, a page at a time (the position: a code).
+#[utoipa::path(get, path = "/api/parties", tag = "parties", params(PageQuery),
+    responses((status = 200, body = ListPage<PartyView>), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<Vec<PartyView>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<PartyView>>> {
     user.require(repatria_core::Permission::ReadParties)?;
+    let at: PageAt<String> = page.page()?;
+    // The parties to a conflict are few: paged here, by code.
     let parties = state.store.list_parties().await?;
-    Ok(axum::Json(parties.iter().map(PartyView::from).collect()))
+    let page = Page::of(parties, &at, Order::Ascending, |p| p.code.to_string());
+    Ok(axum::Json(ListPage::of(page, |p| PartyView::from(&p))))
 }
 
 /// Adds a party.

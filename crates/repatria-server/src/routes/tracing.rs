@@ -10,7 +10,7 @@ use repatria_core::{
     FieldError, Inquirer, LinkState, MatchLink, PartialDate, Permission, PersonName, SoughtPerson,
     TracingAnswer, TracingRequest, TracingRequestId, TracingStatus,
 };
-use repatria_store::TracingChange;
+use repatria_store::{At, PageAt, TracingChange};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -18,6 +18,7 @@ use super::Auth;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ErrorBody, Validate};
 use crate::extract::{Json, Query};
+use crate::page::{ListPage, PageQuery};
 use crate::AppState;
 
 fn optional(v: &mut Validator, input: &Option<String>, field: &str, max: usize) -> Option<String> {
@@ -305,25 +306,25 @@ fn parse_status(raw: Option<&str>) -> ApiResult<Option<TracingStatus>> {
     })
 }
 
-/// Tracing requests, oldest first.
-#[utoipa::path(get, path = "/api/tracing/requests", tag = "tracing", params(RequestListQuery),
-    responses((status = 200, body = Vec<TracingRequestView>), (status = 403, body = ErrorBody),
-        (status = 422, description = "an unknown status", body = ErrorBody)))]
+/// Tracing requests, oldest first, a page at a time.
+#[utoipa::path(get, path = "/api/tracing/requests", tag = "tracing",
+    params(RequestListQuery, PageQuery),
+    responses((status = 200, body = ListPage<TracingRequestView>), (status = 403, body = ErrorBody),
+        (status = 422, description = "an unknown status, a bad `limit` or `cursor`", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Auth(user): Auth,
     Query(query): Query<RequestListQuery>,
-) -> ApiResult<axum::Json<Vec<TracingRequestView>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<TracingRequestView>>> {
     user.require(Permission::ReadTracing)?;
     let status = parse_status(query.status.as_deref())?;
-    let requests =
-        repatria_app::tracing::list(&state.store, &user.actor(), status, Utc::now()).await?;
-    Ok(axum::Json(
-        requests
-            .iter()
-            .map(|r| TracingRequestView::new(r, &user, &[]))
-            .collect(),
-    ))
+    let at: PageAt<At> = page.page()?;
+    let page =
+        repatria_app::tracing::page(&state.store, &user.actor(), status, &at, Utc::now()).await?;
+    Ok(axum::Json(ListPage::of(page, |r| {
+        TracingRequestView::new(&r, &user, &[])
+    })))
 }
 
 /// One request with its candidates and the evidence for each.

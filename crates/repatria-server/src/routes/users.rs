@@ -7,13 +7,14 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use repatria_app::accounts::{self, CreateUserError, NewAccount};
 use repatria_core::{check_new_password, Permission};
-use repatria_store::{PasswordChange, User};
+use repatria_store::{Order, Page, PageAt, PasswordChange, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::Json;
+use crate::extract::{Json, Query};
+use crate::page::{ListPage, PageQuery};
 use crate::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,22 +96,25 @@ async fn account_view(state: &AppState, username: &str) -> ApiResult<axum::Json<
     Ok(axum::Json(UserView::new(&account, locked)))
 }
 
-/// Every account, by name.
-#[utoipa::path(get, path = "/api/users", tag = "users",
-    responses((status = 200, body = Vec<UserView>), (status = 403, body = ErrorBody)))]
+/// The accounts by name, a page at a time (the position: a name).
+#[utoipa::path(get, path = "/api/users", tag = "users", params(PageQuery),
+    responses((status = 200, body = ListPage<UserView>), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<Vec<UserView>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<UserView>>> {
     user.require(Permission::ManageUsers)?;
+    let at: PageAt<String> = page.page()?;
+    // The bureau's accounts are few: paged here, by name.
     let users = state.store.list_users().await?;
+    let page = Page::of(users, &at, Order::Ascending, |u| u.username.clone());
     let locked = locked_accounts(&state).await?;
-    Ok(axum::Json(
-        users
-            .iter()
-            .map(|u| UserView::new(u, locked.contains(&u.username)))
-            .collect(),
-    ))
+    Ok(axum::Json(ListPage::of(page, |u| {
+        let locked = locked.contains(&u.username);
+        UserView::new(&u, locked)
+    })))
 }
 
 /// Creates an account with a role and an initial password.

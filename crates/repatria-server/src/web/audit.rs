@@ -23,7 +23,7 @@ struct EventRow {
 }
 
 /// Events per page.
-const PAGE: usize = 50;
+const PAGE: u32 = 50;
 
 /// The filter's inputs, as given (empty ones are left out of the API's query).
 const FILTERS: [&str; 4] = ["entity_type", "entity_id", "actor", "action"];
@@ -39,26 +39,17 @@ async fn page(ui: Ui, Query(query): Query<BTreeMap<String, String>>) -> Response
         .filter_map(|name| given(name).map(|v| format!("{name}={}", url_escape(v))))
         .collect::<Vec<_>>()
         .join("&");
-    let mut api = format!("/api/audit/events?limit={PAGE}");
-    if !filter.is_empty() {
-        api.push('&');
-        api.push_str(&filter);
-    }
-    if let Some(after) = given("after") {
-        api.push_str(&format!("&after={}", url_escape(after)));
-    }
+    let api = format!("/api/audit/events?{filter}");
     let values: BTreeMap<String, String> = FILTERS
         .iter()
         .filter_map(|name| given(name).map(|v| (name.to_string(), v.to_string())))
         .collect();
-    let (events, errors) = match ui.get::<Vec<AuditEventView>>(&api).await {
-        Ok(events) => (events, BTreeMap::new()),
-        Err(failure) if failure.is_input_error() => (Vec::new(), failure.fields),
-        Err(failure) => return ui.fail(failure),
-    };
-    let next = (events.len() == PAGE)
-        .then(|| events.last().map(|e| e.seq))
-        .flatten();
+    let (events, next, total, errors) =
+        match ui.page::<AuditEventView>(&api, PAGE, given("after")).await {
+            Ok(page) => (page.items, page.next, page.total, BTreeMap::new()),
+            Err(failure) if failure.is_input_error() => (Vec::new(), None, 0, failure.fields),
+            Err(failure) => return ui.fail(failure),
+        };
     let items: Vec<EventRow> = events
         .into_iter()
         .map(|event| EventRow {
@@ -78,7 +69,8 @@ async fn page(ui: Ui, Query(query): Query<BTreeMap<String, String>>) -> Response
             events => items,
             values => values,
             errors => errors,
-            next => next.map(|n| n.to_string()),
+            next => next,
+            total => total,
             start => given("after").is_some(),
             base => base,
         },

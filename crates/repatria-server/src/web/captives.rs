@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::session::{url_escape, values, Fields};
 use super::{Failure, Ui};
 use crate::routes::audit::AuditEventView;
-use crate::routes::captives::dto::{CaptiveAnswer, CaptivePage, CaptiveView};
+use crate::routes::captives::dto::{CaptiveAnswer, CaptiveListItem, CaptiveView};
 use crate::routes::media::MediaRequestAnswer;
 use crate::routes::parties::PartyView;
 use crate::AppState;
@@ -66,7 +66,7 @@ impl ListParams {
 
 /// The parties, as `[code, "code — name"]` options; empty for roles that may not read them.
 async fn party_options(ui: &Ui) -> Vec<(String, String)> {
-    match ui.get::<Vec<PartyView>>("/api/parties").await {
+    match ui.get_all::<PartyView>("/api/parties").await {
         Ok(parties) => parties
             .into_iter()
             .map(|p| {
@@ -116,11 +116,11 @@ async fn search(ui: Ui, Form(form): Form<SearchForm>) -> Response {
 
 async fn show_list(ui: Ui, params: ListParams, posted: bool) -> Response {
     let filters = params.query();
-    let mut api = format!("/api/captives?limit=50&{filters}");
-    if let Some(after) = params.after.as_deref().filter(|a| !a.is_empty()) {
-        api.push_str(&format!("&cursor={}", url_escape(after)));
-    }
-    let (page, errors) = match ui.get::<CaptivePage>(&api).await {
+    let api = format!("/api/captives?{filters}");
+    let answer = ui
+        .page::<CaptiveListItem>(&api, 50, params.after.as_deref())
+        .await;
+    let (page, errors) = match answer {
         Ok(page) => (Some(page), Default::default()),
         Err(failure) if failure.is_input_error() => (None, failure.fields),
         Err(failure) => return ui.fail(failure),
@@ -232,10 +232,13 @@ async fn show(ui: Ui, Path(id): Path<String>, Query(params): Query<ShowParams>) 
         Err(failure) => return ui.fail(failure),
     };
     let role = ui.user.role;
+    // The record's first events; the audit log's page goes on from the last shown.
     let audit = if role.can(Permission::ReadAudit) {
-        ui.get::<Vec<AuditEventView>>(&format!(
-            "/api/audit/events?entity_type=captive&entity_id={id}&limit=200"
-        ))
+        ui.page::<AuditEventView>(
+            &format!("/api/audit/events?entity_type=captive&entity_id={id}"),
+            AUDIT_SHOWN,
+            None,
+        )
         .await
         .ok()
     } else {
@@ -243,7 +246,7 @@ async fn show(ui: Ui, Path(id): Path<String>, Query(params): Query<ShowParams>) 
     };
     let media = if role.can(Permission::ManageMedia) {
         match ui
-            .get::<Vec<MediaRequestAnswer>>("/api/media/requests")
+            .get_all::<MediaRequestAnswer>("/api/media/requests")
             .await
         {
             Ok(requests) => Some(
@@ -262,6 +265,9 @@ async fn show(ui: Ui, Path(id): Path<String>, Query(params): Query<ShowParams>) 
         context! { captive => captive, audit => audit, media => media, saved => params.saved.is_some() },
     )
 }
+
+/// How many of a record's audit events its page shows.
+const AUDIT_SHOWN: u32 = 50;
 
 /// The forms that change a record: name → (method, API path under the captive, title).
 const FORMS: &[(&str, &str, &str)] = &[

@@ -113,7 +113,7 @@ async fn render(
     errors: BTreeMap<String, String>,
     plan: Option<Plan<'static>>,
 ) -> Response {
-    let parties = match ui.get::<Vec<PartyView>>("/api/parties").await {
+    let parties = match ui.get_all::<PartyView>("/api/parties").await {
         Ok(parties) => parties,
         Err(failure) => return ui.fail(failure),
     };

@@ -118,16 +118,31 @@ fn new_exchange_defaults() -> BTreeMap<String, String> {
     ])
 }
 
+/// Exchanges a page lists.
+const EXCHANGES_PAGE: u32 = 50;
+
+/// Where the list's page starts: the API's `next` of the page before.
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    after: Option<String>,
+}
+
 async fn show_list(
     ui: &Ui,
+    after: Option<&str>,
     values: BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
 ) -> Response {
-    let exchanges = match ui.get::<Vec<ExchangeView>>("/api/exchanges").await {
-        Ok(all) => all,
+    let page = match ui
+        .page::<ExchangeView>("/api/exchanges", EXCHANGES_PAGE, after)
+        .await
+    {
+        Ok(page) => page,
         Err(failure) => return ui.fail(failure),
     };
-    let rows: Vec<Row> = exchanges
+    let (next, total) = (page.next, page.total);
+    let rows: Vec<Row> = page
+        .items
         .into_iter()
         .map(|x| Row {
             totals: totals(&x),
@@ -136,13 +151,14 @@ async fn show_list(
         .collect();
     ui.render_form(
         "exchanges/list.html",
-        context! { rows, values, errors },
+        context! { rows, values, errors, next, total, start => after.is_some() },
         !errors.is_empty(),
     )
 }
 
-async fn list(ui: Ui) -> Response {
-    show_list(&ui, new_exchange_defaults(), BTreeMap::new()).await
+async fn list(ui: Ui, Query(query): Query<ListQuery>) -> Response {
+    let after = query.after.as_deref().filter(|a| !a.is_empty());
+    show_list(&ui, after, new_exchange_defaults(), BTreeMap::new()).await
 }
 
 async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
@@ -152,7 +168,7 @@ async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
     {
         Ok(created) => Redirect::to(&page_path(&created.id.to_string())).into_response(),
         Err(failure) if failure.is_input_error() => {
-            show_list(&ui, session::values(&fields), failure.form_errors()).await
+            show_list(&ui, None, session::values(&fields), failure.form_errors()).await
         }
         Err(failure) => ui.fail(failure),
     }
@@ -238,14 +254,15 @@ async fn render_show(ui: &Ui, id: &str, state: FormState, notice: Option<String>
         Ok(x) => x,
         Err(failure) => return ui.fail(failure),
     };
+    // An exchange's few proposals and demand lists, each whole on its page.
     let proposals = match ui
-        .get::<Vec<ProposalView>>(&format!("{base}/proposals"))
+        .get_all::<ProposalView>(&format!("{base}/proposals"))
         .await
     {
         Ok(all) => all,
         Err(failure) => return ui.fail(failure),
     };
-    let demands = match ui.get::<Vec<Report>>(&format!("{base}/demands")).await {
+    let demands = match ui.get_all::<Report>(&format!("{base}/demands")).await {
         Ok(all) => all,
         Err(failure) => return ui.fail(failure),
     };

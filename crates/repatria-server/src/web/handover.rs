@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use super::exchanges::{api_path, page_path, restore_names};
 use super::session::{self, url_escape, Fields, Ui};
-use crate::routes::captives::dto::{CaptiveListItem, CaptivePage};
+use crate::routes::captives::dto::CaptiveListItem;
 use crate::routes::exchanges::{ExchangeView, HandoverAnswer, HandoverView, ManifestView};
 use crate::AppState;
 
@@ -87,8 +87,9 @@ async fn page(ui: Ui, Path(id): Path<String>, Query(query): Query<PageQuery>) ->
 /// The ids of the captives the registry finds under `q` in any spelling; empty when the
 /// role may not search the registry.
 async fn registry_matches(ui: &Ui, q: &str) -> HashSet<Uuid> {
-    let path = format!("/api/captives?q={}&limit=500", url_escape(q));
-    match ui.get::<CaptivePage>(&path).await {
+    // The best 500 are enough to mark the manifest's persons among them.
+    let path = format!("/api/captives?q={}", url_escape(q));
+    match ui.page::<CaptiveListItem>(&path, 500, None).await {
         Ok(found) => found
             .items
             .into_iter()

@@ -45,7 +45,7 @@ use crate::routes::imports::{ImportView, JobView, MappingPreview, MAX_IMPORT_BYT
 use crate::AppState;
 
 /// Imports shown on a page of the list.
-const IMPORTS_PAGE: usize = 50;
+const IMPORTS_PAGE: u32 = 50;
 /// Rows of a report shown on a page.
 const REPORT_PAGE: usize = 100;
 
@@ -169,23 +169,28 @@ struct PageQuery {
     page: Option<String>,
 }
 
-async fn list(ui: Ui, Query(query): Query<PageQuery>) -> Response {
-    render_list(&ui, page_of(query.page.as_deref()), None).await
+#[derive(Deserialize)]
+struct ListQuery {
+    /// Where the page starts: the API's `next` of the page before.
+    after: Option<String>,
 }
 
-/// The imports and the upload form; `refused`: the upload's errors and values.
-async fn render_list(ui: &Ui, page: usize, refused: Option<(Failure, Value)>) -> Response {
-    let all = match ui.get::<Vec<ImportView>>("/api/imports").await {
-        Ok(items) => items,
+async fn list(ui: Ui, Query(query): Query<ListQuery>) -> Response {
+    render_list(&ui, query.after.as_deref(), None).await
+}
+
+/// The imports, newest first, and the upload form; `refused`: the upload's errors and
+/// values.
+async fn render_list(ui: &Ui, after: Option<&str>, refused: Option<(Failure, Value)>) -> Response {
+    let after = after.filter(|a| !a.is_empty());
+    let page = match ui
+        .page::<ImportView>("/api/imports", IMPORTS_PAGE, after)
+        .await
+    {
+        Ok(page) => page,
         Err(failure) => return ui.fail(failure),
     };
-    let total = all.len();
-    let items: Vec<ImportView> = all
-        .into_iter()
-        .rev()
-        .skip((page - 1) * IMPORTS_PAGE)
-        .take(IMPORTS_PAGE)
-        .collect();
+    let (items, total, next) = (page.items, page.total, page.next);
     let (status, errors, values, message) = match refused {
         Some((f, values)) => (f.status, json!(f.fields), values, Some(f.message)),
         None => (
@@ -198,10 +203,9 @@ async fn render_list(ui: &Ui, page: usize, refused: Option<(Failure, Value)>) ->
     let mut response = ui.render(
         "imports/list.html",
         context! {
-            items, total, page, errors, values, message,
+            items, total, next, errors, values, message,
+            start => after.is_some(),
             kind_options => kind_options(ui),
-            prev => (page > 1).then(|| format!("/imports?page={}", page - 1)),
-            next => (page * IMPORTS_PAGE < total).then(|| format!("/imports?page={}", page + 1)),
         },
     );
     *response.status_mut() = status;
@@ -341,7 +345,7 @@ async fn preview(ui: Ui, multipart: Multipart) -> Response {
     let values = json!(session::values(&fields));
     if upload.file_name.is_empty() {
         let failure = Failure::unreadable(vec![("file".into(), ui.t("imports.upload.no_file"))]);
-        return render_list(&ui, 1, Some((failure, values))).await;
+        return render_list(&ui, None, Some((failure, values))).await;
     }
     let answer = send::<MappingPreview>(&ui, "/api/imports/preview", &upload, "", &csrf).await;
     match answer {
@@ -362,7 +366,7 @@ async fn preview(ui: Ui, multipart: Multipart) -> Response {
             render_preview(&ui, &id, &upload, &[], None)
         }
         Err(failure) if failure.is_input_error() => {
-            render_list(&ui, 1, Some((file_errors(failure), values))).await
+            render_list(&ui, None, Some((file_errors(failure), values))).await
         }
         Err(failure) => ui.fail(failure),
     }
@@ -447,7 +451,7 @@ async fn start(ui: Ui, Form(fields): Form<Fields>) -> Response {
     let id = session::field(&fields, "upload").unwrap_or_default();
     let Some(upload) = Uploads::get().find(id, &ui.user.username) else {
         let failure = Failure::unreadable(vec![("file".into(), ui.t("imports.upload.expired"))]);
-        return render_list(&ui, 1, Some((failure, json!({ "as": "list" })))).await;
+        return render_list(&ui, None, Some((failure, json!({ "as": "list" })))).await;
     };
     let headers = &upload.preview.headers;
     let chosen: Vec<String> = (0..headers.len())

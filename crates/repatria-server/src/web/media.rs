@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use minijinja::context;
 use serde::de::IgnoredAny;
+use serde::Deserialize;
 
 use super::session::{self, url_escape, Fields, Ui};
 use super::Failure;
@@ -28,27 +29,42 @@ fn today() -> String {
     chrono::Utc::now().date_naive().to_string()
 }
 
+/// Requests a page lists.
+const REQUESTS_PAGE: u32 = 50;
+
+/// Where the list's page starts: the API's `next` of the page before.
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    after: Option<String>,
+}
+
 async fn show_list(
     ui: &Ui,
+    after: Option<&str>,
     values: BTreeMap<String, String>,
     errors: BTreeMap<String, String>,
 ) -> Response {
-    let requests = match ui
-        .get::<Vec<MediaRequestAnswer>>("/api/media/requests")
+    let page = match ui
+        .page::<MediaRequestAnswer>("/api/media/requests", REQUESTS_PAGE, after)
         .await
     {
-        Ok(requests) => requests,
+        Ok(page) => page,
         Err(failure) => return ui.fail(failure),
     };
     ui.render_form(
         "media/list.html",
-        context! { requests => requests, values => values, errors => errors, today => today() },
+        context! {
+            requests => page.items, total => page.total, next => page.next,
+            start => after.is_some(),
+            values => values, errors => errors, today => today(),
+        },
         !errors.is_empty(),
     )
 }
 
-async fn list(ui: Ui) -> Response {
-    show_list(&ui, BTreeMap::new(), BTreeMap::new()).await
+async fn list(ui: Ui, Query(query): Query<ListQuery>) -> Response {
+    let after = query.after.as_deref().filter(|a| !a.is_empty());
+    show_list(&ui, after, BTreeMap::new(), BTreeMap::new()).await
 }
 
 async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
@@ -58,7 +74,7 @@ async fn create(ui: Ui, Form(fields): Form<Fields>) -> Response {
     {
         Ok(request) => Redirect::to(&format!("/media/{}", url_escape(&request.id))).into_response(),
         Err(failure) if failure.is_input_error() => {
-            show_list(&ui, session::values(&fields), failure.fields).await
+            show_list(&ui, None, session::values(&fields), failure.fields).await
         }
         Err(failure) => ui.fail(failure),
     }
@@ -73,8 +89,9 @@ struct FormState {
 }
 
 async fn show_detail(ui: &Ui, id: &str, state: FormState) -> Response {
+    // The API lists requests only: the one asked for is found among them.
     let requests = match ui
-        .get::<Vec<MediaRequestAnswer>>("/api/media/requests")
+        .get_all::<MediaRequestAnswer>("/api/media/requests")
         .await
     {
         Ok(requests) => requests,

@@ -29,12 +29,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::session::{self, url_escape, Fields, Ui};
-use crate::routes::notifications::{DispatchView, NotificationPage, NotificationView};
+use crate::page::ListPage;
+use crate::routes::notifications::{DispatchView, NotificationView};
 use crate::routes::parties::PartyView;
 use crate::AppState;
 
 /// Notifications shown on a page of the list.
-const PAGE: usize = 50;
+const PAGE: u32 = 50;
+/// Dispatches shown beside them.
+const DISPATCHES_PAGE: u32 = 20;
 /// Rows of a dispatch shown on a page of the dispatch.
 const ROWS_PAGE: usize = 50;
 /// The channel a dispatch goes by unless the form says otherwise (the API's default).
@@ -61,6 +64,8 @@ struct ListParams {
     dispatch: Option<String>,
     /// The API's cursor: `next` of the previous page.
     after: Option<String>,
+    /// The same for the dispatches beside the list.
+    dispatches_after: Option<String>,
 }
 
 impl ListParams {
@@ -108,7 +113,7 @@ impl ListParams {
 
 /// The parties as `[code, "code — name"]` options.
 async fn party_options(ui: &Ui) -> Vec<(String, String)> {
-    match ui.get::<Vec<PartyView>>("/api/parties").await {
+    match ui.get_all::<PartyView>("/api/parties").await {
         Ok(parties) => parties
             .into_iter()
             .map(|p| {
@@ -154,19 +159,12 @@ async fn list(ui: Ui, Query(params): Query<ListParams>) -> Response {
 
 async fn render_list(ui: &Ui, params: &ListParams, form: DispatchForm) -> Response {
     let filter = params.query();
-    let mut api = format!("/api/notifications?limit={PAGE}");
-    if !filter.is_empty() {
-        api.push('&');
-        api.push_str(&filter);
-    }
+    let api = format!("/api/notifications?{filter}");
     let after = ListParams::given(&params.after);
-    if let Some(after) = after {
-        api.push_str(&format!("&cursor={}", url_escape(after)));
-    }
-    let (page, filter_errors) = match ui.get::<NotificationPage>(&api).await {
+    let (page, filter_errors) = match ui.page::<NotificationView>(&api, PAGE, after).await {
         Ok(page) => (page, BTreeMap::new()),
         Err(failure) if failure.is_input_error() => (
-            NotificationPage {
+            ListPage {
                 items: Vec::new(),
                 total: 0,
                 next: None,
@@ -179,11 +177,21 @@ async fn render_list(ui: &Ui, params: &ListParams, form: DispatchForm) -> Respon
         .filter(|_| filter_errors.is_empty())
         .map(|p| format!("?power_of_origin={}", url_escape(p)))
         .unwrap_or_default();
+    let dispatches_after = ListParams::given(&params.dispatches_after);
     let dispatches = match ui
-        .get::<Vec<DispatchView>>(&format!("/api/notifications/dispatches{power}"))
+        .page::<DispatchView>(
+            &format!("/api/notifications/dispatches{power}"),
+            DISPATCHES_PAGE,
+            dispatches_after,
+        )
         .await
     {
-        Ok(all) => all,
+        Ok(page) => page,
+        Err(failure) if failure.is_input_error() => ListPage {
+            items: Vec::new(),
+            total: 0,
+            next: None,
+        },
         Err(failure) => return ui.fail(failure),
     };
     let may_dispatch = ui.user.role.can(Permission::DispatchNotifications);
@@ -201,12 +209,31 @@ async fn render_list(ui: &Ui, params: &ListParams, form: DispatchForm) -> Respon
     } else {
         format!("/notifications?{filter}")
     };
+    // The dispatches' own pages keep the list where it is.
+    let mut here: Vec<String> = Vec::new();
+    if !filter.is_empty() {
+        here.push(filter.clone());
+    }
+    if let Some(after) = after {
+        here.push(format!("after={}", url_escape(after)));
+    }
+    let at = |position: Option<&str>| {
+        let mut query = here.clone();
+        if let Some(p) = position {
+            query.push(format!("dispatches_after={}", url_escape(p)));
+        }
+        format!("/notifications?{}#dispatches", query.join("&"))
+    };
+    let dispatches_more = dispatches.next.as_deref().map(|n| at(Some(n)));
+    let dispatches_newest = dispatches_after.map(|_| at(None));
     let invalid = !filter_errors.is_empty();
     let mut response = ui.render_form(
         "notifications/list.html",
         context! {
             page,
             dispatches,
+            dispatches_more,
+            dispatches_newest,
             may_dispatch,
             base,
             values => params.values(),
@@ -470,6 +497,7 @@ mod tests {
             captive: None,
             dispatch: Some("  ".into()),
             after: Some("x".into()),
+            dispatches_after: Some("y".into()),
         };
         assert_eq!(
             params.query(),

@@ -22,6 +22,7 @@ use tower::ServiceExt;
 use super::i18n::{tr, Lang};
 use super::Web;
 use crate::auth::{cookie, live_credential, CurrentUser, CLEAR_SESSION_COOKIE, SESSION_COOKIE};
+use crate::page::ListPage;
 use crate::{AppState, RequestId};
 
 /// The interface language's cookie (`en` or `uk`).
@@ -437,6 +438,41 @@ impl Ui {
             .expect("a valid request");
         let answer = self.web.call(request).await;
         json_of(answer)
+    }
+
+    /// A page of an API list: `path` with `limit` and, when given, the `cursor` (a page's
+    /// `after` parameter, which is the API's `next` of the page before).
+    pub async fn page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        limit: u32,
+        after: Option<&str>,
+    ) -> Result<ListPage<T>, Failure> {
+        let join = if path.contains('?') { '&' } else { '?' };
+        let mut path = format!("{path}{join}limit={limit}");
+        if let Some(after) = after.filter(|a| !a.is_empty()) {
+            path.push_str(&format!("&cursor={}", url_escape(after)));
+        }
+        self.get(&path).await
+    }
+
+    /// Every item of an API list, page after page, for a page that needs the list whole
+    /// (the parties a form chooses from, an exchange's proposals).
+    pub async fn get_all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, Failure> {
+        let mut items = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page: ListPage<T> = self
+                .page(path, repatria_store::MAX_LIMIT, after.as_deref())
+                .await?;
+            let empty = page.items.is_empty();
+            items.extend(page.items);
+            match page.next {
+                // An empty page ends the walk whatever it says.
+                Some(next) if !empty => after = Some(next),
+                _ => return Ok(items),
+            }
+        }
     }
 
     /// `GET` an API path and keep the raw answer (a CSV download).

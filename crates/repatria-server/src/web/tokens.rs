@@ -35,7 +35,8 @@ async fn show(
     errors: BTreeMap<String, String>,
     notice: Option<String>,
 ) -> Response {
-    let tokens = match ui.get::<Vec<TokenView>>("/api/auth/tokens").await {
+    // One's few tokens, all on the page.
+    let tokens = match ui.get_all::<TokenView>("/api/auth/tokens").await {
         Ok(tokens) => tokens,
         Err(failure) => return ui.fail(failure),
     };

@@ -28,16 +28,15 @@ use serde_json::{json, Value};
 use super::form;
 use super::session::{self, url_escape, Fields, Ui};
 use super::Failure;
+use crate::page::ListPage;
 use crate::routes::captives::dto::CaptiveAnswer;
 use crate::routes::tracing::{LinkView, TracingRequestView};
 use crate::AppState;
 
 /// Requests shown on a page of the list.
-const REQUESTS_PAGE: usize = 50;
+const REQUESTS_PAGE: u32 = 50;
 /// Links shown on a page of the review queue.
-const LINKS_PAGE: usize = 25;
-/// The API gives at most this many links at once.
-const LINKS_MAX: usize = 1000;
+const LINKS_PAGE: u32 = 25;
 
 /// The review queue's filter, in the order a reviewer wants it (those waiting first).
 const LINK_STATES: [LinkState; 4] = [
@@ -115,39 +114,42 @@ impl LinkRow {
     }
 }
 
-/// `page=N` (1-based) of a list.
-fn page_of(raw: Option<&str>) -> usize {
-    raw.and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(1)
-        .max(1)
-}
-
 #[derive(Deserialize)]
 struct ListQuery {
     status: Option<String>,
-    page: Option<String>,
+    /// Where the page starts: the API's `next` of the page before.
+    after: Option<String>,
 }
 
+/// The requests in the API's order, oldest first: those waiting longest come first for
+/// a desk working through them.
 async fn list(ui: Ui, Query(query): Query<ListQuery>) -> Response {
     let status = query.status.unwrap_or_default();
-    let page = page_of(query.page.as_deref());
+    let after = query.after.as_deref().filter(|a| !a.is_empty());
     let path = if status.is_empty() {
         "/api/tracing/requests".to_string()
     } else {
         format!("/api/tracing/requests?status={}", url_escape(&status))
     };
-    let (all, errors) = match ui.get::<Vec<TracingRequestView>>(&path).await {
-        Ok(items) => (items, None),
-        Err(failure) if failure.is_input_error() => (Vec::new(), Some(failure.fields)),
+    let (page, errors) = match ui
+        .page::<TracingRequestView>(&path, REQUESTS_PAGE, after)
+        .await
+    {
+        Ok(page) => (page, None),
+        Err(failure) if failure.is_input_error() => (
+            ListPage {
+                items: Vec::new(),
+                total: 0,
+                next: None,
+            },
+            Some(failure.fields),
+        ),
         Err(failure) => return ui.fail(failure),
     };
-    // Newest first reads best for a desk working through its requests.
-    let total = all.len();
-    let items: Vec<RequestRow> = all
+    let (total, next) = (page.total, page.next);
+    let items: Vec<RequestRow> = page
+        .items
         .into_iter()
-        .rev()
-        .skip((page - 1) * REQUESTS_PAGE)
-        .take(REQUESTS_PAGE)
         .map(|request| RequestRow {
             name: request_name(&request),
             request,
@@ -158,17 +160,15 @@ async fn list(ui: Ui, Query(query): Query<ListQuery>) -> Response {
         .map(|s| [s.to_string(), ui.t(&format!("tracing.status.{s}"))])
         .collect();
     let base = if status.is_empty() {
-        "/tracing?".to_string()
+        "/tracing".to_string()
     } else {
-        format!("/tracing?status={}&", url_escape(&status))
+        format!("/tracing?status={}", url_escape(&status))
     };
     ui.render(
         "tracing/list.html",
         context! {
-            items, total, page, status, errors,
-            status_options,
-            prev => (page > 1).then(|| format!("{base}page={}", page - 1)),
-            next => (page * REQUESTS_PAGE < total).then(|| format!("{base}page={}", page + 1)),
+            items, total, status, errors, status_options, base, next,
+            start => after.is_some(),
         },
     )
 }
@@ -407,7 +407,8 @@ async fn close(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> Re
 #[derive(Deserialize)]
 struct QueueQuery {
     state: Option<String>,
-    page: Option<String>,
+    /// Where the page starts: the API's `next` of the page before.
+    after: Option<String>,
 }
 
 async fn queue(ui: Ui, Query(query): Query<QueueQuery>) -> Response {
@@ -415,27 +416,24 @@ async fn queue(ui: Ui, Query(query): Query<QueueQuery>) -> Response {
         .state
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| LinkState::Review.as_str().into());
-    let page = page_of(query.page.as_deref());
-    render_queue(&ui, &state, page, None).await
+    render_queue(&ui, &state, query.after.as_deref(), None).await
 }
 
-/// The review queue; `refused`: a decision the API refused, with its message.
-async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure>) -> Response {
-    // The API has no cursor for links: ask for one more than this page needs, to know
-    // whether there is a next page.
-    let wanted = (page * LINKS_PAGE + 1).min(LINKS_MAX);
-    let path = format!("/api/matches?state={}&limit={wanted}", url_escape(state));
-    let (links, errors) = match ui.get::<Vec<LinkView>>(&path).await {
-        Ok(items) => (items, None),
-        Err(failure) if failure.is_input_error() => (Vec::new(), Some(failure.fields)),
+/// The review queue from `after` (its first page without); `refused`: a decision the
+/// API refused, with its message.
+async fn render_queue(
+    ui: &Ui,
+    state: &str,
+    after: Option<&str>,
+    refused: Option<Failure>,
+) -> Response {
+    let after = after.filter(|a| !a.is_empty());
+    let path = format!("/api/matches?state={}", url_escape(state));
+    let (shown, next, total, errors) = match ui.page::<LinkView>(&path, LINKS_PAGE, after).await {
+        Ok(page) => (page.items, page.next, page.total, None),
+        Err(failure) if failure.is_input_error() => (Vec::new(), None, 0, Some(failure.fields)),
         Err(failure) => return ui.fail(failure),
     };
-    let more = links.len() > page * LINKS_PAGE;
-    let shown: Vec<LinkView> = links
-        .into_iter()
-        .skip((page - 1) * LINKS_PAGE)
-        .take(LINKS_PAGE)
-        .collect();
     // Rows of imported lists are summarised from their import's report, read once a page.
     let mut reports: HashMap<String, Option<crate::imports::Report>> = HashMap::new();
     let mut items = Vec::with_capacity(shown.len());
@@ -452,20 +450,24 @@ async fn render_queue(ui: &Ui, state: &str, page: usize, refused: Option<Failure
         };
         items.push(LinkRow::new(link, subject, target));
     }
-    let back = format!("/matches?state={}&page={page}", url_escape(state));
-    let base = format!("/matches?state={}&", url_escape(state));
+    // A decision comes back to this page: the links decided leave a queue of one state,
+    // and the page fills from the ones after it.
+    let base = format!("/matches?state={}", url_escape(state));
+    let back = match after {
+        Some(after) => format!("{base}&after={}", url_escape(after)),
+        None => base.clone(),
+    };
     let status = refused.as_ref().map(|f| f.status).unwrap_or(StatusCode::OK);
     let mut response = ui.render(
         "tracing/matches.html",
         context! {
-            items, state, page, errors, back,
+            items, state, errors, back, base, next, total,
+            start => after.is_some(),
             refused => refused.map(|f| f.message),
             state_options => LINK_STATES
                 .iter()
                 .map(|s| [s.to_string(), ui.t(&format!("match.state.{s}"))])
                 .collect::<Vec<_>>(),
-            prev => (page > 1).then(|| format!("{base}page={}", page - 1)),
-            next => more.then(|| format!("{base}page={}", page + 1)),
         },
     );
     *response.status_mut() = status;
@@ -524,8 +526,8 @@ async fn decide(ui: Ui, Path(id): Path<String>, Form(fields): Form<Fields>) -> R
             let query = back.split_once('?').map(|(_, q)| q).unwrap_or_default();
             let state =
                 query_value(query, "state").unwrap_or_else(|| LinkState::Review.as_str().into());
-            let page = page_of(query_value(query, "page").as_deref());
-            render_queue(&ui, &state, page, Some(failure)).await
+            let after = query_value(query, "after");
+            render_queue(&ui, &state, after.as_deref(), Some(failure)).await
         }
         Err(failure) => ui.fail(failure),
     }
@@ -598,9 +600,13 @@ mod tests {
     #[test]
     fn the_queue_comes_back_to_its_filter() {
         assert_eq!(
-            query_value("state=confirmed&page=2", "state").as_deref(),
+            query_value("state=confirmed&after=0.5_ab", "state").as_deref(),
             Some("confirmed")
         );
-        assert_eq!(query_value("state=review", "page"), None);
+        assert_eq!(
+            query_value("state=confirmed&after=0.5_ab", "after").as_deref(),
+            Some("0.5_ab")
+        );
+        assert_eq!(query_value("state=review", "after"), None);
     }
 }

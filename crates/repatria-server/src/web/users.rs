@@ -56,7 +56,8 @@ async fn show(
     notice: Option<String>,
     alert: Option<String>,
 ) -> Response {
-    let users = match ui.get::<Vec<UserView>>("/api/users").await {
+    // The bureau's accounts, all on the page (pages of 500 until the last).
+    let users = match ui.get_all::<UserView>("/api/users").await {
         Ok(users) => users,
         Err(failure) => return ui.fail(failure),
     };

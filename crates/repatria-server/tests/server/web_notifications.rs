@@ -166,7 +166,7 @@ async fn the_registrar_filters_dispatches_and_downloads_what_was_sent(app: &Test
         "{}",
         list.html
     );
-    let all = api(&registrar, "GET", "/api/notifications?limit=1000", None).await;
+    let all = api(&registrar, "GET", "/api/notifications?limit=51", None).await;
     let total = all["total"].as_u64().unwrap();
     assert!(total > 50, "more than a page: {total}");
     assert!(list.text().contains(&format!("Notifications: {total}")));
@@ -328,11 +328,7 @@ async fn the_registrar_filters_dispatches_and_downloads_what_was_sent(app: &Test
         Some("the protecting power")
     );
     assert_eq!(
-        api(&registrar, "GET", "/api/notifications/dispatches", None)
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
+        api(&registrar, "GET", "/api/notifications/dispatches", None).await["total"],
         1
     );
     // The list of the dispatch's notifications: all dispatched, each linking to it.

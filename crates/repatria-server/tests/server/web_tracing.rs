@@ -127,7 +127,7 @@ async fn a_request_is_recorded_through_the_form_and_shown_as_each_role_may_see_i
         Some("+000 111 222")
     );
     let (_, all) = api(&tracer, "GET", "/api/tracing/requests", None).await;
-    assert_eq!(all.as_array().unwrap().len(), 0, "nothing recorded: {all}");
+    assert_eq!(all["total"], 0, "nothing recorded: {all}");
 
     let id = request_id(&tracer.post("/tracing/new", &request_form(&[])).await);
     let (status, stored) = api(&tracer, "GET", &format!("/api/tracing/requests/{id}"), None).await;
@@ -259,17 +259,14 @@ async fn a_proposed_match_is_confirmed_from_the_review_queue(app: &TestApp) {
         item.contains("<button type=\"submit\" name=\"decision\" value=\"confirm\""),
         "{item}"
     );
-    assert!(decoded(&queue).contains("name=\"back\" value=\"/matches?state=review&page=1\""));
+    assert!(decoded(&queue).contains("name=\"back\" value=\"/matches?state=review\""));
 
-    let confirmed = decide(&tracer, &link_id, "confirm", "/matches?state=review&page=1")
+    let confirmed = decide(&tracer, &link_id, "confirm", "/matches?state=review")
         .await
         .expect_status(StatusCode::SEE_OTHER);
-    assert_eq!(
-        confirmed.location.as_deref(),
-        Some("/matches?state=review&page=1")
-    );
+    assert_eq!(confirmed.location.as_deref(), Some("/matches?state=review"));
     let (_, links) = api(&tracer, "GET", "/api/matches?state=confirmed", None).await;
-    let found = links
+    let found = links["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -7,5 +7,6 @@ mod backup;
 mod checkpoints;
 mod jobs;
 mod notifications;
+mod pages;
 mod particulars;
 mod scenarios;

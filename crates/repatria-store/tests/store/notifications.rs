@@ -8,7 +8,7 @@ use repatria_core::{
     PartyCode, PersonName, Timestamp,
 };
 use repatria_store::testing::{both_backends, TestStore};
-use repatria_store::{Actor, CaptiveChange, NotificationFilter, SqlStore, StoreError};
+use repatria_store::{Actor, CaptiveChange, NotificationFilter, PageAt, SqlStore, StoreError};
 use uuid::Uuid;
 
 fn t(day: u32, hour: u32) -> Timestamp {
@@ -263,8 +263,11 @@ async fn a_dispatch_sends_every_pending_notification_of_one_power_once_and_its_c
         .dispatch_notifications(&actor(), &kp, "ICRC", now(), |_, _| serde_json::json!({}))
         .await;
     assert!(matches!(again, Err(StoreError::Conflict(m)) if m.contains("KP")));
-    let listed = store.dispatches(Some("KP"), 10).await.unwrap();
-    assert_eq!(listed.len(), 1);
+    let listed = store
+        .dispatch_page(Some("KP"), &PageAt::first(10))
+        .await
+        .unwrap();
+    assert_eq!((listed.items.len(), listed.total), (1, 1));
     let sent = store
         .notifications(&NotificationFilter {
             dispatch: Some(dispatch.id),

@@ -616,14 +616,14 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
         answer["token"].as_str().unwrap(),
     )
     .await;
-    let states: Vec<&str> = exchanges
+    let states: Vec<&str> = exchanges["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|x| x["state"].as_str().unwrap())
         .collect();
     assert_eq!(states, ["negotiating", "in_progress"], "{exchanges}");
-    let counts = &exchanges[1]["counts"];
+    let counts = &exchanges["items"][1]["counts"];
     assert_eq!(counts["planned"], 17, "{counts}");
     assert_eq!(counts["pending"], 11, "{counts}");
     assert_eq!(
@@ -643,7 +643,7 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
         &tracer_token,
     )
     .await;
-    let statuses: Vec<&str> = requests
+    let statuses: Vec<&str> = requests["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -651,7 +651,14 @@ async fn the_demo_serves_the_story_and_thousands_of_generated_captives() {
         .collect();
     assert_eq!(statuses, ["candidates_found", "open"], "{requests}");
     let imports = get_json(format!("{}/api/imports", server.base), &tracer_token).await;
-    let import = imports[0]["id"].as_str().unwrap();
+    let import = imports["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "list")
+        .unwrap_or_else(|| panic!("{imports}"))["id"]
+        .as_str()
+        .unwrap();
     let report = get_json(
         format!("{}/api/imports/{import}/report", server.base),
         &tracer_token,

@@ -1295,15 +1295,6 @@ impl From<&Captive> for CaptiveSummary {
     }
 }
 
-/// A page of a list: `{"items", "total", "next"}`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CaptivePage {
-    pub items: Vec<CaptiveListItem>,
-    pub total: u64,
-    /// Pass as `cursor` to get the next page; null on the last page.
-    pub next: Option<String>,
-}
-
 pub fn captive_id(raw: &str) -> Result<CaptiveId, crate::error::ApiError> {
     raw.parse()
         .map_err(|_| crate::error::ApiError::not_found("captive", raw))

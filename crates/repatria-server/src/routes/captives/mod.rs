@@ -8,13 +8,14 @@ use chrono::Utc;
 use repatria_app::registry::{self, Reading};
 use repatria_core::error::Validator;
 use repatria_core::{CaptiveId, CustodyStatus, PartyCode, Permission};
-use repatria_store::{CaptiveChange, CaptiveQuery};
+use repatria_store::{CaptiveChange, CaptiveQuery, Order, Page, PageAt};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::Auth;
-use crate::error::{parse_number, ApiError, ApiResult, ErrorBody, Validate};
+use crate::error::{ApiError, ApiResult, ErrorBody, Validate};
 use crate::extract::{Json, Query};
+use crate::page::{ListPage, PageQuery};
 use crate::AppState;
 use dto::*;
 
@@ -32,17 +33,14 @@ pub struct ListQuery {
     pub power_of_origin: Option<String>,
     #[param(value_type = Option<crate::schema::PartyFilter>, inline)]
     pub detaining_power: Option<String>,
-    /// Page size, default 50, at most 500.
-    pub limit: Option<String>,
-    /// `next` of the previous page.
-    pub cursor: Option<String>,
 }
 
-impl Validate for ListQuery {
-    type Valid = CaptiveQuery;
-
-    fn validate(self) -> Result<CaptiveQuery, Vec<repatria_core::FieldError>> {
+impl ListQuery {
+    /// The filters and the page: a cursor is a captive's id, or in a name search (best
+    /// first) a position `@N`.
+    fn validate(self, page: PageQuery) -> Result<CaptiveQuery, Vec<repatria_core::FieldError>> {
         let mut v = Validator::new();
+        let at: PageAt<String> = page.read(&mut v);
         let status = self
             .status
             .filter(|s| !s.is_empty())
@@ -73,7 +71,7 @@ impl Validate for ListQuery {
                 ));
             }
         }
-        let cursor = self.cursor.filter(|c| !c.is_empty());
+        let cursor = at.after;
         if let Some(c) = &cursor {
             // `@N` positions page a name search only.
             let position = name.is_some()
@@ -82,20 +80,11 @@ impl Validate for ListQuery {
             if c.parse::<CaptiveId>().is_err() && !position {
                 v.push(repatria_core::FieldError::new(
                     "cursor",
-                    "is not a cursor this server gave out",
+                    "is not a position in this list: pass the `next` of the previous page",
                 ));
             }
         }
-        let limit = match v.check(parse_number(self.limit.as_deref(), "limit", 500)) {
-            Some(Some(0)) => {
-                v.push(repatria_core::FieldError::new(
-                    "limit",
-                    "must be at least 1",
-                ));
-                0
-            }
-            limit => limit.flatten().unwrap_or(50) as u32,
-        };
+        let limit = at.limit;
         let errors = v.into_errors();
         if !errors.is_empty() {
             return Err(errors);
@@ -111,35 +100,36 @@ impl Validate for ListQuery {
     }
 }
 
-/// Lists and searches captives, 50 a page by default.
-#[utoipa::path(get, path = "/api/captives", tag = "captives", params(ListQuery),
-    responses((status = 200, body = CaptivePage), (status = 422, body = ErrorBody)))]
+/// Lists and searches captives, a page at a time (50 unless `limit` says otherwise), in
+/// id order, or best first for a name search.
+#[utoipa::path(get, path = "/api/captives", tag = "captives", params(ListQuery, PageQuery),
+    responses((status = 200, body = ListPage<CaptiveListItem>), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
+    Query(page): Query<PageQuery>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<CaptivePage>> {
+) -> ApiResult<axum::Json<ListPage<CaptiveListItem>>> {
     // A journalist sees only what media-access decisions released (Art. 13); the rest
     // of the registry is absent rather than forbidden, so that nothing about its
     // contents is disclosed.
     if user.role == repatria_core::Role::Journalist {
-        query.validate()?;
-        let items: Vec<CaptiveListItem> =
-            repatria_app::media::released_captives(&state.store, &user.actor(), Utc::now())
-                .await?
-                .iter()
-                .map(|(captive, release)| {
-                    CaptiveListItem::Released(ReleasedCaptive::new(captive, release))
-                })
-                .collect();
-        return Ok(axum::Json(CaptivePage {
-            total: items.len() as u64,
-            items,
-            next: None,
-        }));
+        let query = query.validate(page)?;
+        let released =
+            repatria_app::media::released_captives(&state.store, &user.actor(), Utc::now()).await?;
+        let at = PageAt {
+            after: query.cursor,
+            limit: query.limit,
+        };
+        let page = Page::of(released, &at, Order::Ascending, |(captive, _)| {
+            captive.id.to_string()
+        });
+        return Ok(axum::Json(ListPage::of(page, |(captive, release)| {
+            CaptiveListItem::Released(ReleasedCaptive::new(&captive, &release))
+        })));
     }
     user.require(repatria_core::Permission::ReadCaptives)?;
-    let query = query.validate()?;
+    let query = query.validate(page)?;
     let page = registry::list(
         &state.store,
         &state.matching,
@@ -148,19 +138,11 @@ pub async fn list(
         Utc::now(),
     )
     .await?;
-    Ok(axum::Json(CaptivePage {
-        items: page
-            .items
-            .iter()
-            .map(|found| {
-                let mut summary = CaptiveSummary::from(&found.captive);
-                summary.score = found.score;
-                CaptiveListItem::Summary(summary)
-            })
-            .collect(),
-        total: page.total,
-        next: page.next,
-    }))
+    Ok(axum::Json(ListPage::of(page, |found| {
+        let mut summary = CaptiveSummary::from(&found.captive);
+        summary.score = found.score;
+        CaptiveListItem::Summary(summary)
+    })))
 }
 
 /// Opens a captive's record. The capture report becomes the first custody event; the

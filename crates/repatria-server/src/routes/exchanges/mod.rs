@@ -13,6 +13,7 @@ use chrono::Utc;
 use repatria_app::exchanges::{self as app, ExchangeAppError, TheirRow};
 use repatria_core::error::Validator;
 use repatria_core::{CaptiveId, ExchangeId, FieldError, PartyCode, Permission};
+use repatria_store::{At, PageAt};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -21,6 +22,7 @@ pub use dto::*;
 use super::Auth;
 use crate::error::{ApiError, ApiResult, ErrorBody, Validate};
 use crate::extract::{Json, Query};
+use crate::page::{ListPage, PageQuery};
 use crate::AppState;
 
 /// Largest counterpart manifest uploaded as a file: the list readers' bound.
@@ -82,16 +84,19 @@ pub async fn create(
     Ok((StatusCode::CREATED, axum::Json(ExchangeView::new(&summary))))
 }
 
-/// Every exchange with its state and counts, newest first.
-#[utoipa::path(get, path = "/api/exchanges", tag = "exchanges",
-    responses((status = 200, body = Vec<ExchangeView>), (status = 403, body = ErrorBody)))]
+/// The exchanges with their state and counts, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/exchanges", tag = "exchanges", params(PageQuery),
+    responses((status = 200, body = ListPage<ExchangeView>), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Auth(user): Auth,
-) -> ApiResult<axum::Json<Vec<ExchangeView>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<ExchangeView>>> {
     user.require(Permission::ReadExchanges)?;
-    let all = app::list(&state.store).await.map_err(app_error(""))?;
-    Ok(axum::Json(all.iter().map(ExchangeView::new).collect()))
+    let at: PageAt<At> = page.page()?;
+    let page = app::list(&state.store, &at).await.map_err(app_error(""))?;
+    Ok(axum::Json(ListPage::of(page, |x| ExchangeView::new(&x))))
 }
 
 /// One exchange, with its counts per direction and side and, after a withdrawal, the
@@ -185,19 +190,22 @@ pub async fn demand(
     ))
 }
 
-/// The demand lists of an exchange, each person with his candidates as they stand now
-/// (confirmations included).
+/// The demand lists of an exchange, oldest first, a page at a time; each person with his
+/// candidates as they stand now (confirmations included).
 #[utoipa::path(get, path = "/api/exchanges/{id}/demands", tag = "exchanges",
-    params(("id" = String, Path, description = "exchange id")),
-    responses((status = 200, body = Vec<repatria_app::imports::Report>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "exchange id"), PageQuery),
+    responses((status = 200, body = ListPage<repatria_app::imports::Report>), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn demands(
     State(state): State<AppState>,
     Auth(user): Auth,
     Path(raw): Path<String>,
-) -> ApiResult<axum::Json<Vec<repatria_app::imports::Report>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<repatria_app::imports::Report>>> {
     user.require(Permission::ReadExchanges)?;
     let id = exchange_id(&raw)?;
-    let reports = app::demands(&state.store, id)
+    let at: PageAt<At> = page.page()?;
+    let reports = app::demands(&state.store, id, &at)
         .await
         .map_err(app_error(&raw))?;
     state
@@ -207,11 +215,11 @@ pub async fn demands(
             repatria_store::AuditAction::ExchangeRead,
             "exchange",
             &raw,
-            serde_json::json!({ "demand_lists": reports.len() }),
+            serde_json::json!({ "demand_lists": reports.items.len() }),
             Utc::now(),
         )
         .await?;
-    Ok(axum::Json(reports))
+    Ok(axum::Json(ListPage::of(reports, |r| r)))
 }
 
 /// Records a proposal: the planner's (`from_plan: true`: the captives held now, the
@@ -264,26 +272,30 @@ pub async fn propose(
     ))
 }
 
-/// The proposals of an exchange, by number (without names).
+/// The proposals of an exchange, by number (without names), a page at a time (the
+/// position: a proposal's number).
 #[utoipa::path(get, path = "/api/exchanges/{id}/proposals", tag = "exchanges",
-    params(("id" = String, Path, description = "exchange id")),
-    responses((status = 200, body = Vec<ProposalView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "exchange id"), PageQuery),
+    responses((status = 200, body = ListPage<ProposalView>), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn proposals(
     State(state): State<AppState>,
     Auth(user): Auth,
     Path(raw): Path<String>,
-) -> ApiResult<axum::Json<Vec<ProposalView>>> {
+    Query(page): Query<PageQuery>,
+) -> ApiResult<axum::Json<ListPage<ProposalView>>> {
     user.require(Permission::ReadExchanges)?;
     let id = exchange_id(&raw)?;
+    let at: PageAt<u64> = page.page()?;
     state
         .store
         .get_exchange(id)
         .await
         .map_err(|e| ApiError::store("exchange", &raw, e))?;
-    let all = state.store.proposals(id).await?;
-    Ok(axum::Json(
-        all.iter().map(|p| ProposalView::new(p, None)).collect(),
-    ))
+    let page = state.store.proposal_page(id, &at).await?;
+    Ok(axum::Json(ListPage::of(page, |p| {
+        ProposalView::new(&p, None)
+    })))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
