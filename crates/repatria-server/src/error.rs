@@ -266,7 +266,7 @@ fn with_retry_after(
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
         match error {
-            DomainError::Invalid(errors) => ApiError::Invalid(errors),
+            DomainError::Invalid(errors) => errors.into(),
             DomainError::Rule { field, reason } => ApiError::Rule { field, reason },
         }
     }
@@ -286,8 +286,14 @@ impl From<StoreError> for ApiError {
 }
 
 impl From<Vec<FieldError>> for ApiError {
+    /// 422 naming every field; but a list's `cursor` that is no position of the list,
+    /// alone at fault, is 404: like an id that names no record, it names no page.
     fn from(errors: Vec<FieldError>) -> Self {
-        ApiError::Invalid(errors)
+        if !errors.is_empty() && errors.iter().all(|e| e.field == "cursor") {
+            ApiError::Unknown(errors)
+        } else {
+            ApiError::Invalid(errors)
+        }
     }
 }
 

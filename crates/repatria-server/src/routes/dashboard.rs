@@ -44,6 +44,7 @@ pub struct OverdueQuery {
     #[param(inline)]
     pub kind: Option<repatria_core::DeadlineKind>,
     /// Where the page starts (`next_offset` of the previous page), default 0.
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 4294967295_u64)]
     pub offset: Option<u32>,
     /// Page size, default 100.
     #[param(minimum = 1, maximum = 500)]

@@ -362,6 +362,7 @@ impl utoipa::Modify for BodyLimit {
         let too_large = error("the body is larger than 1 MiB");
         let invalid = error("a field is missing, unknown or invalid (`fields` names it)");
         let malformed = error("the body is not JSON, or a field has the wrong type (named)");
+        let no_page = error("the `cursor` is no position of this list (`fields.cursor`)");
         let bad_query = error("the query string cannot be read (a parameter given twice, or of the wrong type)");
         let unauthenticated = error("not logged in, or the session or token has ended");
         let forbidden = error("the role may not do this, or the account must change its password first (`password_change_required`)");
@@ -390,6 +391,16 @@ impl utoipa::Modify for BodyLimit {
                     responses
                         .entry("400".to_string())
                         .or_insert_with(|| bad_query.clone().into());
+                }
+                let paged = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.name == "cursor");
+                if paged {
+                    responses
+                        .entry("404".to_string())
+                        .or_insert_with(|| no_page.clone().into());
                 }
                 if !public {
                     responses

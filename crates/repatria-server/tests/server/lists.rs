@@ -1,7 +1,7 @@
 //! Every list of the API answers one shape, `{"items", "total", "next"}`, and takes
 //! `limit` (1 to 500, 50 by default) and `cursor` (the `next` of the page before): each
 //! list is walked a few items a page at a time, on SQLite and PostgreSQL, and must give
-//! every item once, in its order, with the right total; a bad `limit` or `cursor` is 422
+//! every item once, in its order, with the right total; a bad `limit` is 422 and a `cursor` of no position 404
 //! naming it.
 
 use std::collections::HashSet;
@@ -79,8 +79,8 @@ async fn walked(
     items
 }
 
-/// A `limit` outside 1 to 500 or not a number, and a `cursor` that is no position of
-/// the list, are 422 naming the parameter.
+/// A `limit` outside 1 to 500 or not a number is 422 naming it; a `cursor` that is no
+/// position of the list names no page: 404 naming it.
 async fn refuses_bad_paging(app: &TestApp, token: Option<&str>, path: &str) {
     let join = if path.contains('?') { '&' } else { '?' };
     let long = "9".repeat(300);
@@ -97,9 +97,14 @@ async fn refuses_bad_paging(app: &TestApp, token: Option<&str>, path: &str) {
         let answer = app
             .request("GET", &path, None, token.or(app.token.as_deref()))
             .await;
+        let expected = if field == "cursor" {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
         assert_eq!(
             answer.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            expected,
             "{path}: {}",
             answer.body
         );
@@ -118,7 +123,7 @@ async fn refuses_a_cursor_of_another_list(app: &TestApp, path: &str, cursor: &st
     let answer = app.get(&format!("{path}{join}cursor={cursor}")).await;
     assert_eq!(
         answer.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::NOT_FOUND,
         "{path}: {}",
         answer.body
     );
