@@ -29,12 +29,9 @@ impl PageQuery {
     /// The page asked for, each bad parameter a field error in `v` (`limit` outside 1 to
     /// 500, or a `cursor` that is no position of this list).
     pub fn read<K: Cursor>(self, v: &mut Validator) -> PageAt<K> {
-        let limit = match self
-            .limit
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
+        // A number as written: blank, blanks around it or a sign are refused, as the
+        // document's `integer` says.
+        let limit = match self.limit.as_deref() {
             None => DEFAULT_LIMIT,
             Some(raw) => match raw.parse::<u64>() {
                 Ok(n) if (1..=u64::from(MAX_LIMIT)).contains(&n) => n as u32,
