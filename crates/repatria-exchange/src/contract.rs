@@ -95,13 +95,13 @@ pub struct Terms {
     #[serde(default)]
     pub balance: Balance,
     /// Worth of each rank when balancing by value; positive integers.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole::map")]
     pub values: BTreeMap<String, u64>,
     /// Largest allowed |gives − receives| for every side; default 0.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole::number")]
     pub tolerance: u64,
     /// Cap on the number of moved prisoners that count toward balance; default none.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole::optional")]
     pub max_total: Option<u64>,
     /// Reference date for days in captivity, `YYYY-MM-DD`. Required by [`crate::plan`];
     /// [`crate::plan_with`] takes a date to use when it is absent.

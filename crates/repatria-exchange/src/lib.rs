@@ -48,6 +48,7 @@ mod network;
 mod planner;
 pub mod record;
 mod validate;
+pub mod whole;
 
 pub use check::check_plan;
 pub use chrono::NaiveDate;

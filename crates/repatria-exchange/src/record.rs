@@ -174,6 +174,14 @@ pub enum ExchangeError {
     /// Entries are still pending.
     #[error("{0} entries are still pending: decide each before completing")]
     Pending(u64),
+    /// Parties named that are not registered; each is named by its field.
+    #[error("{}", FieldError::join(.0))]
+    Unknown(Vec<FieldError>),
+    /// The request is well formed, but the records it names do not allow it (a person
+    /// handed over whom the bureau's side receives, a proposal without transfers); every
+    /// such field is named.
+    #[error("{}", FieldError::join(.0))]
+    Conflict(Vec<FieldError>),
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> ExchangeError {
@@ -185,15 +193,12 @@ const TITLE_MAX: usize = 200;
 const NOTE_MAX: usize = 2000;
 const SHORT_MAX: usize = 200;
 
+/// Free text as the core's validators read it (trimmed; the bound counts the text as
+/// given; no control characters but the line break), named `field`.
 fn text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    let value = value.trim();
-    if value.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Ok(value.to_string())
+    repatria_core::captive::text(Some(value), max)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| e.within(field))
 }
 
 fn optional_text(
@@ -201,10 +206,7 @@ fn optional_text(
     value: Option<&str>,
     max: usize,
 ) -> Result<Option<String>, FieldError> {
-    match value {
-        None => Ok(None),
-        Some(v) => text(field, v, max).map(|t| Some(t).filter(|t| !t.is_empty())),
-    }
+    repatria_core::captive::text(value, max).map_err(|e| e.within(field))
 }
 
 /// The agreement: which proposal, when and by whom.
@@ -265,6 +267,20 @@ impl Exchange {
         by: &str,
         now: Timestamp,
     ) -> Result<Exchange, ExchangeError> {
+        Exchange::open_among(id, new, by, now, |_| true)
+    }
+
+    /// [`Exchange::open`] among the parties `registered` says exist. The checks come in
+    /// order: the form of each field (`Invalid`), then the parties named that do not exist
+    /// (`Unknown`), then how the parties relate (`Invalid`: a party named on two sides, a
+    /// mediator on a side). A party named twice on one side is one party.
+    pub fn open_among(
+        id: ExchangeId,
+        new: NewExchange,
+        by: &str,
+        now: Timestamp,
+        registered: impl Fn(&PartyCode) -> bool,
+    ) -> Result<Exchange, ExchangeError> {
         let mut errors = Vec::new();
         let title = match text("title", &new.title, TITLE_MAX) {
             Ok(t) if t.is_empty() => {
@@ -283,41 +299,31 @@ impl Exchange {
                 "an exchange needs at least two sides",
             ));
         }
-        let mut seen = HashSet::new();
-        let mut sides = Vec::new();
+        let mut parse = |field: String, code: &str| match PartyCode::parse(code) {
+            Ok(code) => Some((field, code)),
+            Err(e) => {
+                errors.push(e.within(&field));
+                None
+            }
+        };
+        let mut sides: Vec<Vec<(String, PartyCode)>> = Vec::new();
+        for (i, side) in new.sides.iter().enumerate() {
+            let parties: Vec<(String, PartyCode)> = side
+                .iter()
+                .enumerate()
+                .filter_map(|(j, code)| parse(format!("sides[{i}][{j}]"), code))
+                .collect();
+            sides.push(parties);
+        }
+        let mediators: Vec<(String, PartyCode)> = new
+            .mediators
+            .iter()
+            .enumerate()
+            .filter_map(|(i, code)| parse(format!("mediators[{i}]"), code))
+            .collect();
         for (i, side) in new.sides.iter().enumerate() {
             if side.is_empty() {
                 errors.push(FieldError::new(format!("sides[{i}]"), "must name a party"));
-            }
-            let mut parties = Vec::new();
-            for (j, code) in side.iter().enumerate() {
-                match PartyCode::parse(code) {
-                    Ok(code) => {
-                        if !seen.insert(code.clone()) {
-                            errors.push(FieldError::new(
-                                format!("sides[{i}][{j}]"),
-                                format!("{code} is named twice; a party is on one side only"),
-                            ));
-                        }
-                        parties.push(code);
-                    }
-                    Err(e) => errors.push(e.within(&format!("sides[{i}][{j}]"))),
-                }
-            }
-            sides.push(parties);
-        }
-        let mut mediators = Vec::new();
-        for (i, code) in new.mediators.iter().enumerate() {
-            match PartyCode::parse(code) {
-                Ok(code) if seen.contains(&code) => errors.push(FieldError::new(
-                    format!("mediators[{i}]"),
-                    format!("{code} is on a side; a mediator takes no side"),
-                )),
-                Ok(code) => {
-                    seen.insert(code.clone());
-                    mediators.push(code);
-                }
-                Err(e) => errors.push(e.within(&format!("mediators[{i}]"))),
             }
         }
         for (rank, value) in &new.terms.values {
@@ -333,6 +339,56 @@ impl Exchange {
                 errors.push(FieldError::new("terms.as_of", "must be a date, YYYY-MM-DD"));
             }
         }
+        if !errors.is_empty() {
+            return Err(ExchangeError::Invalid(errors));
+        }
+        let unknown: Vec<FieldError> = sides
+            .iter()
+            .flatten()
+            .chain(&mediators)
+            .filter(|(_, code)| !registered(code))
+            .map(|(field, code)| FieldError::new(field, format!("no party {code} is registered")))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(ExchangeError::Unknown(unknown));
+        }
+        let mut side_of: HashMap<PartyCode, usize> = HashMap::new();
+        let sides: Vec<Vec<PartyCode>> = sides
+            .into_iter()
+            .enumerate()
+            .map(|(i, side)| {
+                let mut parties = Vec::new();
+                for (field, code) in side {
+                    match side_of.get(&code) {
+                        Some(&s) if s == i => {}
+                        Some(_) => errors.push(FieldError::new(
+                            field,
+                            format!("{code} is on another side; a party is on one side only"),
+                        )),
+                        None => {
+                            side_of.insert(code.clone(), i);
+                            parties.push(code);
+                        }
+                    }
+                }
+                parties
+            })
+            .collect();
+        let mut named = HashSet::new();
+        let mediators: Vec<PartyCode> = mediators
+            .into_iter()
+            .filter_map(|(field, code)| {
+                if side_of.contains_key(&code) {
+                    errors.push(FieldError::new(
+                        field,
+                        format!("{code} is on a side; a mediator takes no side"),
+                    ));
+                    None
+                } else {
+                    named.insert(code.clone()).then_some(code)
+                }
+            })
+            .collect();
         if !errors.is_empty() {
             return Err(ExchangeError::Invalid(errors));
         }
@@ -414,7 +470,13 @@ impl Exchange {
             });
         }
         if proposal.transfers.is_empty() {
-            return Err(invalid("proposal", "an empty proposal cannot be agreed"));
+            return Err(ExchangeError::Conflict(vec![FieldError::new(
+                "proposal",
+                format!(
+                    "proposal {} moves nobody and cannot be agreed",
+                    proposal.number
+                ),
+            )]));
         }
         self.state = ExchangeState::Agreed;
         self.agreement = Some(Agreement {
@@ -914,6 +976,19 @@ pub struct Decider<'a> {
 /// How far ahead of the server's clock a decision may be dated (field devices drift).
 const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(10);
 
+/// A wish confirmed by an account that is not the ICRC delegate's, without the name of
+/// the delegate who witnessed it: only the delegate confirms a wish (GC III Art. 109).
+/// `witness` says whether a name was given. What the account's role may not do, so the
+/// API answers it before it looks the entry up.
+pub fn unwitnessed(checks: &Checks, delegate: bool, witness: bool) -> Option<FieldError> {
+    (checks.wish_confirmed && !delegate && !witness).then(|| {
+        FieldError::new(
+            "checks.wish_confirmed_by",
+            "only the ICRC delegate confirms his wish: give the delegate's name, or let the delegate record it (GC III Art. 109)",
+        )
+    })
+}
+
 /// Decides one person at the crossing, under the rules of docs/exchange-records.md:
 ///
 /// - only an entry still pending, of an exchange agreed or in progress;
@@ -923,7 +998,9 @@ const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(10);
 ///   with the delegate's name, and never for a captive the registry says refuses;
 /// - `withdrawn` needs the reason in `note`.
 ///
-/// Returns the recorded decision; the caller stores it with the entry's new status.
+/// What the request itself lacks is `Invalid`; a well-formed request that the entry's
+/// direction or the registry forbids is `Conflict`. Returns the recorded decision; the
+/// caller stores it with the entry's new status.
 pub fn decide(
     exchange: &Exchange,
     entry: &ManifestEntry,
@@ -973,26 +1050,6 @@ pub fn decide(
     let checks = &request.checks;
     match request.outcome {
         Outcome::HandedOver | Outcome::Received => {
-            let ours_gives = exchange.is_ours(&entry.from);
-            let ours_gets = exchange.is_ours(&entry.to);
-            if request.outcome == Outcome::HandedOver && !ours_gives {
-                errors.push(FieldError::new(
-                    "outcome",
-                    format!(
-                        "{} → {} is not ours to hand over: record it as received",
-                        entry.from, entry.to
-                    ),
-                ));
-            }
-            if request.outcome == Outcome::Received && !ours_gets {
-                errors.push(FieldError::new(
-                    "outcome",
-                    format!(
-                        "{} → {} is not ours to receive: record it as handed_over",
-                        entry.from, entry.to
-                    ),
-                ));
-            }
             if !checks.identity_verified {
                 errors.push(FieldError::new(
                     "checks.identity_verified",
@@ -1009,28 +1066,44 @@ pub fn decide(
             }
         }
     }
-    if checks.wish_confirmed && !decider.delegate && witness.is_none() {
+    if request.outcome == Outcome::HandedOver && !checks.wish_confirmed {
         errors.push(FieldError::new(
-            "checks.wish_confirmed_by",
-            "only the ICRC delegate confirms his wish: give the delegate's name, or let the delegate record it (GC III Art. 109)",
+            "checks.wish_confirmed",
+            "nobody is handed over whose wish to go was not confirmed at the crossing (GC III Art. 109)",
         ));
     }
-    if request.outcome == Outcome::HandedOver {
-        if !checks.wish_confirmed {
-            errors.push(FieldError::new(
-                "checks.wish_confirmed",
-                "nobody is handed over whose wish to go was not confirmed at the crossing (GC III Art. 109)",
-            ));
-        }
-        if refuses_in_registry {
-            errors.push(FieldError::new(
-                "checks.wish_confirmed",
-                "the registry records that he refuses repatriation: record his new wish first (GC III Art. 109)",
-            ));
-        }
-    }
+    errors.extend(unwitnessed(checks, decider.delegate, witness.is_some()));
     if !errors.is_empty() {
         return Err(ExchangeError::Invalid(errors));
+    }
+    // The request is well formed; what the records say about this person comes next.
+    let mut conflicts = Vec::new();
+    if request.outcome == Outcome::HandedOver && !exchange.is_ours(&entry.from) {
+        conflicts.push(FieldError::new(
+            "outcome",
+            format!(
+                "{} → {} is not ours to hand over: record it as received",
+                entry.from, entry.to
+            ),
+        ));
+    }
+    if request.outcome == Outcome::Received && !exchange.is_ours(&entry.to) {
+        conflicts.push(FieldError::new(
+            "outcome",
+            format!(
+                "{} → {} is not ours to receive: record it as handed_over",
+                entry.from, entry.to
+            ),
+        ));
+    }
+    if request.outcome == Outcome::HandedOver && refuses_in_registry {
+        conflicts.push(FieldError::new(
+            "checks.wish_confirmed",
+            "the registry records that he refuses repatriation: record his new wish first (GC III Art. 109)",
+        ));
+    }
+    if !conflicts.is_empty() {
+        return Err(ExchangeError::Conflict(conflicts));
     }
     let wish_confirmed_by = if checks.wish_confirmed {
         witness.or_else(|| Some(decider.user.to_string()))

@@ -39,18 +39,20 @@ impl Document for Exchange {
     }
 }
 
-/// An exchange error as the store reports it: a state or a decision that does not
-/// allow the change is a conflict (409); bad input and broken rules are the domain's.
+/// An exchange error as the store reports it: a state, a decision, a proposal or a
+/// person that does not allow the change is a conflict (409); bad input is the
+/// domain's.
 impl From<ExchangeError> for StoreError {
     fn from(e: ExchangeError) -> StoreError {
         match e {
             ExchangeError::Invalid(fields) => {
                 StoreError::Domain(repatria_core::DomainError::Invalid(fields))
             }
-            ExchangeError::Violations { .. } => {
-                StoreError::Domain(repatria_core::DomainError::rule("proposal", e.to_string()))
-            }
-            ExchangeError::State { .. }
+            // Parties are checked against the registry where an exchange is opened.
+            ExchangeError::Unknown(_) => StoreError::NotFound,
+            ExchangeError::Violations { .. }
+            | ExchangeError::Conflict(_)
+            | ExchangeError::State { .. }
             | ExchangeError::Decided { .. }
             | ExchangeError::Pending(_) => StoreError::Conflict(e.to_string()),
         }

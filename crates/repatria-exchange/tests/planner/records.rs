@@ -118,12 +118,41 @@ fn opening_names_every_bad_field() {
     let ExchangeError::Invalid(fields) = err else {
         panic!("{err:?}")
     };
+    // The form of each field first: how the parties relate waits for parties that are
+    // well formed.
     let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
-    assert_eq!(
-        names,
-        ["title", "sides[0][1]", "sides[1][0]", "mediators[0]"],
-        "{fields:?}"
-    );
+    assert_eq!(names, ["title", "sides[0][1]"], "{fields:?}");
+    let related = |sides: Vec<Vec<String>>, mediators: Vec<String>| {
+        Exchange::open(
+            ExchangeId(uuid::Uuid::from_u128(2)),
+            NewExchange {
+                title: "Exchange".into(),
+                sides,
+                mediators,
+                terms: Terms::default(),
+            },
+            "negotiator",
+            now(),
+        )
+    };
+    let err = related(
+        vec![vec!["UA".into(), " UA ".into()], vec!["UA".into()]],
+        vec!["UA".into()],
+    )
+    .unwrap_err();
+    let ExchangeError::Invalid(fields) = err else {
+        panic!("{err:?}")
+    };
+    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(names, ["sides[1][0]", "mediators[0]"], "{fields:?}");
+    // A party named twice on one side is one party; so is a mediator named twice.
+    let x = related(
+        vec![vec!["UA".into(), "UA".into()], vec!["RU".into()]],
+        vec!["ICRC".into(), "ICRC".into()],
+    )
+    .unwrap();
+    assert_eq!(x.sides[0].len(), 1);
+    assert_eq!(x.mediators.len(), 1);
     let one_side = Exchange::open(
         ExchangeId(uuid::Uuid::from_u128(2)),
         NewExchange {
@@ -136,6 +165,67 @@ fn opening_names_every_bad_field() {
         now(),
     );
     assert!(matches!(one_side, Err(ExchangeError::Invalid(f)) if f[0].field == "sides"));
+}
+
+#[test]
+fn parties_not_registered_are_named_after_the_form_and_before_the_relations() {
+    let open = |title: &str, sides: Vec<Vec<String>>| {
+        Exchange::open_among(
+            ExchangeId(uuid::Uuid::from_u128(3)),
+            NewExchange {
+                title: title.into(),
+                sides,
+                mediators: vec!["ICRC".into()],
+                terms: Terms::default(),
+            },
+            "negotiator",
+            now(),
+            |p| ["UA", "RU", "ICRC"].contains(&p.as_str()),
+        )
+    };
+    // Unknown parties, one of them on two sides: the unknown ones are what is wrong.
+    let err = open("t", vec![vec!["UA".into(), "XX".into()], vec!["XX".into()]]).unwrap_err();
+    let ExchangeError::Unknown(fields) = err else {
+        panic!("{err:?}")
+    };
+    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(names, ["sides[0][1]", "sides[1][0]"]);
+    assert!(fields[0].reason.contains("no party XX is registered"));
+    // A bad form comes first.
+    assert!(matches!(
+        open(" ", vec![vec!["XX".into()], vec!["RU".into()]]),
+        Err(ExchangeError::Invalid(f)) if f[0].field == "title"
+    ));
+    // Registered parties on two sides.
+    assert!(matches!(
+        open("t", vec![vec!["UA".into()], vec!["UA".into(), "RU".into()]]),
+        Err(ExchangeError::Invalid(f)) if f[0].field == "sides[1][0]"
+    ));
+    assert!(open("t", vec![vec!["UA".into()], vec!["RU".into()]]).is_ok());
+}
+
+#[test]
+fn texts_are_read_as_the_core_reads_them() {
+    let open = |title: &str| {
+        Exchange::open(
+            ExchangeId(uuid::Uuid::from_u128(4)),
+            NewExchange {
+                title: title.into(),
+                sides: vec![vec!["UA".into()], vec!["RU".into()]],
+                mediators: vec![],
+                terms: Terms::default(),
+            },
+            "negotiator",
+            now(),
+        )
+    };
+    assert_eq!(open("  January  ").unwrap().title, "January");
+    // A control character is refused; the bound counts the text as given.
+    assert!(
+        matches!(open("Jan\u{7}uary"), Err(ExchangeError::Invalid(f)) if f[0].field == "title")
+    );
+    assert!(open(&format!(" {}", "x".repeat(199))).is_ok());
+    assert!(open(&format!("  {}", "x".repeat(199))).is_err());
 }
 
 #[test]
@@ -403,9 +493,15 @@ const OFFICER: Decider<'static> = Decider {
     delegate: false,
 };
 
+/// The fields a refusal names: of the request (`Invalid`) or of what the records say
+/// (`Conflict`, marked so).
 fn fields(err: ExchangeError) -> Vec<String> {
     match err {
         ExchangeError::Invalid(f) => f.into_iter().map(|f| f.field).collect(),
+        ExchangeError::Conflict(f) => f
+            .into_iter()
+            .map(|f| format!("conflict: {}", f.field))
+            .collect(),
         other => panic!("{other:?}"),
     }
 }
@@ -438,7 +534,7 @@ fn nobody_is_handed_over_whose_wish_was_not_confirmed_art_109() {
     // The registry says he refuses: confirmed or not, he does not cross.
     assert_eq!(
         fields(decide(&x, ours, r, true, DELEGATE, now()).unwrap_err()),
-        ["checks.wish_confirmed"]
+        ["conflict: checks.wish_confirmed"]
     );
 }
 
@@ -454,7 +550,7 @@ fn a_handover_needs_identity_the_right_direction_and_a_withdrawal_its_reason() {
     );
     assert_eq!(
         fields(decide(&x, give, request(Outcome::Received), false, DELEGATE, now()).unwrap_err()),
-        ["outcome"]
+        ["conflict: outcome"]
     );
     assert_eq!(
         fields(
@@ -468,7 +564,14 @@ fn a_handover_needs_identity_the_right_direction_and_a_withdrawal_its_reason() {
             )
             .unwrap_err()
         ),
-        ["outcome"]
+        ["conflict: outcome"]
+    );
+    // What the request lacks comes before what the records say.
+    let mut unverified = request(Outcome::HandedOver);
+    unverified.checks.identity_verified = false;
+    assert_eq!(
+        fields(decide(&x, get, unverified, false, DELEGATE, now()).unwrap_err()),
+        ["checks.identity_verified"]
     );
     assert_eq!(
         fields(
