@@ -269,21 +269,21 @@ fn request_of(
     ))
 }
 
+/// The format of an import's file: given, else from the file name's extension, else
+/// from its content ([`Format::of_content`]).
+pub fn format_of(input: &ImportInput) -> Format {
+    input
+        .format
+        .or_else(|| Format::from_file_name(&input.file_name))
+        .unwrap_or_else(|| Format::of_content(&input.bytes))
+}
+
 /// Reads the file of an import into entries, within [`repatria_lists::Limits::default`]:
-/// its format (given, or from the file name's extension), then every row. A file that
-/// cannot be used at all, or that exceeds a limit, is [`ImportError::File`]; bad rows are
-/// [`ImportError::Rows`]. CPU work: callers on the runtime run it off the request
-/// threads.
+/// its format ([`format_of`]), then every row. A file that cannot be used at all, or
+/// that exceeds a limit, is [`ImportError::File`]; bad rows are [`ImportError::Rows`].
+/// CPU work: callers on the runtime run it off the request threads.
 pub fn read(input: &ImportInput) -> Result<(Format, Vec<Entry>), ImportError> {
-    let format = match input.format {
-        Some(f) => f,
-        None => Format::from_file_name(&input.file_name).ok_or_else(|| {
-            ImportError::File(format!(
-                "cannot tell the format of {:?} from its extension; give it (csv, xlsx or pfif)",
-                input.file_name
-            ))
-        })?,
-    };
+    let format = format_of(input);
     let entries =
         repatria_lists::read_list(format, &input.bytes, &input.overrides).map_err(|e| match e {
             ReadError::List(e) => ImportError::File(e.to_string()),

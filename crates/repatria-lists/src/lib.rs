@@ -80,6 +80,21 @@ impl Format {
             extension => Format::parse(extension).ok(),
         }
     }
+
+    /// From the file's first bytes, when neither its name nor the sender says the
+    /// format: a ZIP archive is a workbook (XLSX), a document whose first character
+    /// (after a byte order mark and blanks) is `<` is XML (PFIF), anything else is read
+    /// as CSV. The reader then refuses what is not a file of that format.
+    pub fn of_content(bytes: &[u8]) -> Format {
+        if bytes.starts_with(b"PK\x03\x04") {
+            return Format::Xlsx;
+        }
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        match text.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'<') => Format::Pfif,
+            _ => Format::Csv,
+        }
+    }
 }
 
 /// Why a list, or the user's mapping of its columns, cannot be used at all. Problems

@@ -72,6 +72,25 @@ fn the_format_comes_from_the_extension_or_its_name() {
 }
 
 #[test]
+fn without_a_name_the_content_tells_the_format() {
+    assert_eq!(Format::of_content(b"PK\x03\x04\x14\x00"), Format::Xlsx);
+    assert_eq!(
+        Format::of_content(b"\xEF\xBB\xBF\n  <?xml version=\"1.0\"?><pfif:pfif/>"),
+        Format::Pfif
+    );
+    assert_eq!(Format::of_content(b"<pfif:pfif/>"), Format::Pfif);
+    assert_eq!(
+        Format::of_content("surname,name\nШевченко,Тарас\n".as_bytes()),
+        Format::Csv
+    );
+    assert_eq!(Format::of_content(b""), Format::Csv);
+    // A workbook named nothing reads as the workbook it is.
+    let sheet = repatria_lists::testing::sheet(None, &[&[("A1", "surname"), ("B1", "name")]]);
+    let book = repatria_lists::testing::workbook(&sheet, None);
+    assert_eq!(Format::of_content(&book), Format::Xlsx);
+}
+
+#[test]
 fn every_field_parses_back_from_its_name() {
     for &field in Field::ALL {
         assert_eq!(Field::parse(field.as_str()), Ok(field));

@@ -80,8 +80,10 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         None => None,
     };
     // Show the mapping a table will be read with, so that a wrong guess is seen.
-    let table_format = format.or_else(|| repatria_lists::Format::from_file_name(&file_name));
-    if let Some(f @ (repatria_lists::Format::Csv | repatria_lists::Format::Xlsx)) = table_format {
+    let table_format = format
+        .or_else(|| repatria_lists::Format::from_file_name(&file_name))
+        .unwrap_or_else(|| repatria_lists::Format::of_content(&bytes));
+    if let f @ (repatria_lists::Format::Csv | repatria_lists::Format::Xlsx) = table_format {
         if let Ok(table) = repatria_lists::read_table(f, &bytes) {
             if let Ok(mapping) = repatria_lists::propose_mapping(&table.headers)
                 .with_overrides(&table.headers, &args.overrides)
