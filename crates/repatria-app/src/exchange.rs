@@ -26,6 +26,13 @@ pub enum PlanHeldError {
     /// The sides or terms are not a valid scenario; the field is named.
     #[error("{}: {}", .0.field, .0.message)]
     Scenario(ScenarioError),
+    /// A party named on a side is not registered.
+    #[error("{0}")]
+    NotFound(String),
+    /// The terms and the registry disagree: captives held were captured after
+    /// `terms.as_of`.
+    #[error("{0}")]
+    Conflict(String),
     /// The planner's task ended without an answer.
     #[error("planner task failed: {0}")]
     Task(String),
@@ -79,6 +86,52 @@ pub fn held_scenario(
     }
 }
 
+/// The parties named on the sides that are not registered, each named by its field
+/// (`sides[1][0]: no party XX is registered`); `None` when all are.
+pub fn unregistered(parties: &[repatria_core::Party], sides: &[Vec<String>]) -> Option<String> {
+    let unknown: Vec<repatria_core::FieldError> = sides
+        .iter()
+        .enumerate()
+        .flat_map(|(i, side)| side.iter().enumerate().map(move |(j, p)| (i, j, p)))
+        .filter(|(_, _, p)| {
+            !parties
+                .iter()
+                .any(|party| party.code.as_str() == p.as_str())
+        })
+        .map(|(i, j, p)| {
+            repatria_core::FieldError::new(
+                format!("sides[{i}][{j}]"),
+                format!("no party {p} is registered"),
+            )
+        })
+        .collect();
+    (!unknown.is_empty()).then(|| repatria_core::FieldError::join(&unknown))
+}
+
+/// How many prisoners of a scenario were captured after its reference date
+/// (`terms.as_of`, else `today`), said as the conflict it is between the terms and the
+/// registry; `None` when none was. The planner would refuse the first of them by its
+/// index, which names nothing for whoever sent the terms.
+pub fn captured_after(
+    scenario: &repatria_exchange::Scenario,
+    today: chrono::NaiveDate,
+) -> Option<String> {
+    let as_of = match &scenario.terms.as_of {
+        Some(text) => repatria_exchange::parse_date(text).ok()?,
+        None => today,
+    };
+    let after = scenario
+        .prisoners
+        .iter()
+        .filter(|p| repatria_exchange::parse_date(&p.captured_on).is_ok_and(|d| d > as_of))
+        .count();
+    (after > 0).then(|| {
+        format!(
+            "terms.as_of: {after} of the captives held were captured after {as_of}; plan as of a later date"
+        )
+    })
+}
+
 /// Runs the planner on a blocking thread, off the async threads, with `clock` as its
 /// time budget's clock; `guard` is kept until it ends. `Err` when the task itself
 /// failed.
@@ -113,6 +166,9 @@ pub async fn plan_held<G: Send + 'static>(
     guard: G,
 ) -> Result<repatria_exchange::Plan<'static>, PlanHeldError> {
     let parties = store.list_parties().await?;
+    if let Some(unknown) = unregistered(&parties, &request.sides) {
+        return Err(PlanHeldError::NotFound(unknown));
+    }
     let captives = store.all_captives().await?;
     let demanded = store.demanded_captives(None).await?;
     let facts: Vec<CaptiveFacts> = captives
@@ -130,6 +186,9 @@ pub async fn plan_held<G: Send + 'static>(
             now,
         )
         .await?;
+    if let Some(conflict) = captured_after(&scenario, now.date_naive()) {
+        return Err(PlanHeldError::Conflict(conflict));
+    }
     plan_off_thread(scenario, now.date_naive(), clock, guard)
         .await
         .map_err(PlanHeldError::Task)?
@@ -333,5 +392,48 @@ mod tests {
             .filter(|t| t.counts_toward_balance)
             .count();
         assert_eq!(counted, 2, "{plan:?}");
+    }
+
+    #[test]
+    fn sides_name_registered_parties_and_captures_come_before_the_reference_date() {
+        let parties = vec![
+            Party::new("UA", "Ukraine").unwrap(),
+            Party::new("RU", "Russia").unwrap(),
+        ];
+        let sides = |s: &[&[&str]]| -> Vec<Vec<String>> {
+            s.iter()
+                .map(|side| side.iter().map(|p| p.to_string()).collect())
+                .collect()
+        };
+        assert_eq!(unregistered(&parties, &sides(&[&["UA"], &["RU"]])), None);
+        assert_eq!(
+            unregistered(&parties, &sides(&[&["UA", "XX"], &["RU", "YY"]])).as_deref(),
+            Some("sides[0][1]: no party XX is registered; sides[1][1]: no party YY is registered")
+        );
+
+        // Captured on 9 January 2025.
+        let held = captive("UA", "RU", None);
+        let facts = [facts_of(&held, false)];
+        let as_of = |date: Option<&str>| {
+            let mut request = request();
+            request.sides = sides(&[&["UA"], &["RU"]]);
+            request.terms.as_of = date.map(String::from);
+            held_scenario(&parties, &facts, request)
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 8).unwrap();
+        assert_eq!(captured_after(&as_of(Some("2025-01-09")), today), None);
+        let early = captured_after(&as_of(Some("2025-01-08")), today).unwrap();
+        assert!(
+            early.starts_with("terms.as_of: 1 of the captives held"),
+            "{early}"
+        );
+        // Without a date, today's.
+        assert!(captured_after(&as_of(None), today).is_some());
+        assert_eq!(
+            captured_after(&as_of(None), today.succ_opt().unwrap()),
+            None
+        );
+        // A date the planner cannot read is the planner's to refuse, naming the field.
+        assert_eq!(captured_after(&as_of(Some("2025-13-01")), today), None);
     }
 }

@@ -32,6 +32,14 @@ pub enum ExchangeAppError {
     /// The planner refused the exchange's sides or terms.
     #[error("{field}: {message}")]
     Plan { field: String, message: String },
+    /// Something the request names does not exist: a party not registered, a proposal
+    /// the exchange does not have, a party that takes no part in it.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request is well formed, but the exchange's record does not allow it: a party
+    /// on no side of the exchange, a date the registry's captures come after.
+    #[error("{0}")]
+    Conflict(String),
     #[error("planner task failed: {0}")]
     Task(String),
 }
@@ -53,42 +61,33 @@ pub struct ExchangeSummary {
     pub restore: Option<Restore>,
 }
 
-/// Opens an exchange (negotiating), audited. Every party it names must exist.
+/// Opens an exchange (negotiating), audited. Every party it names must exist
+/// (`NotFound` naming each one that does not).
 pub async fn create(
     store: &SqlStore,
     actor: &Actor,
     new: NewExchange,
     now: Timestamp,
 ) -> Result<ExchangeSummary> {
-    let exchange = Exchange::open(ExchangeId(uuid::Uuid::now_v7()), new, &actor.user, now)?;
     let known: HashSet<PartyCode> = store
         .list_parties()
         .await?
         .into_iter()
         .map(|p| p.code)
         .collect();
-    let mut unknown = Vec::new();
-    for (i, side) in exchange.sides.iter().enumerate() {
-        for (j, p) in side.iter().enumerate() {
-            if !known.contains(p) {
-                unknown.push(repatria_core::FieldError::new(
-                    format!("sides[{i}][{j}]"),
-                    format!("no party {p} is registered"),
-                ));
-            }
+    let exchange = Exchange::open_among(
+        ExchangeId(uuid::Uuid::now_v7()),
+        new,
+        &actor.user,
+        now,
+        |p| known.contains(p),
+    )
+    .map_err(|e| match e {
+        ExchangeError::Unknown(fields) => {
+            ExchangeAppError::NotFound(repatria_core::FieldError::join(&fields))
         }
-    }
-    for (i, p) in exchange.mediators.iter().enumerate() {
-        if !known.contains(p) {
-            unknown.push(repatria_core::FieldError::new(
-                format!("mediators[{i}]"),
-                format!("no party {p} is registered"),
-            ));
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(ExchangeError::Invalid(unknown).into());
-    }
+        e => e.into(),
+    })?;
     store.create_exchange(actor, &exchange, now).await?;
     summary(store, exchange).await
 }
@@ -254,13 +253,13 @@ pub async fn demand_file_input(
     Ok(input)
 }
 
+/// A party that sends a list or a proposal must be on a side of the exchange: else a
+/// conflict with the exchange's record, the field named.
 fn check_party(exchange: &Exchange, party: &PartyCode, field: &str) -> Result<()> {
     if exchange.side_of(party).is_none() {
-        return Err(ExchangeError::Invalid(vec![repatria_core::FieldError::new(
-            field,
-            format!("{party} is on no side of this exchange"),
-        )])
-        .into());
+        return Err(ExchangeAppError::Conflict(format!(
+            "{field}: {party} is on no side of this exchange"
+        )));
     }
     Ok(())
 }
@@ -412,6 +411,9 @@ async fn plan_for(
             terms: exchange.terms.clone(),
         },
     );
+    if let Some(conflict) = crate::exchange::captured_after(&scenario, now.date_naive()) {
+        return Err(ExchangeAppError::Conflict(conflict));
+    }
     plan_off_thread(
         scenario,
         now.date_naive(),
@@ -524,23 +526,26 @@ pub async fn proposal(
     against: Option<u32>,
 ) -> Result<(Proposal, Option<Difference>)> {
     store.get_exchange(id).await?;
-    let p = store.proposal(id, number).await?;
+    let p = numbered(store, id, number, "").await?;
     let diff = match against {
         Some(m) => {
-            let earlier = store.proposal(id, m).await.map_err(|e| match e {
-                StoreError::NotFound => ExchangeAppError::from(ExchangeError::Invalid(vec![
-                    repatria_core::FieldError::new(
-                        "against",
-                        format!("this exchange has no proposal {m}"),
-                    ),
-                ])),
-                e => e.into(),
-            })?;
+            let earlier = numbered(store, id, m, "against: ").await?;
             Some(record::difference(&earlier, &p))
         }
         None => None,
     };
     Ok((p, diff))
+}
+
+/// Proposal `number` of an exchange known to exist; `NotFound` saying so (after
+/// `prefix`, the field) when it has none of that number.
+async fn numbered(store: &SqlStore, id: ExchangeId, number: u32, prefix: &str) -> Result<Proposal> {
+    store.proposal(id, number).await.map_err(|e| match e {
+        StoreError::NotFound => {
+            ExchangeAppError::NotFound(format!("{prefix}this exchange has no proposal {number}"))
+        }
+        e => e.into(),
+    })
 }
 
 /// Agrees a proposal: the manifest is frozen from it.
@@ -551,6 +556,9 @@ pub async fn agree(
     number: u32,
     now: Timestamp,
 ) -> Result<ExchangeSummary> {
+    store.get_exchange(id).await?;
+    // Proposals are never removed: one found here is there when the agreement is written.
+    numbered(store, id, number, "proposal: ").await?;
     let exchange = store.agree_exchange(actor, id, number, now).await?;
     summary(store, exchange).await
 }
@@ -587,11 +595,9 @@ pub async fn manifest(
     exchange.require_manifest("a manifest (there is none before an agreement)")?;
     if let Some(p) = party {
         if !exchange.takes_part(p) {
-            return Err(ExchangeError::Invalid(vec![repatria_core::FieldError::new(
-                "party",
-                format!("{p} takes no part in this exchange"),
-            )])
-            .into());
+            return Err(ExchangeAppError::NotFound(format!(
+                "party: {p} takes no part in this exchange"
+            )));
         }
     }
     let entries = store.manifest(id, party).await?;

@@ -163,6 +163,9 @@ texts! {
     LanguageCode = LANGUAGE, None, "An ISO 639-1 or 639-3 language code, such as uk.";
     CountryCode = NATIONALITY, None, "An ISO 3166-1 alpha-2 country code, such as UA; blank is absent.";
     PartialDate = PARTIAL_DATE, None, "A date, as much of it as is known: YYYY, YYYY-MM or YYYY-MM-DD, years 1900 to 2100; blank is absent.";
+    Text100 = TEXT, Some(100), "Free text, at most 100 characters; blank is absent.";
+    Text400 = TEXT, Some(400), "Free text, at most 400 characters; blank is absent.";
+    Required400 = REQUIRED, Some(400), "Text, not blank, at most 400 characters.";
 }
 
 /// Every pattern the document may use (the document's test checks it).
@@ -326,6 +329,9 @@ closed_words! {
     TracingStatus => repatria_core::TracingStatus: "Where a tracing request stands.",
     LinkState => repatria_core::LinkState: "Where a proposed match stands.",
     LinkDecision => repatria_core::matching::Decision: "A reviewer's decision on a match.",
+    ImportKind => repatria_core::ImportKind:
+        "What an imported list holds: a party's list, tracing requests, or a side's demands.",
+    ListFormat => repatria_lists::Format: "A list's file format.",
 }
 
 #[cfg(test)]

@@ -156,24 +156,149 @@ async fn stored_job(
     Ok(view)
 }
 
+/// A file sent as the request's body: its bytes, whatever they are (what they must hold
+/// is the route's to say).
+pub struct File;
+
+impl utoipa::PartialSchema for File {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("The file's bytes."))
+            .into()
+    }
+}
+
+impl ToSchema for File {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("File")
+    }
+}
+
+/// A query parameter's value, or empty: an empty value is the parameter left out.
+fn or_empty(
+    schema: utoipa::openapi::RefOr<utoipa::openapi::Schema>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, SchemaType, Type};
+    AnyOfBuilder::new()
+        .item(schema)
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .max_length(Some(0)),
+        )
+        .into()
+}
+
+/// Declares schema types for query parameters whose value may also be empty (the
+/// parameter left out): `Name = the schema of a value`.
+macro_rules! or_empty {
+    ($($(#[$doc:meta])* $name:ident = $schema:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+                    or_empty($schema)
+                }
+            }
+
+            impl ToSchema for $name {}
+        )*
+    };
+}
+
+or_empty! {
+    /// A list's format, or empty.
+    ListFormatOrEmpty = <crate::schema::ListFormat as utoipa::PartialSchema>::schema();
+    /// What an imported list holds, or empty.
+    ImportKindOrEmpty = <crate::schema::ImportKind as utoipa::PartialSchema>::schema();
+    /// A party's code, or empty.
+    PartyCodeOrEmpty = <crate::schema::PartyCode as utoipa::PartialSchema>::schema();
+    /// A format a file is previewed in, or empty.
+    PreviewFormatOrEmpty = <PreviewFormat as utoipa::PartialSchema>::schema();
+    /// A format a report is given in, or empty.
+    ReportFormatOrEmpty = <ReportFormat as utoipa::PartialSchema>::schema();
+    /// A match's state, or empty.
+    LinkStateOrEmpty = <crate::schema::LinkState as utoipa::PartialSchema>::schema();
+    /// An id, or empty.
+    UuidOrEmpty = utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Uuid,
+        )))
+        .into();
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
-    /// The file's name; its extension tells the format unless `format` is given.
+    /// The file's name; its extension (.csv, .xlsx, .xml) tells the format unless
+    /// `format` is given, else the file's content tells it.
     pub file_name: String,
     /// `csv`, `xlsx` or `pfif`.
+    #[param(value_type = Option<ListFormatOrEmpty>, inline)]
     pub format: Option<String>,
-    /// `list` (default), `tracing` or `demand`.
+    /// `list` (default), `tracing` or `demand` (which needs `exchange` and `source`).
     #[serde(rename = "as")]
+    #[param(value_type = Option<ImportKindOrEmpty>, inline)]
     pub kind: Option<String>,
-    /// The party that sent the list.
+    /// The party that sent the list; for a demand list, the party demanding (409 when it
+    /// is on no side of the exchange).
+    #[param(value_type = Option<PartyCodeOrEmpty>, inline)]
     pub source: Option<String>,
-    /// Column mapping corrections, `HEADER=field`, separated by `;`.
+    /// Column mapping corrections, `HEADER=field`, separated by `;`: each header must be
+    /// one of the file's, each field one of the list fields (or `ignore`).
     pub map: Option<String>,
     /// For tracing requests: the inquirers consented to matching.
     pub consent: Option<bool>,
-    /// For a demand list (`as=demand`): the exchange it belongs to; `source` names the
-    /// party demanding.
+    /// For a demand list (`as=demand`, which it implies when `as` is left out): the
+    /// exchange it belongs to (404 when there is none). Other lists belong to no
+    /// exchange: for them it is not read beyond its form.
+    #[param(value_type = Option<UuidOrEmpty>, inline)]
+    pub exchange: Option<String>,
+}
+
+repatria_core::words! {
+    /// The formats a file is previewed in: a PFIF document names its own fields.
+    #[derive(utoipa::ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum PreviewFormat {
+        Csv = "csv",
+        Xlsx = "xlsx",
+    }
+}
+
+/// The query of a preview as the document describes it: an import's, with only the
+/// formats that have columns to map; what the import's other parameters say is not
+/// checked. It is read as an [`ImportQuery`].
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PreviewQuery {
+    /// The file's name; its extension (.csv, .xlsx) tells the format unless `format` is
+    /// given, else the file's content tells it. A PFIF document (.xml) has no columns to
+    /// map: 422 on `format`.
+    pub file_name: String,
+    /// `csv` or `xlsx`.
+    #[param(value_type = Option<PreviewFormatOrEmpty>, inline)]
+    pub format: Option<String>,
+    /// Column mapping corrections, `HEADER=field`, separated by `;`.
+    pub map: Option<String>,
+    /// Ignored; accepted so that a preview takes the import's query.
+    #[serde(rename = "as")]
+    #[param(value_type = Option<ImportKindOrEmpty>, inline)]
+    pub kind: Option<String>,
+    /// Ignored.
+    #[param(value_type = Option<PartyCodeOrEmpty>, inline)]
+    pub source: Option<String>,
+    /// Ignored.
+    pub consent: Option<bool>,
+    /// Ignored.
+    #[param(value_type = Option<UuidOrEmpty>, inline)]
     pub exchange: Option<String>,
 }
 
@@ -185,24 +310,31 @@ fn import_query(uri: &axum::http::Uri) -> ApiResult<ImportQuery> {
         .map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
-fn import_input(query: ImportQuery, bytes: Bytes) -> ApiResult<ImportInput> {
+/// The import's query read into its input. `preview`: only what a preview reads is
+/// checked beyond its form (not what a demand list needs).
+fn import_input(query: ImportQuery, bytes: Bytes, preview: bool) -> ApiResult<ImportInput> {
     let mut v = Validator::new();
     let format = match query.format.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => v.check(repatria_lists::Format::parse(raw).map_err(|e| e.within("format"))),
-        None => {
-            if repatria_lists::Format::from_file_name(&query.file_name).is_none() {
-                v.push(FieldError::new(
-                    "file_name",
-                    "its extension tells no format (.csv, .xlsx, .xml); give format",
-                ));
-            }
-            None
-        }
+        None => None,
     };
+    let exchange = match query.exchange.as_deref().filter(|s| !s.is_empty()) {
+        Some(raw) => match raw.trim().parse::<uuid::Uuid>() {
+            Ok(id) => Some(repatria_core::ExchangeId(id)),
+            Err(_) => {
+                v.push(FieldError::new("exchange", "is not an exchange id"));
+                None
+            }
+        },
+        None => None,
+    };
+    let exchange_given = query.exchange.as_deref().is_some_and(|s| !s.is_empty());
     let kind = match query.kind.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => v
             .check(ImportKind::parse(raw).map_err(|e| e.within("as")))
             .unwrap_or(ImportKind::List),
+        // A list given for an exchange is its demand list.
+        None if exchange_given => ImportKind::Demand,
         None => ImportKind::List,
     };
     let source = query
@@ -210,31 +342,26 @@ fn import_input(query: ImportQuery, bytes: Bytes) -> ApiResult<ImportInput> {
         .as_deref()
         .filter(|s| !s.is_empty())
         .and_then(|s| v.check(PartyCode::parse(s).map_err(|e| e.within("source"))));
-    let exchange = if kind == ImportKind::Demand {
+    if !preview && kind == ImportKind::Demand {
         if source.is_none() {
             v.push(FieldError::new("source", "name the party demanding"));
         }
-        match query
-            .exchange
-            .as_deref()
-            .map(|e| e.trim().parse::<uuid::Uuid>())
-        {
-            Some(Ok(id)) => Some(repatria_core::ExchangeId(id)),
-            _ => {
-                v.push(FieldError::new(
-                    "exchange",
-                    "give the id of the exchange the demand list belongs to",
-                ));
-                None
-            }
+        if !exchange_given {
+            v.push(FieldError::new(
+                "exchange",
+                "give the id of the exchange the demand list belongs to",
+            ));
         }
-    } else {
-        None
-    };
+    }
     if bytes.is_empty() {
         v.push(FieldError::new("body", "the file is empty"));
     }
     v.finish()?;
+    let exchange = if kind == ImportKind::Demand {
+        exchange
+    } else {
+        None
+    };
     Ok(ImportInput {
         exchange,
         file_name: query.file_name,
@@ -284,8 +411,9 @@ pub struct MappingPreview {
 /// beyond one of the list readers' limits (rows, columns, cell length, unpacked size of a
 /// workbook, …) is 422 naming the limit. An account reads at most 2 files at once, the
 /// server 4: beyond, 429 with `Retry-After`.
-#[utoipa::path(post, path = "/api/imports/preview", tag = "tracing", params(ImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+#[utoipa::path(post, path = "/api/imports/preview", tag = "tracing",
+    params(PreviewQuery),
+    request_body(content = File, content_type = "application/octet-stream"),
     responses((status = 200, body = MappingPreview), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 413, description = "the body is larger than 64 MiB", body = ErrorBody),
         (status = 422, description = "a bad query, or a file that cannot be read or exceeds a limit (`fields.body`)", body = ErrorBody),
@@ -300,14 +428,11 @@ pub async fn preview(
     user.require(Permission::ImportLists)?;
     let body = crate::extract::body_bytes(body, MAX_IMPORT_BYTES).await?;
     let query = import_query(&uri)?;
-    let input = import_input(query, body)?;
+    let input = import_input(query, body, true)?;
     let _permit = state
         .work
         .start(crate::work::Kind::Preview, &user.username)?;
-    let format = input
-        .format
-        .or_else(|| repatria_lists::Format::from_file_name(&input.file_name))
-        .ok_or_else(|| ApiError::invalid("format", "expected csv, xlsx or pfif"))?;
+    let format = imports::format_of(&input);
     if format == repatria_lists::Format::Pfif {
         return Err(ApiError::invalid(
             "format",
@@ -369,9 +494,16 @@ fn import_view(
 /// is 422 naming it, and nothing is started. Atomic: one bad row and nothing is imported,
 /// every bad row reported in the job; the same file again creates nothing new. An
 /// account runs at most 2 imports at once, the server 4: beyond, 429 with `Retry-After`.
-#[utoipa::path(post, path = "/api/imports", tag = "tracing", params(ImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 202, body = JobView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+#[utoipa::path(post, path = "/api/imports", tag = "tracing",
+    params(ImportQuery),
+    request_body(content = File, content_type = "application/octet-stream"),
+    responses((status = 202, body = JobView, links(
+            ("get_imports_jobs_by_id" = (operation_id = "get_imports_jobs_by_id",
+                parameters(("id" = "$response.body#/id")), description = "the job to follow")),
+        )),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`exchange` names no exchange", body = ErrorBody),
+        (status = 409, description = "`source` is on no side of the exchange", body = ErrorBody),
         (status = 413, description = "the body is larger than 64 MiB", body = ErrorBody),
         (status = 422, description = "a bad query, or a file that cannot be read or exceeds a limit (`fields.body`)", body = ErrorBody),
         (status = 429, description = "too many imports running, for this account or in all", body = ErrorBody,
@@ -386,10 +518,9 @@ pub async fn start(
     // need other permissions: read it before the body, but answer a bad query only once
     // the client could send it.
     let query = import_query(&uri);
-    let demand = query.as_ref().is_ok_and(|q| {
-        q.kind
-            .as_deref()
-            .is_some_and(|k| ImportKind::parse(k) == Ok(ImportKind::Demand))
+    let demand = query.as_ref().is_ok_and(|q| match q.kind.as_deref() {
+        Some(k) if !k.is_empty() => ImportKind::parse(k) == Ok(ImportKind::Demand),
+        _ => q.exchange.as_deref().is_some_and(|e| !e.is_empty()),
     });
     user.require(if demand {
         Permission::ManageExchanges
@@ -404,7 +535,7 @@ pub async fn start(
         user.require(Permission::ManageTracing)?;
     }
     let body = crate::extract::body_bytes(body, MAX_IMPORT_BYTES).await?;
-    let input = import_input(query?, body)?;
+    let input = import_input(query?, body, false)?;
     if input.kind == ImportKind::Tracing {
         user.require(Permission::ManageTracing)?;
     }
@@ -415,8 +546,11 @@ pub async fn start(
                 .map_err(|e| match e {
                     repatria_app::exchanges::ExchangeAppError::Store(
                         repatria_store::StoreError::NotFound,
-                    ) => ApiError::invalid("exchange", "no such exchange"),
+                    ) => ApiError::NotFound(format!("exchange: no exchange with id {exchange}")),
                     repatria_app::exchanges::ExchangeAppError::Store(e) => e.into(),
+                    repatria_app::exchanges::ExchangeAppError::Conflict(message) => {
+                        ApiError::Conflict(message)
+                    }
                     other => ApiError::Internal(other.to_string()),
                 })?
         }
@@ -537,8 +671,13 @@ pub async fn start(
 /// job whose server stopped while it ran is answered, once its heartbeat is stale, as
 /// done when its import had committed, else as failed with nothing imported.
 #[utoipa::path(get, path = "/api/imports/jobs/{id}", tag = "tracing",
-    params(("id" = String, Path, description = "job id")),
-    responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, format = Uuid, description = "job id")),
+    responses((status = 200, body = JobView, links(
+            ("get_imports_by_id_report" = (operation_id = "get_imports_by_id_report",
+                parameters(("id" = "$response.body#/import/id")),
+                description = "the reconciliation report of the list imported, once done")),
+        )),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn job(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -584,16 +723,28 @@ pub async fn list_imports(
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// `json` (default) or `csv`.
+    #[param(value_type = Option<ReportFormatOrEmpty>, inline)]
     pub format: Option<String>,
+}
+
+repatria_core::words! {
+    /// The formats a reconciliation report is given in.
+    #[derive(utoipa::ToSchema)]
+    #[schema(rename_all = "snake_case")]
+    pub enum ReportFormat {
+        Json = "json",
+        Csv = "csv",
+    }
 }
 
 /// The reconciliation report of an imported list: for every row, matched to a captive
 /// we hold, to an open tracing request, new, or ambiguous, with the evidence.
-#[utoipa::path(get, path = "/api/imports/{id}/report", tag = "tracing", params(ReportQuery,
-        ("id" = String, Path, description = "import id")),
+#[utoipa::path(get, path = "/api/imports/{id}/report", tag = "tracing",
+    params(ReportQuery, ("id" = String, Path, format = Uuid, description = "import id")),
     responses((status = 200, description = "the report: JSON, or CSV with `format=csv`",
             content((Report = "application/json"), (String = "text/csv"))),
-        (status = 404, body = ErrorBody),
+        (status = 400, description = "a query parameter given twice", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, description = "`format` is neither json nor csv", body = ErrorBody)))]
 pub async fn report(
     State(state): State<AppState>,
@@ -602,10 +753,12 @@ pub async fn report(
     Query(query): Query<ReportQuery>,
 ) -> ApiResult<axum::response::Response> {
     user.require(Permission::ImportLists)?;
-    let csv = match query.format.as_deref().unwrap_or("json") {
-        "json" | "" => false,
-        "csv" => true,
-        _ => return Err(ApiError::invalid("format", "expected json or csv")),
+    let csv = match query.format.as_deref().filter(|f| !f.is_empty()) {
+        None => false,
+        Some(raw) => {
+            ReportFormat::parse(raw).map_err(|e| ApiError::from(vec![e.within("format")]))?
+                == ReportFormat::Csv
+        }
     };
     let id = raw
         .parse::<uuid::Uuid>()

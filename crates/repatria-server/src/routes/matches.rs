@@ -15,21 +15,26 @@ use crate::extract::{Json, Query};
 use crate::page::{ListPage, PageQuery};
 use crate::AppState;
 
+use super::imports::{LinkStateOrEmpty, UuidOrEmpty};
 use super::tracing::LinkView;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LinkQuery {
     /// `linked`, `review` (the review queue), `confirmed` or `rejected`.
+    #[param(value_type = Option<LinkStateOrEmpty>, inline)]
     pub state: Option<String>,
     /// Links of the rows of one imported list.
+    #[param(value_type = Option<UuidOrEmpty>, inline)]
     pub import: Option<String>,
 }
 
 /// The review queue and other links found by matching, best score first (by id among
 /// equal scores), a page at a time.
 #[utoipa::path(get, path = "/api/matches", tag = "tracing", params(LinkQuery, PageQuery),
-    responses((status = 200, body = ListPage<LinkView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ListPage<LinkView>),
+        (status = 400, description = "a query parameter given twice", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn links(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -71,6 +76,7 @@ pub async fn links(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct DecisionRequest {
     /// `confirm`, `reject` or `undo`.
+    #[schema(value_type = crate::schema::LinkDecision)]
     pub decision: String,
 }
 
@@ -83,9 +89,12 @@ impl Validate for DecisionRequest {
 }
 
 /// A person's decision on a link: confirm, reject (never proposed again) or undo.
-#[utoipa::path(post, path = "/api/matches/{id}/decision", tag = "tracing", request_body = DecisionRequest,
-    params(("id" = String, Path, description = "link id")),
-    responses((status = 200, body = LinkView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/matches/{id}/decision", tag = "tracing",
+    request_body = DecisionRequest,
+    params(("id" = String, Path, format = Uuid, description = "link id")),
+    responses((status = 200, body = LinkView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "the link's state does not allow the decision (a confirmed link cannot be confirmed, an undecided one undone), or another candidate is confirmed already", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -102,6 +111,13 @@ pub async fn decide(
         .store
         .decide_link(&user.actor(), id, decision, Utc::now())
         .await
-        .map_err(|e| ApiError::store("match", &raw, e))?;
+        .map_err(|e| match e {
+            // The request is well formed: what refuses it is where the link stands.
+            repatria_store::StoreError::Domain(repatria_core::DomainError::Rule {
+                field,
+                reason,
+            }) => ApiError::Conflict(format!("{field}: {reason}")),
+            e => ApiError::store("match", &raw, e),
+        })?;
     Ok(axum::Json(LinkView::from(&link)))
 }

@@ -288,7 +288,9 @@ impl utoipa::Modify for OperationsAndLinks {
                     .parameter(param, "$response.body#/id")
                     .description(format!("{} {target} with the id of the record created", method.to_uppercase()))
                     .build();
-                created.links.insert(id.clone(), RefOr::T(link));
+                // A link the operation writes itself (where the record created is not
+                // named by `id`, such as a proposal's number) is kept.
+                created.links.entry(id.clone()).or_insert(RefOr::T(link));
             }
         }
     }
@@ -554,5 +556,49 @@ mod document {
             );
         }
         assert!(links["get_captives_by_id"]["operationId"] == "get_captives_by_id");
+    }
+}
+
+#[cfg(test)]
+mod links {
+    /// Every link, those the operations write and those made for creating operations,
+    /// names an operation of the document, with the parameters that operation takes.
+    #[test]
+    fn links_name_operations_of_the_document_with_their_parameters() {
+        let doc = super::openapi_json();
+        let mut params = std::collections::HashMap::new();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for operation in item.as_object().unwrap().values() {
+                let names: Vec<String> = operation["parameters"]
+                    .as_array()
+                    .map(|ps| ps.iter().map(|p| p["name"].as_str().unwrap().to_string()).collect())
+                    .unwrap_or_default();
+                params.insert(operation["operationId"].as_str().unwrap().to_string(), names);
+            }
+        }
+        let mut seen = Vec::new();
+        for item in doc["paths"].as_object().unwrap().values() {
+            for operation in item.as_object().unwrap().values() {
+                for response in operation["responses"].as_object().unwrap().values() {
+                    let Some(links) = response["links"].as_object() else {
+                        continue;
+                    };
+                    for link in links.values() {
+                        let target = link["operationId"].as_str().unwrap();
+                        let taken = params.get(target).unwrap_or_else(|| panic!("{target}"));
+                        for name in link["parameters"].as_object().unwrap().keys() {
+                            assert!(taken.contains(name), "{target} takes no {name}");
+                        }
+                        seen.push(target.to_string());
+                    }
+                }
+            }
+        }
+        // The proposal recorded is named by its number, the import's job by its id.
+        let proposal = &doc["paths"]["/api/exchanges/{id}/proposals"]["post"]["responses"]["201"]
+            ["links"]["get_exchanges_by_id_proposals_by_n"];
+        assert_eq!(proposal["parameters"]["n"], "$response.body#/number");
+        assert_eq!(proposal["parameters"]["id"], "$request.path.id");
+        assert!(seen.contains(&"get_imports_jobs_by_id".to_string()));
     }
 }

@@ -2187,9 +2187,12 @@ async fn a_tracing_request_is_matched_reviewed_answered_and_closed(app: &TestApp
     let request = app.get(&format!("/api/tracing/requests/{rid}")).await.body;
     assert_eq!(request["status"], "confirmed");
     assert_eq!(request["linked_captive"], id.as_str());
-    decide("confirm")
-        .await
-        .expect_status(StatusCode::CONFLICT);
+    // Where the link stands refuses it: a conflict, not a bad request.
+    let twice = decide("confirm").await.expect_status(StatusCode::CONFLICT);
+    assert!(twice.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("a confirmed link cannot be confirmed"));
     decide("undo").await.expect_status(StatusCode::OK);
     assert_eq!(
         app.get(&format!("/api/tracing/requests/{rid}")).await.body["status"],
@@ -2437,11 +2440,6 @@ async fn a_list_with_bad_rows_is_refused_whole_with_every_line_named(app: &TestA
     );
     // Not a spreadsheet, an unknown format, a missing name: 422, never 500.
     let answer = app
-        .upload("/api/imports?file_name=list.txt", "a,b\n")
-        .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
-    field_error(&answer, "file_name");
-    let answer = app
         .upload("/api/imports?file_name=l.csv&as=people", "a\n")
         .await;
     field_error(&answer, "as");
@@ -2610,21 +2608,60 @@ async fn the_captives_held_are_planned_for_exchange(app: &TestApp) {
     )
     .await
     .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
-    let bad = app
+    // A party that is not registered names nothing: 404, the side named.
+    let unknown = app
         .post(
             "/api/exchange/plan-held",
             json!({ "sides": [["UA"], ["XX"]] }),
         )
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::NOT_FOUND);
     assert!(
-        bad.body["error"]["fields"]
-            .as_object()
+        unknown.body["error"]["message"]
+            .as_str()
             .unwrap()
-            .keys()
-            .any(|k| k.starts_with("sides")),
+            .contains("sides[1][0]: no party XX is registered"),
         "{}",
-        bad.body
+        unknown.body
+    );
+    // A code that is not one, or a party on two sides: 422 naming the side; a code
+    // named twice on one side is one party.
+    for sides in [json!([["UA"], ["ru"]]), json!([["UA"], ["KP", "UA"]])] {
+        let bad = app
+            .post("/api/exchange/plan-held", json!({ "sides": sides }))
+            .await
+            .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            bad.body["error"]["fields"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .any(|k| k.starts_with("sides")),
+            "{}",
+            bad.body
+        );
+    }
+    app.post(
+        "/api/exchange/plan-held",
+        json!({ "sides": [["UA", " UA"], ["KP"]], "terms": { "tolerance": 1.0 } }),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    // Terms the registry's captures come after: a conflict, said in words.
+    let early = app
+        .post(
+            "/api/exchange/plan-held",
+            json!({ "sides": [["UA"], ["KP"]], "terms": { "as_of": "1990-01-01" } }),
+        )
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    assert!(
+        early.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("terms.as_of: "),
+        "{}",
+        early.body
     );
 }
 

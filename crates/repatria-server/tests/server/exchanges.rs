@@ -225,6 +225,7 @@ both_backends!(
     a_captive_held_for_proceedings_stays_art_115,
     their_list_of_names_alone_is_reconciled,
     a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it,
+    what_names_nothing_is_404_and_what_the_record_forbids_409,
 );
 
 async fn the_story_from_offer_to_handover(app: &TestApp) {
@@ -451,9 +452,21 @@ async fn the_story_from_offer_to_handover(app: &TestApp) {
     let all = app
         .get_as(&negotiator, &format!("{x}/manifest?format=csv"))
         .await;
-    app.get_as(&negotiator, &format!("{x}/manifest?format=csv&party=BY"))
+    // A party that takes no part has no part of the manifest; a code that is not one
+    // is refused as such.
+    let none = app
+        .get_as(&negotiator, &format!("{x}/manifest?format=csv&party=BY"))
         .await
-        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+        .expect_status(StatusCode::NOT_FOUND);
+    assert!(none.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("BY takes no part"));
+    for bad in ["", "by"] {
+        app.get_as(&negotiator, &format!("{x}/manifest?party={bad}"))
+            .await
+            .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
     assert_eq!(all.body.as_str().unwrap().lines().count(), 17);
 
     // The other side's manifest in Russian Cyrillic: two names spelled differently,
@@ -700,6 +713,7 @@ async fn a_proposal_that_breaks_a_rule_is_kept_but_not_agreed_and_names_the_arti
             Some("GC III Art. 109".to_string())
         )]
     );
+    // Well formed, but the proposal breaks a rule: a conflict with the record.
     let refused = app
         .post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
         .await
@@ -718,7 +732,7 @@ async fn a_proposal_that_breaks_a_rule_is_kept_but_not_agreed_and_names_the_arti
         .expect_status(StatusCode::OK);
     assert_eq!(kept.body["number"], 1);
     assert_eq!(app.get(&x).await.body["state"], "negotiating");
-    // A bad transfer names its field; an unknown proposal is 422.
+    // A bad transfer names its field; a proposal the exchange does not have is 404.
     let bad = app
         .post(
             &format!("{x}/proposals"),
@@ -731,7 +745,19 @@ async fn a_proposal_that_breaks_a_rule_is_kept_but_not_agreed_and_names_the_arti
         "{}",
         bad.body
     );
-    app.post(&format!("{x}/agreement"), json!({ "proposal": 9 }))
+    let missing = app
+        .post(&format!("{x}/agreement"), json!({ "proposal": 9 }))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    assert!(missing.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no proposal 9"));
+    // A number JSON writes as a float without a fraction is that number.
+    app.post(&format!("{x}/agreement"), json!({ "proposal": 9.0 }))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    app.post(&format!("{x}/agreement"), json!({ "proposal": 1.5 }))
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
 }
@@ -1063,6 +1089,8 @@ async fn their_list_of_names_alone_is_reconciled(app: &TestApp) {
     assert_eq!(uploaded.status(), StatusCode::OK);
     let body: Value = uploaded.json().await.unwrap();
     assert_eq!(body["matched"], 2, "{body}");
+    // A name that tells no format: the content does. A ZIP archive is read as the
+    // workbook it should be, and refused as one.
     let unknown = app
         .client
         .post(format!(
@@ -1071,11 +1099,40 @@ async fn their_list_of_names_alone_is_reconciled(app: &TestApp) {
         ))
         .bearer_auth(app.token.as_deref().unwrap())
         .header("content-type", "application/octet-stream")
-        .body("x")
+        .body(&b"PK\x03\x04 not a workbook"[..])
         .send()
         .await
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = unknown.json().await.unwrap();
+    assert!(
+        body["error"]["fields"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("XLSX"),
+        "{body}"
+    );
+    let unnamed = app
+        .client
+        .post(format!("{}{x}/counterpart-manifest?by=RU", app.base))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .header("content-type", "application/octet-stream")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unnamed.status(), StatusCode::OK);
+    // A party on no side of the exchange: a conflict with its record.
+    let outside = app
+        .client
+        .post(format!("{}{x}/counterpart-manifest?by=BY", app.base))
+        .bearer_auth(app.token.as_deref().unwrap())
+        .header("content-type", "application/octet-stream")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), StatusCode::CONFLICT);
 }
 
 async fn a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it(app: &TestApp) {
@@ -1129,4 +1186,162 @@ async fn a_withdrawal_leaves_an_imbalance_and_the_suggestion_restores_it(app: &T
     assert_eq!(balanced.body["exchange"]["counts"]["balanced"], true);
     kept_counts_equal_the_manifest(app, &x).await;
     assert!(balanced.body["exchange"]["restore"].is_null());
+}
+
+fn message(answer: &Answer) -> &str {
+    answer.body["error"]["message"].as_str().unwrap()
+}
+
+/// A request the document calls valid is refused only for what the records say: 404
+/// for what it names that does not exist, 409 for what the exchange's record forbids;
+/// 422 stays for the request's own form.
+async fn what_names_nothing_is_404_and_what_the_record_forbids_409(app: &TestApp) {
+    let (x, ours, theirs) = small(app).await;
+    // Opening: each party not registered named; the form before, the relations after.
+    let unknown = app
+        .post(
+            "/api/exchanges",
+            json!({ "title": "T", "sides": [["UA"], ["XX", "RU"]], "mediators": ["YY"] }),
+        )
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    assert_eq!(
+        message(&unknown),
+        "sides[1][0]: no party XX is registered; mediators[0]: no party YY is registered"
+    );
+    let untitled = app
+        .post(
+            "/api/exchanges",
+            json!({ "title": " ", "sides": [["UA"], ["XX"]] }),
+        )
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(untitled.body["error"]["fields"]["title"].is_string());
+    let twice = app
+        .post(
+            "/api/exchanges",
+            json!({ "title": "T", "sides": [["UA"], ["RU", "UA"]] }),
+        )
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(twice.body["error"]["fields"]["sides[1][1]"].is_string());
+    let once = app
+        .post(
+            "/api/exchanges",
+            json!({ "title": "T", "sides": [["UA", " UA"], ["RU"]] }),
+        )
+        .await
+        .expect_status(StatusCode::CREATED);
+    assert_eq!(once.body["sides"], json!([["UA"], ["RU"]]));
+
+    // A party on no side of the exchange sends no list and makes no proposal.
+    let demand = app
+        .post(
+            &format!("{x}/demands"),
+            json!({ "by": "KP", "persons": [{ "full_name": "Ri Kwang Chol" }] }),
+        )
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    assert_eq!(message(&demand), "by: KP is on no side of this exchange");
+    app.post(
+        &format!("{x}/proposals"),
+        json!({ "by": "KP", "from_plan": true }),
+    )
+    .await
+    .expect_status(StatusCode::CONFLICT);
+    // Both or neither of from_plan and transfers: the request's own form.
+    for body in [
+        json!({ "by": "UA" }),
+        json!({ "by": "UA", "from_plan": true, "transfers": [] }),
+    ] {
+        app.post(&format!("{x}/proposals"), body)
+            .await
+            .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    // Proposals the exchange does not have.
+    app.post(&format!("{x}/proposals"), pair(&ours, &theirs))
+        .await
+        .expect_status(StatusCode::CREATED);
+    app.get(&format!("{x}/proposals/2"))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    let against = app
+        .get(&format!("{x}/proposals/1?against=7"))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    assert_eq!(
+        message(&against),
+        "against: this exchange has no proposal 7"
+    );
+    // A proposal that moves nobody is kept, and cannot be agreed.
+    let empty = app
+        .post(
+            &format!("{x}/proposals"),
+            json!({ "by": "RU", "transfers": [] }),
+        )
+        .await
+        .expect_status(StatusCode::CREATED);
+    assert_eq!(empty.body["number"], 2);
+    let refused = app
+        .post(&format!("{x}/agreement"), json!({ "proposal": 2 }))
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    assert!(
+        message(&refused).contains("moves nobody"),
+        "{}",
+        refused.body
+    );
+
+    // At the crossing: an entry that is not one, and one whose direction refuses the
+    // outcome.
+    app.post(&format!("{x}/agreement"), json!({ "proposal": 1 }))
+        .await
+        .expect_status(StatusCode::OK);
+    let manifest = app.get(&format!("{x}/manifest")).await;
+    let give = entry_where(&manifest.body, |e| e["from"] == "UA");
+    app.post(
+        &format!("{x}/handover"),
+        handover("00000000-0000-0000-0000-000000000001", "received"),
+    )
+    .await
+    .expect_status(StatusCode::NOT_FOUND);
+    let wrong_way = app
+        .post(&format!("{x}/handover"), handover(&give, "received"))
+        .await
+        .expect_status(StatusCode::CONFLICT);
+    assert!(
+        message(&wrong_way).contains("not ours to receive"),
+        "{}",
+        wrong_way.body
+    );
+    // What the request lacks comes first, and stays 422.
+    let mut unverified = handover(&give, "received");
+    unverified["checks"]["identity_verified"] = json!(false);
+    app.post(&format!("{x}/handover"), unverified)
+        .await
+        .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A demand list uploaded as a file: the exchange must exist, and its party be on a
+    // side; naming the exchange makes it a demand list.
+    let list = "Фамилия,Имя\nШевченко,Тарас\n";
+    app.upload(
+        "/api/imports?file_name=d.csv&as=demand&source=RU&exchange=00000000-0000-0000-0000-000000000002",
+        list,
+    )
+    .await
+    .expect_status(StatusCode::NOT_FOUND);
+    let id = x.trim_start_matches("/api/exchanges/");
+    app.upload(
+        &format!("/api/imports?file_name=d.csv&source=KP&exchange={id}"),
+        list,
+    )
+    .await
+    .expect_status(StatusCode::CONFLICT);
+    app.upload(
+        &format!("/api/imports?file_name=d.csv&as=list&exchange=nope"),
+        list,
+    )
+    .await
+    .expect_status(StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -600,7 +600,7 @@ async fn a_list_is_uploaded_mapped_imported_and_reconciled(app: &TestApp) {
     let unreadable = tracer
         .post_multipart(
             "/imports/preview",
-            upload("list.txt", "a,b\n", &[("as", "list")]),
+            upload("list.xlsx", "not a workbook", &[("as", "list")]),
         )
         .await
         .expect_status(StatusCode::UNPROCESSABLE_ENTITY);

@@ -1,13 +1,19 @@
 //! The JSON shapes of exchanges as records (docs/exchange-records.md): requests,
 //! validated into domain values once, here; and the views the API answers with.
+//!
+//! Where a rule relates fields of one body (a handover's checks and its outcome, a
+//! proposal's `from_plan` and `transfers`, a person's names), the body's schema says it
+//! with variants (`oneOf`, `anyOf`) built from the derived object, so that the document
+//! calls valid exactly what the validators accept.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use repatria_app::exchanges::{
     DirectionTotals, EntryReconciled, ExchangeSummary, ManifestLine, Reconciled, Reconciliation,
     RowReconciled,
 };
+use repatria_core::captive::text;
 use repatria_core::error::Validator;
 use repatria_core::{CaptiveId, EntryId, FieldError, PartialDate, PartyCode, Timestamp};
 use repatria_exchange::record::{
@@ -16,7 +22,11 @@ use repatria_exchange::record::{
 };
 use repatria_exchange::{Balance, Terms};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::openapi::schema::{
+    AnyOfBuilder, ArrayBuilder, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
+};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use crate::error::Validate;
@@ -25,6 +35,9 @@ use crate::error::Validate;
 pub const MAX_PERSONS: usize = 100_000;
 /// Most transfers in one proposal sent by a side.
 pub const MAX_TRANSFERS: usize = 250_000;
+/// Most sides of an exchange, parties on a side, and mediators.
+pub const MAX_SIDES: usize = 50;
+pub const MAX_SIDE_PARTIES: usize = 100;
 
 fn party(field: &str, raw: &str) -> Result<PartyCode, FieldError> {
     PartyCode::parse(raw).map_err(|e| e.within(field))
@@ -37,18 +50,113 @@ fn captive_id(field: &str, raw: &str) -> Result<CaptiveId, FieldError> {
         .map_err(|_| FieldError::new(field, format!("not a captive id: {raw:?}")))
 }
 
-fn optional(text: Option<String>, field: &str, max: usize, v: &mut Validator) -> Option<String> {
-    let text = text
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())?;
-    if text.chars().count() > max {
-        v.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-        return None;
+/// Free text that may be left out, as the core reads it (`Text…` in the document).
+fn optional(text_in: Option<String>, field: &str, max: usize, v: &mut Validator) -> Option<String> {
+    v.check(text(text_in.as_deref(), max).map_err(|e| e.within(field)))
+        .flatten()
+}
+
+// ---------------------------------------------------------------------------------------
+// Variants of a body's schema
+// ---------------------------------------------------------------------------------------
+
+/// The object schema derived for a request shape, to make variants of.
+fn object_of<T: PartialSchema>() -> Object {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object,
+        _ => unreachable!("a struct with named fields has an object schema"),
     }
-    Some(text)
+}
+
+/// `{"enum": [value]}`: the one value a field has in a variant.
+fn only(value: impl Into<serde_json::Value>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::AnyValue)
+        .enum_values(Some([value.into()]))
+        .into()
+}
+
+/// `{"type": "null"}`: a field left out or null.
+fn null() -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::Null))
+        .into()
+}
+
+/// `object` with `field`'s schema replaced, and the field required when `required`.
+fn with(mut object: Object, field: &str, schema: RefOr<Schema>, required: bool) -> Object {
+    object.properties.insert(field.to_string(), schema);
+    if required && !object.required.iter().any(|f| f == field) {
+        object.required.push(field.to_string());
+    }
+    object
+}
+
+/// A schema type of its own for a body whose variants the derived object makes: `name`
+/// in the document, `schema` its variants, and what the derived object refers to.
+macro_rules! variants {
+    ($(#[$doc:meta])* $marker:ident = $name:literal of $base:ty, $schema:expr) => {
+        $(#[$doc])*
+        pub struct $marker;
+
+        impl PartialSchema for $marker {
+            fn schema() -> RefOr<Schema> {
+                $schema
+            }
+        }
+
+        impl ToSchema for $marker {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($name)
+            }
+
+            fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+                <$base as ToSchema>::schemas(schemas);
+            }
+        }
+    };
+}
+
+/// What a rank is worth when balancing by value: 1 to `MAX_RANK_VALUE`.
+pub struct RankValue;
+
+impl PartialSchema for RankValue {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::Integer))
+            .minimum(Some(1))
+            .maximum(Some(repatria_exchange::MAX_RANK_VALUE as usize))
+            .description(Some("What a rank is worth when balancing by value."))
+            .into()
+    }
+}
+
+impl ToSchema for RankValue {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("RankValue")
+    }
+}
+
+/// A side of an exchange: the codes of registered parties.
+pub struct ExchangeSide;
+
+impl PartialSchema for ExchangeSide {
+    fn schema() -> RefOr<Schema> {
+        ArrayBuilder::new()
+            .items(crate::schema::PartyCode::schema())
+            .min_items(Some(1))
+            .max_items(Some(MAX_SIDE_PARTIES))
+            .description(Some(
+                "A side: the codes of registered parties, each on one side only.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ExchangeSide {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("ExchangeSide")
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -63,24 +171,29 @@ pub struct TermsInput {
     #[serde(default)]
     pub balance: Balance,
     /// Worth of each rank when balancing by value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "repatria_exchange::whole::map")]
+    #[schema(value_type = BTreeMap<String, RankValue>)]
     pub values: BTreeMap<String, u64>,
     /// Largest allowed |gives − receives| for every side; default 0.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "repatria_exchange::whole::number")]
     pub tolerance: u64,
+    /// Cap on the number of moved prisoners that count toward balance; default none.
+    #[serde(default, deserialize_with = "repatria_exchange::whole::optional")]
     pub max_total: Option<u64>,
-    /// Reference date for days in captivity; default the day the planner runs.
-    pub as_of: Option<NaiveDate>,
+    /// Reference date for days in captivity, `YYYY-MM-DD`; default the day the planner
+    /// runs.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub as_of: Option<String>,
 }
 
 impl TermsInput {
-    fn terms(self) -> Terms {
+    pub(crate) fn terms(self) -> Terms {
         Terms {
             balance: self.balance,
             values: self.values,
             tolerance: self.tolerance,
             max_total: self.max_total,
-            as_of: self.as_of.map(|d| d.to_string()),
+            as_of: self.as_of,
         }
     }
 
@@ -90,7 +203,7 @@ impl TermsInput {
             values: t.values.clone(),
             tolerance: t.tolerance,
             max_total: t.max_total,
-            as_of: t.as_of.as_deref().and_then(|d| d.parse().ok()),
+            as_of: t.as_of.clone(),
         }
     }
 }
@@ -99,11 +212,17 @@ impl TermsInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewExchangeRequest {
+    #[schema(value_type = crate::schema::Required200)]
     pub title: String,
-    /// Party codes per side; the first side is the bureau's own.
+    /// Party codes per side; the first side is the bureau's own. Every party must be
+    /// registered (else 404), and on one side only (a party named twice on one side is
+    /// one party).
+    #[schema(value_type = Vec<ExchangeSide>, min_items = 2, max_items = 50)]
     pub sides: Vec<Vec<String>>,
-    /// Neutral intermediaries, such as the ICRC or a mediating state.
+    /// Neutral intermediaries, such as the ICRC or a mediating state: registered, on no
+    /// side.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::schema::PartyCode>, max_items = 50)]
     pub mediators: Vec<String>,
     #[serde(default)]
     pub terms: TermsInput,
@@ -113,11 +232,29 @@ impl Validate for NewExchangeRequest {
     type Valid = repatria_exchange::record::NewExchange;
 
     fn validate(self) -> Result<Self::Valid, Vec<FieldError>> {
-        if self.sides.len() > 50
-            || self.sides.iter().any(|s| s.len() > 100)
-            || self.mediators.len() > 50
-        {
-            return Err(vec![FieldError::new("sides", "too many parties")]);
+        let mut errors = Vec::new();
+        if self.sides.len() > MAX_SIDES {
+            errors.push(FieldError::new(
+                "sides",
+                format!("too many: more than {MAX_SIDES} sides"),
+            ));
+        }
+        for (i, side) in self.sides.iter().enumerate() {
+            if side.len() > MAX_SIDE_PARTIES {
+                errors.push(FieldError::new(
+                    format!("sides[{i}]"),
+                    format!("too many: more than {MAX_SIDE_PARTIES} parties"),
+                ));
+            }
+        }
+        if self.mediators.len() > MAX_SIDES {
+            errors.push(FieldError::new(
+                "mediators",
+                format!("too many: more than {MAX_SIDES} mediators"),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
         }
         Ok(repatria_exchange::record::NewExchange {
             title: self.title,
@@ -132,6 +269,8 @@ impl Validate for NewExchangeRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
+    /// Why the exchange is called off.
+    #[schema(value_type = crate::schema::Required2000)]
     pub reason: String,
 }
 
@@ -139,21 +278,48 @@ pub struct CancelRequest {
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonInput {
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub family_name: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub given_name: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub patronymic: Option<String>,
     /// The name in one piece, when the sender does not split it.
+    #[schema(value_type = Option<crate::schema::Text400>)]
     pub full_name: Option<String>,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[schema(value_type = Option<crate::schema::PartialDate>)]
     pub date_of_birth: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub unit: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text100>)]
     pub service_number: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text100>)]
     pub rank: Option<String>,
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub note: Option<String>,
     /// On a counterpart manifest: the party that gives him.
+    #[schema(value_type = Option<crate::schema::PartyCode>)]
     pub from: Option<String>,
     /// On a counterpart manifest: the party that receives him.
+    #[schema(value_type = Option<crate::schema::PartyCode>)]
     pub to: Option<String>,
+}
+
+variants! {
+    /// A person, named by at least one of `family_name`, `given_name` and `full_name`.
+    PersonBody = "PersonInput" of PersonInput, {
+        let base = object_of::<PersonInput>();
+        let named = |field: &str, schema: RefOr<Schema>| {
+            RefOr::T(Schema::Object(with(base.clone(), field, schema, true)))
+        };
+        AnyOfBuilder::new()
+            .item(named("family_name", crate::schema::Required200::schema()))
+            .item(named("given_name", crate::schema::Required200::schema()))
+            .item(named("full_name", crate::schema::Required400::schema()))
+            .description(Some("A person, named by at least one of `family_name`, `given_name` and `full_name`."))
+            .into()
+    }
 }
 
 /// A person read into a list row (line = position from 1) and the direction given.
@@ -178,13 +344,9 @@ pub(crate) fn persons(raw: Vec<PersonInput>, v: &mut Validator) -> Vec<Person> {
         .enumerate()
         .map(|(i, p)| {
             let at = |f: &str| format!("persons[{i}].{f}");
-            let date_of_birth = p
-                .date_of_birth
-                .as_deref()
-                .filter(|d| !d.trim().is_empty())
-                .and_then(|d| {
-                    v.check(PartialDate::parse(d).map_err(|e| e.within(&at("date_of_birth"))))
-                });
+            let date_of_birth = p.date_of_birth.as_deref().and_then(|d| {
+                v.check(PartialDate::parse(d).map_err(|e| e.within(&at("date_of_birth"))))
+            });
             let entry = repatria_lists::Entry {
                 line: i as u64 + 1,
                 family_name: optional(p.family_name, &at("family_name"), 200, v),
@@ -218,8 +380,10 @@ pub(crate) fn persons(raw: Vec<PersonInput>, v: &mut Validator) -> Vec<Person> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonsRequest {
-    /// The side's party that sent the list.
+    /// The side's party that sent the list (409 when it is on no side of the exchange).
+    #[schema(value_type = crate::schema::PartyCode)]
     pub by: String,
+    #[schema(value_type = Vec<PersonBody>, min_items = 1, max_items = 100_000)]
     pub persons: Vec<PersonInput>,
 }
 
@@ -228,21 +392,49 @@ pub struct PersonsRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProposalRequest {
-    /// The party whose proposal it is.
+    /// The party whose proposal it is (409 when it is on no side of the exchange).
+    #[schema(value_type = crate::schema::PartyCode)]
     pub by: String,
     /// The planner makes the proposal from the captives held now.
     #[serde(default)]
     pub from_plan: bool,
+    /// The transfers as the side sent them; a captive the registry does not hold, or a
+    /// transfer the rules forbid, is kept as a violation.
+    #[schema(max_items = 250_000)]
     pub transfers: Option<Vec<TransferInput>>,
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub note: Option<String>,
+}
+
+variants! {
+    /// A proposal: the planner's (`from_plan: true`, no `transfers`) or a side's
+    /// (`transfers`, `from_plan` false or left out).
+    ProposalBody = "ProposalRequest" of ProposalRequest, {
+        let base = object_of::<ProposalRequest>();
+        // The side's variant: the list itself, not null.
+        let transfers = ArrayBuilder::new()
+            .items(Ref::from_schema_name(TransferInput::name()))
+            .max_items(Some(MAX_TRANSFERS))
+            .into();
+        let plan = with(with(base.clone(), "from_plan", only(true), true), "transfers", null(), false);
+        let side = with(with(base, "from_plan", only(false), false), "transfers", transfers, true);
+        OneOfBuilder::new()
+            .item(RefOr::T(Schema::Object(plan)))
+            .item(RefOr::T(Schema::Object(side)))
+            .description(Some("A proposal: the planner's (`from_plan: true`, no `transfers`) or a side's (`transfers`, `from_plan` false or left out)."))
+            .into()
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferInput {
     /// A captive's id.
+    #[schema(value_type = Uuid)]
     pub captive: String,
+    #[schema(value_type = crate::schema::PartyCode)]
     pub from: String,
+    #[schema(value_type = crate::schema::PartyCode)]
     pub to: String,
 }
 
@@ -322,7 +514,9 @@ impl Validate for ProposalRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgreementRequest {
-    /// The number of the proposal agreed.
+    /// The number of the proposal agreed (404 when the exchange has none of that number).
+    #[serde(deserialize_with = "repatria_exchange::whole::number")]
+    #[schema(minimum = 1)]
     pub proposal: u32,
 }
 
@@ -332,12 +526,14 @@ pub struct AgreementRequest {
 pub struct ChecksInput {
     #[serde(default)]
     pub identity_verified: bool,
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub identity_method: Option<String>,
     /// He confirmed before the ICRC delegate that he wishes to go (GC III Art. 109).
     /// Only the delegate's own account sets it without `wish_confirmed_by`.
     #[serde(default)]
     pub wish_confirmed: bool,
     /// The delegate who witnessed the confirmation, when another account records it.
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub wish_confirmed_by: Option<String>,
     pub fit_to_travel: Option<bool>,
     pub effects_returned: Option<bool>,
@@ -348,16 +544,58 @@ pub struct ChecksInput {
 #[serde(deny_unknown_fields)]
 pub struct HandoverBody {
     /// The manifest entry's id.
+    #[schema(value_type = Uuid)]
     pub entry: String,
     pub outcome: Outcome,
-    /// When he crossed (or was withdrawn); default now.
+    /// When he crossed (or was withdrawn), at most ten minutes after the server's clock;
+    /// default now.
     pub at: Option<DateTime<Utc>>,
     /// Where in the handover: bus, group.
+    #[schema(value_type = Option<crate::schema::Text200>)]
     pub stage: Option<String>,
     #[serde(default)]
+    #[schema(inline)]
     pub checks: ChecksInput,
     /// Required for a withdrawal: why (refused at the crossing, died, unfit).
+    #[schema(value_type = Option<crate::schema::Text2000>)]
     pub note: Option<String>,
+}
+
+variants! {
+    /// A decision at the crossing, in the variant its outcome needs: `handed_over` with
+    /// his identity verified and his wish confirmed (GC III Art. 109), `received` with
+    /// his identity verified, `withdrawn` with the reason in `note`. A wish confirmed
+    /// names the delegate who witnessed it in `wish_confirmed_by`; only the ICRC
+    /// delegate's own account may leave it out.
+    HandoverSchema = "HandoverBody" of HandoverBody, {
+        let base = object_of::<HandoverBody>();
+        let checks = object_of::<ChecksInput>();
+        // The checks without a wish confirmed, and with one witnessed.
+        let no_wish = with(checks.clone(), "wish_confirmed", only(false), false);
+        let wish = with(
+            with(checks, "wish_confirmed", only(true), true),
+            "wish_confirmed_by",
+            crate::schema::Required200::schema(),
+            true,
+        );
+        let verified = |c: &Object| with(c.clone(), "identity_verified", only(true), true);
+        let variant = |outcome: Outcome, checks: Object, checks_required: bool| {
+            let o = with(base.clone(), "outcome", only(outcome.as_str()), true);
+            with(o, "checks", RefOr::T(Schema::Object(checks)), checks_required)
+        };
+        let withdrawn = |checks: Object, checks_required: bool| {
+            let o = variant(Outcome::Withdrawn, checks, checks_required);
+            RefOr::T(Schema::Object(with(o, "note", crate::schema::Required2000::schema(), true)))
+        };
+        OneOfBuilder::new()
+            .item(RefOr::T(Schema::Object(variant(Outcome::HandedOver, verified(&wish), true))))
+            .item(RefOr::T(Schema::Object(variant(Outcome::Received, verified(&no_wish), true))))
+            .item(RefOr::T(Schema::Object(variant(Outcome::Received, verified(&wish), true))))
+            .item(withdrawn(no_wish.clone(), false))
+            .item(withdrawn(wish.clone(), true))
+            .description(Some("A decision at the crossing: `handed_over` with his identity verified and his wish confirmed (GC III Art. 109), `received` with his identity verified, `withdrawn` with the reason in `note`. A wish confirmed names the delegate who witnessed it in `wish_confirmed_by`; only the ICRC delegate's own account may leave it out."))
+            .into()
+    }
 }
 
 impl HandoverBody {

@@ -58,7 +58,13 @@ fn app_error(raw: &str) -> impl Fn(ExchangeAppError) -> ApiError + '_ {
         ExchangeAppError::Import(repatria_app::imports::ImportError::Rows(rows)) => {
             rows_refused(rows)
         }
-        ExchangeAppError::Plan { field, message } => ApiError::invalid(field, message),
+        // The exchange's sides and terms were checked when it was opened: a plan they do
+        // not allow is the registry's facts disagreeing with them.
+        ExchangeAppError::Plan { field, message } => {
+            ApiError::Conflict(format!("{field}: {message}"))
+        }
+        ExchangeAppError::NotFound(message) => ApiError::NotFound(message),
+        ExchangeAppError::Conflict(message) => ApiError::Conflict(message),
         ExchangeAppError::Task(message) => ApiError::Internal(message),
     }
 }
@@ -69,7 +75,8 @@ fn app_error(raw: &str) -> impl Fn(ExchangeAppError) -> ApiError + '_ {
         (status = 201, body = ExchangeView),
         (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody),
-        (status = 422, description = "a bad field, or a party not registered; the field is named", body = ErrorBody),
+        (status = 404, description = "a party named is not registered; the field is named", body = ErrorBody),
+        (status = 422, description = "a bad field, or a party named on two sides or as a mediator and on a side; the field is named", body = ErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -102,7 +109,7 @@ pub async fn list(
 /// One exchange, with its counts per direction and side and, after a withdrawal, the
 /// planner's suggestion of what restores the balance.
 #[utoipa::path(get, path = "/api/exchanges/{id}", tag = "exchanges",
-    params(("id" = String, Path, description = "exchange id")),
+    params(("id" = String, Path, format = Uuid, description = "exchange id")),
     responses((status = 200, body = ExchangeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -117,8 +124,9 @@ pub async fn get(
 
 /// Calls an exchange off, with the reason: from `negotiating` or `agreed` (once persons
 /// have crossed, each is decided and the exchange completed instead).
-#[utoipa::path(post, path = "/api/exchanges/{id}/cancel", tag = "exchanges", request_body = CancelRequest,
-    params(("id" = String, Path, description = "exchange id")),
+#[utoipa::path(post, path = "/api/exchanges/{id}/cancel", tag = "exchanges",
+    request_body = CancelRequest,
+    params(("id" = String, Path, format = Uuid, description = "exchange id")),
     responses((status = 200, body = ExchangeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "the state does not allow it; the state is named", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -142,12 +150,14 @@ pub async fn cancel(
 /// makes the captive `demanded` for the planner. The same list sent again for this
 /// exchange is recognised (`created: false`). A list may also be uploaded as a file:
 /// `POST /api/imports?as=demand&exchange=ID&source=XX`.
-#[utoipa::path(post, path = "/api/exchanges/{id}/demands", tag = "exchanges", request_body = PersonsRequest,
-    params(("id" = String, Path, description = "exchange id")),
+#[utoipa::path(post, path = "/api/exchanges/{id}/demands", tag = "exchanges",
+    request_body = PersonsRequest,
+    params(("id" = String, Path, format = Uuid, description = "exchange id")),
     responses((status = 201, body = DemandAnswer), (status = 200, description = "sent before", body = DemandAnswer),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`by` is on no side of the exchange", body = ErrorBody),
         (status = 413, description = "the body is larger than 32 MiB", body = ErrorBody),
-        (status = 422, description = "a bad person (the field is named) or a party on no side", body = ErrorBody)))]
+        (status = 422, description = "a bad person or field; the field is named", body = ErrorBody)))]
 pub async fn demand(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -193,7 +203,7 @@ pub async fn demand(
 /// The demand lists of an exchange, oldest first, a page at a time; each person with his
 /// candidates as they stand now (confirmations included).
 #[utoipa::path(get, path = "/api/exchanges/{id}/demands", tag = "exchanges",
-    params(("id" = String, Path, description = "exchange id"), PageQuery),
+    params(("id" = String, Path, format = Uuid, description = "exchange id"), PageQuery),
     responses((status = 200, body = ListPage<repatria_app::imports::Report>), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn demands(
@@ -226,11 +236,21 @@ pub async fn demands(
 /// exchange's sides, terms and confirmed demands) or a side's `transfers`. It is
 /// numbered, balanced and checked: `violations` names every rule broken with its
 /// article; such a proposal is kept but cannot be agreed.
-#[utoipa::path(post, path = "/api/exchanges/{id}/proposals", tag = "exchanges", request_body = ProposalRequest,
-    params(("id" = String, Path, description = "exchange id")),
-    responses((status = 201, body = ProposalView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+#[utoipa::path(post, path = "/api/exchanges/{id}/proposals", tag = "exchanges",
+    request_body = ProposalBody,
+    params(("id" = String, Path, format = Uuid, description = "exchange id")),
+    responses((status = 201, body = ProposalView, links(
+            ("get_exchanges_by_id_proposals_by_n" = (operation_id = "get_exchanges_by_id_proposals_by_n",
+                parameters(("id" = "$request.path.id"), ("n" = "$response.body#/number")),
+                description = "the proposal recorded")),
+            ("post_exchanges_by_id_agreement" = (operation_id = "post_exchanges_by_id_agreement",
+                parameters(("id" = "$request.path.id")),
+                request_body = json!({"proposal": "$response.body#/number"}),
+                description = "its agreement")),
+        )),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "the exchange is no longer negotiating; the state is named", body = ErrorBody),
+        (status = 409, description = "the exchange is no longer negotiating (the state is named), `by` is on no side of it, or the registry's captures come after the exchange's `terms.as_of`", body = ErrorBody),
         (status = 413, description = "the body is larger than 32 MiB", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 429, description = "plans of this account, or two in all, are running", body = ErrorBody,
@@ -275,7 +295,7 @@ pub async fn propose(
 /// The proposals of an exchange, by number (without names), a page at a time (the
 /// position: a proposal's number).
 #[utoipa::path(get, path = "/api/exchanges/{id}/proposals", tag = "exchanges",
-    params(("id" = String, Path, description = "exchange id"), PageQuery),
+    params(("id" = String, Path, format = Uuid, description = "exchange id"), PageQuery),
     responses((status = 200, body = ListPage<ProposalView>), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn proposals(
@@ -301,7 +321,8 @@ pub async fn proposals(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
-    /// Adds `added` and `removed` relative to this proposal.
+    /// Adds `added` and `removed` relative to this proposal (404 when the exchange has
+    /// none of that number).
     pub against: Option<u32>,
     /// `true`: each captive with his name, rank and days in captivity (audited).
     pub names: Option<bool>,
@@ -311,9 +332,10 @@ pub struct ProposalQuery {
 /// `names=true` each person's name, rank and days in captivity (a read of personal
 /// data, audited).
 #[utoipa::path(get, path = "/api/exchanges/{id}/proposals/{n}", tag = "exchanges",
-    params(("id" = String, Path, description = "exchange id"), ("n" = u32, Path, description = "proposal number"), ProposalQuery),
-    responses((status = 200, body = ProposalView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, description = "`against` names no proposal", body = ErrorBody)))]
+    params(("id" = String, Path, format = Uuid, description = "exchange id"), ("n" = u32, Path, description = "proposal number"), ProposalQuery),
+    responses((status = 200, body = ProposalView), (status = 400, description = "a query parameter that is not a number or a boolean, or one given twice", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "no such exchange, or no proposal of that number (`n` or `against`)", body = ErrorBody)))]
 pub async fn proposal(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -327,7 +349,7 @@ pub async fn proposal(
         .await
         .map_err(|e| match e {
             ExchangeAppError::Store(repatria_store::StoreError::NotFound) => {
-                ApiError::NotFound(format!("no proposal {n} of exchange {raw:?}"))
+                ApiError::not_found("exchange", &raw)
             }
             e => app_error(&raw)(e),
         })?;
@@ -352,12 +374,22 @@ pub async fn proposal(
 
 /// Agrees a proposal: the exchange becomes `agreed` and the proposal is frozen into the
 /// manifest, one pending entry per transfer.
-#[utoipa::path(post, path = "/api/exchanges/{id}/agreement", tag = "exchanges", request_body = AgreementRequest,
-    params(("id" = String, Path, description = "exchange id")),
-    responses((status = 200, body = ExchangeView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "the exchange is not negotiating; the state is named", body = ErrorBody),
-        (status = 422, description = "the proposal has violations, is empty or does not exist", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/exchanges/{id}/agreement", tag = "exchanges",
+    request_body = AgreementRequest,
+    params(("id" = String, Path, format = Uuid, description = "exchange id")),
+    responses((status = 200, body = ExchangeView, links(
+            ("get_exchanges_by_id_manifest" = (operation_id = "get_exchanges_by_id_manifest",
+                parameters(("id" = "$request.path.id")),
+                description = "the manifest frozen from the proposal")),
+            ("post_exchanges_by_id_handover" = (operation_id = "post_exchanges_by_id_handover",
+                parameters(("id" = "$request.path.id")))),
+            ("post_exchanges_by_id_complete" = (operation_id = "post_exchanges_by_id_complete",
+                parameters(("id" = "$request.path.id")))),
+        )),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "no such exchange, or no proposal of that number", body = ErrorBody),
+        (status = 409, description = "the exchange is not negotiating (the state is named), or the proposal breaks rules or moves nobody", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn agree(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -379,7 +411,8 @@ pub struct ManifestQuery {
     #[param(inline)]
     pub format: Option<ManifestFormat>,
     /// Only the entries this party gives or receives; names in the script its readers
-    /// use (Cyrillic for RU, Hangul for KP, Latin otherwise).
+    /// use (Cyrillic for RU, Hangul for KP, Latin otherwise); empty for all. 404 when
+    /// it takes no part in the exchange.
     #[param(value_type = Option<crate::schema::PartyFilter>, inline)]
     pub party: Option<String>,
 }
@@ -399,15 +432,16 @@ repatria_core::words! {
 /// The manifest of an agreed exchange: JSON, or a file for a party to read and sign
 /// (CSV, XLSX, PDF) with names in its script. A read of personal data, audited.
 #[utoipa::path(get, path = "/api/exchanges/{id}/manifest", tag = "exchanges",
-    params(("id" = String, Path, description = "exchange id"), ManifestQuery),
+    params(("id" = String, Path, format = Uuid, description = "exchange id"), ManifestQuery),
     responses((status = 200, description = "the manifest",
             content((ManifestView = "application/json"), (String = "text/csv"),
                 (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                 (Vec<u8> = "application/pdf"))),
-        (status = 400, description = "`format` is not json, csv, xlsx or pdf", body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 400, description = "`format` is not json, csv, xlsx or pdf, or a query parameter is given twice", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "no such exchange, or `party` takes no part in it", body = ErrorBody),
         (status = 409, description = "there is no manifest before an agreement", body = ErrorBody),
-        (status = 422, description = "a party that takes no part in the exchange", body = ErrorBody)))]
+        (status = 422, description = "`party` is not a party code", body = ErrorBody)))]
 pub async fn manifest(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -463,9 +497,12 @@ pub async fn manifest(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CounterpartQuery {
-    /// For a file upload: the party that sent it.
+    /// For a file upload (required there): the party that sent it. A JSON body names it
+    /// in `by` instead.
+    #[param(value_type = Option<crate::schema::PartyCode>, inline)]
     pub by: Option<String>,
-    /// For a file upload: its name, whose extension tells the format (.csv, .xlsx, .xml).
+    /// For a file upload: its name, whose extension (.csv, .xlsx, .xml) tells the
+    /// format; without one, the file's content tells it.
     pub file_name: Option<String>,
 }
 
@@ -476,12 +513,13 @@ pub struct CounterpartQuery {
 /// (`{"by", "persons"}`), or the file itself (CSV, XLSX, PFIF) with `by` and
 /// `file_name` in the query. Audited with its counts.
 #[utoipa::path(post, path = "/api/exchanges/{id}/counterpart-manifest", tag = "exchanges",
-    params(("id" = String, Path, description = "exchange id"), CounterpartQuery),
-    request_body(content((PersonsRequest = "application/json"), (Vec<u8> = "application/octet-stream")),
-        description = "JSON persons, or the file"),
+   
+    params(("id" = String, Path, format = Uuid, description = "exchange id"), CounterpartQuery),
+    request_body(content((PersonsRequest = "application/json"), (crate::routes::imports::File = "application/octet-stream")),
+        description = "JSON persons, or the file (CSV, XLSX or PFIF) with `by` in the query"),
     responses((status = 200, body = ReconciliationView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "there is no manifest before an agreement", body = ErrorBody),
+        (status = 409, description = "there is no manifest before an agreement, or `by` is on no side of the exchange", body = ErrorBody),
         (status = 413, description = "the file is larger than 64 MiB (JSON: 32 MiB)", body = ErrorBody),
         (status = 422, description = "a bad person, row or file; the field or line is named", body = ErrorBody)))]
 pub async fn counterpart(
@@ -502,6 +540,10 @@ pub async fn counterpart(
         let bytes = crate::extract::body_bytes(body, MAX_PERSONS_BYTES).await?;
         let request: PersonsRequest = crate::extract::parse_json(&bytes)?;
         let mut v = Validator::new();
+        // The body names the party; a `by` in the query too must still be a party code.
+        if let Some(b) = query.by.as_deref() {
+            v.check(PartyCode::parse(b).map_err(|e| e.within("by")));
+        }
         let by = v.check(PartyCode::parse(&request.by).map_err(|e| e.within("by")));
         let persons = dto::persons(request.persons, &mut v);
         v.finish()?;
@@ -525,18 +567,12 @@ pub async fn counterpart(
             }
         };
         let file_name = query.file_name.unwrap_or_default();
-        let format = repatria_lists::Format::from_file_name(&file_name);
-        if format.is_none() {
-            v.push(FieldError::new(
-                "file_name",
-                "its extension tells no format (.csv, .xlsx, .xml)",
-            ));
-        }
+        let format = repatria_lists::Format::from_file_name(&file_name)
+            .unwrap_or_else(|| repatria_lists::Format::of_content(&bytes));
         if bytes.is_empty() {
             v.push(FieldError::new("body", "the file is empty"));
         }
         v.finish()?;
-        let format = format.expect("checked");
         let entries =
             repatria_app::matching::heavy(|| repatria_lists::read_list(format, &bytes, &[]))
                 .map_err(|e| match e {
@@ -570,12 +606,13 @@ fn list_entry(e: repatria_lists::Entry) -> repatria_core::ListEntry {
 /// A person is decided once: a second decision is 409. The first moves the exchange to
 /// `in_progress`; the answer carries the live counts and, after a withdrawal, what
 /// restores the balance.
-#[utoipa::path(post, path = "/api/exchanges/{id}/handover", tag = "exchanges", request_body = HandoverBody,
-    params(("id" = String, Path, description = "exchange id")),
+#[utoipa::path(post, path = "/api/exchanges/{id}/handover", tag = "exchanges",
+    request_body = HandoverSchema,
+    params(("id" = String, Path, format = Uuid, description = "exchange id")),
     responses((status = 200, body = HandoverAnswer), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "no such exchange or entry", body = ErrorBody),
-        (status = 409, description = "decided already (by whom and when is named), or the state does not allow it", body = ErrorBody),
-        (status = 422, description = "a check missing or a bad field; the field is named", body = ErrorBody)))]
+        (status = 409, description = "decided already (by whom and when is named), the state does not allow it, the entry's direction does not allow the outcome, or the registry records that he refuses repatriation", body = ErrorBody),
+        (status = 422, description = "a check missing, a bad field, or `at` more than ten minutes after the server's clock; the field is named", body = ErrorBody)))]
 pub async fn handover(
     State(state): State<AppState>,
     Auth(user): Auth,
@@ -613,10 +650,9 @@ pub async fn handover(
 /// time, every tracing request about a received person that is not closed gets an
 /// answer prepared for the tracing officer, all audited.
 #[utoipa::path(post, path = "/api/exchanges/{id}/complete", tag = "exchanges",
-    params(("id" = String, Path, description = "exchange id")),
+    params(("id" = String, Path, format = Uuid, description = "exchange id")),
     responses((status = 200, body = CompletionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, description = "entries are pending (how many is named), or the state does not allow it", body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 409, description = "entries are pending (how many is named), or the state does not allow it", body = ErrorBody)))]
 pub async fn complete(
     State(state): State<AppState>,
     Auth(user): Auth,
