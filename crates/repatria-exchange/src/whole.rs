@@ -2,20 +2,21 @@
 //! JSON Schema `integer` is any number without a fraction, so a writer may send a count
 //! as `5.0`; serde's integers refuse that. For `#[serde(deserialize_with = ...)]` on the
 //! integer fields of documents read from JSON (the scenario's terms, the API's bodies).
+//! At most 2^63 − 1, the `int64` the API's document gives them (no count comes near).
 
 use std::collections::BTreeMap;
 
 use serde::de::Error;
 use serde::{Deserialize, Deserializer};
 
-/// The number as a `u64`: an integer, or a float without a fraction, in range.
+/// The number as a `u64`: an integer, or a float without a fraction, from 0 to 2^63 − 1.
 fn whole(n: &serde_json::Number) -> Option<u64> {
     if let Some(n) = n.as_u64() {
-        return Some(n);
+        return (n <= i64::MAX as u64).then_some(n);
     }
     let f = n.as_f64()?;
-    // 2^64 is the first float beyond u64::MAX.
-    (f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f)).then_some(f as u64)
+    // 2^63 is the first float beyond i64::MAX.
+    (f.fract() == 0.0 && (0.0..9_223_372_036_854_775_808.0).contains(&f)).then_some(f as u64)
 }
 
 fn read<'de, D: Deserializer<'de>, T: TryFrom<u64>>(n: serde_json::Number) -> Result<T, D::Error> {
@@ -69,6 +70,12 @@ mod tests {
         assert_eq!((c.n, c.cap, c.values["major"]), (5, Some(7), 3));
         let c = read(r#"{"n": 4294967295, "cap": null}"#).unwrap();
         assert_eq!((c.n, c.cap), (u32::MAX, None));
+        let c = read(r#"{"n": 0, "cap": 9223372036854775807}"#).unwrap();
+        assert_eq!(c.cap, Some(i64::MAX as u64));
+        // Read as the float nearest to it (serde_json's float_roundtrip), a large whole
+        // number written with a zero fraction is that number.
+        let c = read(r#"{"n": 0, "cap": 1882839180744075.0}"#).unwrap();
+        assert_eq!(c.cap, Some(1_882_839_180_744_075));
         for bad in [
             r#"{"n": 5.5}"#,
             r#"{"n": -1}"#,
@@ -76,6 +83,8 @@ mod tests {
             r#"{"n": 4294967296}"#,
             r#"{"n": "5"}"#,
             r#"{"n": 1, "cap": 1e20}"#,
+            r#"{"n": 1, "cap": 9223372036854775808}"#,
+            r#"{"n": 1, "cap": 9223372036854775808.0}"#,
             r#"{"n": 1, "values": {"major": 0.5}}"#,
         ] {
             assert!(read(bad).is_err(), "{bad}");
