@@ -26,13 +26,13 @@ pub enum PlanHeldError {
     /// The sides or terms are not a valid scenario; the field is named.
     #[error("{}: {}", .0.field, .0.message)]
     Scenario(ScenarioError),
-    /// A party named on a side is not registered.
-    #[error("{0}")]
-    NotFound(String),
+    /// Parties named on the sides are not registered; each side is named.
+    #[error("{}", repatria_core::FieldError::join(.0))]
+    NotFound(Vec<repatria_core::FieldError>),
     /// The terms and the registry disagree: captives held were captured after
     /// `terms.as_of`.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(repatria_core::FieldError),
     /// The planner's task ended without an answer.
     #[error("planner task failed: {0}")]
     Task(String),
@@ -87,8 +87,11 @@ pub fn held_scenario(
 }
 
 /// The parties named on the sides that are not registered, each named by its field
-/// (`sides[1][0]: no party XX is registered`); `None` when all are.
-pub fn unregistered(parties: &[repatria_core::Party], sides: &[Vec<String>]) -> Option<String> {
+/// (`sides[1][0]: no party XX is registered`); empty when all are.
+pub fn unregistered(
+    parties: &[repatria_core::Party],
+    sides: &[Vec<String>],
+) -> Vec<repatria_core::FieldError> {
     let unknown: Vec<repatria_core::FieldError> = sides
         .iter()
         .enumerate()
@@ -105,17 +108,17 @@ pub fn unregistered(parties: &[repatria_core::Party], sides: &[Vec<String>]) -> 
             )
         })
         .collect();
-    (!unknown.is_empty()).then(|| repatria_core::FieldError::join(&unknown))
+    unknown
 }
 
 /// How many prisoners of a scenario were captured after its reference date
-/// (`terms.as_of`, else `today`), said as the conflict it is between the terms and the
-/// registry; `None` when none was. The planner would refuse the first of them by its
-/// index, which names nothing for whoever sent the terms.
+/// (`terms.as_of`, else `today`), said on `terms.as_of` as the conflict it is between
+/// the terms and the registry; `None` when none was. The planner would refuse the first
+/// of them by its index, which names nothing for whoever sent the terms.
 pub fn captured_after(
     scenario: &repatria_exchange::Scenario,
     today: chrono::NaiveDate,
-) -> Option<String> {
+) -> Option<repatria_core::FieldError> {
     let as_of = match &scenario.terms.as_of {
         Some(text) => repatria_exchange::parse_date(text).ok()?,
         None => today,
@@ -126,8 +129,11 @@ pub fn captured_after(
         .filter(|p| repatria_exchange::parse_date(&p.captured_on).is_ok_and(|d| d > as_of))
         .count();
     (after > 0).then(|| {
-        format!(
-            "terms.as_of: {after} of the captives held were captured after {as_of}; plan as of a later date"
+        repatria_core::FieldError::new(
+            "terms.as_of",
+            format!(
+                "{after} of the captives held were captured after {as_of}; plan as of a later date"
+            ),
         )
     })
 }
@@ -166,7 +172,8 @@ pub async fn plan_held<G: Send + 'static>(
     guard: G,
 ) -> Result<repatria_exchange::Plan<'static>, PlanHeldError> {
     let parties = store.list_parties().await?;
-    if let Some(unknown) = unregistered(&parties, &request.sides) {
+    let unknown = unregistered(&parties, &request.sides);
+    if !unknown.is_empty() {
         return Err(PlanHeldError::NotFound(unknown));
     }
     let captives = store.all_captives().await?;
@@ -405,10 +412,13 @@ mod tests {
                 .map(|side| side.iter().map(|p| p.to_string()).collect())
                 .collect()
         };
-        assert_eq!(unregistered(&parties, &sides(&[&["UA"], &["RU"]])), None);
+        assert_eq!(unregistered(&parties, &sides(&[&["UA"], &["RU"]])), vec![]);
         assert_eq!(
-            unregistered(&parties, &sides(&[&["UA", "XX"], &["RU", "YY"]])).as_deref(),
-            Some("sides[0][1]: no party XX is registered; sides[1][1]: no party YY is registered")
+            repatria_core::FieldError::join(&unregistered(
+                &parties,
+                &sides(&[&["UA", "XX"], &["RU", "YY"]])
+            )),
+            "sides[0][1]: no party XX is registered; sides[1][1]: no party YY is registered"
         );
 
         // Captured on 9 January 2025.
@@ -423,8 +433,9 @@ mod tests {
         let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 8).unwrap();
         assert_eq!(captured_after(&as_of(Some("2025-01-09")), today), None);
         let early = captured_after(&as_of(Some("2025-01-08")), today).unwrap();
+        assert_eq!(early.field, "terms.as_of");
         assert!(
-            early.starts_with("terms.as_of: 1 of the captives held"),
+            early.reason.starts_with("1 of the captives held"),
             "{early}"
         );
         // Without a date, today's.

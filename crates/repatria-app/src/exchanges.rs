@@ -32,14 +32,15 @@ pub enum ExchangeAppError {
     /// The planner refused the exchange's sides or terms.
     #[error("{field}: {message}")]
     Plan { field: String, message: String },
-    /// Something the request names does not exist: a party not registered, a proposal
-    /// the exchange does not have, a party that takes no part in it.
+    /// Fields of the request name what does not exist: a party not registered, a
+    /// proposal the exchange does not have, a party that takes no part in it.
+    #[error("{}", repatria_core::FieldError::join(.0))]
+    NotFound(Vec<repatria_core::FieldError>),
+    /// The request is well formed, but the exchange's record does not allow what a
+    /// field says: a party on no side of the exchange, a date the registry's captures
+    /// come after.
     #[error("{0}")]
-    NotFound(String),
-    /// The request is well formed, but the exchange's record does not allow it: a party
-    /// on no side of the exchange, a date the registry's captures come after.
-    #[error("{0}")]
-    Conflict(String),
+    Conflict(repatria_core::FieldError),
     #[error("planner task failed: {0}")]
     Task(String),
 }
@@ -83,9 +84,7 @@ pub async fn create(
         |p| known.contains(p),
     )
     .map_err(|e| match e {
-        ExchangeError::Unknown(fields) => {
-            ExchangeAppError::NotFound(repatria_core::FieldError::join(&fields))
-        }
+        ExchangeError::Unknown(fields) => ExchangeAppError::NotFound(fields),
         e => e.into(),
     })?;
     store.create_exchange(actor, &exchange, now).await?;
@@ -257,8 +256,9 @@ pub async fn demand_file_input(
 /// conflict with the exchange's record, the field named.
 fn check_party(exchange: &Exchange, party: &PartyCode, field: &str) -> Result<()> {
     if exchange.side_of(party).is_none() {
-        return Err(ExchangeAppError::Conflict(format!(
-            "{field}: {party} is on no side of this exchange"
+        return Err(ExchangeAppError::Conflict(repatria_core::FieldError::new(
+            field,
+            format!("{party} is on no side of this exchange"),
         )));
     }
     Ok(())
@@ -526,10 +526,10 @@ pub async fn proposal(
     against: Option<u32>,
 ) -> Result<(Proposal, Option<Difference>)> {
     store.get_exchange(id).await?;
-    let p = numbered(store, id, number, "").await?;
+    let p = numbered(store, id, number, "n").await?;
     let diff = match against {
         Some(m) => {
-            let earlier = numbered(store, id, m, "against: ").await?;
+            let earlier = numbered(store, id, m, "against").await?;
             Some(record::difference(&earlier, &p))
         }
         None => None,
@@ -537,13 +537,14 @@ pub async fn proposal(
     Ok((p, diff))
 }
 
-/// Proposal `number` of an exchange known to exist; `NotFound` saying so (after
-/// `prefix`, the field) when it has none of that number.
-async fn numbered(store: &SqlStore, id: ExchangeId, number: u32, prefix: &str) -> Result<Proposal> {
+/// Proposal `number` of an exchange known to exist, named by `field`; `NotFound` on
+/// that field when the exchange has none of that number.
+async fn numbered(store: &SqlStore, id: ExchangeId, number: u32, field: &str) -> Result<Proposal> {
     store.proposal(id, number).await.map_err(|e| match e {
-        StoreError::NotFound => {
-            ExchangeAppError::NotFound(format!("{prefix}this exchange has no proposal {number}"))
-        }
+        StoreError::NotFound => ExchangeAppError::NotFound(vec![repatria_core::FieldError::new(
+            field,
+            format!("this exchange has no proposal {number}"),
+        )]),
         e => e.into(),
     })
 }
@@ -558,7 +559,7 @@ pub async fn agree(
 ) -> Result<ExchangeSummary> {
     store.get_exchange(id).await?;
     // Proposals are never removed: one found here is there when the agreement is written.
-    numbered(store, id, number, "proposal: ").await?;
+    numbered(store, id, number, "proposal").await?;
     let exchange = store.agree_exchange(actor, id, number, now).await?;
     summary(store, exchange).await
 }
@@ -595,9 +596,12 @@ pub async fn manifest(
     exchange.require_manifest("a manifest (there is none before an agreement)")?;
     if let Some(p) = party {
         if !exchange.takes_part(p) {
-            return Err(ExchangeAppError::NotFound(format!(
-                "party: {p} takes no part in this exchange"
-            )));
+            return Err(ExchangeAppError::NotFound(vec![
+                repatria_core::FieldError::new(
+                    "party",
+                    format!("{p} takes no part in this exchange"),
+                ),
+            ]));
         }
     }
     let entries = store.manifest(id, party).await?;

@@ -39,20 +39,33 @@ impl Document for Exchange {
     }
 }
 
-/// An exchange error as the store reports it: a state, a decision, a proposal or a
-/// person that does not allow the change is a conflict (409); bad input is the
-/// domain's.
+/// An exchange error as the store reports it: a state or a decision that does not
+/// allow the change is a conflict (409); what the records forbid is a rule broken, on
+/// the field it names (409); parties not registered are unknown (404); bad input is the
+/// domain's (422).
 impl From<ExchangeError> for StoreError {
     fn from(e: ExchangeError) -> StoreError {
         match e {
             ExchangeError::Invalid(fields) => {
                 StoreError::Domain(repatria_core::DomainError::Invalid(fields))
             }
-            // Parties are checked against the registry where an exchange is opened.
-            ExchangeError::Unknown(_) => StoreError::NotFound,
-            ExchangeError::Violations { .. }
-            | ExchangeError::Conflict(_)
-            | ExchangeError::State { .. }
+            ExchangeError::Unknown(fields) => StoreError::Unknown(fields),
+            ExchangeError::Violations { .. } => {
+                StoreError::Domain(repatria_core::DomainError::rule("proposal", e.to_string()))
+            }
+            ExchangeError::Conflict(fields) => {
+                // One field is named; the others' refusals follow in the text.
+                let mut fields = fields.into_iter();
+                let first = fields.next().unwrap_or_else(|| {
+                    repatria_core::FieldError::new("", "the records do not allow it")
+                });
+                let reason = std::iter::once(first.reason)
+                    .chain(fields.map(|f| f.to_string()))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                StoreError::Domain(repatria_core::DomainError::rule(first.field, reason))
+            }
+            ExchangeError::State { .. }
             | ExchangeError::Decided { .. }
             | ExchangeError::Pending(_) => StoreError::Conflict(e.to_string()),
         }

@@ -311,8 +311,11 @@ pub async fn plan_held(
     .map_err(|error| match error {
         repatria_app::exchange::PlanHeldError::Store(error) => ApiError::from(error),
         repatria_app::exchange::PlanHeldError::Scenario(error) => invalid(error),
-        repatria_app::exchange::PlanHeldError::NotFound(message) => ApiError::NotFound(message),
-        repatria_app::exchange::PlanHeldError::Conflict(message) => ApiError::Conflict(message),
+        repatria_app::exchange::PlanHeldError::NotFound(fields) => ApiError::Unknown(fields),
+        repatria_app::exchange::PlanHeldError::Conflict(e) => ApiError::Rule {
+            field: e.field,
+            reason: e.reason,
+        },
         repatria_app::exchange::PlanHeldError::Task(detail) => {
             ApiError::Internal(format!("planner task failed: {detail}"))
         }

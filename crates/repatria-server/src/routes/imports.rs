@@ -546,11 +546,15 @@ pub async fn start(
                 .map_err(|e| match e {
                     repatria_app::exchanges::ExchangeAppError::Store(
                         repatria_store::StoreError::NotFound,
-                    ) => ApiError::NotFound(format!("exchange: no exchange with id {exchange}")),
+                    ) => ApiError::Unknown(vec![FieldError::new(
+                        "exchange",
+                        format!("no exchange with id {exchange}"),
+                    )]),
                     repatria_app::exchanges::ExchangeAppError::Store(e) => e.into(),
-                    repatria_app::exchanges::ExchangeAppError::Conflict(message) => {
-                        ApiError::Conflict(message)
-                    }
+                    repatria_app::exchanges::ExchangeAppError::Conflict(e) => ApiError::Rule {
+                        field: e.field,
+                        reason: e.reason,
+                    },
                     other => ApiError::Internal(other.to_string()),
                 })?
         }

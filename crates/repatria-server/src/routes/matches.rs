@@ -111,13 +111,6 @@ pub async fn decide(
         .store
         .decide_link(&user.actor(), id, decision, Utc::now())
         .await
-        .map_err(|e| match e {
-            // The request is well formed: what refuses it is where the link stands.
-            repatria_store::StoreError::Domain(repatria_core::DomainError::Rule {
-                field,
-                reason,
-            }) => ApiError::Conflict(format!("{field}: {reason}")),
-            e => ApiError::store("match", &raw, e),
-        })?;
+        .map_err(|e| ApiError::store("match", &raw, e))?;
     Ok(axum::Json(LinkView::from(&link)))
 }

@@ -571,9 +571,16 @@ mod links {
             for operation in item.as_object().unwrap().values() {
                 let names: Vec<String> = operation["parameters"]
                     .as_array()
-                    .map(|ps| ps.iter().map(|p| p["name"].as_str().unwrap().to_string()).collect())
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| p["name"].as_str().unwrap().to_string())
+                            .collect()
+                    })
                     .unwrap_or_default();
-                params.insert(operation["operationId"].as_str().unwrap().to_string(), names);
+                params.insert(
+                    operation["operationId"].as_str().unwrap().to_string(),
+                    names,
+                );
             }
         }
         let mut seen = Vec::new();

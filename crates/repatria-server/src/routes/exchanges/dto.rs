@@ -344,9 +344,14 @@ pub(crate) fn persons(raw: Vec<PersonInput>, v: &mut Validator) -> Vec<Person> {
         .enumerate()
         .map(|(i, p)| {
             let at = |f: &str| format!("persons[{i}].{f}");
-            let date_of_birth = p.date_of_birth.as_deref().and_then(|d| {
-                v.check(PartialDate::parse(d).map_err(|e| e.within(&at("date_of_birth"))))
-            });
+            // Blank is absent, as the document's PartialDate says.
+            let date_of_birth = p
+                .date_of_birth
+                .as_deref()
+                .filter(|d| !d.trim().is_empty())
+                .and_then(|d| {
+                    v.check(PartialDate::parse(d).map_err(|e| e.within(&at("date_of_birth"))))
+                });
             let entry = repatria_lists::Entry {
                 line: i as u64 + 1,
                 family_name: optional(p.family_name, &at("family_name"), 200, v),

@@ -60,11 +60,15 @@ fn app_error(raw: &str) -> impl Fn(ExchangeAppError) -> ApiError + '_ {
         }
         // The exchange's sides and terms were checked when it was opened: a plan they do
         // not allow is the registry's facts disagreeing with them.
-        ExchangeAppError::Plan { field, message } => {
-            ApiError::Conflict(format!("{field}: {message}"))
-        }
-        ExchangeAppError::NotFound(message) => ApiError::NotFound(message),
-        ExchangeAppError::Conflict(message) => ApiError::Conflict(message),
+        ExchangeAppError::Plan { field, message } => ApiError::Rule {
+            field,
+            reason: message,
+        },
+        ExchangeAppError::NotFound(fields) => ApiError::Unknown(fields),
+        ExchangeAppError::Conflict(e) => ApiError::Rule {
+            field: e.field,
+            reason: e.reason,
+        },
         ExchangeAppError::Task(message) => ApiError::Internal(message),
     }
 }
@@ -513,7 +517,6 @@ pub struct CounterpartQuery {
 /// (`{"by", "persons"}`), or the file itself (CSV, XLSX, PFIF) with `by` and
 /// `file_name` in the query. Audited with its counts.
 #[utoipa::path(post, path = "/api/exchanges/{id}/counterpart-manifest", tag = "exchanges",
-   
     params(("id" = String, Path, format = Uuid, description = "exchange id"), CounterpartQuery),
     request_body(content((PersonsRequest = "application/json"), (crate::routes::imports::File = "application/octet-stream")),
         description = "JSON persons, or the file (CSV, XLSX or PFIF) with `by` in the query"),
