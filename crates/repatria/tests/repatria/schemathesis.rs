@@ -56,7 +56,11 @@ fn schemathesis_finds_nothing_wrong_with_the_api() {
     let examples =
         std::env::var("REPATRIA_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "15".into());
     let seed = std::env::var("REPATRIA_SCHEMATHESIS_SEED").unwrap_or_else(|_| "1".into());
+    // Schemathesis keeps a cache of what failed beside where it runs: a directory of
+    // the run's own, so that each run starts afresh and nothing is left in the tree.
+    let workdir = tempfile::tempdir().expect("a temporary directory");
     let output = Command::new(&st)
+        .current_dir(workdir.path())
         .arg("--config-file")
         .arg(repo_root().join("e2e/schemathesis.toml"))
         .args(["run", &format!("{}/api/openapi.json", demo.url)])
