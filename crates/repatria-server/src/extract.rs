@@ -138,10 +138,15 @@ mod tests {
             parse_json(br#"{"days": 162.0, "inner": [{"count": 3.0, "share": 2}]}"#).unwrap();
         assert_eq!(
             body,
-            Body { days: 162, inner: vec![Inner { count: 3, share: 2.0 }] }
+            Body {
+                days: 162,
+                inner: vec![Inner {
+                    count: 3,
+                    share: 2.0
+                }]
+            }
         );
-        let Err(ApiError::Invalid(errors)) =
-            parse_json::<Body>(br#"{"days": 1.5, "inner": []}"#)
+        let Err(ApiError::Invalid(errors)) = parse_json::<Body>(br#"{"days": 1.5, "inner": []}"#)
         else {
             panic!("a fraction is not an integer");
         };

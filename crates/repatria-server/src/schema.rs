@@ -47,21 +47,55 @@ macro_rules! edge_or_control {
 /// Free text that may be left out (blank is absent): once trimmed, no control characters
 /// but the line break (`repatria_core::captive::text`).
 pub const TEXT: &str = concat!(
-    "^", blank!(), "*(", edge!(), "(", inner!(), "*", edge!(), ")?)?", blank!(), "*$"
+    "^",
+    blank!(),
+    "*(",
+    edge!(),
+    "(",
+    inner!(),
+    "*",
+    edge!(),
+    ")?)?",
+    blank!(),
+    "*$"
 );
 /// Free text that must be given: once trimmed, not empty, no control characters but the
 /// line break (`repatria_core::captive::required`).
 pub const REQUIRED: &str = concat!(
-    "^", blank!(), "*", edge!(), "(", inner!(), "*", edge!(), ")?", blank!(), "*$"
+    "^",
+    blank!(),
+    "*",
+    edge!(),
+    "(",
+    inner!(),
+    "*",
+    edge!(),
+    ")?",
+    blank!(),
+    "*$"
 );
 /// Text on one line (a name): as [`REQUIRED`], without line breaks inside.
 pub const LINE: &str = concat!(
-    "^", blank!(), "*(", edge!(), "([^\\x00-\\x1F\\x7F-\\x9F]*", edge!(), ")?)?", blank!(), "*$"
+    "^",
+    blank!(),
+    "*(",
+    edge!(),
+    "([^\\x00-\\x1F\\x7F-\\x9F]*",
+    edge!(),
+    ")?)?",
+    blank!(),
+    "*$"
 );
 /// A prisoner number (`parse_prisoner_number`): letters and digits with blanks, `-`, `/`
 /// or `.` between them; blank is absent. (`[^\W_]` is a letter or a digit.)
 pub const PRISONER_NUMBER: &str = concat!(
-    "^(", blank!(), "*|(", blank!(), "|[/.-])*[^\\W_](", blank!(), "|[/.-]|[^\\W_])*)$"
+    "^(",
+    blank!(),
+    "*|(",
+    blank!(),
+    "|[/.-])*[^\\W_](",
+    blank!(),
+    "|[/.-]|[^\\W_])*)$"
 );
 /// An account's name (`parse_username`).
 pub const USERNAME: &str = concat!("^", blank!(), "*[a-z][a-z0-9._-]{1,63}", blank!(), "*$");
@@ -91,7 +125,9 @@ macro_rules! year {
 macro_rules! full_date {
     () => {
         concat!(
-            "(", year!(), "-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)",
+            "(",
+            year!(),
+            "-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)",
             "|02-(0[1-9]|1[0-9]|2[0-8]))",
             "|(19(0[48]|[2468][048]|[13579][26])|20(0[048]|[2468][048]|[13579][26]))-02-29)"
         )
@@ -100,7 +136,15 @@ macro_rules! full_date {
 /// A partial date that may be left out (blank is absent): `YYYY`, `YYYY-MM` or
 /// `YYYY-MM-DD`, years 1900 to 2100 (`PartialDate::parse`).
 pub const PARTIAL_DATE: &str = concat!(
-    "^", blank!(), "*(", year!(), "(-(0[1-9]|1[0-2]))?|", full_date!(), ")?", blank!(), "*$"
+    "^",
+    blank!(),
+    "*(",
+    year!(),
+    "(-(0[1-9]|1[0-2]))?|",
+    full_date!(),
+    ")?",
+    blank!(),
+    "*$"
 );
 
 /// A string with a pattern and a bound on its length in characters.
@@ -148,10 +192,8 @@ texts! {
     Text500 = TEXT, Some(500), "Free text, at most 500 characters; blank is absent.";
     Text2000 = TEXT, Some(2000), "Free text, at most 2,000 characters; blank is absent.";
     Text20000 = TEXT, Some(20_000), "Free text, at most 20,000 characters; blank is absent.";
-    Required80 = REQUIRED, Some(80), "Text, not blank, at most 80 characters.";
     Required100 = REQUIRED, Some(100), "Text, not blank, at most 100 characters.";
     Username = USERNAME, None, "An account's name: 2 to 64 characters a-z, 0-9, '.', '_' or '-', beginning with a letter.";
-    Required120 = REQUIRED, Some(120), "Text, not blank, at most 120 characters.";
     Required200 = REQUIRED, Some(200), "Text, not blank, at most 200 characters.";
     Required500 = REQUIRED, Some(500), "Text, not blank, at most 500 characters.";
     Required2000 = REQUIRED, Some(2000), "Text, not blank, at most 2,000 characters.";
@@ -171,8 +213,19 @@ texts! {
 /// Every pattern the document may use (the document's test checks it).
 #[cfg(test)]
 pub const ALL: &[&str] = &[
-    TEXT, REQUIRED, LINE, PRISONER_NUMBER, USERNAME, PASSWORD, PARTY_FILTER, SEARCH, DOMAIN, PARTY,
-    LANGUAGE, NATIONALITY, PARTIAL_DATE,
+    TEXT,
+    REQUIRED,
+    LINE,
+    PRISONER_NUMBER,
+    USERNAME,
+    PASSWORD,
+    PARTY_FILTER,
+    SEARCH,
+    DOMAIN,
+    PARTY,
+    LANGUAGE,
+    NATIONALITY,
+    PARTIAL_DATE,
 ];
 
 /// A particular the captive may refuse to give (all but the prisoner number).
@@ -202,8 +255,7 @@ pub struct TracingStatusFilter;
 impl utoipa::PartialSchema for TracingStatusFilter {
     fn schema() -> RefOr<Schema> {
         words(
-            std::iter::once("")
-                .chain(repatria_core::TracingStatus::ALL.iter().map(|s| s.as_str())),
+            std::iter::once("").chain(repatria_core::TracingStatus::ALL.iter().map(|s| s.as_str())),
             "A tracing request's status, or empty for any.",
         )
     }
@@ -322,11 +374,8 @@ closed_words! {
     ClaimSource => repatria_core::ClaimSource: "Where an identity claim comes from.",
     RepatriationWish => repatria_core::RepatriationWish:
         "The captive's wish about his repatriation (Art. 109, 118).",
-    ParticularField => repatria_core::ParticularField:
-        "A particular of Art. 122 and Annex IV the captive may refuse to give (Art. 17).",
     FacilityKind => repatria_core::FacilityKind: "A kind of place of internment.",
     Role => repatria_core::Role: "An account's role.",
-    TracingStatus => repatria_core::TracingStatus: "Where a tracing request stands.",
     LinkState => repatria_core::LinkState: "Where a proposed match stands.",
     LinkDecision => repatria_core::matching::Decision: "A reviewer's decision on a match.",
     ImportKind => repatria_core::ImportKind:
@@ -348,16 +397,44 @@ mod tests {
     fn patterns_agree_with_the_validators() {
         use repatria_core::captive::{parse_language, parse_nationality, required, text};
         let texts = [
-            "", " ", "Ivan", " Ivan ", "a\nb", "a\tb", "a\u{7}b", "\u{85}", "Петро", "  \n ",
-            "\u{3000}x", "x\u{9f}", "\tIvan\r\n", "\u{1c}Ivan", "Iv\u{85}an", "\u{a0}",
+            "",
+            " ",
+            "Ivan",
+            " Ivan ",
+            "a\nb",
+            "a\tb",
+            "a\u{7}b",
+            "\u{85}",
+            "Петро",
+            "  \n ",
+            "\u{3000}x",
+            "x\u{9f}",
+            "\tIvan\r\n",
+            "\u{1c}Ivan",
+            "Iv\u{85}an",
+            "\u{a0}",
         ];
         for t in texts {
             assert_eq!(matches(TEXT, t), text(Some(t), 100).is_ok(), "TEXT {t:?}");
-            assert_eq!(matches(REQUIRED, t), required(t, 100).is_ok(), "REQUIRED {t:?}");
+            assert_eq!(
+                matches(REQUIRED, t),
+                required(t, 100).is_ok(),
+                "REQUIRED {t:?}"
+            );
             let one_line = text(Some(t), 100).is_ok_and(|t| !t.is_some_and(|t| t.contains('\n')));
             assert_eq!(matches(LINE, t), one_line, "LINE {t:?}");
         }
-        for code in ["UA", " RU ", "U", "ua", "UA-NG", "ICRC", "ABCDEFGHIJKLMNOPQ", "У", ""] {
+        for code in [
+            "UA",
+            " RU ",
+            "U",
+            "ua",
+            "UA-NG",
+            "ICRC",
+            "ABCDEFGHIJKLMNOPQ",
+            "У",
+            "",
+        ] {
             assert_eq!(
                 matches(PARTY, code),
                 repatria_core::PartyCode::parse(code).is_ok(),
@@ -365,7 +442,11 @@ mod tests {
             );
         }
         for code in ["uk", "UK", "fra", " ru ", "u", "abcd", "u1", ""] {
-            assert_eq!(matches(LANGUAGE, code), parse_language(code).is_ok(), "{code:?}");
+            assert_eq!(
+                matches(LANGUAGE, code),
+                parse_language(code).is_ok(),
+                "{code:?}"
+            );
         }
         for code in ["UA", "ua", " RU ", "U", "UKR", "1A", "", " "] {
             let valid = code.trim().is_empty() || parse_nationality(code).is_ok();
@@ -375,31 +456,78 @@ mod tests {
             "A-123", " 12/B.7 ", "", "  ", "-", "Б-17", "A_1", "A\t1", "A\u{1c}1", "12 34", "№5",
         ] {
             let valid = repatria_core::parse_prisoner_number(number).is_ok();
-            assert_eq!(matches(PRISONER_NUMBER, number), valid, "PRISONER_NUMBER {number:?}");
+            assert_eq!(
+                matches(PRISONER_NUMBER, number),
+                valid,
+                "PRISONER_NUMBER {number:?}"
+            );
         }
-        for name in ["ivan", " ivan.p ", "i", "Ivan", "1van", "iv an", &"a".repeat(64), &"a".repeat(65)] {
+        for name in [
+            "ivan",
+            " ivan.p ",
+            "i",
+            "Ivan",
+            "1van",
+            "iv an",
+            &"a".repeat(64),
+            &"a".repeat(65),
+        ] {
             let valid = repatria_core::parse_username(name).is_ok();
             assert_eq!(matches(USERNAME, name), valid, "USERNAME {name:?}");
         }
-        for password in ["correct horse battery", "            ", "\u{3000}".repeat(12).as_str(), "\u{7}           "] {
+        for password in [
+            "correct horse battery",
+            "            ",
+            "\u{3000}".repeat(12).as_str(),
+            "\u{7}           ",
+        ] {
             let valid = repatria_core::check_new_password(password).is_ok();
             let schema = password.chars().count() >= 12 && matches(PASSWORD, password);
             assert_eq!(schema, valid, "PASSWORD {password:?}");
         }
-        for domain in ["bureau.example", "a", "a1.b-2.c", "0", "a.", ".a", "a..b", "a-.b", "Bureau.example", "a.1b"] {
+        for domain in [
+            "bureau.example",
+            "a",
+            "a1.b-2.c",
+            "0",
+            "a.",
+            ".a",
+            "a..b",
+            "a-.b",
+            "Bureau.example",
+            "a.1b",
+        ] {
             let valid = repatria_lists::check_record_domain(domain).is_ok()
                 && domain.bytes().all(|b| !b.is_ascii_uppercase());
             assert_eq!(matches(DOMAIN, domain), valid, "DOMAIN {domain:?}");
         }
         for q in ["Petrenko", " ", "", "'", "Пе", "-- ''", "_"] {
             let valid = q.trim().is_empty()
-                || repatria_core::fold_for_search(q).chars().any(char::is_alphanumeric);
+                || repatria_core::fold_for_search(q)
+                    .chars()
+                    .any(char::is_alphanumeric);
             assert_eq!(matches(SEARCH, q), valid, "SEARCH {q:?}");
         }
         let dates = [
-            "1990", "1990-05", "1990-05-17", " 1990-05 ", "90", "1990-13", "1990-5", "1899",
-            "2100", "2101", "1900-02-29", "2000-02-29", "2004-02-29", "2003-02-29", "2100-02-29",
-            "1990-04-31", "1990-12-31", "", "  ",
+            "1990",
+            "1990-05",
+            "1990-05-17",
+            " 1990-05 ",
+            "90",
+            "1990-13",
+            "1990-5",
+            "1899",
+            "2100",
+            "2101",
+            "1900-02-29",
+            "2000-02-29",
+            "2004-02-29",
+            "2003-02-29",
+            "2100-02-29",
+            "1990-04-31",
+            "1990-12-31",
+            "",
+            "  ",
         ];
         for date in dates {
             let valid = date.trim().is_empty() || repatria_core::PartialDate::parse(date).is_ok();
@@ -423,8 +551,8 @@ mod tests {
         for (name, words) in declared() {
             assert!(!words.is_empty(), "{name}");
         }
-        let json = serde_json::to_value(<HealthCategory as utoipa::PartialSchema>::schema())
-            .unwrap();
+        let json =
+            serde_json::to_value(<HealthCategory as utoipa::PartialSchema>::schema()).unwrap();
         assert_eq!(json["enum"].as_array().unwrap().len(), 7);
     }
 }

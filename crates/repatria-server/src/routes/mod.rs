@@ -189,7 +189,9 @@ fn json(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
             .filter_map(|item| item.as_object_mut())
             .flat_map(|item| item.values_mut())
         {
-            let Some(responses) = operation.get_mut("responses").and_then(|r| r.as_object_mut())
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(|r| r.as_object_mut())
             else {
                 continue;
             };
@@ -199,7 +201,10 @@ fn json(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
                 .flat_map(|links| links.values_mut())
                 .filter_map(|l| l.as_object_mut())
             {
-                for (from, to) in [("operation_id", "operationId"), ("operation_ref", "operationRef")] {
+                for (from, to) in [
+                    ("operation_id", "operationId"),
+                    ("operation_ref", "operationRef"),
+                ] {
                     if let Some(v) = link.remove(from) {
                         if v != "" {
                             link.insert(to.to_string(), v);
@@ -233,10 +238,12 @@ impl OperationsAndLinks {
             .trim_start_matches("/api/")
             .trim_start_matches('/')
             .split('/')
-            .map(|part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-                Some(param) => format!("by_{param}"),
-                None => part.replace(['-', '.'], "_"),
-            })
+            .map(
+                |part| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    Some(param) => format!("by_{param}"),
+                    None => part.replace(['-', '.'], "_"),
+                },
+            )
             .collect();
         format!("{method}_{}", words.join("_"))
     }
@@ -286,7 +293,10 @@ impl utoipa::Modify for OperationsAndLinks {
                 let link = LinkBuilder::new()
                     .operation_id(id.clone())
                     .parameter(param, "$response.body#/id")
-                    .description(format!("{} {target} with the id of the record created", method.to_uppercase()))
+                    .description(format!(
+                        "{} {target} with the id of the record created",
+                        method.to_uppercase()
+                    ))
                     .build();
                 // A link the operation writes itself (where the record created is not
                 // named by `id`, such as a proposal's number) is kept.
@@ -365,7 +375,9 @@ impl utoipa::Modify for BodyLimit {
         let invalid = error("a field is missing, unknown or invalid (`fields` names it)");
         let malformed = error("the body is not JSON, or a field has the wrong type (named)");
         let no_page = error("the `cursor` is no position of this list (`fields.cursor`)");
-        let bad_query = error("the query string cannot be read (a parameter given twice, or of the wrong type)");
+        let bad_query = error(
+            "the query string cannot be read (a parameter given twice, or of the wrong type)",
+        );
         let unauthenticated = error("not logged in, or the session or token has ended");
         let forbidden = error("the role may not do this, or the account must change its password first (`password_change_required`)");
         let conflict = error("the request breaks a rule given the record's state (`rule_violated`), or collides with stored data (`conflict`)");
@@ -386,9 +398,10 @@ impl utoipa::Modify for BodyLimit {
             }
             for (operation, writes) in operations {
                 let responses = &mut operation.responses.responses;
-                let in_query = operation.parameters.iter().flatten().any(|p| {
-                    matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)
-                });
+                let in_query =
+                    operation.parameters.iter().flatten().any(|p| {
+                        matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query)
+                    });
                 if in_query {
                     responses
                         .entry("400".to_string())
@@ -420,9 +433,14 @@ impl utoipa::Modify for BodyLimit {
             }
         }
         for item in openapi.paths.paths.values_mut() {
-            for operation in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
-                .into_iter()
-                .flatten()
+            for operation in [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
             {
                 if operation.request_body.is_some() {
                     operation
@@ -532,7 +550,9 @@ mod document {
             }
         });
         for r in &refs {
-            let name = r.strip_prefix("#/components/schemas/").expect("a schema reference");
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .expect("a schema reference");
             assert!(schemas.contains_key(name), "{r} does not resolve");
         }
         for p in &patterns {
@@ -545,7 +565,10 @@ mod document {
         for (path, item) in doc["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
                 let id = op["operationId"].as_str().unwrap_or_default();
-                assert!(ids.insert(id.to_string()), "{method} {path}: operationId {id} twice");
+                assert!(
+                    ids.insert(id.to_string()),
+                    "{method} {path}: operationId {id} twice"
+                );
             }
         }
         let links = &doc["paths"]["/api/captives"]["post"]["responses"]["201"]["links"];

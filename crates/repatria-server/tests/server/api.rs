@@ -2745,17 +2745,42 @@ async fn a_witness_checks_that_the_log_only_grew(app: &TestApp) {
     // Unreadable sizes are 422; sizes the log does not have (yet) are 404.
     for (query, field, fragment, status) in [
         ("", "old", "is required", StatusCode::UNPROCESSABLE_ENTITY),
-        ("old=abc", "old", "non-negative integer", StatusCode::UNPROCESSABLE_ENTITY),
-        ("old=-1", "old", "non-negative integer", StatusCode::UNPROCESSABLE_ENTITY),
-        ("old=0", "old", "at least 1", StatusCode::UNPROCESSABLE_ENTITY),
-        ("old=3&new=2", "old", "to a smaller one", StatusCode::NOT_FOUND),
+        (
+            "old=abc",
+            "old",
+            "non-negative integer",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "old=-1",
+            "old",
+            "non-negative integer",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "old=0",
+            "old",
+            "at least 1",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "old=3&new=2",
+            "old",
+            "to a smaller one",
+            StatusCode::NOT_FOUND,
+        ),
         (
             &*format!("old=1&new={size}"),
             "new",
             "no tree of this size",
             StatusCode::NOT_FOUND,
         ),
-        (&*format!("old={size}"), "old", "no tree of this size", StatusCode::NOT_FOUND),
+        (
+            &*format!("old={size}"),
+            "old",
+            "no tree of this size",
+            StatusCode::NOT_FOUND,
+        ),
         (
             "old=1&new=9223372036854775808",
             "new",

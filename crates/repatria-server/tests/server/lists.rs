@@ -102,12 +102,7 @@ async fn refuses_bad_paging(app: &TestApp, token: Option<&str>, path: &str) {
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        assert_eq!(
-            answer.status,
-            expected,
-            "{path}: {}",
-            answer.body
-        );
+        assert_eq!(answer.status, expected, "{path}: {}", answer.body);
         assert!(
             answer.body["error"]["fields"][field].is_string(),
             "{path}: {field} is named: {}",

@@ -459,11 +459,7 @@ async fn art_120_a_death_is_recorded_notified_certified_and_its_enquiry_listed_u
     let id = app.create_captive(wounded_soldier()).await;
     let path = format!("/api/captives/{id}");
     let (status, _, _) = file(app, &registrar, &format!("{path}/death-certificate.pdf")).await;
-    assert_eq!(
-        status,
-        StatusCode::CONFLICT,
-        "no death is recorded"
-    );
+    assert_eq!(status, StatusCode::CONFLICT, "no death is recorded");
     let medical = app.user("medical-1", Role::Medical).await;
     let death = json!({
         "died_at": "2025-01-15T04:10:00Z", "place": "Central military hospital", "cause": "septicaemia following wounds",

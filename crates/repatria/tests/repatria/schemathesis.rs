@@ -53,8 +53,7 @@ fn schemathesis_finds_nothing_wrong_with_the_api() {
             .expect("login answers JSON");
         answer["token"].as_str().expect("a token").to_string()
     });
-    let examples =
-        std::env::var("REPATRIA_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "15".into());
+    let examples = std::env::var("REPATRIA_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "15".into());
     let seed = std::env::var("REPATRIA_SCHEMATHESIS_SEED").unwrap_or_else(|_| "1".into());
     // Schemathesis keeps a cache of what failed beside where it runs: a directory of
     // the run's own, so that each run starts afresh and nothing is left in the tree.
@@ -65,7 +64,14 @@ fn schemathesis_finds_nothing_wrong_with_the_api() {
         .arg(repo_root().join("e2e/schemathesis.toml"))
         .args(["run", &format!("{}/api/openapi.json", demo.url)])
         .args(["-H", &format!("Authorization: Bearer {token}")])
-        .args(["--max-examples", &examples, "--seed", &seed, "--workers", "2"])
+        .args([
+            "--max-examples",
+            &examples,
+            "--seed",
+            &seed,
+            "--workers",
+            "2",
+        ])
         .args(["--no-color", "--request-timeout", "30"])
         // Logging out and changing the password end or change the session of the run;
         // disabling, resetting and unlocking accounts could lock the run's own account out.

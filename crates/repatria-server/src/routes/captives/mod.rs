@@ -53,7 +53,10 @@ impl ListQuery {
         let detaining_power = party(self.detaining_power, "detaining_power");
         let name = self.q.filter(|q| !q.trim().is_empty());
         if name.as_ref().is_some_and(|q| q.chars().count() > 200) {
-            v.push(repatria_core::FieldError::new("q", "must be at most 200 characters"));
+            v.push(repatria_core::FieldError::new(
+                "q",
+                "must be at most 200 characters",
+            ));
         } else if let Some(q) = &name {
             if repatria_core::fold_for_search(q)
                 .chars()
