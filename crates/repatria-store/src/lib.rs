@@ -311,6 +311,10 @@ pub enum StoreError {
     /// data is recorded (a defect of the store, never of a request).
     #[error("a write without its audit event was refused")]
     Unaudited,
+    /// The write was done, but the transaction it shared with other writes could not
+    /// commit (see `write.rs`): nothing of it was kept.
+    #[error("the write was not committed: {0}")]
+    NotCommitted(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
