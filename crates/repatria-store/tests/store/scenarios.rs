@@ -134,6 +134,7 @@ both_backends!(
     a_party_code_can_be_taken_only_once,
     name_search_ignores_case_and_diacritics_in_every_script,
     filters_and_pages_cover_every_matching_captive_exactly_once,
+    ids_of_a_search_are_those_of_the_list_and_candidates_keep_their_order,
     changes_are_applied_audited_and_searchable,
     a_refused_change_leaves_the_record_and_the_audit_log_untouched,
     the_audit_log_refuses_updates_and_deletes,
@@ -285,6 +286,106 @@ async fn name_search_ignores_case_and_diacritics_in_every_script(store: &SqlStor
         "search is by word prefix, not any substring"
     );
     assert!(names(store, by_name("Petrenko")).await.is_empty());
+}
+
+/// The ids a search pages through: the same captives as the list, in the same order,
+/// without their records; and the engine's candidates narrowed by status and parties in
+/// the order given.
+async fn ids_of_a_search_are_those_of_the_list_and_candidates_keep_their_order(store: &SqlStore) {
+    with_parties(store).await;
+    let mut made = Vec::new();
+    for i in 0..12 {
+        let origin = if i % 3 == 0 { "RU" } else { "KP" };
+        made.push(create(store, origin, &format!("Шевч{i:02}"), "Тарас").await);
+    }
+    create(store, "KP", "Other", "Name").await;
+    let by_name_from = |origin: Option<&str>| CaptiveQuery {
+        name: Some("шевч".into()),
+        power_of_origin: origin.map(|o| PartyCode::parse(o).unwrap()),
+        limit: 500,
+        ..Default::default()
+    };
+    for origin in [None, Some("RU"), Some("KP")] {
+        let query = by_name_from(origin);
+        let listed: Vec<CaptiveId> = store
+            .list_captives(&query)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(store.find_captive_ids(&query, 500).await.unwrap(), listed);
+        assert_eq!(
+            store.find_captive_ids(&query, 3).await.unwrap(),
+            listed[..3],
+            "at most the limit, the first in id order"
+        );
+        let after = CaptiveQuery {
+            cursor: Some(listed[1].to_string()),
+            ..query.clone()
+        };
+        assert_eq!(
+            store.find_captive_ids(&after, 500).await.unwrap(),
+            listed[2..]
+        );
+    }
+    assert_eq!(
+        store
+            .find_captive_ids(&by_name_from(None), 500)
+            .await
+            .unwrap()
+            .len(),
+        12
+    );
+
+    // Candidates in the engine's order (here: newest first), narrowed by the filters
+    // but not by the name words.
+    let mut candidates: Vec<CaptiveId> = made.iter().rev().map(|c| c.id).collect();
+    let other = create(store, "RU", "Іванов", "Петро").await;
+    candidates.insert(3, other.id);
+    let no_filter = CaptiveQuery {
+        name: Some("nothing like it".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .filter_captive_ids(&candidates, &no_filter)
+            .await
+            .unwrap(),
+        candidates
+    );
+    let from_ru = CaptiveQuery {
+        power_of_origin: Some(PartyCode::parse("RU").unwrap()),
+        ..no_filter.clone()
+    };
+    let expected: Vec<CaptiveId> = candidates
+        .iter()
+        .copied()
+        .filter(|id| {
+            *id == other.id
+                || made
+                    .iter()
+                    .any(|c| c.id == *id && c.power_of_origin.as_str() == "RU")
+        })
+        .collect();
+    assert_eq!(expected.len(), 5);
+    assert_eq!(
+        store
+            .filter_captive_ids(&candidates, &from_ru)
+            .await
+            .unwrap(),
+        expected
+    );
+    let in_hospital = CaptiveQuery {
+        status: Some(CustodyStatus::InHospital),
+        ..no_filter
+    };
+    assert!(store
+        .filter_captive_ids(&candidates, &in_hospital)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn filters_and_pages_cover_every_matching_captive_exactly_once(store: &SqlStore) {
