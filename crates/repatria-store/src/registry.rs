@@ -544,16 +544,6 @@ impl SqlStore {
             .map(|row| decode_row(Captive::WHAT, row))
             .collect()
     }
-
-    /// How many captives there are and when one last changed (RFC 3339): equal answers
-    /// mean an unchanged registry, so that a summary of it can be kept until then.
-    pub async fn registry_version(&self) -> Result<(u64, Option<String>)> {
-        let row = sqlx::query("SELECT COUNT(*) AS n, MAX(updated_at) AS last FROM captives")
-            .fetch_one(&self.pool)
-            .await?;
-        let count: i64 = row.try_get("n")?;
-        Ok((count as u64, row.try_get("last")?))
-    }
 }
 
 #[cfg(test)]
