@@ -446,6 +446,9 @@ async fn send(
 /// Waits for the next turn of a client sending `rate` requests a second, until `end`;
 /// false when the run is over. A request slower than the pace is followed at once.
 async fn pace(next: &mut Instant, period: Duration, end: Instant) -> bool {
+    if *next >= end {
+        return false;
+    }
     let now = Instant::now();
     if *next > now {
         tokio::time::sleep_until((*next).into()).await;
