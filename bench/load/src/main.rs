@@ -741,7 +741,7 @@ async fn main() -> anyhow::Result<()> {
                 record.add("import: upload", elapsed, outcome.map(|_| 0));
                 let Some(job) = job else { continue };
                 loop {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                     let request = http.get(format!("{base}/api/imports/jobs/{job}"));
                     let (elapsed, outcome) = send(request, 200).await;
                     let state = outcome

@@ -47,6 +47,7 @@ pub use logins::{AttemptCount, TotpChange, TotpState};
 pub use media::MediaChange;
 pub use notifications::{Dispatch, Notification, NotificationCounts, NotificationFilter};
 pub use tracing::TracingChange;
+pub use write::CommitCounts;
 
 /// Who performs an operation, recorded in its audit event.
 #[derive(Debug, Clone, PartialEq, Eq)]

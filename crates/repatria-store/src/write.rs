@@ -59,8 +59,18 @@ struct Slot {
     open: Option<Batch>,
     /// The number of the next batch.
     next: u64,
-    /// Batches committed so far.
+    /// Batches committed so far, and the writes they held.
     commits: u64,
+    written: u64,
+}
+
+/// How many writes took part in the batches the store committed since it was opened
+/// (those refused and rolled back to their savepoints included), and in how many
+/// commits: their ratio is the mean size of a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitCounts {
+    pub writes: u64,
+    pub commits: u64,
 }
 
 /// Writes sharing one transaction and one commit.
@@ -183,6 +193,7 @@ impl Slot {
             moved,
             broken,
             done,
+            members,
             ..
         } = batch;
         let outcome = match broken {
@@ -208,6 +219,7 @@ impl Slot {
         };
         if outcome.is_ok() {
             self.commits += 1;
+            self.written += members as u64;
         }
         done.send_replace(Some(outcome));
     }
@@ -420,6 +432,16 @@ impl SqlStore {
         match committed {
             Ok(()) => outcome,
             Err(why) => Err(StoreError::NotCommitted(why)),
+        }
+    }
+
+    /// The writes of the batches committed since the store was opened, and the commits.
+    /// Takes the writers' turn for a moment.
+    pub async fn commit_counts(&self) -> CommitCounts {
+        let slot = self.writer.slot.lock().await;
+        CommitCounts {
+            writes: slot.written,
+            commits: slot.commits,
         }
     }
 
@@ -782,6 +804,12 @@ mod tests {
             answers.push(writer.await.unwrap());
         }
         assert_eq!(commits(store).await, before + 1, "one commit for the batch");
+        let counts = store.commit_counts().await;
+        assert_eq!(
+            (counts.writes, counts.commits),
+            (10, 2),
+            "the party before, then nine"
+        );
         for (i, answer) in answers.iter().enumerate() {
             match i {
                 4 => assert!(matches!(answer, Err(StoreError::Conflict(_))), "{answer:?}"),
