@@ -167,9 +167,10 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
+    let store = Arc::new(store);
     tokio::spawn(repatria_server::serve(
         listener,
-        AppState::new(Arc::new(store)),
+        AppState::new(store.clone()),
         std::future::pending(),
     ));
     let login: serde_json::Value = reqwest::Client::new()
@@ -200,6 +201,8 @@ async fn main() -> anyhow::Result<()> {
 
     // Creation throughput: `clients` tasks post captives until `captives` exist.
     let next = Arc::new(AtomicUsize::new(0));
+    let commits_before = store.commit_counts().await;
+    let cpu = cpu_time::ProcessTime::try_now().context("process CPU time")?;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..args.clients {
@@ -239,6 +242,12 @@ async fn main() -> anyhow::Result<()> {
     }
     progress.abort();
     let creation = started.elapsed();
+    let cpu = cpu.try_elapsed().context("process CPU time")?;
+    let commits = store.commit_counts().await;
+    let (writes, commits) = (
+        commits.writes - commits_before.writes,
+        commits.commits - commits_before.commits,
+    );
 
     // Search latency, one client, queries as a registrar types them: a whole family
     // name, a prefix, family and given name, a Korean family name.
@@ -275,6 +284,14 @@ async fn main() -> anyhow::Result<()> {
         creation.as_secs_f64(),
         args.clients,
         args.captives as f64 / creation.as_secs_f64()
+    );
+    println!(
+        "  CPU of the process (server and clients) {:.1} s = {:.2} ms a captive; {} writes in {} commits = {:.1} a commit",
+        cpu.as_secs_f64(),
+        cpu.as_secs_f64() * 1e3 / args.captives as f64,
+        writes,
+        commits,
+        writes as f64 / commits.max(1) as f64
     );
     println!(
         "name search over {} captives: {} queries, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, mean hits {:.0}",

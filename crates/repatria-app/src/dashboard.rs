@@ -1,13 +1,16 @@
 //! The bureau's overview: the registry by status and detaining power, captures per month,
-//! overdue GC III deadlines, nationality disagreements, and the tracing pipeline. The
-//! summary of a large registry takes seconds; it is kept while the registry is unchanged,
-//! as every server sees it in the store (its count and latest change), so several servers
-//! over one database agree.
+//! overdue GC III deadlines, nationality disagreements, and the tracing pipeline. Reading
+//! a large registry takes seconds, so each record is read once and what it adds to the
+//! summary kept; after that only the records the store's change feed names as written
+//! are read again (see [`DashboardCache`]), the same feed for every server of one
+//! database, so that they agree.
 
 use std::sync::Arc;
 
-use repatria_core::stats::{summarize, RegistryStats};
-use repatria_core::{CaptiveId, Timestamp};
+use std::collections::BTreeMap;
+
+use repatria_core::stats::{aggregate, facts, CaptiveFacts, Overdue, RegistryStats};
+use repatria_core::{Captive, CaptiveId, NoticePolicy, Timestamp};
 use repatria_store::{Actor, AuditAction, SqlStore, StoreError};
 
 use crate::matching::heavy;
@@ -145,18 +148,29 @@ fn counts<K: ToString>(items: impl IntoIterator<Item = (K, usize)>) -> Vec<Count
         .collect()
 }
 
-/// The registry's summary as last computed, kept while the registry is unchanged (same
-/// number of captives, same latest change) and for at most [`KEEP_FOR`], since deadlines
-/// fall due with time alone. Summing up a million records takes seconds; asking whether
-/// anything changed takes one query.
+/// The registry's summary, kept up to date from the store's change feed. The first
+/// summary reads every record once and keeps what each adds to the summary
+/// ([`CaptiveFacts`], with the name to show); after that, each summary reads only the
+/// records that changed since the last one, as the audit log names them
+/// ([`SqlStore::captives_changed`], the same feed every server reads, so several
+/// servers agree), and sums the kept facts up again. Reading and decoding a large
+/// registry takes seconds; summing up kept facts, milliseconds. A summary is kept while
+/// nothing changed and for at most [`KEEP_FOR`], since deadlines fall due with time alone.
 #[derive(Default)]
-pub struct DashboardCache(tokio::sync::Mutex<Option<Arc<Summary>>>);
+pub struct DashboardCache(tokio::sync::Mutex<Option<Kept>>);
 
-/// How long a summary is shown at most before it is computed again.
+/// How long a summary is shown at most before it is summed up again.
 const KEEP_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// What the cache keeps: every captive's facts and name, as of audit event `seen`, and
+/// the summary last made of them.
+struct Kept {
+    records: BTreeMap<CaptiveId, (CaptiveFacts, Arc<str>)>,
+    seen: u64,
+    summary: Arc<Summary>,
+}
+
 struct Summary {
-    version: (u64, Option<String>),
     computed: std::time::Instant,
     as_of: Timestamp,
     total: usize,
@@ -164,88 +178,122 @@ struct Summary {
     by_detaining_power: Vec<Count>,
     captures_by_month: Vec<Count>,
     overdue_count: usize,
-    /// Every overdue deadline, the most overdue first.
-    overdue: Vec<OverdueView>,
+    /// Every overdue deadline, the most overdue first, with the captive's name.
+    overdue: Vec<(Overdue, Arc<str>)>,
     nationality_disagreements: usize,
     disagreements: Vec<DisagreementView>,
     deaths_incomplete: Vec<CaptiveRef>,
     enquiries_open: Vec<CaptiveRef>,
 }
 
-/// The summary of the registry now: the kept one if nothing changed, else a new one.
+impl Summary {
+    /// Sums up `records` (in id order) as of `now`.
+    fn of(records: &BTreeMap<CaptiveId, (CaptiveFacts, Arc<str>)>, now: Timestamp) -> Summary {
+        let stats: RegistryStats = aggregate(records.values().map(|(facts, _)| facts), now);
+        let name_of = |id: CaptiveId| -> Arc<str> {
+            records
+                .get(&id)
+                .map(|(_, name)| Arc::clone(name))
+                .unwrap_or_else(|| Arc::from(""))
+        };
+        let reference = |id: &CaptiveId| CaptiveRef {
+            captive_id: id.to_string(),
+            name: name_of(*id).to_string(),
+        };
+        Summary {
+            computed: std::time::Instant::now(),
+            as_of: now,
+            total: stats.total,
+            overdue: stats
+                .overdue
+                .into_iter()
+                .map(|o| {
+                    let name = name_of(o.captive);
+                    (o, name)
+                })
+                .collect(),
+            disagreements: stats
+                .disagreements
+                .iter()
+                .map(|d| DisagreementView {
+                    captive_id: d.captive.to_string(),
+                    name: name_of(d.captive).to_string(),
+                    assessed: d.assessed.clone(),
+                    documents: d.documents.clone(),
+                })
+                .collect(),
+            deaths_incomplete: stats.deaths_incomplete.iter().map(reference).collect(),
+            enquiries_open: stats.enquiries_open.iter().map(reference).collect(),
+            by_status: counts(stats.by_status),
+            by_detaining_power: counts(stats.by_detaining_power),
+            captures_by_month: counts(stats.captures_by_month),
+            overdue_count: stats.overdue_count,
+            nationality_disagreements: stats.nationality_disagreements,
+        }
+    }
+}
+
+/// An overdue deadline as shown.
+fn overdue_view((o, name): &(Overdue, Arc<str>)) -> OverdueView {
+    OverdueView {
+        captive_id: o.captive.to_string(),
+        name: name.to_string(),
+        kind: o.kind.as_str().into(),
+        occasion: o.occasion,
+        article: o.kind.article().into(),
+        due_at: o.due_at,
+    }
+}
+
+/// A captive's facts and the name shown for him.
+fn record_of(captive: &Captive, policy: &NoticePolicy) -> (CaptiveFacts, Arc<str>) {
+    let name = captive
+        .assessed_identity()
+        .map(|claim| claim.name.display())
+        .unwrap_or_default();
+    (facts(captive, policy), Arc::from(name))
+}
+
+/// The summary of the registry now: the kept one if nothing changed (and it is recent),
+/// else one summed up from the kept facts brought up to date.
 async fn summary(
     cache: &DashboardCache,
     store: &SqlStore,
     now: Timestamp,
 ) -> Result<Arc<Summary>, StoreError> {
-    // One computation at a time: a second visitor waits for the first one's result.
+    // One at a time: a second visitor waits for the first one's result.
     let mut kept = cache.0.lock().await;
-    let version = store.registry_version().await?;
-    if let Some(summary) = kept.as_ref() {
-        if summary.version == version && summary.computed.elapsed() < KEEP_FOR {
-            return Ok(Arc::clone(summary));
-        }
-    }
-    let captives = store.all_captives().await?;
-    let stats: RegistryStats = heavy(|| summarize(&captives, store.notice_policy(), now));
-    let name_of = |id: CaptiveId| {
-        captives
-            .binary_search_by_key(&id, |c| c.id)
-            .ok()
-            .and_then(|i| captives[i].assessed_identity())
-            .map(|claim| claim.name.display())
-            .unwrap_or_default()
+    let policy = store.notice_policy();
+    let Some(current) = kept.as_mut() else {
+        // The head first: whatever changes after it is read again next time.
+        let seen = store.audit_head().await?;
+        let captives = store.all_captives().await?;
+        let records = heavy(|| {
+            captives
+                .iter()
+                .map(|captive| (captive.id, record_of(captive, policy)))
+                .collect::<BTreeMap<_, _>>()
+        });
+        let summary = Arc::new(heavy(|| Summary::of(&records, now)));
+        *kept = Some(Kept {
+            records,
+            seen,
+            summary: Arc::clone(&summary),
+        });
+        return Ok(summary);
     };
-    let summary = Arc::new(Summary {
-        version,
-        computed: std::time::Instant::now(),
-        as_of: now,
-        total: stats.total,
-        overdue: stats
-            .overdue
-            .iter()
-            .map(|o| OverdueView {
-                captive_id: o.captive.to_string(),
-                name: name_of(o.captive),
-                kind: o.kind.as_str().into(),
-                occasion: o.occasion,
-                article: o.kind.article().into(),
-                due_at: o.due_at,
-            })
-            .collect(),
-        disagreements: stats
-            .disagreements
-            .iter()
-            .map(|d| DisagreementView {
-                captive_id: d.captive.to_string(),
-                name: name_of(d.captive),
-                assessed: d.assessed.clone(),
-                documents: d.documents.clone(),
-            })
-            .collect(),
-        deaths_incomplete: stats
-            .deaths_incomplete
-            .iter()
-            .map(|id| CaptiveRef {
-                captive_id: id.to_string(),
-                name: name_of(*id),
-            })
-            .collect(),
-        enquiries_open: stats
-            .enquiries_open
-            .iter()
-            .map(|id| CaptiveRef {
-                captive_id: id.to_string(),
-                name: name_of(*id),
-            })
-            .collect(),
-        by_status: counts(stats.by_status),
-        by_detaining_power: counts(stats.by_detaining_power),
-        captures_by_month: counts(stats.captures_by_month),
-        overdue_count: stats.overdue_count,
-        nationality_disagreements: stats.nationality_disagreements,
-    });
-    *kept = Some(Arc::clone(&summary));
+    let changes = store.captives_changed(current.seen).await?;
+    if changes.captives.is_empty() && current.summary.computed.elapsed() < KEEP_FOR {
+        current.seen = changes.upto;
+        return Ok(Arc::clone(&current.summary));
+    }
+    for captive in store.get_captives(&changes.captives).await? {
+        let record = record_of(&captive, policy);
+        current.records.insert(captive.id, record);
+    }
+    current.seen = changes.upto;
+    let summary = Arc::new(heavy(|| Summary::of(&current.records, now)));
+    current.summary = Arc::clone(&summary);
     Ok(summary)
 }
 
@@ -302,7 +350,12 @@ pub async fn overview(
     } else {
         None
     };
-    let overdue: Vec<OverdueView> = summary.overdue.iter().take(LISTED).cloned().collect();
+    let overdue: Vec<OverdueView> = summary
+        .overdue
+        .iter()
+        .take(LISTED)
+        .map(overdue_view)
+        .collect();
     let shown: Vec<&str> = overdue
         .iter()
         .map(|o| o.captive_id.as_str())
@@ -357,17 +410,17 @@ pub async fn overdue(
     now: Timestamp,
 ) -> Result<OverduePage, StoreError> {
     let summary = summary(cache, store, now).await?;
-    let matching: Vec<&OverdueView> = summary
+    let matching: Vec<&(Overdue, Arc<str>)> = summary
         .overdue
         .iter()
-        .filter(|o| kind.is_none_or(|k| o.kind == k.as_str()))
+        .filter(|(o, _)| kind.is_none_or(|k| o.kind == k))
         .collect();
     let limit = limit.clamp(1, MAX_PAGE);
     let items: Vec<OverdueView> = matching
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|o| (*o).clone())
+        .map(|o| overdue_view(o))
         .collect();
     let next_offset = (offset + items.len() < matching.len()).then_some(offset + items.len());
     store

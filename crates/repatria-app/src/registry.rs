@@ -164,53 +164,46 @@ async fn search(
     let ranked = matching
         .read(|index| index.search(name, SEARCH_RESULTS))
         .unwrap_or_default();
-    let prefix = store
-        .list_captives(&CaptiveQuery {
-            cursor: None,
-            limit: SEARCH_RESULTS as u32,
-            ..query.clone()
-        })
-        .await?;
-    let mut seen = HashSet::new();
-    let mut items = Vec::new();
     let ids: Vec<CaptiveId> = ranked.iter().map(|(id, _)| *id).collect();
     let scores: HashMap<CaptiveId, f64> = ranked.into_iter().collect();
-    for captive in store.get_captives(&ids).await? {
-        let wanted = query.status.is_none_or(|s| captive.status() == s)
-            && query
-                .power_of_origin
-                .as_ref()
-                .is_none_or(|p| &captive.power_of_origin == p)
-            && query
-                .detaining_power
-                .as_ref()
-                .is_none_or(|p| &captive.detaining_power == p);
-        if wanted && seen.insert(captive.id) {
-            let score = scores.get(&captive.id).copied();
-            items.push(Found { captive, score });
-        }
-    }
-    for captive in prefix.items {
-        if seen.insert(captive.id) {
-            items.push(Found {
-                captive,
-                score: None,
-            });
-        }
-    }
+    // What is found, in order, as ids: the engine's candidates that pass the filters,
+    // then the word beginnings. Only the page shown is read.
+    let candidates = store.filter_captive_ids(&ids, query).await?;
+    let beginnings = store
+        .find_captive_ids(
+            &CaptiveQuery {
+                cursor: None,
+                ..query.clone()
+            },
+            SEARCH_RESULTS as u32,
+        )
+        .await?;
+    let mut seen = HashSet::new();
+    let found: Vec<CaptiveId> = candidates
+        .into_iter()
+        .chain(beginnings)
+        .filter(|id| seen.insert(*id))
+        .collect();
     let start = query
         .cursor
         .as_deref()
         .and_then(|c| c.strip_prefix('@'))
         .and_then(|n| n.parse::<usize>().ok())
         .unwrap_or(0)
-        .min(items.len());
-    let end = (start + query.limit as usize).min(items.len());
-    let total = items.len() as u64;
-    let next = (end < items.len()).then(|| format!("@{end}"));
+        .min(found.len());
+    let end = (start + query.limit as usize).min(found.len());
+    let items = store
+        .get_captives(&found[start..end])
+        .await?
+        .into_iter()
+        .map(|captive| Found {
+            score: scores.get(&captive.id).copied(),
+            captive,
+        })
+        .collect();
     Ok(FoundPage {
-        items: items.drain(start..end).collect(),
-        total,
-        next,
+        items,
+        total: found.len() as u64,
+        next: (end < found.len()).then(|| format!("@{end}")),
     })
 }

@@ -144,6 +144,83 @@ async fn a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited
         .all(|e| !e.detail.contains("Shevchenko") && !e.detail.contains("Шевч")));
 }
 
+/// Paging through a search, a page at a time, gives every captive found once: the
+/// engine's candidates (scored) first, then the word beginnings, all passing the
+/// filters, as many as the total says.
+async fn a_search_paged_through_gives_each_captive_found_once_candidates_first(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = db.store().await;
+    let people: Vec<(&str, String, &str)> = (0..9)
+        .map(|i| {
+            let origin = if i % 3 == 0 { "KP" } else { "RU" };
+            let family = match i % 3 {
+                0 | 1 => "Шевченко".to_string(),
+                _ => format!("Шевч{i}"),
+            };
+            (origin, family, "Олександр")
+        })
+        .collect();
+    let people: Vec<(&str, &str, &str)> = people
+        .iter()
+        .map(|(o, f, g)| (*o, f.as_str(), *g))
+        .collect();
+    let ids = registry_with(&store, &people).await;
+    let matching = Matching::default();
+    let reader = Actor::new("tracer-1");
+    for origin in [None, Some("RU")] {
+        let mut query = CaptiveQuery {
+            name: Some("Шевченко".into()),
+            power_of_origin: origin.map(|o| PartyCode::parse(o).unwrap()),
+            limit: 2,
+            ..Default::default()
+        };
+        let mut found = Vec::new();
+        let mut totals = Vec::new();
+        loop {
+            let page = registry::list(&store, &matching, &reader, &query, at(20))
+                .await
+                .unwrap();
+            assert!(page.items.len() <= 2);
+            totals.push(page.total);
+            found.extend(page.items.iter().map(|f| (f.captive.id, f.score.is_some())));
+            match page.next {
+                Some(next) => query.cursor = Some(next),
+                None => break,
+            }
+        }
+        let expected: Vec<CaptiveId> = ids
+            .iter()
+            .zip(&people)
+            .filter(|(_, (o, f, _))| origin.is_none_or(|origin| origin == *o) && *f == "Шевченко")
+            .map(|(id, _)| *id)
+            .collect();
+        let mut ids_found: Vec<CaptiveId> = found.iter().map(|(id, _)| *id).collect();
+        assert!(
+            totals.iter().all(|t| *t as usize == found.len()),
+            "{totals:?}"
+        );
+        let scored = found.iter().take_while(|(_, scored)| *scored).count();
+        assert!(
+            found[scored..].iter().all(|(_, scored)| !scored),
+            "the candidates come first: {found:?}"
+        );
+        ids_found.sort();
+        ids_found.dedup();
+        assert_eq!(ids_found.len(), found.len(), "a captive on two pages");
+        for id in &expected {
+            assert!(ids_found.contains(id), "{origin:?}: {id} not found");
+        }
+        if let Some(origin) = origin {
+            for (id, _) in &found {
+                let (o, _, _) = people[ids.iter().position(|i| i == id).unwrap()];
+                assert_eq!(o, origin);
+            }
+        }
+    }
+}
+
 async fn the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited(backend: Backend) {
     let Some(db) = TestDatabase::create(backend).await else {
         return;
@@ -829,6 +906,7 @@ both_backends!(
     a_second_server_finds_what_the_first_registered_in_any_spelling,
     the_index_counts_what_it_holds_and_reports_each_refresh,
     a_name_search_ranks_other_spellings_then_word_beginnings_and_is_audited,
+    a_search_paged_through_gives_each_captive_found_once_candidates_first,
     the_registry_exports_as_pfif_that_reads_back_and_the_export_is_audited,
     each_custody_status_exports_as_the_pfif_status_the_bureau_believes,
     the_pfif_export_of_the_living_the_escaped_and_the_dead_passes_person_finder_s_validator,

@@ -54,57 +54,58 @@ pub struct Disagreement {
     pub documents: Vec<String>,
 }
 
-/// Sums up `captives` as of `now`.
-pub fn summarize(captives: &[Captive], policy: &NoticePolicy, now: Timestamp) -> RegistryStats {
-    use crate::captive::CustodyStatus;
-    let mut by_status: Vec<(&'static str, usize)> =
-        CustodyStatus::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-    let mut by_detaining_power = BTreeMap::new();
-    let mut months: BTreeMap<(i32, u32), usize> = BTreeMap::new();
-    let mut overdue = Vec::new();
-    let mut disagreements = Vec::new();
-    let mut deaths_incomplete = Vec::new();
-    let mut enquiries_open = Vec::new();
-    for captive in captives {
-        if captive.death_incomplete() {
-            let died = captive
-                .timeline
-                .iter()
-                .rev()
-                .find(|e| e.kind == crate::CustodyEventKind::Died);
-            deaths_incomplete.push((died.map(|e| e.at), captive.id));
-        }
-        if captive.enquiry_open() {
-            enquiries_open.push(captive.id);
-        }
-        let status = captive.status();
-        if let Some(slot) = by_status.iter_mut().find(|(s, _)| *s == status.as_str()) {
-            slot.1 += 1;
-        }
-        *by_detaining_power
-            .entry(captive.detaining_power.as_str().to_string())
-            .or_insert(0) += 1;
-        let captured = captive.capture.captured_at;
-        *months
-            .entry((
-                chrono::Datelike::year(&captured),
-                chrono::Datelike::month(&captured),
-            ))
-            .or_insert(0) += 1;
-        for deadline in deadlines(captive, policy, now) {
-            if let (DeadlineState::Overdue, Some(due_at)) = (deadline.state, deadline.due_at) {
-                overdue.push(Overdue {
-                    captive: captive.id,
-                    kind: deadline.kind,
-                    occasion: deadline.occasion.map(|o| o.0),
-                    due_at,
-                });
-            }
-        }
-        if let Some(assessed) = captive
-            .assessed_identity()
-            .and_then(|c| c.nationality.clone())
-        {
+/// What one captive adds to the summary, whatever the time: computed once per record
+/// and kept until the record changes, so that a summary of a large registry is an
+/// [`aggregate`] of kept facts rather than a pass over every record. The deadlines it
+/// keeps are those owed and not met; which are overdue depends on the time the facts
+/// are summed up at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptiveFacts {
+    pub id: CaptiveId,
+    status: &'static str,
+    detaining_power: String,
+    /// Year and month of the capture.
+    captured: (i32, u32),
+    /// The deadlines owed and not met: overdue once their time is past.
+    owed: Vec<Overdue>,
+    /// With a `died` event and no death record: the time of the death.
+    death_incomplete: Option<Option<Timestamp>>,
+    enquiry_open: bool,
+    /// The record's creation and what its documents say against the assessed identity.
+    disagreement: Option<(Timestamp, Disagreement)>,
+}
+
+/// The facts of `captive` (see [`CaptiveFacts`]).
+pub fn facts(captive: &Captive, policy: &NoticePolicy) -> CaptiveFacts {
+    let death_incomplete = captive.death_incomplete().then(|| {
+        captive
+            .timeline
+            .iter()
+            .rev()
+            .find(|e| e.kind == crate::CustodyEventKind::Died)
+            .map(|e| e.at)
+    });
+    let captured = captive.capture.captured_at;
+    // Deadlines as they stand after every due time: each one owed and not met is then
+    // overdue; at an earlier `now` exactly those with `due_at` before it are (a card is
+    // overdue once `now` passes its due time unless sent; a weekly health report once
+    // `now` passes a week after the last assessment).
+    let owed = deadlines(captive, policy, Timestamp::MAX_UTC)
+        .into_iter()
+        .filter_map(|deadline| match (deadline.state, deadline.due_at) {
+            (DeadlineState::Overdue, Some(due_at)) => Some(Overdue {
+                captive: captive.id,
+                kind: deadline.kind,
+                occasion: deadline.occasion.map(|o| o.0),
+                due_at,
+            }),
+            _ => None,
+        })
+        .collect();
+    let disagreement = captive
+        .assessed_identity()
+        .and_then(|c| c.nationality.clone())
+        .and_then(|assessed| {
             let mut documents: Vec<String> = captive
                 .claims
                 .iter()
@@ -114,16 +115,64 @@ pub fn summarize(captives: &[Captive], policy: &NoticePolicy, now: Timestamp) ->
                 .collect();
             documents.sort();
             documents.dedup();
-            if !documents.is_empty() {
-                disagreements.push((
-                    captive.created_at,
-                    Disagreement {
-                        captive: captive.id,
-                        assessed,
-                        documents,
-                    },
-                ));
-            }
+            (!documents.is_empty()).then_some((
+                captive.created_at,
+                Disagreement {
+                    captive: captive.id,
+                    assessed,
+                    documents,
+                },
+            ))
+        });
+    CaptiveFacts {
+        id: captive.id,
+        status: captive.status().as_str(),
+        detaining_power: captive.detaining_power.as_str().to_string(),
+        captured: (
+            chrono::Datelike::year(&captured),
+            chrono::Datelike::month(&captured),
+        ),
+        owed,
+        death_incomplete,
+        enquiry_open: captive.enquiry_open(),
+        disagreement,
+    }
+}
+
+/// Sums up the facts of every captive as of `now`; lists that keep their input's order
+/// (open enquiries) follow the order given.
+pub fn aggregate<'a>(
+    facts: impl IntoIterator<Item = &'a CaptiveFacts>,
+    now: Timestamp,
+) -> RegistryStats {
+    use crate::captive::CustodyStatus;
+    let mut total = 0;
+    let mut by_status: Vec<(&'static str, usize)> =
+        CustodyStatus::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+    let mut by_detaining_power = BTreeMap::new();
+    let mut months: BTreeMap<(i32, u32), usize> = BTreeMap::new();
+    let mut overdue = Vec::new();
+    let mut disagreements = Vec::new();
+    let mut deaths_incomplete = Vec::new();
+    let mut enquiries_open = Vec::new();
+    for captive in facts {
+        total += 1;
+        if let Some(died) = captive.death_incomplete {
+            deaths_incomplete.push((died, captive.id));
+        }
+        if captive.enquiry_open {
+            enquiries_open.push(captive.id);
+        }
+        if let Some(slot) = by_status.iter_mut().find(|(s, _)| *s == captive.status) {
+            slot.1 += 1;
+        }
+        *by_detaining_power
+            .entry(captive.detaining_power.clone())
+            .or_insert(0) += 1;
+        *months.entry(captive.captured).or_insert(0) += 1;
+        overdue.extend(captive.owed.iter().filter(|o| now > o.due_at).cloned());
+        if let Some(disagreement) = &captive.disagreement {
+            disagreements.push(disagreement.clone());
         }
     }
     overdue.sort_by_key(|o| (o.due_at, o.captive));
@@ -132,7 +181,7 @@ pub fn summarize(captives: &[Captive], policy: &NoticePolicy, now: Timestamp) ->
     disagreements.sort_by_key(|(created, d)| (*created, d.captive));
     let nationality_disagreements = disagreements.len();
     RegistryStats {
-        total: captives.len(),
+        total,
         by_status,
         by_detaining_power,
         captures_by_month: every_month(&months),
@@ -147,6 +196,12 @@ pub fn summarize(captives: &[Captive], policy: &NoticePolicy, now: Timestamp) ->
             .map(|(_, d)| d)
             .collect(),
     }
+}
+
+/// Sums up `captives` as of `now`.
+pub fn summarize(captives: &[Captive], policy: &NoticePolicy, now: Timestamp) -> RegistryStats {
+    let facts: Vec<CaptiveFacts> = captives.iter().map(|c| facts(c, policy)).collect();
+    aggregate(&facts, now)
 }
 
 /// The months from the first to the last, with zero for months without captures.
@@ -281,5 +336,89 @@ mod tests {
             .unwrap();
         assert_eq!(summarize(&[a], &policy, at(2, 1)).overdue_count, 0);
         assert_eq!(summarize(&[], &policy, at(2, 1)).captures_by_month, []);
+    }
+
+    /// Facts computed once give, at every time, the overdue deadlines that `deadlines`
+    /// gives at that time: cards owed while in our hands, a card owed by a captive since
+    /// released (still owed once late, not before), a weekly health report.
+    #[test]
+    fn facts_kept_give_the_overdue_deadlines_of_every_later_time() {
+        use crate::captive::{HealthCategory, HealthRecord};
+        let policy = NoticePolicy::default();
+        let mut held = captive();
+        held.add_custody_event(
+            CustodyEvent {
+                id: EventId(Uuid::from_u128(900)),
+                kind: CustodyEventKind::Transferred,
+                at: at(1, 10),
+                place: Some("Camp 1".into()),
+                facility: Some(FacilityKind::Camp),
+                note: None,
+                recorded_by: "registrar".into(),
+            },
+            at(1, 10),
+        )
+        .unwrap();
+        held.record_health(
+            HealthRecord {
+                category: HealthCategory::SeriouslyWounded,
+                eligible_for_direct_repatriation: false,
+                note: None,
+                assessed_at: at(1, 12),
+                recorded_by: "medical".into(),
+            },
+            at(1, 12),
+        )
+        .unwrap();
+        let mut released = captive();
+        released.id = CaptiveId(Uuid::from_u128(99));
+        released
+            .add_custody_event(
+                CustodyEvent {
+                    id: EventId(Uuid::from_u128(901)),
+                    kind: CustodyEventKind::Released,
+                    at: at(1, 11),
+                    place: None,
+                    facility: None,
+                    note: None,
+                    recorded_by: "registrar".into(),
+                },
+                at(1, 11),
+            )
+            .unwrap();
+        let captives = [held, released];
+        let kept: Vec<CaptiveFacts> = captives.iter().map(|c| facts(c, &policy)).collect();
+        let mut checked = 0;
+        let mut now = at(1, 1);
+        while now < at(3, 1) {
+            let mut expected: Vec<Overdue> = captives
+                .iter()
+                .flat_map(|c| {
+                    deadlines(c, &policy, now)
+                        .into_iter()
+                        .filter(|d| d.state == DeadlineState::Overdue)
+                        .map(|d| Overdue {
+                            captive: c.id,
+                            kind: d.kind,
+                            occasion: d.occasion.map(|o| o.0),
+                            due_at: d.due_at.unwrap(),
+                        })
+                })
+                .collect();
+            expected.sort_by_key(|o| (o.due_at, o.captive));
+            let stats = aggregate(&kept, now);
+            assert_eq!(stats.overdue, expected, "at {now}");
+            assert_eq!(stats, summarize(&captives, &policy, now));
+            checked += expected.len();
+            now += chrono::Duration::hours(5);
+        }
+        assert!(checked > 0);
+        // Every kind was overdue at some time.
+        let at_end = aggregate(&kept, at(3, 1));
+        assert!(at_end
+            .overdue
+            .iter()
+            .any(|o| o.kind == DeadlineKind::HealthReport));
+        assert!(at_end.overdue.iter().any(|o| o.captive == captives[1].id));
     }
 }

@@ -364,6 +364,40 @@ impl SqlStore {
         Ok(changes)
     }
 
+    /// The captives whose records were created, imported or changed after event
+    /// `after`, up to the head as it is now (`upto` of the answer; `requests` is empty).
+    /// Every write that stores a captive's record appends an event naming him
+    /// (`create_captive`, `import_captives`, and `Write::change`, the one way a stored
+    /// record changes), so these are all of them; reads (`captive.read`) are left out.
+    pub async fn captives_changed(&self, after: u64) -> Result<IndexChanges> {
+        let upto = self.audit_head().await?;
+        let mut changes = IndexChanges {
+            upto,
+            ..IndexChanges::default()
+        };
+        if upto <= after {
+            return Ok(changes);
+        }
+        let rows = sqlx::query(
+            "SELECT DISTINCT entity_id FROM audit_events WHERE seq > $1 AND seq <= $2 \
+             AND entity_type = 'captive' AND action <> $3",
+        )
+        .bind(after.min(i64::MAX as u64) as i64)
+        .bind(upto as i64)
+        .bind(AuditAction::CaptiveRead.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            let id: String = row.try_get("entity_id")?;
+            let uuid = uuid::Uuid::parse_str(&id).map_err(|e| {
+                StoreError::Corrupt(format!("captive id {id:?} in the audit log: {e}"))
+            })?;
+            changes.captives.push(repatria_core::CaptiveId(uuid));
+        }
+        changes.captives.sort();
+        Ok(changes)
+    }
+
     /// Recomputes the whole hash chain.
     pub async fn verify_audit(&self) -> Result<VerifyReport> {
         // One read transaction, so that writers running meanwhile cannot make the head

@@ -33,11 +33,12 @@ impl Backend {
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
-    /// SQLite allows one writer at a time; taking turns here, rather than in SQLite's
-    /// busy handler, keeps concurrent requests from failing with "database is locked".
-    /// PostgreSQL serialises audited writers on the audit head's row lock instead (see
-    /// `write.rs`).
-    pub(crate) writer: tokio::sync::Mutex<()>,
+    /// The writers' turn and the batch of writes open under it (group commit, see
+    /// `write.rs`). SQLite allows one writer at a time, and taking turns here rather than
+    /// in SQLite's busy handler keeps concurrent requests from failing with "database is
+    /// locked"; on PostgreSQL, where audited writers queue on the audit head's row lock
+    /// anyway, it lets the writes of one server share their commits.
+    pub(crate) writer: crate::write::Writers,
     /// What "immediately" means for the notifications a change causes.
     pub(crate) notice_policy: repatria_core::NoticePolicy,
     /// How long a running import job may go without a heartbeat before it is read as
@@ -190,7 +191,7 @@ impl SqlStore {
         Ok(SqlStore {
             pool,
             backend,
-            writer: tokio::sync::Mutex::new(()),
+            writer: crate::write::Writers::default(),
             notice_policy: repatria_core::NoticePolicy::default(),
             job_stale_after: crate::STALE_AFTER,
         })

@@ -49,6 +49,7 @@ pub use media::MediaChange;
 pub use notifications::{Dispatch, Notification, NotificationCounts, NotificationFilter};
 pub use page::{At, Cursor, Order, Page, PageAt, Score, DEFAULT_LIMIT, MAX_LIMIT};
 pub use tracing::TracingChange;
+pub use write::CommitCounts;
 
 /// Who performs an operation, recorded in its audit event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,6 +287,10 @@ pub enum StoreError {
     /// data is recorded (a defect of the store, never of a request).
     #[error("a write without its audit event was refused")]
     Unaudited,
+    /// The write was done, but the transaction it shared with other writes could not
+    /// commit (see `write.rs`): nothing of it was kept.
+    #[error("the write was not committed: {0}")]
+    NotCommitted(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -195,6 +195,14 @@ pub(crate) async fn captives_by_id(
     Ok(found)
 }
 
+/// The `id` column of a row.
+fn captive_id(row: &sqlx::any::AnyRow) -> Result<CaptiveId> {
+    let id: String = row.try_get("id")?;
+    uuid::Uuid::parse_str(&id)
+        .map(CaptiveId)
+        .map_err(|e| StoreError::Corrupt(format!("captive id {id:?}: {e}")))
+}
+
 /// Rewrites a stored captive's name tokens (after a claim is added).
 async fn write_tokens(conn: &mut AnyConnection, captive: &Captive) -> Result<()> {
     sqlx::query("DELETE FROM captive_name_tokens WHERE captive_id = $1")
@@ -418,6 +426,69 @@ impl SqlStore {
         Ok(Page::cut(items, total, limit, |c| c.id.to_string()))
     }
 
+    /// The ids of at most `limit` captives that pass the query's filters and name words,
+    /// in id order, as [`SqlStore::list_captives`] would list them but without reading
+    /// their records or counting them all (a search shows one page of what it finds).
+    pub async fn find_captive_ids(
+        &self,
+        query: &CaptiveQuery,
+        limit: u32,
+    ) -> Result<Vec<CaptiveId>> {
+        let mut sql = Sql::default();
+        sql.push("SELECT c.id FROM captives c");
+        filters(query, &mut sql);
+        if let Some(cursor) = &query.cursor {
+            sql.push(" AND c.id > ").param(cursor.as_str());
+        }
+        sql.push(&format!(" ORDER BY c.id LIMIT {}", limit.clamp(1, 1000)));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter().map(captive_id).collect()
+    }
+
+    /// Of `ids`, in their order, those whose status and parties pass the query's filters
+    /// (its name words and cursor are not applied): the matching engine's candidates,
+    /// narrowed as the list is. Without such a filter every id is kept: captives are never
+    /// deleted, and the ids come from stored records.
+    pub async fn filter_captive_ids(
+        &self,
+        ids: &[CaptiveId],
+        query: &CaptiveQuery,
+    ) -> Result<Vec<CaptiveId>> {
+        if query.status.is_none()
+            && query.power_of_origin.is_none()
+            && query.detaining_power.is_none()
+        {
+            return Ok(ids.to_vec());
+        }
+        let narrowing = CaptiveQuery {
+            name: None,
+            cursor: None,
+            ..query.clone()
+        };
+        let mut passed = std::collections::HashSet::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::default();
+            sql.push("SELECT c.id FROM captives c");
+            filters(&narrowing, &mut sql);
+            sql.push(" AND c.id IN (");
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.param(id.to_string());
+            }
+            sql.push(")");
+            for row in sql.query().fetch_all(&self.pool).await? {
+                passed.insert(captive_id(&row)?);
+            }
+        }
+        Ok(ids
+            .iter()
+            .copied()
+            .filter(|id| passed.contains(id))
+            .collect())
+    }
+
     /// Applies one change to a captive's record under a row lock, with its audit event.
     pub async fn change_captive(
         &self,
@@ -472,16 +543,6 @@ impl SqlStore {
         rows.iter()
             .map(|row| decode_row(Captive::WHAT, row))
             .collect()
-    }
-
-    /// How many captives there are and when one last changed (RFC 3339): equal answers
-    /// mean an unchanged registry, so that a summary of it can be kept until then.
-    pub async fn registry_version(&self) -> Result<(u64, Option<String>)> {
-        let row = sqlx::query("SELECT COUNT(*) AS n, MAX(updated_at) AS last FROM captives")
-            .fetch_one(&self.pool)
-            .await?;
-        let count: i64 = row.try_get("n")?;
-        Ok((count as u64, row.try_get("last")?))
     }
 }
 

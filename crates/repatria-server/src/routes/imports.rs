@@ -593,8 +593,9 @@ pub async fn start(
     let jobs: Arc<Jobs> = state.jobs.clone();
     let actor = user.actor();
     tokio::spawn(async move {
-        // The job's place is given back when it ends.
-        let _permit = permit;
+        // The job's place is given back when its work ends, before the end is reported:
+        // a client that sees the job done may start another at once.
+        let permit = permit;
         // Its state for the other servers, every few seconds while it runs.
         let heartbeat = tokio::spawn({
             let (jobs, store, id) = (jobs.clone(), state.store.clone(), id.clone());
@@ -628,6 +629,7 @@ pub async fn start(
             &progress,
         )
         .await;
+        drop(permit);
         jobs.update(&id, |job| match result {
             Ok(summary) => {
                 job.state = imports::JobState::Done;

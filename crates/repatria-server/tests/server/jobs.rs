@@ -181,11 +181,86 @@ async fn two_servers_on_one_database_agree(app: &TestApp) {
     assert_eq!(state, "done");
 }
 
+/// The dashboard of a second server follows what the first one changes, whatever the
+/// change: a new record, an event that changes a status, a death without its
+/// particulars. The second server summed the registry up before any of it.
+async fn a_second_server_s_dashboard_follows_every_change_of_the_first(app: &TestApp) {
+    app.with_parties().await;
+    let second = app.second_server().await;
+    let registrar = app.user("registrar-1", Role::Registrar).await;
+    let dashboard = || {
+        let (client, token, base) = (app.client.clone(), registrar.clone(), second.clone());
+        async move {
+            let answer = client
+                .get(format!("{base}/api/dashboard"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), StatusCode::OK);
+            answer.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let count = |view: &serde_json::Value, list: &str, key: &str| {
+        view[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == key)
+            .map_or(0, |c| c["count"].as_u64().unwrap())
+    };
+    let before = dashboard().await;
+    assert_eq!(before["total"], 0);
+    let mut ids = Vec::new();
+    for family in ["Петренко", "Коваленко"] {
+        let made = app
+            .post_as(&registrar, "/api/captives", json!({
+                "power_of_origin": "RU", "detaining_power": "UA",
+                "capture": { "captured_at": "2025-01-09T06:30:00Z", "place": "Border region" },
+                "identity_claims": [{ "source": "document_found", "family_name": family, "given_name": "Іван" }]
+            }))
+            .await
+            .expect_status(StatusCode::CREATED);
+        ids.push(made.body["id"].as_str().unwrap().to_string());
+    }
+    let view = dashboard().await;
+    assert_eq!(view["total"], 2, "{view}");
+    assert_eq!(count(&view, "by_status", "in_custody"), 2);
+    assert_eq!(count(&view, "by_detaining_power", "UA"), 2);
+    assert_eq!(
+        view["overdue_count"], 2,
+        "each owes his capture card: {view}"
+    );
+
+    app.post_as(
+        &registrar,
+        &format!("/api/captives/{}/custody-events", ids[0]),
+        json!({ "kind": "released", "at": "2025-01-12T10:00:00Z" }),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    app.post_as(
+        &registrar,
+        &format!("/api/captives/{}/custody-events", ids[1]),
+        json!({ "kind": "died", "at": "2025-01-16T10:00:00Z" }),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    let view = dashboard().await;
+    assert_eq!(view["total"], 2);
+    assert_eq!(count(&view, "by_status", "in_custody"), 0, "{view}");
+    assert_eq!(count(&view, "by_status", "released"), 1, "{view}");
+    assert_eq!(count(&view, "by_status", "deceased"), 1, "{view}");
+    assert_eq!(view["deaths_incomplete"][0]["captive_id"], ids[1].as_str());
+    assert_eq!(view["deaths_incomplete"][0]["name"], "Коваленко, Іван");
+}
+
 both_backends!(
     setup = TestApp::api;
     a_job_another_server_ran_is_answered_and_a_lost_one_is_failed,
     a_job_whose_server_stopped_after_its_import_committed_is_answered_done,
     two_servers_on_one_database_agree,
+    a_second_server_s_dashboard_follows_every_change_of_the_first,
 );
 
 /// A server killed between its import's commit and writing the job's end leaves the job

@@ -134,6 +134,8 @@ both_backends!(
     a_party_code_can_be_taken_only_once,
     name_search_ignores_case_and_diacritics_in_every_script,
     filters_and_pages_cover_every_matching_captive_exactly_once,
+    ids_of_a_search_are_those_of_the_list_and_candidates_keep_their_order,
+    the_captives_changed_after_an_event_are_those_written_not_those_read,
     changes_are_applied_audited_and_searchable,
     a_refused_change_leaves_the_record_and_the_audit_log_untouched,
     the_audit_log_refuses_updates_and_deletes,
@@ -149,41 +151,10 @@ both_backends!(
     links_drive_the_request_and_a_rejected_pair_is_never_proposed_again,
     an_import_is_atomic_and_recognised_by_its_content,
     accounts_are_listed_and_disabled_with_their_audit_and_their_sessions_stop,
-    the_registry_version_moves_with_every_change_of_a_captive,
     parallel_login_attempts_are_each_counted_once,
     a_totp_step_is_accepted_once_even_in_parallel,
     parallel_writers_of_every_kind_all_succeed with 4 workers,
 );
-
-async fn the_registry_version_moves_with_every_change_of_a_captive(store: &SqlStore) {
-    assert_eq!(store.registry_version().await.unwrap(), (0, None));
-    with_parties(store).await;
-    let c = create(store, "KP", "Kim", "Chol-su").await;
-    let first = store.registry_version().await.unwrap();
-    assert_eq!(first.0, 1);
-    assert!(first.1.is_some());
-    // A read changes nothing.
-    store.get_captive(c.id).await.unwrap();
-    assert_eq!(store.registry_version().await.unwrap(), first);
-    // A change a second later moves it.
-    store
-        .change_captive(
-            &actor(),
-            c.id,
-            CaptiveChange::SetLanguages {
-                languages: vec!["ko".into()],
-                interpreter_required: true,
-            },
-            now() + chrono::Duration::seconds(1),
-        )
-        .await
-        .unwrap();
-    let second = store.registry_version().await.unwrap();
-    assert_eq!(second.0, 1);
-    assert!(second.1 > first.1, "{second:?} after {first:?}");
-    create(store, "KP", "Pak", "Yong-su").await;
-    assert_eq!(store.registry_version().await.unwrap().0, 2);
-}
 
 async fn a_new_captive_is_stored_with_its_assessed_identity_capture_event_and_audit_event(
     store: &SqlStore,
@@ -285,6 +256,206 @@ async fn name_search_ignores_case_and_diacritics_in_every_script(store: &SqlStor
         "search is by word prefix, not any substring"
     );
     assert!(names(store, by_name("Petrenko")).await.is_empty());
+}
+
+/// The ids a search pages through: the same captives as the list, in the same order,
+/// without their records; and the engine's candidates narrowed by status and parties in
+/// the order given.
+async fn ids_of_a_search_are_those_of_the_list_and_candidates_keep_their_order(store: &SqlStore) {
+    with_parties(store).await;
+    let mut made = Vec::new();
+    for i in 0..12 {
+        let origin = if i % 3 == 0 { "RU" } else { "KP" };
+        made.push(create(store, origin, &format!("Шевч{i:02}"), "Тарас").await);
+    }
+    create(store, "KP", "Other", "Name").await;
+    let by_name_from = |origin: Option<&str>| CaptiveQuery {
+        name: Some("шевч".into()),
+        power_of_origin: origin.map(|o| PartyCode::parse(o).unwrap()),
+        limit: 500,
+        ..Default::default()
+    };
+    // A second claim of one of them, so that one word beginning matches two of his words.
+    store
+        .change_captive(
+            &actor(),
+            made[4].id,
+            CaptiveChange::AddIdentityClaim(Box::new(claim("Шевчук", "Тарас"))),
+            now(),
+        )
+        .await
+        .unwrap();
+    let queries = [None, Some("RU"), Some("KP")]
+        .into_iter()
+        .flat_map(|origin| {
+            ["шевч", "Тарас ШЕВЧ", "шевч04", "шевчук", "nobody"].map(|name| CaptiveQuery {
+                name: Some(name.into()),
+                ..by_name_from(origin)
+            })
+        });
+    for query in queries {
+        let listed: Vec<CaptiveId> = store
+            .list_captives(&query)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(
+            store.find_captive_ids(&query, 500).await.unwrap(),
+            listed,
+            "{query:?}"
+        );
+        assert_eq!(
+            store.find_captive_ids(&query, 3).await.unwrap(),
+            listed[..listed.len().min(3)],
+            "at most the limit, the first in id order"
+        );
+        if listed.len() > 2 {
+            let after = CaptiveQuery {
+                cursor: Some(listed[1].to_string()),
+                ..query.clone()
+            };
+            assert_eq!(
+                store.find_captive_ids(&after, 500).await.unwrap(),
+                listed[2..]
+            );
+        }
+    }
+    assert_eq!(
+        store
+            .find_captive_ids(&by_name_from(None), 500)
+            .await
+            .unwrap()
+            .len(),
+        12
+    );
+
+    // Candidates in the engine's order (here: newest first), narrowed by the filters
+    // but not by the name words.
+    let mut candidates: Vec<CaptiveId> = made.iter().rev().map(|c| c.id).collect();
+    let other = create(store, "RU", "Іванов", "Петро").await;
+    candidates.insert(3, other.id);
+    let no_filter = CaptiveQuery {
+        name: Some("nothing like it".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .filter_captive_ids(&candidates, &no_filter)
+            .await
+            .unwrap(),
+        candidates
+    );
+    let from_ru = CaptiveQuery {
+        power_of_origin: Some(PartyCode::parse("RU").unwrap()),
+        ..no_filter.clone()
+    };
+    let expected: Vec<CaptiveId> = candidates
+        .iter()
+        .copied()
+        .filter(|id| {
+            *id == other.id
+                || made
+                    .iter()
+                    .any(|c| c.id == *id && c.power_of_origin.as_str() == "RU")
+        })
+        .collect();
+    assert_eq!(expected.len(), 5);
+    assert_eq!(
+        store
+            .filter_captive_ids(&candidates, &from_ru)
+            .await
+            .unwrap(),
+        expected
+    );
+    let in_hospital = CaptiveQuery {
+        status: Some(CustodyStatus::InHospital),
+        ..no_filter
+    };
+    assert!(store
+        .filter_captive_ids(&candidates, &in_hospital)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+/// The captives changed after an event, as the audit log names them: created, changed
+/// and imported ones, each once, not those only read; and up to which event.
+async fn the_captives_changed_after_an_event_are_those_written_not_those_read(store: &SqlStore) {
+    with_parties(store).await;
+    let first = create(store, "RU", "Петренко", "Іван").await;
+    let start = store.audit_head().await.unwrap();
+    assert_eq!(
+        store.captives_changed(start).await.unwrap().captives,
+        [],
+        "nothing since the head"
+    );
+    let second = create(store, "RU", "Коваленко", "Іван").await;
+    store
+        .change_captive(
+            &actor(),
+            first.id,
+            CaptiveChange::AddCustodyEvent(event(
+                CustodyEventKind::AdmittedToHospital,
+                12,
+                FacilityKind::Hospital,
+            )),
+            now(),
+        )
+        .await
+        .unwrap();
+    store
+        .change_captive(
+            &actor(),
+            first.id,
+            CaptiveChange::SetLanguages {
+                languages: vec!["uk".into()],
+                interpreter_required: false,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    let read_only = create(store, "RU", "Шевченко", "Тарас").await;
+    let after_creation = store.audit_head().await.unwrap();
+    store
+        .record_read(
+            &actor(),
+            repatria_store::AuditAction::CaptiveRead,
+            "captive",
+            &read_only.id.to_string(),
+            serde_json::json!({}),
+            now(),
+        )
+        .await
+        .unwrap();
+    let imported = repatria_core::Captive::open(
+        CaptiveId(id()),
+        new_captive("RU", "Бондаренко", "Петро"),
+        EventId(id()),
+        "registrar-1",
+        now(),
+    )
+    .unwrap();
+    store
+        .import_captives(&actor(), vec![imported.clone()], now())
+        .await
+        .unwrap();
+    let changes = store.captives_changed(start).await.unwrap();
+    let mut expected = vec![first.id, second.id, read_only.id, imported.id];
+    expected.sort();
+    assert_eq!(changes.captives, expected);
+    assert_eq!(changes.upto, store.audit_head().await.unwrap());
+    let later = store.captives_changed(after_creation).await.unwrap();
+    assert_eq!(later.captives, [imported.id], "a read is no change");
+    assert!(store
+        .captives_changed(changes.upto)
+        .await
+        .unwrap()
+        .captives
+        .is_empty());
 }
 
 async fn filters_and_pages_cover_every_matching_captive_exactly_once(store: &SqlStore) {
