@@ -696,10 +696,13 @@ async fn exchange_step(
     let Some(id) = id else {
         let title = lock(model).flows[f].title.clone();
         if create_lost {
-            let Reply::Answer(StatusCode::OK, list) = api.get(token, "/api/exchanges").await else {
+            // Newest first: a run opens fewer exchanges than a page holds.
+            let Reply::Answer(StatusCode::OK, list) =
+                api.get(token, "/api/exchanges?limit=500").await
+            else {
                 return Ok(false);
             };
-            let found = list
+            let found = list["items"]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -1250,13 +1253,28 @@ impl Harness {
         problems: &mut Vec<String>,
     ) {
         let token = &self.tokens.registrar_b;
-        let imports = match api.read_ok(token, "/api/imports").await {
-            Ok(list) => list.as_array().cloned().unwrap_or_default(),
-            Err(e) => {
-                problems.push(e);
-                return;
+        // Every import, a page at a time.
+        let mut imports = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/imports?limit=500&cursor={c}"),
+                None => "/api/imports?limit=500".to_string(),
+            };
+            match api.read_ok(token, &path).await {
+                Ok(page) => {
+                    imports.extend(page["items"].as_array().cloned().unwrap_or_default());
+                    match page["next"].as_str() {
+                        Some(next) => cursor = Some(next.to_string()),
+                        None => break,
+                    }
+                }
+                Err(e) => {
+                    problems.push(e);
+                    return;
+                }
             }
-        };
+        }
         let mut by_file: HashMap<String, Value> = HashMap::new();
         for import in imports {
             let file = import["file_name"].as_str().unwrap_or_default().to_string();
@@ -1530,8 +1548,8 @@ async fn notified(api: &Api, token: &str, records: &[Value], problems: &mut Vec<
     let mut cursor: Option<String> = None;
     loop {
         let path = match &cursor {
-            Some(c) => format!("/api/notifications?limit=1000&cursor={c}"),
-            None => "/api/notifications?limit=1000".to_string(),
+            Some(c) => format!("/api/notifications?limit=500&cursor={c}"),
+            None => "/api/notifications?limit=500".to_string(),
         };
         let page = match api.read_ok(token, &path).await {
             Ok(page) => page,
